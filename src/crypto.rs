@@ -1,0 +1,1 @@
+//! age encryption in memory: identities, recipients files, encrypt and decrypt.

@@ -1,0 +1,1 @@
+//! Diagnostics: problems found in a file, rendered like cargo reports errors.

@@ -1,0 +1,14 @@
+//! grabbag: the offline grab bag for incident response and IT-outage continuity.
+//!
+//! The crate is a library with a thin binary on top. Dependencies run one way:
+//! [`runbook`] (model and lint, no I/O) ← [`crypto`] (age, in memory) ← [`library`]
+//! (a git working tree of runbooks). The command line lives in [`cli`]; nothing
+//! below it knows about terminals or arguments.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod crypto;
+pub mod diagnostic;
+pub mod library;
+pub mod runbook;

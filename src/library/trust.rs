@@ -1,0 +1,1 @@
+//! Trust: SSH-signed commits checked against `.grabbag/allowed_signers`.

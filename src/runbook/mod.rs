@@ -1,0 +1,1 @@
+//! The runbook model, TOML parsing with spans, and lint.
