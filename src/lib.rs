@@ -8,7 +8,12 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod config;
 pub mod crypto;
 pub mod diagnostic;
+pub mod fsutil;
 pub mod library;
 pub mod runbook;
+pub mod samples;
+pub mod scratch;
+pub mod text;

@@ -1,1 +1,6 @@
-fn main() {}
+//! The `grabbag` binary: everything is in the library; see [`grabbag::cli`].
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    grabbag::cli::main()
+}

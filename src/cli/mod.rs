@@ -1,1 +1,192 @@
 //! The command line: clap definitions, dispatch, exit codes and output.
+//!
+//! Each subcommand lives in its own module and does three things only: turn
+//! arguments into calls on the library, print the result for a person or (with
+//! `--json`) for a tool, and choose the exit code. Exit codes follow DESIGN.md:
+//! 0 ok, 1 findings (lint errors, verification failures), 2 usage or
+//! environment errors (clap's own usage errors are 2 as well).
+
+mod demo;
+mod edit;
+mod keys;
+mod lint;
+mod list;
+mod seal;
+mod sync;
+
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow};
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Config};
+use crate::crypto::{self, Identities};
+use crate::library::{Library, LoadOptions, LoadReport};
+
+/// grabbag: the offline grab bag for incident response and IT-outage continuity.
+#[derive(Debug, Parser)]
+#[command(name = "grabbag", version, about, long_about = None)]
+pub struct Cli {
+    /// The runbook library (a git working tree). Default: GRABBAG_LIBRARY, then the config file.
+    #[arg(long, global = true, env = "GRABBAG_LIBRARY", value_name = "DIR")]
+    pub library: Option<PathBuf>,
+    /// The age identity file. Default: GRABBAG_IDENTITY, then the config file, then the one `init` made.
+    #[arg(long, global = true, env = "GRABBAG_IDENTITY", value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build an encrypted, signed, git-versioned sample library and show it.
+    Demo(demo::Args),
+    /// Make a new library: a git repository, a recipients file and (if needed) an identity.
+    Init(keys::InitArgs),
+    /// Make a new age identity.
+    Keygen(keys::KeygenArgs),
+    /// Lint, encrypt and stage plaintext runbooks, removing the plaintext.
+    Seal(seal::SealArgs),
+    /// Edit an encrypted runbook in $EDITOR, relint, re-encrypt and commit.
+    Edit(edit::Args),
+    /// Re-encrypt every runbook to the current recipients and commit.
+    Rekey(seal::RekeyArgs),
+    /// Check runbooks (plaintext or encrypted) and report every problem.
+    Lint(lint::Args),
+    /// List the library's runbooks.
+    List(list::ListArgs),
+    /// Print a runbook as readable text.
+    Show(list::ShowArgs),
+    /// Show a runbook's history.
+    Log(list::LogArgs),
+    /// Fast-forward the library from a bare repository or a git bundle (USB stick).
+    Sync(sync::Args),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", crate::text::printable(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::new(cli.library, cli.identity)?;
+    match cli.command {
+        Command::Demo(args) => demo::run(&ctx, args),
+        Command::Init(args) => keys::init(&ctx, args),
+        Command::Keygen(args) => keys::keygen(args),
+        Command::Seal(args) => seal::seal(&ctx, args),
+        Command::Edit(args) => edit::run(&ctx, args),
+        Command::Rekey(args) => seal::rekey(&ctx, args),
+        Command::Lint(args) => lint::run(&ctx, args),
+        Command::List(args) => list::list(&ctx, args),
+        Command::Show(args) => list::show(&ctx, args),
+        Command::Log(args) => list::log(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
+    }
+}
+
+/// What every command may need: settings resolved from flags, environment and
+/// the config file, and the identity, loaded at most once per process (so a
+/// passphrase is asked once, never per runbook).
+pub struct Context {
+    library: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    identities: OnceCell<Identities>,
+}
+
+impl Context {
+    fn new(library: Option<PathBuf>, identity: Option<PathBuf>) -> anyhow::Result<Self> {
+        let config = Config::load().context("reading the config file")?;
+        Ok(Self {
+            library: library.or(config.library),
+            identity: identity.or(config.identity),
+            identities: OnceCell::new(),
+        })
+    }
+
+    /// The identity file in effect: flag, environment, config, or the default.
+    fn identity_path(&self) -> Option<PathBuf> {
+        self.identity
+            .clone()
+            .or_else(|| config::default_identity_path().filter(|p| p.exists()))
+    }
+
+    /// The identities, loaded on first use.
+    pub fn identities(&self) -> anyhow::Result<&Identities> {
+        if let Some(ids) = self.identities.get() {
+            return Ok(ids);
+        }
+        let path = self.identity_path().ok_or_else(|| {
+            anyhow!("no identity: pass --identity FILE, set GRABBAG_IDENTITY, or run `grabbag init` to make one")
+        })?;
+        if !path.exists() {
+            return Err(anyhow!(
+                "identity file {} does not exist (from --identity, GRABBAG_IDENTITY or the config file)",
+                path.display()
+            ));
+        }
+        let ids = Identities::load(&path, &mut crypto::passphrase_from_env_or_tty)?;
+        Ok(self.identities.get_or_init(|| ids))
+    }
+
+    /// The identities when one is configured; `None` lets plaintext work on.
+    pub fn identities_if_any(&self) -> anyhow::Result<Option<&Identities>> {
+        if self.identity_path().is_none() {
+            return Ok(None);
+        }
+        self.identities().map(Some)
+    }
+
+    /// The library folder in effect.
+    pub fn library_path(&self) -> anyhow::Result<&Path> {
+        self.library.as_deref().ok_or_else(|| {
+            anyhow!(
+                "no library: pass --library DIR, set GRABBAG_LIBRARY, or run `grabbag init DIR`"
+            )
+        })
+    }
+
+    /// Opens the library.
+    pub fn library(&self) -> anyhow::Result<Library> {
+        let path = self.library_path()?;
+        Library::open(path).map_err(|e| anyhow!("{e}"))
+    }
+
+    /// Opens and loads the library.
+    pub fn load(&self, require_signed: bool) -> anyhow::Result<(Library, LoadReport)> {
+        let library = self.library()?;
+        // Without an identity, plaintext runbooks still load and each
+        // encrypted one fails with its own message naming the file.
+        let ids = self.identities_if_any()?;
+        let report = library.load(
+            ids,
+            &LoadOptions {
+                today: today(),
+                require_signed,
+            },
+        )?;
+        Ok((library, report))
+    }
+}
+
+/// Today's date in local time (reviews are due on local dates).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Prints a value as pretty JSON on stdout.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

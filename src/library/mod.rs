@@ -3,6 +3,551 @@
 //! Discovery, decryption, version pinning (commit and blob id), trust (signed
 //! commits) and offline sync all live here. Nothing in this module draws on a
 //! terminal; the CLI and TUI ask it for loaded runbooks and reports.
+//!
+//! Loading is forgiving by design: one bad file (malformed, undecryptable,
+//! oversized, a symlink out of the library) becomes a [`LoadFailure`] naming the
+//! file, and every other runbook still loads. On the day, a responder must never
+//! lose the ransomware runbook because somebody broke the payments one.
 
+mod discover;
+mod git;
 pub mod sync;
 pub mod trust;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, CryptoError, Identities, Recipients};
+use crate::diagnostic::{Diagnostic, Level};
+use crate::runbook::{self, Runbook};
+pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
+pub use git::{HistoryEntry, Version};
+use trust::{AllowedSigners, CommitSigner, Trust};
+
+/// The folder inside a library that holds its settings.
+pub const SETTINGS_DIR: &str = ".grabbag";
+/// The recipients file, relative to the library root.
+pub const RECIPIENTS_FILE: &str = ".grabbag/recipients";
+/// The allowed signers file, relative to the library root.
+pub const ALLOWED_SIGNERS_FILE: &str = ".grabbag/allowed_signers";
+
+/// Errors that stop a library operation as a whole (per-file problems are
+/// [`LoadFailure`]s instead).
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    /// The folder is not a grabbag library.
+    #[error("{0} is not a grabbag library (no git repository with {SETTINGS_DIR}/ in it)")]
+    NotALibrary(PathBuf),
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// git failed.
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    /// Keys or encryption failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// Signing or trust failed.
+    #[error(transparent)]
+    Trust(#[from] trust::TrustError),
+    /// No runbook has this id.
+    #[error("no runbook with id `{0}` in the library")]
+    UnknownRunbook(String),
+    /// A runbook did not load.
+    #[error("{}", .0.summary())]
+    Failed(Box<LoadFailure>),
+    /// The operation was refused, with a reason.
+    #[error("{0}")]
+    Refused(String),
+}
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LibraryError + '_ {
+    move |source| LibraryError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// A runbook loaded from the library, with where and which version it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadedRunbook {
+    /// The runbook itself.
+    pub runbook: Runbook,
+    /// Its file, relative to the library root.
+    pub file: PathBuf,
+    /// False for plaintext drafts (shown as UNENCRYPTED everywhere).
+    pub encrypted: bool,
+    /// Commit, blob and dirty state.
+    pub version: Version,
+    /// Whether its last changing commit is signed by an allowed signer.
+    pub trust: Trust,
+    /// Lint warnings (an overdue review, say).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl LoadedRunbook {
+    /// True when the review date has passed.
+    pub fn review_overdue(&self, today: NaiveDate) -> bool {
+        self.runbook.review_due() < today
+    }
+
+    /// True when the runbook's trust was checked and failed.
+    pub fn untrusted(&self) -> bool {
+        matches!(self.trust, Trust::Untrusted { .. })
+    }
+}
+
+/// A file that did not load, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadFailure {
+    /// The file, relative to the library root.
+    pub file: PathBuf,
+    /// What is wrong with it (at least one error).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadFailure {
+    fn new(file: &Path, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            diagnostics: vec![Diagnostic::file_level(
+                Level::Error,
+                &file.to_string_lossy(),
+                message,
+            )],
+        }
+    }
+
+    /// The first error, as one line.
+    pub fn summary(&self) -> String {
+        match self.diagnostics.iter().find(|d| d.is_error()) {
+            Some(d) => format!("{}: {}", d.location(), d.message),
+            None => format!("{}: failed to load", self.file.display()),
+        }
+    }
+}
+
+/// Everything a load found: the runbooks and the files that failed.
+#[derive(Debug, Default, Serialize)]
+pub struct LoadReport {
+    /// Runbooks that loaded, sorted by id.
+    pub runbooks: Vec<LoadedRunbook>,
+    /// Files that did not load, sorted by path.
+    pub failures: Vec<LoadFailure>,
+}
+
+impl LoadReport {
+    /// The runbook with this id.
+    pub fn get(&self, id: &str) -> Option<&LoadedRunbook> {
+        self.runbooks.iter().find(|r| r.runbook.id == id)
+    }
+}
+
+/// How to load.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The date reviews are judged against.
+    pub today: NaiveDate,
+    /// Refuse runbooks whose last change is not signed by an allowed signer.
+    pub require_signed: bool,
+}
+
+/// An open library.
+pub struct Library {
+    root: PathBuf,
+    repo: git2::Repository,
+}
+
+impl Library {
+    /// Opens the library at `root` (the top of its git working tree).
+    pub fn open(root: &Path) -> Result<Self, LibraryError> {
+        if !root.join(SETTINGS_DIR).is_dir() {
+            return Err(LibraryError::NotALibrary(root.to_owned()));
+        }
+        let repo =
+            git2::Repository::open(root).map_err(|_| LibraryError::NotALibrary(root.to_owned()))?;
+        let root = repo
+            .workdir()
+            .ok_or_else(|| LibraryError::NotALibrary(root.to_owned()))?
+            .to_owned();
+        Ok(Self { root, repo })
+    }
+
+    /// Makes a new library in `root`: a git repository on branch `main`, a
+    /// recipients file listing `recipients`, and a first commit.
+    pub fn init(
+        root: &Path,
+        recipients: &[String],
+        signer: Option<&CommitSigner>,
+    ) -> Result<Self, LibraryError> {
+        if root.join(SETTINGS_DIR).exists() {
+            return Err(LibraryError::Refused(format!(
+                "{} already holds a grabbag library",
+                root.display()
+            )));
+        }
+        std::fs::create_dir_all(root.join(SETTINGS_DIR)).map_err(io_err(root))?;
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main");
+        let repo = git2::Repository::init_opts(root, &opts)?;
+        let mut text = String::from(
+            "# age recipients for this library: one public key per line.\n\
+             # Everyone listed can decrypt every runbook. After changing this file, run `grabbag rekey`.\n",
+        );
+        for key in recipients {
+            text.push_str(key);
+            text.push('\n');
+        }
+        Recipients::parse(&text, &root.join(RECIPIENTS_FILE))?;
+        write_file(&root.join(RECIPIENTS_FILE), text.as_bytes())?;
+        // Encrypted runbooks are binary; stop git from "fixing" line endings in them.
+        write_file(&root.join(".gitattributes"), b"*.age binary\n")?;
+        let library = Self {
+            root: root.to_owned(),
+            repo,
+        };
+        library.stage(&[Path::new(RECIPIENTS_FILE), Path::new(".gitattributes")])?;
+        library.commit("Initialise grabbag library", signer)?;
+        Ok(library)
+    }
+
+    /// The top of the working tree.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The git repository.
+    pub fn repo(&self) -> &git2::Repository {
+        &self.repo
+    }
+
+    /// The library's recipients.
+    pub fn recipients(&self) -> Result<Recipients, LibraryError> {
+        Ok(Recipients::load(&self.root.join(RECIPIENTS_FILE))?)
+    }
+
+    /// The allowed signers, when the library has any.
+    pub fn allowed_signers(&self) -> Result<Option<AllowedSigners>, LibraryError> {
+        Ok(AllowedSigners::load(&self.root)?)
+    }
+
+    /// The runbook files in the working tree, and the entries refused before
+    /// reading (symlinks leading out of the library).
+    pub fn discover(&self) -> (Vec<RunbookFile>, Vec<LoadFailure>) {
+        discover::discover(&self.root)
+    }
+
+    /// Loads every runbook. Files that fail are reported, never fatal.
+    pub fn load(
+        &self,
+        identities: Option<&Identities>,
+        options: &LoadOptions,
+    ) -> Result<LoadReport, LibraryError> {
+        let (files, mut failures) = self.discover();
+        let signers = self.allowed_signers()?;
+        let versions = git::Versions::read(&self.repo, files.iter().map(|f| f.path.as_path()))?;
+        let recipients_hint = self.recipients_hint();
+        let root = self.root.as_path();
+
+        // Decrypting is the expensive part: spread it over the cores. Each
+        // thread returns plain results; git and trust are done afterwards on
+        // this thread because a git2 repository is not shareable.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let chunk = files.len().div_ceil(threads).max(1);
+        let checked: Vec<Result<(runbook::Checked, &RunbookFile), LoadFailure>> =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = files
+                    .chunks(chunk)
+                    .map(|part| {
+                        s.spawn(|| {
+                            part.iter()
+                                .map(|f| {
+                                    check_runbook_file(
+                                        root,
+                                        f,
+                                        identities,
+                                        options.today,
+                                        &recipients_hint,
+                                    )
+                                    .map(|c| (c, f))
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+
+        let mut trust_cache: HashMap<git2::Oid, Trust> = HashMap::new();
+        let mut runbooks: Vec<LoadedRunbook> = Vec::new();
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        for item in checked {
+            let (checked, file) = match item {
+                Ok(ok) => ok,
+                Err(failure) => {
+                    failures.push(failure);
+                    continue;
+                }
+            };
+            let Some(runbook) = checked.runbook else {
+                failures.push(LoadFailure {
+                    file: file.path.clone(),
+                    diagnostics: checked.diagnostics,
+                });
+                continue;
+            };
+            if let Some(other) = seen.get(&runbook.id) {
+                failures.push(LoadFailure::new(
+                    &file.path,
+                    format!(
+                        "duplicate runbook id `{}`: {} has it too",
+                        runbook.id,
+                        other.display()
+                    ),
+                ));
+                continue;
+            }
+            let version = versions.of(&file.path);
+            let trust = match (&signers, version.dirty, version.commit_oid()) {
+                (None, _, _) => Trust::NotChecked,
+                (Some(_), true, _) => Trust::Untrusted {
+                    reason: "uncommitted changes in the working tree".to_owned(),
+                },
+                (Some(_), false, None) => Trust::Untrusted {
+                    reason: "not committed".to_owned(),
+                },
+                (Some(s), false, Some(oid)) => trust_cache
+                    .entry(oid)
+                    .or_insert_with(|| trust::commit_trust(&self.repo, oid, Some(s)))
+                    .clone(),
+            };
+            if options.require_signed && !matches!(trust, Trust::Trusted { .. }) {
+                let why = match &trust {
+                    Trust::Untrusted { reason } => format!("untrusted: {reason}"),
+                    _ => format!(
+                        "no {ALLOWED_SIGNERS_FILE} in the library, so no runbook can be trusted"
+                    ),
+                };
+                failures.push(LoadFailure::new(
+                    &file.path,
+                    format!("refused by --require-signed: {why}"),
+                ));
+                continue;
+            }
+            seen.insert(runbook.id.clone(), file.path.clone());
+            runbooks.push(LoadedRunbook {
+                runbook,
+                file: file.path.clone(),
+                encrypted: file.encrypted,
+                version,
+                trust,
+                warnings: checked.diagnostics,
+            });
+        }
+        runbooks.sort_by(|a, b| a.runbook.id.cmp(&b.runbook.id));
+        failures.sort_by(|a, b| a.file.cmp(&b.file));
+        Ok(LoadReport { runbooks, failures })
+    }
+
+    /// What to say when our identity is not a recipient: who the library
+    /// encrypts to, so the user can tell a wrong key from a stale file.
+    fn recipients_hint(&self) -> String {
+        match self.recipients() {
+            Ok(r) => format!("{RECIPIENTS_FILE} lists: {}", r.keys().join(", ")),
+            Err(e) => format!("the library's recipients could not be read: {e}"),
+        }
+    }
+
+    /// Finds the file of runbook `id` and returns it with its decrypted text.
+    pub fn read_runbook(
+        &self,
+        id: &str,
+        identities: Option<&Identities>,
+    ) -> Result<(RunbookFile, Zeroizing<String>), LibraryError> {
+        let (files, _) = self.discover();
+        let file = files
+            .into_iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| LibraryError::UnknownRunbook(id.to_owned()))?;
+        let text = plaintext(&self.root, &file, identities, &self.recipients_hint())
+            .map_err(|f| LibraryError::Failed(Box::new(f)))?;
+        Ok((file, text))
+    }
+
+    /// Encrypts `plaintext` to the library's recipients, checks that
+    /// `identities` can decrypt it back to the same bytes, and writes it to
+    /// `path` (relative) atomically. Returns the ciphertext size.
+    pub fn write_encrypted(
+        &self,
+        path: &Path,
+        plaintext: &[u8],
+        identities: &Identities,
+    ) -> Result<usize, LibraryError> {
+        let recipients = self.recipients()?;
+        let sealed = crypto::encrypt(plaintext, &recipients, false)?;
+        let back = identities.decrypt(&sealed).map_err(|e| {
+            LibraryError::Refused(format!(
+                "round-trip check failed for {}: {e}. Is your identity listed in {RECIPIENTS_FILE}?",
+                path.display()
+            ))
+        })?;
+        if back.as_slice() != plaintext {
+            return Err(LibraryError::Refused(format!(
+                "round-trip check failed for {}: decrypted bytes differ",
+                path.display()
+            )));
+        }
+        let full = self.root.join(path);
+        if let Some(dir) = full.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        crate::fsutil::replace_atomically(&full, &sealed).map_err(io_err(&full))?;
+        Ok(sealed.len())
+    }
+
+    /// Stages files (relative paths) in git's index; a path no longer on disk
+    /// is staged as removed.
+    pub fn stage(&self, paths: &[&Path]) -> Result<(), LibraryError> {
+        let mut index = self.repo.index()?;
+        for path in paths {
+            if self.root.join(path).exists() {
+                index.add_path(path)?;
+            } else if index.get_path(path, 0).is_some() {
+                index.remove_path(path)?;
+            }
+        }
+        index.write()?;
+        Ok(())
+    }
+
+    /// Commits the index, signed when a signer is given.
+    pub fn commit(
+        &self,
+        message: &str,
+        signer: Option<&CommitSigner>,
+    ) -> Result<git2::Oid, LibraryError> {
+        git::commit_index(&self.repo, message, signer)
+    }
+
+    /// The signer configured in the repository the way git itself configures
+    /// SSH signing (`gpg.format = ssh`, `commit.gpgsign = true`,
+    /// `user.signingkey = PATH`), so grabbag and the git CLI sign alike.
+    pub fn configured_signer(&self) -> Result<Option<CommitSigner>, LibraryError> {
+        let config = self.repo.config()?;
+        let ssh = config.get_string("gpg.format").is_ok_and(|f| f == "ssh");
+        let sign = config.get_bool("commit.gpgsign").unwrap_or(false);
+        if !(ssh && sign) {
+            return Ok(None);
+        }
+        let key = config.get_path("user.signingkey").map_err(|_| {
+            LibraryError::Refused("commit.gpgsign is set but user.signingkey is not".to_owned())
+        })?;
+        Ok(Some(CommitSigner::from_openssh_file(&key)?))
+    }
+
+    /// Configures SSH commit signing in the repository's own config.
+    pub fn configure_signing(
+        &self,
+        key: &Path,
+        name: &str,
+        email: &str,
+    ) -> Result<(), LibraryError> {
+        let mut config = self.repo.config()?.open_level(git2::ConfigLevel::Local)?;
+        config.set_str("gpg.format", "ssh")?;
+        config.set_bool("commit.gpgsign", true)?;
+        config.set_str("user.signingkey", &key.to_string_lossy())?;
+        config.set_str("user.name", name)?;
+        config.set_str("user.email", email)?;
+        Ok(())
+    }
+
+    /// The commits that changed runbook file `path`, newest first.
+    pub fn history(&self, path: &Path) -> Result<Vec<HistoryEntry>, LibraryError> {
+        let signers = self.allowed_signers()?;
+        git::history(&self.repo, path, signers.as_ref())
+    }
+}
+
+/// Reads, decrypts and checks one runbook file found under `root`.
+pub fn check_runbook_file(
+    root: &Path,
+    file: &RunbookFile,
+    identities: Option<&Identities>,
+    today: NaiveDate,
+    recipients_hint: &str,
+) -> Result<runbook::Checked, LoadFailure> {
+    let text = plaintext(root, file, identities, recipients_hint)?;
+    let name = file.path.to_string_lossy();
+    Ok(runbook::check(&name, &text, &file.id, today))
+}
+
+/// Finds runbook files under any folder (not only a library), as lint does.
+pub fn discover_in(dir: &Path) -> (Vec<RunbookFile>, Vec<LoadFailure>) {
+    discover::discover(dir)
+}
+
+/// The decrypted text of a runbook file, held in memory only.
+fn plaintext(
+    root: &Path,
+    file: &RunbookFile,
+    identities: Option<&Identities>,
+    recipients_hint: &str,
+) -> Result<Zeroizing<String>, LoadFailure> {
+    let bytes = discover::read_bounded(root, &file.path)
+        .map_err(|why| LoadFailure::new(&file.path, why))?;
+    let plain = if file.encrypted {
+        let Some(ids) = identities else {
+            return Err(LoadFailure::new(
+                &file.path,
+                "cannot decrypt: no identity (use --identity, GRABBAG_IDENTITY or the config file; `grabbag init` makes one)",
+            ));
+        };
+        ids.decrypt(&bytes).map_err(|e| {
+            let message = match e {
+                CryptoError::NotARecipient { .. } => {
+                    let hint = if recipients_hint.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {recipients_hint}")
+                    };
+                    format!(
+                        "cannot decrypt: {e} (identity file {}){hint}",
+                        ids.origin().display()
+                    )
+                }
+                other => format!("cannot decrypt: {other}"),
+            };
+            LoadFailure::new(&file.path, message)
+        })?
+    } else {
+        bytes
+    };
+    let text = String::from_utf8(plain.to_vec()).map_err(|e| {
+        LoadFailure::new(
+            &file.path,
+            format!(
+                "not valid UTF-8 text (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    Ok(Zeroizing::new(text))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {
+    std::fs::write(path, bytes).map_err(io_err(path))
+}

@@ -1,0 +1,155 @@
+//! `grabbag init DIR` and `grabbag keygen`: libraries and identities.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use age::secrecy::SecretString;
+use anyhow::{Context as _, anyhow, bail};
+
+use super::Context;
+use crate::config::{self, Config};
+use crate::crypto::{self, Identities, Identity};
+use crate::library::{Library, RECIPIENTS_FILE};
+
+/// Arguments of `init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to make the library.
+    pub dir: PathBuf,
+    /// Protect a newly made identity with a passphrase (asked twice).
+    #[arg(long)]
+    pub passphrase: bool,
+    /// More recipients (`age1...`) who may decrypt the library.
+    #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
+    pub recipients: Vec<String>,
+}
+
+/// Arguments of `keygen`.
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// Write the identity to this new file (0600). Without it the identity is printed.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Protect the identity with a passphrase (asked twice).
+    #[arg(long)]
+    pub passphrase: bool,
+}
+
+/// Asks for a new passphrase twice (or takes GRABBAG_PASSPHRASE).
+fn new_passphrase(path: &Path) -> anyhow::Result<SecretString> {
+    if let Ok(p) = std::env::var("GRABBAG_PASSPHRASE") {
+        return Ok(SecretString::from(p));
+    }
+    let first = rpassword::prompt_password(format!("New passphrase for {}: ", path.display()))?;
+    if first.is_empty() {
+        bail!(
+            "an empty passphrase protects nothing; leave out --passphrase for an unprotected identity"
+        );
+    }
+    let second = rpassword::prompt_password("Same passphrase again: ")?;
+    if first != second {
+        bail!("the two passphrases differ");
+    }
+    Ok(SecretString::from(first))
+}
+
+/// Writes a fresh identity to `path`.
+fn make_identity(path: &Path, passphrase: bool) -> anyhow::Result<Identity> {
+    let identity = Identity::generate();
+    let secret = if passphrase {
+        Some(new_passphrase(path)?)
+    } else {
+        None
+    };
+    identity.write(path, secret.as_ref())?;
+    Ok(identity)
+}
+
+/// Runs `keygen`.
+pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
+    match args.output {
+        Some(path) => {
+            if path.exists() {
+                bail!(
+                    "{} already exists: refusing to overwrite an identity",
+                    path.display()
+                );
+            }
+            let identity = make_identity(&path, args.passphrase)?;
+            println!("Wrote identity to {} (owner-only)", path.display());
+            println!("Public key: {}", identity.public_key());
+        }
+        None => {
+            if args.passphrase {
+                bail!("--passphrase needs --output FILE");
+            }
+            let identity = Identity::generate();
+            eprintln!("Public key: {}", identity.public_key());
+            print!("{}", identity.file_text().as_str());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `init`.
+pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
+    let (identity_path, public_key) = match ctx.identity.clone() {
+        Some(path) if path.exists() => {
+            let ids = ctx.identities()?;
+            (path, ids.public_keys().join("\n"))
+        }
+        Some(path) => {
+            let identity = make_identity(&path, args.passphrase)?;
+            println!("Made a new identity: {} (owner-only)", path.display());
+            (path, identity.public_key())
+        }
+        None => {
+            let path = config::default_identity_path().ok_or_else(|| {
+                anyhow!("no config directory on this system: pass --identity FILE")
+            })?;
+            if path.exists() {
+                let ids = Identities::load(&path, &mut crypto::passphrase_from_env_or_tty)?;
+                println!("Using your existing identity {}", path.display());
+                (path, ids.public_keys().join("\n"))
+            } else {
+                let identity = make_identity(&path, args.passphrase)?;
+                println!("Made a new identity: {} (owner-only)", path.display());
+                (path, identity.public_key())
+            }
+        }
+    };
+    let mut recipients: Vec<String> = public_key.lines().map(str::to_owned).collect();
+    recipients.extend(args.recipients);
+    let library = Library::init(&args.dir, &recipients, None)
+        .with_context(|| format!("making a library in {}", args.dir.display()))?;
+    let root = library
+        .root()
+        .canonicalize()
+        .unwrap_or_else(|_| library.root().to_owned());
+    println!(
+        "Made library {} (git repository, branch main)",
+        root.display()
+    );
+    println!(
+        "Recipients ({}): {}",
+        RECIPIENTS_FILE,
+        recipients.join(", ")
+    );
+
+    let mut config = Config::load()?;
+    if config.library.is_none() && ctx.library.is_none() {
+        config.library = Some(root.clone());
+        if config.identity.is_none()
+            && Some(&identity_path) != config::default_identity_path().as_ref()
+        {
+            config.identity = Some(identity_path.clone());
+        }
+        let saved = config.save()?;
+        println!("Saved as your default library in {}", saved.display());
+    }
+    println!(
+        "\nNext: write runbooks as .toml files in {}, then `grabbag seal FILE...`",
+        root.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

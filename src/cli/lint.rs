@@ -1,0 +1,164 @@
+//! `grabbag lint [PATH...]`: check runbook files and report every problem.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::{Context, print_json, today};
+use crate::diagnostic::{Diagnostic, Level};
+use crate::library::{self, RunbookFile};
+
+/// Arguments of `lint`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders to check (plaintext `.toml` or encrypted `.toml.age`). Default: the library.
+    pub paths: Vec<PathBuf>,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs `lint`.
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let paths = if args.paths.is_empty() {
+        vec![ctx.library_path()?.to_owned()]
+    } else {
+        args.paths
+    };
+    let mut diagnostics = Vec::new();
+    let mut files = 0;
+    for path in &paths {
+        let targets = targets(path, &mut diagnostics);
+        files += targets.len();
+        lint_set(ctx, &targets, &mut diagnostics)?;
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if args.json {
+        print_json(&Report {
+            files,
+            errors,
+            warnings,
+            diagnostics,
+        })?;
+    } else {
+        for d in &diagnostics {
+            println!("{}", d.render());
+        }
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        println!(
+            "lint: {} checked, {}, {}",
+            plural(files, "file"),
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A file to check: its path on disk, its display name and its default id.
+struct Target {
+    base: PathBuf,
+    file: RunbookFile,
+}
+
+fn targets(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Target> {
+    if path.is_dir() {
+        let (files, failures) = library::discover_in(path);
+        for f in failures {
+            diagnostics.extend(f.diagnostics.into_iter().map(|mut d| {
+                d.file = path.join(&d.file).display().to_string();
+                d
+            }));
+        }
+        return files
+            .into_iter()
+            .map(|file| Target {
+                base: path.to_owned(),
+                file,
+            })
+            .collect();
+    }
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    match library::id_for(&name) {
+        Some(id) => vec![Target {
+            base: path.parent().map(Path::to_owned).unwrap_or_default(),
+            file: RunbookFile {
+                encrypted: name.to_string_lossy().ends_with(".age"),
+                path: name,
+                id,
+            },
+        }],
+        None => {
+            diagnostics.push(Diagnostic::file_level(
+                Level::Error,
+                &path.display().to_string(),
+                if path.exists() {
+                    "not a runbook: expected a `.toml` or `.toml.age` file"
+                } else {
+                    "no such file or folder"
+                },
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// Checks a set of files found together, including ids shared between them.
+fn lint_set(ctx: &Context, targets: &[Target], out: &mut Vec<Diagnostic>) -> anyhow::Result<()> {
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for t in targets {
+        let shown = t.base.join(&t.file.path).display().to_string();
+        let identities = if t.file.encrypted {
+            match ctx.identities() {
+                Ok(ids) => Some(ids),
+                Err(e) => {
+                    out.push(Diagnostic::file_level(
+                        Level::Error,
+                        &shown,
+                        format!("cannot decrypt: {e:#}"),
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        match library::check_runbook_file(&t.base, &t.file, identities, today(), "") {
+            Ok(checked) => {
+                if let Some(rb) = &checked.runbook {
+                    if let Some((_, other)) = ids.iter().find(|(id, _)| *id == rb.id) {
+                        out.push(Diagnostic::file_level(
+                            Level::Error,
+                            &shown,
+                            format!("duplicate runbook id `{}`: {other} has it too", rb.id),
+                        ));
+                    }
+                    ids.push((rb.id.clone(), shown.clone()));
+                }
+                out.extend(checked.diagnostics.into_iter().map(|mut d| {
+                    d.file = shown.clone();
+                    d
+                }));
+            }
+            Err(failure) => out.extend(failure.diagnostics.into_iter().map(|mut d| {
+                d.file = shown.clone();
+                d
+            })),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `grabbag sync SOURCE`: fast-forward the library from removable media.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{Context, print_json};
+use crate::library::sync::{SyncOptions, sync};
+use crate::library::trust::Trust;
+use crate::text::printable_line;
+
+/// Arguments of `sync`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A bare git repository (e.g. on a USB stick) or a file made by `git bundle create`.
+    pub source: PathBuf,
+    /// Refuse unless every new commit is signed by an allowed signer.
+    #[arg(long)]
+    pub require_signed: bool,
+    /// The branch to take from SOURCE (default: the library's current branch).
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `sync`.
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let library = ctx.library()?;
+    let report = sync(
+        library.root(),
+        &args.source,
+        &SyncOptions {
+            require_signed: args.require_signed,
+            branch: args.branch,
+        },
+    )?;
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if report.up_to_date {
+        println!(
+            "Already up to date at {}.",
+            &report.to[..12.min(report.to.len())]
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Fast-forwarded {} → {}",
+        report
+            .from
+            .as_deref()
+            .map_or("(empty)", |f| &f[..12.min(f.len())]),
+        &report.to[..12.min(report.to.len())]
+    );
+    for (label, ids) in [
+        ("added", &report.added),
+        ("changed", &report.changed),
+        ("removed", &report.removed),
+    ] {
+        for id in ids {
+            println!("  {label:<8} {}", printable_line(id));
+        }
+    }
+    match &report.tip_trust {
+        Trust::Trusted { signer } => println!("New tip signed by {}.", printable_line(signer)),
+        Trust::Untrusted { reason } => println!(
+            "WARNING: the new tip is UNTRUSTED: {}",
+            printable_line(reason)
+        ),
+        Trust::NotChecked => {
+            println!("Trust not checked: the library has no .grabbag/allowed_signers.")
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,231 @@
+//! Version pinning and history with git: which commit and blob each runbook
+//! came from, whether the working tree differs from HEAD, and commits.
+//!
+//! A journal later records the commit and blob of every runbook it opened, so an
+//! auditor can say exactly which text the responder followed.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::LibraryError;
+use super::trust::{self, AllowedSigners, CommitSigner, Trust};
+
+/// Which version of a runbook file was loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Version {
+    /// The last commit that changed the file (hex), if it is committed.
+    pub commit: Option<String>,
+    /// The file's blob id at HEAD (hex), if it is committed.
+    pub blob: Option<String>,
+    /// The file on disk differs from HEAD (modified, staged or untracked).
+    pub dirty: bool,
+}
+
+impl Version {
+    /// The commit as an object id.
+    pub fn commit_oid(&self) -> Option<git2::Oid> {
+        self.commit
+            .as_deref()
+            .and_then(|c| git2::Oid::from_str(c).ok())
+    }
+
+    /// Short form for listings: `1a2b3c4d`, with `+dirty` when changed.
+    pub fn short(&self) -> String {
+        let commit = self
+            .commit
+            .as_deref()
+            .map_or("uncommitted", |c| &c[..c.len().min(8)]);
+        if self.dirty && self.commit.is_some() {
+            format!("{commit}+dirty")
+        } else {
+            commit.to_owned()
+        }
+    }
+}
+
+/// Versions of many files, read in one pass over the history.
+pub(super) struct Versions {
+    dirty: HashSet<PathBuf>,
+    blobs: HashMap<PathBuf, git2::Oid>,
+    last_change: HashMap<PathBuf, git2::Oid>,
+}
+
+fn head_commit(repo: &git2::Repository) -> Result<Option<git2::Commit<'_>>, git2::Error> {
+    match repo.head() {
+        Ok(head) => Ok(Some(head.peel_to_commit()?)),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn blob_at(tree: &git2::Tree<'_>, path: &Path) -> Option<git2::Oid> {
+    tree.get_path(path).ok().map(|e| e.id())
+}
+
+impl Versions {
+    pub(super) fn read<'p>(
+        repo: &git2::Repository,
+        paths: impl Iterator<Item = &'p Path>,
+    ) -> Result<Self, LibraryError> {
+        let paths: Vec<&Path> = paths.collect();
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true).recurse_untracked_dirs(true);
+        let dirty = repo
+            .statuses(Some(&mut opts))?
+            .iter()
+            .filter(|s| !s.status().is_ignored() && s.status() != git2::Status::CURRENT)
+            .filter_map(|s| s.path().ok().map(PathBuf::from))
+            .collect();
+        let mut blobs = HashMap::new();
+        let mut last_change = HashMap::new();
+        if let Some(head) = head_commit(repo)? {
+            let head_tree = head.tree()?;
+            for path in &paths {
+                if let Some(blob) = blob_at(&head_tree, path) {
+                    blobs.insert(path.to_path_buf(), blob);
+                }
+            }
+            // Walk first parents from HEAD; a file's version is the first
+            // commit (newest) whose parent had a different blob at its path.
+            let mut pending: Vec<&Path> = paths
+                .iter()
+                .copied()
+                .filter(|p| blobs.contains_key(*p))
+                .collect();
+            let mut walk = repo.revwalk()?;
+            walk.push(head.id())?;
+            walk.simplify_first_parent()?;
+            for oid in walk {
+                if pending.is_empty() {
+                    break;
+                }
+                let commit = repo.find_commit(oid?)?;
+                let tree = commit.tree()?;
+                let parent_tree = match commit.parent(0) {
+                    Ok(p) => Some(p.tree()?),
+                    Err(_) => None,
+                };
+                pending.retain(|path| {
+                    let here = blob_at(&tree, path);
+                    let before = parent_tree.as_ref().and_then(|t| blob_at(t, path));
+                    if here != before {
+                        last_change.insert(path.to_path_buf(), commit.id());
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+        }
+        Ok(Self {
+            dirty,
+            blobs,
+            last_change,
+        })
+    }
+
+    pub(super) fn of(&self, path: &Path) -> Version {
+        Version {
+            commit: self.last_change.get(path).map(ToString::to_string),
+            blob: self.blobs.get(path).map(ToString::to_string),
+            dirty: self.dirty.contains(path) || !self.blobs.contains_key(path),
+        }
+    }
+}
+
+/// Commits the index on top of HEAD (or as the first commit), signed when a
+/// signer is given.
+pub(super) fn commit_index(
+    repo: &git2::Repository,
+    message: &str,
+    signer: Option<&CommitSigner>,
+) -> Result<git2::Oid, LibraryError> {
+    let mut index = repo.index()?;
+    let tree = repo.find_tree(index.write_tree()?)?;
+    let author = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("grabbag", "grabbag@localhost"))?;
+    let parent = head_commit(repo)?;
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    let oid = match signer {
+        Some(signer) => signer.commit(repo, "HEAD", &author, message, &tree, &parents)?,
+        None => repo.commit(Some("HEAD"), &author, &author, message, &tree, &parents)?,
+    };
+    Ok(oid)
+}
+
+/// One commit in a runbook's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// Commit id (hex).
+    pub commit: String,
+    /// Commit time, RFC 3339.
+    pub date: String,
+    /// Author name and email.
+    pub author: String,
+    /// First line of the message.
+    pub summary: String,
+    /// Blob id of the file after the commit (None when it was removed).
+    pub blob: Option<String>,
+    /// Signature status.
+    pub trust: Trust,
+}
+
+/// The commits that changed `path`, newest first (first-parent history).
+pub(super) fn history(
+    repo: &git2::Repository,
+    path: &Path,
+    signers: Option<&AllowedSigners>,
+) -> Result<Vec<HistoryEntry>, LibraryError> {
+    let Some(head) = head_commit(repo)? else {
+        return Ok(Vec::new());
+    };
+    let mut walk = repo.revwalk()?;
+    walk.push(head.id())?;
+    walk.simplify_first_parent()?;
+    let mut out = Vec::new();
+    for oid in walk {
+        let commit = repo.find_commit(oid?)?;
+        let here = blob_at(&commit.tree()?, path);
+        let before = match commit.parent(0) {
+            Ok(p) => blob_at(&p.tree()?, path),
+            Err(_) => None,
+        };
+        if here == before {
+            continue;
+        }
+        let time = commit.time();
+        let date = chrono::DateTime::from_timestamp(time.seconds(), 0)
+            .map(
+                |d| match chrono::FixedOffset::east_opt(time.offset_minutes() * 60) {
+                    Some(offset) => d.with_timezone(&offset).to_rfc3339(),
+                    None => d.to_rfc3339(),
+                },
+            )
+            .unwrap_or_default();
+        let author = commit.author();
+        out.push(HistoryEntry {
+            commit: commit.id().to_string(),
+            date,
+            author: format!(
+                "{} <{}>",
+                String::from_utf8_lossy(author.name_bytes()),
+                String::from_utf8_lossy(author.email_bytes())
+            ),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
+            blob: here.map(|b| b.to_string()),
+            trust: trust::commit_trust(repo, commit.id(), signers),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,528 @@
+//! From TOML text to a [`Runbook`], remembering where every value came from.
+//!
+//! We walk toml's spanned document tree by hand instead of deriving `Deserialize`
+//! because serde stops at the first problem, and an author fixing a runbook wants
+//! all of them at once, each with its line and column. The model built here is
+//! best effort: a missing field gets a neutral value and an error, so that lint
+//! can still report everything else in the same pass.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::{
+    Clock, Contact, Decision, DecisionOption, Duration, FORMAT_VERSION, Kind, Runbook, Severity,
+    Step, Target,
+};
+use crate::diagnostic::{Diagnostic, Source, did_you_mean};
+
+/// Where each value was found, keyed by its dotted path (`steps.2.next`,
+/// `steps.0.contacts.1`, `clocks.0.starts_on`).
+#[derive(Debug, Default)]
+pub(super) struct Spans {
+    by_path: HashMap<String, Range<usize>>,
+}
+
+impl Spans {
+    /// The span of the value at `path`, or the start of the file.
+    pub(super) fn at(&self, path: &str) -> Range<usize> {
+        self.by_path.get(path).cloned().unwrap_or(0..0)
+    }
+}
+
+struct Cx<'s> {
+    source: Source<'s>,
+    diagnostics: Vec<Diagnostic>,
+    spans: Spans,
+}
+
+impl Cx<'_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
+        let d = self.source.error(span, message);
+        self.diagnostics.push(d);
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+}
+
+/// A table being read, with its dotted path and span.
+struct Table<'t, 'i> {
+    table: &'t DeTable<'i>,
+    span: Range<usize>,
+    path: String,
+}
+
+type Value<'t, 'i> = &'t Spanned<DeValue<'i>>;
+
+fn type_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    fn child_path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// Reports keys outside `allowed`, with a "did you mean" where one is close.
+    fn only(&self, cx: &mut Cx<'_>, allowed: &[&str]) {
+        for (key, _) in self.table.iter() {
+            let name: &str = key.get_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let where_ = if self.path.is_empty() {
+                "at the top level".to_owned()
+            } else {
+                format!("in `{}`", self.path)
+            };
+            let d = cx.error(key.span(), format!("unknown field `{name}` {where_}"));
+            match did_you_mean(name, allowed) {
+                Some(close) => d.label = Some(format!("did you mean `{close}`?")),
+                None => d.help = Some(format!("expected one of: {}", allowed.join(", "))),
+            }
+        }
+    }
+
+    fn get(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Value<'t, 'i>> {
+        match self.table.get(key) {
+            Some(value) => {
+                cx.spans.by_path.insert(self.child_path(key), value.span());
+                Some(value)
+            }
+            None => {
+                if required {
+                    let what = if self.path.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in `{}`", self.path)
+                    };
+                    cx.error(
+                        self.header_span(cx),
+                        format!("missing required field `{key}`{what}"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// Where to point for a problem with the table as a whole: its first line.
+    fn header_span(&self, cx: &Cx<'_>) -> Range<usize> {
+        let text = cx.source.text;
+        let start = self.span.start.min(text.len());
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        start..end.max(start)
+    }
+
+    fn mismatch(cx: &mut Cx<'_>, key: &str, value: Value<'_, '_>, expected: &str) {
+        cx.error(
+            value.span(),
+            format!(
+                "`{key}` must be {expected}, found {}",
+                type_name(value.get_ref())
+            ),
+        );
+    }
+
+    fn string(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<String> {
+        let value = self.get(cx, key, required)?;
+        match value.get_ref() {
+            DeValue::String(s) if required && s.trim().is_empty() => {
+                cx.error(value.span(), format!("`{key}` must not be empty"));
+                None
+            }
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                Self::mismatch(cx, key, value, "a string");
+                None
+            }
+        }
+    }
+
+    fn strings(&self, cx: &mut Cx<'_>, key: &str) -> Vec<String> {
+        let Some(value) = self.get(cx, key, false) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            Self::mismatch(cx, key, value, "an array of strings");
+            return Vec::new();
+        };
+        let path = self.child_path(key);
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::String(s) => {
+                    cx.spans.by_path.insert(format!("{path}.{i}"), item.span());
+                    out.push(s.to_string());
+                }
+                other => {
+                    cx.error(
+                        item.span(),
+                        format!(
+                            "items of `{key}` must be strings, found {}",
+                            type_name(other)
+                        ),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn integer(&self, cx: &mut Cx<'_>, key: &str) -> Option<i64> {
+        let value = self.get(cx, key, false)?;
+        match value.get_ref() {
+            DeValue::Integer(n) => match i64::from_str_radix(n.as_str(), n.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    cx.error(value.span(), format!("`{key}` is out of range"));
+                    None
+                }
+            },
+            _ => {
+                Self::mismatch(cx, key, value, "an integer");
+                None
+            }
+        }
+    }
+
+    fn boolean(&self, cx: &mut Cx<'_>, key: &str) -> Option<bool> {
+        let value = self.get(cx, key, false)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                Self::mismatch(cx, key, value, "true or false");
+                None
+            }
+        }
+    }
+
+    fn date(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<NaiveDate> {
+        let value = self.get(cx, key, required)?;
+        let date = match value.get_ref() {
+            DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt.date,
+            _ => None,
+        };
+        let parsed =
+            date.and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()));
+        if parsed.is_none() {
+            let d = cx.error(
+                value.span(),
+                format!("`{key}` must be a date written as YYYY-MM-DD, without quotes"),
+            );
+            d.label = Some(format!("found {}", type_name(value.get_ref())));
+        }
+        parsed
+    }
+
+    fn duration(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Duration> {
+        let value = self.get(cx, key, required)?;
+        let DeValue::String(text) = value.get_ref() else {
+            Self::mismatch(cx, key, value, "a duration string such as \"15m\"");
+            return None;
+        };
+        match Duration::parse(text) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                cx.error(value.span(), format!("`{key}`: {why}"));
+                None
+            }
+        }
+    }
+
+    fn target(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Target> {
+        let text = self.string(cx, key, required)?;
+        Some(if text == "end" {
+            Target::End
+        } else {
+            Target::Step(text)
+        })
+    }
+
+    fn choice<T: Copy>(&self, cx: &mut Cx<'_>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+        let text = self.string(cx, key, true)?;
+        if let Some((_, v)) = choices.iter().find(|(name, _)| *name == text) {
+            return Some(*v);
+        }
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let span = cx.spans.at(&self.child_path(key));
+        let d = cx.error(
+            span,
+            format!("`{key}` must be one of: {}", names.join(", ")),
+        );
+        if let Some(close) = did_you_mean(&text, &names) {
+            d.label = Some(format!("did you mean `{close}`?"));
+        }
+        None
+    }
+
+    fn table(&self, cx: &mut Cx<'_>, key: &str) -> Option<Table<'t, 'i>> {
+        let value = self.get(cx, key, false)?;
+        match value.get_ref() {
+            DeValue::Table(table) => Some(Table {
+                table,
+                span: value.span(),
+                path: self.child_path(key),
+            }),
+            _ => {
+                Self::mismatch(cx, key, value, "a table");
+                None
+            }
+        }
+    }
+
+    /// An array of tables, written either as `[[key]]` or as inline tables.
+    fn tables(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Vec<Table<'t, 'i>> {
+        let Some(value) = self.get(cx, key, required) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            Self::mismatch(cx, key, value, "an array of tables");
+            return Vec::new();
+        };
+        let path = self.child_path(key);
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::Table(table) => out.push(Table {
+                    table,
+                    span: item.span(),
+                    path: format!("{path}.{i}"),
+                }),
+                other => {
+                    cx.error(
+                        item.span(),
+                        format!(
+                            "items of `{key}` must be tables, found {}",
+                            type_name(other)
+                        ),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "format",
+    "id",
+    "title",
+    "kind",
+    "severity",
+    "owner",
+    "reviewed",
+    "review_every_months",
+    "summary",
+    "tags",
+    "references",
+    "contacts",
+    "clocks",
+    "steps",
+];
+const CONTACT_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "role",
+    "phone",
+    "email",
+    "when",
+    "placeholder",
+];
+const CLOCK_KEYS: &[&str] = &["id", "label", "due_after", "starts_on", "met_by", "basis"];
+const STEP_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "role",
+    "do",
+    "checks",
+    "expect_within",
+    "contacts",
+    "next",
+    "decision",
+];
+const DECISION_KEYS: &[&str] = &["question", "options"];
+const OPTION_KEYS: &[&str] = &["label", "goto"];
+
+/// Parses `source` into a best-effort runbook, the spans of its values, and the
+/// problems found. `None` only when the text is not TOML at all.
+pub(super) fn parse(
+    source: &Source<'_>,
+    default_id: &str,
+) -> (Option<Runbook>, Spans, Vec<Diagnostic>) {
+    let mut cx = Cx {
+        source: *source,
+        diagnostics: Vec::new(),
+        spans: Spans::default(),
+    };
+    let (doc, errors) = DeTable::parse_recoverable(source.text);
+    if !errors.is_empty() {
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            cx.error(span, format!("invalid TOML: {}", e.message().trim()));
+        }
+        return (None, cx.spans, cx.diagnostics);
+    }
+    let root = Table {
+        table: doc.get_ref(),
+        span: 0..0,
+        path: String::new(),
+    };
+    let runbook = read_runbook(&mut cx, &root, default_id);
+    (Some(runbook), cx.spans, cx.diagnostics)
+}
+
+fn read_runbook(cx: &mut Cx<'_>, root: &Table<'_, '_>, default_id: &str) -> Runbook {
+    root.only(cx, TOP_KEYS);
+    if let Some(version) = root.integer(cx, "format")
+        && version != FORMAT_VERSION
+    {
+        let span = cx.spans.at("format");
+        cx.error(
+            span,
+            format!(
+                "unsupported runbook format {version}: this grabbag reads format {FORMAT_VERSION}"
+            ),
+        );
+    }
+    let review_every_months = match root.integer(cx, "review_every_months") {
+        Some(n) if (1..=120).contains(&n) => n as u32,
+        Some(_) => {
+            let span = cx.spans.at("review_every_months");
+            cx.error(span, "`review_every_months` must be between 1 and 120");
+            12
+        }
+        None => 12,
+    };
+    Runbook {
+        id: root
+            .string(cx, "id", false)
+            .unwrap_or_else(|| default_id.to_owned()),
+        title: root.string(cx, "title", true).unwrap_or_default(),
+        kind: root
+            .choice(
+                cx,
+                "kind",
+                &[("cyber", Kind::Cyber), ("continuity", Kind::Continuity)],
+            )
+            .unwrap_or(Kind::Cyber),
+        severity: root
+            .choice(
+                cx,
+                "severity",
+                &[
+                    ("low", Severity::Low),
+                    ("medium", Severity::Medium),
+                    ("high", Severity::High),
+                    ("critical", Severity::Critical),
+                ],
+            )
+            .unwrap_or(Severity::Medium),
+        owner: root.string(cx, "owner", true).unwrap_or_default(),
+        reviewed: root.date(cx, "reviewed", true).unwrap_or(NaiveDate::MIN),
+        review_every_months,
+        summary: root.string(cx, "summary", true).unwrap_or_default(),
+        tags: root.strings(cx, "tags"),
+        references: root.strings(cx, "references"),
+        contacts: root
+            .tables(cx, "contacts", false)
+            .iter()
+            .map(|t| read_contact(cx, t))
+            .collect(),
+        clocks: root
+            .tables(cx, "clocks", false)
+            .iter()
+            .map(|t| read_clock(cx, t))
+            .collect(),
+        steps: root
+            .tables(cx, "steps", false)
+            .iter()
+            .map(|t| read_step(cx, t))
+            .collect(),
+    }
+}
+
+fn read_contact(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Contact {
+    t.only(cx, CONTACT_KEYS);
+    Contact {
+        id: t.string(cx, "id", true).unwrap_or_default(),
+        name: t.string(cx, "name", true).unwrap_or_default(),
+        role: t.string(cx, "role", false),
+        phone: t.string(cx, "phone", false),
+        email: t.string(cx, "email", false),
+        when: t.string(cx, "when", false),
+        placeholder: t.boolean(cx, "placeholder").unwrap_or(false),
+    }
+}
+
+fn read_clock(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Clock {
+    t.only(cx, CLOCK_KEYS);
+    Clock {
+        id: t.string(cx, "id", true).unwrap_or_default(),
+        label: t.string(cx, "label", true).unwrap_or_default(),
+        due_after: t
+            .duration(cx, "due_after", true)
+            .unwrap_or(Duration::from_secs(0)),
+        starts_on: t.string(cx, "starts_on", true).unwrap_or_default(),
+        met_by: t.string(cx, "met_by", false),
+        basis: t.string(cx, "basis", false),
+    }
+}
+
+fn read_step(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Step {
+    t.only(cx, STEP_KEYS);
+    let decision = t.table(cx, "decision").map(|d| read_decision(cx, &d));
+    let next = t.target(cx, "next", false);
+    if decision.is_some() && next.is_some() {
+        let span = cx.spans.at(&t.child_path("next"));
+        cx.error(span, "a step with a decision cannot also have `next`")
+            .help = Some("each option's `goto` says where the flow goes".to_owned());
+    }
+    Step {
+        id: t.string(cx, "id", true).unwrap_or_default(),
+        title: t.string(cx, "title", true).unwrap_or_default(),
+        role: t.string(cx, "role", false),
+        instructions: t.string(cx, "do", false).unwrap_or_default(),
+        checks: t.strings(cx, "checks"),
+        expect_within: t.duration(cx, "expect_within", false),
+        contacts: t.strings(cx, "contacts"),
+        next,
+        decision,
+    }
+}
+
+fn read_decision(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Decision {
+    t.only(cx, DECISION_KEYS);
+    let question = t.string(cx, "question", true).unwrap_or_default();
+    let options: Vec<DecisionOption> = t
+        .tables(cx, "options", true)
+        .iter()
+        .map(|o| {
+            o.only(cx, OPTION_KEYS);
+            DecisionOption {
+                label: o.string(cx, "label", true).unwrap_or_default(),
+                goto: o.target(cx, "goto", true).unwrap_or(Target::End),
+            }
+        })
+        .collect();
+    if options.len() < 2 && t.table.contains_key("options") {
+        let span = cx.spans.at(&t.child_path("options"));
+        cx.error(span, "a decision needs at least two options");
+    }
+    Decision { question, options }
+}

@@ -1,0 +1,69 @@
+//! Safe display of untrusted text.
+//!
+//! Runbooks, notes and file names come from people we do not fully trust (a careless
+//! or malicious author, a tampered USB stick). Anything printed to a terminal goes
+//! through [`printable`] first, so an escape sequence in a runbook can never move
+//! the cursor, retitle the window or hide text: control characters are replaced by
+//! visible placeholders such as `\u{1b}`. Bidirectional overrides are treated the
+//! same way, because they can make text read differently from what it is
+//! ("Trojan Source").
+
+use std::borrow::Cow;
+
+/// True for characters that must never reach a terminal as they are.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// Replaces control characters (except newline and tab) and bidirectional
+/// overrides by a visible `\u{..}` placeholder. Borrowed when nothing changes.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`printable`] for a single line: newlines and tabs become placeholders too,
+/// so one field can never break a one-line layout.
+pub fn printable_line(text: &str) -> Cow<'_, str> {
+    let safe = printable(text);
+    if !safe.contains(['\n', '\t', '\r']) {
+        return safe;
+    }
+    Cow::Owned(safe.replace('\n', "\\n").replace('\t', "\\t"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_become_visible() {
+        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(printable("x\u{7}y\u{9b}z"), "x\\u{7}y\\u{9b}z");
+        assert_eq!(printable("rtl\u{202E}txt"), "rtl\\u{202e}txt");
+    }
+
+    #[test]
+    fn ordinary_text_is_borrowed() {
+        assert!(matches!(
+            printable("Isolate: 15m\n\tok £ é 日本"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn single_line_has_no_breaks() {
+        assert_eq!(printable_line("a\nb\tc"), "a\\nb\\tc");
+    }
+}
