@@ -105,15 +105,20 @@ impl<'t, 'i> Table<'t, 'i> {
                 Some(value)
             }
             None => {
-                if required {
-                    let what = if self.path.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" in `{}`", self.path)
-                    };
+                if required && self.path.is_empty() {
+                    // A top-level field belongs to no line in particular: name
+                    // the file's start without quoting an unrelated line.
+                    let mut d = cx.source.diagnostic(
+                        crate::diagnostic::Level::Error,
+                        None,
+                        format!("missing required field `{key}`"),
+                    );
+                    (d.line, d.column) = (Some(1), Some(1));
+                    cx.diagnostics.push(d);
+                } else if required {
                     cx.error(
                         self.header_span(cx),
-                        format!("missing required field `{key}`{what}"),
+                        format!("missing required field `{key}` in `{}`", self.path),
                     );
                 }
                 None
