@@ -395,7 +395,13 @@ fn decrypt_with(
     let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
     reader
         .read_to_end(&mut plaintext)
-        .map_err(|e| CryptoError::Corrupt(format!("payload does not authenticate ({e})")))?;
+        .map_err(|e| {
+            CryptoError::Corrupt(if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                "the file is truncated".to_owned()
+            } else {
+                format!("payload does not authenticate ({e})")
+            })
+        })?;
     Ok(plaintext)
 }
 
@@ -408,6 +414,9 @@ fn decrypt_error(e: age::DecryptError, ciphertext: &[u8]) -> CryptoError {
         age::DecryptError::InvalidHeader => CryptoError::Corrupt("invalid age header".to_owned()),
         age::DecryptError::InvalidMac => {
             CryptoError::Corrupt("header MAC does not match".to_owned())
+        }
+        age::DecryptError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            CryptoError::Corrupt("the file is truncated".to_owned())
         }
         other => CryptoError::Corrupt(other.to_string()),
     }

@@ -11,7 +11,14 @@ use grabbag::library::Library;
 /// config dir and HOME point into `home`.
 pub fn grabbag(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_grabbag"));
-    for var in ["GRABBAG_LIBRARY", "GRABBAG_IDENTITY", "GRABBAG_PASSPHRASE", "VISUAL", "EDITOR", "NO_COLOR"] {
+    for var in [
+        "GRABBAG_LIBRARY",
+        "GRABBAG_IDENTITY",
+        "GRABBAG_PASSPHRASE",
+        "VISUAL",
+        "EDITOR",
+        "NO_COLOR",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("GRABBAG_CONFIG_DIR", home.join("config"))
@@ -31,7 +38,11 @@ pub struct Run {
 }
 
 pub fn run(cmd: &mut Command) -> Run {
-    let Output { status, stdout, stderr } = cmd.output().expect("the grabbag binary runs");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the grabbag binary runs");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -75,7 +86,9 @@ impl TestLibrary {
         let home = tempfile::tempdir().expect("temp dir");
         let identity_path = home.path().join("identity.txt");
         let identity = Identity::generate();
-        identity.write(&identity_path, None).expect("identity written");
+        identity
+            .write(&identity_path, None)
+            .expect("identity written");
         let root = home.path().join("library");
         let library = Library::init(&root, &[identity.public_key()], None).expect("library made");
         let identities = Identities::from_identity(identity, &identity_path);

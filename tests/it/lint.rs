@@ -11,15 +11,22 @@ use crate::harness::{grabbag, run};
 fn check_vector(name: &str) {
     let home = tempfile::tempdir().expect("temp dir");
     let file = format!("tests/data/lint/{name}.toml");
-    let out = run(grabbag(home.path()).current_dir(env!("CARGO_MANIFEST_DIR")).args(["lint", &file]));
+    let out = run(grabbag(home.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lint", &file]));
     let actual = format!("exit: {}\n{}", out.code, out.stdout);
-    let expected_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/lint/{name}.expected"));
+    let expected_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/lint/{name}.expected"));
     if std::env::var_os("GRABBAG_BLESS").is_some() {
         std::fs::write(&expected_path, &actual).expect("expected file written");
         return;
     }
-    let expected = std::fs::read_to_string(&expected_path)
-        .unwrap_or_else(|_| panic!("{} is missing: run with GRABBAG_BLESS=1", expected_path.display()));
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run with GRABBAG_BLESS=1",
+            expected_path.display()
+        )
+    });
     assert_eq!(actual, expected, "lint output for {file} changed");
 }
 
@@ -54,7 +61,10 @@ fn every_vector_has_a_test() {
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
         .count();
-    assert_eq!(count, 14, "a lint vector was added or removed: update the list above");
+    assert_eq!(
+        count, 14,
+        "a lint vector was added or removed: update the list above"
+    );
 }
 
 #[test]
@@ -62,7 +72,12 @@ fn json_output_lists_findings_for_tools() {
     let home = tempfile::tempdir().expect("temp dir");
     let out = run(grabbag(home.path())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["lint", "--json", "tests/data/lint/unknown-contact.toml", "tests/data/lint/valid.toml"]));
+        .args([
+            "lint",
+            "--json",
+            "tests/data/lint/unknown-contact.toml",
+            "tests/data/lint/valid.toml",
+        ]));
     assert_eq!(out.code, 1);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("lint --json prints JSON");
     assert_eq!(v["files"], 2);
@@ -77,7 +92,14 @@ fn json_output_lists_findings_for_tools() {
 #[test]
 fn sample_runbooks_pass_lint() {
     let home = tempfile::tempdir().expect("temp dir");
-    let out = run(grabbag(home.path()).current_dir(env!("CARGO_MANIFEST_DIR")).args(["lint", "runbooks"]));
+    let out = run(grabbag(home.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lint", "runbooks"]));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("16 files checked, 0 errors, 0 warnings"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("16 files checked, 0 errors, 0 warnings"),
+        "{}",
+        out.stdout
+    );
 }

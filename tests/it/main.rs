@@ -1,4 +1,6 @@
 //! All integration tests, in one binary (one link, one process start-up).
 
+mod age_interop;
 mod harness;
+mod library;
 mod lint;
