@@ -154,8 +154,10 @@ fn truncated_and_altered_ciphertext_are_refused() {
     assert!(stderr.contains("cyber/beta.toml.age did not load: cyber/beta.toml.age: cannot decrypt: damaged or altered ciphertext: "), "{stderr}");
     assert!(stderr.contains("cyber/gamma.toml.age did not load: cyber/gamma.toml.age: cannot decrypt: damaged or altered ciphertext: payload does not authenticate (decryption error)"), "{stderr}");
     std::fs::write(&beta, b"age-encryption.org/v1\n-> nonsense\n").unwrap();
+    std::fs::write(&gamma, b"title = \"plaintext posing as ciphertext\"\n").unwrap();
     let (_, _, stderr) = list_with_breakage(&lib);
-    assert!(stderr.contains("cyber/beta.toml.age: cannot decrypt: damaged or altered ciphertext: invalid age header"), "{stderr}");
+    assert!(stderr.contains("cyber/beta.toml.age: cannot decrypt: damaged or altered ciphertext: the file is truncated"), "{stderr}");
+    assert!(stderr.contains("cyber/gamma.toml.age: cannot decrypt: damaged or altered ciphertext: not an age file (no age header)"), "{stderr}");
 }
 
 #[cfg(unix)]
