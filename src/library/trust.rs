@@ -781,16 +781,6 @@ impl CommitSigner {
         Ok(Self { key })
     }
 
-    /// Wrap an already-decoded, unencrypted private key.
-    pub fn from_private_key(key: PrivateKey) -> Result<Self, TrustError> {
-        if key.is_encrypted() {
-            return Err(TrustError::EncryptedKey {
-                path: PathBuf::from("(key)"),
-            });
-        }
-        Ok(Self { key })
-    }
-
     /// Read an unencrypted OpenSSH private key file (`-----BEGIN OPENSSH
     /// PRIVATE KEY-----`); an encrypted key gives [`TrustError::EncryptedKey`].
     pub fn from_openssh_file(path: &Path) -> Result<Self, TrustError> {
