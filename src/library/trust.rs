@@ -135,6 +135,18 @@ pub enum TrustError {
         /// The key file.
         path: PathBuf,
     },
+    /// A private key of a kind grabbag cannot sign with.
+    #[error(
+        "{path}: grabbag cannot sign with this {algorithm} key ({reason}); use an Ed25519 key (`ssh-keygen -t ed25519`)"
+    )]
+    UnsupportedKey {
+        /// The key file.
+        path: PathBuf,
+        /// The key's algorithm.
+        algorithm: String,
+        /// Why it cannot sign.
+        reason: String,
+    },
     /// Writing a key would overwrite an existing file.
     #[error("{path} already exists: grabbag does not overwrite key files")]
     KeyFileExists {
@@ -797,6 +809,22 @@ impl CommitSigner {
             return Err(TrustError::EncryptedKey {
                 path: path.to_path_buf(),
             });
+        }
+        let unsupported = |reason: String| TrustError::UnsupportedKey {
+            path: path.to_path_buf(),
+            algorithm: key.algorithm().to_string(),
+            reason,
+        };
+        if key.algorithm().is_rsa() {
+            // ssh-key 0.6.7 builds the RSA private key from (p, p) instead of
+            // (p, q), so every RSA signature fails; verifying RSA works.
+            return Err(unsupported(
+                "the ssh-key 0.6 crate grabbag uses cannot sign with RSA keys".into(),
+            ));
+        }
+        // Find out now, not halfway through a commit, whether the key signs.
+        if let Err(e) = key.sign("grabbag-key-check", HashAlg::Sha512, b"check") {
+            return Err(unsupported(e.to_string()));
         }
         Ok(Self { key })
     }
