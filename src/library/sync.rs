@@ -882,28 +882,55 @@ fn runbook_changes(
     })
 }
 
-/// Make the working tree and index match `tree`. Safe mode: tracked files are
-/// known clean, and untracked files in the way are reported, not overwritten.
+/// Make the working tree and index match `tree`. Safe mode first: tracked
+/// files are known clean, and libgit2 refuses before writing anything when
+/// untracked files are in the way. Those are reported, never overwritten,
+/// unless every one of them already holds exactly the incoming content (say
+/// the `.grabbag/allowed_signers` an administrator put in a new, empty
+/// library before its first sync): then a forced checkout changes nothing
+/// but the index.
 fn checkout(repo: &Repository, tree: &git2::Tree<'_>) -> Result<(), SyncError> {
-    let mut in_the_way = Vec::new();
+    let mut in_the_way: Vec<(PathBuf, Option<Oid>)> = Vec::new();
     let result = {
         let mut builder = CheckoutBuilder::new();
         builder
             .safe()
             .notify_on(CheckoutNotificationType::CONFLICT)
-            .notify(|_, path, _, _, _| {
+            .notify(|_, path, _, target, _| {
                 if let Some(path) = path {
-                    in_the_way.push(path.display().to_string());
+                    in_the_way.push((path.to_path_buf(), target.map(|t| t.id())));
                 }
                 true
             });
         repo.checkout_tree(tree.as_object(), Some(&mut builder))
     };
-    match result {
-        Ok(()) => Ok(()),
-        Err(_) if !in_the_way.is_empty() => Err(SyncError::InTheWay { paths: in_the_way }),
-        Err(e) => Err(git("updating the library's files")(e)),
+    let e = match result {
+        Ok(()) => return Ok(()),
+        Err(e) if in_the_way.is_empty() => return Err(git("updating the library's files")(e)),
+        Err(e) => e,
+    };
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| git("updating the library's files")(e))?;
+    let blocking: Vec<String> = in_the_way
+        .iter()
+        .filter(|(path, target)| {
+            let same = target.is_some_and(|want| {
+                let on_disk = workdir.join(path);
+                on_disk.is_file()
+                    && Oid::hash_file(ObjectType::Blob, &on_disk).is_ok_and(|have| have == want)
+            });
+            !same
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    if !blocking.is_empty() {
+        return Err(SyncError::InTheWay { paths: blocking });
     }
+    let mut builder = CheckoutBuilder::new();
+    builder.force();
+    repo.checkout_tree(tree.as_object(), Some(&mut builder))
+        .map_err(git("updating the library's files"))
 }
 
 #[cfg(test)]

@@ -637,3 +637,30 @@ fn thin_incremental_bundle_is_completed_from_the_library() {
     );
     world.lib(&["fsck", "--no-dangling"]);
 }
+
+#[test]
+fn empty_library_bootstraps_trust_from_its_own_allowed_signers() {
+    require_tools!("git", "ssh-keygen");
+    let (world, _key) = signed_world();
+    // Alice signed "Trust alice"; the first commit is unsigned, so a brand
+    // new laptop library with alice's allowed_signers refuses the history...
+    let usb = world.bare("usb.git");
+    let fresh = world.sb.join("fresh");
+    world.sb.git(
+        world.sb.path(),
+        &["init", "-q", "-b", "main", fresh.to_str().unwrap()],
+    );
+    let signers = std::fs::read_to_string(world.upstream.join(".grabbag/allowed_signers")).unwrap();
+    write(&fresh, ".grabbag/allowed_signers", &signers);
+    let required = SyncOptions {
+        require_signed: true,
+        branch: None,
+    };
+    let err = sync(&fresh, &usb, &required).unwrap_err();
+    assert!(err.to_string().contains("First runbooks"), "{err}");
+    // ...but takes it when signatures are not required, even though the
+    // incoming tree has the same allowed_signers as the untracked one here.
+    let report = sync(&fresh, &usb, &SyncOptions::default()).unwrap();
+    assert_eq!(report.untrusted_commits.len(), 1);
+    assert!(report.tip_trust.is_trusted());
+}
