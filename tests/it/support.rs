@@ -99,6 +99,28 @@ impl Sandbox {
             .expect("start tool")
     }
 
+    /// Run `program args` in `dir` with `input` on standard input (no shell).
+    pub fn run_with_stdin(&self, dir: &Path, program: &str, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .command(program)
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tool");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
+        child.wait_with_output().expect("wait for tool")
+    }
+
     /// Run `git args` in `dir`.
     pub fn git(&self, dir: &Path, args: &[&str]) -> String {
         self.run(dir, "git", args)

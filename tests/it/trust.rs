@@ -284,14 +284,26 @@ fn journal_signature_verifies_with_ssh_keygen() {
         signer.sign(data, "grabbag-journal").unwrap(),
     )
     .unwrap();
-    let output = sandbox
-        .command("sh")
-        .arg("-c")
-        .arg("ssh-keygen -Y verify -f allowed_signers -I \"$ID\" -n grabbag-journal -s journal.jsonl.sig < journal.jsonl")
-        .env("ID", ALICE)
-        .current_dir(sandbox.path())
-        .output()
-        .unwrap();
+    let verify = |namespace: &str| {
+        sandbox.run_with_stdin(
+            sandbox.path(),
+            "ssh-keygen",
+            &[
+                "-Y",
+                "verify",
+                "-f",
+                "allowed_signers",
+                "-I",
+                ALICE,
+                "-n",
+                namespace,
+                "-s",
+                "journal.jsonl.sig",
+            ],
+            data,
+        )
+    };
+    let output = verify("grabbag-journal");
     assert!(
         output.status.success(),
         "{}{}",
@@ -299,14 +311,7 @@ fn journal_signature_verifies_with_ssh_keygen() {
         String::from_utf8_lossy(&output.stderr)
     );
     // The wrong namespace is refused by ssh-keygen too.
-    let output = sandbox
-        .command("sh")
-        .arg("-c")
-        .arg("ssh-keygen -Y verify -f allowed_signers -I \"$ID\" -n git -s journal.jsonl.sig < journal.jsonl")
-        .env("ID", ALICE)
-        .current_dir(sandbox.path())
-        .output()
-        .unwrap();
+    let output = verify("git");
     assert!(!output.status.success());
 }
 
@@ -419,6 +424,8 @@ fn encrypted_key_is_a_clear_error() {
             "-q",
             "-t",
             "ed25519",
+            "-a",
+            "1",
             "-N",
             "correct horse",
             "-f",
@@ -541,14 +548,23 @@ fn ecdsa_and_rsa_keys_interoperate() {
         )
         .unwrap();
         std::fs::write(sandbox.join("allowed_signers"), format!("{line}\n")).unwrap();
-        let output = sandbox
-            .command("sh")
-            .arg("-c")
-            .arg("ssh-keygen -Y verify -f allowed_signers -I \"$ID\" -n grabbag-journal -s data.sig < data")
-            .env("ID", ALICE)
-            .current_dir(sandbox.path())
-            .output()
-            .unwrap();
+        let output = sandbox.run_with_stdin(
+            sandbox.path(),
+            "ssh-keygen",
+            &[
+                "-Y",
+                "verify",
+                "-f",
+                "allowed_signers",
+                "-I",
+                ALICE,
+                "-n",
+                "grabbag-journal",
+                "-s",
+                "data.sig",
+            ],
+            b"journal bytes\n",
+        );
         assert!(
             output.status.success(),
             "{kind}: {}",
