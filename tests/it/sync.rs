@@ -664,3 +664,35 @@ fn empty_library_bootstraps_trust_from_its_own_allowed_signers() {
     assert_eq!(report.untrusted_commits.len(), 1);
     assert!(report.tip_trust.is_trusted());
 }
+
+#[test]
+fn bundle_ref_choice() {
+    require_tools!("git");
+    let world = World::new();
+    world.second_commit();
+    // A bundle of HEAD alone is taken whatever the branch is called.
+    let head_only = world.bundle("head.bundle", &["HEAD"]);
+    let report = sync(&world.library, &head_only, &SyncOptions::default()).unwrap();
+    assert_eq!(report.to, world.upstream_head());
+
+    // A bundle without the library's branch is refused, naming what it has.
+    world.up(&["branch", "release"]);
+    let other = world.bundle("other.bundle", &["release"]);
+    let fresh = world.sb.join("fresh");
+    world.sb.git(
+        world.sb.path(),
+        &["init", "-q", "-b", "main", fresh.to_str().unwrap()],
+    );
+    let err = sync(&fresh, &other, &SyncOptions::default()).unwrap_err();
+    assert!(matches!(err, SyncError::BranchNotFound { .. }), "{err}");
+    assert!(err.to_string().contains("refs/heads/release"), "{err}");
+    // Asking for that branch takes it onto the library's current branch.
+    let options = SyncOptions {
+        branch: Some("release".into()),
+        ..SyncOptions::default()
+    };
+    let report = sync(&fresh, &other, &options).unwrap();
+    assert_eq!(report.to, world.upstream_head());
+    let repo = git2::Repository::open(&fresh).unwrap();
+    assert_eq!(repo.head().unwrap().name(), Ok("refs/heads/main"));
+}
