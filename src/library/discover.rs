@@ -43,7 +43,7 @@ fn runbook_kind(name: &str) -> Option<(bool, &str)> {
 /// The runbook id for a relative path, with `/` separators on every platform.
 pub fn id_for(relative: &Path) -> Option<String> {
     let name = relative.file_name()?.to_str()?;
-    let (_, stem) = runbook_kind(name)?;
+    let (_, stem) = runbook_kind(name).filter(|(_, stem)| !stem.is_empty())?;
     let mut parts: Vec<String> = relative
         .parent()
         .map(|p| {

@@ -33,7 +33,7 @@ pub const SETTINGS_DIR: &str = ".grabbag";
 /// The recipients file, relative to the library root.
 pub const RECIPIENTS_FILE: &str = ".grabbag/recipients";
 /// The allowed signers file, relative to the library root.
-pub const ALLOWED_SIGNERS_FILE: &str = ".grabbag/allowed_signers";
+pub const ALLOWED_SIGNERS_FILE: &str = trust::ALLOWED_SIGNERS_PATH;
 
 /// Errors that stop a library operation as a whole (per-file problems are
 /// [`LoadFailure`]s instead).

@@ -1,38 +1,1011 @@
 //! Offline sync from a bare repository on removable media or a `git bundle` file.
-//! (Temporary stub: the real implementation lands from the `trust` branch.)
-#![allow(missing_docs)]
+//!
+//! `grabbag sync SOURCE` is how an updated library reaches a laptop that never
+//! goes online: someone carries a USB stick with a bare repository (or a
+//! bundle file) and the laptop fast-forwards to it. This module owns that
+//! whole step: fetching objects with git2 alone (no network transports, no
+//! `git` binary), reading bundles itself (git2 cannot fetch one), the trust
+//! policy for incoming commits, the fast-forward-only rule, updating the
+//! working tree, and the report of which runbooks were added, changed or
+//! removed. It never merges: a responder under stress must not be asked to
+//! resolve conflicts, so anything but a fast-forward is refused with advice.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
-use super::trust::Trust;
+use git2::build::CheckoutBuilder;
+use git2::{
+    AutotagOption, CheckoutNotificationType, ErrorCode, FetchOptions, ObjectType, Oid, Repository,
+    Sort, StatusOptions, TreeWalkMode, TreeWalkResult,
+};
 
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("sync is not built yet")]
-    NotYet,
-}
+use super::trust::{AllowedSigners, Trust, TrustError, commit_trust};
 
+/// The temporary reference a repository source is fetched into.
+const SYNC_REF: &str = "refs/grabbag/sync";
+
+/// The longest bundle header line accepted (an object id plus a ref name).
+const MAX_HEADER_LINE: usize = 4096;
+
+/// The most header lines (capabilities, prerequisites and refs) accepted.
+const MAX_HEADER_LINES: usize = 100_000;
+
+/// Top-level folders whose `.toml` files are not runbooks.
+const NOT_RUNBOOK_DIRS: [&str; 3] = [".grabbag/", "journals/", "exercises/"];
+
+/// How to sync.
+#[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
+    /// Refuse unless every new commit is signed by an allowed signer.
     pub require_signed: bool,
+    /// The SOURCE branch to take; default: the library's current branch name
+    /// (e.g. `main`). The library's current branch is the one fast-forwarded.
     pub branch: Option<String>,
 }
 
-#[derive(Debug, serde::Serialize)]
-pub struct SyncReport {
-    pub from: Option<String>,
-    pub to: String,
-    pub added: Vec<String>,
-    pub changed: Vec<String>,
-    pub removed: Vec<String>,
-    pub up_to_date: bool,
-    pub tip_trust: Trust,
+/// A new commit that is not signed by an allowed signer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UntrustedCommit {
+    /// Full commit id (hex).
+    pub id: String,
+    /// First line of the commit message.
+    pub summary: String,
+    /// Why it is not trusted.
+    pub reason: String,
 }
 
+/// What a sync did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SyncReport {
+    /// The library's head before the sync (hex), `None` for an empty library.
+    pub from: Option<String>,
+    /// The library's head after the sync (hex).
+    pub to: String,
+    /// Runbook ids added, sorted.
+    pub added: Vec<String>,
+    /// Runbook ids whose file changed (or was sealed: `x.toml` to `x.toml.age`), sorted.
+    pub changed: Vec<String>,
+    /// Runbook ids removed, sorted.
+    pub removed: Vec<String>,
+    /// Nothing to do: SOURCE had nothing new.
+    pub up_to_date: bool,
+    /// SOURCE is behind the library (its tip is an ancestor of the library's
+    /// head): nothing was done, and the stick may want refreshing.
+    pub source_behind: bool,
+    /// Number of commits the library gained.
+    pub new_commits: usize,
+    /// Trust of SOURCE's tip commit.
+    pub tip_trust: Trust,
+    /// New commits that are not trusted (only when allowed_signers exists and
+    /// signatures are not required), oldest first.
+    pub untrusted_commits: Vec<UntrustedCommit>,
+}
+
+/// Why a sync was refused or failed. Every refusal says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The library folder is not a git repository.
+    #[error("{path} is not a git library: {error}")]
+    Library {
+        /// The library root.
+        path: PathBuf,
+        /// What git2 said.
+        error: git2::Error,
+    },
+    /// The library is a bare repository.
+    #[error("{path} is a bare repository: sync needs a library with a working tree")]
+    BareLibrary {
+        /// The library root.
+        path: PathBuf,
+    },
+    /// SOURCE does not exist.
+    #[error(
+        "{path}: no such file or folder (SOURCE is a bare repository folder, e.g. made by `git clone --bare`, or a file made by `git bundle create`)"
+    )]
+    SourceMissing {
+        /// SOURCE as given.
+        path: PathBuf,
+    },
+    /// SOURCE is a folder but not a git repository.
+    #[error(
+        "{path} is not a git repository (expected a bare repository, e.g. made by `git clone --bare`, or a bundle file): {error}"
+    )]
+    SourceNotRepository {
+        /// SOURCE as given.
+        path: PathBuf,
+        /// What git2 said.
+        error: git2::Error,
+    },
+    /// The bundle file is malformed, truncated or unsupported.
+    #[error("{path}: {message}")]
+    Bundle {
+        /// The bundle file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An incremental bundle needs commits the library does not have.
+    #[error(
+        "{path} is an incremental bundle that needs commit(s) the library does not have: {}; sync the earlier bundle first, or ask for a full bundle (`git bundle create FILE main`)",
+        missing.join(", ")
+    )]
+    MissingPrerequisites {
+        /// The bundle file.
+        path: PathBuf,
+        /// The missing commits (hex, with the bundle's comment when given).
+        missing: Vec<String>,
+    },
+    /// SOURCE has no such branch.
+    #[error(
+        "{source_path} has no branch {branch:?} (it has: {available}); choose one with --branch"
+    )]
+    BranchNotFound {
+        /// SOURCE as given.
+        source_path: PathBuf,
+        /// The branch looked for.
+        branch: String,
+        /// What SOURCE offers.
+        available: String,
+    },
+    /// SOURCE's branch does not point at a commit.
+    #[error("{source_path}: {refname} does not point at a commit")]
+    NotACommit {
+        /// SOURCE as given.
+        source_path: PathBuf,
+        /// The reference.
+        refname: String,
+    },
+    /// The library's HEAD is not on a branch.
+    #[error(
+        "the library's HEAD is detached (not on a branch): check out its branch (e.g. `git switch main`), then sync again"
+    )]
+    DetachedHead,
+    /// Tracked files have uncommitted changes.
+    #[error(
+        "the library has uncommitted changes to tracked files ({}): commit or discard them, then sync again",
+        paths.join(", ")
+    )]
+    DirtyWorkTree {
+        /// The changed paths (at most a handful).
+        paths: Vec<String>,
+    },
+    /// SOURCE and the library both have commits the other lacks.
+    #[error(
+        "{source_path}'s {branch} has diverged from the library (local commit {local} \"{summary}\" is not in {source_path}): sync refuses to merge. Bring SOURCE up to date from this library first (push the library's commits to it, or make a new bundle from here), or merge by hand with git, then sync again"
+    )]
+    Diverged {
+        /// SOURCE as given.
+        source_path: PathBuf,
+        /// The branch synced.
+        branch: String,
+        /// Short id of the newest local commit missing from SOURCE.
+        local: String,
+        /// Its summary line.
+        summary: String,
+    },
+    /// A new commit is not trusted and signatures are required.
+    #[error(
+        "commit {id} \"{summary}\" from {source_path} is not trusted ({reason}): with signatures required, sync refuses it. Have it signed by a key listed in the library's .grabbag/allowed_signers, or sync without requiring signatures to accept it marked untrusted"
+    )]
+    Untrusted {
+        /// SOURCE as given.
+        source_path: PathBuf,
+        /// Short id of the first untrusted commit (oldest first).
+        id: String,
+        /// Its summary line.
+        summary: String,
+        /// Why it is not trusted.
+        reason: String,
+    },
+    /// Signatures are required but there is nothing to check them against.
+    #[error(
+        "signatures are required but the library has no .grabbag/allowed_signers: add one (a line per signer: `name@council namespaces=\"git\" ssh-ed25519 AAAA...`), commit it, then sync again"
+    )]
+    NoAllowedSigners,
+    /// SOURCE's tip tree is missing objects (a broken repository or bundle).
+    #[error(
+        "{source_path} is incomplete: {count} object(s) of the new runbooks are missing (first: {first}); make the bare repository or bundle again"
+    )]
+    Incomplete {
+        /// SOURCE as given.
+        source_path: PathBuf,
+        /// How many objects are missing.
+        count: usize,
+        /// Path of the first missing file.
+        first: String,
+    },
+    /// Untracked files would be overwritten by files from SOURCE.
+    #[error(
+        "untracked files in the library are in the way of files from SOURCE ({}): move them aside, then sync again",
+        paths.join(", ")
+    )]
+    InTheWay {
+        /// The untracked paths.
+        paths: Vec<String>,
+    },
+    /// The allowed signers could not be read.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    /// A git operation failed.
+    #[error("{context}: {error}")]
+    Git {
+        /// What was being done.
+        context: String,
+        /// What git2 said.
+        error: git2::Error,
+    },
+    /// A file could not be read.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        error: io::Error,
+    },
+}
+
+/// Attach context to a git2 error.
+fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> SyncError {
+    let context = context.into();
+    move |error| SyncError::Git { context, error }
+}
+
+/// The runbook id for a path in the library, or `None` when the path is not a
+/// runbook: runbooks end in `.toml.age` or `.toml` and live outside
+/// `.grabbag/`, `journals/` and `exercises/`. The id is the path without the
+/// extension: `cyber/ransomware.toml.age` is `cyber/ransomware`.
+pub fn runbook_id_for_path(path: &str) -> Option<String> {
+    if NOT_RUNBOOK_DIRS.iter().any(|dir| path.starts_with(dir)) {
+        return None;
+    }
+    super::discover::id_for(Path::new(path))
+}
+
+/// Fast-forward the library at `library_root` to SOURCE (a repository folder
+/// or a bundle file), applying the library's trust policy.
+///
+/// Steps: the library must be on a branch with no uncommitted changes to
+/// tracked files; objects are fetched; SOURCE's branch must descend from the
+/// library's head; with an allowed_signers file every new commit's trust is
+/// checked (and, with `require_signed`, must be trusted); then the new tree is
+/// checked out and the branch moved. Objects fetched before a refusal stay in
+/// the object database unreferenced (as with `git fetch`); they change
+/// nothing and `git gc` prunes them.
 pub fn sync(
     library_root: &Path,
     source: &Path,
     options: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
-    let _ = (library_root, source, options.require_signed);
-    Err(SyncError::NotYet)
+    let repo = Repository::open(library_root).map_err(|error| SyncError::Library {
+        path: library_root.to_path_buf(),
+        error,
+    })?;
+    if repo.is_bare() {
+        return Err(SyncError::BareLibrary {
+            path: library_root.to_path_buf(),
+        });
+    }
+    let head_ref = current_branch(&repo)?;
+    let branch = match &options.branch {
+        Some(b) => b.clone(),
+        None => head_ref
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&head_ref)
+            .to_owned(),
+    };
+    let old = match repo.refname_to_id(&head_ref) {
+        Ok(id) => Some(id),
+        Err(e) if e.code() == ErrorCode::NotFound => None,
+        Err(e) => return Err(git(format!("reading {head_ref}"))(e)),
+    };
+    ensure_clean(&repo)?;
+
+    // Trust comes from the library's own, current allowed_signers, read before
+    // anything is fetched and never from SOURCE: otherwise an attacker's USB
+    // stick could add its own key to allowed_signers in the very commits it
+    // asks us to trust. Changing the signers is itself a signed commit that
+    // must verify against the signers already here.
+    let signers = AllowedSigners::load(library_root)?;
+    if options.require_signed && signers.is_none() {
+        return Err(SyncError::NoAllowedSigners);
+    }
+
+    let tip = if source.is_dir() {
+        fetch_repository(&repo, source, &branch)?
+    } else if source.is_file() {
+        fetch_bundle(&repo, source, &branch)?
+    } else {
+        return Err(SyncError::SourceMissing {
+            path: source.to_path_buf(),
+        });
+    };
+    let tip_commit = repo.find_commit(tip).map_err(|_| SyncError::NotACommit {
+        source_path: source.to_path_buf(),
+        refname: format!("refs/heads/{branch}"),
+    })?;
+    let tip_trust = commit_trust(&repo, tip, signers.as_ref());
+
+    let mut report = SyncReport {
+        from: old.map(|o| o.to_string()),
+        to: tip.to_string(),
+        added: Vec::new(),
+        changed: Vec::new(),
+        removed: Vec::new(),
+        up_to_date: false,
+        source_behind: false,
+        new_commits: 0,
+        tip_trust,
+        untrusted_commits: Vec::new(),
+    };
+    if let Some(old) = old {
+        if old == tip {
+            report.up_to_date = true;
+            return Ok(report);
+        }
+        let descends = |a, b| {
+            repo.graph_descendant_of(a, b)
+                .map_err(git("comparing the library with SOURCE"))
+        };
+        if descends(old, tip)? {
+            report.up_to_date = true;
+            report.source_behind = true;
+            report.to = old.to_string();
+            report.tip_trust = commit_trust(&repo, old, signers.as_ref());
+            return Ok(report);
+        }
+        if !descends(tip, old)? {
+            let (local, summary) = first_missing_commit(&repo, old, tip)?;
+            return Err(SyncError::Diverged {
+                source_path: source.to_path_buf(),
+                branch,
+                local,
+                summary,
+            });
+        }
+    }
+
+    let new_commits = new_commits(&repo, tip, old)?;
+    report.new_commits = new_commits.len();
+    if signers.is_some() {
+        for id in &new_commits {
+            if let Trust::Untrusted { reason } = commit_trust(&repo, *id, signers.as_ref()) {
+                let summary = summary_of(&repo, *id);
+                if options.require_signed {
+                    return Err(SyncError::Untrusted {
+                        source_path: source.to_path_buf(),
+                        id: short(*id),
+                        summary,
+                        reason,
+                    });
+                }
+                report.untrusted_commits.push(UntrustedCommit {
+                    id: id.to_string(),
+                    summary,
+                    reason,
+                });
+            }
+        }
+    }
+
+    let new_tree = tip_commit.tree().map_err(git("reading SOURCE's tree"))?;
+    ensure_complete(&repo, &new_tree, source)?;
+    let old_tree = match old {
+        Some(o) => Some(
+            repo.find_commit(o)
+                .and_then(|c| c.tree())
+                .map_err(git("reading the library's tree"))?,
+        ),
+        None => None,
+    };
+    let changes = runbook_changes(&repo, old_tree.as_ref(), &new_tree)?;
+    report.added = changes.added;
+    report.changed = changes.changed;
+    report.removed = changes.removed;
+
+    checkout(&repo, &new_tree)?;
+    let log = format!("grabbag sync: fast-forward from {}", source.display());
+    let moved = match old {
+        Some(o) => repo.reference_matching(&head_ref, tip, true, o, &log),
+        None => repo.reference(&head_ref, tip, false, &log),
+    };
+    moved.map_err(git(format!(
+        "the files were updated but {head_ref} could not be moved to {tip} (run `git status` in the library)"
+    )))?;
+    Ok(report)
+}
+
+/// The full name of the branch HEAD is on (which may be unborn).
+fn current_branch(repo: &Repository) -> Result<String, SyncError> {
+    let head = repo
+        .find_reference("HEAD")
+        .map_err(git("reading the library's HEAD"))?;
+    match head.symbolic_target() {
+        Ok(Some(target)) if target.starts_with("refs/heads/") => Ok(target.to_owned()),
+        Ok(_) => Err(SyncError::DetachedHead),
+        Err(e) => Err(git("reading the library's HEAD")(e)),
+    }
+}
+
+/// Refuse when tracked files differ from HEAD (in the index or on disk).
+/// Untracked files are fine unless the new tree would overwrite them, which
+/// the checkout detects.
+fn ensure_clean(repo: &Repository) -> Result<(), SyncError> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(false)
+        .include_ignored(false)
+        .exclude_submodules(true);
+    let statuses = repo
+        .statuses(Some(&mut opts))
+        .map_err(git("checking the library for uncommitted changes"))?;
+    let dirty: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.status() != git2::Status::CURRENT)
+        .map(|s| String::from_utf8_lossy(s.path_bytes()).into_owned())
+        .collect();
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let mut paths: Vec<String> = dirty.iter().take(5).cloned().collect();
+    if dirty.len() > paths.len() {
+        paths.push(format!("and {} more", dirty.len() - paths.len()));
+    }
+    Err(SyncError::DirtyWorkTree { paths })
+}
+
+/// Fetch `branch` from a repository folder (bare or not) into the library;
+/// returns the fetched tip.
+fn fetch_repository(repo: &Repository, source: &Path, branch: &str) -> Result<Oid, SyncError> {
+    let source_repo = Repository::open(source).map_err(|error| SyncError::SourceNotRepository {
+        path: source.to_path_buf(),
+        error,
+    })?;
+    let wanted = format!("refs/heads/{branch}");
+    if let Err(e) = source_repo.find_reference(&wanted) {
+        if e.code() != ErrorCode::NotFound {
+            return Err(git(format!("reading {wanted} in {}", source.display()))(e));
+        }
+        let branches = source_repo
+            .references_glob("refs/heads/*")
+            .map_err(git(format!("listing branches of {}", source.display())))?
+            .names()
+            .filter_map(|n| {
+                n.ok()
+                    .map(|n| n.trim_start_matches("refs/heads/").to_owned())
+            })
+            .collect::<Vec<_>>();
+        return Err(SyncError::BranchNotFound {
+            source_path: source.to_path_buf(),
+            branch: branch.to_owned(),
+            available: list_or_none(&branches),
+        });
+    }
+    drop(source_repo);
+
+    // libgit2's local transport copies objects from a path with no network
+    // code at all, and takes care of what the library already has.
+    let absolute = std::path::absolute(source).map_err(|error| SyncError::Io {
+        path: source.to_path_buf(),
+        error,
+    })?;
+    let url = absolute.to_str().ok_or_else(|| SyncError::Io {
+        path: source.to_path_buf(),
+        error: io::Error::new(io::ErrorKind::InvalidInput, "the path is not valid UTF-8"),
+    })?;
+    let context = format!("fetching {branch} from {}", source.display());
+    let mut remote = repo.remote_anonymous(url).map_err(git(&context))?;
+    let mut fetch = FetchOptions::new();
+    fetch
+        .download_tags(AutotagOption::None)
+        .update_fetchhead(false);
+    let refspec = format!("+{wanted}:{SYNC_REF}");
+    remote
+        .fetch(&[refspec.as_str()], Some(&mut fetch), None)
+        .map_err(git(&context))?;
+    let tip = repo.refname_to_id(SYNC_REF).map_err(git(&context))?;
+    // The objects are in; the temporary ref would only keep unvetted commits
+    // alive, so it goes now whatever happens next.
+    if let Ok(mut r) = repo.find_reference(SYNC_REF) {
+        r.delete().map_err(git(format!("removing {SYNC_REF}")))?;
+    }
+    Ok(tip)
+}
+
+/// A parsed bundle header.
+#[derive(Debug, Default)]
+struct BundleHeader {
+    /// Commits the bundle's pack builds on, with their comments.
+    prerequisites: Vec<(Oid, String)>,
+    /// The refs the bundle carries.
+    refs: Vec<(Oid, String)>,
+}
+
+/// Read objects from a `git bundle` file (v2 or v3) into the library;
+/// returns the tip for `branch`.
+fn fetch_bundle(repo: &Repository, source: &Path, branch: &str) -> Result<Oid, SyncError> {
+    let bad = |message: String| SyncError::Bundle {
+        path: source.to_path_buf(),
+        message,
+    };
+    let io_err = |error| SyncError::Io {
+        path: source.to_path_buf(),
+        error,
+    };
+    let file = File::open(source).map_err(io_err)?;
+    let size = file.metadata().map_err(io_err)?.len();
+    // Never read past the size the file had when opened.
+    let mut reader = BufReader::new(file.take(size));
+    let header = read_bundle_header(&mut reader).map_err(|e| match e {
+        HeaderError::Io(error) => io_err(error),
+        HeaderError::Bad(message) => bad(message),
+    })?;
+
+    let wanted = format!("refs/heads/{branch}");
+    let tip = match header.refs.iter().find(|(_, name)| *name == wanted) {
+        Some((oid, _)) => *oid,
+        None => match header.refs.as_slice() {
+            [(oid, name)] if name == "HEAD" => *oid,
+            refs => {
+                let names: Vec<String> = refs.iter().map(|(_, n)| n.clone()).collect();
+                return Err(SyncError::BranchNotFound {
+                    source_path: source.to_path_buf(),
+                    branch: branch.to_owned(),
+                    available: list_or_none(&names),
+                });
+            }
+        },
+    };
+
+    let missing: Vec<String> = header
+        .prerequisites
+        .iter()
+        .filter(|(oid, _)| repo.find_commit(*oid).is_err())
+        .map(|(oid, comment)| {
+            if comment.is_empty() {
+                oid.to_string()
+            } else {
+                format!("{oid} ({comment})")
+            }
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(SyncError::MissingPrerequisites {
+            path: source.to_path_buf(),
+            missing,
+        });
+    }
+
+    let start = reader.fill_buf().map_err(io_err)?;
+    if !start.starts_with(b"PACK") {
+        return Err(bad(if start.is_empty() {
+            "truncated git bundle: no packfile after the header".into()
+        } else {
+            "damaged git bundle: the header is not followed by a packfile".into()
+        }));
+    }
+    let odb = repo.odb().map_err(git("opening the library's objects"))?;
+    // The odb's pack writer indexes as it goes and completes thin packs
+    // (bundles are thin: deltas against prerequisite objects) from the odb.
+    let mut writer = odb
+        .packwriter()
+        .map_err(git("preparing to store the bundle's objects"))?;
+    io::copy(&mut reader, &mut writer).map_err(|e| {
+        // git2's writer reports every indexer failure as "Write error"; the
+        // reason is in libgit2's last error for this thread.
+        let reason = if e.kind() == io::ErrorKind::Other {
+            git2::Error::last_error(-1).message().to_owned()
+        } else {
+            e.to_string()
+        };
+        bad(format!("damaged or truncated packfile: {reason}"))
+    })?;
+    writer
+        .commit()
+        .map_err(|e| bad(format!("damaged or truncated packfile: {}", e.message())))?;
+    if !odb.exists(tip) {
+        return Err(bad(format!(
+            "the bundle's packfile does not contain its own tip {tip}"
+        )));
+    }
+    Ok(tip)
+}
+
+/// Why a bundle header could not be read.
+enum HeaderError {
+    Io(io::Error),
+    Bad(String),
+}
+
+impl From<io::Error> for HeaderError {
+    fn from(e: io::Error) -> Self {
+        HeaderError::Io(e)
+    }
+}
+
+/// Parse a bundle header up to and including its blank line, leaving the
+/// reader at the packfile. Lines are bounded so a hostile file cannot make us
+/// buffer without limit.
+fn read_bundle_header(reader: &mut impl BufRead) -> Result<BundleHeader, HeaderError> {
+    let bad = |m: String| HeaderError::Bad(m);
+    let mut buf = Vec::new();
+    let mut read_line = |reader: &mut dyn BufRead, number: usize| -> Result<String, HeaderError> {
+        buf.clear();
+        reader
+            .take(MAX_HEADER_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)?;
+        if buf.last() != Some(&b'\n') {
+            return Err(if buf.len() > MAX_HEADER_LINE {
+                bad(format!(
+                    "not a usable git bundle: header line {number} is longer than {MAX_HEADER_LINE} bytes"
+                ))
+            } else if number == 1 {
+                bad(not_a_bundle())
+            } else {
+                bad("truncated git bundle: the file ends inside the header".into())
+            });
+        }
+        buf.pop();
+        String::from_utf8(buf.clone()).map_err(|_| {
+            bad(format!(
+                "damaged git bundle: header line {number} is not text"
+            ))
+        })
+    };
+
+    let first = read_line(reader, 1).map_err(|e| match e {
+        HeaderError::Bad(_) => bad(not_a_bundle()),
+        other => other,
+    })?;
+    let v3 = match first.as_str() {
+        "# v2 git bundle" => false,
+        "# v3 git bundle" => true,
+        _ => return Err(bad(not_a_bundle())),
+    };
+    let mut header = BundleHeader::default();
+    for number in 2.. {
+        if number > MAX_HEADER_LINES {
+            return Err(bad(format!(
+                "not a usable git bundle: more than {MAX_HEADER_LINES} header lines"
+            )));
+        }
+        let line = read_line(reader, number)?;
+        if line.is_empty() {
+            break;
+        }
+        if let Some(capability) = line.strip_prefix('@') {
+            if !v3 {
+                return Err(bad(format!(
+                    "damaged git bundle: capability line {number} in a v2 bundle"
+                )));
+            }
+            match capability {
+                "object-format=sha1" => {}
+                c if c.starts_with("object-format=") => {
+                    return Err(bad(format!(
+                        "unsupported git bundle: {c} (grabbag libraries use SHA-1 object ids)"
+                    )));
+                }
+                c if c.starts_with("filter=") => {
+                    return Err(bad(format!(
+                        "unsupported git bundle: {c} (a partial bundle lacks files; make a full one)"
+                    )));
+                }
+                c => return Err(bad(format!("unsupported git bundle capability @{c}"))),
+            }
+        } else if let Some(rest) = line.strip_prefix('-') {
+            let (hex, comment) = rest.split_once(' ').unwrap_or((rest, ""));
+            let oid = parse_oid(hex).ok_or_else(|| {
+                bad(format!(
+                    "damaged git bundle: bad prerequisite on header line {number}"
+                ))
+            })?;
+            header.prerequisites.push((oid, comment.to_owned()));
+        } else {
+            let (hex, name) = line.split_once(' ').unwrap_or((&line, ""));
+            let oid = parse_oid(hex).filter(|_| !name.is_empty()).ok_or_else(|| {
+                bad(format!(
+                    "damaged git bundle: bad ref on header line {number}"
+                ))
+            })?;
+            header.refs.push((oid, name.to_owned()));
+        }
+    }
+    if header.refs.is_empty() {
+        return Err(bad("git bundle lists no refs".into()));
+    }
+    Ok(header)
+}
+
+fn not_a_bundle() -> String {
+    "not a git bundle (the first line should be `# v2 git bundle` or `# v3 git bundle`; make one with `git bundle create FILE main`)".into()
+}
+
+/// A full 40-digit hex object id (git2's `Oid::from_str` also takes prefixes).
+fn parse_oid(hex: &str) -> Option<Oid> {
+    if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Oid::from_str(hex).ok()
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn short(id: Oid) -> String {
+    id.to_string().chars().take(10).collect()
+}
+
+fn summary_of(repo: &Repository, id: Oid) -> String {
+    repo.find_commit(id)
+        .ok()
+        .and_then(|c| {
+            c.summary_bytes()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// The newest commit of the library that SOURCE's tip lacks, for the
+/// "diverged" message.
+fn first_missing_commit(
+    repo: &Repository,
+    old: Oid,
+    tip: Oid,
+) -> Result<(String, String), SyncError> {
+    let context = "finding the library's commits missing from SOURCE";
+    let mut walk = repo.revwalk().map_err(git(context))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+        .map_err(git(context))?;
+    walk.push(old).map_err(git(context))?;
+    walk.hide(tip).map_err(git(context))?;
+    let id = match walk.next() {
+        Some(id) => id.map_err(git(context))?,
+        None => old,
+    };
+    Ok((short(id), summary_of(repo, id)))
+}
+
+/// Commits reachable from `tip` but not from `old`, oldest first.
+fn new_commits(repo: &Repository, tip: Oid, old: Option<Oid>) -> Result<Vec<Oid>, SyncError> {
+    let context = "listing the new commits (SOURCE may be incomplete)";
+    let mut walk = repo.revwalk().map_err(git(context))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(git(context))?;
+    walk.push(tip).map_err(git(context))?;
+    if let Some(old) = old {
+        walk.hide(old).map_err(git(context))?;
+    }
+    walk.map(|id| id.map_err(git(context))).collect()
+}
+
+/// Refuse before touching any file if the new tree lacks objects.
+fn ensure_complete(
+    repo: &Repository,
+    tree: &git2::Tree<'_>,
+    source: &Path,
+) -> Result<(), SyncError> {
+    let odb = repo.odb().map_err(git("opening the library's objects"))?;
+    let mut missing = Vec::new();
+    let walked = tree.walk(TreeWalkMode::PreOrder, |root, entry| {
+        let exists = match entry.kind() {
+            Some(ObjectType::Blob) | Some(ObjectType::Tree) => odb.exists(entry.id()),
+            // Submodules (commits) are not stored here.
+            _ => true,
+        };
+        if !exists {
+            missing.push(format!(
+                "{root}{}",
+                String::from_utf8_lossy(entry.name_bytes())
+            ));
+            // A missing subtree cannot be descended into.
+            return TreeWalkResult::Skip;
+        }
+        TreeWalkResult::Ok
+    });
+    if let Err(e) = walked
+        && missing.is_empty()
+    {
+        return Err(git("checking SOURCE's files")(e));
+    }
+    match missing.first() {
+        None => Ok(()),
+        Some(first) => Err(SyncError::Incomplete {
+            source_path: source.to_path_buf(),
+            count: missing.len(),
+            first: first.clone(),
+        }),
+    }
+}
+
+/// Runbook ids added, changed and removed between two trees, each sorted.
+#[derive(Debug, Default)]
+struct RunbookChanges {
+    added: Vec<String>,
+    changed: Vec<String>,
+    removed: Vec<String>,
+}
+
+/// Compare two trees by runbook id. A runbook whose extension changed
+/// (sealed or unsealed) counts as changed, not as removed and added.
+fn runbook_changes(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+) -> Result<RunbookChanges, SyncError> {
+    let diff = repo
+        .diff_tree_to_tree(old, Some(new), None)
+        .map_err(git("comparing the library's runbooks"))?;
+    let (mut added, mut changed, mut removed) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for delta in diff.deltas() {
+        let path_of = |file: git2::DiffFile<'_>| {
+            file.path_bytes()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+        };
+        match delta.status() {
+            git2::Delta::Added => {
+                if let Some(id) = path_of(delta.new_file()).and_then(|p| runbook_id_for_path(&p)) {
+                    added.insert(id);
+                }
+            }
+            git2::Delta::Deleted => {
+                if let Some(id) = path_of(delta.old_file()).and_then(|p| runbook_id_for_path(&p)) {
+                    removed.insert(id);
+                }
+            }
+            _ => {
+                if let Some(id) = path_of(delta.new_file()).and_then(|p| runbook_id_for_path(&p)) {
+                    changed.insert(id);
+                }
+            }
+        }
+    }
+    let both: Vec<String> = added.intersection(&removed).cloned().collect();
+    for id in both {
+        added.remove(&id);
+        removed.remove(&id);
+        changed.insert(id);
+    }
+    Ok(RunbookChanges {
+        added: added.into_iter().collect(),
+        changed: changed.into_iter().collect(),
+        removed: removed.into_iter().collect(),
+    })
+}
+
+/// Make the working tree and index match `tree`. Safe mode first: tracked
+/// files are known clean, and libgit2 refuses before writing anything when
+/// untracked files are in the way. Those are reported, never overwritten,
+/// unless every one of them already holds exactly the incoming content (say
+/// the `.grabbag/allowed_signers` an administrator put in a new, empty
+/// library before its first sync): then a forced checkout changes nothing
+/// but the index.
+fn checkout(repo: &Repository, tree: &git2::Tree<'_>) -> Result<(), SyncError> {
+    let mut in_the_way: Vec<(PathBuf, Option<Oid>)> = Vec::new();
+    let result = {
+        let mut builder = CheckoutBuilder::new();
+        builder
+            .safe()
+            .notify_on(CheckoutNotificationType::CONFLICT)
+            .notify(|_, path, _, target, _| {
+                if let Some(path) = path {
+                    in_the_way.push((path.to_path_buf(), target.map(|t| t.id())));
+                }
+                true
+            });
+        repo.checkout_tree(tree.as_object(), Some(&mut builder))
+    };
+    let e = match result {
+        Ok(()) => return Ok(()),
+        Err(e) if in_the_way.is_empty() => return Err(git("updating the library's files")(e)),
+        Err(e) => e,
+    };
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| git("updating the library's files")(e))?;
+    let blocking: Vec<String> = in_the_way
+        .iter()
+        .filter(|(path, target)| {
+            let same = target.is_some_and(|want| {
+                let on_disk = workdir.join(path);
+                on_disk.is_file()
+                    && Oid::hash_file(ObjectType::Blob, &on_disk).is_ok_and(|have| have == want)
+            });
+            !same
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    if !blocking.is_empty() {
+        return Err(SyncError::InTheWay { paths: blocking });
+    }
+    let mut builder = CheckoutBuilder::new();
+    builder.force();
+    repo.checkout_tree(tree.as_object(), Some(&mut builder))
+        .map_err(git("updating the library's files"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runbook_ids() {
+        assert_eq!(
+            runbook_id_for_path("cyber/ransomware.toml.age").as_deref(),
+            Some("cyber/ransomware")
+        );
+        assert_eq!(runbook_id_for_path("draft.toml").as_deref(), Some("draft"));
+        assert_eq!(runbook_id_for_path("journals/x.toml"), None);
+        assert_eq!(runbook_id_for_path("exercises/x.toml"), None);
+        assert_eq!(runbook_id_for_path(".grabbag/recipients"), None);
+        assert_eq!(runbook_id_for_path("README.md"), None);
+        assert_eq!(runbook_id_for_path("cyber/.toml"), None);
+        assert_eq!(runbook_id_for_path("x.age"), None);
+    }
+
+    fn header(text: &[u8]) -> Result<BundleHeader, String> {
+        let mut reader = io::Cursor::new(text);
+        read_bundle_header(&mut reader).map_err(|e| match e {
+            HeaderError::Io(e) => e.to_string(),
+            HeaderError::Bad(m) => m,
+        })
+    }
+
+    #[test]
+    fn bundle_headers() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let h =
+            header(format!("# v2 git bundle\n-{a} msg\n{b} refs/heads/main\n\nPACK").as_bytes())
+                .unwrap();
+        assert_eq!(h.prerequisites.len(), 1);
+        assert_eq!(h.prerequisites[0].1, "msg");
+        assert_eq!(h.refs[0].1, "refs/heads/main");
+        let h = header(format!("# v3 git bundle\n@object-format=sha1\n{b} HEAD\n\n").as_bytes())
+            .unwrap();
+        assert_eq!(h.refs[0].1, "HEAD");
+
+        for (text, needle) in [
+            (String::new(), "not a git bundle"),
+            ("PACK\0\0".into(), "not a git bundle"),
+            ("# v2 git bundle\n".into(), "truncated"),
+            (format!("# v2 git bundle\n{b} refs/heads/main"), "truncated"),
+            (
+                format!("# v2 git bundle\n{b} refs/heads/main\n"),
+                "truncated",
+            ),
+            ("# v2 git bundle\nxyz refs/heads/main\n\n".into(), "bad ref"),
+            (
+                format!("# v2 git bundle\n{} refs/heads/main\n\n", &b[..39]),
+                "bad ref",
+            ),
+            (format!("# v2 git bundle\n{b}\n\n"), "bad ref"),
+            ("# v2 git bundle\n-zz\n\n".into(), "bad prerequisite"),
+            ("# v2 git bundle\n\n".into(), "no refs"),
+            (
+                format!("# v2 git bundle\n@object-format=sha1\n{b} HEAD\n\n"),
+                "v2",
+            ),
+            (
+                format!("# v3 git bundle\n@object-format=sha256\n{b} HEAD\n\n"),
+                "sha256",
+            ),
+            (
+                format!("# v3 git bundle\n@filter=blob:none\n{b} HEAD\n\n"),
+                "partial",
+            ),
+            (
+                format!("# v2 git bundle\n{b} {}\n\n", "r".repeat(5000)),
+                "longer than",
+            ),
+        ] {
+            let err = header(text.as_bytes()).unwrap_err();
+            assert!(err.contains(needle), "{text:?}: {err}");
+        }
+    }
 }

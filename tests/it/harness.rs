@@ -52,8 +52,7 @@ pub fn run(cmd: &mut Command) -> Run {
 
 /// True when `tool` runs; otherwise prints why the calling test is skipped.
 pub fn have(tool: &str, test: &str) -> bool {
-    let ok = Command::new(tool).arg("--version").output().is_ok()
-        || Command::new(tool).arg("-h").output().is_ok();
+    let ok = crate::support::have(tool);
     if !ok {
         eprintln!("SKIPPED {test}: `{tool}` is not installed (.ci/run installs it where it can)");
     }

@@ -225,7 +225,7 @@ fn list_json_has_versions_and_badges_data() {
     assert_eq!(first["runbook"]["id"], "cyber/alpha");
     assert_eq!(first["version"]["dirty"], false);
     assert_eq!(first["version"]["commit"].as_str().map(str::len), Some(40));
-    assert_eq!(first["trust"], "NotChecked");
+    assert_eq!(first["trust"]["status"], "not_checked");
     assert_eq!(v["failures"].as_array().map(Vec::len), Some(0));
 }
 

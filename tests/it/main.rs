@@ -4,3 +4,6 @@ mod age_interop;
 mod harness;
 mod library;
 mod lint;
+mod support;
+mod sync;
+mod trust;
