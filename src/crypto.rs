@@ -393,15 +393,13 @@ fn decrypt_with(
         .decrypt(identities.iter().copied())
         .map_err(|e| decrypt_error(e, ciphertext))?;
     let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
-    reader
-        .read_to_end(&mut plaintext)
-        .map_err(|e| {
-            CryptoError::Corrupt(if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                "the file is truncated".to_owned()
-            } else {
-                format!("payload does not authenticate ({e})")
-            })
-        })?;
+    reader.read_to_end(&mut plaintext).map_err(|e| {
+        CryptoError::Corrupt(if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            "the file is truncated".to_owned()
+        } else {
+            format!("payload does not authenticate ({e})")
+        })
+    })?;
     Ok(plaintext)
 }
 

@@ -18,7 +18,11 @@ fn runbook_encrypted_by_age_cli_loads() {
     for (armor, name) in [(false, "beta"), (true, "gamma")] {
         let target = lib.root.join(format!("cyber/{name}.toml.age"));
         if name == "gamma" {
-            std::fs::write(&plain, runbook_text("cyber/gamma", "Gamma from age, armored")).unwrap();
+            std::fs::write(
+                &plain,
+                runbook_text("cyber/gamma", "Gamma from age, armored"),
+            )
+            .unwrap();
         }
         let mut cmd = Command::new("age");
         cmd.arg("-R").arg(lib.root.join(".grabbag/recipients"));
@@ -31,7 +35,11 @@ fn runbook_encrypted_by_age_cli_loads() {
     let out = run(lib.grabbag().arg("list"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("Beta from age"), "{}", out.stdout);
-    assert!(out.stdout.contains("Gamma from age, armored"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Gamma from age, armored"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -48,7 +56,11 @@ fn sealed_runbook_decrypts_with_age_cli() {
         .arg(lib.root.join(Path::new("cyber/alpha.toml.age")))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), text);
 }
 
@@ -59,11 +71,31 @@ fn identity_from_age_keygen_works() {
     }
     let home = tempfile::tempdir().unwrap();
     let key = home.path().join("key.txt");
-    assert!(Command::new("age-keygen").arg("-o").arg(&key).output().unwrap().status.success());
+    assert!(
+        Command::new("age-keygen")
+            .arg("-o")
+            .arg(&key)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     let lib = home.path().join("lib");
-    let out = run(crate::harness::grabbag(home.path()).arg("--identity").arg(&key).arg("init").arg(&lib));
+    let out = run(crate::harness::grabbag(home.path())
+        .arg("--identity")
+        .arg(&key)
+        .arg("init")
+        .arg(&lib));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let public = std::fs::read_to_string(&key).unwrap();
-    let public = public.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap().to_owned();
-    assert!(std::fs::read_to_string(lib.join(".grabbag/recipients")).unwrap().contains(&public));
+    let public = public
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    assert!(
+        std::fs::read_to_string(lib.join(".grabbag/recipients"))
+            .unwrap()
+            .contains(&public)
+    );
 }

@@ -29,14 +29,28 @@ fn options() -> LoadOptions {
 #[test]
 fn loaded_runbooks_carry_commit_and_blob() {
     let lib = two_runbooks();
-    let report = lib.library.load(Some(&lib.identities), &options()).expect("loads");
+    let report = lib
+        .library
+        .load(Some(&lib.identities), &options())
+        .expect("loads");
     assert_eq!(report.runbooks.len(), 2);
     assert!(report.failures.is_empty());
     let alpha = report.get("cyber/alpha").expect("alpha loaded");
     let head = lib.library.repo().head().unwrap().peel_to_commit().unwrap();
-    assert_eq!(alpha.version.commit.as_deref(), Some(head.id().to_string().as_str()));
-    let blob = head.tree().unwrap().get_path(Path::new("cyber/alpha.toml.age")).unwrap().id();
-    assert_eq!(alpha.version.blob.as_deref(), Some(blob.to_string().as_str()));
+    assert_eq!(
+        alpha.version.commit.as_deref(),
+        Some(head.id().to_string().as_str())
+    );
+    let blob = head
+        .tree()
+        .unwrap()
+        .get_path(Path::new("cyber/alpha.toml.age"))
+        .unwrap()
+        .id();
+    assert_eq!(
+        alpha.version.blob.as_deref(),
+        Some(blob.to_string().as_str())
+    );
     assert!(!alpha.version.dirty);
     assert!(alpha.encrypted);
 }
@@ -44,16 +58,38 @@ fn loaded_runbooks_carry_commit_and_blob() {
 #[test]
 fn version_is_the_last_commit_that_changed_the_file() {
     let lib = two_runbooks();
-    let first = lib.library.repo().head().unwrap().peel_to_commit().unwrap().id();
+    let first = lib
+        .library
+        .repo()
+        .head()
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .id();
     lib.library
-        .write_encrypted(Path::new("cyber/beta.toml.age"), runbook_text("cyber/beta", "Beta v2").as_bytes(), &lib.identities)
+        .write_encrypted(
+            Path::new("cyber/beta.toml.age"),
+            runbook_text("cyber/beta", "Beta v2").as_bytes(),
+            &lib.identities,
+        )
         .unwrap();
-    lib.library.stage(&[Path::new("cyber/beta.toml.age")]).unwrap();
+    lib.library
+        .stage(&[Path::new("cyber/beta.toml.age")])
+        .unwrap();
     let second = lib.library.commit("Change beta", None).unwrap();
     let report = lib.library.load(Some(&lib.identities), &options()).unwrap();
-    assert_eq!(report.get("cyber/alpha").unwrap().version.commit, Some(first.to_string()));
-    assert_eq!(report.get("cyber/beta").unwrap().version.commit, Some(second.to_string()));
-    let history = lib.library.history(Path::new("cyber/beta.toml.age")).unwrap();
+    assert_eq!(
+        report.get("cyber/alpha").unwrap().version.commit,
+        Some(first.to_string())
+    );
+    assert_eq!(
+        report.get("cyber/beta").unwrap().version.commit,
+        Some(second.to_string())
+    );
+    let history = lib
+        .library
+        .history(Path::new("cyber/beta.toml.age"))
+        .unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].summary, "Change beta");
 }
@@ -62,7 +98,11 @@ fn version_is_the_last_commit_that_changed_the_file() {
 fn changed_and_untracked_files_are_dirty() {
     let lib = two_runbooks();
     lib.library
-        .write_encrypted(Path::new("cyber/alpha.toml.age"), runbook_text("cyber/alpha", "Alpha edited").as_bytes(), &lib.identities)
+        .write_encrypted(
+            Path::new("cyber/alpha.toml.age"),
+            runbook_text("cyber/alpha", "Alpha edited").as_bytes(),
+            &lib.identities,
+        )
         .unwrap();
     std::fs::write(lib.root.join("draft.toml"), runbook_text("draft", "Draft")).unwrap();
     let report = lib.library.load(Some(&lib.identities), &options()).unwrap();
@@ -72,17 +112,33 @@ fn changed_and_untracked_files_are_dirty() {
     assert!(draft.version.dirty && !draft.encrypted && draft.version.commit.is_none());
     let out = run(lib.grabbag().arg("list"));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let draft_line = out.stdout.lines().find(|l| l.starts_with("draft ")).expect("draft listed");
+    let draft_line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("draft "))
+        .expect("draft listed");
     assert!(draft_line.contains("[DIRTY UNENCRYPTED]"), "{draft_line}");
-    let alpha_line = out.stdout.lines().find(|l| l.starts_with("cyber/alpha ")).expect("alpha listed");
-    assert!(alpha_line.contains("+dirty") && alpha_line.contains("DIRTY"), "{alpha_line}");
+    let alpha_line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("cyber/alpha "))
+        .expect("alpha listed");
+    assert!(
+        alpha_line.contains("+dirty") && alpha_line.contains("DIRTY"),
+        "{alpha_line}"
+    );
 }
 
 /// Runs `list` and returns (exit code, stdout, stderr), checking that the good
 /// runbook `cyber/alpha` still loads whatever else is broken.
 fn list_with_breakage(lib: &TestLibrary) -> (i32, String, String) {
     let out = run(lib.grabbag().arg("list"));
-    assert!(out.stdout.contains("cyber/alpha "), "the good runbook must still load:\n{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("cyber/alpha "),
+        "the good runbook must still load:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
     (out.code, out.stdout, out.stderr)
 }
 
@@ -90,7 +146,13 @@ fn list_with_breakage(lib: &TestLibrary) -> (i32, String, String) {
 fn malformed_toml_names_file_and_place() {
     let lib = two_runbooks();
     let bad = "title = \"Broken\nkind = \"cyber\"\n";
-    lib.library.write_encrypted(Path::new("cyber/beta.toml.age"), bad.as_bytes(), &lib.identities).unwrap();
+    lib.library
+        .write_encrypted(
+            Path::new("cyber/beta.toml.age"),
+            bad.as_bytes(),
+            &lib.identities,
+        )
+        .unwrap();
     let (code, _, stderr) = list_with_breakage(&lib);
     assert_eq!(code, 1);
     assert!(
@@ -99,16 +161,26 @@ fn malformed_toml_names_file_and_place() {
     );
     let lint = run(lib.grabbag().arg("lint"));
     assert_eq!(lint.code, 1);
-    assert!(lint.stdout.contains("cyber/beta.toml.age:1:16"), "{}", lint.stdout);
+    assert!(
+        lint.stdout.contains("cyber/beta.toml.age:1:16"),
+        "{}",
+        lint.stdout
+    );
 }
 
 #[test]
 fn missing_identity_is_explained_per_file() {
     let lib = two_runbooks();
     std::fs::write(lib.root.join("plain.toml"), runbook_text("plain", "Plain")).unwrap();
-    let out = run(grabbag(lib.home.path()).env("GRABBAG_LIBRARY", &lib.root).arg("list"));
+    let out = run(grabbag(lib.home.path())
+        .env("GRABBAG_LIBRARY", &lib.root)
+        .arg("list"));
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("plain "), "plaintext still loads: {}", out.stdout);
+    assert!(
+        out.stdout.contains("plain "),
+        "plaintext still loads: {}",
+        out.stdout
+    );
     assert!(out.stderr.contains(
         "warning: cyber/alpha.toml.age did not load: cyber/alpha.toml.age: cannot decrypt: no identity (use --identity, GRABBAG_IDENTITY or the config file; `grabbag init` makes one)"
     ), "{}", out.stderr);
@@ -128,7 +200,11 @@ fn identity_that_is_not_a_recipient_says_who_is() {
         "warning: cyber/alpha.toml.age did not load: cyber/alpha.toml.age: cannot decrypt: no identity can decrypt this file: it is encrypted to 1 recipient(s), and the identity tried ({stranger_key}) is not one of them (identity file {}); .grabbag/recipients lists: {recipients}",
         other.display()
     );
-    assert!(out.stderr.contains(&expected), "{}\nexpected: {expected}", out.stderr);
+    assert!(
+        out.stderr.contains(&expected),
+        "{}\nexpected: {expected}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -183,7 +259,13 @@ fn symlink_out_of_the_library_is_refused() {
 fn oversized_and_non_utf8_files_are_refused() {
     let lib = two_runbooks();
     std::fs::write(lib.root.join("huge.toml"), vec![b'#'; 1024 * 1024 + 1]).unwrap();
-    lib.library.write_encrypted(Path::new("cyber/latin1.toml.age"), b"title = \"caf\xe9\"\n", &lib.identities).unwrap();
+    lib.library
+        .write_encrypted(
+            Path::new("cyber/latin1.toml.age"),
+            b"title = \"caf\xe9\"\n",
+            &lib.identities,
+        )
+        .unwrap();
     let (code, _, stderr) = list_with_breakage(&lib);
     assert_eq!(code, 1);
     assert!(stderr.contains("warning: huge.toml did not load: huge.toml: file is 1048577 bytes; runbooks are limited to 1048576 bytes (1 MiB)"), "{stderr}");
@@ -193,10 +275,17 @@ fn oversized_and_non_utf8_files_are_refused() {
 #[test]
 fn duplicate_runbook_ids_are_reported() {
     let lib = two_runbooks();
-    std::fs::write(lib.root.join("copy.toml"), runbook_text("cyber/alpha", "Copy of alpha")).unwrap();
+    std::fs::write(
+        lib.root.join("copy.toml"),
+        runbook_text("cyber/alpha", "Copy of alpha"),
+    )
+    .unwrap();
     let (code, _, stderr) = list_with_breakage(&lib);
     assert_eq!(code, 1);
-    assert!(stderr.contains("duplicate runbook id `cyber/alpha`"), "{stderr}");
+    assert!(
+        stderr.contains("duplicate runbook id `cyber/alpha`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -204,15 +293,27 @@ fn show_prints_readable_text_and_json() {
     let lib = two_runbooks();
     let out = run(lib.grabbag().args(["show", "cyber/alpha"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.starts_with("Alpha\n=====\nid cyber/alpha  ·  cyber  ·  severity high"), "{}", out.stdout);
-    assert!(out.stdout.contains("1. First step  [first]"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .starts_with("Alpha\n=====\nid cyber/alpha  ·  cyber  ·  severity high"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("1. First step  [first]"),
+        "{}",
+        out.stdout
+    );
     let out = run(lib.grabbag().args(["show", "--json", "cyber/alpha"]));
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["runbook"]["steps"][1]["id"], "second");
     assert_eq!(v["encrypted"], true);
     let out = run(lib.grabbag().args(["show", "cyber/nope"]));
     assert_eq!(out.code, 2);
-    assert_eq!(out.stderr, "error: no runbook with id `cyber/nope` (try `grabbag list`)\n");
+    assert_eq!(
+        out.stderr,
+        "error: no runbook with id `cyber/nope` (try `grabbag list`)\n"
+    );
 }
 
 #[test]
@@ -237,9 +338,21 @@ fn seal_lints_encrypts_stages_and_removes_plaintext() {
     std::fs::write(&draft, runbook_text("continuity/new", "New")).unwrap();
     let bad = lib.root.join("bad.toml");
     std::fs::write(&bad, "title = 1\n").unwrap();
-    let out = run(lib.grabbag().args(["seal", "-m", "Seal new runbook"]).arg(&draft).arg(&bad));
-    assert_eq!(out.code, 1, "bad.toml fails lint: {}{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("not sealed because lint found errors"), "{}", out.stderr);
+    let out = run(lib
+        .grabbag()
+        .args(["seal", "-m", "Seal new runbook"])
+        .arg(&draft)
+        .arg(&bad));
+    assert_eq!(
+        out.code, 1,
+        "bad.toml fails lint: {}{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stderr.contains("not sealed because lint found errors"),
+        "{}",
+        out.stderr
+    );
     assert!(bad.exists(), "a file that failed lint is left alone");
     assert!(!draft.exists(), "plaintext removed");
     let sealed = std::fs::read(lib.root.join("continuity/new.toml.age")).unwrap();
@@ -247,7 +360,12 @@ fn seal_lints_encrypts_stages_and_removes_plaintext() {
     assert!(!String::from_utf8_lossy(&sealed).contains("New"));
     let head = lib.library.repo().head().unwrap().peel_to_commit().unwrap();
     assert_eq!(head.summary().ok().flatten(), Some("Seal new runbook"));
-    assert!(head.tree().unwrap().get_path(Path::new("continuity/new.toml.age")).is_ok());
+    assert!(
+        head.tree()
+            .unwrap()
+            .get_path(Path::new("continuity/new.toml.age"))
+            .is_ok()
+    );
     let out = run(lib.grabbag().args(["show", "continuity/new"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
@@ -259,7 +377,11 @@ fn seal_refuses_files_outside_the_library() {
     std::fs::write(&outside, runbook_text("x", "X")).unwrap();
     let out = run(lib.grabbag().arg("seal").arg(&outside));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("is outside the library"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is outside the library"),
+        "{}",
+        out.stderr
+    );
     assert!(outside.exists());
 }
 
@@ -271,13 +393,27 @@ fn edit_reencrypts_commits_and_leaves_no_plaintext() {
     std::fs::write(&editor, "#!/bin/sh\nsed -i 's/Alpha/Alpha edited/' \"$1\"\necho \"$1\" > \"$(dirname \"$0\")/edited-path\"\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = run(lib.grabbag().env("EDITOR", &editor).args(["edit", "cyber/alpha"]));
+    let out = run(lib
+        .grabbag()
+        .env("EDITOR", &editor)
+        .args(["edit", "cyber/alpha"]));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("Saved cyber/alpha: committed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Saved cyber/alpha: committed"),
+        "{}",
+        out.stdout
+    );
     let used = std::fs::read_to_string(lib.home.path().join("edited-path")).unwrap();
     let used = Path::new(used.trim());
-    assert!(used.starts_with(lib.home.path().join("runtime")), "scratch on the runtime dir: {}", used.display());
-    assert!(!used.exists() && !used.parent().unwrap().exists(), "scratch removed");
+    assert!(
+        used.starts_with(lib.home.path().join("runtime")),
+        "scratch on the runtime dir: {}",
+        used.display()
+    );
+    assert!(
+        !used.exists() && !used.parent().unwrap().exists(),
+        "scratch removed"
+    );
     let show = run(lib.grabbag().args(["show", "cyber/alpha"]));
     assert!(show.stdout.starts_with("Alpha edited\n"), "{}", show.stdout);
     let head = lib.library.repo().head().unwrap().peel_to_commit().unwrap();
@@ -290,15 +426,37 @@ fn edit_with_lint_errors_changes_nothing_and_cleans_up() {
     let lib = two_runbooks();
     let before = std::fs::read(lib.root.join("cyber/alpha.toml.age")).unwrap();
     let editor = lib.home.path().join("editor.sh");
-    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/^title = .*/titel = \"oops\"/' \"$1\"\n").unwrap();
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/^title = .*/titel = \"oops\"/' \"$1\"\n",
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = run(lib.grabbag().env("EDITOR", &editor).args(["edit", "cyber/alpha"]).stdin(std::process::Stdio::null()));
+    let out = run(lib
+        .grabbag()
+        .env("EDITOR", &editor)
+        .args(["edit", "cyber/alpha"])
+        .stdin(std::process::Stdio::null()));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("did you mean `title`?"), "{}", out.stderr);
-    assert!(out.stderr.contains("error: lint found errors: nothing was changed"), "{}", out.stderr);
-    assert_eq!(std::fs::read(lib.root.join("cyber/alpha.toml.age")).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(lib.home.path().join("runtime")).unwrap().collect();
+    assert!(
+        out.stderr.contains("did you mean `title`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("error: lint found errors: nothing was changed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read(lib.root.join("cyber/alpha.toml.age")).unwrap(),
+        before
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(lib.home.path().join("runtime"))
+        .unwrap()
+        .collect();
     assert!(leftovers.is_empty(), "scratch removed: {leftovers:?}");
 }
 
@@ -315,10 +473,27 @@ fn rekey_reencrypts_to_new_recipients_and_warns_about_history() {
     std::fs::write(&recipients, text).unwrap();
     let out = run(lib.grabbag().arg("rekey"));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("Rekey 2 runbook(s) to 2 recipient(s): committed"), "{}", out.stdout);
-    assert!(out.stdout.contains("earlier versions in git history are still encrypted to the old recipients"), "{}", out.stdout);
-    let out = run(lib.grabbag().env("GRABBAG_IDENTITY", &newcomer_path).arg("list"));
-    assert_eq!(out.code, 0, "the newcomer can read everything: {}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("Rekey 2 runbook(s) to 2 recipient(s): committed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("earlier versions in git history are still encrypted to the old recipients"),
+        "{}",
+        out.stdout
+    );
+    let out = run(lib
+        .grabbag()
+        .env("GRABBAG_IDENTITY", &newcomer_path)
+        .arg("list"));
+    assert_eq!(
+        out.code, 0,
+        "the newcomer can read everything: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -328,7 +503,12 @@ fn init_makes_private_identity_and_config() {
     let out = run(grabbag(home.path()).arg("init").arg(&lib));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let identity = home.path().join("config/identity.txt");
-    assert!(out.stdout.contains(&format!("Made a new identity: {}", identity.display())), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("Made a new identity: {}", identity.display())),
+        "{}",
+        out.stdout
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -340,13 +520,19 @@ fn init_makes_private_identity_and_config() {
     assert!(lib.join(".git").is_dir() && lib.join(".grabbag/recipients").is_file());
     // The config now names the library: commands work with no flags.
     std::fs::write(lib.join("draft.toml"), runbook_text("draft", "Draft")).unwrap();
-    let out = run(grabbag(home.path()).args(["seal", "-m", "first"]).arg(lib.join("draft.toml")));
+    let out = run(grabbag(home.path())
+        .args(["seal", "-m", "first"])
+        .arg(lib.join("draft.toml")));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = run(grabbag(home.path()).arg("list"));
     assert!(out.stdout.contains("draft "), "{}", out.stdout);
     let again = run(grabbag(home.path()).arg("init").arg(&lib));
     assert_eq!(again.code, 2);
-    assert!(again.stderr.contains("already holds a grabbag library"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already holds a grabbag library"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[test]
@@ -361,7 +547,11 @@ fn passphrase_protected_identity_round_trips() {
         .args(["init", "--passphrase"])
         .arg(&lib));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(std::fs::read(&identity).unwrap().starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"));
+    assert!(
+        std::fs::read(&identity)
+            .unwrap()
+            .starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    );
     std::fs::write(lib.join("a.toml"), runbook_text("a", "A")).unwrap();
     let out = run(grabbag(home.path())
         .env("GRABBAG_PASSPHRASE", "correct horse battery staple")
@@ -376,19 +566,31 @@ fn passphrase_protected_identity_round_trips() {
         .env("GRABBAG_LIBRARY", &lib)
         .arg("list"));
     assert_eq!(out.code, 2);
-    assert_eq!(out.stderr, format!("error: {}: wrong passphrase\n", identity.display()));
+    assert_eq!(
+        out.stderr,
+        format!("error: {}: wrong passphrase\n", identity.display())
+    );
 }
 
 #[test]
 fn not_a_library_is_a_usage_error() {
     let home = tempfile::tempdir().unwrap();
-    let out = run(grabbag(home.path()).env("GRABBAG_LIBRARY", home.path()).arg("list"));
+    let out = run(grabbag(home.path())
+        .env("GRABBAG_LIBRARY", home.path())
+        .arg("list"));
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
-        format!("error: {} is not a grabbag library (no git repository with .grabbag/ in it)\n", home.path().display())
+        format!(
+            "error: {} is not a grabbag library (no git repository with .grabbag/ in it)\n",
+            home.path().display()
+        )
     );
     let out = run(grabbag(home.path()).arg("list"));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("no library: pass --library DIR"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no library: pass --library DIR"),
+        "{}",
+        out.stderr
+    );
 }

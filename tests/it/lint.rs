@@ -106,8 +106,10 @@ fn sample_runbooks_pass_lint() {
 
 #[test]
 fn documented_example_passes_lint() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/runbook-format.md"))
-        .expect("docs/runbook-format.md");
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/runbook-format.md"),
+    )
+    .expect("docs/runbook-format.md");
     let start = doc.find("```toml\n").expect("a toml example") + "```toml\n".len();
     let end = start + doc[start..].find("```").expect("closed example");
     let home = tempfile::tempdir().expect("temp dir");
@@ -115,5 +117,10 @@ fn documented_example_passes_lint() {
     std::fs::write(&file, &doc[start..end]).expect("example written");
     let out = run(grabbag(home.path()).arg("lint").arg(&file));
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(out.stdout.ends_with("1 file checked, 0 errors, 0 warnings\n"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .ends_with("1 file checked, 0 errors, 0 warnings\n"),
+        "{}",
+        out.stdout
+    );
 }

@@ -1,0 +1,222 @@
+//! `grabbag demo` and the commands a new user tries on it, through the real
+//! binary: a signed, encrypted library that stock git and age can read too,
+//! `--require-signed`, and sync from a bare repository on "removable media".
+
+use std::process::Command;
+
+use crate::harness::{grabbag, have, run};
+
+struct Demo {
+    home: tempfile::TempDir,
+    library: std::path::PathBuf,
+    identity: std::path::PathBuf,
+}
+
+fn build_demo() -> Demo {
+    let home = tempfile::tempdir().expect("temp dir");
+    let dir = home.path().join("demo");
+    let out = run(grabbag(home.path())
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(&dir));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("Built a demo library of 16 encrypted, signed runbooks."),
+        "{}",
+        out.stdout
+    );
+    Demo {
+        library: dir.join("library"),
+        identity: dir.join("keys/demo-identity.txt"),
+        home,
+    }
+}
+
+impl Demo {
+    fn grabbag(&self) -> Command {
+        let mut cmd = grabbag(self.home.path());
+        cmd.env("GRABBAG_LIBRARY", &self.library)
+            .env("GRABBAG_IDENTITY", &self.identity);
+        cmd
+    }
+}
+
+#[test]
+fn demo_library_is_signed_encrypted_and_trusted() {
+    let demo = build_demo();
+    let out = run(demo.grabbag().args(["list", "--require-signed"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("[SIGNED]"))
+        .collect();
+    assert_eq!(rows.len(), 16, "{}", out.stdout);
+    assert!(out.stdout.contains("cyber/ransomware "));
+    assert!(out.stdout.contains("continuity/payments "));
+    // Nothing decrypted was left in the library.
+    for entry in walk(&demo.library) {
+        let name = entry.to_string_lossy();
+        assert!(!name.ends_with(".toml"), "plaintext left behind: {name}");
+    }
+    let lint = run(demo.grabbag().arg("lint"));
+    assert_eq!(lint.code, 0, "{}", lint.stdout);
+    assert!(
+        lint.stdout
+            .contains("16 files checked, 0 errors, 0 warnings"),
+        "{}",
+        lint.stdout
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+        let path = entry.path();
+        if path.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn stock_git_verifies_demo_signatures() {
+    if !have("git", "stock_git_verifies_demo_signatures") {
+        return;
+    }
+    let demo = build_demo();
+    let out = Command::new("git")
+        .current_dir(&demo.library)
+        .env("HOME", demo.home.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args([
+            "-c",
+            "gpg.ssh.allowedSignersFile=.grabbag/allowed_signers",
+            "verify-commit",
+            "HEAD",
+        ])
+        .output()
+        .expect("git runs");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("Good \"git\" signature for demo-signer@grabbag.example"),
+        "{said}"
+    );
+}
+
+#[test]
+fn unsigned_change_is_untrusted_and_refused_when_required() {
+    let demo = build_demo();
+    let repo = git2::Repository::open(&demo.library).expect("repo");
+    repo.config()
+        .unwrap()
+        .set_bool("commit.gpgsign", false)
+        .unwrap();
+    let draft = demo.library.join("cyber/unsigned.toml");
+    std::fs::write(
+        &draft,
+        crate::harness::runbook_text("cyber/unsigned", "Unsigned"),
+    )
+    .unwrap();
+    let out = run(demo
+        .grabbag()
+        .args(["seal", "-m", "Unsigned change"])
+        .arg(&draft));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("(signed)"), "{}", out.stdout);
+    let out = run(demo.grabbag().arg("list"));
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("cyber/unsigned "))
+        .expect("listed");
+    assert!(line.contains("[UNTRUSTED]"), "{line}");
+    let out = run(demo.grabbag().args(["list", "--require-signed"]));
+    assert_eq!(out.code, 1);
+    assert!(!out.stdout.contains("cyber/unsigned "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("cyber/ransomware "),
+        "signed runbooks still load: {}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("warning: cyber/unsigned.toml.age did not load: cyber/unsigned.toml.age: refused by --require-signed: untrusted: unsigned"), "{}", out.stderr);
+}
+
+#[test]
+fn sync_from_a_bare_repository_reports_changes() {
+    if !have("git", "sync_from_a_bare_repository_reports_changes") {
+        return;
+    }
+    let demo = build_demo();
+    // The command room's copy: a clone of the library, then a signed edit there.
+    let usb = demo.home.path().join("usb.git");
+    let status = Command::new("git")
+        .args(["clone", "-q", "--bare"])
+        .arg(&demo.library)
+        .arg(&usb)
+        .env("HOME", demo.home.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let field = demo.home.path().join("field");
+    let out = run(grabbag(demo.home.path())
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(&field));
+    assert_eq!(out.code, 0);
+    // A library that is behind: fresh clone of the first commits of the USB copy.
+    let behind = demo.home.path().join("behind");
+    let status = Command::new("git")
+        .args(["clone", "-q"])
+        .arg(&usb)
+        .arg(&behind)
+        .env("HOME", demo.home.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = Command::new("git")
+        .current_dir(&behind)
+        .args(["reset", "-q", "--hard", "HEAD~2"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = run(demo
+        .grabbag()
+        .env("GRABBAG_LIBRARY", &behind)
+        .args(["sync", "--require-signed"])
+        .arg(&usb));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Fast-forwarded"), "{}", out.stdout);
+    assert_eq!(out.stdout.matches("  added ").count(), 2, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("New tip signed by demo-signer@grabbag.example."),
+        "{}",
+        out.stdout
+    );
+    let again = run(demo
+        .grabbag()
+        .env("GRABBAG_LIBRARY", &behind)
+        .arg("sync")
+        .arg(&usb));
+    assert_eq!(again.code, 0);
+    assert!(
+        again.stdout.starts_with("Already up to date"),
+        "{}",
+        again.stdout
+    );
+    // A stick from another library entirely is refused, with what to do.
+    let other = run(demo
+        .grabbag()
+        .env("GRABBAG_LIBRARY", &behind)
+        .arg("sync")
+        .arg(field.join("library")));
+    assert_eq!(other.code, 2, "{}", other.stdout);
+    assert!(other.stderr.starts_with("error: "), "{}", other.stderr);
+}
