@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{Context, print_json};
-use crate::library::sync::{SyncOptions, sync};
+use crate::library::sync::{SyncError, SyncOptions, sync};
 use crate::library::trust::Trust;
 use crate::text::printable_line;
 
@@ -27,14 +27,20 @@ pub struct Args {
 /// Runs `sync`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
-    let report = sync(
-        library.root(),
-        &args.source,
-        &SyncOptions {
-            require_signed: args.require_signed,
-            branch: args.branch,
-        },
-    )?;
+    let options = SyncOptions {
+        require_signed: args.require_signed,
+        branch: args.branch,
+    };
+    let report = match sync(library.root(), &args.source, &options) {
+        Ok(report) => report,
+        // An untrusted update is a verification finding (exit 1), not a
+        // usage or environment problem.
+        Err(e @ SyncError::Untrusted { .. }) => {
+            eprintln!("error: {}", printable_line(&e.to_string()));
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if args.json {
         print_json(&report)?;
         return Ok(ExitCode::SUCCESS);

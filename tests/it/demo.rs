@@ -220,3 +220,64 @@ fn sync_from_a_bare_repository_reports_changes() {
     assert_eq!(other.code, 2, "{}", other.stdout);
     assert!(other.stderr.starts_with("error: "), "{}", other.stderr);
 }
+
+#[test]
+fn unsigned_update_on_the_stick_is_refused_with_exit_1() {
+    if !have("git", "unsigned_update_on_the_stick_is_refused_with_exit_1") {
+        return;
+    }
+    let demo = build_demo();
+    let field = demo.home.path().join("field");
+    let status = Command::new("git")
+        .args(["clone", "-q"])
+        .arg(&demo.library)
+        .arg(&field)
+        .env("HOME", demo.home.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // An unsigned change lands in the source library.
+    let repo = git2::Repository::open(&demo.library).unwrap();
+    repo.config()
+        .unwrap()
+        .set_bool("commit.gpgsign", false)
+        .unwrap();
+    let draft = demo.library.join("cyber/unsigned.toml");
+    std::fs::write(
+        &draft,
+        crate::harness::runbook_text("cyber/unsigned", "Unsigned"),
+    )
+    .unwrap();
+    assert_eq!(
+        run(demo
+            .grabbag()
+            .args(["seal", "-m", "Unsigned change"])
+            .arg(&draft))
+        .code,
+        0
+    );
+    let before = git2::Repository::open(&field)
+        .unwrap()
+        .head()
+        .unwrap()
+        .target();
+    let out = run(demo
+        .grabbag()
+        .env("GRABBAG_LIBRARY", &field)
+        .args(["sync", "--require-signed"])
+        .arg(&demo.library));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("\"Unsigned change\""), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("is not trusted (unsigned): with signatures required, sync refuses it"),
+        "{}",
+        out.stderr
+    );
+    let after = git2::Repository::open(&field)
+        .unwrap()
+        .head()
+        .unwrap()
+        .target();
+    assert_eq!(before, after, "a refused sync changes nothing");
+}
