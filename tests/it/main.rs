@@ -3,6 +3,7 @@
 mod age_interop;
 mod demo;
 mod harness;
+mod journal;
 mod library;
 mod lint;
 mod support;

@@ -1,0 +1,224 @@
+//! What a journal records: typed events and who did them.
+//!
+//! Events are facts, in the past tense: a step was done, a decision was taken
+//! with this rationale. A response's state is the fold of these events (see
+//! `crate::response`), so every field a screen or a report needs must be here.
+//! Serialised as JSON objects tagged by `type` in snake case; new variants may
+//! be added, existing ones never change meaning.
+
+use serde::{Deserialize, Serialize};
+
+/// Who is at the keyboard (or whom a loggist writes for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Person's name.
+    pub name: String,
+    /// Their role in the response, e.g. "Incident Lead (Silver)".
+    pub role: String,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// A session began (first entry, and each resume).
+    SessionStarted {
+        /// The library in use, if any.
+        library: Option<String>,
+        /// grabbag's version.
+        grabbag: String,
+        /// The machine's host name.
+        host: String,
+        /// The incident's name, as the responder gave it.
+        incident: Option<String>,
+        /// The exercise id, when this is an exercise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exercise: Option<String>,
+        /// True when the journal was explicitly created unencrypted (`--plaintext`).
+        plaintext: bool,
+        /// True when this session resumes an existing journal.
+        resumed: bool,
+    },
+    /// A runbook was opened, pinned to the version followed.
+    RunbookOpened {
+        /// Runbook id.
+        runbook: String,
+        /// Title at the time.
+        title: String,
+        /// Last commit that changed the file.
+        commit: Option<String>,
+        /// Blob id at HEAD.
+        blob: Option<String>,
+        /// The file differed from HEAD.
+        dirty: bool,
+        /// The file was a plaintext draft.
+        unencrypted: bool,
+        /// Trust, as text ("signed by …", "UNTRUSTED: …", "not checked").
+        trust: String,
+    },
+    /// Work began on a step.
+    StepStarted {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+    },
+    /// A step was completed.
+    StepDone {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+    },
+    /// A step was skipped, with the reason.
+    StepSkipped {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+        /// Why (required).
+        reason: String,
+    },
+    /// A step cannot proceed, with the reason.
+    StepBlocked {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+        /// What it is waiting for.
+        reason: String,
+    },
+    /// A blocked step can proceed again.
+    StepUnblocked {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+    },
+    /// A check of a step was ticked.
+    CheckTicked {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+        /// Index of the check in the step.
+        check: usize,
+        /// Its text at the time.
+        text: String,
+    },
+    /// A decision was taken, with the option chosen and why.
+    Decision {
+        /// Runbook id.
+        runbook: String,
+        /// The decision step.
+        step: String,
+        /// The option's label.
+        option: String,
+        /// Where it leads (step id or "end").
+        goto: String,
+        /// Why (required).
+        rationale: String,
+    },
+    /// Free text, optionally about an earlier moment.
+    Note {
+        /// The note.
+        text: String,
+        /// When it happened, if not now (RFC 3339).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        happened_at: Option<String>,
+    },
+    /// A deadline started.
+    ClockStarted {
+        /// Runbook id.
+        runbook: String,
+        /// Clock id.
+        clock: String,
+        /// What must happen by then.
+        label: String,
+        /// Due time, RFC 3339 UTC.
+        due_at: String,
+    },
+    /// A deadline was met.
+    ClockMet {
+        /// Runbook id.
+        runbook: String,
+        /// Clock id.
+        clock: String,
+    },
+    /// A deadline passed unmet.
+    ClockBreached {
+        /// Runbook id.
+        runbook: String,
+        /// Clock id.
+        clock: String,
+    },
+    /// Someone else took the keyboard.
+    ActorChanged {
+        /// The new actor.
+        name: String,
+        /// Their role.
+        role: String,
+    },
+    /// An earlier entry is corrected: never erased, only corrected.
+    Correction {
+        /// The seq of the entry corrected.
+        of: u64,
+        /// What it should have said, and why.
+        replacement: String,
+    },
+    /// An exercise inject was delivered to the players.
+    InjectDelivered {
+        /// Inject id ("" for an unscripted one).
+        inject: String,
+        /// Where it came from.
+        from: String,
+        /// How: phone, email, walk-in, press...
+        channel: String,
+        /// What it said.
+        text: String,
+    },
+    /// An exercise expectation was scored.
+    ExpectationScored {
+        /// Inject id.
+        inject: String,
+        /// Expectation id or index.
+        expectation: String,
+        /// met, late, missed or partial.
+        score: String,
+        /// The entry that proves it, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<u64>,
+    },
+    /// The session ended normally.
+    SessionEnded {
+        /// Why, if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+impl Event {
+    /// The event's type name as stored (`step_done`...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::SessionStarted { .. } => "session_started",
+            Event::RunbookOpened { .. } => "runbook_opened",
+            Event::StepStarted { .. } => "step_started",
+            Event::StepDone { .. } => "step_done",
+            Event::StepSkipped { .. } => "step_skipped",
+            Event::StepBlocked { .. } => "step_blocked",
+            Event::StepUnblocked { .. } => "step_unblocked",
+            Event::CheckTicked { .. } => "check_ticked",
+            Event::Decision { .. } => "decision",
+            Event::Note { .. } => "note",
+            Event::ClockStarted { .. } => "clock_started",
+            Event::ClockMet { .. } => "clock_met",
+            Event::ClockBreached { .. } => "clock_breached",
+            Event::ActorChanged { .. } => "actor_changed",
+            Event::Correction { .. } => "correction",
+            Event::InjectDelivered { .. } => "inject_delivered",
+            Event::ExpectationScored { .. } => "expectation_scored",
+            Event::SessionEnded { .. } => "session_ended",
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The incident journal: timestamped, append-only, tamper-evident, crash-safe,
+//! encrypted at rest.
+//!
+//! A journal is a JSON Lines file, one entry per line, each carrying the hash
+//! of the line before it (see `docs/journal-format.md`). It is the product's
+//! memory: a response is the fold of its events, so resuming after a crash,
+//! replaying for a debrief and an auditor's review all read the same file.
+//!
+//! - [`event`]: what can be recorded.
+//! - [`entry`]: one line's stored form, its hash, encryption of its body,
+//!   witness codes.
+//! - [`scan`]: every check that needs no key (the auditor's view).
+//! - [`store`]: the file itself: create, open with torn-tail recovery, append
+//!   with fsync under an exclusive lock.
+
+pub mod entry;
+pub mod event;
+pub mod scan;
+pub mod store;
+
+pub use entry::{parse_witness, witness_code};
+pub use event::{Actor, Event};
+pub use scan::{Finding, Scan, Torn, scan};
+pub use store::{Entry, Journal, JournalError, NewJournal, Quarantined};

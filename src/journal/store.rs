@@ -1,0 +1,640 @@
+//! The journal file: create, open (with torn-tail recovery), append with fsync
+//! under an exclusive lock, and pick up entries other processes appended.
+//!
+//! The lock is taken for each append, not for the life of the process, so a
+//! second terminal (`grabbag note`) can add an entry while the TUI has the
+//! journal open; before writing, each writer reads whatever others appended, so
+//! the chain never forks and lines never interleave. An append returns only
+//! after `fdatasync`: what the screen confirms is on the disk.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use chrono::{DateTime, Local, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
+use super::event::{Actor, Event};
+use super::scan::{Finding, Torn, scan_from};
+use crate::crypto::{self, CryptoError, Identities, Recipients};
+
+/// How long an append waits for another writer before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Errors from the journal file.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The journal already exists (create refuses to overwrite).
+    #[error("{0} already exists")]
+    Exists(PathBuf),
+    /// The chain or structure is broken before its end: not a torn tail.
+    #[error("{path}: broken at byte {} (seq {}): {}; run `grabbag journal verify` for details, and do not append to it", .finding.offset, .finding.seq.map_or("?".to_owned(), |s| s.to_string()), .finding.message)]
+    Broken {
+        /// The journal.
+        path: PathBuf,
+        /// The first problem.
+        finding: Finding,
+    },
+    /// The file holds no entry.
+    #[error("{0} is empty: not a journal")]
+    Empty(PathBuf),
+    /// Another process holds the lock.
+    #[error("{path} is being written by {holder}; waited {waited:?}")]
+    Locked {
+        /// The journal.
+        path: PathBuf,
+        /// Who, as recorded in the `.lock` file.
+        holder: String,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// The journal is encrypted and no identity can open its key.
+    #[error("{path} is encrypted: {reason}")]
+    NoKey {
+        /// The journal.
+        path: PathBuf,
+        /// Why the key is unavailable.
+        reason: String,
+    },
+    /// Encryption failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A body did not seal or open.
+    #[error("{path}: seq {seq}: {source}")]
+    Seal {
+        /// The journal.
+        path: PathBuf,
+        /// The entry.
+        seq: u64,
+        /// Why.
+        source: SealError,
+    },
+    /// An entry could not be serialised or read.
+    #[error("{path}: seq {seq}: {message}")]
+    Entry {
+        /// The journal.
+        path: PathBuf,
+        /// The entry.
+        seq: u64,
+        /// Why.
+        message: String,
+    },
+}
+
+/// An entry as the program uses it: decrypted when the key is known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    /// Position in the journal, from 1.
+    pub seq: u64,
+    /// Writer session (0 for one-shot writers such as `grabbag note`).
+    pub session: u32,
+    /// Wall-clock time (UTC).
+    pub at: DateTime<Utc>,
+    /// Local offset when written, e.g. `+01:00`.
+    pub offset: String,
+    /// Milliseconds since the session began.
+    pub mono_ms: u64,
+    /// Exercise time, ms.
+    pub ex_t: Option<u64>,
+    /// Who (None when encrypted and no key is held).
+    pub actor: Option<Actor>,
+    /// What (None when encrypted and no key is held).
+    pub event: Option<Event>,
+    /// This entry's hash.
+    pub hash: String,
+    /// Byte offset in the file.
+    pub byte_offset: u64,
+}
+
+impl Entry {
+    /// The witness code of this entry.
+    pub fn witness(&self) -> String {
+        witness_code(self.seq, &self.hash)
+    }
+}
+
+/// What to record when a journal is created.
+pub struct NewJournal<'a> {
+    /// Encrypt bodies to these recipients; `None` means an explicit `--plaintext`.
+    pub recipients: Option<&'a Recipients>,
+    /// The library path, recorded in the first entry.
+    pub library: Option<String>,
+    /// The incident's name.
+    pub incident: Option<String>,
+    /// The exercise, if any.
+    pub exercise: Option<String>,
+}
+
+/// A torn tail that was moved aside on open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quarantined {
+    /// Where it started and how long it was.
+    pub torn: Torn,
+    /// The file it was appended to.
+    pub moved_to: PathBuf,
+}
+
+/// Entries read past our end (with their byte offsets), and any torn tail moved aside.
+type CaughtUp = (Vec<(StoredEntry, u64)>, Option<Quarantined>);
+
+/// An open journal.
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    key: Option<JournalKey>,
+    head: Option<StoredEntry>,
+    end: u64,
+    sessions: HashMap<u32, u64>,
+    session: u32,
+    session_start: Instant,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_owned())
+}
+
+/// The event that opens a session.
+pub fn session_event(new: &NewJournal<'_>, resumed: bool) -> Event {
+    Event::SessionStarted {
+        library: new.library.clone(),
+        grabbag: env!("CARGO_PKG_VERSION").to_owned(),
+        host: host_name(),
+        incident: new.incident.clone(),
+        exercise: new.exercise.clone(),
+        plaintext: new.recipients.is_none(),
+        resumed,
+    }
+}
+
+impl Journal {
+    /// Creates a journal whose first entry starts session 1. With recipients,
+    /// a fresh journal key is wrapped to them with age and every body is
+    /// encrypted; without, the first entry records the plaintext choice.
+    pub fn create(path: &Path, new: &NewJournal<'_>, actor: &Actor) -> Result<Self, JournalError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::fsutil::create_private_dir(dir).map_err(io(dir))?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => JournalError::Exists(path.to_owned()),
+            _ => JournalError::Io {
+                path: path.to_owned(),
+                source: e,
+            },
+        })?;
+        let (key, wrapped) = match new.recipients {
+            Some(recipients) => {
+                let key = JournalKey::generate().map_err(|source| JournalError::Seal {
+                    path: path.to_owned(),
+                    seq: 1,
+                    source,
+                })?;
+                let wrapped = crypto::encrypt(key.bytes(), recipients, false)?;
+                (
+                    Some(key),
+                    Some((
+                        recipients.keys(),
+                        base64::engine::general_purpose::STANDARD.encode(wrapped),
+                    )),
+                )
+            }
+            None => (None, None),
+        };
+        let mut journal = Self {
+            path: path.to_owned(),
+            file,
+            key,
+            head: None,
+            end: 0,
+            sessions: HashMap::new(),
+            session: 1,
+            session_start: Instant::now(),
+        };
+        journal.write_entry(actor, session_event(new, false), None, wrapped)?;
+        if let Some(dir) = path.parent() {
+            let _ = crate::fsutil::sync_dir(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            });
+        }
+        Ok(journal)
+    }
+
+    /// Opens an existing journal: verifies the chain, moves a torn tail aside
+    /// (reported, never dropped), and decrypts the entries when `identities`
+    /// can open the journal key. Returns the journal, its entries and what was
+    /// quarantined. Appending needs the key for an encrypted journal.
+    pub fn open(
+        path: &Path,
+        identities: Option<&Identities>,
+    ) -> Result<(Self, Vec<Entry>, Option<Quarantined>), JournalError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io(path))?;
+        let mut journal = Self {
+            path: path.to_owned(),
+            file,
+            key: None,
+            head: None,
+            end: 0,
+            sessions: HashMap::new(),
+            session: 0,
+            session_start: Instant::now(),
+        };
+        let guard = journal.lock(LOCK_WAIT)?;
+        let (entries, quarantined) = journal.catch_up(&guard)?;
+        drop(guard);
+        let Some(first) = entries.first() else {
+            return Err(JournalError::Empty(path.to_owned()));
+        };
+        if let Some(wrapped) = &first.0.journal_key {
+            journal.key = identities
+                .map(|ids| unwrap_key(path, wrapped, ids))
+                .transpose()?;
+        }
+        let decoded = entries
+            .iter()
+            .map(|(e, offset)| journal.decode(e, *offset))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((journal, decoded, quarantined))
+    }
+
+    /// Starts a new writer session on an opened journal (a resume): session
+    /// number one above any seen, monotonic clock from zero.
+    pub fn start_session(
+        &mut self,
+        actor: &Actor,
+        new: &NewJournal<'_>,
+    ) -> Result<Entry, JournalError> {
+        self.require_key()?;
+        self.session = self.sessions.keys().copied().max().unwrap_or(0) + 1;
+        self.session_start = Instant::now();
+        self.append(actor, session_event(new, true), None)
+    }
+
+    /// Appends one entry and returns it once it is on disk (fdatasync).
+    pub fn append(
+        &mut self,
+        actor: &Actor,
+        event: Event,
+        ex_t: Option<u64>,
+    ) -> Result<Entry, JournalError> {
+        self.require_key()?;
+        self.write_entry(actor, event, ex_t, None)
+    }
+
+    /// Entries other processes appended since we last looked.
+    pub fn refresh(&mut self) -> Result<Vec<Entry>, JournalError> {
+        let guard = self.lock(LOCK_WAIT)?;
+        let (new, _) = self.catch_up(&guard)?;
+        drop(guard);
+        new.iter()
+            .map(|(e, offset)| self.decode(e, *offset))
+            .collect()
+    }
+
+    /// The last entry's seq and hash.
+    pub fn head(&self) -> Option<(u64, &str)> {
+        self.head.as_ref().map(|h| (h.seq, h.hash.as_str()))
+    }
+
+    /// The witness code of the current head.
+    pub fn witness(&self) -> Option<String> {
+        self.head.as_ref().map(|h| witness_code(h.seq, &h.hash))
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True when bodies are encrypted.
+    pub fn encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Marks this process as a one-shot writer (session 0, no monotonic clock),
+    /// as `grabbag note` is: it must not claim a session's clock.
+    pub fn one_shot(&mut self) {
+        self.session = 0;
+    }
+
+    fn require_key(&self) -> Result<(), JournalError> {
+        let encrypted = self.head.as_ref().is_some_and(|h| h.sealed.is_some());
+        if encrypted && self.key.is_none() {
+            return Err(JournalError::NoKey {
+                path: self.path.clone(),
+                reason: "appending needs an identity that can open its key (--identity or GRABBAG_IDENTITY)".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn decode(&self, e: &StoredEntry, offset: u64) -> Result<Entry, JournalError> {
+        let (actor, event) = match (&e.sealed, &self.key) {
+            (Some(sealed), Some(key)) => {
+                let plain = key
+                    .open(e.seq, sealed)
+                    .map_err(|source| JournalError::Seal {
+                        path: self.path.clone(),
+                        seq: e.seq,
+                        source,
+                    })?;
+                let body: Body =
+                    serde_json::from_slice(&plain).map_err(|err| JournalError::Entry {
+                        path: self.path.clone(),
+                        seq: e.seq,
+                        message: format!("decrypted body is not valid: {err}"),
+                    })?;
+                (Some(body.actor), Some(body.event))
+            }
+            (Some(_), None) => (None, None),
+            (None, _) => (e.actor.clone(), e.event.clone()),
+        };
+        Ok(Entry {
+            seq: e.seq,
+            session: e.session,
+            at: DateTime::parse_from_rfc3339(&e.at)
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_default(),
+            offset: e.offset.clone(),
+            mono_ms: e.mono_ms,
+            ex_t: e.ex_t,
+            actor,
+            event,
+            hash: e.hash.clone(),
+            byte_offset: offset,
+        })
+    }
+
+    /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
+    /// and advances the head. Call with the lock held.
+    fn catch_up(
+        &mut self,
+        _guard: &LockGuard,
+    ) -> Result<CaughtUp, JournalError> {
+        let mut bytes = Vec::new();
+        self.file
+            .seek(SeekFrom::Start(self.end))
+            .map_err(io(&self.path))?;
+        self.file.read_to_end(&mut bytes).map_err(io(&self.path))?;
+        if bytes.is_empty() {
+            return Ok((Vec::new(), None));
+        }
+        let scan = scan_from(&bytes, self.end, self.head.as_ref(), &mut self.sessions);
+        if let Some(finding) = scan.problems.first() {
+            return Err(JournalError::Broken {
+                path: self.path.clone(),
+                finding: finding.clone(),
+            });
+        }
+        let quarantined = match scan.torn {
+            Some(torn) => Some(self.quarantine(torn, &bytes[(torn.offset - self.end) as usize..])?),
+            None => None,
+        };
+        let mut out = Vec::with_capacity(scan.entries.len());
+        for s in scan.entries {
+            self.end = s.offset + s.len;
+            out.push((s.entry.clone(), s.offset));
+            self.head = Some(s.entry);
+        }
+        Ok((out, quarantined))
+    }
+
+    /// Appends the torn bytes to `<journal>.torn` (synced), then truncates the
+    /// journal to its last good entry. Nothing is dropped: the bytes are kept.
+    fn quarantine(&mut self, torn: Torn, bytes: &[u8]) -> Result<Quarantined, JournalError> {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".torn");
+        let moved_to = PathBuf::from(name);
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut out = options.open(&moved_to).map_err(io(&moved_to))?;
+        out.write_all(bytes).map_err(io(&moved_to))?;
+        out.sync_all().map_err(io(&moved_to))?;
+        self.file.set_len(torn.offset).map_err(io(&self.path))?;
+        self.file.sync_all().map_err(io(&self.path))?;
+        Ok(Quarantined { torn, moved_to })
+    }
+
+    fn write_entry(
+        &mut self,
+        actor: &Actor,
+        event: Event,
+        ex_t: Option<u64>,
+        wrapped: Option<(Vec<String>, String)>,
+    ) -> Result<Entry, JournalError> {
+        let guard = self.lock(LOCK_WAIT)?;
+        self.catch_up(&guard)?;
+        let seq = self.head.as_ref().map_or(1, |h| h.seq + 1);
+        let now = Local::now();
+        let mono_ms = if self.session == 0 {
+            0
+        } else {
+            let elapsed = self.session_start.elapsed().as_millis() as u64;
+            // Never behind what this session already wrote (another clock
+            // source cannot make ours go backwards).
+            elapsed.max(self.sessions.get(&self.session).copied().unwrap_or(0))
+        };
+        let (encrypted_to, journal_key) =
+            wrapped.map_or((None, None), |(to, key)| (Some(to), Some(key)));
+        let (clear_actor, clear_event, sealed) = match &self.key {
+            Some(key) => {
+                let body = serde_json::to_vec(&Body {
+                    actor: actor.clone(),
+                    event: event.clone(),
+                })
+                .map_err(|e| self.entry_error(seq, e.to_string()))?;
+                let sealed = key.seal(seq, &body).map_err(|source| JournalError::Seal {
+                    path: self.path.clone(),
+                    seq,
+                    source,
+                })?;
+                (None, None, Some(sealed))
+            }
+            None => (Some(actor.clone()), Some(event.clone()), None),
+        };
+        let stored = StoredEntry {
+            seq,
+            session: self.session,
+            at: now
+                .with_timezone(&Utc)
+                .to_rfc3339_opts(SecondsFormat::Millis, true),
+            offset: now.offset().to_string(),
+            mono_ms,
+            ex_t,
+            encrypted_to,
+            journal_key,
+            actor: clear_actor,
+            event: clear_event,
+            sealed,
+            prev: self
+                .head
+                .as_ref()
+                .map_or(GENESIS.to_owned(), |h| h.hash.clone()),
+            hash: String::new(),
+        };
+        let (line, hash) = stored
+            .to_line()
+            .map_err(|e| self.entry_error(seq, e.to_string()))?;
+        let offset = self.end;
+        if let Err(e) = self
+            .file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+        {
+            // A partial line (disk full, file-size limit) must not stay as the
+            // tail of the chain: cut back to the last good entry.
+            let _ = self.file.set_len(offset);
+            let _ = self.file.sync_data();
+            return Err(JournalError::Io {
+                path: self.path.clone(),
+                source: e,
+            });
+        }
+        drop(guard);
+        let mut stored = stored;
+        stored.hash = hash;
+        self.end = offset + line.len() as u64;
+        if self.session != 0 {
+            self.sessions.insert(self.session, mono_ms);
+        }
+        self.head = Some(stored);
+        Ok(Entry {
+            seq,
+            session: self.session,
+            at: now.with_timezone(&Utc),
+            offset: now.offset().to_string(),
+            mono_ms,
+            ex_t,
+            actor: Some(actor.clone()),
+            event: Some(event),
+            hash: self
+                .head
+                .as_ref()
+                .map(|h| h.hash.clone())
+                .unwrap_or_default(),
+            byte_offset: offset,
+        })
+    }
+
+    fn entry_error(&self, seq: u64, message: String) -> JournalError {
+        JournalError::Entry {
+            path: self.path.clone(),
+            seq,
+            message,
+        }
+    }
+
+    /// Takes the exclusive lock, waiting up to `wait`, and records who holds
+    /// it in `<journal>.lock` so a waiting writer can say who is in the way.
+    fn lock(&self, wait: Duration) -> Result<LockGuard, JournalError> {
+        // The guard holds its own handle to the same open file (a dup shares
+        // the lock), so holding it does not borrow the journal.
+        let file = self.file.try_clone().map_err(io(&self.path))?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder = std::fs::read_to_string(lock_info_path(&self.path))
+                        .map(|s| s.trim().to_owned())
+                        .unwrap_or_else(|_| "another process".to_owned());
+                    return Err(JournalError::Locked {
+                        path: self.path.clone(),
+                        holder,
+                        waited: started.elapsed(),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(&self.path)(e)),
+            }
+        }
+        let info = format!(
+            "process {} ({}) on {} since {}",
+            std::process::id(),
+            std::env::args().take(2).collect::<Vec<_>>().join(" "),
+            host_name(),
+            Local::now().format("%Y-%m-%d %H:%M:%S %:z")
+        );
+        let _ = std::fs::write(lock_info_path(&self.path), info);
+        Ok(LockGuard { file })
+    }
+}
+
+fn lock_info_path(path: &Path) -> PathBuf {
+    let mut name = path.to_path_buf().into_os_string();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Releases the journal lock when dropped.
+struct LockGuard {
+    file: File,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+fn unwrap_key(
+    path: &Path,
+    wrapped: &str,
+    identities: &Identities,
+) -> Result<JournalKey, JournalError> {
+    let no_key = |reason: String| JournalError::NoKey {
+        path: path.to_owned(),
+        reason,
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(wrapped)
+        .map_err(|_| no_key("the wrapped journal key is not base64".to_owned()))?;
+    let key = identities
+        .decrypt(&bytes)
+        .map_err(|e| no_key(e.to_string()))?;
+    JournalKey::from_bytes(&key)
+        .ok_or_else(|| no_key("the journal key has the wrong length".to_owned()))
+}
