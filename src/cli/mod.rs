@@ -11,6 +11,7 @@ mod edit;
 mod keys;
 mod lint;
 mod list;
+mod note;
 mod seal;
 mod sync;
 
@@ -63,6 +64,8 @@ pub enum Command {
     Show(list::ShowArgs),
     /// Show a runbook's history.
     Log(list::LogArgs),
+    /// Append a note to a journal (starting one if needed), from a script or a second terminal.
+    Note(note::Args),
     /// Fast-forward the library from a bare repository or a git bundle (USB stick).
     Sync(sync::Args),
 }
@@ -92,6 +95,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List(args) => list::list(&ctx, args),
         Command::Show(args) => list::show(&ctx, args),
         Command::Log(args) => list::log(&ctx, args),
+        Command::Note(args) => note::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
     }
 }

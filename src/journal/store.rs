@@ -403,10 +403,7 @@ impl Journal {
 
     /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
     /// and advances the head. Call with the lock held.
-    fn catch_up(
-        &mut self,
-        _guard: &LockGuard,
-    ) -> Result<CaughtUp, JournalError> {
+    fn catch_up(&mut self, _guard: &LockGuard) -> Result<CaughtUp, JournalError> {
         let mut bytes = Vec::new();
         self.file
             .seek(SeekFrom::Start(self.end))

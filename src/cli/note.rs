@@ -1,0 +1,100 @@
+//! `grabbag note JOURNAL TEXT`: append a note from a script or a second
+//! terminal, even while a TUI has the journal open (the append waits briefly
+//! for the lock; the other process picks the entry up). A path with no journal
+//! yet starts one.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+
+use super::Context;
+use crate::journal::{Actor, Event, Journal, NewJournal};
+
+/// Arguments of `note`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The journal file (created if missing).
+    pub journal: PathBuf,
+    /// The note.
+    pub text: String,
+    /// Who is writing (default: $USER).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Their role.
+    #[arg(long, default_value = "responder")]
+    pub role: String,
+    /// When it happened, if not now (RFC 3339, e.g. 2026-11-29T09:15:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Create the journal unencrypted (an explicit choice, recorded in its first entry).
+    #[arg(long)]
+    pub plaintext: bool,
+    /// The incident's name, for a new journal.
+    #[arg(long)]
+    pub incident: Option<String>,
+}
+
+/// Runs `note`.
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let actor = Actor {
+        name: args
+            .actor
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".to_owned()),
+        role: args.role,
+    };
+    let happened_at = match &args.at {
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .with_context(|| {
+                    format!("--at {text:?} is not an RFC 3339 time such as 2026-11-29T09:15:00Z")
+                })?
+                .to_rfc3339(),
+        ),
+        None => None,
+    };
+    let mut journal = if args.journal.exists() {
+        let (mut journal, _, quarantined) = Journal::open(&args.journal, ctx.identities_if_any()?)?;
+        if let Some(q) = quarantined {
+            eprintln!(
+                "warning: a torn tail of {} bytes at byte {} was moved to {}",
+                q.torn.len,
+                q.torn.offset,
+                q.moved_to.display()
+            );
+        }
+        journal.one_shot();
+        journal
+    } else {
+        let recipients = if args.plaintext {
+            None
+        } else {
+            match ctx.library() {
+                Ok(library) => Some(library.recipients()?),
+                Err(_) => bail!(
+                    "{} does not exist and no library is set to encrypt a new journal to: pass --library DIR, or --plaintext to choose an unencrypted journal",
+                    args.journal.display()
+                ),
+            }
+        };
+        let new = NewJournal {
+            recipients: recipients.as_ref(),
+            library: ctx.library_path().ok().map(|p| p.display().to_string()),
+            incident: args.incident.clone(),
+            exercise: None,
+        };
+        Journal::create(&args.journal, &new, &actor)?
+    };
+    let entry = journal.append(
+        &actor,
+        Event::Note {
+            text: args.text,
+            happened_at,
+        },
+        None,
+    )?;
+    println!("seq {} witness {}", entry.seq, entry.witness());
+    Ok(ExitCode::SUCCESS)
+}
