@@ -148,6 +148,21 @@ impl Sandbox {
         );
         key
     }
+
+    /// Signs the sandbox file `file` with the real `ssh-keygen -Y sign` in
+    /// `namespace`; returns the armored signature (and removes `file.sig`).
+    pub fn ssh_sign(&self, key: &Path, namespace: &str, file: &str) -> String {
+        let key = key.to_str().expect("utf-8 temp path");
+        self.run(
+            self.path(),
+            "ssh-keygen",
+            &["-Y", "sign", "-q", "-n", namespace, "-f", key, file],
+        );
+        let sig_path = self.join(&format!("{file}.sig"));
+        let sig = std::fs::read_to_string(&sig_path).expect("ssh-keygen wrote a signature");
+        std::fs::remove_file(&sig_path).expect("signature removed");
+        sig
+    }
 }
 
 /// Write `contents` to `dir/rel`, creating parent folders.

@@ -321,21 +321,7 @@ fn ssh_keygen_signature_verifies_in_process() {
     let sandbox = Sandbox::new();
     let key = sandbox.ssh_keygen("k", "alice");
     std::fs::write(sandbox.join("data"), b"journal bytes\n").unwrap();
-    sandbox.run(
-        sandbox.path(),
-        "ssh-keygen",
-        &[
-            "-Y",
-            "sign",
-            "-q",
-            "-n",
-            "grabbag-journal",
-            "-f",
-            key.to_str().unwrap(),
-            "data",
-        ],
-    );
-    let sig = std::fs::read_to_string(sandbox.join("data.sig")).unwrap();
+    let sig = sandbox.ssh_sign(&key, "grabbag-journal", "data");
     let line = format!(
         "{ALICE} namespaces=\"grabbag-journal\" {}",
         public_key(&key)
@@ -386,21 +372,7 @@ fn signer_key_files_round_trip() {
     assert_eq!(again.public_key_openssh(), signer.public_key_openssh());
     // Ed25519 is deterministic: ssh-keygen's signature is byte for byte ours.
     std::fs::write(sandbox.join("data"), b"tree 123\n\nmessage\n").unwrap();
-    sandbox.run(
-        sandbox.path(),
-        "ssh-keygen",
-        &[
-            "-Y",
-            "sign",
-            "-q",
-            "-n",
-            "git",
-            "-f",
-            path.to_str().unwrap(),
-            "data",
-        ],
-    );
-    let theirs = std::fs::read_to_string(sandbox.join("data.sig")).unwrap();
+    let theirs = sandbox.ssh_sign(&path, "git", "data");
     assert_eq!(
         signer.sign(b"tree 123\n\nmessage\n", "git").unwrap(),
         theirs
@@ -509,22 +481,7 @@ fn ecdsa_and_rsa_keys_interoperate() {
             ],
         );
         // ssh-keygen signs, grabbag verifies.
-        sandbox.run(
-            sandbox.path(),
-            "ssh-keygen",
-            &[
-                "-Y",
-                "sign",
-                "-q",
-                "-n",
-                "grabbag-journal",
-                "-f",
-                key_str,
-                "data",
-            ],
-        );
-        let sig = std::fs::read_to_string(sandbox.join("data.sig")).unwrap();
-        std::fs::remove_file(sandbox.join("data.sig")).unwrap();
+        let sig = sandbox.ssh_sign(&key, "grabbag-journal", "data");
         let line = format!("{ALICE} {}", public_key(&key));
         let signers = AllowedSigners::parse(&line, Path::new("allowed_signers")).unwrap();
         assert_eq!(
