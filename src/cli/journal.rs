@@ -140,7 +140,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 /// letters (see [`parse_witness`]), strict about the shape.
 fn parse_witness_arg(text: &str) -> Result<(u64, String), String> {
     parse_witness(text)
-        .filter(|(_, code)| code.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .filter(|(seq, code)| *seq > 0 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
         .ok_or_else(|| {
             "expected SEQ:CODE as `journal witness` prints it, e.g. 12:ABCDE-FGHJK".to_owned()
         })

@@ -216,8 +216,10 @@ pub fn verify_bytes(
     options: &VerifyOptions<'_>,
 ) -> Result<VerifyReport, VerifyError> {
     let sig_path = signature_path(path);
-    let armored = match std::fs::read_to_string(&sig_path) {
-        Ok(text) => Some(text),
+    // Lossy: a signature file that is not text is reported as not being a
+    // signature (a finding), not as an unreadable file.
+    let armored = match std::fs::read(&sig_path) {
+        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(source) => {
             return Err(VerifyError::Io {
@@ -380,6 +382,7 @@ pub(super) fn check_witness(
                 )
             }
         }
+        None if seq == 0 => (false, "there is no seq 0: entries count from 1".to_owned()),
         None if broken => (
             false,
             format!("seq {seq} cannot be checked: it is not before the first bad entry"),
