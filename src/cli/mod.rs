@@ -8,6 +8,7 @@
 
 mod demo;
 mod edit;
+mod journal;
 mod keys;
 mod lint;
 mod list;
@@ -66,6 +67,8 @@ pub enum Command {
     Log(list::LogArgs),
     /// Append a note to a journal (starting one if needed), from a script or a second terminal.
     Note(note::Args),
+    /// Verify, sign, witness, merge and commit journals.
+    Journal(journal::Args),
     /// Fast-forward the library from a bare repository or a git bundle (USB stick).
     Sync(sync::Args),
 }
@@ -96,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => list::show(&ctx, args),
         Command::Log(args) => list::log(&ctx, args),
         Command::Note(args) => note::run(&ctx, args),
+        Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
     }
 }

@@ -12,13 +12,18 @@
 //! - [`scan`]: every check that needs no key (the auditor's view).
 //! - [`store`]: the file itself: create, open with torn-tail recovery, append
 //!   with fsync under an exclusive lock.
+//! - [`verify`]: the auditor's report: scan, witness codes, signatures.
+//! - [`merge`]: one timeline from several responders' journals.
 
 pub mod entry;
 pub mod event;
+pub mod merge;
 pub mod scan;
 pub mod store;
+pub mod verify;
 
 pub use entry::{parse_witness, witness_code};
 pub use event::{Actor, Event};
 pub use scan::{Finding, Scan, Torn, scan};
 pub use store::{Entry, Journal, JournalError, NewJournal, Quarantined};
+pub use verify::{VerifyOptions, VerifyReport, verify};

@@ -1,0 +1,696 @@
+//! `grabbag journal verify|sign|witness|merge|commit`: the auditor's and the
+//! command room's tools for journals.
+//!
+//! Everything here works on the stored bytes, so none of it needs the journal
+//! key: an auditor verifies an encrypted journal, and a coordinator merges
+//! responders' journals, without being able to read them. Exit codes: 0 ok,
+//! 1 a journal fails verification (or is refused for failing it), 2 usage or
+//! environment errors.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow, bail};
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::{Context, print_json};
+use crate::fsutil;
+use crate::journal::merge::{self, MergeError, Source};
+use crate::journal::verify::{
+    Format, SignatureStatus, VerifyOptions, VerifyReport, signature_path, verify, verify_bytes,
+};
+use crate::journal::{Finding, parse_witness};
+use crate::library::trust::{AllowedSigners, CommitSigner, JOURNAL_NAMESPACE};
+use crate::text::printable_line;
+
+/// Where `journal commit` puts journals, relative to the library root.
+pub const JOURNALS_DIR: &str = "journals";
+
+/// Arguments of `journal`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: JournalCommand,
+}
+
+/// The `journal` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Check journals (or merged timelines): hash chain, seq, clocks, witness codes, signature.
+    Verify(VerifyArgs),
+    /// Sign a journal with an SSH key: writes FILE.sig, checkable with `ssh-keygen -Y verify`.
+    Sign(SignArgs),
+    /// Print the witness code of a journal's last entry, for the paper log.
+    Witness(WitnessArgs),
+    /// Merge several responders' journals into one timeline; each stays verifiable.
+    Merge(MergeArgs),
+    /// Copy journals (with their .sig) into the library's journals/ folder and commit them.
+    Commit(CommitArgs),
+}
+
+/// Arguments of `journal verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Journals or merged timelines to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK): entry SEQ must have it. Repeatable; one FILE only.
+    #[arg(long, value_name = "SEQ:CODE", value_parser = parse_witness_arg)]
+    pub witness: Vec<(u64, String)>,
+    /// The allowed_signers file that names who may sign (default: the library's .grabbag/allowed_signers).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    /// Print the reports as JSON (an array, one per file).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `journal sign`.
+#[derive(Debug, clap::Args)]
+pub struct SignArgs {
+    /// The journal (or merged timeline) to sign.
+    pub file: PathBuf,
+    /// An unencrypted OpenSSH private key (e.g. made by `ssh-keygen -t ed25519`).
+    #[arg(long, value_name = "SSH_KEY")]
+    pub key: PathBuf,
+    /// Replace an existing FILE.sig.
+    #[arg(long)]
+    pub force: bool,
+    /// The principal to show in the auditor's command (default: found in the allowed signers, else the key's comment).
+    #[arg(long)]
+    pub principal: Option<String>,
+    /// The allowed_signers file to name the signer from (default: the library's).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+}
+
+/// Arguments of `journal witness`.
+#[derive(Debug, clap::Args)]
+pub struct WitnessArgs {
+    /// The journal.
+    pub file: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `journal merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The responders' journals.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The merged timeline to write.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The allowed_signers file for the sources' signatures (default: the library's).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+}
+
+/// Arguments of `journal commit`.
+#[derive(Debug, clap::Args)]
+pub struct CommitArgs {
+    /// Journals (or merged timelines) to add to the library.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The commit message (default: names each journal and its head).
+    #[arg(short, long)]
+    pub message: Option<String>,
+}
+
+/// Runs `journal`.
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        JournalCommand::Verify(args) => verify_cmd(ctx, args),
+        JournalCommand::Sign(args) => sign(ctx, args),
+        JournalCommand::Witness(args) => witness(args),
+        JournalCommand::Merge(args) => merge_cmd(ctx, args),
+        JournalCommand::Commit(args) => commit(ctx, args),
+    }
+}
+
+/// clap parser for `--witness`: forgiving about case, spaces and look-alike
+/// letters (see [`parse_witness`]), strict about the shape.
+fn parse_witness_arg(text: &str) -> Result<(u64, String), String> {
+    parse_witness(text)
+        .filter(|(seq, code)| *seq > 0 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .ok_or_else(|| {
+            "expected SEQ:CODE as `journal witness` prints it, e.g. 12:ABCDE-FGHJK".to_owned()
+        })
+}
+
+/// The allowed signers: from `--allowed-signers`, else the library's (when a
+/// library is configured), else none.
+fn allowed_signers(ctx: &Context, flag: Option<&Path>) -> anyhow::Result<Option<AllowedSigners>> {
+    if let Some(path) = flag {
+        let text = fs::read_to_string(path)
+            .with_context(|| format!("reading allowed signers {}", path.display()))?;
+        return Ok(Some(AllowedSigners::parse(&text, path)?));
+    }
+    if ctx.library_path().is_err() {
+        return Ok(None);
+    }
+    Ok(ctx.library()?.allowed_signers()?)
+}
+
+fn show(path: &Path) -> String {
+    printable_line(&path.display().to_string()).into_owned()
+}
+
+/// One finding as a line: where, then what (without repeating the seq). In a
+/// merged file the messages name the merged line or the source themselves.
+fn describe(finding: &Finding, format: Format) -> String {
+    let (place, message) = match (format, finding.seq) {
+        (Format::Journal, Some(seq)) => (
+            format!("seq {seq} at byte {}", finding.offset),
+            finding
+                .message
+                .strip_prefix(&format!("seq {seq}: "))
+                .unwrap_or(&finding.message),
+        ),
+        _ => (format!("byte {}", finding.offset), finding.message.as_str()),
+    };
+    format!("{place}: {}", printable_line(message))
+}
+
+/// Prints a report for a person.
+fn print_report(report: &VerifyReport) {
+    let what = match report.format {
+        Format::Journal => "journal",
+        Format::Merge => "merged timeline",
+    };
+    let head = report.head.as_ref().map_or_else(
+        || "no good entry".to_owned(),
+        |h| match &h.at {
+            Some(at) => format!("head {} ({})", h.witness, printable_line(at)),
+            None => format!("head {}", h.witness),
+        },
+    );
+    let count = match (report.format, report.problems.is_empty()) {
+        (Format::Journal, true) => format!("{} entries", report.entries),
+        (Format::Journal, false) => format!("{} good entries", report.entries),
+        (Format::Merge, true) => format!("{} lines", report.entries),
+        (Format::Merge, false) => format!("{} good lines", report.entries),
+    };
+    println!(
+        "{}: {}: {what}, {count}, {}; {head}",
+        show(&report.file),
+        if report.ok { "OK" } else { "FAILED" },
+        if report.encrypted {
+            "encrypted"
+        } else {
+            "PLAINTEXT"
+        },
+    );
+    for (i, p) in report.problems.iter().enumerate() {
+        let label = match (i, report.format) {
+            (0, Format::Journal) => "first bad entry",
+            (0, Format::Merge) => "first problem",
+            _ => "problem",
+        };
+        println!("  {label}: {}", describe(p, report.format));
+    }
+    for w in &report.warnings {
+        println!("  warning: {}", describe(w, report.format));
+    }
+    for s in &report.sources {
+        println!(
+            "  source {} {}: {} entries, head {}, {}{}",
+            s.index,
+            printable_line(&s.file),
+            s.entries,
+            s.head.witness,
+            if s.encrypted {
+                "encrypted"
+            } else {
+                "PLAINTEXT"
+            },
+            if s.ok { "" } else { ", FAILED" }
+        );
+    }
+    for w in &report.witnesses {
+        println!(
+            "  witness {}: {}: {}",
+            w.witness,
+            if w.matched { "matched" } else { "MISMATCH" },
+            printable_line(&w.message)
+        );
+    }
+    match &report.signature {
+        Some(sig) => {
+            let status = match sig.status {
+                SignatureStatus::Valid if sig.whole_file => "valid",
+                SignatureStatus::Valid => "valid, PARTIAL",
+                SignatureStatus::Unchecked => "UNCHECKED",
+                SignatureStatus::Invalid => "INVALID",
+            };
+            println!(
+                "  signature {}: {status}: {}",
+                show(&sig.file),
+                printable_line(&sig.message)
+            );
+        }
+        None => println!(
+            "  signature: none (no {})",
+            show(&signature_path(&report.file))
+        ),
+    }
+}
+
+fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if !args.witness.is_empty() && args.files.len() > 1 {
+        bail!(
+            "--witness belongs to one journal: verify one FILE at a time when giving witness codes"
+        );
+    }
+    let signers = allowed_signers(ctx, args.allowed_signers.as_deref())?;
+    let options = VerifyOptions {
+        witnesses: args.witness,
+        allowed_signers: signers.as_ref(),
+    };
+    let mut reports = Vec::new();
+    let mut unreadable = false;
+    for file in &args.files {
+        match verify(file, &options) {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                eprintln!("error: {}", printable_line(&e.to_string()));
+                unreadable = true;
+            }
+        }
+    }
+    if args.json {
+        print_json(&reports)?;
+    } else {
+        for report in &reports {
+            print_report(report);
+        }
+    }
+    Ok(if unreadable {
+        ExitCode::from(2)
+    } else if reports.iter().any(|r| !r.ok) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Writes a new owner-only file, or replaces one when `force` (atomically).
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    let result = if force {
+        fsutil::replace_atomically(path, bytes)
+    } else {
+        fsutil::write_new_private(path, bytes)
+    };
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
+    let bytes = fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let report = verify_bytes(&args.file, &bytes, &VerifyOptions::default())?;
+    if !report.problems.is_empty() {
+        print_report(&report);
+        eprintln!(
+            "error: refusing to sign {}: it fails verification",
+            show(&args.file)
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let sig_path = signature_path(&args.file);
+    if sig_path.exists() && !args.force {
+        bail!(
+            "{} already exists: pass --force to replace it",
+            sig_path.display()
+        );
+    }
+    let signer = CommitSigner::from_openssh_file(&args.key)?;
+    let armored = signer.sign(&bytes, JOURNAL_NAMESPACE)?;
+    write_private(&sig_path, armored.as_bytes(), args.force)?;
+    let signers = allowed_signers(ctx, args.allowed_signers.as_deref())?;
+    let listed = signers.as_ref().and_then(|s| {
+        s.verify(&bytes, &armored, JOURNAL_NAMESPACE)
+            .ok()
+            .map(|principals| (s.origin().to_owned(), principals))
+    });
+    let comment = signer
+        .public_key_openssh()
+        .split_whitespace()
+        .nth(2)
+        .map(str::to_owned);
+    let principal = args
+        .principal
+        .or_else(|| {
+            // A line may list several principals; any one of them will do.
+            listed
+                .as_ref()
+                .and_then(|(_, p)| p.split(',').next().map(str::to_owned))
+        })
+        .or(comment)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "responder".to_owned());
+    let head = report.head.as_ref().map_or("?", |h| h.witness.as_str());
+    println!(
+        "Signed {} ({} entries, head {head}) with key {}.",
+        show(&args.file),
+        report.entries,
+        signer.fingerprint()
+    );
+    println!("Wrote {}.", show(&sig_path));
+    let allowed = listed.as_ref().map_or_else(
+        || "allowed_signers".to_owned(),
+        |(path, _)| path.display().to_string(),
+    );
+    println!("An auditor checks it without grabbag:");
+    println!(
+        "  ssh-keygen -Y verify -f {} -I {} -n {JOURNAL_NAMESPACE} -s {} < {}",
+        shell_quote(&allowed),
+        shell_quote(&principal),
+        shell_quote(&sig_path.display().to_string()),
+        shell_quote(&args.file.display().to_string())
+    );
+    if listed.is_none() {
+        println!(
+            "where allowed_signers holds this line (the key is not in any allowed signers given):"
+        );
+        println!("  {}", signer.allowed_signers_line(&principal));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct WitnessOut<'a> {
+    file: &'a Path,
+    seq: u64,
+    hash: &'a str,
+    witness: &'a str,
+    at: Option<&'a str>,
+}
+
+fn witness(args: WitnessArgs) -> anyhow::Result<ExitCode> {
+    let report = verify(&args.file, &VerifyOptions::default())?;
+    let head = match (&report.head, report.problems.is_empty()) {
+        (Some(head), true) => head,
+        _ => {
+            print_report(&report);
+            eprintln!(
+                "error: {} fails verification: no witness code to give",
+                show(&args.file)
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if args.json {
+        print_json(&WitnessOut {
+            file: &args.file,
+            seq: head.seq,
+            hash: &head.hash,
+            witness: &head.witness,
+            at: head.at.as_deref(),
+        })?;
+    } else {
+        let when = head.at.as_deref().map_or_else(String::new, |at| {
+            format!(", written {}", printable_line(at))
+        });
+        let what = match report.format {
+            Format::Journal => "seq",
+            Format::Merge => "merged line",
+        };
+        println!("{}  ({what} {}{when})", head.witness, head.seq);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
+    if args.output.exists() && !args.force {
+        bail!(
+            "{} already exists: pass --force to replace it",
+            args.output.display()
+        );
+    }
+    let out_real = fs::canonicalize(&args.output).ok();
+    let signers = allowed_signers(ctx, args.allowed_signers.as_deref())?;
+    let options = VerifyOptions {
+        witnesses: Vec::new(),
+        allowed_signers: signers.as_ref(),
+    };
+    let mut inputs = Vec::new();
+    let mut failed = false;
+    for file in &args.files {
+        if out_real.is_some() && fs::canonicalize(file).ok() == out_real {
+            bail!("{} is both a source and the output", file.display());
+        }
+        let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let report = verify_bytes(file, &bytes, &options)?;
+        if report.format == Format::Merge {
+            bail!(
+                "{} is already a merged timeline: merge the responders' own journals",
+                file.display()
+            );
+        }
+        if !report.ok {
+            print_report(&report);
+            eprintln!(
+                "error: refusing to merge {}: it fails verification",
+                show(file)
+            );
+            failed = true;
+        }
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        inputs.push((name, bytes));
+    }
+    if failed {
+        return Ok(ExitCode::from(1));
+    }
+    let sources: Vec<Source<'_>> = inputs
+        .iter()
+        .map(|(name, bytes)| Source { name, bytes })
+        .collect();
+    let merged = match merge::merge(&sources) {
+        Ok(merged) => merged,
+        Err(e @ MergeError::Broken { .. }) => {
+            eprintln!("error: {}", printable_line(&e.to_string()));
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    write_private(&args.output, &merged, args.force)?;
+    let report = verify_bytes(&args.output, &merged, &VerifyOptions::default())?;
+    println!(
+        "Merged {} journals into {}: {} lines.",
+        report.sources.len(),
+        show(&args.output),
+        report.entries
+    );
+    for s in &report.sources {
+        println!(
+            "  source {} {}: {} entries, head {}, {}",
+            s.index,
+            printable_line(&s.file),
+            s.entries,
+            s.head.witness,
+            if s.encrypted {
+                "encrypted"
+            } else {
+                "PLAINTEXT"
+            }
+        );
+    }
+    if let Some(head) = &report.head {
+        println!("Merged head {}.", head.witness);
+    }
+    if report
+        .signature
+        .as_ref()
+        .is_some_and(|s| s.status == SignatureStatus::Invalid)
+    {
+        println!(
+            "warning: {} belonged to the file replaced and no longer matches: sign the new one or remove it",
+            show(&signature_path(&args.output))
+        );
+    }
+    if !report.ok {
+        // Cannot happen for sources that verified; say so loudly if it does.
+        print_report(&report);
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Files that travel with a journal: its signature and quarantined torn tails.
+fn companions(path: &Path) -> [PathBuf; 2] {
+    let mut torn = path.as_os_str().to_owned();
+    torn.push(".torn");
+    [signature_path(path), PathBuf::from(torn)]
+}
+
+fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
+    let library = ctx.library()?;
+    let root = fs::canonicalize(library.root())
+        .with_context(|| format!("reading {}", library.root().display()))?;
+    let journals = root.join(JOURNALS_DIR);
+    let signers = library.allowed_signers()?;
+    let options = VerifyOptions {
+        witnesses: Vec::new(),
+        allowed_signers: signers.as_ref(),
+    };
+    // Verify everything before touching anything: all or nothing.
+    let mut checked = Vec::new();
+    let mut failed = false;
+    for file in &args.files {
+        let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let report = verify_bytes(file, &bytes, &options)?;
+        if !report.ok {
+            print_report(&report);
+            eprintln!(
+                "error: refusing to commit {}: it fails verification",
+                show(file)
+            );
+            failed = true;
+        }
+        checked.push((file, bytes, report));
+    }
+    if failed {
+        return Ok(ExitCode::from(1));
+    }
+    let mut staged: Vec<PathBuf> = Vec::new();
+    let mut summary = Vec::new();
+    for (file, bytes, report) in &checked {
+        let real = fs::canonicalize(file).with_context(|| format!("reading {}", file.display()))?;
+        let rel = if real.starts_with(&journals) {
+            // Already in the library: committed in place.
+            real.strip_prefix(&root)
+                .map(Path::to_owned)
+                .map_err(|_| anyhow!("{} is not inside {}", real.display(), root.display()))?
+        } else {
+            let name = real
+                .file_name()
+                .ok_or_else(|| anyhow!("{} has no file name", file.display()))?;
+            let dest = journals.join(name);
+            copy_journal(file, bytes, &dest)?;
+            for (from, to) in companions(file).iter().zip(companions(&dest)) {
+                if from.exists() {
+                    let data =
+                        fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+                    write_private(&to, &data, true)?;
+                }
+            }
+            Path::new(JOURNALS_DIR).join(name)
+        };
+        for path in std::iter::once(rel.clone()).chain(companions(&rel)) {
+            if root.join(&path).exists() {
+                staged.push(path);
+            }
+        }
+        let head = report.head.as_ref().map_or("?", |h| h.witness.as_str());
+        summary.push(format!(
+            "{} ({} {}, head {head}{})",
+            rel.display(),
+            report.entries,
+            if report.format == Format::Merge {
+                "merged lines"
+            } else {
+                "entries"
+            },
+            match &report.signature {
+                Some(sig) if sig.whole_file => ", signed".to_owned(),
+                Some(sig) => format!(
+                    ", signed through {}",
+                    sig.signed_through
+                        .map_or("part".to_owned(), |n| n.to_string())
+                ),
+                None => String::new(),
+            }
+        ));
+        if !report.encrypted {
+            eprintln!(
+                "warning: {} is PLAINTEXT: anyone with a copy of the library can read it",
+                rel.display()
+            );
+        }
+    }
+    let refs: Vec<&Path> = staged.iter().map(PathBuf::as_path).collect();
+    library.stage(&refs)?;
+    if !has_staged_changes(library.repo())? {
+        println!("Nothing to commit: the library already holds these journals as they are.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let message = args.message.unwrap_or_else(|| match summary.as_slice() {
+        [one] => format!("Add journal {one}"),
+        many => format!("Add {} journals\n\n{}", many.len(), many.join("\n")),
+    });
+    let signer = library.configured_signer()?;
+    let oid = library.commit(&message, signer.as_ref())?;
+    println!(
+        "Committed {} to {} as {} ({}):",
+        if summary.len() == 1 {
+            "1 journal".to_owned()
+        } else {
+            format!("{} journals", summary.len())
+        },
+        show(library.root()),
+        &oid.to_string()[..12],
+        if signer.is_some() {
+            "signed"
+        } else {
+            "unsigned"
+        }
+    );
+    for line in &summary {
+        println!("  {}", printable_line(line));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Copies a journal into the library. An existing copy may only be the same
+/// journal, or an earlier state of it (the journal grew): anything else is
+/// another journal with the same name, never overwritten.
+fn copy_journal(file: &Path, bytes: &[u8], dest: &Path) -> anyhow::Result<()> {
+    match fs::read(dest) {
+        Ok(existing) if existing == bytes => return Ok(()),
+        Ok(existing) if bytes.starts_with(&existing) && existing.ends_with(b"\n") => {}
+        Ok(_) => bail!(
+            "{} already exists and is not an earlier state of {}: another journal has that name; rename one of them",
+            dest.display(),
+            file.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dest.display())),
+    }
+    if let Some(dir) = dest.parent() {
+        fsutil::create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    write_private(dest, bytes, true)
+}
+
+/// Whether the index differs from HEAD (so a commit would record something).
+fn has_staged_changes(repo: &git2::Repository) -> anyhow::Result<bool> {
+    let tree = repo.index()?.write_tree()?;
+    let head = match repo.head() {
+        Ok(head) => Some(head.peel_to_tree()?.id()),
+        Err(_) => None,
+    };
+    Ok(head != Some(tree))
+}
