@@ -93,11 +93,18 @@ impl StoredEntry {
             bytes.truncate(bytes.len() - tail.len());
             bytes.push(b'}');
         }
-        let hash = sha256_hex(&bytes);
-        bytes.pop();
-        bytes.extend_from_slice(format!(",\"hash\":\"{hash}\"}}\n").as_bytes());
-        Ok((bytes, hash))
+        Ok(hashed_line(bytes))
     }
+}
+
+/// Completes a JSON object line ending in `}` with its hash, by the journal's
+/// rule (the hash covers the line as it is without `,"hash":"…"`); returns the
+/// line with its newline, and the hash. Journals and merged files share it.
+pub(crate) fn hashed_line(mut unhashed: Vec<u8>) -> (Vec<u8>, String) {
+    let hash = sha256_hex(&unhashed);
+    unhashed.pop();
+    unhashed.extend_from_slice(format!(",\"hash\":\"{hash}\"}}\n").as_bytes());
+    (unhashed, hash)
 }
 
 /// The hash a stored line should carry, or why it cannot have one. `line`

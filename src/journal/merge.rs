@@ -22,7 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::entry::{GENESIS, line_hash, sha256_hex, witness_code};
+use super::entry::{GENESIS, hashed_line, line_hash, witness_code};
 use super::scan::{Finding, scan};
 use super::verify::{
     Boundary, Format, Head, SourceReport, VerifyReport, WitnessCheck, check_witness, torn_finding,
@@ -121,15 +121,6 @@ struct MergedLine {
 /// True when `bytes` start like a merged file.
 pub fn is_merged(bytes: &[u8]) -> bool {
     bytes.starts_with(format!("{{\"format\":\"{FORMAT}\"").as_bytes())
-}
-
-/// Completes a line ending in `}` with its hash, by the journal's rule (the
-/// hash covers the line as it would be without `,"hash":"…"`).
-fn hashed_line(mut unhashed: Vec<u8>) -> (Vec<u8>, String) {
-    let hash = sha256_hex(&unhashed);
-    unhashed.pop();
-    unhashed.extend_from_slice(format!(",\"hash\":\"{hash}\"}}\n").as_bytes());
-    (unhashed, hash)
 }
 
 /// Merges journals into one timeline (see the module docs). Each source must
