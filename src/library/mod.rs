@@ -211,11 +211,17 @@ impl Library {
         write_file(&root.join(RECIPIENTS_FILE), text.as_bytes())?;
         // Encrypted runbooks are binary; stop git from "fixing" line endings in them.
         write_file(&root.join(".gitattributes"), b"*.age binary\n")?;
+        // A journal's `.lock` file only says who is writing it right now.
+        write_file(&root.join(".gitignore"), b"*.lock\n")?;
         let library = Self {
             root: root.to_owned(),
             repo,
         };
-        library.stage(&[Path::new(RECIPIENTS_FILE), Path::new(".gitattributes")])?;
+        library.stage(&[
+            Path::new(RECIPIENTS_FILE),
+            Path::new(".gitattributes"),
+            Path::new(".gitignore"),
+        ])?;
         library.commit("Initialise grabbag library", signer)?;
         Ok(library)
     }
