@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use chrono::{DateTime, Local, SecondsFormat, SubsecRound as _, Utc};
 use serde::Serialize;
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
@@ -539,7 +539,9 @@ impl Journal {
         Ok(Entry {
             seq,
             session: self.session,
-            at: now.with_timezone(&Utc),
+            // As stored (milliseconds), so the entry an append returns equals
+            // the one a reopen reads: resume folds exactly what was on screen.
+            at: now.with_timezone(&Utc).trunc_subsecs(3),
             offset: now.offset().to_string(),
             mono_ms,
             ex_t,
