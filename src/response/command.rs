@@ -339,9 +339,9 @@ struct Found<'r, 's> {
     seq: u64,
 }
 
-fn find<'r, 's>(
+fn find<'r, 's, R: Runbooks + ?Sized>(
     state: &'s ResponseState,
-    runbooks: &'r dyn Runbooks,
+    runbooks: &'r R,
     at: &StepRef,
 ) -> Result<Found<'r, 's>, CommandError> {
     let runbook = runbooks
@@ -406,9 +406,9 @@ impl Found<'_, '_> {
 /// Checks a command against the state and the runbooks and returns the events
 /// to append, in order, or why it is refused. `now` dates new deadlines and
 /// bounds a note's `happened_at`.
-pub fn decide(
+pub fn decide<R: Runbooks + ?Sized>(
     state: &ResponseState,
-    runbooks: &dyn Runbooks,
+    runbooks: &R,
     command: &Command,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
@@ -700,4 +700,573 @@ pub fn due_breaches(state: &ResponseState, now: DateTime<Utc>) -> Vec<Event> {
             clock: c.clock.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, TimeZone as _};
+
+    use super::*;
+    use crate::response::testkit::{RB, Sim, open, t0};
+
+    fn at(step: &str) -> StepRef {
+        StepRef::new(RB, step)
+    }
+
+    fn done(step: &str) -> Command {
+        Command::Done(at(step))
+    }
+
+    fn skip(step: &str, reason: &str) -> Command {
+        Command::Skip {
+            step: at(step),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn block(step: &str, reason: &str) -> Command {
+        Command::Block {
+            step: at(step),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn decide_cmd(option: usize, rationale: &str) -> Command {
+        Command::Decide {
+            step: at("assess"),
+            option,
+            rationale: rationale.to_owned(),
+        }
+    }
+
+    fn step_event(kind: &str, step: &str) -> Event {
+        let (runbook, step) = (RB.to_owned(), step.to_owned());
+        match kind {
+            "done" => Event::StepDone { runbook, step },
+            "started" => Event::StepStarted { runbook, step },
+            "unblocked" => Event::StepUnblocked { runbook, step },
+            _ => unreachable!(),
+        }
+    }
+
+    fn clock(kind: &str, clock: &str) -> Event {
+        let (runbook, clock) = (RB.to_owned(), clock.to_owned());
+        match kind {
+            "met" => Event::ClockMet { runbook, clock },
+            "breached" => Event::ClockBreached { runbook, clock },
+            _ => unreachable!(),
+        }
+    }
+
+    fn started(clock: &str, label: &str, due_at: DateTime<Utc>) -> Event {
+        Event::ClockStarted {
+            runbook: RB.to_owned(),
+            clock: clock.to_owned(),
+            label: label.to_owned(),
+            due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        }
+    }
+
+    #[test]
+    fn open_runbook_pins_the_version_with_the_title_from_the_library() {
+        let mut sim = Sim::new();
+        assert_eq!(
+            sim.run(&open(RB)).unwrap(),
+            [Event::RunbookOpened {
+                runbook: RB.to_owned(),
+                title: "Test flow".to_owned(),
+                commit: Some("c0ffee".to_owned()),
+                blob: Some("b10b".to_owned()),
+                dirty: false,
+                unencrypted: false,
+                trust: "signed by ict-security".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&open(RB)),
+            "runbook `t/flow` is already open at this version"
+        );
+        assert_eq!(
+            sim.refuse(&open("cyber/nope")),
+            "runbook `cyber/nope` is not in the library"
+        );
+        // A newer version of the same runbook is recorded.
+        let newer = Command::OpenRunbook {
+            runbook: RB.to_owned(),
+            pin: RunbookPin {
+                blob: Some("b10b2".to_owned()),
+                ..RunbookPin::default()
+            },
+        };
+        assert_eq!(sim.run(&newer).unwrap().len(), 1);
+        assert_eq!(sim.state.runbook(RB).unwrap().earlier.len(), 1);
+    }
+
+    #[test]
+    fn step_commands_need_the_runbook_open_and_the_step_to_exist() {
+        let mut sim = Sim::new();
+        assert_eq!(
+            sim.refuse(&done("triage")),
+            "runbook `t/flow` is not open in this response: open it first"
+        );
+        assert_eq!(
+            sim.refuse(&Command::Done(StepRef::new("cyber/nope", "triage"))),
+            "runbook `cyber/nope` is not in the library"
+        );
+        sim.run(&open(RB)).unwrap();
+        assert_eq!(
+            sim.refuse(&done("nope")),
+            "runbook `t/flow` has no step `nope`"
+        );
+    }
+
+    #[test]
+    fn start_once_and_only_from_to_do() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.run(&Command::Start(at("triage"))).unwrap(),
+            [step_event("started", "triage")]
+        );
+        assert_eq!(
+            sim.refuse(&Command::Start(at("triage"))),
+            "step `triage` is already started (seq 3)"
+        );
+        sim.run(&done("triage")).unwrap();
+        assert_eq!(
+            sim.refuse(&Command::Start(at("triage"))),
+            "step `triage` is already done (seq 4)"
+        );
+        sim.run(&skip("report", "Done by the DPO")).unwrap();
+        assert_eq!(
+            sim.refuse(&Command::Start(at("report"))),
+            "step `report` is already skipped (seq 6)"
+        );
+        sim.run(&block("notify", "DPO on leave")).unwrap();
+        assert_eq!(
+            sim.refuse(&Command::Start(at("notify"))),
+            "step `notify` is blocked (DPO on leave): unblock it first"
+        );
+    }
+
+    #[test]
+    fn done_starts_the_clocks_the_step_starts() {
+        let mut sim = Sim::opened();
+        let now = sim.now;
+        assert_eq!(
+            sim.run(&done("triage")).unwrap(),
+            [
+                step_event("done", "triage"),
+                started(
+                    "callback",
+                    "Call the reporter back",
+                    now + TimeDelta::hours(1)
+                ),
+            ]
+        );
+        assert_eq!(
+            sim.refuse(&done("triage")),
+            "step `triage` is already done (seq 3)"
+        );
+        assert_eq!(
+            sim.refuse(&done("assess")),
+            "step `assess` is a decision: choose an option"
+        );
+    }
+
+    #[test]
+    fn done_meets_running_clocks_and_a_clock_whose_step_is_already_done_is_met_at_once() {
+        let mut sim = Sim::opened();
+        sim.run(&done("triage")).unwrap();
+        let now = sim.now;
+        assert_eq!(
+            sim.run(&done("notify")).unwrap(),
+            [
+                step_event("done", "notify"),
+                clock("met", "callback"),
+                started(
+                    "after",
+                    "Confirm triage in writing",
+                    now + TimeDelta::hours(2)
+                ),
+                clock("met", "after"),
+            ]
+        );
+        assert!(sim.state.anomalies.is_empty());
+        assert!(sim.state.clock(RB, "callback").unwrap().met.is_some());
+    }
+
+    #[test]
+    fn a_met_by_step_done_before_its_clock_started_does_not_meet_it_then() {
+        let mut sim = Sim::opened();
+        // `report` meets `ico`, which only starts on the decision.
+        assert_eq!(
+            sim.run(&done("report")).unwrap(),
+            [step_event("done", "report")]
+        );
+        let events = sim
+            .run(&decide_cmd(0, "Unsure: case files on the share"))
+            .unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[2], clock("met", "ico"));
+    }
+
+    #[test]
+    fn done_on_a_blocked_step_lifts_the_block_first_and_on_a_skipped_one_is_allowed() {
+        let mut sim = Sim::opened();
+        sim.run(&block("wrap", "Waiting for Gold")).unwrap();
+        assert_eq!(
+            sim.run(&done("wrap")).unwrap(),
+            [step_event("unblocked", "wrap"), step_event("done", "wrap")]
+        );
+        sim.run(&skip("report", "Not reportable")).unwrap();
+        assert_eq!(
+            sim.run(&done("report")).unwrap(),
+            [step_event("done", "report")]
+        );
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn skip_needs_a_reason_and_is_trimmed() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.refuse(&skip("triage", " \n\t ")),
+            "a reason is required to skip a step"
+        );
+        assert_eq!(
+            sim.run(&skip("triage", "  Reported by phone already \n"))
+                .unwrap(),
+            [Event::StepSkipped {
+                runbook: RB.to_owned(),
+                step: "triage".to_owned(),
+                reason: "Reported by phone already".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&skip("triage", "again")),
+            "step `triage` is already skipped (seq 3)"
+        );
+        sim.run(&done("report")).unwrap();
+        // The step is checked before the text.
+        assert_eq!(
+            sim.refuse(&skip("report", "")),
+            "step `report` is already done (seq 4)"
+        );
+        sim.run(&block("wrap", "Gold")).unwrap();
+        let events = sim.run(&skip("wrap", "No debrief needed")).unwrap();
+        assert_eq!(events[0], step_event("unblocked", "wrap"));
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn tick_checks_by_index_once() {
+        let mut sim = Sim::opened();
+        let tick = |check| Command::Tick {
+            step: at("triage"),
+            check,
+        };
+        assert_eq!(
+            sim.run(&tick(1)).unwrap(),
+            [Event::CheckTicked {
+                runbook: RB.to_owned(),
+                step: "triage".to_owned(),
+                check: 1,
+                text: "Written down".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&tick(1)),
+            "check \"Written down\" of step `triage` is already ticked (seq 3)"
+        );
+        assert_eq!(
+            sim.refuse(&tick(2)),
+            "step `triage` has 2 checks; index 2 is out of range"
+        );
+        assert_eq!(
+            sim.refuse(&Command::Tick {
+                step: at("assess"),
+                check: 0
+            }),
+            "step `assess` has 0 checks; index 0 is out of range"
+        );
+        sim.run(&done("triage")).unwrap();
+        sim.run(&tick(0)).unwrap();
+    }
+
+    #[test]
+    fn decide_records_the_option_where_it_leads_and_why() {
+        let mut sim = Sim::opened();
+        let now = sim.now;
+        assert_eq!(
+            sim.run(&decide_cmd(0, "  Case files were on the share "))
+                .unwrap(),
+            [
+                Event::Decision {
+                    runbook: RB.to_owned(),
+                    step: "assess".to_owned(),
+                    option: "Yes or unsure".to_owned(),
+                    goto: "notify".to_owned(),
+                    rationale: "Case files were on the share".to_owned(),
+                },
+                started("ico", "Report to the ICO", now + TimeDelta::hours(72)),
+            ]
+        );
+        assert_eq!(
+            sim.refuse(&decide_cmd(1, "changed my mind")),
+            "step `assess` is already decided: \"Yes or unsure\" (seq 3); to change it, correct that entry"
+        );
+    }
+
+    #[test]
+    fn decide_refusals() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.refuse(&decide_cmd(2, "why")),
+            "step `assess` has 2 options; index 2 is out of range"
+        );
+        assert_eq!(
+            sim.refuse(&decide_cmd(1, "  ")),
+            "a rationale is required for a decision"
+        );
+        assert_eq!(
+            sim.refuse(&Command::Decide {
+                step: at("triage"),
+                option: 0,
+                rationale: "why".to_owned()
+            }),
+            "step `triage` has no decision to take"
+        );
+        let events = sim.run(&decide_cmd(1, "Public website only")).unwrap();
+        assert_eq!(
+            events,
+            [
+                Event::Decision {
+                    runbook: RB.to_owned(),
+                    step: "assess".to_owned(),
+                    option: "No".to_owned(),
+                    goto: "end".to_owned(),
+                    rationale: "Public website only".to_owned(),
+                },
+                started(
+                    "ico",
+                    "Report to the ICO",
+                    t0() + TimeDelta::minutes(2) + TimeDelta::hours(72)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blocked_decision_is_unblocked_by_deciding() {
+        let mut sim = Sim::opened();
+        sim.run(&block("assess", "Waiting for the DPO")).unwrap();
+        let events = sim.run(&decide_cmd(0, "DPO says unsure")).unwrap();
+        assert_eq!(events[0], step_event("unblocked", "assess"));
+        assert!(matches!(events[1], Event::Decision { .. }));
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn block_and_unblock() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.refuse(&block("notify", "")),
+            "a reason is required to block a step"
+        );
+        assert_eq!(
+            sim.run(&block("notify", "DPO on leave")).unwrap(),
+            [Event::StepBlocked {
+                runbook: RB.to_owned(),
+                step: "notify".to_owned(),
+                reason: "DPO on leave".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&block("notify", "again")),
+            "step `notify` is already blocked (DPO on leave)"
+        );
+        assert_eq!(
+            sim.run(&Command::Unblock(at("notify"))).unwrap(),
+            [step_event("unblocked", "notify")]
+        );
+        assert_eq!(
+            sim.refuse(&Command::Unblock(at("notify"))),
+            "step `notify` is not blocked"
+        );
+        sim.run(&done("triage")).unwrap();
+        assert_eq!(
+            sim.refuse(&block("triage", "late")),
+            "step `triage` is already done (seq 5)"
+        );
+        sim.run(&skip("report", "n/a")).unwrap();
+        assert_eq!(
+            sim.refuse(&block("report", "late")),
+            "step `report` is already skipped (seq 7)"
+        );
+    }
+
+    #[test]
+    fn notes_need_text_and_cannot_be_about_the_future() {
+        let mut sim = Sim::new();
+        let note = |text: &str, happened_at| Command::Note {
+            text: text.to_owned(),
+            happened_at,
+        };
+        assert_eq!(sim.refuse(&note(" \n ", None)), "a note needs some text");
+        let bst = FixedOffset::east_opt(3600).unwrap();
+        let earlier = bst.with_ymd_and_hms(2026, 3, 6, 14, 15, 0).unwrap();
+        assert_eq!(
+            sim.run(&note("Ransom note on the printer\n", Some(earlier)))
+                .unwrap(),
+            [Event::Note {
+                text: "Ransom note on the printer".to_owned(),
+                happened_at: Some("2026-03-06T14:15:00+01:00".to_owned()),
+            }]
+        );
+        assert_eq!(
+            sim.state.notes[0].happened_at,
+            Some(t0() - TimeDelta::minutes(45))
+        );
+        let later = bst.with_ymd_and_hms(2026, 3, 6, 16, 0, 0).unwrap();
+        assert_eq!(
+            sim.refuse(&note("x", Some(later))),
+            "a note cannot say something happened at 2026-03-06 15:00:00 UTC, after now (2026-03-06 14:02:00 UTC)"
+        );
+    }
+
+    #[test]
+    fn corrections_point_at_an_earlier_entry_that_is_not_a_session_start() {
+        let mut sim = Sim::new();
+        sim.run(&Command::Note {
+            text: "HR share".to_owned(),
+            happened_at: None,
+        })
+        .unwrap();
+        let unreadable = sim.push_entry(None);
+        let correct = |of, text: &str| Command::Correct {
+            of,
+            replacement: text.to_owned(),
+        };
+        assert_eq!(
+            sim.run(&correct(2, " Payroll share, not HR ")).unwrap(),
+            [Event::Correction {
+                of: 2,
+                replacement: "Payroll share, not HR".to_owned(),
+            }]
+        );
+        sim.run(&correct(unreadable, "Sent by mistake")).unwrap();
+        assert_eq!(
+            sim.refuse(&correct(99, "x")),
+            "there is no entry with seq 99 to correct"
+        );
+        assert_eq!(
+            sim.refuse(&correct(1, "x")),
+            "seq 1 starts a session and cannot be corrected"
+        );
+        assert_eq!(
+            sim.refuse(&correct(2, "")),
+            "a correction needs the corrected text"
+        );
+        // A correction may itself be corrected.
+        sim.run(&correct(4, "Payroll and HR shares")).unwrap();
+        assert!(sim.state.is_corrected(4));
+    }
+
+    #[test]
+    fn change_actor_needs_a_name_and_someone_new() {
+        let mut sim = Sim::new();
+        let change = |name: &str, role: &str| Command::ChangeActor {
+            name: name.to_owned(),
+            role: role.to_owned(),
+        };
+        assert_eq!(
+            sim.refuse(&change("Sam", "Incident Lead")),
+            "Sam (Incident Lead) is already at the keyboard"
+        );
+        assert_eq!(
+            sim.refuse(&change(" ", "Loggist")),
+            "the person at the keyboard needs a name"
+        );
+        assert_eq!(
+            sim.run(&change(" Alex ", " Loggist ")).unwrap(),
+            [Event::ActorChanged {
+                name: "Alex".to_owned(),
+                role: "Loggist".to_owned(),
+            }]
+        );
+        sim.run(&change("Sam", "Incident Lead")).unwrap();
+    }
+
+    #[test]
+    fn end_session_once() {
+        let mut sim = Sim::new();
+        assert_eq!(
+            sim.run(&Command::EndSession {
+                reason: Some("  ".to_owned())
+            })
+            .unwrap(),
+            [Event::SessionEnded { reason: None }]
+        );
+        assert_eq!(
+            sim.refuse(&Command::EndSession { reason: None }),
+            "no session is open to end"
+        );
+    }
+
+    #[test]
+    fn a_deadline_beyond_the_calendar_is_refused() {
+        let mut sim = Sim::opened();
+        sim.runbooks[0].clocks[1].due_after = crate::runbook::Duration::from_secs(u64::MAX);
+        assert_eq!(
+            sim.refuse(&done("triage")),
+            "clock `callback` of runbook `t/flow` would fall due beyond the calendar"
+        );
+    }
+
+    #[test]
+    fn breaches_are_due_only_after_the_deadline_and_only_once() {
+        let mut sim = Sim::opened();
+        assert!(due_breaches(&sim.state, t0() + TimeDelta::days(30)).is_empty());
+        sim.run(&done("triage")).unwrap();
+        let due = sim.state.clock(RB, "callback").unwrap().due_at;
+        assert!(
+            due_breaches(&sim.state, due).is_empty(),
+            "due, not past due"
+        );
+        let late = due + TimeDelta::milliseconds(1);
+        let breaches = due_breaches(&sim.state, late);
+        assert_eq!(breaches, [clock("breached", "callback")]);
+        for e in breaches {
+            sim.push(e);
+        }
+        assert!(due_breaches(&sim.state, late).is_empty());
+        // Met late: still met, and never breached again.
+        sim.run(&done("notify")).unwrap();
+        assert!(sim.state.clock(RB, "callback").unwrap().met.is_some());
+        assert!(
+            due_breaches(&sim.state, late + TimeDelta::days(9))
+                .iter()
+                .all(|e| !matches!(e, Event::ClockBreached { clock, .. } if clock == "callback"))
+        );
+    }
+
+    #[test]
+    fn runbook_sources() {
+        let rb = crate::response::testkit::flow();
+        let vec = vec![rb.clone()];
+        let btree: BTreeMap<String, Runbook> = [(RB.to_owned(), rb.clone())].into();
+        let hash: HashMap<String, Runbook> = [(RB.to_owned(), rb)].into();
+        fn check<R: Runbooks + ?Sized>(source: &R) {
+            assert_eq!(
+                source.runbook(RB).map(|r| r.title.as_str()),
+                Some("Test flow")
+            );
+            assert!(source.runbook("nope").is_none());
+        }
+        check(&vec);
+        check(vec.as_slice());
+        check(&btree);
+        check(&hash);
+        check(&hash as &dyn Runbooks);
+    }
 }

@@ -13,7 +13,10 @@ use super::state::{Anomaly, ResponseState};
 
 /// Anomalies of `state` against the runbook definitions, in the order of the
 /// runbooks opened then the clocks started.
-pub fn definition_anomalies(state: &ResponseState, runbooks: &dyn Runbooks) -> Vec<Anomaly> {
+pub fn definition_anomalies<R: Runbooks + ?Sized>(
+    state: &ResponseState,
+    runbooks: &R,
+) -> Vec<Anomaly> {
     let mut out = Vec::new();
     let mut push = |seq: u64, message: String| out.push(Anomaly { seq, message });
     for open in &state.runbooks {

@@ -58,7 +58,7 @@ title = "Is personal data affected?"
 question = "Could personal data be affected?"
 options = [
   { label = "Yes or unsure", goto = "notify" },
-  { label = "No", goto = "wrap" },
+  { label = "No", goto = "end" },
 ]
 
 [[steps]]
@@ -198,6 +198,14 @@ impl Sim {
             self.push(e.clone());
         }
         Ok(events)
+    }
+
+    /// The message of a refused command (panics if accepted).
+    pub fn refuse(&mut self, command: &Command) -> String {
+        match decide(&self.state, &self.runbooks, command, self.now) {
+            Ok(events) => panic!("accepted {command:?}: {events:?}"),
+            Err(e) => e.to_string(),
+        }
     }
 }
 
