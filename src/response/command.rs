@@ -254,7 +254,7 @@ pub enum CommandError {
         seq: u64,
     },
     /// No option with that index.
-    #[error("step `{step}` has {count} options; index {index} is out of range")]
+    #[error("step `{step}` has {}; index {index} is out of range", counted(*.count, "option"))]
     NoSuchOption {
         /// Step id.
         step: String,
@@ -264,7 +264,7 @@ pub enum CommandError {
         count: usize,
     },
     /// No check with that index.
-    #[error("step `{step}` has {count} checks; index {index} is out of range")]
+    #[error("step `{step}` has {}; index {index} is out of range", counted(*.count, "check"))]
     NoSuchCheck {
         /// Step id.
         step: String,
@@ -319,6 +319,15 @@ pub enum CommandError {
         /// Clock id.
         clock: String,
     },
+}
+
+/// "no checks", "1 check", "2 checks".
+pub(crate) fn counted(n: usize, noun: &str) -> String {
+    match n {
+        0 => format!("no {noun}s"),
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
 }
 
 /// The text trimmed, or the error when nothing is left.
@@ -987,7 +996,7 @@ mod tests {
                 step: at("assess"),
                 check: 0
             }),
-            "step `assess` has 0 checks; index 0 is out of range"
+            "step `assess` has no checks; index 0 is out of range"
         );
         sim.run(&done("triage")).unwrap();
         sim.run(&tick(0)).unwrap();

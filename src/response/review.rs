@@ -8,11 +8,10 @@
 //! option or clock the runbook does not have. A runbook edited since the
 //! response (a step renamed) shows up here, as do hand-made journals.
 
-use super::command::Runbooks;
+use super::command::{Runbooks, counted};
 use super::state::{Anomaly, ResponseState};
 
-/// Anomalies of `state` against the runbook definitions, in the order of the
-/// runbooks opened then the clocks started.
+/// Anomalies of `state` against the runbook definitions, in journal order.
 pub fn definition_anomalies<R: Runbooks + ?Sized>(
     state: &ResponseState,
     runbooks: &R,
@@ -40,9 +39,9 @@ pub fn definition_anomalies<R: Runbooks + ?Sized>(
                     push(
                         tick.stamp.seq,
                         format!(
-                            "step `{id}` of runbook `{}` has {} checks; check {index} was ticked",
+                            "step `{id}` of runbook `{}` has {}; check {index} was ticked",
                             open.id,
-                            step.checks.len()
+                            counted(step.checks.len(), "check")
                         ),
                     );
                 }
@@ -75,5 +74,87 @@ pub fn definition_anomalies<R: Runbooks + ?Sized>(
             );
         }
     }
+    out.sort_by_key(|a| a.seq);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Event;
+    use crate::response::testkit::{RB, Sim, flow};
+
+    fn messages(sim: &Sim) -> Vec<String> {
+        definition_anomalies(&sim.state, &sim.runbooks)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_journal_made_by_commands_matches_its_runbook() {
+        let mut sim = Sim::opened();
+        sim.run(&crate::response::Command::Done(
+            crate::response::StepRef::new(RB, "triage"),
+        ))
+        .unwrap();
+        assert!(messages(&sim).is_empty());
+    }
+
+    #[test]
+    fn what_the_runbook_does_not_have_is_reported_with_the_first_seq() {
+        let mut sim = Sim::opened();
+        let (runbook, step) = (RB.to_owned(), "renamed".to_owned());
+        sim.push(Event::StepStarted {
+            runbook: runbook.clone(),
+            step: step.clone(),
+        });
+        sim.push(Event::StepDone { runbook, step });
+        sim.push(Event::CheckTicked {
+            runbook: RB.to_owned(),
+            step: "notify".to_owned(),
+            check: 4,
+            text: "gone".to_owned(),
+        });
+        sim.push(Event::Decision {
+            runbook: RB.to_owned(),
+            step: "assess".to_owned(),
+            option: "Maybe".to_owned(),
+            goto: "notify".to_owned(),
+            rationale: "r".to_owned(),
+        });
+        sim.push(Event::ClockStarted {
+            runbook: RB.to_owned(),
+            clock: "old-clock".to_owned(),
+            label: "Old".to_owned(),
+            due_at: "2026-03-07T00:00:00Z".to_owned(),
+        });
+        assert_eq!(
+            messages(&sim),
+            [
+                "seq 3: runbook `t/flow` has no step `renamed`",
+                "seq 5: step `notify` of runbook `t/flow` has 1 check; check 4 was ticked",
+                "seq 6: step `assess` of runbook `t/flow` has no option \"Maybe\"",
+                "seq 7: runbook `t/flow` has no clock `old-clock`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_runbook_missing_from_the_library_is_reported_once() {
+        let mut sim = Sim::opened();
+        sim.push(Event::ClockStarted {
+            runbook: RB.to_owned(),
+            clock: "ico".to_owned(),
+            label: "ICO".to_owned(),
+            due_at: "2026-03-07T00:00:00Z".to_owned(),
+        });
+        sim.runbooks.clear();
+        assert_eq!(
+            messages(&sim),
+            ["seq 2: runbook `t/flow` is not in the library"]
+        );
+        sim.runbooks.push(flow());
+        assert!(messages(&sim).is_empty());
+    }
 }
