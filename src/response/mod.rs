@@ -37,3 +37,6 @@ pub use state::{
 
 #[cfg(test)]
 mod testkit;
+
+#[cfg(test)]
+mod properties;
