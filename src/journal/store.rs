@@ -196,6 +196,17 @@ impl Journal {
     /// a fresh journal key is wrapped to them with age and every body is
     /// encrypted; without, the first entry records the plaintext choice.
     pub fn create(path: &Path, new: &NewJournal<'_>, actor: &Actor) -> Result<Self, JournalError> {
+        Self::create_with_entry(path, new, actor).map(|(journal, _)| journal)
+    }
+
+    /// [`Journal::create`], also returning the first entry (the session
+    /// start), so a new response folds its state from the entries it wrote
+    /// without reading the file back.
+    pub fn create_with_entry(
+        path: &Path,
+        new: &NewJournal<'_>,
+        actor: &Actor,
+    ) -> Result<(Self, Entry), JournalError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::fsutil::create_private_dir(dir).map_err(io(dir))?;
         }
@@ -241,7 +252,7 @@ impl Journal {
             session: 1,
             session_start: Instant::now(),
         };
-        journal.write_entry(actor, session_event(new, false), None, wrapped)?;
+        let first = journal.write_entry(actor, session_event(new, false), None, wrapped)?;
         if let Some(dir) = path.parent() {
             let _ = crate::fsutil::sync_dir(if dir.as_os_str().is_empty() {
                 Path::new(".")
@@ -249,7 +260,7 @@ impl Journal {
                 dir
             });
         }
-        Ok(journal)
+        Ok((journal, first))
     }
 
     /// Opens an existing journal: verifies the chain, moves a torn tail aside

@@ -197,10 +197,10 @@ fn tampering_is_pinpointed() {
 }
 
 #[test]
-fn append_returns_the_entry_a_reopen_reads() {
+fn create_and_append_return_the_entries_a_reopen_reads() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
-    let mut j = Journal::create(&path, &new_journal(None), &actor()).unwrap();
+    let (mut j, first) = Journal::create_with_entry(&path, &new_journal(None), &actor()).unwrap();
     let appended: Vec<_> = (0..3)
         .map(|i| {
             j.append(&actor(), note(&format!("note {i}")), Some(i * 1000))
@@ -209,5 +209,6 @@ fn append_returns_the_entry_a_reopen_reads() {
         .collect();
     drop(j);
     let (_, entries, _) = Journal::open(&path, None).unwrap();
+    assert_eq!(entries[0], first);
     assert_eq!(entries[1..], appended[..]);
 }
