@@ -6,6 +6,7 @@ mod harness;
 mod journal;
 mod library;
 mod lint;
+mod response;
 mod support;
 mod sync;
 mod trust;
