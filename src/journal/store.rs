@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use chrono::{DateTime, Local, SecondsFormat, SubsecRound as _, Utc};
 use serde::Serialize;
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
@@ -196,6 +196,17 @@ impl Journal {
     /// a fresh journal key is wrapped to them with age and every body is
     /// encrypted; without, the first entry records the plaintext choice.
     pub fn create(path: &Path, new: &NewJournal<'_>, actor: &Actor) -> Result<Self, JournalError> {
+        Self::create_with_entry(path, new, actor).map(|(journal, _)| journal)
+    }
+
+    /// [`Journal::create`], also returning the first entry (the session
+    /// start), so a new response folds its state from the entries it wrote
+    /// without reading the file back.
+    pub fn create_with_entry(
+        path: &Path,
+        new: &NewJournal<'_>,
+        actor: &Actor,
+    ) -> Result<(Self, Entry), JournalError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::fsutil::create_private_dir(dir).map_err(io(dir))?;
         }
@@ -241,7 +252,7 @@ impl Journal {
             session: 1,
             session_start: Instant::now(),
         };
-        journal.write_entry(actor, session_event(new, false), None, wrapped)?;
+        let first = journal.write_entry(actor, session_event(new, false), None, wrapped)?;
         if let Some(dir) = path.parent() {
             let _ = crate::fsutil::sync_dir(if dir.as_os_str().is_empty() {
                 Path::new(".")
@@ -249,7 +260,7 @@ impl Journal {
                 dir
             });
         }
-        Ok(journal)
+        Ok((journal, first))
     }
 
     /// Opens an existing journal: verifies the chain, moves a torn tail aside
@@ -539,7 +550,9 @@ impl Journal {
         Ok(Entry {
             seq,
             session: self.session,
-            at: now.with_timezone(&Utc),
+            // As stored (milliseconds), so the entry an append returns equals
+            // the one a reopen reads: resume folds exactly what was on screen.
+            at: now.with_timezone(&Utc).trunc_subsecs(3),
             offset: now.offset().to_string(),
             mono_ms,
             ex_t,

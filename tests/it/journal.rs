@@ -195,3 +195,20 @@ fn tampering_is_pinpointed() {
         "{err}"
     );
 }
+
+#[test]
+fn create_and_append_return_the_entries_a_reopen_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    let (mut j, first) = Journal::create_with_entry(&path, &new_journal(None), &actor()).unwrap();
+    let appended: Vec<_> = (0..3)
+        .map(|i| {
+            j.append(&actor(), note(&format!("note {i}")), Some(i * 1000))
+                .unwrap()
+        })
+        .collect();
+    drop(j);
+    let (_, entries, _) = Journal::open(&path, None).unwrap();
+    assert_eq!(entries[0], first);
+    assert_eq!(entries[1..], appended[..]);
+}

@@ -7,6 +7,7 @@ mod journal;
 mod journal_cli;
 mod library;
 mod lint;
+mod response;
 mod support;
 mod sync;
 mod trust;

@@ -1,0 +1,1281 @@
+//! Commands: what a responder asks for, checked against the state and the
+//! runbooks, turned into the events to journal.
+//!
+//! A screen never writes events itself: it sends a [`Command`] to [`decide`],
+//! which either refuses it with a [`CommandError`] the screen can show as it
+//! is, or returns the events to append, derived ones included (completing the
+//! step a clock starts on also starts the clock). Nothing here reads a clock or
+//! touches a file: `now` is a parameter, and the caller appends the events and
+//! folds the entries it gets back, so what the screen shows is always the fold
+//! of what is on disk.
+//!
+//! The rules are a responder's, not a bureaucrat's: steps may be done out of
+//! order; a skipped step may still be done (or decided) later; completing or
+//! skipping a blocked step lifts the block first, so the journal says so. What
+//! is refused is what would make the log wrong or ambiguous: a step done twice,
+//! a decision or skip without a reason, a tick of a check that does not exist.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::state::{ResponseState, StepStatus};
+use crate::journal::Event;
+use crate::runbook::{Runbook, Step};
+
+/// Where runbook definitions come from (the loaded library, a test's list).
+pub trait Runbooks {
+    /// The runbook with this id.
+    fn runbook(&self, id: &str) -> Option<&Runbook>;
+}
+
+impl Runbooks for [Runbook] {
+    fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.iter().find(|r| r.id == id)
+    }
+}
+
+impl Runbooks for Vec<Runbook> {
+    fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.as_slice().runbook(id)
+    }
+}
+
+impl Runbooks for BTreeMap<String, Runbook> {
+    fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.get(id)
+    }
+}
+
+impl<S: BuildHasher> Runbooks for HashMap<String, Runbook, S> {
+    fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.get(id)
+    }
+}
+
+/// A step of a runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRef {
+    /// Runbook id.
+    pub runbook: String,
+    /// Step id.
+    pub step: String,
+}
+
+impl StepRef {
+    /// A reference to `step` of `runbook`.
+    pub fn new(runbook: impl Into<String>, step: impl Into<String>) -> Self {
+        Self {
+            runbook: runbook.into(),
+            step: step.into(),
+        }
+    }
+}
+
+/// The version of a runbook being opened, as the library pinned it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunbookPin {
+    /// The last commit that changed the file.
+    pub commit: Option<String>,
+    /// The blob id at HEAD.
+    pub blob: Option<String>,
+    /// The file differs from HEAD.
+    pub dirty: bool,
+    /// The file is a plaintext draft.
+    pub unencrypted: bool,
+    /// Trust, as text ("signed by …", "UNTRUSTED: …", "not checked").
+    pub trust: String,
+}
+
+/// Something a responder asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Command {
+    /// Open a runbook in this response (or a newer version of one).
+    OpenRunbook {
+        /// Runbook id.
+        runbook: String,
+        /// The version, as the library pinned it.
+        pin: RunbookPin,
+    },
+    /// Begin work on a step.
+    Start(StepRef),
+    /// Complete a step (not a decision: see [`Command::Decide`]).
+    Done(StepRef),
+    /// Pass over a step, with the reason.
+    Skip {
+        /// The step.
+        step: StepRef,
+        /// Why (required).
+        reason: String,
+    },
+    /// Tick a check of a step.
+    Tick {
+        /// The step.
+        step: StepRef,
+        /// Index of the check in the step.
+        check: usize,
+    },
+    /// Take a decision: this completes the decision step.
+    Decide {
+        /// The decision step.
+        step: StepRef,
+        /// Index of the option chosen.
+        option: usize,
+        /// Why (required).
+        rationale: String,
+    },
+    /// Mark a step as unable to proceed.
+    Block {
+        /// The step.
+        step: StepRef,
+        /// What it waits for (required).
+        reason: String,
+    },
+    /// Lift a block.
+    Unblock(StepRef),
+    /// Write a note.
+    Note {
+        /// The note.
+        text: String,
+        /// When it happened, if not now.
+        happened_at: Option<DateTime<FixedOffset>>,
+    },
+    /// Correct an earlier entry (it stays; the correction points at it).
+    Correct {
+        /// The seq of the entry corrected.
+        of: u64,
+        /// What it should have said, and why.
+        replacement: String,
+    },
+    /// Someone else takes the keyboard.
+    ChangeActor {
+        /// Their name.
+        name: String,
+        /// Their role.
+        role: String,
+    },
+    /// End the session normally.
+    EndSession {
+        /// Why, if given.
+        reason: Option<String>,
+    },
+}
+
+/// Why a command was refused. Messages are written to be shown as they are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// The runbook is not in the library.
+    #[error("runbook `{0}` is not in the library")]
+    UnknownRunbook(String),
+    /// The runbook is not open in this response.
+    #[error("runbook `{0}` is not open in this response: open it first")]
+    RunbookNotOpen(String),
+    /// The runbook is already open at this version.
+    #[error("runbook `{0}` is already open at this version")]
+    RunbookAlreadyOpen(String),
+    /// The runbook has no such step.
+    #[error("runbook `{runbook}` has no step `{step}`")]
+    UnknownStep {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+    },
+    /// The step was started already.
+    #[error("step `{step}` is already started (seq {seq})")]
+    AlreadyStarted {
+        /// Step id.
+        step: String,
+        /// The entry that started it.
+        seq: u64,
+    },
+    /// The step was done already.
+    #[error("step `{step}` is already done (seq {seq})")]
+    AlreadyDone {
+        /// Step id.
+        step: String,
+        /// The entry that did it.
+        seq: u64,
+    },
+    /// The step was skipped already.
+    #[error("step `{step}` is already skipped (seq {seq})")]
+    AlreadySkipped {
+        /// Step id.
+        step: String,
+        /// The entry that skipped it.
+        seq: u64,
+    },
+    /// The step is blocked.
+    #[error("step `{step}` is blocked ({reason}): unblock it first")]
+    Blocked {
+        /// Step id.
+        step: String,
+        /// What it waits for.
+        reason: String,
+    },
+    /// The step is blocked already.
+    #[error("step `{step}` is already blocked ({reason})")]
+    AlreadyBlocked {
+        /// Step id.
+        step: String,
+        /// What it waits for.
+        reason: String,
+    },
+    /// The step is not blocked.
+    #[error("step `{step}` is not blocked")]
+    NotBlocked {
+        /// Step id.
+        step: String,
+    },
+    /// A decision step is completed by deciding.
+    #[error("step `{step}` is a decision: choose an option")]
+    IsDecision {
+        /// Step id.
+        step: String,
+    },
+    /// The step has no decision.
+    #[error("step `{step}` has no decision to take")]
+    NotDecision {
+        /// Step id.
+        step: String,
+    },
+    /// The decision was taken already.
+    #[error(
+        "step `{step}` is already decided: {option:?} (seq {seq}); to change it, correct that entry"
+    )]
+    AlreadyDecided {
+        /// Step id.
+        step: String,
+        /// The option taken.
+        option: String,
+        /// The entry that took it.
+        seq: u64,
+    },
+    /// No option with that index.
+    #[error("step `{step}` has {}; index {index} is out of range", counted(*.count, "option"))]
+    NoSuchOption {
+        /// Step id.
+        step: String,
+        /// The index asked for.
+        index: usize,
+        /// How many options there are.
+        count: usize,
+    },
+    /// No check with that index.
+    #[error("step `{step}` has {}; index {index} is out of range", counted(*.count, "check"))]
+    NoSuchCheck {
+        /// Step id.
+        step: String,
+        /// The index asked for.
+        index: usize,
+        /// How many checks there are.
+        count: usize,
+    },
+    /// The check was ticked already.
+    #[error("check {check:?} of step `{step}` is already ticked (seq {seq})")]
+    AlreadyTicked {
+        /// Step id.
+        step: String,
+        /// The check's text.
+        check: String,
+        /// The entry that ticked it.
+        seq: u64,
+    },
+    /// A required text was empty (or only spaces).
+    #[error("{0}")]
+    Required(&'static str),
+    /// No entry with that seq.
+    #[error("there is no entry with seq {0} to correct")]
+    NoSuchEntry(u64),
+    /// Session starts record the software and host: not a responder's words.
+    #[error("seq {0} starts a session and cannot be corrected")]
+    CorrectsSession(u64),
+    /// A note about the future.
+    #[error("a note cannot say something happened at {happened_at}, after now ({now})")]
+    InFuture {
+        /// The time given.
+        happened_at: DateTime<Utc>,
+        /// Now.
+        now: DateTime<Utc>,
+    },
+    /// The same person is already at the keyboard.
+    #[error("{name} ({role}) is already at the keyboard")]
+    SameActor {
+        /// Their name.
+        name: String,
+        /// Their role.
+        role: String,
+    },
+    /// No session is open.
+    #[error("no session is open to end")]
+    NoSession,
+    /// A deadline beyond what a calendar can hold.
+    #[error("clock `{clock}` of runbook `{runbook}` would fall due beyond the calendar")]
+    DeadlineOutOfRange {
+        /// Runbook id.
+        runbook: String,
+        /// Clock id.
+        clock: String,
+    },
+}
+
+/// "no checks", "1 check", "2 checks".
+pub(crate) fn counted(n: usize, noun: &str) -> String {
+    match n {
+        0 => format!("no {noun}s"),
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+/// The text trimmed, or the error when nothing is left.
+fn required(text: &str, message: &'static str) -> Result<String, CommandError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CommandError::Required(message));
+    }
+    Ok(text.to_owned())
+}
+
+/// A step checked to exist in a runbook open in this response.
+struct Found<'r, 's> {
+    runbook: &'r Runbook,
+    step: &'r Step,
+    status: &'s StepStatus,
+    /// Seq of the last status change (0 when none).
+    seq: u64,
+}
+
+fn find<'r, 's, R: Runbooks + ?Sized>(
+    state: &'s ResponseState,
+    runbooks: &'r R,
+    at: &StepRef,
+) -> Result<Found<'r, 's>, CommandError> {
+    let runbook = runbooks
+        .runbook(&at.runbook)
+        .ok_or_else(|| CommandError::UnknownRunbook(at.runbook.clone()))?;
+    if state.runbook(&at.runbook).is_none() {
+        return Err(CommandError::RunbookNotOpen(at.runbook.clone()));
+    }
+    let step = runbook
+        .step(&at.step)
+        .ok_or_else(|| CommandError::UnknownStep {
+            runbook: at.runbook.clone(),
+            step: at.step.clone(),
+        })?;
+    let recorded = state.step(&at.runbook, &at.step);
+    Ok(Found {
+        runbook,
+        step,
+        status: state.status(&at.runbook, &at.step),
+        seq: recorded.map_or(0, |s| s.changed.seq),
+    })
+}
+
+impl Found<'_, '_> {
+    fn id(&self) -> String {
+        self.step.id.clone()
+    }
+
+    fn refuse_done(&self) -> Result<(), CommandError> {
+        match self.status {
+            StepStatus::Done => Err(CommandError::AlreadyDone {
+                step: self.id(),
+                seq: self.seq,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn refuse_skipped(&self) -> Result<(), CommandError> {
+        match self.status {
+            StepStatus::Skipped { .. } => Err(CommandError::AlreadySkipped {
+                step: self.id(),
+                seq: self.seq,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `step_unblocked` first when the step is blocked: completing or skipping
+    /// a blocked step lifts its block, and the journal says so.
+    fn unblock_first(&self) -> Vec<Event> {
+        match self.status {
+            StepStatus::Blocked { .. } => vec![Event::StepUnblocked {
+                runbook: self.runbook.id.clone(),
+                step: self.id(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Checks a command against the state and the runbooks and returns the events
+/// to append, in order, or why it is refused. `now` dates new deadlines and
+/// bounds a note's `happened_at`.
+pub fn decide<R: Runbooks + ?Sized>(
+    state: &ResponseState,
+    runbooks: &R,
+    command: &Command,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, CommandError> {
+    match command {
+        Command::OpenRunbook { runbook: id, pin } => {
+            let runbook = runbooks
+                .runbook(id)
+                .ok_or_else(|| CommandError::UnknownRunbook(id.clone()))?;
+            if let Some(open) = state.runbook(id) {
+                let v = &open.version;
+                if v.commit == pin.commit
+                    && v.blob == pin.blob
+                    && v.dirty == pin.dirty
+                    && v.unencrypted == pin.unencrypted
+                    && v.title == runbook.title
+                {
+                    return Err(CommandError::RunbookAlreadyOpen(id.clone()));
+                }
+            }
+            Ok(vec![Event::RunbookOpened {
+                runbook: id.clone(),
+                title: runbook.title.clone(),
+                commit: pin.commit.clone(),
+                blob: pin.blob.clone(),
+                dirty: pin.dirty,
+                unencrypted: pin.unencrypted,
+                trust: pin.trust.clone(),
+            }])
+        }
+        Command::Start(at) => {
+            let found = find(state, runbooks, at)?;
+            match found.status {
+                StepStatus::Todo => Ok(vec![Event::StepStarted {
+                    runbook: at.runbook.clone(),
+                    step: at.step.clone(),
+                }]),
+                StepStatus::Started => Err(CommandError::AlreadyStarted {
+                    step: found.id(),
+                    seq: found.seq,
+                }),
+                StepStatus::Blocked { reason, .. } => Err(CommandError::Blocked {
+                    step: found.id(),
+                    reason: reason.clone(),
+                }),
+                StepStatus::Done => Err(CommandError::AlreadyDone {
+                    step: found.id(),
+                    seq: found.seq,
+                }),
+                StepStatus::Skipped { .. } => Err(CommandError::AlreadySkipped {
+                    step: found.id(),
+                    seq: found.seq,
+                }),
+            }
+        }
+        Command::Done(at) => {
+            let found = find(state, runbooks, at)?;
+            if found.step.decision.is_some() {
+                return Err(CommandError::IsDecision { step: found.id() });
+            }
+            found.refuse_done()?;
+            let mut events = found.unblock_first();
+            events.push(Event::StepDone {
+                runbook: at.runbook.clone(),
+                step: at.step.clone(),
+            });
+            events.extend(completion(state, found.runbook, &at.step, now)?);
+            Ok(events)
+        }
+        Command::Skip { step: at, reason } => {
+            let found = find(state, runbooks, at)?;
+            found.refuse_done()?;
+            found.refuse_skipped()?;
+            let reason = required(reason, "a reason is required to skip a step")?;
+            let mut events = found.unblock_first();
+            events.push(Event::StepSkipped {
+                runbook: at.runbook.clone(),
+                step: at.step.clone(),
+                reason,
+            });
+            Ok(events)
+        }
+        Command::Tick { step: at, check } => {
+            let found = find(state, runbooks, at)?;
+            let text = found
+                .step
+                .checks
+                .get(*check)
+                .ok_or_else(|| CommandError::NoSuchCheck {
+                    step: found.id(),
+                    index: *check,
+                    count: found.step.checks.len(),
+                })?;
+            if let Some(tick) = state
+                .step(&at.runbook, &at.step)
+                .and_then(|s| s.ticked.get(check))
+            {
+                return Err(CommandError::AlreadyTicked {
+                    step: found.id(),
+                    check: text.clone(),
+                    seq: tick.stamp.seq,
+                });
+            }
+            Ok(vec![Event::CheckTicked {
+                runbook: at.runbook.clone(),
+                step: at.step.clone(),
+                check: *check,
+                text: text.clone(),
+            }])
+        }
+        Command::Decide {
+            step: at,
+            option,
+            rationale,
+        } => {
+            let found = find(state, runbooks, at)?;
+            let decision = found
+                .step
+                .decision
+                .as_ref()
+                .ok_or_else(|| CommandError::NotDecision { step: found.id() })?;
+            if let Some(taken) = state
+                .step(&at.runbook, &at.step)
+                .and_then(|s| s.decision.as_ref())
+            {
+                return Err(CommandError::AlreadyDecided {
+                    step: found.id(),
+                    option: taken.option.clone(),
+                    seq: taken.stamp.seq,
+                });
+            }
+            found.refuse_done()?;
+            let chosen =
+                decision
+                    .options
+                    .get(*option)
+                    .ok_or_else(|| CommandError::NoSuchOption {
+                        step: found.id(),
+                        index: *option,
+                        count: decision.options.len(),
+                    })?;
+            let rationale = required(rationale, "a rationale is required for a decision")?;
+            let mut events = found.unblock_first();
+            events.push(Event::Decision {
+                runbook: at.runbook.clone(),
+                step: at.step.clone(),
+                option: chosen.label.clone(),
+                goto: chosen.goto.to_string(),
+                rationale,
+            });
+            events.extend(completion(state, found.runbook, &at.step, now)?);
+            Ok(events)
+        }
+        Command::Block { step: at, reason } => {
+            let found = find(state, runbooks, at)?;
+            found.refuse_done()?;
+            found.refuse_skipped()?;
+            if let StepStatus::Blocked { reason, .. } = found.status {
+                return Err(CommandError::AlreadyBlocked {
+                    step: found.id(),
+                    reason: reason.clone(),
+                });
+            }
+            let reason = required(reason, "a reason is required to block a step")?;
+            Ok(vec![Event::StepBlocked {
+                runbook: at.runbook.clone(),
+                step: at.step.clone(),
+                reason,
+            }])
+        }
+        Command::Unblock(at) => {
+            let found = find(state, runbooks, at)?;
+            match found.status {
+                StepStatus::Blocked { .. } => Ok(found.unblock_first()),
+                _ => Err(CommandError::NotBlocked { step: found.id() }),
+            }
+        }
+        Command::Note { text, happened_at } => {
+            let text = required(text, "a note needs some text")?;
+            if let Some(t) = happened_at {
+                let utc = t.with_timezone(&Utc);
+                if utc > now {
+                    return Err(CommandError::InFuture {
+                        happened_at: utc,
+                        now,
+                    });
+                }
+            }
+            Ok(vec![Event::Note {
+                text,
+                happened_at: happened_at.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            }])
+        }
+        Command::Correct { of, replacement } => {
+            match state.entry_kind(*of) {
+                None => return Err(CommandError::NoSuchEntry(*of)),
+                Some(Some("session_started")) => return Err(CommandError::CorrectsSession(*of)),
+                Some(_) => {}
+            }
+            let replacement = required(replacement, "a correction needs the corrected text")?;
+            Ok(vec![Event::Correction {
+                of: *of,
+                replacement,
+            }])
+        }
+        Command::ChangeActor { name, role } => {
+            let name = required(name, "the person at the keyboard needs a name")?;
+            let role = role.trim().to_owned();
+            if state
+                .actor
+                .as_ref()
+                .is_some_and(|a| a.name == name && a.role == role)
+            {
+                return Err(CommandError::SameActor { name, role });
+            }
+            Ok(vec![Event::ActorChanged { name, role }])
+        }
+        Command::EndSession { reason } => {
+            if !state.sessions.open {
+                return Err(CommandError::NoSession);
+            }
+            let reason = reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned);
+            Ok(vec![Event::SessionEnded { reason }])
+        }
+    }
+}
+
+/// The clock events that completing `step` of `runbook` implies: clocks it
+/// starts (met at once when their `met_by` step is already done) and running
+/// clocks it meets.
+fn completion(
+    state: &ResponseState,
+    runbook: &Runbook,
+    step: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, CommandError> {
+    let mut events = Vec::new();
+    for clock in &runbook.clocks {
+        let existing = state.clock(&runbook.id, &clock.id);
+        let met_by = clock.met_by.as_deref();
+        let starts = existing.is_none() && clock.starts_on == step;
+        if starts {
+            let due_at = i64::try_from(clock.due_after.as_secs())
+                .ok()
+                .and_then(TimeDelta::try_seconds)
+                .and_then(|d| now.checked_add_signed(d))
+                .ok_or_else(|| CommandError::DeadlineOutOfRange {
+                    runbook: runbook.id.clone(),
+                    clock: clock.id.clone(),
+                })?;
+            events.push(Event::ClockStarted {
+                runbook: runbook.id.clone(),
+                clock: clock.id.clone(),
+                label: clock.label.clone(),
+                due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            });
+        }
+        let meets = match existing {
+            Some(c) => c.met.is_none() && met_by == Some(step),
+            None if starts => {
+                met_by == Some(step)
+                    || met_by.is_some_and(|m| *state.status(&runbook.id, m) == StepStatus::Done)
+            }
+            None => false,
+        };
+        if meets {
+            events.push(Event::ClockMet {
+                runbook: runbook.id.clone(),
+                clock: clock.id.clone(),
+            });
+        }
+    }
+    Ok(events)
+}
+
+/// `clock_breached` for each clock past due at `now`, neither met nor already
+/// breached. The screen calls this on each tick, so a breach is journaled when
+/// it happens even if nobody presses a key.
+pub fn due_breaches(state: &ResponseState, now: DateTime<Utc>) -> Vec<Event> {
+    state
+        .clocks
+        .iter()
+        .filter(|c| c.met.is_none() && c.breached.is_none() && now > c.due_at)
+        .map(|c| Event::ClockBreached {
+            runbook: c.runbook.clone(),
+            clock: c.clock.clone(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, TimeZone as _};
+
+    use super::*;
+    use crate::response::testkit::{RB, Sim, open, t0};
+
+    fn at(step: &str) -> StepRef {
+        StepRef::new(RB, step)
+    }
+
+    fn done(step: &str) -> Command {
+        Command::Done(at(step))
+    }
+
+    fn skip(step: &str, reason: &str) -> Command {
+        Command::Skip {
+            step: at(step),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn block(step: &str, reason: &str) -> Command {
+        Command::Block {
+            step: at(step),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn decide_cmd(option: usize, rationale: &str) -> Command {
+        Command::Decide {
+            step: at("assess"),
+            option,
+            rationale: rationale.to_owned(),
+        }
+    }
+
+    fn step_event(kind: &str, step: &str) -> Event {
+        let (runbook, step) = (RB.to_owned(), step.to_owned());
+        match kind {
+            "done" => Event::StepDone { runbook, step },
+            "started" => Event::StepStarted { runbook, step },
+            "unblocked" => Event::StepUnblocked { runbook, step },
+            _ => unreachable!(),
+        }
+    }
+
+    fn clock(kind: &str, clock: &str) -> Event {
+        let (runbook, clock) = (RB.to_owned(), clock.to_owned());
+        match kind {
+            "met" => Event::ClockMet { runbook, clock },
+            "breached" => Event::ClockBreached { runbook, clock },
+            _ => unreachable!(),
+        }
+    }
+
+    fn started(clock: &str, label: &str, due_at: DateTime<Utc>) -> Event {
+        Event::ClockStarted {
+            runbook: RB.to_owned(),
+            clock: clock.to_owned(),
+            label: label.to_owned(),
+            due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        }
+    }
+
+    #[test]
+    fn open_runbook_pins_the_version_with_the_title_from_the_library() {
+        let mut sim = Sim::new();
+        assert_eq!(
+            sim.run(&open(RB)).unwrap(),
+            [Event::RunbookOpened {
+                runbook: RB.to_owned(),
+                title: "Test flow".to_owned(),
+                commit: Some("c0ffee".to_owned()),
+                blob: Some("b10b".to_owned()),
+                dirty: false,
+                unencrypted: false,
+                trust: "signed by ict-security".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&open(RB)),
+            "runbook `t/flow` is already open at this version"
+        );
+        assert_eq!(
+            sim.refuse(&open("cyber/nope")),
+            "runbook `cyber/nope` is not in the library"
+        );
+        // A newer version of the same runbook is recorded.
+        let newer = Command::OpenRunbook {
+            runbook: RB.to_owned(),
+            pin: RunbookPin {
+                blob: Some("b10b2".to_owned()),
+                ..RunbookPin::default()
+            },
+        };
+        assert_eq!(sim.run(&newer).unwrap().len(), 1);
+        assert_eq!(sim.state.runbook(RB).unwrap().earlier.len(), 1);
+    }
+
+    #[test]
+    fn step_commands_need_the_runbook_open_and_the_step_to_exist() {
+        let mut sim = Sim::new();
+        assert_eq!(
+            sim.refuse(&done("triage")),
+            "runbook `t/flow` is not open in this response: open it first"
+        );
+        assert_eq!(
+            sim.refuse(&Command::Done(StepRef::new("cyber/nope", "triage"))),
+            "runbook `cyber/nope` is not in the library"
+        );
+        sim.run(&open(RB)).unwrap();
+        assert_eq!(
+            sim.refuse(&done("nope")),
+            "runbook `t/flow` has no step `nope`"
+        );
+    }
+
+    #[test]
+    fn start_once_and_only_from_to_do() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.run(&Command::Start(at("triage"))).unwrap(),
+            [step_event("started", "triage")]
+        );
+        assert_eq!(
+            sim.refuse(&Command::Start(at("triage"))),
+            "step `triage` is already started (seq 3)"
+        );
+        sim.run(&done("triage")).unwrap();
+        assert_eq!(
+            sim.refuse(&Command::Start(at("triage"))),
+            "step `triage` is already done (seq 4)"
+        );
+        sim.run(&skip("report", "Done by the DPO")).unwrap();
+        assert_eq!(
+            sim.refuse(&Command::Start(at("report"))),
+            "step `report` is already skipped (seq 6)"
+        );
+        sim.run(&block("notify", "DPO on leave")).unwrap();
+        assert_eq!(
+            sim.refuse(&Command::Start(at("notify"))),
+            "step `notify` is blocked (DPO on leave): unblock it first"
+        );
+    }
+
+    #[test]
+    fn done_starts_the_clocks_the_step_starts() {
+        let mut sim = Sim::opened();
+        let now = sim.now;
+        assert_eq!(
+            sim.run(&done("triage")).unwrap(),
+            [
+                step_event("done", "triage"),
+                started(
+                    "callback",
+                    "Call the reporter back",
+                    now + TimeDelta::hours(1)
+                ),
+            ]
+        );
+        assert_eq!(
+            sim.refuse(&done("triage")),
+            "step `triage` is already done (seq 3)"
+        );
+        assert_eq!(
+            sim.refuse(&done("assess")),
+            "step `assess` is a decision: choose an option"
+        );
+    }
+
+    #[test]
+    fn done_meets_running_clocks_and_a_clock_whose_step_is_already_done_is_met_at_once() {
+        let mut sim = Sim::opened();
+        sim.run(&done("triage")).unwrap();
+        let now = sim.now;
+        assert_eq!(
+            sim.run(&done("notify")).unwrap(),
+            [
+                step_event("done", "notify"),
+                clock("met", "callback"),
+                started(
+                    "after",
+                    "Confirm triage in writing",
+                    now + TimeDelta::hours(2)
+                ),
+                clock("met", "after"),
+            ]
+        );
+        assert!(sim.state.anomalies.is_empty());
+        assert!(sim.state.clock(RB, "callback").unwrap().met.is_some());
+    }
+
+    #[test]
+    fn a_met_by_step_done_before_its_clock_started_does_not_meet_it_then() {
+        let mut sim = Sim::opened();
+        // `report` meets `ico`, which only starts on the decision.
+        assert_eq!(
+            sim.run(&done("report")).unwrap(),
+            [step_event("done", "report")]
+        );
+        let events = sim
+            .run(&decide_cmd(0, "Unsure: case files on the share"))
+            .unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[2], clock("met", "ico"));
+    }
+
+    #[test]
+    fn done_on_a_blocked_step_lifts_the_block_first_and_on_a_skipped_one_is_allowed() {
+        let mut sim = Sim::opened();
+        sim.run(&block("wrap", "Waiting for Gold")).unwrap();
+        assert_eq!(
+            sim.run(&done("wrap")).unwrap(),
+            [step_event("unblocked", "wrap"), step_event("done", "wrap")]
+        );
+        sim.run(&skip("report", "Not reportable")).unwrap();
+        assert_eq!(
+            sim.run(&done("report")).unwrap(),
+            [step_event("done", "report")]
+        );
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn skip_needs_a_reason_and_is_trimmed() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.refuse(&skip("triage", " \n\t ")),
+            "a reason is required to skip a step"
+        );
+        assert_eq!(
+            sim.run(&skip("triage", "  Reported by phone already \n"))
+                .unwrap(),
+            [Event::StepSkipped {
+                runbook: RB.to_owned(),
+                step: "triage".to_owned(),
+                reason: "Reported by phone already".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&skip("triage", "again")),
+            "step `triage` is already skipped (seq 3)"
+        );
+        sim.run(&done("report")).unwrap();
+        // The step is checked before the text.
+        assert_eq!(
+            sim.refuse(&skip("report", "")),
+            "step `report` is already done (seq 4)"
+        );
+        sim.run(&block("wrap", "Gold")).unwrap();
+        let events = sim.run(&skip("wrap", "No debrief needed")).unwrap();
+        assert_eq!(events[0], step_event("unblocked", "wrap"));
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn tick_checks_by_index_once() {
+        let mut sim = Sim::opened();
+        let tick = |check| Command::Tick {
+            step: at("triage"),
+            check,
+        };
+        assert_eq!(
+            sim.run(&tick(1)).unwrap(),
+            [Event::CheckTicked {
+                runbook: RB.to_owned(),
+                step: "triage".to_owned(),
+                check: 1,
+                text: "Written down".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&tick(1)),
+            "check \"Written down\" of step `triage` is already ticked (seq 3)"
+        );
+        assert_eq!(
+            sim.refuse(&tick(2)),
+            "step `triage` has 2 checks; index 2 is out of range"
+        );
+        assert_eq!(
+            sim.refuse(&Command::Tick {
+                step: at("assess"),
+                check: 0
+            }),
+            "step `assess` has no checks; index 0 is out of range"
+        );
+        sim.run(&done("triage")).unwrap();
+        sim.run(&tick(0)).unwrap();
+    }
+
+    #[test]
+    fn decide_records_the_option_where_it_leads_and_why() {
+        let mut sim = Sim::opened();
+        let now = sim.now;
+        assert_eq!(
+            sim.run(&decide_cmd(0, "  Case files were on the share "))
+                .unwrap(),
+            [
+                Event::Decision {
+                    runbook: RB.to_owned(),
+                    step: "assess".to_owned(),
+                    option: "Yes or unsure".to_owned(),
+                    goto: "notify".to_owned(),
+                    rationale: "Case files were on the share".to_owned(),
+                },
+                started("ico", "Report to the ICO", now + TimeDelta::hours(72)),
+            ]
+        );
+        assert_eq!(
+            sim.refuse(&decide_cmd(1, "changed my mind")),
+            "step `assess` is already decided: \"Yes or unsure\" (seq 3); to change it, correct that entry"
+        );
+    }
+
+    #[test]
+    fn decide_refusals() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.refuse(&decide_cmd(2, "why")),
+            "step `assess` has 2 options; index 2 is out of range"
+        );
+        assert_eq!(
+            sim.refuse(&decide_cmd(1, "  ")),
+            "a rationale is required for a decision"
+        );
+        assert_eq!(
+            sim.refuse(&Command::Decide {
+                step: at("triage"),
+                option: 0,
+                rationale: "why".to_owned()
+            }),
+            "step `triage` has no decision to take"
+        );
+        let events = sim.run(&decide_cmd(1, "Public website only")).unwrap();
+        assert_eq!(
+            events,
+            [
+                Event::Decision {
+                    runbook: RB.to_owned(),
+                    step: "assess".to_owned(),
+                    option: "No".to_owned(),
+                    goto: "end".to_owned(),
+                    rationale: "Public website only".to_owned(),
+                },
+                started(
+                    "ico",
+                    "Report to the ICO",
+                    t0() + TimeDelta::minutes(2) + TimeDelta::hours(72)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blocked_decision_is_unblocked_by_deciding() {
+        let mut sim = Sim::opened();
+        sim.run(&block("assess", "Waiting for the DPO")).unwrap();
+        let events = sim.run(&decide_cmd(0, "DPO says unsure")).unwrap();
+        assert_eq!(events[0], step_event("unblocked", "assess"));
+        assert!(matches!(events[1], Event::Decision { .. }));
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn block_and_unblock() {
+        let mut sim = Sim::opened();
+        assert_eq!(
+            sim.refuse(&block("notify", "")),
+            "a reason is required to block a step"
+        );
+        assert_eq!(
+            sim.run(&block("notify", "DPO on leave")).unwrap(),
+            [Event::StepBlocked {
+                runbook: RB.to_owned(),
+                step: "notify".to_owned(),
+                reason: "DPO on leave".to_owned(),
+            }]
+        );
+        assert_eq!(
+            sim.refuse(&block("notify", "again")),
+            "step `notify` is already blocked (DPO on leave)"
+        );
+        assert_eq!(
+            sim.run(&Command::Unblock(at("notify"))).unwrap(),
+            [step_event("unblocked", "notify")]
+        );
+        assert_eq!(
+            sim.refuse(&Command::Unblock(at("notify"))),
+            "step `notify` is not blocked"
+        );
+        sim.run(&done("triage")).unwrap();
+        assert_eq!(
+            sim.refuse(&block("triage", "late")),
+            "step `triage` is already done (seq 5)"
+        );
+        sim.run(&skip("report", "n/a")).unwrap();
+        assert_eq!(
+            sim.refuse(&block("report", "late")),
+            "step `report` is already skipped (seq 7)"
+        );
+    }
+
+    #[test]
+    fn notes_need_text_and_cannot_be_about_the_future() {
+        let mut sim = Sim::new();
+        let note = |text: &str, happened_at| Command::Note {
+            text: text.to_owned(),
+            happened_at,
+        };
+        assert_eq!(sim.refuse(&note(" \n ", None)), "a note needs some text");
+        let bst = FixedOffset::east_opt(3600).unwrap();
+        let earlier = bst.with_ymd_and_hms(2026, 3, 6, 14, 15, 0).unwrap();
+        assert_eq!(
+            sim.run(&note("Ransom note on the printer\n", Some(earlier)))
+                .unwrap(),
+            [Event::Note {
+                text: "Ransom note on the printer".to_owned(),
+                happened_at: Some("2026-03-06T14:15:00+01:00".to_owned()),
+            }]
+        );
+        assert_eq!(
+            sim.state.notes[0].happened_at,
+            Some(t0() - TimeDelta::minutes(45))
+        );
+        let later = bst.with_ymd_and_hms(2026, 3, 6, 16, 0, 0).unwrap();
+        assert_eq!(
+            sim.refuse(&note("x", Some(later))),
+            "a note cannot say something happened at 2026-03-06 15:00:00 UTC, after now (2026-03-06 14:02:00 UTC)"
+        );
+    }
+
+    #[test]
+    fn corrections_point_at_an_earlier_entry_that_is_not_a_session_start() {
+        let mut sim = Sim::new();
+        sim.run(&Command::Note {
+            text: "HR share".to_owned(),
+            happened_at: None,
+        })
+        .unwrap();
+        let unreadable = sim.push_entry(None);
+        let correct = |of, text: &str| Command::Correct {
+            of,
+            replacement: text.to_owned(),
+        };
+        assert_eq!(
+            sim.run(&correct(2, " Payroll share, not HR ")).unwrap(),
+            [Event::Correction {
+                of: 2,
+                replacement: "Payroll share, not HR".to_owned(),
+            }]
+        );
+        sim.run(&correct(unreadable, "Sent by mistake")).unwrap();
+        assert_eq!(
+            sim.refuse(&correct(99, "x")),
+            "there is no entry with seq 99 to correct"
+        );
+        assert_eq!(
+            sim.refuse(&correct(1, "x")),
+            "seq 1 starts a session and cannot be corrected"
+        );
+        assert_eq!(
+            sim.refuse(&correct(2, "")),
+            "a correction needs the corrected text"
+        );
+        // A correction may itself be corrected.
+        sim.run(&correct(4, "Payroll and HR shares")).unwrap();
+        assert!(sim.state.is_corrected(4));
+    }
+
+    #[test]
+    fn change_actor_needs_a_name_and_someone_new() {
+        let mut sim = Sim::new();
+        let change = |name: &str, role: &str| Command::ChangeActor {
+            name: name.to_owned(),
+            role: role.to_owned(),
+        };
+        assert_eq!(
+            sim.refuse(&change("Sam", "Incident Lead")),
+            "Sam (Incident Lead) is already at the keyboard"
+        );
+        assert_eq!(
+            sim.refuse(&change(" ", "Loggist")),
+            "the person at the keyboard needs a name"
+        );
+        assert_eq!(
+            sim.run(&change(" Alex ", " Loggist ")).unwrap(),
+            [Event::ActorChanged {
+                name: "Alex".to_owned(),
+                role: "Loggist".to_owned(),
+            }]
+        );
+        sim.run(&change("Sam", "Incident Lead")).unwrap();
+    }
+
+    #[test]
+    fn end_session_once() {
+        let mut sim = Sim::new();
+        assert_eq!(
+            sim.run(&Command::EndSession {
+                reason: Some("  ".to_owned())
+            })
+            .unwrap(),
+            [Event::SessionEnded { reason: None }]
+        );
+        assert_eq!(
+            sim.refuse(&Command::EndSession { reason: None }),
+            "no session is open to end"
+        );
+    }
+
+    #[test]
+    fn a_deadline_beyond_the_calendar_is_refused() {
+        let mut sim = Sim::opened();
+        sim.runbooks[0].clocks[1].due_after = crate::runbook::Duration::from_secs(u64::MAX);
+        assert_eq!(
+            sim.refuse(&done("triage")),
+            "clock `callback` of runbook `t/flow` would fall due beyond the calendar"
+        );
+    }
+
+    #[test]
+    fn breaches_are_due_only_after_the_deadline_and_only_once() {
+        let mut sim = Sim::opened();
+        assert!(due_breaches(&sim.state, t0() + TimeDelta::days(30)).is_empty());
+        sim.run(&done("triage")).unwrap();
+        let due = sim.state.clock(RB, "callback").unwrap().due_at;
+        assert!(
+            due_breaches(&sim.state, due).is_empty(),
+            "due, not past due"
+        );
+        let late = due + TimeDelta::milliseconds(1);
+        let breaches = due_breaches(&sim.state, late);
+        assert_eq!(breaches, [clock("breached", "callback")]);
+        for e in breaches {
+            sim.push(e);
+        }
+        assert!(due_breaches(&sim.state, late).is_empty());
+        // Met late: still met, and never breached again.
+        sim.run(&done("notify")).unwrap();
+        assert!(sim.state.clock(RB, "callback").unwrap().met.is_some());
+        assert!(
+            due_breaches(&sim.state, late + TimeDelta::days(9))
+                .iter()
+                .all(|e| !matches!(e, Event::ClockBreached { clock, .. } if clock == "callback"))
+        );
+    }
+
+    #[test]
+    fn runbook_sources() {
+        let rb = crate::response::testkit::flow();
+        let vec = vec![rb.clone()];
+        let btree: BTreeMap<String, Runbook> = [(RB.to_owned(), rb.clone())].into();
+        let hash: HashMap<String, Runbook> = [(RB.to_owned(), rb)].into();
+        fn check<R: Runbooks + ?Sized>(source: &R) {
+            assert_eq!(
+                source.runbook(RB).map(|r| r.title.as_str()),
+                Some("Test flow")
+            );
+            assert!(source.runbook("nope").is_none());
+        }
+        check(&vec);
+        check(vec.as_slice());
+        check(&btree);
+        check(&hash);
+        check(&hash as &dyn Runbooks);
+    }
+}

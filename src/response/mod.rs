@@ -1,0 +1,42 @@
+//! The state of a response as the fold of its journal, and the commands that
+//! validate and become journal events.
+//!
+//! Principle 7, "the log is the state": a response is nothing but its journal
+//! read in order. [`ResponseState::fold`] (a loop over
+//! [`ResponseState::apply`]) is the one code path that turns entries into
+//! state, so resume after a crash (fold what `Journal::open` read), replay to
+//! a moment (fold the entries up to it), exercise scoring and an auditor's
+//! review cannot disagree. A screen turns keys into [`Command`]s; [`decide`]
+//! checks them against the state and the runbooks and returns the events to
+//! append; the caller appends them and applies the entries the journal hands
+//! back. [`current_step`] reads where a responder is in a runbook's flow, and
+//! [`due_breaches`] says which deadlines have passed unmet.
+//!
+//! This module does no I/O and reads no clock (`now` is always a parameter),
+//! so all of it is tested on hand-made entries with no files and no waiting.
+//!
+//! - [`state`] holds [`ResponseState`] and what it is made of.
+//! - [`command`] holds [`Command`], [`decide`] and [`due_breaches`].
+//! - [`flow`] holds [`current_step`].
+//! - [`review`] finds steps, checks and clocks the journal names but the
+//!   runbooks (as loaded now) do not have.
+
+pub mod command;
+pub mod flow;
+pub mod review;
+pub mod state;
+
+pub use command::{Command, CommandError, RunbookPin, Runbooks, StepRef, decide, due_breaches};
+pub use flow::current_step;
+pub use review::definition_anomalies;
+pub use state::{
+    Anomaly, ClockState, ClockStatus, Correction, DecisionTaken, ExpectationScore, InjectDelivery,
+    Note, OpenedRunbook, ResponseState, RunbookVersion, Sessions, Stamp, StepState, StepStatus,
+    Tick,
+};
+
+#[cfg(test)]
+mod testkit;
+
+#[cfg(test)]
+mod properties;

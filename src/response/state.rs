@@ -1,0 +1,1420 @@
+//! The state of a response, built only by folding journal entries.
+//!
+//! Principle 7 ("the log is the state"): there is no other way to build a
+//! [`ResponseState`] than [`ResponseState::apply`] on entries in journal
+//! order, so resuming after a crash, replaying to a moment for a debrief,
+//! scoring an exercise and an auditor's review all see the same state for the
+//! same entries. The state owns all it holds (no borrows into the journal), so a
+//! screen can keep it while the journal grows.
+//!
+//! A journal is outside input: it may come from another machine, be merged by
+//! hand or have been written by an older grabbag. Folding never fails and never
+//! panics. Entries that cannot be read (encrypted, no key) are counted as
+//! unreadable; events that make no sense here (a step of a runbook never
+//! opened, a block lifted that was never set) become [`Anomaly`]s with the seq
+//! that caused them. Step states move as the journal says, even through a
+//! transition [`decide`](super::decide) would have refused (the anomaly says
+//! so); clock facts (started, met, breached) happen once, so the first entry
+//! stating each one wins and a repeat is only an anomaly.
+//!
+//! A correction never changes what it corrects: like a line struck through on a
+//! paper log, the corrected entry stays and the state marks it corrected
+//! ([`ResponseState::corrections`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::journal::{Actor, Entry, Event};
+
+/// The entry that recorded something: when, by whom, at what exercise time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamp {
+    /// The entry's seq.
+    pub seq: u64,
+    /// Its wall-clock time (UTC).
+    pub at: DateTime<Utc>,
+    /// Its exercise time (ms since T+0), in exercises.
+    pub ex_t: Option<u64>,
+    /// Who was at the keyboard.
+    pub actor: Option<Actor>,
+}
+
+impl Stamp {
+    fn of(entry: &Entry) -> Self {
+        Self {
+            seq: entry.seq,
+            at: entry.at,
+            ex_t: entry.ex_t,
+            actor: entry.actor.clone(),
+        }
+    }
+}
+
+/// Where a step stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Nothing recorded yet.
+    #[default]
+    Todo,
+    /// Work began.
+    Started,
+    /// Completed (for a decision step: the decision was taken).
+    Done,
+    /// Passed over, with the reason.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// Cannot proceed, with the reason; unblocking returns to `before`.
+    Blocked {
+        /// What it waits for.
+        reason: String,
+        /// The status it had when blocked (never itself `Blocked`).
+        before: Box<StepStatus>,
+    },
+}
+
+impl StepStatus {
+    /// A word for lists: `todo`, `started`, `done`, `skipped`, `blocked`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            StepStatus::Todo => "todo",
+            StepStatus::Started => "started",
+            StepStatus::Done => "done",
+            StepStatus::Skipped { .. } => "skipped",
+            StepStatus::Blocked { .. } => "blocked",
+        }
+    }
+
+    /// True when the step needs no more work (done or skipped).
+    pub fn is_finished(&self) -> bool {
+        matches!(self, StepStatus::Done | StepStatus::Skipped { .. })
+    }
+}
+
+/// The status every step has until the journal says otherwise.
+static TODO: StepStatus = StepStatus::Todo;
+
+/// A ticked check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tick {
+    /// The check's text when ticked.
+    pub text: String,
+    /// The entry that ticked it.
+    pub stamp: Stamp,
+}
+
+/// A decision taken at a decision step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionTaken {
+    /// The option's label.
+    pub option: String,
+    /// Where it leads: a step id or `end`.
+    pub goto: String,
+    /// Why.
+    pub rationale: String,
+    /// The entry that recorded it.
+    pub stamp: Stamp,
+}
+
+/// What the journal says about one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepState {
+    /// Where it stands.
+    pub status: StepStatus,
+    /// The entry that last changed `status`.
+    pub changed: Stamp,
+    /// The first `step_started`, if any (for overrun against `expect_within`).
+    pub started: Option<Stamp>,
+    /// Ticked checks by index in the step.
+    pub ticked: BTreeMap<usize, Tick>,
+    /// The decision taken, for a decision step.
+    pub decision: Option<DecisionTaken>,
+    /// The first entry about this step.
+    pub first_seq: u64,
+}
+
+impl StepState {
+    fn new(stamp: Stamp) -> Self {
+        Self {
+            status: StepStatus::Todo,
+            first_seq: stamp.seq,
+            changed: stamp,
+            started: None,
+            ticked: BTreeMap::new(),
+            decision: None,
+        }
+    }
+
+    fn set(&mut self, status: StepStatus, stamp: &Stamp) {
+        self.status = status;
+        self.changed = stamp.clone();
+    }
+}
+
+/// The version of a runbook followed, as `runbook_opened` recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunbookVersion {
+    /// Its title then.
+    pub title: String,
+    /// The last commit that changed the file.
+    pub commit: Option<String>,
+    /// The blob id at HEAD.
+    pub blob: Option<String>,
+    /// The file differed from HEAD.
+    pub dirty: bool,
+    /// The file was a plaintext draft.
+    pub unencrypted: bool,
+    /// Trust, as text.
+    pub trust: String,
+    /// The entry that opened it.
+    pub stamp: Stamp,
+}
+
+/// A runbook opened in this response, with its steps' states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenedRunbook {
+    /// Runbook id.
+    pub id: String,
+    /// The version followed now (the latest `runbook_opened`).
+    pub version: RunbookVersion,
+    /// Versions opened before it, oldest first (a runbook updated mid-response).
+    pub earlier: Vec<RunbookVersion>,
+    /// Steps the journal mentions, by step id; others are to do.
+    pub steps: BTreeMap<String, StepState>,
+}
+
+impl OpenedRunbook {
+    /// The entry that first opened it.
+    pub fn opened(&self) -> &Stamp {
+        self.earlier
+            .first()
+            .map_or(&self.version.stamp, |v| &v.stamp)
+    }
+}
+
+/// A deadline of a runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockState {
+    /// Runbook id.
+    pub runbook: String,
+    /// Clock id in the runbook.
+    pub clock: String,
+    /// What must happen by then.
+    pub label: String,
+    /// When it falls due.
+    pub due_at: DateTime<Utc>,
+    /// The entry that started it.
+    pub started: Stamp,
+    /// The entry that met it.
+    pub met: Option<Stamp>,
+    /// The entry that recorded its breach.
+    pub breached: Option<Stamp>,
+}
+
+/// Where a clock stands at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStatus {
+    /// Not yet due.
+    Running,
+    /// Past due, and no breach journaled yet (see [`due_breaches`](super::due_breaches)).
+    Overdue,
+    /// Past due and journaled as breached.
+    Breached,
+    /// Met; `late` when met after the due time.
+    Met {
+        /// Met after `due_at`.
+        late: bool,
+    },
+}
+
+impl ClockState {
+    /// Where the clock stands at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> ClockStatus {
+        match (&self.met, &self.breached) {
+            (Some(met), _) => ClockStatus::Met {
+                late: met.at > self.due_at,
+            },
+            (None, Some(_)) => ClockStatus::Breached,
+            (None, None) if now > self.due_at => ClockStatus::Overdue,
+            (None, None) => ClockStatus::Running,
+        }
+    }
+}
+
+/// A note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// The entry that recorded it.
+    pub stamp: Stamp,
+    /// The text.
+    pub text: String,
+    /// When it happened, if the writer said it was not when written.
+    pub happened_at: Option<DateTime<Utc>>,
+}
+
+/// A correction of an earlier entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    /// The correcting entry.
+    pub stamp: Stamp,
+    /// What the corrected entry should have said, and why.
+    pub replacement: String,
+}
+
+/// An exercise inject delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InjectDelivery {
+    /// The entry.
+    pub stamp: Stamp,
+    /// Inject id ("" when unscripted).
+    pub inject: String,
+    /// Where it came from.
+    pub from: String,
+    /// How it arrived.
+    pub channel: String,
+    /// What it said.
+    pub text: String,
+}
+
+/// An exercise expectation scored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectationScore {
+    /// The entry.
+    pub stamp: Stamp,
+    /// Inject id.
+    pub inject: String,
+    /// Expectation id or index.
+    pub expectation: String,
+    /// met, late, missed or partial.
+    pub score: String,
+    /// The entry that proves it.
+    pub evidence: Option<u64>,
+}
+
+/// Writer sessions seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sessions {
+    /// `session_started` entries.
+    pub count: u32,
+    /// Of those, resumes.
+    pub resumed: u32,
+    /// `session_ended` entries.
+    pub ended: u32,
+    /// Sessions that started while the one before was still open: it was
+    /// killed, crashed or lost power.
+    pub interrupted: u32,
+    /// A session is open (started, not ended).
+    pub open: bool,
+    /// The entry that started the latest session.
+    pub current: Option<Stamp>,
+}
+
+/// Something in the journal that does not make sense here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anomaly {
+    /// The entry that caused it.
+    pub seq: u64,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "seq {}: {}", self.seq, self.message)
+    }
+}
+
+/// Everything a response is, as folded from its journal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResponseState {
+    /// The incident's name (the first one given).
+    pub incident: Option<String>,
+    /// The exercise id, in an exercise (the first one given).
+    pub exercise: Option<String>,
+    /// The library, as the latest session named it.
+    pub library: Option<String>,
+    /// The first session recorded an explicit choice of a plaintext journal.
+    pub plaintext: bool,
+    /// Who is at the keyboard: the latest `actor_changed`, or whoever started
+    /// the latest session. One-shot writers (`grabbag note`) do not change it.
+    pub actor: Option<Actor>,
+    /// Writer sessions.
+    pub sessions: Sessions,
+    /// Runbooks in the order first opened.
+    pub runbooks: Vec<OpenedRunbook>,
+    /// Clocks in the order started.
+    pub clocks: Vec<ClockState>,
+    /// Notes, in journal order.
+    pub notes: Vec<Note>,
+    /// Corrections by the seq they correct, each list in journal order.
+    pub corrections: BTreeMap<u64, Vec<Correction>>,
+    /// Exercise injects delivered, in journal order.
+    pub injects: Vec<InjectDelivery>,
+    /// Exercise expectation scores, in journal order.
+    pub scores: Vec<ExpectationScore>,
+    /// Entries folded.
+    pub entries: u64,
+    /// Entries whose body could not be read (encrypted, no key): counted, skipped.
+    pub unreadable: u64,
+    /// What did not make sense, in journal order.
+    pub anomalies: Vec<Anomaly>,
+    /// Time of the first entry: the response began.
+    pub first_at: Option<DateTime<Utc>>,
+    /// Time of the last entry.
+    pub last_at: Option<DateTime<Utc>>,
+    /// Seq of the last entry.
+    pub last_seq: Option<u64>,
+    /// Hash of the last entry.
+    pub last_hash: Option<String>,
+    /// The latest exercise time seen (entries from one-shot writers may lack it).
+    pub ex_t: Option<u64>,
+    /// Event kind of each seq folded (`None`: unreadable), to check corrections.
+    #[serde(skip)]
+    kinds: BTreeMap<u64, Option<&'static str>>,
+}
+
+impl ResponseState {
+    /// The state of an empty journal.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Folds entries, in order, into a new state: the only way state is built.
+    pub fn fold<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Self {
+        let mut state = Self::new();
+        for entry in entries {
+            state.apply(entry);
+        }
+        state
+    }
+
+    /// The runbook opened with this id.
+    pub fn runbook(&self, id: &str) -> Option<&OpenedRunbook> {
+        self.runbooks.iter().find(|r| r.id == id)
+    }
+
+    /// What the journal says about a step (`None`: nothing yet).
+    pub fn step(&self, runbook: &str, step: &str) -> Option<&StepState> {
+        self.runbook(runbook)?.steps.get(step)
+    }
+
+    /// A step's status (to do when the journal says nothing of it).
+    pub fn status(&self, runbook: &str, step: &str) -> &StepStatus {
+        self.step(runbook, step).map_or(&TODO, |s| &s.status)
+    }
+
+    /// A clock, once started.
+    pub fn clock(&self, runbook: &str, clock: &str) -> Option<&ClockState> {
+        self.clocks
+            .iter()
+            .find(|c| c.runbook == runbook && c.clock == clock)
+    }
+
+    /// True when a later entry corrects entry `seq`.
+    pub fn is_corrected(&self, seq: u64) -> bool {
+        self.corrections.contains_key(&seq)
+    }
+
+    /// The corrections of entry `seq`, oldest first.
+    pub fn corrections_of(&self, seq: u64) -> &[Correction] {
+        self.corrections.get(&seq).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether entry `seq` was folded: `None` if not, `Some(None)` if it was
+    /// unreadable, else `Some(Some(kind))` with its event type (`step_done`...).
+    pub fn entry_kind(&self, seq: u64) -> Option<Option<&'static str>> {
+        self.kinds.get(&seq).copied()
+    }
+
+    fn anomaly(&mut self, seq: u64, message: String) {
+        self.anomalies.push(Anomaly { seq, message });
+    }
+
+    /// Folds one more entry. Entries must come in journal order; one that does
+    /// not follow the last seq is still applied and reported as an anomaly.
+    pub fn apply(&mut self, entry: &Entry) {
+        if let Some(last) = self.last_seq
+            && entry.seq <= last
+        {
+            self.anomaly(
+                entry.seq,
+                format!("out of order: seq {} comes after seq {last}", entry.seq),
+            );
+        }
+        self.entries += 1;
+        self.first_at.get_or_insert(entry.at);
+        self.last_at = Some(entry.at);
+        self.last_seq = Some(entry.seq);
+        self.last_hash = Some(entry.hash.clone());
+        if entry.ex_t.is_some() {
+            self.ex_t = entry.ex_t;
+        }
+        match &entry.event {
+            Some(event) => self.apply_event(entry, event),
+            None => self.unreadable += 1,
+        }
+        self.kinds
+            .insert(entry.seq, entry.event.as_ref().map(Event::kind));
+    }
+
+    fn apply_event(&mut self, entry: &Entry, event: &Event) {
+        let stamp = Stamp::of(entry);
+        match event {
+            Event::SessionStarted {
+                library,
+                incident,
+                exercise,
+                plaintext,
+                resumed,
+                ..
+            } => {
+                let sessions = &mut self.sessions;
+                if sessions.count == 0 {
+                    self.plaintext = *plaintext;
+                }
+                if sessions.open {
+                    sessions.interrupted += 1;
+                }
+                sessions.count += 1;
+                sessions.resumed += u32::from(*resumed);
+                sessions.open = true;
+                sessions.current = Some(stamp);
+                if self.incident.is_none() {
+                    self.incident.clone_from(incident);
+                }
+                if self.exercise.is_none() {
+                    self.exercise.clone_from(exercise);
+                }
+                if library.is_some() {
+                    self.library.clone_from(library);
+                }
+                if entry.actor.is_some() {
+                    self.actor.clone_from(&entry.actor);
+                }
+            }
+            Event::SessionEnded { .. } => {
+                if !self.sessions.open {
+                    self.anomaly(stamp.seq, "a session ended, but none was open".to_owned());
+                }
+                self.sessions.ended += 1;
+                self.sessions.open = false;
+            }
+            Event::RunbookOpened {
+                runbook,
+                title,
+                commit,
+                blob,
+                dirty,
+                unencrypted,
+                trust,
+            } => {
+                let version = RunbookVersion {
+                    title: title.clone(),
+                    commit: commit.clone(),
+                    blob: blob.clone(),
+                    dirty: *dirty,
+                    unencrypted: *unencrypted,
+                    trust: trust.clone(),
+                    stamp,
+                };
+                match self.runbooks.iter_mut().find(|r| &r.id == runbook) {
+                    Some(open) => {
+                        let before = std::mem::replace(&mut open.version, version);
+                        open.earlier.push(before);
+                    }
+                    None => self.runbooks.push(OpenedRunbook {
+                        id: runbook.clone(),
+                        version,
+                        earlier: Vec::new(),
+                        steps: BTreeMap::new(),
+                    }),
+                }
+            }
+            Event::StepStarted { runbook, step } => {
+                self.on_step(runbook, step, stamp, "step_started", |s, stamp| {
+                    let odd = (s.status != StepStatus::Todo)
+                        .then(|| format!("started again while {}", s.status.label()));
+                    s.started.get_or_insert_with(|| stamp.clone());
+                    s.set(StepStatus::Started, stamp);
+                    odd
+                });
+            }
+            Event::StepDone { runbook, step } => {
+                self.on_step(runbook, step, stamp, "step_done", |s, stamp| {
+                    let odd = matches!(s.status, StepStatus::Done | StepStatus::Blocked { .. })
+                        .then(|| format!("done while {}", s.status.label()));
+                    s.set(StepStatus::Done, stamp);
+                    odd
+                });
+            }
+            Event::StepSkipped {
+                runbook,
+                step,
+                reason,
+            } => {
+                self.on_step(runbook, step, stamp, "step_skipped", |s, stamp| {
+                    let odd = !matches!(s.status, StepStatus::Todo | StepStatus::Started);
+                    let odd = odd.then(|| format!("skipped while {}", s.status.label()));
+                    s.set(
+                        StepStatus::Skipped {
+                            reason: reason.clone(),
+                        },
+                        stamp,
+                    );
+                    odd
+                });
+            }
+            Event::StepBlocked {
+                runbook,
+                step,
+                reason,
+            } => {
+                self.on_step(runbook, step, stamp, "step_blocked", |s, stamp| {
+                    let odd = !matches!(s.status, StepStatus::Todo | StepStatus::Started);
+                    let odd = odd.then(|| format!("blocked while {}", s.status.label()));
+                    let before = match std::mem::take(&mut s.status) {
+                        StepStatus::Blocked { before, .. } => before,
+                        other => Box::new(other),
+                    };
+                    s.set(
+                        StepStatus::Blocked {
+                            reason: reason.clone(),
+                            before,
+                        },
+                        stamp,
+                    );
+                    odd
+                });
+            }
+            Event::StepUnblocked { runbook, step } => {
+                self.on_step(
+                    runbook,
+                    step,
+                    stamp,
+                    "step_unblocked",
+                    |s, stamp| match std::mem::take(&mut s.status) {
+                        StepStatus::Blocked { before, .. } => {
+                            s.set(*before, stamp);
+                            None
+                        }
+                        other => {
+                            let odd = format!("unblocked while {}", other.label());
+                            s.status = other;
+                            Some(odd)
+                        }
+                    },
+                );
+            }
+            Event::CheckTicked {
+                runbook,
+                step,
+                check,
+                text,
+            } => {
+                self.on_step(runbook, step, stamp, "check_ticked", |s, stamp| {
+                    if let Some(earlier) = s.ticked.get(check) {
+                        return Some(format!(
+                            "had check {check} ticked again (first at seq {})",
+                            earlier.stamp.seq
+                        ));
+                    }
+                    s.ticked.insert(
+                        *check,
+                        Tick {
+                            text: text.clone(),
+                            stamp: stamp.clone(),
+                        },
+                    );
+                    None
+                });
+            }
+            Event::Decision {
+                runbook,
+                step,
+                option,
+                goto,
+                rationale,
+            } => {
+                self.on_step(runbook, step, stamp, "decision", |s, stamp| {
+                    let odd = match (&s.decision, &s.status) {
+                        (Some(earlier), _) => Some(format!(
+                            "decided again (first at seq {})",
+                            earlier.stamp.seq
+                        )),
+                        (None, StepStatus::Done | StepStatus::Blocked { .. }) => {
+                            Some(format!("decided while {}", s.status.label()))
+                        }
+                        _ => None,
+                    };
+                    s.decision = Some(DecisionTaken {
+                        option: option.clone(),
+                        goto: goto.clone(),
+                        rationale: rationale.clone(),
+                        stamp: stamp.clone(),
+                    });
+                    s.set(StepStatus::Done, stamp);
+                    odd
+                });
+            }
+            Event::ClockStarted {
+                runbook,
+                clock,
+                label,
+                due_at,
+            } => self.clock_started(runbook, clock, label, due_at, stamp),
+            Event::ClockMet { runbook, clock } => {
+                self.clock_fact(runbook, clock, stamp, "met", |c| &mut c.met);
+            }
+            Event::ClockBreached { runbook, clock } => {
+                let seq = stamp.seq;
+                if self.clock(runbook, clock).is_some_and(|c| c.met.is_some()) {
+                    self.anomaly(
+                        seq,
+                        format!("clock `{clock}` of runbook `{runbook}` breached after it was met"),
+                    );
+                }
+                self.clock_fact(runbook, clock, stamp, "breached", |c| &mut c.breached);
+            }
+            Event::ActorChanged { name, role } => {
+                self.actor = Some(Actor {
+                    name: name.clone(),
+                    role: role.clone(),
+                });
+            }
+            Event::Correction { of, replacement } => {
+                match self.kinds.get(of) {
+                    None => self.anomaly(
+                        stamp.seq,
+                        format!("corrects seq {of}, which is not earlier in the journal"),
+                    ),
+                    Some(Some("session_started")) => self.anomaly(
+                        stamp.seq,
+                        format!("corrects seq {of}, which starts a session"),
+                    ),
+                    Some(_) => {}
+                }
+                self.corrections.entry(*of).or_default().push(Correction {
+                    stamp,
+                    replacement: replacement.clone(),
+                });
+            }
+            Event::Note { text, happened_at } => {
+                let happened_at = match happened_at {
+                    None => None,
+                    Some(t) => {
+                        match DateTime::parse_from_rfc3339(t) {
+                            Ok(t) => Some(t.with_timezone(&Utc)),
+                            Err(_) => {
+                                self.anomaly(
+                                stamp.seq,
+                                format!("note says it happened at {t:?}, which is not an RFC 3339 time"),
+                            );
+                                None
+                            }
+                        }
+                    }
+                };
+                self.notes.push(Note {
+                    stamp,
+                    text: text.clone(),
+                    happened_at,
+                });
+            }
+            Event::InjectDelivered {
+                inject,
+                from,
+                channel,
+                text,
+            } => self.injects.push(InjectDelivery {
+                stamp,
+                inject: inject.clone(),
+                from: from.clone(),
+                channel: channel.clone(),
+                text: text.clone(),
+            }),
+            Event::ExpectationScored {
+                inject,
+                expectation,
+                score,
+                evidence,
+            } => self.scores.push(ExpectationScore {
+                stamp,
+                inject: inject.clone(),
+                expectation: expectation.clone(),
+                score: score.clone(),
+                evidence: *evidence,
+            }),
+        }
+    }
+
+    /// Applies `change` to a step of an opened runbook; `change` returns an
+    /// anomaly message when the transition is one `decide` would refuse.
+    fn on_step(
+        &mut self,
+        runbook: &str,
+        step: &str,
+        stamp: Stamp,
+        kind: &str,
+        change: impl FnOnce(&mut StepState, &Stamp) -> Option<String>,
+    ) {
+        let seq = stamp.seq;
+        let Some(open) = self.runbooks.iter_mut().find(|r| r.id == runbook) else {
+            self.anomaly(
+                seq,
+                format!("{kind} for step `{step}` of runbook `{runbook}`, which was not opened"),
+            );
+            return;
+        };
+        let state = open
+            .steps
+            .entry(step.to_owned())
+            .or_insert_with(|| StepState::new(stamp.clone()));
+        if let Some(odd) = change(state, &stamp) {
+            self.anomaly(seq, format!("step `{step}` of runbook `{runbook}` {odd}"));
+        }
+    }
+
+    fn clock_started(
+        &mut self,
+        runbook: &str,
+        clock: &str,
+        label: &str,
+        due_at: &str,
+        stamp: Stamp,
+    ) {
+        let seq = stamp.seq;
+        let named = format!("clock `{clock}` of runbook `{runbook}`");
+        if self.runbook(runbook).is_none() {
+            return self.anomaly(
+                seq,
+                format!("{named} started, but the runbook was not opened"),
+            );
+        }
+        if let Some(first) = self.clock(runbook, clock) {
+            let first = first.started.seq;
+            return self.anomaly(seq, format!("{named} started again (first at seq {first})"));
+        }
+        let Ok(due) = DateTime::parse_from_rfc3339(due_at) else {
+            return self.anomaly(
+                seq,
+                format!("{named} started with due time {due_at:?}, which is not an RFC 3339 time"),
+            );
+        };
+        self.clocks.push(ClockState {
+            runbook: runbook.to_owned(),
+            clock: clock.to_owned(),
+            label: label.to_owned(),
+            due_at: due.with_timezone(&Utc),
+            started: stamp,
+            met: None,
+            breached: None,
+        });
+    }
+
+    /// Records a once-only clock fact (met, breached): the first entry wins.
+    fn clock_fact(
+        &mut self,
+        runbook: &str,
+        clock: &str,
+        stamp: Stamp,
+        what: &str,
+        field: impl FnOnce(&mut ClockState) -> &mut Option<Stamp>,
+    ) {
+        let seq = stamp.seq;
+        let named = format!("clock `{clock}` of runbook `{runbook}`");
+        let Some(state) = self
+            .clocks
+            .iter_mut()
+            .find(|c| c.runbook == runbook && c.clock == clock)
+        else {
+            return self.anomaly(seq, format!("{named} {what}, but it never started"));
+        };
+        let slot = field(state);
+        if let Some(first) = slot {
+            let first = first.seq;
+            return self.anomaly(seq, format!("{named} {what} again (first at seq {first})"));
+        }
+        *slot = Some(stamp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::response::testkit::{RB, Sim, actor, entry, session, t0};
+
+    fn step(runbook: &str, step: &str) -> (String, String) {
+        (runbook.to_owned(), step.to_owned())
+    }
+
+    fn done(s: &str) -> Event {
+        let (runbook, step) = step(RB, s);
+        Event::StepDone { runbook, step }
+    }
+
+    fn messages(state: &ResponseState) -> Vec<String> {
+        state.anomalies.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn empty_journal_is_the_default_state() {
+        assert_eq!(ResponseState::fold([]), ResponseState::default());
+    }
+
+    #[test]
+    fn session_start_names_the_incident_and_who_is_at_the_keyboard() {
+        let sim = Sim::new();
+        let s = &sim.state;
+        assert_eq!(s.incident.as_deref(), Some("Ransomware in revenues"));
+        assert_eq!(s.library.as_deref(), Some("/lib"));
+        assert!(s.plaintext);
+        assert_eq!(s.actor, Some(actor("Sam")));
+        assert_eq!(s.sessions.count, 1);
+        assert_eq!(s.sessions.resumed, 0);
+        assert!(s.sessions.open);
+        assert_eq!(s.sessions.current.as_ref().map(|c| c.seq), Some(1));
+        assert_eq!(s.first_at, Some(t0()));
+        assert_eq!(s.entries, 1);
+        assert_eq!(s.last_seq, Some(1));
+        assert_eq!(s.last_hash.as_deref(), Some(format!("{:064x}", 1).as_str()));
+        assert!(s.anomalies.is_empty());
+    }
+
+    #[test]
+    fn a_resume_after_a_kill_counts_as_interrupted_and_a_clean_end_does_not() {
+        let mut sim = Sim::new();
+        sim.push(session(true));
+        assert_eq!(sim.state.sessions.count, 2);
+        assert_eq!(sim.state.sessions.resumed, 1);
+        assert_eq!(sim.state.sessions.interrupted, 1);
+        sim.push(Event::SessionEnded { reason: None });
+        assert!(!sim.state.sessions.open);
+        sim.push(session(true));
+        assert_eq!(sim.state.sessions.interrupted, 1);
+        assert_eq!(sim.state.sessions.ended, 1);
+        assert_eq!(sim.state.sessions.current.as_ref().map(|c| c.seq), Some(4));
+    }
+
+    #[test]
+    fn a_later_incident_name_does_not_replace_the_first() {
+        let mut sim = Sim::new();
+        sim.push(Event::SessionStarted {
+            library: Some("/other".to_owned()),
+            grabbag: "0.2.0".to_owned(),
+            host: "spare-laptop".to_owned(),
+            incident: Some("Renamed".to_owned()),
+            exercise: Some("ex-1".to_owned()),
+            plaintext: false,
+            resumed: true,
+        });
+        assert_eq!(
+            sim.state.incident.as_deref(),
+            Some("Ransomware in revenues")
+        );
+        assert_eq!(sim.state.exercise.as_deref(), Some("ex-1"));
+        assert_eq!(sim.state.library.as_deref(), Some("/other"));
+        assert!(sim.state.plaintext, "the first session's choice stands");
+    }
+
+    #[test]
+    fn ending_with_no_open_session_is_an_anomaly() {
+        let mut sim = Sim::new();
+        sim.push(Event::SessionEnded { reason: None });
+        sim.push(Event::SessionEnded {
+            reason: Some("again".to_owned()),
+        });
+        assert_eq!(
+            messages(&sim.state),
+            ["seq 3: a session ended, but none was open"]
+        );
+    }
+
+    #[test]
+    fn unreadable_entries_are_counted_and_skipped() {
+        let mut sim = Sim::new();
+        sim.push_entry(None);
+        sim.push_entry(None);
+        let s = &sim.state;
+        assert_eq!(s.unreadable, 2);
+        assert_eq!(s.entries, 3);
+        assert_eq!(s.last_seq, Some(3));
+        assert_eq!(s.entry_kind(2), Some(None));
+        assert_eq!(s.entry_kind(1), Some(Some("session_started")));
+        assert_eq!(s.entry_kind(9), None);
+        assert!(s.anomalies.is_empty());
+    }
+
+    #[test]
+    fn runbook_opened_pins_the_version_and_a_newer_version_keeps_the_earlier() {
+        let mut sim = Sim::opened();
+        let open = sim.state.runbook(RB).unwrap();
+        assert_eq!(open.version.title, "Test flow");
+        assert_eq!(open.version.commit.as_deref(), Some("c0ffee"));
+        assert_eq!(open.version.trust, "signed by ict-security");
+        assert_eq!(open.opened().seq, 2);
+        sim.push(Event::RunbookOpened {
+            runbook: RB.to_owned(),
+            title: "Test flow v2".to_owned(),
+            commit: Some("beef".to_owned()),
+            blob: None,
+            dirty: true,
+            unencrypted: true,
+            trust: "not checked".to_owned(),
+        });
+        let open = sim.state.runbook(RB).unwrap();
+        assert_eq!(open.version.title, "Test flow v2");
+        assert!(open.version.dirty && open.version.unencrypted);
+        assert_eq!(open.earlier.len(), 1);
+        assert_eq!(open.opened().seq, 2);
+        assert_eq!(sim.state.runbooks.len(), 1);
+    }
+
+    #[test]
+    fn steps_move_through_started_done_skipped() {
+        let mut sim = Sim::opened();
+        assert_eq!(sim.state.status(RB, "triage"), &StepStatus::Todo);
+        assert!(sim.state.step(RB, "triage").is_none());
+        sim.push(Event::StepStarted {
+            runbook: RB.to_owned(),
+            step: "triage".to_owned(),
+        });
+        assert_eq!(sim.state.status(RB, "triage"), &StepStatus::Started);
+        let seq = sim.push(done("triage"));
+        let st = sim.state.step(RB, "triage").unwrap();
+        assert_eq!(st.status, StepStatus::Done);
+        assert_eq!(st.changed.seq, seq);
+        assert_eq!(st.changed.at, t0() + TimeDelta::minutes(3));
+        assert_eq!(st.started.as_ref().map(|s| s.seq), Some(3));
+        assert_eq!(st.first_seq, 3);
+        sim.push(Event::StepSkipped {
+            runbook: RB.to_owned(),
+            step: "report".to_owned(),
+            reason: "ICO already told by the DPO".to_owned(),
+        });
+        assert_eq!(
+            sim.state.status(RB, "report"),
+            &StepStatus::Skipped {
+                reason: "ICO already told by the DPO".to_owned()
+            }
+        );
+        assert!(sim.state.status(RB, "report").is_finished());
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn a_block_remembers_what_it_interrupted_and_unblock_restores_it() {
+        let mut sim = Sim::opened();
+        let (runbook, step) = step(RB, "notify");
+        sim.push(Event::StepStarted {
+            runbook: runbook.clone(),
+            step: step.clone(),
+        });
+        sim.push(Event::StepBlocked {
+            runbook: runbook.clone(),
+            step: step.clone(),
+            reason: "DPO on leave".to_owned(),
+        });
+        assert_eq!(
+            sim.state.status(RB, "notify"),
+            &StepStatus::Blocked {
+                reason: "DPO on leave".to_owned(),
+                before: Box::new(StepStatus::Started)
+            }
+        );
+        // Blocked again (anomalous): the original status is still remembered.
+        sim.push(Event::StepBlocked {
+            runbook: runbook.clone(),
+            step: step.clone(),
+            reason: "deputy DPO unreachable".to_owned(),
+        });
+        let seq = sim.push(Event::StepUnblocked { runbook, step });
+        let st = sim.state.step(RB, "notify").unwrap();
+        assert_eq!(st.status, StepStatus::Started);
+        assert_eq!(st.changed.seq, seq);
+        assert_eq!(
+            messages(&sim.state),
+            ["seq 5: step `notify` of runbook `t/flow` blocked while blocked"]
+        );
+    }
+
+    #[test]
+    fn a_decision_completes_its_step_and_records_the_branch() {
+        let mut sim = Sim::opened();
+        let seq = sim.push(Event::Decision {
+            runbook: RB.to_owned(),
+            step: "assess".to_owned(),
+            option: "No".to_owned(),
+            goto: "wrap".to_owned(),
+            rationale: "Only the public website was hit".to_owned(),
+        });
+        let st = sim.state.step(RB, "assess").unwrap();
+        assert_eq!(st.status, StepStatus::Done);
+        let d = st.decision.as_ref().unwrap();
+        assert_eq!(
+            (d.option.as_str(), d.goto.as_str(), d.stamp.seq),
+            ("No", "wrap", seq)
+        );
+        assert_eq!(d.rationale, "Only the public website was hit");
+        assert_eq!(d.stamp.actor, Some(actor("Sam")));
+    }
+
+    #[test]
+    fn ticks_are_kept_by_index_with_their_text() {
+        let mut sim = Sim::opened();
+        for check in [1, 0, 1] {
+            sim.push(Event::CheckTicked {
+                runbook: RB.to_owned(),
+                step: "triage".to_owned(),
+                check,
+                text: format!("check {check}"),
+            });
+        }
+        let st = sim.state.step(RB, "triage").unwrap();
+        assert_eq!(st.ticked.keys().copied().collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(st.ticked[&1].stamp.seq, 3);
+        assert_eq!(st.status, StepStatus::Todo, "ticking does not start a step");
+        assert_eq!(
+            messages(&sim.state),
+            ["seq 5: step `triage` of runbook `t/flow` had check 1 ticked again (first at seq 3)"]
+        );
+    }
+
+    #[test]
+    fn transitions_decide_would_refuse_are_applied_and_reported() {
+        let mut sim = Sim::opened();
+        sim.push(done("triage"));
+        sim.push(done("triage"));
+        sim.push(Event::StepStarted {
+            runbook: RB.to_owned(),
+            step: "triage".to_owned(),
+        });
+        sim.push(Event::StepUnblocked {
+            runbook: RB.to_owned(),
+            step: "wrap".to_owned(),
+        });
+        sim.push(Event::StepSkipped {
+            runbook: RB.to_owned(),
+            step: "triage".to_owned(),
+            reason: "x".to_owned(),
+        });
+        sim.push(Event::Decision {
+            runbook: RB.to_owned(),
+            step: "assess".to_owned(),
+            option: "No".to_owned(),
+            goto: "wrap".to_owned(),
+            rationale: "r".to_owned(),
+        });
+        sim.push(Event::Decision {
+            runbook: RB.to_owned(),
+            step: "assess".to_owned(),
+            option: "Yes or unsure".to_owned(),
+            goto: "notify".to_owned(),
+            rationale: "r2".to_owned(),
+        });
+        assert_eq!(
+            messages(&sim.state),
+            [
+                "seq 4: step `triage` of runbook `t/flow` done while done",
+                "seq 5: step `triage` of runbook `t/flow` started again while done",
+                "seq 6: step `wrap` of runbook `t/flow` unblocked while todo",
+                "seq 9: step `assess` of runbook `t/flow` decided again (first at seq 8)",
+            ]
+        );
+        // The journal's last word stands.
+        assert_eq!(sim.state.status(RB, "wrap"), &StepStatus::Todo);
+        let d = sim
+            .state
+            .step(RB, "assess")
+            .unwrap()
+            .decision
+            .as_ref()
+            .unwrap();
+        assert_eq!(d.option, "Yes or unsure");
+    }
+
+    #[test]
+    fn events_for_a_runbook_never_opened_are_anomalies_and_change_nothing() {
+        let mut sim = Sim::new();
+        sim.push(done("triage"));
+        sim.push(Event::ClockStarted {
+            runbook: RB.to_owned(),
+            clock: "ico".to_owned(),
+            label: "Report".to_owned(),
+            due_at: "2026-03-09T14:00:00.000Z".to_owned(),
+        });
+        assert!(sim.state.runbooks.is_empty());
+        assert!(sim.state.clocks.is_empty());
+        assert_eq!(
+            messages(&sim.state),
+            [
+                "seq 2: step_done for step `triage` of runbook `t/flow`, which was not opened",
+                "seq 3: clock `ico` of runbook `t/flow` started, but the runbook was not opened",
+            ]
+        );
+    }
+
+    fn clock_started(due_at: &str) -> Event {
+        Event::ClockStarted {
+            runbook: RB.to_owned(),
+            clock: "ico".to_owned(),
+            label: "Report to the ICO".to_owned(),
+            due_at: due_at.to_owned(),
+        }
+    }
+
+    fn clock_event(met: bool) -> Event {
+        let (runbook, clock) = (RB.to_owned(), "ico".to_owned());
+        if met {
+            Event::ClockMet { runbook, clock }
+        } else {
+            Event::ClockBreached { runbook, clock }
+        }
+    }
+
+    #[test]
+    fn clocks_start_and_are_met_once() {
+        let mut sim = Sim::opened();
+        sim.push(clock_event(true));
+        sim.push(clock_started("2026-03-09T14:00:00.000+00:00"));
+        sim.push(clock_started("2026-03-10T14:00:00.000Z"));
+        sim.push(clock_event(true));
+        sim.push(clock_event(true));
+        sim.push(clock_event(false));
+        let c = sim.state.clock(RB, "ico").unwrap();
+        assert_eq!(c.label, "Report to the ICO");
+        assert_eq!(
+            c.due_at,
+            t0() + TimeDelta::hours(72),
+            "the first start stands"
+        );
+        assert_eq!(c.started.seq, 4);
+        assert_eq!(c.met.as_ref().map(|m| m.seq), Some(6));
+        assert_eq!(c.breached.as_ref().map(|m| m.seq), Some(8));
+        assert_eq!(
+            messages(&sim.state),
+            [
+                "seq 3: clock `ico` of runbook `t/flow` met, but it never started",
+                "seq 5: clock `ico` of runbook `t/flow` started again (first at seq 4)",
+                "seq 7: clock `ico` of runbook `t/flow` met again (first at seq 6)",
+                "seq 8: clock `ico` of runbook `t/flow` breached after it was met",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_clock_with_an_unreadable_due_time_is_reported_not_guessed() {
+        let mut sim = Sim::opened();
+        sim.push(clock_started("Friday teatime"));
+        assert!(sim.state.clocks.is_empty());
+        assert_eq!(
+            messages(&sim.state),
+            [
+                "seq 3: clock `ico` of runbook `t/flow` started with due time \"Friday teatime\", which is not an RFC 3339 time"
+            ]
+        );
+    }
+
+    #[test]
+    fn clock_status_at_a_moment() {
+        let mut sim = Sim::opened();
+        sim.push(clock_started("2026-03-06T15:00:00Z"));
+        let at = |m: i64| t0() + TimeDelta::minutes(m);
+        let c = sim.state.clock(RB, "ico").unwrap().clone();
+        assert_eq!(c.status(at(60)), ClockStatus::Running);
+        assert_eq!(c.status(at(61)), ClockStatus::Overdue);
+        let mut breached = c.clone();
+        breached.breached = Some(c.started.clone());
+        assert_eq!(breached.status(at(61)), ClockStatus::Breached);
+        let mut met = breached.clone();
+        met.met = Some(Stamp {
+            at: at(90),
+            ..c.started.clone()
+        });
+        assert_eq!(met.status(at(61)), ClockStatus::Met { late: true });
+        met.met = Some(Stamp {
+            at: at(60),
+            ..c.started.clone()
+        });
+        assert_eq!(met.status(at(600)), ClockStatus::Met { late: false });
+    }
+
+    #[test]
+    fn actor_changes_and_one_shot_writers_do_not_take_the_keyboard() {
+        let mut sim = Sim::new();
+        sim.push(Event::ActorChanged {
+            name: "Alex".to_owned(),
+            role: "Loggist".to_owned(),
+        });
+        let mut e = entry(
+            3,
+            t0(),
+            Some(Event::Note {
+                text: "from a second terminal".to_owned(),
+                happened_at: None,
+            }),
+        );
+        e.actor = Some(actor("Jo"));
+        e.session = 0;
+        sim.state.apply(&e);
+        assert_eq!(
+            sim.state.actor,
+            Some(Actor {
+                name: "Alex".to_owned(),
+                role: "Loggist".to_owned()
+            })
+        );
+        assert_eq!(sim.state.notes[0].stamp.actor, Some(actor("Jo")));
+    }
+
+    #[test]
+    fn notes_keep_when_it_happened() {
+        let mut sim = Sim::new();
+        sim.push(Event::Note {
+            text: "Ransom note found on the printer".to_owned(),
+            happened_at: Some("2026-03-06T14:15:00+01:00".to_owned()),
+        });
+        sim.push(Event::Note {
+            text: "Typo'd time".to_owned(),
+            happened_at: Some("quarter past".to_owned()),
+        });
+        let n = &sim.state.notes;
+        assert_eq!(n[0].happened_at, Some(t0() - TimeDelta::minutes(45)));
+        assert_eq!(n[0].text, "Ransom note found on the printer");
+        assert_eq!(n[1].happened_at, None);
+        assert_eq!(n[1].text, "Typo'd time");
+        assert_eq!(
+            messages(&sim.state),
+            ["seq 3: note says it happened at \"quarter past\", which is not an RFC 3339 time"]
+        );
+    }
+
+    #[test]
+    fn corrections_mark_the_entry_and_never_remove_it() {
+        let mut sim = Sim::new();
+        let wrong = sim.push(Event::Note {
+            text: "Ransomware on the HR share".to_owned(),
+            happened_at: None,
+        });
+        for text in ["It was the payroll share", "Payroll *and* HR"] {
+            sim.push(Event::Correction {
+                of: wrong,
+                replacement: text.to_owned(),
+            });
+        }
+        assert_eq!(sim.state.notes.len(), 1, "the corrected note stays");
+        assert_eq!(sim.state.notes[0].text, "Ransomware on the HR share");
+        assert!(sim.state.is_corrected(wrong));
+        assert!(!sim.state.is_corrected(1));
+        let c = sim.state.corrections_of(wrong);
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            (c[0].stamp.seq, c[0].replacement.as_str()),
+            (3, "It was the payroll share")
+        );
+        assert_eq!(c[1].stamp.seq, 4);
+        assert!(sim.state.corrections_of(1).is_empty());
+        assert!(sim.state.anomalies.is_empty());
+    }
+
+    #[test]
+    fn odd_corrections_are_kept_and_reported() {
+        let mut sim = Sim::new();
+        sim.push(Event::Correction {
+            of: 1,
+            replacement: "Not a ransomware incident".to_owned(),
+        });
+        sim.push(Event::Correction {
+            of: 3,
+            replacement: "myself".to_owned(),
+        });
+        sim.push(Event::Correction {
+            of: 40,
+            replacement: "the future".to_owned(),
+        });
+        assert_eq!(sim.state.corrections.len(), 3);
+        assert_eq!(
+            messages(&sim.state),
+            [
+                "seq 2: corrects seq 1, which starts a session",
+                "seq 3: corrects seq 3, which is not earlier in the journal",
+                "seq 4: corrects seq 40, which is not earlier in the journal",
+            ]
+        );
+    }
+
+    #[test]
+    fn injects_and_scores_are_kept_for_the_exercise_module() {
+        let mut sim = Sim::new();
+        let mut e = entry(
+            2,
+            t0(),
+            Some(Event::InjectDelivered {
+                inject: "i1".to_owned(),
+                from: "Service desk".to_owned(),
+                channel: "phone".to_owned(),
+                text: "Files renamed .lock".to_owned(),
+            }),
+        );
+        e.ex_t = Some(60_000);
+        sim.state.apply(&e);
+        let mut e = entry(
+            3,
+            t0(),
+            Some(Event::ExpectationScored {
+                inject: "i1".to_owned(),
+                expectation: "0".to_owned(),
+                score: "met".to_owned(),
+                evidence: Some(2),
+            }),
+        );
+        e.ex_t = None;
+        sim.state.apply(&e);
+        let s = &sim.state;
+        assert_eq!(s.injects.len(), 1);
+        assert_eq!(s.injects[0].stamp.ex_t, Some(60_000));
+        assert_eq!(s.injects[0].channel, "phone");
+        assert_eq!(s.scores[0].evidence, Some(2));
+        assert_eq!(
+            s.ex_t,
+            Some(60_000),
+            "an entry without T+ keeps the last one"
+        );
+    }
+
+    #[test]
+    fn an_entry_out_of_order_is_applied_and_reported() {
+        let mut sim = Sim::new();
+        sim.state.apply(&entry(1, t0(), Some(session(true))));
+        assert_eq!(sim.state.sessions.count, 2);
+        assert_eq!(
+            messages(&sim.state),
+            ["seq 1: out of order: seq 1 comes after seq 1"]
+        );
+    }
+
+    #[test]
+    fn status_labels() {
+        let labels = [
+            StepStatus::Todo,
+            StepStatus::Started,
+            StepStatus::Done,
+            StepStatus::Skipped {
+                reason: String::new(),
+            },
+            StepStatus::Blocked {
+                reason: String::new(),
+                before: Box::default(),
+            },
+        ]
+        .map(|s| s.label());
+        assert_eq!(labels, ["todo", "started", "done", "skipped", "blocked"]);
+    }
+}
