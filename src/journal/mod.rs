@@ -9,10 +9,10 @@
 //! - [`event`]: what can be recorded.
 //! - [`entry`]: one line's stored form, its hash, encryption of its body,
 //!   witness codes.
-//! - [`scan`]: every check that needs no key (the auditor's view).
+//! - [`scan`](mod@scan): every check that needs no key (the auditor's view).
 //! - [`store`]: the file itself: create, open with torn-tail recovery, append
 //!   with fsync under an exclusive lock.
-//! - [`verify`]: the auditor's report: scan, witness codes, signatures.
+//! - [`verify`](mod@verify): the auditor's report: scan, witness codes, signatures.
 //! - [`merge`]: one timeline from several responders' journals.
 
 pub mod entry;

@@ -1,11 +1,11 @@
 //! `journal verify` as a library call: everything an auditor can check without
 //! the journal key, gathered into one report.
 //!
-//! Built on [`scan`](super::scan::scan), which does every structural check
+//! Built on [`scan`], which does every structural check
 //! (hash chain, seq continuity, sessions' monotonic time, wall clock going
 //! backwards); this module adds what only an auditor has: witness codes taken
 //! from the paper log, and the SSH signature in `FILE.sig`. It also recognises
-//! a merged timeline (see [`merge`](super::merge)) and checks it and every
+//! a merged timeline (see [`merge`]) and checks it and every
 //! source inside it.
 //!
 //! Verifying never changes a file: a torn tail that opening a journal would
