@@ -4,6 +4,7 @@ mod age_interop;
 mod demo;
 mod harness;
 mod journal;
+mod journal_reliability;
 mod library;
 mod lint;
 mod support;
