@@ -102,8 +102,23 @@ fn machine(dir: &Path) {
     let sha_ni = std::fs::read_to_string("/proc/cpuinfo")
         .map(|c| c.split_whitespace().any(|w| w == "sha_ni"))
         .unwrap_or(false);
-    let fs = shell("stat", &["-f", "-c", "%T", &dir.display().to_string()])
-        .unwrap_or_else(|| "unknown".to_owned());
+    // findmnt names ext4 as such (stat -f says ext2/ext3) and shows the mount
+    // options, which matter to fsync (e.g. `discard`).
+    let fs = shell(
+        "findmnt",
+        &[
+            "-n",
+            "-o",
+            "FSTYPE,OPTIONS",
+            "-T",
+            &dir.display().to_string(),
+        ],
+    )
+    .or_else(|| shell("stat", &["-f", "-c", "%T", &dir.display().to_string()]))
+    .unwrap_or_else(|| "unknown".to_owned());
+    let sha256sum = shell("sha256sum", &["--version"])
+        .and_then(|v| v.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "not installed".to_owned());
     let kernel = shell("uname", &["-r"]).unwrap_or_else(|| "unknown".to_owned());
     println!("# grabbag journal benchmarks");
     println!(
@@ -111,6 +126,7 @@ fn machine(dir: &Path) {
         if sha_ni { ", SHA-NI" } else { "" }
     );
     println!("files in {} (file system: {fs})", dir.display());
+    println!("baseline tool: {sha256sum}");
     println!("{} at the start", load());
 }
 
