@@ -238,8 +238,9 @@ fn kill_rounds(encrypted: bool, rounds: usize) {
     let torn_file = torn_path(&s.path);
     let mut torn_log: Vec<u8> = Vec::new();
     let mut tally = Tally::default();
-    // If the machine's load changes after calibration so that one case never
-    // comes up, widen or narrow the delays and go on (up to twice the rounds).
+    // The machine's load changes under a running suite: the delay span is
+    // steered as rounds go, and if one case has still not come up the rounds
+    // go on (up to twice as many).
     let mut span_us = typical_us;
     let mut round = 0;
     loop {
@@ -248,11 +249,13 @@ fn kill_rounds(encrypted: bool, rounds: usize) {
         if round >= rounds && ((acknowledged > 0 && unacknowledged > 0) || round >= 2 * rounds) {
             break;
         }
+        // Steer towards roughly a third acknowledged: enough of both, and of
+        // kills landing around the write. Only the mix depends on timing.
         if round > 0 && round % 25 == 0 {
-            if acknowledged == 0 {
-                span_us *= 2;
-            } else if unacknowledged == 0 {
-                span_us /= 2;
+            if acknowledged * 5 < round as u32 {
+                span_us = span_us * 5 / 4 + 1;
+            } else if acknowledged * 2 > round as u32 {
+                span_us = span_us * 4 / 5;
             }
         }
         let seed = round_seed(base, round);
