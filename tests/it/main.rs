@@ -5,6 +5,7 @@ mod demo;
 mod harness;
 mod journal;
 mod journal_cli;
+mod journal_reliability;
 mod library;
 mod lint;
 mod response;
