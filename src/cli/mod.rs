@@ -79,7 +79,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", crate::text::printable(&format!("{e:#}")));
+            eprintln!("error: {}", crate::text::printable(&error_chain(&e)));
             ExitCode::from(2)
         }
     }
@@ -186,6 +186,23 @@ impl Context {
         )?;
         Ok((library, report))
     }
+}
+
+/// An error and its causes on one line, leaving out a cause whose text the
+/// message already includes (many errors print their source themselves).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Today's date in local time (reviews are due on local dates).

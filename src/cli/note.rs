@@ -87,14 +87,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         };
         Journal::create(&args.journal, &new, &actor)?
     };
-    let entry = journal.append(
-        &actor,
-        Event::Note {
-            text: args.text,
-            happened_at,
-        },
-        None,
-    )?;
+    let entry = journal
+        .append(
+            &actor,
+            Event::Note {
+                text: args.text,
+                happened_at,
+            },
+            None,
+        )
+        .context("the note was NOT recorded")?;
     println!("seq {} witness {}", entry.seq, entry.witness());
     Ok(ExitCode::SUCCESS)
 }

@@ -120,7 +120,7 @@ pub(super) fn scan_from(
             // A torn tail is an unfinished last line, or unreadable lines
             // after the last good entry. A file with no good entry at all is
             // not a journal: never quarantine the whole thing.
-            if !*complete || last_good.is_some_and(|g| i > g) {
+            if last_good.map_or(prior.is_some(), |g| i > g) {
                 scan.torn = Some(Torn {
                     offset,
                     len: base + bytes.len() as u64 - offset,

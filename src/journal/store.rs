@@ -207,9 +207,26 @@ impl Journal {
         new: &NewJournal<'_>,
         actor: &Actor,
     ) -> Result<(Self, Entry), JournalError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::fsutil::create_private_dir(dir).map_err(io(dir))?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        crate::fsutil::create_private_dir(dir).map_err(io(dir))?;
+        if path.exists() {
+            return Err(JournalError::Exists(path.to_owned()));
         }
+        // The first entry is written to a hidden temporary file and linked into
+        // place only once it is on disk, so a crash or a full disk never
+        // leaves an empty or half-written journal at `path` to block a retry.
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temporary = dir.join(format!(
+            ".{name}.creating-{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
         let mut options = OpenOptions::new();
         options.read(true).append(true).create_new(true);
         #[cfg(unix)]
@@ -217,13 +234,24 @@ impl Journal {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let file = options.open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => JournalError::Exists(path.to_owned()),
-            _ => JournalError::Io {
-                path: path.to_owned(),
-                source: e,
-            },
-        })?;
+        let file = options.open(&temporary).map_err(io(&temporary))?;
+        let created = Self::write_first(path, file, new, actor).and_then(|(journal, first)| {
+            publish(&temporary, path)?;
+            Ok((journal, first))
+        });
+        let _ = std::fs::remove_file(&temporary);
+        let created = created?;
+        let _ = crate::fsutil::sync_dir(dir);
+        Ok(created)
+    }
+
+    /// Writes the session start of a new journal into `file`.
+    fn write_first(
+        path: &Path,
+        file: File,
+        new: &NewJournal<'_>,
+        actor: &Actor,
+    ) -> Result<(Self, Entry), JournalError> {
         let (key, wrapped) = match new.recipients {
             Some(recipients) => {
                 let key = JournalKey::generate().map_err(|source| JournalError::Seal {
@@ -253,13 +281,6 @@ impl Journal {
             session_start: Instant::now(),
         };
         let first = journal.write_entry(actor, session_event(new, false), None, wrapped)?;
-        if let Some(dir) = path.parent() {
-            let _ = crate::fsutil::sync_dir(if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            });
-        }
         Ok((journal, first))
     }
 
@@ -601,17 +622,55 @@ impl Journal {
                 Err(std::fs::TryLockError::Error(e)) => return Err(io(&self.path)(e)),
             }
         }
-        let info = format!(
-            "process {} ({}) on {} since {}",
-            std::process::id(),
-            std::env::args().take(2).collect::<Vec<_>>().join(" "),
-            host_name(),
-            Local::now().format("%Y-%m-%d %H:%M:%S %:z")
-        );
-        let _ = std::fs::write(lock_info_path(&self.path), info);
+        write_lock_info(&self.path);
         Ok(LockGuard { file })
     }
 }
+
+/// Links a fully written new journal into place, refusing to replace one.
+/// File systems without hard links (FAT on a USB stick) fall back to a rename
+/// after a check, with a small race that only another creator could lose.
+fn publish(temporary: &Path, path: &Path) -> Result<(), JournalError> {
+    match std::fs::hard_link(temporary, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(JournalError::Exists(path.to_owned()))
+        }
+        Err(_) if path.exists() => Err(JournalError::Exists(path.to_owned())),
+        Err(_) => std::fs::rename(temporary, path).map_err(io(path)),
+    }
+}
+
+/// Records who holds the lock in `<journal>.lock`: overwritten in place at a
+/// fixed width, never truncated, because truncating and re-allocating a block
+/// on every append doubled the append latency (the journal's fdatasync then
+/// had that metadata to commit too).
+fn write_lock_info(path: &Path) {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let host = HOST.get_or_init(host_name);
+    let mut info = format!(
+        "process {} ({}) on {host} since {}",
+        std::process::id(),
+        std::env::args().take(2).collect::<Vec<_>>().join(" "),
+        Local::now().format("%Y-%m-%d %H:%M:%S %:z")
+    );
+    info.truncate(LOCK_INFO_WIDTH - 1);
+    let mut bytes = format!("{info:<width$}", width = LOCK_INFO_WIDTH - 1).into_bytes();
+    bytes.push(b'\n');
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    if let Ok(mut file) = options.open(lock_info_path(path)) {
+        let _ = file.write_all(&bytes);
+    }
+}
+
+/// Width of the holder line in `<journal>.lock`.
+const LOCK_INFO_WIDTH: usize = 256;
 
 fn lock_info_path(path: &Path) -> PathBuf {
     let mut name = path.to_path_buf().into_os_string();
