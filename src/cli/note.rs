@@ -11,6 +11,9 @@ use anyhow::{Context as _, bail};
 use super::Context;
 use crate::journal::{Actor, Event, Journal, NewJournal};
 
+/// Said first on every failure: a responder must know the note is not in the log.
+const NOT_RECORDED: &str = "the note was NOT recorded";
+
 /// Arguments of `note`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -56,7 +59,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut journal = if args.journal.exists() {
-        let (mut journal, _, quarantined) = Journal::open(&args.journal, ctx.identities_if_any()?)?;
+        let (mut journal, _, quarantined) =
+            Journal::open(&args.journal, ctx.identities_if_any()?).context(NOT_RECORDED)?;
         if let Some(q) = quarantined {
             eprintln!(
                 "warning: a torn tail of {} bytes at byte {} was moved to {}",
@@ -85,7 +89,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             incident: args.incident.clone(),
             exercise: None,
         };
-        Journal::create(&args.journal, &new, &actor)?
+        Journal::create(&args.journal, &new, &actor).context(NOT_RECORDED)?
     };
     let entry = journal
         .append(
@@ -96,7 +100,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             },
             None,
         )
-        .context("the note was NOT recorded")?;
+        .context(NOT_RECORDED)?;
     println!("seq {} witness {}", entry.seq, entry.witness());
     Ok(ExitCode::SUCCESS)
 }

@@ -212,3 +212,62 @@ fn create_and_append_return_the_entries_a_reopen_reads() {
     assert_eq!(entries[0], first);
     assert_eq!(entries[1..], appended[..]);
 }
+
+#[test]
+fn a_note_from_another_process_is_picked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    let mut j = Journal::create(&path, &new_journal(None), &actor()).unwrap();
+    j.append(&actor(), note("from the TUI"), None).unwrap();
+    let out = crate::harness::run(
+        crate::harness::grabbag(dir.path())
+            .args(["note", "--actor", "Loggist", "--role", "Loggist"])
+            .arg(&path)
+            .arg("from a second terminal"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("seq 3 witness 3:"), "{}", out.stdout);
+    let new = j.refresh().unwrap();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].event, Some(note("from a second terminal")));
+    assert_eq!(
+        new[0].session, 0,
+        "a one-shot writer claims no session clock"
+    );
+    // Our next append chains after theirs.
+    assert_eq!(j.append(&actor(), note("again"), None).unwrap().seq, 4);
+    assert!(scan(&std::fs::read(&path).unwrap()).problems.is_empty());
+}
+
+#[test]
+fn a_second_writer_is_told_who_holds_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    let j = Journal::create(&path, &new_journal(None), &actor()).unwrap();
+    drop(j);
+    // Hold the lock as a writer would mid-append (the holder line is written
+    // by the last writer that took the lock: here, create).
+    let held = std::fs::OpenOptions::new().read(true).open(&path).unwrap();
+    held.lock().unwrap();
+    let out = crate::harness::run(
+        crate::harness::grabbag(dir.path())
+            .arg("note")
+            .arg(&path)
+            .arg("blocked"),
+    );
+    held.unlock().unwrap();
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let pid = std::process::id();
+    assert!(
+        out.stderr
+            .contains(&format!("is being written by process {pid} (")),
+        "the holder is named: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("waited"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the note was NOT recorded"),
+        "{}",
+        out.stderr
+    );
+}
