@@ -78,6 +78,8 @@ pub struct Response {
     pub active: usize,
     /// A step picked with the arrows; `None` follows the flow's current step.
     pub selected: Option<usize>,
+    /// Lines scrolled in the step pane (PgUp/PgDn).
+    pub scroll: u16,
 }
 
 /// What the interface starts from: the loaded library and its keys.
@@ -372,6 +374,7 @@ impl<'a> App<'a> {
             log: Vec::new(),
             active: 0,
             selected: None,
+            scroll: 0,
         };
         take(&mut response, &self.runbooks, &first);
         self.response = Some(response);
@@ -445,6 +448,7 @@ impl<'a> App<'a> {
             log,
             active: 0,
             selected: None,
+            scroll: 0,
         };
         self.response = Some(response);
         self.screen = Screen::Run;
@@ -711,6 +715,19 @@ fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
     };
     let steps = app.definition(&runbook).map_or(0, |r| r.steps.len());
     let step = app.focused_step().map(|(r, s)| (r, s.clone()));
+    if let Some(r) = app.response.as_mut() {
+        match key.code {
+            KeyCode::PageDown => {
+                r.scroll = r.scroll.saturating_add(5);
+                return Action::Continue;
+            }
+            KeyCode::PageUp => {
+                r.scroll = r.scroll.saturating_sub(5);
+                return Action::Continue;
+            }
+            _ => r.scroll = 0,
+        }
+    }
     match key.code {
         KeyCode::Char('q') => return quit(app),
         KeyCode::Char('?') => app.dialogs.push(Dialog::Help),

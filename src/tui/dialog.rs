@@ -456,9 +456,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "look at another step; Esc back to the current one",
     ),
     ("q", "quit (the journal records the end of the session)"),
-    ("Everywhere", ""),
-    ("?", "this help (any key closes it)"),
-    ("Ctrl-C", "quit"),
+    ("? / Ctrl-C", "this help (any key closes it) / quit"),
 ];
 
 /// Draws the top dialog, if any.

@@ -14,9 +14,33 @@ use super::app::{App, Screen, Status, elapsed};
 use crate::response::{ClockStatus, StepStatus};
 use crate::text::{printable, printable_line};
 
-/// Multi-line untrusted text, tabs as spaces.
+/// Multi-line untrusted text, tabs as spaces, reflowed so the pane wraps
+/// it: lines of a paragraph are joined, but blank lines and list items
+/// (`- `, `* `, `1. `) keep their breaks.
 fn safe(text: &str) -> String {
-    printable(text).replace('\t', "    ")
+    let text = printable(text).replace('\t', "    ");
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let starts_item = trimmed.starts_with("- ")
+            || trimmed.starts_with("* ")
+            || trimmed
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if out.is_empty() {
+            out.push_str(line);
+        } else if trimmed.is_empty() || starts_item || out.ends_with('\n') {
+            out.push('\n');
+            out.push_str(line);
+        } else {
+            out.push(' ');
+            out.push_str(trimmed);
+        }
+        if trimmed.is_empty() {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Draws the whole screen.
@@ -70,8 +94,22 @@ fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
 }
 
 fn draw_hints(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
+    let narrow = area.width < 110;
     let keys: &[(&str, &str)] = if !app.dialogs.is_empty() {
-        &[("Esc", "cancel"), ("?", "help (outside text fields)")]
+        &[("Esc", "cancel")]
+    } else if narrow && app.screen == Screen::Run {
+        &[
+            ("?", "keys"),
+            ("d", "done"),
+            ("s", "skip"),
+            ("Spc", "tick"),
+            ("D", "decide"),
+            ("b", "block"),
+            ("n", "note"),
+            ("c", "fix"),
+            ("o", "open"),
+            ("q", "quit"),
+        ]
     } else {
         match app.screen {
             Screen::Library => &[
@@ -463,6 +501,7 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
+            .scroll((response.scroll, 0))
             .block(theme.block(Span::styled(title, theme.accent))),
         detail_area,
     );
