@@ -73,6 +73,8 @@ pub struct Symbols {
     pub dot: &'static str,
     /// Arrow for "goes to".
     pub arrow: &'static str,
+    /// A deadline.
+    pub clock: &'static str,
 }
 
 const UNICODE: Symbols = Symbols {
@@ -85,6 +87,7 @@ const UNICODE: Symbols = Symbols {
     unticked: "[ ]",
     dot: "·",
     arrow: "→",
+    clock: "◷",
 };
 
 const ASCII: Symbols = Symbols {
@@ -97,6 +100,7 @@ const ASCII: Symbols = Symbols {
     unticked: "[ ]",
     dot: "|",
     arrow: "->",
+    clock: "@",
 };
 
 /// Box drawing in plain ASCII.

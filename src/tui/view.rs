@@ -3,7 +3,6 @@
 //! (runbook text, notes, names, file names) passes through
 //! [`printable`]/[`printable_line`] before it reaches the buffer.
 
-use chrono::Utc;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -277,8 +276,10 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     };
     let state = &response.state;
     let log_height = if area.height >= 30 { 8 } else { 5 };
+    let clocks = clock_lines(app);
+    let clock_rows = clocks.len().min(if area.height >= 30 { 6 } else { 2 });
     let [header, body, log_area] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(2 + clock_rows as u16),
         Constraint::Min(5),
         Constraint::Length(log_height),
     ])
@@ -316,6 +317,7 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         ]),
         Line::from(tabs),
     ];
+    let lines: Vec<Line<'_>> = lines.into_iter().chain(clocks).collect();
     frame.render_widget(Paragraph::new(lines), header);
 
     let Some((runbook, focus)) = app.focus() else {
@@ -386,29 +388,30 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                     Span::raw(printable_line(role).into_owned()),
                 ]));
             }
-            if let (Some(within), false) = (step.expect_within, status.is_finished()) {
-                if let Some(since) = app.step_since(&runbook.id, &step.id) {
-                    let taken = app.now - since;
-                    let limit = chrono::TimeDelta::seconds(
-                        i64::try_from(within.as_secs()).unwrap_or(i64::MAX),
-                    );
-                    let (text, style) = if taken > limit {
-                        (
-                            format!(
-                                "OVERRUN: {} (expected within {})",
-                                elapsed(taken),
-                                elapsed(limit)
-                            ),
-                            theme.bad,
-                        )
-                    } else {
-                        (
-                            format!("{} of {} expected", elapsed(taken), elapsed(limit)),
-                            theme.dim,
-                        )
-                    };
-                    lines.push(Line::from(Span::styled(text, style)));
-                }
+            if let (Some(within), false, Some(since)) = (
+                step.expect_within,
+                status.is_finished(),
+                app.step_since(&runbook.id, &step.id),
+            ) {
+                let taken = app.now - since;
+                let limit =
+                    chrono::TimeDelta::seconds(i64::try_from(within.as_secs()).unwrap_or(i64::MAX));
+                let (text, style) = if taken > limit {
+                    (
+                        format!(
+                            "OVERRUN: {} (expected within {})",
+                            elapsed(taken),
+                            elapsed(limit)
+                        ),
+                        theme.bad,
+                    )
+                } else {
+                    (
+                        format!("{} of {} expected", elapsed(taken), elapsed(limit)),
+                        theme.dim,
+                    )
+                };
+                lines.push(Line::from(Span::styled(text, style)));
             }
             lines.push(Line::default());
             for l in safe(&step.instructions).lines() {
@@ -475,28 +478,6 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             }
         }
     }
-    // Clocks of the whole response.
-    if !state.clocks.is_empty() {
-        lines.push(Line::default());
-        for clock in &state.clocks {
-            let due = app.local(clock.due_at).format("%a %d %b %H:%M");
-            let (text, style) = match clock.status(app.now) {
-                ClockStatus::Met { .. } => (format!("met, due was {due}"), theme.good),
-                ClockStatus::Breached | ClockStatus::Overdue => (
-                    format!("MISSED: due {due}, {} ago", elapsed(app.now - clock.due_at)),
-                    theme.bad,
-                ),
-                ClockStatus::Running => (
-                    format!("due {due}, {} left", elapsed(clock.due_at - app.now)),
-                    theme.warn,
-                ),
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{}: ", printable_line(&clock.label)), theme.accent),
-                Span::styled(text, style),
-            ]));
-        }
-    }
     let title = format!(" {} ", printable_line(&runbook.title));
     frame.render_widget(
         Paragraph::new(lines)
@@ -524,7 +505,49 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), log_area);
-    let _ = Utc::now;
+}
+
+/// The response's deadlines, most urgent first: missed, then running by due
+/// time, then met. Due times in local time, with what is left.
+fn clock_lines(app: &App<'_>) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let Some(response) = app.response.as_ref() else {
+        return Vec::new();
+    };
+    let mut clocks: Vec<_> = response.state.clocks.iter().collect();
+    let rank = |c: &crate::response::ClockState| match c.status(app.now) {
+        ClockStatus::Breached | ClockStatus::Overdue => 0,
+        ClockStatus::Running => 1,
+        ClockStatus::Met { .. } => 2,
+    };
+    clocks.sort_by_key(|c| (rank(c), c.due_at));
+    clocks
+        .into_iter()
+        .map(|clock| {
+            let due = app.local(clock.due_at).format("%a %d %b %H:%M");
+            let (text, style) = match clock.status(app.now) {
+                ClockStatus::Met { .. } => (format!("met (was due {due})"), theme.good),
+                ClockStatus::Breached | ClockStatus::Overdue => (
+                    format!(
+                        "MISSED: was due {due}, {} ago",
+                        elapsed(app.now - clock.due_at)
+                    ),
+                    theme.bad,
+                ),
+                ClockStatus::Running => (
+                    format!("due {due}, {} left", elapsed(clock.due_at - app.now)),
+                    theme.warn,
+                ),
+            };
+            Line::from(vec![
+                Span::styled(
+                    format!("{} {}: ", theme.symbols.clock, printable_line(&clock.label)),
+                    theme.accent,
+                ),
+                Span::styled(text, style),
+            ])
+        })
+        .collect()
 }
 
 fn line_style(app: &App<'_>, text: &str) -> Style {
