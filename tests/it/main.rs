@@ -11,3 +11,4 @@ mod response;
 mod support;
 mod sync;
 mod trust;
+mod tui;
