@@ -215,9 +215,13 @@ impl<'a> App<'a> {
                     r.runbook.tags.join(" "),
                     r.runbook.summary
                 );
-                pattern
-                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .map(|s| (i, s))
+                // A match in the title counts double: "personal data" should
+                // find the runbook named so before one that mentions it.
+                let title = pattern
+                    .score(Utf32Str::new(&r.runbook.title, &mut buf), &mut matcher)
+                    .map(|s| s.saturating_mul(2));
+                let any = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher);
+                any.map(|s| (i, s.max(title.unwrap_or(0))))
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -520,6 +524,15 @@ fn step_title(runbooks: &[Runbook], runbook: &str, step: &str) -> String {
         .map_or_else(|| step.to_owned(), |s| s.title.clone())
 }
 
+/// A clock's label, or its id when the runbook does not have it.
+fn clock_label(runbooks: &[Runbook], runbook: &str, clock: &str) -> String {
+    runbooks
+        .iter()
+        .find(|r| r.id == runbook)
+        .and_then(|r| r.clocks.iter().find(|c| c.id == clock))
+        .map_or_else(|| clock.to_owned(), |c| c.label.clone())
+}
+
 /// One line saying what an event records (printable).
 pub fn describe(event: Option<&Event>, runbooks: &[Runbook]) -> String {
     let text = match event {
@@ -564,8 +577,12 @@ pub fn describe(event: Option<&Event>, runbooks: &[Runbook]) -> String {
             } => format!("decided: {option} (because {rationale})"),
             Event::Note { text, .. } => format!("note: {text}"),
             Event::ClockStarted { label, .. } => format!("clock started: {label}"),
-            Event::ClockMet { clock, .. } => format!("clock met: {clock}"),
-            Event::ClockBreached { clock, .. } => format!("DEADLINE MISSED: {clock}"),
+            Event::ClockMet { runbook, clock } => {
+                format!("clock met: {}", clock_label(runbooks, runbook, clock))
+            }
+            Event::ClockBreached { runbook, clock } => {
+                format!("DEADLINE MISSED: {}", clock_label(runbooks, runbook, clock))
+            }
             Event::ActorChanged { name, role } => format!("at the keyboard: {name} ({role})"),
             Event::Correction { of, replacement } => {
                 format!("correction of #{of}: {replacement}")

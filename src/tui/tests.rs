@@ -423,3 +423,101 @@ fn tiny_and_resized_terminals_do_not_panic() {
         let _ = buffer(&app, w, h);
     }
 }
+
+#[test]
+fn tick_block_correct_actor_and_a_second_runbook() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    // Tick the first check, then check number 2.
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('2'));
+    // Block with a reason, then unblock.
+    press(&mut app, KeyCode::Char('b'));
+    typed(&mut app, "waiting for the on-call engineer");
+    press(&mut app, KeyCode::Enter);
+    // The flow moves on past a blocked step; go back up to lift the block.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Char('b'));
+    // Correct the latest entry (the unblock).
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "unblocked at 09:10, not now");
+    ctrl(&mut app, 's');
+    // Someone else takes the keyboard.
+    press(&mut app, KeyCode::Char('a'));
+    ctrl(&mut app, 'u');
+    typed(&mut app, "Bob");
+    press(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 'u');
+    typed(&mut app, "Loggist");
+    press(&mut app, KeyCode::Enter);
+    // A second runbook in the same response, and back.
+    press(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.screen, Screen::Library);
+    typed(&mut app, "personal data");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Run);
+    press(&mut app, KeyCode::Tab);
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    assert_eq!(response.active, 0);
+    assert_eq!(response.state.runbooks.len(), 2);
+    assert_eq!(
+        response.state.actor.as_ref().map(|a| a.name.as_str()),
+        Some("Bob")
+    );
+    let (_, entries, _) =
+        Journal::open(response.journal.path(), None).unwrap_or_else(|e| panic!("{e}"));
+    let kinds: Vec<_> = entries
+        .iter()
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_started",
+            "runbook_opened",
+            "check_ticked",
+            "check_ticked",
+            "step_blocked",
+            "step_unblocked",
+            "correction",
+            "actor_changed",
+            "runbook_opened"
+        ]
+    );
+    assert_eq!(ResponseState::fold(&entries), response.state);
+    snapshot("two_runbooks_80x24", &app, 80, 24);
+}
+
+#[test]
+fn a_deadline_passing_is_journaled_on_the_tick() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    press(&mut app, KeyCode::Char('d'));
+    let Some(due) = app
+        .response
+        .as_ref()
+        .and_then(|r| r.state.clocks.first())
+        .map(|c| c.due_at)
+    else {
+        panic!("no clock started");
+    };
+    app.tick(due + chrono::TimeDelta::seconds(1));
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    assert!(response.state.clocks[0].breached.is_some());
+    assert!(
+        response
+            .log
+            .iter()
+            .any(|l| l.text.starts_with("DEADLINE MISSED"))
+    );
+    snapshot("deadline_missed_80x24", &app, 80, 24);
+}

@@ -80,7 +80,7 @@ fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         .response
         .as_ref()
         .and_then(|r| r.journal.witness())
-        .map(|w| format!("witness {w}"));
+        .map(|w| format!("  witness {w}"));
     let [left, right_area] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(right.as_ref().map_or(0, |w| w.chars().count() as u16 + 1)),
