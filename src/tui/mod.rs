@@ -48,6 +48,12 @@ pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
 /// `resume` opens that journal directly; otherwise an unfinished journal is
 /// offered for resuming.
 pub fn run(setup: Setup<'_>, resume: Option<PathBuf>) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the interface needs a terminal: run grabbag in one, or use `grabbag list`, `grabbag note` and `grabbag journal` from scripts"
+        );
+    }
     let mut app = App::new(setup, Utc::now());
     match resume {
         Some(path) => app.resume(&path),

@@ -310,3 +310,15 @@ fn tmux_killed_mid_response_resumes_where_it_was() {
     );
     demo.verify();
 }
+
+#[test]
+fn without_a_terminal_the_interface_says_so() {
+    let demo = demo("notty");
+    let out = run(grabbag(demo.tmux.home.as_path())
+        .env("GRABBAG_LIBRARY", &demo.library)
+        .env("GRABBAG_IDENTITY", &demo.identity)
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("needs a terminal"), "{}", out.stderr);
+    assert!(!demo.library.join("journals").exists());
+}
