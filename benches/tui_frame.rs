@@ -105,7 +105,13 @@ fn main() {
     );
 
     let many = (0..1000)
-        .map(|i| runbook(&format!("cyber/r{i:04}"), &format!("Runbook {i} about ransomware"), 3))
+        .map(|i| {
+            runbook(
+                &format!("cyber/r{i:04}"),
+                &format!("Runbook {i} about ransomware"),
+                3,
+            )
+        })
         .collect();
     let mut library = app(dir.path(), many);
     for c in "ransom".chars() {

@@ -126,8 +126,10 @@ pub struct App<'a> {
     pub screen: Screen,
     /// Open dialogs, the top one last.
     pub dialogs: Vec<Dialog>,
-    /// The library search text.
-    pub search: String,
+    /// The library search text (changed through [`App::set_search`]).
+    search: String,
+    /// Indices into `loaded` matching the search, in display order.
+    matches: Vec<usize>,
     /// The highlighted row among the visible runbooks.
     pub cursor: usize,
     /// The response, once one is started or resumed.
@@ -163,7 +165,7 @@ impl<'a> App<'a> {
             })
             .collect();
         let runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
-        Self {
+        let mut app = Self {
             theme: Theme::new(setup.look),
             root: setup.root,
             loaded,
@@ -177,12 +179,34 @@ impl<'a> App<'a> {
             screen: Screen::Library,
             dialogs: Vec::new(),
             search: String::new(),
+            matches: Vec::new(),
             cursor: 0,
             response: None,
             status: None,
             last: setup.last,
             last_changed: false,
-        }
+        };
+        app.set_search(String::new());
+        app
+    }
+
+    /// Changes the search text, refilters, and puts the cursor on the best
+    /// match.
+    pub fn set_search(&mut self, search: String) {
+        self.search = search;
+        self.matches = self.filter();
+        self.cursor = 0;
+    }
+
+    /// The search text.
+    pub fn search(&self) -> &str {
+        &self.search
+    }
+
+    /// Indices into `loaded` of the runbooks matching the search, grouped by
+    /// kind, best match first within a kind.
+    pub fn visible(&self) -> &[usize] {
+        &self.matches
     }
 
     /// A time as shown on screen (local, or the fixed zone of a test).
@@ -193,9 +217,7 @@ impl<'a> App<'a> {
         }
     }
 
-    /// Indices into `loaded` of the runbooks matching the search, grouped by
-    /// kind, best match first within a kind.
-    pub fn visible(&self) -> Vec<usize> {
+    fn filter(&self) -> Vec<usize> {
         let query = self.search.trim();
         if query.is_empty() {
             return (0..self.loaded.len()).collect();
@@ -675,8 +697,7 @@ fn library_key(app: &mut App<'_>, key: KeyEvent) -> Action {
     let count = app.visible().len();
     match key.code {
         KeyCode::Esc if !app.search.is_empty() => {
-            app.search.clear();
-            app.cursor = 0;
+            app.set_search(String::new());
         }
         KeyCode::Esc => {
             if app.response.is_some() {
@@ -692,8 +713,9 @@ fn library_key(app: &mut App<'_>, key: KeyEvent) -> Action {
         KeyCode::Home => app.cursor = 0,
         KeyCode::End => app.cursor = count.saturating_sub(1),
         KeyCode::Backspace => {
-            app.search.pop();
-            app.cursor = 0;
+            let mut search = std::mem::take(&mut app.search);
+            search.pop();
+            app.set_search(search);
         }
         KeyCode::Enter => {
             let Some(id) = app.highlighted().map(|r| r.runbook.id.clone()) else {
@@ -717,8 +739,9 @@ fn library_key(app: &mut App<'_>, key: KeyEvent) -> Action {
         KeyCode::Char('?') if app.search.is_empty() => app.dialogs.push(Dialog::Help),
         KeyCode::Char('/') if app.search.is_empty() => {}
         KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            app.search.push(c);
-            app.cursor = 0;
+            let mut search = std::mem::take(&mut app.search);
+            search.push(c);
+            app.set_search(search);
         }
         _ => {}
     }
@@ -777,8 +800,7 @@ fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
             }
         }
         KeyCode::Char('o') => {
-            app.search.clear();
-            app.cursor = 0;
+            app.set_search(String::new());
             app.screen = Screen::Library;
         }
         KeyCode::Char('n') => app

@@ -149,11 +149,11 @@ fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     } else {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
     };
-    let search = if app.search.is_empty() {
+    let search = if app.search().is_empty() {
         Span::styled(" type to search ", theme.dim)
     } else {
         Span::styled(
-            format!(" search: {}_ ", printable_line(&app.search)),
+            format!(" search: {}_ ", printable_line(app.search())),
             theme.accent,
         )
     };
