@@ -157,8 +157,13 @@ fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             theme.accent,
         )
     };
+    let heading = if app.response.is_some() {
+        " Open another runbook (Esc back) "
+    } else {
+        " Runbooks "
+    };
     let block = theme.block(Line::from(vec![
-        Span::styled(" Runbooks ", theme.accent),
+        Span::styled(heading, theme.accent),
         search,
     ]));
     let inner = block.inner(list_area);
@@ -341,6 +346,10 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             StepStatus::Started => (sym.current, theme.accent),
             _ => (sym.todo, theme.text),
         };
+        let overrun = !status.is_finished()
+            && (Some(step.id.as_str()) == current || matches!(status, StepStatus::Started))
+            && overrun(app, &runbook.id, step);
+        let style = if overrun { theme.bad } else { style };
         let style = if Some(i) == focus {
             theme.selected
         } else {
@@ -548,6 +557,16 @@ fn clock_lines(app: &App<'_>) -> Vec<Line<'static>> {
             ])
         })
         .collect()
+}
+
+/// True when the step has taken longer than its `expect_within`.
+fn overrun(app: &App<'_>, runbook: &str, step: &crate::runbook::Step) -> bool {
+    let (Some(within), Some(since)) = (step.expect_within, app.step_since(runbook, &step.id))
+    else {
+        return false;
+    };
+    let limit = chrono::TimeDelta::seconds(i64::try_from(within.as_secs()).unwrap_or(i64::MAX));
+    app.now - since > limit
 }
 
 fn line_style(app: &App<'_>, text: &str) -> Style {
