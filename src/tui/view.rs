@@ -422,9 +422,11 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                 };
                 lines.push(Line::from(Span::styled(text, style)));
             }
-            lines.push(Line::default());
-            for l in safe(&step.instructions).lines() {
-                lines.push(Line::from(l.to_owned()));
+            if !step.instructions.trim().is_empty() {
+                lines.push(Line::default());
+                for l in safe(&step.instructions).lines() {
+                    lines.push(Line::from(l.to_owned()));
+                }
             }
             if let Some(decision) = &step.decision {
                 lines.push(Line::default());
