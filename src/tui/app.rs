@@ -478,10 +478,17 @@ impl<'a> App<'a> {
         };
         self.response = Some(response);
         self.screen = Screen::Run;
+        let odd = self.response.as_ref().map_or(0, |r| {
+            r.state.anomalies.len()
+                + crate::response::definition_anomalies(&r.state, &self.runbooks).len()
+        });
         match quarantined {
             Some(q) => self.error(format!(
                 "resumed; a torn tail was moved to {}",
                 printable_line(&q.moved_to.display().to_string())
+            )),
+            None if odd > 0 => self.error(format!(
+                "resumed, but {odd} entries do not match the runbooks as loaded now (did the library change?)"
             )),
             None => self.info("resumed: everything journaled before is back"),
         }

@@ -521,3 +521,39 @@ fn a_deadline_passing_is_journaled_on_the_tick() {
     );
     snapshot("deadline_missed_80x24", &app, 80, 24);
 }
+
+#[test]
+fn entries_from_another_process_appear_on_the_tick() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    let Some(path) = app.response.as_ref().map(|r| r.journal.path().to_owned()) else {
+        panic!("no response");
+    };
+    // What `grabbag note` does from a second terminal.
+    let (mut other, _, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    other.one_shot();
+    let actor = crate::journal::Actor {
+        name: "Priya".to_owned(),
+        role: "Loggist".to_owned(),
+    };
+    let note = crate::journal::Event::Note {
+        text: "Phoned from the depot".to_owned(),
+        happened_at: None,
+    };
+    if let Err(e) = other.append(&actor, note, None) {
+        panic!("{e}");
+    }
+    let now = app.now;
+    app.tick(now);
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    assert_eq!(response.state.notes.len(), 1);
+    assert!(
+        response
+            .log
+            .iter()
+            .any(|l| l.text == "note: Phoned from the depot")
+    );
+}

@@ -512,6 +512,14 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                 ),
                 Span::styled(format!("{:<10} ", truncate(&l.actor, 10)), theme.dim),
                 Span::styled(l.text.clone(), line_style(app, &l.text)),
+                Span::styled(
+                    if response.state.is_corrected(l.seq) {
+                        " [corrected]"
+                    } else {
+                        ""
+                    },
+                    theme.warn,
+                ),
             ])
         })
         .collect();
