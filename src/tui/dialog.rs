@@ -493,7 +493,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             frame.render_widget(Clear, area);
             let text = vec![
                 Line::from(Span::raw(format!("> {}_", printable_line(input)))),
-                Line::from(Span::styled("Enter saves · Esc cancels", theme.dim)),
+                Line::from(Span::styled("Enter saves, Esc cancels", theme.dim)),
             ];
             frame.render_widget(
                 Paragraph::new(text).block(theme.block(format!(" {title} "))),
@@ -513,7 +513,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             frame.render_widget(&**text, edit);
             frame.render_widget(
                 Paragraph::new(Span::styled(
-                    "Ctrl-S or Ctrl-D saves to the journal · Esc cancels",
+                    "Ctrl-S or Ctrl-D saves to the journal, Esc cancels",
                     theme.dim,
                 )),
                 hint,
@@ -548,7 +548,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 .collect();
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
-                "Tab next field · Enter on the last starts · Esc cancels",
+                "Tab next field, Enter on the last starts, Esc cancels",
                 theme.dim,
             )));
             frame.render_widget(Paragraph::new(lines).block(theme.block(title)), area);
@@ -589,7 +589,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             }
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
-                "Up/Down or 1-9 choose · Enter then write the rationale · Esc cancels",
+                "Up/Down or 1-9 choose, Enter then write the rationale, Esc cancels",
                 theme.dim,
             )));
             frame.render_widget(
@@ -635,7 +635,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 })
                 .collect();
             lines.push(Line::from(Span::styled(
-                "Up/Down choose · Enter write the correction · Esc cancels",
+                "Up/Down choose, Enter write the correction, Esc cancels",
                 theme.dim,
             )));
             frame.render_widget(
@@ -655,7 +655,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 Line::default(),
                 Line::from(vec![
                     Span::styled("y", theme.key),
-                    Span::raw(" resume it · "),
+                    Span::raw(" resume it, "),
                     Span::styled("n", theme.key),
                     Span::raw(" go to the library"),
                 ]),

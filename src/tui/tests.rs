@@ -557,3 +557,28 @@ fn entries_from_another_process_appear_on_the_tick() {
             .any(|l| l.text == "note: Phoned from the depot")
     );
 }
+
+#[test]
+fn ascii_mode_dialogs_are_ascii_too() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let look = Look {
+        ascii: true,
+        ..Look::default()
+    };
+    let mut app = app(look, samples(), dir.path());
+    press(&mut app, KeyCode::Char('?'));
+    assert!(text(&app, 80, 24).is_ascii());
+    press(&mut app, KeyCode::Esc);
+    started(&mut app);
+    for key in ['s', 'n', 'c', 'a', '?'] {
+        press(&mut app, KeyCode::Char(key));
+        let screen = text(&app, 80, 24);
+        assert!(screen.is_ascii(), "{key}: {screen}");
+        press(&mut app, KeyCode::Esc);
+    }
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Char('D'));
+    let screen = text(&app, 80, 24);
+    assert!(screen.is_ascii(), "{screen}");
+}
