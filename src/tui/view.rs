@@ -372,6 +372,9 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
 
     // The focused step.
     let mut lines: Vec<Line<'_>> = Vec::new();
+    // Checks and contacts: pinned under the instructions, so they show at
+    // 80×24 whatever the length of the text above.
+    let mut below: Vec<Line<'_>> = Vec::new();
     match focus.and_then(|i| runbook.steps.get(i)) {
         None => lines.push(Line::from(Span::styled(
             "End of this runbook. o opens another, Tab switches, q quits.",
@@ -451,11 +454,13 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                 }
             }
             if !step.checks.is_empty() {
-                lines.push(Line::default());
+                if !below.is_empty() {
+                    below.push(Line::default());
+                }
                 let ticked = state.step(&runbook.id, &step.id).map(|s| &s.ticked);
                 for (i, check) in step.checks.iter().enumerate() {
                     let done = ticked.is_some_and(|t| t.contains_key(&i));
-                    lines.push(Line::from(Span::styled(
+                    below.push(Line::from(Span::styled(
                         format!(
                             "{} {} {}",
                             if done { sym.ticked } else { sym.unticked },
@@ -472,31 +477,52 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                 .filter_map(|c| runbook.contact(c))
                 .collect();
             if !contacts.is_empty() {
-                lines.push(Line::default());
+                if !below.is_empty() {
+                    below.push(Line::default());
+                }
                 for c in contacts {
-                    lines.push(Line::from(vec![
+                    below.push(Line::from(vec![
                         Span::styled("call ", theme.dim),
-                        Span::raw(printable_line(&c.name).into_owned()),
                         Span::styled(
-                            format!(
-                                "  {}",
-                                printable_line(c.phone.as_deref().unwrap_or("(no phone)"))
-                            ),
+                            printable_line(c.phone.as_deref().unwrap_or("(no phone)")).into_owned(),
                             theme.accent,
                         ),
+                        Span::raw(format!("  {}", printable_line(&c.name))),
                     ]));
                 }
             }
         }
     }
     let title = format!(" {} ", printable_line(&runbook.title));
+    let mut block = theme.block(Span::styled(title, theme.accent));
+    let inner = block.inner(detail_area);
+    let pinned = u16::try_from(below.len())
+        .unwrap_or(u16::MAX)
+        .min(inner.height / 2);
+    // Roughly how many rows the text above needs once wrapped: enough to say
+    // there is more below (PgDn) or above (PgUp).
+    let width = usize::from(inner.width.max(1));
+    let needed: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let shown = usize::from(inner.height.saturating_sub(pinned)) + usize::from(response.scroll);
+    let more = match (needed > shown, response.scroll > 0) {
+        (true, true) => Some(" PgUp/PgDn: more "),
+        (true, false) => Some(" PgDn: more "),
+        (false, true) => Some(" PgUp: back "),
+        (false, false) => None,
+    };
+    if let Some(more) = more {
+        block = block.title_bottom(Line::from(Span::styled(more, theme.dim)).right_aligned());
+    }
+    frame.render_widget(block, detail_area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(pinned)]).areas(inner);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((response.scroll, 0))
-            .block(theme.block(Span::styled(title, theme.accent))),
-        detail_area,
+            .scroll((response.scroll, 0)),
+        top,
     );
+    frame.render_widget(Paragraph::new(below), bottom);
 
     // Log pane: the latest entries.
     let block = theme.block(Span::styled(" Journal ", theme.accent));
