@@ -48,27 +48,36 @@ impl Tmux {
         ));
         let path = self.home.join("start.sh");
         std::fs::write(&path, script).expect("write script");
-        let out = self
-            .command()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                "g",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "sh",
-            ])
-            .arg(&path)
-            .output()
-            .expect("tmux runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        // After a kill the old server may still be exiting: try again for
+        // a while rather than race it.
+        let start = Instant::now();
+        loop {
+            let out = self
+                .command()
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    "g",
+                    "-x",
+                    "100",
+                    "-y",
+                    "30",
+                    "sh",
+                ])
+                .arg(&path)
+                .output()
+                .expect("tmux runs");
+            if out.status.success() {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn screen(&self) -> String {
