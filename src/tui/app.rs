@@ -690,12 +690,12 @@ pub fn handle_key(app: &mut App<'_>, key: KeyEvent) -> Action {
     }
 }
 
-/// Leaves: a response's session is ended in the journal first.
+/// Leaves: a response's session is ended in the journal first. If that
+/// cannot be written, the session simply stays open and the next start offers
+/// to resume it: every action before is already on disk.
 fn quit(app: &mut App<'_>) -> Action {
-    if app.response.is_some() && !app.execute(&Command::EndSession { reason: None }) {
-        // The error is on screen; quitting anyway would lose nothing (the
-        // journal has every action), but say why the end is missing.
-        return Action::Quit;
+    if app.response.is_some() {
+        app.execute(&Command::EndSession { reason: None });
     }
     Action::Quit
 }
