@@ -105,3 +105,54 @@ impl Config {
         Ok(path)
     }
 }
+
+/// The last answers to "which incident, who is at the keyboard", offered
+/// again the next time a response starts (`<config dir>/last-session.toml`).
+/// Names and roles only: nothing about the incident's content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LastSession {
+    /// The incident's name.
+    pub incident: String,
+    /// Who was at the keyboard.
+    pub name: String,
+    /// Their role.
+    pub role: String,
+}
+
+impl LastSession {
+    /// The file's path.
+    pub fn path() -> Option<PathBuf> {
+        config_dir().map(|d| d.join("last-session.toml"))
+    }
+
+    /// The last answers; missing or unreadable means none (they are a
+    /// convenience, never a reason to stop).
+    pub fn load() -> Self {
+        Self::path()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|text| toml::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+
+    /// Remembers these answers (owner-only file).
+    pub fn save(&self) -> Result<PathBuf, ConfigError> {
+        let path = Self::path().ok_or_else(|| ConfigError::Io {
+            path: PathBuf::from("last-session.toml"),
+            source: std::io::Error::other("no config directory on this system"),
+        })?;
+        let io = |source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            crate::fsutil::create_private_dir(dir).map_err(io)?;
+        }
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Invalid {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        crate::fsutil::replace_atomically(&path, text.as_bytes()).map_err(io)?;
+        Ok(path)
+    }
+}

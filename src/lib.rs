@@ -19,3 +19,4 @@ pub mod runbook;
 pub mod samples;
 pub mod scratch;
 pub mod text;
+pub mod tui;

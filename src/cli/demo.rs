@@ -27,6 +27,9 @@ pub struct Args {
     /// Build the library and stop, without opening the interface.
     #[arg(long)]
     pub no_tui: bool,
+    /// Look of the interface.
+    #[command(flatten)]
+    pub look: super::run::LookArgs,
 }
 
 /// Marks a folder as made by `demo`, so a rerun may replace it.
@@ -144,8 +147,11 @@ pub fn run(_ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
             require_signed: true,
         },
     )?;
-    print!("{}", render_list(&report));
-    Ok(ExitCode::SUCCESS)
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        print!("{}", render_list(&report));
+        return Ok(ExitCode::SUCCESS);
+    }
+    super::run::open(&library, report, Some(&ids), args.look.look(), None)
 }
 
 fn shell_quote(path: &Path) -> String {

@@ -48,22 +48,7 @@ pub struct LogArgs {
 
 /// The badges shown beside a runbook everywhere: each names a reason for care.
 pub fn badges(r: &LoadedRunbook) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    match r.trust {
-        Trust::Trusted { .. } => out.push("SIGNED"),
-        Trust::Untrusted { .. } => out.push("UNTRUSTED"),
-        Trust::NotChecked => {}
-    }
-    if r.version.dirty {
-        out.push("DIRTY");
-    }
-    if !r.encrypted {
-        out.push("UNENCRYPTED");
-    }
-    if r.review_overdue(today()) {
-        out.push("REVIEW-DUE");
-    }
-    out
+    r.badges(today())
 }
 
 fn report_failures(report: &LoadReport) {

@@ -13,6 +13,7 @@ mod keys;
 mod lint;
 mod list;
 mod note;
+mod run;
 mod seal;
 mod sync;
 
@@ -37,9 +38,9 @@ pub struct Cli {
     /// The age identity file. Default: GRABBAG_IDENTITY, then the config file, then the one `init` made.
     #[arg(long, global = true, env = "GRABBAG_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
-    /// What to do.
+    /// What to do (default: `run`, the interface).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
@@ -65,6 +66,8 @@ pub enum Command {
     Show(list::ShowArgs),
     /// Show a runbook's history.
     Log(list::LogArgs),
+    /// Open the interface: choose a runbook, work a response, resume one.
+    Run(run::Args),
     /// Append a note to a journal (starting one if needed), from a script or a second terminal.
     Note(note::Args),
     /// Verify, sign, witness, merge and commit journals.
@@ -87,7 +90,11 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::new(cli.library, cli.identity)?;
-    match cli.command {
+    let Some(command) = cli.command else {
+        return run::run(&ctx, run::Args::default());
+    };
+    match command {
+        Command::Run(args) => run::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Init(args) => keys::init(&ctx, args),
         Command::Keygen(args) => keys::keygen(args),

@@ -707,3 +707,18 @@ fn unwrap_key(
     JournalKey::from_bytes(&key)
         .ok_or_else(|| no_key("the journal key has the wrong length".to_owned()))
 }
+
+/// The journal files (`*.jsonl`) in a folder, sorted by name; none when the
+/// folder does not exist.
+pub fn journals_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.is_file())
+        .collect();
+    out.sort();
+    out
+}

@@ -104,6 +104,27 @@ impl LoadedRunbook {
     pub fn untrusted(&self) -> bool {
         matches!(self.trust, Trust::Untrusted { .. })
     }
+
+    /// The badges shown beside a runbook everywhere (list, library screen):
+    /// each names a reason for care, or that its commit is signed.
+    pub fn badges(&self, today: NaiveDate) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        match self.trust {
+            Trust::Trusted { .. } => out.push("SIGNED"),
+            Trust::Untrusted { .. } => out.push("UNTRUSTED"),
+            Trust::NotChecked => {}
+        }
+        if self.version.dirty {
+            out.push("DIRTY");
+        }
+        if !self.encrypted {
+            out.push("UNENCRYPTED");
+        }
+        if self.review_overdue(today) {
+            out.push("REVIEW-DUE");
+        }
+        out
+    }
 }
 
 /// A file that did not load, and why.

@@ -12,3 +12,4 @@ mod response;
 mod support;
 mod sync;
 mod trust;
+mod tui;

@@ -1,0 +1,73 @@
+//! `grabbag run` (and `grabbag` alone): the terminal interface on the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{Context, today};
+use crate::config::LastSession;
+use crate::crypto::Identities;
+use crate::library::{Library, LoadReport};
+use crate::tui::{self, Look, Setup};
+
+/// How the interface looks.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LookArgs {
+    /// No box drawing or Unicode symbols, for terminals without Unicode.
+    #[arg(long)]
+    pub ascii: bool,
+    /// Strong colours on black (bright rooms, projectors).
+    #[arg(long)]
+    pub high_contrast: bool,
+}
+
+impl LookArgs {
+    /// The look, with `NO_COLOR` from the environment.
+    pub fn look(&self) -> Look {
+        Look {
+            no_color: Look::no_color_from_env(),
+            high_contrast: self.high_contrast,
+            ascii: self.ascii,
+        }
+    }
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Default, clap::Args)]
+pub struct Args {
+    /// Resume this journal instead of choosing a runbook.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Look.
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// Runs `run`.
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let (library, report) = ctx.load(false)?;
+    let ids = ctx.identities_if_any()?;
+    open(&library, report, ids, args.look.look(), args.journal)
+}
+
+/// Opens the interface on a loaded library.
+pub fn open(
+    library: &Library,
+    report: LoadReport,
+    identities: Option<&Identities>,
+    look: Look,
+    journal: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let setup = Setup {
+        root: library.root().to_owned(),
+        report,
+        // A library without a recipients file writes plaintext journals, and
+        // each journal's first entry says so.
+        recipients: library.recipients().ok(),
+        identities,
+        today: today(),
+        look,
+        last: LastSession::load(),
+    };
+    tui::run(setup, journal)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,932 @@
+//! The application state and what keys do to it.
+//!
+//! [`App`] holds everything a frame needs (loaded runbooks, the response's
+//! folded state, the open journal, the dialog stack), so drawing is a pure
+//! function of it. [`handle_key`] turns a key into a core [`Command`]; every
+//! command goes `decide` → `Journal::append` (fsync) → `ResponseState::apply`,
+//! so the screen only ever shows what is on disk. Refusals and I/O errors
+//! become a status line, never a panic.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, TimeDelta, Utc};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose};
+use super::theme::{Look, Theme};
+use crate::config::LastSession;
+use crate::crypto::{Identities, Recipients};
+use crate::journal::{Actor, Entry, Event, Journal, NewJournal};
+use crate::library::{LoadReport, LoadedRunbook};
+use crate::response::{
+    Command, ResponseState, RunbookPin, StepRef, StepStatus, current_step, decide, due_breaches,
+};
+use crate::runbook::{Runbook, Step};
+use crate::text::printable_line;
+
+/// What the event loop should do after a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Keep going (redraw).
+    Continue,
+    /// Leave the interface.
+    Quit,
+}
+
+/// Which screen is under the dialogs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Pick a runbook.
+    Library,
+    /// Work a response.
+    Run,
+}
+
+/// A message under the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Something happened as asked.
+    Info(String),
+    /// Something was refused or failed.
+    Error(String),
+}
+
+/// One line of the log pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// The entry's seq.
+    pub seq: u64,
+    /// When it was written.
+    pub at: DateTime<Utc>,
+    /// Who wrote it.
+    pub actor: String,
+    /// What happened, in one line (already printable).
+    pub text: String,
+}
+
+/// A response in progress: the journal and the fold of it.
+pub struct Response {
+    /// The open journal.
+    pub journal: Journal,
+    /// The fold of every entry read or written.
+    pub state: ResponseState,
+    /// The latest entries, for the log pane and corrections.
+    pub log: Vec<LogLine>,
+    /// Index in `state.runbooks` of the runbook on screen.
+    pub active: usize,
+    /// A step picked with the arrows; `None` follows the flow's current step.
+    pub selected: Option<usize>,
+    /// Lines scrolled in the step pane (PgUp/PgDn).
+    pub scroll: u16,
+}
+
+/// What the interface starts from: the loaded library and its keys.
+pub struct Setup<'a> {
+    /// The library's root folder (journals go to `<root>/journals`).
+    pub root: PathBuf,
+    /// What loaded and what failed.
+    pub report: LoadReport,
+    /// Whom new journals are encrypted to; `None` writes plaintext journals.
+    pub recipients: Option<Recipients>,
+    /// Keys to open encrypted journals when resuming.
+    pub identities: Option<&'a Identities>,
+    /// Today, for review-due badges.
+    pub today: NaiveDate,
+    /// Look (colour, contrast, ASCII).
+    pub look: Look,
+    /// The last answers of the start form.
+    pub last: LastSession,
+}
+
+/// Everything on screen.
+pub struct App<'a> {
+    /// Styles and symbols.
+    pub theme: Theme,
+    /// The library's root folder.
+    pub root: PathBuf,
+    /// Runbooks that loaded, sorted by kind then title.
+    pub loaded: Vec<LoadedRunbook>,
+    /// Files that failed to load: (file, why), printable.
+    pub failures: Vec<(String, String)>,
+    /// The runbook definitions, for `decide`.
+    pub runbooks: Vec<Runbook>,
+    /// Whom new journals are encrypted to.
+    pub recipients: Option<Recipients>,
+    /// Keys to open journals.
+    pub identities: Option<&'a Identities>,
+    /// Today (local date).
+    pub today: NaiveDate,
+    /// Now, set by the event loop on each tick and key.
+    pub now: DateTime<Utc>,
+    /// Time zone for displayed times: `None` is the machine's local zone.
+    pub zone: Option<FixedOffset>,
+    /// The screen under the dialogs.
+    pub screen: Screen,
+    /// Open dialogs, the top one last.
+    pub dialogs: Vec<Dialog>,
+    /// The library search text (changed through [`App::set_search`]).
+    search: String,
+    /// Indices into `loaded` matching the search, in display order.
+    matches: Vec<usize>,
+    /// The highlighted row among the visible runbooks.
+    pub cursor: usize,
+    /// The response, once one is started or resumed.
+    pub response: Option<Response>,
+    /// The status line.
+    pub status: Option<Status>,
+    /// The start form's last answers.
+    pub last: LastSession,
+    /// Set when the last answers changed and should be saved.
+    pub last_changed: bool,
+}
+
+impl<'a> App<'a> {
+    /// A new app on the library screen.
+    pub fn new(setup: Setup<'a>, now: DateTime<Utc>) -> Self {
+        let mut loaded = setup.report.runbooks;
+        loaded.sort_by(|a, b| {
+            (a.runbook.kind, &a.runbook.title, &a.runbook.id).cmp(&(
+                b.runbook.kind,
+                &b.runbook.title,
+                &b.runbook.id,
+            ))
+        });
+        let failures = setup
+            .report
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    printable_line(&f.file.display().to_string()).into_owned(),
+                    printable_line(&f.summary()).into_owned(),
+                )
+            })
+            .collect();
+        let runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
+        let mut app = Self {
+            theme: Theme::new(setup.look),
+            root: setup.root,
+            loaded,
+            failures,
+            runbooks,
+            recipients: setup.recipients,
+            identities: setup.identities,
+            today: setup.today,
+            now,
+            zone: None,
+            screen: Screen::Library,
+            dialogs: Vec::new(),
+            search: String::new(),
+            matches: Vec::new(),
+            cursor: 0,
+            response: None,
+            status: None,
+            last: setup.last,
+            last_changed: false,
+        };
+        app.set_search(String::new());
+        app
+    }
+
+    /// Changes the search text, refilters, and puts the cursor on the best
+    /// match.
+    pub fn set_search(&mut self, search: String) {
+        self.search = search;
+        self.matches = self.filter();
+        self.cursor = 0;
+    }
+
+    /// The search text.
+    pub fn search(&self) -> &str {
+        &self.search
+    }
+
+    /// Indices into `loaded` of the runbooks matching the search, grouped by
+    /// kind, best match first within a kind.
+    pub fn visible(&self) -> &[usize] {
+        &self.matches
+    }
+
+    /// A time as shown on screen (local, or the fixed zone of a test).
+    pub fn local(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        match self.zone {
+            Some(zone) => at.with_timezone(&zone),
+            None => at.with_timezone(&Local).fixed_offset(),
+        }
+    }
+
+    fn filter(&self) -> Vec<usize> {
+        let query = self.search.trim();
+        if query.is_empty() {
+            return (0..self.loaded.len()).collect();
+        }
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        let mut buf = Vec::new();
+        let mut scored: Vec<(usize, u32)> = self
+            .loaded
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let hay = format!(
+                    "{} {} {} {}",
+                    r.runbook.title,
+                    r.runbook.id,
+                    r.runbook.tags.join(" "),
+                    r.runbook.summary
+                );
+                // A match in the title counts double: "personal data" should
+                // find the runbook named so before one that mentions it.
+                let title = pattern
+                    .score(Utf32Str::new(&r.runbook.title, &mut buf), &mut matcher)
+                    .map(|s| s.saturating_mul(2));
+                let any = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher);
+                any.map(|s| (i, s.max(title.unwrap_or(0))))
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            let (ka, kb) = (self.loaded[a.0].runbook.kind, self.loaded[b.0].runbook.kind);
+            ka.cmp(&kb).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0))
+        });
+        scored.into_iter().map(|(i, _)| i).collect()
+    }
+
+    /// The runbook under the cursor on the library screen.
+    pub fn highlighted(&self) -> Option<&LoadedRunbook> {
+        let visible = self.visible();
+        visible
+            .get(self.cursor.min(visible.len().saturating_sub(1)))
+            .and_then(|&i| self.loaded.get(i))
+    }
+
+    /// The definition of an open runbook.
+    pub fn definition(&self, id: &str) -> Option<&Runbook> {
+        self.runbooks.iter().find(|r| r.id == id)
+    }
+
+    /// The runbook on the run screen and the index of the step worked on.
+    pub fn focus(&self) -> Option<(&Runbook, Option<usize>)> {
+        let response = self.response.as_ref()?;
+        let open = response.state.runbooks.get(response.active)?;
+        let runbook = self.definition(&open.id)?;
+        let index = response.selected.or_else(|| {
+            current_step(&response.state, runbook)
+                .and_then(|s| runbook.steps.iter().position(|x| x.id == s.id))
+        });
+        Some((runbook, index))
+    }
+
+    /// The step worked on, as a reference for commands.
+    fn focused_step(&self) -> Option<(StepRef, &Step)> {
+        let (runbook, index) = self.focus()?;
+        let step = runbook.steps.get(index?)?;
+        Some((StepRef::new(runbook.id.clone(), step.id.clone()), step))
+    }
+
+    /// When the step became the one to work on: its start, else the latest
+    /// finish of another step of its runbook, else the runbook's opening.
+    pub fn step_since(&self, runbook: &str, step: &str) -> Option<DateTime<Utc>> {
+        let state = &self.response.as_ref()?.state;
+        let open = state.runbook(runbook)?;
+        if let Some(started) = open.steps.get(step).and_then(|s| s.started.as_ref()) {
+            return Some(started.at);
+        }
+        let finished = open
+            .steps
+            .values()
+            .filter(|s| s.status.is_finished())
+            .map(|s| s.changed.at)
+            .max();
+        Some(finished.unwrap_or(open.opened().at))
+    }
+
+    /// Sets the status line.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status::Info(text.into()));
+    }
+
+    /// Sets the status line to an error.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status::Error(text.into()));
+    }
+
+    /// Checks a command against the state, appends its events (each on
+    /// disk before it is applied) and folds them in. True when it went
+    /// through.
+    pub fn execute(&mut self, command: &Command) -> bool {
+        let now = self.now;
+        let Some(response) = self.response.as_mut() else {
+            self.error("no response is open");
+            return false;
+        };
+        let events = match decide(&response.state, &self.runbooks, command, now) {
+            Ok(events) => events,
+            Err(e) => {
+                self.error(e.to_string());
+                return false;
+            }
+        };
+        let actor = response.state.actor.clone().unwrap_or_else(|| Actor {
+            name: self.last.name.clone(),
+            role: self.last.role.clone(),
+        });
+        if let Err(e) = append_all(response, &self.runbooks, &actor, events) {
+            self.error(format!("not saved: {e}"));
+            return false;
+        }
+        true
+    }
+
+    /// The 1 s tick: take in entries other processes wrote (`grabbag
+    /// note`), then journal every deadline that has passed unmet.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+        let Some(response) = self.response.as_mut() else {
+            return;
+        };
+        match response.journal.refresh() {
+            Ok(entries) => {
+                for entry in &entries {
+                    take(response, &self.runbooks, entry);
+                }
+            }
+            Err(e) => self.status = Some(Status::Error(format!("reading the journal: {e}"))),
+        }
+        let Some(response) = self.response.as_mut() else {
+            return;
+        };
+        let breaches = due_breaches(&response.state, now);
+        if breaches.is_empty() {
+            return;
+        }
+        let actor = response.state.actor.clone().unwrap_or_else(|| Actor {
+            name: self.last.name.clone(),
+            role: self.last.role.clone(),
+        });
+        if let Err(e) = append_all(response, &self.runbooks, &actor, breaches) {
+            self.error(format!("a deadline passed but could not be journaled: {e}"));
+        }
+    }
+
+    /// Starts a response on the highlighted runbook: a new journal in
+    /// `<root>/journals`, then the runbook opened in it.
+    pub fn start_response(&mut self, runbook: &str, incident: &str, actor: Actor) {
+        let path = match new_journal_path(&self.root, &self.local(self.now).date_naive(), incident)
+        {
+            Some(path) => path,
+            None => {
+                self.error("no free journal name in the journals folder");
+                return;
+            }
+        };
+        let new = NewJournal {
+            recipients: self.recipients.as_ref(),
+            library: Some(self.root.display().to_string()),
+            incident: Some(incident.to_owned()),
+            exercise: None,
+        };
+        let (journal, first) = match Journal::create_with_entry(&path, &new, &actor) {
+            Ok(made) => made,
+            Err(e) => {
+                self.error(format!("could not start the journal: {e}"));
+                return;
+            }
+        };
+        let mut response = Response {
+            journal,
+            state: ResponseState::new(),
+            log: Vec::new(),
+            active: 0,
+            selected: None,
+            scroll: 0,
+        };
+        take(&mut response, &self.runbooks, &first);
+        self.response = Some(response);
+        self.screen = Screen::Run;
+        self.open_runbook(runbook);
+    }
+
+    /// Opens (another) runbook in the response and shows it.
+    pub fn open_runbook(&mut self, id: &str) {
+        let Some(loaded) = self.loaded.iter().find(|r| r.runbook.id == id) else {
+            self.error(format!("runbook `{}` is not loaded", printable_line(id)));
+            return;
+        };
+        let command = Command::OpenRunbook {
+            runbook: id.to_owned(),
+            pin: pin(loaded),
+        };
+        let title = printable_line(&loaded.runbook.title).into_owned();
+        if self.execute(&command)
+            && let Some(response) = self.response.as_mut()
+        {
+            response.active = response
+                .state
+                .runbooks
+                .iter()
+                .position(|r| r.id == id)
+                .unwrap_or(0);
+            response.selected = None;
+            self.info(format!("opened {title}"));
+        }
+    }
+
+    /// Resumes a journal: open, new session, fold.
+    pub fn resume(&mut self, path: &Path) {
+        let (mut journal, entries, quarantined) = match Journal::open(path, self.identities) {
+            Ok(opened) => opened,
+            Err(e) => {
+                self.error(format!("could not open the journal: {e}"));
+                return;
+            }
+        };
+        let mut state = ResponseState::new();
+        let mut log = Vec::new();
+        for entry in &entries {
+            fold_in(&mut state, &mut log, &self.runbooks, entry);
+        }
+        let actor = state.actor.clone().unwrap_or_else(|| Actor {
+            name: self.last.name.clone(),
+            role: self.last.role.clone(),
+        });
+        let new = NewJournal {
+            recipients: if journal.encrypted() {
+                self.recipients.as_ref()
+            } else {
+                None
+            },
+            library: Some(self.root.display().to_string()),
+            incident: state.incident.clone(),
+            exercise: None,
+        };
+        match journal.start_session(&actor, &new) {
+            Ok(entry) => fold_in(&mut state, &mut log, &self.runbooks, &entry),
+            Err(e) => {
+                self.error(format!("could not resume: {e}"));
+                return;
+            }
+        }
+        let response = Response {
+            journal,
+            state,
+            log,
+            active: 0,
+            selected: None,
+            scroll: 0,
+        };
+        self.response = Some(response);
+        self.screen = Screen::Run;
+        let odd = self.response.as_ref().map_or(0, |r| {
+            r.state.anomalies.len()
+                + crate::response::definition_anomalies(&r.state, &self.runbooks).len()
+        });
+        match quarantined {
+            Some(q) => self.error(format!(
+                "resumed; a torn tail was moved to {}",
+                printable_line(&q.moved_to.display().to_string())
+            )),
+            None if odd > 0 => self.error(format!(
+                "resumed, but {odd} entries do not match the runbooks as loaded now (did the library change?)"
+            )),
+            None => self.info("resumed: everything journaled before is back"),
+        }
+    }
+}
+
+/// The pin `decide` records for a loaded runbook.
+pub fn pin(loaded: &LoadedRunbook) -> RunbookPin {
+    RunbookPin {
+        commit: loaded.version.commit.clone(),
+        blob: loaded.version.blob.clone(),
+        dirty: loaded.version.dirty,
+        unencrypted: !loaded.encrypted,
+        trust: loaded.trust.to_string(),
+    }
+}
+
+/// Appends events one by one; each is applied once it is on disk.
+fn append_all(
+    response: &mut Response,
+    runbooks: &[Runbook],
+    actor: &Actor,
+    events: Vec<Event>,
+) -> Result<(), crate::journal::JournalError> {
+    for event in events {
+        let entry = response.journal.append(actor, event, None)?;
+        take(response, runbooks, &entry);
+    }
+    Ok(())
+}
+
+/// Folds one entry into a response.
+fn take(response: &mut Response, runbooks: &[Runbook], entry: &Entry) {
+    fold_in(&mut response.state, &mut response.log, runbooks, entry);
+}
+
+/// Folds one entry in and adds its log line.
+fn fold_in(state: &mut ResponseState, log: &mut Vec<LogLine>, runbooks: &[Runbook], entry: &Entry) {
+    state.apply(entry);
+    log.push(LogLine {
+        seq: entry.seq,
+        at: entry.at,
+        actor: entry
+            .actor
+            .as_ref()
+            .map(|a| printable_line(&a.name).into_owned())
+            .unwrap_or_default(),
+        text: describe(entry.event.as_ref(), runbooks),
+    });
+    const KEEP: usize = 500;
+    if log.len() > KEEP {
+        log.drain(..log.len() - KEEP);
+    }
+}
+
+/// A step's title, or its id when the runbook does not have it.
+fn step_title(runbooks: &[Runbook], runbook: &str, step: &str) -> String {
+    runbooks
+        .iter()
+        .find(|r| r.id == runbook)
+        .and_then(|r| r.step(step))
+        .map_or_else(|| step.to_owned(), |s| s.title.clone())
+}
+
+/// A clock's label, or its id when the runbook does not have it.
+fn clock_label(runbooks: &[Runbook], runbook: &str, clock: &str) -> String {
+    runbooks
+        .iter()
+        .find(|r| r.id == runbook)
+        .and_then(|r| r.clocks.iter().find(|c| c.id == clock))
+        .map_or_else(|| clock.to_owned(), |c| c.label.clone())
+}
+
+/// One line saying what an event records (printable).
+pub fn describe(event: Option<&Event>, runbooks: &[Runbook]) -> String {
+    let text = match event {
+        None => "(unreadable entry)".to_owned(),
+        Some(event) => match event {
+            Event::SessionStarted { resumed, .. } => {
+                if *resumed {
+                    "session resumed".to_owned()
+                } else {
+                    "session started".to_owned()
+                }
+            }
+            Event::RunbookOpened { title, .. } => format!("opened runbook: {title}"),
+            Event::StepStarted { runbook, step } => {
+                format!("started: {}", step_title(runbooks, runbook, step))
+            }
+            Event::StepDone { runbook, step } => {
+                format!("done: {}", step_title(runbooks, runbook, step))
+            }
+            Event::StepSkipped {
+                runbook,
+                step,
+                reason,
+            } => format!(
+                "skipped: {} (because {reason})",
+                step_title(runbooks, runbook, step)
+            ),
+            Event::StepBlocked {
+                runbook,
+                step,
+                reason,
+            } => format!(
+                "blocked: {} (waiting for {reason})",
+                step_title(runbooks, runbook, step)
+            ),
+            Event::StepUnblocked { runbook, step } => {
+                format!("unblocked: {}", step_title(runbooks, runbook, step))
+            }
+            Event::CheckTicked { text, .. } => format!("ticked: {text}"),
+            Event::Decision {
+                option, rationale, ..
+            } => format!("decided: {option} (because {rationale})"),
+            Event::Note { text, .. } => format!("note: {text}"),
+            Event::ClockStarted { label, .. } => format!("clock started: {label}"),
+            Event::ClockMet { runbook, clock } => {
+                format!("clock met: {}", clock_label(runbooks, runbook, clock))
+            }
+            Event::ClockBreached { runbook, clock } => {
+                format!("DEADLINE MISSED: {}", clock_label(runbooks, runbook, clock))
+            }
+            Event::ActorChanged { name, role } => format!("at the keyboard: {name} ({role})"),
+            Event::Correction { of, replacement } => {
+                format!("correction of #{of}: {replacement}")
+            }
+            Event::InjectDelivered { inject, text, .. } => format!("inject {inject}: {text}"),
+            Event::ExpectationScored {
+                expectation, score, ..
+            } => format!("scored {expectation}: {score}"),
+            Event::SessionEnded { reason } => match reason {
+                Some(r) => format!("session ended ({r})"),
+                None => "session ended".to_owned(),
+            },
+        },
+    };
+    printable_line(&text).into_owned()
+}
+
+/// A free `<root>/journals/<date>-<slug>.jsonl` (with `-2`, `-3`... when
+/// taken).
+fn new_journal_path(root: &Path, date: &NaiveDate, incident: &str) -> Option<PathBuf> {
+    let mut slug: String = incident
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while slug.contains("--") {
+        slug = slug.replace("--", "-");
+    }
+    let slug: String = slug.trim_matches('-').chars().take(48).collect();
+    let slug = if slug.is_empty() {
+        "incident".to_owned()
+    } else {
+        slug
+    };
+    let dir = root.join("journals");
+    (1..1000).find_map(|n| {
+        let name = if n == 1 {
+            format!("{date}-{slug}.jsonl")
+        } else {
+            format!("{date}-{slug}-{n}.jsonl")
+        };
+        let path = dir.join(name);
+        (!path.exists()).then_some(path)
+    })
+}
+
+/// Elapsed time as `1d 02:03:04` / `02:03:04`.
+pub fn elapsed(delta: TimeDelta) -> String {
+    let secs = delta.num_seconds();
+    let sign = if secs < 0 { "-" } else { "" };
+    let secs = secs.unsigned_abs();
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if d > 0 {
+        format!("{sign}{d}d {h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{sign}{h:02}:{m:02}:{s:02}")
+    }
+}
+
+/// Handles one key press.
+pub fn handle_key(app: &mut App<'_>, key: KeyEvent) -> Action {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return quit(app);
+    }
+    if let Some(dialog) = app.dialogs.pop() {
+        return super::dialog::handle_key(app, dialog, key);
+    }
+    match app.screen {
+        Screen::Library => library_key(app, key),
+        Screen::Run => run_key(app, key),
+    }
+}
+
+/// Leaves: a response's session is ended in the journal first. If that
+/// cannot be written, the session simply stays open and the next start offers
+/// to resume it: every action before is already on disk.
+fn quit(app: &mut App<'_>) -> Action {
+    if app.response.is_some() {
+        app.execute(&Command::EndSession { reason: None });
+    }
+    Action::Quit
+}
+
+fn library_key(app: &mut App<'_>, key: KeyEvent) -> Action {
+    let count = app.visible().len();
+    match key.code {
+        KeyCode::Esc if !app.search.is_empty() => {
+            app.set_search(String::new());
+        }
+        KeyCode::Esc => {
+            if app.response.is_some() {
+                app.screen = Screen::Run;
+            } else {
+                return Action::Quit;
+            }
+        }
+        KeyCode::Up => app.cursor = app.cursor.saturating_sub(1),
+        KeyCode::Down => app.cursor = (app.cursor + 1).min(count.saturating_sub(1)),
+        KeyCode::PageUp => app.cursor = app.cursor.saturating_sub(10),
+        KeyCode::PageDown => app.cursor = (app.cursor + 10).min(count.saturating_sub(1)),
+        KeyCode::Home => app.cursor = 0,
+        KeyCode::End => app.cursor = count.saturating_sub(1),
+        KeyCode::Backspace => {
+            let mut search = std::mem::take(&mut app.search);
+            search.pop();
+            app.set_search(search);
+        }
+        KeyCode::Enter => {
+            let Some(id) = app.highlighted().map(|r| r.runbook.id.clone()) else {
+                app.error("no runbook matches the search");
+                return Action::Continue;
+            };
+            if app.response.is_some() {
+                app.open_runbook(&id);
+                app.screen = Screen::Run;
+            } else {
+                app.dialogs.push(Dialog::form(
+                    FormPurpose::Start(id),
+                    &[
+                        ("Incident name", app.last.incident.clone()),
+                        ("Your name", app.last.name.clone()),
+                        ("Your role", app.last.role.clone()),
+                    ],
+                ));
+            }
+        }
+        KeyCode::Char('?') if app.search.is_empty() => app.dialogs.push(Dialog::Help),
+        KeyCode::Char('/') if app.search.is_empty() => {}
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            let mut search = std::mem::take(&mut app.search);
+            search.push(c);
+            app.set_search(search);
+        }
+        _ => {}
+    }
+    Action::Continue
+}
+
+fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
+    let Some((runbook, index)) = app.focus().map(|(r, i)| (r.id.clone(), i)) else {
+        app.screen = Screen::Library;
+        return Action::Continue;
+    };
+    let steps = app.definition(&runbook).map_or(0, |r| r.steps.len());
+    let step = app.focused_step().map(|(r, s)| (r, s.clone()));
+    if let Some(r) = app.response.as_mut() {
+        match key.code {
+            KeyCode::PageDown => {
+                r.scroll = r.scroll.saturating_add(5);
+                return Action::Continue;
+            }
+            KeyCode::PageUp => {
+                r.scroll = r.scroll.saturating_sub(5);
+                return Action::Continue;
+            }
+            _ => r.scroll = 0,
+        }
+    }
+    match key.code {
+        KeyCode::Char('q') => return quit(app),
+        KeyCode::Char('?') => app.dialogs.push(Dialog::Help),
+        KeyCode::Up | KeyCode::Char('k') => {
+            let at = index.unwrap_or(steps).saturating_sub(1);
+            if let Some(r) = app.response.as_mut() {
+                r.selected = Some(at);
+            }
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            let at = index.map_or(0, |i| (i + 1).min(steps.saturating_sub(1)));
+            if let Some(r) = app.response.as_mut() {
+                r.selected = Some(at);
+            }
+        }
+        KeyCode::Esc => {
+            if let Some(r) = app.response.as_mut() {
+                r.selected = None;
+            }
+        }
+        KeyCode::Tab | KeyCode::BackTab => {
+            if let Some(r) = app.response.as_mut() {
+                let n = r.state.runbooks.len().max(1);
+                r.active = if key.code == KeyCode::Tab {
+                    (r.active + 1) % n
+                } else {
+                    (r.active + n - 1) % n
+                };
+                r.selected = None;
+            }
+        }
+        KeyCode::Char('o') => {
+            app.set_search(String::new());
+            app.screen = Screen::Library;
+        }
+        KeyCode::Char('n') => app
+            .dialogs
+            .push(Dialog::editor(EditorPurpose::Note, "Note")),
+        KeyCode::Char('c') => {
+            let picks: Vec<u64> = app
+                .response
+                .as_ref()
+                .map(|r| r.log.iter().rev().map(|l| l.seq).collect())
+                .unwrap_or_default();
+            if picks.is_empty() {
+                app.error("nothing to correct yet");
+            } else {
+                app.dialogs.push(Dialog::Pick {
+                    items: picks,
+                    cursor: 0,
+                });
+            }
+        }
+        KeyCode::Char('a') => {
+            let (name, role) = app
+                .response
+                .as_ref()
+                .and_then(|r| r.state.actor.clone())
+                .map(|a| (a.name, a.role))
+                .unwrap_or_default();
+            app.dialogs.push(Dialog::form(
+                FormPurpose::Actor,
+                &[("Name", name), ("Role", role)],
+            ));
+        }
+        _ => {
+            let Some((step_ref, step)) = step else {
+                app.info("this runbook has reached its end: o opens another, q quits");
+                return Action::Continue;
+            };
+            step_key(app, key, step_ref, &step);
+        }
+    }
+    Action::Continue
+}
+
+/// Keys that act on the focused step.
+fn step_key(app: &mut App<'_>, key: KeyEvent, step_ref: StepRef, step: &Step) {
+    let status = app
+        .response
+        .as_ref()
+        .map(|r| r.state.status(&step_ref.runbook, &step_ref.step).clone())
+        .unwrap_or(StepStatus::Todo);
+    let ok = match key.code {
+        KeyCode::Char('d') if step.decision.is_some() => {
+            app.dialogs.push(Dialog::decision(step_ref));
+            false
+        }
+        KeyCode::Char('D') | KeyCode::Enter if step.decision.is_some() => {
+            app.dialogs.push(Dialog::decision(step_ref));
+            false
+        }
+        KeyCode::Char('D') | KeyCode::Enter => {
+            app.info("this step is not a decision: d marks it done");
+            false
+        }
+        KeyCode::Char('d') => app.execute(&Command::Done(step_ref)),
+        KeyCode::Char('s') => {
+            app.dialogs.push(Dialog::prompt(
+                PromptPurpose::Skip(step_ref),
+                "Why skip this step? (required)",
+            ));
+            false
+        }
+        KeyCode::Char('b') if matches!(status, StepStatus::Blocked { .. }) => {
+            app.execute(&Command::Unblock(step_ref))
+        }
+        KeyCode::Char('b') => {
+            app.dialogs.push(Dialog::prompt(
+                PromptPurpose::Block(step_ref),
+                "What is it waiting for? (required)",
+            ));
+            false
+        }
+        KeyCode::Char(' ') => {
+            let ticked = app
+                .response
+                .as_ref()
+                .and_then(|r| r.state.step(&step_ref.runbook, &step_ref.step))
+                .map(|s| s.ticked.keys().copied().collect::<Vec<_>>())
+                .unwrap_or_default();
+            match (0..step.checks.len()).find(|i| !ticked.contains(i)) {
+                Some(check) => app.execute(&Command::Tick {
+                    step: step_ref,
+                    check,
+                }),
+                None => {
+                    app.info("every check of this step is ticked");
+                    false
+                }
+            }
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            let check = (c as usize) - ('1' as usize);
+            app.execute(&Command::Tick {
+                step: step_ref,
+                check,
+            })
+        }
+        _ => false,
+    };
+    if ok {
+        app.status = None;
+        if let Some(r) = app.response.as_mut() {
+            r.selected = None;
+        }
+    }
+}
+
+/// Opens a journal for resuming if its last session never ended.
+pub fn open_session_left(path: &Path, identities: Option<&Identities>) -> Option<ResponseState> {
+    let (_, entries, _) = Journal::open(path, identities).ok()?;
+    let state = ResponseState::fold(&entries);
+    state.sessions.open.then_some(state)
+}

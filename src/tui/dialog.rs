@@ -1,0 +1,671 @@
+//! Dialogs over a screen: each knows its keys and how it draws.
+//!
+//! One-line prompts (skip and block reasons), a multi-line editor (notes,
+//! rationales, corrections: `ratatui-textarea`), small forms (starting a
+//! response, changing who is at the keyboard), the decision picker, the entry
+//! picker for corrections, the resume question and the `?` help. A dialog that
+//! ends in a refused command stays open with its text, and the refusal shows
+//! in the status line: nothing typed is lost.
+
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui_textarea::TextArea;
+
+use super::app::{Action, App, Screen};
+use crate::config::LastSession;
+use crate::journal::Actor;
+use crate::response::{Command, StepRef};
+use crate::text::printable_line;
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptPurpose {
+    /// The reason to skip this step.
+    Skip(StepRef),
+    /// What this step waits for.
+    Block(StepRef),
+}
+
+/// What the multi-line editor is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditorPurpose {
+    /// A note.
+    Note,
+    /// The replacement text of the entry with this seq.
+    Correct(u64),
+    /// The rationale of a decision.
+    Rationale {
+        /// The decision step.
+        step: StepRef,
+        /// The option chosen.
+        option: usize,
+    },
+}
+
+/// What a form is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormPurpose {
+    /// Start a response on this runbook.
+    Start(String),
+    /// Someone else takes the keyboard.
+    Actor,
+}
+
+/// A dialog.
+pub enum Dialog {
+    /// Every key.
+    Help,
+    /// A one-line answer.
+    Prompt {
+        /// What for.
+        purpose: PromptPurpose,
+        /// The question.
+        title: String,
+        /// The answer so far.
+        input: String,
+    },
+    /// A multi-line text.
+    Editor {
+        /// What for.
+        purpose: EditorPurpose,
+        /// Its title.
+        title: String,
+        /// The text being edited.
+        area: Box<TextArea<'static>>,
+    },
+    /// A few one-line fields.
+    Form {
+        /// What for.
+        purpose: FormPurpose,
+        /// Labels and values.
+        fields: Vec<(String, String)>,
+        /// The field being typed in.
+        focus: usize,
+    },
+    /// Choose an option of a decision step.
+    Decision {
+        /// The step.
+        step: StepRef,
+        /// The option highlighted.
+        cursor: usize,
+    },
+    /// Choose a journal entry to correct.
+    Pick {
+        /// Seqs, latest first.
+        items: Vec<u64>,
+        /// The highlighted one.
+        cursor: usize,
+    },
+    /// Resume a journal whose session never ended?
+    Resume {
+        /// The journal.
+        path: PathBuf,
+        /// Its incident name (printable).
+        incident: String,
+    },
+}
+
+impl Dialog {
+    /// A one-line prompt.
+    pub fn prompt(purpose: PromptPurpose, title: &str) -> Self {
+        Dialog::Prompt {
+            purpose,
+            title: title.to_owned(),
+            input: String::new(),
+        }
+    }
+
+    /// An empty editor.
+    pub fn editor(purpose: EditorPurpose, title: &str) -> Self {
+        Dialog::Editor {
+            purpose,
+            title: title.to_owned(),
+            area: Box::new(TextArea::default()),
+        }
+    }
+
+    /// A form with these fields and values.
+    pub fn form(purpose: FormPurpose, fields: &[(&str, String)]) -> Self {
+        Dialog::Form {
+            purpose,
+            fields: fields
+                .iter()
+                .map(|(l, v)| ((*l).to_owned(), v.clone()))
+                .collect(),
+            focus: 0,
+        }
+    }
+
+    /// The decision picker.
+    pub fn decision(step: StepRef) -> Self {
+        Dialog::Decision { step, cursor: 0 }
+    }
+}
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+/// Handles a key for the top dialog (already popped: push it back to keep it).
+pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
+    match dialog {
+        Dialog::Help => {}
+        Dialog::Prompt {
+            purpose,
+            title,
+            mut input,
+        } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => {
+                let command = match &purpose {
+                    PromptPurpose::Skip(step) => Command::Skip {
+                        step: step.clone(),
+                        reason: input.trim().to_owned(),
+                    },
+                    PromptPurpose::Block(step) => Command::Block {
+                        step: step.clone(),
+                        reason: input.trim().to_owned(),
+                    },
+                };
+                if app.execute(&command) {
+                    app.status = None;
+                    clear_selection(app);
+                } else {
+                    app.dialogs.push(Dialog::Prompt {
+                        purpose,
+                        title,
+                        input,
+                    });
+                }
+            }
+            code => {
+                edit_line(&mut input, code, key.modifiers);
+                app.dialogs.push(Dialog::Prompt {
+                    purpose,
+                    title,
+                    input,
+                });
+            }
+        },
+        Dialog::Editor {
+            purpose,
+            title,
+            mut area,
+        } => {
+            if key.code == KeyCode::Esc {
+                app.info("not saved");
+            } else if ctrl(&key, 's') || ctrl(&key, 'd') {
+                let text = area.lines().join("\n").trim_end().to_owned();
+                let command = match &purpose {
+                    EditorPurpose::Note => Command::Note {
+                        text,
+                        happened_at: None,
+                    },
+                    EditorPurpose::Correct(of) => Command::Correct {
+                        of: *of,
+                        replacement: text,
+                    },
+                    EditorPurpose::Rationale { step, option } => Command::Decide {
+                        step: step.clone(),
+                        option: *option,
+                        rationale: text,
+                    },
+                };
+                if app.execute(&command) {
+                    app.info("saved to the journal");
+                    clear_selection(app);
+                } else {
+                    app.dialogs.push(Dialog::Editor {
+                        purpose,
+                        title,
+                        area,
+                    });
+                }
+            } else {
+                area.input(key);
+                app.dialogs.push(Dialog::Editor {
+                    purpose,
+                    title,
+                    area,
+                });
+            }
+        }
+        Dialog::Form {
+            purpose,
+            mut fields,
+            mut focus,
+        } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Tab | KeyCode::Down => {
+                focus = (focus + 1) % fields.len().max(1);
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                focus = (focus + fields.len().max(1) - 1) % fields.len().max(1);
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+            KeyCode::Enter if focus + 1 < fields.len() => {
+                focus += 1;
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+            KeyCode::Enter => submit_form(app, purpose, fields, focus),
+            code => {
+                if let Some((_, value)) = fields.get_mut(focus) {
+                    edit_line(value, code, key.modifiers);
+                }
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+        },
+        Dialog::Decision { step, mut cursor } => {
+            let options = app
+                .definition(&step.runbook)
+                .and_then(|r| r.step(&step.step))
+                .and_then(|s| s.decision.as_ref())
+                .map_or(0, |d| d.options.len());
+            match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Up => {
+                    cursor = cursor.saturating_sub(1);
+                    app.dialogs.push(Dialog::Decision { step, cursor });
+                }
+                KeyCode::Down => {
+                    cursor = (cursor + 1).min(options.saturating_sub(1));
+                    app.dialogs.push(Dialog::Decision { step, cursor });
+                }
+                KeyCode::Char(c @ '1'..='9') if (c as usize - '1' as usize) < options => {
+                    let option = c as usize - '1' as usize;
+                    app.dialogs.push(Dialog::editor(
+                        EditorPurpose::Rationale { step, option },
+                        "Why this option? (rationale, required)",
+                    ));
+                }
+                KeyCode::Enter if options > 0 => app.dialogs.push(Dialog::editor(
+                    EditorPurpose::Rationale {
+                        step,
+                        option: cursor,
+                    },
+                    "Why this option? (rationale, required)",
+                )),
+                _ => app.dialogs.push(Dialog::Decision { step, cursor }),
+            }
+        }
+        Dialog::Pick { items, mut cursor } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Up => {
+                cursor = cursor.saturating_sub(1);
+                app.dialogs.push(Dialog::Pick { items, cursor });
+            }
+            KeyCode::Down => {
+                cursor = (cursor + 1).min(items.len().saturating_sub(1));
+                app.dialogs.push(Dialog::Pick { items, cursor });
+            }
+            KeyCode::Enter => match items.get(cursor) {
+                Some(&seq) => app.dialogs.push(Dialog::editor(
+                    EditorPurpose::Correct(seq),
+                    &format!("Correction of entry #{seq}: what it should say, and why"),
+                )),
+                None => app.dialogs.push(Dialog::Pick { items, cursor }),
+            },
+            _ => app.dialogs.push(Dialog::Pick { items, cursor }),
+        },
+        Dialog::Resume { path, incident } => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => app.resume(&path),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                app.info("not resumed: the journal stays as it is");
+            }
+            _ => app.dialogs.push(Dialog::Resume { path, incident }),
+        },
+    }
+    Action::Continue
+}
+
+fn clear_selection(app: &mut App<'_>) {
+    if let Some(r) = app.response.as_mut() {
+        r.selected = None;
+    }
+}
+
+/// Typing into a one-line field.
+fn edit_line(value: &mut String, code: KeyCode, modifiers: KeyModifiers) {
+    match code {
+        KeyCode::Backspace => {
+            value.pop();
+        }
+        KeyCode::Char('u') if modifiers.contains(KeyModifiers::CONTROL) => value.clear(),
+        KeyCode::Char(c) if !modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => {
+            value.push(c);
+        }
+        _ => {}
+    }
+}
+
+fn submit_form(
+    app: &mut App<'_>,
+    purpose: FormPurpose,
+    fields: Vec<(String, String)>,
+    focus: usize,
+) {
+    let value = |i: usize| {
+        fields
+            .get(i)
+            .map(|f| f.1.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let missing = fields.iter().find(|f| f.1.trim().is_empty());
+    if let Some((label, _)) = missing {
+        app.error(format!("{label} is required"));
+        app.dialogs.push(Dialog::Form {
+            purpose,
+            fields,
+            focus,
+        });
+        return;
+    }
+    match &purpose {
+        FormPurpose::Start(runbook) => {
+            let (incident, name, role) = (value(0), value(1), value(2));
+            app.last = LastSession {
+                incident: incident.clone(),
+                name: name.clone(),
+                role: role.clone(),
+            };
+            app.last_changed = true;
+            app.start_response(runbook, &incident, Actor { name, role });
+            if app.screen != Screen::Run {
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+        }
+        FormPurpose::Actor => {
+            let command = Command::ChangeActor {
+                name: value(0),
+                role: value(1),
+            };
+            if app.execute(&command) {
+                app.info("at the keyboard now: the journal says so");
+            } else {
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+        }
+    }
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Every key, for the help overlay.
+pub const KEYS: &[(&str, &str)] = &[
+    ("Library", ""),
+    ("type", "search (fuzzy); Backspace deletes, Esc clears"),
+    ("Up/Down", "choose a runbook (PgUp/PgDn, Home/End)"),
+    ("Enter", "start a response (or open it in the current one)"),
+    ("Esc", "clear the search; back to the response; quit"),
+    ("Run", ""),
+    (
+        "d",
+        "mark the step done (a decision step asks for its option)",
+    ),
+    ("s", "skip the step (reason required)"),
+    ("Space / 1-9", "tick the next check / check number n"),
+    ("D / Enter", "take the decision: option, then rationale"),
+    ("b", "block the step (reason), or unblock it"),
+    ("n", "write a note (Ctrl-S saves, Esc cancels)"),
+    ("c", "correct an earlier entry (nothing is erased)"),
+    ("a", "change who is at the keyboard"),
+    ("o", "open another runbook in this response"),
+    ("Tab", "switch between open runbooks"),
+    (
+        "Up/Down",
+        "look at another step; Esc back to the current one",
+    ),
+    ("q", "quit (the journal records the end of the session)"),
+    ("? / Ctrl-C", "this help (any key closes it) / quit"),
+];
+
+/// Draws the top dialog, if any.
+pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
+    let Some(dialog) = app.dialogs.last() else {
+        return;
+    };
+    let theme = &app.theme;
+    let full = frame.area();
+    match dialog {
+        Dialog::Help => {
+            let area = centred(full, 76, KEYS.len() as u16 + 2);
+            let lines: Vec<Line<'_>> = KEYS
+                .iter()
+                .map(|(k, what)| {
+                    if what.is_empty() {
+                        Line::from(Span::styled(*k, theme.accent))
+                    } else {
+                        Line::from(vec![
+                            Span::styled(format!("  {k:<12}"), theme.key),
+                            Span::raw(*what),
+                        ])
+                    }
+                })
+                .collect();
+            frame.render_widget(Clear, area);
+            frame.render_widget(
+                Paragraph::new(lines).block(theme.block(" Keys (any key closes) ")),
+                area,
+            );
+        }
+        Dialog::Prompt { title, input, .. } => {
+            let area = centred(full, 70, 4);
+            frame.render_widget(Clear, area);
+            let text = vec![
+                Line::from(Span::raw(format!("> {}_", printable_line(input)))),
+                Line::from(Span::styled("Enter saves, Esc cancels", theme.dim)),
+            ];
+            frame.render_widget(
+                Paragraph::new(text).block(theme.block(format!(" {title} "))),
+                area,
+            );
+        }
+        Dialog::Editor {
+            title, area: text, ..
+        } => {
+            let area = centred(full, 76, 14);
+            frame.render_widget(Clear, area);
+            let block = theme.block(format!(" {title} "));
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let [edit, hint] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            frame.render_widget(&**text, edit);
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    "Ctrl-S or Ctrl-D saves to the journal, Esc cancels",
+                    theme.dim,
+                )),
+                hint,
+            );
+        }
+        Dialog::Form {
+            purpose,
+            fields,
+            focus,
+        } => {
+            let title = match purpose {
+                FormPurpose::Start(_) => " Start a response ",
+                FormPurpose::Actor => " Who is at the keyboard? ",
+            };
+            let area = centred(full, 64, fields.len() as u16 + 4);
+            frame.render_widget(Clear, area);
+            let mut lines: Vec<Line<'_>> = fields
+                .iter()
+                .enumerate()
+                .map(|(i, (label, value))| {
+                    let cursor = if i == *focus { "_" } else { "" };
+                    let style = if i == *focus {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    Line::from(vec![
+                        Span::styled(format!("{label:>14}: "), theme.accent),
+                        Span::styled(format!("{}{cursor}", printable_line(value)), style),
+                    ])
+                })
+                .collect();
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "Tab next field, Enter on the last starts, Esc cancels",
+                theme.dim,
+            )));
+            frame.render_widget(Paragraph::new(lines).block(theme.block(title)), area);
+        }
+        Dialog::Decision { step, cursor } => {
+            let decision = app
+                .definition(&step.runbook)
+                .and_then(|r| r.step(&step.step))
+                .and_then(|s| s.decision.as_ref());
+            let Some(decision) = decision else {
+                return;
+            };
+            let area = centred(full, 76, decision.options.len() as u16 + 6);
+            frame.render_widget(Clear, area);
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    printable_line(&decision.question).into_owned(),
+                    theme.accent,
+                )),
+                Line::default(),
+            ];
+            for (i, option) in decision.options.iter().enumerate() {
+                let style = if i == *cursor {
+                    theme.selected
+                } else {
+                    theme.text
+                };
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        " {}. {}  {} {}",
+                        i + 1,
+                        printable_line(&option.label),
+                        theme.symbols.arrow,
+                        printable_line(&option.goto.to_string())
+                    ),
+                    style,
+                )));
+            }
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "Up/Down or 1-9 choose, Enter then write the rationale, Esc cancels",
+                theme.dim,
+            )));
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(theme.block(" Decision ")),
+                area,
+            );
+        }
+        Dialog::Pick { items, cursor } => {
+            let area = centred(full, 76, 16);
+            frame.render_widget(Clear, area);
+            let log = app
+                .response
+                .as_ref()
+                .map(|r| r.log.as_slice())
+                .unwrap_or(&[]);
+            let height = area.height.saturating_sub(3) as usize;
+            let start = cursor.saturating_sub(height.saturating_sub(1));
+            let mut lines: Vec<Line<'_>> = items
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(height)
+                .map(|(i, seq)| {
+                    let text = log
+                        .iter()
+                        .find(|l| l.seq == *seq)
+                        .map(|l| {
+                            format!(
+                                "#{seq:<4} {} {}",
+                                app.local(l.at).format("%H:%M:%S"),
+                                l.text
+                            )
+                        })
+                        .unwrap_or_else(|| format!("#{seq}"));
+                    let style = if i == *cursor {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    Line::from(Span::styled(text, style))
+                })
+                .collect();
+            lines.push(Line::from(Span::styled(
+                "Up/Down choose, Enter write the correction, Esc cancels",
+                theme.dim,
+            )));
+            frame.render_widget(
+                Paragraph::new(lines).block(theme.block(" Correct which entry? ")),
+                area,
+            );
+        }
+        Dialog::Resume { path, incident } => {
+            let area = centred(full, 72, 7);
+            frame.render_widget(Clear, area);
+            let lines = vec![
+                Line::from(format!("Incident: {incident}")),
+                Line::from(Span::styled(
+                    printable_line(&path.display().to_string()).into_owned(),
+                    theme.dim,
+                )),
+                Line::default(),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::raw(" resume it, "),
+                    Span::styled("n", theme.key),
+                    Span::raw(" go to the library"),
+                ]),
+            ];
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(theme.block(" A response was not ended: resume it? ")),
+                area,
+            );
+        }
+    }
+}

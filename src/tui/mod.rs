@@ -1,0 +1,125 @@
+//! The terminal interface: library and run screens over the core.
+//!
+//! Layout, gitui style: [`app`] holds the state and turns keys into core
+//! commands; [`view`] draws it (pure, so snapshots are exact); [`dialog`] holds
+//! the prompts, editors and pickers; [`theme`] the colours and symbols. This
+//! module owns the terminal: raw mode and the alternate screen on entry,
+//! restored on quit, on panic (ratatui's hook) and on SIGTERM/SIGHUP (a flag the
+//! event loop checks). It redraws on key events, resizes and a 1 s tick only.
+//! Nothing here touches a file except through the core (journal, config).
+
+pub mod app;
+pub mod dialog;
+pub mod theme;
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+
+pub use app::{Action, App, Setup, handle_key};
+pub use theme::{Look, Theme};
+pub use view::draw;
+
+use crate::text::printable_line;
+
+/// Journals in `<root>/journals` whose last session never ended, newest
+/// first, with their incident names.
+pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
+    let mut found: Vec<(PathBuf, String)> =
+        crate::journal::store::journals_in(&app.root.join("journals"))
+            .into_iter()
+            .filter_map(|path| {
+                let state = app::open_session_left(&path, app.identities)?;
+                let incident =
+                    printable_line(state.incident.as_deref().unwrap_or("(unnamed)")).into_owned();
+                Some((path, incident))
+            })
+            .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found
+}
+
+/// Runs the interface until the responder quits or a signal arrives.
+/// `resume` opens that journal directly; otherwise an unfinished journal is
+/// offered for resuming.
+pub fn run(setup: Setup<'_>, resume: Option<PathBuf>) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the interface needs a terminal: run grabbag in one, or use `grabbag list`, `grabbag note` and `grabbag journal` from scripts"
+        );
+    }
+    let mut app = App::new(setup, Utc::now());
+    match resume {
+        Some(path) => app.resume(&path),
+        None => {
+            if let Some((path, incident)) = unfinished_journals(&app).into_iter().next() {
+                app.dialogs.push(dialog::Dialog::Resume { path, incident });
+            }
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, &mut app, &stop);
+    ratatui::restore();
+    if app.last_changed {
+        // A convenience only: failing to remember the answers stops nothing.
+        let _ = app.last.save();
+    }
+    result
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App<'_>,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    const TICK: Duration = Duration::from_secs(1);
+    let mut last_tick = Instant::now();
+    app.tick(Utc::now());
+    terminal.draw(|f| draw(f, app))?;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            // Killed or hung up: the session stays open in the journal, so the
+            // next start offers to resume it exactly where it was.
+            return Ok(());
+        }
+        let wait = TICK
+            .saturating_sub(last_tick.elapsed())
+            .min(Duration::from_millis(250));
+        let mut redraw = false;
+        if event::poll(wait)? {
+            match event::read()? {
+                Event::Key(key) if key.kind == KeyEventKind::Press => {
+                    app.now = Utc::now();
+                    if handle_key(app, key) == Action::Quit {
+                        return Ok(());
+                    }
+                    redraw = true;
+                }
+                Event::Resize(..) => redraw = true,
+                _ => {}
+            }
+        }
+        if last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            app.tick(Utc::now());
+            redraw = true;
+        }
+        if redraw {
+            terminal.draw(|f| draw(f, app))?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,584 @@
+//! Screens drawn on a `TestBackend` and compared with insta snapshots, at
+//! 80×24 and 120×40, with colour, `NO_COLOR` and ASCII. A real (plaintext)
+//! journal in a temporary folder backs every response: the screen shows the
+//! fold of what is on disk, as in the product. Times, witness codes and the
+//! temporary path are filtered, so snapshots do not depend on the clock.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{FixedOffset, NaiveDate, TimeZone as _, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+use super::app::{Action, App, Screen, Setup, handle_key};
+use super::dialog::Dialog;
+use super::theme::Look;
+use super::view::draw;
+use crate::config::LastSession;
+use crate::journal::Journal;
+use crate::library::trust::Trust;
+use crate::library::{LoadFailure, LoadReport, LoadedRunbook, Version};
+use crate::response::ResponseState;
+use crate::runbook::Runbook;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 29).unwrap_or_default()
+}
+
+fn loaded(runbook: Runbook) -> LoadedRunbook {
+    LoadedRunbook {
+        file: PathBuf::from(format!("{}.toml.age", runbook.id)),
+        runbook,
+        encrypted: true,
+        version: Version {
+            commit: Some("c0ffee00".repeat(5)),
+            blob: Some("b10b0000".repeat(5)),
+            dirty: false,
+        },
+        trust: Trust::Trusted {
+            signer: "ict-security".to_owned(),
+        },
+        warnings: Vec::new(),
+    }
+}
+
+fn samples() -> Vec<LoadedRunbook> {
+    crate::samples::SAMPLE_RUNBOOKS
+        .iter()
+        .filter_map(|(name, text)| {
+            let id = name.trim_end_matches(".toml");
+            crate::runbook::check(name, text, id, today()).runbook
+        })
+        .map(loaded)
+        .collect()
+}
+
+fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<'static> {
+    let report = LoadReport {
+        runbooks,
+        failures: vec![LoadFailure {
+            file: PathBuf::from("cyber/broken.toml.age"),
+            diagnostics: vec![crate::diagnostic::Diagnostic::file_level(
+                crate::diagnostic::Level::Error,
+                "cyber/broken.toml.age",
+                "no identity can decrypt this file",
+            )],
+        }],
+    };
+    let mut app = App::new(
+        Setup {
+            root: root.to_owned(),
+            report,
+            recipients: None,
+            identities: None,
+            today: today(),
+            look,
+            last: LastSession {
+                incident: "Test incident".to_owned(),
+                name: "Alice".to_owned(),
+                role: "Incident lead".to_owned(),
+            },
+        },
+        Utc.with_ymd_and_hms(2026, 11, 29, 9, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    );
+    app.zone = FixedOffset::east_opt(0);
+    app
+}
+
+fn colour() -> Look {
+    Look::default()
+}
+
+fn press(app: &mut App<'_>, code: KeyCode) -> Action {
+    handle_key(app, KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(app: &mut App<'_>, c: char) -> Action {
+    handle_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn typed(app: &mut App<'_>, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// Starts a response on ransomware through the keys a responder uses.
+fn started(app: &mut App<'_>) {
+    typed(app, "ransom");
+    press(app, KeyCode::Enter);
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Form { .. })));
+    for _ in 0..3 {
+        press(app, KeyCode::Enter);
+    }
+    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
+    // Show times relative to the journal's own first entry.
+    if let Some(first) = app.response.as_ref().and_then(|r| r.state.first_at) {
+        app.now = first;
+    }
+}
+
+fn buffer(app: &App<'_>, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut terminal = match Terminal::new(TestBackend::new(w, h)) {
+        Ok(t) => t,
+        Err(e) => panic!("test backend: {e}"),
+    };
+    if let Err(e) = terminal.draw(|f| draw(f, app)) {
+        panic!("draw: {e}");
+    }
+    terminal.backend().buffer().clone()
+}
+
+fn text(app: &App<'_>, w: u16, h: u16) -> String {
+    let buf = buffer(app, w, h);
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn snapshot(name: &str, app: &App<'_>, w: u16, h: u16) {
+    let screen = text(app, w, h);
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d{2}:\d{2}:\d{2}", "HH:MM:SS");
+    settings.add_filter(
+        r"witness \d+:[0-9A-Z]{5}-[0-9A-Z]{5}",
+        "witness N:XXXXX-XXXXX",
+    );
+    settings.add_filter(
+        r"[A-Z][a-z]{2} \d{2} [A-Z][a-z]{2} \d{2}:\d{2}",
+        "DDD DD MMM HH:MM",
+    );
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, screen));
+}
+
+fn no_controls(buf: &ratatui::buffer::Buffer) {
+    for cell in buf.content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "a control character reached the buffer: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn library_screen() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let app = app(colour(), samples(), dir.path());
+    snapshot("library_80x24", &app, 80, 24);
+    snapshot("library_120x40", &app, 120, 40);
+}
+
+#[test]
+fn library_search_finds_ransomware_in_two_keys() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    typed(&mut app, "ra");
+    let first = app.highlighted().map(|r| r.runbook.id.clone());
+    assert_eq!(first.as_deref(), Some("cyber/ransomware"));
+    snapshot("library_search_80x24", &app, 80, 24);
+}
+
+#[test]
+fn run_screen_with_a_step_done() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(app.status, None);
+    snapshot("run_done_80x24", &app, 80, 24);
+    snapshot("run_done_120x40", &app, 120, 40);
+}
+
+#[test]
+fn every_action_is_on_disk_and_folds_to_the_screen_state() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    press(&mut app, KeyCode::Char('d'));
+    // Skip: the reason is required; an empty one is refused and kept open.
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.status, Some(super::app::Status::Error(_))));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Prompt { .. })));
+    typed(&mut app, "no laptops on site");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.dialogs.is_empty());
+    // Decide: option 1, rationale required.
+    press(&mut app, KeyCode::Char('D'));
+    press(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Editor { .. })));
+    typed(&mut app, "it is spreading");
+    ctrl(&mut app, 's');
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    // Note, two lines.
+    press(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "first line");
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "second line");
+    ctrl(&mut app, 'd');
+    assert!(app.dialogs.is_empty());
+    assert_eq!(press(&mut app, KeyCode::Char('q')), Action::Quit);
+
+    let Some(response) = app.response.take() else {
+        panic!("no response");
+    };
+    let path = response.journal.path().to_owned();
+    let (_, entries, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    let kinds: Vec<_> = entries
+        .iter()
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_started",
+            "runbook_opened",
+            "step_done",
+            "clock_started",
+            "step_skipped",
+            "decision",
+            "note",
+            "session_ended"
+        ]
+    );
+    assert_eq!(ResponseState::fold(&entries), response.state);
+}
+
+#[test]
+fn decision_dialog_and_note_editor() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Char('D'));
+    snapshot("decision_80x24", &app, 80, 24);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "Spoke to the DPO.");
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "They will call back at noon.");
+    snapshot("note_editor_80x24", &app, 80, 24);
+}
+
+#[test]
+fn help_overlay() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    press(&mut app, KeyCode::Char('?'));
+    snapshot("help_80x24", &app, 80, 24);
+    press(&mut app, KeyCode::Char('x'));
+    assert!(app.dialogs.is_empty());
+}
+
+#[test]
+fn ascii_mode_draws_only_ascii() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let look = Look {
+        ascii: true,
+        ..Look::default()
+    };
+    let mut app = app(look, samples(), dir.path());
+    let library = text(&app, 80, 24);
+    assert!(library.is_ascii(), "{library}");
+    started(&mut app);
+    press(&mut app, KeyCode::Char('d'));
+    let run = text(&app, 80, 24);
+    assert!(run.is_ascii(), "{run}");
+    snapshot("run_done_ascii_80x24", &app, 80, 24);
+}
+
+#[test]
+fn no_color_draws_no_colour() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let look = Look {
+        no_color: true,
+        ..Look::default()
+    };
+    let mut app = app(look, samples(), dir.path());
+    started(&mut app);
+    press(&mut app, KeyCode::Char('d'));
+    for buf in [buffer(&app, 80, 24), buffer(&app, 120, 40)] {
+        for cell in buf.content() {
+            assert_eq!(cell.fg, Color::Reset);
+            assert_eq!(cell.bg, Color::Reset);
+        }
+    }
+    // Colour does use colour, and high contrast too.
+    let coloured = |look| {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let app = self::app(look, samples(), dir.path());
+        buffer(&app, 80, 24)
+            .content()
+            .iter()
+            .any(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+    };
+    assert!(coloured(Look::default()));
+    assert!(coloured(Look {
+        high_contrast: true,
+        ..Look::default()
+    }));
+}
+
+#[test]
+fn hostile_runbook_text_never_reaches_the_buffer_raw() {
+    let source = format!(
+        r#"format = 1
+id = "cyber/hostile"
+title = "Evil\u001b]0;pwned\u0007 title\u001b[2J"
+kind = "cyber"
+severity = "high"
+owner = "Mallory\u009b31m"
+reviewed = 2026-11-01
+review_every_months = 12
+summary = "Bidi \u202e reversed \u202c and a bell \u0007."
+
+[[steps]]
+id = "one"
+title = "Step\u001b[31m red"
+do = "Line with escape \u001b[H and a long one: {}"
+checks = ["tick\u001b[5m blink"]
+"#,
+        "x".repeat(10_000)
+    );
+    let checked = crate::runbook::check("hostile.toml", &source, "cyber/hostile", today());
+    let Some(runbook) = checked.runbook else {
+        panic!("hostile sample did not parse: {:?}", checked.diagnostics);
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), vec![loaded(runbook)], dir.path());
+    no_controls(&buffer(&app, 80, 24));
+    snapshot("hostile_library_80x24", &app, 80, 24);
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
+    if let Some(first) = app.response.as_ref().and_then(|r| r.state.first_at) {
+        app.now = first;
+    }
+    for (w, h) in [(80, 24), (120, 40), (20, 5)] {
+        no_controls(&buffer(&app, w, h));
+    }
+    snapshot("hostile_run_80x24", &app, 80, 24);
+}
+
+#[test]
+fn resume_shows_the_state_before() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut first = app(colour(), samples(), dir.path());
+    started(&mut first);
+    press(&mut first, KeyCode::Char('d'));
+    let Some(before) = first.response.take() else {
+        panic!("no response");
+    };
+    // "Killed": no session end. A new start offers the journal.
+    let mut second = app(colour(), samples(), dir.path());
+    let offered = super::unfinished_journals(&second);
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].0, before.journal.path());
+    second.dialogs.push(Dialog::Resume {
+        path: offered[0].0.clone(),
+        incident: offered[0].1.clone(),
+    });
+    press(&mut second, KeyCode::Char('y'));
+    assert_eq!(second.screen, Screen::Run);
+    let Some(after) = second.response.as_ref() else {
+        panic!("not resumed: {:?}", second.status);
+    };
+    assert_eq!(after.state.runbooks, before.state.runbooks);
+    assert_eq!(after.state.sessions.count, 2);
+    assert_eq!(after.state.sessions.interrupted, 1);
+    // The same step is current.
+    let focus = |a: &App<'_>| a.focus().map(|(r, i)| (r.id.clone(), i));
+    first.response = Some(before);
+    assert_eq!(focus(&second), focus(&first));
+}
+
+#[test]
+fn tiny_and_resized_terminals_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    for (w, h) in [(1, 1), (10, 3), (40, 10), (200, 60)] {
+        let _ = buffer(&app, w, h);
+    }
+    started(&mut app);
+    press(&mut app, KeyCode::Char('?'));
+    for (w, h) in [(1, 1), (10, 3), (40, 10), (200, 60)] {
+        let _ = buffer(&app, w, h);
+    }
+}
+
+#[test]
+fn tick_block_correct_actor_and_a_second_runbook() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    // Tick the first check, then check number 2.
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('2'));
+    // Block with a reason, then unblock.
+    press(&mut app, KeyCode::Char('b'));
+    typed(&mut app, "waiting for the on-call engineer");
+    press(&mut app, KeyCode::Enter);
+    // The flow moves on past a blocked step; go back up to lift the block.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Char('b'));
+    // Correct the latest entry (the unblock).
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "unblocked at 09:10, not now");
+    ctrl(&mut app, 's');
+    // Someone else takes the keyboard.
+    press(&mut app, KeyCode::Char('a'));
+    ctrl(&mut app, 'u');
+    typed(&mut app, "Bob");
+    press(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 'u');
+    typed(&mut app, "Loggist");
+    press(&mut app, KeyCode::Enter);
+    // A second runbook in the same response, and back.
+    press(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.screen, Screen::Library);
+    typed(&mut app, "personal data");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Run);
+    press(&mut app, KeyCode::Tab);
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    assert_eq!(response.active, 0);
+    assert_eq!(response.state.runbooks.len(), 2);
+    assert_eq!(
+        response.state.actor.as_ref().map(|a| a.name.as_str()),
+        Some("Bob")
+    );
+    let (_, entries, _) =
+        Journal::open(response.journal.path(), None).unwrap_or_else(|e| panic!("{e}"));
+    let kinds: Vec<_> = entries
+        .iter()
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_started",
+            "runbook_opened",
+            "check_ticked",
+            "check_ticked",
+            "step_blocked",
+            "step_unblocked",
+            "correction",
+            "actor_changed",
+            "runbook_opened"
+        ]
+    );
+    assert_eq!(ResponseState::fold(&entries), response.state);
+    snapshot("two_runbooks_80x24", &app, 80, 24);
+}
+
+#[test]
+fn a_deadline_passing_is_journaled_on_the_tick() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    press(&mut app, KeyCode::Char('d'));
+    let Some(due) = app
+        .response
+        .as_ref()
+        .and_then(|r| r.state.clocks.first())
+        .map(|c| c.due_at)
+    else {
+        panic!("no clock started");
+    };
+    app.tick(due + chrono::TimeDelta::seconds(1));
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    assert!(response.state.clocks[0].breached.is_some());
+    assert!(
+        response
+            .log
+            .iter()
+            .any(|l| l.text.starts_with("DEADLINE MISSED"))
+    );
+    snapshot("deadline_missed_80x24", &app, 80, 24);
+}
+
+#[test]
+fn entries_from_another_process_appear_on_the_tick() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    let Some(path) = app.response.as_ref().map(|r| r.journal.path().to_owned()) else {
+        panic!("no response");
+    };
+    // What `grabbag note` does from a second terminal.
+    let (mut other, _, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    other.one_shot();
+    let actor = crate::journal::Actor {
+        name: "Priya".to_owned(),
+        role: "Loggist".to_owned(),
+    };
+    let note = crate::journal::Event::Note {
+        text: "Phoned from the depot".to_owned(),
+        happened_at: None,
+    };
+    if let Err(e) = other.append(&actor, note, None) {
+        panic!("{e}");
+    }
+    let now = app.now;
+    app.tick(now);
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    assert_eq!(response.state.notes.len(), 1);
+    assert!(
+        response
+            .log
+            .iter()
+            .any(|l| l.text == "note: Phoned from the depot")
+    );
+}
+
+#[test]
+fn ascii_mode_dialogs_are_ascii_too() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let look = Look {
+        ascii: true,
+        ..Look::default()
+    };
+    let mut app = app(look, samples(), dir.path());
+    press(&mut app, KeyCode::Char('?'));
+    assert!(text(&app, 80, 24).is_ascii());
+    press(&mut app, KeyCode::Esc);
+    started(&mut app);
+    for key in ['s', 'n', 'c', 'a', '?'] {
+        press(&mut app, KeyCode::Char(key));
+        let screen = text(&app, 80, 24);
+        assert!(screen.is_ascii(), "{key}: {screen}");
+        press(&mut app, KeyCode::Esc);
+    }
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Char('D'));
+    let screen = text(&app, 80, 24);
+    assert!(screen.is_ascii(), "{screen}");
+}

@@ -1,0 +1,618 @@
+//! Drawing: [`draw`] is a pure function of the [`App`], so a snapshot of a
+//! `TestBackend` is the screen a responder sees. Every untrusted string
+//! (runbook text, notes, names, file names) passes through
+//! [`printable`]/[`printable_line`] before it reaches the buffer.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Screen, Status, elapsed};
+use crate::response::{ClockStatus, StepStatus};
+use crate::text::{printable, printable_line};
+
+/// Multi-line untrusted text, tabs as spaces, reflowed so the pane wraps
+/// it: lines of a paragraph are joined, but blank lines and list items
+/// (`- `, `* `, `1. `) keep their breaks.
+fn safe(text: &str) -> String {
+    let text = printable(text).replace('\t', "    ");
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let starts_item = trimmed.starts_with("- ")
+            || trimmed.starts_with("* ")
+            || trimmed
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if out.is_empty() {
+            out.push_str(line);
+        } else if trimmed.is_empty() || starts_item || out.ends_with('\n') {
+            out.push('\n');
+            out.push_str(line);
+        } else {
+            out.push(' ');
+            out.push_str(trimmed);
+        }
+        if trimmed.is_empty() {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
+    let area = frame.area();
+    frame.render_widget(Paragraph::new("").style(app.theme.text), area);
+    let [main, status, hints] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    match app.screen {
+        Screen::Library => draw_library(frame, app, main),
+        Screen::Run => draw_run(frame, app, main),
+    }
+    draw_status(frame, app, status);
+    draw_hints(frame, app, hints);
+    super::dialog::draw(frame, app);
+}
+
+fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
+    let theme = &app.theme;
+    let mut spans = Vec::new();
+    match &app.status {
+        Some(Status::Info(text)) => {
+            spans.push(Span::styled(printable_line(text).into_owned(), theme.good))
+        }
+        Some(Status::Error(text)) => {
+            spans.push(Span::styled(
+                format!("! {}", printable_line(text)),
+                theme.bad,
+            ));
+        }
+        None => {}
+    }
+    let right = app
+        .response
+        .as_ref()
+        .and_then(|r| r.journal.witness())
+        .map(|w| format!("  witness {w}"));
+    let [left, right_area] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(right.as_ref().map_or(0, |w| w.chars().count() as u16 + 1)),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    if let Some(w) = right {
+        frame.render_widget(Paragraph::new(Span::styled(w, theme.dim)), right_area);
+    }
+}
+
+fn draw_hints(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
+    let narrow = area.width < 110;
+    let keys: &[(&str, &str)] = if !app.dialogs.is_empty() {
+        &[("Esc", "cancel")]
+    } else if narrow && app.screen == Screen::Run {
+        &[
+            ("?", "keys"),
+            ("d", "done"),
+            ("s", "skip"),
+            ("Spc", "tick"),
+            ("D", "decide"),
+            ("b", "block"),
+            ("n", "note"),
+            ("c", "fix"),
+            ("o", "open"),
+            ("q", "quit"),
+        ]
+    } else {
+        match app.screen {
+            Screen::Library => &[
+                ("type", "search"),
+                ("Up/Down", "choose"),
+                ("Enter", "start"),
+                ("Esc", "clear/quit"),
+                ("?", "keys"),
+            ],
+            Screen::Run => &[
+                ("d", "done"),
+                ("s", "skip"),
+                ("Spc", "tick"),
+                ("D", "decide"),
+                ("b", "block"),
+                ("n", "note"),
+                ("c", "correct"),
+                ("a", "actor"),
+                ("o", "open"),
+                ("Tab", "switch"),
+                ("q", "quit"),
+                ("?", "keys"),
+            ],
+        }
+    };
+    let mut spans = Vec::new();
+    for (k, what) in keys {
+        spans.push(Span::styled(*k, app.theme.key));
+        spans.push(Span::styled(format!(" {what} "), app.theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
+    let theme = &app.theme;
+    let [list_area, preview_area] = if area.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
+    } else {
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    };
+    let search = if app.search().is_empty() {
+        Span::styled(" type to search ", theme.dim)
+    } else {
+        Span::styled(
+            format!(" search: {}_ ", printable_line(app.search())),
+            theme.accent,
+        )
+    };
+    let heading = if app.response.is_some() {
+        " Open another runbook (Esc back) "
+    } else {
+        " Runbooks "
+    };
+    let block = theme.block(Line::from(vec![
+        Span::styled(heading, theme.accent),
+        search,
+    ]));
+    let inner = block.inner(list_area);
+    frame.render_widget(block, list_area);
+
+    let visible = app.visible();
+    let cursor = app.cursor.min(visible.len().saturating_sub(1));
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut cursor_line = 0;
+    let mut kind = None;
+    for (row, &i) in visible.iter().enumerate() {
+        let Some(r) = app.loaded.get(i) else { continue };
+        if kind != Some(r.runbook.kind) {
+            kind = Some(r.runbook.kind);
+            let heading = match r.runbook.kind {
+                crate::runbook::Kind::Cyber => "CYBER",
+                crate::runbook::Kind::Continuity => "CONTINUITY",
+            };
+            lines.push(Line::from(Span::styled(heading, theme.accent)));
+        }
+        let style = if row == cursor {
+            theme.selected
+        } else {
+            theme.text
+        };
+        if row == cursor {
+            cursor_line = lines.len();
+        }
+        lines.push(Line::from(Span::styled(
+            format!(" {}", printable_line(&r.runbook.title)),
+            style,
+        )));
+    }
+    if visible.is_empty() {
+        lines.push(Line::from(Span::styled(" nothing matches", theme.dim)));
+    }
+    if !app.failures.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled("DID NOT LOAD", theme.bad)));
+        for (file, why) in &app.failures {
+            lines.push(Line::from(Span::styled(
+                format!(" {file}: {why}"),
+                theme.bad,
+            )));
+        }
+    }
+    let height = inner.height as usize;
+    let scroll = cursor_line.saturating_sub(height.saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        inner,
+    );
+
+    let block = theme.block(Span::styled(" Preview ", theme.accent));
+    let Some(r) = app.highlighted() else {
+        frame.render_widget(block, preview_area);
+        return;
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            printable_line(&r.runbook.title).into_owned(),
+            theme.accent,
+        )),
+        Line::from(Span::styled(
+            printable_line(&r.runbook.id).into_owned(),
+            theme.dim,
+        )),
+    ];
+    let badges = r.badges(app.today);
+    if !badges.is_empty() {
+        let mut spans = Vec::new();
+        for b in badges {
+            let style = if b == "SIGNED" { theme.good } else { theme.bad };
+            spans.push(Span::styled(format!("[{b}]"), style));
+            spans.push(Span::raw(" "));
+        }
+        lines.push(Line::from(spans));
+    }
+    let field = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<10}"), theme.dim),
+            Span::raw(value),
+        ])
+    };
+    lines.push(field("severity", r.runbook.severity.as_str().to_owned()));
+    lines.push(field(
+        "owner",
+        printable_line(&r.runbook.owner).into_owned(),
+    ));
+    lines.push(field(
+        "version",
+        printable_line(&r.version.short()).into_owned(),
+    ));
+    lines.push(field(
+        "reviewed",
+        format!("{} (due {})", r.runbook.reviewed, r.runbook.review_due()),
+    ));
+    lines.push(field("steps", r.runbook.steps.len().to_string()));
+    lines.push(Line::default());
+    for l in safe(&r.runbook.summary).lines() {
+        lines.push(Line::from(l.to_owned()));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        preview_area,
+    );
+}
+
+fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
+    let theme = &app.theme;
+    let Some(response) = app.response.as_ref() else {
+        return;
+    };
+    let state = &response.state;
+    let log_height = if area.height >= 30 { 8 } else { 5 };
+    let clocks = clock_lines(app);
+    let clock_rows = clocks.len().min(if area.height >= 30 { 6 } else { 2 });
+    let [header, body, log_area] = Layout::vertical([
+        Constraint::Length(2 + clock_rows as u16),
+        Constraint::Min(5),
+        Constraint::Length(log_height),
+    ])
+    .areas(area);
+
+    // Header: incident, time since it began, who is at the keyboard, tabs.
+    let since = state
+        .first_at
+        .map(|t| elapsed(app.now - t))
+        .unwrap_or_default();
+    let actor = state
+        .actor
+        .as_ref()
+        .map(|a| format!("{} ({})", printable_line(&a.name), printable_line(&a.role)))
+        .unwrap_or_default();
+    let incident = printable_line(state.incident.as_deref().unwrap_or("incident")).into_owned();
+    let mut tabs = Vec::new();
+    for (i, open) in state.runbooks.iter().enumerate() {
+        let style = if i == response.active {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        tabs.push(Span::styled(
+            format!(" {} {} ", i + 1, printable_line(&open.version.title)),
+            style,
+        ));
+        tabs.push(Span::raw(" "));
+    }
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(incident, theme.accent),
+            Span::styled(format!("  T+{since}  "), theme.warn),
+            Span::styled(format!("at keyboard: {actor}"), theme.text),
+        ]),
+        Line::from(tabs),
+    ];
+    let lines: Vec<Line<'_>> = lines.into_iter().chain(clocks).collect();
+    frame.render_widget(Paragraph::new(lines), header);
+
+    let Some((runbook, focus)) = app.focus() else {
+        return;
+    };
+    let current = crate::response::current_step(state, runbook).map(|s| s.id.as_str());
+    let list_width = if body.width >= 110 { 40 } else { 28 };
+    let [list_area, detail_area] =
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(body);
+
+    // Step list.
+    let sym = &theme.symbols;
+    let mut lines = Vec::new();
+    for (i, step) in runbook.steps.iter().enumerate() {
+        let status = state.status(&runbook.id, &step.id);
+        let (mark, style) = match status {
+            StepStatus::Done => (sym.done, theme.good),
+            StepStatus::Skipped { .. } => (sym.skipped, theme.warn),
+            StepStatus::Blocked { .. } => (sym.blocked, theme.bad),
+            _ if Some(step.id.as_str()) == current => (sym.current, theme.accent),
+            StepStatus::Started => (sym.current, theme.accent),
+            _ => (sym.todo, theme.text),
+        };
+        let overrun = !status.is_finished()
+            && (Some(step.id.as_str()) == current || matches!(status, StepStatus::Started))
+            && overrun(app, &runbook.id, step);
+        let style = if overrun { theme.bad } else { style };
+        let style = if Some(i) == focus {
+            theme.selected
+        } else {
+            style
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{mark} {:>2} {}", i + 1, printable_line(&step.title)),
+            style,
+        )));
+    }
+    let block = theme.block(Span::styled(" Steps ", theme.accent));
+    let inner_h = block.inner(list_area).height as usize;
+    let scroll = focus.unwrap_or(0).saturating_sub(inner_h.saturating_sub(2));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        list_area,
+    );
+
+    // The focused step.
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    // Checks and contacts: pinned under the instructions, so they show at
+    // 80×24 whatever the length of the text above.
+    let mut below: Vec<Line<'_>> = Vec::new();
+    match focus.and_then(|i| runbook.steps.get(i)) {
+        None => lines.push(Line::from(Span::styled(
+            "End of this runbook. o opens another, Tab switches, q quits.",
+            theme.good,
+        ))),
+        Some(step) => {
+            let status = state.status(&runbook.id, &step.id);
+            let mut head = vec![Span::styled(
+                printable_line(&step.title).into_owned(),
+                theme.accent,
+            )];
+            head.push(Span::styled(format!("  [{}]", status.label()), theme.dim));
+            lines.push(Line::from(head));
+            if let StepStatus::Skipped { reason } | StepStatus::Blocked { reason, .. } = status {
+                lines.push(Line::from(Span::styled(
+                    format!("reason: {}", printable_line(reason)),
+                    theme.warn,
+                )));
+            }
+            if let Some(role) = &step.role {
+                lines.push(Line::from(vec![
+                    Span::styled("role: ", theme.dim),
+                    Span::raw(printable_line(role).into_owned()),
+                ]));
+            }
+            if let (Some(within), false, Some(since)) = (
+                step.expect_within,
+                status.is_finished(),
+                app.step_since(&runbook.id, &step.id),
+            ) {
+                let taken = app.now - since;
+                let limit =
+                    chrono::TimeDelta::seconds(i64::try_from(within.as_secs()).unwrap_or(i64::MAX));
+                let (text, style) = if taken > limit {
+                    (
+                        format!(
+                            "OVERRUN: {} (expected within {})",
+                            elapsed(taken),
+                            elapsed(limit)
+                        ),
+                        theme.bad,
+                    )
+                } else {
+                    (
+                        format!("{} of {} expected", elapsed(taken), elapsed(limit)),
+                        theme.dim,
+                    )
+                };
+                lines.push(Line::from(Span::styled(text, style)));
+            }
+            if !step.instructions.trim().is_empty() {
+                lines.push(Line::default());
+                for l in safe(&step.instructions).lines() {
+                    lines.push(Line::from(l.to_owned()));
+                }
+            }
+            if let Some(decision) = &step.decision {
+                lines.push(Line::default());
+                lines.push(Line::from(Span::styled(
+                    format!("Decision: {}", printable_line(&decision.question)),
+                    theme.accent,
+                )));
+                let taken = state
+                    .step(&runbook.id, &step.id)
+                    .and_then(|s| s.decision.as_ref());
+                for (i, o) in decision.options.iter().enumerate() {
+                    let chosen = taken.is_some_and(|t| t.option == o.label);
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            " {}. {}{}",
+                            i + 1,
+                            printable_line(&o.label),
+                            if chosen { "  (chosen)" } else { "" }
+                        ),
+                        if chosen { theme.good } else { theme.text },
+                    )));
+                }
+            }
+            if !step.checks.is_empty() {
+                if !below.is_empty() {
+                    below.push(Line::default());
+                }
+                let ticked = state.step(&runbook.id, &step.id).map(|s| &s.ticked);
+                for (i, check) in step.checks.iter().enumerate() {
+                    let done = ticked.is_some_and(|t| t.contains_key(&i));
+                    below.push(Line::from(Span::styled(
+                        format!(
+                            "{} {} {}",
+                            if done { sym.ticked } else { sym.unticked },
+                            i + 1,
+                            printable_line(check)
+                        ),
+                        if done { theme.good } else { theme.text },
+                    )));
+                }
+            }
+            let contacts: Vec<_> = step
+                .contacts
+                .iter()
+                .filter_map(|c| runbook.contact(c))
+                .collect();
+            if !contacts.is_empty() {
+                if !below.is_empty() {
+                    below.push(Line::default());
+                }
+                for c in contacts {
+                    below.push(Line::from(vec![
+                        Span::styled("call ", theme.dim),
+                        Span::styled(
+                            printable_line(c.phone.as_deref().unwrap_or("(no phone)")).into_owned(),
+                            theme.accent,
+                        ),
+                        Span::raw(format!("  {}", printable_line(&c.name))),
+                    ]));
+                }
+            }
+        }
+    }
+    let title = format!(" {} ", printable_line(&runbook.title));
+    let mut block = theme.block(Span::styled(title, theme.accent));
+    let inner = block.inner(detail_area);
+    let pinned = u16::try_from(below.len())
+        .unwrap_or(u16::MAX)
+        .min(inner.height / 2);
+    // Roughly how many rows the text above needs once wrapped: enough to say
+    // there is more below (PgDn) or above (PgUp).
+    let width = usize::from(inner.width.max(1));
+    let needed: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let shown = usize::from(inner.height.saturating_sub(pinned)) + usize::from(response.scroll);
+    let more = match (needed > shown, response.scroll > 0) {
+        (true, true) => Some(" PgUp/PgDn: more "),
+        (true, false) => Some(" PgDn: more "),
+        (false, true) => Some(" PgUp: back "),
+        (false, false) => None,
+    };
+    if let Some(more) = more {
+        block = block.title_bottom(Line::from(Span::styled(more, theme.dim)).right_aligned());
+    }
+    frame.render_widget(block, detail_area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(pinned)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((response.scroll, 0)),
+        top,
+    );
+    frame.render_widget(Paragraph::new(below), bottom);
+
+    // Log pane: the latest entries.
+    let block = theme.block(Span::styled(" Journal ", theme.accent));
+    let rows = block.inner(log_area).height as usize;
+    let start = response.log.len().saturating_sub(rows);
+    let lines: Vec<Line<'_>> = response.log[start..]
+        .iter()
+        .map(|l| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{} ", app.local(l.at).format("%H:%M:%S")),
+                    theme.dim,
+                ),
+                Span::styled(format!("{:<10} ", truncate(&l.actor, 10)), theme.dim),
+                Span::styled(l.text.clone(), line_style(app, &l.text)),
+                Span::styled(
+                    if response.state.is_corrected(l.seq) {
+                        " [corrected]"
+                    } else {
+                        ""
+                    },
+                    theme.warn,
+                ),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), log_area);
+}
+
+/// The response's deadlines, most urgent first: missed, then running by due
+/// time, then met. Due times in local time, with what is left.
+fn clock_lines(app: &App<'_>) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let Some(response) = app.response.as_ref() else {
+        return Vec::new();
+    };
+    let mut clocks: Vec<_> = response.state.clocks.iter().collect();
+    let rank = |c: &crate::response::ClockState| match c.status(app.now) {
+        ClockStatus::Breached | ClockStatus::Overdue => 0,
+        ClockStatus::Running => 1,
+        ClockStatus::Met { .. } => 2,
+    };
+    clocks.sort_by_key(|c| (rank(c), c.due_at));
+    clocks
+        .into_iter()
+        .map(|clock| {
+            let due = app.local(clock.due_at).format("%a %d %b %H:%M");
+            let (text, style) = match clock.status(app.now) {
+                ClockStatus::Met { .. } => (format!("met (was due {due})"), theme.good),
+                ClockStatus::Breached | ClockStatus::Overdue => (
+                    format!(
+                        "MISSED: was due {due}, {} ago",
+                        elapsed(app.now - clock.due_at)
+                    ),
+                    theme.bad,
+                ),
+                ClockStatus::Running => (
+                    format!("due {due}, {} left", elapsed(clock.due_at - app.now)),
+                    theme.warn,
+                ),
+            };
+            Line::from(vec![
+                Span::styled(
+                    format!("{} {}: ", theme.symbols.clock, printable_line(&clock.label)),
+                    theme.accent,
+                ),
+                Span::styled(text, style),
+            ])
+        })
+        .collect()
+}
+
+/// True when the step has taken longer than its `expect_within`.
+fn overrun(app: &App<'_>, runbook: &str, step: &crate::runbook::Step) -> bool {
+    let (Some(within), Some(since)) = (step.expect_within, app.step_since(runbook, &step.id))
+    else {
+        return false;
+    };
+    let limit = chrono::TimeDelta::seconds(i64::try_from(within.as_secs()).unwrap_or(i64::MAX));
+    app.now - since > limit
+}
+
+fn line_style(app: &App<'_>, text: &str) -> Style {
+    if text.starts_with("DEADLINE") {
+        app.theme.bad
+    } else {
+        app.theme.text
+    }
+}
+
+fn truncate(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}

@@ -1,0 +1,333 @@
+//! The real binary in tmux on a demo library: a responder's keys in, the
+//! journal checked after. Skipped (with a printed reason) where tmux is
+//! missing. Waiting for the screen is bounded (a liveness limit, never a
+//! timing assertion).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use grabbag::crypto::{self, Identities};
+use grabbag::journal::Journal;
+use grabbag::response::ResponseState;
+
+use crate::harness::{grabbag, have, run};
+
+/// A tmux server of our own (its own socket), running grabbag in one pane.
+struct Tmux {
+    socket: String,
+    home: PathBuf,
+}
+
+impl Tmux {
+    fn command(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.args(["-L", &self.socket]);
+        cmd
+    }
+
+    /// Starts `grabbag ARGS` in a 100×30 pane, through a script that sets
+    /// the isolated environment the harness would.
+    fn start(&self, library: &Path, identity: &Path, args: &str) {
+        let probe = grabbag(&self.home);
+        let mut script = String::from("#!/bin/sh\n");
+        for (k, v) in probe.get_envs() {
+            if let Some(v) = v {
+                script.push_str(&format!(
+                    "export {}='{}'\n",
+                    k.to_string_lossy(),
+                    v.to_string_lossy()
+                ));
+            }
+        }
+        script.push_str(&format!(
+            "unset NO_COLOR\nexport TERM=xterm-256color GRABBAG_LIBRARY='{}' GRABBAG_IDENTITY='{}'\nexec '{}' {args}\n",
+            library.display(),
+            identity.display(),
+            env!("CARGO_BIN_EXE_grabbag"),
+        ));
+        let path = self.home.join("start.sh");
+        std::fs::write(&path, script).expect("write script");
+        // After a kill the old server may still be exiting: try again for
+        // a while rather than race it.
+        let start = Instant::now();
+        loop {
+            let out = self
+                .command()
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    "g",
+                    "-x",
+                    "100",
+                    "-y",
+                    "30",
+                    "sh",
+                ])
+                .arg(&path)
+                .output()
+                .expect("tmux runs");
+            if out.status.success() {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .command()
+            .args(["capture-pane", "-p", "-t", "g"])
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn alive(&self) -> bool {
+        self.command()
+            .args(["has-session", "-t", "g"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    /// Waits until the screen shows `text`.
+    fn wait_for(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never showed {text:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let out = self
+            .command()
+            .args(["send-keys", "-t", "g"])
+            .args(keys)
+            .output()
+            .expect("tmux runs");
+        assert!(out.status.success());
+    }
+
+    /// Literal text.
+    fn text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    fn wait_gone(&self) {
+        let start = Instant::now();
+        while self.alive() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "grabbag did not quit: {}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn pid(&self) -> String {
+        let out = self
+            .command()
+            .args(["display-message", "-p", "-t", "g", "#{pane_pid}"])
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").output();
+    }
+}
+
+struct Demo {
+    _home: tempfile::TempDir,
+    tmux: Tmux,
+    library: PathBuf,
+    identity: PathBuf,
+}
+
+fn demo(name: &str) -> Demo {
+    let home = tempfile::tempdir().expect("temp dir");
+    let dir = home.path().join("demo");
+    let out = run(grabbag(home.path())
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(&dir));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    Demo {
+        tmux: Tmux {
+            socket: format!("grabbag-test-{name}-{}", std::process::id()),
+            home: home.path().to_owned(),
+        },
+        library: dir.join("library"),
+        identity: dir.join("keys/demo-identity.txt"),
+        _home: home,
+    }
+}
+
+impl Demo {
+    fn journal(&self) -> PathBuf {
+        let journals = grabbag::journal::store::journals_in(&self.library.join("journals"));
+        assert_eq!(journals.len(), 1, "{journals:?}");
+        journals[0].clone()
+    }
+
+    fn entries(&self) -> Vec<grabbag::journal::Entry> {
+        let ids = Identities::load(&self.identity, &mut crypto::passphrase_from_env_or_tty)
+            .expect("identity");
+        let (_, entries, torn) = Journal::open(&self.journal(), Some(&ids)).expect("journal");
+        assert!(torn.is_none());
+        entries
+    }
+
+    fn verify(&self) {
+        let out = run(grabbag(self.tmux.home.as_path())
+            .env("GRABBAG_LIBRARY", &self.library)
+            .env("GRABBAG_IDENTITY", &self.identity)
+            .args(["journal", "verify"])
+            .arg(self.journal()));
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    }
+
+    /// From the library screen: search, start a response on ransomware.
+    fn start_ransomware(&self) {
+        let t = &self.tmux;
+        t.wait_for("type to search");
+        t.text("ransom");
+        t.wait_for("search: ransom");
+        t.keys(&["Enter"]);
+        t.wait_for("Start a response");
+        t.text("Smoke test");
+        t.keys(&["Enter"]);
+        t.text("Alice");
+        t.keys(&["Enter"]);
+        t.text("Incident lead");
+        t.keys(&["Enter"]);
+        t.wait_for("at keyboard: Alice (Incident lead)");
+    }
+}
+
+fn kinds(entries: &[grabbag::journal::Entry]) -> Vec<&'static str> {
+    entries
+        .iter()
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect()
+}
+
+#[test]
+fn tmux_a_response_worked_with_keys_is_in_the_journal() {
+    if !have("tmux", "tmux_a_response_worked_with_keys_is_in_the_journal") {
+        return;
+    }
+    let demo = demo("work");
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "run");
+    demo.start_ransomware();
+    t.keys(&["d"]);
+    t.wait_for("done: Confirm the signs");
+    t.keys(&["s"]);
+    t.wait_for("Why skip this step?");
+    t.text("no laptops on site");
+    t.keys(&["Enter"]);
+    t.wait_for("skipped: Isolate affected devices");
+    t.keys(&["D"]);
+    t.wait_for(" Decision ");
+    t.keys(&["Enter"]);
+    t.wait_for("rationale, required");
+    t.text("files on the shares are still changing");
+    t.keys(&["C-s"]);
+    t.wait_for("decided: Yes");
+    t.keys(&["n"]);
+    t.wait_for(" Note ");
+    t.text("Called the DPO");
+    t.keys(&["C-s"]);
+    t.wait_for("note: Called the DPO");
+    t.keys(&["q"]);
+    t.wait_gone();
+
+    let entries = demo.entries();
+    assert_eq!(
+        kinds(&entries),
+        [
+            "session_started",
+            "runbook_opened",
+            "step_done",
+            "clock_started",
+            "step_skipped",
+            "decision",
+            "note",
+            "session_ended"
+        ]
+    );
+    demo.verify();
+}
+
+#[test]
+fn tmux_killed_mid_response_resumes_where_it_was() {
+    if !have("tmux", "tmux_killed_mid_response_resumes_where_it_was") {
+        return;
+    }
+    let demo = demo("kill");
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "run");
+    demo.start_ransomware();
+    t.keys(&["d"]);
+    t.wait_for("done: Confirm the signs");
+    let before = ResponseState::fold(&demo.entries());
+    let killed = Command::new("kill")
+        .args(["-KILL", &t.pid()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    t.wait_gone();
+
+    t.start(&demo.library, &demo.identity, "run");
+    t.wait_for("resume it?");
+    t.wait_for("Smoke test");
+    t.keys(&["y"]);
+    t.wait_for("session resumed");
+    let screen = t.screen();
+    assert!(
+        screen.contains("Isolate affected devices  [todo]"),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    t.wait_gone();
+
+    let entries = demo.entries();
+    let after = ResponseState::fold(&entries);
+    assert_eq!(after.runbooks, before.runbooks);
+    assert_eq!(after.sessions.interrupted, 1);
+    assert_eq!(
+        kinds(&entries)[before.entries as usize..],
+        ["session_started", "session_ended"]
+    );
+    demo.verify();
+}
+
+#[test]
+fn without_a_terminal_the_interface_says_so() {
+    let demo = demo("notty");
+    let out = run(grabbag(demo.tmux.home.as_path())
+        .env("GRABBAG_LIBRARY", &demo.library)
+        .env("GRABBAG_IDENTITY", &demo.identity)
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("needs a terminal"), "{}", out.stderr);
+    assert!(!demo.library.join("journals").exists());
+}
