@@ -86,23 +86,7 @@ impl Config {
 
     /// Writes the config file (owner-only), creating its folder.
     pub fn save(&self) -> Result<PathBuf, ConfigError> {
-        let path = Self::path().ok_or_else(|| ConfigError::Io {
-            path: PathBuf::from("config.toml"),
-            source: std::io::Error::other("no config directory on this system"),
-        })?;
-        let io = |source| ConfigError::Io {
-            path: path.clone(),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            crate::fsutil::create_private_dir(dir).map_err(io)?;
-        }
-        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Invalid {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        crate::fsutil::replace_atomically(&path, text.as_bytes()).map_err(io)?;
-        Ok(path)
+        save_private_toml(Self::path(), "config.toml", self)
     }
 }
 
@@ -137,22 +121,32 @@ impl LastSession {
 
     /// Remembers these answers (owner-only file).
     pub fn save(&self) -> Result<PathBuf, ConfigError> {
-        let path = Self::path().ok_or_else(|| ConfigError::Io {
-            path: PathBuf::from("last-session.toml"),
-            source: std::io::Error::other("no config directory on this system"),
-        })?;
-        let io = |source| ConfigError::Io {
-            path: path.clone(),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            crate::fsutil::create_private_dir(dir).map_err(io)?;
-        }
-        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Invalid {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        crate::fsutil::replace_atomically(&path, text.as_bytes()).map_err(io)?;
-        Ok(path)
+        save_private_toml(Self::path(), "last-session.toml", self)
     }
+}
+
+/// Writes `value` as TOML to `path` (owner-only, atomically), creating its
+/// folder; `name` names the file when the system has no config directory.
+fn save_private_toml(
+    path: Option<PathBuf>,
+    name: &str,
+    value: &impl Serialize,
+) -> Result<PathBuf, ConfigError> {
+    let path = path.ok_or_else(|| ConfigError::Io {
+        path: PathBuf::from(name),
+        source: std::io::Error::other("no config directory on this system"),
+    })?;
+    let io = |source| ConfigError::Io {
+        path: path.clone(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        crate::fsutil::create_private_dir(dir).map_err(io)?;
+    }
+    let text = toml::to_string_pretty(value).map_err(|e| ConfigError::Invalid {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    crate::fsutil::replace_atomically(&path, text.as_bytes()).map_err(io)?;
+    Ok(path)
 }

@@ -19,7 +19,8 @@ use super::{Context, print_json};
 use crate::fsutil;
 use crate::journal::merge::{self, MergeError, Source};
 use crate::journal::verify::{
-    Format, SignatureStatus, VerifyOptions, VerifyReport, signature_path, verify, verify_bytes,
+    Format, SignatureStatus, SourceReport, VerifyOptions, VerifyReport, signature_path, verify,
+    verify_bytes,
 };
 use crate::journal::{Finding, parse_witness};
 use crate::library::trust::{AllowedSigners, CommitSigner, JOURNAL_NAMESPACE};
@@ -220,21 +221,7 @@ fn print_report(report: &VerifyReport) {
     for w in &report.warnings {
         println!("  warning: {}", describe(w, report.format));
     }
-    for s in &report.sources {
-        println!(
-            "  source {} {}: {} entries, head {}, {}{}",
-            s.index,
-            printable_line(&s.file),
-            s.entries,
-            s.head.witness,
-            if s.encrypted {
-                "encrypted"
-            } else {
-                "PLAINTEXT"
-            },
-            if s.ok { "" } else { ", FAILED" }
-        );
-    }
+    print_sources(&report.sources);
     for w in &report.witnesses {
         println!(
             "  witness {}: {}: {}",
@@ -504,20 +491,7 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
         show(&args.output),
         report.entries
     );
-    for s in &report.sources {
-        println!(
-            "  source {} {}: {} entries, head {}, {}",
-            s.index,
-            printable_line(&s.file),
-            s.entries,
-            s.head.witness,
-            if s.encrypted {
-                "encrypted"
-            } else {
-                "PLAINTEXT"
-            }
-        );
-    }
+    print_sources(&report.sources);
     if let Some(head) = &report.head {
         println!("Merged head {}.", head.witness);
     }
@@ -693,4 +667,23 @@ fn has_staged_changes(repo: &git2::Repository) -> anyhow::Result<bool> {
         Err(_) => None,
     };
     Ok(head != Some(tree))
+}
+
+/// One line per source journal of a merged file.
+fn print_sources(sources: &[SourceReport]) {
+    for s in sources {
+        println!(
+            "  source {} {}: {} entries, head {}, {}{}",
+            s.index,
+            printable_line(&s.file),
+            s.entries,
+            s.head.witness,
+            if s.encrypted {
+                "encrypted"
+            } else {
+                "PLAINTEXT"
+            },
+            if s.ok { "" } else { ", FAILED" }
+        );
+    }
 }
