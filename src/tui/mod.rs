@@ -13,6 +13,7 @@ pub mod dialog;
 pub mod theme;
 pub mod view;
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,7 +49,6 @@ pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
 /// `resume` opens that journal directly; otherwise an unfinished journal is
 /// offered for resuming.
 pub fn run(setup: Setup<'_>, resume: Option<PathBuf>) -> anyhow::Result<()> {
-    use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the interface needs a terminal: run grabbag in one, or use `grabbag list`, `grabbag note` and `grabbag journal` from scripts"
@@ -68,6 +68,7 @@ pub fn run(setup: Setup<'_>, resume: Option<PathBuf>) -> anyhow::Result<()> {
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
+    spawn_watchdog(Arc::clone(&stop));
     let mut terminal = ratatui::try_init()?;
     let result = event_loop(&mut terminal, &mut app, &stop);
     ratatui::restore();
@@ -76,6 +77,32 @@ pub fn run(setup: Setup<'_>, resume: Option<PathBuf>) -> anyhow::Result<()> {
         let _ = app.last.save();
     }
     result
+}
+
+/// Ends the process when the terminal is gone. crossterm's `poll` spins on a
+/// hung-up terminal (every read returns end of file) and never returns to the
+/// event loop, so neither a SIGHUP flag nor any check there is ever seen: found
+/// when interfaces left in killed tmux sessions ran at full CPU for an hour.
+/// Every action is already on disk, and the session stays open in the journal,
+/// so the next start offers to resume it exactly where it was.
+fn spawn_watchdog(stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        let mut stopping_since: Option<Instant> = None;
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            if stop.load(Ordering::Relaxed) {
+                // The event loop normally sees the flag within 250 ms.
+                let since = *stopping_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= Duration::from_secs(2) {
+                    std::process::exit(1);
+                }
+            }
+            #[cfg(unix)]
+            if std::fs::File::open("/dev/tty").is_err() {
+                std::process::exit(1);
+            }
+        }
+    });
 }
 
 fn event_loop(
