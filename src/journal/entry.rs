@@ -235,32 +235,46 @@ pub fn parse_witness(text: &str) -> Option<(u64, String)> {
     (code.len() == 10).then_some((seq, code))
 }
 
+/// A plaintext note entry for tests, chained after `prev`.
+#[cfg(test)]
+pub(crate) fn test_note(
+    seq: u64,
+    session: u32,
+    at: &str,
+    mono_ms: u64,
+    name: &str,
+    text: &str,
+    prev: &str,
+) -> StoredEntry {
+    StoredEntry {
+        seq,
+        session,
+        at: at.to_owned(),
+        offset: "+00:00".to_owned(),
+        mono_ms,
+        ex_t: None,
+        encrypted_to: None,
+        journal_key: None,
+        actor: Some(Actor {
+            name: name.to_owned(),
+            role: "R".to_owned(),
+        }),
+        event: Some(Event::Note {
+            text: text.to_owned(),
+            happened_at: None,
+        }),
+        sealed: None,
+        prev: prev.to_owned(),
+        hash: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn entry() -> StoredEntry {
-        StoredEntry {
-            seq: 1,
-            session: 1,
-            at: "2026-11-29T10:00:00.000Z".to_owned(),
-            offset: "+00:00".to_owned(),
-            mono_ms: 0,
-            ex_t: None,
-            encrypted_to: None,
-            journal_key: None,
-            actor: Some(Actor {
-                name: "A".to_owned(),
-                role: "R".to_owned(),
-            }),
-            event: Some(Event::Note {
-                text: "hello".to_owned(),
-                happened_at: None,
-            }),
-            sealed: None,
-            prev: GENESIS.to_owned(),
-            hash: String::new(),
-        }
+        test_note(1, 1, "2026-11-29T10:00:00.000Z", 0, "A", "hello", GENESIS)
     }
 
     #[test]

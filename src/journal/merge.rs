@@ -531,35 +531,15 @@ pub fn sources(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::entry::StoredEntry;
-    use crate::journal::event::{Actor, Event};
+    use crate::journal::entry::test_note;
     use crate::journal::verify::{VerifyOptions, verify_bytes};
 
     fn journal(name: &str, times: &[&str]) -> Vec<u8> {
         let mut out = Vec::new();
         let mut prev = GENESIS.to_owned();
         for (i, at) in times.iter().enumerate() {
-            let entry = StoredEntry {
-                seq: i as u64 + 1,
-                session: 0,
-                at: (*at).to_owned(),
-                offset: "+00:00".to_owned(),
-                mono_ms: 0,
-                ex_t: None,
-                encrypted_to: None,
-                journal_key: None,
-                actor: Some(Actor {
-                    name: name.to_owned(),
-                    role: "R".to_owned(),
-                }),
-                event: Some(Event::Note {
-                    text: format!("{name} {i}"),
-                    happened_at: None,
-                }),
-                sealed: None,
-                prev,
-                hash: String::new(),
-            };
+            let text = format!("{name} {i}");
+            let entry = test_note(i as u64 + 1, 0, at, 0, name, &text, &prev);
             let (line, hash) = entry.to_line().unwrap();
             out.extend_from_slice(&line);
             prev = hash;

@@ -562,35 +562,15 @@ fn signed_data(sig: &SshSig, digest: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::entry::{GENESIS, StoredEntry};
-    use crate::journal::event::{Actor, Event};
+    use crate::journal::entry::{GENESIS, test_note};
     use crate::library::trust::CommitSigner;
 
     fn journal(n: u64) -> Vec<u8> {
         let mut out = Vec::new();
         let mut prev = GENESIS.to_owned();
         for seq in 1..=n {
-            let entry = StoredEntry {
-                seq,
-                session: 1,
-                at: format!("2026-11-29T10:00:{:02}.000Z", seq),
-                offset: "+00:00".to_owned(),
-                mono_ms: seq * 1000,
-                ex_t: None,
-                encrypted_to: None,
-                journal_key: None,
-                actor: Some(Actor {
-                    name: "A".to_owned(),
-                    role: "R".to_owned(),
-                }),
-                event: Some(Event::Note {
-                    text: format!("note {seq}"),
-                    happened_at: None,
-                }),
-                sealed: None,
-                prev: prev.clone(),
-                hash: String::new(),
-            };
+            let at = format!("2026-11-29T10:00:{seq:02}.000Z");
+            let entry = test_note(seq, 1, &at, seq * 1000, "A", &format!("note {seq}"), &prev);
             let (line, hash) = entry.to_line().unwrap();
             out.extend_from_slice(&line);
             prev = hash;
