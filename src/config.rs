@@ -1,9 +1,12 @@
-//! The user's settings: where the library and the identity are.
+//! The user's settings: where the library and the identity are, who is at the
+//! keyboard, and how the interface looks.
 //!
 //! Each value comes from, in order: a command-line flag, an environment variable
-//! (`GRABBAG_LIBRARY`, `GRABBAG_IDENTITY`), or the config file
-//! `<config dir>/grabbag/config.toml` (on Linux `~/.config/grabbag/config.toml`).
-//! The CLI applies flags and environment; this module reads and writes the file.
+//! (`GRABBAG_LIBRARY`, `GRABBAG_IDENTITY`, `GRABBAG_ACTOR_NAME`,
+//! `GRABBAG_ACTOR_ROLE`, `GRABBAG_THEME`), or the config file
+//! `<config dir>/grabbag/config.toml` (on Linux `~/.config/grabbag/config.toml`;
+//! `GRABBAG_CONFIG_DIR` moves the folder). The CLI applies flags and
+//! environment; this module reads and writes the file (see `docs/config.md`).
 
 use std::path::{Path, PathBuf};
 
@@ -20,14 +23,29 @@ pub enum ConfigError {
         /// What went wrong.
         source: std::io::Error,
     },
-    /// The file is not valid config TOML.
-    #[error("{path}: {message}")]
+    /// The file is not valid config TOML, or a value is not allowed.
+    #[error("{path}{place}: {message}")]
     Invalid {
         /// The config file.
         path: PathBuf,
-        /// The parser's message, with line and column.
+        /// `:line:column` of the problem, or empty when it has no place.
+        place: String,
+        /// What is wrong.
         message: String,
     },
+}
+
+/// How the interface looks (the `theme` setting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    /// Normal colours.
+    #[default]
+    Default,
+    /// Strong colours on black, for bright rooms and projectors.
+    HighContrast,
+    /// No colour at all (as `NO_COLOR` does): meaning carried by words and bold.
+    NoColor,
 }
 
 /// The contents of the config file.
@@ -38,6 +56,16 @@ pub struct Config {
     pub library: Option<PathBuf>,
     /// The identity file.
     pub identity: Option<PathBuf>,
+    /// Who is at the keyboard: the name offered when a response starts and
+    /// written by `grabbag note`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
+    /// Their role (e.g. "ICT on-call engineer").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_role: Option<String>,
+    /// How the interface looks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Theme>,
 }
 
 /// grabbag's folder in the user's config directory.
@@ -78,9 +106,26 @@ impl Config {
                 });
             }
         };
-        toml::from_str(&text).map_err(|e| ConfigError::Invalid {
-            path: path.to_owned(),
-            message: e.to_string(),
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text read from `path` (named in errors, with the line
+    /// and column of the problem: an unknown key, a value of the wrong type).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let name = path.display().to_string();
+            let place = e
+                .span()
+                .map(|span| {
+                    let d = crate::diagnostic::Source::new(&name, text).error(span, "");
+                    format!(":{}:{}", d.line.unwrap_or(1), d.column.unwrap_or(1))
+                })
+                .unwrap_or_default();
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                place,
+                message: crate::text::printable_line(e.message().trim()).into_owned(),
+            }
         })
     }
 
@@ -145,8 +190,85 @@ fn save_private_toml(
     }
     let text = toml::to_string_pretty(value).map_err(|e| ConfigError::Invalid {
         path: path.clone(),
+        place: String::new(),
         message: e.to_string(),
     })?;
     crate::fsutil::replace_atomically(&path, text.as_bytes()).map_err(io)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The TOML block of `docs/config.md`'s example.
+    fn documented_example() -> String {
+        let doc = include_str!("../docs/config.md");
+        let start = doc
+            .find("```toml\n")
+            .expect("docs/config.md has a TOML example")
+            + 8;
+        let len = doc[start..].find("```").expect("the example ends");
+        doc[start..start + len].to_owned()
+    }
+
+    #[test]
+    fn documented_example_parses() {
+        let config = Config::parse(&documented_example(), Path::new("config.toml")).unwrap();
+        assert_eq!(
+            config,
+            Config {
+                library: Some(PathBuf::from("/home/sam/grabbag/library")),
+                identity: Some(PathBuf::from("/home/sam/.config/grabbag/identity.txt")),
+                actor_name: Some("Sam Okafor".to_owned()),
+                actor_role: Some("ICT on-call engineer".to_owned()),
+                theme: Some(Theme::HighContrast),
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_column() {
+        let text = "library = \"/lib\"\ncolour = \"red\"\n";
+        let err = Config::parse(text, Path::new("/cfg/config.toml")).unwrap_err();
+        let said = err.to_string();
+        assert!(
+            said.starts_with("/cfg/config.toml:2:1: unknown field `colour`"),
+            "{said}"
+        );
+        assert!(said.contains("`actor_name`"), "{said}");
+    }
+
+    #[test]
+    fn bad_theme_is_refused_with_its_place() {
+        let text = "theme = \"dark\"\n";
+        let said = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            said.starts_with("c.toml:1:9: unknown variant `dark`"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn hostile_text_in_an_error_is_inert() {
+        let text = "\"\u{1b}]0;x\u{7}\" = 1\n";
+        let said = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(!said.contains('\u{1b}'), "{said}");
+    }
+
+    #[test]
+    fn save_round_trips_and_leaves_out_unset_values() {
+        let config = Config {
+            library: Some(PathBuf::from("/lib")),
+            theme: Some(Theme::NoColor),
+            ..Config::default()
+        };
+        let text = toml::to_string_pretty(&config).unwrap();
+        assert!(!text.contains("actor"), "{text}");
+        assert_eq!(Config::parse(&text, Path::new("c.toml")).unwrap(), config);
+    }
 }

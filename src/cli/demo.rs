@@ -103,7 +103,7 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
 }
 
 /// Runs `demo`.
-pub fn run(_ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
     let dir = args.dir.unwrap_or_else(default_dir);
     let (library, ids, signing_key) = build(&dir)?;
     let dir = dir.canonicalize().unwrap_or(dir);
@@ -151,7 +151,7 @@ pub fn run(_ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", render_list(&report));
         return Ok(ExitCode::SUCCESS);
     }
-    super::run::open(&library, report, Some(&ids), args.look.look(), None)
+    super::run::open(ctx, &library, report, Some(&ids), &args.look, None)
 }
 
 fn shell_quote(path: &Path) -> String {

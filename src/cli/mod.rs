@@ -38,6 +38,15 @@ pub struct Cli {
     /// The age identity file. Default: GRABBAG_IDENTITY, then the config file, then the one `init` made.
     #[arg(long, global = true, env = "GRABBAG_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
+    /// Who is at the keyboard (start form, notes). Default: GRABBAG_ACTOR_NAME, then the config file.
+    #[arg(long, global = true, env = "GRABBAG_ACTOR_NAME", value_name = "NAME")]
+    pub actor_name: Option<String>,
+    /// Their role. Default: GRABBAG_ACTOR_ROLE, then the config file.
+    #[arg(long, global = true, env = "GRABBAG_ACTOR_ROLE", value_name = "ROLE")]
+    pub actor_role: Option<String>,
+    /// How the interface looks. Default: GRABBAG_THEME, then the config file.
+    #[arg(long, global = true, env = "GRABBAG_THEME", value_name = "THEME")]
+    pub theme: Option<config::Theme>,
     /// What to do (default: `run`, the interface).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -89,7 +98,13 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let ctx = Context::new(cli.library, cli.identity)?;
+    let ctx = Context::new(Settings {
+        library: cli.library,
+        identity: cli.identity,
+        actor_name: cli.actor_name,
+        actor_role: cli.actor_role,
+        theme: cli.theme,
+    })?;
     let Some(command) = cli.command else {
         return run::run(&ctx, run::Args::default());
     };
@@ -111,21 +126,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Settings from flags and the environment (clap reads both), before the
+/// config file fills in what they leave unset.
+struct Settings {
+    library: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    actor_name: Option<String>,
+    actor_role: Option<String>,
+    theme: Option<config::Theme>,
+}
+
 /// What every command may need: settings resolved from flags, environment and
 /// the config file, and the identity, loaded at most once per process (so a
 /// passphrase is asked once, never per runbook).
 pub struct Context {
     library: Option<PathBuf>,
     identity: Option<PathBuf>,
+    actor_name: Option<String>,
+    actor_role: Option<String>,
+    theme: config::Theme,
     identities: OnceCell<Identities>,
 }
 
 impl Context {
-    fn new(library: Option<PathBuf>, identity: Option<PathBuf>) -> anyhow::Result<Self> {
+    fn new(settings: Settings) -> anyhow::Result<Self> {
         let config = Config::load().context("reading the config file")?;
         Ok(Self {
-            library: library.or(config.library),
-            identity: identity.or(config.identity),
+            library: settings.library.or(config.library),
+            identity: settings.identity.or(config.identity),
+            actor_name: settings.actor_name.or(config.actor_name),
+            actor_role: settings.actor_role.or(config.actor_role),
+            theme: settings.theme.or(config.theme).unwrap_or_default(),
             identities: OnceCell::new(),
         })
     }

@@ -21,12 +21,12 @@ pub struct Args {
     pub journal: PathBuf,
     /// The note.
     pub text: String,
-    /// Who is writing (default: $USER).
+    /// Who is writing (default: --actor-name, GRABBAG_ACTOR_NAME, the config file, then $USER).
     #[arg(long)]
     pub actor: Option<String>,
-    /// Their role.
-    #[arg(long, default_value = "responder")]
-    pub role: String,
+    /// Their role (default: --actor-role, GRABBAG_ACTOR_ROLE, the config file, then `responder`).
+    #[arg(long)]
+    pub role: Option<String>,
     /// When it happened, if not now (RFC 3339, e.g. 2026-11-29T09:15:00Z).
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
@@ -43,10 +43,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let actor = Actor {
         name: args
             .actor
+            .or_else(|| ctx.actor_name.clone())
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "unknown".to_owned()),
-        role: args.role,
+        role: args
+            .role
+            .or_else(|| ctx.actor_role.clone())
+            .unwrap_or_else(|| "responder".to_owned()),
     };
     let happened_at = match &args.at {
         Some(text) => Some(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{Context, today};
-use crate::config::LastSession;
+use crate::config::{LastSession, Theme};
 use crate::crypto::Identities;
 use crate::library::{Library, LoadReport};
 use crate::tui::{self, Look, Setup};
@@ -21,11 +21,12 @@ pub struct LookArgs {
 }
 
 impl LookArgs {
-    /// The look, with `NO_COLOR` from the environment.
-    pub fn look(&self) -> Look {
+    /// The look: these flags over the theme setting, with `NO_COLOR` from the
+    /// environment winning over both.
+    pub fn look(&self, theme: Theme) -> Look {
         Look {
-            no_color: Look::no_color_from_env(),
-            high_contrast: self.high_contrast,
+            no_color: Look::no_color_from_env() || theme == Theme::NoColor,
+            high_contrast: self.high_contrast || theme == Theme::HighContrast,
             ascii: self.ascii,
         }
     }
@@ -46,17 +47,27 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let (library, report) = ctx.load(false)?;
     let ids = ctx.identities_if_any()?;
-    open(&library, report, ids, args.look.look(), args.journal)
+    open(ctx, &library, report, ids, &args.look, args.journal)
 }
 
 /// Opens the interface on a loaded library.
 pub fn open(
+    ctx: &Context,
     library: &Library,
     report: LoadReport,
     identities: Option<&Identities>,
-    look: Look,
+    look: &LookArgs,
     journal: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
+    // The actor setting (flag, environment, config) is offered in the start
+    // form over the answers remembered from last time.
+    let mut last = LastSession::load();
+    if let Some(name) = &ctx.actor_name {
+        last.name.clone_from(name);
+    }
+    if let Some(role) = &ctx.actor_role {
+        last.role.clone_from(role);
+    }
     let setup = Setup {
         root: library.root().to_owned(),
         report,
@@ -65,8 +76,8 @@ pub fn open(
         recipients: library.recipients().ok(),
         identities,
         today: today(),
-        look,
-        last: LastSession::load(),
+        look: look.look(ctx.theme),
+        last,
     };
     tui::run(setup, journal)?;
     Ok(ExitCode::SUCCESS)
