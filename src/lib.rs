@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod diagnostic;
 pub mod fsutil;
+pub mod fuzz;
 pub mod journal;
 pub mod library;
 pub mod response;

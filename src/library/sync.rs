@@ -514,11 +514,11 @@ fn fetch_repository(repo: &Repository, source: &Path, branch: &str) -> Result<Oi
 
 /// A parsed bundle header.
 #[derive(Debug, Default)]
-struct BundleHeader {
+pub(crate) struct BundleHeader {
     /// Commits the bundle's pack builds on, with their comments.
-    prerequisites: Vec<(Oid, String)>,
+    pub(crate) prerequisites: Vec<(Oid, String)>,
     /// The refs the bundle carries.
-    refs: Vec<(Oid, String)>,
+    pub(crate) refs: Vec<(Oid, String)>,
 }
 
 /// Read objects from a `git bundle` file (v2 or v3) into the library;
@@ -612,7 +612,7 @@ fn fetch_bundle(repo: &Repository, source: &Path, branch: &str) -> Result<Oid, S
 }
 
 /// Why a bundle header could not be read.
-enum HeaderError {
+pub(crate) enum HeaderError {
     Io(io::Error),
     Bad(String),
 }
@@ -626,7 +626,7 @@ impl From<io::Error> for HeaderError {
 /// Parse a bundle header up to and including its blank line, leaving the
 /// reader at the packfile. Lines are bounded so a hostile file cannot make us
 /// buffer without limit.
-fn read_bundle_header(reader: &mut impl BufRead) -> Result<BundleHeader, HeaderError> {
+pub(crate) fn read_bundle_header(reader: &mut impl BufRead) -> Result<BundleHeader, HeaderError> {
     let bad = |m: String| HeaderError::Bad(m);
     let mut buf = Vec::new();
     let mut read_line = |reader: &mut dyn BufRead, number: usize| -> Result<String, HeaderError> {

@@ -662,9 +662,9 @@ fn match_pattern(text: &[u8], pattern: &[u8]) -> bool {
 }
 
 /// A commit's signature header and the bytes it signs.
-struct SignedCommit {
-    signature: String,
-    payload: Vec<u8>,
+pub(crate) struct SignedCommit {
+    pub(crate) signature: String,
+    pub(crate) payload: Vec<u8>,
 }
 
 /// Split a raw commit object into its `gpgsig` signature and signed payload,
@@ -672,7 +672,7 @@ struct SignedCommit {
 /// the header block is searched (a `gpgsig` line in the message is text),
 /// other `gpgsig-*` headers are left out of the payload like git leaves them,
 /// and a repeated `gpgsig` header is refused rather than concatenated.
-fn split_signed_commit(raw: &[u8]) -> Result<Option<SignedCommit>, String> {
+pub(crate) fn split_signed_commit(raw: &[u8]) -> Result<Option<SignedCommit>, String> {
     let mut payload = Vec::with_capacity(raw.len());
     let mut signature: Option<Vec<u8>> = None;
     // Which header the continuation lines (" ...") belong to.
