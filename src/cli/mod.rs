@@ -6,12 +6,14 @@
 //! 0 ok, 1 findings (lint errors, verification failures), 2 usage or
 //! environment errors (clap's own usage errors are 2 as well).
 
+mod completions;
 mod demo;
 mod edit;
 mod journal;
 mod keys;
 mod lint;
 mod list;
+mod man;
 mod note;
 mod run;
 mod seal;
@@ -83,6 +85,10 @@ pub enum Command {
     Journal(journal::Args),
     /// Fast-forward the library from a bare repository or a git bundle (USB stick).
     Sync(sync::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the manual page, or write one page per subcommand with -o DIR.
+    Man(man::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -98,6 +104,12 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Generated from the definitions alone: no config file, library or key.
+    match cli.command {
+        Some(Command::Completions(args)) => return completions::run(args),
+        Some(Command::Man(args)) => return man::run(args),
+        _ => {}
+    }
     let ctx = Context::new(Settings {
         library: cli.library,
         identity: cli.identity,
@@ -123,6 +135,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note(args) => note::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 

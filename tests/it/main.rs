@@ -2,6 +2,7 @@
 
 mod age_interop;
 mod demo;
+mod docs_gen;
 mod fuzz;
 mod harness;
 mod journal;
