@@ -43,9 +43,45 @@ pub fn printable_line(text: &str) -> Cow<'_, str> {
     Cow::Owned(safe.replace('\n', "\\n").replace('\t', "\\t"))
 }
 
+/// JSON text with every character that [`printable`] would replace written
+/// as a `\uXXXX` escape instead: the same JSON value for a parser, but inert
+/// on a terminal. serde_json escapes only U+0000..U+001F; C1 controls such as
+/// U+009B (a one-character CSI on some terminals) and bidi overrides would
+/// otherwise reach the screen raw. Newlines and tabs outside strings (pretty
+/// printing) are left alone; inside strings serde_json has escaped them.
+pub fn json_safe(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_unsafe) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if is_unsafe(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_stays_the_same_value_but_inert() {
+        let value = serde_json::json!({"t": "a\u{9b}6n\u{202e}b\u{1b}[2J", "n": 1});
+        let json = serde_json::to_string_pretty(&value).unwrap();
+        let safe = json_safe(&json);
+        assert!(!safe.contains(['\u{9b}', '\u{202e}', '\u{1b}']), "{safe}");
+        assert!(safe.contains("\\u009b"), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+        assert!(matches!(json_safe("{\n  \"a\": 1\n}"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn escapes_become_visible() {

@@ -23,6 +23,7 @@ use crate::journal::verify::{
     verify_bytes,
 };
 use crate::journal::{Finding, parse_witness};
+use crate::library;
 use crate::library::trust::{AllowedSigners, CommitSigner, JOURNAL_NAMESPACE};
 use crate::text::printable_line;
 
@@ -524,7 +525,7 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
     let root = fs::canonicalize(library.root())
         .with_context(|| format!("reading {}", library.root().display()))?;
-    let journals = root.join(JOURNALS_DIR);
+    let journals = library::inside(&root, Path::new(JOURNALS_DIR))?;
     let signers = library.allowed_signers()?;
     let options = VerifyOptions {
         witnesses: Vec::new(),
@@ -562,7 +563,7 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
             let name = real
                 .file_name()
                 .ok_or_else(|| anyhow!("{} has no file name", file.display()))?;
-            let dest = journals.join(name);
+            let dest = library::inside(&root, &Path::new(JOURNALS_DIR).join(name))?;
             copy_journal(file, bytes, &dest)?;
             for (from, to) in companions(file).iter().zip(companions(&dest)) {
                 if from.exists() {

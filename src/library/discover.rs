@@ -139,14 +139,33 @@ fn push_runbook(files: &mut Vec<RunbookFile>, relative: PathBuf) {
     }
 }
 
-/// Reads a runbook file of at most [`MAX_RUNBOOK_BYTES`], re-checking that it
-/// stays inside the library.
-pub(super) fn read_bounded(root: &Path, relative: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
-    let full = root.join(relative);
+/// `root/relative`, once it is sure to stay inside the library: `relative`
+/// has no `..` (nor a root or drive), and no symlink along the way leads out
+/// of the library, checked up to the deepest part that exists (a file not
+/// made yet cannot be a symlink; a dangling symlink is refused). Every path
+/// grabbag reads or writes under a library it did not choose itself goes
+/// through here, because a library's content comes from other people (a USB
+/// stick, a colleague's commit), and git checks symlinks out as symlinks.
+pub(super) fn resolve_inside(root: &Path, relative: &Path) -> Result<PathBuf, String> {
+    use std::path::Component;
+    if !relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err("refused: the path leads outside the library".to_owned());
+    }
     let canonical_root = root
         .canonicalize()
         .map_err(|e| format!("cannot resolve library: {e}"))?;
-    let real = full
+    let full = root.join(relative);
+    let mut existing = full.as_path();
+    while std::fs::symlink_metadata(existing).is_err() {
+        match existing.parent() {
+            Some(parent) => existing = parent,
+            None => break,
+        }
+    }
+    let real = existing
         .canonicalize()
         .map_err(|e| format!("cannot open: {e}"))?;
     if !real.starts_with(&canonical_root) {
@@ -155,6 +174,13 @@ pub(super) fn read_bounded(root: &Path, relative: &Path) -> Result<Zeroizing<Vec
             real.display()
         ));
     }
+    Ok(full)
+}
+
+/// Reads a runbook file of at most [`MAX_RUNBOOK_BYTES`], re-checking that it
+/// stays inside the library.
+pub(super) fn read_bounded(root: &Path, relative: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
+    let real = resolve_inside(root, relative)?;
     let file = std::fs::File::open(&real).map_err(|e| format!("cannot open: {e}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_RUNBOOK_BYTES {
@@ -186,5 +212,30 @@ mod tests {
         );
         assert_eq!(id_for(Path::new("draft.toml")).as_deref(), Some("draft"));
         assert_eq!(id_for(Path::new("notes.txt")), None);
+    }
+
+    #[test]
+    fn paths_stay_inside_the_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("lib");
+        std::fs::create_dir_all(root.join("cyber")).unwrap();
+        let ok = resolve_inside(&root, Path::new("cyber/new/file.toml")).unwrap();
+        assert_eq!(ok, root.join("cyber/new/file.toml"));
+        for bad in ["../x", "cyber/../../x", "/etc/passwd"] {
+            assert!(resolve_inside(&root, Path::new(bad)).is_err(), "{bad}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path(), root.join("out")).unwrap();
+            std::os::unix::fs::symlink(root.join("cyber"), root.join("in")).unwrap();
+            std::os::unix::fs::symlink(dir.path().join("gone"), root.join("dangling")).unwrap();
+            let err = resolve_inside(&root, Path::new("out/not-yet.jsonl")).unwrap_err();
+            assert!(
+                err.starts_with("refused: leads outside the library"),
+                "{err}"
+            );
+            assert!(resolve_inside(&root, Path::new("in/x.toml")).is_ok());
+            assert!(resolve_inside(&root, Path::new("dangling/x")).is_err());
+        }
     }
 }

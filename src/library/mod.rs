@@ -259,7 +259,10 @@ impl Library {
 
     /// The library's recipients.
     pub fn recipients(&self) -> Result<Recipients, LibraryError> {
-        Ok(Recipients::load(&self.root.join(RECIPIENTS_FILE))?)
+        Ok(Recipients::load(&inside(
+            &self.root,
+            Path::new(RECIPIENTS_FILE),
+        )?)?)
     }
 
     /// The allowed signers, when the library has any.
@@ -438,7 +441,7 @@ impl Library {
                 path.display()
             )));
         }
-        let full = self.root.join(path);
+        let full = inside(&self.root, path)?;
         if let Some(dir) = full.parent() {
             std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
@@ -507,6 +510,14 @@ impl Library {
         let signers = self.allowed_signers()?;
         git::history(&self.repo, path, signers.as_ref())
     }
+}
+
+/// `root/relative`, refused (naming `relative`) when it would lead out of the
+/// library: a `..`, or a symlink along the way that points outside. Use it for
+/// every file or folder under a library: its content comes from other people.
+pub fn inside(root: &Path, relative: &Path) -> Result<PathBuf, LibraryError> {
+    discover::resolve_inside(root, relative)
+        .map_err(|why| LibraryError::Refused(format!("{}: {why}", relative.display())))
 }
 
 /// Reads, decrypts and checks one runbook file found under `root`.

@@ -268,7 +268,11 @@ impl AllowedSigners {
 
     /// Load `<library_root>/.grabbag/allowed_signers`; `Ok(None)` when absent.
     pub fn load(library_root: &Path) -> Result<Option<Self>, TrustError> {
-        let path = library_root.join(ALLOWED_SIGNERS_PATH);
+        let path = super::discover::resolve_inside(library_root, Path::new(ALLOWED_SIGNERS_PATH))
+            .map_err(|why| TrustError::Io {
+            path: library_root.join(ALLOWED_SIGNERS_PATH),
+            source: io::Error::other(why),
+        })?;
         match fs::read_to_string(&path) {
             Ok(text) => Self::parse(&text, &path).map(Some),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),

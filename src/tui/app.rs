@@ -377,7 +377,7 @@ impl<'a> App<'a> {
         {
             Some(path) => path,
             None => {
-                self.error("no free journal name in the journals folder");
+                self.error("no usable journal name in the library's journals folder");
                 return;
             }
         };
@@ -651,7 +651,8 @@ fn new_journal_path(root: &Path, date: &NaiveDate, incident: &str) -> Option<Pat
     } else {
         slug
     };
-    let dir = root.join("journals");
+    // Refused (no name) when `journals` is a symlink leading out of the library.
+    let dir = crate::library::inside(root, Path::new("journals")).ok()?;
     (1..1000).find_map(|n| {
         let name = if n == 1 {
             format!("{date}-{slug}.jsonl")

@@ -31,16 +31,18 @@ use crate::text::printable_line;
 /// Journals in `<root>/journals` whose last session never ended, newest
 /// first, with their incident names.
 pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
-    let mut found: Vec<(PathBuf, String)> =
-        crate::journal::store::journals_in(&app.root.join("journals"))
-            .into_iter()
-            .filter_map(|path| {
-                let state = app::open_session_left(&path, app.identities)?;
-                let incident =
-                    printable_line(state.incident.as_deref().unwrap_or("(unnamed)")).into_owned();
-                Some((path, incident))
-            })
-            .collect();
+    let journals = crate::library::inside(&app.root, std::path::Path::new("journals"));
+    let mut found: Vec<(PathBuf, String)> = journals
+        .map(|dir| crate::journal::store::journals_in(&dir))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|path| {
+            let state = app::open_session_left(&path, app.identities)?;
+            let incident =
+                printable_line(state.incident.as_deref().unwrap_or("(unnamed)")).into_owned();
+            Some((path, incident))
+        })
+        .collect();
     found.sort_by(|a, b| b.0.cmp(&a.0));
     found
 }

@@ -24,8 +24,10 @@ pub fn grabbag(home: &Path) -> Command {
     cmd.env("GRABBAG_CONFIG_DIR", home.join("config"))
         .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_RUNTIME_DIR", home.join("runtime"));
+        .env("XDG_RUNTIME_DIR", home.join("runtime"))
+        .env("TMPDIR", home.join("tmp"));
     let _ = std::fs::create_dir_all(home.join("runtime"));
+    let _ = std::fs::create_dir_all(home.join("tmp"));
     cmd
 }
 

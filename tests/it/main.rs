@@ -11,6 +11,7 @@ mod journal_reliability;
 mod library;
 mod lint;
 mod response;
+mod security;
 mod support;
 mod sync;
 mod trust;

@@ -14,9 +14,9 @@ use grabbag::response::ResponseState;
 use crate::harness::{grabbag, have, run};
 
 /// A tmux server of our own (its own socket), running grabbag in one pane.
-struct Tmux {
-    socket: String,
-    home: PathBuf,
+pub(crate) struct Tmux {
+    pub(crate) socket: String,
+    pub(crate) home: PathBuf,
 }
 
 impl Tmux {
@@ -28,7 +28,7 @@ impl Tmux {
 
     /// Starts `grabbag ARGS` in a 100×30 pane, through a script that sets
     /// the isolated environment the harness would.
-    fn start(&self, library: &Path, identity: &Path, args: &str) {
+    pub(crate) fn start(&self, library: &Path, identity: &Path, args: &str) {
         let probe = grabbag(&self.home);
         let mut script = String::from("#!/bin/sh\n");
         for (k, v) in probe.get_envs() {
@@ -80,7 +80,7 @@ impl Tmux {
         }
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = self
             .command()
             .args(["capture-pane", "-p", "-t", "g"])
@@ -89,7 +89,7 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn alive(&self) -> bool {
+    pub(crate) fn alive(&self) -> bool {
         self.command()
             .args(["has-session", "-t", "g"])
             .output()
@@ -97,7 +97,7 @@ impl Tmux {
     }
 
     /// Waits until the screen shows `text`.
-    fn wait_for(&self, text: &str) {
+    pub(crate) fn wait_for(&self, text: &str) {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -112,7 +112,7 @@ impl Tmux {
         }
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let out = self
             .command()
             .args(["send-keys", "-t", "g"])
@@ -123,11 +123,11 @@ impl Tmux {
     }
 
     /// Literal text.
-    fn text(&self, text: &str) {
+    pub(crate) fn text(&self, text: &str) {
         self.keys(&["-l", text]);
     }
 
-    fn wait_gone(&self) {
+    pub(crate) fn wait_gone(&self) {
         let start = Instant::now();
         while self.alive() {
             assert!(
@@ -139,7 +139,7 @@ impl Tmux {
         }
     }
 
-    fn pid(&self) -> String {
+    pub(crate) fn pid(&self) -> String {
         let out = self
             .command()
             .args(["display-message", "-p", "-t", "g", "#{pane_pid}"])

@@ -1,0 +1,441 @@
+//! The promises of docs/SECURITY.md, held by the real binary: no runbook
+//! plaintext left on disk after a full session, owner-only keys and journals,
+//! inert hostile text, no reading or writing outside the library through
+//! `..` or symlinks. Each test is named in docs/SECURITY.md.
+
+use std::path::{Path, PathBuf};
+
+use grabbag::crypto::{self, Identities};
+use grabbag::journal::Journal;
+
+use crate::harness::{TestLibrary, grabbag, have, run, runbook_text};
+
+/// Distinctive strings that exist only inside runbooks and notes.
+const ALPHA: &str = "PLAINTEXT-MARKER-ALPHA-5q7";
+const ALPHA_EDITED: &str = "PLAINTEXT-MARKER-ALPHA-EDITED";
+const BETA: &str = "PLAINTEXT-MARKER-BETA-k2v";
+const NOTE: &str = "NOTE-MARKER-c8d-called-the-dpo";
+
+/// Every regular file under `dir` (symlinks are not followed).
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            out.extend(files(&path));
+        } else if kind.is_file() {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Panics if any marker is in any file under `dir`, or in any object
+/// (decompressed) of a git repository under it.
+fn assert_no_plaintext(dir: &Path, markers: &[&str]) -> usize {
+    let mut checked = 0;
+    for file in files(dir) {
+        let bytes = std::fs::read(&file).expect("readable");
+        for marker in markers {
+            assert!(
+                !contains(&bytes, marker),
+                "{marker} is in {}",
+                file.display()
+            );
+        }
+        checked += 1;
+        if file.file_name().is_some_and(|n| n == "HEAD")
+            && file.parent().is_some_and(|p| p.ends_with(".git"))
+        {
+            let repo = git2::Repository::open(file.parent().unwrap()).expect("repository");
+            let odb = repo.odb().expect("odb");
+            odb.foreach(|oid| {
+                let object = odb.read(*oid).expect("object");
+                for marker in markers {
+                    assert!(
+                        !contains(object.data(), marker),
+                        "{marker} is in git object {oid}"
+                    );
+                }
+                checked += 1;
+                true
+            })
+            .expect("walk objects");
+        }
+    }
+    checked
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// init, seal, run (in tmux, where it is installed), note, edit, rekey; then
+/// no file in the library (git objects included), the config folder, HOME,
+/// TMPDIR or XDG_RUNTIME_DIR holds runbook or note plaintext, and keys,
+/// journals and their folders are owner-only.
+#[test]
+fn full_session_leaves_no_plaintext_and_private_files() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let library = home.join("library");
+    let config = home.join("config");
+
+    let out = run(grabbag(home).arg("init").arg(&library));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The actor and theme settings, as a user would write them.
+    let mut settings = std::fs::read_to_string(config.join("config.toml")).unwrap();
+    settings.push_str(
+        "actor_name = \"Config Actor\"\nactor_role = \"Config Role\"\ntheme = \"no-color\"\n",
+    );
+    std::fs::write(config.join("config.toml"), settings).unwrap();
+
+    crate::support::write(
+        &library,
+        "cyber/alpha.toml",
+        &runbook_text("cyber/alpha", &format!("Alpha {ALPHA}")),
+    );
+    crate::support::write(
+        &library,
+        "continuity/beta.toml",
+        &runbook_text("continuity/beta", &format!("Beta {BETA}")),
+    );
+    let out = run(grabbag(home)
+        .args(["seal", "-m", "Add runbooks"])
+        .arg(library.join("cyber/alpha.toml"))
+        .arg(library.join("continuity/beta.toml")));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shown = run(grabbag(home).args(["show", "cyber/alpha"]));
+    assert!(shown.stdout.contains(ALPHA), "{}", shown.stdout);
+
+    let identity = config.join("identity.txt");
+    let ran_tui = have(
+        "tmux",
+        "full_session_leaves_no_plaintext_and_private_files (run)",
+    );
+    if ran_tui {
+        let tmux = crate::tui::Tmux {
+            socket: format!("grabbag-security-{}", std::process::id()),
+            home: home.to_owned(),
+        };
+        tmux.start(&library, &identity, "run");
+        tmux.wait_for("type to search");
+        tmux.text("alpha");
+        tmux.wait_for("search: alpha");
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("Start a response");
+        tmux.text("Drill");
+        // Name and role come filled in from the config file.
+        tmux.keys(&["Enter", "Enter", "Enter"]);
+        tmux.wait_for("at keyboard: Config Actor (Config Role)");
+        tmux.keys(&["d"]);
+        tmux.wait_for("done: First step");
+        tmux.keys(&["q"]);
+        tmux.wait_gone();
+    }
+
+    let notes = home.join("notes/response.jsonl");
+    let out = run(grabbag(home).arg("note").arg(&notes).arg(NOTE));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ids = Identities::load(&identity, &mut crypto::passphrase_from_env_or_tty).unwrap();
+    let (_, entries, _) = Journal::open(&notes, Some(&ids)).unwrap();
+    let actor = entries.last().and_then(|e| e.actor.clone()).unwrap();
+    assert_eq!(
+        (actor.name.as_str(), actor.role.as_str()),
+        ("Config Actor", "Config Role")
+    );
+
+    // An editor that changes the runbook and leaves a swap file beside it.
+    let editor = home.join("bin/editor.sh");
+    crate::support::write(
+        home,
+        "bin/editor.sh",
+        "#!/bin/sh\nsed -i 's/ALPHA-5q7/ALPHA-EDITED/' \"$1\"\ncp \"$1\" \"$1.swp\"\n",
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = run(grabbag(home)
+        .env("EDITOR", &editor)
+        .args(["edit", "cyber/alpha"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = run(grabbag(home).arg("rekey"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shown = run(grabbag(home).args(["show", "cyber/alpha"]));
+    assert!(shown.stdout.contains(ALPHA_EDITED), "{}", shown.stdout);
+
+    // HOME holds the library, config, runtime and temporary folders.
+    let checked = assert_no_plaintext(home, &[ALPHA, ALPHA_EDITED, BETA, NOTE]);
+    assert!(checked > 20, "only {checked} files and objects checked");
+    assert_eq!(
+        std::fs::read_dir(home.join("runtime")).unwrap().count(),
+        0,
+        "the edit scratch folder is gone"
+    );
+
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&config), 0o700);
+        assert_eq!(mode(&identity), 0o600);
+        assert_eq!(mode(&config.join("config.toml")), 0o600);
+        assert_eq!(mode(&home.join("notes")), 0o700);
+        assert_eq!(mode(&notes), 0o600);
+        if ran_tui {
+            assert_eq!(mode(&config.join("last-session.toml")), 0o600);
+            let journals = library.join("journals");
+            assert_eq!(mode(&journals), 0o700);
+            let made = grabbag::journal::store::journals_in(&journals);
+            assert_eq!(made.len(), 1, "{made:?}");
+            for file in files(&journals) {
+                assert_eq!(mode(&file), 0o600, "{}", file.display());
+            }
+        }
+    }
+}
+
+/// A runbook whose every field, file name and commit message carries
+/// terminal escapes and bidi overrides (as TOML escapes, so it lints clean).
+const HOSTILE: &str = r#"id = "cyber/hostile"
+title = "Hostile \u001b]0;pwned\u0007 title \u202e"
+kind = "cyber"
+severity = "high"
+owner = "\u001b[8mowner"
+reviewed = 2026-09-01
+review_every_months = 120
+summary = "Summary \u001b[2J\u001b[H cleared"
+tags = ["\u009b31m"]
+references = ["\u001bP+q\u001b\\"]
+
+[[contacts]]
+id = "ncsc"
+name = "NCSC \u001b[31m"
+phone = "07700 900123\u0007"
+when = "\u001b]8;;http://evil.example\u0007link\u001b]8;;\u0007"
+
+[[steps]]
+id = "first"
+title = "First \u001b[1A"
+do = "Do it\r\u001b[Kreplaced"
+checks = ["\u001b[5mblink"]
+contacts = ["ncsc"]
+
+[[steps]]
+id = "choose"
+title = "Choose"
+[steps.decision]
+question = "Which\u001b[6n?"
+options = [
+  { label = "Yes\u001b[0m", goto = "end" },
+  { label = "No", goto = "end" },
+]
+"#;
+
+fn assert_inert(what: &str, bytes: &str) {
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\r'] {
+        assert!(
+            !bytes.contains(bad),
+            "{what} printed {:?}: {bytes}",
+            bad as u32
+        );
+    }
+}
+
+/// `list`, `show`, `log` and `lint` (text and JSON) print hostile runbook
+/// text with every control character made visible, never raw.
+#[test]
+fn hostile_runbook_text_is_inert_in_every_listing() {
+    let lib = TestLibrary::with(&[("cyber/hostile.toml", HOSTILE)]);
+    // A file name and a commit message with escapes too.
+    let odd = PathBuf::from("cyber/odd\u{1b}[2Jname.toml.age");
+    lib.library
+        .write_encrypted(
+            &odd,
+            runbook_text("cyber/odd", "Odd").as_bytes(),
+            &lib.identities,
+        )
+        .unwrap();
+    lib.library.stage(&[&odd]).unwrap();
+    lib.library
+        .commit("Add \u{1b}]0;owned\u{7} runbook", None)
+        .unwrap();
+    let mut seen = 0;
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["show", "cyber/hostile"],
+        &["show", "cyber/hostile", "--json"],
+        &["log", "cyber/hostile"],
+        &["log", "cyber/odd\u{1b}[2Jname"],
+        &["lint"],
+        &["lint", "--json"],
+    ] {
+        let out = run(lib.grabbag().args(args));
+        assert!(out.code == 0 || out.code == 1, "{args:?}: {}", out.stderr);
+        assert_inert(&format!("{args:?} stdout"), &out.stdout);
+        assert_inert(&format!("{args:?} stderr"), &out.stderr);
+        seen += out.stdout.len();
+    }
+    // The text is shown, made visible rather than dropped.
+    let shown = run(lib.grabbag().args(["show", "cyber/hostile"]));
+    assert!(shown.stdout.contains("\\u{1b}]0;pwned"), "{}", shown.stdout);
+    assert!(seen > 1000);
+}
+
+/// `seal` refuses a file outside the library, by `..` or through a symlink,
+/// and leaves it where it was.
+#[test]
+fn seal_refuses_paths_that_leave_the_library() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    let outside = lib.home.path().join("outside.toml");
+    std::fs::write(&outside, runbook_text("outside", "Outside")).unwrap();
+    let dotdot = lib.root.join("cyber/../../outside.toml");
+    let out = run(lib.grabbag().arg("seal").arg(&dotdot));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("is outside the library"),
+        "{}",
+        out.stderr
+    );
+    #[cfg(unix)]
+    {
+        let link = lib.root.join("cyber/link.toml");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let out = run(lib.grabbag().arg("seal").arg(&link));
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        assert!(
+            out.stderr.contains("is outside the library"),
+            "{}",
+            out.stderr
+        );
+        assert!(link.exists(), "the link is left alone");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        runbook_text("outside", "Outside"),
+        "the outside file is untouched"
+    );
+    assert!(!lib.home.path().join("outside.toml.age").exists());
+}
+
+/// Runbook ids with `..` name no file: `show` and `edit` find nothing.
+#[test]
+fn dotdot_ids_find_nothing() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    std::fs::write(
+        lib.home.path().join("secret.toml"),
+        runbook_text("secret", "Secret outside"),
+    )
+    .unwrap();
+    for args in [
+        &["show", "../secret"][..],
+        &["show", "cyber/../../secret"],
+        &["edit", "../secret"],
+    ] {
+        let out = run(lib.grabbag().env("EDITOR", "true").args(args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stdout);
+        assert!(!out.stdout.contains("Secret outside"), "{}", out.stdout);
+        assert!(out.stderr.contains("secret"), "{args:?}: {}", out.stderr);
+    }
+}
+
+/// A library whose `journals` folder is a symlink to somewhere else (as a
+/// checked-out commit can make it) gets no journal written through it; a
+/// recipients or allowed_signers file that is a symlink out is not read.
+#[cfg(unix)]
+#[test]
+fn symlinks_in_the_library_cannot_lead_reads_or_writes_out() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    let elsewhere = lib.home.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, lib.root.join("journals")).unwrap();
+    let journal = lib.home.path().join("j.jsonl");
+    let out = run(lib.grabbag().arg("note").arg(&journal).arg("hello"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(lib.grabbag().args(["journal", "commit"]).arg(&journal));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("journals: refused: leads outside the library"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+
+    // Recipients that point out of the library are not read.
+    let settings = lib.root.join(".grabbag");
+    let real = std::fs::read(settings.join("recipients")).unwrap();
+    std::fs::write(lib.home.path().join("their-recipients"), real).unwrap();
+    std::fs::remove_file(settings.join("recipients")).unwrap();
+    std::os::unix::fs::symlink(
+        lib.home.path().join("their-recipients"),
+        settings.join("recipients"),
+    )
+    .unwrap();
+    let out = run(lib.grabbag().arg("rekey"));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(".grabbag/recipients: refused: leads outside the library"),
+        "{}",
+        out.stderr
+    );
+
+    // So are allowed signers.
+    std::fs::write(lib.home.path().join("their-signers"), "").unwrap();
+    std::os::unix::fs::symlink(
+        lib.home.path().join("their-signers"),
+        settings.join("allowed_signers"),
+    )
+    .unwrap();
+    let out = run(lib.grabbag().arg("list"));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("refused: leads outside the library"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The config file is owner-only, and a mistake in it stops every command
+/// with its file, line and column.
+#[test]
+fn config_mistakes_name_their_place() {
+    let home = tempfile::tempdir().unwrap();
+    crate::support::write(
+        home.path(),
+        "config/config.toml",
+        "library = \"/x\"\ncolour = 1\n",
+    );
+    let out = run(grabbag(home.path()).arg("list"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("config/config.toml:2:1: unknown field `colour`"),
+        "{}",
+        out.stderr
+    );
+    // A flag or the environment sets what the file would.
+    let out = run(grabbag(home.path()).args(["--theme", "sepia", "list"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("high-contrast"), "{}", out.stderr);
+}
