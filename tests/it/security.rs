@@ -439,3 +439,49 @@ fn config_mistakes_name_their_place() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("high-contrast"), "{}", out.stderr);
 }
+
+/// A journal started after a recipient was removed opens for the others and
+/// is refused to the removed key.
+#[test]
+fn a_removed_recipient_cannot_read_journals_started_after() {
+    use grabbag::crypto::{Identity, Recipients};
+    use grabbag::journal::{Actor, Event, NewJournal};
+    let dir = tempfile::tempdir().unwrap();
+    let (stays, leaver) = (Identity::generate(), Identity::generate());
+    let recipients = Recipients::parse(&stays.public_key(), Path::new("recipients")).unwrap();
+    let path = dir.path().join("after.jsonl");
+    let new = NewJournal {
+        recipients: Some(&recipients),
+        library: None,
+        incident: Some("After the leaver".to_owned()),
+        exercise: None,
+    };
+    let actor = Actor {
+        name: "Sam".to_owned(),
+        role: "lead".to_owned(),
+    };
+    let mut journal = Journal::create(&path, &new, &actor).unwrap();
+    journal
+        .append(
+            &actor,
+            Event::Note {
+                text: NOTE.to_owned(),
+                happened_at: None,
+            },
+            None,
+        )
+        .unwrap();
+    drop(journal);
+    let theirs = Identities::from_identity(leaver, Path::new("leaver.txt"));
+    let refused = Journal::open(&path, Some(&theirs)).err().expect("refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("no identity can decrypt this file"),
+        "{refused}"
+    );
+    let ours = Identities::from_identity(stays, Path::new("stays.txt"));
+    let (_, read, _) = Journal::open(&path, Some(&ours)).unwrap();
+    assert!(read.iter().all(|e| e.event.is_some()));
+    assert!(!contains(&std::fs::read(&path).unwrap(), NOTE));
+}
