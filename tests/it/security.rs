@@ -416,30 +416,6 @@ fn symlinks_in_the_library_cannot_lead_reads_or_writes_out() {
     );
 }
 
-/// The config file is owner-only, and a mistake in it stops every command
-/// with its file, line and column.
-#[test]
-fn config_mistakes_name_their_place() {
-    let home = tempfile::tempdir().unwrap();
-    crate::support::write(
-        home.path(),
-        "config/config.toml",
-        "library = \"/x\"\ncolour = 1\n",
-    );
-    let out = run(grabbag(home.path()).arg("list"));
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("config/config.toml:2:1: unknown field `colour`"),
-        "{}",
-        out.stderr
-    );
-    // A flag or the environment sets what the file would.
-    let out = run(grabbag(home.path()).args(["--theme", "sepia", "list"]));
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("high-contrast"), "{}", out.stderr);
-}
-
 /// A journal started after a recipient was removed opens for the others and
 /// is refused to the removed key.
 #[test]
