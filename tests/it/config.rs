@@ -9,7 +9,7 @@ use crate::harness::{grabbag, run};
 
 /// The actor of the last entry of a plaintext journal.
 fn last_actor(path: &Path) -> (String, String) {
-    let (_, entries, _) = Journal::open(path, None).unwrap();
+    let entries = Journal::read(path, None).unwrap();
     let actor = entries.last().and_then(|e| e.actor.clone()).unwrap();
     (actor.name, actor.role)
 }

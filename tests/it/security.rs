@@ -156,7 +156,7 @@ fn full_session_leaves_no_plaintext_and_private_files() {
     let out = run(grabbag(home).arg("note").arg(&notes).arg(NOTE));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let ids = Identities::load(&identity, &mut crypto::passphrase_from_env_or_tty).unwrap();
-    let (_, entries, _) = Journal::open(&notes, Some(&ids)).unwrap();
+    let entries = Journal::read(&notes, Some(&ids)).unwrap();
     let actor = entries.last().and_then(|e| e.actor.clone()).unwrap();
     assert_eq!(
         (actor.name.as_str(), actor.role.as_str()),
@@ -449,7 +449,7 @@ fn a_removed_recipient_cannot_read_journals_started_after() {
         .unwrap();
     drop(journal);
     let theirs = Identities::from_identity(leaver, Path::new("leaver.txt"));
-    let refused = Journal::open(&path, Some(&theirs)).err().expect("refused");
+    let refused = Journal::read(&path, Some(&theirs)).err().expect("refused");
     assert!(
         refused
             .to_string()
@@ -457,7 +457,7 @@ fn a_removed_recipient_cannot_read_journals_started_after() {
         "{refused}"
     );
     let ours = Identities::from_identity(stays, Path::new("stays.txt"));
-    let (_, read, _) = Journal::open(&path, Some(&ours)).unwrap();
+    let read = Journal::read(&path, Some(&ours)).unwrap();
     assert!(read.iter().all(|e| e.event.is_some()));
     assert!(!contains(&std::fs::read(&path).unwrap(), NOTE));
 }
