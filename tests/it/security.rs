@@ -449,7 +449,7 @@ fn a_removed_recipient_cannot_read_journals_started_after() {
         .unwrap();
     drop(journal);
     let theirs = Identities::from_identity(leaver, Path::new("leaver.txt"));
-    let refused = Journal::read(&path, Some(&theirs)).err().expect("refused");
+    let refused = Journal::read(&path, Some(&theirs)).expect_err("refused");
     assert!(
         refused
             .to_string()
