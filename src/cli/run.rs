@@ -82,3 +82,22 @@ pub fn open(
     tui::run(setup, journal)?;
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn theme_setting_and_flags_combine() {
+        let none = LookArgs::default();
+        assert!(none.look(Theme::NoColor).no_color);
+        assert!(none.look(Theme::HighContrast).high_contrast);
+        assert!(!none.look(Theme::Default).high_contrast);
+        let flags = LookArgs {
+            ascii: true,
+            high_contrast: true,
+        };
+        let look = flags.look(Theme::Default);
+        assert!(look.ascii && look.high_contrast);
+    }
+}
