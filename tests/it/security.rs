@@ -461,3 +461,64 @@ fn a_removed_recipient_cannot_read_journals_started_after() {
     assert!(read.iter().all(|e| e.event.is_some()));
     assert!(!contains(&std::fs::read(&path).unwrap(), NOTE));
 }
+
+/// A runbook last changed by a commit signed with a key that is not in
+/// allowed_signers is flagged `[UNTRUSTED]` in `list`, `show` says why, and
+/// `--require-signed` refuses it while signed runbooks still load.
+#[test]
+fn commit_by_a_stranger_key_is_flagged_untrusted() {
+    use grabbag::library::trust::CommitSigner;
+    let lib = TestLibrary::with(&[]);
+    let trusted = CommitSigner::generate_ed25519("lead").unwrap();
+    let stranger = CommitSigner::generate_ed25519("stranger").unwrap();
+    crate::support::write(
+        &lib.root,
+        ".grabbag/allowed_signers",
+        &format!("{}\n", trusted.allowed_signers_line("lead@council.example")),
+    );
+    let add = |path: &str, id: &str, signer: &CommitSigner| {
+        let rel = PathBuf::from(path);
+        lib.library
+            .write_encrypted(&rel, runbook_text(id, id).as_bytes(), &lib.identities)
+            .unwrap();
+        lib.library.stage(&[&rel]).unwrap();
+        lib.library
+            .stage(&[Path::new(".grabbag/allowed_signers")])
+            .unwrap();
+        lib.library
+            .commit(&format!("Add {id}"), Some(signer))
+            .unwrap();
+    };
+    add("cyber/signed.toml.age", "cyber/signed", &trusted);
+    add("cyber/stranger.toml.age", "cyber/stranger", &stranger);
+
+    let out = run(lib.grabbag().arg("list"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let row = |id: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} not listed: {}", out.stdout))
+            .to_owned()
+    };
+    assert!(
+        row("cyber/stranger").contains("[UNTRUSTED]"),
+        "{}",
+        out.stdout
+    );
+    assert!(row("cyber/signed").contains("[SIGNED]"), "{}", out.stdout);
+    let shown = run(lib.grabbag().args(["show", "cyber/stranger"]));
+    assert!(
+        shown.stdout.contains("UNTRUSTED (signed by unknown key"),
+        "{}",
+        shown.stdout
+    );
+    let strict = run(lib.grabbag().args(["list", "--require-signed"]));
+    assert_eq!(strict.code, 1);
+    assert!(
+        !strict.stdout.contains("cyber/stranger "),
+        "{}",
+        strict.stdout
+    );
+    assert!(strict.stdout.contains("cyber/signed "), "{}", strict.stdout);
+}
