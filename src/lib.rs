@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod fsutil;
 pub mod journal;
 pub mod library;
+pub mod report;
 pub mod response;
 pub mod runbook;
 pub mod samples;

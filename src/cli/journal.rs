@@ -1,8 +1,8 @@
-//! `grabbag journal verify|sign|witness|merge|commit`: the auditor's and the
-//! command room's tools for journals.
+//! `grabbag journal verify|sign|witness|merge|commit|export`: the auditor's
+//! and the command room's tools for journals.
 //!
-//! Everything here works on the stored bytes, so none of it needs the journal
-//! key: an auditor verifies an encrypted journal, and a coordinator merges
+//! Everything here but `export` works on the stored bytes, so none of it
+//! needs the journal key: an auditor verifies an encrypted journal, and a coordinator merges
 //! responders' journals, without being able to read them. Exit codes: 0 ok,
 //! 1 a journal fails verification (or is refused for failing it), 2 usage or
 //! environment errors.
@@ -24,6 +24,7 @@ use crate::journal::verify::{
 };
 use crate::journal::{Finding, parse_witness};
 use crate::library::trust::{AllowedSigners, CommitSigner, JOURNAL_NAMESPACE};
+use crate::report::{self, Input, Timeline};
 use crate::text::printable_line;
 
 /// Where `journal commit` puts journals, relative to the library root.
@@ -50,6 +51,45 @@ pub enum JournalCommand {
     Merge(MergeArgs),
     /// Copy journals (with their .sig) into the library's journals/ folder and commit them.
     Commit(CommitArgs),
+    /// Export a journal (or merged timeline) as Markdown, HTML, CSV, JSON or Timesketch JSONL.
+    Export(ExportArgs),
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Markdown.
+    Md,
+    /// One self-contained HTML page (prints on A4).
+    Html,
+    /// CSV for spreadsheets (RFC 4180, formulas neutralised).
+    Csv,
+    /// JSON (docs/exports.md).
+    Json,
+    /// Timesketch JSON Lines.
+    Timesketch,
+}
+
+/// Arguments of `journal export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The journal or merged timeline.
+    pub file: PathBuf,
+    /// The format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK), checked and reported. Repeatable.
+    #[arg(long, value_name = "SEQ:CODE", value_parser = parse_witness_arg)]
+    pub witness: Vec<(u64, String)>,
+    /// The allowed_signers file that names who may sign (default: the library's).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
 }
 
 /// Arguments of `journal verify`.
@@ -134,7 +174,114 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         JournalCommand::Witness(args) => witness(args),
         JournalCommand::Merge(args) => merge_cmd(ctx, args),
         JournalCommand::Commit(args) => commit(ctx, args),
+        JournalCommand::Export(args) => export(ctx, args),
     }
+}
+
+/// The runbooks of the configured library, to name steps and clocks in
+/// words; none (ids are shown) when there is no library or it does not load.
+pub(super) fn library_runbooks(ctx: &Context) -> Vec<crate::runbook::Runbook> {
+    if ctx.library_path().is_err() {
+        return Vec::new();
+    }
+    ctx.load(false).map_or_else(
+        |_| Vec::new(),
+        |(_, report)| report.runbooks.into_iter().map(|r| r.runbook).collect(),
+    )
+}
+
+/// Reads journals into one timeline, checking `witnesses` and signatures.
+pub(super) fn read_timeline(
+    ctx: &Context,
+    files: &[PathBuf],
+    witnesses: Vec<(u64, String)>,
+    allowed_signers_flag: Option<&Path>,
+) -> anyhow::Result<Timeline> {
+    let signers = allowed_signers(ctx, allowed_signers_flag)?;
+    let options = VerifyOptions {
+        witnesses,
+        allowed_signers: signers.as_ref(),
+    };
+    let mut read = Vec::new();
+    for file in files {
+        let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        read.push((file.as_path(), bytes));
+    }
+    let inputs: Vec<Input<'_>> = read
+        .iter()
+        .map(|(path, bytes)| Input { path, bytes })
+        .collect();
+    let runbooks = library_runbooks(ctx);
+    Ok(Timeline::read(
+        &inputs,
+        &options,
+        ctx.identities_if_any()?,
+        runbooks.as_slice(),
+    )?)
+}
+
+fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &args.output
+        && out.exists()
+        && !args.force
+    {
+        bail!(
+            "{} already exists: pass --force to replace it",
+            out.display()
+        );
+    }
+    let timeline = read_timeline(
+        ctx,
+        std::slice::from_ref(&args.file),
+        args.witness,
+        args.allowed_signers.as_deref(),
+    )?;
+    let text = match args.format {
+        ExportFormat::Md => report::markdown::render(&timeline),
+        ExportFormat::Html => report::html::render(&timeline),
+        ExportFormat::Csv => report::csv::render(&timeline),
+        ExportFormat::Json => report::json::render(&timeline)?,
+        ExportFormat::Timesketch => report::timesketch::render(&timeline)?,
+    };
+    match &args.output {
+        Some(out) => {
+            write_private(out, text.as_bytes(), args.force)?;
+            eprintln!(
+                "Wrote {} ({} entries){}.",
+                show(out),
+                timeline.rows.len(),
+                if timeline
+                    .files
+                    .iter()
+                    .any(|f| f.report.encrypted && f.readable)
+                {
+                    ": it holds the journal DECRYPTED, keep it as safe as the library"
+                } else {
+                    ""
+                }
+            );
+        }
+        None => {
+            use std::io::Write as _;
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .context("writing the export")?;
+        }
+    }
+    for file in &timeline.files {
+        if !file.report.ok() {
+            eprintln!(
+                "warning: {}: {}",
+                show(&file.report.file),
+                printable_line(&file.summary())
+            );
+        }
+    }
+    Ok(if timeline.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// clap parser for `--witness`: forgiving about case, spaces and look-alike

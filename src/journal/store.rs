@@ -397,40 +397,7 @@ impl Journal {
     }
 
     fn decode(&self, e: &StoredEntry, offset: u64) -> Result<Entry, JournalError> {
-        let (actor, event) = match (&e.sealed, &self.key) {
-            (Some(sealed), Some(key)) => {
-                let plain = key
-                    .open(e.seq, sealed)
-                    .map_err(|source| JournalError::Seal {
-                        path: self.path.clone(),
-                        seq: e.seq,
-                        source,
-                    })?;
-                let body: Body =
-                    serde_json::from_slice(&plain).map_err(|err| JournalError::Entry {
-                        path: self.path.clone(),
-                        seq: e.seq,
-                        message: format!("decrypted body is not valid: {err}"),
-                    })?;
-                (Some(body.actor), Some(body.event))
-            }
-            (Some(_), None) => (None, None),
-            (None, _) => (e.actor.clone(), e.event.clone()),
-        };
-        Ok(Entry {
-            seq: e.seq,
-            session: e.session,
-            at: DateTime::parse_from_rfc3339(&e.at)
-                .map(|d| d.with_timezone(&Utc))
-                .unwrap_or_default(),
-            offset: e.offset.clone(),
-            mono_ms: e.mono_ms,
-            ex_t: e.ex_t,
-            actor,
-            event,
-            hash: e.hash.clone(),
-            byte_offset: offset,
-        })
+        decode(&self.path, self.key.as_ref(), e, offset)
     }
 
     /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
@@ -689,6 +656,49 @@ impl Drop for LockGuard {
     }
 }
 
+/// An entry as stored, decrypted with `key` when it is sealed and the key is
+/// known (otherwise without actor and event).
+fn decode(
+    path: &Path,
+    key: Option<&JournalKey>,
+    e: &StoredEntry,
+    offset: u64,
+) -> Result<Entry, JournalError> {
+    let (actor, event) = match (&e.sealed, key) {
+        (Some(sealed), Some(key)) => {
+            let plain = key
+                .open(e.seq, sealed)
+                .map_err(|source| JournalError::Seal {
+                    path: path.to_owned(),
+                    seq: e.seq,
+                    source,
+                })?;
+            let body: Body = serde_json::from_slice(&plain).map_err(|err| JournalError::Entry {
+                path: path.to_owned(),
+                seq: e.seq,
+                message: format!("decrypted body is not valid: {err}"),
+            })?;
+            (Some(body.actor), Some(body.event))
+        }
+        (Some(_), None) => (None, None),
+        (None, _) => (e.actor.clone(), e.event.clone()),
+    };
+    Ok(Entry {
+        seq: e.seq,
+        session: e.session,
+        at: DateTime::parse_from_rfc3339(&e.at)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default(),
+        offset: e.offset.clone(),
+        mono_ms: e.mono_ms,
+        ex_t: e.ex_t,
+        actor,
+        event,
+        hash: e.hash.clone(),
+        byte_offset: offset,
+    })
+}
+
 fn unwrap_key(
     path: &Path,
     wrapped: &str,
@@ -706,6 +716,49 @@ fn unwrap_key(
         .map_err(|e| no_key(e.to_string()))?;
     JournalKey::from_bytes(&key)
         .ok_or_else(|| no_key("the journal key has the wrong length".to_owned()))
+}
+
+/// A journal read without opening it for writing: nothing is locked,
+/// quarantined or changed, so an auditor can read a copy on read-only media.
+#[derive(Debug)]
+pub struct ReadJournal {
+    /// The good entries, up to the first problem, decrypted when
+    /// `identities` open the journal key.
+    pub entries: Vec<Entry>,
+    /// Bodies are encrypted.
+    pub encrypted: bool,
+    /// The key was opened (always true for a plaintext journal).
+    pub readable: bool,
+}
+
+/// Reads the good entries of a journal's `bytes` (read from `path`), as
+/// [`Journal::open`] would but without touching the file. An encrypted
+/// journal without a usable identity reads with its bodies left out
+/// ([`ReadJournal::readable`] false); a wrong identity is an error.
+pub fn read(
+    path: &Path,
+    bytes: &[u8],
+    identities: Option<&Identities>,
+) -> Result<ReadJournal, JournalError> {
+    let scanned = super::scan::scan(bytes);
+    let wrapped = scanned
+        .entries
+        .first()
+        .and_then(|s| s.entry.journal_key.clone());
+    let key = match (&wrapped, identities) {
+        (Some(wrapped), Some(ids)) => Some(unwrap_key(path, wrapped, ids)?),
+        _ => None,
+    };
+    let entries = scanned
+        .entries
+        .iter()
+        .map(|s| decode(path, key.as_ref(), &s.entry, s.offset))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReadJournal {
+        entries,
+        encrypted: wrapped.is_some(),
+        readable: wrapped.is_none() || key.is_some(),
+    })
 }
 
 /// The journal files (`*.jsonl`) in a folder, sorted by name; none when the

@@ -8,6 +8,7 @@ mod journal_cli;
 mod journal_reliability;
 mod library;
 mod lint;
+mod report;
 mod response;
 mod support;
 mod sync;

@@ -1,0 +1,1 @@
+//! The library audit (to come).

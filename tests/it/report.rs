@@ -1,0 +1,402 @@
+//! Reports through the real binary: `journal export` in every format against
+//! golden files, hostile text inert in each (HTML checked by a real HTML
+//! parser, CSV by a real CSV reader), encrypted and merged journals.
+//!
+//! The golden journal is crafted with the library API at fixed times, so the
+//! exports are byte-stable. `tests/data/exports/journal.FORMAT` holds each
+//! expected export; run with `GRABBAG_BLESS=1` to rewrite them after a
+//! deliberate change, then review the diff.
+
+use std::path::{Path, PathBuf};
+
+use grabbag::journal::entry::{GENESIS, StoredEntry};
+use grabbag::journal::{Actor, Event};
+
+use crate::harness::{Run, TestLibrary, grabbag, run, runbook_text};
+
+/// Text a hostile runbook author or note writer might use.
+pub const SCRIPT: &str = "<script>alert('x')</script>";
+pub const FORMULA: &str = "=HYPERLINK(\"http://x\",\"click\")";
+pub const ESCAPES: &str = "red \u{1b}[31malert\u{1b}[0m \u{1b}]0;title\u{7}";
+
+fn actor(name: &str, role: &str) -> Actor {
+    Actor {
+        name: name.to_owned(),
+        role: role.to_owned(),
+    }
+}
+
+/// A plaintext journal at fixed times, from `events` (actor, event, ex_t).
+fn crafted(start: &str, events: Vec<(Actor, Event, Option<u64>)>) -> Vec<u8> {
+    let base = chrono::DateTime::parse_from_rfc3339(start).expect("start time");
+    let mut out = Vec::new();
+    let mut prev = GENESIS.to_owned();
+    for (i, (actor, event, ex_t)) in events.into_iter().enumerate() {
+        let at = base + chrono::TimeDelta::seconds(90 * i as i64);
+        let entry = StoredEntry {
+            seq: i as u64 + 1,
+            session: 1,
+            at: at
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            offset: "+01:00".to_owned(),
+            mono_ms: 90_000 * i as u64,
+            ex_t,
+            encrypted_to: None,
+            journal_key: None,
+            actor: Some(actor),
+            event: Some(event),
+            sealed: None,
+            prev,
+            hash: String::new(),
+        };
+        let (line, hash) = entry.to_line().expect("entry serialises");
+        out.extend_from_slice(&line);
+        prev = hash;
+    }
+    out
+}
+
+fn session(incident: &str) -> Event {
+    Event::SessionStarted {
+        library: None,
+        grabbag: "0.1.0".to_owned(),
+        host: "laptop-7".to_owned(),
+        incident: Some(incident.to_owned()),
+        exercise: None,
+        plaintext: true,
+        resumed: false,
+    }
+}
+
+/// The golden journal: every kind of hostile text, a decision, a correction.
+fn golden_journal() -> Vec<u8> {
+    let sam = actor("Sam Patel", "Incident Lead (Silver)");
+    let rb = "cyber/ransomware".to_owned();
+    let step = |s: &str| s.to_owned();
+    crafted(
+        "2026-06-01T08:00:00Z",
+        vec![
+            (sam.clone(), session("Ransomware, \"Town Hall\""), None),
+            (
+                sam.clone(),
+                Event::RunbookOpened {
+                    runbook: rb.clone(),
+                    title: format!("Ransomware {SCRIPT}"),
+                    commit: Some("1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d".to_owned()),
+                    blob: Some("0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c".to_owned()),
+                    dirty: false,
+                    unencrypted: false,
+                    trust: "signed by ict-security@council.example".to_owned(),
+                },
+                Some(0),
+            ),
+            (
+                sam.clone(),
+                Event::StepStarted {
+                    runbook: rb.clone(),
+                    step: step("isolate"),
+                },
+                Some(90_000),
+            ),
+            (
+                sam.clone(),
+                Event::CheckTicked {
+                    runbook: rb.clone(),
+                    step: step("isolate"),
+                    check: 0,
+                    text: FORMULA.to_owned(),
+                },
+                Some(180_000),
+            ),
+            (
+                sam.clone(),
+                Event::StepDone {
+                    runbook: rb.clone(),
+                    step: step("isolate"),
+                },
+                Some(270_000),
+            ),
+            (
+                sam.clone(),
+                Event::Decision {
+                    runbook: rb.clone(),
+                    step: step("personal-data"),
+                    option: "Yes, or \"unsure\"".to_owned(),
+                    goto: "notify-dpo".to_owned(),
+                    rationale: format!("HR share touched; {ESCAPES}"),
+                },
+                Some(360_000),
+            ),
+            (
+                actor("Jo <b>Bloggs</b>", "Loggist"),
+                Event::Note {
+                    text: "@SUM(1,2) called NCSC, ref 1234\nsecond line, with a comma".to_owned(),
+                    happened_at: None,
+                },
+                Some(450_000),
+            ),
+            (
+                sam.clone(),
+                Event::Correction {
+                    of: 7,
+                    replacement: "-called NCSC at 09:05, ref 1243 <i>typo</i>".to_owned(),
+                },
+                Some(540_000),
+            ),
+            (sam, Event::SessionEnded { reason: None }, Some(630_000)),
+        ],
+    )
+}
+
+fn data(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn check_golden(name: &str, actual: &str) {
+    let path = data(&format!("tests/data/exports/{name}"));
+    if std::env::var_os("GRABBAG_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, actual).expect("golden written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with GRABBAG_BLESS=1", path.display()));
+    assert_eq!(
+        actual, expected,
+        "{name} changed (GRABBAG_BLESS=1 to accept)"
+    );
+}
+
+/// Writes the golden journal into a temp dir and exports it in `format`.
+fn export(dir: &Path, file: &str, format: &str) -> Run {
+    run(grabbag(dir)
+        .current_dir(dir)
+        .args(["journal", "export", file, "--format", format]))
+}
+
+fn assert_inert_everywhere(text: &str, format: &str) {
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{format}: a raw control character got through"
+    );
+}
+
+#[test]
+fn exports_match_golden_files_and_hostile_text_is_inert() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("journal.jsonl"), golden_journal()).expect("journal written");
+    for (format, ext) in [
+        ("md", "md"),
+        ("html", "html"),
+        ("csv", "csv"),
+        ("json", "json"),
+        ("timesketch", "jsonl"),
+    ] {
+        let out = export(dir.path(), "journal.jsonl", format);
+        assert_eq!(out.code, 0, "{format}: {}", out.stderr);
+        check_golden(&format!("journal.{ext}"), &out.stdout);
+        assert_inert_everywhere(&out.stdout, format);
+    }
+}
+
+#[test]
+fn html_export_is_well_formed_script_free_and_hostile_text_is_only_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("journal.jsonl"), golden_journal()).expect("journal written");
+    let out = export(dir.path(), "journal.jsonl", "html");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = check_html(&out.stdout);
+    assert!(text.contains(SCRIPT), "the runbook title is shown as text");
+    assert!(
+        text.contains("Jo <b>Bloggs</b>"),
+        "the actor is shown as text"
+    );
+    assert!(text.contains("Chain intact: 9 entries"), "{text}");
+    // The corrected note is struck through beside its replacement.
+    let doc = scraper::Html::parse_document(&out.stdout);
+    let del = scraper::Selector::parse("tr.corrected del").expect("selector");
+    let ins = scraper::Selector::parse("tr.corrected ins").expect("selector");
+    let struck: String = doc.select(&del).flat_map(|e| e.text()).collect();
+    let replaced: String = doc.select(&ins).flat_map(|e| e.text()).collect();
+    assert!(struck.contains("@SUM(1,2) called NCSC"), "{struck}");
+    assert!(replaced.contains("ref 1243 <i>typo</i>"), "{replaced}");
+    assert!(
+        out.stdout.contains("@page{size:A4"),
+        "a print stylesheet for A4"
+    );
+}
+
+/// Parses `html` with a real HTML parser and checks it is a complete page
+/// with no parse errors, no script, no event handler, and only our own
+/// elements; returns its text.
+pub fn check_html(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    assert!(
+        doc.errors.is_empty(),
+        "the HTML has parse errors: {:?}",
+        doc.errors
+    );
+    let allowed = [
+        "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "section", "p", "ul",
+        "li", "table", "thead", "tbody", "tr", "th", "td", "span", "del", "ins", "br", "div",
+    ];
+    for node in doc.tree.nodes() {
+        if let Some(el) = node.value().as_element() {
+            assert!(
+                allowed.contains(&el.name()),
+                "unexpected element <{}> in the HTML",
+                el.name()
+            );
+            for (name, _) in el.attrs() {
+                assert!(
+                    !name.starts_with("on") && name != "href" && name != "src",
+                    "unexpected attribute {name} on <{}>",
+                    el.name()
+                );
+            }
+        }
+    }
+    doc.root_element().text().collect()
+}
+
+#[test]
+fn csv_export_reads_back_with_formulas_neutralised() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("journal.jsonl"), golden_journal()).expect("journal written");
+    let out = export(dir.path(), "journal.jsonl", "csv");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let body = out.stdout.strip_prefix('\u{FEFF}').expect("a UTF-8 BOM");
+    let mut reader = csv::ReaderBuilder::new().from_reader(body.as_bytes());
+    let head = reader.headers().expect("header row").clone();
+    assert_eq!(&head[1], "seq");
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("every record parses");
+    assert_eq!(rows.len(), 1 + 9, "integrity row, then nine entries");
+    assert_eq!(&rows[0][6], "integrity");
+    assert!(rows[0][8].starts_with("VERIFIED"), "{}", &rows[0][8]);
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a cell a spreadsheet would run: {cell:?}"
+            );
+        }
+    }
+    assert!(rows.iter().any(|r| r[8] == format!("ticked: {FORMULA}")));
+    assert!(rows.iter().any(|r| r[10].starts_with("'-called NCSC")));
+    assert!(rows.iter().any(|r| r[8].starts_with("note: @SUM(1,2)")));
+}
+
+#[test]
+fn json_and_timesketch_exports_parse_and_carry_what_is_documented() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("journal.jsonl"), golden_journal()).expect("journal written");
+    let out = export(dir.path(), "journal.jsonl", "json");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(doc["format"], "grabbag-export");
+    assert_eq!(doc["verified"], true);
+    assert_eq!(doc["files"][0]["entries"], 9);
+    assert_eq!(doc["entries"][6]["corrected_by"][0]["seq"], 8);
+    assert_eq!(
+        doc["runbook_versions"][0]["commit"],
+        "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+    );
+    let out = export(dir.path(), "journal.jsonl", "timesketch");
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 9);
+    for line in &lines {
+        for key in ["message", "datetime", "timestamp_desc"] {
+            assert!(line[key].is_string(), "{key} missing in {line}");
+        }
+        chrono::DateTime::parse_from_rfc3339(line["datetime"].as_str().unwrap_or_default())
+            .expect("datetime is ISO 8601");
+    }
+    assert_eq!(lines[5]["event_type"], "decision");
+    assert_eq!(lines[5]["runbook"], "cyber/ransomware");
+}
+
+#[test]
+fn a_tampered_journal_exports_with_its_failure_at_the_top_and_exit_1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = golden_journal();
+    let text = String::from_utf8(good).expect("utf-8");
+    let bad = text.replacen("ref 1234", "ref 9999", 1);
+    std::fs::write(dir.path().join("bad.jsonl"), bad).expect("journal written");
+    let out = export(dir.path(), "bad.jsonl", "md");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let integrity = out.stdout.split("## Timeline").next().unwrap_or_default();
+    assert!(
+        integrity.contains("FAILED") && integrity.contains("Chain BROKEN at seq 7"),
+        "{integrity}"
+    );
+    assert!(out.stderr.contains("FAILED"), "{}", out.stderr);
+}
+
+#[test]
+fn encrypted_journal_exports_with_the_identity_and_only_integrity_without() {
+    let lib = TestLibrary::with(&[("cyber/test", &runbook_text("cyber/test", "Test"))]);
+    let journal = lib.home.path().join("enc.jsonl");
+    let out = run(lib.grabbag().args([
+        "note",
+        "--actor",
+        "Sam",
+        journal.to_str().expect("utf-8"),
+        &format!("secret {SCRIPT}"),
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(lib.grabbag().args([
+        "journal",
+        "export",
+        journal.to_str().expect("utf-8"),
+        "--format",
+        "html",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = check_html(&out.stdout);
+    assert!(text.contains(&format!("note: secret {SCRIPT}")), "{text}");
+    assert!(text.contains("read with the identity given"), "{text}");
+    // Without the identity: integrity, no content.
+    let out = run(grabbag(lib.home.path()).args([
+        "journal",
+        "export",
+        journal.to_str().expect("utf-8"),
+        "--format",
+        "md",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("secret"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("no identity could open it"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn export_writes_a_file_and_will_not_overwrite_without_force() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("journal.jsonl"), golden_journal()).expect("journal written");
+    let args = [
+        "journal",
+        "export",
+        "journal.jsonl",
+        "--format",
+        "html",
+        "-o",
+        "out.html",
+    ];
+    let out = run(grabbag(dir.path()).current_dir(dir.path()).args(args));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let written = std::fs::read_to_string(dir.path().join("out.html")).expect("file written");
+    check_html(&written);
+    let again = run(grabbag(dir.path()).current_dir(dir.path()).args(args));
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+}
