@@ -15,7 +15,7 @@ use anyhow::{Context as _, anyhow, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{Context, print_json};
+use super::{Context, print_json, write_private};
 use crate::fsutil;
 use crate::journal::merge::{self, MergeError, Source};
 use crate::journal::verify::{
@@ -225,6 +225,7 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         && out.exists()
         && !args.force
     {
+        // Checked first too, so a long read is not wasted.
         bail!(
             "{} already exists: pass --force to replace it",
             out.display()
@@ -243,30 +244,22 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         ExportFormat::Json => report::json::render(&timeline)?,
         ExportFormat::Timesketch => report::timesketch::render(&timeline)?,
     };
-    match &args.output {
-        Some(out) => {
-            write_private(out, text.as_bytes(), args.force)?;
-            eprintln!(
-                "Wrote {} ({} entries){}.",
-                show(out),
-                timeline.rows.len(),
-                if timeline
-                    .files
-                    .iter()
-                    .any(|f| f.report.encrypted && f.readable)
-                {
-                    ": it holds the journal DECRYPTED, keep it as safe as the library"
-                } else {
-                    ""
-                }
-            );
-        }
-        None => {
-            use std::io::Write as _;
-            std::io::stdout()
-                .write_all(text.as_bytes())
-                .context("writing the export")?;
-        }
+    super::write_output(args.output.as_deref(), text.as_bytes(), args.force)?;
+    if let Some(out) = &args.output {
+        eprintln!(
+            "Wrote {} ({} entries){}.",
+            show(out),
+            timeline.rows.len(),
+            if timeline
+                .files
+                .iter()
+                .any(|f| f.report.encrypted && f.readable)
+            {
+                ": it holds the journal DECRYPTED, keep it as safe as the library"
+            } else {
+                ""
+            }
+        );
     }
     for file in &timeline.files {
         if !file.report.ok() {
@@ -447,16 +440,6 @@ fn shell_quote(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
-}
-
-/// Writes a new owner-only file, or replaces one when `force` (atomically).
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    let result = if force {
-        fsutil::replace_atomically(path, bytes)
-    } else {
-        fsutil::write_new_private(path, bytes)
-    };
-    result.with_context(|| format!("writing {}", path.display()))
 }
 
 fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {

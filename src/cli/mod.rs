@@ -13,6 +13,7 @@ mod keys;
 mod lint;
 mod list;
 mod note;
+mod print;
 mod run;
 mod seal;
 mod sync;
@@ -74,6 +75,8 @@ pub enum Command {
     Journal(journal::Args),
     /// Fast-forward the library from a bare repository or a git bundle (USB stick).
     Sync(sync::Args),
+    /// Print the paper pack: runbooks with tick boxes and blank decision-log sheets.
+    Print(print::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -108,6 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note(args) => note::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::Print(args) => print::run(&ctx, args),
     }
 }
 
@@ -215,6 +219,36 @@ fn error_chain(e: &anyhow::Error) -> String {
 /// Today's date in local time (reviews are due on local dates).
 pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
+}
+
+/// Writes a new owner-only file, or replaces one when `force` (atomically).
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    let result = if force {
+        crate::fsutil::replace_atomically(path, bytes)
+    } else {
+        crate::fsutil::write_new_private(path, bytes)
+    };
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes a report to `out` (private, replaced only with `force`), or to
+/// standard output when there is no `out`.
+fn write_output(out: Option<&Path>, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    match out {
+        Some(path) => {
+            if path.exists() && !force {
+                return Err(anyhow!(
+                    "{} already exists: pass --force to replace it",
+                    path.display()
+                ));
+            }
+            write_private(path, bytes, force)
+        }
+        None => std::io::stdout()
+            .write_all(bytes)
+            .context("writing to standard output"),
+    }
 }
 
 /// Prints a value as pretty JSON on stdout.

@@ -43,7 +43,7 @@ th{background:#eee}td.n{white-space:nowrap}.muted{color:#555}.mono{font-family:u
 .ok{color:#064;font-weight:bold}.bad{color:#a00;font-weight:bold}.warn{color:#850;font-weight:bold}
 del{color:#a00}ins{color:#064;text-decoration:none}ins::before{content:'\\2192  '}
 .box{display:inline-block;width:.9em;height:.9em;border:1px solid #111;margin-right:.4em;vertical-align:-.1em}
-.sheet td{height:2.2rem}.runbook{margin-top:1.5rem}
+.sheet td{height:2.2rem}.runbook{margin-top:1.5rem}ul.checks{list-style:none;padding-left:.5rem}
 @page{size:A4;margin:15mm}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10pt}a{color:inherit;text-decoration:none}
 .runbook,.break{break-before:page;page-break-before:always}tr,li{break-inside:avoid;page-break-inside:avoid}

@@ -240,6 +240,7 @@ pub fn check_html(html: &str) -> String {
     let allowed = [
         "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "section", "p", "ul",
         "li", "table", "thead", "tbody", "tr", "th", "td", "span", "del", "ins", "br", "div",
+        "strong",
     ];
     for node in doc.tree.nodes() {
         if let Some(el) = node.value().as_element() {
@@ -341,7 +342,7 @@ fn a_tampered_journal_exports_with_its_failure_at_the_top_and_exit_1() {
 
 #[test]
 fn encrypted_journal_exports_with_the_identity_and_only_integrity_without() {
-    let lib = TestLibrary::with(&[("cyber/test", &runbook_text("cyber/test", "Test"))]);
+    let lib = TestLibrary::with(&[("cyber/test.toml", &runbook_text("cyber/test", "Test"))]);
     let journal = lib.home.path().join("enc.jsonl");
     let out = run(lib.grabbag().args([
         "note",
@@ -399,4 +400,125 @@ fn export_writes_a_file_and_will_not_overwrite_without_force() {
     let again = run(grabbag(dir.path()).current_dir(dir.path()).args(args));
     assert_eq!(again.code, 2);
     assert!(again.stderr.contains("--force"), "{}", again.stderr);
+}
+
+/// A runbook whose every field carries hostile text.
+fn hostile_runbook() -> String {
+    format!(
+        r#"id = "cyber/hostile"
+title = "Hostile {script} runbook"
+kind = "cyber"
+severity = "high"
+owner = "Owner, \"quoted\""
+reviewed = 2026-09-01
+review_every_months = 120
+summary = "Summary with {formula} and a comma, and \u001b[2J escapes."
+
+[[contacts]]
+id = "ncsc"
+name = "NCSC <img src=x onerror=alert(1)>"
+phone = "=1+1"
+when = "Always, \"now\""
+
+[[clocks]]
+id = "ico"
+label = "Report {script}"
+due_after = "72h"
+starts_on = "first"
+
+[[steps]]
+id = "first"
+title = "{script} first"
+do = "Type \u001b]0;owned\u0007 and {formula}"
+checks = ["{formula}", "@SUM(1,2)", "-2+3"]
+contacts = ["ncsc"]
+
+[[steps]]
+id = "second"
+title = "Decide, \"now\""
+[steps.decision]
+question = "Which? {script}"
+options = [
+  {{ label = "{formula}", goto = "third" }},
+  {{ label = "Stop", goto = "end" }},
+]
+
+[[steps]]
+id = "third"
+title = "-3 'single' quotes"
+"#,
+        script = SCRIPT.replace('"', "\\\""),
+        formula = FORMULA.replace('"', "\\\""),
+    )
+}
+
+/// Replaces what changes from run to run (paths, dates, commit ids).
+fn normalise(text: &str, lib: &TestLibrary, id: &str) -> String {
+    let out = run(lib.grabbag().args(["list", "--json"]));
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).expect("list --json");
+    let mut text = text.replace(&lib.root.display().to_string(), "LIBRARY");
+    let today = chrono::Local::now().date_naive().to_string();
+    text = text.replace(&today, "TODAY");
+    for r in list["runbooks"].as_array().expect("runbooks") {
+        if r["runbook"]["id"] == id {
+            for key in ["commit", "blob"] {
+                if let Some(hex) = r["version"][key].as_str() {
+                    text = text.replace(&hex[..8], &key.to_uppercase());
+                }
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn paper_pack_matches_golden_files_prints_on_a4_and_hostile_text_is_inert() {
+    let lib = TestLibrary::with(&[
+        ("cyber/hostile.toml", &hostile_runbook()),
+        ("cyber/test.toml", &runbook_text("cyber/test", "Test")),
+    ]);
+    let out = run(lib
+        .grabbag()
+        .args(["print", "cyber/hostile", "--format", "txt"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_inert_everywhere(&out.stdout, "txt pack");
+    assert!(out.stdout.contains("DECISION LOG 2/2"), "{}", out.stdout);
+    check_golden("pack.txt", &normalise(&out.stdout, &lib, "cyber/hostile"));
+
+    let pack = lib.home.path().join("pack.html");
+    let out = run(lib
+        .grabbag()
+        .args(["print", "--all", "-o", pack.to_str().expect("utf-8")]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let html = std::fs::read_to_string(&pack).expect("pack written");
+    assert_inert_everywhere(&html, "html pack");
+    let text = check_html(&html);
+    for hostile in [
+        format!("Hostile {SCRIPT} runbook"),
+        format!("{SCRIPT} first"),
+        "NCSC <img src=x onerror=alert(1)>".to_owned(),
+        FORMULA.to_owned(),
+    ] {
+        assert!(text.contains(&hostile), "{hostile} is shown as text");
+    }
+    let doc = scraper::Html::parse_document(&html);
+    let count = |css: &str| {
+        doc.select(&scraper::Selector::parse(css).expect("selector"))
+            .count()
+    };
+    assert_eq!(count("section.runbook"), 2, "one section per runbook");
+    assert_eq!(count("section.sheet"), 4, "two decision-log sheets each");
+    assert!(html.contains("@page{size:A4") && html.contains("break-before:page"));
+    // A single runbook, for the golden file.
+    let out = run(lib.grabbag().args(["print", "cyber/hostile"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    check_golden("pack.html", &normalise(&out.stdout, &lib, "cyber/hostile"));
+
+    let out = run(lib.grabbag().args(["print", "no/such"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no runbook with id `no/such`"),
+        "{}",
+        out.stderr
+    );
 }
