@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
 use super::event::{Actor, Event};
-use super::scan::{Finding, Torn, scan_from};
+use super::scan::{Finding, Scan, Torn, scan_from};
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 
 /// How long an append waits for another writer before giving up.
@@ -323,6 +323,26 @@ impl Journal {
             .map(|(e, offset)| journal.decode(e, *offset))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((journal, decoded, quarantined))
+    }
+
+    /// Reads a journal without opening it for writing: no lock, nothing moved
+    /// (a torn tail is left where it is and not returned), so it works on a
+    /// read-only copy an auditor was handed. A broken chain is an error naming
+    /// the entry; bodies are decrypted when `identities` open the journal key,
+    /// else left `None`.
+    pub fn read(path: &Path, identities: Option<&Identities>) -> Result<Vec<Entry>, JournalError> {
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        let scan = scan_from(&bytes, 0, None, &mut HashMap::new());
+        if let Some(finding) = scan.problems.first() {
+            return Err(JournalError::Broken {
+                path: path.to_owned(),
+                finding: finding.clone(),
+            });
+        }
+        if scan.entries.is_empty() {
+            return Err(JournalError::Empty(path.to_owned()));
+        }
+        decode_scanned(path, &scan, identities).map(|read| read.entries)
     }
 
     /// Starts a new writer session on an opened journal (a resume): session
@@ -656,8 +676,7 @@ impl Drop for LockGuard {
     }
 }
 
-/// An entry as stored, decrypted with `key` when it is sealed and the key is
-/// known (otherwise without actor and event).
+/// An entry as the program uses it: its body decrypted when `key` is held.
 fn decode(
     path: &Path,
     key: Option<&JournalKey>,
@@ -699,6 +718,57 @@ fn decode(
     })
 }
 
+/// The entries of a scan, decrypted when `identities` open the journal key.
+fn decode_scanned(
+    path: &Path,
+    scan: &Scan,
+    identities: Option<&Identities>,
+) -> Result<ReadJournal, JournalError> {
+    let wrapped = scan
+        .entries
+        .first()
+        .and_then(|s| s.entry.journal_key.as_ref());
+    let key = match (wrapped, identities) {
+        (Some(wrapped), Some(ids)) => Some(unwrap_key(path, wrapped, ids)?),
+        _ => None,
+    };
+    let entries = scan
+        .entries
+        .iter()
+        .map(|s| decode(path, key.as_ref(), &s.entry, s.offset))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReadJournal {
+        entries,
+        encrypted: wrapped.is_some(),
+        readable: wrapped.is_none() || key.is_some(),
+    })
+}
+
+/// What [`read_prefix`] found.
+#[derive(Debug)]
+pub struct ReadJournal {
+    /// The good entries, up to the first problem, decrypted when the
+    /// identities given open the journal key.
+    pub entries: Vec<Entry>,
+    /// Bodies are encrypted.
+    pub encrypted: bool,
+    /// The key was opened (always true for a plaintext journal).
+    pub readable: bool,
+}
+
+/// Like [`Journal::read`] for bytes already read from `path`, but a broken
+/// journal is not an error: its good entries, up to the first problem, are
+/// returned (a report shows them under the verdict that says where it
+/// breaks). A journal inside a merged timeline is read this way, from the
+/// bytes rebuilt out of the merged file.
+pub fn read_prefix(
+    path: &Path,
+    bytes: &[u8],
+    identities: Option<&Identities>,
+) -> Result<ReadJournal, JournalError> {
+    decode_scanned(path, &super::scan::scan(bytes), identities)
+}
+
 fn unwrap_key(
     path: &Path,
     wrapped: &str,
@@ -716,49 +786,6 @@ fn unwrap_key(
         .map_err(|e| no_key(e.to_string()))?;
     JournalKey::from_bytes(&key)
         .ok_or_else(|| no_key("the journal key has the wrong length".to_owned()))
-}
-
-/// A journal read without opening it for writing: nothing is locked,
-/// quarantined or changed, so an auditor can read a copy on read-only media.
-#[derive(Debug)]
-pub struct ReadJournal {
-    /// The good entries, up to the first problem, decrypted when
-    /// `identities` open the journal key.
-    pub entries: Vec<Entry>,
-    /// Bodies are encrypted.
-    pub encrypted: bool,
-    /// The key was opened (always true for a plaintext journal).
-    pub readable: bool,
-}
-
-/// Reads the good entries of a journal's `bytes` (read from `path`), as
-/// [`Journal::open`] would but without touching the file. An encrypted
-/// journal without a usable identity reads with its bodies left out
-/// ([`ReadJournal::readable`] false); a wrong identity is an error.
-pub fn read(
-    path: &Path,
-    bytes: &[u8],
-    identities: Option<&Identities>,
-) -> Result<ReadJournal, JournalError> {
-    let scanned = super::scan::scan(bytes);
-    let wrapped = scanned
-        .entries
-        .first()
-        .and_then(|s| s.entry.journal_key.clone());
-    let key = match (&wrapped, identities) {
-        (Some(wrapped), Some(ids)) => Some(unwrap_key(path, wrapped, ids)?),
-        _ => None,
-    };
-    let entries = scanned
-        .entries
-        .iter()
-        .map(|s| decode(path, key.as_ref(), &s.entry, s.offset))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ReadJournal {
-        entries,
-        encrypted: wrapped.is_some(),
-        readable: wrapped.is_none() || key.is_some(),
-    })
 }
 
 /// The journal files (`*.jsonl`) in a folder, sorted by name; none when the

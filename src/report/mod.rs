@@ -400,7 +400,7 @@ impl Timeline {
             let report = verify_bytes(input.path, input.bytes, options)?;
             let mut readable = true;
             let mut read_one = |name: String, path: &Path, bytes: &[u8]| {
-                let read = crate::journal::read(path, bytes, identities)?;
+                let read = crate::journal::read_prefix(path, bytes, identities)?;
                 readable &= read.readable;
                 sources.push(Source {
                     name,
