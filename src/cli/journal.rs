@@ -23,12 +23,10 @@ use crate::journal::verify::{
     verify_bytes,
 };
 use crate::journal::{Finding, parse_witness};
+use crate::library::JOURNALS_DIR;
 use crate::library::trust::{AllowedSigners, CommitSigner, JOURNAL_NAMESPACE};
 use crate::report::{self, Input, Timeline};
 use crate::text::printable_line;
-
-/// Where `journal commit` puts journals, relative to the library root.
-pub const JOURNALS_DIR: &str = "journals";
 
 /// Arguments of `journal`.
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@
 //! 0 ok, 1 findings (lint errors, verification failures), 2 usage or
 //! environment errors (clap's own usage errors are 2 as well).
 
+mod audit;
 mod demo;
 mod edit;
 mod journal;
@@ -77,6 +78,8 @@ pub enum Command {
     Sync(sync::Args),
     /// Print the paper pack: runbooks with tick boxes and blank decision-log sheets.
     Print(print::Args),
+    /// One report on the library: reviews, signatures, exercises, journals.
+    Audit(audit::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -112,6 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Print(args) => print::run(&ctx, args),
+        Command::Audit(args) => audit::run(&ctx, args),
     }
 }
 

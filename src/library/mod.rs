@@ -32,6 +32,8 @@ use trust::{AllowedSigners, CommitSigner, Trust};
 pub const SETTINGS_DIR: &str = ".grabbag";
 /// The recipients file, relative to the library root.
 pub const RECIPIENTS_FILE: &str = ".grabbag/recipients";
+/// The folder of journals that travel with a library (`journal commit`).
+pub const JOURNALS_DIR: &str = "journals";
 /// The allowed signers file, relative to the library root.
 pub const ALLOWED_SIGNERS_FILE: &str = trust::ALLOWED_SIGNERS_PATH;
 

@@ -522,3 +522,153 @@ fn paper_pack_matches_golden_files_prints_on_a4_and_hostile_text_is_inert() {
         out.stderr
     );
 }
+
+/// An exercise run (or response, with `exercise` None) that opened `runbooks`.
+fn run_journal(start: &str, exercise: Option<&str>, runbooks: &[&str]) -> Vec<u8> {
+    let sam = actor("Sam Patel", "Exercise lead");
+    let mut events = vec![(
+        sam.clone(),
+        Event::SessionStarted {
+            library: None,
+            grabbag: "0.1.0".to_owned(),
+            host: "laptop-7".to_owned(),
+            incident: Some(format!("Drill {SCRIPT}")),
+            exercise: exercise.map(str::to_owned),
+            plaintext: true,
+            resumed: false,
+        },
+        exercise.map(|_| 0),
+    )];
+    for id in runbooks {
+        events.push((
+            sam.clone(),
+            Event::RunbookOpened {
+                runbook: (*id).to_owned(),
+                title: "t".to_owned(),
+                commit: None,
+                blob: None,
+                dirty: false,
+                unencrypted: false,
+                trust: "not checked".to_owned(),
+            },
+            exercise.map(|_| 1000),
+        ));
+    }
+    crafted(start, events)
+}
+
+#[test]
+fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
+    let overdue = runbook_text("cyber/overdue", "Overdue")
+        .replace("reviewed = 2026-09-01", "reviewed = 2020-01-01")
+        .replace("review_every_months = 120", "review_every_months = 12");
+    let lib = TestLibrary::with(&[
+        ("cyber/overdue.toml", &overdue),
+        ("cyber/drilled.toml", &runbook_text("cyber/drilled", "Drilled")),
+        ("cyber/hostile.toml", &hostile_runbook()),
+    ]);
+    let root = &lib.root;
+    // A plaintext draft, never committed.
+    std::fs::write(
+        root.join("cyber/draft.toml"),
+        runbook_text("cyber/draft", "Draft"),
+    )
+    .expect("draft written");
+    let write = |rel: &str, bytes: &[u8]| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, bytes).expect("written");
+    };
+    write(
+        "exercises/drill.toml",
+        b"format = 1\nid = \"drill\"\ntitle = \"Friday drill\"\nruns = 1\nrunbooks = [\"cyber/drilled\", \"cyber/overdue\"]\n",
+    );
+    write(
+        "exercises/old.toml",
+        b"id = \"old\"\ntitle = \"Old drill\"\nrunbooks = [\"cyber/hostile\"]\n",
+    );
+    let now = chrono::Utc::now();
+    let recent = (now - chrono::TimeDelta::days(30)).to_rfc3339();
+    let long_ago = (now - chrono::TimeDelta::days(800)).to_rfc3339();
+    write(
+        "exercises/runs/drill.jsonl",
+        &run_journal(&recent, Some("drill"), &["cyber/drilled"]),
+    );
+    write(
+        "exercises/runs/old.jsonl",
+        &run_journal(&long_ago, Some("old"), &["cyber/hostile"]),
+    );
+    write(
+        "journals/2026-incident.jsonl",
+        &run_journal(&recent, None, &["cyber/overdue"]),
+    );
+    let tampered = String::from_utf8(run_journal(&recent, None, &["cyber/drilled"]))
+        .expect("utf-8")
+        .replacen("laptop-7", "laptop-8", 1);
+    write("journals/tampered.jsonl", tampered.as_bytes());
+
+    let out = run(lib.grabbag().args(["audit", "--json"]));
+    assert_eq!(out.code, 1, "findings exit 1: {}", out.stderr);
+    let audit: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let findings: Vec<&str> = audit["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    let finding = |start: &str| {
+        findings
+            .iter()
+            .find(|f| f.starts_with(start))
+            .copied()
+            .unwrap_or_else(|| panic!("no finding {start:?} in {findings:?}"))
+    };
+    assert_eq!(finding("Review overdue"), "Review overdue (1): cyber/overdue");
+    assert!(finding("UNENCRYPTED").contains("cyber/draft"));
+    assert!(finding("Changed since their commit").contains("cyber/draft"));
+    assert!(finding("Not signed").contains("cyber/drilled"));
+    let never = finding("Never exercised");
+    assert!(never.contains("cyber/overdue") && never.contains("cyber/draft"), "{never}");
+    assert!(!never.contains("cyber/drilled") && !never.contains("cyber/hostile"), "{never}");
+    assert_eq!(
+        finding("Exercises not run"),
+        "Exercises not run in the last 12 months (1): old"
+    );
+    assert_eq!(
+        finding("Journals that FAIL"),
+        "Journals that FAIL verification (1): journals/tampered.jsonl"
+    );
+    let drilled = audit["runbooks"]
+        .as_array()
+        .expect("runbooks")
+        .iter()
+        .find(|r| r["id"] == "cyber/drilled")
+        .expect("drilled");
+    assert_eq!(drilled["planned_in"][0], "drill");
+    assert!(drilled["last_exercised"].is_string());
+
+    // Text: the coverage matrix (planned but never run shows as planned).
+    let out = run(lib.grabbag().args(["audit"]));
+    assert_eq!(out.code, 1);
+    assert_inert_everywhere(&out.stdout, "audit text");
+    let matrix = out.stdout.split("COVERAGE").nth(1).expect("coverage");
+    let line = |id: &str| {
+        matrix
+            .lines()
+            .find(|l| l.trim_start().starts_with(id))
+            .unwrap_or_else(|| panic!("{id} in {matrix}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line("cyber/drilled"), ["run"]);
+    assert_eq!(line("cyber/overdue"), ["planned"]);
+    assert_eq!(line("cyber/hostile"), ["run"]);
+
+    // HTML: one page, parsed, hostile runbook title and incident inert.
+    let out = run(lib.grabbag().args(["audit", "--html"]));
+    assert_eq!(out.code, 1);
+    let text = check_html(&out.stdout);
+    assert!(text.contains("Journals that FAIL verification"), "{text}");
+    assert!(text.contains(&format!("Drill {SCRIPT}")), "{text}");
+}
