@@ -277,7 +277,7 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
 
 /// clap parser for `--witness`: forgiving about case, spaces and look-alike
 /// letters (see [`parse_witness`]), strict about the shape.
-fn parse_witness_arg(text: &str) -> Result<(u64, String), String> {
+pub(super) fn parse_witness_arg(text: &str) -> Result<(u64, String), String> {
     parse_witness(text)
         .filter(|(seq, code)| *seq > 0 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
         .ok_or_else(|| {

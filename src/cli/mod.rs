@@ -15,6 +15,7 @@ mod lint;
 mod list;
 mod note;
 mod print;
+mod review;
 mod run;
 mod seal;
 mod sync;
@@ -80,6 +81,8 @@ pub enum Command {
     Print(print::Args),
     /// One report on the library: reviews, signatures, exercises, journals.
     Audit(audit::Args),
+    /// Review journals read-only: integrity, timeline with filters, versions followed, scores.
+    Review(review::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -116,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Print(args) => print::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
     }
 }
 

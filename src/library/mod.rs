@@ -448,6 +448,40 @@ impl Library {
         Ok(sealed.len())
     }
 
+    /// The text of a stored blob (a runbook version a journal pinned),
+    /// decrypted in memory when it is age-encrypted.
+    pub fn blob_text(
+        &self,
+        blob: &str,
+        identities: Option<&Identities>,
+    ) -> Result<Zeroizing<String>, LibraryError> {
+        let oid = git2::Oid::from_str(blob)?;
+        let found = self.repo.find_blob(oid)?;
+        let bytes = found.content();
+        let plain = if crypto::is_age(bytes) {
+            let ids = identities.ok_or_else(|| {
+                LibraryError::Refused(format!(
+                    "blob {blob} is encrypted and no identity was given"
+                ))
+            })?;
+            ids.decrypt(bytes)?
+        } else {
+            Zeroizing::new(bytes.to_vec())
+        };
+        String::from_utf8(plain.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| LibraryError::Refused(format!("blob {blob} is not UTF-8 text")))
+    }
+
+    /// The blob id of `path` (relative) in HEAD's tree, if it is there.
+    pub fn head_blob(&self, path: &Path) -> Result<Option<String>, LibraryError> {
+        let tree = match self.repo.head() {
+            Ok(head) => head.peel_to_tree()?,
+            Err(_) => return Ok(None),
+        };
+        Ok(tree.get_path(path).ok().map(|e| e.id().to_string()))
+    }
+
     /// Stages files (relative paths) in git's index; a path no longer on disk
     /// is staged as removed.
     pub fn stage(&self, paths: &[&Path]) -> Result<(), LibraryError> {

@@ -17,10 +17,12 @@
 //! - [`json`]: the documented `grabbag-export` JSON (docs/exports.md).
 //! - [`timesketch`]: JSON Lines for Timesketch.
 //! - [`pack`]: the paper pack of runbooks and blank decision-log sheets.
+//! - [`diff`]: each runbook version followed against the library's HEAD.
 //! - [`audit`]: the one-page library audit.
 
 pub mod audit;
 pub mod csv;
+pub mod diff;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -88,13 +90,19 @@ impl Integrity {
             .map_or_else(String::new, |h| format!(", head {}", h.witness));
         out.push(match r.problems.first() {
             None => format!("Chain intact: {} {what}{head}.", r.entries),
-            Some(p) => format!(
-                "Chain BROKEN at {}: {} (only the {} {what} before it are shown).",
-                p.seq
-                    .map_or_else(|| format!("byte {}", p.offset), |s| format!("seq {s}")),
-                p.message,
-                r.entries
-            ),
+            Some(p) => {
+                let place = p
+                    .seq
+                    .map_or_else(|| format!("byte {}", p.offset), |s| format!("seq {s}"));
+                let message = p
+                    .message
+                    .strip_prefix(&format!("{place}: "))
+                    .unwrap_or(&p.message);
+                format!(
+                    "Chain BROKEN at {place}: {message} (only the {} {what} before it are shown).",
+                    r.entries
+                )
+            }
         });
         out.push(match &r.signature {
             None => "Unsigned: no signature file.".to_owned(),

@@ -564,7 +564,10 @@ fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
         .replace("review_every_months = 120", "review_every_months = 12");
     let lib = TestLibrary::with(&[
         ("cyber/overdue.toml", &overdue),
-        ("cyber/drilled.toml", &runbook_text("cyber/drilled", "Drilled")),
+        (
+            "cyber/drilled.toml",
+            &runbook_text("cyber/drilled", "Drilled"),
+        ),
         ("cyber/hostile.toml", &hostile_runbook()),
     ]);
     let root = &lib.root;
@@ -623,13 +626,22 @@ fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
             .copied()
             .unwrap_or_else(|| panic!("no finding {start:?} in {findings:?}"))
     };
-    assert_eq!(finding("Review overdue"), "Review overdue (1): cyber/overdue");
+    assert_eq!(
+        finding("Review overdue"),
+        "Review overdue (1): cyber/overdue"
+    );
     assert!(finding("UNENCRYPTED").contains("cyber/draft"));
     assert!(finding("Changed since their commit").contains("cyber/draft"));
     assert!(finding("Not signed").contains("cyber/drilled"));
     let never = finding("Never exercised");
-    assert!(never.contains("cyber/overdue") && never.contains("cyber/draft"), "{never}");
-    assert!(!never.contains("cyber/drilled") && !never.contains("cyber/hostile"), "{never}");
+    assert!(
+        never.contains("cyber/overdue") && never.contains("cyber/draft"),
+        "{never}"
+    );
+    assert!(
+        !never.contains("cyber/drilled") && !never.contains("cyber/hostile"),
+        "{never}"
+    );
     assert_eq!(
         finding("Exercises not run"),
         "Exercises not run in the last 12 months (1): old"
@@ -671,4 +683,74 @@ fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
     let text = check_html(&out.stdout);
     assert!(text.contains("Journals that FAIL verification"), "{text}");
     assert!(text.contains(&format!("Drill {SCRIPT}")), "{text}");
+}
+
+#[test]
+fn versions_followed_are_compared_with_head_through_the_encrypted_blobs() {
+    use grabbag::journal::verify::VerifyOptions;
+    use grabbag::report::diff::{Comparison, against_head};
+    use grabbag::report::{Input, Timeline};
+
+    let v1 = runbook_text("cyber/test", "Test");
+    let lib = TestLibrary::with(&[("cyber/test.toml", &v1)]);
+    let path = Path::new("cyber/test.toml.age");
+    let blob = lib
+        .library
+        .head_blob(path)
+        .expect("head")
+        .expect("committed");
+    let journal = crafted(
+        "2026-06-01T08:00:00Z",
+        vec![
+            (actor("Sam", "Lead"), session("Drill"), None),
+            (
+                actor("Sam", "Lead"),
+                Event::RunbookOpened {
+                    runbook: "cyber/test".to_owned(),
+                    title: "Test".to_owned(),
+                    commit: None,
+                    blob: Some(blob.clone()),
+                    dirty: false,
+                    unencrypted: false,
+                    trust: "not checked".to_owned(),
+                },
+                None,
+            ),
+        ],
+    );
+    let read = |library: &grabbag::library::Library| {
+        let timeline = Timeline::read(
+            &[Input {
+                path: Path::new("j.jsonl"),
+                bytes: &journal,
+            }],
+            &VerifyOptions::default(),
+            None,
+            &Vec::<grabbag::runbook::Runbook>::new(),
+        )
+        .expect("timeline");
+        against_head(&timeline, library, Some(&lib.identities))
+    };
+    let same = read(&lib.library);
+    assert_eq!(same.len(), 1);
+    assert_eq!(same[0].comparison, Comparison::Same);
+    // A new version at HEAD: the diff says what changed since.
+    let v2 = v1.replace("First step", &format!("First step {SCRIPT}"));
+    lib.library
+        .write_encrypted(path, v2.as_bytes(), &lib.identities)
+        .expect("sealed");
+    lib.library.stage(&[path]).expect("staged");
+    lib.library.commit("Change step", None).expect("committed");
+    let changed = read(&lib.library);
+    let Comparison::Changed(lines) = &changed[0].comparison else {
+        panic!("expected a diff, got {:?}", changed[0].comparison);
+    };
+    assert!(
+        lines.contains(&"-title = \"First step\"".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&format!("+title = \"First step {SCRIPT}\"")),
+        "{lines:?}"
+    );
 }
