@@ -82,12 +82,40 @@ pub struct ExportArgs {
     /// Replace OUT if it exists.
     #[arg(long)]
     pub force: bool,
-    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK), checked and reported. Repeatable.
+    /// Witness codes and signers.
+    #[command(flatten)]
+    pub checks: Checks,
+}
+
+/// Witness codes as `(seq, code)`.
+type Witnesses = Vec<(u64, String)>;
+
+/// What to check a journal against besides itself: witness codes from the
+/// paper log and who may sign.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Checks {
+    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK): entry SEQ must have it. Repeatable; one FILE only.
     #[arg(long, value_name = "SEQ:CODE", value_parser = parse_witness_arg)]
     pub witness: Vec<(u64, String)>,
-    /// The allowed_signers file that names who may sign (default: the library's).
+    /// The allowed_signers file that names who may sign (default: the library's .grabbag/allowed_signers).
     #[arg(long, value_name = "FILE")]
     pub allowed_signers: Option<PathBuf>,
+}
+
+impl Checks {
+    /// The witnesses and allowed signers, refusing witness codes for more
+    /// than one file (a code belongs to one journal).
+    pub(super) fn resolve(
+        self,
+        ctx: &Context,
+        files: usize,
+    ) -> anyhow::Result<(Witnesses, Option<AllowedSigners>)> {
+        if !self.witness.is_empty() && files > 1 {
+            bail!("--witness belongs to one journal: give one FILE at a time with witness codes");
+        }
+        let signers = allowed_signers(ctx, self.allowed_signers.as_deref())?;
+        Ok((self.witness, signers))
+    }
 }
 
 /// Arguments of `journal verify`.
@@ -96,12 +124,9 @@ pub struct VerifyArgs {
     /// Journals or merged timelines to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK): entry SEQ must have it. Repeatable; one FILE only.
-    #[arg(long, value_name = "SEQ:CODE", value_parser = parse_witness_arg)]
-    pub witness: Vec<(u64, String)>,
-    /// The allowed_signers file that names who may sign (default: the library's .grabbag/allowed_signers).
-    #[arg(long, value_name = "FILE")]
-    pub allowed_signers: Option<PathBuf>,
+    /// Witness codes and signers.
+    #[command(flatten)]
+    pub checks: Checks,
     /// Print the reports as JSON (an array, one per file).
     #[arg(long)]
     pub json: bool,
@@ -188,14 +213,13 @@ pub(super) fn library_runbooks(ctx: &Context) -> Vec<crate::runbook::Runbook> {
     )
 }
 
-/// Reads journals into one timeline, checking `witnesses` and signatures.
+/// Reads journals into one timeline, checking witness codes and signatures.
 pub(super) fn read_timeline(
     ctx: &Context,
     files: &[PathBuf],
-    witnesses: Vec<(u64, String)>,
-    allowed_signers_flag: Option<&Path>,
+    checks: Checks,
 ) -> anyhow::Result<Timeline> {
-    let signers = allowed_signers(ctx, allowed_signers_flag)?;
+    let (witnesses, signers) = checks.resolve(ctx, files.len())?;
     let options = VerifyOptions {
         witnesses,
         allowed_signers: signers.as_ref(),
@@ -229,12 +253,7 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
             out.display()
         );
     }
-    let timeline = read_timeline(
-        ctx,
-        std::slice::from_ref(&args.file),
-        args.witness,
-        args.allowed_signers.as_deref(),
-    )?;
+    let timeline = read_timeline(ctx, std::slice::from_ref(&args.file), args.checks)?;
     let text = match args.format {
         ExportFormat::Md => report::markdown::render(&timeline),
         ExportFormat::Html => report::html::render(&timeline),
@@ -277,7 +296,7 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
 
 /// clap parser for `--witness`: forgiving about case, spaces and look-alike
 /// letters (see [`parse_witness`]), strict about the shape.
-pub(super) fn parse_witness_arg(text: &str) -> Result<(u64, String), String> {
+fn parse_witness_arg(text: &str) -> Result<(u64, String), String> {
     parse_witness(text)
         .filter(|(seq, code)| *seq > 0 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
         .ok_or_else(|| {
@@ -390,14 +409,9 @@ fn print_report(report: &VerifyReport) {
 }
 
 fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    if !args.witness.is_empty() && args.files.len() > 1 {
-        bail!(
-            "--witness belongs to one journal: verify one FILE at a time when giving witness codes"
-        );
-    }
-    let signers = allowed_signers(ctx, args.allowed_signers.as_deref())?;
+    let (witnesses, signers) = args.checks.resolve(ctx, args.files.len())?;
     let options = VerifyOptions {
-        witnesses: args.witness,
+        witnesses,
         allowed_signers: signers.as_ref(),
     };
     let mut reports = Vec::new();
@@ -800,18 +814,6 @@ fn has_staged_changes(repo: &git2::Repository) -> anyhow::Result<bool> {
 /// One line per source journal of a merged file.
 fn print_sources(sources: &[SourceReport]) {
     for s in sources {
-        println!(
-            "  source {} {}: {} entries, head {}, {}{}",
-            s.index,
-            printable_line(&s.file),
-            s.entries,
-            s.head.witness,
-            if s.encrypted {
-                "encrypted"
-            } else {
-                "PLAINTEXT"
-            },
-            if s.ok { "" } else { ", FAILED" }
-        );
+        println!("  {}", printable_line(&s.describe()));
     }
 }

@@ -6,10 +6,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
-
 use super::Context;
-use super::journal::{parse_witness_arg, read_timeline};
+use super::journal::{Checks, read_timeline};
 use super::run::LookArgs;
 use crate::report::diff;
 use crate::tui::review::{self, Review};
@@ -20,12 +18,9 @@ pub struct Args {
     /// Journals or merged timelines; several show on one merged timeline.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK), checked in the banner. Repeatable; one FILE only.
-    #[arg(long, value_name = "SEQ:CODE", value_parser = parse_witness_arg)]
-    pub witness: Vec<(u64, String)>,
-    /// The allowed_signers file that names who may sign (default: the library's).
-    #[arg(long, value_name = "FILE")]
-    pub allowed_signers: Option<PathBuf>,
+    /// Witness codes and signers, checked in the banner.
+    #[command(flatten)]
+    pub checks: Checks,
     /// Look.
     #[command(flatten)]
     pub look: LookArgs,
@@ -33,15 +28,7 @@ pub struct Args {
 
 /// Runs `review`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    if !args.witness.is_empty() && args.files.len() > 1 {
-        bail!("--witness belongs to one journal: review one FILE when giving witness codes");
-    }
-    let timeline = read_timeline(
-        ctx,
-        &args.files,
-        args.witness,
-        args.allowed_signers.as_deref(),
-    )?;
+    let timeline = read_timeline(ctx, &args.files, args.checks)?;
     let diffs = match ctx.library() {
         Ok(library) => diff::against_head(&timeline, &library, ctx.identities_if_any()?),
         Err(_) => Vec::new(),

@@ -14,9 +14,18 @@ use crate::text::printable;
 
 /// Text made safe for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
+    escape_with(text, |_, _| false)
+}
+
+/// [`escape`], letting `special` write its own form of a character first
+/// (returning true when it did): Markdown adds its backslash escapes so.
+pub fn escape_with(text: &str, special: impl Fn(char, &mut String) -> bool) -> String {
     let text = printable(text);
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
+        if special(c, &mut out) {
+            continue;
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -9,27 +9,23 @@
 use std::fmt::Write as _;
 
 use super::{Timeline, VERSION_HEAD, version_cells};
-use crate::text::printable;
 
 /// Text made safe for Markdown inline content: no markup, no HTML, one line.
+/// Quotes stay as they are (they mean nothing in Markdown text).
 pub fn escape(text: &str) -> String {
-    let text = printable(text);
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
+    super::html::escape_with(text, |c, out| {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
             '\n' => out.push_str("<br>"),
             '\t' => out.push(' '),
+            '"' | '\'' => out.push(c),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
-            c => out.push(c),
+            _ => return false,
         }
-    }
-    out
+        true
+    })
 }
 
 /// A Markdown table of raw cells.

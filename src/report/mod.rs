@@ -124,19 +124,7 @@ impl Integrity {
             (false, _) => "PLAINTEXT: not encrypted at rest.".to_owned(),
         });
         for s in &r.sources {
-            out.push(format!(
-                "Source {} {}: {} entries, head {}, {}{}.",
-                s.index,
-                s.file,
-                s.entries,
-                s.head.witness,
-                if s.encrypted {
-                    "encrypted"
-                } else {
-                    "PLAINTEXT"
-                },
-                if s.ok { "" } else { ", FAILED" }
-            ));
+            out.push(format!("{}.", s.describe()));
         }
         for w in &r.witnesses {
             out.push(format!(

@@ -756,7 +756,7 @@ mod tests {
     use ratatui::crossterm::event::KeyModifiers;
 
     use super::*;
-    use crate::journal::entry::{GENESIS, StoredEntry};
+    use crate::journal::entry::plaintext_journal;
     use crate::journal::verify::VerifyOptions;
     use crate::journal::{Actor, Event};
     use crate::report::{Input, VersionRow};
@@ -772,33 +772,15 @@ mod tests {
 
     /// A plaintext journal at fixed times: one entry a minute from `start`.
     fn journal(start: &str, events: Vec<(Actor, Event)>, exercise: bool) -> Vec<u8> {
-        let base = chrono::DateTime::parse_from_rfc3339(start).unwrap_or_default();
-        let mut out = Vec::new();
-        let mut prev = GENESIS.to_owned();
-        for (i, (actor, event)) in events.into_iter().enumerate() {
-            let at = base + chrono::TimeDelta::seconds(60 * i as i64);
-            let entry = StoredEntry {
-                seq: i as u64 + 1,
-                session: 1,
-                at: at
-                    .with_timezone(&chrono::Utc)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                offset: "+01:00".to_owned(),
-                mono_ms: 60_000 * i as u64,
-                ex_t: exercise.then_some(60_000 * i as u64),
-                encrypted_to: None,
-                journal_key: None,
-                actor: Some(actor),
-                event: Some(event),
-                sealed: None,
-                prev,
-                hash: String::new(),
-            };
-            let (line, hash) = entry.to_line().unwrap_or_else(|e| panic!("{e}"));
-            out.extend_from_slice(&line);
-            prev = hash;
-        }
-        out
+        let start = chrono::DateTime::parse_from_rfc3339(start)
+            .unwrap_or_default()
+            .with_timezone(&chrono::Utc);
+        let events = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, (actor, event))| (actor, event, exercise.then_some(60_000 * i as u64)))
+            .collect();
+        plaintext_journal(start, 60_000, "+01:00", events).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn start(incident: &str, exercise: Option<&str>) -> Event {

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use grabbag::journal::entry::{GENESIS, StoredEntry};
+use grabbag::journal::entry::plaintext_journal;
 use grabbag::journal::{Actor, Event};
 
 use crate::harness::{Run, TestLibrary, grabbag, run, runbook_text};
@@ -26,35 +26,13 @@ fn actor(name: &str, role: &str) -> Actor {
     }
 }
 
-/// A plaintext journal at fixed times, from `events` (actor, event, ex_t).
+/// A plaintext journal at fixed times (90 s apart, local offset +01:00),
+/// from `events` (actor, event, ex_t).
 fn crafted(start: &str, events: Vec<(Actor, Event, Option<u64>)>) -> Vec<u8> {
-    let base = chrono::DateTime::parse_from_rfc3339(start).expect("start time");
-    let mut out = Vec::new();
-    let mut prev = GENESIS.to_owned();
-    for (i, (actor, event, ex_t)) in events.into_iter().enumerate() {
-        let at = base + chrono::TimeDelta::seconds(90 * i as i64);
-        let entry = StoredEntry {
-            seq: i as u64 + 1,
-            session: 1,
-            at: at
-                .with_timezone(&chrono::Utc)
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            offset: "+01:00".to_owned(),
-            mono_ms: 90_000 * i as u64,
-            ex_t,
-            encrypted_to: None,
-            journal_key: None,
-            actor: Some(actor),
-            event: Some(event),
-            sealed: None,
-            prev,
-            hash: String::new(),
-        };
-        let (line, hash) = entry.to_line().expect("entry serialises");
-        out.extend_from_slice(&line);
-        prev = hash;
-    }
-    out
+    let start = chrono::DateTime::parse_from_rfc3339(start)
+        .expect("start time")
+        .with_timezone(&chrono::Utc);
+    plaintext_journal(start, 90_000, "+01:00", events).expect("journal serialises")
 }
 
 fn session(incident: &str) -> Event {
@@ -752,5 +730,81 @@ fn versions_followed_are_compared_with_head_through_the_encrypted_blobs() {
     assert!(
         lines.contains(&format!("+title = \"First step {SCRIPT}\"")),
         "{lines:?}"
+    );
+}
+
+#[test]
+fn a_merged_timeline_exports_as_one_timeline_of_its_sources() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let alice = crafted(
+        "2026-06-01T08:00:00Z",
+        vec![
+            (actor("Alice", "Lead"), session("Outage"), None),
+            (
+                actor("Alice", "Lead"),
+                Event::Note {
+                    text: "phones down".to_owned(),
+                    happened_at: None,
+                },
+                None,
+            ),
+        ],
+    );
+    let bob = crafted(
+        "2026-06-01T08:00:45Z",
+        vec![
+            (actor("Bob", "ICT"), session("Outage"), None),
+            (
+                actor("Bob", "ICT"),
+                Event::Note {
+                    text: format!("switch room {SCRIPT}"),
+                    happened_at: None,
+                },
+                None,
+            ),
+        ],
+    );
+    std::fs::write(dir.path().join("alice.jsonl"), alice).expect("written");
+    std::fs::write(dir.path().join("bob.jsonl"), bob).expect("written");
+    let out = run(grabbag(dir.path()).current_dir(dir.path()).args([
+        "journal",
+        "merge",
+        "alice.jsonl",
+        "bob.jsonl",
+        "-o",
+        "all.jsonl",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = export(dir.path(), "all.jsonl", "json");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(doc["files"][0]["format"], "merge");
+    let order: Vec<(String, u64)> = doc["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["journal"].as_str().unwrap_or_default().to_owned(),
+                e["seq"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = [
+        ("alice.jsonl", 1),
+        ("bob.jsonl", 1),
+        ("alice.jsonl", 2),
+        ("bob.jsonl", 2),
+    ]
+    .iter()
+    .map(|(j, s)| ((*j).to_owned(), *s))
+    .collect();
+    assert_eq!(order, expected);
+    let out = export(dir.path(), "all.jsonl", "html");
+    let text = check_html(&out.stdout);
+    assert!(text.contains("source 1 bob.jsonl: 2 entries"), "{text}");
+    assert!(
+        text.contains(&format!("note: switch room {SCRIPT}")),
+        "{text}"
     );
 }
