@@ -201,19 +201,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The runbooks of the configured library, to name steps and clocks in
-/// words; none (ids are shown) when there is no library or it does not load.
-pub(super) fn library_runbooks(ctx: &Context) -> Vec<crate::runbook::Runbook> {
-    if ctx.library_path().is_err() {
-        return Vec::new();
-    }
-    ctx.load(false).map_or_else(
-        |_| Vec::new(),
-        |(_, report)| report.runbooks.into_iter().map(|r| r.runbook).collect(),
-    )
-}
-
-/// Reads journals into one timeline, checking witness codes and signatures.
+/// Reads journals into one timeline, checking witness codes and signatures,
+/// with the configured library when there is one.
 pub(super) fn read_timeline(
     ctx: &Context,
     files: &[PathBuf],
@@ -233,13 +222,20 @@ pub(super) fn read_timeline(
         .iter()
         .map(|(path, bytes)| Input { path, bytes })
         .collect();
-    let runbooks = library_runbooks(ctx);
-    Ok(Timeline::read(
-        &inputs,
-        &options,
-        ctx.identities_if_any()?,
-        runbooks.as_slice(),
-    )?)
+    let identities = ctx.identities_if_any()?;
+    // With a library: steps and clocks named in words, and each runbook
+    // version followed compared with HEAD. Without one (or when it does not
+    // load), ids are shown and versions are not compared.
+    let library = ctx.library_path().ok().and_then(|_| ctx.load(false).ok());
+    let runbooks: Vec<crate::runbook::Runbook> =
+        library.as_ref().map_or_else(Vec::new, |(_, r)| {
+            r.runbooks.iter().map(|l| l.runbook.clone()).collect()
+        });
+    let mut timeline = Timeline::read(&inputs, &options, identities, runbooks.as_slice())?;
+    if let Some((library, _)) = &library {
+        timeline.head = report::diff::against_head(&timeline, library, identities);
+    }
+    Ok(timeline)
 }
 
 fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {

@@ -1,7 +1,7 @@
 //! `grabbag review JOURNAL...`: the read-only review screen (see
 //! `crate::tui::review`) on one or more journals or merged timelines, with
 //! each runbook version followed compared with the library's HEAD when a
-//! library is configured. Nothing is written.
+//! library is configured (see `journal::read_timeline`). Nothing is written.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use super::Context;
 use super::journal::{Checks, read_timeline};
 use super::run::LookArgs;
-use crate::report::diff;
 use crate::tui::review::{self, Review};
 
 /// Arguments of `review`.
@@ -29,12 +28,8 @@ pub struct Args {
 /// Runs `review`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let timeline = read_timeline(ctx, &args.files, args.checks)?;
-    let diffs = match ctx.library() {
-        Ok(library) => diff::against_head(&timeline, &library, ctx.identities_if_any()?),
-        Err(_) => Vec::new(),
-    };
     let ok = timeline.ok();
-    review::run(Review::new(timeline, diffs, args.look.look()))?;
+    review::run(Review::new(timeline, args.look.look()))?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {

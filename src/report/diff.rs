@@ -3,6 +3,7 @@
 //! blob id the journal pinned) beside the file at the library's HEAD, as a
 //! unified diff. Decrypted text stays in memory.
 
+use serde::Serialize;
 use similar::TextDiff;
 
 use super::{Timeline, VersionRow, versions};
@@ -10,7 +11,8 @@ use crate::crypto::Identities;
 use crate::library::Library;
 
 /// How a version followed compares with HEAD.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "detail", rename_all = "snake_case")]
 pub enum Comparison {
     /// The version followed is the one at HEAD.
     Same,
@@ -20,30 +22,16 @@ pub enum Comparison {
     Unavailable(String),
 }
 
-/// One version followed, and how it compares with HEAD.
-#[derive(Debug, Clone)]
-pub struct VersionDiff {
-    /// The version, as the journal recorded it.
-    pub version: VersionRow,
-    /// Against HEAD.
-    pub comparison: Comparison,
-}
-
-/// Compares every runbook version `timeline` followed with `library`'s HEAD.
+/// Compares every runbook version `timeline` followed ([`versions`], in its
+/// order) with `library`'s HEAD: what [`Timeline::head`] holds.
 pub fn against_head(
     timeline: &Timeline,
     library: &Library,
     identities: Option<&Identities>,
-) -> Vec<VersionDiff> {
+) -> Vec<Comparison> {
     versions(timeline)
-        .into_iter()
-        .map(|version| {
-            let comparison = compare(&version, library, identities);
-            VersionDiff {
-                version,
-                comparison,
-            }
-        })
+        .iter()
+        .map(|version| compare(version, library, identities))
         .collect()
 }
 

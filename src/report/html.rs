@@ -116,6 +116,18 @@ pub fn versions(out: &mut String, timeline: &Timeline) {
     }
     out.push_str("<section>\n<h2>Runbook versions followed</h2>\n");
     table(out, &super::VERSION_HEAD, &rows);
+    for v in super::versions(timeline) {
+        if let Some(super::diff::Comparison::Changed(lines)) = &v.against_head {
+            let _ = writeln!(
+                out,
+                "<h3>{} (opened at seq {} in {}): what changed since, up to HEAD</h3>\n<pre class=\"mono\">{}</pre>",
+                escape(&v.runbook),
+                v.opened_seq,
+                escape(&v.journal),
+                escape(&lines.join("\n"))
+            );
+        }
+    }
     out.push_str("</section>\n");
 }
 

@@ -76,6 +76,23 @@ pub fn render(timeline: &Timeline) -> String {
         out.push_str("## Runbook versions followed\n\n");
         table(&mut out, &VERSION_HEAD, &versions);
         out.push('\n');
+        for v in super::versions(timeline) {
+            if let Some(super::diff::Comparison::Changed(lines)) = &v.against_head {
+                let _ = writeln!(
+                    out,
+                    "What changed in {} (opened at seq {} in {}) since, up to HEAD:\n",
+                    escape(&v.runbook),
+                    v.opened_seq,
+                    escape(&v.journal)
+                );
+                // An indented code block: every line indented, so no line
+                // of the diff can end it; control characters made visible.
+                for line in lines {
+                    let _ = writeln!(out, "    {}", crate::text::printable_line(line));
+                }
+                out.push('\n');
+            }
+        }
     }
     out.push_str("## Timeline\n\n");
     let mut head = vec!["Seq", "Local time", "UTC", "T+", "Actor", "Event"];

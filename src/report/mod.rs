@@ -265,7 +265,7 @@ pub fn event_runbook(event: &Event) -> Option<&str> {
 }
 
 /// Column heads of [`VersionRow::cells`].
-pub const VERSION_HEAD: [&str; 8] = [
+pub const VERSION_HEAD: [&str; 9] = [
     "Journal",
     "Runbook",
     "Title",
@@ -274,6 +274,7 @@ pub const VERSION_HEAD: [&str; 8] = [
     "Opened (seq)",
     "State",
     "Trust",
+    "Against library HEAD",
 ];
 
 /// A runbook version a journal opened: what an auditor needs to say which
@@ -298,6 +299,9 @@ pub struct VersionRow {
     pub unencrypted: bool,
     /// Trust, as recorded.
     pub trust: String,
+    /// How it compares with the library's HEAD (`None`: not compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against_head: Option<diff::Comparison>,
 }
 
 impl VersionRow {
@@ -325,11 +329,18 @@ impl VersionRow {
                 state.join(", ")
             },
             self.trust.clone(),
+            match &self.against_head {
+                None => "not compared (no library)".to_owned(),
+                Some(diff::Comparison::Same) => "same as HEAD".to_owned(),
+                Some(diff::Comparison::Changed(_)) => "CHANGED at HEAD (diff below)".to_owned(),
+                Some(diff::Comparison::Unavailable(why)) => format!("not compared: {why}"),
+            },
         ]
     }
 }
 
-/// Every runbook version each journal opened, oldest first.
+/// Every runbook version each journal opened, oldest first (per journal),
+/// with [`Timeline::head`] where it was compared.
 pub fn versions(timeline: &Timeline) -> Vec<VersionRow> {
     let mut rows = Vec::new();
     for source in &timeline.sources {
@@ -345,6 +356,7 @@ pub fn versions(timeline: &Timeline) -> Vec<VersionRow> {
                     dirty: v.dirty,
                     unencrypted: v.unencrypted,
                     trust: v.trust.clone(),
+                    against_head: timeline.head.get(rows.len()).cloned(),
                 });
             }
         }
@@ -377,6 +389,9 @@ pub struct Timeline {
     pub sources: Vec<Source>,
     /// Every readable-or-not good entry, interleaved by time like `journal merge`.
     pub rows: Vec<Row>,
+    /// Each version of [`versions`], in its order, compared with the
+    /// library's HEAD ([`diff::against_head`]); empty when not compared.
+    pub head: Vec<diff::Comparison>,
 }
 
 impl Timeline {
@@ -441,6 +456,7 @@ impl Timeline {
             files,
             sources,
             rows,
+            head: Vec::new(),
         })
     }
 

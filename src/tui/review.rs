@@ -23,8 +23,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::theme::{Look, Theme};
 use crate::journal::Event;
-use crate::report::diff::{Comparison, VersionDiff};
-use crate::report::{Row, Timeline};
+use crate::report::diff::Comparison;
+use crate::report::{Row, Timeline, VersionRow, versions};
 use crate::text::{printable, printable_line};
 
 /// Which view fills the screen under the banner.
@@ -96,8 +96,8 @@ impl Filter {
 pub struct Review {
     /// The journals, read.
     pub timeline: Timeline,
-    /// Each runbook version followed against HEAD (empty without a library).
-    pub diffs: Vec<VersionDiff>,
+    /// Each runbook version followed, with how it compares with HEAD.
+    pub versions: Vec<VersionRow>,
     /// Colours and symbols.
     pub theme: Theme,
     /// The view shown.
@@ -147,11 +147,12 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
 }
 
 impl Review {
-    /// A review of `timeline`, with `diffs` of the versions followed.
-    pub fn new(timeline: Timeline, diffs: Vec<VersionDiff>, look: Look) -> Self {
+    /// A review of `timeline` (with [`Timeline::head`] filled when a library
+    /// was there to compare the versions followed with).
+    pub fn new(timeline: Timeline, look: Look) -> Self {
         Self {
+            versions: versions(&timeline),
             timeline,
-            diffs,
             theme: Theme::new(look),
             view: View::Timeline,
             filter: Filter::default(),
@@ -226,7 +227,7 @@ impl Review {
     fn move_selection(&mut self, code: KeyCode) {
         let (len, at) = match self.view {
             View::Timeline => (self.visible().len(), self.selected),
-            View::Versions => (self.diffs.len(), self.version),
+            View::Versions => (self.versions.len(), self.version),
             View::Scores => return,
         };
         let last = len.saturating_sub(1);
@@ -537,7 +538,7 @@ fn draw_versions(frame: &mut Frame<'_>, review: &Review, area: Rect) {
     let theme = &review.theme;
     let [list_area, diff_area] =
         Layout::vertical([Constraint::Length(6), Constraint::Min(3)]).areas(area);
-    let lines: Vec<Line<'static>> = if review.diffs.is_empty() {
+    let lines: Vec<Line<'static>> = if review.versions.is_empty() {
         vec![Line::styled(
             "No runbook versions to compare (none opened, or no library given).",
             theme.dim,
@@ -546,22 +547,21 @@ fn draw_versions(frame: &mut Frame<'_>, review: &Review, area: Rect) {
         let height = list_area.height.saturating_sub(2) as usize;
         let offset = (review.version + 1).saturating_sub(height);
         review
-            .diffs
+            .versions
             .iter()
             .enumerate()
             .skip(offset)
             .take(height)
-            .map(|(i, d)| {
-                let v = &d.version;
+            .map(|(i, v)| {
                 let commit = v
                     .commit
                     .as_deref()
                     .map_or("uncommitted", |c| &c[..c.len().min(8)]);
                 let blob = v.blob.as_deref().map_or("-", |b| &b[..b.len().min(8)]);
-                let (state, style) = match &d.comparison {
-                    Comparison::Same => ("same as HEAD", theme.good),
-                    Comparison::Changed(_) => ("HEAD has CHANGED", theme.warn),
-                    Comparison::Unavailable(_) => ("not compared", theme.dim),
+                let (state, style) = match &v.against_head {
+                    Some(Comparison::Same) => ("same as HEAD", theme.good),
+                    Some(Comparison::Changed(_)) => ("HEAD has CHANGED", theme.warn),
+                    Some(Comparison::Unavailable(_)) | None => ("not compared", theme.dim),
                 };
                 let line = Line::from(vec![
                     Span::raw(format!(
@@ -583,31 +583,36 @@ fn draw_versions(frame: &mut Frame<'_>, review: &Review, area: Rect) {
         Paragraph::new(lines).block(theme.block(" Runbook versions followed ")),
         list_area,
     );
-    let diff: Vec<Line<'static>> = match review.diffs.get(review.version).map(|d| &d.comparison) {
-        None => Vec::new(),
-        Some(Comparison::Same) => vec![Line::styled(
-            "The version followed is the library's current HEAD.",
-            theme.good,
-        )],
-        Some(Comparison::Unavailable(why)) => {
-            vec![Line::styled(printable_line(why).into_owned(), theme.dim)]
-        }
-        Some(Comparison::Changed(lines)) => lines
-            .iter()
-            .map(|l| {
-                let style = if l.starts_with('+') {
-                    theme.good
-                } else if l.starts_with('-') {
-                    theme.bad
-                } else if l.starts_with("@@") {
-                    theme.accent
-                } else {
-                    theme.text
-                };
-                Line::styled(printable_line(l).into_owned(), style)
-            })
-            .collect(),
-    };
+    let diff: Vec<Line<'static>> =
+        match review.versions.get(review.version).map(|v| &v.against_head) {
+            None => Vec::new(),
+            Some(None) => vec![Line::styled(
+                "Not compared: no library was given to compare with.",
+                theme.dim,
+            )],
+            Some(Some(Comparison::Same)) => vec![Line::styled(
+                "The version followed is the library's current HEAD.",
+                theme.good,
+            )],
+            Some(Some(Comparison::Unavailable(why))) => {
+                vec![Line::styled(printable_line(why).into_owned(), theme.dim)]
+            }
+            Some(Some(Comparison::Changed(lines))) => lines
+                .iter()
+                .map(|l| {
+                    let style = if l.starts_with('+') {
+                        theme.good
+                    } else if l.starts_with('-') {
+                        theme.bad
+                    } else if l.starts_with("@@") {
+                        theme.accent
+                    } else {
+                        theme.text
+                    };
+                    Line::styled(printable_line(l).into_owned(), style)
+                })
+                .collect(),
+        };
     frame.render_widget(
         Paragraph::new(diff)
             .scroll((review.diff_scroll, 0))
@@ -759,7 +764,7 @@ mod tests {
     use crate::journal::entry::plaintext_journal;
     use crate::journal::verify::VerifyOptions;
     use crate::journal::{Actor, Event};
-    use crate::report::{Input, VersionRow};
+    use crate::report::Input;
 
     const SCRIPT: &str = "<script>alert('x')</script>";
 
@@ -877,7 +882,7 @@ mod tests {
             &Vec::<crate::runbook::Runbook>::new(),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        Review::new(timeline, Vec::new(), look)
+        Review::new(timeline, look)
     }
 
     fn screen(review: &Review, w: u16, h: u16) -> String {
@@ -986,27 +991,15 @@ mod tests {
     #[test]
     fn versions_and_scores_views() {
         let mut r = review(&[("alice.jsonl", alice())], Look::default());
-        r.diffs = vec![VersionDiff {
-            version: VersionRow {
-                journal: "alice.jsonl".to_owned(),
-                runbook: "cyber/ransomware".to_owned(),
-                title: "Ransomware".to_owned(),
-                commit: Some("1a2b3c4d".repeat(5)),
-                blob: Some("0f1e2d3c".repeat(5)),
-                opened_seq: 2,
-                dirty: false,
-                unencrypted: false,
-                trust: "signed by ict".to_owned(),
-            },
-            comparison: Comparison::Changed(vec![
-                "--- followed (0f1e2d3c)".to_owned(),
-                "+++ HEAD (99aa88bb)".to_owned(),
-                "@@ -3,3 +3,3 @@".to_owned(),
-                " [[steps]]".to_owned(),
-                format!("-title = \"Isolate {SCRIPT}\""),
-                "+title = \"Isolate affected devices\"".to_owned(),
-            ]),
-        }];
+        r.timeline.head = vec![Comparison::Changed(vec![
+            "--- followed (0f1e2d3c)".to_owned(),
+            "+++ HEAD (99aa88bb)".to_owned(),
+            "@@ -3,3 +3,3 @@".to_owned(),
+            " [[steps]]".to_owned(),
+            format!("-title = \"Isolate {SCRIPT}\""),
+            "+title = \"Isolate affected devices\"".to_owned(),
+        ])];
+        r.versions = versions(&r.timeline);
         r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
         assert_eq!(r.view, View::Versions);
         snapshot("review_versions_80x24", &r, 80, 24);

@@ -218,7 +218,7 @@ pub fn check_html(html: &str) -> String {
     let allowed = [
         "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "section", "p", "ul",
         "li", "table", "thead", "tbody", "tr", "th", "td", "span", "del", "ins", "br", "div",
-        "strong",
+        "strong", "pre",
     ];
     for node in doc.tree.nodes() {
         if let Some(el) = node.value().as_element() {
@@ -711,7 +711,7 @@ fn versions_followed_are_compared_with_head_through_the_encrypted_blobs() {
     };
     let same = read(&lib.library);
     assert_eq!(same.len(), 1);
-    assert_eq!(same[0].comparison, Comparison::Same);
+    assert_eq!(same[0], Comparison::Same);
     // A new version at HEAD: the diff says what changed since.
     let v2 = v1.replace("First step", &format!("First step {SCRIPT}"));
     lib.library
@@ -720,8 +720,8 @@ fn versions_followed_are_compared_with_head_through_the_encrypted_blobs() {
     lib.library.stage(&[path]).expect("staged");
     lib.library.commit("Change step", None).expect("committed");
     let changed = read(&lib.library);
-    let Comparison::Changed(lines) = &changed[0].comparison else {
-        panic!("expected a diff, got {:?}", changed[0].comparison);
+    let Comparison::Changed(lines) = &changed[0] else {
+        panic!("expected a diff, got {:?}", changed[0]);
     };
     assert!(
         lines.contains(&"-title = \"First step\"".to_owned()),
@@ -730,6 +730,28 @@ fn versions_followed_are_compared_with_head_through_the_encrypted_blobs() {
     assert!(
         lines.contains(&format!("+title = \"First step {SCRIPT}\"")),
         "{lines:?}"
+    );
+    // The export says so too, through the real binary, with the library.
+    let file = lib.home.path().join("j.jsonl");
+    std::fs::write(&file, &journal).expect("written");
+    let file = file.to_str().expect("utf-8");
+    let out = run(lib
+        .grabbag()
+        .args(["journal", "export", file, "--format", "html"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = check_html(&out.stdout);
+    assert!(text.contains("CHANGED at HEAD"), "{text}");
+    assert!(
+        text.contains(&format!("+title = \"First step {SCRIPT}\"")),
+        "{text}"
+    );
+    let out = run(lib
+        .grabbag()
+        .args(["journal", "export", file, "--format", "json"]));
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc["runbook_versions"][0]["against_head"]["status"],
+        "changed"
     );
 }
 
