@@ -113,7 +113,12 @@ impl Integrity {
                     (SignatureStatus::Unchecked, _) => "Signature UNCHECKED",
                     (SignatureStatus::Invalid, _) => "Signature INVALID",
                 };
-                format!("{status}: {}", sig.message)
+                // "Signed" + "signed by X; ..." reads as "Signed by X; ...".
+                let message = sig.message.trim_end_matches('.');
+                match message.strip_prefix(&status.to_lowercase()) {
+                    Some(rest) => format!("{status}{rest}."),
+                    None => format!("{status}: {message}."),
+                }
             }
         });
         out.push(match (r.encrypted, self.readable) {
