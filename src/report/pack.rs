@@ -108,7 +108,7 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     }
     let _ = writeln!(o, "\nSTEPS");
     for (i, s) in rb.steps.iter().enumerate() {
-        let _ = writeln!(o, "\n{}. {}  [{}]", i + 1, p(&s.title), p(&s.id));
+        let _ = writeln!(o, "\n[ ] {}. {}  [{}]", i + 1, p(&s.title), p(&s.id));
         if let Some(role) = &s.role {
             let _ = writeln!(o, "   who: {}", p(role));
         }
