@@ -6,7 +6,7 @@
 use serde::Serialize;
 use similar::TextDiff;
 
-use super::{Timeline, VersionRow, versions};
+use super::{Timeline, VersionRow, short_id, versions};
 use crate::crypto::Identities;
 use crate::library::Library;
 
@@ -70,13 +70,9 @@ fn compare(version: &VersionRow, library: &Library, identities: Option<&Identiti
         .unified_diff()
         .context_radius(2)
         .header(
-            &format!("followed ({})", short(blob)),
-            &format!("HEAD ({})", short(&head)),
+            &format!("followed ({})", short_id(blob)),
+            &format!("HEAD ({})", short_id(&head)),
         )
         .to_string();
     Comparison::Changed(unified.lines().map(str::to_owned).collect())
-}
-
-fn short(hex: &str) -> &str {
-    &hex[..hex.len().min(8)]
 }

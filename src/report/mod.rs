@@ -221,6 +221,12 @@ impl Row {
     }
 }
 
+/// The first 8 characters of an id (a commit, a blob), safe on any text: a
+/// journal's ids are untrusted and may not be hex at all.
+pub fn short_id(id: &str) -> &str {
+    id.char_indices().nth(8).map_or(id, |(i, _)| &id[..i])
+}
+
 /// `Name (Role)`.
 pub fn actor(a: &Actor) -> String {
     if a.role.is_empty() {
@@ -515,5 +521,8 @@ mod tests {
         assert_eq!(local_time(at, "+01:00"), "2026-06-01 10:00:00 +01:00");
         assert_eq!(local_time(at, "nonsense"), "2026-06-01 09:00:00 +00:00");
         assert_eq!(exercise_time(3_723_000), "T+01:02:03");
+        assert_eq!(short_id("1a2b3c4d5e6f"), "1a2b3c4d");
+        assert_eq!(short_id("ééééééééé"), "éééééééé");
+        assert_eq!(short_id("ab"), "ab");
     }
 }

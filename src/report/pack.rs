@@ -48,10 +48,7 @@ fn version_line(r: &LoadedRunbook) -> String {
     format!(
         "version {} (blob {})  ·  reviewed {} (next due {})",
         r.version.short(),
-        r.version
-            .blob
-            .as_deref()
-            .map_or("-", |b| &b[..b.len().min(8)]),
+        r.version.blob.as_deref().map_or("-", super::short_id),
         r.runbook.reviewed,
         r.runbook.review_due()
     )

@@ -556,8 +556,8 @@ fn draw_versions(frame: &mut Frame<'_>, review: &Review, area: Rect) {
                 let commit = v
                     .commit
                     .as_deref()
-                    .map_or("uncommitted", |c| &c[..c.len().min(8)]);
-                let blob = v.blob.as_deref().map_or("-", |b| &b[..b.len().min(8)]);
+                    .map_or("uncommitted", crate::report::short_id);
+                let blob = v.blob.as_deref().map_or("-", crate::report::short_id);
                 let (state, style) = match &v.against_head {
                     Some(Comparison::Same) => ("same as HEAD", theme.good),
                     Some(Comparison::Changed(_)) => ("HEAD has CHANGED", theme.warn),
@@ -565,8 +565,10 @@ fn draw_versions(frame: &mut Frame<'_>, review: &Review, area: Rect) {
                 };
                 let line = Line::from(vec![
                     Span::raw(format!(
-                        "{} commit {commit} blob {blob} (seq {}) ",
+                        "{} commit {} blob {} (seq {}) ",
                         printable_line(&v.runbook),
+                        printable_line(commit),
+                        printable_line(blob),
                         v.opened_seq
                     )),
                     Span::styled(state, style),
@@ -1039,6 +1041,29 @@ mod tests {
             r.handle_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
             Action::Quit
         );
+    }
+
+    #[test]
+    fn hostile_version_ids_draw_without_panicking() {
+        let opened = Event::RunbookOpened {
+            runbook: "cyber/\u{1b}[2Jx".to_owned(),
+            title: SCRIPT.to_owned(),
+            commit: Some("é\u{1b}é".repeat(5)),
+            blob: Some("日本".repeat(5)),
+            dirty: true,
+            unencrypted: true,
+            trust: "\u{202e}evil".to_owned(),
+        };
+        let bytes = journal(
+            "2026-06-01T08:00:00Z",
+            vec![(who("Eve"), start("x", None)), (who("Eve"), opened)],
+            false,
+        );
+        let mut r = review(&[("eve.jsonl", bytes)], Look::default());
+        r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        let shown = screen(&r, 80, 24);
+        assert!(shown.contains("commit é\\u{1b}é"), "{shown}");
+        assert!(shown.contains("Not compared"), "{shown}");
     }
 
     #[test]
