@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod fuzz;
 pub mod journal;
 pub mod library;
+pub mod report;
 pub mod response;
 pub mod runbook;
 pub mod samples;

@@ -1,8 +1,8 @@
-//! `grabbag journal verify|sign|witness|merge|commit`: the auditor's and the
-//! command room's tools for journals.
+//! `grabbag journal verify|sign|witness|merge|commit|export`: the auditor's
+//! and the command room's tools for journals.
 //!
-//! Everything here works on the stored bytes, so none of it needs the journal
-//! key: an auditor verifies an encrypted journal, and a coordinator merges
+//! Everything here but `export` works on the stored bytes, so none of it
+//! needs the journal key: an auditor verifies an encrypted journal, and a coordinator merges
 //! responders' journals, without being able to read them. Exit codes: 0 ok,
 //! 1 a journal fails verification (or is refused for failing it), 2 usage or
 //! environment errors.
@@ -15,7 +15,7 @@ use anyhow::{Context as _, anyhow, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{Context, print_json};
+use super::{Context, print_json, write_private};
 use crate::fsutil;
 use crate::journal::merge::{self, MergeError, Source};
 use crate::journal::verify::{
@@ -23,12 +23,10 @@ use crate::journal::verify::{
     verify_bytes,
 };
 use crate::journal::{Finding, parse_witness};
-use crate::library;
 use crate::library::trust::{AllowedSigners, CommitSigner, JOURNAL_NAMESPACE};
+use crate::library::{self, JOURNALS_DIR};
+use crate::report::{self, Input, Timeline};
 use crate::text::printable_line;
-
-/// Where `journal commit` puts journals, relative to the library root.
-pub const JOURNALS_DIR: &str = "journals";
 
 /// Arguments of `journal`.
 #[derive(Debug, clap::Args)]
@@ -51,6 +49,73 @@ pub enum JournalCommand {
     Merge(MergeArgs),
     /// Copy journals (with their .sig) into the library's journals/ folder and commit them.
     Commit(CommitArgs),
+    /// Export a journal (or merged timeline) as Markdown, HTML, CSV, JSON or Timesketch JSONL.
+    Export(ExportArgs),
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Markdown.
+    Md,
+    /// One self-contained HTML page (prints on A4).
+    Html,
+    /// CSV for spreadsheets (RFC 4180, formulas neutralised).
+    Csv,
+    /// JSON (docs/exports.md).
+    Json,
+    /// Timesketch JSON Lines.
+    Timesketch,
+}
+
+/// Arguments of `journal export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The journal or merged timeline.
+    pub file: PathBuf,
+    /// The format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Witness codes and signers.
+    #[command(flatten)]
+    pub checks: Checks,
+}
+
+/// Witness codes as `(seq, code)`.
+type Witnesses = Vec<(u64, String)>;
+
+/// What to check a journal against besides itself: witness codes from the
+/// paper log and who may sign.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Checks {
+    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK): entry SEQ must have it. Repeatable; one FILE only.
+    #[arg(long, value_name = "SEQ:CODE", value_parser = parse_witness_arg)]
+    pub witness: Vec<(u64, String)>,
+    /// The allowed_signers file that names who may sign (default: the library's .grabbag/allowed_signers).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+}
+
+impl Checks {
+    /// The witnesses and allowed signers, refusing witness codes for more
+    /// than one file (a code belongs to one journal).
+    pub(super) fn resolve(
+        self,
+        ctx: &Context,
+        files: usize,
+    ) -> anyhow::Result<(Witnesses, Option<AllowedSigners>)> {
+        if !self.witness.is_empty() && files > 1 {
+            bail!("--witness belongs to one journal: give one FILE at a time with witness codes");
+        }
+        let signers = allowed_signers(ctx, self.allowed_signers.as_deref())?;
+        Ok((self.witness, signers))
+    }
 }
 
 /// Arguments of `journal verify`.
@@ -59,12 +124,9 @@ pub struct VerifyArgs {
     /// Journals or merged timelines to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// A witness code from the paper log (e.g. 12:ABCDE-FGHJK): entry SEQ must have it. Repeatable; one FILE only.
-    #[arg(long, value_name = "SEQ:CODE", value_parser = parse_witness_arg)]
-    pub witness: Vec<(u64, String)>,
-    /// The allowed_signers file that names who may sign (default: the library's .grabbag/allowed_signers).
-    #[arg(long, value_name = "FILE")]
-    pub allowed_signers: Option<PathBuf>,
+    /// Witness codes and signers.
+    #[command(flatten)]
+    pub checks: Checks,
     /// Print the reports as JSON (an array, one per file).
     #[arg(long)]
     pub json: bool,
@@ -135,7 +197,97 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         JournalCommand::Witness(args) => witness(args),
         JournalCommand::Merge(args) => merge_cmd(ctx, args),
         JournalCommand::Commit(args) => commit(ctx, args),
+        JournalCommand::Export(args) => export(ctx, args),
     }
+}
+
+/// Reads journals into one timeline, checking witness codes and signatures,
+/// with the configured library when there is one.
+pub(super) fn read_timeline(
+    ctx: &Context,
+    files: &[PathBuf],
+    checks: Checks,
+) -> anyhow::Result<Timeline> {
+    let (witnesses, signers) = checks.resolve(ctx, files.len())?;
+    let options = VerifyOptions {
+        witnesses,
+        allowed_signers: signers.as_ref(),
+    };
+    let mut read = Vec::new();
+    for file in files {
+        let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        read.push((file.as_path(), bytes));
+    }
+    let inputs: Vec<Input<'_>> = read
+        .iter()
+        .map(|(path, bytes)| Input { path, bytes })
+        .collect();
+    let identities = ctx.identities_if_any()?;
+    // With a library: steps and clocks named in words, and each runbook
+    // version followed compared with HEAD. Without one (or when it does not
+    // load), ids are shown and versions are not compared.
+    let library = ctx.library_path().ok().and_then(|_| ctx.load(false).ok());
+    let runbooks: Vec<crate::runbook::Runbook> =
+        library.as_ref().map_or_else(Vec::new, |(_, r)| {
+            r.runbooks.iter().map(|l| l.runbook.clone()).collect()
+        });
+    let mut timeline = Timeline::read(&inputs, &options, identities, runbooks.as_slice())?;
+    if let Some((library, _)) = &library {
+        timeline.head = report::diff::against_head(&timeline, library, identities);
+    }
+    Ok(timeline)
+}
+
+fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &args.output
+        && out.exists()
+        && !args.force
+    {
+        // Checked first too, so a long read is not wasted.
+        bail!(
+            "{} already exists: pass --force to replace it",
+            out.display()
+        );
+    }
+    let timeline = read_timeline(ctx, std::slice::from_ref(&args.file), args.checks)?;
+    let text = match args.format {
+        ExportFormat::Md => report::markdown::render(&timeline),
+        ExportFormat::Html => report::html::render(&timeline),
+        ExportFormat::Csv => report::csv::render(&timeline),
+        ExportFormat::Json => report::json::render(&timeline)?,
+        ExportFormat::Timesketch => report::timesketch::render(&timeline)?,
+    };
+    super::write_output(args.output.as_deref(), text.as_bytes(), args.force)?;
+    if let Some(out) = &args.output {
+        eprintln!(
+            "Wrote {} ({} entries){}.",
+            show(out),
+            timeline.rows.len(),
+            if timeline
+                .files
+                .iter()
+                .any(|f| f.report.encrypted && f.readable)
+            {
+                ": it holds the journal DECRYPTED, keep it as safe as the library"
+            } else {
+                ""
+            }
+        );
+    }
+    for file in &timeline.files {
+        if !file.report.ok() {
+            eprintln!(
+                "warning: {}: {}",
+                show(&file.report.file),
+                printable_line(&file.summary())
+            );
+        }
+    }
+    Ok(if timeline.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// clap parser for `--witness`: forgiving about case, spaces and look-alike
@@ -253,14 +405,9 @@ fn print_report(report: &VerifyReport) {
 }
 
 fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    if !args.witness.is_empty() && args.files.len() > 1 {
-        bail!(
-            "--witness belongs to one journal: verify one FILE at a time when giving witness codes"
-        );
-    }
-    let signers = allowed_signers(ctx, args.allowed_signers.as_deref())?;
+    let (witnesses, signers) = args.checks.resolve(ctx, args.files.len())?;
     let options = VerifyOptions {
-        witnesses: args.witness,
+        witnesses,
         allowed_signers: signers.as_ref(),
     };
     let mut reports = Vec::new();
@@ -301,16 +448,6 @@ fn shell_quote(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
-}
-
-/// Writes a new owner-only file, or replaces one when `force` (atomically).
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    let result = if force {
-        fsutil::replace_atomically(path, bytes)
-    } else {
-        fsutil::write_new_private(path, bytes)
-    };
-    result.with_context(|| format!("writing {}", path.display()))
 }
 
 fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
@@ -673,18 +810,6 @@ fn has_staged_changes(repo: &git2::Repository) -> anyhow::Result<bool> {
 /// One line per source journal of a merged file.
 fn print_sources(sources: &[SourceReport]) {
     for s in sources {
-        println!(
-            "  source {} {}: {} entries, head {}, {}{}",
-            s.index,
-            printable_line(&s.file),
-            s.entries,
-            s.head.witness,
-            if s.encrypted {
-                "encrypted"
-            } else {
-                "PLAINTEXT"
-            },
-            if s.ok { "" } else { ", FAILED" }
-        );
+        println!("  {}", printable_line(&s.describe()));
     }
 }

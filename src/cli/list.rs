@@ -9,8 +9,7 @@ use anyhow::anyhow;
 use super::{Context, print_json, today};
 use crate::library::trust::Trust;
 use crate::library::{LoadReport, LoadedRunbook};
-use crate::runbook::Target;
-use crate::text::{printable, printable_line};
+use crate::text::printable_line;
 
 /// Arguments of `list`.
 #[derive(Debug, clap::Args)]
@@ -142,148 +141,9 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(r)?;
     } else {
-        print!("{}", render_runbook(r));
+        print!("{}", crate::report::pack::runbook_text(r, today()));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A runbook as plain text for reading or printing.
-pub fn render_runbook(r: &LoadedRunbook) -> String {
-    let rb = &r.runbook;
-    let mut o = String::new();
-    let p = |s: &str| printable(s).into_owned();
-    let _ = writeln!(o, "{}", p(&rb.title));
-    let _ = writeln!(o, "{}", "=".repeat(rb.title.chars().count().min(100)));
-    let _ = writeln!(
-        o,
-        "id {}  ·  {}  ·  severity {}  ·  owner {}",
-        p(&rb.id),
-        rb.kind.as_str(),
-        rb.severity.as_str(),
-        p(&rb.owner)
-    );
-    let _ = writeln!(
-        o,
-        "version {} (blob {})  ·  reviewed {} (next due {})",
-        r.version.short(),
-        r.version
-            .blob
-            .as_deref()
-            .map_or("-", |b| &b[..b.len().min(8)]),
-        rb.reviewed,
-        rb.review_due()
-    );
-    match &r.trust {
-        Trust::Trusted { signer } => {
-            let _ = writeln!(o, "trust: signed by {}", p(signer));
-        }
-        Trust::Untrusted { reason } => {
-            let _ = writeln!(o, "trust: UNTRUSTED ({})", p(reason));
-        }
-        Trust::NotChecked => {}
-    }
-    let b = badges(r);
-    if !b.is_empty() {
-        let _ = writeln!(o, "badges: {}", b.join(" "));
-    }
-    let _ = writeln!(o, "\n{}\n", p(rb.summary.trim()));
-    if !rb.tags.is_empty() {
-        let _ = writeln!(o, "tags: {}", p(&rb.tags.join(", ")));
-    }
-    if !rb.clocks.is_empty() {
-        let _ = writeln!(o, "\nCLOCKS");
-        for c in &rb.clocks {
-            let _ = writeln!(
-                o,
-                "  ⏱ {} — {} after step `{}` is done",
-                p(&c.label),
-                c.due_after,
-                p(&c.starts_on)
-            );
-            if let Some(basis) = &c.basis {
-                let _ = writeln!(o, "    basis: {}", p(basis));
-            }
-        }
-    }
-    let _ = writeln!(o, "\nSTEPS");
-    for (i, s) in rb.steps.iter().enumerate() {
-        let _ = writeln!(o, "\n{}. {}  [{}]", i + 1, p(&s.title), p(&s.id));
-        if let Some(role) = &s.role {
-            let _ = writeln!(o, "   who: {}", p(role));
-        }
-        if let Some(d) = s.expect_within {
-            let _ = writeln!(o, "   within: {d}");
-        }
-        for line in s.instructions.trim().lines() {
-            let _ = writeln!(o, "   {}", p(line));
-        }
-        for c in &s.checks {
-            let _ = writeln!(o, "   [ ] {}", p(c));
-        }
-        if let Some(d) = &s.decision {
-            let _ = writeln!(o, "   DECISION: {}", p(&d.question));
-            for opt in &d.options {
-                let to = match &opt.goto {
-                    Target::End => "end of runbook".to_owned(),
-                    Target::Step(id) => format!(
-                        "step {}",
-                        rb.steps
-                            .iter()
-                            .position(|s| &s.id == id)
-                            .map_or(0, |n| n + 1)
-                    ),
-                };
-                let _ = writeln!(o, "     ( ) {} → {to}", p(&opt.label));
-            }
-        } else if let Some(Target::End) = &s.next {
-            let _ = writeln!(o, "   → end of runbook");
-        } else if let Some(Target::Step(id)) = &s.next {
-            let n = rb
-                .steps
-                .iter()
-                .position(|s| &s.id == id)
-                .map_or(0, |n| n + 1);
-            let _ = writeln!(o, "   → go to step {n}");
-        }
-        for id in &s.contacts {
-            if let Some(c) = rb.contact(id) {
-                let _ = writeln!(
-                    o,
-                    "   call: {} {}",
-                    p(&c.name),
-                    p(c.phone.as_deref().unwrap_or(""))
-                );
-            }
-        }
-    }
-    if !rb.contacts.is_empty() {
-        let _ = writeln!(o, "\nCONTACTS");
-        for c in &rb.contacts {
-            let mark = if c.placeholder {
-                "  (placeholder: replace before use)"
-            } else {
-                ""
-            };
-            let _ = writeln!(o, "  {}{mark}", p(&c.name));
-            for (label, value) in [
-                ("role", &c.role),
-                ("phone", &c.phone),
-                ("email", &c.email),
-                ("when", &c.when),
-            ] {
-                if let Some(v) = value {
-                    let _ = writeln!(o, "    {label}: {}", p(v));
-                }
-            }
-        }
-    }
-    if !rb.references.is_empty() {
-        let _ = writeln!(o, "\nREFERENCES");
-        for r in &rb.references {
-            let _ = writeln!(o, "  - {}", p(r));
-        }
-    }
-    o
 }
 
 /// Runs `log`.

@@ -6,6 +6,7 @@
 //! 0 ok, 1 findings (lint errors, verification failures), 2 usage or
 //! environment errors (clap's own usage errors are 2 as well).
 
+mod audit;
 mod completions;
 mod demo;
 mod edit;
@@ -15,6 +16,8 @@ mod lint;
 mod list;
 mod man;
 mod note;
+mod print;
+mod review;
 mod run;
 mod seal;
 mod sync;
@@ -89,6 +92,12 @@ pub enum Command {
     Completions(completions::Args),
     /// Print the manual page, or write one page per subcommand with -o DIR.
     Man(man::Args),
+    /// Print the paper pack: runbooks with tick boxes and blank decision-log sheets.
+    Print(print::Args),
+    /// One report on the library: reviews, signatures, exercises, journals.
+    Audit(audit::Args),
+    /// Review journals read-only: integrity, timeline with filters, versions followed, scores.
+    Review(review::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -137,6 +146,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Print(args) => print::run(&ctx, args),
+        Command::Audit(args) => audit::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
     }
 }
 
@@ -260,6 +272,36 @@ fn error_chain(e: &anyhow::Error) -> String {
 /// Today's date in local time (reviews are due on local dates).
 pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
+}
+
+/// Writes a new owner-only file, or replaces one when `force` (atomically).
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    let result = if force {
+        crate::fsutil::replace_atomically(path, bytes)
+    } else {
+        crate::fsutil::write_new_private(path, bytes)
+    };
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes a report to `out` (private, replaced only with `force`), or to
+/// standard output when there is no `out`.
+fn write_output(out: Option<&Path>, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    match out {
+        Some(path) => {
+            if path.exists() && !force {
+                return Err(anyhow!(
+                    "{} already exists: pass --force to replace it",
+                    path.display()
+                ));
+            }
+            write_private(path, bytes, force)
+        }
+        None => std::io::stdout()
+            .write_all(bytes)
+            .context("writing to standard output"),
+    }
 }
 
 /// Prints a value as pretty JSON on stdout, with controls and bidi

@@ -235,6 +235,43 @@ pub fn parse_witness(text: &str) -> Option<(u64, String)> {
     (code.len() == 10).then_some((seq, code))
 }
 
+/// A chained plaintext journal of `events` (actor, event, exercise ms),
+/// written `step_ms` apart from `start` in session 1 with the local offset
+/// `offset`: a verifiable file whose bytes do not depend on the clock, for
+/// fixtures, golden files and tests.
+pub fn plaintext_journal(
+    start: chrono::DateTime<chrono::Utc>,
+    step_ms: u64,
+    offset: &str,
+    events: Vec<(Actor, Event, Option<u64>)>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::new();
+    let mut prev = GENESIS.to_owned();
+    for (i, (actor, event, ex_t)) in events.into_iter().enumerate() {
+        let mono_ms = step_ms * i as u64;
+        let at = start + chrono::TimeDelta::milliseconds(i64::try_from(mono_ms).unwrap_or(0));
+        let entry = StoredEntry {
+            seq: i as u64 + 1,
+            session: 1,
+            at: at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            offset: offset.to_owned(),
+            mono_ms,
+            ex_t,
+            encrypted_to: None,
+            journal_key: None,
+            actor: Some(actor),
+            event: Some(event),
+            sealed: None,
+            prev,
+            hash: String::new(),
+        };
+        let (line, hash) = entry.to_line()?;
+        out.extend_from_slice(&line);
+        prev = hash;
+    }
+    Ok(out)
+}
+
 /// A plaintext note entry for tests, chained after `prev`.
 #[cfg(test)]
 pub(crate) fn test_note(

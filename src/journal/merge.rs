@@ -192,16 +192,9 @@ pub fn merge(sources: &[Source<'_>]) -> Result<Vec<u8>, MergeError> {
         hash: String::new(),
     };
     let (mut out, mut prev) = hashed_line(serde_json::to_vec(&header)?);
-    let mut cursors = vec![0usize; queues.len()];
     let mut n = 0u64;
-    // k-way merge: the earliest next line of any source; ties go to the
-    // lower source index (min_by_key keeps the first minimum).
-    while let Some(source) = (0..queues.len())
-        .filter(|&i| cursors[i] < queues[i].len())
-        .min_by_key(|&i| queues[i][cursors[i]].0)
-    {
-        let (_, line) = queues[source][cursors[source]];
-        cursors[source] += 1;
+    for (source, index) in interleave(&queues, |(at, _)| *at) {
+        let line = queues[source][index].1;
         n += 1;
         let mut unhashed = format!("{{\"n\":{n},\"source\":{source},\"entry\":").into_bytes();
         unhashed.extend_from_slice(line);
@@ -211,6 +204,25 @@ pub fn merge(sources: &[Source<'_>]) -> Result<Vec<u8>, MergeError> {
         prev = hash;
     }
     Ok(out)
+}
+
+/// The merge order of several sources' items, as (source, index) pairs: a
+/// k-way merge taking the earliest next item of any source by `key`, ties to
+/// the lower source index, never reordering a source's own items. `merge`
+/// writes lines in this order, and a reader that interleaves the entries of
+/// the rebuilt sources with it gets the merged file's order back.
+pub fn interleave<T, K: Ord>(queues: &[Vec<T>], key: impl Fn(&T) -> K) -> Vec<(usize, usize)> {
+    let mut cursors = vec![0usize; queues.len()];
+    let mut out = Vec::with_capacity(queues.iter().map(Vec::len).sum());
+    // min_by_key keeps the first minimum: ties go to the lower source.
+    while let Some(source) = (0..queues.len())
+        .filter(|&i| cursors[i] < queues[i].len())
+        .min_by_key(|&i| key(&queues[i][cursors[i]]))
+    {
+        out.push((source, cursors[source]));
+        cursors[source] += 1;
+    }
+    out
 }
 
 /// A source rebuilt from a merged file: its lines, and where each came from.

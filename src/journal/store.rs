@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
 use super::event::{Actor, Event};
-use super::scan::{Finding, Torn, scan_from};
+use super::scan::{Finding, Scan, Torn, scan_from};
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 
 /// How long an append waits for another writer before giving up.
@@ -339,17 +339,10 @@ impl Journal {
                 finding: finding.clone(),
             });
         }
-        let Some(first) = scan.entries.first() else {
+        if scan.entries.is_empty() {
             return Err(JournalError::Empty(path.to_owned()));
-        };
-        let key = match (&first.entry.journal_key, identities) {
-            (Some(wrapped), Some(ids)) => Some(unwrap_key(path, wrapped, ids)?),
-            _ => None,
-        };
-        scan.entries
-            .iter()
-            .map(|s| decode(path, key.as_ref(), &s.entry, s.offset))
-            .collect()
+        }
+        decode_scanned(path, &scan, identities).map(|read| read.entries)
     }
 
     /// Starts a new writer session on an opened journal (a resume): session
@@ -723,6 +716,57 @@ fn decode(
         hash: e.hash.clone(),
         byte_offset: offset,
     })
+}
+
+/// The entries of a scan, decrypted when `identities` open the journal key.
+fn decode_scanned(
+    path: &Path,
+    scan: &Scan,
+    identities: Option<&Identities>,
+) -> Result<ReadJournal, JournalError> {
+    let wrapped = scan
+        .entries
+        .first()
+        .and_then(|s| s.entry.journal_key.as_ref());
+    let key = match (wrapped, identities) {
+        (Some(wrapped), Some(ids)) => Some(unwrap_key(path, wrapped, ids)?),
+        _ => None,
+    };
+    let entries = scan
+        .entries
+        .iter()
+        .map(|s| decode(path, key.as_ref(), &s.entry, s.offset))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReadJournal {
+        entries,
+        encrypted: wrapped.is_some(),
+        readable: wrapped.is_none() || key.is_some(),
+    })
+}
+
+/// What [`read_prefix`] found.
+#[derive(Debug)]
+pub struct ReadJournal {
+    /// The good entries, up to the first problem, decrypted when the
+    /// identities given open the journal key.
+    pub entries: Vec<Entry>,
+    /// Bodies are encrypted.
+    pub encrypted: bool,
+    /// The key was opened (always true for a plaintext journal).
+    pub readable: bool,
+}
+
+/// Like [`Journal::read`] for bytes already read from `path`, but a broken
+/// journal is not an error: its good entries, up to the first problem, are
+/// returned (a report shows them under the verdict that says where it
+/// breaks). A journal inside a merged timeline is read this way, from the
+/// bytes rebuilt out of the merged file.
+pub fn read_prefix(
+    path: &Path,
+    bytes: &[u8],
+    identities: Option<&Identities>,
+) -> Result<ReadJournal, JournalError> {
+    decode_scanned(path, &super::scan::scan(bytes), identities)
 }
 
 fn unwrap_key(

@@ -140,6 +140,26 @@ pub struct SourceReport {
     pub ok: bool,
 }
 
+impl SourceReport {
+    /// One line: `source 0 a.jsonl: 3 entries, head 3:XXXXX-XXXXX, encrypted`
+    /// (raw: the file name is untrusted text).
+    pub fn describe(&self) -> String {
+        format!(
+            "source {} {}: {} entries, head {}, {}{}",
+            self.index,
+            self.file,
+            self.entries,
+            self.head.witness,
+            if self.encrypted {
+                "encrypted"
+            } else {
+                "PLAINTEXT"
+            },
+            if self.ok { "" } else { ", FAILED" }
+        )
+    }
+}
+
 /// Everything `journal verify` found out about one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {

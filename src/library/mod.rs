@@ -32,6 +32,8 @@ use trust::{AllowedSigners, CommitSigner, Trust};
 pub const SETTINGS_DIR: &str = ".grabbag";
 /// The recipients file, relative to the library root.
 pub const RECIPIENTS_FILE: &str = ".grabbag/recipients";
+/// The folder of journals that travel with a library (`journal commit`).
+pub const JOURNALS_DIR: &str = "journals";
 /// The allowed signers file, relative to the library root.
 pub const ALLOWED_SIGNERS_FILE: &str = trust::ALLOWED_SIGNERS_PATH;
 
@@ -447,6 +449,40 @@ impl Library {
         }
         crate::fsutil::replace_atomically(&full, &sealed).map_err(io_err(&full))?;
         Ok(sealed.len())
+    }
+
+    /// The text of a stored blob (a runbook version a journal pinned),
+    /// decrypted in memory when it is age-encrypted.
+    pub fn blob_text(
+        &self,
+        blob: &str,
+        identities: Option<&Identities>,
+    ) -> Result<Zeroizing<String>, LibraryError> {
+        let oid = git2::Oid::from_str(blob)?;
+        let found = self.repo.find_blob(oid)?;
+        let bytes = found.content();
+        let plain = if crypto::is_age(bytes) {
+            let ids = identities.ok_or_else(|| {
+                LibraryError::Refused(format!(
+                    "blob {blob} is encrypted and no identity was given"
+                ))
+            })?;
+            ids.decrypt(bytes)?
+        } else {
+            Zeroizing::new(bytes.to_vec())
+        };
+        String::from_utf8(plain.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| LibraryError::Refused(format!("blob {blob} is not UTF-8 text")))
+    }
+
+    /// The blob id of `path` (relative) in HEAD's tree, if it is there.
+    pub fn head_blob(&self, path: &Path) -> Result<Option<String>, LibraryError> {
+        let tree = match self.repo.head() {
+            Ok(head) => head.peel_to_tree()?,
+            Err(_) => return Ok(None),
+        };
+        Ok(tree.get_path(path).ok().map(|e| e.id().to_string()))
     }
 
     /// Stages files (relative paths) in git's index; a path no longer on disk

@@ -18,15 +18,18 @@
 //! - [`state`] holds [`ResponseState`] and what it is made of.
 //! - [`command`] holds [`Command`], [`decide`] and [`due_breaches`].
 //! - [`flow`] holds [`current_step`].
+//! - [`describe`](mod@describe) says what an event records, in words.
 //! - [`review`] finds steps, checks and clocks the journal names but the
 //!   runbooks (as loaded now) do not have.
 
 pub mod command;
+pub mod describe;
 pub mod flow;
 pub mod review;
 pub mod state;
 
 pub use command::{Command, CommandError, RunbookPin, Runbooks, StepRef, decide, due_breaches};
+pub use describe::describe;
 pub use flow::current_step;
 pub use review::definition_anomalies;
 pub use state::{

@@ -544,89 +544,9 @@ fn fold_in(state: &mut ResponseState, log: &mut Vec<LogLine>, runbooks: &[Runboo
     }
 }
 
-/// A step's title, or its id when the runbook does not have it.
-fn step_title(runbooks: &[Runbook], runbook: &str, step: &str) -> String {
-    runbooks
-        .iter()
-        .find(|r| r.id == runbook)
-        .and_then(|r| r.step(step))
-        .map_or_else(|| step.to_owned(), |s| s.title.clone())
-}
-
-/// A clock's label, or its id when the runbook does not have it.
-fn clock_label(runbooks: &[Runbook], runbook: &str, clock: &str) -> String {
-    runbooks
-        .iter()
-        .find(|r| r.id == runbook)
-        .and_then(|r| r.clocks.iter().find(|c| c.id == clock))
-        .map_or_else(|| clock.to_owned(), |c| c.label.clone())
-}
-
 /// One line saying what an event records (printable).
 pub fn describe(event: Option<&Event>, runbooks: &[Runbook]) -> String {
-    let text = match event {
-        None => "(unreadable entry)".to_owned(),
-        Some(event) => match event {
-            Event::SessionStarted { resumed, .. } => {
-                if *resumed {
-                    "session resumed".to_owned()
-                } else {
-                    "session started".to_owned()
-                }
-            }
-            Event::RunbookOpened { title, .. } => format!("opened runbook: {title}"),
-            Event::StepStarted { runbook, step } => {
-                format!("started: {}", step_title(runbooks, runbook, step))
-            }
-            Event::StepDone { runbook, step } => {
-                format!("done: {}", step_title(runbooks, runbook, step))
-            }
-            Event::StepSkipped {
-                runbook,
-                step,
-                reason,
-            } => format!(
-                "skipped: {} (because {reason})",
-                step_title(runbooks, runbook, step)
-            ),
-            Event::StepBlocked {
-                runbook,
-                step,
-                reason,
-            } => format!(
-                "blocked: {} (waiting for {reason})",
-                step_title(runbooks, runbook, step)
-            ),
-            Event::StepUnblocked { runbook, step } => {
-                format!("unblocked: {}", step_title(runbooks, runbook, step))
-            }
-            Event::CheckTicked { text, .. } => format!("ticked: {text}"),
-            Event::Decision {
-                option, rationale, ..
-            } => format!("decided: {option} (because {rationale})"),
-            Event::Note { text, .. } => format!("note: {text}"),
-            Event::ClockStarted { label, .. } => format!("clock started: {label}"),
-            Event::ClockMet { runbook, clock } => {
-                format!("clock met: {}", clock_label(runbooks, runbook, clock))
-            }
-            Event::ClockBreached { runbook, clock } => {
-                format!("DEADLINE MISSED: {}", clock_label(runbooks, runbook, clock))
-            }
-            Event::ActorChanged { name, role } => format!("at the keyboard: {name} ({role})"),
-            Event::Correction { of, replacement } => {
-                format!("correction of #{of}: {replacement}")
-            }
-            Event::InjectDelivered { inject, text, .. } => format!("inject {inject}: {text}"),
-            Event::ExpectationScored {
-                expectation, score, ..
-            } => format!("scored {expectation}: {score}"),
-            Event::SessionEnded { reason } => match reason {
-                Some(r) => format!("session ended ({r})"),
-                None => "session ended".to_owned(),
-            },
-        },
-    };
-    printable_line(&text).into_owned()
+    printable_line(&crate::response::describe(event, runbooks)).into_owned()
 }
 
 /// A free `<root>/journals/<date>-<slug>.jsonl` (with `-2`, `-3`... when

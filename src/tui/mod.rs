@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod dialog;
+pub mod review;
 pub mod theme;
 pub mod view;
 

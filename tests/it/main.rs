@@ -11,6 +11,7 @@ mod journal_cli;
 mod journal_reliability;
 mod library;
 mod lint;
+mod report;
 mod response;
 mod security;
 mod support;

@@ -331,3 +331,39 @@ fn without_a_terminal_the_interface_says_so() {
     assert!(out.stderr.contains("needs a terminal"), "{}", out.stderr);
     assert!(!demo.library.join("journals").exists());
 }
+
+#[test]
+fn tmux_review_shows_a_worked_response_read_only() {
+    if !have("tmux", "tmux_review_shows_a_worked_response_read_only") {
+        return;
+    }
+    let demo = demo("review");
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "run");
+    demo.start_ransomware();
+    t.keys(&["d"]);
+    t.wait_for("done: Confirm the signs");
+    t.keys(&["q"]);
+    t.wait_gone();
+    let journal = demo.journal();
+    let before = std::fs::read(&journal).expect("journal");
+    t.start(
+        &demo.library,
+        &demo.identity,
+        &format!("review '{}'", journal.display()),
+    );
+    t.wait_for("VERIFIED");
+    t.wait_for("Encrypted at rest");
+    t.wait_for("done: Confirm the signs");
+    t.keys(&["d"]);
+    t.wait_for("0/5 entries");
+    t.keys(&["x", "Tab"]);
+    t.wait_for("same as HEAD");
+    t.keys(&["q"]);
+    t.wait_gone();
+    assert_eq!(
+        std::fs::read(&journal).expect("journal"),
+        before,
+        "review wrote nothing"
+    );
+}

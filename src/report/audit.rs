@@ -1,0 +1,692 @@
+//! The library audit: one report answering "are our plans current, exercised
+//! and followed?" for a council, an auditor or an insurer.
+//!
+//! [`Audit::gather`] reads the library as loaded (review dates, trust, dirty
+//! and unencrypted files), the exercise definitions in `exercises/`, and every
+//! journal in `journals/` and `exercises/runs/` (verified like `journal
+//! verify`, and read with the identity when there is one, to learn which
+//! exercise it ran and which runbooks it opened). A runbook counts as
+//! exercised when a journal whose session names an exercise opened it; an
+//! exercise counts as run when such a journal names its id. Rendered as text,
+//! JSON or one HTML page.
+//!
+//! Exercise definitions are read by [`exercise_definitions`], which only
+//! needs each file's `id`, `title` and `runbooks` keys, until the exercise
+//! module owns reading them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::Integrity;
+use super::html::{self, escape};
+use crate::crypto::Identities;
+use crate::journal::verify::{SignatureStatus, VerifyOptions, verify_bytes};
+use crate::library::trust::{AllowedSigners, Trust};
+use crate::library::{self, JOURNALS_DIR, LoadReport};
+use crate::response::ResponseState;
+use crate::text::printable_line;
+
+/// The folder of exercise definitions in a library.
+pub const EXERCISES_DIR: &str = "exercises";
+/// Where recorded exercise runs live, inside [`EXERCISES_DIR`].
+pub const RUNS_DIR: &str = "runs";
+/// An exercise not run for this many months is overdue.
+pub const EXERCISE_EVERY_MONTHS: u32 = 12;
+
+/// One runbook's standing.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookStatus {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// File, relative to the library.
+    pub file: PathBuf,
+    /// Short version (commit, `+dirty`).
+    pub version: String,
+    /// Next review date.
+    pub review_due: NaiveDate,
+    /// The review date has passed.
+    pub review_overdue: bool,
+    /// Its last commit is signed by an allowed signer.
+    pub signed: bool,
+    /// Trust in words.
+    pub trust: String,
+    /// Differs from the commit.
+    pub dirty: bool,
+    /// A plaintext draft.
+    pub unencrypted: bool,
+    /// Exercises that list it (definitions).
+    pub planned_in: Vec<String>,
+    /// When an exercise run last opened it.
+    pub last_exercised: Option<DateTime<Utc>>,
+    /// Response (non-exercise) journals that opened it.
+    pub used_in_responses: usize,
+}
+
+/// An exercise definition, as far as the audit needs it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseDef {
+    /// Id (the `id` key, else the file name).
+    pub id: String,
+    /// Title, if given.
+    pub title: Option<String>,
+    /// File, relative to the library.
+    pub file: PathBuf,
+    /// The runbooks it exercises.
+    pub runbooks: Vec<String>,
+}
+
+/// An exercise and its runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseStatus {
+    /// The definition (`None` for runs of an exercise with no definition).
+    #[serde(flatten)]
+    pub def: ExerciseDef,
+    /// Journals that ran it.
+    pub runs: usize,
+    /// When it was last run (first entry of the latest run).
+    pub last_run: Option<DateTime<Utc>>,
+    /// Not run in the last [`EXERCISE_EVERY_MONTHS`] months.
+    pub overdue: bool,
+}
+
+/// A journal found in the library.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalStatus {
+    /// File, relative to the library.
+    pub file: PathBuf,
+    /// Verified (chain, signature not invalid).
+    pub verified: bool,
+    /// Entries.
+    pub entries: u64,
+    /// Encrypted at rest.
+    pub encrypted: bool,
+    /// Could be read (plaintext, or the identity opened it).
+    pub readable: bool,
+    /// Signature: valid, partial, unchecked, invalid or none.
+    pub signature: String,
+    /// Head witness code.
+    pub head: Option<String>,
+    /// Incident name.
+    pub incident: Option<String>,
+    /// Exercise id, for an exercise run.
+    pub exercise: Option<String>,
+    /// First entry's time.
+    pub started: Option<DateTime<Utc>>,
+    /// Runbooks opened.
+    pub runbooks: Vec<String>,
+    /// The verdict in one line.
+    pub summary: String,
+}
+
+/// The whole audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    /// The library folder.
+    pub library: String,
+    /// The date judged against.
+    pub today: NaiveDate,
+    /// Every runbook that loaded, by id.
+    pub runbooks: Vec<RunbookStatus>,
+    /// Files that did not load: (file, why).
+    pub failures: Vec<(PathBuf, String)>,
+    /// Exercises, by id.
+    pub exercises: Vec<ExerciseStatus>,
+    /// Exercise files that could not be read: (file, why).
+    pub exercise_problems: Vec<(PathBuf, String)>,
+    /// Journals, by file.
+    pub journals: Vec<JournalStatus>,
+    /// What needs doing, one sentence each (empty: all in order).
+    pub findings: Vec<String>,
+}
+
+/// Reads the exercise definitions in `root/exercises/` (not `runs/`):
+/// plaintext `.toml`, or `.toml.age` decrypted in memory with `identities`.
+/// Returns the definitions by id and the files that could not be read.
+pub fn exercise_definitions(
+    root: &Path,
+    identities: Option<&Identities>,
+) -> (Vec<ExerciseDef>, Vec<(PathBuf, String)>) {
+    let dir = root.join(EXERCISES_DIR);
+    let mut defs = Vec::new();
+    let mut problems = Vec::new();
+    if !dir.is_dir() {
+        return (defs, problems);
+    }
+    let (files, failures) = library::discover_in(&dir);
+    for f in failures {
+        problems.push((Path::new(EXERCISES_DIR).join(&f.file), f.summary()));
+    }
+    for file in files {
+        if file.path.starts_with(RUNS_DIR) {
+            continue;
+        }
+        let shown = Path::new(EXERCISES_DIR).join(&file.path);
+        let text = std::fs::read(dir.join(&file.path))
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| match (file.encrypted, identities) {
+                (false, _) => Ok(bytes),
+                (true, Some(ids)) => ids
+                    .decrypt(&bytes)
+                    .map(|plain| plain.to_vec())
+                    .map_err(|e| e.to_string()),
+                (true, None) => Err("encrypted, and no identity to read it".to_owned()),
+            })
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned()))
+            .and_then(|text| text.parse::<toml::Table>().map_err(|e| e.to_string()));
+        match text {
+            Ok(table) => {
+                let string = |key: &str| table.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                defs.push(ExerciseDef {
+                    id: string("id").unwrap_or_else(|| file.id.clone()),
+                    title: string("title"),
+                    file: shown,
+                    runbooks: table
+                        .get("runbooks")
+                        .and_then(|v| v.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                });
+            }
+            Err(why) => problems.push((shown, why)),
+        }
+    }
+    defs.sort_by(|a, b| a.id.cmp(&b.id));
+    (defs, problems)
+}
+
+/// Verifies and reads one journal file for the audit.
+fn journal_status(
+    root: &Path,
+    path: &Path,
+    signers: Option<&AllowedSigners>,
+    identities: Option<&Identities>,
+) -> (JournalStatus, Option<ResponseState>) {
+    let file = path.strip_prefix(root).unwrap_or(path).to_owned();
+    let failed = |why: String| JournalStatus {
+        file: file.clone(),
+        verified: false,
+        entries: 0,
+        encrypted: false,
+        readable: false,
+        signature: "none".to_owned(),
+        head: None,
+        incident: None,
+        exercise: None,
+        started: None,
+        runbooks: Vec::new(),
+        summary: why,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return (failed(format!("cannot read: {e}")), None),
+    };
+    let options = VerifyOptions {
+        witnesses: Vec::new(),
+        allowed_signers: signers,
+    };
+    let report = match verify_bytes(path, &bytes, &options) {
+        Ok(report) => report,
+        Err(e) => return (failed(e.to_string()), None),
+    };
+    // A merged timeline is an archive of journals counted on their own.
+    let read = crate::journal::read_prefix(path, &bytes, identities);
+    let (state, readable) = match &read {
+        Ok(read) if read.readable => (Some(ResponseState::fold(&read.entries)), true),
+        _ => (None, false),
+    };
+    let signature = match &report.signature {
+        None => "none",
+        Some(s) => match (s.status, s.whole_file) {
+            (SignatureStatus::Valid, true) => "valid",
+            (SignatureStatus::Valid, false) => "partial",
+            (SignatureStatus::Unchecked, _) => "unchecked",
+            (SignatureStatus::Invalid, _) => "INVALID",
+        },
+    };
+    let integrity = Integrity {
+        report: report.clone(),
+        readable,
+    };
+    let status = JournalStatus {
+        file,
+        verified: report.ok(),
+        entries: report.entries,
+        encrypted: report.encrypted,
+        readable,
+        signature: signature.to_owned(),
+        head: report.head.as_ref().map(|h| h.witness.clone()),
+        incident: state.as_ref().and_then(|s| s.incident.clone()),
+        exercise: state.as_ref().and_then(|s| s.exercise.clone()),
+        started: state.as_ref().and_then(|s| s.first_at),
+        runbooks: state
+            .as_ref()
+            .map(|s| s.runbooks.iter().map(|r| r.id.clone()).collect())
+            .unwrap_or_default(),
+        summary: integrity.summary(),
+    };
+    (status, state)
+}
+
+impl Audit {
+    /// Gathers the audit of the library at `root`, loaded as `report`.
+    pub fn gather(
+        root: &Path,
+        report: &LoadReport,
+        signers: Option<&AllowedSigners>,
+        identities: Option<&Identities>,
+        today: NaiveDate,
+    ) -> Self {
+        let (defs, exercise_problems) = exercise_definitions(root, identities);
+        let mut journal_files = crate::journal::store::journals_in(&root.join(JOURNALS_DIR));
+        journal_files.extend(crate::journal::store::journals_in(
+            &root.join(EXERCISES_DIR).join(RUNS_DIR),
+        ));
+        let journals: Vec<JournalStatus> = journal_files
+            .iter()
+            .map(|path| journal_status(root, path, signers, identities).0)
+            .collect();
+        let year_ago = today
+            .checked_sub_months(Months::new(EXERCISE_EVERY_MONTHS))
+            .unwrap_or(NaiveDate::MIN);
+        // Exercise runs, by exercise id: (runs, latest start).
+        let mut runs: BTreeMap<&str, (usize, Option<DateTime<Utc>>)> = BTreeMap::new();
+        for j in &journals {
+            if let Some(ex) = &j.exercise {
+                let entry = runs.entry(ex.as_str()).or_default();
+                entry.0 += 1;
+                entry.1 = entry.1.max(j.started);
+            }
+        }
+        let mut exercises: Vec<ExerciseStatus> = defs
+            .iter()
+            .map(|def| {
+                let (count, last) = runs.get(def.id.as_str()).copied().unwrap_or_default();
+                ExerciseStatus {
+                    def: def.clone(),
+                    runs: count,
+                    last_run: last,
+                    overdue: last.is_none_or(|t| t.date_naive() < year_ago),
+                }
+            })
+            .collect();
+        // Runs of exercises with no definition in the library still count.
+        for (id, (count, last)) in &runs {
+            if !defs.iter().any(|d| d.id == *id) {
+                exercises.push(ExerciseStatus {
+                    def: ExerciseDef {
+                        id: (*id).to_owned(),
+                        title: None,
+                        file: PathBuf::new(),
+                        runbooks: Vec::new(),
+                    },
+                    runs: *count,
+                    last_run: *last,
+                    overdue: last.is_none_or(|t| t.date_naive() < year_ago),
+                });
+            }
+        }
+        let runbooks: Vec<RunbookStatus> = report
+            .runbooks
+            .iter()
+            .map(|r| {
+                let id = &r.runbook.id;
+                let opened_by = |exercise: bool| {
+                    journals.iter().filter(move |j| {
+                        j.exercise.is_some() == exercise && j.runbooks.contains(id)
+                    })
+                };
+                RunbookStatus {
+                    id: id.clone(),
+                    title: r.runbook.title.clone(),
+                    file: r.file.clone(),
+                    version: r.version.short(),
+                    review_due: r.runbook.review_due(),
+                    review_overdue: r.review_overdue(today),
+                    signed: r.trust.is_trusted(),
+                    trust: match &r.trust {
+                        Trust::Trusted { signer } => format!("signed by {signer}"),
+                        other => other.to_string(),
+                    },
+                    dirty: r.version.dirty,
+                    unencrypted: !r.encrypted,
+                    planned_in: defs
+                        .iter()
+                        .filter(|d| d.runbooks.contains(id))
+                        .map(|d| d.id.clone())
+                        .collect(),
+                    last_exercised: opened_by(true).filter_map(|j| j.started).max(),
+                    used_in_responses: opened_by(false).count(),
+                }
+            })
+            .collect();
+        let mut audit = Self {
+            library: root.display().to_string(),
+            today,
+            runbooks,
+            failures: report
+                .failures
+                .iter()
+                .map(|f| (f.file.clone(), f.summary()))
+                .collect(),
+            exercises,
+            exercise_problems,
+            journals,
+            findings: Vec::new(),
+        };
+        audit.findings = audit.find();
+        audit
+    }
+
+    /// What needs doing, one sentence per kind of problem.
+    fn find(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut say = |what: &str, ids: Vec<String>| {
+            if !ids.is_empty() {
+                out.push(format!("{what} ({}): {}", ids.len(), ids.join(", ")));
+            }
+        };
+        let ids = |keep: &dyn Fn(&RunbookStatus) -> bool| {
+            self.runbooks
+                .iter()
+                .filter(|r| keep(r))
+                .map(|r| r.id.clone())
+                .collect::<Vec<_>>()
+        };
+        say("Review overdue", ids(&|r| r.review_overdue));
+        say("Not signed by an allowed signer", ids(&|r| !r.signed));
+        say("Changed since their commit (dirty)", ids(&|r| r.dirty));
+        say("UNENCRYPTED", ids(&|r| r.unencrypted));
+        say("Never exercised", ids(&|r| r.last_exercised.is_none()));
+        say(
+            "Did not load",
+            self.failures
+                .iter()
+                .map(|(f, _)| f.display().to_string())
+                .collect(),
+        );
+        say(
+            &format!("Exercises not run in the last {EXERCISE_EVERY_MONTHS} months"),
+            self.exercises
+                .iter()
+                .filter(|e| e.overdue)
+                .map(|e| e.def.id.clone())
+                .collect(),
+        );
+        say(
+            "Exercise files that could not be read",
+            self.exercise_problems
+                .iter()
+                .map(|(f, _)| f.display().to_string())
+                .collect(),
+        );
+        say(
+            "Journals that FAIL verification",
+            self.journals
+                .iter()
+                .filter(|j| !j.verified)
+                .map(|j| j.file.display().to_string())
+                .collect(),
+        );
+        out
+    }
+
+    /// Exercise ids, in column order for the coverage matrix.
+    fn columns(&self) -> Vec<&str> {
+        self.exercises.iter().map(|e| e.def.id.as_str()).collect()
+    }
+
+    /// A coverage cell: `run` when a run of `exercise` opened `runbook`,
+    /// `planned` when the exercise lists it but no run opened it, else empty.
+    pub fn coverage(&self, runbook: &str, exercise: &str) -> &'static str {
+        let ran = self.journals.iter().any(|j| {
+            j.exercise.as_deref() == Some(exercise) && j.runbooks.iter().any(|r| r == runbook)
+        });
+        let planned = self
+            .exercises
+            .iter()
+            .any(|e| e.def.id == exercise && e.def.runbooks.iter().any(|r| r == runbook));
+        match (ran, planned) {
+            (true, _) => "run",
+            (false, true) => "planned",
+            _ => "",
+        }
+    }
+
+    /// Table rows of the runbooks.
+    fn runbook_rows(&self) -> Vec<Vec<String>> {
+        self.runbooks
+            .iter()
+            .map(|r| {
+                let mut flags = Vec::new();
+                if r.review_overdue {
+                    flags.push("REVIEW-DUE");
+                }
+                if !r.signed {
+                    flags.push("UNSIGNED");
+                }
+                if r.dirty {
+                    flags.push("DIRTY");
+                }
+                if r.unencrypted {
+                    flags.push("UNENCRYPTED");
+                }
+                if r.last_exercised.is_none() {
+                    flags.push("NEVER-EXERCISED");
+                }
+                vec![
+                    r.id.clone(),
+                    r.version.clone(),
+                    r.review_due.to_string(),
+                    r.last_exercised
+                        .map_or_else(|| "never".to_owned(), |t| t.date_naive().to_string()),
+                    r.used_in_responses.to_string(),
+                    flags.join(" "),
+                ]
+            })
+            .collect()
+    }
+
+    /// Table rows of the exercises.
+    fn exercise_rows(&self) -> Vec<Vec<String>> {
+        self.exercises
+            .iter()
+            .map(|e| {
+                vec![
+                    e.def.id.clone(),
+                    e.def.title.clone().unwrap_or_default(),
+                    e.runs.to_string(),
+                    e.last_run
+                        .map_or_else(|| "never".to_owned(), |t| t.date_naive().to_string()),
+                    if e.overdue { "OVERDUE" } else { "ok" }.to_owned(),
+                ]
+            })
+            .collect()
+    }
+
+    /// Table rows of the journals.
+    fn journal_rows(&self) -> Vec<Vec<String>> {
+        self.journals
+            .iter()
+            .map(|j| {
+                vec![
+                    j.file.display().to_string(),
+                    if j.verified { "VERIFIED" } else { "FAILED" }.to_owned(),
+                    j.entries.to_string(),
+                    j.signature.clone(),
+                    if j.encrypted {
+                        "encrypted"
+                    } else {
+                        "PLAINTEXT"
+                    }
+                    .to_owned(),
+                    j.exercise
+                        .clone()
+                        .map(|e| format!("exercise {e}"))
+                        .or_else(|| j.incident.clone())
+                        .unwrap_or_else(|| {
+                            if j.readable {
+                                String::new()
+                            } else {
+                                "(not readable without the identity)".to_owned()
+                            }
+                        }),
+                    j.started
+                        .map_or_else(String::new, |t| t.date_naive().to_string()),
+                ]
+            })
+            .collect()
+    }
+
+    /// The coverage matrix rows: runbook id, then one cell per exercise.
+    fn matrix_rows(&self) -> Vec<Vec<String>> {
+        self.runbooks
+            .iter()
+            .map(|r| {
+                std::iter::once(r.id.clone())
+                    .chain(
+                        self.columns()
+                            .iter()
+                            .map(|e| self.coverage(&r.id, e).to_owned()),
+                    )
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The audit for a terminal (untrusted text made printable).
+    pub fn text(&self) -> String {
+        let mut o = String::new();
+        let p = |s: &str| printable_line(s).into_owned();
+        let _ = writeln!(o, "Library audit of {} on {}", p(&self.library), self.today);
+        if self.findings.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nAll in order: nothing overdue, unsigned, dirty, unencrypted or unexercised."
+            );
+        } else {
+            let _ = writeln!(o, "\nFINDINGS");
+            for f in &self.findings {
+                let _ = writeln!(o, "  - {}", p(f));
+            }
+        }
+        let sections: [Section<'_>; 3] = [
+            ("RUNBOOKS", &RUNBOOK_HEAD, self.runbook_rows()),
+            ("EXERCISES", &EXERCISE_HEAD, self.exercise_rows()),
+            ("JOURNALS", &JOURNAL_HEAD, self.journal_rows()),
+        ];
+        for (title, head, rows) in sections {
+            let _ = writeln!(o, "\n{title}");
+            text_table(&mut o, head, &rows);
+        }
+        let _ = writeln!(
+            o,
+            "\nCOVERAGE (run: a run of the exercise opened the runbook; planned: listed, never run)"
+        );
+        if self.exercises.is_empty() {
+            let _ = writeln!(
+                o,
+                "  (no exercises in {EXERCISES_DIR}/ and no exercise runs)"
+            );
+        } else {
+            let mut head = vec!["RUNBOOK \\ EXERCISE"];
+            head.extend(self.columns());
+            text_table(&mut o, &head, &self.matrix_rows());
+        }
+        o
+    }
+
+    /// The audit as one HTML page.
+    pub fn html(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "<h1>Library audit</h1>\n<p class=\"muted\">library <span class=\"mono\">{}</span> · {}</p>",
+            escape(&self.library),
+            self.today
+        );
+        o.push_str("<h2>Findings</h2>\n");
+        if self.findings.is_empty() {
+            o.push_str("<p class=\"ok\">All in order: nothing overdue, unsigned, dirty, unencrypted or unexercised.</p>\n");
+        } else {
+            o.push_str("<ul>\n");
+            for f in &self.findings {
+                let _ = writeln!(o, "<li class=\"bad\">{}</li>", escape(f));
+            }
+            o.push_str("</ul>\n");
+        }
+        o.push_str("<h2>Runbooks</h2>\n");
+        html::table(&mut o, &RUNBOOK_HEAD, &self.runbook_rows());
+        o.push_str("<h2>Coverage: runbooks by exercise</h2>\n<p class=\"muted\">run: a run of the exercise opened the runbook; planned: the exercise lists it but no run opened it.</p>\n");
+        let mut head = vec!["Runbook"];
+        head.extend(self.columns());
+        html::table(&mut o, &head, &self.matrix_rows());
+        o.push_str("<h2>Exercises</h2>\n");
+        html::table(&mut o, &EXERCISE_HEAD, &self.exercise_rows());
+        o.push_str("<h2>Journals</h2>\n");
+        html::table(&mut o, &JOURNAL_HEAD, &self.journal_rows());
+        html::document("Library audit", &o)
+    }
+}
+
+const RUNBOOK_HEAD: [&str; 6] = [
+    "Runbook",
+    "Version",
+    "Review due",
+    "Last exercised",
+    "Responses",
+    "Flags",
+];
+const EXERCISE_HEAD: [&str; 5] = ["Exercise", "Title", "Runs", "Last run", "Status"];
+const JOURNAL_HEAD: [&str; 7] = [
+    "Journal",
+    "Verification",
+    "Entries",
+    "Signature",
+    "At rest",
+    "What",
+    "Started",
+];
+
+/// A titled table: title, column heads, rows.
+type Section<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
+
+/// A plain-text table with columns padded to their widest cell.
+fn text_table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    if rows.is_empty() {
+        let _ = writeln!(o, "  (none)");
+        return;
+    }
+    let cells: Vec<Vec<String>> = std::iter::once(head.iter().map(|h| (*h).to_owned()).collect())
+        .chain(
+            rows.iter()
+                .map(|r| r.iter().map(|c| printable_line(c).into_owned()).collect()),
+        )
+        .collect();
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in &cells {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(o, "  {}", line.join("  ").trim_end());
+    }
+}

@@ -1,0 +1,1081 @@
+//! The review screen: an auditor's read-only look at one or more journals.
+//!
+//! Nothing here can write: the screen holds a [`Timeline`] (read with
+//! `crate::report`, the same reading every export uses) and the runbook
+//! versions compared with the library's HEAD, and keys only move, filter and
+//! switch views. At the top, the integrity banner of each file; then one of
+//! three views: the timeline (with filters by actor, runbook, event type,
+//! decisions only, corrections; the selected entry in detail, a corrected
+//! entry struck through beside its replacement), the runbook versions
+//! followed with a diff against HEAD, and the exercise scores. Every
+//! untrusted string passes through [`printable_line`]/[`printable`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::theme::{Look, Theme};
+use crate::journal::Event;
+use crate::report::diff::Comparison;
+use crate::report::{Row, Timeline, VersionRow, versions};
+use crate::text::{printable, printable_line};
+
+/// Which view fills the screen under the banner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Every entry, filtered, with the selected one in detail.
+    Timeline,
+    /// Runbook versions followed, each against HEAD.
+    Versions,
+    /// Exercise expectation scores.
+    Scores,
+}
+
+/// What the timeline shows. Each field narrows it; all empty shows all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this actor's entries (by name).
+    pub actor: Option<String>,
+    /// Only entries about this runbook.
+    pub runbook: Option<String>,
+    /// Only this event type (`step_done`...).
+    pub kind: Option<String>,
+    /// Only decisions.
+    pub decisions: bool,
+    /// Only corrections and the entries they correct.
+    pub corrections: bool,
+}
+
+impl Filter {
+    fn keeps(&self, row: &Row) -> bool {
+        let name = row.entry.actor.as_ref().map(|a| a.name.as_str());
+        self.actor.as_deref().is_none_or(|a| name == Some(a))
+            && self
+                .runbook
+                .as_deref()
+                .is_none_or(|r| row.runbook() == Some(r))
+            && self.kind.as_deref().is_none_or(|k| row.kind() == k)
+            && (!self.decisions || row.is_decision())
+            && (!self.corrections || row.is_correction_related())
+    }
+
+    /// The active filters in words.
+    fn describe(&self) -> String {
+        let mut out = Vec::new();
+        if let Some(a) = &self.actor {
+            out.push(format!("actor {a}"));
+        }
+        if let Some(r) = &self.runbook {
+            out.push(format!("runbook {r}"));
+        }
+        if let Some(k) = &self.kind {
+            out.push(format!("type {k}"));
+        }
+        if self.decisions {
+            out.push("decisions only".to_owned());
+        }
+        if self.corrections {
+            out.push("corrections".to_owned());
+        }
+        if out.is_empty() {
+            "none".to_owned()
+        } else {
+            out.join(", ")
+        }
+    }
+}
+
+/// The review screen's state.
+pub struct Review {
+    /// The journals, read.
+    pub timeline: Timeline,
+    /// Each runbook version followed, with how it compares with HEAD.
+    pub versions: Vec<VersionRow>,
+    /// Colours and symbols.
+    pub theme: Theme,
+    /// The view shown.
+    pub view: View,
+    /// The timeline's filters.
+    pub filter: Filter,
+    /// Selected entry, as an index into [`Review::visible`].
+    pub selected: usize,
+    /// Selected version in the versions view.
+    pub version: usize,
+    /// Lines scrolled in the diff.
+    pub diff_scroll: u16,
+    /// The key list is open.
+    pub help: bool,
+}
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Keep going.
+    Continue,
+    /// Leave the review.
+    Quit,
+}
+
+/// The next value in `values` after `current` (None after the last: all).
+fn cycle(values: &[String], current: &Option<String>) -> Option<String> {
+    match current {
+        None => values.first().cloned(),
+        Some(c) => values
+            .iter()
+            .position(|v| v == c)
+            .and_then(|i| values.get(i + 1))
+            .cloned(),
+    }
+}
+
+/// Distinct values in first-seen order.
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+impl Review {
+    /// A review of `timeline` (with [`Timeline::head`] filled when a library
+    /// was there to compare the versions followed with).
+    pub fn new(timeline: Timeline, look: Look) -> Self {
+        Self {
+            versions: versions(&timeline),
+            timeline,
+            theme: Theme::new(look),
+            view: View::Timeline,
+            filter: Filter::default(),
+            selected: 0,
+            version: 0,
+            diff_scroll: 0,
+            help: false,
+        }
+    }
+
+    /// The rows the filters keep, in time order.
+    pub fn visible(&self) -> Vec<&Row> {
+        self.timeline
+            .rows
+            .iter()
+            .filter(|r| self.filter.keeps(r))
+            .collect()
+    }
+
+    fn set_filter(&mut self, change: impl FnOnce(&mut Filter)) {
+        change(&mut self.filter);
+        self.selected = 0;
+    }
+
+    /// Handles one key press.
+    pub fn handle_key(&mut self, key: KeyEvent) -> Action {
+        if self.help {
+            self.help = false;
+            return Action::Continue;
+        }
+        let rows = &self.timeline.rows;
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => return Action::Quit,
+            KeyCode::Char('c')
+                if key
+                    .modifiers
+                    .contains(ratatui::crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                return Action::Quit;
+            }
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Tab => {
+                self.view = match self.view {
+                    View::Timeline => View::Versions,
+                    View::Versions => View::Scores,
+                    View::Scores => View::Timeline,
+                };
+            }
+            KeyCode::Char('a') => {
+                let actors = distinct(
+                    rows.iter()
+                        .filter_map(|r| r.entry.actor.as_ref().map(|a| a.name.clone())),
+                );
+                self.set_filter(|f| f.actor = cycle(&actors, &f.actor));
+            }
+            KeyCode::Char('r') => {
+                let runbooks = distinct(rows.iter().filter_map(|r| r.runbook().map(str::to_owned)));
+                self.set_filter(|f| f.runbook = cycle(&runbooks, &f.runbook));
+            }
+            KeyCode::Char('t') => {
+                let kinds = distinct(rows.iter().map(|r| r.kind().to_owned()));
+                self.set_filter(|f| f.kind = cycle(&kinds, &f.kind));
+            }
+            KeyCode::Char('d') => self.set_filter(|f| f.decisions = !f.decisions),
+            KeyCode::Char('c') => self.set_filter(|f| f.corrections = !f.corrections),
+            KeyCode::Char('x') => self.set_filter(|f| *f = Filter::default()),
+            code => self.move_selection(code),
+        }
+        Action::Continue
+    }
+
+    fn move_selection(&mut self, code: KeyCode) {
+        let (len, at) = match self.view {
+            View::Timeline => (self.visible().len(), self.selected),
+            View::Versions => (self.versions.len(), self.version),
+            View::Scores => return,
+        };
+        let last = len.saturating_sub(1);
+        let to = match code {
+            KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
+            KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
+            KeyCode::PageDown => (at + 10).min(last),
+            KeyCode::PageUp => at.saturating_sub(10),
+            KeyCode::Home | KeyCode::Char('g') => 0,
+            KeyCode::End | KeyCode::Char('G') => last,
+            KeyCode::Char('J') => {
+                self.diff_scroll = self.diff_scroll.saturating_add(5);
+                return;
+            }
+            KeyCode::Char('K') => {
+                self.diff_scroll = self.diff_scroll.saturating_sub(5);
+                return;
+            }
+            _ => return,
+        };
+        match self.view {
+            View::Timeline => self.selected = to,
+            View::Versions => {
+                if to != self.version {
+                    self.diff_scroll = 0;
+                }
+                self.version = to;
+            }
+            View::Scores => {}
+        }
+    }
+}
+
+/// Draws the review screen.
+pub fn draw(frame: &mut Frame<'_>, review: &Review) {
+    let theme = &review.theme;
+    let area = frame.area();
+    frame.render_widget(Paragraph::new("").style(theme.text), area);
+    let banner_lines = banner(review);
+    // Wrapped height: each line takes as many rows as its width needs.
+    let inner = usize::from(area.width.saturating_sub(2).max(1));
+    let wrapped: usize = banner_lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner).max(1))
+        .sum();
+    let banner_height = u16::try_from(wrapped + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height / 3)
+        .max(3);
+    let [top, tabs, main, hints] = Layout::vertical([
+        Constraint::Length(banner_height),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(banner_lines)
+            .wrap(Wrap { trim: false })
+            .block(theme.block(" Integrity ")),
+        top,
+    );
+    draw_tabs(frame, review, tabs);
+    match review.view {
+        View::Timeline => draw_timeline(frame, review, main),
+        View::Versions => draw_versions(frame, review, main),
+        View::Scores => draw_scores(frame, review, main),
+    }
+    let hint = |k: &'static str, what: &'static str| {
+        vec![
+            Span::styled(k, theme.key),
+            Span::styled(format!(" {what}  "), theme.dim),
+        ]
+    };
+    let mut spans = Vec::new();
+    for (k, what) in [
+        ("Tab", "view"),
+        ("a/r/t", "actor/runbook/type"),
+        ("d", "decisions"),
+        ("c", "corrections"),
+        ("x", "clear"),
+        ("?", "keys"),
+        ("q", "quit"),
+    ] {
+        spans.extend(hint(k, what));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), hints);
+    if review.help {
+        draw_help(frame, review, area);
+    }
+}
+
+/// The integrity banner: per file, the verdict then its sentences.
+fn banner(review: &Review) -> Vec<Line<'static>> {
+    let theme = &review.theme;
+    let mut out = Vec::new();
+    for file in &review.timeline.files {
+        let (style, verdict) = if file.report.ok() {
+            (theme.good, "VERIFIED")
+        } else {
+            (theme.bad, "FAILED")
+        };
+        let mut spans = vec![
+            Span::styled(verdict, style.add_modifier(Modifier::BOLD)),
+            Span::raw(format!(
+                " {}: ",
+                printable_line(&file.report.file.display().to_string())
+            )),
+        ];
+        spans.push(Span::raw(
+            printable_line(&file.lines().join(" ")).into_owned(),
+        ));
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+fn draw_tabs(frame: &mut Frame<'_>, review: &Review, area: Rect) {
+    let theme = &review.theme;
+    let mut spans = Vec::new();
+    for (view, name) in [
+        (View::Timeline, "Timeline"),
+        (View::Versions, "Versions"),
+        (View::Scores, "Scores"),
+    ] {
+        let style = if view == review.view {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        spans.push(Span::styled(format!(" {name} "), style));
+        spans.push(Span::raw(" "));
+    }
+    if review.view == View::Timeline {
+        let shown = review.visible().len();
+        spans.push(Span::styled(
+            format!(
+                " {shown}/{} entries {} filters: {}",
+                review.timeline.rows.len(),
+                theme.symbols.dot,
+                printable_line(&review.filter.describe())
+            ),
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// One timeline row as a line: seq, local time, actor, event in words.
+fn row_line(review: &Review, row: &Row, selected: bool) -> Line<'static> {
+    let theme = &review.theme;
+    let local = row.local();
+    let time = local.get(11..19).unwrap_or(&local).to_owned();
+    let mut spans = Vec::new();
+    if review.timeline.merged() {
+        let width = review
+            .timeline
+            .sources
+            .iter()
+            .map(|s| printable_line(&s.name).chars().count())
+            .max()
+            .unwrap_or(0);
+        spans.push(Span::styled(
+            format!(
+                "{:<width$} ",
+                printable_line(review.timeline.source_name(row))
+            ),
+            theme.accent,
+        ));
+    }
+    spans.push(Span::styled(
+        format!("{:>4} {time} ", row.entry.seq),
+        theme.dim,
+    ));
+    let actor = row
+        .entry
+        .actor
+        .as_ref()
+        .map_or_else(String::new, |a| printable_line(&a.name).into_owned());
+    spans.push(Span::raw(format!("{actor}: ")));
+    let text = printable_line(&row.text).into_owned();
+    let style = match &row.entry.event {
+        _ if !row.corrected_by.is_empty() => theme.dim.add_modifier(Modifier::CROSSED_OUT),
+        Some(Event::Decision { .. }) => theme.accent,
+        Some(Event::Correction { .. }) => theme.warn,
+        Some(Event::ClockBreached { .. }) => theme.bad,
+        None => theme.dim,
+        _ => theme.text,
+    };
+    spans.push(Span::styled(text, style));
+    if !row.corrected_by.is_empty() {
+        let by: Vec<String> = row
+            .corrected_by
+            .iter()
+            .map(|(s, _)| format!("#{s}"))
+            .collect();
+        spans.push(Span::styled(
+            format!(" (corrected by {})", by.join(", ")),
+            theme.warn,
+        ));
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.style(theme.selected)
+    } else {
+        line
+    }
+}
+
+fn draw_timeline(frame: &mut Frame<'_>, review: &Review, area: Rect) {
+    let theme = &review.theme;
+    let wide = area.width >= 110;
+    let [list_area, detail_area] = if wide {
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
+    };
+    let rows = review.visible();
+    let height = list_area.height.saturating_sub(2) as usize;
+    let selected = review.selected.min(rows.len().saturating_sub(1));
+    let offset = (selected + 1).saturating_sub(height);
+    let lines: Vec<Line<'static>> = if rows.is_empty() {
+        vec![Line::styled(
+            "No entry matches the filters (x clears them).",
+            theme.dim,
+        )]
+    } else {
+        rows.iter()
+            .enumerate()
+            .skip(offset)
+            .take(height)
+            .map(|(i, row)| row_line(review, row, i == selected))
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(theme.block(" Timeline ")),
+        list_area,
+    );
+    let detail = rows
+        .get(selected)
+        .map_or_else(Vec::new, |row| detail_lines(review, row));
+    frame.render_widget(
+        Paragraph::new(detail)
+            .wrap(Wrap { trim: false })
+            .block(theme.block(" Entry ")),
+        detail_area,
+    );
+}
+
+/// The selected entry in full.
+fn detail_lines(review: &Review, row: &Row) -> Vec<Line<'static>> {
+    let theme = &review.theme;
+    let mut out = Vec::new();
+    let label = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k}: "), theme.dim),
+            Span::raw(printable_line(&v).into_owned()),
+        ])
+    };
+    let mut head = format!("#{} {} ({})", row.entry.seq, row.local(), row.utc());
+    if let Some(t) = row.ex_t() {
+        head.push_str(&format!(" {t}"));
+    }
+    out.push(Line::styled(head, theme.accent));
+    out.push(label("by", row.actor()));
+    let mut what = row.kind().to_owned();
+    if let Some(rb) = row.runbook() {
+        what.push_str(&format!(" {} {rb}", theme.symbols.dot));
+    }
+    if review.timeline.merged() {
+        what.push_str(&format!(
+            " {} journal {}",
+            theme.symbols.dot,
+            review.timeline.source_name(row)
+        ));
+    }
+    out.push(label("what", what));
+    if row.corrected_by.is_empty() {
+        for line in printable(&row.text).lines() {
+            out.push(Line::raw(line.to_owned()));
+        }
+    } else {
+        out.push(Line::styled(
+            "ORIGINAL (struck through, never erased):",
+            theme.warn,
+        ));
+        for line in printable(&row.text).lines() {
+            out.push(Line::styled(
+                line.to_owned(),
+                theme.dim.add_modifier(Modifier::CROSSED_OUT),
+            ));
+        }
+        for (seq, replacement) in &row.corrected_by {
+            out.push(Line::from(vec![
+                Span::styled(
+                    format!("CORRECTED by #{seq} {} ", theme.symbols.arrow),
+                    theme.good,
+                ),
+                Span::raw(printable_line(replacement).into_owned()),
+            ]));
+        }
+    }
+    out.push(label("witness", row.witness()));
+    out
+}
+
+fn draw_versions(frame: &mut Frame<'_>, review: &Review, area: Rect) {
+    let theme = &review.theme;
+    let [list_area, diff_area] =
+        Layout::vertical([Constraint::Length(6), Constraint::Min(3)]).areas(area);
+    let lines: Vec<Line<'static>> = if review.versions.is_empty() {
+        vec![Line::styled(
+            "No runbook versions to compare (none opened, or no library given).",
+            theme.dim,
+        )]
+    } else {
+        let height = list_area.height.saturating_sub(2) as usize;
+        let offset = (review.version + 1).saturating_sub(height);
+        review
+            .versions
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(height)
+            .map(|(i, v)| {
+                let commit = v
+                    .commit
+                    .as_deref()
+                    .map_or("uncommitted", crate::report::short_id);
+                let blob = v.blob.as_deref().map_or("-", crate::report::short_id);
+                let (state, style) = match &v.against_head {
+                    Some(Comparison::Same) => ("same as HEAD", theme.good),
+                    Some(Comparison::Changed(_)) => ("HEAD has CHANGED", theme.warn),
+                    Some(Comparison::Unavailable(_)) | None => ("not compared", theme.dim),
+                };
+                let line = Line::from(vec![
+                    Span::raw(format!(
+                        "{} commit {} blob {} (seq {}) ",
+                        printable_line(&v.runbook),
+                        printable_line(commit),
+                        printable_line(blob),
+                        v.opened_seq
+                    )),
+                    Span::styled(state, style),
+                ]);
+                if i == review.version {
+                    line.style(theme.selected)
+                } else {
+                    line
+                }
+            })
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(theme.block(" Runbook versions followed ")),
+        list_area,
+    );
+    let diff: Vec<Line<'static>> =
+        match review.versions.get(review.version).map(|v| &v.against_head) {
+            None => Vec::new(),
+            Some(None) => vec![Line::styled(
+                "Not compared: no library was given to compare with.",
+                theme.dim,
+            )],
+            Some(Some(Comparison::Same)) => vec![Line::styled(
+                "The version followed is the library's current HEAD.",
+                theme.good,
+            )],
+            Some(Some(Comparison::Unavailable(why))) => {
+                vec![Line::styled(printable_line(why).into_owned(), theme.dim)]
+            }
+            Some(Some(Comparison::Changed(lines))) => lines
+                .iter()
+                .map(|l| {
+                    let style = if l.starts_with('+') {
+                        theme.good
+                    } else if l.starts_with('-') {
+                        theme.bad
+                    } else if l.starts_with("@@") {
+                        theme.accent
+                    } else {
+                        theme.text
+                    };
+                    Line::styled(printable_line(l).into_owned(), style)
+                })
+                .collect(),
+        };
+    frame.render_widget(
+        Paragraph::new(diff)
+            .scroll((review.diff_scroll, 0))
+            .block(theme.block(" Followed vs HEAD (J/K scroll) ")),
+        diff_area,
+    );
+}
+
+fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
+    let theme = &review.theme;
+    let mut lines = Vec::new();
+    for source in &review.timeline.sources {
+        let Some(exercise) = &source.state.exercise else {
+            continue;
+        };
+        lines.push(Line::styled(
+            format!(
+                "{}: exercise {}",
+                printable_line(&source.name),
+                printable_line(exercise)
+            ),
+            theme.accent,
+        ));
+        if source.state.scores.is_empty() {
+            lines.push(Line::styled("  no expectation scored", theme.dim));
+        }
+        for s in &source.state.scores {
+            let style = match s.score.as_str() {
+                "met" => theme.good,
+                "late" | "partial" => theme.warn,
+                _ => theme.bad,
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "  {} / {}: ",
+                    printable_line(&s.inject),
+                    printable_line(&s.expectation)
+                )),
+                Span::styled(printable_line(&s.score).into_owned(), style),
+                Span::styled(
+                    s.evidence
+                        .map_or_else(String::new, |e| format!(" (evidence #{e})")),
+                    theme.dim,
+                ),
+            ]));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "Not an exercise: no scores to show.",
+            theme.dim,
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(theme.block(" Exercise scores ")),
+        area,
+    );
+}
+
+fn draw_help(frame: &mut Frame<'_>, review: &Review, area: Rect) {
+    let theme = &review.theme;
+    let keys = [
+        ("Up/Down j/k", "move; PgUp/PgDn, Home/End g/G"),
+        ("Tab", "timeline, runbook versions, exercise scores"),
+        ("a", "filter by actor (again: next actor, then all)"),
+        ("r", "filter by runbook"),
+        ("t", "filter by event type"),
+        ("d", "decisions only"),
+        ("c", "corrections and the entries they correct"),
+        ("x", "clear the filters"),
+        ("J/K", "scroll the diff"),
+        ("q / Esc", "leave (nothing is ever written)"),
+    ];
+    let lines: Vec<Line<'static>> = keys
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("  {k:<12}"), theme.key),
+                Span::raw((*what).to_owned()),
+            ])
+        })
+        .collect();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = area.width.min(70);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .style(theme.text)
+            .block(theme.block(" Review keys (any key closes) ")),
+        popup,
+    );
+}
+
+/// Runs the review until the auditor quits or a signal arrives.
+pub fn run(mut review: Review) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the review needs a terminal: run it in one, or use `grabbag journal export` for a file"
+        );
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    super::spawn_watchdog(Arc::clone(&stop));
+    let mut terminal = ratatui::try_init()?;
+    let result = (|| -> anyhow::Result<()> {
+        terminal.draw(|f| draw(f, &review))?;
+        while !stop.load(Ordering::Relaxed) {
+            if !event::poll(Duration::from_millis(250))? {
+                continue;
+            }
+            match event::read()? {
+                TermEvent::Key(key) if key.kind == KeyEventKind::Press => {
+                    if review.handle_key(key) == Action::Quit {
+                        return Ok(());
+                    }
+                }
+                TermEvent::Resize(..) => {}
+                _ => continue,
+            }
+            terminal.draw(|f| draw(f, &review))?;
+        }
+        Ok(())
+    })();
+    ratatui::restore();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::KeyModifiers;
+
+    use super::*;
+    use crate::journal::entry::plaintext_journal;
+    use crate::journal::verify::VerifyOptions;
+    use crate::journal::{Actor, Event};
+    use crate::report::Input;
+
+    const SCRIPT: &str = "<script>alert('x')</script>";
+
+    fn who(name: &str) -> Actor {
+        Actor {
+            name: name.to_owned(),
+            role: "Incident Lead".to_owned(),
+        }
+    }
+
+    /// A plaintext journal at fixed times: one entry a minute from `start`.
+    fn journal(start: &str, events: Vec<(Actor, Event)>, exercise: bool) -> Vec<u8> {
+        let start = chrono::DateTime::parse_from_rfc3339(start)
+            .unwrap_or_default()
+            .with_timezone(&chrono::Utc);
+        let events = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, (actor, event))| (actor, event, exercise.then_some(60_000 * i as u64)))
+            .collect();
+        plaintext_journal(start, 60_000, "+01:00", events).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn start(incident: &str, exercise: Option<&str>) -> Event {
+        Event::SessionStarted {
+            library: None,
+            grabbag: "0.1.0".to_owned(),
+            host: "laptop".to_owned(),
+            incident: Some(incident.to_owned()),
+            exercise: exercise.map(str::to_owned),
+            plaintext: true,
+            resumed: false,
+        }
+    }
+
+    fn note(text: &str) -> Event {
+        Event::Note {
+            text: text.to_owned(),
+            happened_at: None,
+        }
+    }
+
+    fn alice() -> Vec<u8> {
+        let rb = || "cyber/ransomware".to_owned();
+        journal(
+            "2026-06-01T08:00:00Z",
+            vec![
+                (who("Alice"), start("Ransomware", None)),
+                (
+                    who("Alice"),
+                    Event::RunbookOpened {
+                        runbook: rb(),
+                        title: format!("Ransomware {SCRIPT}"),
+                        commit: Some("1a2b3c4d".repeat(5)),
+                        blob: Some("0f1e2d3c".repeat(5)),
+                        dirty: false,
+                        unencrypted: false,
+                        trust: "signed by ict".to_owned(),
+                    },
+                ),
+                (
+                    who("Alice"),
+                    Event::StepDone {
+                        runbook: rb(),
+                        step: "isolate".to_owned(),
+                    },
+                ),
+                (
+                    who("Alice"),
+                    Event::Decision {
+                        runbook: rb(),
+                        step: "personal-data".to_owned(),
+                        option: "Yes, or unsure".to_owned(),
+                        goto: "notify-dpo".to_owned(),
+                        rationale: "HR share touched \u{1b}[31mred".to_owned(),
+                    },
+                ),
+                (who("Alice"), note("Called NCSC, ref 1234")),
+                (
+                    who("Alice"),
+                    Event::Correction {
+                        of: 5,
+                        replacement: "Called NCSC at 09:05, ref 1243".to_owned(),
+                    },
+                ),
+            ],
+            false,
+        )
+    }
+
+    fn bob() -> Vec<u8> {
+        journal(
+            "2026-06-01T08:00:30Z",
+            vec![
+                (who("Bob"), start("Ransomware", None)),
+                (who("Bob"), note("Switch room checked")),
+                (who("Bob"), note(&format!("Backups offline {SCRIPT}"))),
+            ],
+            false,
+        )
+    }
+
+    fn review(files: &[(&str, Vec<u8>)], look: Look) -> Review {
+        let inputs: Vec<Input<'_>> = files
+            .iter()
+            .map(|(name, bytes)| Input {
+                path: Path::new(name),
+                bytes,
+            })
+            .collect();
+        let timeline = Timeline::read(
+            &inputs,
+            &VerifyOptions::default(),
+            None,
+            &Vec::<crate::runbook::Runbook>::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        Review::new(timeline, look)
+    }
+
+    fn screen(review: &Review, w: u16, h: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
+        terminal
+            .draw(|f| draw(f, review))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let buf = terminal.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut line = String::new();
+            for x in 0..w {
+                let symbol = buf[(x, y)].symbol();
+                assert!(
+                    !symbol.chars().any(char::is_control),
+                    "a control character reached the buffer"
+                );
+                line.push_str(symbol);
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    fn snapshot(name: &str, review: &Review, w: u16, h: u16) {
+        let text = screen(review, w, h);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(name, text));
+    }
+
+    fn key(review: &mut Review, c: char) {
+        review.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+
+    #[test]
+    fn review_screen_shows_integrity_timeline_and_struck_corrections() {
+        let mut r = review(&[("alice.jsonl", alice())], Look::default());
+        snapshot("review_120x40", &r, 120, 40);
+        // Select the corrected note: the detail shows it struck through.
+        for _ in 0..4 {
+            r.handle_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        }
+        snapshot("review_corrected_80x24", &r, 80, 24);
+        let text = screen(&r, 80, 24);
+        assert!(text.contains("ORIGINAL (struck through"), "{text}");
+        assert!(text.contains("CORRECTED by #6"), "{text}");
+    }
+
+    #[test]
+    fn filters_narrow_the_timeline() {
+        let mut r = review(&[("alice.jsonl", alice())], Look::default());
+        key(&mut r, 'd');
+        assert_eq!(r.visible().len(), 1);
+        assert!(r.visible()[0].is_decision());
+        key(&mut r, 'd');
+        key(&mut r, 'c');
+        let seqs: Vec<u64> = r.visible().iter().map(|row| row.entry.seq).collect();
+        assert_eq!(seqs, [5, 6], "the corrected note and its correction");
+        key(&mut r, 'x');
+        key(&mut r, 't');
+        assert_eq!(r.filter.kind.as_deref(), Some("session_started"));
+        key(&mut r, 'x');
+        key(&mut r, 'r');
+        assert_eq!(r.visible().len(), 3, "runbook opened, step done, decision");
+        snapshot("review_filtered_80x24", &r, 80, 24);
+    }
+
+    #[test]
+    fn two_responders_on_one_merged_timeline() {
+        let mut r = review(
+            &[("alice.jsonl", alice()), ("bob.jsonl", bob())],
+            Look {
+                no_color: true,
+                high_contrast: false,
+                ascii: true,
+            },
+        );
+        let order: Vec<(usize, u64)> = r
+            .visible()
+            .iter()
+            .map(|row| (row.source, row.entry.seq))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (0, 1),
+                (1, 1),
+                (0, 2),
+                (1, 2),
+                (0, 3),
+                (1, 3),
+                (0, 4),
+                (0, 5),
+                (0, 6)
+            ]
+        );
+        snapshot("review_merged_ascii_120x40", &r, 120, 40);
+        key(&mut r, 'a');
+        key(&mut r, 'a');
+        assert_eq!(r.filter.actor.as_deref(), Some("Bob"));
+        assert!(r.visible().iter().all(|row| row.source == 1));
+    }
+
+    #[test]
+    fn versions_and_scores_views() {
+        let mut r = review(&[("alice.jsonl", alice())], Look::default());
+        r.timeline.head = vec![Comparison::Changed(vec![
+            "--- followed (0f1e2d3c)".to_owned(),
+            "+++ HEAD (99aa88bb)".to_owned(),
+            "@@ -3,3 +3,3 @@".to_owned(),
+            " [[steps]]".to_owned(),
+            format!("-title = \"Isolate {SCRIPT}\""),
+            "+title = \"Isolate affected devices\"".to_owned(),
+        ])];
+        r.versions = versions(&r.timeline);
+        r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        assert_eq!(r.view, View::Versions);
+        snapshot("review_versions_80x24", &r, 80, 24);
+        let exercise = journal(
+            "2026-06-01T08:00:00Z",
+            vec![
+                (
+                    who("Facilitator"),
+                    start("Drill", Some("ransomware-friday")),
+                ),
+                (
+                    who("Facilitator"),
+                    Event::ExpectationScored {
+                        inject: "ransom-note".to_owned(),
+                        expectation: "declare".to_owned(),
+                        score: "met".to_owned(),
+                        evidence: Some(1),
+                    },
+                ),
+                (
+                    who("Facilitator"),
+                    Event::ExpectationScored {
+                        inject: "ico".to_owned(),
+                        expectation: "report".to_owned(),
+                        score: "missed".to_owned(),
+                        evidence: None,
+                    },
+                ),
+            ],
+            true,
+        );
+        let mut r = review(&[("drill.jsonl", exercise)], Look::default());
+        r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        snapshot("review_scores_80x24", &r, 80, 24);
+        assert_eq!(
+            r.handle_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Action::Quit
+        );
+    }
+
+    #[test]
+    fn hostile_version_ids_draw_without_panicking() {
+        let opened = Event::RunbookOpened {
+            runbook: "cyber/\u{1b}[2Jx".to_owned(),
+            title: SCRIPT.to_owned(),
+            commit: Some("é\u{1b}é".repeat(5)),
+            blob: Some("日本".repeat(5)),
+            dirty: true,
+            unencrypted: true,
+            trust: "\u{202e}evil".to_owned(),
+        };
+        let bytes = journal(
+            "2026-06-01T08:00:00Z",
+            vec![(who("Eve"), start("x", None)), (who("Eve"), opened)],
+            false,
+        );
+        let mut r = review(&[("eve.jsonl", bytes)], Look::default());
+        r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        let shown = screen(&r, 80, 24);
+        assert!(shown.contains("commit é\\u{1b}é"), "{shown}");
+        assert!(shown.contains("Not compared"), "{shown}");
+    }
+
+    #[test]
+    fn a_tampered_journal_says_where_it_breaks() {
+        let text = String::from_utf8(alice()).unwrap_or_default();
+        let bad = text.replacen("ref 1234", "ref 9999", 1).into_bytes();
+        let mut r = review(&[("alice.jsonl", bad)], Look::default());
+        let shown = screen(&r, 80, 24);
+        assert!(shown.contains("FAILED"), "{shown}");
+        assert!(shown.contains("Chain BROKEN at seq 5"), "{shown}");
+        assert_eq!(r.visible().len(), 4, "entries before the break only");
+        key(&mut r, '?');
+        snapshot("review_help_80x24", &r, 80, 24);
+    }
+}
