@@ -30,9 +30,9 @@ pub use command::{Command, CommandError, RunbookPin, Runbooks, StepRef, decide, 
 pub use flow::current_step;
 pub use review::definition_anomalies;
 pub use state::{
-    Anomaly, ClockState, ClockStatus, Correction, DecisionTaken, ExpectationScore, InjectDelivery,
-    Note, OpenedRunbook, ResponseState, RunbookVersion, Sessions, Stamp, StepState, StepStatus,
-    Tick,
+    Anomaly, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken, ExerciseStart,
+    ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState, RunbookVersion,
+    Sessions, Stamp, StepState, StepStatus, Tick,
 };
 
 #[cfg(test)]
