@@ -36,7 +36,7 @@ pub use state::{
 };
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 #[cfg(test)]
 mod properties;
