@@ -13,10 +13,11 @@ use anyhow::{Context as _, bail};
 use super::list::render_list;
 use super::today;
 use crate::crypto::{Identities, Identity};
+use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
 use crate::library::trust::CommitSigner;
 use crate::library::{self, ALLOWED_SIGNERS_FILE, Library, LoadOptions};
 use crate::runbook;
-use crate::samples::SAMPLE_RUNBOOKS;
+use crate::samples::{SAMPLE_EXERCISES, SAMPLE_RUNBOOKS, SAMPLE_RUNS};
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -99,6 +100,30 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
         library.stage(&[&target])?;
         library.commit(&format!("Add {id}: {title}"), Some(&signer))?;
     }
+    // Exercises stay plaintext (`.toml.age` works too); their recorded runs
+    // are copied byte for byte so their hash chains still verify.
+    let exercises = Path::new(EXERCISES_DIR);
+    let runs = library.root().join(exercises).join(RUNS_DIR);
+    std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
+    let mut added = Vec::new();
+    for (name, text) in SAMPLE_EXERCISES {
+        let path = exercises.join(name);
+        std::fs::write(library.root().join(&path), text)
+            .with_context(|| format!("writing the sample exercise {name}"))?;
+        added.push(path);
+    }
+    for (name, text) in SAMPLE_RUNS {
+        let path = exercises.join(RUNS_DIR).join(name);
+        std::fs::write(library.root().join(&path), text)
+            .with_context(|| format!("writing the sample run {name}"))?;
+        added.push(path);
+    }
+    let added: Vec<&Path> = added.iter().map(PathBuf::as_path).collect();
+    library.stage(&added)?;
+    library.commit(
+        "Add the sample exercises and their recorded runs",
+        Some(&signer),
+    )?;
     Ok((library, ids, signing_key))
 }
 
@@ -127,6 +152,9 @@ pub fn run(_ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
     println!("  grabbag list            # what is in the library");
     println!("  grabbag show cyber/ransomware");
     println!("  grabbag lint            # check every runbook");
+    println!(
+        "  grabbag exercise check  # exercises against the runbooks; re-score the recorded runs"
+    );
     println!(
         "  grabbag edit cyber/ransomware   # decrypt in memory, edit, re-encrypt, signed commit"
     );

@@ -8,6 +8,7 @@
 
 mod demo;
 mod edit;
+mod exercise;
 mod journal;
 mod keys;
 mod lint;
@@ -72,6 +73,8 @@ pub enum Command {
     Note(note::Args),
     /// Verify, sign, witness, merge and commit journals.
     Journal(journal::Args),
+    /// Tabletop exercises: lint, score and report recorded runs, check for drift.
+    Exercise(exercise::Args),
     /// Fast-forward the library from a bare repository or a git bundle (USB stick).
     Sync(sync::Args),
 }
@@ -108,6 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note(args) => note::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::Exercise(args) => exercise::run(&ctx, args),
     }
 }
 
