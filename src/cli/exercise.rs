@@ -379,8 +379,12 @@ fn render_card(card: &Scorecard, journal: &Path) -> String {
         );
         for e in &i.expectations {
             let timing = match (e.elapsed_ms, e.within_ms) {
-                (Some(t), Some(w)) => format!(" in {}s of {}s", t / 1000, w / 1000),
-                (Some(t), None) => format!(" in {}s", t / 1000),
+                (Some(_), Some(_)) => format!(
+                    " in {} of {}",
+                    report::minutes(e.elapsed_ms),
+                    report::minutes(e.within_ms)
+                ),
+                (Some(_), None) => format!(" in {}", report::minutes(e.elapsed_ms)),
                 _ => String::new(),
             };
             let _ = writeln!(

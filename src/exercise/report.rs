@@ -32,7 +32,8 @@ pub fn t_plus(ms: u64) -> String {
     format!("T+{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }
 
-fn minutes(ms: Option<u64>) -> String {
+/// `4m05s` for a span of exercise time in ms, `–` for none.
+pub fn minutes(ms: Option<u64>) -> String {
     ms.map_or_else(
         || "–".to_owned(),
         |ms| format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60),

@@ -2,6 +2,7 @@
 
 mod age_interop;
 mod demo;
+mod exercise;
 mod harness;
 mod journal;
 mod journal_cli;
