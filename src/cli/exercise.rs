@@ -211,17 +211,11 @@ fn lint(ctx: &Context, args: LintArgs) -> anyhow::Result<ExitCode> {
     super::lint::report("exercise lint", files, diagnostics, args.json)
 }
 
-/// A journal's fold, refusing one whose entries cannot all be read.
+/// A journal's fold, refusing one whose entries cannot all be read. Read
+/// only: no lock, nothing written beside the journal.
 fn fold(ctx: &Context, path: &Path) -> anyhow::Result<ResponseState> {
-    let (_, entries, quarantined) = Journal::open(path, ctx.identities_if_any()?)
-        .with_context(|| format!("opening {}", path.display()))?;
-    if let Some(q) = quarantined {
-        eprintln!(
-            "warning: a torn tail of {} bytes was moved to {}",
-            q.torn.len,
-            q.moved_to.display()
-        );
-    }
+    let entries = Journal::read(path, ctx.identities_if_any()?)
+        .with_context(|| format!("reading {}", path.display()))?;
     let state = ResponseState::fold(&entries);
     if state.unreadable > 0 {
         bail!(
