@@ -18,6 +18,7 @@
 //!   with speed, pause and manual mode.
 //! - [`schedule`]: which injects are due now, and what comes next.
 //! - [`score`](mod@score): expectation outcomes with the seq that proves them.
+//! - [`replay`]: the state at any seq, from checkpoints of the fold.
 //! - [`aar`]: the after-action report's data; [`report`] renders it as Markdown.
 //! - [`files`]: exercise files in a library's `exercises/` folder.
 
@@ -26,6 +27,7 @@ pub mod clock;
 pub mod files;
 pub mod lint;
 pub mod parse;
+pub mod replay;
 pub mod report;
 pub mod schedule;
 pub mod score;
