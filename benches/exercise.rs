@@ -35,9 +35,18 @@ fn exercise_def() -> Exercise {
              [[injects.expect]]\nid = \"e\"\nobjectives = [\"o\"]\nwithin = \"30m\"\n"
         );
         let _ = match i % 3 {
-            0 => writeln!(text, "kind = \"step_done\"\nrunbook = \"{runbook}\"\nstep = \"{step}\""),
-            1 => writeln!(text, "kind = \"decision\"\nrunbook = \"{runbook}\"\nstep = \"{step}\""),
-            _ => writeln!(text, "kind = \"note\"\nrole = \"Comms\"\ncontains = \"statement {i}\""),
+            0 => writeln!(
+                text,
+                "kind = \"step_done\"\nrunbook = \"{runbook}\"\nstep = \"{step}\""
+            ),
+            1 => writeln!(
+                text,
+                "kind = \"decision\"\nrunbook = \"{runbook}\"\nstep = \"{step}\""
+            ),
+            _ => writeln!(
+                text,
+                "kind = \"note\"\nrole = \"Comms\"\ncontains = \"statement {i}\""
+            ),
         };
     }
     let checked = exercise::check("bench.toml", &text, "bench", None);
@@ -153,20 +162,39 @@ fn timed<T>(f: impl Fn() -> T) -> f64 {
 fn main() {
     let ex = exercise_def();
     let entries = entries();
-    let (m, lo, hi) = median((0..7).map(|_| timed(|| exercise::score(&ex, &ResponseState::fold(&entries)))).collect());
-    println!("score 100,000 entries x 1,000 injects (fold + score): median {m:.1} ms (min {lo:.1}, max {hi:.1})");
+    let (m, lo, hi) = median(
+        (0..7)
+            .map(|_| timed(|| exercise::score(&ex, &ResponseState::fold(&entries))))
+            .collect(),
+    );
+    println!(
+        "score 100,000 entries x 1,000 injects (fold + score): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
+    );
     let state = ResponseState::fold(&entries);
     let card = exercise::score(&ex, &state);
     println!(
         "  check: {} injects delivered, overall {:?}%",
-        card.injects.iter().filter(|i| i.delivered_seq.is_some()).count(),
+        card.injects
+            .iter()
+            .filter(|i| i.delivered_seq.is_some())
+            .count(),
         card.overall.percent
     );
-    let (m, lo, hi) = median((0..7).map(|_| timed(|| exercise::score(&ex, &state))).collect());
+    let (m, lo, hi) = median(
+        (0..7)
+            .map(|_| timed(|| exercise::score(&ex, &state)))
+            .collect(),
+    );
     println!("score alone (fold already done): median {m:.1} ms (min {lo:.1}, max {hi:.1})");
 
-    let (m, lo, hi) = median((0..5).map(|_| timed(|| Seeker::new(&entries, 5_000))).collect());
-    println!("seeker checkpoints (one fold, every 5,000 entries): median {m:.1} ms (min {lo:.1}, max {hi:.1})");
+    let (m, lo, hi) = median(
+        (0..5)
+            .map(|_| timed(|| Seeker::new(&entries, 5_000)))
+            .collect(),
+    );
+    println!(
+        "seeker checkpoints (one fold, every 5,000 entries): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
+    );
     let seeker = Seeker::new(&entries, 5_000);
     let seeks: Vec<f64> = (0..50u64)
         .map(|k| {
@@ -176,7 +204,15 @@ fn main() {
         })
         .collect();
     let (m, lo, hi) = median(seeks);
-    println!("seek to a seq (checkpoint + rest of fold): median {m:.1} ms (min {lo:.1}, max {hi:.1})");
-    let (m, lo, hi) = median((0..5).map(|_| timed(|| ResponseState::fold(entries.iter().take(99_999)))).collect());
-    println!("seek by folding from the start (to seq 99,999): median {m:.1} ms (min {lo:.1}, max {hi:.1})");
+    println!(
+        "seek to a seq (checkpoint + rest of fold): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
+    );
+    let (m, lo, hi) = median(
+        (0..5)
+            .map(|_| timed(|| ResponseState::fold(entries.iter().take(99_999))))
+            .collect(),
+    );
+    println!(
+        "seek by folding from the start (to seq 99,999): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
+    );
 }

@@ -92,7 +92,10 @@ mod tests {
         assert!(ClockStatus::of(&state).paused);
         let ex = exercise();
         let plan = schedule::plan(&ex, &state);
-        assert!(matches!(plan[0], schedule::Planned::Delivered { seq: 4, .. }));
+        assert!(matches!(
+            plan[0],
+            schedule::Planned::Delivered { seq: 4, .. }
+        ));
         let card = score(&ex, &state);
         assert_eq!(
             card.expectation("open", "triaged").map(|e| e.outcome),
