@@ -304,3 +304,141 @@ impl Lint<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::exercise::check;
+    use crate::exercise::testkit::EXERCISE;
+    use crate::response::testkit::flow;
+
+    /// The messages (with line) of checking `text` against `t/flow`.
+    fn findings(text: &str) -> Vec<String> {
+        let rb = flow();
+        let checked = check("drill.toml", text, "t/drill", Some(&[&rb]));
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.line.unwrap_or(0), d.message))
+            .collect()
+    }
+
+    #[test]
+    fn the_test_exercise_is_clean_against_its_runbook() {
+        assert_eq!(findings(EXERCISE), Vec::<String>::new());
+    }
+
+    #[test]
+    fn references_to_steps_options_and_injects_are_checked() {
+        let text = EXERCISE
+            .replacen("step = \"triage\"", "step = \"triag\"", 1)
+            .replace("step = \"assess\"", "step = \"notify\"")
+            .replace("after = \"open\"", "after = \"dpo\"")
+            .replace("on = \"step_done\"", "after = \"call\"\nrunbook_x = 1");
+        let found = findings(&text);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.ends_with("runbook `t/flow` has no step `triag`")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.ends_with("step `notify` of runbook `t/flow` is not a decision")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.ends_with("inject `call` waits for itself through a loop of `after`")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("unknown field `runbook_x`")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn an_option_the_decision_lacks_and_an_unlisted_runbook_are_errors() {
+        let text = EXERCISE
+            .replace("option = \"Yes or unsure\"", "option = \"Yes, or unsure\"")
+            .replace(
+                "runbooks = [\"t/flow\"]",
+                "runbooks = [\"t/flow\", \"t/gone\"]",
+            )
+            .replacen("runbook = \"t/flow\"", "runbook = \"t/other\"", 1);
+        let found = findings(&text);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("has no option \"Yes, or unsure\"")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.ends_with("runbook `t/gone` is not in the library")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.ends_with("runbook `t/other` is not listed in `runbooks`")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn triggers_must_be_one_and_warnings_stay_warnings() {
+        let text = EXERCISE
+            .replace("at = \"15m\"", "at = \"2h\"")
+            .replacen("delay = \"5m\"", "delay = \"5m\"\nat = \"1m\"", 1)
+            .replace(
+                "[[objectives]]\nid = \"report\"",
+                "[[objectives]]\nid = \"unused\"",
+            )
+            .replace(
+                "role = \"Comms\"\ncontains",
+                "role = \"Press Office\"\ncontains",
+            );
+        let rb = flow();
+        let checked = check("drill.toml", &text, "t/drill", Some(&[&rb]));
+        let messages: Vec<(bool, &str)> = checked
+            .diagnostics
+            .iter()
+            .map(|d| (d.is_error(), d.message.as_str()))
+            .collect();
+        assert!(
+            messages.contains(&(
+                true,
+                "inject `call` has `at` and `after`: give exactly one of `at`, `after` or `on`"
+            )),
+            "{messages:#?}"
+        );
+        assert!(
+            messages.contains(&(
+                false,
+                "inject `press` is planned at 2h, after the planned duration (1h)"
+            )),
+            "{messages:#?}"
+        );
+        assert!(
+            messages.contains(&(
+                false,
+                "objective `unused` is not evidenced by any expectation"
+            )),
+            "{messages:#?}"
+        );
+        assert!(
+            messages.contains(&(false, "no participant plays `Press Office`")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages.contains(&(true, "unknown objective `report`")),
+            "{messages:#?}"
+        );
+    }
+}
