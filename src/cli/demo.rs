@@ -87,29 +87,17 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
     library.stage(&[Path::new(ALLOWED_SIGNERS_FILE)])?;
     library.commit("Trust the demo signing key", Some(&signer))?;
 
-    for (name, text) in SAMPLE_RUNBOOKS {
-        let target = PathBuf::from(format!("{name}.age"));
-        let id = library::id_for(&target).unwrap_or_default();
-        let checked = runbook::check(name, text, &id, today());
-        let title = checked
-            .runbook
-            .as_ref()
-            .map(|r| r.title.clone())
-            .unwrap_or_default();
-        library.write_encrypted(&target, text.as_bytes(), &ids)?;
-        library.stage(&[&target])?;
-        library.commit(&format!("Add {id}: {title}"), Some(&signer))?;
-    }
-    // Exercises stay plaintext (`.toml.age` works too); their recorded runs
-    // are copied byte for byte so their hash chains still verify.
+    // Exercises are encrypted like runbooks; their recorded runs (plaintext
+    // journals, made by a script) are copied byte for byte so their hash
+    // chains still verify. Committed before the runbooks, so the runbooks
+    // stay the library's latest commits.
     let exercises = Path::new(EXERCISES_DIR);
     let runs = library.root().join(exercises).join(RUNS_DIR);
     std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
     let mut added = Vec::new();
     for (name, text) in SAMPLE_EXERCISES {
-        let path = exercises.join(name);
-        std::fs::write(library.root().join(&path), text)
-            .with_context(|| format!("writing the sample exercise {name}"))?;
+        let path = exercises.join(format!("{name}.age"));
+        library.write_encrypted(&path, text.as_bytes(), &ids)?;
         added.push(path);
     }
     for (name, text) in SAMPLE_RUNS {
@@ -124,6 +112,19 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
         "Add the sample exercises and their recorded runs",
         Some(&signer),
     )?;
+    for (name, text) in SAMPLE_RUNBOOKS {
+        let target = PathBuf::from(format!("{name}.age"));
+        let id = library::id_for(&target).unwrap_or_default();
+        let checked = runbook::check(name, text, &id, today());
+        let title = checked
+            .runbook
+            .as_ref()
+            .map(|r| r.title.clone())
+            .unwrap_or_default();
+        library.write_encrypted(&target, text.as_bytes(), &ids)?;
+        library.stage(&[&target])?;
+        library.commit(&format!("Add {id}: {title}"), Some(&signer))?;
+    }
     Ok((library, ids, signing_key))
 }
 

@@ -192,13 +192,24 @@ fn lint_files(
     out: &mut Vec<Diagnostic>,
 ) -> Vec<(ExerciseFile, Exercise)> {
     let refs: Vec<&Runbook> = runbooks.iter().collect();
-    let mut ok = Vec::new();
+    let mut ok: Vec<(ExerciseFile, Exercise)> = Vec::new();
     for f in found {
         let checked = exercise::check(&f.shown, &f.text, &f.file.id, Some(&refs));
         out.extend(checked.diagnostics);
-        if let Some(e) = checked.exercise {
-            ok.push((f, e));
+        let Some(e) = checked.exercise else { continue };
+        // Journals name exercises by id: two files with one id would make
+        // scoring pick one at random.
+        if let Some((other, _)) = ok.iter().find(|(_, o)| o.id == e.id) {
+            out.push(files::problem(
+                Path::new(&f.shown),
+                format!(
+                    "duplicate exercise id `{}`: {} has it too",
+                    e.id, other.shown
+                ),
+            ));
+            continue;
         }
+        ok.push((f, e));
     }
     ok
 }

@@ -251,6 +251,33 @@ fn lint_reports_exercise_mistakes_like_runbook_lint() {
         })
         .expect("sample");
     std::fs::write(&bad, text).expect("write");
+    // Encrypted exercises are read too (in memory); a second file with an
+    // id already taken is an error.
+    let sealed = Path::new("exercises/copy.toml.age");
+    let copy = SAMPLE_EXERCISES
+        .iter()
+        .find(|(n, _)| *n == "total-it-loss.toml")
+        .map(|(_, t)| *t)
+        .expect("sample");
+    lib.library
+        .write_encrypted(sealed, copy.as_bytes(), &lib.identities)
+        .expect("sealed");
+    let out = run(lib.grabbag().args(["exercise", "lint"]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("copy.toml.age\nerror: duplicate exercise id `total-it-loss`")
+            || out.stdout.contains("duplicate exercise id `total-it-loss`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("exercise lint: 5 files checked, 1 error, 0 warnings"),
+        "{}",
+        out.stdout
+    );
+
     let out = run(lib.grabbag().args(["exercise", "lint"]).arg(&bad));
     assert_eq!(out.code, 1, "{}", out.stdout);
     let shown = bad.display().to_string();
@@ -306,5 +333,44 @@ fn an_encrypted_journal_scores_only_with_the_identity() {
         out.stderr.contains("could not be decrypted"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn the_demo_library_holds_encrypted_exercises_and_runs_that_check_clean() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let dir = home.path().join("demo");
+    let out = run(grabbag(home.path())
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(&dir));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let library = dir.join("library");
+    assert!(
+        library
+            .join("exercises/ransomware-friday.toml.age")
+            .is_file()
+    );
+    let demo = || {
+        let mut cmd = grabbag(home.path());
+        cmd.env("GRABBAG_LIBRARY", &library)
+            .env("GRABBAG_IDENTITY", dir.join("keys/demo-identity.txt"));
+        cmd
+    };
+    let out = run(demo().args(["exercise", "check"]));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("4 exercise(s), 4 run(s): no drift"),
+        "{}",
+        out.stdout
+    );
+    let out = run(demo()
+        .args(["exercise", "score"])
+        .arg(library.join("exercises/runs/total-it-loss.jsonl")));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Overall 89% "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("1 unscripted inject(s)"),
+        "{}",
+        out.stdout
     );
 }
