@@ -189,13 +189,13 @@ fn main() {
 
     let (m, lo, hi) = median(
         (0..5)
-            .map(|_| timed(|| Seeker::new(&entries, 5_000)))
+            .map(|_| timed(|| Seeker::new(entries.clone(), 5_000)))
             .collect(),
     );
     println!(
         "seeker checkpoints (one fold, every 5,000 entries): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
     );
-    let seeker = Seeker::new(&entries, 5_000);
+    let mut seeker = Seeker::new(entries.clone(), 5_000);
     let seeks: Vec<f64> = (0..50u64)
         .map(|k| {
             // Spread over the journal, worst case just before a checkpoint.

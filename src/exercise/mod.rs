@@ -32,7 +32,7 @@ pub mod report;
 pub mod schedule;
 pub mod score;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 use serde::Serialize;
 

@@ -11,18 +11,22 @@
 use crate::journal::Entry;
 use crate::response::ResponseState;
 
-/// Checkpoints of a journal's fold.
-pub struct Seeker<'e> {
-    entries: &'e [Entry],
+/// A journal's entries with checkpoints of their fold, and a current
+/// position for playing forward.
+pub struct Seeker {
+    entries: Vec<Entry>,
     every: usize,
     /// `checkpoints[i]` is the fold of `entries[..(i + 1) * every]`.
     checkpoints: Vec<ResponseState>,
+    /// The fold of `entries[..pos]`.
+    current: ResponseState,
+    pos: usize,
 }
 
-impl<'e> Seeker<'e> {
+impl Seeker {
     /// Folds `entries` (in journal order) once, keeping a checkpoint every
-    /// `every` entries (at least 1).
-    pub fn new(entries: &'e [Entry], every: usize) -> Self {
+    /// `every` entries (at least 1). The position starts before the first.
+    pub fn new(entries: Vec<Entry>, every: usize) -> Self {
         let every = every.max(1);
         let mut state = ResponseState::new();
         let mut checkpoints = Vec::with_capacity(entries.len() / every);
@@ -36,7 +40,30 @@ impl<'e> Seeker<'e> {
             entries,
             every,
             checkpoints,
+            current: ResponseState::new(),
+            pos: 0,
         }
+    }
+
+    /// The entries.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Moves the position to just after the last entry with a seq up to `seq`
+    /// and returns the state there. Playing forward a little applies only
+    /// the entries passed; going back (or far ahead) starts from a checkpoint.
+    pub fn seek(&mut self, seq: u64) -> &ResponseState {
+        let upto = self.entries.partition_point(|e| e.seq <= seq);
+        if upto < self.pos || upto - self.pos > self.every {
+            self.current = self.at(seq);
+        } else {
+            for entry in &self.entries[self.pos..upto] {
+                self.current.apply(entry);
+            }
+        }
+        self.pos = upto;
+        &self.current
     }
 
     /// The state after every entry with a seq up to `seq` (none: the empty
@@ -82,10 +109,14 @@ mod tests {
         );
         run.deliver("call", 300_000);
         run.note("Comms", "holding statement out", 400_000);
-        let seeker = Seeker::new(&run.entries, 3);
-        for seq in 0..=run.entries.len() as u64 + 1 {
+        let mut seeker = Seeker::new(run.entries.clone(), 3);
+        let last = run.entries.len() as u64 + 1;
+        // Forward, then backward, then jumping about.
+        let order = (0..=last).chain((0..=last).rev()).chain([7, 1, 8, 2, 0, 9]);
+        for seq in order {
             let direct = ResponseState::fold(run.entries.iter().filter(|e| e.seq <= seq));
-            assert_eq!(seeker.at(seq), direct, "seq {seq}");
+            assert_eq!(seeker.at(seq), direct, "at seq {seq}");
+            assert_eq!(seeker.seek(seq), &direct, "seek to seq {seq}");
         }
         // At seq 6 the clock is paused, one inject is out and triage is met.
         let state = seeker.at(6);
