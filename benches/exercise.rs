@@ -193,7 +193,7 @@ fn main() {
             .collect(),
     );
     println!(
-        "seeker checkpoints (one fold, every 5,000 entries): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
+        "seeker checkpoints (copy the entries, one fold, every 5,000 entries): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
     );
     let mut seeker = Seeker::new(entries.clone(), 5_000);
     let seeks: Vec<f64> = (0..50u64)
@@ -207,6 +207,16 @@ fn main() {
     println!(
         "seek to a seq (checkpoint + rest of fold): median {m:.1} ms (min {lo:.1}, max {hi:.1})"
     );
+    seeker.seek(50_000);
+    let steps: Vec<f64> = (1..=100u64)
+        .map(|k| {
+            let t = Instant::now();
+            std::hint::black_box(seeker.seek(50_000 + k * 10));
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    let (m, lo, hi) = median(steps);
+    println!("play forward 10 entries at a time: median {m:.3} ms (min {lo:.3}, max {hi:.3})");
     let (m, lo, hi) = median(
         (0..5)
             .map(|_| timed(|| ResponseState::fold(entries.iter().take(99_999))))
