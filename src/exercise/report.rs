@@ -12,18 +12,30 @@ use super::aar::{AfterActionReport, Moment};
 use super::score::Outcome;
 use crate::text::printable_line;
 
-/// Escapes untrusted text for Markdown, on one line.
+/// Escapes untrusted text for Markdown, on one line: every character that
+/// could start emphasis, code, a link or an image (`[`, `]`, `!`), raw HTML,
+/// an entity or a table cell is backslash-escaped, and so is a leading list
+/// or heading marker.
 pub fn escape(text: &str) -> String {
     let flat = text.replace(['\r', '\n'], " ");
     let shown = printable_line(&flat);
-    let mut out = String::with_capacity(shown.len());
-    for c in shown.chars() {
-        if "\\`*_{}[]()<>#+-.!|~&\"'".contains(c) {
+    let mut out = String::with_capacity(shown.len() + 8);
+    let digits = shown.chars().take_while(char::is_ascii_digit).count();
+    for (i, c) in shown.chars().enumerate() {
+        let leading =
+            (i == 0 && "-+=".contains(c)) || (i == digits && digits > 0 && ".)".contains(c));
+        if leading || "\\`*_[]<>#|!~&".contains(c) {
             out.push('\\');
         }
         out.push(c);
     }
     out
+}
+
+/// Untrusted text for inside a code span: printable, one line, and no
+/// backtick to end the span early (backslashes are literal there).
+pub fn code(text: &str) -> String {
+    printable_line(&text.replace(['\r', '\n'], " ")).replace('`', "'")
 }
 
 /// `T+01:05:09` for an exercise time in ms.
@@ -65,7 +77,7 @@ pub fn markdown(r: &AfterActionReport) -> String {
     let _ = writeln!(
         out,
         "Exercise `{}`; started {}; planned {}, played to {}.\n",
-        escape(&s.id),
+        code(&s.id),
         s.started_at
             .map_or_else(|| "(not recorded)".to_owned(), |t| t.to_rfc3339()),
         escape(&s.planned),
@@ -77,7 +89,7 @@ pub fn markdown(r: &AfterActionReport) -> String {
     let _ = writeln!(
         out,
         "- Journal: `{}`, {} entries, {}{}",
-        escape(&j.file),
+        code(&j.file),
         j.entries,
         if j.encrypted {
             "encrypted"
@@ -86,7 +98,7 @@ pub fn markdown(r: &AfterActionReport) -> String {
         },
         j.witness
             .as_ref()
-            .map(|w| format!(", head witness `{}`", escape(w)))
+            .map(|w| format!(", head witness `{}`", code(w)))
             .unwrap_or_default()
     );
     let _ = writeln!(
@@ -106,12 +118,12 @@ pub fn markdown(r: &AfterActionReport) -> String {
         out,
         "- Exercise definition: {}\n",
         if d.same {
-            format!("the one played (sha256 `{}`)", escape(&d.scored))
+            format!("the one played (sha256 `{}`)", code(&d.scored))
         } else {
             format!(
                 "**differs from the one played** (played `{}`, scored against `{}`)",
-                escape(d.played.as_deref().unwrap_or("not recorded")),
-                escape(&d.scored)
+                code(d.played.as_deref().unwrap_or("not recorded")),
+                code(&d.scored)
             )
         }
     );
@@ -120,7 +132,7 @@ pub fn markdown(r: &AfterActionReport) -> String {
     let _ = writeln!(out, "{}\n", escape(&s.brief));
     let _ = writeln!(out, "- Audience: {}", escape(&s.audience));
     for rb in &s.runbooks {
-        let _ = writeln!(out, "- Runbook in scope: `{}`", escape(rb));
+        let _ = writeln!(out, "- Runbook in scope: `{}`", code(rb));
     }
     out.push_str("\n## Objectives\n\n| Objective | Score | Met | Late | Partial | Missed |\n|---|---|---|---|---|---|\n");
     for o in &r.scores.objectives {
@@ -177,7 +189,7 @@ pub fn markdown(r: &AfterActionReport) -> String {
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {}{} | {} |",
-            escape(&v.id),
+            code(&v.id).replace('|', "\\|"),
             escape(&v.title),
             v.commit.as_deref().map_or("–".to_owned(), escape),
             v.blob.as_deref().map_or("–".to_owned(), escape),
@@ -262,7 +274,13 @@ mod tests {
     #[test]
     fn hostile_text_cannot_inject_markdown_or_html() {
         let e = escape("![x](http://evil) <script>| # \u{1b}[2J\nnext");
-        assert!(e.starts_with("\\!\\[x\\]\\(http"));
+        assert!(e.starts_with("\\!\\[x\\](http"));
+        assert_eq!(escape("- not a list"), "\\- not a list");
+        assert_eq!(
+            escape("12. not a list, 3.5 stays"),
+            "12\\. not a list, 3.5 stays"
+        );
+        assert_eq!(code("a`b\ncd"), "a'b cd");
         assert!(e.contains(" \\<script\\>"));
         assert!(!e.contains('\u{1b}'));
         assert!(!e.contains('\n'));

@@ -108,7 +108,7 @@ fn the_report_carries_integrity_versions_scores_and_owned_actions() {
         "## Timeline",
         "## Observations",
         "## Lessons learned",
-        "| Add the backup team to the ransomware call tree and print it | ICT Security Lead | 2027\\-01\\-31 |",
+        "| Add the backup team to the ransomware call tree and print it | ICT Security Lead | 2027-01-31 |",
     ] {
         assert!(md.contains(part), "missing {part:?} in:\n{md}");
     }
