@@ -282,18 +282,8 @@ fn find_exercise(
     if let Ok(dir) = library_exercises(ctx) {
         dirs.push(dir);
     }
-    for dir in &dirs {
-        let (found, _) = files::discover(dir, ctx.identities_if_any()?);
-        for f in found {
-            let checked = exercise::check(&f.shown, &f.text, &f.file.id, None);
-            let matches = checked
-                .exercise
-                .as_ref()
-                .map_or(f.file.id == id, |e| e.id == id);
-            if matches {
-                return parse(f);
-            }
-        }
+    if let Some(found) = files::find(&dirs, id, ctx.identities_if_any()?) {
+        return parse(found);
     }
     bail!(
         "exercise `{}` not found in {}: pass --exercise FILE",

@@ -71,6 +71,21 @@ pub fn discover(
     (out, problems)
 }
 
+/// The exercise with id `id` in the first of `dirs` (each an `exercises/`
+/// folder) that has it: matched by the id in the file, or by its path when
+/// the file does not parse. Unreadable files are skipped.
+pub fn find(dirs: &[PathBuf], id: &str, identities: Option<&Identities>) -> Option<ExerciseFile> {
+    dirs.iter().find_map(|dir| {
+        discover(dir, identities).0.into_iter().find(|f| {
+            let checked = super::check(&f.shown, &f.text, &f.file.id, None);
+            checked
+                .exercise
+                .as_ref()
+                .map_or(f.file.id == id, |e| e.id == id)
+        })
+    })
+}
+
 /// The recorded run journals in `dir/runs`, sorted.
 pub fn runs(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir.join(RUNS_DIR))
