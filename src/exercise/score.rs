@@ -222,7 +222,8 @@ fn counts<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> Vec<(Outcome, usiz
 /// What scoring reads from the fold, indexed once.
 struct Index<'s> {
     state: &'s ResponseState,
-    /// Notes as (exercise time, seq, role lower case, text lower case).
+    /// Notes as (exercise time, seq, role lower case, text lower case), in
+    /// time order.
     notes: Vec<(u64, u64, String, String)>,
     /// Player actions as (exercise time, seq), sorted.
     actions: Vec<(u64, u64)>,
@@ -244,7 +245,7 @@ impl<'s> Index<'s> {
                 .as_ref()
                 .is_none_or(|a| !not_players.contains(&a.role.to_lowercase()))
         };
-        let notes = state
+        let mut notes: Vec<(u64, u64, String, String)> = state
             .notes
             .iter()
             .map(|n| {
@@ -257,6 +258,7 @@ impl<'s> Index<'s> {
                 )
             })
             .collect();
+        notes.sort_unstable();
         let mut actions: Vec<(u64, u64)> = Vec::new();
         let mut act = |stamp: &Stamp| {
             if player(stamp) {
@@ -363,7 +365,8 @@ impl<'s> Index<'s> {
                 let role = role.to_lowercase();
                 let phrase = contains.as_ref().map(|c| c.to_lowercase());
                 let has = |text: &str| phrase.as_ref().is_none_or(|p| text.contains(p.as_str()));
-                let after = self.notes.iter().filter(|n| n.0 >= from);
+                let start = self.notes.partition_point(|n| n.0 < from);
+                let after = self.notes[start..].iter();
                 let mut partial_seq = None;
                 for (t, seq, by, text) in after {
                     match (*by == role, has(text)) {
