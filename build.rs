@@ -4,15 +4,18 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
+fn collect(dir: &Path, base: &Path, suffixes: &[&str], out: &mut Vec<(String, String)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect(&path, base, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
+            collect(&path, base, suffixes, out);
+        } else if path
+            .file_name()
+            .is_some_and(|n| suffixes.iter().any(|s| n.to_string_lossy().ends_with(s)))
+        {
             let relative = path.strip_prefix(base).unwrap_or(&path);
             let name = relative
                 .components()
@@ -27,9 +30,14 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
 fn main() {
     let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned());
     let mut code = String::new();
-    for (konst, folder) in [
-        ("SAMPLE_RUNBOOKS", "runbooks"),
-        ("SAMPLE_EXERCISES", "exercises"),
+    for (konst, folder, suffixes) in [
+        ("SAMPLE_RUNBOOKS", "runbooks", &[".toml"][..]),
+        ("SAMPLE_EXERCISES", "exercises", &[".toml"][..]),
+        (
+            "SAMPLE_RUNS",
+            "exercises/runs",
+            &[".jsonl", ".baseline.json", "README.md"][..],
+        ),
     ] {
         let base = Path::new(&root).join(folder);
         // A path that does not exist makes cargo rerun this script (and so
@@ -38,7 +46,7 @@ fn main() {
             println!("cargo:rerun-if-changed={}", base.display());
         }
         let mut files = Vec::new();
-        collect(&base, &base, &mut files);
+        collect(&base, &base, suffixes, &mut files);
         files.sort();
         let _ = writeln!(code, "/// `{folder}/` as (relative path, text).");
         let _ = writeln!(code, "pub const {konst}: &[(&str, &str)] = &[");

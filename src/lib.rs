@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod diagnostic;
+pub mod exercise;
 pub mod fsutil;
 pub mod fuzz;
 pub mod journal;

@@ -13,10 +13,11 @@ use anyhow::{Context as _, bail};
 use super::list::render_list;
 use super::today;
 use crate::crypto::{Identities, Identity};
+use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
 use crate::library::trust::CommitSigner;
 use crate::library::{self, ALLOWED_SIGNERS_FILE, Library, LoadOptions};
 use crate::runbook;
-use crate::samples::SAMPLE_RUNBOOKS;
+use crate::samples::{SAMPLE_EXERCISES, SAMPLE_RUNBOOKS, SAMPLE_RUNS};
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -86,6 +87,31 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
     library.stage(&[Path::new(ALLOWED_SIGNERS_FILE)])?;
     library.commit("Trust the demo signing key", Some(&signer))?;
 
+    // Exercises are encrypted like runbooks; their recorded runs (plaintext
+    // journals, made by a script) are copied byte for byte so their hash
+    // chains still verify. Committed before the runbooks, so the runbooks
+    // stay the library's latest commits.
+    let exercises = Path::new(EXERCISES_DIR);
+    let runs = library.root().join(exercises).join(RUNS_DIR);
+    std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
+    let mut added = Vec::new();
+    for (name, text) in SAMPLE_EXERCISES {
+        let path = exercises.join(format!("{name}.age"));
+        library.write_encrypted(&path, text.as_bytes(), &ids)?;
+        added.push(path);
+    }
+    for (name, text) in SAMPLE_RUNS {
+        let path = exercises.join(RUNS_DIR).join(name);
+        std::fs::write(library.root().join(&path), text)
+            .with_context(|| format!("writing the sample run {name}"))?;
+        added.push(path);
+    }
+    let added: Vec<&Path> = added.iter().map(PathBuf::as_path).collect();
+    library.stage(&added)?;
+    library.commit(
+        "Add the sample exercises and their recorded runs",
+        Some(&signer),
+    )?;
     for (name, text) in SAMPLE_RUNBOOKS {
         let target = PathBuf::from(format!("{name}.age"));
         let id = library::id_for(&target).unwrap_or_default();
@@ -127,6 +153,9 @@ pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
     println!("  grabbag list            # what is in the library");
     println!("  grabbag show cyber/ransomware");
     println!("  grabbag lint            # check every runbook");
+    println!(
+        "  grabbag exercise check  # exercises against the runbooks; re-score the recorded runs"
+    );
     println!(
         "  grabbag edit cyber/ransomware   # decrypt in memory, edit, re-encrypt, signed commit"
     );

@@ -41,9 +41,20 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         files += targets.len();
         lint_set(ctx, &targets, &mut diagnostics)?;
     }
+    report("lint", files, diagnostics, args.json)
+}
+
+/// Prints diagnostics (or JSON) and a summary line headed `what`; exit 1 when
+/// any is an error. Runbook and exercise lint report the same way.
+pub(super) fn report(
+    what: &str,
+    files: usize,
+    diagnostics: Vec<Diagnostic>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    if args.json {
+    if json {
         print_json(&Report {
             files,
             errors,
@@ -56,7 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         println!(
-            "lint: {} checked, {}, {}",
+            "{what}: {} checked, {}, {}",
             plural(files, "file"),
             plural(errors, "error"),
             plural(warnings, "warning")

@@ -10,6 +10,7 @@ mod audit;
 mod completions;
 mod demo;
 mod edit;
+mod exercise;
 mod journal;
 mod keys;
 mod lint;
@@ -86,6 +87,8 @@ pub enum Command {
     Note(note::Args),
     /// Verify, sign, witness, merge and commit journals.
     Journal(journal::Args),
+    /// Tabletop exercises: lint, score and report recorded runs, check for drift.
+    Exercise(exercise::Args),
     /// Fast-forward the library from a bare repository or a git bundle (USB stick).
     Sync(sync::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
@@ -144,6 +147,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note(args) => note::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::Exercise(args) => exercise::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::Print(args) => print::run(&ctx, args),

@@ -189,12 +189,107 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         evidence: Option<u64>,
     },
+    /// An exercise began: T+0, with the definition played (its digest pins
+    /// the version, as `runbook_opened` pins a runbook's).
+    ExerciseStarted {
+        /// Exercise id.
+        exercise: String,
+        /// Its title at the time.
+        title: String,
+        /// SHA-256 (hex) of the exercise file's text.
+        digest: String,
+        /// Speed the clock starts at (1 to 60; 1 is real time).
+        speed: u32,
+        /// True when injects are released by hand only.
+        manual: bool,
+    },
+    /// The exercise clock was paused, resumed, changed speed or mode, or
+    /// stopped: enough to rebuild the clock at any point of the journal.
+    ExerciseClock {
+        /// What changed.
+        change: ClockChange,
+        /// Exercise time at the change, ms since T+0.
+        ex_t: u64,
+        /// Speed after the change (1 to 60).
+        speed: u32,
+        /// True when the clock is in manual mode after the change.
+        manual: bool,
+    },
+    /// A lesson learned, recorded at the hot debrief.
+    LessonRecorded {
+        /// went_well, did_not_go_well or action.
+        category: LessonCategory,
+        /// The lesson, or the action to take.
+        text: String,
+        /// Who owns the action (actions only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        /// When the action is due, as written (actions only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
+    },
     /// The session ended normally.
     SessionEnded {
         /// Why, if given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+}
+
+/// How the exercise clock changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockChange {
+    /// Stopped: exercise time stands still.
+    Paused,
+    /// Running again.
+    Resumed,
+    /// Now runs at another speed.
+    Speed,
+    /// Switched to manual mode (time moves only when the facilitator moves it)
+    /// or back to running (`manual` false).
+    Mode,
+    /// Moved forward by hand (manual mode: the facilitator fired an inject early).
+    Jumped,
+    /// Play ended (lessons learned follow).
+    Ended,
+}
+
+impl ClockChange {
+    /// The word stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockChange::Paused => "paused",
+            ClockChange::Resumed => "resumed",
+            ClockChange::Speed => "speed",
+            ClockChange::Mode => "mode",
+            ClockChange::Jumped => "jumped",
+            ClockChange::Ended => "ended",
+        }
+    }
+}
+
+/// What a lesson learned is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LessonCategory {
+    /// Went well: keep doing it.
+    WentWell,
+    /// Did not go well.
+    DidNotGoWell,
+    /// An action to take, with an owner.
+    Action,
+}
+
+impl LessonCategory {
+    /// The word stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LessonCategory::WentWell => "went_well",
+            LessonCategory::DidNotGoWell => "did_not_go_well",
+            LessonCategory::Action => "action",
+        }
+    }
 }
 
 impl Event {
@@ -218,6 +313,9 @@ impl Event {
             Event::Correction { .. } => "correction",
             Event::InjectDelivered { .. } => "inject_delivered",
             Event::ExpectationScored { .. } => "expectation_scored",
+            Event::ExerciseStarted { .. } => "exercise_started",
+            Event::ExerciseClock { .. } => "exercise_clock",
+            Event::LessonRecorded { .. } => "lesson_recorded",
             Event::SessionEnded { .. } => "session_ended",
         }
     }

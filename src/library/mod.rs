@@ -574,6 +574,16 @@ pub fn discover_in(dir: &Path) -> (Vec<RunbookFile>, Vec<LoadFailure>) {
     discover::discover(dir)
 }
 
+/// The text of a file [`discover_in`] found (a runbook, or an exercise in
+/// `exercises/`), decrypted in memory when it is `.toml.age`; never on disk.
+pub fn read_text(
+    root: &Path,
+    file: &RunbookFile,
+    identities: Option<&Identities>,
+) -> Result<Zeroizing<String>, LoadFailure> {
+    plaintext(root, file, identities, "")
+}
+
 /// The decrypted text of a runbook file, held in memory only.
 fn plaintext(
     root: &Path,

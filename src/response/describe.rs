@@ -81,6 +81,13 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
             Event::ExpectationScored {
                 expectation, score, ..
             } => format!("scored {expectation}: {score}"),
+            Event::ExerciseStarted { title, .. } => format!("exercise started: {title}"),
+            Event::ExerciseClock { change, speed, .. } => {
+                format!("exercise clock {} (speed {speed}x)", change.as_str())
+            }
+            Event::LessonRecorded { category, text, .. } => {
+                format!("lesson ({}): {text}", category.as_str())
+            }
             Event::SessionEnded { reason } => match reason {
                 Some(r) => format!("session ended ({r})"),
                 None => "session ended".to_owned(),

@@ -33,13 +33,13 @@ pub use describe::describe;
 pub use flow::current_step;
 pub use review::definition_anomalies;
 pub use state::{
-    Anomaly, ClockState, ClockStatus, Correction, DecisionTaken, ExpectationScore, InjectDelivery,
-    Note, OpenedRunbook, ResponseState, RunbookVersion, Sessions, Stamp, StepState, StepStatus,
-    Tick,
+    Anomaly, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken, ExerciseStart,
+    ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState, RunbookVersion,
+    Sessions, Stamp, StepState, StepStatus, Tick,
 };
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 #[cfg(test)]
 mod properties;

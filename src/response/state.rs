@@ -27,7 +27,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::journal::{Actor, Entry, Event};
+use crate::journal::{Actor, ClockChange, Entry, Event, LessonCategory};
 
 /// The entry that recorded something: when, by whom, at what exercise time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -297,6 +297,53 @@ pub struct ExpectationScore {
     pub evidence: Option<u64>,
 }
 
+/// The start of an exercise (T+0), as `exercise_started` recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExerciseStart {
+    /// The entry.
+    pub stamp: Stamp,
+    /// Exercise id.
+    pub exercise: String,
+    /// Its title then.
+    pub title: String,
+    /// SHA-256 of the definition played.
+    pub digest: String,
+    /// Speed at the start.
+    pub speed: u32,
+    /// Manual mode at the start.
+    pub manual: bool,
+}
+
+/// A change of the exercise clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockControl {
+    /// The entry.
+    pub stamp: Stamp,
+    /// What changed.
+    pub change: ClockChange,
+    /// Exercise time at the change (ms).
+    pub ex_t: u64,
+    /// Speed after it.
+    pub speed: u32,
+    /// Manual mode after it.
+    pub manual: bool,
+}
+
+/// A lesson learned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lesson {
+    /// The entry.
+    pub stamp: Stamp,
+    /// Went well, did not go well, or an action.
+    pub category: LessonCategory,
+    /// The text.
+    pub text: String,
+    /// Who owns it (actions).
+    pub owner: Option<String>,
+    /// When it is due, as written (actions).
+    pub due: Option<String>,
+}
+
 /// Writer sessions seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Sessions {
@@ -358,6 +405,12 @@ pub struct ResponseState {
     pub injects: Vec<InjectDelivery>,
     /// Exercise expectation scores, in journal order.
     pub scores: Vec<ExpectationScore>,
+    /// The exercise's start (the first `exercise_started`).
+    pub exercise_start: Option<ExerciseStart>,
+    /// Exercise clock changes, in journal order.
+    pub exercise_clock: Vec<ClockControl>,
+    /// Lessons learned, in journal order.
+    pub lessons: Vec<Lesson>,
     /// Entries folded.
     pub entries: u64,
     /// Entries whose body could not be read (encrypted, no key): counted, skipped.
@@ -749,6 +802,64 @@ impl ResponseState {
                 expectation: expectation.clone(),
                 score: score.clone(),
                 evidence: *evidence,
+            }),
+            Event::ExerciseStarted {
+                exercise,
+                title,
+                digest,
+                speed,
+                manual,
+            } => {
+                if let Some(first) = &self.exercise_start {
+                    let first = first.stamp.seq;
+                    return self.anomaly(
+                        stamp.seq,
+                        format!("the exercise started again (first at seq {first})"),
+                    );
+                }
+                self.exercise_start = Some(ExerciseStart {
+                    stamp,
+                    exercise: exercise.clone(),
+                    title: title.clone(),
+                    digest: digest.clone(),
+                    speed: *speed,
+                    manual: *manual,
+                });
+            }
+            Event::ExerciseClock {
+                change,
+                ex_t,
+                speed,
+                manual,
+            } => {
+                if self.exercise_start.is_none() {
+                    self.anomaly(
+                        stamp.seq,
+                        format!(
+                            "exercise clock {}, but no exercise started",
+                            change.as_str()
+                        ),
+                    );
+                }
+                self.exercise_clock.push(ClockControl {
+                    stamp,
+                    change: *change,
+                    ex_t: *ex_t,
+                    speed: *speed,
+                    manual: *manual,
+                });
+            }
+            Event::LessonRecorded {
+                category,
+                text,
+                owner,
+                due,
+            } => self.lessons.push(Lesson {
+                stamp,
+                category: *category,
+                text: text.clone(),
+                owner: owner.clone(),
+                due: due.clone(),
             }),
         }
     }
@@ -1397,6 +1508,52 @@ mod tests {
         assert_eq!(
             messages(&sim.state),
             ["seq 1: out of order: seq 1 comes after seq 1"]
+        );
+    }
+
+    #[test]
+    fn exercise_start_clock_changes_and_lessons_are_folded() {
+        let mut sim = Sim::new();
+        sim.push(Event::ExerciseClock {
+            change: ClockChange::Paused,
+            ex_t: 0,
+            speed: 1,
+            manual: false,
+        });
+        let start = |title: &str| Event::ExerciseStarted {
+            exercise: "ex/ransomware".to_owned(),
+            title: title.to_owned(),
+            digest: "d1".to_owned(),
+            speed: 10,
+            manual: false,
+        };
+        sim.push(start("First"));
+        sim.push(start("Again"));
+        sim.push(Event::ExerciseClock {
+            change: ClockChange::Speed,
+            ex_t: 60_000,
+            speed: 30,
+            manual: false,
+        });
+        sim.push(Event::LessonRecorded {
+            category: LessonCategory::Action,
+            text: "Print the call tree".to_owned(),
+            owner: Some("Emergency Planning".to_owned()),
+            due: None,
+        });
+        let s = &sim.state;
+        let started = s.exercise_start.as_ref().unwrap();
+        assert_eq!((started.title.as_str(), started.stamp.seq), ("First", 3));
+        assert_eq!(s.exercise_clock.len(), 2);
+        assert_eq!(s.exercise_clock[1].speed, 30);
+        assert_eq!(s.exercise_clock[1].change, ClockChange::Speed);
+        assert_eq!(s.lessons[0].owner.as_deref(), Some("Emergency Planning"));
+        assert_eq!(
+            messages(s),
+            [
+                "seq 2: exercise clock paused, but no exercise started",
+                "seq 4: the exercise started again (first at seq 3)"
+            ]
         );
     }
 

@@ -29,6 +29,40 @@ pub(super) fn lint(
     lint.warnings(runbook, today);
 }
 
+/// An error for each id of `what` (an array of tables with an `id` key, at
+/// dotted path `what`) that repeats an earlier one. Runbooks and exercises
+/// share it.
+pub(crate) fn duplicates<'r>(
+    source: &Source<'_>,
+    spans: &Spans,
+    what: &str,
+    ids: impl Iterator<Item = &'r str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let line_of = |path: &str| {
+        let start = spans.at(path).start.min(source.text.len());
+        source.text[..start].matches('\n').count() + 1
+    };
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.get(id) {
+            let first_line = line_of(&format!("{what}.{first}.id"));
+            let d = source
+                .error(
+                    spans.at(&format!("{what}.{i}.id")),
+                    format!("duplicate id `{id}` in `{what}`"),
+                )
+                .with_label(format!("first defined on line {first_line}"));
+            out.push(d);
+        } else {
+            seen.insert(id, i);
+        }
+    }
+}
+
 struct Lint<'a, 's> {
     source: &'a Source<'s>,
     spans: &'a Spans,
@@ -36,31 +70,8 @@ struct Lint<'a, 's> {
 }
 
 impl Lint<'_, '_> {
-    fn line_of(&self, path: &str) -> usize {
-        let start = self.spans.at(path).start.min(self.source.text.len());
-        self.source.text[..start].matches('\n').count() + 1
-    }
-
     fn duplicates<'r>(&mut self, what: &str, ids: impl Iterator<Item = &'r str>) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for (i, id) in ids.enumerate() {
-            if id.is_empty() {
-                continue;
-            }
-            if let Some(first) = seen.get(id) {
-                let first_line = self.line_of(&format!("{what}.{first}.id"));
-                let d = self
-                    .source
-                    .error(
-                        self.spans.at(&format!("{what}.{i}.id")),
-                        format!("duplicate id `{id}` in `{what}`"),
-                    )
-                    .with_label(format!("first defined on line {first_line}"));
-                self.out.push(d);
-            } else {
-                seen.insert(id, i);
-            }
-        }
+        duplicates(self.source, self.spans, what, ids, self.out);
     }
 
     /// An error when `id` names no step.

@@ -9,8 +9,8 @@
 //! and the fuzzers.
 
 mod duration;
-mod lint;
-mod parse;
+pub(crate) mod lint;
+pub(crate) mod parse;
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -22,25 +22,32 @@ use crate::diagnostic::{Diagnostic, Source, did_you_mean};
 /// Where each value was found, keyed by its dotted path (`steps.2.next`,
 /// `steps.0.contacts.1`, `clocks.0.starts_on`).
 #[derive(Debug, Default)]
-pub(super) struct Spans {
+pub(crate) struct Spans {
     by_path: HashMap<String, Range<usize>>,
 }
 
 impl Spans {
     /// The span of the value at `path`, or the start of the file.
-    pub(super) fn at(&self, path: &str) -> Range<usize> {
+    pub(crate) fn at(&self, path: &str) -> Range<usize> {
         self.by_path.get(path).cloned().unwrap_or(0..0)
     }
 }
 
-struct Cx<'s> {
-    source: Source<'s>,
-    diagnostics: Vec<Diagnostic>,
-    spans: Spans,
+/// The state of one walk over a TOML document: the source, the problems
+/// found so far and the spans of the values read. Shared by the runbook and
+/// exercise readers.
+pub(crate) struct Cx<'s> {
+    pub(crate) source: Source<'s>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) spans: Spans,
 }
 
 impl Cx<'_> {
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
+    pub(crate) fn error(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let d = self.source.error(span, message);
         self.diagnostics.push(d);
         let last = self.diagnostics.len() - 1;
@@ -49,8 +56,8 @@ impl Cx<'_> {
 }
 
 /// A table being read, with its dotted path and span.
-struct Table<'t, 'i> {
-    table: &'t DeTable<'i>,
+pub(crate) struct Table<'t, 'i> {
+    pub(crate) table: &'t DeTable<'i>,
     span: Range<usize>,
     path: String,
 }
@@ -70,7 +77,7 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
 }
 
 impl<'t, 'i> Table<'t, 'i> {
-    fn child_path(&self, key: &str) -> String {
+    pub(crate) fn child_path(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.to_owned()
         } else {
@@ -79,7 +86,7 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     /// Reports keys outside `allowed`, with a "did you mean" where one is close.
-    fn only(&self, cx: &mut Cx<'_>, allowed: &[&str]) {
+    pub(crate) fn only(&self, cx: &mut Cx<'_>, allowed: &[&str]) {
         for (key, _) in self.table.iter() {
             let name: &str = key.get_ref();
             if allowed.contains(&name) {
@@ -98,7 +105,7 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    fn get(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Value<'t, 'i>> {
+    pub(crate) fn get(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Value<'t, 'i>> {
         match self.table.get(key) {
             Some(value) => {
                 cx.spans.by_path.insert(self.child_path(key), value.span());
@@ -127,14 +134,14 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     /// Where to point for a problem with the table as a whole: its first line.
-    fn header_span(&self, cx: &Cx<'_>) -> Range<usize> {
+    pub(crate) fn header_span(&self, cx: &Cx<'_>) -> Range<usize> {
         let text = cx.source.text;
         let start = self.span.start.min(text.len());
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         start..end.max(start)
     }
 
-    fn mismatch(cx: &mut Cx<'_>, key: &str, value: Value<'_, '_>, expected: &str) {
+    pub(crate) fn mismatch(cx: &mut Cx<'_>, key: &str, value: Value<'_, '_>, expected: &str) {
         cx.error(
             value.span(),
             format!(
@@ -144,7 +151,7 @@ impl<'t, 'i> Table<'t, 'i> {
         );
     }
 
-    fn string(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<String> {
+    pub(crate) fn string(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<String> {
         let value = self.get(cx, key, required)?;
         match value.get_ref() {
             DeValue::String(s) if required && s.trim().is_empty() => {
@@ -159,7 +166,7 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    fn strings(&self, cx: &mut Cx<'_>, key: &str) -> Vec<String> {
+    pub(crate) fn strings(&self, cx: &mut Cx<'_>, key: &str) -> Vec<String> {
         let Some(value) = self.get(cx, key, false) else {
             return Vec::new();
         };
@@ -189,7 +196,7 @@ impl<'t, 'i> Table<'t, 'i> {
         out
     }
 
-    fn integer(&self, cx: &mut Cx<'_>, key: &str) -> Option<i64> {
+    pub(crate) fn integer(&self, cx: &mut Cx<'_>, key: &str) -> Option<i64> {
         let value = self.get(cx, key, false)?;
         match value.get_ref() {
             DeValue::Integer(n) => match i64::from_str_radix(n.as_str(), n.radix()) {
@@ -206,7 +213,7 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    fn boolean(&self, cx: &mut Cx<'_>, key: &str) -> Option<bool> {
+    pub(crate) fn boolean(&self, cx: &mut Cx<'_>, key: &str) -> Option<bool> {
         let value = self.get(cx, key, false)?;
         match value.get_ref() {
             DeValue::Boolean(b) => Some(*b),
@@ -217,7 +224,7 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    fn date(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<NaiveDate> {
+    pub(crate) fn date(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<NaiveDate> {
         let value = self.get(cx, key, required)?;
         let date = match value.get_ref() {
             DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt.date,
@@ -235,7 +242,7 @@ impl<'t, 'i> Table<'t, 'i> {
         parsed
     }
 
-    fn duration(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Duration> {
+    pub(crate) fn duration(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Duration> {
         let value = self.get(cx, key, required)?;
         let DeValue::String(text) = value.get_ref() else {
             Self::mismatch(cx, key, value, "a duration string such as \"15m\"");
@@ -250,7 +257,7 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    fn target(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Target> {
+    pub(crate) fn target(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Target> {
         let text = self.string(cx, key, required)?;
         Some(if text == "end" {
             Target::End
@@ -259,7 +266,12 @@ impl<'t, 'i> Table<'t, 'i> {
         })
     }
 
-    fn choice<T: Copy>(&self, cx: &mut Cx<'_>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+    pub(crate) fn choice<T: Copy>(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Option<T> {
         let text = self.string(cx, key, true)?;
         if let Some((_, v)) = choices.iter().find(|(name, _)| *name == text) {
             return Some(*v);
@@ -276,7 +288,7 @@ impl<'t, 'i> Table<'t, 'i> {
         None
     }
 
-    fn table(&self, cx: &mut Cx<'_>, key: &str) -> Option<Table<'t, 'i>> {
+    pub(crate) fn table(&self, cx: &mut Cx<'_>, key: &str) -> Option<Table<'t, 'i>> {
         let value = self.get(cx, key, false)?;
         match value.get_ref() {
             DeValue::Table(table) => Some(Table {
@@ -292,7 +304,7 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     /// An array of tables, written either as `[[key]]` or as inline tables.
-    fn tables(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Vec<Table<'t, 'i>> {
+    pub(crate) fn tables(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Vec<Table<'t, 'i>> {
         let Some(value) = self.get(cx, key, required) else {
             return Vec::new();
         };
@@ -370,6 +382,16 @@ pub(super) fn parse(
     source: &Source<'_>,
     default_id: &str,
 ) -> (Option<Runbook>, Spans, Vec<Diagnostic>) {
+    walk(source, |cx, root| read_runbook(cx, root, default_id))
+}
+
+/// Parses `source` as TOML and hands its root table to `read`, which builds a
+/// best-effort model; returns it with the spans and the problems found.
+/// `None` only when the text is not TOML at all.
+pub(crate) fn walk<T>(
+    source: &Source<'_>,
+    read: impl FnOnce(&mut Cx<'_>, &Table<'_, '_>) -> T,
+) -> (Option<T>, Spans, Vec<Diagnostic>) {
     let mut cx = Cx {
         source: *source,
         diagnostics: Vec::new(),
@@ -388,8 +410,8 @@ pub(super) fn parse(
         span: 0..0,
         path: String::new(),
     };
-    let runbook = read_runbook(&mut cx, &root, default_id);
-    (Some(runbook), cx.spans, cx.diagnostics)
+    let model = read(&mut cx, &root);
+    (Some(model), cx.spans, cx.diagnostics)
 }
 
 fn read_runbook(cx: &mut Cx<'_>, root: &Table<'_, '_>, default_id: &str) -> Runbook {

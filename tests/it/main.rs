@@ -4,6 +4,7 @@ mod age_interop;
 mod config;
 mod demo;
 mod docs_gen;
+mod exercise;
 mod fuzz;
 mod harness;
 mod journal;

@@ -1,0 +1,540 @@
+//! `grabbag exercise lint|score|report|check`: tabletop exercises from the
+//! command line (the interactive `exercise run` screen lives beside these).
+//!
+//! Exercises are read from the library's `exercises/` folder (or a file given
+//! with `--exercise`); recorded runs are journals, plaintext or encrypted (the
+//! identity comes from the usual flags). All the logic is in
+//! [`crate::exercise`]; this module finds files, prints and picks exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow, bail};
+use serde::Serialize;
+
+use super::{Context, print_json};
+use crate::diagnostic::Diagnostic;
+use crate::exercise::files::{self, Baseline, EXERCISES_DIR, ExerciseFile};
+use crate::exercise::score::Scorecard;
+use crate::exercise::{self, Exercise, aar, report};
+use crate::journal::{Journal, VerifyOptions};
+use crate::library::{self, RunbookFile};
+use crate::response::ResponseState;
+use crate::runbook::Runbook;
+use crate::text::printable_line;
+
+/// Arguments of `exercise`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+/// The `exercise` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Check exercise files against the library's runbooks, reported like `grabbag lint`.
+    Lint(LintArgs),
+    /// Score a recorded run (a journal) against its exercise.
+    Score(ScoreArgs),
+    /// The after-action report of a recorded run.
+    Report(ReportArgs),
+    /// Check every exercise against the current runbooks and re-score the recorded runs; exit 1 on drift.
+    Check(CheckArgs),
+}
+
+/// Arguments of `exercise lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Exercise files (`.toml` or `.toml.age`). Default: the library's `exercises/`.
+    pub paths: Vec<PathBuf>,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which run and which exercise.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The journal of the run.
+    pub journal: PathBuf,
+    /// The exercise file (default: found by the id the journal records, in
+    /// `exercises/` beside `runs/`, then in the library's `exercises/`).
+    #[arg(long, value_name = "FILE")]
+    pub exercise: Option<PathBuf>,
+}
+
+/// Arguments of `exercise score`.
+#[derive(Debug, clap::Args)]
+pub struct ScoreArgs {
+    /// The run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Print the scorecard as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// Markdown.
+    Md,
+    /// The report's data as JSON.
+    Json,
+}
+
+/// Arguments of `exercise report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `exercise check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Accept the current scores of the recorded runs as their baselines.
+    #[arg(long)]
+    pub bless: bool,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `exercise`.
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Sub::Lint(a) => lint(ctx, a),
+        Sub::Score(a) => score(ctx, a),
+        Sub::Report(a) => report_cmd(ctx, a),
+        Sub::Check(a) => check(ctx, a),
+    }
+}
+
+/// The runbooks of the library, as loaded now.
+fn runbooks(ctx: &Context) -> anyhow::Result<Vec<Runbook>> {
+    let (_, report) = ctx.load(false)?;
+    Ok(report.runbooks.into_iter().map(|r| r.runbook).collect())
+}
+
+fn library_exercises(ctx: &Context) -> anyhow::Result<PathBuf> {
+    Ok(ctx.library_path()?.join(EXERCISES_DIR))
+}
+
+/// Reads one exercise file named on the command line.
+fn read_file(ctx: &Context, path: &Path) -> anyhow::Result<ExerciseFile> {
+    let name = path
+        .file_name()
+        .map(PathBuf::from)
+        .ok_or_else(|| anyhow!("{}: not a file", path.display()))?;
+    let id = library::id_for(&name)
+        .ok_or_else(|| anyhow!("{}: expected a `.toml` or `.toml.age` file", path.display()))?;
+    let encrypted = name.to_string_lossy().ends_with(".age");
+    let ids = if encrypted {
+        Some(ctx.identities()?)
+    } else {
+        None
+    };
+    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    let file = RunbookFile {
+        path: name,
+        id,
+        encrypted,
+    };
+    let text = library::read_text(&base, &file, ids).map_err(|f| anyhow!("{}", f.summary()))?;
+    Ok(ExerciseFile {
+        shown: path.display().to_string(),
+        file,
+        text,
+    })
+}
+
+/// Exercise files: those named, or the library's.
+fn gather(
+    ctx: &Context,
+    paths: &[PathBuf],
+    problems: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Vec<ExerciseFile>> {
+    if paths.is_empty() {
+        let (found, failed) = files::discover(&library_exercises(ctx)?, ctx.identities_if_any()?);
+        problems.extend(failed);
+        return Ok(found);
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let (found, failed) = files::discover(p, ctx.identities_if_any()?);
+            problems.extend(failed);
+            out.extend(found);
+        } else {
+            match read_file(ctx, p) {
+                Ok(f) => out.push(f),
+                Err(e) => problems.push(files::problem(p, format!("{e:#}"))),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Lints files against runbooks; returns the exercises that passed.
+fn lint_files(
+    found: Vec<ExerciseFile>,
+    runbooks: &[Runbook],
+    out: &mut Vec<Diagnostic>,
+) -> Vec<(ExerciseFile, Exercise)> {
+    let refs: Vec<&Runbook> = runbooks.iter().collect();
+    let mut ok: Vec<(ExerciseFile, Exercise)> = Vec::new();
+    for f in found {
+        let checked = exercise::check(&f.shown, &f.text, &f.file.id, Some(&refs));
+        out.extend(checked.diagnostics);
+        let Some(e) = checked.exercise else { continue };
+        // Journals name exercises by id: two files with one id would make
+        // scoring pick one at random.
+        if let Some((other, _)) = ok.iter().find(|(_, o)| o.id == e.id) {
+            out.push(files::problem(
+                Path::new(&f.shown),
+                format!(
+                    "duplicate exercise id `{}`: {} has it too",
+                    e.id, other.shown
+                ),
+            ));
+            continue;
+        }
+        ok.push((f, e));
+    }
+    ok
+}
+
+fn lint(ctx: &Context, args: LintArgs) -> anyhow::Result<ExitCode> {
+    let mut diagnostics = Vec::new();
+    let found = gather(ctx, &args.paths, &mut diagnostics)?;
+    let files = found.len();
+    lint_files(found, &runbooks(ctx)?, &mut diagnostics);
+    super::lint::report("exercise lint", files, diagnostics, args.json)
+}
+
+/// A journal's fold, refusing one whose entries cannot all be read. Read
+/// only: no lock, nothing written beside the journal.
+fn fold(ctx: &Context, path: &Path) -> anyhow::Result<ResponseState> {
+    let entries = Journal::read(path, ctx.identities_if_any()?)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let state = ResponseState::fold(&entries);
+    if state.unreadable > 0 {
+        bail!(
+            "{}: {} of {} entries could not be decrypted: pass --identity (or set GRABBAG_IDENTITY) with a key the journal is encrypted to",
+            path.display(),
+            state.unreadable,
+            state.entries
+        );
+    }
+    Ok(state)
+}
+
+/// The id of the exercise a journal records.
+fn exercise_id(state: &ResponseState) -> Option<&str> {
+    state
+        .exercise_start
+        .as_ref()
+        .map(|s| s.exercise.as_str())
+        .or(state.exercise.as_deref())
+}
+
+/// Finds and parses the exercise of a run.
+fn find_exercise(
+    ctx: &Context,
+    run: &RunArgs,
+    state: &ResponseState,
+) -> anyhow::Result<(ExerciseFile, Exercise)> {
+    let parse = |f: ExerciseFile| -> anyhow::Result<(ExerciseFile, Exercise)> {
+        let checked = exercise::check(&f.shown, &f.text, &f.file.id, None);
+        match checked.exercise {
+            Some(e) => Ok((f, e)),
+            None => {
+                let shown: Vec<String> =
+                    checked.diagnostics.iter().map(Diagnostic::render).collect();
+                bail!("{} has errors:\n{}", f.shown, shown.join("\n"))
+            }
+        }
+    };
+    if let Some(path) = &run.exercise {
+        return parse(read_file(ctx, path)?);
+    }
+    let id = exercise_id(state).ok_or_else(|| {
+        anyhow!(
+            "{} records no exercise: pass --exercise FILE",
+            run.journal.display()
+        )
+    })?;
+    let mut dirs = Vec::new();
+    let parent = run.journal.parent();
+    if let Some(runs) = parent.filter(|p| p.file_name().is_some_and(|n| n == files::RUNS_DIR)) {
+        dirs.extend(runs.parent().map(Path::to_owned));
+    }
+    if let Ok(dir) = library_exercises(ctx) {
+        dirs.push(dir);
+    }
+    if let Some(found) = files::find(&dirs, id, ctx.identities_if_any()?) {
+        return parse(found);
+    }
+    bail!(
+        "exercise `{}` not found in {}: pass --exercise FILE",
+        printable_line(id),
+        if dirs.is_empty() {
+            "any exercises folder".to_owned()
+        } else {
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        }
+    )
+}
+
+fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    let state = fold(ctx, &args.run.journal)?;
+    let (_, exercise) = find_exercise(ctx, &args.run, &state)?;
+    let card = exercise::score(&exercise, &state);
+    if args.json {
+        print_json(&card)?;
+    } else {
+        print!("{}", render_card(&card, &args.run.journal));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn percent(p: Option<u64>) -> String {
+    p.map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
+}
+
+/// The scorecard as text for a terminal.
+fn render_card(card: &Scorecard, journal: &Path) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Exercise {}: {}",
+        printable_line(&card.exercise),
+        printable_line(&card.title)
+    );
+    let _ = writeln!(
+        out,
+        "Journal {} ({} entries)",
+        printable_line(&journal.display().to_string()),
+        card.entries
+    );
+    let counts: Vec<String> = card
+        .counts
+        .iter()
+        .map(|(o, n)| format!("{} {n}", o.as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Overall {} ({} of {} points): {}",
+        percent(card.overall.percent),
+        card.overall.earned_halves as f64 / 2.0,
+        card.overall.possible_halves as f64 / 2.0,
+        counts.join(", ")
+    );
+    out.push_str("\nObjectives\n");
+    for o in &card.objectives {
+        let _ = writeln!(
+            out,
+            "  {:>5}  {}  {}",
+            percent(o.total.percent),
+            printable_line(&o.id),
+            printable_line(&o.text)
+        );
+    }
+    out.push_str("\nInjects\n");
+    for i in &card.injects {
+        let when = i
+            .delivered_at
+            .map_or_else(|| "not delivered".to_owned(), report::t_plus);
+        let first = match (i.first_action_seq, i.first_action_ms) {
+            (Some(seq), Some(ms)) => format!(", first action {}s later (seq {seq})", ms / 1000),
+            _ if i.delivered_seq.is_some() => ", no action after it".to_owned(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {when}  {}{}{first}",
+            printable_line(&i.id),
+            i.delivered_seq
+                .map(|s| format!(" (seq {s})"))
+                .unwrap_or_default()
+        );
+        for e in &i.expectations {
+            let timing = match (e.elapsed_ms, e.within_ms) {
+                (Some(_), Some(_)) => format!(
+                    " in {} of {}",
+                    report::minutes(e.elapsed_ms),
+                    report::minutes(e.within_ms)
+                ),
+                (Some(_), None) => format!(" in {}", report::minutes(e.elapsed_ms)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "      {:<13} {}{}{timing}{}",
+                e.outcome.as_str(),
+                printable_line(&e.id),
+                e.evidence
+                    .map(|s| format!(" (seq {s})"))
+                    .unwrap_or_default(),
+                if e.by_facilitator {
+                    " [facilitator]"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if card.unscripted_injects > 0 {
+        let _ = writeln!(out, "\n{} unscripted inject(s)", card.unscripted_injects);
+    }
+    out
+}
+
+fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let state = fold(ctx, &args.run.journal)?;
+    let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
+    let verified = crate::journal::verify(&args.run.journal, &VerifyOptions::default())
+        .with_context(|| format!("verifying {}", args.run.journal.display()))?;
+    let data = aar::build(&exercise, &file.text, &state, &verified);
+    let text = match args.format {
+        Format::Md => report::markdown(&data),
+        Format::Json => serde_json::to_string_pretty(&data)? + "\n",
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct RunCheck {
+    journal: String,
+    exercise: Option<String>,
+    percent: Option<u64>,
+    /// Outcomes that differ from the baseline, or why the run cannot be scored.
+    drift: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct CheckReport {
+    exercises: usize,
+    diagnostics: Vec<Diagnostic>,
+    runs: Vec<RunCheck>,
+    drift: bool,
+}
+
+fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let dir = library_exercises(ctx)?;
+    let mut diagnostics = Vec::new();
+    let found = gather(ctx, &[], &mut diagnostics)?;
+    let count = found.len();
+    let ok = lint_files(found, &runbooks(ctx)?, &mut diagnostics);
+    let mut runs = Vec::new();
+    for journal in files::runs(&dir) {
+        runs.push(check_run(ctx, &journal, &ok, args.bless));
+    }
+    let drift =
+        diagnostics.iter().any(Diagnostic::is_error) || runs.iter().any(|r| !r.drift.is_empty());
+    if args.json {
+        print_json(&CheckReport {
+            exercises: count,
+            diagnostics,
+            runs,
+            drift,
+        })?;
+    } else {
+        for d in &diagnostics {
+            println!("{}", d.render());
+        }
+        for r in &runs {
+            let name = printable_line(&r.journal);
+            if r.drift.is_empty() {
+                println!("run {name}: as recorded ({})", percent(r.percent));
+            } else {
+                println!("run {name}: DRIFT");
+                for line in &r.drift {
+                    println!("  {}", printable_line(line));
+                }
+            }
+        }
+        println!(
+            "exercise check: {count} exercise(s), {} run(s): {}",
+            runs.len(),
+            if drift { "drift found" } else { "no drift" }
+        );
+    }
+    Ok(if drift {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Re-scores one recorded run against the current definitions.
+fn check_run(
+    ctx: &Context,
+    journal: &Path,
+    exercises: &[(ExerciseFile, Exercise)],
+    bless: bool,
+) -> RunCheck {
+    let mut out = RunCheck {
+        journal: journal.display().to_string(),
+        exercise: None,
+        percent: None,
+        drift: Vec::new(),
+    };
+    let state = match fold(ctx, journal) {
+        Ok(s) => s,
+        Err(e) => {
+            out.drift.push(format!("cannot be read: {e:#}"));
+            return out;
+        }
+    };
+    let Some(id) = exercise_id(&state) else {
+        out.drift.push("records no exercise".to_owned());
+        return out;
+    };
+    out.exercise = Some(id.to_owned());
+    let Some((file, exercise)) = exercises.iter().find(|(_, e)| e.id == id) else {
+        out.drift.push(format!(
+            "exercise `{id}` is missing or no longer passes lint, so the run cannot be scored"
+        ));
+        return out;
+    };
+    let card = exercise::score(exercise, &state);
+    out.percent = card.overall.percent;
+    let now = Baseline::of(&card, &exercise::digest(&file.text));
+    let path = Baseline::path_for(journal);
+    if bless {
+        if let Err(e) = now.write(&path) {
+            out.drift
+                .push(format!("cannot write {}: {e}", path.display()));
+        }
+        return out;
+    }
+    match Baseline::read(&path) {
+        Ok(baseline) => out.drift = baseline.drift(&now),
+        Err(e) => out.drift.push(format!(
+            "no baseline ({}: {e}); accept the current scores with `grabbag exercise check --bless`",
+            path.display()
+        )),
+    }
+    out
+}

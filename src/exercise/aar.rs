@@ -1,0 +1,334 @@
+//! After-action report data: what NIST SP 800-84 and ISO 22301 (8.5) expect a
+//! post-exercise report to hold (scope, objectives, participants, timeline,
+//! observations, scores, lessons learned, recommendations with owners), plus
+//! the journal's integrity and the exact runbook versions played.
+//!
+//! Built from the exercise, the journal's fold and its verification report:
+//! a plain serialisable struct, so the Markdown renderer ([`super::report`]),
+//! an HTML one and `--json` all print the same facts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::score::{Scorecard, score};
+use super::{Exercise, Objective, Participant, ParticipantKind, ex_time};
+use crate::journal::{Actor, LessonCategory, VerifyReport};
+use crate::response::{ResponseState, Stamp};
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct AfterActionReport {
+    /// Scope: what was exercised, for whom, against which plans.
+    pub scope: Scope,
+    /// The exercise definition played, against the one scored.
+    pub definition: Definition,
+    /// The journal and its integrity.
+    pub journal: JournalIntegrity,
+    /// Roles planned.
+    pub participants: Vec<Participant>,
+    /// People seen in the journal, in order of first entry.
+    pub actors: Vec<Actor>,
+    /// The runbook versions played (every `runbook_opened`).
+    pub runbook_versions: Vec<RunbookUsed>,
+    /// What happened, in journal order.
+    pub timeline: Vec<Moment>,
+    /// Notes by observers and the facilitator.
+    pub observations: Vec<Moment>,
+    /// Scores.
+    pub scores: Scorecard,
+    /// Lessons: went well.
+    pub went_well: Vec<Moment>,
+    /// Lessons: did not go well.
+    pub did_not_go_well: Vec<Moment>,
+    /// Recommendations: actions with owners.
+    pub recommendations: Vec<Recommendation>,
+    /// What the journal held that made no sense (from the fold).
+    pub anomalies: Vec<String>,
+}
+
+/// What the exercise covered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scope {
+    /// Exercise id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The scenario.
+    pub brief: String,
+    /// Who it was for.
+    pub audience: String,
+    /// Planned duration, as written (`90m`).
+    pub planned: String,
+    /// Exercise time reached (ms).
+    pub played_ms: u64,
+    /// When it started (UTC).
+    pub started_at: Option<DateTime<Utc>>,
+    /// Runbooks in scope.
+    pub runbooks: Vec<String>,
+    /// Objectives.
+    pub objectives: Vec<Objective>,
+    /// Debrief prompts.
+    pub lessons_prompts: Vec<String>,
+}
+
+/// The definition's identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Definition {
+    /// Digest recorded at the start of the run.
+    pub played: Option<String>,
+    /// Digest of the definition scored against.
+    pub scored: String,
+    /// The two are the same.
+    pub same: bool,
+}
+
+/// The journal's integrity, from `crate::journal::verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalIntegrity {
+    /// The file.
+    pub file: String,
+    /// The chain verified with no problem.
+    pub ok: bool,
+    /// Entries.
+    pub entries: u64,
+    /// The head's witness code.
+    pub witness: Option<String>,
+    /// Bodies are encrypted at rest.
+    pub encrypted: bool,
+    /// Problems found, one line each.
+    pub problems: Vec<String>,
+}
+
+/// One runbook version played.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookUsed {
+    /// Runbook id.
+    pub id: String,
+    /// Title then.
+    pub title: String,
+    /// Commit.
+    pub commit: Option<String>,
+    /// Blob.
+    pub blob: Option<String>,
+    /// Differed from the commit.
+    pub dirty: bool,
+    /// Trust, as text.
+    pub trust: String,
+    /// The `runbook_opened` entry.
+    pub seq: u64,
+}
+
+/// One moment of the exercise.
+#[derive(Debug, Clone, Serialize)]
+pub struct Moment {
+    /// Entry.
+    pub seq: u64,
+    /// Exercise time (ms).
+    pub ex_t: u64,
+    /// Who, as `name (role)`.
+    pub who: Option<String>,
+    /// What, in words.
+    pub what: String,
+}
+
+/// An action to take.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// The action.
+    pub text: String,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// When it is due, as written.
+    pub due: Option<String>,
+    /// The entry that recorded it.
+    pub seq: u64,
+}
+
+fn moment(stamp: &Stamp, state: &ResponseState, what: String) -> Moment {
+    Moment {
+        seq: stamp.seq,
+        ex_t: ex_time(stamp, state),
+        who: stamp
+            .actor
+            .as_ref()
+            .map(|a| format!("{} ({})", a.name, a.role)),
+        what,
+    }
+}
+
+/// Builds the report. `text` is the exercise file's text (for its digest),
+/// `verified` the journal's verification.
+pub fn build(
+    exercise: &Exercise,
+    text: &str,
+    state: &ResponseState,
+    verified: &VerifyReport,
+) -> AfterActionReport {
+    let watchers: Vec<String> = exercise
+        .participants
+        .iter()
+        .filter(|p| p.kind != ParticipantKind::Player)
+        .map(|p| p.role.to_lowercase())
+        .collect();
+    let mut timeline = Vec::new();
+    let mut observations = Vec::new();
+    let mut actors: Vec<(u64, Actor)> = Vec::new();
+    let mut seen = |stamp: &Stamp| {
+        if let Some(a) = &stamp.actor
+            && !actors.iter().any(|(_, b)| b == a)
+        {
+            actors.push((stamp.seq, a.clone()));
+        }
+    };
+    if let Some(start) = &state.exercise_start {
+        seen(&start.stamp);
+        timeline.push(moment(
+            &start.stamp,
+            state,
+            format!("exercise started: {}", start.title),
+        ));
+    }
+    for d in &state.injects {
+        seen(&d.stamp);
+        let id = if d.inject.is_empty() {
+            "unscripted"
+        } else {
+            &d.inject
+        };
+        timeline.push(moment(
+            &d.stamp,
+            state,
+            format!("inject {id} ({} from {}): {}", d.channel, d.from, d.text),
+        ));
+    }
+    for c in &state.exercise_clock {
+        seen(&c.stamp);
+        timeline.push(moment(
+            &c.stamp,
+            state,
+            format!("clock {} (speed {}x)", c.change.as_str(), c.speed),
+        ));
+    }
+    for r in &state.runbooks {
+        for (id, step) in &r.steps {
+            if let Some(d) = &step.decision {
+                seen(&d.stamp);
+                timeline.push(moment(
+                    &d.stamp,
+                    state,
+                    format!(
+                        "decision {}#{id}: {} (because {})",
+                        r.id, d.option, d.rationale
+                    ),
+                ));
+            } else if step.status.is_finished() {
+                seen(&step.changed);
+                timeline.push(moment(
+                    &step.changed,
+                    state,
+                    format!("step {}#{id} {}", r.id, step.status.label()),
+                ));
+            }
+        }
+    }
+    for n in &state.notes {
+        seen(&n.stamp);
+        let m = moment(&n.stamp, state, n.text.clone());
+        let by_watcher = n
+            .stamp
+            .actor
+            .as_ref()
+            .is_some_and(|a| watchers.contains(&a.role.to_lowercase()));
+        if by_watcher {
+            observations.push(m);
+        } else {
+            timeline.push(Moment {
+                what: format!("note: {}", m.what),
+                ..m
+            });
+        }
+    }
+    timeline.sort_by_key(|m| m.seq);
+    actors.sort_by_key(|(seq, _)| *seq);
+    let lessons = |category: LessonCategory| {
+        state
+            .lessons
+            .iter()
+            .filter(|l| l.category == category)
+            .map(|l| moment(&l.stamp, state, l.text.clone()))
+            .collect::<Vec<_>>()
+    };
+    let scored = super::digest(text);
+    let played = state.exercise_start.as_ref().map(|s| s.digest.clone());
+    AfterActionReport {
+        scope: Scope {
+            id: exercise.id.clone(),
+            title: exercise.title.clone(),
+            brief: exercise.brief.clone(),
+            audience: exercise.audience.clone(),
+            planned: exercise.duration.to_string(),
+            played_ms: state.ex_t.unwrap_or(0),
+            started_at: state.exercise_start.as_ref().map(|s| s.stamp.at),
+            runbooks: exercise.runbooks.clone(),
+            objectives: exercise.objectives.clone(),
+            lessons_prompts: exercise.lessons_prompts.clone(),
+        },
+        definition: Definition {
+            same: played.as_deref() == Some(scored.as_str()),
+            played,
+            scored,
+        },
+        journal: JournalIntegrity {
+            file: verified.file.display().to_string(),
+            ok: verified.ok,
+            entries: verified.entries,
+            witness: verified.head.as_ref().map(|h| h.witness.clone()),
+            encrypted: verified.encrypted,
+            problems: verified
+                .problems
+                .iter()
+                .map(|f| match f.seq {
+                    Some(seq) => format!("seq {seq}: {}", f.message),
+                    None => format!("byte {}: {}", f.offset, f.message),
+                })
+                .collect(),
+        },
+        participants: exercise.participants.clone(),
+        actors: actors.into_iter().map(|(_, a)| a).collect(),
+        runbook_versions: state
+            .runbooks
+            .iter()
+            .flat_map(|r| {
+                r.earlier
+                    .iter()
+                    .chain(std::iter::once(&r.version))
+                    .map(|v| RunbookUsed {
+                        id: r.id.clone(),
+                        title: v.title.clone(),
+                        commit: v.commit.clone(),
+                        blob: v.blob.clone(),
+                        dirty: v.dirty,
+                        trust: v.trust.clone(),
+                        seq: v.stamp.seq,
+                    })
+            })
+            .collect(),
+        timeline,
+        observations,
+        scores: score(exercise, state),
+        went_well: lessons(LessonCategory::WentWell),
+        did_not_go_well: lessons(LessonCategory::DidNotGoWell),
+        recommendations: state
+            .lessons
+            .iter()
+            .filter(|l| l.category == LessonCategory::Action)
+            .map(|l| Recommendation {
+                text: l.text.clone(),
+                owner: l.owner.clone(),
+                due: l.due.clone(),
+                seq: l.stamp.seq,
+            })
+            .collect(),
+        anomalies: state.anomalies.iter().map(ToString::to_string).collect(),
+    }
+}

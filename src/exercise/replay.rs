@@ -1,0 +1,136 @@
+//! Seeking in a recorded journal: the state at any seq, fast.
+//!
+//! Replay shows a run as it stood at any moment: which injects were
+//! delivered, how expectations scored, whether the clock was paused. All of
+//! that is the fold of the entries up to that seq ([`ResponseState`]), read by
+//! [`super::schedule`], [`super::score`] and [`super::ClockStatus`]. Folding
+//! from the start on every seek is too slow for a long journal, so
+//! [`Seeker`] keeps the fold at every `every`-th entry and folds only the
+//! rest: the same fold, started from a checkpoint.
+
+use crate::journal::Entry;
+use crate::response::ResponseState;
+
+/// A journal's entries with checkpoints of their fold, and a current
+/// position for playing forward.
+pub struct Seeker {
+    entries: Vec<Entry>,
+    every: usize,
+    /// `checkpoints[i]` is the fold of `entries[..(i + 1) * every]`.
+    checkpoints: Vec<ResponseState>,
+    /// The fold of `entries[..pos]`.
+    current: ResponseState,
+    pos: usize,
+}
+
+impl Seeker {
+    /// Folds `entries` (in journal order) once, keeping a checkpoint every
+    /// `every` entries (at least 1). The position starts before the first.
+    pub fn new(entries: Vec<Entry>, every: usize) -> Self {
+        let every = every.max(1);
+        let mut state = ResponseState::new();
+        let mut checkpoints = Vec::with_capacity(entries.len() / every);
+        for (i, entry) in entries.iter().enumerate() {
+            state.apply(entry);
+            if (i + 1) % every == 0 {
+                checkpoints.push(state.clone());
+            }
+        }
+        Self {
+            entries,
+            every,
+            checkpoints,
+            current: ResponseState::new(),
+            pos: 0,
+        }
+    }
+
+    /// The entries.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Moves the position to just after the last entry with a seq up to `seq`
+    /// and returns the state there. Playing forward a little applies only
+    /// the entries passed; going back (or far ahead) starts from a checkpoint.
+    pub fn seek(&mut self, seq: u64) -> &ResponseState {
+        let upto = self.entries.partition_point(|e| e.seq <= seq);
+        if upto < self.pos || upto - self.pos > self.every {
+            self.current = self.at(seq);
+        } else {
+            for entry in &self.entries[self.pos..upto] {
+                self.current.apply(entry);
+            }
+        }
+        self.pos = upto;
+        &self.current
+    }
+
+    /// The state after every entry with a seq up to `seq` (none: the empty
+    /// state; past the end: the whole journal).
+    pub fn at(&self, seq: u64) -> ResponseState {
+        let upto = self.entries.partition_point(|e| e.seq <= seq);
+        let full = upto / self.every;
+        let (mut state, from) = match full.checked_sub(1) {
+            Some(i) => match self.checkpoints.get(i) {
+                Some(s) => (s.clone(), full * self.every),
+                None => (ResponseState::new(), 0),
+            },
+            None => (ResponseState::new(), 0),
+        };
+        for entry in &self.entries[from..upto] {
+            state.apply(entry);
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercise::testkit::{Run, exercise};
+    use crate::exercise::{ClockStatus, schedule, score};
+    use crate::journal::{ClockChange, Event};
+
+    #[test]
+    fn any_seq_gives_the_same_state_as_folding_from_the_start() {
+        let mut run = Run::new();
+        run.deliver("open", 0);
+        run.step_done("triage", 60_000);
+        run.push(
+            "Facilitator",
+            90_000,
+            Event::ExerciseClock {
+                change: ClockChange::Paused,
+                ex_t: 90_000,
+                speed: 1,
+                manual: false,
+            },
+        );
+        run.deliver("call", 300_000);
+        run.note("Comms", "holding statement out", 400_000);
+        let mut seeker = Seeker::new(run.entries.clone(), 3);
+        let last = run.entries.len() as u64 + 1;
+        // Forward, then backward, then jumping about.
+        let order = (0..=last).chain((0..=last).rev()).chain([7, 1, 8, 2, 0, 9]);
+        for seq in order {
+            let direct = ResponseState::fold(run.entries.iter().filter(|e| e.seq <= seq));
+            assert_eq!(seeker.at(seq), direct, "at seq {seq}");
+            assert_eq!(seeker.seek(seq), &direct, "seek to seq {seq}");
+        }
+        // At seq 6 the clock is paused, one inject is out and triage is met.
+        let state = seeker.at(6);
+        assert!(ClockStatus::of(&state).paused);
+        let ex = exercise();
+        let plan = schedule::plan(&ex, &state);
+        assert!(matches!(
+            plan[0],
+            schedule::Planned::Delivered { seq: 4, .. }
+        ));
+        let card = score(&ex, &state);
+        assert_eq!(
+            card.expectation("open", "triaged").map(|e| e.outcome),
+            Some(crate::exercise::Outcome::Met)
+        );
+    }
+}
