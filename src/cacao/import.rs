@@ -605,7 +605,10 @@ impl<'p> Importer<'p> {
                 cases.extend(step.cases.get_key_value("default"));
                 let mut options: Vec<(String, Option<String>)> = cases
                     .into_iter()
-                    .map(|(k, t)| (k.clone(), self.resolve(Some(t))))
+                    .map(|(k, t)| {
+                        let label = if k == "default" { "Otherwise" } else { k };
+                        (label.to_owned(), self.resolve(Some(t)))
+                    })
                     .collect();
                 if !step.cases.contains_key("default") {
                     options.push(("None of these".to_owned(), self.resolve(after)));
@@ -615,7 +618,13 @@ impl<'p> Importer<'p> {
                     .into_iter()
                     .zip(options.into_iter().map(|(_, t)| t))
                     .collect();
-                let question = step.switch.clone().unwrap_or_default();
+                let switch = step.switch.clone().unwrap_or_default();
+                // A variable name alone makes a poor question for a person.
+                let question = if ext.is_none() && switch.starts_with("__") {
+                    format!("Which case applies to {switch}?")
+                } else {
+                    switch
+                };
                 if options.len() < 2 {
                     return Succ::Next(options.into_iter().next().and_then(|(_, t)| t));
                 }
@@ -1241,7 +1250,7 @@ mod tests {
             .as_ref()
             .unwrap();
         let labels: Vec<&str> = switch.options.iter().map(|o| o.label.as_str()).collect();
-        assert_eq!(labels, ["financial", "personal", "default"]);
+        assert_eq!(labels, ["financial", "personal", "Otherwise"]);
         assert!(
             step("run-the-personal-data-breach-playbook")
                 .instructions

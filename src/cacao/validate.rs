@@ -179,7 +179,7 @@ fn check_workflow(playbook: Playbook, out: &mut Vec<Finding>) -> Option<Parsed> 
         Some(step) if step.kind != "start" => out.push(Finding::warning(
             "/workflow_start",
             format!(
-                "names a `{}` step; CACAO expects a start step (the flow begins there anyway)",
+                "is a `{}` step, where CACAO expects a start step (the flow begins there anyway)",
                 step.kind
             ),
         )),

@@ -8,6 +8,8 @@
 
 mod demo;
 mod edit;
+mod export;
+mod import;
 mod journal;
 mod keys;
 mod lint;
@@ -74,6 +76,10 @@ pub enum Command {
     Journal(journal::Args),
     /// Fast-forward the library from a bare repository or a git bundle (USB stick).
     Sync(sync::Args),
+    /// Turn a plan in another format (CACAO 2.0 playbooks) into a runbook draft, or check it.
+    Import(import::Args),
+    /// Write a runbook in another format (CACAO 2.0 playbooks).
+    Export(export::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -108,6 +114,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note(args) => note::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     }
 }
 
