@@ -10,10 +10,11 @@
 //! review period, clocks, option labels) travels in grabbag's own extension,
 //! so importing the export gives the same runbook back.
 //!
-//! Identifiers are derived from the runbook (see [`super::ids`]) and
+//! Identifiers are derived from the runbook (see `ids.rs`) and
 //! dictionaries are sorted, so exporting the same runbook twice gives the same
-//! bytes. The result is checked against the embedded schemas and the workflow
-//! rules before it is returned.
+//! bytes. Before it is returned the result is imported back, which checks it
+//! against the embedded schemas and the workflow rules, and the runbook that
+//! comes back must be the one that went out ([`super::differences`]).
 
 use std::collections::BTreeMap;
 

@@ -1347,6 +1347,56 @@ mod tests {
         assert!(!imported.toml.contains('\u{7}'));
     }
 
+    /// Every JSON pointer in `value`, depth first.
+    fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    pointers(v, format!("{at}/{}", pointer_escape(k)), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    pointers(v, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    #[test]
+    fn every_value_replaced_by_every_kind_never_panics() {
+        // A structural fuzz: each value of the playbook with every step type
+        // replaced in turn by values of other types and odd strings.
+        let original: Value = serde_json::from_str(EVERY).unwrap();
+        let mut paths = Vec::new();
+        pointers(&original, String::new(), &mut paths);
+        let replacements = [
+            Value::Null,
+            Value::from(-1),
+            Value::from(u64::MAX),
+            Value::from(""),
+            Value::from("end"),
+            Value::from("start--5e1f0000-0000-4000-8000-000000000001"),
+            serde_json::json!([]),
+            serde_json::json!({}),
+        ];
+        let mut imported = 0;
+        for path in paths.iter().filter(|p| !p.is_empty()) {
+            for r in &replacements {
+                let mut v = original.clone();
+                if let Some(slot) = v.pointer_mut(path) {
+                    *slot = r.clone();
+                }
+                if import_json(&v.to_string()).is_ok() {
+                    imported += 1;
+                }
+            }
+        }
+        assert!(imported > 0);
+    }
+
     #[test]
     fn garbage_never_panics() {
         for text in [

@@ -6,13 +6,13 @@
 //! the other way. It is core code: text in, text out, no files, no terminal.
 //! `docs/cacao.md` has the mapping in both directions.
 //!
-//! - [`schema`]: the official JSON schemas, embedded, and validation against them.
+//! - `schema`: the official JSON schemas, embedded, and validation against them.
 //! - [`model`]: the playbook as serde types, and grabbag's CACAO extension.
-//! - [`validate`]: schema plus the checks a schema cannot express (references
+//! - `validate`: schema plus the checks a schema cannot express (references
 //!   that lead nowhere, loops with no way out).
-//! - [`import`] and [`toml_text`]: playbook to runbook TOML, then linted.
-//! - [`export`] and [`ids`]: runbook to playbook, with stable identifiers;
-//!   [`roundtrip`]: proof that the export imports back to the same runbook.
+//! - `import` and `toml_text`: playbook to runbook TOML, then linted.
+//! - `export` and `ids`: runbook to playbook, with stable identifiers;
+//!   `roundtrip`: proof that the export imports back to the same runbook.
 
 mod export;
 mod ids;
