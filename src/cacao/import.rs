@@ -148,7 +148,7 @@ fn reason(key: &str) -> &'static str {
 }
 
 /// A lower-case id made of letters, digits and dashes, at most 40 long.
-fn slug(text: &str) -> String {
+pub(super) fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {

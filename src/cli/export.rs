@@ -2,15 +2,13 @@
 //! The one format so far is `cacao` (OASIS CACAO 2.0 security playbooks,
 //! JSON), checked against the official schemas before it is written.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use super::Context;
+use super::import::Output;
 use super::list::find;
 use crate::cacao::{self, CacaoError};
-use crate::text::{printable, printable_line};
+use crate::text::printable_line;
 
 /// Arguments of `export`.
 #[derive(Debug, clap::Args)]
@@ -32,12 +30,9 @@ pub enum Format {
 pub struct CacaoArgs {
     /// The runbook id, e.g. `cyber/ransomware`.
     pub id: String,
-    /// Write the playbook to this file instead of printing it. It is plaintext.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Replace the output file if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
+    /// Where the playbook (JSON) goes.
+    #[command(flatten)]
+    pub output: Output,
     /// Refuse the runbook unless its last change is signed by an allowed signer.
     #[arg(long)]
     pub require_signed: bool,
@@ -67,22 +62,9 @@ fn cacao(ctx: &Context, args: CacaoArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    let Some(output) = args.output else {
-        print!("{}", printable(&json));
+    let Some(output) = args.output.write(&json)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let written = if args.force {
-        crate::fsutil::replace_atomically(&output, json.as_bytes())
-    } else {
-        crate::fsutil::write_new_private(&output, json.as_bytes())
-    };
-    written.with_context(|| {
-        if output.exists() && !args.force {
-            format!("{} exists (use --force to replace it)", output.display())
-        } else {
-            format!("cannot write {}", output.display())
-        }
-    })?;
     println!(
         "exported `{}` (version {}) → {}: a CACAO 2.0 playbook, valid against the official schemas.\n\
          It is plaintext: it holds the runbook's whole text.",

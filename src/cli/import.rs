@@ -35,15 +35,47 @@ pub enum Format {
 pub struct CacaoArgs {
     /// The playbook file (JSON).
     pub file: PathBuf,
-    /// Write the runbook (plaintext TOML) to this file instead of printing it.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Replace the output file if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
+    /// Where the runbook (plaintext TOML) goes.
+    #[command(flatten)]
+    pub output: Output,
     /// Only validate against the CACAO 2.0 schemas and the workflow rules.
     #[arg(long, conflicts_with = "output")]
     pub check: bool,
+}
+
+/// `-o FILE` and `--force`, for commands that print or write a file.
+#[derive(Debug, clap::Args)]
+pub struct Output {
+    /// Write to this file instead of printing. It is plaintext.
+    #[arg(short = 'o', long = "output", id = "output", value_name = "FILE")]
+    pub path: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+impl Output {
+    /// Writes `text` to the file (owner-only, synced; an existing file only
+    /// with `--force`), or prints it when there is no file. The path written.
+    pub fn write(&self, text: &str) -> anyhow::Result<Option<&Path>> {
+        let Some(path) = &self.path else {
+            print!("{}", printable(text));
+            return Ok(None);
+        };
+        let written = if self.force {
+            crate::fsutil::replace_atomically(path, text.as_bytes())
+        } else {
+            crate::fsutil::write_new_private(path, text.as_bytes())
+        };
+        written.with_context(|| {
+            if path.exists() && !self.force {
+                format!("{} exists (use --force to replace it)", path.display())
+            } else {
+                format!("cannot write {}", path.display())
+            }
+        })?;
+        Ok(Some(path))
+    }
 }
 
 /// Runs `import`.
@@ -97,6 +129,7 @@ fn cacao(args: CacaoArgs) -> anyhow::Result<ExitCode> {
     }
     let default_id = args
         .output
+        .path
         .as_deref()
         .and_then(|o| o.file_name())
         .and_then(|n| crate::library::id_for(Path::new(n)))
@@ -123,23 +156,9 @@ fn cacao(args: CacaoArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(anyhow!("{}: {e}", args.file.display())),
     };
     print_findings(&file, &imported.warnings);
-    let Some(output) = args.output else {
-        print!("{}", printable(&imported.toml));
+    let Some(output) = args.output.write(&imported.toml)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let bytes = imported.toml.as_bytes();
-    let written = if args.force {
-        crate::fsutil::replace_atomically(&output, bytes)
-    } else {
-        crate::fsutil::write_new_private(&output, bytes)
-    };
-    written.with_context(|| {
-        if output.exists() && !args.force {
-            format!("{} exists (use --force to replace it)", output.display())
-        } else {
-            format!("cannot write {}", output.display())
-        }
-    })?;
     let rb = &imported.runbook;
     println!(
         "imported {} → {}: {} step(s), {} contact(s), {} warning(s).\n\
