@@ -124,7 +124,7 @@ pub fn export(rb: &Runbook) -> Result<String, CacaoError> {
     }
 }
 
-fn playbook(rb: &Runbook) -> Playbook {
+fn playbook(rb: &Runbook) -> Playbook<Step, AgentTarget> {
     let ext_id = extension_id();
     let rid = rb.id.as_str();
     let start_id = object_id("start", &[rid]);
@@ -162,25 +162,25 @@ fn playbook(rb: &Runbook) -> Playbook {
         })
         .collect();
     let anyone = object_id("group", &[rid, "anyone"]);
-    let mut agents: BTreeMap<String, Value> = BTreeMap::new();
+    let mut agents: BTreeMap<String, AgentTarget> = BTreeMap::new();
 
-    let mut workflow: BTreeMap<String, Value> = BTreeMap::new();
+    let mut workflow: BTreeMap<String, Step> = BTreeMap::new();
     workflow.insert(
         start_id.clone(),
-        to_value(&Step {
+        Step {
             kind: "start".to_owned(),
             name: Some("Start".to_owned()),
             on_completion: rb.steps.first().map(|s| ids[s.id.as_str()].clone()),
             ..Step::default()
-        }),
+        },
     );
     workflow.insert(
         end_id.clone(),
-        to_value(&Step {
+        Step {
             kind: "end".to_owned(),
             name: Some("End".to_owned()),
             ..Step::default()
-        }),
+        },
     );
     for (i, s) in rb.steps.iter().enumerate() {
         let ext = StepExt {
@@ -239,23 +239,23 @@ fn playbook(rb: &Runbook) -> Playbook {
                         let id = object_id("group", &[rid, "role", role]);
                         agents.insert(
                             id.clone(),
-                            to_value(&AgentTarget {
+                            AgentTarget {
                                 kind: "group".to_owned(),
                                 name: role.clone(),
                                 description: Some("A role in the runbook".to_owned()),
                                 ..AgentTarget::default()
-                            }),
+                            },
                         );
                         id
                     }
                     None => {
                         agents.insert(
                             anyone.clone(),
-                            to_value(&AgentTarget {
+                            AgentTarget {
                                 kind: "group".to_owned(),
                                 name: "Whoever is working the runbook".to_owned(),
                                 ..AgentTarget::default()
-                            }),
+                            },
                         );
                         anyone.clone()
                     }
@@ -290,18 +290,13 @@ fn playbook(rb: &Runbook) -> Playbook {
                 }
             }
         }
-        workflow.insert(ids[s.id.as_str()].clone(), to_value(&step));
+        workflow.insert(ids[s.id.as_str()].clone(), step);
     }
 
-    let targets: BTreeMap<String, Value> = rb
+    let targets: BTreeMap<String, AgentTarget> = rb
         .contacts
         .iter()
-        .map(|c| {
-            (
-                contact_ids[c.id.as_str()].clone(),
-                to_value(&target(c, &ext_id)),
-            )
-        })
+        .map(|c| (contact_ids[c.id.as_str()].clone(), target(c, &ext_id)))
         .collect();
     let ext = PlaybookExt {
         runbook_id: rb.id.clone(),

@@ -21,10 +21,12 @@ fn is_false(b: &bool) -> bool {
 
 /// A playbook: metadata, the workflow and the definitions its steps refer to.
 ///
-/// `workflow` and the agent and target dictionaries stay raw JSON here: each
-/// entry is read on its own, so a malformed one is reported with its path.
+/// Read, the workflow and the agent and target dictionaries stay raw JSON
+/// (`S` and `A` are [`Value`]): each entry is then read on its own, so a
+/// malformed one is reported with its path. Written, they are [`Step`]s and
+/// [`AgentTarget`]s, so each object keeps its fields in a readable order.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Playbook {
+pub struct Playbook<S = Value, A = Value> {
     /// Always `playbook`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -58,13 +60,13 @@ pub struct Playbook {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_exception: Option<String>,
     /// The steps, by id.
-    pub workflow: BTreeMap<String, Value>,
+    pub workflow: BTreeMap<String, S>,
     /// Agents, by id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub agent_definitions: BTreeMap<String, Value>,
+    pub agent_definitions: BTreeMap<String, A>,
     /// Targets, by id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub target_definitions: BTreeMap<String, Value>,
+    pub target_definitions: BTreeMap<String, A>,
     /// Extension definitions, by id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extension_definitions: BTreeMap<String, Value>,
