@@ -1299,6 +1299,45 @@ mod tests {
     }
 
     #[test]
+    fn branches_return_to_the_conditional_and_go_on() {
+        let id = |t: &str, n: u32| format!("{t}--00000000-0000-4000-8000-{n:012}");
+        let agent = id("individual", 99);
+        let action = |name: &str, next: &str| {
+            serde_json::json!({"type": "action", "name": name, "on_completion": next,
+                "commands": [{"type": "manual", "command": name}], "agent": agent})
+        };
+        let workflow = serde_json::json!({
+            id("start", 1): {"type": "start", "on_completion": id("if-condition", 2)},
+            id("if-condition", 2): {"type": "if-condition", "name": "Cold?", "condition": "it is cold",
+                "on_true": id("action", 3), "on_false": id("action", 4), "on_completion": id("action", 5)},
+            id("action", 3): action("Coat", &id("end", 6)),
+            id("action", 4): action("Hat", &id("end", 7)),
+            id("end", 6): {"type": "end"},
+            id("end", 7): {"type": "end"},
+            id("action", 5): action("Go out", &id("end", 8)),
+            id("end", 8): {"type": "end"},
+        });
+        let text = serde_json::json!({
+            "type": "playbook", "spec_version": "cacao-2.0", "id": id("playbook", 10), "name": "Out",
+            "created_by": id("identity", 11), "created": "2026-01-01T00:00:00Z",
+            "modified": "2026-01-01T00:00:00Z", "severity": 10, "workflow_start": id("start", 1),
+            "workflow": workflow,
+            "agent_definitions": {agent.clone(): {"type": "individual", "name": "Walker"}},
+        })
+        .to_string();
+        let rb = import_json(&text).unwrap_or_else(|e| panic!("{e}")).runbook;
+        let cold = rb.step("cold").unwrap().decision.as_ref().unwrap();
+        assert_eq!(cold.options[0].goto, Target::Step("coat".into()));
+        assert_eq!(cold.options[1].goto, Target::Step("hat".into()));
+        let i = |id: &str| rb.steps.iter().position(|s| s.id == id).unwrap();
+        for branch in ["coat", "hat"] {
+            assert_eq!(rb.successors(i(branch)), [Some("go-out")], "{branch}");
+        }
+        assert_eq!(rb.successors(i("go-out")), [None]);
+        assert_eq!(rb.steps[i("coat")].role.as_deref(), Some("Walker"));
+    }
+
+    #[test]
     fn a_retry_loop_ends_with_a_note() {
         let mut value: Value = serde_json::from_str(EVERY).unwrap();
         // "Escalate" goes back to "Confirm the alert": a loop with an exit.
