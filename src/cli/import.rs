@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow};
 
-use super::{Context, today};
+use serde::Serialize;
+
+use super::{Context, print_json, today};
 use crate::cacao::{self, CacaoError, Finding, ImportOptions};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::text::{printable, printable_line};
@@ -41,6 +43,18 @@ pub struct CacaoArgs {
     /// Only validate against the CACAO 2.0 schemas and the workflow rules.
     #[arg(long, conflicts_with = "output")]
     pub check: bool,
+    /// With --check: print the findings as JSON.
+    #[arg(long, requires = "check")]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    file: &'a str,
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    findings: &'a [Finding],
 }
 
 /// `-o FILE` and `--force`, for commands that print or write a file.
@@ -110,9 +124,19 @@ fn cacao(args: CacaoArgs) -> anyhow::Result<ExitCode> {
     let file = args.file.display().to_string();
     if args.check {
         let findings = cacao::check_json(&text);
-        print_findings(&file, &findings);
         let errors = findings.iter().filter(|f| f.is_error()).count();
         let warnings = findings.len() - errors;
+        if args.json {
+            print_json(&CheckReport {
+                file: &file,
+                valid: errors == 0,
+                errors,
+                warnings,
+                findings: &findings,
+            })?;
+            return Ok(ExitCode::from(if errors == 0 { 0 } else { 1 }));
+        }
+        print_findings(&file, &findings);
         return Ok(if errors == 0 {
             println!(
                 "{}: a valid CACAO 2.0 playbook ({warnings} warning(s))",

@@ -97,6 +97,19 @@ fn check_validates_and_names_the_json_path() {
             .contains("/agent_definitions/http-api--7e9174ec-a293-43df-a72d-471c79e276bf/type"),
         "{bad:?}"
     );
+    let json = run(grabbag(home.path())
+        .args(["import", "cacao", "--check", "--json"])
+        .arg(data("soarca/invalid_playbook.json")));
+    assert_eq!(json.code, 1, "{json:?}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["errors"], 1);
+    assert_eq!(
+        report["findings"][0]["path"],
+        "/agent_definitions/http-api--7e9174ec-a293-43df-a72d-471c79e276bf/type"
+    );
+    assert_eq!(report["findings"][0]["level"], "error");
+
     // A dangling reference is named by the property that holds it.
     let mut value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data("every-step-type.json")).unwrap())
