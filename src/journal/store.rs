@@ -325,6 +325,33 @@ impl Journal {
         Ok((journal, decoded, quarantined))
     }
 
+    /// Reads a journal without opening it for writing: no lock, nothing moved
+    /// (a torn tail is left where it is and not returned), so it works on a
+    /// read-only copy an auditor was handed. A broken chain is an error naming
+    /// the entry; bodies are decrypted when `identities` open the journal key,
+    /// else left `None`.
+    pub fn read(path: &Path, identities: Option<&Identities>) -> Result<Vec<Entry>, JournalError> {
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        let scan = scan_from(&bytes, 0, None, &mut HashMap::new());
+        if let Some(finding) = scan.problems.first() {
+            return Err(JournalError::Broken {
+                path: path.to_owned(),
+                finding: finding.clone(),
+            });
+        }
+        let Some(first) = scan.entries.first() else {
+            return Err(JournalError::Empty(path.to_owned()));
+        };
+        let key = match (&first.entry.journal_key, identities) {
+            (Some(wrapped), Some(ids)) => Some(unwrap_key(path, wrapped, ids)?),
+            _ => None,
+        };
+        scan.entries
+            .iter()
+            .map(|s| decode(path, key.as_ref(), &s.entry, s.offset))
+            .collect()
+    }
+
     /// Starts a new writer session on an opened journal (a resume): session
     /// number one above any seen, monotonic clock from zero.
     pub fn start_session(
@@ -397,40 +424,7 @@ impl Journal {
     }
 
     fn decode(&self, e: &StoredEntry, offset: u64) -> Result<Entry, JournalError> {
-        let (actor, event) = match (&e.sealed, &self.key) {
-            (Some(sealed), Some(key)) => {
-                let plain = key
-                    .open(e.seq, sealed)
-                    .map_err(|source| JournalError::Seal {
-                        path: self.path.clone(),
-                        seq: e.seq,
-                        source,
-                    })?;
-                let body: Body =
-                    serde_json::from_slice(&plain).map_err(|err| JournalError::Entry {
-                        path: self.path.clone(),
-                        seq: e.seq,
-                        message: format!("decrypted body is not valid: {err}"),
-                    })?;
-                (Some(body.actor), Some(body.event))
-            }
-            (Some(_), None) => (None, None),
-            (None, _) => (e.actor.clone(), e.event.clone()),
-        };
-        Ok(Entry {
-            seq: e.seq,
-            session: e.session,
-            at: DateTime::parse_from_rfc3339(&e.at)
-                .map(|d| d.with_timezone(&Utc))
-                .unwrap_or_default(),
-            offset: e.offset.clone(),
-            mono_ms: e.mono_ms,
-            ex_t: e.ex_t,
-            actor,
-            event,
-            hash: e.hash.clone(),
-            byte_offset: offset,
-        })
+        decode(&self.path, self.key.as_ref(), e, offset)
     }
 
     /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
@@ -687,6 +681,48 @@ impl Drop for LockGuard {
     fn drop(&mut self) {
         let _ = self.file.unlock();
     }
+}
+
+/// An entry as the program uses it: its body decrypted when `key` is held.
+fn decode(
+    path: &Path,
+    key: Option<&JournalKey>,
+    e: &StoredEntry,
+    offset: u64,
+) -> Result<Entry, JournalError> {
+    let (actor, event) = match (&e.sealed, key) {
+        (Some(sealed), Some(key)) => {
+            let plain = key
+                .open(e.seq, sealed)
+                .map_err(|source| JournalError::Seal {
+                    path: path.to_owned(),
+                    seq: e.seq,
+                    source,
+                })?;
+            let body: Body = serde_json::from_slice(&plain).map_err(|err| JournalError::Entry {
+                path: path.to_owned(),
+                seq: e.seq,
+                message: format!("decrypted body is not valid: {err}"),
+            })?;
+            (Some(body.actor), Some(body.event))
+        }
+        (Some(_), None) => (None, None),
+        (None, _) => (e.actor.clone(), e.event.clone()),
+    };
+    Ok(Entry {
+        seq: e.seq,
+        session: e.session,
+        at: DateTime::parse_from_rfc3339(&e.at)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default(),
+        offset: e.offset.clone(),
+        mono_ms: e.mono_ms,
+        ex_t: e.ex_t,
+        actor,
+        event,
+        hash: e.hash.clone(),
+        byte_offset: offset,
+    })
 }
 
 fn unwrap_key(

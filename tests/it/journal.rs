@@ -88,7 +88,15 @@ fn encrypted_journal_hides_text_but_verifies_without_key() {
         entries.iter().all(|e| e.event.is_none()),
         "no key: bodies stay sealed"
     );
+    let read = Journal::read(&path, Some(&ids)).unwrap();
     let (mut j, entries, _) = Journal::open(&path, Some(&ids)).unwrap();
+    assert_eq!(read, entries, "a read-only read sees what an open sees");
+    assert!(
+        Journal::read(&path, None)
+            .unwrap()
+            .iter()
+            .all(|e| e.event.is_none())
+    );
     assert_eq!(
         entries[1].event,
         Some(note("ransom note photographed in the revenues office"))
@@ -123,6 +131,12 @@ fn torn_tail_is_quarantined_and_reported() {
     f.write_all(b"{\"seq\":3,\"session\":1,\"at\":\"2026-")
         .unwrap();
     drop(f);
+    let read = Journal::read(&path, None).unwrap();
+    assert_eq!(read.len(), 2, "a read returns the good entries");
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > good_len,
+        "a read moves nothing"
+    );
     let (mut j, entries, torn) = Journal::open(&path, None).unwrap();
     let torn = torn.expect("the torn tail is reported");
     assert_eq!(torn.torn.offset, good_len);
