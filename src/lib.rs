@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cacao;
 pub mod cli;
 pub mod config;
 pub mod crypto;

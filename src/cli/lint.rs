@@ -106,7 +106,11 @@ fn targets(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Target> {
     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
     match library::id_for(&name) {
         Some(id) => vec![Target {
-            base: path.parent().map(Path::to_owned).unwrap_or_default(),
+            // A bare file name has an empty parent: that is the current folder.
+            base: path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_owned),
             file: RunbookFile {
                 encrypted: name.to_string_lossy().ends_with(".age"),
                 path: name,

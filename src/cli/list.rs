@@ -122,22 +122,26 @@ pub fn render_list(report: &LoadReport) -> String {
     out
 }
 
+/// The runbook with `id` in a loaded library, or why it is not there (it did
+/// not load, or no runbook has that id).
+pub fn find<'r>(report: &'r LoadReport, id: &str) -> anyhow::Result<&'r LoadedRunbook> {
+    if let Some(r) = report.get(id) {
+        return Ok(r);
+    }
+    if let Some(f) = report
+        .failures
+        .iter()
+        .find(|f| crate::library::id_for(&f.file).as_deref() == Some(id))
+    {
+        return Err(anyhow!("{}", f.summary()));
+    }
+    Err(anyhow!("no runbook with id `{id}` (try `grabbag list`)"))
+}
+
 /// Runs `show`.
 pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let (_, report) = ctx.load(args.require_signed)?;
-    let Some(r) = report.get(&args.id) else {
-        if let Some(f) = report
-            .failures
-            .iter()
-            .find(|f| crate::library::id_for(&f.file).as_deref() == Some(args.id.as_str()))
-        {
-            return Err(anyhow!("{}", f.summary()));
-        }
-        return Err(anyhow!(
-            "no runbook with id `{}` (try `grabbag list`)",
-            args.id
-        ));
-    };
+    let r = find(&report, &args.id)?;
     if args.json {
         print_json(r)?;
     } else {

@@ -11,6 +11,8 @@ mod completions;
 mod demo;
 mod edit;
 mod exercise;
+mod export;
+mod import;
 mod journal;
 mod keys;
 mod lint;
@@ -101,6 +103,10 @@ pub enum Command {
     Audit(audit::Args),
     /// Review journals read-only: integrity, timeline with filters, versions followed, scores.
     Review(review::Args),
+    /// Turn a plan in another format (CACAO 2.0 playbooks) into a runbook draft, or check it.
+    Import(import::Args),
+    /// Write a runbook in another format (CACAO 2.0 playbooks).
+    Export(export::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -153,6 +159,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Print(args) => print::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     }
 }
 
