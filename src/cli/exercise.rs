@@ -17,7 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::exercise::files::{self, Baseline, EXERCISES_DIR, ExerciseFile};
 use crate::exercise::score::Scorecard;
 use crate::exercise::{self, Exercise, aar, report};
-use crate::journal::{Journal, VerifyOptions};
+use crate::journal::{Entry, Journal, VerifyOptions};
 use crate::library::{self, RunbookFile};
 use crate::response::ResponseState;
 use crate::runbook::Runbook;
@@ -42,6 +42,8 @@ pub enum Sub {
     Report(ReportArgs),
     /// Check every exercise against the current runbooks and re-score the recorded runs; exit 1 on drift.
     Check(CheckArgs),
+    /// Play an exercise: facilitator and players on one screen, one journal.
+    Run(super::exercise_run::Args),
 }
 
 /// Arguments of `exercise lint`.
@@ -117,6 +119,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Sub::Score(a) => score(ctx, a),
         Sub::Report(a) => report_cmd(ctx, a),
         Sub::Check(a) => check(ctx, a),
+        Sub::Run(a) => super::exercise_run::run(ctx, a),
     }
 }
 
@@ -225,6 +228,12 @@ fn lint(ctx: &Context, args: LintArgs) -> anyhow::Result<ExitCode> {
 /// A journal's fold, refusing one whose entries cannot all be read. Read
 /// only: no lock, nothing written beside the journal.
 fn fold(ctx: &Context, path: &Path) -> anyhow::Result<ResponseState> {
+    read_run(ctx, path).map(|(_, state)| state)
+}
+
+/// A journal's entries and their fold, refusing a journal whose entries
+/// cannot all be read (for scoring and replay). Read only.
+pub(super) fn read_run(ctx: &Context, path: &Path) -> anyhow::Result<(Vec<Entry>, ResponseState)> {
     let entries = Journal::read(path, ctx.identities_if_any()?)
         .with_context(|| format!("reading {}", path.display()))?;
     let state = ResponseState::fold(&entries);
@@ -236,7 +245,7 @@ fn fold(ctx: &Context, path: &Path) -> anyhow::Result<ResponseState> {
             state.entries
         );
     }
-    Ok(state)
+    Ok((entries, state))
 }
 
 /// The id of the exercise a journal records.
@@ -249,7 +258,7 @@ fn exercise_id(state: &ResponseState) -> Option<&str> {
 }
 
 /// Finds and parses the exercise of a run.
-fn find_exercise(
+pub(super) fn find_exercise(
     ctx: &Context,
     run: &RunArgs,
     state: &ResponseState,

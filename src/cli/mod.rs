@@ -11,6 +11,7 @@ mod completions;
 mod demo;
 mod edit;
 mod exercise;
+mod exercise_run;
 mod export;
 mod import;
 mod journal;
@@ -20,6 +21,7 @@ mod list;
 mod man;
 mod note;
 mod print;
+mod replay;
 mod review;
 mod run;
 mod seal;
@@ -101,6 +103,8 @@ pub enum Command {
     Print(print::Args),
     /// One report on the library: reviews, signatures, exercises, journals.
     Audit(audit::Args),
+    /// Replay a recorded journal (a response or an exercise run) on the run screen, read-only.
+    Replay(replay::Args),
     /// Review journals read-only: integrity, timeline with filters, versions followed, scores.
     Review(review::Args),
     /// Turn a plan in another format (CACAO 2.0 playbooks) into a runbook draft, or check it.
@@ -109,8 +113,32 @@ pub enum Command {
     Export(export::Args),
 }
 
+/// Makes a closed standard output (`grabbag list | head`) end the process
+/// quietly, as it ends `cat`: Rust ignores SIGPIPE, so `println!` panics
+/// instead (as does clap_complete), and catching that panic here keeps every printing command
+/// free of a backtrace without threading a write error through each of them.
+fn quiet_on_broken_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // `println!` says "failed printing to stdout: Broken pipe";
+        // clap_complete's writer "failed to write ...: BrokenPipe".
+        let broken_pipe = message.contains("Broken pipe") || message.contains("BrokenPipe");
+        if message.starts_with("failed") && broken_pipe {
+            std::process::exit(0);
+        }
+        previous(info);
+    }));
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -159,6 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Print(args) => print::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
+        Command::Replay(args) => replay::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
     }

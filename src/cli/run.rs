@@ -50,7 +50,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     open(ctx, &library, report, ids, &args.look, args.journal)
 }
 
-/// Opens the interface on a loaded library.
+/// Opens the interface on a loaded library: `journal` is resumed, or else an
+/// unfinished journal is offered.
 pub fn open(
     ctx: &Context,
     library: &Library,
@@ -59,6 +60,22 @@ pub fn open(
     look: &LookArgs,
     journal: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
+    let setup = setup(ctx, library, report, identities, look);
+    tui::run(setup, |app| match &journal {
+        Some(path) => app.resume(path),
+        None => tui::offer_resume(app),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the interface starts from, for `run`, `exercise run` and `replay`.
+pub fn setup<'a>(
+    ctx: &Context,
+    library: &Library,
+    report: LoadReport,
+    identities: Option<&'a Identities>,
+    look: &LookArgs,
+) -> Setup<'a> {
     // The actor setting (flag, environment, config) is offered in the start
     // form over the answers remembered from last time.
     let mut last = LastSession::load();
@@ -68,7 +85,7 @@ pub fn open(
     if let Some(role) = &ctx.actor_role {
         last.role.clone_from(role);
     }
-    let setup = Setup {
+    Setup {
         root: library.root().to_owned(),
         report,
         // A library without a recipients file writes plaintext journals, and
@@ -78,9 +95,7 @@ pub fn open(
         today: today(),
         look: look.look(ctx.theme),
         last,
-    };
-    tui::run(setup, journal)?;
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,9 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
             Event::Correction { of, replacement } => {
                 format!("correction of #{of}: {replacement}")
             }
+            Event::InjectDelivered { inject, text, .. } if inject.is_empty() => {
+                format!("unscripted inject: {text}")
+            }
             Event::InjectDelivered { inject, text, .. } => format!("inject {inject}: {text}"),
             Event::ExpectationScored {
                 expectation, score, ..

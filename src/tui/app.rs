@@ -68,8 +68,8 @@ pub struct LogLine {
 
 /// A response in progress: the journal and the fold of it.
 pub struct Response {
-    /// The open journal.
-    pub journal: Journal,
+    /// The open journal; `None` in a replay, which writes nothing.
+    pub journal: Option<Journal>,
     /// The fold of every entry read or written.
     pub state: ResponseState,
     /// The latest entries, for the log pane and corrections.
@@ -134,6 +134,10 @@ pub struct App<'a> {
     pub cursor: usize,
     /// The response, once one is started or resumed.
     pub response: Option<Response>,
+    /// The exercise being played, when the response is one.
+    pub exercise: Option<super::exercise::Exercising>,
+    /// The recorded journal being replayed (read-only).
+    pub replay: Option<super::replay::Replay>,
     /// The status line.
     pub status: Option<Status>,
     /// The start form's last answers.
@@ -182,6 +186,8 @@ impl<'a> App<'a> {
             matches: Vec::new(),
             cursor: 0,
             response: None,
+            exercise: None,
+            replay: None,
             status: None,
             last: setup.last,
             last_changed: false,
@@ -332,7 +338,8 @@ impl<'a> App<'a> {
             name: self.last.name.clone(),
             role: self.last.role.clone(),
         });
-        if let Err(e) = append_all(response, &self.runbooks, &actor, events) {
+        let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
+        if let Err(e) = append_all(response, &self.runbooks, &actor, events, ex_t) {
             self.error(format!("not saved: {e}"));
             return false;
         }
@@ -342,11 +349,19 @@ impl<'a> App<'a> {
     /// The 1 s tick: take in entries other processes wrote (`grabbag
     /// note`), then journal every deadline that has passed unmet.
     pub fn tick(&mut self, now: DateTime<Utc>) {
+        if self.replay.is_some() {
+            // A replay's "now" is the moment shown, not the wall clock.
+            super::replay::tick(self);
+            return;
+        }
         self.now = now;
         let Some(response) = self.response.as_mut() else {
             return;
         };
-        match response.journal.refresh() {
+        let Some(journal) = response.journal.as_mut() else {
+            return;
+        };
+        match journal.refresh() {
             Ok(entries) => {
                 for entry in &entries {
                     take(response, &self.runbooks, entry);
@@ -358,21 +373,53 @@ impl<'a> App<'a> {
             return;
         };
         let breaches = due_breaches(&response.state, now);
-        if breaches.is_empty() {
-            return;
+        if !breaches.is_empty() {
+            let actor = response.state.actor.clone().unwrap_or_else(|| Actor {
+                name: self.last.name.clone(),
+                role: self.last.role.clone(),
+            });
+            let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
+            if let Err(e) = append_all(response, &self.runbooks, &actor, breaches, ex_t) {
+                self.error(format!("a deadline passed but could not be journaled: {e}"));
+            }
         }
-        let actor = response.state.actor.clone().unwrap_or_else(|| Actor {
-            name: self.last.name.clone(),
-            role: self.last.role.clone(),
-        });
-        if let Err(e) = append_all(response, &self.runbooks, &actor, breaches) {
-            self.error(format!("a deadline passed but could not be journaled: {e}"));
+        self.deliver_due_injects();
+    }
+
+    /// Appends events as `actor`, stamped with the exercise time when one
+    /// is played, each folded in once it is on disk. True when all went in.
+    pub fn append_as(&mut self, actor: &Actor, events: Vec<Event>) -> bool {
+        let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
+        let Some(response) = self.response.as_mut() else {
+            self.error("no response is open");
+            return false;
+        };
+        match append_all(response, &self.runbooks, actor, events, ex_t) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error(format!("not saved: {e}"));
+                false
+            }
         }
     }
 
     /// Starts a response on the highlighted runbook: a new journal in
     /// `<root>/journals`, then the runbook opened in it.
     pub fn start_response(&mut self, runbook: &str, incident: &str, actor: Actor) {
+        self.start_journal(incident, None, &actor);
+        if self.response.is_some() {
+            self.open_runbook(runbook);
+        }
+    }
+
+    /// Starts a new journal in `<root>/journals` (of an exercise, when
+    /// `exercise` names one) and shows the run screen.
+    pub(super) fn start_journal(
+        &mut self,
+        incident: &str,
+        exercise: Option<String>,
+        actor: &Actor,
+    ) {
         let path = match new_journal_path(&self.root, &self.local(self.now).date_naive(), incident)
         {
             Some(path) => path,
@@ -385,9 +432,9 @@ impl<'a> App<'a> {
             recipients: self.recipients.as_ref(),
             library: Some(self.root.display().to_string()),
             incident: Some(incident.to_owned()),
-            exercise: None,
+            exercise,
         };
-        let (journal, first) = match Journal::create_with_entry(&path, &new, &actor) {
+        let (journal, first) = match Journal::create_with_entry(&path, &new, actor) {
             Ok(made) => made,
             Err(e) => {
                 self.error(format!("could not start the journal: {e}"));
@@ -395,7 +442,7 @@ impl<'a> App<'a> {
             }
         };
         let mut response = Response {
-            journal,
+            journal: Some(journal),
             state: ResponseState::new(),
             log: Vec::new(),
             active: 0,
@@ -405,7 +452,6 @@ impl<'a> App<'a> {
         take(&mut response, &self.runbooks, &first);
         self.response = Some(response);
         self.screen = Screen::Run;
-        self.open_runbook(runbook);
     }
 
     /// Opens (another) runbook in the response and shows it.
@@ -459,7 +505,7 @@ impl<'a> App<'a> {
             },
             library: Some(self.root.display().to_string()),
             incident: state.incident.clone(),
-            exercise: None,
+            exercise: state.exercise.clone(),
         };
         match journal.start_session(&actor, &new) {
             Ok(entry) => fold_in(&mut state, &mut log, &self.runbooks, &entry),
@@ -469,15 +515,32 @@ impl<'a> App<'a> {
             }
         }
         let response = Response {
-            journal,
+            journal: Some(journal),
             state,
             log,
             active: 0,
             selected: None,
             scroll: 0,
         };
+        let exercise = response
+            .state
+            .exercise_start
+            .as_ref()
+            .map(|s| s.exercise.clone());
         self.response = Some(response);
         self.screen = Screen::Run;
+        if let Some(id) = exercise {
+            match super::exercise::find_in_library(&self.root, &id, self.identities) {
+                Some(definition) => self.resume_exercise(definition),
+                None => {
+                    self.error(format!(
+                        "exercise `{}` is not in the library: players can go on, but no inject will arrive",
+                        printable_line(&id)
+                    ));
+                    return;
+                }
+            }
+        }
         let odd = self.response.as_ref().map_or(0, |r| {
             r.state.anomalies.len()
                 + crate::response::definition_anomalies(&r.state, &self.runbooks).len()
@@ -490,6 +553,9 @@ impl<'a> App<'a> {
             None if odd > 0 => self.error(format!(
                 "resumed, but {odd} entries do not match the runbooks as loaded now (did the library change?)"
             )),
+            None if self.exercise.is_some() => {
+                self.info("exercise resumed with its clock paused: p starts it again")
+            }
             None => self.info("resumed: everything journaled before is back"),
         }
     }
@@ -506,16 +572,23 @@ pub fn pin(loaded: &LoadedRunbook) -> RunbookPin {
     }
 }
 
-/// Appends events one by one; each is applied once it is on disk.
+/// Appends events one by one, stamped with the exercise time `ex_t` when an
+/// exercise is played; each is applied once it is on disk.
 fn append_all(
     response: &mut Response,
     runbooks: &[Runbook],
     actor: &Actor,
     events: Vec<Event>,
-) -> Result<(), crate::journal::JournalError> {
+    ex_t: Option<u64>,
+) -> Result<(), String> {
+    let Some(journal) = response.journal.as_mut() else {
+        return Err("a replay is read-only".to_owned());
+    };
     for event in events {
-        let entry = response.journal.append(actor, event, None)?;
-        take(response, runbooks, &entry);
+        let entry = journal
+            .append(actor, event, ex_t)
+            .map_err(|e| e.to_string())?;
+        fold_in(&mut response.state, &mut response.log, runbooks, &entry);
     }
     Ok(())
 }
@@ -526,7 +599,12 @@ fn take(response: &mut Response, runbooks: &[Runbook], entry: &Entry) {
 }
 
 /// Folds one entry in and adds its log line.
-fn fold_in(state: &mut ResponseState, log: &mut Vec<LogLine>, runbooks: &[Runbook], entry: &Entry) {
+pub(super) fn fold_in(
+    state: &mut ResponseState,
+    log: &mut Vec<LogLine>,
+    runbooks: &[Runbook],
+    entry: &Entry,
+) {
     state.apply(entry);
     log.push(LogLine {
         seq: entry.seq,
@@ -605,9 +683,15 @@ pub fn handle_key(app: &mut App<'_>, key: KeyEvent) -> Action {
     if let Some(dialog) = app.dialogs.pop() {
         return super::dialog::handle_key(app, dialog, key);
     }
+    if app.replay.is_some() {
+        return super::replay::replay_key(app, key);
+    }
     match app.screen {
         Screen::Library => library_key(app, key),
-        Screen::Run => run_key(app, key),
+        Screen::Run => match super::exercise::exercise_key(app, key) {
+            Some(action) => action,
+            None => run_key(app, key),
+        },
     }
 }
 
@@ -615,7 +699,7 @@ pub fn handle_key(app: &mut App<'_>, key: KeyEvent) -> Action {
 /// cannot be written, the session simply stays open and the next start offers
 /// to resume it: every action before is already on disk.
 fn quit(app: &mut App<'_>) -> Action {
-    if app.response.is_some() {
+    if app.response.is_some() && app.replay.is_none() {
         app.execute(&Command::EndSession { reason: None });
     }
     Action::Quit
@@ -676,7 +760,8 @@ fn library_key(app: &mut App<'_>, key: KeyEvent) -> Action {
     Action::Continue
 }
 
-fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
+/// Keys on the run screen (a replay uses those that only look about).
+pub(super) fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
     let Some((runbook, index)) = app.focus().map(|(r, i)| (r.id.clone(), i)) else {
         app.screen = Screen::Library;
         return Action::Continue;

@@ -17,6 +17,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
 use super::app::{Action, App, Screen};
+use super::exercise::{MANUAL_SCORES, ManualItem, lesson_category};
 use crate::config::LastSession;
 use crate::journal::Actor;
 use crate::response::{Command, StepRef};
@@ -29,6 +30,8 @@ pub enum PromptPurpose {
     Skip(StepRef),
     /// What this step waits for.
     Block(StepRef),
+    /// The exercise time to seek to in a replay.
+    Seek,
 }
 
 /// What the multi-line editor is for.
@@ -45,6 +48,8 @@ pub enum EditorPurpose {
         /// The option chosen.
         option: usize,
     },
+    /// An exercise observer's note.
+    ObserverNote,
 }
 
 /// What a form is for.
@@ -54,6 +59,10 @@ pub enum FormPurpose {
     Start(String),
     /// Someone else takes the keyboard.
     Actor,
+    /// An unscripted exercise inject: from, channel, text.
+    Inject,
+    /// A lesson learned: kind, text, owner, due.
+    Lesson,
 }
 
 /// A dialog.
@@ -98,6 +107,13 @@ pub enum Dialog {
     Pick {
         /// Seqs, latest first.
         items: Vec<u64>,
+        /// The highlighted one.
+        cursor: usize,
+    },
+    /// Score a manual exercise expectation.
+    Score {
+        /// The manual expectations of delivered injects.
+        items: Vec<ManualItem>,
         /// The highlighted one.
         cursor: usize,
     },
@@ -161,8 +177,19 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
             mut input,
         } => match key.code {
             KeyCode::Esc => {}
+            KeyCode::Enter if purpose == PromptPurpose::Seek => {
+                if let Err(e) = super::replay::seek_to_text(app, &input) {
+                    app.error(e);
+                    app.dialogs.push(Dialog::Prompt {
+                        purpose,
+                        title,
+                        input,
+                    });
+                }
+            }
             KeyCode::Enter => {
                 let command = match &purpose {
+                    PromptPurpose::Seek => return Action::Continue,
                     PromptPurpose::Skip(step) => Command::Skip {
                         step: step.clone(),
                         reason: input.trim().to_owned(),
@@ -201,7 +228,27 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
                 app.info("not saved");
             } else if ctrl(&key, 's') || ctrl(&key, 'd') {
                 let text = area.lines().join("\n").trim_end().to_owned();
+                if purpose == EditorPurpose::ObserverNote {
+                    if text.trim().is_empty() {
+                        app.error("an empty note says nothing: write it, or Esc");
+                        app.dialogs.push(Dialog::Editor {
+                            purpose,
+                            title,
+                            area,
+                        });
+                    } else if app.observer_note(&text) {
+                        app.info("observer note saved to the journal");
+                    } else {
+                        app.dialogs.push(Dialog::Editor {
+                            purpose,
+                            title,
+                            area,
+                        });
+                    }
+                    return Action::Continue;
+                }
                 let command = match &purpose {
+                    EditorPurpose::ObserverNote => return Action::Continue,
                     EditorPurpose::Note => Command::Note {
                         text,
                         happened_at: None,
@@ -329,6 +376,27 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
             },
             _ => app.dialogs.push(Dialog::Pick { items, cursor }),
         },
+        Dialog::Score { items, mut cursor } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Up => {
+                cursor = cursor.saturating_sub(1);
+                app.dialogs.push(Dialog::Score { items, cursor });
+            }
+            KeyCode::Down => {
+                cursor = (cursor + 1).min(items.len().saturating_sub(1));
+                app.dialogs.push(Dialog::Score { items, cursor });
+            }
+            KeyCode::Char(c @ '1'..='4') => {
+                let outcome = MANUAL_SCORES[c as usize - '1' as usize];
+                match items.get(cursor) {
+                    Some(item) if app.score_manual(item, outcome) => {
+                        app.info(format!("scored {}: {}", item.expectation, outcome.as_str()));
+                    }
+                    _ => app.dialogs.push(Dialog::Score { items, cursor }),
+                }
+            }
+            _ => app.dialogs.push(Dialog::Score { items, cursor }),
+        },
         Dialog::Resume { path, incident } => match key.code {
             KeyCode::Char('y' | 'Y') | KeyCode::Enter => app.resume(&path),
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
@@ -372,7 +440,10 @@ fn submit_form(
             .map(|f| f.1.trim().to_owned())
             .unwrap_or_default()
     };
-    let missing = fields.iter().find(|f| f.1.trim().is_empty());
+    // Fields labelled "(optional)" may stay empty.
+    let missing = fields
+        .iter()
+        .find(|f| f.1.trim().is_empty() && !f.0.ends_with("(optional)"));
     if let Some((label, _)) = missing {
         app.error(format!("{label} is required"));
         app.dialogs.push(Dialog::Form {
@@ -393,6 +464,36 @@ fn submit_form(
             app.last_changed = true;
             app.start_response(runbook, &incident, Actor { name, role });
             if app.screen != Screen::Run {
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+        }
+        FormPurpose::Inject => {
+            if app.unscripted_inject(&value(0), &value(1), &value(2)) {
+                app.info("unscripted inject delivered");
+            } else {
+                app.dialogs.push(Dialog::Form {
+                    purpose,
+                    fields,
+                    focus,
+                });
+            }
+        }
+        FormPurpose::Lesson => {
+            let optional = |i: usize| Some(value(i)).filter(|v| !v.is_empty());
+            let saved = match lesson_category(&value(0)) {
+                Some(category) => app.record_lesson(category, &value(1), optional(2), optional(3)),
+                None => {
+                    app.error("Kind: went well, did not go well, or action");
+                    false
+                }
+            };
+            if saved {
+                app.info("lesson saved to the journal: L adds another");
+            } else {
                 app.dialogs.push(Dialog::Form {
                     purpose,
                     fields,
@@ -459,6 +560,53 @@ pub const KEYS: &[(&str, &str)] = &[
     ("? / Ctrl-C", "this help (any key closes it) / quit"),
 ];
 
+/// The facilitator's keys in an exercise, for the help overlay.
+pub const EXERCISE_KEYS: &[(&str, &str)] = &[
+    ("Exercise", "(facilitator; the run keys work as above)"),
+    ("p", "pause or resume the exercise clock"),
+    ("+ / -", "speed up or slow down (1x to 60x)"),
+    ("M", "manual mode on/off (time moves only with f)"),
+    ("f", "fire the next inject now"),
+    ("i", "add an unscripted inject"),
+    ("w", "write an observer note"),
+    ("m", "score a manual expectation"),
+    ("E / L", "end the exercise / record a lesson learned"),
+];
+
+/// The replay keys, for the help overlay.
+pub const REPLAY_KEYS: &[(&str, &str)] = &[
+    ("Replay", "(read-only: nothing is written)"),
+    ("Space", "play or pause"),
+    ("+ / -", "faster or slower (1x to 600x)"),
+    ("Right / Left", "step one entry forward or back"),
+    ("g", "go to a time: T+ as 1h30m or 01:30:00"),
+    ("Home / End", "the start / the end of the journal"),
+    ("Tab, Up/Down", "switch runbook, look at another step"),
+    ("q / ? ", "quit / this help"),
+];
+
+/// The help overlay's lines for the mode the app is in.
+fn help_keys(app: &App<'_>) -> Vec<(&'static str, &'static str)> {
+    if app.replay.is_some() {
+        return REPLAY_KEYS.to_vec();
+    }
+    if app.exercise.is_some() {
+        // The run keys in short, so facilitator and players fit at 80x24.
+        let mut keys = vec![
+            ("Players", "(every run key works as in a response)"),
+            ("d s b Spc", "done, skip, block, tick a check"),
+            (
+                "D n c a",
+                "decide, note, correct, change who is at the keyboard",
+            ),
+            ("o Tab q ?", "open a runbook, switch, quit, this help"),
+        ];
+        keys.extend_from_slice(EXERCISE_KEYS);
+        return keys;
+    }
+    KEYS.to_vec()
+}
+
 /// Draws the top dialog, if any.
 pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
     let Some(dialog) = app.dialogs.last() else {
@@ -468,8 +616,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
     let full = frame.area();
     match dialog {
         Dialog::Help => {
-            let area = centred(full, 76, KEYS.len() as u16 + 2);
-            let lines: Vec<Line<'_>> = KEYS
+            let keys = help_keys(app);
+            let area = centred(full, 76, keys.len() as u16 + 2);
+            let lines: Vec<Line<'_>> = keys
                 .iter()
                 .map(|(k, what)| {
                     if what.is_empty() {
@@ -527,6 +676,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             let title = match purpose {
                 FormPurpose::Start(_) => " Start a response ",
                 FormPurpose::Actor => " Who is at the keyboard? ",
+                FormPurpose::Inject => " Unscripted inject ",
+                FormPurpose::Lesson => " Lesson learned (went well / did not go well / action) ",
             };
             let area = centred(full, 64, fields.len() as u16 + 4);
             frame.render_widget(Clear, area);
@@ -640,6 +791,54 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             )));
             frame.render_widget(
                 Paragraph::new(lines).block(theme.block(" Correct which entry? ")),
+                area,
+            );
+        }
+        Dialog::Score { items, cursor } => {
+            let area = centred(full, 76, 16);
+            frame.render_widget(Clear, area);
+            let height = area.height.saturating_sub(4) as usize;
+            let start = cursor.saturating_sub(height.saturating_sub(1));
+            let scored = |item: &ManualItem| {
+                app.response.as_ref().and_then(|r| {
+                    r.state
+                        .scores
+                        .iter()
+                        .rev()
+                        .find(|s| s.inject == item.inject && s.expectation == item.expectation)
+                        .map(|s| printable_line(&s.score).into_owned())
+                })
+            };
+            let mut lines: Vec<Line<'_>> = items
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(height)
+                .map(|(i, item)| {
+                    let style = if i == *cursor {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    Line::from(Span::styled(
+                        format!(
+                            "{}/{} [{}] {}",
+                            printable_line(&item.inject),
+                            printable_line(&item.expectation),
+                            scored(item).unwrap_or_else(|| "not scored".to_owned()),
+                            item.description
+                        ),
+                        style,
+                    ))
+                })
+                .collect();
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "Up/Down choose; 1 met, 2 late, 3 partial, 4 missed; Esc closes",
+                theme.dim,
+            )));
+            frame.render_widget(
+                Paragraph::new(lines).block(theme.block(" Score a manual expectation ")),
                 area,
             );
         }

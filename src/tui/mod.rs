@@ -10,6 +10,8 @@
 
 pub mod app;
 pub mod dialog;
+pub mod exercise;
+pub mod replay;
 pub mod review;
 pub mod theme;
 pub mod view;
@@ -48,24 +50,24 @@ pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
     found
 }
 
+/// Offers the newest journal whose last session never ended for resuming.
+pub fn offer_resume(app: &mut App<'_>) {
+    if let Some((path, incident)) = unfinished_journals(app).into_iter().next() {
+        app.dialogs.push(dialog::Dialog::Resume { path, incident });
+    }
+}
+
 /// Runs the interface until the responder quits or a signal arrives.
-/// `resume` opens that journal directly; otherwise an unfinished journal is
-/// offered for resuming.
-pub fn run(setup: Setup<'_>, resume: Option<PathBuf>) -> anyhow::Result<()> {
+/// `prepare` sets up the first screen: resume a journal, offer one, start an
+/// exercise or a replay.
+pub fn run(setup: Setup<'_>, prepare: impl FnOnce(&mut App<'_>)) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the interface needs a terminal: run grabbag in one, or use `grabbag list`, `grabbag note` and `grabbag journal` from scripts"
         );
     }
     let mut app = App::new(setup, Utc::now());
-    match resume {
-        Some(path) => app.resume(&path),
-        None => {
-            if let Some((path, incident)) = unfinished_journals(&app).into_iter().next() {
-                app.dialogs.push(dialog::Dialog::Resume { path, incident });
-            }
-        }
-    }
+    prepare(&mut app);
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
@@ -130,7 +132,9 @@ fn event_loop(
         if event::poll(wait)? {
             match event::read()? {
                 Event::Key(key) if key.kind == KeyEventKind::Press => {
-                    app.now = Utc::now();
+                    if app.replay.is_none() {
+                        app.now = Utc::now();
+                    }
                     if handle_key(app, key) == Action::Quit {
                         return Ok(());
                     }
@@ -151,5 +155,7 @@ fn event_loop(
     }
 }
 
+#[cfg(test)]
+mod exercise_tests;
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,7 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 29).unwrap_or_default()
 }
 
-fn loaded(runbook: Runbook) -> LoadedRunbook {
+pub(super) fn loaded(runbook: Runbook) -> LoadedRunbook {
     LoadedRunbook {
         file: PathBuf::from(format!("{}.toml.age", runbook.id)),
         runbook,
@@ -44,7 +44,7 @@ fn loaded(runbook: Runbook) -> LoadedRunbook {
     }
 }
 
-fn samples() -> Vec<LoadedRunbook> {
+pub(super) fn samples() -> Vec<LoadedRunbook> {
     crate::samples::SAMPLE_RUNBOOKS
         .iter()
         .filter_map(|(name, text)| {
@@ -55,7 +55,7 @@ fn samples() -> Vec<LoadedRunbook> {
         .collect()
 }
 
-fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<'static> {
+pub(super) fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<'static> {
     let report = LoadReport {
         runbooks,
         failures: vec![LoadFailure {
@@ -97,19 +97,28 @@ fn midday_zone(now: DateTime<Utc>) -> FixedOffset {
     FixedOffset::east_opt(hours * 3600).unwrap_or(Utc.fix())
 }
 
-fn colour() -> Look {
+/// The journal a response writes to.
+pub(super) fn path_of(response: &super::app::Response) -> PathBuf {
+    response
+        .journal
+        .as_ref()
+        .map(|j| j.path().to_owned())
+        .unwrap_or_default()
+}
+
+pub(super) fn colour() -> Look {
     Look::default()
 }
 
-fn press(app: &mut App<'_>, code: KeyCode) -> Action {
+pub(super) fn press(app: &mut App<'_>, code: KeyCode) -> Action {
     handle_key(app, KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn ctrl(app: &mut App<'_>, c: char) -> Action {
+pub(super) fn ctrl(app: &mut App<'_>, c: char) -> Action {
     handle_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
-fn typed(app: &mut App<'_>, text: &str) {
+pub(super) fn typed(app: &mut App<'_>, text: &str) {
     for c in text.chars() {
         press(app, KeyCode::Char(c));
     }
@@ -141,7 +150,7 @@ fn buffer(app: &App<'_>, w: u16, h: u16) -> ratatui::buffer::Buffer {
     terminal.backend().buffer().clone()
 }
 
-fn text(app: &App<'_>, w: u16, h: u16) -> String {
+pub(super) fn text(app: &App<'_>, w: u16, h: u16) -> String {
     let buf = buffer(app, w, h);
     let mut out = String::new();
     for y in 0..h {
@@ -155,7 +164,7 @@ fn text(app: &App<'_>, w: u16, h: u16) -> String {
     out
 }
 
-fn snapshot(name: &str, app: &App<'_>, w: u16, h: u16) {
+pub(super) fn snapshot(name: &str, app: &App<'_>, w: u16, h: u16) {
     let screen = text(app, w, h);
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\d{2}:\d{2}:\d{2}", "HH:MM:SS");
@@ -244,7 +253,7 @@ fn every_action_is_on_disk_and_folds_to_the_screen_state() {
     let Some(response) = app.response.take() else {
         panic!("no response");
     };
-    let path = response.journal.path().to_owned();
+    let path = path_of(&response);
     let (_, entries, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
     let kinds: Vec<_> = entries
         .iter()
@@ -399,7 +408,7 @@ fn resume_shows_the_state_before() {
     let mut second = app(colour(), samples(), dir.path());
     let offered = super::unfinished_journals(&second);
     assert_eq!(offered.len(), 1);
-    assert_eq!(offered[0].0, before.journal.path());
+    assert_eq!(offered[0].0, path_of(&before));
     second.dialogs.push(Dialog::Resume {
         path: offered[0].0.clone(),
         incident: offered[0].1.clone(),
@@ -478,8 +487,7 @@ fn tick_block_correct_actor_and_a_second_runbook() {
         response.state.actor.as_ref().map(|a| a.name.as_str()),
         Some("Bob")
     );
-    let (_, entries, _) =
-        Journal::open(response.journal.path(), None).unwrap_or_else(|e| panic!("{e}"));
+    let (_, entries, _) = Journal::open(&path_of(response), None).unwrap_or_else(|e| panic!("{e}"));
     let kinds: Vec<_> = entries
         .iter()
         .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
@@ -535,7 +543,7 @@ fn entries_from_another_process_appear_on_the_tick() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    let Some(path) = app.response.as_ref().map(|r| r.journal.path().to_owned()) else {
+    let Some(path) = app.response.as_ref().map(path_of) else {
         panic!("no response");
     };
     // What `grabbag note` does from a second terminal.

@@ -76,11 +76,15 @@ fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         }
         None => {}
     }
-    let right = app
-        .response
-        .as_ref()
-        .and_then(|r| r.journal.witness())
-        .map(|w| format!("  witness {w}"));
+    let right = match &app.replay {
+        Some(replay) => Some(format!("  {}", replay.summary())),
+        None => app
+            .response
+            .as_ref()
+            .and_then(|r| r.journal.as_ref())
+            .and_then(|j| j.witness())
+            .map(|w| format!("  witness {w}")),
+    };
     let [left, right_area] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(right.as_ref().map_or(0, |w| w.chars().count() as u16 + 1)),
@@ -96,6 +100,30 @@ fn draw_hints(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     let narrow = area.width < 110;
     let keys: &[(&str, &str)] = if !app.dialogs.is_empty() {
         &[("Esc", "cancel")]
+    } else if app.replay.is_some() {
+        &[
+            ("Spc", "play/pause"),
+            ("+/-", "speed"),
+            ("Left/Right", "step"),
+            ("g", "go to T+"),
+            ("Tab", "switch"),
+            ("q", "quit"),
+            ("?", "keys"),
+        ]
+    } else if app.exercise.is_some() && app.screen == Screen::Run {
+        &[
+            ("?", "keys"),
+            ("d", "done"),
+            ("s", "skip"),
+            ("D", "decide"),
+            ("n", "note"),
+            ("f", "inject"),
+            ("p", "pause"),
+            ("+/-", "speed"),
+            ("m", "score"),
+            ("E", "end"),
+            ("q", "quit"),
+        ]
     } else if narrow && app.screen == Screen::Run {
         &[
             ("?", "keys"),
@@ -280,7 +308,13 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         return;
     };
     let state = &response.state;
-    let log_height = if area.height >= 30 { 8 } else { 5 };
+    let exercise = super::exercise::clock_text(app);
+    let log_height = match (area.height >= 30, exercise.is_some()) {
+        (true, true) => 10,
+        (true, false) => 8,
+        (false, true) => 7,
+        (false, false) => 5,
+    };
     let clocks = clock_lines(app);
     let clock_rows = clocks.len().min(if area.height >= 30 { 6 } else { 2 });
     let [header, body, log_area] = Layout::vertical([
@@ -314,14 +348,25 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         ));
         tabs.push(Span::raw(" "));
     }
-    let lines = vec![
-        Line::from(vec![
+    let clock = match &exercise {
+        Some(clock) => Span::styled(format!("{clock}  "), theme.warn),
+        None => Span::styled(format!("  T+{since}  "), theme.warn),
+    };
+    // An exercise's clock comes first: it is what the room watches.
+    let first = if exercise.is_some() {
+        vec![
+            clock,
             Span::styled(incident, theme.accent),
-            Span::styled(format!("  T+{since}  "), theme.warn),
+            Span::styled(format!("  at keyboard: {actor}"), theme.text),
+        ]
+    } else {
+        vec![
+            Span::styled(incident, theme.accent),
+            clock,
             Span::styled(format!("at keyboard: {actor}"), theme.text),
-        ]),
-        Line::from(tabs),
-    ];
+        ]
+    };
+    let lines = vec![Line::from(first), Line::from(tabs)];
     let lines: Vec<Line<'_>> = lines.into_iter().chain(clocks).collect();
     frame.render_widget(Paragraph::new(lines), header);
 
@@ -524,7 +569,22 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     );
     frame.render_widget(Paragraph::new(below), bottom);
 
-    // Log pane: the latest entries.
+    // Log pane: the latest entries; beside it, in an exercise, the injects.
+    let log_area = if exercise.is_some() {
+        let [log, feed] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(log_area);
+        let block = theme.block(Span::styled(" Injects ", theme.accent));
+        frame.render_widget(
+            Paragraph::new(super::exercise::feed_lines(app))
+                .wrap(Wrap { trim: false })
+                .block(block),
+            feed,
+        );
+        log
+    } else {
+        log_area
+    };
     let block = theme.block(Span::styled(" Journal ", theme.accent));
     let rows = block.inner(log_area).height as usize;
     let start = response.log.len().saturating_sub(rows);

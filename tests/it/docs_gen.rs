@@ -68,3 +68,28 @@ fn man_page_lists_every_subcommand_and_pages_per_subcommand() {
     }
     assert!(dir.join("grabbag.1").is_file());
 }
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    // `grabbag completions bash | head -c 10`: the bash script is larger than
+    // a pipe's buffer, so printing fails once the reader has gone.
+    use std::io::Read as _;
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut child = grabbag(home.path())
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("grabbag starts");
+    let mut first = [0u8; 10];
+    child
+        .stdout
+        .take()
+        .expect("stdout piped")
+        .read_exact(&mut first)
+        .expect("some output");
+    let out = child.wait_with_output().expect("grabbag ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

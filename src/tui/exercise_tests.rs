@@ -1,0 +1,325 @@
+//! The exercise and replay screens on a `TestBackend`: the facilitator's
+//! keys end up in the journal with exercise time, and a replay shows the
+//! fold of the journal up to the moment it is at (the same fold, no second
+//! code path). Times of day are masked in snapshots; exercise times (T+) are
+//! checked as text, in manual mode so they do not move.
+
+use std::path::Path;
+
+use ratatui::crossterm::event::KeyCode;
+
+use super::app::App;
+use super::dialog::Dialog;
+use super::replay::{Replay, seek_to_text};
+use super::tests::{app, colour, path_of, press, samples, snapshot, text, typed};
+use crate::exercise::{self, Exercise, Speed, score};
+use crate::journal::{Actor, Entry, Event, Journal};
+use crate::response::ResponseState;
+use crate::runbook::Runbook;
+
+/// A sample exercise, checked against the sample runbooks.
+fn sample(id: &str) -> (Exercise, String) {
+    let runbooks: Vec<Runbook> = samples().into_iter().map(|l| l.runbook).collect();
+    let refs: Vec<&Runbook> = runbooks.iter().collect();
+    let name = format!("{id}.toml");
+    let Some((_, text)) = crate::samples::SAMPLE_EXERCISES
+        .iter()
+        .find(|(n, _)| *n == name)
+    else {
+        panic!("no sample exercise {id}");
+    };
+    let checked = exercise::check(&name, text, id, Some(&refs));
+    match checked.exercise {
+        Some(e) => (e, (*text).to_owned()),
+        None => panic!("{:?}", checked.diagnostics),
+    }
+}
+
+fn facilitator() -> Actor {
+    Actor {
+        name: "Fran".to_owned(),
+        role: "Facilitator".to_owned(),
+    }
+}
+
+/// An exercise started in manual mode (time moves only when fired).
+fn playing(root: &Path) -> App<'static> {
+    let mut app = app(colour(), samples(), root);
+    let (ex, text) = sample("ransomware-friday");
+    let speed = Speed::new(60).unwrap_or(Speed::REAL_TIME);
+    app.start_exercise(ex, &text, speed, true, facilitator());
+    assert!(app.exercise.is_some(), "status: {:?}", app.status);
+    // Show wall times relative to the journal's own first entry.
+    if let Some(first) = app.response.as_ref().and_then(|r| r.state.first_at) {
+        app.now = first;
+    }
+    app
+}
+
+fn entries(app: &App<'_>) -> Vec<Entry> {
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    Journal::read(&path_of(response), None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn an_exercise_starts_with_its_runbooks_and_first_inject() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let app = playing(dir.path());
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("T+00:00:00 60x MANUAL"), "{screen}");
+    assert!(screen.contains("next: spreading at T+00:10:00"), "{screen}");
+    let state = app.response.as_ref().map(|r| &r.state);
+    let opened: Vec<_> = state
+        .map(|s| s.runbooks.iter().map(|r| r.id.clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(opened, ["cyber/ransomware", "continuity/payments"]);
+    snapshot("exercise_80x24", &app, 80, 24);
+    snapshot("exercise_120x40", &app, 120, 40);
+}
+
+#[test]
+fn facilitator_keys_are_journaled_with_exercise_time() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = playing(dir.path());
+    // Fire the next inject: the clock jumps to T+10:00 and it is delivered.
+    press(&mut app, KeyCode::Char('f'));
+    assert!(text(&app, 120, 40).contains("T+00:10:00"));
+    // A player marks the current step done.
+    press(&mut app, KeyCode::Char('d'));
+    // Slow down, pause, leave manual mode (paused, so time stays put).
+    press(&mut app, KeyCode::Char('-'));
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Char('M'));
+    assert!(text(&app, 120, 40).contains("30x PAUSED"));
+    // An unscripted inject: the form's From and Channel are filled in.
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "The press are at reception");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    // An observer note.
+    press(&mut app, KeyCode::Char('w'));
+    typed(&mut app, "Silver slow to call Gold");
+    super::tests::ctrl(&mut app, 's');
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    // Nothing manual is out yet: the picker says so rather than opening.
+    press(&mut app, KeyCode::Char('m'));
+    assert!(app.dialogs.is_empty());
+    // End, then a lesson; a kind that is not one is refused, kept open.
+    press(&mut app, KeyCode::Char('E'));
+    press(&mut app, KeyCode::Char('L'));
+    super::tests::ctrl(&mut app, 'u');
+    typed(&mut app, "xyz");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "Print the paper pack");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Form { .. })));
+    press(&mut app, KeyCode::Tab);
+    super::tests::ctrl(&mut app, 'u');
+    typed(&mut app, "action");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "Head of Revenues");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    snapshot("exercise_ended_80x24", &app, 80, 24);
+
+    let entries = entries(&app);
+    let kinds: Vec<_> = entries
+        .iter()
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_started",
+            "exercise_started",
+            "runbook_opened",
+            "runbook_opened",
+            "inject_delivered",
+            "exercise_clock",
+            "inject_delivered",
+            "step_done",
+            "clock_started",
+            "exercise_clock",
+            "exercise_clock",
+            "exercise_clock",
+            "inject_delivered",
+            "note",
+            "exercise_clock",
+            "lesson_recorded",
+        ]
+    );
+    // Every entry from T+0 on carries exercise time; the fired inject and
+    // everything after it are at T+10:00 (the clock never ran).
+    assert!(entries[1..].iter().all(|e| e.ex_t.is_some()));
+    assert_eq!(entries[6].ex_t, Some(600_000));
+    assert!(entries[6..].iter().all(|e| e.ex_t == Some(600_000)));
+    let observer = entries[13].actor.as_ref().map(|a| a.role.as_str());
+    assert_eq!(observer, Some(super::exercise::OBSERVER_ROLE));
+    match &entries[12].event {
+        Some(Event::InjectDelivered {
+            inject,
+            from,
+            channel,
+            text,
+        }) => {
+            assert_eq!(
+                (inject.as_str(), from.as_str(), channel.as_str()),
+                ("", "Facilitator", "phone")
+            );
+            assert_eq!(text, "The press are at reception");
+        }
+        other => panic!("{other:?}"),
+    }
+    match &entries[15].event {
+        Some(Event::LessonRecorded { owner, due, .. }) => {
+            assert_eq!(owner.as_deref(), Some("Head of Revenues"));
+            assert_eq!(due, &None);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Scored from the journal alone: the step done at T+10:00 meets the
+    // first inject's "declared" expectation late (allowed 10 minutes from
+    // T+0, done at exactly T+10:00 is within; see the scoring rules).
+    let (ex, _) = sample("ransomware-friday");
+    let card = score(&ex, &ResponseState::fold(&entries));
+    let declared = card.expectation("first-call", "declared");
+    assert!(declared.is_some_and(|d| d.evidence == Some(entries[7].seq)));
+}
+
+#[test]
+fn a_manual_expectation_is_scored_by_the_facilitator() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = playing(dir.path());
+    // gold-briefing (with the manual "gold-aim") comes 5 minutes after
+    // the players stand up command: step 6 of the ransomware runbook.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.manual_items().is_empty());
+    press(&mut app, KeyCode::Char('f'));
+    let items = app.manual_items();
+    assert_eq!(
+        items
+            .first()
+            .map(|i| (i.inject.as_str(), i.expectation.as_str())),
+        Some(("gold-briefing", "gold-aim")),
+        "status: {:?}",
+        app.status
+    );
+    press(&mut app, KeyCode::Char('m'));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Score { .. })));
+    snapshot("exercise_score_80x24", &app, 80, 24);
+    press(&mut app, KeyCode::Char('3'));
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    let entries = entries(&app);
+    let scored = entries.iter().rev().find_map(|e| match &e.event {
+        Some(Event::ExpectationScored {
+            inject,
+            expectation,
+            score,
+            ..
+        }) => Some((inject.clone(), expectation.clone(), score.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        scored,
+        Some((
+            items[0].inject.clone(),
+            items[0].expectation.clone(),
+            "partial".to_owned()
+        ))
+    );
+}
+
+#[test]
+fn the_exercise_help_lists_the_facilitator_keys_at_80x24() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = playing(dir.path());
+    press(&mut app, KeyCode::Char('?'));
+    let screen = text(&app, 80, 24);
+    for key in [
+        "fire the next inject",
+        "observer note",
+        "manual expectation",
+    ] {
+        assert!(screen.contains(key), "{key} missing:\n{screen}");
+    }
+    snapshot("exercise_help_80x24", &app, 80, 24);
+}
+
+/// The recorded run of a sample exercise, as entries.
+fn recorded(dir: &Path, name: &str) -> Vec<Entry> {
+    let Some((_, text)) = crate::samples::SAMPLE_RUNS.iter().find(|(n, _)| *n == name) else {
+        panic!("no recorded run {name}");
+    };
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    Journal::read(&path, None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn replay_shows_the_fold_of_the_journal_up_to_the_moment() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let all = recorded(dir.path(), "ransomware-friday.jsonl");
+    let (ex, _) = sample("ransomware-friday");
+    let mut app = app(colour(), samples(), dir.path());
+    app.start_replay(Replay::new(
+        all.clone(),
+        10,
+        Some(ex),
+        "run.jsonl".to_owned(),
+    ));
+    let fold_upto = |n: usize| ResponseState::fold(&all[..n]);
+    let shown = |app: &App<'_>| app.response.as_ref().map(|r| r.state.clone());
+    // It opens on the first runbook opened.
+    let first = all
+        .iter()
+        .position(|e| matches!(e.event, Some(Event::RunbookOpened { .. })))
+        .map_or(0, |i| i + 1);
+    assert_eq!(shown(&app), Some(fold_upto(first)));
+    // Seek to T+45:00: every entry up to that exercise time, no more.
+    assert_eq!(seek_to_text(&mut app, "45:00"), Ok(()));
+    let upto = all
+        .iter()
+        .take_while(|e| e.ex_t.unwrap_or(0) <= 2_700_000)
+        .count();
+    assert_eq!(shown(&app), Some(fold_upto(upto)));
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("T+00:45:00"), "{screen}");
+    assert!(screen.contains(&format!("entry {upto}/{}", all.len())));
+    snapshot("replay_45m_120x40", &app, 120, 40);
+    // Step forward and back by one entry.
+    press(&mut app, KeyCode::Right);
+    assert_eq!(shown(&app), Some(fold_upto(upto + 1)));
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(shown(&app), Some(fold_upto(upto - 1)));
+    // A bad time is refused with the prompt kept.
+    press(&mut app, KeyCode::Char('g'));
+    typed(&mut app, "half past");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Prompt { .. })));
+    press(&mut app, KeyCode::Esc);
+    // The end: the whole journal, the lessons and the clock ended.
+    press(&mut app, KeyCode::End);
+    assert_eq!(shown(&app), Some(fold_upto(all.len())));
+    assert!(text(&app, 80, 24).contains("ENDED"));
+    snapshot("replay_end_80x24", &app, 80, 24);
+    // Writing keys write nothing: there is no journal to write to.
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.response.as_ref().is_some_and(|r| r.journal.is_none()));
+    assert_eq!(shown(&app), Some(fold_upto(all.len())));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('q')),
+        super::app::Action::Quit
+    );
+}
