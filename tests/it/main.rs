@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod docs_gen;
 mod exercise;
+mod exercise_tui;
 mod fuzz;
 mod harness;
 mod journal;

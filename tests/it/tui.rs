@@ -155,14 +155,14 @@ impl Drop for Tmux {
     }
 }
 
-struct Demo {
+pub(crate) struct Demo {
     _home: tempfile::TempDir,
-    tmux: Tmux,
-    library: PathBuf,
-    identity: PathBuf,
+    pub(crate) tmux: Tmux,
+    pub(crate) library: PathBuf,
+    pub(crate) identity: PathBuf,
 }
 
-fn demo(name: &str) -> Demo {
+pub(crate) fn demo(name: &str) -> Demo {
     let home = tempfile::tempdir().expect("temp dir");
     let dir = home.path().join("demo");
     let out = run(grabbag(home.path())
@@ -181,7 +181,7 @@ fn demo(name: &str) -> Demo {
 }
 
 impl Demo {
-    fn journal(&self) -> PathBuf {
+    pub(crate) fn journal(&self) -> PathBuf {
         let journals = grabbag::journal::store::journals_in(&self.library.join("journals"));
         assert_eq!(journals.len(), 1, "{journals:?}");
         journals[0].clone()
@@ -195,7 +195,7 @@ impl Demo {
         entries
     }
 
-    fn verify(&self) {
+    pub(crate) fn verify(&self) {
         let out = run(grabbag(self.tmux.home.as_path())
             .env("GRABBAG_LIBRARY", &self.library)
             .env("GRABBAG_IDENTITY", &self.identity)

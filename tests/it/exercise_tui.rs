@@ -1,0 +1,210 @@
+//! `grabbag exercise run` and `grabbag replay` as a facilitator uses them:
+//! the real binary in tmux on a demo library. A two-minute exercise played
+//! at 60x runs to its end on its own clock, is ended and debriefed with keys,
+//! and scores from the journal alone; a recorded run replays read-only.
+//! Skipped (with a printed reason) where tmux is missing.
+
+use grabbag::journal::{Event, Journal};
+
+use crate::harness::{grabbag, have, run};
+use crate::tui::demo;
+
+/// Three injects over 90 seconds of exercise time (1.5 s at 60x).
+const DRILL: &str = r#"format = 1
+id = "drill"
+title = "Two-minute drill"
+brief = "Files are being renamed in Revenues."
+audience = "Incident team"
+duration = "2m"
+runbooks = ["cyber/ransomware"]
+lessons_prompts = ["What slowed us down?"]
+
+[[objectives]]
+id = "declare"
+text = "Declare the incident quickly"
+
+[[participants]]
+role = "Incident lead"
+
+[[injects]]
+id = "first"
+at = "0m"
+from = "Service desk"
+channel = "phone"
+text = "Files in the Revenues share have a new extension."
+
+[[injects.expect]]
+id = "declared"
+kind = "step_done"
+runbook = "cyber/ransomware"
+step = "confirm-and-declare"
+description = "Ransomware confirmed and an incident declared"
+within = "10m"
+objectives = ["declare"]
+
+[[injects]]
+id = "second"
+at = "1m"
+from = "Revenues team leader"
+channel = "walk-in"
+text = "A ransom note is on three screens."
+
+[[injects]]
+id = "third"
+after = "second"
+delay = "30s"
+from = "Press office"
+channel = "email"
+text = "A journalist is asking about an attack."
+"#;
+
+#[test]
+fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
+    if !have(
+        "tmux",
+        "tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores",
+    ) {
+        return;
+    }
+    let d = demo("drill");
+    std::fs::write(d.library.join("exercises/drill.toml"), DRILL).expect("drill written");
+    let t = &d.tmux;
+    t.start(
+        &d.library,
+        &d.identity,
+        "exercise run drill --speed 60 --plaintext",
+    );
+    t.wait_for("Two-minute drill");
+    // The player declares; the clock delivers the rest on its own.
+    t.keys(&["d"]);
+    t.wait_for("all 3 injects delivered");
+    t.keys(&["E"]);
+    t.wait_for("ENDED");
+    t.keys(&["L"]);
+    t.wait_for("Lesson learned");
+    t.keys(&["C-u"]);
+    t.text("action");
+    t.keys(&["Tab"]);
+    t.text("Put the paper pack in the Revenues office");
+    t.keys(&["Tab"]);
+    t.text("Head of Revenues");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lesson saved");
+    t.keys(&["q"]);
+    t.wait_gone();
+    d.verify();
+
+    let journal = d.journal();
+    let entries = Journal::read(&journal, None).expect("a plaintext journal");
+    let started = entries
+        .iter()
+        .position(|e| matches!(e.event, Some(Event::ExerciseStarted { .. })))
+        .expect("exercise_started");
+    assert!(
+        entries[started..].iter().all(|e| e.ex_t.is_some()),
+        "every entry from T+0 carries exercise time"
+    );
+    let delivered: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            Some(Event::InjectDelivered { inject, .. }) => Some(inject.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, ["first", "second", "third"]);
+    // The third inject came 30 s of exercise time after the second, on the
+    // clock (a tick is 1 s of wall time, 60 s of exercise time).
+    let at = |id: &str| {
+        entries.iter().find_map(|e| match &e.event {
+            Some(Event::InjectDelivered { inject, .. }) if inject == id => e.ex_t,
+            _ => None,
+        })
+    };
+    let (second, third) = (at("second").unwrap_or(0), at("third").unwrap_or(0));
+    assert!(
+        second >= 60_000 && third >= 90_000 && third >= second,
+        "{second} {third}"
+    );
+
+    let out = run(grabbag(t.home.as_path())
+        .env("GRABBAG_LIBRARY", &d.library)
+        .env("GRABBAG_IDENTITY", &d.identity)
+        .args(["exercise", "score", "--json"])
+        .arg(&journal));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let card: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON scorecard");
+    let declared = &card["injects"][0]["expectations"][0];
+    assert_eq!(declared["id"], "declared");
+    assert_eq!(declared["outcome"], "met", "{declared}");
+    assert!(declared["evidence"].as_u64().is_some());
+
+    // The after-action report carries the lesson with its owner.
+    let out = run(grabbag(t.home.as_path())
+        .env("GRABBAG_LIBRARY", &d.library)
+        .env("GRABBAG_IDENTITY", &d.identity)
+        .args(["exercise", "report"])
+        .arg(&journal));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("Put the paper pack in the Revenues office")
+    );
+    assert!(out.stdout.contains("Head of Revenues"));
+}
+
+#[test]
+fn tmux_a_recorded_run_replays_read_only() {
+    if !have("tmux", "tmux_a_recorded_run_replays_read_only") {
+        return;
+    }
+    let d = demo("replay");
+    let journal = d.library.join("exercises/runs/ransomware-friday.jsonl");
+    let before = std::fs::read(&journal).expect("the demo's recorded run");
+    let t = &d.tmux;
+    t.start(
+        &d.library,
+        &d.identity,
+        &format!("replay '{}' --speed 600", journal.display()),
+    );
+    t.wait_for("REPLAY ransomware-friday.jsonl");
+    t.keys(&["g"]);
+    t.wait_for("Go to T+");
+    t.text("45:00");
+    t.keys(&["Enter"]);
+    t.wait_for("T+00:45:00");
+    // Play to the end: 88 minutes at 600x is under 10 s.
+    t.keys(&["Space"]);
+    t.wait_for("end of the journal");
+    assert!(t.screen().contains("ENDED"), "{}", t.screen());
+    t.keys(&["d"]);
+    t.wait_for("read-only");
+    t.keys(&["q"]);
+    t.wait_gone();
+    assert_eq!(std::fs::read(&journal).expect("still there"), before);
+    let lock = journal.with_extension("jsonl.lock");
+    assert!(!lock.exists(), "a replay takes no lock");
+}
+
+#[test]
+fn an_exercise_that_names_a_missing_step_is_not_played() {
+    let d = demo("broken-drill");
+    let broken = DRILL.replace("confirm-and-declare", "no-such-step");
+    std::fs::write(d.library.join("exercises/drill.toml"), broken).expect("written");
+    let out = run(grabbag(d.tmux.home.as_path())
+        .env("GRABBAG_LIBRARY", &d.library)
+        .env("GRABBAG_IDENTITY", &d.identity)
+        .args(["exercise", "run", "drill"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("no-such-step"), "{}", out.stderr);
+    assert!(out.stderr.contains("drill.toml"), "{}", out.stderr);
+    let out = run(grabbag(d.tmux.home.as_path())
+        .env("GRABBAG_LIBRARY", &d.library)
+        .env("GRABBAG_IDENTITY", &d.identity)
+        .args(["exercise", "run", "nope"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("drill"),
+        "lists what is there: {}",
+        out.stderr
+    );
+}
