@@ -420,6 +420,20 @@ pub fn feed_lines(app: &App<'_>) -> Vec<Line<'static>> {
         .as_ref()
         .map(|e| &e.exercise)
         .or(app.replay.as_ref().and_then(|r| r.exercise.as_ref()));
+    let ended = match &app.exercise {
+        Some(ex) => ex.clock.ended(),
+        None => ClockStatus::of(state).ended,
+    };
+    if let Some(ex) = definition.filter(|_| ended) {
+        // The hot debrief: the exercise's own questions, then L for each answer.
+        lines.push(Line::from(Span::styled(
+            "Debrief (L records a lesson):",
+            theme.accent,
+        )));
+        for prompt in &ex.lessons_prompts {
+            lines.push(Line::from(format!("- {}", printable_line(prompt))));
+        }
+    }
     if let Some(ex) = definition {
         let now = state
             .ex_t
