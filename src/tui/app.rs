@@ -291,21 +291,37 @@ impl<'a> App<'a> {
         Some((StepRef::new(runbook.id.clone(), step.id.clone()), step))
     }
 
-    /// When the step became the one to work on: its start, else the latest
-    /// finish of another step of its runbook, else the runbook's opening.
-    pub fn step_since(&self, runbook: &str, step: &str) -> Option<DateTime<Utc>> {
+    /// How long the step has been the one to work on (since its start, else
+    /// the latest finish of another step of its runbook, else the runbook's
+    /// opening): in exercise time during an exercise, whose expectations
+    /// are timed on that clock too.
+    pub fn step_time(&self, runbook: &str, step: &str) -> Option<TimeDelta> {
         let state = &self.response.as_ref()?.state;
         let open = state.runbook(runbook)?;
-        if let Some(started) = open.steps.get(step).and_then(|s| s.started.as_ref()) {
-            return Some(started.at);
-        }
-        let finished = open
-            .steps
-            .values()
-            .filter(|s| s.status.is_finished())
-            .map(|s| s.changed.at)
-            .max();
-        Some(finished.unwrap_or(open.opened().at))
+        let since = match open.steps.get(step).and_then(|s| s.started.as_ref()) {
+            Some(started) => started,
+            None => open
+                .steps
+                .values()
+                .filter(|s| s.status.is_finished())
+                .map(|s| &s.changed)
+                .max_by_key(|stamp| stamp.at)
+                .unwrap_or(open.opened()),
+        };
+        let exercise_now = match &self.exercise {
+            Some(ex) => Some(ex.clock.now()),
+            None => state
+                .exercise_start
+                .as_ref()
+                .map(|_| state.ex_t.unwrap_or(0)),
+        };
+        Some(match exercise_now {
+            Some(now) => {
+                let ms = now.saturating_sub(crate::exercise::ex_time(since, state));
+                TimeDelta::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+            }
+            None => self.now - since.at,
+        })
     }
 
     /// Sets the status line.

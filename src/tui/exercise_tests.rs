@@ -85,7 +85,10 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     let mut app = playing(dir.path());
     // Fire the next inject: the clock jumps to T+10:00 and it is delivered.
     press(&mut app, KeyCode::Char('f'));
-    assert!(text(&app, 120, 40).contains("T+00:10:00"));
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("T+00:10:00"), "{screen}");
+    // Step timers run on exercise time, as its expectations are scored.
+    assert!(screen.contains("00:10:00 of 00:15:00 expected"), "{screen}");
     // A player marks the current step done.
     press(&mut app, KeyCode::Char('d'));
     // Slow down, pause, leave manual mode (paused, so time stays put).

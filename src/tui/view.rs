@@ -445,12 +445,11 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                     Span::raw(printable_line(role).into_owned()),
                 ]));
             }
-            if let (Some(within), false, Some(since)) = (
+            if let (Some(within), false, Some(taken)) = (
                 step.expect_within,
                 status.is_finished(),
-                app.step_since(&runbook.id, &step.id),
+                app.step_time(&runbook.id, &step.id),
             ) {
-                let taken = app.now - since;
                 let limit =
                     chrono::TimeDelta::seconds(i64::try_from(within.as_secs()).unwrap_or(i64::MAX));
                 let (text, style) = if taken > limit {
@@ -657,12 +656,11 @@ fn clock_lines(app: &App<'_>) -> Vec<Line<'static>> {
 
 /// True when the step has taken longer than its `expect_within`.
 fn overrun(app: &App<'_>, runbook: &str, step: &crate::runbook::Step) -> bool {
-    let (Some(within), Some(since)) = (step.expect_within, app.step_since(runbook, &step.id))
-    else {
+    let (Some(within), Some(taken)) = (step.expect_within, app.step_time(runbook, &step.id)) else {
         return false;
     };
     let limit = chrono::TimeDelta::seconds(i64::try_from(within.as_secs()).unwrap_or(i64::MAX));
-    app.now - since > limit
+    taken > limit
 }
 
 fn line_style(app: &App<'_>, text: &str) -> Style {
