@@ -185,33 +185,14 @@ fn gather(
     Ok(out)
 }
 
-/// Lints files against runbooks; returns the exercises that passed.
-fn lint_files(
+/// Lints files against the library's runbooks; returns the exercises that passed.
+pub(super) fn lint_files(
     found: Vec<ExerciseFile>,
     runbooks: &[Runbook],
     out: &mut Vec<Diagnostic>,
 ) -> Vec<(ExerciseFile, Exercise)> {
     let refs: Vec<&Runbook> = runbooks.iter().collect();
-    let mut ok: Vec<(ExerciseFile, Exercise)> = Vec::new();
-    for f in found {
-        let checked = exercise::check(&f.shown, &f.text, &f.file.id, Some(&refs));
-        out.extend(checked.diagnostics);
-        let Some(e) = checked.exercise else { continue };
-        // Journals name exercises by id: two files with one id would make
-        // scoring pick one at random.
-        if let Some((other, _)) = ok.iter().find(|(_, o)| o.id == e.id) {
-            out.push(files::problem(
-                Path::new(&f.shown),
-                format!(
-                    "duplicate exercise id `{}`: {} has it too",
-                    e.id, other.shown
-                ),
-            ));
-            continue;
-        }
-        ok.push((f, e));
-    }
-    ok
+    files::check_all(found, Some(&refs), out)
 }
 
 fn lint(ctx: &Context, args: LintArgs) -> anyhow::Result<ExitCode> {
