@@ -14,9 +14,10 @@ use serde::Serialize;
 
 use super::{Context, print_json};
 use crate::diagnostic::Diagnostic;
+use crate::exercise::aar::{self, minutes, t_plus};
 use crate::exercise::files::{self, Baseline, EXERCISES_DIR, ExerciseFile};
 use crate::exercise::score::Scorecard;
-use crate::exercise::{self, Exercise, aar, report};
+use crate::exercise::{self, Exercise};
 use crate::journal::{Journal, VerifyOptions};
 use crate::library::{self, RunbookFile};
 use crate::response::ResponseState;
@@ -81,6 +82,8 @@ pub struct ScoreArgs {
 pub enum Format {
     /// Markdown.
     Md,
+    /// One self-contained HTML page (inline CSS, print stylesheet, no script).
+    Html,
     /// The report's data as JSON.
     Json,
 }
@@ -339,7 +342,7 @@ fn render_card(card: &Scorecard, journal: &Path) -> String {
     for i in &card.injects {
         let when = i
             .delivered_at
-            .map_or_else(|| "not delivered".to_owned(), report::t_plus);
+            .map_or_else(|| "not delivered".to_owned(), t_plus);
         let first = match (i.first_action_seq, i.first_action_ms) {
             (Some(seq), Some(ms)) => format!(", first action {}s later (seq {seq})", ms / 1000),
             _ if i.delivered_seq.is_some() => ", no action after it".to_owned(),
@@ -355,12 +358,10 @@ fn render_card(card: &Scorecard, journal: &Path) -> String {
         );
         for e in &i.expectations {
             let timing = match (e.elapsed_ms, e.within_ms) {
-                (Some(_), Some(_)) => format!(
-                    " in {} of {}",
-                    report::minutes(e.elapsed_ms),
-                    report::minutes(e.within_ms)
-                ),
-                (Some(_), None) => format!(" in {}", report::minutes(e.elapsed_ms)),
+                (Some(_), Some(_)) => {
+                    format!(" in {} of {}", minutes(e.elapsed_ms), minutes(e.within_ms))
+                }
+                (Some(_), None) => format!(" in {}", minutes(e.elapsed_ms)),
                 _ => String::new(),
             };
             let _ = writeln!(
@@ -392,7 +393,8 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("verifying {}", args.run.journal.display()))?;
     let data = aar::build(&exercise, &file.text, &state, &verified);
     let text = match args.format {
-        Format::Md => report::markdown(&data),
+        Format::Md => crate::report::aar::markdown(&data),
+        Format::Html => crate::report::aar::html(&data),
         Format::Json => serde_json::to_string_pretty(&data)? + "\n",
     };
     match &args.output {

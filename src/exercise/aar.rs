@@ -4,8 +4,8 @@
 //! the journal's integrity and the exact runbook versions played.
 //!
 //! Built from the exercise, the journal's fold and its verification report:
-//! a plain serialisable struct, so the Markdown renderer ([`super::report`]),
-//! an HTML one and `--json` all print the same facts.
+//! a plain serialisable struct, so the Markdown and HTML renderers
+//! (`crate::report::aar`) and `--json` all print the same facts.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -142,6 +142,20 @@ pub struct Recommendation {
     pub due: Option<String>,
     /// The entry that recorded it.
     pub seq: u64,
+}
+
+/// `T+01:05:09` for an exercise time in ms.
+pub fn t_plus(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("T+{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// `4m05s` for a span of exercise time in ms, `–` for none.
+pub fn minutes(ms: Option<u64>) -> String {
+    ms.map_or_else(
+        || "–".to_owned(),
+        |ms| format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60),
+    )
 }
 
 fn moment(stamp: &Stamp, state: &ResponseState, what: String) -> Moment {
@@ -330,5 +344,17 @@ pub fn build(
             })
             .collect(),
         anomalies: state.anomalies.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exercise_time_reads_as_t_plus() {
+        assert_eq!(t_plus(3_723_000), "T+01:02:03");
+        assert_eq!(minutes(Some(125_000)), "2m05s");
+        assert_eq!(minutes(None), "–");
     }
 }
