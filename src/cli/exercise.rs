@@ -162,7 +162,7 @@ fn read_file(ctx: &Context, path: &Path) -> anyhow::Result<ExerciseFile> {
 }
 
 /// Exercise files: those named, or the library's.
-fn gather(
+pub(super) fn gather(
     ctx: &Context,
     paths: &[PathBuf],
     problems: &mut Vec<Diagnostic>,

@@ -473,6 +473,55 @@ fn lint_reports_exercise_mistakes_like_runbook_lint() {
 }
 
 #[test]
+fn lint_checks_the_library_exercises_with_its_runbooks() {
+    let lib = sample_library();
+    let out = run(lib.grabbag().args(["lint"]));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let runbooks = SAMPLE_RUNBOOKS.len();
+    let exercises = SAMPLE_EXERCISES.len();
+    assert!(
+        out.stdout.contains(&format!(
+            "lint: {} files checked, 0 errors",
+            runbooks + exercises
+        )),
+        "{}",
+        out.stdout
+    );
+
+    // An expectation naming a step the runbook does not have.
+    let text = SAMPLE_EXERCISES
+        .iter()
+        .find(|(n, _)| *n == "compromised-supplier.toml")
+        .map(|(_, t)| t.replace("step = \"cut-access\"", "step = \"cut-acess\""))
+        .expect("sample");
+    let bad = lib.root.join("exercises/compromised-supplier.toml");
+    std::fs::write(&bad, &text).expect("write");
+    let error = format!(
+        "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {}:113:8",
+        bad.display()
+    );
+    let out = run(lib.grabbag().args(["lint"]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains(&error), "{}", out.stdout);
+    assert!(out.stdout.contains("1 error"), "{}", out.stdout);
+
+    // Given as a file, it is checked against the library's runbooks.
+    let out = run(lib.grabbag().args(["lint"]).arg(&bad));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains(&error), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("lint: 1 file checked, 1 error, 0 warnings"),
+        "{}",
+        out.stdout
+    );
+    let out = run(lib.grabbag().args(["lint", "--json"]).arg(&bad));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(json["diagnostics"][0]["line"], 113);
+    assert_eq!(json["diagnostics"][0]["file"], bad.display().to_string());
+}
+
+#[test]
 fn an_encrypted_journal_scores_only_with_the_identity() {
     let lib = sample_library();
     let journal = lib.root.join("journals/drill.jsonl");
