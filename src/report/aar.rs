@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 
 use super::html;
 use super::markdown;
-use crate::exercise::aar::{AfterActionReport, Moment, minutes, t_plus};
+use crate::exercise::aar::{AfterActionReport, Moment, minutes, percent, t_plus};
 use crate::exercise::score::Outcome;
 
 /// One line of a list, with a verdict when it states one.
@@ -70,10 +70,6 @@ fn plain(lines: impl IntoIterator<Item = String>) -> Block {
             .map(|text| Item { text, ok: None })
             .collect(),
     )
-}
-
-fn percent(p: Option<u64>) -> String {
-    p.map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
 }
 
 /// A list of moments, or "None recorded." when there is none.
