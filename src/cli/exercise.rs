@@ -271,8 +271,13 @@ pub(super) fn find_recorded(
     if let Some(found) = files::find(&dirs, id, ctx.identities_if_any()?) {
         return parse(found);
     }
+    let no_identity = if ctx.identities_if_any()?.is_none() {
+        " (encrypted exercises are read only with an identity: --identity or GRABBAG_IDENTITY)"
+    } else {
+        ""
+    };
     bail!(
-        "exercise `{}` not found in {}{hint}",
+        "exercise `{}` not found in {}{no_identity}{hint}",
         printable_line(id),
         if dirs.is_empty() {
             "any exercises folder".to_owned()
