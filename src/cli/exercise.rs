@@ -14,9 +14,10 @@ use serde::Serialize;
 
 use super::{Context, print_json};
 use crate::diagnostic::Diagnostic;
+use crate::exercise::aar::{self, percent};
 use crate::exercise::files::{self, Baseline, EXERCISES_DIR, ExerciseFile};
 use crate::exercise::score::Scorecard;
-use crate::exercise::{self, Exercise, aar, report};
+use crate::exercise::{self, Exercise};
 use crate::journal::{Entry, Journal, VerifyOptions};
 use crate::library::{self, RunbookFile};
 use crate::response::ResponseState;
@@ -83,6 +84,8 @@ pub struct ScoreArgs {
 pub enum Format {
     /// Markdown.
     Md,
+    /// One self-contained HTML page (inline CSS, print stylesheet, no script).
+    Html,
     /// The report's data as JSON.
     Json,
 }
@@ -162,7 +165,7 @@ fn read_file(ctx: &Context, path: &Path) -> anyhow::Result<ExerciseFile> {
 }
 
 /// Exercise files: those named, or the library's.
-fn gather(
+pub(super) fn gather(
     ctx: &Context,
     paths: &[PathBuf],
     problems: &mut Vec<Diagnostic>,
@@ -188,33 +191,14 @@ fn gather(
     Ok(out)
 }
 
-/// Lints files against runbooks; returns the exercises that passed.
-fn lint_files(
+/// Lints files against the library's runbooks; returns the exercises that passed.
+pub(super) fn lint_files(
     found: Vec<ExerciseFile>,
     runbooks: &[Runbook],
     out: &mut Vec<Diagnostic>,
 ) -> Vec<(ExerciseFile, Exercise)> {
     let refs: Vec<&Runbook> = runbooks.iter().collect();
-    let mut ok: Vec<(ExerciseFile, Exercise)> = Vec::new();
-    for f in found {
-        let checked = exercise::check(&f.shown, &f.text, &f.file.id, Some(&refs));
-        out.extend(checked.diagnostics);
-        let Some(e) = checked.exercise else { continue };
-        // Journals name exercises by id: two files with one id would make
-        // scoring pick one at random.
-        if let Some((other, _)) = ok.iter().find(|(_, o)| o.id == e.id) {
-            out.push(files::problem(
-                Path::new(&f.shown),
-                format!(
-                    "duplicate exercise id `{}`: {} has it too",
-                    e.id, other.shown
-                ),
-            ));
-            continue;
-        }
-        ok.push((f, e));
-    }
-    ok
+    files::check_all(found, Some(&refs), out)
 }
 
 fn lint(ctx: &Context, args: LintArgs) -> anyhow::Result<ExitCode> {
@@ -249,7 +233,7 @@ pub(super) fn read_run(ctx: &Context, path: &Path) -> anyhow::Result<(Vec<Entry>
 }
 
 /// The id of the exercise a journal records.
-fn exercise_id(state: &ResponseState) -> Option<&str> {
+pub(super) fn exercise_id(state: &ResponseState) -> Option<&str> {
     state
         .exercise_start
         .as_ref()
@@ -257,45 +241,52 @@ fn exercise_id(state: &ResponseState) -> Option<&str> {
         .or(state.exercise.as_deref())
 }
 
-/// Finds and parses the exercise of a run.
-pub(super) fn find_exercise(
-    ctx: &Context,
-    run: &RunArgs,
-    state: &ResponseState,
-) -> anyhow::Result<(ExerciseFile, Exercise)> {
-    let parse = |f: ExerciseFile| -> anyhow::Result<(ExerciseFile, Exercise)> {
-        let checked = exercise::check(&f.shown, &f.text, &f.file.id, None);
-        match checked.exercise {
-            Some(e) => Ok((f, e)),
-            None => {
-                let shown: Vec<String> =
-                    checked.diagnostics.iter().map(Diagnostic::render).collect();
-                bail!("{} has errors:\n{}", f.shown, shown.join("\n"))
-            }
+/// Parses an exercise file that must have no errors.
+fn parse(f: ExerciseFile) -> anyhow::Result<(ExerciseFile, Exercise)> {
+    let checked = exercise::check(&f.shown, &f.text, &f.file.id, None);
+    match checked.exercise {
+        Some(e) => Ok((f, e)),
+        None => {
+            let shown: Vec<String> = checked.diagnostics.iter().map(Diagnostic::render).collect();
+            bail!("{} has errors:\n{}", f.shown, shown.join("\n"))
         }
-    };
-    if let Some(path) = &run.exercise {
-        return parse(read_file(ctx, path)?);
     }
-    let id = exercise_id(state).ok_or_else(|| {
-        anyhow!(
-            "{} records no exercise: pass --exercise FILE",
-            run.journal.display()
-        )
-    })?;
+}
+
+/// The `exercises/` folders where the exercise of the run at `journal` is
+/// looked for: the one above it when it is in `runs/`, then the library's.
+fn exercise_dirs(ctx: &Context, journal: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    let parent = run.journal.parent();
+    let parent = journal.parent();
     if let Some(runs) = parent.filter(|p| p.file_name().is_some_and(|n| n == files::RUNS_DIR)) {
         dirs.extend(runs.parent().map(Path::to_owned));
     }
     if let Ok(dir) = library_exercises(ctx) {
         dirs.push(dir);
     }
+    dirs
+}
+
+/// Finds and parses exercise `id`, recorded by the run at `journal`, in
+/// [`exercise_dirs`]. `Err` with where it looked (then `hint`) when it is
+/// not there.
+pub(super) fn find_recorded(
+    ctx: &Context,
+    journal: &Path,
+    id: &str,
+    hint: &str,
+) -> anyhow::Result<(ExerciseFile, Exercise)> {
+    let dirs = exercise_dirs(ctx, journal);
     if let Some(found) = files::find(&dirs, id, ctx.identities_if_any()?) {
         return parse(found);
     }
+    let no_identity = if ctx.identities_if_any()?.is_none() {
+        " (encrypted exercises are read only with an identity: --identity or GRABBAG_IDENTITY)"
+    } else {
+        ""
+    };
     bail!(
-        "exercise `{}` not found in {}: pass --exercise FILE",
+        "exercise `{}` not found in {}{no_identity}{hint}",
         printable_line(id),
         if dirs.is_empty() {
             "any exercises folder".to_owned()
@@ -308,6 +299,25 @@ pub(super) fn find_exercise(
     )
 }
 
+/// Finds and parses the exercise of a run: the file given, or the one the
+/// journal records.
+pub(super) fn find_exercise(
+    ctx: &Context,
+    run: &RunArgs,
+    state: &ResponseState,
+) -> anyhow::Result<(ExerciseFile, Exercise)> {
+    if let Some(path) = &run.exercise {
+        return parse(read_file(ctx, path)?);
+    }
+    let id = exercise_id(state).ok_or_else(|| {
+        anyhow!(
+            "{} records no exercise: pass --exercise FILE",
+            run.journal.display()
+        )
+    })?;
+    find_recorded(ctx, &run.journal, id, ": pass --exercise FILE")
+}
+
 fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let state = fold(ctx, &args.run.journal)?;
     let (_, exercise) = find_exercise(ctx, &args.run, &state)?;
@@ -318,10 +328,6 @@ fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
         print!("{}", render_card(&card, &args.run.journal));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn percent(p: Option<u64>) -> String {
-    p.map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
 }
 
 /// The scorecard as text for a terminal.
@@ -340,75 +346,8 @@ fn render_card(card: &Scorecard, journal: &Path) -> String {
         printable_line(&journal.display().to_string()),
         card.entries
     );
-    let counts: Vec<String> = card
-        .counts
-        .iter()
-        .map(|(o, n)| format!("{} {n}", o.as_str()))
-        .collect();
-    let _ = writeln!(
-        out,
-        "Overall {} ({} of {} points): {}",
-        percent(card.overall.percent),
-        card.overall.earned_halves as f64 / 2.0,
-        card.overall.possible_halves as f64 / 2.0,
-        counts.join(", ")
-    );
-    out.push_str("\nObjectives\n");
-    for o in &card.objectives {
-        let _ = writeln!(
-            out,
-            "  {:>5}  {}  {}",
-            percent(o.total.percent),
-            printable_line(&o.id),
-            printable_line(&o.text)
-        );
-    }
-    out.push_str("\nInjects\n");
-    for i in &card.injects {
-        let when = i
-            .delivered_at
-            .map_or_else(|| "not delivered".to_owned(), report::t_plus);
-        let first = match (i.first_action_seq, i.first_action_ms) {
-            (Some(seq), Some(ms)) => format!(", first action {}s later (seq {seq})", ms / 1000),
-            _ if i.delivered_seq.is_some() => ", no action after it".to_owned(),
-            _ => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "  {when}  {}{}{first}",
-            printable_line(&i.id),
-            i.delivered_seq
-                .map(|s| format!(" (seq {s})"))
-                .unwrap_or_default()
-        );
-        for e in &i.expectations {
-            let timing = match (e.elapsed_ms, e.within_ms) {
-                (Some(_), Some(_)) => format!(
-                    " in {} of {}",
-                    report::minutes(e.elapsed_ms),
-                    report::minutes(e.within_ms)
-                ),
-                (Some(_), None) => format!(" in {}", report::minutes(e.elapsed_ms)),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                out,
-                "      {:<13} {}{}{timing}{}",
-                e.outcome.as_str(),
-                printable_line(&e.id),
-                e.evidence
-                    .map(|s| format!(" (seq {s})"))
-                    .unwrap_or_default(),
-                if e.by_facilitator {
-                    " [facilitator]"
-                } else {
-                    ""
-                }
-            );
-        }
-    }
-    if card.unscripted_injects > 0 {
-        let _ = writeln!(out, "\n{} unscripted inject(s)", card.unscripted_injects);
+    for (_, line) in aar::card_lines(card) {
+        let _ = writeln!(out, "{}", printable_line(&line));
     }
     out
 }
@@ -420,7 +359,8 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("verifying {}", args.run.journal.display()))?;
     let data = aar::build(&exercise, &file.text, &state, &verified);
     let text = match args.format {
-        Format::Md => report::markdown(&data),
+        Format::Md => crate::report::aar::markdown(&data),
+        Format::Html => crate::report::aar::html(&data),
         Format::Json => serde_json::to_string_pretty(&data)? + "\n",
     };
     match &args.output {

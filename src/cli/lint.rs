@@ -1,4 +1,13 @@
-//! `grabbag lint [PATH...]`: check runbook files and report every problem.
+//! `grabbag lint [PATH...]`: check runbook and exercise files and report
+//! every problem.
+//!
+//! Exercises are linted by the same code as `grabbag exercise lint`
+//! ([`super::exercise::lint_files`]), against the runbooks checked in the
+//! same run (or, when only exercises are given, the library's), so an
+//! expectation naming a missing runbook, step or option is an error at its
+//! file, line and column like any runbook error. A path counts as exercises
+//! when one of its folders is `exercises` (the library layout); a folder
+//! holding an `exercises/` folder (a library) has its exercises checked too.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,12 +16,15 @@ use serde::Serialize;
 
 use super::{Context, print_json, today};
 use crate::diagnostic::{Diagnostic, Level};
+use crate::exercise::files::EXERCISES_DIR;
 use crate::library::{self, RunbookFile};
+use crate::runbook::Runbook;
 
 /// Arguments of `lint`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files or folders to check (plaintext `.toml` or encrypted `.toml.age`). Default: the library.
+    /// Files or folders to check (plaintext `.toml` or encrypted `.toml.age`):
+    /// runbooks, and exercises (in an `exercises/` folder). Default: the library.
     pub paths: Vec<PathBuf>,
     /// Print the findings as JSON.
     #[arg(long)]
@@ -36,12 +48,45 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut diagnostics = Vec::new();
     let mut files = 0;
+    let mut runbooks = Vec::new();
+    let mut exercises = Vec::new();
     for path in &paths {
+        if is_exercise_path(path) {
+            exercises.push(path.clone());
+            continue;
+        }
         let targets = targets(path, &mut diagnostics);
         files += targets.len();
-        lint_set(ctx, &targets, &mut diagnostics)?;
+        lint_set(ctx, &targets, &mut diagnostics, &mut runbooks)?;
+        if path.is_dir() && path.join(EXERCISES_DIR).is_dir() {
+            exercises.push(path.join(EXERCISES_DIR));
+        }
+    }
+    if !exercises.is_empty() {
+        // Exercises given alone are checked against the library's runbooks.
+        if runbooks.is_empty()
+            && let Ok((_, report)) = ctx.load(false)
+        {
+            runbooks = report.runbooks.into_iter().map(|r| r.runbook).collect();
+        }
+        let found = super::exercise::gather(ctx, &exercises, &mut diagnostics)?;
+        files += found.len();
+        super::exercise::lint_files(found, &runbooks, &mut diagnostics);
     }
     report("lint", files, diagnostics, args.json)
+}
+
+/// True when `path` names exercises: one of its folders (or itself, for a
+/// folder) is `exercises`.
+fn is_exercise_path(path: &Path) -> bool {
+    let folders = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(Path::new(""))
+    };
+    folders
+        .components()
+        .any(|c| c.as_os_str() == std::ffi::OsStr::new(EXERCISES_DIR))
 }
 
 /// Prints diagnostics (or JSON) and a summary line headed `what`; exit 1 when
@@ -132,8 +177,14 @@ fn targets(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Target> {
     }
 }
 
-/// Checks a set of files found together, including ids shared between them.
-fn lint_set(ctx: &Context, targets: &[Target], out: &mut Vec<Diagnostic>) -> anyhow::Result<()> {
+/// Checks a set of files found together, including ids shared between them;
+/// adds the runbooks that passed to `passed`.
+fn lint_set(
+    ctx: &Context,
+    targets: &[Target],
+    out: &mut Vec<Diagnostic>,
+    passed: &mut Vec<Runbook>,
+) -> anyhow::Result<()> {
     let mut ids: Vec<(String, String)> = Vec::new();
     for t in targets {
         let shown = t.base.join(&t.file.path).display().to_string();
@@ -168,6 +219,7 @@ fn lint_set(ctx: &Context, targets: &[Target], out: &mut Vec<Diagnostic>) -> any
                     d.file = shown.clone();
                     d
                 }));
+                passed.extend(checked.runbook);
             }
             Err(failure) => out.extend(failure.diagnostics.into_iter().map(|mut d| {
                 d.file = shown.clone();

@@ -1,15 +1,21 @@
 //! `grabbag review JOURNAL...`: the read-only review screen (see
 //! `crate::tui::review`) on one or more journals or merged timelines, with
 //! each runbook version followed compared with the library's HEAD when a
-//! library is configured (see `journal::read_timeline`). Nothing is written.
+//! library is configured (see `journal::read_timeline`). For a journal of
+//! an exercise, its definition is found as `exercise score` finds it (the
+//! `exercises/` folder above `runs/`, then the library's) and the run scored
+//! for the Scores view. Nothing is written.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Context;
+use super::exercise::{exercise_id, find_recorded};
 use super::journal::{Checks, read_timeline};
 use super::run::LookArgs;
-use crate::tui::review::{self, Review};
+use crate::exercise;
+use crate::report::Timeline;
+use crate::tui::review::{self, ExerciseScores, Review};
 
 /// Arguments of `review`.
 #[derive(Debug, clap::Args)]
@@ -29,10 +35,47 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let timeline = read_timeline(ctx, &args.files, args.checks)?;
     let ok = timeline.ok();
-    review::run(Review::new(timeline, args.look.look(ctx.theme)))?;
+    let scores = scores(ctx, &timeline);
+    review::run(Review::new(timeline, args.look.look(ctx.theme)).with_scores(scores))?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The scores of each exercise journal on the timeline, by source index.
+fn scores(ctx: &Context, timeline: &Timeline) -> Vec<(usize, ExerciseScores)> {
+    let mut out = Vec::new();
+    for (index, source) in timeline.sources.iter().enumerate() {
+        let state = &source.state;
+        let Some(id) = exercise_id(state) else {
+            continue;
+        };
+        let Some(file) = timeline.files.get(source.file) else {
+            continue;
+        };
+        let scores = if state.unreadable > 0 {
+            // Scoring part of a run would report expectations missed that
+            // were met in the entries it could not read.
+            ExerciseScores::Unavailable(format!(
+                "{} of {} entries could not be decrypted (pass --identity)",
+                state.unreadable, state.entries
+            ))
+        } else {
+            match find_recorded(ctx, &file.report.file, id, "") {
+                Ok((found, definition)) => ExerciseScores::Scored {
+                    card: Box::new(exercise::score(&definition, state)),
+                    same: state
+                        .exercise_start
+                        .as_ref()
+                        .is_some_and(|s| s.digest == exercise::digest(&found.text)),
+                    file: found.shown,
+                },
+                Err(e) => ExerciseScores::Unavailable(format!("{e:#}")),
+            }
+        };
+        out.push((index, scores));
+    }
+    out
 }

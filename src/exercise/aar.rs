@@ -4,13 +4,13 @@
 //! the journal's integrity and the exact runbook versions played.
 //!
 //! Built from the exercise, the journal's fold and its verification report:
-//! a plain serialisable struct, so the Markdown renderer ([`super::report`]),
-//! an HTML one and `--json` all print the same facts.
+//! a plain serialisable struct, so the Markdown and HTML renderers
+//! (`crate::report::aar`) and `--json` all print the same facts.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::score::{Scorecard, score};
+use super::score::{Outcome, Scorecard, score};
 use super::{Exercise, Objective, Participant, ParticipantKind, ex_time};
 use crate::journal::{Actor, LessonCategory, VerifyReport};
 use crate::response::{ResponseState, Stamp};
@@ -142,6 +142,108 @@ pub struct Recommendation {
     pub due: Option<String>,
     /// The entry that recorded it.
     pub seq: u64,
+}
+
+/// `T+01:05:09` for an exercise time in ms.
+pub fn t_plus(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("T+{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// `4m05s` for a span of exercise time in ms, `–` for none.
+pub fn minutes(ms: Option<u64>) -> String {
+    ms.map_or_else(
+        || "–".to_owned(),
+        |ms| format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60),
+    )
+}
+
+/// A percentage, `–` when nothing was scorable.
+pub fn percent(p: Option<u64>) -> String {
+    p.map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
+}
+
+/// A scorecard in lines of plain text, for `exercise score` and the review
+/// screen: overall, each objective, each inject (delivery, time to first
+/// action) and its expectations (outcome, proving seq, time taken), each
+/// expectation line with its outcome so a screen can colour it. Text is raw:
+/// the caller makes it printable.
+pub fn card_lines(card: &Scorecard) -> Vec<(Option<Outcome>, String)> {
+    let mut out = Vec::new();
+    let mut line = |outcome: Option<Outcome>, text: String| out.push((outcome, text));
+    let counts: Vec<String> = card
+        .counts
+        .iter()
+        .map(|(o, n)| format!("{} {n}", o.as_str()))
+        .collect();
+    line(
+        None,
+        format!(
+            "Overall {} ({} of {} points): {}",
+            percent(card.overall.percent),
+            card.overall.earned_halves as f64 / 2.0,
+            card.overall.possible_halves as f64 / 2.0,
+            counts.join(", ")
+        ),
+    );
+    line(None, String::new());
+    line(None, "Objectives".to_owned());
+    for o in &card.objectives {
+        line(
+            None,
+            format!("  {:>5}  {}  {}", percent(o.total.percent), o.id, o.text),
+        );
+    }
+    line(None, String::new());
+    line(None, "Injects".to_owned());
+    for i in &card.injects {
+        let when = i
+            .delivered_at
+            .map_or_else(|| "not delivered".to_owned(), t_plus);
+        let first = match (i.first_action_seq, i.first_action_ms) {
+            (Some(seq), Some(ms)) => format!(", first action {}s later (seq {seq})", ms / 1000),
+            _ if i.delivered_seq.is_some() => ", no action after it".to_owned(),
+            _ => String::new(),
+        };
+        let seq = i
+            .delivered_seq
+            .map(|s| format!(" (seq {s})"))
+            .unwrap_or_default();
+        line(None, format!("  {when}  {}{seq}{first}", i.id));
+        for e in &i.expectations {
+            let timing = match (e.elapsed_ms, e.within_ms) {
+                (Some(_), Some(_)) => {
+                    format!(" in {} of {}", minutes(e.elapsed_ms), minutes(e.within_ms))
+                }
+                (Some(_), None) => format!(" in {}", minutes(e.elapsed_ms)),
+                _ => String::new(),
+            };
+            line(
+                Some(e.outcome),
+                format!(
+                    "      {:<13} {}{}{timing}{}",
+                    e.outcome.as_str(),
+                    e.id,
+                    e.evidence
+                        .map(|s| format!(" (seq {s})"))
+                        .unwrap_or_default(),
+                    if e.by_facilitator {
+                        " [facilitator]"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+    }
+    if card.unscripted_injects > 0 {
+        line(None, String::new());
+        line(
+            None,
+            format!("{} unscripted inject(s)", card.unscripted_injects),
+        );
+    }
+    out
 }
 
 fn moment(stamp: &Stamp, state: &ResponseState, what: String) -> Moment {
@@ -330,5 +432,17 @@ pub fn build(
             })
             .collect(),
         anomalies: state.anomalies.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exercise_time_reads_as_t_plus() {
+        assert_eq!(t_plus(3_723_000), "T+01:02:03");
+        assert_eq!(minutes(Some(125_000)), "2m05s");
+        assert_eq!(minutes(None), "–");
     }
 }

@@ -13,10 +13,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::Exercise;
 use super::score::Scorecard;
 use crate::crypto::Identities;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::library::{self, RunbookFile};
+use crate::runbook::Runbook;
 
 /// The folder of exercises in a library.
 pub const EXERCISES_DIR: &str = "exercises";
@@ -69,6 +71,36 @@ pub fn discover(
         }
     }
     (out, problems)
+}
+
+/// Parses and lints exercise files found together (against `runbooks` when
+/// given, see [`super::check`]), adding every problem to `out`; returns the
+/// exercises that passed. A second file with an id already taken is an
+/// error: journals name exercises by id, so two files with one id would make
+/// scoring and the audit pick one at random.
+pub fn check_all(
+    found: Vec<ExerciseFile>,
+    runbooks: Option<&[&Runbook]>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<(ExerciseFile, Exercise)> {
+    let mut ok: Vec<(ExerciseFile, Exercise)> = Vec::new();
+    for f in found {
+        let checked = super::check(&f.shown, &f.text, &f.file.id, runbooks);
+        out.extend(checked.diagnostics);
+        let Some(e) = checked.exercise else { continue };
+        if let Some((other, _)) = ok.iter().find(|(_, o)| o.id == e.id) {
+            out.push(problem(
+                Path::new(&f.shown),
+                format!(
+                    "duplicate exercise id `{}`: {} has it too",
+                    e.id, other.shown
+                ),
+            ));
+            continue;
+        }
+        ok.push((f, e));
+    }
+    ok
 }
 
 /// The exercise with id `id` in the first of `dirs` (each an `exercises/`

@@ -19,7 +19,7 @@
 //! - [`schedule`]: which injects are due now, and what comes next.
 //! - [`score`](mod@score): expectation outcomes with the seq that proves them.
 //! - [`replay`]: the state at any seq, from checkpoints of the fold.
-//! - [`aar`]: the after-action report's data; [`report`] renders it as Markdown.
+//! - [`aar`]: the after-action report's data (rendered by `crate::report::aar`).
 //! - [`files`]: exercise files in a library's `exercises/` folder.
 
 pub mod aar;
@@ -28,7 +28,6 @@ pub mod files;
 pub mod lint;
 pub mod parse;
 pub mod replay;
-pub mod report;
 pub mod schedule;
 pub mod score;
 #[cfg(test)]

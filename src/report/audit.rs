@@ -10,9 +10,10 @@
 //! exercise counts as run when such a journal names its id. Rendered as text,
 //! JSON or one HTML page.
 //!
-//! Exercise definitions are read by [`exercise_definitions`], which only
-//! needs each file's `id`, `title` and `runbooks` keys, until the exercise
-//! module owns reading them.
+//! Exercise definitions are found and parsed by the exercise module
+//! ([`crate::exercise::files`]), the same reader `exercise lint`, `exercise
+//! score` and `lint` use, so the audit cannot count a file the rest of
+//! grabbag refuses.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -24,16 +25,14 @@ use serde::Serialize;
 use super::Integrity;
 use super::html::{self, escape};
 use crate::crypto::Identities;
+use crate::exercise::files;
+pub use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
 use crate::journal::verify::{SignatureStatus, VerifyOptions, verify_bytes};
 use crate::library::trust::{AllowedSigners, Trust};
-use crate::library::{self, JOURNALS_DIR, LoadReport};
+use crate::library::{JOURNALS_DIR, LoadReport};
 use crate::response::ResponseState;
 use crate::text::printable_line;
 
-/// The folder of exercise definitions in a library.
-pub const EXERCISES_DIR: &str = "exercises";
-/// Where recorded exercise runs live, inside [`EXERCISES_DIR`].
-pub const RUNS_DIR: &str = "runs";
 /// An exercise not run for this many months is overdue.
 pub const EXERCISE_EVERY_MONTHS: u32 = 12;
 
@@ -145,61 +144,41 @@ pub struct Audit {
     pub findings: Vec<String>,
 }
 
-/// Reads the exercise definitions in `root/exercises/` (not `runs/`):
-/// plaintext `.toml`, or `.toml.age` decrypted in memory with `identities`.
-/// Returns the definitions by id and the files that could not be read.
+/// The exercise definitions in `root/exercises/` (not `runs/`), plaintext or
+/// decrypted in memory with `identities`, parsed by the exercise module
+/// (references to runbooks are `lint`'s business, not checked here).
+/// Returns the definitions by id and, for each file that could not be read
+/// or has errors, its first error.
 pub fn exercise_definitions(
     root: &Path,
     identities: Option<&Identities>,
 ) -> (Vec<ExerciseDef>, Vec<(PathBuf, String)>) {
-    let dir = root.join(EXERCISES_DIR);
-    let mut defs = Vec::new();
-    let mut problems = Vec::new();
-    if !dir.is_dir() {
-        return (defs, problems);
-    }
-    let (files, failures) = library::discover_in(&dir);
-    for f in failures {
-        problems.push((Path::new(EXERCISES_DIR).join(&f.file), f.summary()));
-    }
-    for file in files {
-        if file.path.starts_with(RUNS_DIR) {
-            continue;
-        }
-        let shown = Path::new(EXERCISES_DIR).join(&file.path);
-        let text = std::fs::read(dir.join(&file.path))
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| match (file.encrypted, identities) {
-                (false, _) => Ok(bytes),
-                (true, Some(ids)) => ids
-                    .decrypt(&bytes)
-                    .map(|plain| plain.to_vec())
-                    .map_err(|e| e.to_string()),
-                (true, None) => Err("encrypted, and no identity to read it".to_owned()),
-            })
-            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned()))
-            .and_then(|text| text.parse::<toml::Table>().map_err(|e| e.to_string()));
-        match text {
-            Ok(table) => {
-                let string = |key: &str| table.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-                defs.push(ExerciseDef {
-                    id: string("id").unwrap_or_else(|| file.id.clone()),
-                    title: string("title"),
-                    file: shown,
-                    runbooks: table
-                        .get("runbooks")
-                        .and_then(|v| v.as_array())
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|v| v.as_str().map(str::to_owned))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                });
-            }
-            Err(why) => problems.push((shown, why)),
+    let (found, mut diagnostics) = files::discover(&root.join(EXERCISES_DIR), identities);
+    let relative = |shown: &str| {
+        let path = Path::new(shown);
+        path.strip_prefix(root).unwrap_or(path).to_owned()
+    };
+    let parsed = files::check_all(found, None, &mut diagnostics);
+    let mut problems: Vec<(PathBuf, String)> = Vec::new();
+    for d in diagnostics.iter().filter(|d| d.is_error()) {
+        let file = relative(&d.file);
+        if !problems.iter().any(|(f, _)| *f == file) {
+            let place = match (d.line, d.column) {
+                (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+                _ => String::new(),
+            };
+            problems.push((file, format!("{place}{}", d.message)));
         }
     }
+    let mut defs: Vec<ExerciseDef> = parsed
+        .into_iter()
+        .map(|(f, e)| ExerciseDef {
+            id: e.id,
+            title: Some(e.title),
+            file: relative(&f.shown),
+            runbooks: e.runbooks,
+        })
+        .collect();
     defs.sort_by(|a, b| a.id.cmp(&b.id));
     (defs, problems)
 }

@@ -19,7 +19,9 @@
 //! - [`pack`]: the paper pack of runbooks and blank decision-log sheets.
 //! - [`diff`]: each runbook version followed against the library's HEAD.
 //! - [`audit`]: the one-page library audit.
+//! - [`aar`]: an exercise run's after-action report, Markdown or HTML.
 
+pub mod aar;
 pub mod audit;
 pub mod csv;
 pub mod diff;

@@ -7,8 +7,13 @@
 //! three views: the timeline (with filters by actor, runbook, event type,
 //! decisions only, corrections; the selected entry in detail, a corrected
 //! entry struck through beside its replacement), the runbook versions
-//! followed with a diff against HEAD, and the exercise scores. Every
-//! untrusted string passes through [`printable_line`]/[`printable`].
+//! followed with a diff against HEAD, and the exercise scores: for a journal
+//! of an exercise, the deterministic [`Scorecard`] against the definition the
+//! command line found in the library (`crate::exercise::score`, the same as
+//! `exercise score` and the after-action report), or, without a definition,
+//! a line saying so; the facilitator's scores (`expectation_scored`) in both
+//! cases. Every untrusted string passes through
+//! [`printable_line`]/[`printable`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +27,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::theme::{Look, Theme};
+use crate::exercise::aar::card_lines;
+use crate::exercise::{Outcome, Scorecard};
 use crate::journal::Event;
 use crate::report::diff::Comparison;
 use crate::report::{Row, Timeline, VersionRow, versions};
@@ -92,6 +99,22 @@ impl Filter {
     }
 }
 
+/// What the Scores view knows of one exercise journal's definition.
+#[derive(Debug, Clone)]
+pub enum ExerciseScores {
+    /// Scored against a definition found in the library.
+    Scored {
+        /// The scorecard.
+        card: Box<Scorecard>,
+        /// The definition's file, as shown.
+        file: String,
+        /// Its digest is the one the run recorded.
+        same: bool,
+    },
+    /// No definition could be used: why.
+    Unavailable(String),
+}
+
 /// The review screen's state.
 pub struct Review {
     /// The journals, read.
@@ -110,6 +133,10 @@ pub struct Review {
     pub version: usize,
     /// Lines scrolled in the diff.
     pub diff_scroll: u16,
+    /// Lines scrolled in the scores.
+    pub scores_scroll: u16,
+    /// Scores of the exercise journals, by index in `timeline.sources`.
+    pub scores: Vec<(usize, ExerciseScores)>,
     /// The key list is open.
     pub help: bool,
 }
@@ -159,8 +186,16 @@ impl Review {
             selected: 0,
             version: 0,
             diff_scroll: 0,
+            scores_scroll: 0,
+            scores: Vec::new(),
             help: false,
         }
+    }
+
+    /// The review with the scores of its exercise journals, by source index.
+    pub fn with_scores(mut self, scores: Vec<(usize, ExerciseScores)>) -> Self {
+        self.scores = scores;
+        self
     }
 
     /// The rows the filters keep, in time order.
@@ -228,7 +263,10 @@ impl Review {
         let (len, at) = match self.view {
             View::Timeline => (self.visible().len(), self.selected),
             View::Versions => (self.versions.len(), self.version),
-            View::Scores => return,
+            View::Scores => {
+                self.scroll_scores(code);
+                return;
+            }
         };
         let last = len.saturating_sub(1);
         let to = match code {
@@ -258,6 +296,20 @@ impl Review {
             }
             View::Scores => {}
         }
+    }
+}
+
+impl Review {
+    fn scroll_scores(&mut self, code: KeyCode) {
+        let at = self.scores_scroll;
+        self.scores_scroll = match code {
+            KeyCode::Down | KeyCode::Char('j' | 'J') => at.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k' | 'K') => at.saturating_sub(1),
+            KeyCode::PageDown => at.saturating_add(10),
+            KeyCode::PageUp => at.saturating_sub(10),
+            KeyCode::Home | KeyCode::Char('g') => 0,
+            _ => at,
+        };
     }
 }
 
@@ -626,10 +678,15 @@ fn draw_versions(frame: &mut Frame<'_>, review: &Review, area: Rect) {
 fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
     let theme = &review.theme;
     let mut lines = Vec::new();
-    for source in &review.timeline.sources {
-        let Some(exercise) = &source.state.exercise else {
+    for (index, source) in review.timeline.sources.iter().enumerate() {
+        let state = &source.state;
+        let started = state.exercise_start.as_ref().map(|s| &s.exercise);
+        let Some(exercise) = started.or(state.exercise.as_ref()) else {
             continue;
         };
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
         lines.push(Line::styled(
             format!(
                 "{}: exercise {}",
@@ -638,8 +695,56 @@ fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
             ),
             theme.accent,
         ));
+        match review
+            .scores
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, s)| s)
+        {
+            Some(ExerciseScores::Scored { card, file, same }) => {
+                lines.push(Line::styled(
+                    format!(
+                        "  Scored against {}: {}",
+                        printable_line(file),
+                        printable_line(&card.title)
+                    ),
+                    theme.dim,
+                ));
+                if !same {
+                    lines.push(Line::styled(
+                        "  This definition DIFFERS from the one played (digest): scores may not match the run.",
+                        theme.warn,
+                    ));
+                }
+                for (outcome, text) in card_lines(card) {
+                    let style = match outcome {
+                        None => theme.text,
+                        Some(Outcome::Met) => theme.good,
+                        Some(Outcome::Late | Outcome::Partial) => theme.warn,
+                        Some(Outcome::Missed) => theme.bad,
+                        Some(Outcome::Unscored | Outcome::NotDelivered) => theme.dim,
+                    };
+                    lines.push(Line::styled(format!("  {}", printable_line(&text)), style));
+                }
+            }
+            Some(ExerciseScores::Unavailable(why)) => {
+                lines.push(Line::styled(
+                    format!(
+                        "  No exercise definition, so no scorecard: {}",
+                        printable_line(why)
+                    ),
+                    theme.warn,
+                ));
+            }
+            None => lines.push(Line::styled(
+                "  No exercise definition available, so no scorecard.",
+                theme.warn,
+            )),
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("  Facilitator's scores", theme.accent));
         if source.state.scores.is_empty() {
-            lines.push(Line::styled("  no expectation scored", theme.dim));
+            lines.push(Line::styled("    none recorded", theme.dim));
         }
         for s in &source.state.scores {
             let style = match s.score.as_str() {
@@ -649,7 +754,7 @@ fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
             };
             lines.push(Line::from(vec![
                 Span::raw(format!(
-                    "  {} / {}: ",
+                    "    {} / {}: ",
                     printable_line(&s.inject),
                     printable_line(&s.expectation)
                 )),
@@ -668,10 +773,13 @@ fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
             theme.dim,
         ));
     }
+    // Scrolling stops with the last line still on screen.
+    let last = u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(theme.block(" Exercise scores ")),
+            .scroll((review.scores_scroll.min(last), 0))
+            .block(theme.block(" Exercise scores (j/k scroll) ")),
         area,
     );
 }
@@ -687,7 +795,7 @@ fn draw_help(frame: &mut Frame<'_>, review: &Review, area: Rect) {
         ("d", "decisions only"),
         ("c", "corrections and the entries they correct"),
         ("x", "clear the filters"),
-        ("J/K", "scroll the diff"),
+        ("J/K", "scroll the diff (in scores: j/k, PgUp/PgDn)"),
         ("q / Esc", "leave (nothing is ever written)"),
     ];
     let lines: Vec<Line<'static>> = keys
@@ -1041,6 +1149,79 @@ mod tests {
             r.handle_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
             Action::Quit
         );
+    }
+
+    /// A sample run and its exercise, embedded at build time.
+    fn sample(name: &str) -> &'static str {
+        crate::samples::SAMPLE_RUNS
+            .iter()
+            .chain(crate::samples::SAMPLE_EXERCISES)
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| *text)
+            .unwrap_or_else(|| panic!("no sample {name}"))
+    }
+
+    #[test]
+    fn scores_view_shows_the_deterministic_scorecard() {
+        let run = sample("ransomware-friday.jsonl");
+        let text = sample("ransomware-friday.toml");
+        let r = review(
+            &[("ransomware-friday.jsonl", run.as_bytes().to_vec())],
+            Look::default(),
+        );
+        let checked = crate::exercise::check("ransomware-friday.toml", text, "x", None);
+        let definition = checked
+            .exercise
+            .unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
+        let state = &r.timeline.sources[0].state;
+        let card = crate::exercise::score(&definition, state);
+        assert_eq!(card.overall.percent, Some(84), "the sample's known figure");
+        let same = state
+            .exercise_start
+            .as_ref()
+            .is_some_and(|s| s.digest == crate::exercise::digest(text));
+        assert!(same, "the sample run played this definition");
+        let mut r = r.with_scores(vec![(
+            0,
+            ExerciseScores::Scored {
+                card: Box::new(card),
+                file: "exercises/ransomware-friday.toml".to_owned(),
+                same,
+            },
+        )]);
+        r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        r.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        assert_eq!(r.view, View::Scores);
+        snapshot("review_scorecard_100x40", &r, 100, 40);
+        let shown = screen(&r, 100, 40);
+        assert!(shown.contains("Overall 84%"), "{shown}");
+        assert!(shown.contains("first action 60s later (seq 5)"), "{shown}");
+        // Scrolled down to the facilitator's own scores.
+        for _ in 0..3 {
+            r.handle_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
+        }
+        snapshot("review_scorecard_scrolled_100x40", &r, 100, 40);
+        let shown = screen(&r, 100, 40);
+        assert!(shown.contains("Facilitator's scores"), "{shown}");
+
+        // Without a definition: said so, then the facilitator's scores.
+        let mut r = review(
+            &[("ransomware-friday.jsonl", run.as_bytes().to_vec())],
+            Look::default(),
+        )
+        .with_scores(vec![(
+            0,
+            ExerciseScores::Unavailable(
+                "exercise `ransomware-friday` not found in lib/exercises".to_owned(),
+            ),
+        )]);
+        r.view = View::Scores;
+        let shown = screen(&r, 100, 40);
+        assert!(
+            shown.contains("No exercise definition, so no scorecard: exercise"),
+            "{shown}"
+        );
+        assert!(shown.contains("Facilitator's scores"), "{shown}");
     }
 
     #[test]

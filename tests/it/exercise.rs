@@ -104,7 +104,7 @@ fn the_report_carries_integrity_versions_scores_and_owned_actions() {
         "- Exercise definition: the one played",
         "## Objectives",
         "## Runbook versions used",
-        "| `cyber/ransomware` |",
+        "| cyber/ransomware |",
         "## Timeline",
         "## Observations",
         "## Lessons learned",
@@ -131,6 +131,179 @@ fn the_report_carries_integrity_versions_scores_and_owned_actions() {
         out.stderr.contains("ransomware-friday.jsonl"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
+    let home = tempfile::tempdir().expect("temp dir");
+    copy_run(home.path(), "ransomware-friday");
+    // A relative path, so the journal's name in the report is stable.
+    let report = |format: &str| {
+        let out = run(grabbag(home.path()).current_dir(home.path()).args([
+            "exercise",
+            "report",
+            "exercises/runs/ransomware-friday.jsonl",
+            "--format",
+            format,
+        ]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let html = report("html");
+    crate::report::check_golden("aar.html", &html);
+    let text = crate::report::check_html(&html);
+    let doc = scraper::Html::parse_document(&html);
+    let select = |css: &str| {
+        let selector = scraper::Selector::parse(css).expect("selector");
+        doc.select(&selector)
+            .map(|e| e.text().collect::<String>())
+            .collect::<Vec<_>>()
+    };
+    // The Markdown's headings, in its order, are the HTML's.
+    let md = report("md");
+    let md_headings: Vec<&str> = md.lines().filter_map(|l| l.strip_prefix("## ")).collect();
+    assert_eq!(select("section > h2"), md_headings);
+    for wanted in [
+        "Integrity",
+        "Scope",
+        "Objectives",
+        "Participants",
+        "Runbook versions used",
+        "Scores by inject",
+        "Timeline",
+        "Observations",
+        "Lessons learned",
+        "Recommendations",
+    ] {
+        assert!(md_headings.contains(&wanted), "{wanted} in {md_headings:?}");
+    }
+    assert_eq!(select("h1").len(), 1);
+    assert!(select("style")[0].contains("@media print"));
+    assert!(select("li.ok")[0].starts_with("Hash chain: verified"));
+    let actions = select("section:last-of-type tbody tr");
+    assert!(
+        actions.iter().any(|row| row.contains("ICT Security Lead")),
+        "{actions:?}"
+    );
+    // Runbook versions: one row per runbook opened.
+    let versions = select("section:nth-of-type(5) tbody tr");
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    assert!(text.contains("Overall: 84%"), "{text}");
+}
+
+#[test]
+fn hostile_notes_and_lessons_stay_inert_in_the_report() {
+    use grabbag::journal::entry::plaintext_journal;
+    use grabbag::journal::{Actor, Event, LessonCategory};
+
+    const SCRIPT: &str = "<script>alert('x')</script>";
+    const ESCAPES: &str = "red \u{1b}[31malert\u{1b}[0m \u{1b}]0;title\u{7}";
+    let home = tempfile::tempdir().expect("temp dir");
+    let exercise = repo().join("exercises/ransomware-friday.toml");
+    let evil = Actor {
+        name: format!("Eve \"{SCRIPT}"),
+        role: "Observer".to_owned(),
+    };
+    let lesson = |category, text: String, owner: Option<String>| Event::LessonRecorded {
+        category,
+        text,
+        owner,
+        due: Some(format!("'soon' {SCRIPT}")),
+    };
+    let events = vec![
+        Event::SessionStarted {
+            library: None,
+            grabbag: "0.1.0".to_owned(),
+            host: "laptop".to_owned(),
+            incident: None,
+            exercise: Some("ransomware-friday".to_owned()),
+            plaintext: true,
+            resumed: false,
+        },
+        Event::ExerciseStarted {
+            exercise: "ransomware-friday".to_owned(),
+            title: format!("Drill {SCRIPT}"),
+            digest: "0".repeat(64),
+            speed: 1,
+            manual: true,
+        },
+        Event::InjectDelivered {
+            inject: "first-call".to_owned(),
+            from: format!("\"caller\" {SCRIPT}"),
+            channel: "phone".to_owned(),
+            text: format!("- # files renamed {ESCAPES}"),
+        },
+        Event::Note {
+            text: format!("![img](http://x) [link](http://x) {SCRIPT} {ESCAPES}"),
+            happened_at: None,
+        },
+        lesson(
+            LessonCategory::WentWell,
+            format!("<b>bold</b> \"quoted\" {ESCAPES}"),
+            None,
+        ),
+        lesson(LessonCategory::DidNotGoWell, format!("1. {SCRIPT}"), None),
+        lesson(
+            LessonCategory::Action,
+            format!("Fix {SCRIPT}"),
+            Some(format!("<img src=x onerror=alert(1)> {ESCAPES}")),
+        ),
+    ];
+    let start = chrono::DateTime::parse_from_rfc3339("2026-06-01T08:00:00Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let bytes = plaintext_journal(
+        start,
+        60_000,
+        "+01:00",
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (evil.clone(), e, Some(60_000 * i as u64)))
+            .collect(),
+    )
+    .expect("journal");
+    let journal = home.path().join("hostile.jsonl");
+    std::fs::write(&journal, bytes).expect("written");
+    let report = |format: &str| {
+        let out = run(grabbag(home.path())
+            .args(["exercise", "report", "--format", format])
+            .arg(&journal)
+            .arg("--exercise")
+            .arg(&exercise));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    for (format, text) in [("html", report("html")), ("md", report("md"))] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{format}: a control character got through"
+        );
+        assert!(!text.contains("<script"), "{format}: raw script");
+        assert!(!text.contains("<img"), "{format}: raw img");
+        assert!(!text.contains("<b>"), "{format}: raw markup");
+    }
+    let html = report("html");
+    let text = crate::report::check_html(&html);
+    // Shown as text, exactly, with the escapes made visible.
+    assert!(text.contains(SCRIPT), "{text}");
+    assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+    assert!(text.contains("\"quoted\""), "{text}");
+    assert!(text.contains("\\u{1b}[31m"), "{text}");
+    let md = report("md");
+    assert!(
+        !md.contains("[link](http") && !md.contains("[img](http"),
+        "a link survived: {md}"
+    );
+    assert!(
+        md.contains("\\!\\[img\\]") || md.contains("!\\[img\\]"),
+        "{md}"
+    );
+    assert!(
+        !md.lines()
+            .any(|l| l.starts_with("- - ") || l.starts_with("- 1. ")),
+        "{md}"
     );
 }
 
@@ -297,6 +470,55 @@ fn lint_reports_exercise_mistakes_like_runbook_lint() {
             out.stdout
         );
     }
+}
+
+#[test]
+fn lint_checks_the_library_exercises_with_its_runbooks() {
+    let lib = sample_library();
+    let out = run(lib.grabbag().args(["lint"]));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let runbooks = SAMPLE_RUNBOOKS.len();
+    let exercises = SAMPLE_EXERCISES.len();
+    assert!(
+        out.stdout.contains(&format!(
+            "lint: {} files checked, 0 errors",
+            runbooks + exercises
+        )),
+        "{}",
+        out.stdout
+    );
+
+    // An expectation naming a step the runbook does not have.
+    let text = SAMPLE_EXERCISES
+        .iter()
+        .find(|(n, _)| *n == "compromised-supplier.toml")
+        .map(|(_, t)| t.replace("step = \"cut-access\"", "step = \"cut-acess\""))
+        .expect("sample");
+    let bad = lib.root.join("exercises/compromised-supplier.toml");
+    std::fs::write(&bad, &text).expect("write");
+    let error = format!(
+        "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {}:113:8",
+        bad.display()
+    );
+    let out = run(lib.grabbag().args(["lint"]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains(&error), "{}", out.stdout);
+    assert!(out.stdout.contains("1 error"), "{}", out.stdout);
+
+    // Given as a file, it is checked against the library's runbooks.
+    let out = run(lib.grabbag().args(["lint"]).arg(&bad));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains(&error), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("lint: 1 file checked, 1 error, 0 warnings"),
+        "{}",
+        out.stdout
+    );
+    let out = run(lib.grabbag().args(["lint", "--json"]).arg(&bad));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(json["diagnostics"][0]["line"], 113);
+    assert_eq!(json["diagnostics"][0]["file"], bad.display().to_string());
 }
 
 #[test]

@@ -131,7 +131,7 @@ fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-fn check_golden(name: &str, actual: &str) {
+pub fn check_golden(name: &str, actual: &str) {
     let path = data(&format!("tests/data/exports/{name}"));
     if std::env::var_os("GRABBAG_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -535,6 +535,20 @@ fn run_journal(start: &str, exercise: Option<&str>, runbooks: &[&str]) -> Vec<u8
     crafted(start, events)
 }
 
+/// A small valid exercise (format v1) playing `runbooks`, with one manual
+/// expectation so it needs no step of theirs.
+fn exercise_text(id: &str, title: &str, runbooks: &[&str]) -> String {
+    let listed: Vec<String> = runbooks.iter().map(|r| format!("{r:?}")).collect();
+    format!(
+        "format = 1\nid = {id:?}\ntitle = {title:?}\nbrief = \"A drill.\"\naudience = \"Silver\"\n\
+         duration = \"30m\"\nrunbooks = [{}]\n\n[[objectives]]\nid = \"o\"\ntext = \"Respond\"\n\n\
+         [[injects]]\nid = \"call\"\nat = \"0m\"\nfrom = \"Service desk\"\nchannel = \"phone\"\n\
+         text = \"Files renamed.\"\n\n[[injects.expect]]\nid = \"judged\"\nkind = \"manual\"\n\
+         description = \"The lead responds\"\nobjectives = [\"o\"]\n",
+        listed.join(", ")
+    )
+}
+
 #[test]
 fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
     let overdue = runbook_text("cyber/overdue", "Overdue")
@@ -562,12 +576,15 @@ fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
     };
     write(
         "exercises/drill.toml",
-        b"format = 1\nid = \"drill\"\ntitle = \"Friday drill\"\nruns = 1\nrunbooks = [\"cyber/drilled\", \"cyber/overdue\"]\n",
+        exercise_text("drill", "Friday drill", &["cyber/drilled", "cyber/overdue"]).as_bytes(),
     );
     write(
         "exercises/old.toml",
-        b"id = \"old\"\ntitle = \"Old drill\"\nrunbooks = [\"cyber/hostile\"]\n",
+        exercise_text("old", "Old drill", &["cyber/hostile"]).as_bytes(),
     );
+    // Read by the exercise module's reader: a file it refuses is a finding,
+    // not a definition.
+    write("exercises/broken.toml", b"format = 1\ntitel = \"typo\"\n");
     let now = chrono::Utc::now();
     let recent = (now - chrono::TimeDelta::days(30)).to_rfc3339();
     let long_ago = (now - chrono::TimeDelta::days(800)).to_rfc3339();
@@ -624,6 +641,12 @@ fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
         finding("Exercises not run"),
         "Exercises not run in the last 12 months (1): old"
     );
+    assert_eq!(
+        finding("Exercise files that could not be read"),
+        "Exercise files that could not be read (1): exercises/broken.toml"
+    );
+    assert_eq!(audit["exercises"].as_array().expect("exercises").len(), 2);
+    assert_eq!(audit["exercise_problems"][0][0], "exercises/broken.toml");
     assert_eq!(
         finding("Journals that FAIL"),
         "Journals that FAIL verification (1): journals/tampered.jsonl"
