@@ -453,7 +453,9 @@ fn submit_form(
         });
         return;
     }
-    match &purpose {
+    // What was saved, to say so; `None` keeps the form open with its text
+    // (the refusal is already in the status line).
+    let saved = match &purpose {
         FormPurpose::Start(runbook) => {
             let (incident, name, role) = (value(0), value(1), value(2));
             app.last = LastSession {
@@ -463,42 +465,22 @@ fn submit_form(
             };
             app.last_changed = true;
             app.start_response(runbook, &incident, Actor { name, role });
-            if app.screen != Screen::Run {
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
-            }
+            // The response says what happened in the status line itself.
+            (app.screen == Screen::Run).then_some(None)
         }
-        FormPurpose::Inject => {
-            if app.unscripted_inject(&value(0), &value(1), &value(2)) {
-                app.info("unscripted inject delivered");
-            } else {
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
-            }
-        }
+        FormPurpose::Inject => app
+            .unscripted_inject(&value(0), &value(1), &value(2))
+            .then_some(Some("unscripted inject delivered")),
         FormPurpose::Lesson => {
             let optional = |i: usize| Some(value(i)).filter(|v| !v.is_empty());
-            let saved = match lesson_category(&value(0)) {
-                Some(category) => app.record_lesson(category, &value(1), optional(2), optional(3)),
+            match lesson_category(&value(0)) {
+                Some(category) => app
+                    .record_lesson(category, &value(1), optional(2), optional(3))
+                    .then_some(Some("lesson saved to the journal: L adds another")),
                 None => {
                     app.error("Kind: went well, did not go well, or action");
-                    false
+                    None
                 }
-            };
-            if saved {
-                app.info("lesson saved to the journal: L adds another");
-            } else {
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
             }
         }
         FormPurpose::Actor => {
@@ -506,16 +488,18 @@ fn submit_form(
                 name: value(0),
                 role: value(1),
             };
-            if app.execute(&command) {
-                app.info("at the keyboard now: the journal says so");
-            } else {
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
-            }
+            app.execute(&command)
+                .then_some(Some("at the keyboard now: the journal says so"))
         }
+    };
+    match saved {
+        Some(Some(message)) => app.info(message),
+        Some(None) => {}
+        None => app.dialogs.push(Dialog::Form {
+            purpose,
+            fields,
+            focus,
+        }),
     }
 }
 

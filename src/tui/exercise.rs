@@ -467,7 +467,7 @@ pub fn feed_lines(app: &App<'_>) -> Vec<Line<'static>> {
             Span::styled(format!("T+{} ", ex_time(at)), theme.warn),
             Span::styled(
                 format!(
-                    "{id} · {} from {}: ",
+                    "{id}, {} from {}: ",
                     printable_line(&d.channel),
                     printable_line(&d.from)
                 ),

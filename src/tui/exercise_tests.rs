@@ -326,3 +326,24 @@ fn replay_shows_the_fold_of_the_journal_up_to_the_moment() {
         super::app::Action::Quit
     );
 }
+
+#[test]
+fn the_exercise_screen_in_ascii_mode_is_ascii() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(
+        super::theme::Look {
+            ascii: true,
+            ..colour()
+        },
+        samples(),
+        dir.path(),
+    );
+    let (ex, text) = sample("ransomware-friday");
+    app.start_exercise(ex, &text, Speed::REAL_TIME, true, facilitator());
+    press(&mut app, KeyCode::Char('f'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = super::tests::text(&app, w, h);
+        assert!(screen.is_ascii(), "{screen}");
+        assert!(screen.contains("spreading, phone from"), "{screen}");
+    }
+}
