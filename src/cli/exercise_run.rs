@@ -53,12 +53,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|f| printable_line(&f.file.id).into_owned())
             .collect();
+        let no_identity = if ids.is_none() {
+            "; encrypted exercises are read only with an identity (--identity or GRABBAG_IDENTITY)"
+        } else {
+            ""
+        };
         anyhow!(
-            "exercise `{}` is not in {} (there: {})",
+            "exercise `{}` is not in {} (there: {}){no_identity}",
             printable_line(&args.id),
             dir.display(),
             if known.is_empty() {
-                "none".to_owned()
+                "none readable".to_owned()
             } else {
                 known.join(", ")
             }
