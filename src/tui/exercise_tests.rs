@@ -347,3 +347,35 @@ fn the_exercise_screen_in_ascii_mode_is_ascii() {
         assert!(screen.contains("spreading, phone from"), "{screen}");
     }
 }
+
+#[test]
+fn a_response_that_is_not_an_exercise_replays_on_wall_time() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut live = app(colour(), samples(), dir.path());
+    super::tests::started(&mut live);
+    press(&mut live, KeyCode::Char('d'));
+    press(&mut live, KeyCode::Char('n'));
+    typed(&mut live, "Called the NCSC");
+    super::tests::ctrl(&mut live, 's');
+    let all = entries(&live);
+    let mut app = app(colour(), samples(), dir.path());
+    app.start_replay(Replay::new(
+        all.clone(),
+        10,
+        None,
+        "response.jsonl".to_owned(),
+    ));
+    press(&mut app, KeyCode::End);
+    assert_eq!(
+        app.response.as_ref().map(|r| r.state.clone()),
+        Some(ResponseState::fold(&all))
+    );
+    let screen = text(&app, 80, 24);
+    assert!(
+        !screen.contains("Injects"),
+        "no exercise, no feed:\n{screen}"
+    );
+    assert!(screen.contains("note: Called the NCSC"), "{screen}");
+    // Wall-clock T+ since the first entry; the entries are a moment apart.
+    assert!(screen.contains("T+00:00:0"), "{screen}");
+}

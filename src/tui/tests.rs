@@ -125,7 +125,7 @@ pub(super) fn typed(app: &mut App<'_>, text: &str) {
 }
 
 /// Starts a response on ransomware through the keys a responder uses.
-fn started(app: &mut App<'_>) {
+pub(super) fn started(app: &mut App<'_>) {
     typed(app, "ransom");
     press(app, KeyCode::Enter);
     assert!(matches!(app.dialogs.last(), Some(Dialog::Form { .. })));
