@@ -78,6 +78,7 @@ pub fn open(
         today: today(),
         look: look.look(ctx.theme),
         last,
+        last_path: LastSession::path(),
     };
     tui::run(setup, journal)?;
     Ok(ExitCode::SUCCESS)
