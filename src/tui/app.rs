@@ -783,7 +783,7 @@ fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
                 if focus.is_some() {
                     app.info("this runbook has reached its end: o opens another, q quits");
                 } else {
-                    app.error("no step to work on here: n writes a note, o opens a runbook");
+                    app.error("no step here: n writes a note, o opens a runbook");
                 }
                 return Action::Continue;
             };

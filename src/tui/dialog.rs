@@ -391,7 +391,7 @@ fn happened_at(app: &App<'_>, text: &str) -> Result<Option<DateTime<FixedOffset>
         at
     } else {
         return Err(format!(
-            "{:?} is not a time: write HH:MM or YYYY-MM-DD HH:MM",
+            "not a time: {:?} (HH:MM or YYYY-MM-DD HH:MM)",
             printable_line(text)
         ));
     };
@@ -530,8 +530,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("n", "write a note (Ctrl-T: when it happened; Ctrl-S saves)"),
     ("c", "correct an earlier entry (nothing is erased)"),
     ("a", "change who is at the keyboard"),
-    ("o", "open another runbook in this response"),
-    ("Tab", "switch between open runbooks"),
+    (
+        "o / Tab",
+        "open another runbook in this response / switch runbooks",
+    ),
     (
         "Up/Down",
         "look at another step; Esc back to the current one",

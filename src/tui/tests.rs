@@ -592,6 +592,14 @@ fn ascii_mode_dialogs_are_ascii_too() {
     assert!(screen.is_ascii(), "{screen}");
 }
 
+/// A response started on ransomware, in its own temporary library folder.
+fn started_app() -> (tempfile::TempDir, App<'static>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    (dir, app)
+}
+
 /// Opens another runbook in the response, found by `search`.
 fn open_another(app: &mut App<'_>, search: &str) {
     press(app, KeyCode::Char('o'));
@@ -602,9 +610,7 @@ fn open_another(app: &mut App<'_>, search: &str) {
 
 #[test]
 fn five_long_tabs_fit_at_80_columns_with_the_current_one_shown() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut app = app(colour(), samples(), dir.path());
-    started(&mut app);
+    let (_dir, mut app) = started_app();
     for search in ["personal data", "payments", "adult social", "supplier"] {
         open_another(&mut app, search);
     }
@@ -657,9 +663,7 @@ fn five_long_tabs_fit_at_80_columns_with_the_current_one_shown() {
 
 #[test]
 fn g_starts_the_selected_step() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut app = app(colour(), samples(), dir.path());
-    started(&mut app);
+    let (_dir, mut app) = started_app();
     // Look at the third step and start it out of order.
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
@@ -689,9 +693,7 @@ fn g_starts_the_selected_step() {
 
 #[test]
 fn a_note_can_say_when_it_happened() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut app = app(colour(), samples(), dir.path());
-    started(&mut app);
+    let (_dir, mut app) = started_app();
     let now = app.local(app.now);
     press(&mut app, KeyCode::Char('n'));
     typed(&mut app, "Called the ICO");
