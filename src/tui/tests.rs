@@ -741,9 +741,7 @@ fn a_note_can_say_when_it_happened() {
 
 #[test]
 fn resuming_a_journal_whose_runbook_left_the_library() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut first = app(colour(), samples(), dir.path());
-    started(&mut first);
+    let (dir, mut first) = started_app();
     press(&mut first, KeyCode::Char('d'));
     press(&mut first, KeyCode::Char('s'));
     typed(&mut first, "no laptops on site");
