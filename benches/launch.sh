@@ -46,8 +46,13 @@ EOF
 
 # Milliseconds (with µs) from launch until the pane shows both words.
 launch() {
-    start=$(date +%s%N)
-    tmux -L "$socket" new-session -d -s g -x 100 -y 30 sh "$1"
+    # A server still going away refuses a new session ("server exited
+    # unexpectedly"): try again, the clock restarting with each try.
+    while :; do
+        start=$(date +%s%N)
+        tmux -L "$socket" new-session -d -s g -x 100 -y 30 sh "$1" 2>/dev/null && break
+        sleep 0.05
+    done
     while :; do
         screen=$(tmux -L "$socket" capture-pane -p -t g 2>/dev/null || true)
         case $screen in
@@ -60,7 +65,8 @@ launch() {
         fi
     done
     end=$(date +%s%N)
-    tmux -L "$socket" kill-server
+    # The server may be going already ("server exited unexpectedly").
+    tmux -L "$socket" kill-server 2>/dev/null || true
     # Let the server go before the next run.
     while tmux -L "$socket" has-session 2>/dev/null; do sleep 0.05; done
     echo $(( (end - start) / 1000 )) | awk '{ printf "%.1f\n", $1 / 1000 }'
