@@ -244,6 +244,7 @@ fn replay_screen(ex: &Exercise, entries: &[Entry]) {
         today: Utc::now().date_naive(),
         look: Look::default(),
         last: grabbag::config::LastSession::default(),
+        last_path: None,
     };
     let mut app = App::new(setup, Utc::now());
     app.start_replay(Replay::new(

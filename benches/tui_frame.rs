@@ -63,6 +63,7 @@ fn app(root: &std::path::Path, runbooks: Vec<LoadedRunbook>) -> App<'static> {
                 name: "Sam".to_owned(),
                 role: "Lead".to_owned(),
             },
+            last_path: None,
         },
         Utc::now(),
     )

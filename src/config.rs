@@ -164,9 +164,10 @@ impl LastSession {
             .unwrap_or_default()
     }
 
-    /// Remembers these answers (owner-only file).
-    pub fn save(&self) -> Result<PathBuf, ConfigError> {
-        save_private_toml(Self::path(), "last-session.toml", self)
+    /// Remembers these answers in `path`, normally [`LastSession::path`]
+    /// (owner-only file).
+    pub fn save_to(&self, path: &Path) -> Result<PathBuf, ConfigError> {
+        save_private_toml(Some(path.to_owned()), "last-session.toml", self)
     }
 }
 

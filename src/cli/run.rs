@@ -95,6 +95,7 @@ pub fn setup<'a>(
         today: today(),
         look: look.look(ctx.theme),
         last,
+        last_path: LastSession::path(),
     }
 }
 

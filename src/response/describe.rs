@@ -65,6 +65,17 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
             Event::Decision {
                 option, rationale, ..
             } => format!("decided: {option} (because {rationale})"),
+            Event::Note {
+                text,
+                happened_at: Some(at),
+            } => {
+                // Shown as written, with its offset; as stored if unreadable.
+                let at = chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+                    |_| at.clone(),
+                    |t| t.format("%Y-%m-%d %H:%M %:z").to_string(),
+                );
+                format!("note (happened {at}): {text}")
+            }
             Event::Note { text, .. } => format!("note: {text}"),
             Event::ClockStarted { label, .. } => format!("clock started: {label}"),
             Event::ClockMet { runbook, clock } => {

@@ -98,6 +98,8 @@ pub struct Setup<'a> {
     pub look: Look,
     /// The last answers of the start form.
     pub last: LastSession,
+    /// Where those answers are remembered; `None` remembers them nowhere.
+    pub last_path: Option<PathBuf>,
 }
 
 /// Everything on screen.
@@ -142,8 +144,8 @@ pub struct App<'a> {
     pub status: Option<Status>,
     /// The start form's last answers.
     pub last: LastSession,
-    /// Set when the last answers changed and should be saved.
-    pub last_changed: bool,
+    /// Where the start form's answers are remembered.
+    pub last_path: Option<PathBuf>,
 }
 
 impl<'a> App<'a> {
@@ -190,7 +192,7 @@ impl<'a> App<'a> {
             replay: None,
             status: None,
             last: setup.last,
-            last_changed: false,
+            last_path: setup.last_path,
         };
         app.set_search(String::new());
         app
@@ -561,7 +563,19 @@ impl<'a> App<'a> {
             r.state.anomalies.len()
                 + crate::response::definition_anomalies(&r.state, &self.runbooks).len()
         });
+        let missing: Vec<String> = self.response.as_ref().map_or_else(Vec::new, |r| {
+            r.state
+                .runbooks
+                .iter()
+                .filter(|open| self.definition(&open.id).is_none())
+                .map(|open| printable_line(&open.id).into_owned())
+                .collect()
+        });
         match quarantined {
+            None if !missing.is_empty() => self.error(format!(
+                "resumed; not in the library now: {}",
+                missing.join(", ")
+            )),
             Some(q) => self.error(format!(
                 "resumed; a torn tail was moved to {}",
                 printable_line(&q.moved_to.display().to_string())
@@ -778,11 +792,14 @@ fn library_key(app: &mut App<'_>, key: KeyEvent) -> Action {
 
 /// Keys on the run screen (a replay uses those that only look about).
 pub(super) fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
-    let Some((runbook, index)) = app.focus().map(|(r, i)| (r.id.clone(), i)) else {
+    if app.response.is_none() {
         app.screen = Screen::Library;
         return Action::Continue;
-    };
-    let steps = app.definition(&runbook).map_or(0, |r| r.steps.len());
+    }
+    // `None` when no runbook is open or the open one is no longer in the
+    // library: the keys that need no step still work.
+    let focus = app.focus().map(|(r, i)| (r.steps.len(), i));
+    let (steps, index) = focus.unwrap_or((0, None));
     let step = app.focused_step().map(|(r, s)| (r, s.clone()));
     if let Some(r) = app.response.as_mut() {
         match key.code {
@@ -864,7 +881,11 @@ pub(super) fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
         }
         _ => {
             let Some((step_ref, step)) = step else {
-                app.info("this runbook has reached its end: o opens another, q quits");
+                if focus.is_some() {
+                    app.info("this runbook has reached its end: o opens another, q quits");
+                } else {
+                    app.error("no step here: n writes a note, o opens a runbook");
+                }
                 return Action::Continue;
             };
             step_key(app, key, step_ref, &step);
@@ -894,6 +915,14 @@ fn step_key(app: &mut App<'_>, key: KeyEvent, step_ref: StepRef, step: &Step) {
             false
         }
         KeyCode::Char('d') => app.execute(&Command::Done(step_ref)),
+        KeyCode::Char('g') => {
+            // The selection stays: a step started out of order is the one
+            // being looked at.
+            if app.execute(&Command::Start(step_ref)) {
+                app.status = None;
+            }
+            false
+        }
         KeyCode::Char('s') => {
             app.dialogs.push(Dialog::prompt(
                 PromptPurpose::Skip(step_ref),

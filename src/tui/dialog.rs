@@ -9,6 +9,8 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, NaiveTime, TimeDelta, TimeZone as _};
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -86,6 +88,10 @@ pub enum Dialog {
         title: String,
         /// The text being edited.
         area: Box<TextArea<'static>>,
+        /// A note's "happened at" field (Ctrl-T): empty means now.
+        when: String,
+        /// True while typing in the "happened at" field.
+        on_when: bool,
     },
     /// A few one-line fields.
     Form {
@@ -142,6 +148,8 @@ impl Dialog {
             purpose,
             title: title.to_owned(),
             area: Box::new(TextArea::default()),
+            when: String::new(),
+            on_when: false,
         }
     }
 
@@ -223,64 +231,72 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
             purpose,
             title,
             mut area,
+            mut when,
+            mut on_when,
         } => {
+            let note = purpose == EditorPurpose::Note;
             if key.code == KeyCode::Esc {
                 app.info("not saved");
+                return Action::Continue;
             } else if ctrl(&key, 's') || ctrl(&key, 'd') {
                 let text = area.lines().join("\n").trim_end().to_owned();
-                if purpose == EditorPurpose::ObserverNote {
-                    if text.trim().is_empty() {
-                        app.error("an empty note says nothing: write it, or Esc");
-                        app.dialogs.push(Dialog::Editor {
-                            purpose,
-                            title,
-                            area,
-                        });
-                    } else if app.observer_note(&text) {
-                        app.info("observer note saved to the journal");
-                    } else {
-                        app.dialogs.push(Dialog::Editor {
-                            purpose,
-                            title,
-                            area,
-                        });
-                    }
-                    return Action::Continue;
-                }
                 let command = match &purpose {
-                    EditorPurpose::ObserverNote => return Action::Continue,
-                    EditorPurpose::Note => Command::Note {
-                        text,
-                        happened_at: None,
+                    EditorPurpose::ObserverNote => {
+                        if text.trim().is_empty() {
+                            app.error("an empty note says nothing: write it, or Esc");
+                        } else if app.observer_note(&text) {
+                            app.info("observer note saved to the journal");
+                            return Action::Continue;
+                        }
+                        None
+                    }
+                    EditorPurpose::Note => match happened_at(app, &when) {
+                        Ok(happened_at) => Some(Command::Note { text, happened_at }),
+                        Err(e) => {
+                            app.error(e);
+                            None
+                        }
                     },
-                    EditorPurpose::Correct(of) => Command::Correct {
+                    EditorPurpose::Correct(of) => Some(Command::Correct {
                         of: *of,
                         replacement: text,
-                    },
-                    EditorPurpose::Rationale { step, option } => Command::Decide {
+                    }),
+                    EditorPurpose::Rationale { step, option } => Some(Command::Decide {
                         step: step.clone(),
                         option: *option,
                         rationale: text,
-                    },
+                    }),
                 };
-                if app.execute(&command) {
-                    app.info("saved to the journal");
+                if let Some(command) = command
+                    && app.execute(&command)
+                {
+                    match &command {
+                        Command::Note {
+                            happened_at: Some(t),
+                            ..
+                        } => app.info(format!(
+                            "saved to the journal: happened {}",
+                            t.format("%a %d %b %H:%M")
+                        )),
+                        _ => app.info("saved to the journal"),
+                    }
                     clear_selection(app);
-                } else {
-                    app.dialogs.push(Dialog::Editor {
-                        purpose,
-                        title,
-                        area,
-                    });
+                    return Action::Continue;
                 }
+            } else if note && (ctrl(&key, 't') || (on_when && key.code == KeyCode::Enter)) {
+                on_when = !on_when;
+            } else if on_when {
+                edit_line(&mut when, key.code, key.modifiers);
             } else {
                 area.input(key);
-                app.dialogs.push(Dialog::Editor {
-                    purpose,
-                    title,
-                    area,
-                });
             }
+            app.dialogs.push(Dialog::Editor {
+                purpose,
+                title,
+                area,
+                when,
+                on_when,
+            });
         }
         Dialog::Form {
             purpose,
@@ -408,6 +424,47 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
     Action::Continue
 }
 
+/// A note's "happened at" field: empty is now (`None`); `HH:MM` is the
+/// latest such time not after now (today's, else yesterday's: "called the ICO
+/// at 23:50" written at 00:10); `YYYY-MM-DD HH:MM` is a local date and time;
+/// RFC 3339 is taken as written. Local means the screen's zone.
+fn happened_at(app: &App<'_>, text: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(t));
+    }
+    let now = app.local(app.now);
+    let naive = if let Ok(time) = NaiveTime::parse_from_str(text, "%H:%M") {
+        let today = now.date_naive().and_time(time);
+        if today > now.naive_local() {
+            today - TimeDelta::days(1)
+        } else {
+            today
+        }
+    } else if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
+        at
+    } else {
+        return Err(format!(
+            "not a time: {:?} (HH:MM or YYYY-MM-DD HH:MM)",
+            printable_line(text)
+        ));
+    };
+    let local = match app.zone {
+        Some(zone) => zone.from_local_datetime(&naive).single(),
+        // The offset in force at that time, not now's (a summer time change).
+        None => Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.fixed_offset()),
+    };
+    local
+        .map(Some)
+        .ok_or_else(|| format!("{naive} does not exist in the local time zone"))
+}
+
 fn clear_selection(app: &mut App<'_>) {
     if let Some(r) = app.response.as_mut() {
         r.selected = None;
@@ -463,8 +520,20 @@ fn submit_form(
                 name: name.clone(),
                 role: role.clone(),
             };
-            app.last_changed = true;
+            // Remembered now, not at exit, so that a crash or a kill keeps
+            // them. A convenience only: a failure is said and stops nothing.
+            let remembered = match &app.last_path {
+                Some(path) => app.last.save_to(path).map(drop),
+                None => Ok(()),
+            };
             app.start_response(runbook, &incident, Actor { name, role });
+            if app.screen == Screen::Run
+                && let Err(e) = remembered
+            {
+                app.error(format!(
+                    "started; these answers could not be remembered for next time: {e}"
+                ));
+            }
             // The response says what happened in the status line itself.
             (app.screen == Screen::Run).then_some(None)
         }
@@ -527,15 +596,18 @@ pub const KEYS: &[(&str, &str)] = &[
         "d",
         "mark the step done (a decision step asks for its option)",
     ),
+    ("g", "go: start the step (the journal says when work began)"),
     ("s", "skip the step (reason required)"),
     ("Space / 1-9", "tick the next check / check number n"),
     ("D / Enter", "take the decision: option, then rationale"),
     ("b", "block the step (reason), or unblock it"),
-    ("n", "write a note (Ctrl-S saves, Esc cancels)"),
+    ("n", "write a note (Ctrl-T: when it happened; Ctrl-S saves)"),
     ("c", "correct an earlier entry (nothing is erased)"),
     ("a", "change who is at the keyboard"),
-    ("o", "open another runbook in this response"),
-    ("Tab", "switch between open runbooks"),
+    (
+        "o / Tab",
+        "open another runbook in this response / switch runbooks",
+    ),
     (
         "Up/Down",
         "look at another step; Esc back to the current one",
@@ -578,7 +650,7 @@ fn help_keys(app: &App<'_>) -> Vec<(&'static str, &'static str)> {
         // The run keys in short, so facilitator and players fit at 80x24.
         let mut keys = vec![
             ("Players", "(every run key works as in a response)"),
-            ("d s b Spc", "done, skip, block, tick a check"),
+            ("d g s b Spc", "done, start, skip, block, tick a check"),
             (
                 "D n c a",
                 "decide, note, correct, change who is at the keyboard",
@@ -634,23 +706,44 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             );
         }
         Dialog::Editor {
-            title, area: text, ..
+            purpose,
+            title,
+            area: text,
+            when,
+            on_when,
         } => {
+            let note = *purpose == EditorPurpose::Note;
             let area = centred(full, 76, 14);
             frame.render_widget(Clear, area);
             let block = theme.block(format!(" {title} "));
             let inner = block.inner(area);
             frame.render_widget(block, area);
-            let [edit, hint] =
-                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let [edit, happened, hint] = Layout::vertical([
+                Constraint::Min(1),
+                Constraint::Length(u16::from(note)),
+                Constraint::Length(1),
+            ])
+            .areas(inner);
             frame.render_widget(&**text, edit);
+            let (value, style) = match (when.trim().is_empty(), *on_when) {
+                (_, true) => (format!("{}_", printable_line(when)), theme.selected),
+                (true, false) => ("now".to_owned(), theme.text),
+                (false, false) => (printable_line(when).into_owned(), theme.text),
+            };
             frame.render_widget(
-                Paragraph::new(Span::styled(
-                    "Ctrl-S or Ctrl-D saves to the journal, Esc cancels",
-                    theme.dim,
-                )),
-                hint,
+                Paragraph::new(Line::from(vec![
+                    Span::styled("Happened at: ", theme.accent),
+                    Span::styled(value, style),
+                    Span::styled("  (HH:MM or YYYY-MM-DD HH:MM)", theme.dim),
+                ])),
+                happened,
             );
+            let keys = if note {
+                "Ctrl-S saves, Ctrl-T when it happened, Esc cancels"
+            } else {
+                "Ctrl-S or Ctrl-D saves to the journal, Esc cancels"
+            };
+            frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
         }
         Dialog::Form {
             purpose,

@@ -77,10 +77,6 @@ pub fn run(setup: Setup<'_>, prepare: impl FnOnce(&mut App<'_>)) -> anyhow::Resu
     let mut terminal = ratatui::try_init()?;
     let result = event_loop(&mut terminal, &mut app, &stop);
     ratatui::restore();
-    if app.last_changed {
-        // A convenience only: failing to remember the answers stops nothing.
-        let _ = app.last.save();
-    }
     result
 }
 
@@ -119,6 +115,12 @@ fn event_loop(
     let mut last_tick = Instant::now();
     app.tick(Utc::now());
     terminal.draw(|f| draw(f, app))?;
+    // Debug builds only: a panic on a drawn screen, so the tests can prove
+    // the terminal is restored (tests/it/tui.rs).
+    #[cfg(debug_assertions)]
+    if std::env::var_os("GRABBAG_TEST_PANIC").is_some() {
+        panic!("GRABBAG_TEST_PANIC is set: a deliberate panic");
+    }
     loop {
         if stop.load(Ordering::Relaxed) {
             // Killed or hung up: the session stays open in the journal, so the

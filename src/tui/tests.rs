@@ -80,6 +80,7 @@ pub(super) fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<
                 name: "Alice".to_owned(),
                 role: "Incident lead".to_owned(),
             },
+            last_path: None,
         },
         Utc.with_ymd_and_hms(2026, 11, 29, 9, 0, 0)
             .single()
@@ -597,4 +598,234 @@ fn ascii_mode_dialogs_are_ascii_too() {
     press(&mut app, KeyCode::Char('D'));
     let screen = text(&app, 80, 24);
     assert!(screen.is_ascii(), "{screen}");
+}
+
+/// A response started on ransomware, in its own temporary library folder.
+fn started_app() -> (tempfile::TempDir, App<'static>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    (dir, app)
+}
+
+/// Opens another runbook in the response, found by `search`.
+fn open_another(app: &mut App<'_>, search: &str) {
+    press(app, KeyCode::Char('o'));
+    typed(app, search);
+    press(app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
+}
+
+#[test]
+fn five_long_tabs_fit_at_80_columns_with_the_current_one_shown() {
+    let (_dir, mut app) = started_app();
+    for search in ["personal data", "payments", "adult social", "supplier"] {
+        open_another(&mut app, search);
+    }
+    let titles = |app: &App<'_>| -> Vec<String> {
+        app.response
+            .as_ref()
+            .map(|r| {
+                r.state
+                    .runbooks
+                    .iter()
+                    .map(|o| o.version.title.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(titles(&app).len(), 5);
+    snapshot("five_tabs_80x24", &app, 80, 24);
+    // Whichever tab is current, its number and the start of its title show
+    // on the tab row, which stays inside 80 columns.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+        let Some(active) = app.response.as_ref().map(|r| r.active) else {
+            panic!("no response");
+        };
+        let row = text(&app, 80, 24)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let title: String = titles(&app)[active].chars().take(12).collect();
+        assert!(
+            row.contains(&format!(" {} {title}", active + 1)),
+            "tab {active}: {row}"
+        );
+        assert!(row.contains('…'), "{row}");
+    }
+    // Too narrow for every number: the current tab and an ellipsis for the
+    // ones left out.
+    let row = text(&app, 24, 24)
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let Some(active) = app.response.as_ref().map(|r| r.active) else {
+        panic!("no response");
+    };
+    assert!(row.contains(&format!(" {} ", active + 1)), "{row}");
+    assert!(row.contains('…'), "{row}");
+}
+
+#[test]
+fn g_starts_the_selected_step() {
+    let (_dir, mut app) = started_app();
+    // Look at the third step and start it out of order.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.status, None);
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    assert_eq!(response.selected, Some(2), "the started step stays in view");
+    let Some((runbook, step)) = app
+        .focus()
+        .and_then(|(r, i)| Some((r.id.clone(), r.steps.get(i?)?.id.clone())))
+    else {
+        panic!("no focus");
+    };
+    assert_eq!(
+        response.state.status(&runbook, &step),
+        &crate::response::StepStatus::Started
+    );
+    assert!(response.log.iter().any(|l| l.text.starts_with("started: ")));
+    // Starting it again is refused, with the reason on the status line.
+    press(&mut app, KeyCode::Char('g'));
+    assert!(matches!(app.status, Some(super::app::Status::Error(_))));
+    let hints = text(&app, 80, 24);
+    assert!(hints.contains("g go"), "{hints}");
+}
+
+#[test]
+fn a_note_can_say_when_it_happened() {
+    let (_dir, mut app) = started_app();
+    let now = app.local(app.now);
+    press(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "Called the ICO");
+    ctrl(&mut app, 't');
+    typed(&mut app, "quarter past");
+    // An unreadable time is refused and nothing typed is lost.
+    ctrl(&mut app, 's');
+    assert!(matches!(app.status, Some(super::app::Status::Error(_))));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Editor { .. })));
+    for _ in 0.."quarter past".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "08:30");
+    snapshot("note_happened_at_80x24", &app, 80, 24);
+    ctrl(&mut app, 's');
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    // The screen's zone puts now at 12:xx, so 08:30 is this morning, and
+    // 13:30 (later than now) is yesterday's.
+    press(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "Server room door found open");
+    ctrl(&mut app, 't');
+    typed(&mut app, "13:30");
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, " overnight");
+    ctrl(&mut app, 's');
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    let notes = &response.state.notes;
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[1].text, "Server room door found open overnight");
+    let local = |n: usize| notes[n].happened_at.map(|t| app.local(t).naive_local());
+    let today = now.date_naive();
+    let at = |date: NaiveDate, h, m| date.and_hms_opt(h, m, 0);
+    assert_eq!(local(0), at(today, 8, 30));
+    assert_eq!(local(1), at(today.pred_opt().unwrap_or(today), 13, 30));
+    assert!(
+        response
+            .log
+            .iter()
+            .any(|l| l.text.starts_with("note (happened ") && l.text.ends_with("): Called the ICO"))
+    );
+}
+
+#[test]
+fn resuming_a_journal_whose_runbook_left_the_library() {
+    let (dir, mut first) = started_app();
+    press(&mut first, KeyCode::Char('d'));
+    press(&mut first, KeyCode::Char('s'));
+    typed(&mut first, "no laptops on site");
+    press(&mut first, KeyCode::Enter);
+    let Some(before) = first.response.take() else {
+        panic!("no response");
+    };
+    // "Killed"; the library then loses the ransomware runbook.
+    let without: Vec<_> = samples()
+        .into_iter()
+        .filter(|r| r.runbook.id != "cyber/ransomware")
+        .collect();
+    let mut second = app(colour(), without, dir.path());
+    second.resume(&path_of(&before));
+    assert_eq!(second.screen, Screen::Run);
+    let Some(status) = &second.status else {
+        panic!("no message");
+    };
+    assert!(
+        matches!(status, super::app::Status::Error(m) if m.contains("cyber/ransomware")),
+        "{status:?}"
+    );
+    let Some(after) = second.response.as_ref() else {
+        panic!("not resumed");
+    };
+    assert_eq!(after.state.runbooks, before.state.runbooks);
+    if let Some(first) = after.state.first_at {
+        second.now = first;
+    }
+    for (w, h) in [(80, 24), (120, 40), (20, 5)] {
+        let _ = buffer(&second, w, h);
+    }
+    snapshot("resume_missing_runbook_80x24", &second, 80, 24);
+    // Step keys say why they cannot act; everything else works.
+    for key in ['d', 'g', ' ', 'D'] {
+        press(&mut second, KeyCode::Char(key));
+        assert!(second.dialogs.is_empty());
+        assert_eq!(second.screen, Screen::Run);
+    }
+    press(&mut second, KeyCode::Char('n'));
+    typed(&mut second, "Runbook missing: working from the paper pack");
+    ctrl(&mut second, 's');
+    assert!(second.dialogs.is_empty(), "status: {:?}", second.status);
+    assert_eq!(press(&mut second, KeyCode::Char('q')), Action::Quit);
+    let (_, entries, _) = Journal::open(&path_of(&before), None).unwrap_or_else(|e| panic!("{e}"));
+    let kinds: Vec<_> = entries
+        .iter()
+        .skip(before.state.entries as usize)
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect();
+    assert_eq!(kinds, ["session_started", "note", "session_ended"]);
+}
+
+#[test]
+fn start_form_answers_are_remembered_when_sent() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    let path = dir.path().join("config/last-session.toml");
+    app.last_path = Some(path.clone());
+    typed(&mut app, "ransom");
+    press(&mut app, KeyCode::Enter);
+    for answer in ["Payroll outage", "Priya", "Loggist"] {
+        ctrl(&mut app, 'u');
+        typed(&mut app, answer);
+        press(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
+    // On disk now, while the response runs: a crash keeps them.
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let saved: LastSession = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        saved,
+        LastSession {
+            incident: "Payroll outage".to_owned(),
+            name: "Priya".to_owned(),
+            role: "Loggist".to_owned(),
+        }
+    );
 }

@@ -75,6 +75,8 @@ pub struct Symbols {
     pub arrow: &'static str,
     /// A deadline.
     pub clock: &'static str,
+    /// Marks text shortened to fit.
+    pub ellipsis: &'static str,
 }
 
 const UNICODE: Symbols = Symbols {
@@ -88,6 +90,7 @@ const UNICODE: Symbols = Symbols {
     dot: "·",
     arrow: "→",
     clock: "◷",
+    ellipsis: "…",
 };
 
 const ASCII: Symbols = Symbols {
@@ -101,6 +104,7 @@ const ASCII: Symbols = Symbols {
     dot: "|",
     arrow: "->",
     clock: "@",
+    ellipsis: "...",
 };
 
 /// Box drawing in plain ASCII.

@@ -3,6 +3,8 @@
 //! (runbook text, notes, names, file names) passes through
 //! [`printable`]/[`printable_line`] before it reaches the buffer.
 
+use std::ops::RangeInclusive;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -127,6 +129,7 @@ fn draw_hints(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     } else if narrow && app.screen == Screen::Run {
         &[
             ("?", "keys"),
+            ("g", "go"),
             ("d", "done"),
             ("s", "skip"),
             ("Spc", "tick"),
@@ -147,6 +150,7 @@ fn draw_hints(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                 ("?", "keys"),
             ],
             Screen::Run => &[
+                ("g", "start"),
                 ("d", "done"),
                 ("s", "skip"),
                 ("Spc", "tick"),
@@ -335,19 +339,12 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         .map(|a| format!("{} ({})", printable_line(&a.name), printable_line(&a.role)))
         .unwrap_or_default();
     let incident = printable_line(state.incident.as_deref().unwrap_or("incident")).into_owned();
-    let mut tabs = Vec::new();
-    for (i, open) in state.runbooks.iter().enumerate() {
-        let style = if i == response.active {
-            theme.selected
-        } else {
-            theme.dim
-        };
-        tabs.push(Span::styled(
-            format!(" {} {} ", i + 1, printable_line(&open.version.title)),
-            style,
-        ));
-        tabs.push(Span::raw(" "));
-    }
+    let titles: Vec<String> = state
+        .runbooks
+        .iter()
+        .map(|open| printable_line(&open.version.title).into_owned())
+        .collect();
+    let tabs = tabs(app, &titles, response.active, usize::from(area.width));
     let clock = match &exercise {
         Some(clock) => Span::styled(format!("{clock}  "), theme.warn),
         None => Span::styled(format!("  T+{since}  "), theme.warn),
@@ -371,6 +368,8 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(lines), header);
 
     let Some((runbook, focus)) = app.focus() else {
+        draw_not_loaded(frame, app, body);
+        draw_log(frame, app, log_area);
         return;
     };
     let current = crate::response::current_step(state, runbook).map(|s| s.id.as_str());
@@ -567,9 +566,16 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         top,
     );
     frame.render_widget(Paragraph::new(below), bottom);
+    draw_log(frame, app, log_area);
+}
 
-    // Log pane: the latest entries; beside it, in an exercise, the injects.
-    let log_area = if exercise.is_some() {
+/// The log pane: the latest entries; beside it, in an exercise, the injects.
+fn draw_log(frame: &mut Frame<'_>, app: &App<'_>, log_area: Rect) {
+    let theme = &app.theme;
+    let Some(response) = app.response.as_ref() else {
+        return;
+    };
+    let log_area = if super::exercise::clock_text(app).is_some() {
         let [log, feed] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(log_area);
@@ -609,6 +615,167 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), log_area);
+}
+
+/// The body of the run screen when the runbook on screen is not in the
+/// library as loaded now (removed, renamed, or no key opens it): what the
+/// journal holds of it, steps by id, so a resumed response shows everything it
+/// had. With no runbook open at all, how to open one.
+fn draw_not_loaded(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
+    let theme = &app.theme;
+    let Some(response) = app.response.as_ref() else {
+        return;
+    };
+    let Some(open) = response.state.runbooks.get(response.active) else {
+        let text = Span::styled(
+            "No runbook is open: o opens one, n writes a note.",
+            theme.text,
+        );
+        let block = theme.block(Span::styled(" No runbook ", theme.accent));
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(
+                "Runbook `{}` is not in the library as loaded now.",
+                printable_line(&open.id)
+            ),
+            theme.bad,
+        )),
+        Line::from(Span::styled(
+            "Nothing is lost: below are its steps by id, as the journal has them. \
+             n notes, c corrects, o opens a runbook, Tab switches.",
+            theme.dim,
+        )),
+        Line::default(),
+    ];
+    let mut steps: Vec<_> = open.steps.iter().collect();
+    steps.sort_by_key(|(_, step)| step.first_seq);
+    if steps.is_empty() {
+        lines.push(Line::from("No step of it was worked on."));
+    }
+    let sym = &theme.symbols;
+    for (id, step) in steps {
+        let (mark, style, why) = match &step.status {
+            StepStatus::Done => (sym.done, theme.good, None),
+            StepStatus::Skipped { reason } => (sym.skipped, theme.warn, Some(reason)),
+            StepStatus::Blocked { reason, .. } => (sym.blocked, theme.bad, Some(reason)),
+            StepStatus::Started => (sym.current, theme.accent, None),
+            StepStatus::Todo => (sym.todo, theme.text, None),
+        };
+        let mut text = format!("{mark} {}  [{}]", printable_line(id), step.status.label());
+        if let Some(decision) = &step.decision {
+            text.push_str(&format!(" chose: {}", printable_line(&decision.option)));
+        }
+        if let Some(why) = why {
+            text.push_str(&format!(" {}", printable_line(why)));
+        }
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    let title = format!(" {} (not loaded) ", printable_line(&open.version.title));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((response.scroll, 0))
+            .block(theme.block(Span::styled(title, theme.accent))),
+        area,
+    );
+}
+
+/// The tab bar of the open runbooks within `width` columns: titles are
+/// shortened with an ellipsis, the current tab keeping up to a third of the
+/// width and the others sharing the rest; when even bare numbers do not fit,
+/// only the tabs around the current one show, an ellipsis standing for the
+/// others. The current tab is always shown.
+fn tabs(app: &App<'_>, titles: &[String], active: usize, width: usize) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    if titles.is_empty() {
+        return Vec::new();
+    }
+    let ellipsis = theme.symbols.ellipsis;
+    let columns = |text: &str| Span::raw(text).width();
+    // " 2 Title " with the title cut to `cap` columns; " 2 " when `cap` is 0.
+    let label = |i: usize, cap: usize| {
+        let title = titles.get(i).map_or("", String::as_str);
+        if cap == 0 {
+            return format!(" {} ", i + 1);
+        }
+        if columns(title) <= cap {
+            return format!(" {} {title} ", i + 1);
+        }
+        let room = cap.saturating_sub(columns(ellipsis));
+        let (mut cut, mut used) = (String::new(), 0);
+        for c in title.chars() {
+            used += columns(c.encode_utf8(&mut [0; 4]));
+            if used > room {
+                break;
+            }
+            cut.push(c);
+        }
+        format!(" {} {cut}{ellipsis} ", i + 1)
+    };
+    // The labels of the tabs in `range`, titles cut to `cap` (the current
+    // one to at least a third of the width), and whether they fit with their
+    // separating spaces and the ellipses for tabs left out.
+    let layout = |range: &RangeInclusive<usize>, cap: usize| {
+        let labels: Vec<String> = range
+            .clone()
+            .map(|i| label(i, if i == active { cap.max(width / 3) } else { cap }))
+            .collect();
+        let edges = usize::from(*range.start() > 0) + usize::from(*range.end() + 1 < titles.len());
+        let used: usize =
+            labels.iter().map(|l| columns(l) + 1).sum::<usize>() + edges * (columns(ellipsis) + 1);
+        // The last separator may fall off the edge.
+        (labels, used <= width + 1)
+    };
+    let all = 0..=titles.len().saturating_sub(1);
+    let longest = titles.iter().map(|t| columns(t)).max().unwrap_or(0);
+    let fitted = (0..=longest)
+        .rev()
+        .map(|cap| layout(&all, cap))
+        .find(|(_, fits)| *fits);
+    let (range, labels) = match fitted {
+        Some((labels, _)) => (all, labels),
+        None => {
+            // Even bare numbers overflow: widen a window around the current
+            // tab, on its shorter side first, while it fits.
+            let mut range = active..=active;
+            loop {
+                let (lo, hi) = (*range.start(), *range.end());
+                let right = (hi + 1 < titles.len()).then(|| lo..=hi + 1);
+                let left = (lo > 0).then(|| lo - 1..=hi);
+                let sides = if hi - active <= active - lo {
+                    [right, left]
+                } else {
+                    [left, right]
+                };
+                match sides.into_iter().flatten().find(|r| layout(r, 0).1) {
+                    Some(wider) => range = wider,
+                    None => break,
+                }
+            }
+            let labels = layout(&range, 0).0;
+            (range, labels)
+        }
+    };
+    let mut spans = Vec::new();
+    if *range.start() > 0 {
+        spans.push(Span::styled(format!("{ellipsis} "), theme.dim));
+    }
+    for (i, text) in range.clone().zip(labels) {
+        let style = if i == active {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+    }
+    if *range.end() + 1 < titles.len() {
+        spans.push(Span::styled(ellipsis, theme.dim));
+    }
+    spans
 }
 
 /// The response's deadlines, most urgent first: missed, then running by due

@@ -29,6 +29,16 @@ impl Tmux {
     /// Starts `grabbag ARGS` in a 100×30 pane, through a script that sets
     /// the isolated environment the harness would.
     pub(crate) fn start(&self, library: &Path, identity: &Path, args: &str) {
+        self.start_shell(
+            library,
+            identity,
+            &format!("exec '{}' {args}", env!("CARGO_BIN_EXE_grabbag")),
+        );
+    }
+
+    /// Runs the shell `line` in a 100×30 pane, in the environment of
+    /// [`Tmux::start`]; `$GRABBAG` names the binary.
+    fn start_shell(&self, library: &Path, identity: &Path, line: &str) {
         let probe = grabbag(&self.home);
         let mut script = String::from("#!/bin/sh\n");
         for (k, v) in probe.get_envs() {
@@ -41,7 +51,7 @@ impl Tmux {
             }
         }
         script.push_str(&format!(
-            "unset NO_COLOR\nexport TERM=xterm-256color GRABBAG_LIBRARY='{}' GRABBAG_IDENTITY='{}'\nexec '{}' {args}\n",
+            "unset NO_COLOR\nexport TERM=xterm-256color GRABBAG_LIBRARY='{}' GRABBAG_IDENTITY='{}' GRABBAG='{}'\n{line}\n",
             library.display(),
             identity.display(),
             env!("CARGO_BIN_EXE_grabbag"),
@@ -295,6 +305,13 @@ fn tmux_killed_mid_response_resumes_where_it_was() {
         .expect("kill runs");
     assert!(killed.success());
     t.wait_gone();
+    // The start form's answers were remembered when it was sent, so the
+    // kill did not lose them.
+    let last = std::fs::read_to_string(t.home.join("config/last-session.toml"))
+        .expect("last-session.toml written at the start, before the kill");
+    for answer in ["Smoke test", "Alice", "Incident lead"] {
+        assert!(last.contains(answer), "{answer}: {last}");
+    }
 
     t.start(&demo.library, &demo.identity, "run");
     t.wait_for("resume it?");
@@ -366,4 +383,60 @@ fn tmux_review_shows_a_worked_response_read_only() {
         before,
         "review wrote nothing"
     );
+}
+
+#[test]
+fn tmux_a_panic_restores_the_terminal() {
+    if !have("tmux", "tmux_a_panic_restores_the_terminal") {
+        return;
+    }
+    // The panic is compiled into debug builds only.
+    if !cfg!(debug_assertions) {
+        eprintln!("SKIPPED tmux_a_panic_restores_the_terminal: a release build has no test panic");
+        return;
+    }
+    let demo = demo("panic");
+    let t = &demo.tmux;
+    let after = t.home.join("after-panic.txt");
+    // The shell stays after grabbag, to report the terminal it was left.
+    t.start_shell(
+        &demo.library,
+        &demo.identity,
+        &format!(
+            "GRABBAG_TEST_PANIC=1 \"$GRABBAG\" run; echo \"exit $?\"; stty -a > '{}.tmp'; mv '{0}.tmp' '{0}'; sleep 600",
+            after.display()
+        ),
+    );
+    t.wait_for("deliberate panic");
+    let start = Instant::now();
+    while !after.exists() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{}", t.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let screen = t.screen();
+    // The panic's report is on the normal screen, the library screen gone.
+    assert!(screen.contains("exit 101"), "{screen}");
+    assert!(!screen.contains("type to search"), "{screen}");
+    let out = t
+        .command()
+        .args([
+            "display-message",
+            "-p",
+            "-t",
+            "g",
+            "#{alternate_on} #{cursor_flag}",
+        ])
+        .output()
+        .expect("tmux runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0 1",
+        "alternate screen off, cursor shown"
+    );
+    // Raw mode is off: the line discipline echoes and edits lines again.
+    let stty = std::fs::read_to_string(&after).expect("stty output");
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(flags.contains(&flag), "{flag} not set: {stty}");
+    }
 }
