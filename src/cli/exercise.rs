@@ -94,9 +94,13 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (owner-only; an existing
+    /// file only with `--force`).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 /// Arguments of `exercise check`.
@@ -412,14 +416,14 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let data = aar::build(&exercise, &file.text, &state, &verified);
     let text = match args.format {
         Format::Md => report::markdown(&data),
-        Format::Json => serde_json::to_string_pretty(&data)? + "\n",
-    };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        // The same JSON value, with controls and bidi overrides from notes
+        // and injects escaped, so it is inert on a terminal too.
+        Format::Json => {
+            crate::text::json_safe(&serde_json::to_string_pretty(&data)?).into_owned() + "\n"
         }
-        None => print!("{text}"),
-    }
+    };
+    // Like every other report: owner-only, never over a file without --force.
+    super::write_output(args.output.as_deref(), text.as_bytes(), args.force)?;
     Ok(ExitCode::SUCCESS)
 }
 
