@@ -130,8 +130,14 @@ fn runbooks(ctx: &Context) -> anyhow::Result<Vec<Runbook>> {
     Ok(report.runbooks.into_iter().map(|r| r.runbook).collect())
 }
 
+/// The library's `exercises/` folder, refused when a symlink (a commit can
+/// plant one) or `..` would lead it out of the library: runs and baselines
+/// are written under it.
 fn library_exercises(ctx: &Context) -> anyhow::Result<PathBuf> {
-    Ok(ctx.library_path()?.join(EXERCISES_DIR))
+    Ok(library::inside(
+        &ctx.library_path()?,
+        Path::new(EXERCISES_DIR),
+    )?)
 }
 
 /// Reads one exercise file named on the command line.
