@@ -369,3 +369,26 @@ fn garbage_never_panics() {
         assert!(import_json(text).is_err());
     }
 }
+
+/// Found by the `cacao` fuzz target: a start that leads straight to an end
+/// passed `check_json` (the schemas and workflow rules) but the import
+/// refused it; the check now refuses it too, at the same path.
+#[test]
+fn check_refuses_a_playbook_with_nothing_to_do_like_the_import() {
+    let mut value: Value = serde_json::from_str(EVERY).unwrap();
+    value["workflow"]["start--5e1f0000-0000-4000-8000-000000000001"]["on_completion"] =
+        Value::from("end--5e1f0000-0000-4000-8000-000000000013");
+    let text = value.to_string();
+    assert!(matches!(import_json(&text), Err(CacaoError::Invalid(_))));
+    let findings = crate::cacao::check_json(&text);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.is_error() && f.path == "/workflow_start"),
+        "{findings:?}"
+    );
+    assert!(
+        findings.first().is_some_and(Finding::is_error),
+        "errors first"
+    );
+}
