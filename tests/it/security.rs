@@ -88,8 +88,9 @@ fn mode(path: &Path) -> u32 {
         & 0o777
 }
 
-/// init, seal, run (in tmux, where it is installed), note, edit, rekey; then
-/// no file in the library (git objects included), the config folder, HOME,
+/// init, seal, run (in tmux, where it is installed), note, edit, rekey, and
+/// the commands that render runbook text (print, audit, export and import
+/// cacao, journal export) without `-o`; then no file in the library (git objects included), the config folder, HOME,
 /// TMPDIR or XDG_RUNTIME_DIR holds runbook or note plaintext, and keys,
 /// journals and their folders are owner-only.
 #[test]
@@ -183,6 +184,57 @@ fn full_session_leaves_no_plaintext_and_private_files() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let shown = run(grabbag(home).args(["show", "cyber/alpha"]));
     assert!(shown.stdout.contains(ALPHA_EDITED), "{}", shown.stdout);
+
+    // The merged commands that render runbook or note text print it and
+    // write nothing on their own: the paper pack, the audit, the CACAO
+    // export and its import back, the journal export.
+    let exported = run(grabbag(home).args(["export", "cacao", "cyber/alpha"]));
+    assert!(
+        exported.stdout.contains(ALPHA_EDITED),
+        "{}",
+        exported.stderr
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let playbook = elsewhere.path().join("alpha.json");
+    std::fs::write(&playbook, &exported.stdout).unwrap();
+    let notes_arg = notes.display().to_string();
+    let playbook_arg = playbook.display().to_string();
+    for (args, shows) in [
+        (&["print", "cyber/alpha"][..], Some(ALPHA_EDITED)),
+        (
+            &["print", "cyber/alpha", "--format", "txt"],
+            Some(ALPHA_EDITED),
+        ),
+        (&["print", "--all"], Some(BETA)),
+        (&["audit"], None),
+        (&["audit", "--html"], None),
+        (&["audit", "--json"], None),
+        (&["import", "cacao", &playbook_arg], Some(ALPHA_EDITED)),
+        (
+            &["journal", "export", &notes_arg, "--format", "html"],
+            Some(NOTE),
+        ),
+        (
+            &["journal", "export", &notes_arg, "--format", "csv"],
+            Some(NOTE),
+        ),
+    ] {
+        let out = run(grabbag(home).args(args));
+        assert!(out.code == 0 || out.code == 1, "{args:?}: {}", out.stderr);
+        if let Some(marker) = shows {
+            assert!(out.stdout.contains(marker), "{args:?} showed no text");
+        }
+    }
+    // An output the user names is plaintext by their choice: it lands there
+    // and nowhere else (outside HOME here, so the scan below stays strict).
+    let pack = elsewhere.path().join("pack.html");
+    let out = run(grabbag(home)
+        .args(["print", "cyber/alpha", "-o"])
+        .arg(&pack));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(contains(&std::fs::read(&pack).unwrap(), ALPHA_EDITED));
+    #[cfg(unix)]
+    assert_eq!(mode(&pack), 0o600);
 
     // HOME holds the library, config, runtime and temporary folders.
     let checked = assert_no_plaintext(home, &[ALPHA, ALPHA_EDITED, BETA, NOTE]);
@@ -416,6 +468,52 @@ fn symlinks_in_the_library_cannot_lead_reads_or_writes_out() {
     );
 }
 
+/// An `exercises` folder that is a symlink out of the library (a commit can
+/// plant one) is refused: `exercise check --bless` writes no baseline there,
+/// and `audit` reads neither the exercises nor the runs out there.
+#[test]
+fn a_symlinked_exercises_folder_is_neither_read_nor_written() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let elsewhere = lib.home.path().join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("runs")).unwrap();
+    std::fs::copy(
+        repo.join("exercises/ransomware-friday.toml"),
+        elsewhere.join("ransomware-friday.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("exercises/runs/ransomware-friday.jsonl"),
+        elsewhere.join("runs/ransomware-friday.jsonl"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, lib.root.join("exercises")).unwrap();
+    let before = files(&elsewhere).len();
+
+    let out = run(lib.grabbag().args(["exercise", "check", "--bless"]));
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("exercises: refused: leads outside the library"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        files(&elsewhere).len(),
+        before,
+        "something was written out there"
+    );
+
+    let out = run(lib.grabbag().args(["audit", "--json"]));
+    let audit: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let said = audit.to_string();
+    assert!(
+        !said.contains("ransomware-friday"),
+        "read from outside: {said}"
+    );
+    assert!(said.contains("leads outside the library"), "{said}");
+}
+
 /// A journal started after a recipient was removed opens for the others and
 /// is refused to the removed key.
 #[test]
@@ -534,7 +632,10 @@ fn hostile_runbook() -> String {
             "title = \"Hostile",
             "title = \"<script>alert(1)</script> =HYPERLINK(\\\"http://x\\\") 'sq' Hostile",
         )
-        .replace("summary = \"Summary", "summary = \"<img src=x onerror=alert(1)> Summary")
+        .replace(
+            "summary = \"Summary",
+            "summary = \"<img src=x onerror=alert(1)> Summary",
+        )
 }
 
 /// Asserts `out` is a clean run whose output is inert on a terminal.
@@ -559,7 +660,11 @@ fn hostile_text_is_inert_in_exports_reports_print_and_audit() {
     let runs = home.path().join("exercises/runs");
     std::fs::create_dir_all(&runs).unwrap();
     let journal = runs.join("ransomware-friday.jsonl");
-    std::fs::copy(repo.join("exercises/runs/ransomware-friday.jsonl"), &journal).unwrap();
+    std::fs::copy(
+        repo.join("exercises/runs/ransomware-friday.jsonl"),
+        &journal,
+    )
+    .unwrap();
     std::fs::copy(
         repo.join("exercises/ransomware-friday.toml"),
         home.path().join("exercises/ransomware-friday.toml"),
@@ -585,10 +690,16 @@ fn hostile_text_is_inert_in_exports_reports_print_and_audit() {
             "md" => assert!(!out.stdout.contains("<script>"), "live HTML in Markdown"),
             "html" => {
                 let text = crate::report::check_html(&out.stdout);
-                assert!(text.contains("<script>alert('n')</script>"), "shown as text");
+                assert!(
+                    text.contains("<script>alert('n')</script>"),
+                    "shown as text"
+                );
             }
             "csv" => {
-                assert!(out.stdout.contains("\"'=1+1 <b>Eve</b>"), "formula neutralised");
+                assert!(
+                    out.stdout.contains("\"'=1+1 <b>Eve</b>"),
+                    "formula neutralised"
+                );
                 assert!(!out.stdout.contains("\"=1+1"), "a cell starts a formula");
             }
             "json" => {
@@ -609,7 +720,11 @@ fn hostile_text_is_inert_in_exports_reports_print_and_audit() {
             .arg(&journal));
         assert_inert_run(&format!("exercise report {format}"), &out);
         if format == "md" {
-            assert!(!out.stdout.contains("<script>"), "live HTML: {}", out.stdout);
+            assert!(
+                !out.stdout.contains("<script>"),
+                "live HTML: {}",
+                out.stdout
+            );
             assert!(out.stdout.contains("\\<script\\>"), "shown, escaped");
         } else {
             let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -679,7 +794,9 @@ fn a_hostile_cacao_playbook_imports_to_a_runbook_that_lints_and_renders_safely()
         let out = run(lib.grabbag().args(args));
         assert_inert_run(&format!("{args:?}"), &out);
     }
-    let out = run(lib.grabbag().args(["print", "cyber/imported", "--format", "html"]));
+    let out = run(lib
+        .grabbag()
+        .args(["print", "cyber/imported", "--format", "html"]));
     assert_inert_run("print html", &out);
     let text = crate::report::check_html(&out.stdout);
     assert!(text.contains("<script>alert(1)</script>"), "shown as text");
@@ -699,7 +816,11 @@ fn output_files_are_private_never_overwritten_and_never_followed_through_symlink
     let runs = home.join("exercises/runs");
     std::fs::create_dir_all(&runs).unwrap();
     let journal = runs.join("ransomware-friday.jsonl");
-    std::fs::copy(repo.join("exercises/runs/ransomware-friday.jsonl"), &journal).unwrap();
+    std::fs::copy(
+        repo.join("exercises/runs/ransomware-friday.jsonl"),
+        &journal,
+    )
+    .unwrap();
     std::fs::copy(
         repo.join("exercises/ransomware-friday.toml"),
         home.join("exercises/ransomware-friday.toml"),
@@ -771,7 +892,11 @@ fn output_files_are_private_never_overwritten_and_never_followed_through_symlink
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
         let (code, err) = write(&link, true);
         assert!(ok(code), "{what} --force over a symlink: {err}");
-        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim", "{what}");
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "victim",
+            "{what}"
+        );
         assert!(!link.symlink_metadata().unwrap().is_symlink(), "{what}");
         assert_eq!(mode(&link), 0o600, "{what}");
         // A dangling symlink (a file not made yet) is refused the same way.
