@@ -135,7 +135,7 @@ fn runbooks(ctx: &Context) -> anyhow::Result<Vec<Runbook>> {
 /// are written under it.
 fn library_exercises(ctx: &Context) -> anyhow::Result<PathBuf> {
     Ok(library::inside(
-        &ctx.library_path()?,
+        ctx.library_path()?,
         Path::new(EXERCISES_DIR),
     )?)
 }
