@@ -638,6 +638,21 @@ fn hostile_runbook() -> String {
         )
 }
 
+/// Copies the sample run `ransomware-friday` and its exercise under `dir`
+/// (`exercises/`, as in a library), so the repository gets no lock files;
+/// returns the run's journal.
+fn sample_run(dir: &Path) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir.join("exercises/runs")).unwrap();
+    for file in [
+        "exercises/runs/ransomware-friday.jsonl",
+        "exercises/ransomware-friday.toml",
+    ] {
+        std::fs::copy(repo.join(file), dir.join(file)).unwrap();
+    }
+    dir.join("exercises/runs/ransomware-friday.jsonl")
+}
+
 /// Asserts `out` is a clean run whose output is inert on a terminal.
 fn assert_inert_run(what: &str, out: &crate::harness::Run) {
     assert_eq!(out.code, 0, "{what}: {}", out.stderr);
@@ -656,20 +671,7 @@ fn assert_inert_run(what: &str, out: &crate::harness::Run) {
 fn hostile_text_is_inert_in_exports_reports_print_and_audit() {
     // A sample exercise run with a hostile note appended by the binary.
     let home = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let runs = home.path().join("exercises/runs");
-    std::fs::create_dir_all(&runs).unwrap();
-    let journal = runs.join("ransomware-friday.jsonl");
-    std::fs::copy(
-        repo.join("exercises/runs/ransomware-friday.jsonl"),
-        &journal,
-    )
-    .unwrap();
-    std::fs::copy(
-        repo.join("exercises/ransomware-friday.toml"),
-        home.path().join("exercises/ransomware-friday.toml"),
-    )
-    .unwrap();
+    let journal = sample_run(home.path());
     let out = run(grabbag(home.path())
         .arg("note")
         .arg(&journal)
@@ -813,19 +815,7 @@ fn output_files_are_private_never_overwritten_and_never_followed_through_symlink
     let lib = TestLibrary::with(&[("cyber/test.toml", &runbook_text("cyber/test", "Test"))]);
     let home = lib.home.path();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let runs = home.join("exercises/runs");
-    std::fs::create_dir_all(&runs).unwrap();
-    let journal = runs.join("ransomware-friday.jsonl");
-    std::fs::copy(
-        repo.join("exercises/runs/ransomware-friday.jsonl"),
-        &journal,
-    )
-    .unwrap();
-    std::fs::copy(
-        repo.join("exercises/ransomware-friday.toml"),
-        home.join("exercises/ransomware-friday.toml"),
-    )
-    .unwrap();
+    let journal = sample_run(home);
     let playbook = repo.join("tests/data/cacao/every-step-type.json");
     let out_dir = home.join("out");
     std::fs::create_dir_all(out_dir.join("sub")).unwrap();
