@@ -22,6 +22,11 @@
 //! Whatever has no place in a runbook (variables, credentials, markings,
 //! properties of other extensions...) is listed as a warning with its JSON
 //! path, never dropped silently.
+//!
+//! This file holds the importer's state, the playbook-level fields and the
+//! small conversions; [`flow`] does steps 1 and 3 (continuations, successors,
+//! the forward order), [`step`] turns one CACAO step into one runbook step,
+//! and [`contacts`] turns people named as agents or targets into contacts.
 
 mod contacts;
 mod flow;
