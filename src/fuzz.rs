@@ -4,7 +4,8 @@
 //! through a parser here: runbooks (from any author), journals and merged
 //! timelines (from any laptop), the library's recipients and allowed_signers
 //! files and its commits' signatures (from a USB stick), git bundle headers,
-//! and the user's config file. Each function below feeds one parser arbitrary
+//! the user's config file, exercise definitions (from any facilitator) and
+//! CACAO playbooks (from partners and vendors). Each function below feeds one parser arbitrary
 //! bytes and panics only when the parser breaks a promise: it panicked itself,
 //! or an error does not say where the problem is, or a diagnostic would put a
 //! raw control character on the terminal.
@@ -80,6 +81,20 @@ pub const TARGETS: &[Target] = &[
         run: config,
         seeds: &["tests/data/fuzz/config"],
     },
+    Target {
+        name: "exercise",
+        run: exercise,
+        seeds: &["exercises", "tests/data/fuzz/exercise"],
+    },
+    Target {
+        name: "cacao",
+        run: cacao,
+        seeds: &[
+            "tests/data/cacao",
+            "tests/data/cacao/soarca",
+            "tests/data/fuzz/cacao",
+        ],
+    },
 ];
 
 /// The name every fuzzed input is reported under.
@@ -112,17 +127,7 @@ pub fn runbook(data: &[u8]) {
     };
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
     let checked = crate::runbook::check(ORIGIN, text, "fuzzed/input", today);
-    let lines = text.split('\n').count();
-    for d in &checked.diagnostics {
-        assert_eq!(d.file, ORIGIN);
-        if let Some(line) = d.line {
-            assert!((1..=lines).contains(&line), "line {line} of {lines}: {d:?}");
-            assert!(d.column.is_some_and(|c| c >= 1), "{d:?}");
-        }
-        let rendered = d.render();
-        assert_inert(&rendered, "a diagnostic");
-        assert!(rendered.contains(ORIGIN), "{rendered}");
-    }
+    assert_located(&checked.diagnostics, text);
     assert_eq!(checked.runbook.is_some(), !checked.has_errors());
 }
 
@@ -231,6 +236,107 @@ pub fn config(data: &[u8]) {
         let said = e.to_string();
         assert_names_origin(&said);
         assert_inert(&said, "a config error");
+    }
+}
+
+/// Checks the diagnostics of a located parser: each names the file, a
+/// located one points at a line of `text` and a column, and its rendering
+/// names the file and is inert.
+fn assert_located(diagnostics: &[crate::diagnostic::Diagnostic], text: &str) {
+    let lines = text.split('\n').count();
+    for d in diagnostics {
+        assert_eq!(d.file, ORIGIN);
+        if let Some(line) = d.line {
+            assert!((1..=lines).contains(&line), "line {line} of {lines}: {d:?}");
+            assert!(d.column.is_some_and(|c| c >= 1), "{d:?}");
+        }
+        let rendered = d.render();
+        assert_inert(&rendered, "a diagnostic");
+        assert!(rendered.contains(ORIGIN), "{rendered}");
+    }
+}
+
+/// The runbooks the sample exercises play, so the fuzzer reaches the lint of
+/// references to runbooks, steps and options, not only the parse.
+fn exercise_runbooks() -> &'static [crate::runbook::Runbook] {
+    static RUNBOOKS: std::sync::OnceLock<Vec<crate::runbook::Runbook>> = std::sync::OnceLock::new();
+    RUNBOOKS.get_or_init(|| {
+        let sources = [
+            (
+                "cyber/ransomware",
+                include_str!("../runbooks/cyber/ransomware.toml"),
+            ),
+            (
+                "continuity/payments",
+                include_str!("../runbooks/continuity/payments.toml"),
+            ),
+            (
+                "cyber/phishing-bec",
+                include_str!("../runbooks/cyber/phishing-bec.toml"),
+            ),
+            (
+                "cyber/personal-data-breach",
+                include_str!("../runbooks/cyber/personal-data-breach.toml"),
+            ),
+        ];
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        sources
+            .iter()
+            .filter_map(|(id, text)| crate::runbook::check(id, text, id, today).runbook)
+            .collect()
+    })
+}
+
+/// Exercise TOML: [`crate::exercise::check`] (parse with spans, lint), once
+/// with references to runbooks unchecked (as when scoring a recorded run)
+/// and once against sample runbooks. Every diagnostic names the file; a
+/// located one points inside the text; rendering is inert; an exercise comes
+/// back exactly when there is no error, and its schedule can be asked for.
+pub fn exercise(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return; // exercise files are read like runbooks: non-UTF-8 is refused first
+    };
+    let runbooks: Vec<&crate::runbook::Runbook> = exercise_runbooks().iter().collect();
+    for against in [None, Some(runbooks.as_slice())] {
+        let checked = crate::exercise::check(ORIGIN, text, "fuzzed/input", against);
+        assert_located(&checked.diagnostics, text);
+        assert_eq!(checked.exercise.is_some(), !checked.has_errors());
+    }
+}
+
+/// A CACAO 2.0 playbook (JSON): the schema and workflow check behind `import
+/// cacao --check` ([`crate::cacao::check_json`]) and the import itself
+/// ([`crate::cacao::import_json`]). Findings are inert when rendered; the two
+/// agree on whether the playbook is valid; an import always lints (an
+/// importer that writes a runbook lint refuses is a bug, not bad input), and
+/// the runbook it made exports to a valid playbook.
+pub fn cacao(data: &[u8]) {
+    use crate::cacao::{CacaoError, check_json, export, import_json};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return; // `import cacao` refuses non-UTF-8 with the file's name
+    };
+    let findings = check_json(text);
+    for finding in &findings {
+        assert_inert(&finding.to_diagnostic(ORIGIN).render(), "a CACAO finding");
+    }
+    let valid = !findings.iter().any(crate::cacao::Finding::is_error);
+    match import_json(text) {
+        Ok(imported) => {
+            assert!(valid, "imported a playbook the check refuses: {findings:?}");
+            for warning in &imported.warnings {
+                assert_inert(&warning.to_diagnostic(ORIGIN).render(), "an import warning");
+            }
+            if let Err(e) = export(&imported.runbook) {
+                panic!("an imported runbook does not export: {e}");
+            }
+        }
+        Err(CacaoError::Lint(diagnostics)) => {
+            panic!("the importer wrote a runbook lint refuses: {diagnostics:?}")
+        }
+        Err(CacaoError::Export(findings)) => panic!("import ran the exporter: {findings:?}"),
+        Err(CacaoError::Json(_) | CacaoError::Invalid(_)) => {
+            assert!(!valid, "the check accepts what the import refuses");
+        }
     }
 }
 

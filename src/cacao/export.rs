@@ -99,6 +99,10 @@ pub fn export(rb: &Runbook) -> Result<String, CacaoError> {
     let playbook = playbook(rb);
     let text = serde_json::to_string_pretty(&playbook)
         .map_err(|e| CacaoError::Export(vec![Finding::error("", e.to_string())]))?;
+    // Runbook text is untrusted: controls and bidi overrides become `\uXXXX`
+    // escapes (the same JSON value), so the playbook is inert on a terminal and
+    // printing it never needs the placeholders that would break the JSON.
+    let text = crate::text::json_safe(&text).into_owned();
     // The self-check: the schemas and workflow rules (inside the import),
     // then the runbook that comes back must be the one that went out.
     let options = ImportOptions {

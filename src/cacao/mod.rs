@@ -134,7 +134,18 @@ pub fn import_json(text: &str) -> Result<Imported, CacaoError> {
 /// without importing it: every error and warning, errors first.
 pub fn check_json(text: &str) -> Vec<Finding> {
     match validate::validate(text) {
-        Ok((_, findings)) => findings,
+        Ok((_, mut findings)) => {
+            // A playbook can pass every schema and rule and still give a
+            // runbook nothing to do (its start leads straight to an end):
+            // only the import's flow walk finds that, and the check must
+            // refuse what the import refuses.
+            if let Err(CacaoError::Invalid(refused)) = import_json(text) {
+                findings.extend(refused.into_iter().filter(Finding::is_error));
+                findings.sort();
+                findings.dedup();
+            }
+            findings
+        }
         Err(CacaoError::Invalid(findings)) => findings,
         Err(e) => vec![Finding::error("", e.to_string())],
     }

@@ -39,9 +39,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         today(),
     );
     let text = if args.json {
-        let mut json = serde_json::to_string_pretty(&audit)?;
-        json.push('\n');
-        json
+        // Runbook titles and file names are untrusted: escaped to be inert.
+        crate::text::json_safe(&serde_json::to_string_pretty(&audit)?).into_owned() + "\n"
     } else if args.html {
         audit.html()
     } else {

@@ -99,9 +99,13 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (owner-only; an existing
+    /// file only with `--force`).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 /// Arguments of `exercise check`.
@@ -132,8 +136,14 @@ fn runbooks(ctx: &Context) -> anyhow::Result<Vec<Runbook>> {
     Ok(report.runbooks.into_iter().map(|r| r.runbook).collect())
 }
 
+/// The library's `exercises/` folder, refused when a symlink (a commit can
+/// plant one) or `..` would lead it out of the library: runs and baselines
+/// are written under it.
 fn library_exercises(ctx: &Context) -> anyhow::Result<PathBuf> {
-    Ok(ctx.library_path()?.join(EXERCISES_DIR))
+    Ok(library::inside(
+        ctx.library_path()?,
+        Path::new(EXERCISES_DIR),
+    )?)
 }
 
 /// Reads one exercise file named on the command line.
@@ -361,14 +371,14 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let text = match args.format {
         Format::Md => crate::report::aar::markdown(&data),
         Format::Html => crate::report::aar::html(&data),
-        Format::Json => serde_json::to_string_pretty(&data)? + "\n",
-    };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        // The same JSON value, with controls and bidi overrides from notes
+        // and injects escaped, so it is inert on a terminal too.
+        Format::Json => {
+            crate::text::json_safe(&serde_json::to_string_pretty(&data)?).into_owned() + "\n"
         }
-        None => print!("{text}"),
-    }
+    };
+    // Like every other report: owner-only, never over a file without --force.
+    super::write_output(args.output.as_deref(), text.as_bytes(), args.force)?;
     Ok(ExitCode::SUCCESS)
 }
 

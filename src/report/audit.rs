@@ -153,7 +153,17 @@ pub fn exercise_definitions(
     root: &Path,
     identities: Option<&Identities>,
 ) -> (Vec<ExerciseDef>, Vec<(PathBuf, String)>) {
-    let (found, mut diagnostics) = files::discover(&root.join(EXERCISES_DIR), identities);
+    // A symlinked `exercises/` could lead out of the library: refused.
+    let dir = match crate::library::inside(root, Path::new(EXERCISES_DIR)) {
+        Ok(dir) => dir,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![(PathBuf::from(EXERCISES_DIR), e.to_string())],
+            );
+        }
+    };
+    let (found, mut diagnostics) = files::discover(&dir, identities);
     let relative = |shown: &str| {
         let path = Path::new(shown);
         path.strip_prefix(root).unwrap_or(path).to_owned()
@@ -266,10 +276,17 @@ impl Audit {
         today: NaiveDate,
     ) -> Self {
         let (defs, exercise_problems) = exercise_definitions(root, identities);
-        let mut journal_files = crate::journal::store::journals_in(&root.join(JOURNALS_DIR));
-        journal_files.extend(crate::journal::store::journals_in(
-            &root.join(EXERCISES_DIR).join(RUNS_DIR),
-        ));
+        // Only folders inside the library: one a commit made a symlink out
+        // of it is not read (and `exercise_definitions` reports it).
+        let mut journal_files = Vec::new();
+        for dir in [
+            Path::new(JOURNALS_DIR).to_path_buf(),
+            Path::new(EXERCISES_DIR).join(RUNS_DIR),
+        ] {
+            if let Ok(dir) = crate::library::inside(root, &dir) {
+                journal_files.extend(crate::journal::store::journals_in(&dir));
+            }
+        }
         let journals: Vec<JournalStatus> = journal_files
             .iter()
             .map(|path| journal_status(root, path, signers, identities).0)

@@ -113,7 +113,9 @@ pub fn render(timeline: &Timeline) -> Result<String, serde_json::Error> {
         runbook_versions: versions(timeline),
         entries: timeline.rows.iter().map(|r| entry(timeline, r)).collect(),
     };
-    let mut text = serde_json::to_string_pretty(&export)?;
+    // Notes and runbook text are untrusted: C1 controls and bidi overrides
+    // are written as escapes (the same value), so the file is inert on a terminal.
+    let mut text = crate::text::json_safe(&serde_json::to_string_pretty(&export)?).into_owned();
     text.push('\n');
     Ok(text)
 }

@@ -59,7 +59,8 @@ pub fn render(timeline: &Timeline) -> Result<String, serde_json::Error> {
             witness: row.witness(),
             journal_integrity: integrity,
         };
-        out.push_str(&serde_json::to_string(&line)?);
+        // Inert on a terminal, the same value for a parser (see `json_safe`).
+        out.push_str(&crate::text::json_safe(&serde_json::to_string(&line)?));
         out.push('\n');
     }
     Ok(out)

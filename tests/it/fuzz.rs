@@ -78,6 +78,15 @@ const TOKENS: &[&[u8]] = &[
     b"valid-before=\"",
     b"cert-authority ",
     b"age1",
+    b"[[injects]]\n",
+    b"[[injects.expect]]\n",
+    b"after = \"",
+    b"on = \"decision\"",
+    b"\"on_completion\": \"",
+    b"\"workflow_start\": \"",
+    b"\"type\": \"end\"",
+    b"\"next_steps\": [",
+    b"<script>",
 ];
 
 /// One mutation of `input`, sometimes spliced with `other`.
@@ -204,6 +213,16 @@ fn bundle_header_reader_survives_mutations() {
 #[test]
 fn config_parser_survives_mutations() {
     run(target("config"));
+}
+
+#[test]
+fn exercise_checker_survives_mutations() {
+    run(target("exercise"));
+}
+
+#[test]
+fn cacao_import_survives_mutations() {
+    run(target("cacao"));
 }
 
 #[test]

@@ -88,8 +88,9 @@ fn mode(path: &Path) -> u32 {
         & 0o777
 }
 
-/// init, seal, run (in tmux, where it is installed), note, edit, rekey; then
-/// no file in the library (git objects included), the config folder, HOME,
+/// init, seal, run (in tmux, where it is installed), note, edit, rekey, and
+/// the commands that render runbook text (print, audit, export and import
+/// cacao, journal export) without `-o`; then no file in the library (git objects included), the config folder, HOME,
 /// TMPDIR or XDG_RUNTIME_DIR holds runbook or note plaintext, and keys,
 /// journals and their folders are owner-only.
 #[test]
@@ -183,6 +184,57 @@ fn full_session_leaves_no_plaintext_and_private_files() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let shown = run(grabbag(home).args(["show", "cyber/alpha"]));
     assert!(shown.stdout.contains(ALPHA_EDITED), "{}", shown.stdout);
+
+    // The merged commands that render runbook or note text print it and
+    // write nothing on their own: the paper pack, the audit, the CACAO
+    // export and its import back, the journal export.
+    let exported = run(grabbag(home).args(["export", "cacao", "cyber/alpha"]));
+    assert!(
+        exported.stdout.contains(ALPHA_EDITED),
+        "{}",
+        exported.stderr
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let playbook = elsewhere.path().join("alpha.json");
+    std::fs::write(&playbook, &exported.stdout).unwrap();
+    let notes_arg = notes.display().to_string();
+    let playbook_arg = playbook.display().to_string();
+    for (args, shows) in [
+        (&["print", "cyber/alpha"][..], Some(ALPHA_EDITED)),
+        (
+            &["print", "cyber/alpha", "--format", "txt"],
+            Some(ALPHA_EDITED),
+        ),
+        (&["print", "--all"], Some(BETA)),
+        (&["audit"], None),
+        (&["audit", "--html"], None),
+        (&["audit", "--json"], None),
+        (&["import", "cacao", &playbook_arg], Some(ALPHA_EDITED)),
+        (
+            &["journal", "export", &notes_arg, "--format", "html"],
+            Some(NOTE),
+        ),
+        (
+            &["journal", "export", &notes_arg, "--format", "csv"],
+            Some(NOTE),
+        ),
+    ] {
+        let out = run(grabbag(home).args(args));
+        assert!(out.code == 0 || out.code == 1, "{args:?}: {}", out.stderr);
+        if let Some(marker) = shows {
+            assert!(out.stdout.contains(marker), "{args:?} showed no text");
+        }
+    }
+    // An output the user names is plaintext by their choice: it lands there
+    // and nowhere else (outside HOME here, so the scan below stays strict).
+    let pack = elsewhere.path().join("pack.html");
+    let out = run(grabbag(home)
+        .args(["print", "cyber/alpha", "-o"])
+        .arg(&pack));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(contains(&std::fs::read(&pack).unwrap(), ALPHA_EDITED));
+    #[cfg(unix)]
+    assert_eq!(mode(&pack), 0o600);
 
     // HOME holds the library, config, runtime and temporary folders.
     let checked = assert_no_plaintext(home, &[ALPHA, ALPHA_EDITED, BETA, NOTE]);
@@ -416,6 +468,52 @@ fn symlinks_in_the_library_cannot_lead_reads_or_writes_out() {
     );
 }
 
+/// An `exercises` folder that is a symlink out of the library (a commit can
+/// plant one) is refused: `exercise check --bless` writes no baseline there,
+/// and `audit` reads neither the exercises nor the runs out there.
+#[test]
+fn a_symlinked_exercises_folder_is_neither_read_nor_written() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let elsewhere = lib.home.path().join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("runs")).unwrap();
+    std::fs::copy(
+        repo.join("exercises/ransomware-friday.toml"),
+        elsewhere.join("ransomware-friday.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("exercises/runs/ransomware-friday.jsonl"),
+        elsewhere.join("runs/ransomware-friday.jsonl"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, lib.root.join("exercises")).unwrap();
+    let before = files(&elsewhere).len();
+
+    let out = run(lib.grabbag().args(["exercise", "check", "--bless"]));
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("exercises: refused: leads outside the library"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        files(&elsewhere).len(),
+        before,
+        "something was written out there"
+    );
+
+    let out = run(lib.grabbag().args(["audit", "--json"]));
+    let audit: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let said = audit.to_string();
+    assert!(
+        !said.contains("ransomware-friday"),
+        "read from outside: {said}"
+    );
+    assert!(said.contains("leads outside the library"), "{said}");
+}
+
 /// A journal started after a recipient was removed opens for the others and
 /// is refused to the removed key.
 #[test]
@@ -521,4 +619,301 @@ fn commit_by_a_stranger_key_is_flagged_untrusted() {
         strict.stdout
     );
     assert!(strict.stdout.contains("cyber/signed "), "{}", strict.stdout);
+}
+
+/// Hostile text for notes: HTML, a spreadsheet formula, quotes, a CSI in
+/// one C1 character, an OSC title change, a bidi override, a carriage return.
+const HOSTILE_NOTE: &str = "<script>alert('n')</script> =HYPERLINK(\"http://x\",\"y\") \"dq\" 'sq' \u{9b}31m \u{1b}]0;pwned\u{7} \u{202e}rev\rback";
+
+/// [`HOSTILE`] with HTML, a formula and quotes in its title and summary too.
+fn hostile_runbook() -> String {
+    HOSTILE
+        .replace(
+            "title = \"Hostile",
+            "title = \"<script>alert(1)</script> =HYPERLINK(\\\"http://x\\\") 'sq' Hostile",
+        )
+        .replace(
+            "summary = \"Summary",
+            "summary = \"<img src=x onerror=alert(1)> Summary",
+        )
+}
+
+/// Copies the sample run `ransomware-friday` and its exercise under `dir`
+/// (`exercises/`, as in a library), so the repository gets no lock files;
+/// returns the run's journal.
+fn sample_run(dir: &Path) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir.join("exercises/runs")).unwrap();
+    for file in [
+        "exercises/runs/ransomware-friday.jsonl",
+        "exercises/ransomware-friday.toml",
+    ] {
+        std::fs::copy(repo.join(file), dir.join(file)).unwrap();
+    }
+    dir.join("exercises/runs/ransomware-friday.jsonl")
+}
+
+/// Asserts `out` is a clean run whose output is inert on a terminal.
+fn assert_inert_run(what: &str, out: &crate::harness::Run) {
+    assert_eq!(out.code, 0, "{what}: {}", out.stderr);
+    assert_inert(&format!("{what} stdout"), &out.stdout);
+    assert_inert(&format!("{what} stderr"), &out.stderr);
+}
+
+/// `journal export` in every format, `exercise report` (Markdown and JSON),
+/// `print` (HTML and text), `audit` (text, JSON, HTML) and `export cacao`
+/// keep hostile note and runbook text inert: nothing acts on a terminal, HTML
+/// has no live markup from it, CSV cells cannot start a formula, JSON is
+/// still the same value. The golden-file tests in `tests/it/report.rs` check
+/// the HTML with a parser and the CSV with a CSV reader; this adds C1
+/// controls, bidi overrides and the commands merged since.
+#[test]
+fn hostile_text_is_inert_in_exports_reports_print_and_audit() {
+    // A sample exercise run with a hostile note appended by the binary.
+    let home = tempfile::tempdir().unwrap();
+    let journal = sample_run(home.path());
+    let out = run(grabbag(home.path())
+        .arg("note")
+        .arg(&journal)
+        .arg(HOSTILE_NOTE)
+        .args(["--actor", "=1+1 <b>Eve</b>", "--role", "Observer \u{202e}"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    for format in ["md", "html", "csv", "json", "timesketch"] {
+        let mut out = run(grabbag(home.path())
+            .args(["journal", "export", "--format", format])
+            .arg(&journal));
+        if format == "csv" {
+            // RFC 4180 ends records with CRLF; a CR inside a cell is a placeholder.
+            out.stdout = out.stdout.replace("\r\n", "\n");
+        }
+        assert_inert_run(&format!("journal export {format}"), &out);
+        match format {
+            "md" => assert!(!out.stdout.contains("<script>"), "live HTML in Markdown"),
+            "html" => {
+                let text = crate::report::check_html(&out.stdout);
+                assert!(
+                    text.contains("<script>alert('n')</script>"),
+                    "shown as text"
+                );
+            }
+            "csv" => {
+                assert!(
+                    out.stdout.contains("\"'=1+1 <b>Eve</b>"),
+                    "formula neutralised"
+                );
+                assert!(!out.stdout.contains("\"=1+1"), "a cell starts a formula");
+            }
+            "json" => {
+                let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+                assert!(value.to_string().contains('\u{9b}'), "the same value");
+            }
+            "timesketch" => {
+                for line in out.stdout.lines() {
+                    serde_json::from_str::<serde_json::Value>(line).unwrap();
+                }
+            }
+            _ => {}
+        }
+    }
+    for format in ["md", "html", "json"] {
+        let out = run(grabbag(home.path())
+            .args(["exercise", "report", "--format", format])
+            .arg(&journal));
+        assert_inert_run(&format!("exercise report {format}"), &out);
+        match format {
+            "md" => {
+                assert!(
+                    !out.stdout.contains("<script>"),
+                    "live HTML: {}",
+                    out.stdout
+                );
+                assert!(out.stdout.contains("&lt;script&gt;"), "shown, escaped");
+            }
+            "html" => {
+                let text = crate::report::check_html(&out.stdout);
+                assert!(text.contains("<script>"), "shown as text");
+            }
+            _ => {
+                let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+                assert!(value.to_string().contains("\u{202e}"), "the same value");
+            }
+        }
+    }
+
+    // A library with a hostile runbook: the paper pack, the audit, the export.
+    let lib = TestLibrary::with(&[("cyber/hostile.toml", &hostile_runbook())]);
+    for args in [
+        &["print", "cyber/hostile", "--format", "html"][..],
+        &["print", "cyber/hostile", "--format", "txt"],
+        &["audit", "--html"],
+    ] {
+        let out = run(lib.grabbag().args(args));
+        // The audit exits 1 when it has findings (a plaintext journal, say).
+        assert!(out.code == 0 || out.code == 1, "{args:?}: {}", out.stderr);
+        assert_inert(&format!("{args:?}"), &out.stdout);
+        if args.contains(&"--html") || args.contains(&"html") {
+            assert!(!out.stdout.contains("<script>alert(1)"), "{args:?}");
+            assert!(!out.stdout.contains("<img src"), "{args:?}");
+            let text = crate::report::check_html(&out.stdout);
+            if args[0] == "print" {
+                assert!(text.contains("<script>alert(1)</script>"), "shown as text");
+            }
+        }
+    }
+    for args in [&["audit"][..], &["audit", "--json"]] {
+        let out = run(lib.grabbag().args(args));
+        assert!(out.code == 0 || out.code == 1, "{args:?}: {}", out.stderr);
+        assert_inert(&format!("{args:?}"), &out.stdout);
+    }
+    // Before the fix the playbook was printed through the terminal filter,
+    // whose `\u{9b}` placeholders are not JSON; now it is escaped JSON.
+    let out = run(lib.grabbag().args(["export", "cacao", "cyber/hostile"]));
+    assert_inert_run("export cacao", &out);
+    let playbook: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(playbook.to_string().contains('\u{9b}'), "the same value");
+}
+
+/// A CACAO playbook with escapes, HTML and quotes in every name imports to a
+/// runbook draft that lints clean and shows, prints and exports inert.
+#[test]
+fn a_hostile_cacao_playbook_imports_to_a_runbook_that_lints_and_renders_safely() {
+    let lib = TestLibrary::with(&[]);
+    std::fs::create_dir_all(lib.root.join("cyber")).unwrap();
+    let playbook =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz/cacao/hostile-text.json");
+    let draft = lib.root.join("cyber/imported.toml");
+    let out = run(lib
+        .grabbag()
+        .args(["import", "cacao"])
+        .arg(&playbook)
+        .arg("-o")
+        .arg(&draft));
+    assert_inert_run("import cacao", &out);
+    let toml = std::fs::read_to_string(&draft).unwrap();
+    assert!(toml.contains("<script>"), "the text is kept, as text");
+    assert_inert("the imported TOML", &toml);
+    assert_eq!(mode(&draft), 0o600);
+    for args in [
+        &["lint"][..],
+        &["show", "cyber/imported"],
+        &["print", "cyber/imported", "--format", "txt"],
+        &["export", "cacao", "cyber/imported"],
+    ] {
+        let out = run(lib.grabbag().args(args));
+        assert_inert_run(&format!("{args:?}"), &out);
+    }
+    let out = run(lib
+        .grabbag()
+        .args(["print", "cyber/imported", "--format", "html"]));
+    assert_inert_run("print html", &out);
+    let text = crate::report::check_html(&out.stdout);
+    assert!(text.contains("<script>alert(1)</script>"), "shown as text");
+}
+
+/// Every command that writes a file the user names (`import cacao -o`,
+/// `export cacao -o`, `print -o`, `audit -o`, `journal export -o`,
+/// `exercise report -o`) writes it owner-only, refuses to replace an
+/// existing file without `--force`, never writes through a symlink planted
+/// at that name (even with `--force`, which replaces the link itself), and
+/// puts a `..` path exactly where it resolves, nowhere else.
+#[test]
+fn output_files_are_private_never_overwritten_and_never_followed_through_symlinks() {
+    let lib = TestLibrary::with(&[("cyber/test.toml", &runbook_text("cyber/test", "Test"))]);
+    let home = lib.home.path();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let journal = sample_run(home);
+    let playbook = repo.join("tests/data/cacao/every-step-type.json");
+    let out_dir = home.join("out");
+    std::fs::create_dir_all(out_dir.join("sub")).unwrap();
+    let victim = home.join("victim.txt");
+
+    type Args = Vec<std::ffi::OsString>;
+    let commands: Vec<(&str, Args)> = vec![
+        (
+            "import cacao",
+            vec!["import".into(), "cacao".into(), playbook.clone().into()],
+        ),
+        (
+            "export cacao",
+            vec!["export".into(), "cacao".into(), "cyber/test".into()],
+        ),
+        ("print", vec!["print".into(), "cyber/test".into()]),
+        ("audit", vec!["audit".into(), "--html".into()]),
+        (
+            "journal export",
+            vec!["journal".into(), "export".into(), journal.clone().into()],
+        ),
+        (
+            "exercise report",
+            vec!["exercise".into(), "report".into(), journal.clone().into()],
+        ),
+    ];
+    for (i, (what, args)) in commands.iter().enumerate() {
+        let write = |to: &Path, force: bool| {
+            let mut cmd = lib.grabbag();
+            cmd.args(args).arg("-o").arg(to);
+            if force {
+                cmd.arg("--force");
+            }
+            let out = run(&mut cmd);
+            // `audit` exits 1 when it has findings; it still writes.
+            (out.code, out.stderr)
+        };
+        let ok = |code: i32| code == 0 || (*what == "audit" && code == 1);
+
+        // A new file: written, owner-only.
+        let target = out_dir.join(format!("out-{i}.txt"));
+        let (code, err) = write(&target, false);
+        assert!(ok(code), "{what}: {err}");
+        assert_eq!(mode(&target), 0o600, "{what}");
+        let first = std::fs::read(&target).unwrap();
+        assert!(!first.is_empty(), "{what}");
+
+        // It exists: refused without --force, left as it was.
+        std::fs::write(&target, "keep me").unwrap();
+        let (code, err) = write(&target, false);
+        assert!(!ok(code), "{what} replaced a file without --force");
+        assert!(err.contains("--force"), "{what}: {err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+        let (code, err) = write(&target, true);
+        assert!(ok(code), "{what} --force: {err}");
+        assert_eq!(mode(&target), 0o600, "{what} --force");
+
+        // A symlink at the name, to a file elsewhere: never written through.
+        std::fs::write(&victim, "victim").unwrap();
+        let link = out_dir.join(format!("link-{i}.txt"));
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let (code, _) = write(&link, false);
+        assert!(!ok(code), "{what} wrote through a symlink");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
+        let (code, err) = write(&link, true);
+        assert!(ok(code), "{what} --force over a symlink: {err}");
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "victim",
+            "{what}"
+        );
+        assert!(!link.symlink_metadata().unwrap().is_symlink(), "{what}");
+        assert_eq!(mode(&link), 0o600, "{what}");
+        // A dangling symlink (a file not made yet) is refused the same way.
+        let dangling = out_dir.join(format!("dangling-{i}.txt"));
+        let would_be = home.join(format!("created-{i}.txt"));
+        std::os::unix::fs::symlink(&would_be, &dangling).unwrap();
+        let (code, _) = write(&dangling, false);
+        assert!(!ok(code), "{what} followed a dangling symlink");
+        assert!(!would_be.exists(), "{what} created the link's target");
+
+        // `sub/../x` is `x` in the folder asked for, and nothing else.
+        let dotdot = out_dir.join(format!("sub/../dotdot-{i}.txt"));
+        let (code, err) = write(&dotdot, false);
+        assert!(ok(code), "{what}: {err}");
+        assert!(out_dir.join(format!("dotdot-{i}.txt")).is_file(), "{what}");
+        assert_eq!(std::fs::read_dir(out_dir.join("sub")).unwrap().count(), 0);
+    }
+    // No temporary file left behind by the atomic replacements.
+    for entry in std::fs::read_dir(&out_dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "left behind: {name}");
+    }
 }
