@@ -290,39 +290,37 @@ impl Library {
         let recipients_hint = self.recipients_hint();
         let root = self.root.as_path();
 
-        // Decrypting is the expensive part: spread it over the cores. Each
-        // thread returns plain results; git and trust are done afterwards on
-        // this thread because a git2 repository is not shareable.
+        // Decrypting and checking is the expensive part (an X25519 exchange
+        // and a TOML parse a file): spread it over the cores. Each thread
+        // takes the next file from a shared index, so a thread that drew
+        // large runbooks does not hold the others up, and returns plain
+        // results; git and trust are done afterwards on this thread because a
+        // git2 repository is not shareable.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        let chunk = files.len().div_ceil(threads).max(1);
-        let checked: Vec<Result<(runbook::Checked, &RunbookFile), LoadFailure>> =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = files
-                    .chunks(chunk)
-                    .map(|part| {
-                        s.spawn(|| {
-                            part.iter()
-                                .map(|f| {
-                                    check_runbook_file(
-                                        root,
-                                        f,
-                                        identities,
-                                        options.today,
-                                        &recipients_hint,
-                                    )
-                                    .map(|c| (c, f))
-                                })
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let check_next = || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break done };
+                let checked =
+                    check_runbook_file(root, f, identities, options.today, &recipients_hint);
+                done.push((i, checked.map(|c| (c, f))));
+            }
+        };
+        let mut numbered: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(check_next)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        // In file order, so which of two duplicate ids loads does not
+        // depend on the threads.
+        numbered.sort_unstable_by_key(|(i, _)| *i);
+        let checked = numbered.into_iter().map(|(_, c)| c);
 
         let mut trust_cache: HashMap<git2::Oid, Trust> = HashMap::new();
         let mut runbooks: Vec<LoadedRunbook> = Vec::new();
