@@ -180,7 +180,8 @@ pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", render_list(&report));
         return Ok(ExitCode::SUCCESS);
     }
-    super::run::open(ctx, &library, report, Some(&ids), &args.look, None)
+    let setup = super::run::setup(ctx, &library, report, Some(&ids), &args.look);
+    super::run::open(setup, None, None)
 }
 
 fn shell_quote(path: &Path) -> String {

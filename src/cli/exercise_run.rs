@@ -98,7 +98,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         role: or_facilitator(&setup.last.role),
     };
     let text = found.text;
-    tui::run(setup, |app| {
+    tui::run(setup, None, |app| {
         app.start_exercise(definition, &text, speed, args.manual, actor);
     })?;
     Ok(ExitCode::SUCCESS)

@@ -114,6 +114,9 @@ pub struct App<'a> {
     pub failures: Vec<(String, String)>,
     /// The runbook definitions, for `decide`.
     pub runbooks: Vec<Runbook>,
+    /// The runbooks are still being decrypted and checked in the background:
+    /// the library screen says so and the search typed meanwhile waits.
+    pub loading: bool,
     /// Whom new journals are encrypted to.
     pub recipients: Option<Recipients>,
     /// Keys to open journals.
@@ -151,32 +154,13 @@ pub struct App<'a> {
 impl<'a> App<'a> {
     /// A new app on the library screen.
     pub fn new(setup: Setup<'a>, now: DateTime<Utc>) -> Self {
-        let mut loaded = setup.report.runbooks;
-        loaded.sort_by(|a, b| {
-            (a.runbook.kind, &a.runbook.title, &a.runbook.id).cmp(&(
-                b.runbook.kind,
-                &b.runbook.title,
-                &b.runbook.id,
-            ))
-        });
-        let failures = setup
-            .report
-            .failures
-            .iter()
-            .map(|f| {
-                (
-                    printable_line(&f.file.display().to_string()).into_owned(),
-                    printable_line(&f.summary()).into_owned(),
-                )
-            })
-            .collect();
-        let runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
         let mut app = Self {
             theme: Theme::new(setup.look),
             root: setup.root,
-            loaded,
-            failures,
-            runbooks,
+            loaded: Vec::new(),
+            failures: Vec::new(),
+            runbooks: Vec::new(),
+            loading: false,
             recipients: setup.recipients,
             identities: setup.identities,
             today: setup.today,
@@ -194,8 +178,36 @@ impl<'a> App<'a> {
             last: setup.last,
             last_path: setup.last_path,
         };
-        app.set_search(String::new());
+        app.library_loaded(setup.report);
         app
+    }
+
+    /// Takes the library's runbooks: at the start, or when a background load
+    /// finishes (the search typed meanwhile is kept and applied).
+    pub fn library_loaded(&mut self, report: LoadReport) {
+        let mut loaded = report.runbooks;
+        loaded.sort_by(|a, b| {
+            (a.runbook.kind, &a.runbook.title, &a.runbook.id).cmp(&(
+                b.runbook.kind,
+                &b.runbook.title,
+                &b.runbook.id,
+            ))
+        });
+        self.failures = report
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    printable_line(&f.file.display().to_string()).into_owned(),
+                    printable_line(&f.summary()).into_owned(),
+                )
+            })
+            .collect();
+        self.runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
+        self.loaded = loaded;
+        self.loading = false;
+        let search = std::mem::take(&mut self.search);
+        self.set_search(search);
     }
 
     /// Changes the search text, refilters, and puts the cursor on the best

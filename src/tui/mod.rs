@@ -20,15 +20,17 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind};
 
 pub use app::{Action, App, Setup, handle_key};
 pub use theme::{Look, Theme};
 pub use view::draw;
 
+use crate::library::{LibraryError, LoadReport};
 use crate::text::printable_line;
 
 /// Journals in `<root>/journals` whose last session never ended, newest
@@ -57,17 +59,33 @@ pub fn offer_resume(app: &mut App<'_>) {
     }
 }
 
+/// Runbooks still being loaded in the background, arriving once.
+pub type PendingLoad = std::sync::mpsc::Receiver<Result<LoadReport, LibraryError>>;
+
 /// Runs the interface until the responder quits or a signal arrives.
 /// `prepare` sets up the first screen: resume a journal, offer one, start an
-/// exercise or a replay.
-pub fn run(setup: Setup<'_>, prepare: impl FnOnce(&mut App<'_>)) -> anyhow::Result<()> {
+/// exercise or a replay. With `pending`, the library screen is drawn at once
+/// (saying it is loading, taking a search) and `prepare` runs when the
+/// runbooks arrive, since resuming needs their definitions.
+pub fn run(
+    setup: Setup<'_>,
+    pending: Option<PendingLoad>,
+    prepare: impl FnOnce(&mut App<'_>),
+) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the interface needs a terminal: run grabbag in one, or use `grabbag list`, `grabbag note` and `grabbag journal` from scripts"
         );
     }
     let mut app = App::new(setup, Utc::now());
-    prepare(&mut app);
+    let mut start = Start {
+        pending,
+        prepare: Some(prepare),
+        held: Vec::new(),
+    };
+    app.loading = start.pending.is_some();
+    // Without a pending load this runs `prepare` now, before the first draw.
+    start.poll(&mut app)?;
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
@@ -75,9 +93,85 @@ pub fn run(setup: Setup<'_>, prepare: impl FnOnce(&mut App<'_>)) -> anyhow::Resu
     }
     spawn_watchdog(Arc::clone(&stop));
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &mut app, &stop);
+    let result = event_loop(&mut terminal, &mut app, &stop, &mut start);
     ratatui::restore();
     result
+}
+
+/// What is left to do before the first screen is complete: the background
+/// load to take in, then `prepare`.
+struct Start<P> {
+    pending: Option<PendingLoad>,
+    prepare: Option<P>,
+    /// Keys typed during the load that need the runbooks (Enter on a search,
+    /// moving the cursor) and every key after them, to replay in order.
+    held: Vec<KeyEvent>,
+}
+
+impl<P: FnOnce(&mut App<'_>)> Start<P> {
+    /// Takes in the load if it has arrived, runs `prepare` and replays the
+    /// held keys; returns whether anything changed on screen, and whether a
+    /// held key quit. A load that failed ends the interface with its error.
+    fn poll(&mut self, app: &mut App<'_>) -> anyhow::Result<(bool, Action)> {
+        if let Some(pending) = &self.pending {
+            match pending.try_recv() {
+                Ok(report) => {
+                    self.pending = None;
+                    app.library_loaded(report?);
+                }
+                Err(TryRecvError::Empty) => return Ok((false, Action::Continue)),
+                Err(TryRecvError::Disconnected) => {
+                    anyhow::bail!("loading the library stopped before it finished")
+                }
+            }
+        }
+        let Some(prepare) = self.prepare.take() else {
+            return Ok((false, Action::Continue));
+        };
+        prepare(app);
+        for key in std::mem::take(&mut self.held) {
+            if handle_key(app, key) == Action::Quit {
+                return Ok((true, Action::Quit));
+            }
+        }
+        Ok((true, Action::Continue))
+    }
+
+    /// Whether `key` waits for the load: keys that act on the runbooks wait,
+    /// and so does every key after one that waits, so the order typed is the
+    /// order done. Typing a search, help and quitting go at once.
+    fn hold(&mut self, app: &App<'_>, key: KeyEvent) -> bool {
+        if self.pending.is_none() {
+            return false;
+        }
+        let needs_runbooks = app.dialogs.is_empty()
+            && matches!(
+                key.code,
+                KeyCode::Enter
+                    | KeyCode::Up
+                    | KeyCode::Down
+                    | KeyCode::PageUp
+                    | KeyCode::PageDown
+                    | KeyCode::Home
+                    | KeyCode::End
+            );
+        if needs_runbooks || !self.held.is_empty() {
+            self.held.push(key);
+            return true;
+        }
+        false
+    }
+
+    /// How long the event loop may wait for a key: briefly while the load is
+    /// due, so the runbooks show as soon as they arrive.
+    fn wait(&self, until_tick: Duration) -> Duration {
+        let most = if self.pending.is_some() {
+            Duration::from_millis(10)
+        } else {
+            Duration::from_millis(250)
+        };
+        until_tick.min(most)
+    }
 }
 
 /// Ends the process when the terminal is gone. crossterm's `poll` spins on a
@@ -106,10 +200,11 @@ fn spawn_watchdog(stop: Arc<AtomicBool>) {
     });
 }
 
-fn event_loop(
+fn event_loop<P: FnOnce(&mut App<'_>)>(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App<'_>,
     stop: &AtomicBool,
+    start: &mut Start<P>,
 ) -> anyhow::Result<()> {
     const TICK: Duration = Duration::from_secs(1);
     let mut last_tick = Instant::now();
@@ -127,12 +222,14 @@ fn event_loop(
             // next start offers to resume it exactly where it was.
             return Ok(());
         }
-        let wait = TICK
-            .saturating_sub(last_tick.elapsed())
-            .min(Duration::from_millis(250));
-        let mut redraw = false;
+        let wait = start.wait(TICK.saturating_sub(last_tick.elapsed()));
+        let (mut redraw, action) = start.poll(app)?;
+        if action == Action::Quit {
+            return Ok(());
+        }
         if event::poll(wait)? {
             match event::read()? {
+                Event::Key(key) if key.kind == KeyEventKind::Press && start.hold(app, key) => {}
                 Event::Key(key) if key.kind == KeyEventKind::Press => {
                     if app.replay.is_none() {
                         app.now = Utc::now();

@@ -829,3 +829,101 @@ fn start_form_answers_are_remembered_when_sent() {
         }
     );
 }
+
+/// Presses a key the way the event loop does while a load may be pending.
+fn press_while_loading<P: FnOnce(&mut App<'_>)>(
+    app: &mut App<'_>,
+    start: &mut super::Start<P>,
+    code: KeyCode,
+) {
+    let key = KeyEvent::new(code, KeyModifiers::NONE);
+    if !start.hold(app, key) {
+        handle_key(app, key);
+    }
+}
+
+/// The library screen comes up before the runbooks are decrypted: a search
+/// typed meanwhile shows at once, Enter and the keys after it wait, and when
+/// the load arrives they act in the order typed, as if it had been instant.
+#[test]
+fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), Vec::new(), dir.path());
+    app.library_loaded(LoadReport::default());
+    app.loading = true;
+    let (send, pending) = std::sync::mpsc::channel();
+    let mut start = super::Start {
+        pending: Some(pending),
+        prepare: Some(super::offer_resume),
+        held: Vec::new(),
+    };
+    for c in "ransom".chars() {
+        press_while_loading(&mut app, &mut start, KeyCode::Char(c));
+    }
+    press_while_loading(&mut app, &mut start, KeyCode::Enter);
+    for code in [KeyCode::Backspace, KeyCode::Char('X')] {
+        press_while_loading(&mut app, &mut start, code);
+    }
+    assert_eq!(app.search(), "ransom", "keys after Enter wait for it");
+    assert!(app.dialogs.is_empty());
+    snapshot("library_loading_80x24", &app, 80, 24);
+    assert!(matches!(
+        start.poll(&mut app),
+        Ok((false, Action::Continue))
+    ));
+
+    let report = LoadReport {
+        runbooks: samples(),
+        failures: Vec::new(),
+    };
+    if send.send(Ok(report)).is_err() {
+        panic!("the receiver is alive");
+    }
+    assert!(matches!(start.poll(&mut app), Ok((true, Action::Continue))));
+    assert!(!app.loading);
+    match app.dialogs.last() {
+        Some(Dialog::Form {
+            purpose: super::dialog::FormPurpose::Start(id),
+            fields,
+            ..
+        }) => {
+            assert_eq!(id, "cyber/ransomware");
+            // Backspace and X went to the form, after Enter opened it.
+            assert_eq!(fields[0].1, "Test incidenX");
+        }
+        _ => panic!("expected the start form"),
+    }
+    // Once loaded, nothing is held.
+    press_while_loading(&mut app, &mut start, KeyCode::Esc);
+    assert!(app.dialogs.is_empty());
+}
+
+/// A load that fails, or a loading thread that dies, ends the interface with
+/// an error rather than leaving an empty library on screen.
+#[test]
+fn a_failed_background_load_is_an_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), Vec::new(), dir.path());
+    let (send, pending) = std::sync::mpsc::channel();
+    let mut start = super::Start {
+        pending: Some(pending),
+        prepare: Some(|_: &mut App<'_>| {}),
+        held: Vec::new(),
+    };
+    let refused = crate::library::LibraryError::Refused("allowed_signers: bad line 3".into());
+    if send.send(Err(refused)).is_err() {
+        panic!("the receiver is alive");
+    }
+    match start.poll(&mut app) {
+        Err(e) => assert!(e.to_string().contains("bad line 3"), "{e}"),
+        Ok(_) => panic!("a failed load must end the interface"),
+    }
+
+    let (send, pending) = std::sync::mpsc::channel();
+    drop(send);
+    start.pending = Some(pending);
+    match start.poll(&mut app) {
+        Err(e) => assert!(e.to_string().contains("stopped"), "{e}"),
+        Ok(_) => panic!("a dead loader must end the interface"),
+    }
+}

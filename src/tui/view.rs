@@ -229,7 +229,12 @@ fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             style,
         )));
     }
-    if visible.is_empty() {
+    if app.loading {
+        lines.push(Line::from(Span::styled(
+            " loading the runbooks...",
+            theme.dim,
+        )));
+    } else if visible.is_empty() {
         lines.push(Line::from(Span::styled(" nothing matches", theme.dim)));
     }
     if !app.failures.is_empty() {
