@@ -11,7 +11,7 @@ use ratatui::crossterm::event::KeyCode;
 use super::app::App;
 use super::dialog::Dialog;
 use super::replay::{Replay, seek_to_text};
-use super::tests::{app, colour, path_of, press, samples, snapshot, text, typed};
+use super::tests::{app, colour, kinds, path_of, press, samples, snapshot, text, typed};
 use crate::exercise::{self, Exercise, Speed, score};
 use crate::journal::{Actor, Entry, Event, Journal};
 use crate::response::ResponseState;
@@ -134,10 +134,7 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     snapshot("exercise_ended_80x24", &app, 80, 24);
 
     let entries = entries(&app);
-    let kinds: Vec<_> = entries
-        .iter()
-        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
-        .collect();
+    let kinds = kinds(&entries);
     assert_eq!(
         kinds,
         [

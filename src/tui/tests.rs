@@ -119,6 +119,16 @@ pub(super) fn ctrl(app: &mut App<'_>, c: char) -> Action {
     handle_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
+/// What an entry records, by its kind name.
+pub(super) fn kind(entry: &crate::journal::Entry) -> &'static str {
+    entry.event.as_ref().map_or("?", |ev| ev.kind())
+}
+
+/// The kinds of `entries`, in order.
+pub(super) fn kinds(entries: &[crate::journal::Entry]) -> Vec<&'static str> {
+    entries.iter().map(kind).collect()
+}
+
 pub(super) fn typed(app: &mut App<'_>, text: &str) {
     for c in text.chars() {
         press(app, KeyCode::Char(c));
@@ -256,10 +266,7 @@ fn every_action_is_on_disk_and_folds_to_the_screen_state() {
     };
     let path = path_of(&response);
     let (_, entries, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
-    let kinds: Vec<_> = entries
-        .iter()
-        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
-        .collect();
+    let kinds = kinds(&entries);
     assert_eq!(
         kinds,
         [
@@ -489,10 +496,7 @@ fn tick_block_correct_actor_and_a_second_runbook() {
         Some("Bob")
     );
     let (_, entries, _) = Journal::open(&path_of(response), None).unwrap_or_else(|e| panic!("{e}"));
-    let kinds: Vec<_> = entries
-        .iter()
-        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
-        .collect();
+    let kinds = kinds(&entries);
     assert_eq!(
         kinds,
         [
@@ -798,7 +802,7 @@ fn resuming_a_journal_whose_runbook_left_the_library() {
     let kinds: Vec<_> = entries
         .iter()
         .skip(before.state.entries as usize)
-        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .map(kind)
         .collect();
     assert_eq!(kinds, ["session_started", "note", "session_ended"]);
 }
