@@ -176,7 +176,11 @@ pub(super) fn text(app: &App<'_>, w: u16, h: u16) -> String {
 }
 
 pub(super) fn snapshot(name: &str, app: &App<'_>, w: u16, h: u16) {
-    let screen = text(app, w, h);
+    assert_screen(name, text(app, w, h));
+}
+
+/// Compares a drawn screen with its snapshot, times and witness codes masked.
+fn assert_screen(name: &str, screen: String) {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\d{2}:\d{2}:\d{2}", "HH:MM:SS");
     settings.add_filter(
@@ -930,4 +934,40 @@ fn a_failed_background_load_is_an_error() {
         Err(e) => assert!(e.to_string().contains("stopped"), "{e}"),
         Ok(_) => panic!("a dead loader must end the interface"),
     }
+}
+
+/// The library and run screens with their styles: the buffer's debug form
+/// lists each run of cells with its colours and modifiers, so a theme change
+/// shows in review. Colour, `NO_COLOR` and high contrast.
+#[test]
+fn screens_with_styles_in_each_look() {
+    let looks = [
+        ("colour", colour()),
+        (
+            "no_color",
+            Look {
+                no_color: true,
+                ..Look::default()
+            },
+        ),
+        (
+            "high_contrast",
+            Look {
+                high_contrast: true,
+                ..Look::default()
+            },
+        ),
+    ];
+    for (name, look) in looks {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut app = app(look, samples(), dir.path());
+        styled_snapshot(&format!("styled_library_{name}_80x24"), &app);
+        started(&mut app);
+        press(&mut app, KeyCode::Char('d'));
+        styled_snapshot(&format!("styled_run_{name}_80x24"), &app);
+    }
+}
+
+fn styled_snapshot(name: &str, app: &App<'_>) {
+    assert_screen(name, format!("{:#?}", buffer(app, 80, 24)));
 }
