@@ -131,7 +131,7 @@ pub fn runbook(data: &[u8]) {
     assert_eq!(checked.runbook.is_some(), !checked.has_errors());
 }
 
-/// Journal and merged-timeline lines: [`journal::scan`], the auditor's
+/// Journal and merged-timeline lines: [`journal::scan()`], the auditor's
 /// [`journal::verify::verify_bytes`] and [`journal::merge::sources`]. Every
 /// finding is placed at a byte offset inside the file; accepted entries tile
 /// the file in order; a torn tail runs to its end.

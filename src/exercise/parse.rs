@@ -1,7 +1,7 @@
 //! From TOML text to an [`Exercise`], with the span of every value.
 //!
 //! The same hand walk over toml's spanned tree as runbooks use
-//! ([`crate::runbook::parse`]), so an author gets every problem at once, each
+//! (`runbook::parse`), so an author gets every problem at once, each
 //! at its line and column, with "did you mean" on misspelt keys. The model is
 //! best effort: what is missing gets a neutral value and an error.
 

@@ -3,7 +3,7 @@
 //! Replay shows a run as it stood at any moment: which injects were
 //! delivered, how expectations scored, whether the clock was paused. All of
 //! that is the fold of the entries up to that seq ([`ResponseState`]), read by
-//! [`super::schedule`], [`super::score`] and [`super::ClockStatus`]. Folding
+//! [`super::schedule`], [`super::score()`] and [`super::ClockStatus`]. Folding
 //! from the start on every seek is too slow for a long journal, so
 //! [`Seeker`] keeps the fold at every `every`-th entry and folds only the
 //! rest: the same fold, started from a checkpoint.

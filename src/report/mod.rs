@@ -3,7 +3,7 @@
 //!
 //! [`Timeline`] is the one reading of one or more journals (or merged
 //! timelines) that every export and the review screen share: the integrity
-//! verdict of each file (from [`crate::journal::verify`]), then every entry in
+//! verdict of each file (from [`crate::journal::verify()`]), then every entry in
 //! time order with its seq, local and UTC time, exercise time, actor, the
 //! event in words, and the corrections later entries made to it. Each format
 //! has its own file and escapes all text for that format:
