@@ -135,6 +135,9 @@ pub struct Review {
     pub diff_scroll: u16,
     /// Lines scrolled in the scores.
     pub scores_scroll: u16,
+    /// The furthest the scores can scroll, as last drawn (it depends on the
+    /// width, so only drawing knows it): keeps PgDn from running past the end.
+    scores_last: std::cell::Cell<u16>,
     /// Scores of the exercise journals, by index in `timeline.sources`.
     pub scores: Vec<(usize, ExerciseScores)>,
     /// The key list is open.
@@ -187,6 +190,7 @@ impl Review {
             version: 0,
             diff_scroll: 0,
             scores_scroll: 0,
+            scores_last: std::cell::Cell::new(u16::MAX),
             scores: Vec::new(),
             help: false,
         }
@@ -309,7 +313,8 @@ impl Review {
             KeyCode::PageUp => at.saturating_sub(10),
             KeyCode::Home | KeyCode::Char('g') => 0,
             _ => at,
-        };
+        }
+        .min(self.scores_last.get());
     }
 }
 
@@ -773,13 +778,18 @@ fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
             theme.dim,
         ));
     }
-    // Scrolling stops with the last line still on screen.
-    let last = u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    let block = theme.block(" Exercise scores (j/k scroll) ");
+    let inner = block.inner(area);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    // Scrolling stops with the last row at the bottom, counted after wrapping
+    // (a long expectation takes several rows).
+    let rows = paragraph.line_count(inner.width);
+    let last = u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX);
+    review.scores_last.set(last);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
+        paragraph
             .scroll((review.scores_scroll.min(last), 0))
-            .block(theme.block(" Exercise scores (j/k scroll) ")),
+            .block(block),
         area,
     );
 }
@@ -1203,6 +1213,13 @@ mod tests {
         snapshot("review_scorecard_scrolled_100x40", &r, 100, 40);
         let shown = screen(&r, 100, 40);
         assert!(shown.contains("Facilitator's scores"), "{shown}");
+        // Past the end, one PgUp still moves back up.
+        for _ in 0..5 {
+            r.handle_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
+        }
+        assert_eq!(screen(&r, 100, 40), shown, "the end stays the end");
+        r.handle_key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE));
+        assert_ne!(screen(&r, 100, 40), shown, "PgUp moves at once");
 
         // Without a definition: said so, then the facilitator's scores.
         let mut r = review(
