@@ -352,28 +352,36 @@ impl<'a> App<'a> {
     /// disk before it is applied) and folds them in. True when it went
     /// through.
     pub fn execute(&mut self, command: &Command) -> bool {
-        let now = self.now;
-        let Some(response) = self.response.as_mut() else {
+        let Some(response) = self.response.as_ref() else {
             self.error("no response is open");
             return false;
         };
-        let events = match decide(&response.state, &self.runbooks, command, now) {
+        let events = match decide(&response.state, &self.runbooks, command, self.now) {
             Ok(events) => events,
             Err(e) => {
                 self.error(e.to_string());
                 return false;
             }
         };
-        let actor = response.state.actor.clone().unwrap_or_else(|| Actor {
+        let actor = self.at_keyboard();
+        self.append_as(&actor, events)
+    }
+
+    /// Whoever is at the keyboard: the response's current actor, else the
+    /// start form's last answers.
+    pub fn at_keyboard(&self) -> Actor {
+        self.response
+            .as_ref()
+            .and_then(|r| r.state.actor.clone())
+            .unwrap_or_else(|| self.last_actor())
+    }
+
+    /// The start form's last answers as an actor.
+    fn last_actor(&self) -> Actor {
+        Actor {
             name: self.last.name.clone(),
             role: self.last.role.clone(),
-        });
-        let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
-        if let Err(e) = append_all(response, &self.runbooks, &actor, events, ex_t) {
-            self.error(format!("not saved: {e}"));
-            return false;
         }
-        true
     }
 
     /// The 1 s tick: take in entries other processes wrote (`grabbag
@@ -404,12 +412,8 @@ impl<'a> App<'a> {
         };
         let breaches = due_breaches(&response.state, now);
         if !breaches.is_empty() {
-            let actor = response.state.actor.clone().unwrap_or_else(|| Actor {
-                name: self.last.name.clone(),
-                role: self.last.role.clone(),
-            });
-            let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
-            if let Err(e) = append_all(response, &self.runbooks, &actor, breaches, ex_t) {
+            let actor = self.at_keyboard();
+            if let Err(e) = self.append_stamped(&actor, breaches) {
                 self.error(format!("a deadline passed but could not be journaled: {e}"));
             }
         }
@@ -419,18 +423,19 @@ impl<'a> App<'a> {
     /// Appends events as `actor`, stamped with the exercise time when one
     /// is played, each folded in once it is on disk. True when all went in.
     pub fn append_as(&mut self, actor: &Actor, events: Vec<Event>) -> bool {
-        let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
-        let Some(response) = self.response.as_mut() else {
-            self.error("no response is open");
-            return false;
-        };
-        match append_all(response, &self.runbooks, actor, events, ex_t) {
+        match self.append_stamped(actor, events) {
             Ok(()) => true,
             Err(e) => {
                 self.error(format!("not saved: {e}"));
                 false
             }
         }
+    }
+
+    fn append_stamped(&mut self, actor: &Actor, events: Vec<Event>) -> Result<(), String> {
+        let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
+        let response = self.response.as_mut().ok_or("no response is open")?;
+        append_all(response, &self.runbooks, actor, events, ex_t)
     }
 
     /// Starts a response on the highlighted runbook: a new journal in
@@ -523,10 +528,7 @@ impl<'a> App<'a> {
         for entry in &entries {
             fold_in(&mut state, &mut log, &self.runbooks, entry);
         }
-        let actor = state.actor.clone().unwrap_or_else(|| Actor {
-            name: self.last.name.clone(),
-            role: self.last.role.clone(),
-        });
+        let actor = state.actor.clone().unwrap_or_else(|| self.last_actor());
         let new = NewJournal {
             recipients: if journal.encrypted() {
                 self.recipients.as_ref()

@@ -5,7 +5,9 @@
 //! the schedule says so or when the facilitator fires the next one early,
 //! unscripted injects, observer notes, manual scoring and lessons learned.
 //! Everything goes through [`App::append_as`] into the one journal, stamped
-//! with the exercise time, so replay and scoring read the same story. The
+//! with the exercise time and signed by whoever is at the keyboard
+//! ([`App::at_keyboard`], the facilitator), so replay and scoring read the
+//! same story. The
 //! schedule, clock and scoring rules are the core's ([`crate::exercise`]);
 //! nothing here decides what is due or how an expectation scores.
 
@@ -117,18 +119,6 @@ impl App<'_> {
         self.exercise = Some(Exercising { exercise, clock });
     }
 
-    /// The facilitator, as entries of the exercise's own are signed: whoever
-    /// is at the keyboard.
-    fn facilitator(&self) -> Actor {
-        self.response
-            .as_ref()
-            .and_then(|r| r.state.actor.clone())
-            .unwrap_or_else(|| Actor {
-                name: self.last.name.clone(),
-                role: self.last.role.clone(),
-            })
-    }
-
     /// Delivers every inject the schedule says is due at the clock's time.
     pub fn deliver_due_injects(&mut self) {
         let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
@@ -162,7 +152,7 @@ impl App<'_> {
             ),
             _ => String::new(),
         };
-        let actor = self.facilitator();
+        let actor = self.at_keyboard();
         if self.append_as(&actor, events) {
             self.info(shown);
         }
@@ -179,7 +169,7 @@ impl App<'_> {
         };
         match change(&mut ex.clock) {
             Ok(event) => {
-                let actor = self.facilitator();
+                let actor = self.at_keyboard();
                 if self.append_as(&actor, vec![event]) {
                     self.info(done.to_owned());
                 }
@@ -208,7 +198,7 @@ impl App<'_> {
 
     /// Delivers an inject the exercise does not define.
     pub fn unscripted_inject(&mut self, from: &str, channel: &str, text: &str) -> bool {
-        let actor = self.facilitator();
+        let actor = self.at_keyboard();
         let event = Event::InjectDelivered {
             inject: String::new(),
             from: from.to_owned(),
@@ -222,7 +212,7 @@ impl App<'_> {
     /// counts as a player's).
     pub fn observer_note(&mut self, text: &str) -> bool {
         let actor = Actor {
-            name: self.facilitator().name,
+            name: self.at_keyboard().name,
             role: OBSERVER_ROLE.to_owned(),
         };
         let event = Event::Note {
@@ -234,7 +224,7 @@ impl App<'_> {
 
     /// Journals the facilitator's score of a manual expectation.
     pub fn score_manual(&mut self, item: &ManualItem, outcome: Outcome) -> bool {
-        let actor = self.facilitator();
+        let actor = self.at_keyboard();
         let event = Event::ExpectationScored {
             inject: item.inject.clone(),
             expectation: item.expectation.clone(),
@@ -252,7 +242,7 @@ impl App<'_> {
         owner: Option<String>,
         due: Option<String>,
     ) -> bool {
-        let actor = self.facilitator();
+        let actor = self.at_keyboard();
         let event = Event::LessonRecorded {
             category,
             text: text.to_owned(),
