@@ -14,7 +14,7 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose};
+use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose, list_cursor};
 use super::theme::{Look, Theme};
 use crate::config::LastSession;
 use crate::crypto::{Identities, Recipients};
@@ -762,8 +762,7 @@ fn library_key(app: &mut App<'_>, key: KeyEvent) -> Action {
                 return Action::Quit;
             }
         }
-        KeyCode::Up => app.cursor = app.cursor.saturating_sub(1),
-        KeyCode::Down => app.cursor = (app.cursor + 1).min(count.saturating_sub(1)),
+        KeyCode::Up | KeyCode::Down => app.cursor = list_cursor(app.cursor, count, key.code),
         KeyCode::PageUp => app.cursor = app.cursor.saturating_sub(10),
         KeyCode::PageDown => app.cursor = (app.cursor + 10).min(count.saturating_sub(1)),
         KeyCode::Home => app.cursor = 0,

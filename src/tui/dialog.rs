@@ -340,7 +340,7 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
                 });
             }
         },
-        Dialog::Decision { step, mut cursor } => {
+        Dialog::Decision { step, cursor } => {
             let options = app
                 .definition(&step.runbook)
                 .and_then(|r| r.step(&step.step))
@@ -348,14 +348,10 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
                 .map_or(0, |d| d.options.len());
             match key.code {
                 KeyCode::Esc => {}
-                KeyCode::Up => {
-                    cursor = cursor.saturating_sub(1);
-                    app.dialogs.push(Dialog::Decision { step, cursor });
-                }
-                KeyCode::Down => {
-                    cursor = (cursor + 1).min(options.saturating_sub(1));
-                    app.dialogs.push(Dialog::Decision { step, cursor });
-                }
+                KeyCode::Up | KeyCode::Down => app.dialogs.push(Dialog::Decision {
+                    step,
+                    cursor: list_cursor(cursor, options, key.code),
+                }),
                 KeyCode::Char(c @ '1'..='9') if (c as usize - '1' as usize) < options => {
                     let option = c as usize - '1' as usize;
                     app.dialogs.push(Dialog::editor(
@@ -373,16 +369,12 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
                 _ => app.dialogs.push(Dialog::Decision { step, cursor }),
             }
         }
-        Dialog::Pick { items, mut cursor } => match key.code {
+        Dialog::Pick { items, cursor } => match key.code {
             KeyCode::Esc => {}
-            KeyCode::Up => {
-                cursor = cursor.saturating_sub(1);
-                app.dialogs.push(Dialog::Pick { items, cursor });
-            }
-            KeyCode::Down => {
-                cursor = (cursor + 1).min(items.len().saturating_sub(1));
-                app.dialogs.push(Dialog::Pick { items, cursor });
-            }
+            KeyCode::Up | KeyCode::Down => app.dialogs.push(Dialog::Pick {
+                cursor: list_cursor(cursor, items.len(), key.code),
+                items,
+            }),
             KeyCode::Enter => match items.get(cursor) {
                 Some(&seq) => app.dialogs.push(Dialog::editor(
                     EditorPurpose::Correct(seq),
@@ -392,16 +384,12 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
             },
             _ => app.dialogs.push(Dialog::Pick { items, cursor }),
         },
-        Dialog::Score { items, mut cursor } => match key.code {
+        Dialog::Score { items, cursor } => match key.code {
             KeyCode::Esc => {}
-            KeyCode::Up => {
-                cursor = cursor.saturating_sub(1);
-                app.dialogs.push(Dialog::Score { items, cursor });
-            }
-            KeyCode::Down => {
-                cursor = (cursor + 1).min(items.len().saturating_sub(1));
-                app.dialogs.push(Dialog::Score { items, cursor });
-            }
+            KeyCode::Up | KeyCode::Down => app.dialogs.push(Dialog::Score {
+                cursor: list_cursor(cursor, items.len(), key.code),
+                items,
+            }),
             KeyCode::Char(c @ '1'..='4') => {
                 let outcome = MANUAL_SCORES[c as usize - '1' as usize];
                 match items.get(cursor) {
@@ -943,5 +931,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 area,
             );
         }
+    }
+}
+
+/// A list's cursor after Up or Down, kept on one of its `len` rows.
+pub(super) fn list_cursor(cursor: usize, len: usize, code: KeyCode) -> usize {
+    match code {
+        KeyCode::Up => cursor.saturating_sub(1),
+        KeyCode::Down => (cursor + 1).min(len.saturating_sub(1)),
+        _ => cursor,
     }
 }

@@ -27,6 +27,17 @@ use crate::text::printable_line;
 /// The speeds `+` and `-` step through.
 const SPEEDS: [u32; 6] = [1, 2, 5, 10, 30, 60];
 
+/// The next speed up `ladder` from `speed`, or down it when `key` is `-`.
+pub(super) fn step_speed(ladder: &[u32], speed: u32, key: char) -> u32 {
+    let at = ladder.iter().position(|s| *s >= speed).unwrap_or(0);
+    let to = if key == '-' {
+        at.saturating_sub(1)
+    } else {
+        (at + 1).min(ladder.len().saturating_sub(1))
+    };
+    ladder.get(to).copied().unwrap_or(speed)
+}
+
 /// The role observer notes are written under (a note by this role never
 /// meets a player's note expectation).
 pub const OBSERVER_ROLE: &str = "Observer";
@@ -286,18 +297,10 @@ pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
     match key.code {
         KeyCode::Char('p') if paused => app.change_clock(|c| c.resume(), "exercise clock running"),
         KeyCode::Char('p') => app.change_clock(|c| c.pause(), "exercise clock paused"),
-        KeyCode::Char(c @ ('+' | '=' | '-')) => {
-            let at = SPEEDS.iter().position(|s| *s >= speed).unwrap_or(0);
-            let to = if c == '-' {
-                SPEEDS[at.saturating_sub(1)]
-            } else {
-                SPEEDS[(at + 1).min(SPEEDS.len() - 1)]
-            };
-            match Speed::new(to) {
-                Ok(to) => app.change_clock(|c| c.set_speed(to), &format!("speed {}x", to.get())),
-                Err(e) => app.error(e.to_string()),
-            }
-        }
+        KeyCode::Char(c @ ('+' | '=' | '-')) => match Speed::new(step_speed(&SPEEDS, speed, c)) {
+            Ok(to) => app.change_clock(|c| c.set_speed(to), &format!("speed {}x", to.get())),
+            Err(e) => app.error(e.to_string()),
+        },
         KeyCode::Char('M') => app.change_clock(
             |c| c.set_manual(!manual),
             if manual {

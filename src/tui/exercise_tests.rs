@@ -376,3 +376,17 @@ fn a_response_that_is_not_an_exercise_replays_on_wall_time() {
     // Wall-clock T+ since the first entry; the entries are a moment apart.
     assert!(screen.contains("T+00:00:0"), "{screen}");
 }
+
+#[test]
+fn speed_steps_along_the_ladder_and_stops_at_its_ends() {
+    use super::exercise::step_speed;
+    let ladder = [1, 2, 5, 10, 30, 60];
+    assert_eq!(step_speed(&ladder, 10, '+'), 30);
+    assert_eq!(step_speed(&ladder, 10, '='), 30);
+    assert_eq!(step_speed(&ladder, 10, '-'), 5);
+    assert_eq!(step_speed(&ladder, 60, '+'), 60);
+    assert_eq!(step_speed(&ladder, 1, '-'), 1);
+    // A speed between rungs steps from the rung above it.
+    assert_eq!(step_speed(&ladder, 7, '+'), 30);
+    assert_eq!(step_speed(&ladder, 7, '-'), 5);
+}

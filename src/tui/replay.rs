@@ -261,12 +261,7 @@ pub fn replay_key(app: &mut App<'_>, key: KeyEvent) -> Action {
             }
         }
         KeyCode::Char(c @ ('+' | '=' | '-')) => {
-            let at = SPEEDS.iter().position(|s| *s >= replay.speed).unwrap_or(0);
-            replay.speed = if c == '-' {
-                SPEEDS[at.saturating_sub(1)]
-            } else {
-                SPEEDS[(at + 1).min(SPEEDS.len() - 1)]
-            };
+            replay.speed = super::exercise::step_speed(&SPEEDS, replay.speed, c);
         }
         KeyCode::Right | KeyCode::Char('l') => show(app, pos + 1),
         KeyCode::Left | KeyCode::Char('h') => show(app, pos.saturating_sub(1).max(1)),

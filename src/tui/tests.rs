@@ -971,3 +971,14 @@ fn screens_with_styles_in_each_look() {
 fn styled_snapshot(name: &str, app: &App<'_>) {
     assert_screen(name, format!("{:#?}", buffer(app, 80, 24)));
 }
+
+#[test]
+fn list_cursor_stays_on_the_list() {
+    use super::dialog::list_cursor;
+    assert_eq!(list_cursor(0, 3, KeyCode::Up), 0);
+    assert_eq!(list_cursor(0, 3, KeyCode::Down), 1);
+    assert_eq!(list_cursor(2, 3, KeyCode::Down), 2);
+    assert_eq!(list_cursor(2, 3, KeyCode::Up), 1);
+    assert_eq!(list_cursor(0, 0, KeyCode::Down), 0);
+    assert_eq!(list_cursor(1, 3, KeyCode::Enter), 1);
+}
