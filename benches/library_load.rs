@@ -170,24 +170,12 @@ fn main() {
     let hint = "bench";
     let threads = cores.min(8);
     let parallel = timed(PARSE_PASSES, || {
-        // As `Library::load` does: each thread takes the next file.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let count_ok = || {
-            let mut ok = 0;
-            while let Some(f) = files.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                let checked =
-                    grabbag::library::check_runbook_file(&root, f, Some(&identities), today, hint);
-                ok += usize::from(checked.is_ok_and(|c| c.runbook.is_some()));
-            }
-            ok
-        };
-        let ok: usize = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(count_ok)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("worker thread"))
-                .sum()
-        });
+        let checked =
+            grabbag::library::check_runbook_files(&root, &files, Some(&identities), today, hint);
+        let ok = checked
+            .iter()
+            .filter(|c| c.as_ref().is_ok_and(|c| c.runbook.is_some()))
+            .count();
         assert_eq!(ok, RUNBOOKS);
     });
     // 3. The whole load.

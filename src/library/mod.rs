@@ -16,6 +16,7 @@ pub mod trust;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -290,37 +291,14 @@ impl Library {
         let recipients_hint = self.recipients_hint();
         let root = self.root.as_path();
 
-        // Decrypting and checking is the expensive part (an X25519 exchange
-        // and a TOML parse a file): spread it over the cores. Each thread
-        // takes the next file from a shared index, so a thread that drew
-        // large runbooks does not hold the others up, and returns plain
-        // results; git and trust are done afterwards on this thread because a
-        // git2 repository is not shareable.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let check_next = || {
-            let mut done = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(f) = files.get(i) else { break done };
-                let checked =
-                    check_runbook_file(root, f, identities, options.today, &recipients_hint);
-                done.push((i, checked.map(|c| (c, f))));
-            }
-        };
-        let mut numbered: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(check_next)).collect();
-            handles
+        // Decrypting and checking is the expensive part; git and trust are
+        // done afterwards on this thread because a git2 repository is not
+        // shareable.
+        let checked =
+            check_runbook_files(root, &files, identities, options.today, &recipients_hint)
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        // In file order, so which of two duplicate ids loads does not
-        // depend on the threads.
-        numbered.sort_unstable_by_key(|(i, _)| *i);
-        let checked = numbered.into_iter().map(|(_, c)| c);
+                .zip(&files)
+                .map(|(checked, f)| checked.map(|c| (c, f)));
 
         let mut trust_cache: HashMap<git2::Oid, Trust> = HashMap::new();
         let mut runbooks: Vec<LoadedRunbook> = Vec::new();
@@ -565,6 +543,62 @@ pub fn check_runbook_file(
     let text = plaintext(root, file, identities, recipients_hint)?;
     let name = file.path.to_string_lossy();
     Ok(runbook::check(&name, &text, &file.id, today))
+}
+
+/// [`check_runbook_file`] for every file, spread over the cores (an X25519
+/// exchange and a TOML parse a file), with the results in the order of
+/// `files`, so which of two duplicate ids loads does not depend on the
+/// threads. Each thread takes the next file from a shared index, so a thread
+/// that drew large runbooks does not hold the others up.
+pub fn check_runbook_files(
+    root: &Path,
+    files: &[RunbookFile],
+    identities: Option<&Identities>,
+    today: NaiveDate,
+    recipients_hint: &str,
+) -> Vec<Result<runbook::Checked, LoadFailure>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let next = AtomicUsize::new(0);
+    let check_next = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(f) = files.get(i) else { break done };
+            done.push((
+                i,
+                check_runbook_file(root, f, identities, today, recipients_hint),
+            ));
+        }
+    };
+    let numbered: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(check_next)).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut slots: Vec<Option<Result<runbook::Checked, LoadFailure>>> =
+        files.iter().map(|_| None).collect();
+    for (i, checked) in numbered {
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(checked);
+        }
+    }
+    // A file whose worker died is reported, never silently left out.
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, f)| {
+            slot.unwrap_or_else(|| {
+                Err(LoadFailure::new(
+                    &f.path,
+                    "checking this file stopped unexpectedly (a worker thread failed)",
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Finds runbook files under any folder (not only a library), as lint does.
