@@ -242,15 +242,6 @@ pub(super) fn read_run(ctx: &Context, path: &Path) -> anyhow::Result<(Vec<Entry>
     Ok((entries, state))
 }
 
-/// The id of the exercise a journal records.
-pub(super) fn exercise_id(state: &ResponseState) -> Option<&str> {
-    state
-        .exercise_start
-        .as_ref()
-        .map(|s| s.exercise.as_str())
-        .or(state.exercise.as_deref())
-}
-
 /// Parses an exercise file that must have no errors.
 fn parse(f: ExerciseFile) -> anyhow::Result<(ExerciseFile, Exercise)> {
     let checked = exercise::check(&f.shown, &f.text, &f.file.id, None);
@@ -319,7 +310,7 @@ pub(super) fn find_exercise(
     if let Some(path) = &run.exercise {
         return parse(read_file(ctx, path)?);
     }
-    let id = exercise_id(state).ok_or_else(|| {
+    let id = state.exercise_id().ok_or_else(|| {
         anyhow!(
             "{} records no exercise: pass --exercise FILE",
             run.journal.display()
@@ -466,7 +457,7 @@ fn check_run(
             return out;
         }
     };
-    let Some(id) = exercise_id(&state) else {
+    let Some(id) = state.exercise_id() else {
         out.drift.push("records no exercise".to_owned());
         return out;
     };

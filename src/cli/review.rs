@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Context;
-use super::exercise::{exercise_id, find_recorded};
+use super::exercise::find_recorded;
 use super::journal::{Checks, read_timeline};
 use super::run::LookArgs;
 use crate::exercise;
@@ -49,7 +49,7 @@ fn scores(ctx: &Context, timeline: &Timeline) -> Vec<(usize, ExerciseScores)> {
     let mut out = Vec::new();
     for (index, source) in timeline.sources.iter().enumerate() {
         let state = &source.state;
-        let Some(id) = exercise_id(state) else {
+        let Some(id) = state.exercise_id() else {
             continue;
         };
         let Some(file) = timeline.files.get(source.file) else {

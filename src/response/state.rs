@@ -438,6 +438,15 @@ impl ResponseState {
         Self::default()
     }
 
+    /// The id of the exercise the journal records: the one started, else
+    /// the one its session names.
+    pub fn exercise_id(&self) -> Option<&str> {
+        self.exercise_start
+            .as_ref()
+            .map(|s| s.exercise.as_str())
+            .or(self.exercise.as_deref())
+    }
+
     /// Folds entries, in order, into a new state: the only way state is built.
     pub fn fold<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Self {
         let mut state = Self::new();

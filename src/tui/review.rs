@@ -685,8 +685,7 @@ fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
     let mut lines = Vec::new();
     for (index, source) in review.timeline.sources.iter().enumerate() {
         let state = &source.state;
-        let started = state.exercise_start.as_ref().map(|s| &s.exercise);
-        let Some(exercise) = started.or(state.exercise.as_ref()) else {
+        let Some(exercise) = state.exercise_id() else {
             continue;
         };
         if !lines.is_empty() {
