@@ -824,32 +824,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 .map(|r| r.log.as_slice())
                 .unwrap_or(&[]);
             let height = area.height.saturating_sub(3) as usize;
-            let start = cursor.saturating_sub(height.saturating_sub(1));
-            let mut lines: Vec<Line<'_>> = items
-                .iter()
-                .enumerate()
-                .skip(start)
-                .take(height)
-                .map(|(i, seq)| {
-                    let text = log
-                        .iter()
-                        .find(|l| l.seq == *seq)
-                        .map(|l| {
-                            format!(
-                                "#{seq:<4} {} {}",
-                                app.local(l.at).format("%H:%M:%S"),
-                                l.text
-                            )
-                        })
-                        .unwrap_or_else(|| format!("#{seq}"));
-                    let style = if i == *cursor {
-                        theme.selected
-                    } else {
-                        theme.text
-                    };
-                    Line::from(Span::styled(text, style))
-                })
-                .collect();
+            let mut lines = list_rows(theme, items, *cursor, height, |seq| {
+                log.iter()
+                    .find(|l| l.seq == *seq)
+                    .map(|l| {
+                        format!(
+                            "#{seq:<4} {} {}",
+                            app.local(l.at).format("%H:%M:%S"),
+                            l.text
+                        )
+                    })
+                    .unwrap_or_else(|| format!("#{seq}"))
+            });
             lines.push(Line::from(Span::styled(
                 "Up/Down choose, Enter write the correction, Esc cancels",
                 theme.dim,
@@ -863,7 +849,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             let area = centred(full, 76, 16);
             frame.render_widget(Clear, area);
             let height = area.height.saturating_sub(4) as usize;
-            let start = cursor.saturating_sub(height.saturating_sub(1));
             let scored = |item: &ManualItem| {
                 app.response.as_ref().and_then(|r| {
                     r.state
@@ -874,29 +859,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                         .map(|s| printable_line(&s.score).into_owned())
                 })
             };
-            let mut lines: Vec<Line<'_>> = items
-                .iter()
-                .enumerate()
-                .skip(start)
-                .take(height)
-                .map(|(i, item)| {
-                    let style = if i == *cursor {
-                        theme.selected
-                    } else {
-                        theme.text
-                    };
-                    Line::from(Span::styled(
-                        format!(
-                            "{}/{} [{}] {}",
-                            printable_line(&item.inject),
-                            printable_line(&item.expectation),
-                            scored(item).unwrap_or_else(|| "not scored".to_owned()),
-                            item.description
-                        ),
-                        style,
-                    ))
-                })
-                .collect();
+            let mut lines = list_rows(theme, items, *cursor, height, |item| {
+                format!(
+                    "{}/{} [{}] {}",
+                    printable_line(&item.inject),
+                    printable_line(&item.expectation),
+                    scored(item).unwrap_or_else(|| "not scored".to_owned()),
+                    item.description
+                )
+            });
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
                 "Up/Down choose; 1 met, 2 late, 3 partial, 4 missed; Esc closes",
@@ -932,6 +903,32 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             );
         }
     }
+}
+
+/// The rows of a list dialog that fit in `height`, scrolled so the cursor's
+/// row (highlighted) is on screen.
+fn list_rows<T>(
+    theme: &super::theme::Theme,
+    items: &[T],
+    cursor: usize,
+    height: usize,
+    text: impl Fn(&T) -> String,
+) -> Vec<Line<'static>> {
+    let start = cursor.saturating_sub(height.saturating_sub(1));
+    items
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(height)
+        .map(|(i, item)| {
+            let style = if i == cursor {
+                theme.selected
+            } else {
+                theme.text
+            };
+            Line::from(Span::styled(text(item), style))
+        })
+        .collect()
 }
 
 /// A list's cursor after Up or Down, kept on one of its `len` rows.
