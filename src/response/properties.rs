@@ -17,7 +17,6 @@ use super::{
     definition_anomalies, due_breaches,
 };
 use crate::journal::{ClockChange, Entry, Event, LessonCategory};
-use crate::runbook::Runbook;
 
 /// SplitMix64: small, fast, and good enough to explore journals.
 struct Rng(u64);
@@ -244,17 +243,6 @@ fn folding_any_journal_is_incremental_and_deterministic() {
     }
 }
 
-fn samples() -> Vec<Runbook> {
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 6).unwrap_or_default();
-    crate::samples::SAMPLE_RUNBOOKS
-        .iter()
-        .filter_map(|(name, text)| {
-            let id = name.trim_end_matches(".toml");
-            crate::runbook::check(name, text, id, today).runbook
-        })
-        .collect()
-}
-
 /// A random command, mostly about runbooks and steps that exist.
 fn any_command(rng: &mut Rng, sim: &Sim, ids: &[String]) -> Command {
     let runbook = rng.pick(ids).clone();
@@ -368,7 +356,7 @@ fn any_journal_replays_to_any_seq_and_scores_without_panicking() {
 
 #[test]
 fn journals_written_through_decide_fold_without_anomalies() {
-    let runbooks = samples();
+    let runbooks = crate::samples::parsed_runbooks();
     assert!(runbooks.len() >= 8, "the sample runbooks parse");
     let all: Vec<String> = runbooks.iter().map(|r| r.id.clone()).collect();
     let mut worked = 0;

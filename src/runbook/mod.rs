@@ -11,6 +11,7 @@
 mod duration;
 pub(crate) mod lint;
 pub(crate) mod parse;
+pub mod search;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -115,6 +116,18 @@ pub struct Contact {
     pub when: Option<String>,
     /// A sample value that must be replaced before real use.
     pub placeholder: bool,
+}
+
+impl Contact {
+    /// The name as printed: a placeholder is marked once, whether or not its
+    /// author already wrote "(replace before use)" into the name.
+    pub fn marked_name(&self) -> String {
+        if self.placeholder && !self.name.to_lowercase().contains("replace before use") {
+            format!("{} (placeholder: replace before use)", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
 }
 
 /// A deadline: starts when one step is done, met when another is.

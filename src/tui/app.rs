@@ -10,8 +10,6 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, TimeDelta, Utc};
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose, list_cursor};
@@ -223,8 +221,8 @@ impl<'a> App<'a> {
         &self.search
     }
 
-    /// Indices into `loaded` of the runbooks matching the search, grouped by
-    /// kind, best match first within a kind.
+    /// Indices into `loaded` of the runbooks matching the search, best match
+    /// first (the library's order, grouped by kind, when nothing is typed).
     pub fn visible(&self) -> &[usize] {
         &self.matches
     }
@@ -238,39 +236,8 @@ impl<'a> App<'a> {
     }
 
     fn filter(&self) -> Vec<usize> {
-        let query = self.search.trim();
-        if query.is_empty() {
-            return (0..self.loaded.len()).collect();
-        }
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-        let mut buf = Vec::new();
-        let mut scored: Vec<(usize, u32)> = self
-            .loaded
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let hay = format!(
-                    "{} {} {} {}",
-                    r.runbook.title,
-                    r.runbook.id,
-                    r.runbook.tags.join(" "),
-                    r.runbook.summary
-                );
-                // A match in the title counts double: "personal data" should
-                // find the runbook named so before one that mentions it.
-                let title = pattern
-                    .score(Utf32Str::new(&r.runbook.title, &mut buf), &mut matcher)
-                    .map(|s| s.saturating_mul(2));
-                let any = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher);
-                any.map(|s| (i, s.max(title.unwrap_or(0))))
-            })
-            .collect();
-        scored.sort_by(|a, b| {
-            let (ka, kb) = (self.loaded[a.0].runbook.kind, self.loaded[b.0].runbook.kind);
-            ka.cmp(&kb).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0))
-        });
-        scored.into_iter().map(|(i, _)| i).collect()
+        let runbooks: Vec<&Runbook> = self.loaded.iter().map(|r| &r.runbook).collect();
+        crate::runbook::search::rank(&runbooks, &self.search)
     }
 
     /// The runbook under the cursor on the library screen.

@@ -744,24 +744,34 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 FormPurpose::Inject => " Unscripted inject ",
                 FormPurpose::Lesson => " Lesson learned (went well / did not go well / action) ",
             };
-            let area = centred(full, 64, fields.len() as u16 + 4);
+            // The start form says which runbook Enter will start, so a
+            // search that highlighted the wrong one is caught here.
+            let mut lines: Vec<Line<'_>> = Vec::new();
+            if let FormPurpose::Start(id) = purpose {
+                let title = app.definition(id).map_or(id.as_str(), |r| r.title.as_str());
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:>14}: ", "Runbook"), theme.accent),
+                    Span::styled(printable_line(title).into_owned(), theme.text),
+                ]));
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(16)),
+                    Span::styled(printable_line(id).into_owned(), theme.dim),
+                ]));
+            }
+            let area = centred(full, 64, (fields.len() + lines.len()) as u16 + 4);
             frame.render_widget(Clear, area);
-            let mut lines: Vec<Line<'_>> = fields
-                .iter()
-                .enumerate()
-                .map(|(i, (label, value))| {
-                    let cursor = if i == *focus { "_" } else { "" };
-                    let style = if i == *focus {
-                        theme.selected
-                    } else {
-                        theme.text
-                    };
-                    Line::from(vec![
-                        Span::styled(format!("{label:>14}: "), theme.accent),
-                        Span::styled(format!("{}{cursor}", printable_line(value)), style),
-                    ])
-                })
-                .collect();
+            lines.extend(fields.iter().enumerate().map(|(i, (label, value))| {
+                let cursor = if i == *focus { "_" } else { "" };
+                let style = if i == *focus {
+                    theme.selected
+                } else {
+                    theme.text
+                };
+                Line::from(vec![
+                    Span::styled(format!("{label:>14}: "), theme.accent),
+                    Span::styled(format!("{}{cursor}", printable_line(value)), style),
+                ])
+            }));
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
                 "Tab next field, Enter on the last starts, Esc cancels",

@@ -45,12 +45,8 @@ pub(super) fn loaded(runbook: Runbook) -> LoadedRunbook {
 }
 
 pub(super) fn samples() -> Vec<LoadedRunbook> {
-    crate::samples::SAMPLE_RUNBOOKS
-        .iter()
-        .filter_map(|(name, text)| {
-            let id = name.trim_end_matches(".toml");
-            crate::runbook::check(name, text, id, today()).runbook
-        })
+    crate::samples::parsed_runbooks()
+        .into_iter()
         .map(loaded)
         .collect()
 }

@@ -206,9 +206,11 @@ fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut cursor_line = 0;
     let mut kind = None;
+    // A search lists by match quality, so kind headings would repeat.
+    let grouped = app.search().trim().is_empty();
     for (row, &i) in visible.iter().enumerate() {
         let Some(r) = app.loaded.get(i) else { continue };
-        if kind != Some(r.runbook.kind) {
+        if grouped && kind != Some(r.runbook.kind) {
             kind = Some(r.runbook.kind);
             let heading = match r.runbook.kind {
                 crate::runbook::Kind::Cyber => "CYBER",
