@@ -143,12 +143,7 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     if !rb.contacts.is_empty() {
         let _ = writeln!(o, "\nCONTACTS");
         for c in &rb.contacts {
-            let mark = if c.placeholder {
-                "  (placeholder: replace before use)"
-            } else {
-                ""
-            };
-            let _ = writeln!(o, "  {}{mark}", p(&c.name));
+            let _ = writeln!(o, "  {}", p(&c.marked_name()));
             for (label, value) in [
                 ("role", &c.role),
                 ("phone", &c.phone),
@@ -261,11 +256,7 @@ fn runbook_html(o: &mut String, r: &LoadedRunbook, today: NaiveDate) {
             .map(|c| {
                 vec![
                     c.phone.clone().unwrap_or_default(),
-                    if c.placeholder {
-                        format!("{} (placeholder: replace before use)", c.name)
-                    } else {
-                        c.name.clone()
-                    },
+                    c.marked_name(),
                     c.role.clone().unwrap_or_default(),
                     c.email.clone().unwrap_or_default(),
                     c.when.clone().unwrap_or_default(),

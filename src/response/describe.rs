@@ -55,8 +55,9 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
                 step,
                 reason,
             } => format!(
-                "blocked: {} (waiting for {reason})",
-                step_title(runbooks, runbook, step)
+                "blocked: {} (waiting for {})",
+                step_title(runbooks, runbook, step),
+                without_waiting_for(reason)
             ),
             Event::StepUnblocked { runbook, step } => {
                 format!("unblocked: {}", step_title(runbooks, runbook, step))
@@ -99,13 +100,81 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
             Event::ExerciseClock { change, speed, .. } => {
                 format!("exercise clock {} (speed {speed}x)", change.as_str())
             }
-            Event::LessonRecorded { category, text, .. } => {
-                format!("lesson ({}): {text}", category.as_str())
+            Event::LessonRecorded {
+                category,
+                text,
+                owner,
+                due,
+            } => {
+                let mut about = vec![category.as_str().to_owned()];
+                about.extend(owner.iter().map(|o| format!("owner {o}")));
+                about.extend(due.iter().map(|d| format!("due {d}")));
+                format!("lesson ({}): {text}", about.join(", "))
             }
             Event::SessionEnded { reason } => match reason {
                 Some(r) => format!("session ended ({r})"),
                 None => "session ended".to_owned(),
             },
         },
+    }
+}
+
+/// A block's reason without the "waiting for" the sentence around it already
+/// says: responders often type "Waiting for Silver" as the reason.
+fn without_waiting_for(reason: &str) -> &str {
+    let trimmed = reason.trim_start();
+    let prefix = "waiting for ";
+    match trimmed.get(..prefix.len()) {
+        Some(head) if head.eq_ignore_ascii_case(prefix) => trimmed[prefix.len()..].trim_start(),
+        _ => reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One event of every kind, as the journal stores it, with the sentence
+    /// each becomes: the wording responders and auditors read, pinned.
+    #[test]
+    fn every_event_kind_in_words() {
+        let runbooks = crate::samples::parsed_runbooks();
+        let rb = r#""runbook":"cyber/ransomware""#;
+        let events = [
+            r#"{"type":"session_started","library":"/lib","grabbag":"0.1.0","host":"laptop","incident":"Friday","plaintext":false,"resumed":false}"#.to_owned(),
+            r#"{"type":"session_started","library":null,"grabbag":"0.1.0","host":"laptop","incident":null,"plaintext":true,"resumed":true}"#.to_owned(),
+            format!(r#"{{"type":"runbook_opened",{rb},"title":"Ransomware","commit":null,"blob":null,"dirty":false,"unencrypted":false,"trust":"signed"}}"#),
+            format!(r#"{{"type":"step_started",{rb},"step":"isolate"}}"#),
+            format!(r#"{{"type":"step_done",{rb},"step":"isolate"}}"#),
+            format!(r#"{{"type":"step_done",{rb},"step":"gone-since"}}"#),
+            format!(r#"{{"type":"step_skipped",{rb},"step":"isolate","reason":"already off the network"}}"#),
+            format!(r#"{{"type":"step_blocked",{rb},"step":"isolate","reason":"the on-call engineer"}}"#),
+            format!(r#"{{"type":"step_blocked",{rb},"step":"isolate","reason":"Waiting for Silver"}}"#),
+            format!(r#"{{"type":"step_unblocked",{rb},"step":"isolate"}}"#),
+            format!(r#"{{"type":"check_ticked",{rb},"step":"isolate","check":0,"text":"Cable unplugged"}}"#),
+            format!(r#"{{"type":"decision",{rb},"step":"personal-data","option":"Yes or unsure","goto":"notify-dpo","rationale":"HR share encrypted"}}"#),
+            r#"{"type":"note","text":"Called NCSC, ref 1234"}"#.to_owned(),
+            r#"{"type":"note","text":"Ransom note found","happened_at":"2026-12-04T09:15:00Z"}"#.to_owned(),
+            format!(r#"{{"type":"clock_started",{rb},"clock":"ico-72h","label":"Report to the ICO","due_at":"2026-12-07T09:15:00Z"}}"#),
+            format!(r#"{{"type":"clock_met",{rb},"clock":"ico-72h"}}"#),
+            format!(r#"{{"type":"clock_breached",{rb},"clock":"insurer-notice"}}"#),
+            r#"{"type":"actor_changed","name":"Sam Okafor","role":"Loggist"}"#.to_owned(),
+            r#"{"type":"correction","of":7,"replacement":"Called at 09:20, not 09:02"}"#.to_owned(),
+            r#"{"type":"inject_delivered","inject":"note","from":"Service desk","channel":"phone","text":"Files renamed .lock"}"#.to_owned(),
+            r#"{"type":"expectation_scored","inject":"note","expectation":"isolate","score":"met","evidence":12}"#.to_owned(),
+            r#"{"type":"exercise_started","exercise":"ransomware-friday","title":"Ransomware on a Friday","digest":"ab","speed":60,"manual":false}"#.to_owned(),
+            r#"{"type":"exercise_clock","change":"paused","ex_t":60000,"speed":60,"manual":false}"#.to_owned(),
+            r#"{"type":"lesson_recorded","category":"action","text":"Print the contact list monthly","owner":"ICT","due":"2027-01-31"}"#.to_owned(),
+            r#"{"type":"session_ended"}"#.to_owned(),
+            r#"{"type":"session_ended","reason":"handed over"}"#.to_owned(),
+        ];
+        let mut out = String::new();
+        for json in &events {
+            let event: Event = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+            out.push_str(&describe(Some(&event), &runbooks));
+            out.push('\n');
+        }
+        out.push_str(&describe(None, &runbooks));
+        insta::assert_snapshot!(out);
     }
 }
