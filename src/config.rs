@@ -171,6 +171,33 @@ impl LastSession {
     }
 }
 
+/// The name the user logged in with: `USER`, `LOGNAME` or `USERNAME`, else
+/// (on Linux) the password-file name of the process's user.
+pub fn login_name() -> Option<String> {
+    ["USER", "LOGNAME", "USERNAME"]
+        .into_iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|name| !name.trim().is_empty())
+        .or_else(passwd_name)
+}
+
+#[cfg(target_os = "linux")]
+fn passwd_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_owned())
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn passwd_name() -> Option<String> {
+    None
+}
+
 /// Writes `value` as TOML to `path` (owner-only, atomically), creating its
 /// folder; `name` names the file when the system has no config directory.
 fn save_private_toml(

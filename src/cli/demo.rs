@@ -45,9 +45,36 @@ fn default_dir() -> PathBuf {
         .join("demo")
 }
 
-/// Empties `dir` if an earlier demo made it; refuses any other non-empty folder.
+/// Empties `dir` if an earlier demo made it and holds no journal of the
+/// user's; refuses any other non-empty folder.
 fn prepare(dir: &Path) -> anyhow::Result<()> {
     if dir.join(MARKER).exists() {
+        // A response tried on the demo is still a record someone made:
+        // grabbag never deletes a journal, so the old demo stays as it is.
+        let journals = user_journals(dir);
+        if !journals.is_empty() {
+            let listed: Vec<String> = journals
+                .iter()
+                .take(5)
+                .map(|p| format!("  {}", p.display()))
+                .collect();
+            let more = journals.len().saturating_sub(listed.len());
+            bail!(
+                "{dir} holds an earlier demo with {n} journal file(s), and grabbag never deletes a journal:\n{list}{more}\n\
+                 To keep using that demo:\n  export GRABBAG_LIBRARY={library}\n  export GRABBAG_IDENTITY={identity}\n\
+                 To build a fresh one, move those journals out of {dir} first, or choose another folder with --dir.",
+                dir = dir.display(),
+                n = journals.len(),
+                list = listed.join("\n"),
+                more = if more > 0 {
+                    format!("\n  and {more} more")
+                } else {
+                    String::new()
+                },
+                library = shell_quote(&dir.join("library")),
+                identity = shell_quote(&dir.join("keys").join("demo-identity.txt")),
+            );
+        }
         std::fs::remove_dir_all(dir)
             .with_context(|| format!("removing the old demo in {}", dir.display()))?;
     } else if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
@@ -163,7 +190,7 @@ pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
         "  age -d -i \"$GRABBAG_IDENTITY\" \"$GRABBAG_LIBRARY/cyber/ransomware.toml.age\"   # any age tool reads it"
     );
     println!(
-        "\nDelete {} when you are done; `grabbag demo` rebuilds it from scratch.\n",
+        "\nDelete {} when you are done; `grabbag demo` rebuilds it from scratch while it holds no journal of yours.\n",
         dir.display()
     );
     if args.no_tui {
@@ -182,6 +209,52 @@ pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let setup = super::run::setup(ctx, &library, report, Some(&ids), &args.look);
     super::run::open(setup, None, None)
+}
+
+/// A journal, or what holds part of one: its quarantined torn tail or its
+/// signature (a `.lock` holds nothing of the record).
+fn is_journal_file(name: &str) -> bool {
+    [".jsonl", ".jsonl.torn", ".jsonl.sig"]
+        .iter()
+        .any(|end| name.ends_with(end))
+}
+
+/// Journal files in an old demo folder that the demo did not ship (see
+/// [`is_journal_file`]), outside the sample runs. Links are not followed.
+fn user_journals(dir: &Path) -> Vec<PathBuf> {
+    let samples: Vec<PathBuf> = SAMPLE_RUNS
+        .iter()
+        .map(|(name, _)| {
+            dir.join("library")
+                .join(EXERCISES_DIR)
+                .join(RUNS_DIR)
+                .join(name)
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if entry.file_name() != ".git" {
+                    folders.push(path);
+                }
+            } else if is_journal_file(&entry.file_name().to_string_lossy())
+                && !samples.contains(&path)
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 fn shell_quote(path: &Path) -> String {

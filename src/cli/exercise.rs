@@ -370,6 +370,10 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     // Like every other report: owner-only, never over a file without --force.
     super::write_output(args.output.as_deref(), text.as_bytes(), args.force)?;
+    if let Some(out) = &args.output {
+        let what = format!("the after-action report of {} entries", state.entries);
+        super::say_written(out, &what, verified.encrypted);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

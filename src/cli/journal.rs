@@ -100,21 +100,24 @@ pub struct Checks {
     /// The allowed_signers file that names who may sign (default: the library's .grabbag/allowed_signers).
     #[arg(long, value_name = "FILE")]
     pub allowed_signers: Option<PathBuf>,
+    /// Fail a signature made by a key the allowed signers do not list (by default it is reported as valid, signer unknown).
+    #[arg(long)]
+    pub require_known_signer: bool,
 }
+
+/// What the checks resolve to: witness codes, the allowed signers, and
+/// whether an unknown signer is a failure.
+type Resolved = (Witnesses, Option<AllowedSigners>, bool);
 
 impl Checks {
     /// The witnesses and allowed signers, refusing witness codes for more
     /// than one file (a code belongs to one journal).
-    pub(super) fn resolve(
-        self,
-        ctx: &Context,
-        files: usize,
-    ) -> anyhow::Result<(Witnesses, Option<AllowedSigners>)> {
+    pub(super) fn resolve(self, ctx: &Context, files: usize) -> anyhow::Result<Resolved> {
         if !self.witness.is_empty() && files > 1 {
             bail!("--witness belongs to one journal: give one FILE at a time with witness codes");
         }
         let signers = allowed_signers(ctx, self.allowed_signers.as_deref())?;
-        Ok((self.witness, signers))
+        Ok((self.witness, signers, self.require_known_signer))
     }
 }
 
@@ -208,10 +211,11 @@ pub(super) fn read_timeline(
     files: &[PathBuf],
     checks: Checks,
 ) -> anyhow::Result<Timeline> {
-    let (witnesses, signers) = checks.resolve(ctx, files.len())?;
+    let (witnesses, signers, require_known_signer) = checks.resolve(ctx, files.len())?;
     let options = VerifyOptions {
         witnesses,
         allowed_signers: signers.as_ref(),
+        require_known_signer,
     };
     let mut read = Vec::new();
     for file in files {
@@ -259,20 +263,11 @@ fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     super::write_output(args.output.as_deref(), text.as_bytes(), args.force)?;
     if let Some(out) = &args.output {
-        eprintln!(
-            "Wrote {} ({} entries){}.",
-            show(out),
-            timeline.rows.len(),
-            if timeline
-                .files
-                .iter()
-                .any(|f| f.report.encrypted && f.readable)
-            {
-                ": it holds the journal DECRYPTED, keep it as safe as the library"
-            } else {
-                ""
-            }
-        );
+        let decrypted = timeline
+            .files
+            .iter()
+            .any(|f| f.report.encrypted && f.readable);
+        super::say_written(out, &format!("{} entries", timeline.rows.len()), decrypted);
     }
     for file in &timeline.files {
         if !file.report.ok() {
@@ -389,6 +384,7 @@ fn print_report(report: &VerifyReport) {
                 SignatureStatus::Valid if sig.whole_file => "valid",
                 SignatureStatus::Valid => "valid, PARTIAL",
                 SignatureStatus::Unchecked => "UNCHECKED",
+                SignatureStatus::UnknownSigner => "valid, signer not in allowed_signers",
                 SignatureStatus::Invalid => "INVALID",
             };
             println!(
@@ -405,10 +401,11 @@ fn print_report(report: &VerifyReport) {
 }
 
 fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let (witnesses, signers) = args.checks.resolve(ctx, args.files.len())?;
+    let (witnesses, signers, require_known_signer) = args.checks.resolve(ctx, args.files.len())?;
     let options = VerifyOptions {
         witnesses,
         allowed_signers: signers.as_ref(),
+        require_known_signer,
     };
     let mut reports = Vec::new();
     let mut unreadable = false;
@@ -577,6 +574,7 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
     let options = VerifyOptions {
         witnesses: Vec::new(),
         allowed_signers: signers.as_ref(),
+        require_known_signer: false,
     };
     let mut inputs = Vec::new();
     let mut failed = false;
@@ -667,6 +665,7 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
     let options = VerifyOptions {
         witnesses: Vec::new(),
         allowed_signers: signers.as_ref(),
+        require_known_signer: false,
     };
     // Verify everything before touching anything: all or nothing.
     let mut checked = Vec::new();

@@ -36,13 +36,14 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
 use crate::crypto::{self, Identities};
+use crate::journal::Actor;
 use crate::library::{Library, LoadOptions, LoadReport};
 
 /// grabbag: the offline grab bag for incident response and IT-outage continuity.
 #[derive(Debug, Parser)]
 #[command(name = "grabbag", version, about, long_about = None)]
 pub struct Cli {
-    /// The runbook library (a git working tree). Default: GRABBAG_LIBRARY, then the config file.
+    /// The runbook library (a git working tree). Default: GRABBAG_LIBRARY, then the library the current folder is in, then the config file.
     #[arg(long, global = true, env = "GRABBAG_LIBRARY", value_name = "DIR")]
     pub library: Option<PathBuf>,
     /// The age identity file. Default: GRABBAG_IDENTITY, then the config file, then the one `init` made.
@@ -219,7 +220,16 @@ impl Context {
     fn new(settings: Settings) -> anyhow::Result<Self> {
         let config = Config::load().context("reading the config file")?;
         Ok(Self {
-            library: settings.library.or(config.library),
+            // Like git: inside a library (or below it) it is the one in
+            // effect, before the config file's.
+            library: settings
+                .library
+                .or_else(|| {
+                    std::env::current_dir()
+                        .ok()
+                        .and_then(|dir| Library::containing(&dir))
+                })
+                .or(config.library),
             identity: settings.identity.or(config.identity),
             actor_name: settings.actor_name.or(config.actor_name),
             actor_role: settings.actor_role.or(config.actor_role),
@@ -261,11 +271,31 @@ impl Context {
         self.identities().map(Some)
     }
 
+    /// Who signs an entry written from the command line: the names given,
+    /// else the configured actor, else the last session's answers, else the
+    /// login name (role `responder`); never a made-up name while one of
+    /// those is known.
+    pub fn actor(&self, name: Option<String>, role: Option<String>) -> Actor {
+        let last = config::LastSession::load();
+        let known = |s: &String| !s.trim().is_empty();
+        Actor {
+            name: name
+                .or_else(|| self.actor_name.clone())
+                .or_else(|| Some(last.name.clone()).filter(known))
+                .or_else(config::login_name)
+                .unwrap_or_else(|| "unknown".to_owned()),
+            role: role
+                .or_else(|| self.actor_role.clone())
+                .or_else(|| Some(last.role.clone()).filter(known))
+                .unwrap_or_else(|| "responder".to_owned()),
+        }
+    }
+
     /// The library folder in effect.
     pub fn library_path(&self) -> anyhow::Result<&Path> {
         self.library.as_deref().ok_or_else(|| {
             anyhow!(
-                "no library: pass --library DIR, set GRABBAG_LIBRARY, or run `grabbag init DIR`"
+                "no library: run grabbag inside a library folder, pass --library DIR, set GRABBAG_LIBRARY, or run `grabbag init DIR`"
             )
         })
     }
@@ -343,6 +373,20 @@ fn write_output(out: Option<&Path>, bytes: &[u8], force: bool) -> anyhow::Result
             .write_all(bytes)
             .context("writing to standard output"),
     }
+}
+
+/// Says on stderr that a report went to `path`, and, when it was made from an
+/// encrypted journal, that the file holds its text decrypted.
+fn say_written(path: &Path, what: &str, decrypted: bool) {
+    eprintln!(
+        "Wrote {} ({what}){}.",
+        crate::text::printable_line(&path.display().to_string()),
+        if decrypted {
+            ": it holds the journal DECRYPTED, keep it as safe as the library"
+        } else {
+            ""
+        }
+    );
 }
 
 /// Prints a value as pretty JSON on stdout, with controls and bidi

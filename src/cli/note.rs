@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use super::Context;
-use crate::journal::{Actor, Event, Journal, NewJournal};
+use crate::journal::{Event, Journal, NewJournal};
 
 /// Said first on every failure: a responder must know the note is not in the log.
 const NOT_RECORDED: &str = "the note was NOT recorded";
@@ -21,10 +21,10 @@ pub struct Args {
     pub journal: PathBuf,
     /// The note.
     pub text: String,
-    /// Who is writing (default: --actor-name, GRABBAG_ACTOR_NAME, the config file, then $USER).
+    /// Who is writing (default: --actor-name, GRABBAG_ACTOR_NAME, the config file, the last session, then the login name).
     #[arg(long)]
     pub actor: Option<String>,
-    /// Their role (default: --actor-role, GRABBAG_ACTOR_ROLE, the config file, then `responder`).
+    /// Their role (default: --actor-role, GRABBAG_ACTOR_ROLE, the config file, the last session, then `responder`).
     #[arg(long)]
     pub role: Option<String>,
     /// When it happened, if not now (RFC 3339, e.g. 2026-11-29T09:15:00Z).
@@ -40,18 +40,7 @@ pub struct Args {
 
 /// Runs `note`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let actor = Actor {
-        name: args
-            .actor
-            .or_else(|| ctx.actor_name.clone())
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .unwrap_or_else(|| "unknown".to_owned()),
-        role: args
-            .role
-            .or_else(|| ctx.actor_role.clone())
-            .unwrap_or_else(|| "responder".to_owned()),
-    };
+    let actor = ctx.actor(args.actor, args.role);
     let happened_at = match &args.at {
         Some(text) => Some(
             chrono::DateTime::parse_from_rfc3339(text)

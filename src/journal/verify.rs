@@ -22,7 +22,7 @@ use ssh_key::{HashAlg, PublicKey, SshSig};
 use super::entry::{parse_witness, witness_code};
 use super::merge;
 use super::scan::{Finding, Scan, Torn, scan};
-use crate::library::trust::{AllowedSigners, JOURNAL_NAMESPACE};
+use crate::library::trust::{AllowedSigners, JOURNAL_NAMESPACE, TrustError};
 
 /// What to check besides the file itself.
 #[derive(Debug, Default, Clone)]
@@ -33,6 +33,9 @@ pub struct VerifyOptions<'a> {
     /// Who may sign journals. Without them a signature is still checked
     /// against the file, but its signer cannot be named (status `unchecked`).
     pub allowed_signers: Option<&'a AllowedSigners>,
+    /// Count a signature by a key the allowed signers do not list as a
+    /// failure (by default it is `unknown_signer`: intact, signer unnamed).
+    pub require_known_signer: bool,
 }
 
 /// Errors that stop verification before it can say anything about the file.
@@ -97,7 +100,13 @@ pub enum SignatureStatus {
     /// It verifies against the file, but no allowed signers were given to
     /// say whose key it is. Not a failure: anyone could have made it.
     Unchecked,
-    /// It does not verify, or its key is not allowed: a failure.
+    /// It verifies against the file, by a key the allowed signers do not
+    /// list (a responder's own key, say). The file is as that key signed it;
+    /// who holds the key is for the reader to establish. Not a failure
+    /// unless a known signer is required.
+    UnknownSigner,
+    /// It does not verify, or its key is listed but not allowed (expired,
+    /// wrong namespace), or a known signer was required: a failure.
     Invalid,
 }
 
@@ -260,6 +269,7 @@ pub fn verify_bytes(
             &armored,
             &boundaries,
             options.allowed_signers,
+            options.require_known_signer,
             report.format,
         )
     });
@@ -438,6 +448,7 @@ fn check_signature(
     armored: &str,
     boundaries: &[Boundary],
     signers: Option<&AllowedSigners>,
+    require_known_signer: bool,
     format: Format,
 ) -> SignatureCheck {
     let mut check = SignatureCheck {
@@ -501,6 +512,14 @@ fn check_signature(
                 check.status = SignatureStatus::Valid;
                 check.message = format!("signed by {principal}; {coverage}");
                 check.signer = Some(principal);
+            }
+            // The cryptography held above: only the key's owner is unknown.
+            Err(TrustError::UnknownKey { fingerprint }) if !require_known_signer => {
+                check.status = SignatureStatus::UnknownSigner;
+                check.message = format!(
+                    "valid signature by key {fingerprint}, which is not in allowed_signers ({}): the file is intact as that key signed it, but grabbag cannot say whose key it is; {coverage}",
+                    signers.origin().display()
+                );
             }
             Err(e) => {
                 check.message = format!("{e} (allowed signers: {})", signers.origin().display());

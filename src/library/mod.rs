@@ -206,6 +206,15 @@ impl Library {
         Ok(Self { root, repo })
     }
 
+    /// The library that `dir` is in, as git finds the repository it is in:
+    /// `dir` itself or the nearest folder above it that holds both a `.git`
+    /// and a `.grabbag` folder. `None` when there is none.
+    pub fn containing(dir: &Path) -> Option<PathBuf> {
+        dir.ancestors()
+            .find(|d| d.join(SETTINGS_DIR).is_dir() && d.join(".git").exists())
+            .map(Path::to_path_buf)
+    }
+
     /// Makes a new library in `root`: a git repository on branch `main`, a
     /// recipients file listing `recipients`, and a first commit.
     pub fn init(

@@ -222,6 +222,7 @@ fn journal_status(
     let options = VerifyOptions {
         witnesses: Vec::new(),
         allowed_signers: signers,
+        require_known_signer: false,
     };
     let report = match verify_bytes(path, &bytes, &options) {
         Ok(report) => report,
@@ -239,6 +240,7 @@ fn journal_status(
             (SignatureStatus::Valid, true) => "valid",
             (SignatureStatus::Valid, false) => "partial",
             (SignatureStatus::Unchecked, _) => "unchecked",
+            (SignatureStatus::UnknownSigner, _) => "valid, unknown signer",
             (SignatureStatus::Invalid, _) => "INVALID",
         },
     };

@@ -113,6 +113,7 @@ impl Integrity {
                     (SignatureStatus::Valid, true) => "Signed",
                     (SignatureStatus::Valid, false) => "Signed, PARTIALLY",
                     (SignatureStatus::Unchecked, _) => "Signature UNCHECKED",
+                    (SignatureStatus::UnknownSigner, _) => "Signed by a key not in allowed_signers",
                     (SignatureStatus::Invalid, _) => "Signature INVALID",
                 };
                 // "Signed" + "signed by X; ..." reads as "Signed by X; ...".

@@ -152,6 +152,21 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
     };
     let html = report("html");
     crate::report::check_golden("aar.html", &html);
+    // Written to a file, the report says where it went, as `journal export` does.
+    let out = run(grabbag(home.path()).current_dir(home.path()).args([
+        "exercise",
+        "report",
+        "exercises/runs/ransomware-friday.jsonl",
+        "-o",
+        "aar.md",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("Wrote aar.md (the after-action report of "),
+        "{}",
+        out.stderr
+    );
     let text = crate::report::check_html(&html);
     let doc = scraper::Html::parse_document(&html);
     let select = |css: &str| {

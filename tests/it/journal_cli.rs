@@ -479,10 +479,21 @@ fn signatures_verify_with_ssh_keygen_and_grabbag_and_catch_rewrites() {
         "{}",
         out.stdout
     );
-    // A key nobody allowed.
+    // Allowed signers that do not list the key (a responder signed with their
+    // own key): the signature is valid, only its owner is unnamed, so the
+    // journal verifies; failing it takes --require-known-signer.
     let other = tempfile::tempdir().unwrap();
     let (_, _, bob_allowed) = alice_key(other.path());
-    let out = verify(&path, &["--allowed-signers", bob_allowed.to_str().unwrap()]);
+    let bob = bob_allowed.to_str().unwrap();
+    let out = verify(&path, &["--allowed-signers", bob]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(": valid, signer not in allowed_signers: valid signature by key SHA256:"),
+        "{}",
+        out.stdout
+    );
+    let out = verify(&path, &["--allowed-signers", bob, "--require-known-signer"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(
         out.stdout.contains(": INVALID: signed by unknown key"),

@@ -15,6 +15,7 @@ mod journal_reliability;
 mod library;
 mod lint;
 mod report;
+mod responder;
 mod response;
 mod security;
 mod support;
