@@ -147,6 +147,18 @@ pub struct App<'a> {
     pub last: LastSession,
     /// Where the start form's answers are remembered.
     pub last_path: Option<PathBuf>,
+    /// The journal and its closing witness code, once the session has been
+    /// ended on quit: shown before leaving and printed after.
+    pub closing: Option<Closing>,
+}
+
+/// What a responder copies onto the paper log when they leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    /// The journal.
+    pub path: PathBuf,
+    /// The witness code of its last entry (the session's end).
+    pub witness: String,
 }
 
 impl<'a> App<'a> {
@@ -175,6 +187,7 @@ impl<'a> App<'a> {
             status: None,
             last: setup.last,
             last_path: setup.last_path,
+            closing: None,
         };
         app.library_loaded(setup.report);
         app
@@ -708,10 +721,30 @@ pub fn handle_key(app: &mut App<'_>, key: KeyEvent) -> Action {
 
 /// Leaves: a response's session is ended in the journal first. If that
 /// cannot be written, the session simply stays open and the next start offers
-/// to resume it: every action before is already on disk.
+/// to resume it: every action before is already on disk. Once it is ended, the
+/// closing witness code is shown until a key is pressed (`q` and `Ctrl-C`
+/// alike: the code is printed after the terminal is restored too).
 fn quit(app: &mut App<'_>) -> Action {
+    if app.closing.is_some() {
+        return Action::Quit;
+    }
     if app.response.is_some() && app.replay.is_none() {
         app.execute(&Command::EndSession { reason: None });
+        let ended = app
+            .response
+            .as_ref()
+            .is_some_and(|r| !r.state.sessions.open);
+        let journal = app.response.as_ref().and_then(|r| r.journal.as_ref());
+        if let Some((journal, true)) = journal.map(|j| (j, ended))
+            && let Some(witness) = journal.witness()
+        {
+            app.closing = Some(Closing {
+                path: journal.path().to_owned(),
+                witness,
+            });
+            app.dialogs.push(Dialog::Closed);
+            return Action::Continue;
+        }
     }
     Action::Quit
 }
@@ -894,7 +927,28 @@ fn step_key(app: &mut App<'_>, key: KeyEvent, step_ref: StepRef, step: &Step) {
             app.info("this step is not a decision: d marks it done");
             false
         }
-        KeyCode::Char('d') => app.execute(&Command::Done(step_ref)),
+        KeyCode::Char('d') => {
+            // Done with checks not ticked is allowed (the step's work may be
+            // done another way) but asked once, so it is never an accident.
+            let ticked = app
+                .response
+                .as_ref()
+                .and_then(|r| r.state.step(&step_ref.runbook, &step_ref.step))
+                .map_or(0, |s| {
+                    s.ticked.keys().filter(|&&i| i < step.checks.len()).count()
+                });
+            let unticked = step.checks.len().saturating_sub(ticked);
+            if unticked > 0 {
+                app.dialogs.push(Dialog::ConfirmDone {
+                    step: step_ref,
+                    unticked,
+                    checks: step.checks.len(),
+                });
+                false
+            } else {
+                app.execute(&Command::Done(step_ref))
+            }
+        }
         KeyCode::Char('g') => {
             // The selection stays: a step started out of order is the one
             // being looked at.
@@ -948,8 +1002,16 @@ fn step_key(app: &mut App<'_>, key: KeyEvent, step_ref: StepRef, step: &Step) {
         _ => false,
     };
     if ok {
-        app.status = None;
-        if let Some(r) = app.response.as_mut() {
+        app.step_recorded();
+    }
+}
+
+impl App<'_> {
+    /// After a step's action is recorded: the status line and any picked
+    /// step give way to the flow's current step.
+    pub(super) fn step_recorded(&mut self) {
+        self.status = None;
+        if let Some(r) = self.response.as_mut() {
             r.selected = None;
         }
     }

@@ -130,6 +130,18 @@ pub enum Dialog {
         /// Its incident name (printable).
         incident: String,
     },
+    /// The session is ended: the closing witness code (`App::closing`) to
+    /// copy onto the paper log; any key leaves.
+    Closed,
+    /// Mark a step done although some of its checks are not ticked?
+    ConfirmDone {
+        /// The step.
+        step: StepRef,
+        /// Checks not ticked.
+        unticked: usize,
+        /// Checks the step has.
+        checks: usize,
+    },
 }
 
 impl Dialog {
@@ -407,6 +419,27 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
                 app.info("not resumed: the journal stays as it is");
             }
             _ => app.dialogs.push(Dialog::Resume { path, incident }),
+        },
+        Dialog::Closed => return Action::Quit,
+        Dialog::ConfirmDone {
+            step,
+            unticked,
+            checks,
+        } => match key.code {
+            KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
+                if app.execute(&Command::Done(step)) {
+                    app.step_recorded();
+                }
+            }
+            KeyCode::Esc | KeyCode::Char('n' | 'N') => {
+                app.info("not marked done: Space or 1-9 ticks a check");
+            }
+            // Anything else, `d` held down included, leaves the question open.
+            _ => app.dialogs.push(Dialog::ConfirmDone {
+                step,
+                unticked,
+                checks,
+            }),
         },
     }
     Action::Continue
@@ -885,6 +918,53 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             )));
             frame.render_widget(
                 Paragraph::new(lines).block(theme.block(" Score a manual expectation ")),
+                area,
+            );
+        }
+        Dialog::ConfirmDone {
+            unticked, checks, ..
+        } => {
+            let area = centred(full, 64, 6);
+            frame.render_widget(Clear, area);
+            let lines = vec![
+                Line::from(format!("{unticked} of {checks} checks are not ticked.")),
+                Line::default(),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::raw(" done anyway, "),
+                    Span::styled("n", theme.key),
+                    Span::raw(" back to tick them (Space, 1-9)"),
+                ]),
+            ];
+            frame.render_widget(
+                Paragraph::new(lines).block(theme.block(" Mark the step done? ")),
+                area,
+            );
+        }
+        Dialog::Closed => {
+            let Some(closing) = &app.closing else {
+                return;
+            };
+            let area = centred(full, 72, 9);
+            frame.render_widget(Clear, area);
+            let lines = vec![
+                Line::from("The session is ended and on disk."),
+                Line::default(),
+                Line::from(vec![
+                    Span::raw("Closing witness code: "),
+                    Span::styled(printable_line(&closing.witness).into_owned(), theme.accent),
+                ]),
+                Line::from("Write it on the paper log, with the time."),
+                Line::from(Span::styled(
+                    printable_line(&closing.path.display().to_string()).into_owned(),
+                    theme.dim,
+                )),
+                Line::from(Span::styled("Any key leaves.", theme.dim)),
+            ];
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(theme.block(" Leaving ")),
                 area,
             );
         }

@@ -11,7 +11,7 @@ use ratatui::crossterm::event::KeyCode;
 use super::app::App;
 use super::dialog::Dialog;
 use super::replay::{Replay, seek_to_text};
-use super::tests::{app, colour, kinds, path_of, press, samples, snapshot, text, typed};
+use super::tests::{app, colour, done, kinds, path_of, press, samples, snapshot, text, typed};
 use crate::exercise::{self, Exercise, Speed, score};
 use crate::journal::{Actor, Entry, Event, Journal};
 use crate::response::ResponseState;
@@ -90,7 +90,7 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     // Step timers run on exercise time, as its expectations are scored.
     assert!(screen.contains("00:10:00 of 00:15:00 expected"), "{screen}");
     // A player marks the current step done.
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
     // Slow down, pause, leave manual mode (paused, so time stays put).
     press(&mut app, KeyCode::Char('-'));
     press(&mut app, KeyCode::Char('p'));
@@ -203,7 +203,7 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
     for _ in 0..5 {
         press(&mut app, KeyCode::Down);
     }
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
     assert!(app.manual_items().is_empty());
     press(&mut app, KeyCode::Char('f'));
     let items = app.manual_items();
@@ -350,7 +350,7 @@ fn a_response_that_is_not_an_exercise_replays_on_wall_time() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut live = app(colour(), samples(), dir.path());
     super::tests::started(&mut live);
-    press(&mut live, KeyCode::Char('d'));
+    done(&mut live);
     press(&mut live, KeyCode::Char('n'));
     typed(&mut live, "Called the NCSC");
     super::tests::ctrl(&mut live, 's');

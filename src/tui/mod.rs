@@ -95,6 +95,14 @@ pub fn run(
     let mut terminal = ratatui::try_init()?;
     let result = event_loop(&mut terminal, &mut app, &stop, &mut start);
     ratatui::restore();
+    if let Some(closing) = &app.closing {
+        // Where the screen can no longer show it: the terminal's scrollback.
+        println!(
+            "Journal {}\nClosing witness code {}: write it on the paper log, with the time.",
+            printable_line(&closing.path.display().to_string()),
+            printable_line(&closing.witness)
+        );
+    }
     result
 }
 
@@ -174,6 +182,31 @@ impl<P: FnOnce(&mut App<'_>)> Start<P> {
     }
 }
 
+/// A key held down, not pressed: the terminal repeats it some 30 times a
+/// second, and on the run screen each letter records something (`d` marks the
+/// current step done, then the next one...). A letter that arrives within
+/// [`HeldKey::GAP`] of the same letter is dropped until the key is let go, so
+/// holding `d` for two seconds marks one step done, not six. Typing in a
+/// dialog or the search is never filtered.
+#[derive(Default)]
+struct HeldKey {
+    last: Option<(KeyCode, Instant)>,
+}
+
+impl HeldKey {
+    const GAP: Duration = Duration::from_millis(250);
+
+    /// Whether `key` is a repeat to drop.
+    fn repeats(&mut self, app: &App<'_>, key: KeyEvent) -> bool {
+        let now = Instant::now();
+        let acting = app.screen == app::Screen::Run
+            && app.dialogs.is_empty()
+            && matches!(key.code, KeyCode::Char(_));
+        let previous = self.last.replace((key.code, now));
+        acting && previous.is_some_and(|(code, at)| code == key.code && now - at < Self::GAP)
+    }
+}
+
 /// Ends the process when the terminal is gone. crossterm's `poll` spins on a
 /// hung-up terminal (every read returns end of file) and never returns to the
 /// event loop, so neither a SIGHUP flag nor any check there is ever seen: found
@@ -208,6 +241,7 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
 ) -> anyhow::Result<()> {
     const TICK: Duration = Duration::from_secs(1);
     let mut last_tick = Instant::now();
+    let mut held = HeldKey::default();
     app.tick(Utc::now());
     terminal.draw(|f| draw(f, app))?;
     // Debug builds only: a panic on a drawn screen, so the tests can prove
@@ -230,6 +264,7 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
         if event::poll(wait)? {
             match event::read()? {
                 Event::Key(key) if key.kind == KeyEventKind::Press && start.hold(app, key) => {}
+                Event::Key(key) if key.kind == KeyEventKind::Press && held.repeats(app, key) => {}
                 Event::Key(key) if key.kind == KeyEventKind::Press => {
                     if app.replay.is_none() {
                         app.now = Utc::now();

@@ -111,6 +111,17 @@ pub(super) fn press(app: &mut App<'_>, code: KeyCode) -> Action {
     handle_key(app, KeyEvent::new(code, KeyModifiers::NONE))
 }
 
+/// `d`, answering "done anyway" when the step has checks not ticked.
+pub(super) fn done(app: &mut App<'_>) {
+    press(app, KeyCode::Char('d'));
+    if matches!(
+        app.dialogs.last(),
+        Some(super::dialog::Dialog::ConfirmDone { .. })
+    ) {
+        press(app, KeyCode::Char('y'));
+    }
+}
+
 pub(super) fn ctrl(app: &mut App<'_>, c: char) -> Action {
     handle_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
@@ -184,6 +195,11 @@ fn assert_screen(name: &str, screen: String) {
         "witness N:XXXXX-XXXXX",
     );
     settings.add_filter(
+        r"witness code: \d+:[0-9A-Z]{5}-[0-9A-Z]{5}",
+        "witness code: N:XXXXX-XXXXX",
+    );
+    settings.add_filter(r"/\S*/\.tmp\w+", "[TMP]");
+    settings.add_filter(
         r"[A-Z][a-z]{2} \d{2} [A-Z][a-z]{2} \d{2}:\d{2}",
         "DDD DD MMM HH:MM",
     );
@@ -224,10 +240,57 @@ fn run_screen_with_a_step_done() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
     assert_eq!(app.status, None);
     snapshot("run_done_80x24", &app, 80, 24);
     snapshot("run_done_120x40", &app, 120, 40);
+}
+
+#[test]
+fn done_with_checks_not_ticked_is_asked_once_and_a_held_d_does_nothing_more() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    let entries = |app: &App<'_>| app.response.as_ref().map_or(0, |r| r.state.entries);
+    let before = entries(&app);
+    press(&mut app, KeyCode::Char('d'));
+    snapshot("confirm_done_80x24", &app, 80, 24);
+    // A held `d` keeps asking; `n` goes back with nothing written.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Char('d'));
+    }
+    assert!(matches!(
+        app.dialogs.last(),
+        Some(super::dialog::Dialog::ConfirmDone {
+            unticked: 4,
+            checks: 4,
+            ..
+        })
+    ));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.dialogs.is_empty());
+    assert_eq!(entries(&app), before);
+    // Every check ticked: done at once, no question.
+    for n in ['1', '2', '3', '4'] {
+        press(&mut app, KeyCode::Char(n));
+    }
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.dialogs.is_empty(), "{:?}", app.status);
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    let (_, written, _) = Journal::open(&path_of(response), None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        kinds(&written)[before as usize..],
+        [
+            "check_ticked",
+            "check_ticked",
+            "check_ticked",
+            "check_ticked",
+            "step_done",
+            "clock_started"
+        ]
+    );
 }
 
 #[test]
@@ -235,7 +298,7 @@ fn every_action_is_on_disk_and_folds_to_the_screen_state() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
     // Skip: the reason is required; an empty one is refused and kept open.
     press(&mut app, KeyCode::Char('s'));
     press(&mut app, KeyCode::Enter);
@@ -259,13 +322,24 @@ fn every_action_is_on_disk_and_folds_to_the_screen_state() {
     typed(&mut app, "second line");
     ctrl(&mut app, 'd');
     assert!(app.dialogs.is_empty());
-    assert_eq!(press(&mut app, KeyCode::Char('q')), Action::Quit);
+    // Leaving ends the session and shows its witness code until a key.
+    assert_eq!(press(&mut app, KeyCode::Char('q')), Action::Continue);
+    snapshot("closing_80x24", &app, 80, 24);
+    let Some(closing) = app.closing.clone() else {
+        panic!("no closing code");
+    };
+    assert_eq!(press(&mut app, KeyCode::Char('x')), Action::Quit);
 
     let Some(response) = app.response.take() else {
         panic!("no response");
     };
     let path = path_of(&response);
     let (_, entries, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(closing.path, path);
+    assert_eq!(
+        entries.last().map(|e| e.witness()),
+        Some(closing.witness.clone())
+    );
     let kinds = kinds(&entries);
     assert_eq!(
         kinds,
@@ -288,8 +362,8 @@ fn decision_dialog_and_note_editor() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    press(&mut app, KeyCode::Char('d'));
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
+    done(&mut app);
     press(&mut app, KeyCode::Char('D'));
     snapshot("decision_80x24", &app, 80, 24);
     press(&mut app, KeyCode::Esc);
@@ -322,7 +396,7 @@ fn ascii_mode_draws_only_ascii() {
     let library = text(&app, 80, 24);
     assert!(library.is_ascii(), "{library}");
     started(&mut app);
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
     let run = text(&app, 80, 24);
     assert!(run.is_ascii(), "{run}");
     snapshot("run_done_ascii_80x24", &app, 80, 24);
@@ -337,7 +411,7 @@ fn no_color_draws_no_colour() {
     };
     let mut app = app(look, samples(), dir.path());
     started(&mut app);
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
     for buf in [buffer(&app, 80, 24), buffer(&app, 120, 40)] {
         for cell in buf.content() {
             assert_eq!(cell.fg, Color::Reset);
@@ -408,7 +482,7 @@ fn resume_shows_the_state_before() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut first = app(colour(), samples(), dir.path());
     started(&mut first);
-    press(&mut first, KeyCode::Char('d'));
+    done(&mut first);
     let Some(before) = first.response.take() else {
         panic!("no response");
     };
@@ -520,7 +594,7 @@ fn a_deadline_passing_is_journaled_on_the_tick() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
     let Some(due) = app
         .response
         .as_ref()
@@ -597,8 +671,8 @@ fn ascii_mode_dialogs_are_ascii_too() {
         assert!(screen.is_ascii(), "{key}: {screen}");
         press(&mut app, KeyCode::Esc);
     }
-    press(&mut app, KeyCode::Char('d'));
-    press(&mut app, KeyCode::Char('d'));
+    done(&mut app);
+    done(&mut app);
     press(&mut app, KeyCode::Char('D'));
     let screen = text(&app, 80, 24);
     assert!(screen.is_ascii(), "{screen}");
@@ -754,7 +828,7 @@ fn a_note_can_say_when_it_happened() {
 #[test]
 fn resuming_a_journal_whose_runbook_left_the_library() {
     let (dir, mut first) = started_app();
-    press(&mut first, KeyCode::Char('d'));
+    done(&mut first);
     press(&mut first, KeyCode::Char('s'));
     typed(&mut first, "no laptops on site");
     press(&mut first, KeyCode::Enter);
@@ -797,6 +871,7 @@ fn resuming_a_journal_whose_runbook_left_the_library() {
     typed(&mut second, "Runbook missing: working from the paper pack");
     ctrl(&mut second, 's');
     assert!(second.dialogs.is_empty(), "status: {:?}", second.status);
+    assert_eq!(press(&mut second, KeyCode::Char('q')), Action::Continue);
     assert_eq!(press(&mut second, KeyCode::Char('q')), Action::Quit);
     let (_, entries, _) = Journal::open(&path_of(&before), None).unwrap_or_else(|e| panic!("{e}"));
     let kinds: Vec<_> = entries
@@ -959,7 +1034,7 @@ fn screens_with_styles_in_each_look() {
         let mut app = app(look, samples(), dir.path());
         styled_snapshot(&format!("styled_library_{name}_80x24"), &app);
         started(&mut app);
-        press(&mut app, KeyCode::Char('d'));
+        done(&mut app);
         styled_snapshot(&format!("styled_run_{name}_80x24"), &app);
     }
 }

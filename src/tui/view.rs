@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Screen, Status, elapsed};
+use super::dialog::Dialog;
 use crate::response::{ClockStatus, StepStatus};
 use crate::text::{printable, printable_line};
 
@@ -100,7 +101,9 @@ fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
 
 fn draw_hints(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     let narrow = area.width < 110;
-    let keys: &[(&str, &str)] = if !app.dialogs.is_empty() {
+    let keys: &[(&str, &str)] = if matches!(app.dialogs.last(), Some(Dialog::Closed)) {
+        &[("any key", "leaves")]
+    } else if !app.dialogs.is_empty() {
         &[("Esc", "cancel")]
     } else if app.replay.is_some() {
         &[

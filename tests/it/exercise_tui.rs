@@ -76,7 +76,7 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
     );
     t.wait_for("Two-minute drill");
     // The player declares; the clock delivers the rest on its own.
-    t.keys(&["d"]);
+    t.done_anyway();
     t.wait_for("all 3 injects delivered");
     t.keys(&["E"]);
     t.wait_for("ENDED");
@@ -90,8 +90,7 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
     t.text("Head of Revenues");
     t.keys(&["Enter", "Enter"]);
     t.wait_for("lesson saved");
-    t.keys(&["q"]);
-    t.wait_gone();
+    t.quit_response();
     d.verify();
 
     let journal = d.journal();

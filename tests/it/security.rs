@@ -147,10 +147,13 @@ fn full_session_leaves_no_plaintext_and_private_files() {
         // Name and role come filled in from the config file.
         tmux.keys(&["Enter", "Enter", "Enter"]);
         tmux.wait_for("at keyboard: Config Actor (Config Role)");
-        tmux.keys(&["d"]);
+        // Six `d` in a row, as a held key sends them: one step is done.
+        tmux.keys(&["d", "d", "d", "d", "d", "d"]);
         tmux.wait_for("done: First step");
-        tmux.keys(&["q"]);
-        tmux.wait_gone();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let screen = tmux.screen();
+        assert!(!screen.contains("done: Second step"), "{screen}");
+        tmux.quit_response();
     }
 
     let notes = home.join("notes/response.jsonl");

@@ -137,6 +137,30 @@ impl Tmux {
         self.keys(&["-l", text]);
     }
 
+    /// Quits a response with `q`: the closing witness code is shown (and
+    /// returned) until a key is pressed, then grabbag is gone.
+    pub(crate) fn quit_response(&self) -> String {
+        self.keys(&["q"]);
+        self.wait_for("Closing witness code: ");
+        let screen = self.screen();
+        let code = screen
+            .split("Closing witness code: ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_default()
+            .to_owned();
+        self.keys(&["Enter"]);
+        self.wait_gone();
+        code
+    }
+
+    /// `d` on a step whose checks are not ticked: the question, then `y`.
+    pub(crate) fn done_anyway(&self) {
+        self.keys(&["d"]);
+        self.wait_for("checks are not ticked");
+        self.keys(&["y"]);
+    }
+
     pub(crate) fn wait_gone(&self) {
         let start = Instant::now();
         while self.alive() {
@@ -248,7 +272,7 @@ fn tmux_a_response_worked_with_keys_is_in_the_journal() {
     let t = &demo.tmux;
     t.start(&demo.library, &demo.identity, "run");
     demo.start_ransomware();
-    t.keys(&["d"]);
+    t.done_anyway();
     t.wait_for("done: Confirm the signs");
     t.keys(&["s"]);
     t.wait_for("Why skip this step?");
@@ -267,10 +291,14 @@ fn tmux_a_response_worked_with_keys_is_in_the_journal() {
     t.text("Called the DPO");
     t.keys(&["C-s"]);
     t.wait_for("note: Called the DPO");
-    t.keys(&["q"]);
-    t.wait_gone();
+    let closing = t.quit_response();
 
     let entries = demo.entries();
+    // The code shown on leaving is the session end's, for the paper log.
+    assert_eq!(
+        entries.last().map(|e| e.witness()).as_deref(),
+        Some(closing.as_str())
+    );
     assert_eq!(
         kinds(&entries),
         [
@@ -296,7 +324,7 @@ fn tmux_killed_mid_response_resumes_where_it_was() {
     let t = &demo.tmux;
     t.start(&demo.library, &demo.identity, "run");
     demo.start_ransomware();
-    t.keys(&["d"]);
+    t.done_anyway();
     t.wait_for("done: Confirm the signs");
     let before = ResponseState::fold(&demo.entries());
     let killed = Command::new("kill")
@@ -323,8 +351,7 @@ fn tmux_killed_mid_response_resumes_where_it_was() {
         screen.contains("Isolate affected devices  [todo]"),
         "{screen}"
     );
-    t.keys(&["q"]);
-    t.wait_gone();
+    t.quit_response();
 
     let entries = demo.entries();
     let after = ResponseState::fold(&entries);
@@ -358,10 +385,9 @@ fn tmux_review_shows_a_worked_response_read_only() {
     let t = &demo.tmux;
     t.start(&demo.library, &demo.identity, "run");
     demo.start_ransomware();
-    t.keys(&["d"]);
+    t.done_anyway();
     t.wait_for("done: Confirm the signs");
-    t.keys(&["q"]);
-    t.wait_gone();
+    t.quit_response();
     let journal = demo.journal();
     let before = std::fs::read(&journal).expect("journal");
     t.start(
