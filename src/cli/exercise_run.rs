@@ -98,8 +98,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         role: or_facilitator(&setup.last.role),
     };
     let text = found.text;
-    tui::run(setup, None, |app| {
+    let outcome = tui::run(setup, None, |app| {
         app.start_exercise(definition, &text, speed, args.manual, actor);
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(super::run::left(&outcome))
 }

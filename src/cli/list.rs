@@ -50,13 +50,24 @@ pub fn badges(r: &LoadedRunbook) -> Vec<&'static str> {
     r.badges(today())
 }
 
-fn report_failures(report: &LoadReport) {
-    for f in &report.failures {
-        eprintln!(
-            "warning: {} did not load: {}",
-            printable_line(&f.file.display().to_string()),
-            printable_line(&f.summary())
-        );
+/// Says on stderr which files did not load.
+pub(super) fn report_failures(report: &LoadReport) {
+    warn_did_not_load(&report.printable_failures());
+}
+
+/// Says on stderr which files did not load, once per cause, naming every file
+/// it hit (a wrong identity fails them all with the same words).
+pub(super) fn warn_did_not_load(causes: &[(String, Vec<String>)]) {
+    for (why, files) in causes {
+        match files.as_slice() {
+            [one] => eprintln!("warning: {one} did not load: {why}"),
+            files => {
+                eprintln!("warning: {} files did not load: {why}", files.len());
+                for file in files {
+                    eprintln!("  {file}");
+                }
+            }
+        }
     }
 }
 

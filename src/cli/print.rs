@@ -46,13 +46,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         bail!("name the runbooks to print (see `grabbag list`), or pass --all");
     }
     let (library, report) = ctx.load(false)?;
-    for f in &report.failures {
-        eprintln!(
-            "warning: {} did not load: {}",
-            printable_line(&f.file.display().to_string()),
-            printable_line(&f.summary())
-        );
-    }
+    super::list::report_failures(&report);
     let chosen: Vec<&LoadedRunbook> = if args.all {
         report.runbooks.iter().collect()
     } else {

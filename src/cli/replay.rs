@@ -54,6 +54,6 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     let setup = setup(ctx, &library, report, ids, &args.look);
     let replay = Replay::new(entries, args.speed, exercise, name);
-    tui::run(setup, None, |app| app.start_replay(replay))?;
-    Ok(ExitCode::SUCCESS)
+    let outcome = tui::run(setup, None, |app| app.start_replay(replay))?;
+    Ok(super::run::left(&outcome))
 }

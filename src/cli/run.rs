@@ -72,11 +72,22 @@ pub fn open(
     pending: Option<tui::PendingLoad>,
     journal: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    tui::run(setup, pending, |app| match &journal {
+    let outcome = tui::run(setup, pending, |app| match &journal {
         Some(path) => app.resume(path),
         None => tui::offer_resume(app),
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(left(&outcome))
+}
+
+/// After the interface: files that did not load are said again where the
+/// screen is gone, and make the exit status 1, as `list` does.
+pub fn left(outcome: &tui::Outcome) -> ExitCode {
+    if outcome.did_not_load.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        super::list::warn_did_not_load(&outcome.did_not_load);
+        ExitCode::from(1)
+    }
 }
 
 /// What the interface starts from, for `run`, `exercise run` and `replay`.

@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::runbook::{self, Runbook};
+use crate::text::printable_line;
 pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
 pub use git::{HistoryEntry, Version};
 use trust::{AllowedSigners, CommitSigner, Trust};
@@ -153,11 +154,34 @@ impl LoadFailure {
 
     /// The first error, as one line.
     pub fn summary(&self) -> String {
-        match self.diagnostics.iter().find(|d| d.is_error()) {
-            Some(d) => format!("{}: {}", d.location(), d.message),
-            None => format!("{}: failed to load", self.file.display()),
-        }
+        format!("{}: {}", self.place(), self.cause())
     }
+
+    /// Where the first error is: the file, with line and column when known.
+    pub fn place(&self) -> String {
+        self.diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .map_or_else(|| self.file.display().to_string(), Diagnostic::location)
+    }
+
+    /// What the first error says, without where.
+    pub fn cause(&self) -> &str {
+        self.diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .map_or("failed to load", |d| d.message.as_str())
+    }
+}
+
+/// Files that failed for one reason: a wrong identity fails every file
+/// with the same words, which are said once.
+#[derive(Debug)]
+pub struct FailureCause<'a> {
+    /// What went wrong (the first error's message).
+    pub cause: &'a str,
+    /// The files it hit, in path order.
+    pub files: Vec<&'a LoadFailure>,
 }
 
 /// Everything a load found: the runbooks and the files that failed.
@@ -173,6 +197,38 @@ impl LoadReport {
     /// The runbook with this id.
     pub fn get(&self, id: &str) -> Option<&LoadedRunbook> {
         self.runbooks.iter().find(|r| r.runbook.id == id)
+    }
+
+    /// [`LoadReport::failure_causes`] as text safe to show on a terminal:
+    /// (why, the files with line and column where known).
+    pub fn printable_failures(&self) -> Vec<(String, Vec<String>)> {
+        self.failure_causes()
+            .iter()
+            .map(|c| {
+                (
+                    printable_line(c.cause).into_owned(),
+                    c.files
+                        .iter()
+                        .map(|f| printable_line(&f.place()).into_owned())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// The failures grouped by cause, causes in the order of their first file.
+    pub fn failure_causes(&self) -> Vec<FailureCause<'_>> {
+        let mut causes: Vec<FailureCause<'_>> = Vec::new();
+        for failure in &self.failures {
+            match causes.iter_mut().find(|c| c.cause == failure.cause()) {
+                Some(cause) => cause.files.push(failure),
+                None => causes.push(FailureCause {
+                    cause: failure.cause(),
+                    files: vec![failure],
+                }),
+            }
+        }
+        causes
     }
 }
 

@@ -108,8 +108,8 @@ pub struct App<'a> {
     pub root: PathBuf,
     /// Runbooks that loaded, sorted by kind then title.
     pub loaded: Vec<LoadedRunbook>,
-    /// Files that failed to load: (file, why), printable.
-    pub failures: Vec<(String, String)>,
+    /// Files that failed to load, by cause: (why, the files), printable.
+    pub failures: Vec<(String, Vec<String>)>,
     /// The runbook definitions, for `decide`.
     pub runbooks: Vec<Runbook>,
     /// The runbooks are still being decrypted and checked in the background:
@@ -196,6 +196,7 @@ impl<'a> App<'a> {
     /// Takes the library's runbooks: at the start, or when a background load
     /// finishes (the search typed meanwhile is kept and applied).
     pub fn library_loaded(&mut self, report: LoadReport) {
+        self.failures = report.printable_failures();
         let mut loaded = report.runbooks;
         loaded.sort_by(|a, b| {
             (a.runbook.kind, &a.runbook.title, &a.runbook.id).cmp(&(
@@ -204,16 +205,6 @@ impl<'a> App<'a> {
                 &b.runbook.id,
             ))
         });
-        self.failures = report
-            .failures
-            .iter()
-            .map(|f| {
-                (
-                    printable_line(&f.file.display().to_string()).into_owned(),
-                    printable_line(&f.summary()).into_owned(),
-                )
-            })
-            .collect();
         self.runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
         self.loaded = loaded;
         self.loading = false;

@@ -62,6 +62,14 @@ pub fn offer_resume(app: &mut App<'_>) {
 /// Runbooks still being loaded in the background, arriving once.
 pub type PendingLoad = std::sync::mpsc::Receiver<Result<LoadReport, LibraryError>>;
 
+/// How the interface ended, for the command line to report.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Files of the library that did not load, by cause (printable): the
+    /// interface showed them, and the command says so again and exits 1.
+    pub did_not_load: Vec<(String, Vec<String>)>,
+}
+
 /// Runs the interface until the responder quits or a signal arrives.
 /// `prepare` sets up the first screen: resume a journal, offer one, start an
 /// exercise or a replay. With `pending`, the library screen is drawn at once
@@ -71,7 +79,7 @@ pub fn run(
     setup: Setup<'_>,
     pending: Option<PendingLoad>,
     prepare: impl FnOnce(&mut App<'_>),
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Outcome> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the interface needs a terminal: run grabbag in one, or use `grabbag list`, `grabbag note` and `grabbag journal` from scripts"
@@ -103,7 +111,9 @@ pub fn run(
             printable_line(&closing.witness)
         );
     }
-    result
+    result.map(|()| Outcome {
+        did_not_load: app.failures,
+    })
 }
 
 /// What is left to do before the first screen is complete: the background

@@ -177,9 +177,42 @@ fn draw_hints(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The files that did not load, once per cause and wrapped, at the bottom of
+/// the list (all of it when nothing loaded); returns the area left for the
+/// list. A wrong identity is the usual cause, and its words say what to do.
+fn draw_failures(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) -> Rect {
+    if app.failures.is_empty() {
+        return area;
+    }
+    let theme = &app.theme;
+    let mut lines = vec![Line::from(Span::styled("DID NOT LOAD", theme.bad))];
+    for (why, files) in &app.failures {
+        let count = match files.len() {
+            1 => String::new(),
+            n => format!("{n} files: "),
+        };
+        lines.push(Line::from(Span::styled(format!("{count}{why}"), theme.bad)));
+        lines.push(Line::from(Span::styled(files.join(", "), theme.dim)));
+    }
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let needed = u16::try_from(paragraph.line_count(area.width)).unwrap_or(u16::MAX);
+    let height = if app.loaded.is_empty() {
+        area.height.saturating_sub(1)
+    } else {
+        needed.min(area.height / 2)
+    };
+    let [list, failures] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(height)]).areas(area);
+    frame.render_widget(paragraph, failures);
+    list
+}
+
 fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     let theme = &app.theme;
-    let [list_area, preview_area] = if area.width >= 100 {
+    // Nothing to preview when nothing loaded: the reasons get the width.
+    let [list_area, preview_area] = if app.loaded.is_empty() && !app.failures.is_empty() {
+        [area, Rect::default()]
+    } else if area.width >= 100 {
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
     } else {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
@@ -203,6 +236,7 @@ fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     ]));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
+    let inner = draw_failures(frame, app, inner);
 
     let visible = app.visible();
     let cursor = app.cursor.min(visible.len().saturating_sub(1));
@@ -239,18 +273,13 @@ fn draw_library(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             " loading the runbooks...",
             theme.dim,
         )));
+    } else if app.loaded.is_empty() && !app.failures.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " no runbook could be loaded: why below",
+            theme.bad,
+        )));
     } else if visible.is_empty() {
         lines.push(Line::from(Span::styled(" nothing matches", theme.dim)));
-    }
-    if !app.failures.is_empty() {
-        lines.push(Line::default());
-        lines.push(Line::from(Span::styled("DID NOT LOAD", theme.bad)));
-        for (file, why) in &app.failures {
-            lines.push(Line::from(Span::styled(
-                format!(" {file}: {why}"),
-                theme.bad,
-            )));
-        }
     }
     let height = inner.height as usize;
     let scroll = cursor_line.saturating_sub(height.saturating_sub(1));

@@ -466,3 +466,53 @@ fn tmux_a_panic_restores_the_terminal() {
         assert!(flags.contains(&flag), "{flag} not set: {stty}");
     }
 }
+
+#[test]
+fn tmux_with_the_wrong_identity_the_screen_says_why_and_the_exit_status_is_1() {
+    if !have(
+        "tmux",
+        "tmux_with_the_wrong_identity_the_screen_says_why_and_the_exit_status_is_1",
+    ) {
+        return;
+    }
+    let demo = demo("wrong-identity");
+    let t = &demo.tmux;
+    let other = t.home.join("other-identity.txt");
+    let made = run(grabbag(&t.home).args(["keygen", "-o"]).arg(&other));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let after = t.home.join("after.txt");
+    t.start_shell(
+        &demo.library,
+        &other,
+        &format!(
+            "\"$GRABBAG\" run 2> '{0}.err'; echo \"exit $?\" > '{0}.tmp'; mv '{0}.tmp' '{0}'; sleep 600",
+            after.display()
+        ),
+    );
+    t.wait_for("no runbook could be loaded: why below");
+    let screen = t.screen();
+    for said in [
+        "16 files: cannot decrypt",
+        "no identity can decrypt this file",
+        "cyber/ransomware.toml.age",
+    ] {
+        assert!(screen.contains(said), "{said:?} in\n{screen}");
+    }
+    t.keys(&["Escape"]);
+    let start = Instant::now();
+    while !after.exists() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{}", t.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::read_to_string(&after).unwrap().trim(), "exit 1");
+    let err = std::fs::read_to_string(after.with_extension("txt.err")).unwrap();
+    assert_eq!(
+        err.matches("did not load").count(),
+        1,
+        "said once for its cause: {err}"
+    );
+    assert!(
+        err.contains("warning: 16 files did not load: cannot decrypt"),
+        "{err}"
+    );
+}
