@@ -45,10 +45,27 @@ fn safe(text: &str) -> String {
     out
 }
 
+/// The smallest terminal the screens are laid out for; below it a squeeze
+/// would hide steps and deadlines, so the screen says so instead.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
     let area = frame.area();
     frame.render_widget(Paragraph::new("").style(app.theme.text), area);
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!(
+            "This terminal is {}x{}: grabbag needs at least {}x{}. Make the window larger; nothing is lost meanwhile (q still quits).",
+            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(app.theme.warn)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
     let [main, status, hints] = Layout::vertical([
         Constraint::Min(3),
         Constraint::Length(1),
@@ -358,7 +375,7 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         (false, true) => 7,
         (false, false) => 5,
     };
-    let clocks = clock_lines(app);
+    let clocks = clock_lines(app, usize::from(area.width));
     let clock_rows = clocks.len().min(if area.height >= 30 { 6 } else { 2 });
     let [header, body, log_area] = Layout::vertical([
         Constraint::Length(2 + clock_rows as u16),
@@ -388,6 +405,24 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         Some(clock) => Span::styled(format!("{clock}  "), theme.warn),
         None => Span::styled(format!("  T+{since}  "), theme.warn),
     };
+    // Who is at the keyboard always shows whole: at 80 columns the role
+    // gives way first, then the incident's name is shortened.
+    let width = usize::from(area.width);
+    let fixed = clock.width() + "  at keyboard: ".len();
+    let actor = if fixed + incident.chars().count().min(12) + actor.chars().count() > width {
+        state
+            .actor
+            .as_ref()
+            .map(|a| printable_line(&a.name).into_owned())
+            .unwrap_or_default()
+    } else {
+        actor
+    };
+    let incident = fit(
+        &incident,
+        width.saturating_sub(fixed + actor.chars().count()),
+        theme.symbols.ellipsis,
+    );
     // An exercise's clock comes first: it is what the room watches.
     let first = if exercise.is_some() {
         vec![
@@ -412,7 +447,22 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         return;
     };
     let current = crate::response::current_step(state, runbook).map(|s| s.id.as_str());
-    let list_width = if body.width >= 110 { 40 } else { 28 };
+    // The step list takes what its titles need, up to two fifths of a wide
+    // terminal; at 80 columns the instructions need the room more.
+    let longest = runbook
+        .steps
+        .iter()
+        .map(|s| printable_line(&s.title).chars().count())
+        .max()
+        .unwrap_or(0);
+    let list_width = u16::try_from(longest + 7)
+        .unwrap_or(u16::MAX)
+        .min(if body.width >= 100 {
+            body.width * 2 / 5
+        } else {
+            28
+        })
+        .max(28);
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(body);
 
@@ -578,7 +628,9 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
     let title = format!(" {} ", printable_line(&runbook.title));
     let mut block = theme.block(Span::styled(title, theme.accent));
     let inner = block.inner(detail_area);
-    let pinned = u16::try_from(below.len())
+    // Checks and contacts wrap rather than lose their ends.
+    let below = Paragraph::new(below).wrap(Wrap { trim: false });
+    let pinned = u16::try_from(below.line_count(inner.width))
         .unwrap_or(u16::MAX)
         .min(inner.height / 2);
     // Roughly how many rows the text above needs once wrapped: enough to say
@@ -604,7 +656,7 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             .scroll((response.scroll, 0)),
         top,
     );
-    frame.render_widget(Paragraph::new(below), bottom);
+    frame.render_widget(below, bottom);
     draw_log(frame, app, log_area);
 }
 
@@ -727,7 +779,12 @@ fn draw_not_loaded(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
 /// width and the others sharing the rest; when even bare numbers do not fit,
 /// only the tabs around the current one show, an ellipsis standing for the
 /// others. The current tab is always shown.
-fn tabs(app: &App<'_>, titles: &[String], active: usize, width: usize) -> Vec<Span<'static>> {
+pub(super) fn tabs(
+    app: &App<'_>,
+    titles: &[String],
+    active: usize,
+    width: usize,
+) -> Vec<Span<'static>> {
     let theme = &app.theme;
     if titles.is_empty() {
         return Vec::new();
@@ -740,19 +797,7 @@ fn tabs(app: &App<'_>, titles: &[String], active: usize, width: usize) -> Vec<Sp
         if cap == 0 {
             return format!(" {} ", i + 1);
         }
-        if columns(title) <= cap {
-            return format!(" {} {title} ", i + 1);
-        }
-        let room = cap.saturating_sub(columns(ellipsis));
-        let (mut cut, mut used) = (String::new(), 0);
-        for c in title.chars() {
-            used += columns(c.encode_utf8(&mut [0; 4]));
-            if used > room {
-                break;
-            }
-            cut.push(c);
-        }
-        format!(" {} {cut}{ellipsis} ", i + 1)
+        format!(" {} {} ", i + 1, fit(title, cap, ellipsis))
     };
     // The labels of the tabs in `range`, titles cut to `cap` (the current
     // one to at least a third of the width), and whether they fit with their
@@ -819,7 +864,27 @@ fn tabs(app: &App<'_>, titles: &[String], active: usize, width: usize) -> Vec<Sp
 
 /// The response's deadlines, most urgent first: missed, then running by due
 /// time, then met. Due times in local time, with what is left.
-fn clock_lines(app: &App<'_>) -> Vec<Line<'static>> {
+/// `text` cut to `cap` columns, ending in `ellipsis` when it was cut.
+fn fit(text: &str, cap: usize, ellipsis: &str) -> String {
+    let columns = |text: &str| Span::raw(text).width();
+    if columns(text) <= cap {
+        return text.to_owned();
+    }
+    let room = cap.saturating_sub(columns(ellipsis));
+    let (mut cut, mut used) = (String::new(), 0);
+    for c in text.chars() {
+        used += columns(c.encode_utf8(&mut [0; 4]));
+        if used > room {
+            break;
+        }
+        cut.push(c);
+    }
+    cut + ellipsis
+}
+
+/// One line per deadline, fitted to `width`: the due time and what is left
+/// always show whole, the label is shortened to make room.
+fn clock_lines(app: &App<'_>, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let Some(response) = app.response.as_ref() else {
         return Vec::new();
@@ -849,11 +914,14 @@ fn clock_lines(app: &App<'_>) -> Vec<Line<'static>> {
                     theme.warn,
                 ),
             };
+            let room = width.saturating_sub(text.chars().count() + 4);
+            let label = fit(
+                &printable_line(&clock.label),
+                room.max(8),
+                theme.symbols.ellipsis,
+            );
             Line::from(vec![
-                Span::styled(
-                    format!("{} {}: ", theme.symbols.clock, printable_line(&clock.label)),
-                    theme.accent,
-                ),
+                Span::styled(format!("{} {label}: ", theme.symbols.clock), theme.accent),
                 Span::styled(text, style),
             ])
         })
