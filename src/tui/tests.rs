@@ -244,6 +244,7 @@ fn run_screen_with_a_step_done() {
     assert_eq!(app.status, None);
     snapshot("run_done_80x24", &app, 80, 24);
     snapshot("run_done_120x40", &app, 120, 40);
+    snapshot("run_done_200x60", &app, 200, 60);
 }
 
 #[test]

@@ -140,6 +140,13 @@ impl Tmux {
     /// Quits a response with `q`: the closing witness code is shown (and
     /// returned) until a key is pressed, then grabbag is gone.
     pub(crate) fn quit_response(&self) -> String {
+        let code = self.quit_response_to_shell();
+        self.wait_gone();
+        code
+    }
+
+    /// [`Tmux::quit_response`] for a grabbag started by a shell that stays.
+    pub(crate) fn quit_response_to_shell(&self) -> String {
         self.keys(&["q"]);
         self.wait_for("Closing witness code: ");
         let screen = self.screen();
@@ -150,7 +157,6 @@ impl Tmux {
             .unwrap_or_default()
             .to_owned();
         self.keys(&["Enter"]);
-        self.wait_gone();
         code
     }
 
@@ -515,4 +521,46 @@ fn tmux_with_the_wrong_identity_the_screen_says_why_and_the_exit_status_is_1() {
         err.contains("warning: 16 files did not load: cannot decrypt"),
         "{err}"
     );
+}
+
+#[test]
+fn tmux_a_typed_id_starts_that_runbook_and_leaving_prints_the_witness_code() {
+    if !have(
+        "tmux",
+        "tmux_a_typed_id_starts_that_runbook_and_leaving_prints_the_witness_code",
+    ) {
+        return;
+    }
+    let demo = demo("search");
+    let t = &demo.tmux;
+    t.start_shell(
+        &demo.library,
+        &demo.identity,
+        "\"$GRABBAG\" run; echo \"exit $?\"; sleep 600",
+    );
+    t.wait_for("type to search");
+    // An id once opened a cyber runbook: every runbook matches through its
+    // summary, and the list was sorted by kind first.
+    t.text("payments");
+    t.wait_for("search: payments");
+    t.keys(&["Enter"]);
+    t.wait_for("Start a response");
+    let form = t.screen();
+    assert!(form.contains("Runbook: Paying suppliers"), "{form}");
+    assert!(form.contains("continuity/payments"), "{form}");
+    t.text("Payroll run");
+    t.keys(&["Enter"]);
+    t.text("Alice");
+    t.keys(&["Enter"]);
+    t.text("Finance lead");
+    t.keys(&["Enter"]);
+    t.wait_for("opened runbook: Paying suppliers");
+    let code = t.quit_response_to_shell();
+    t.wait_for("exit 0");
+    let screen = t.screen();
+    assert!(
+        screen.contains(&format!("Closing witness code {code}: write it on the paper log")),
+        "{screen}"
+    );
+    assert!(screen.contains("journals/"), "{screen}");
 }
