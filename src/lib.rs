@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod cacao;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod crypto;

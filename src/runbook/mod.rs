@@ -8,7 +8,6 @@
 //! git, so the same checks serve plaintext drafts, decrypted runbooks in memory
 //! and the fuzzers.
 
-mod duration;
 pub(crate) mod lint;
 pub(crate) mod parse;
 pub mod search;
@@ -16,8 +15,8 @@ pub mod search;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use crate::calendar::Duration;
 use crate::diagnostic::Diagnostic;
-pub use duration::Duration;
 
 /// The only runbook format version this build reads.
 pub const FORMAT_VERSION: i64 = 1;

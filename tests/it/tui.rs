@@ -559,7 +559,9 @@ fn tmux_a_typed_id_starts_that_runbook_and_leaving_prints_the_witness_code() {
     t.wait_for("exit 0");
     let screen = t.screen();
     assert!(
-        screen.contains(&format!("Closing witness code {code}: write it on the paper log")),
+        screen.contains(&format!(
+            "Closing witness code {code}: write it on the paper log"
+        )),
         "{screen}"
     );
     assert!(screen.contains("journals/"), "{screen}");
