@@ -266,15 +266,26 @@ impl AllowedSigners {
         })
     }
 
-    /// Load `<library_root>/.grabbag/allowed_signers`; `Ok(None)` when absent.
+    /// Load the working tree's `<library_root>/.grabbag/allowed_signers`;
+    /// `Ok(None)` when absent. Trust never comes from this file (a sync
+    /// writes it): it is read only to bootstrap an empty library, see
+    /// `library::signed_history`.
     pub fn load(library_root: &Path) -> Result<Option<Self>, TrustError> {
+        match Self::read_text(library_root)? {
+            Some((text, path)) => Self::parse(&text, &path).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The text of the working tree's allowed_signers and its path, if any.
+    pub fn read_text(library_root: &Path) -> Result<Option<(String, PathBuf)>, TrustError> {
         let path = super::discover::resolve_inside(library_root, Path::new(ALLOWED_SIGNERS_PATH))
             .map_err(|why| TrustError::Io {
             path: library_root.join(ALLOWED_SIGNERS_PATH),
             source: io::Error::other(why),
         })?;
         match fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&text, &path).map(Some),
+            Ok(text) => Ok(Some((text, path))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(TrustError::Io { path, source }),
         }
