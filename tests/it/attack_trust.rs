@@ -29,7 +29,9 @@ impl World {
     fn new() -> Self {
         let sb = Sandbox::new();
         let demo = sb.join("demo");
-        let made = run(grabbag(sb.path()).args(["demo", "--no-tui", "--dir"]).arg(&demo));
+        let made = run(grabbag(sb.path())
+            .args(["demo", "--no-tui", "--dir"])
+            .arg(&demo));
         assert_eq!(made.code, 0, "{made:?}");
         let library = demo.join("library");
         let upstream = sb.join("upstream");
@@ -149,10 +151,16 @@ impl World {
         assert_eq!(listed["trust"]["status"], "untrusted", "{listed}");
         let list = self.grabbag(&["list"]);
         let row = list.stdout.lines().find(|l| l.starts_with(id)).unwrap();
-        assert!(row.contains("UNTRUSTED") && !row.contains("SIGNED"), "{row}");
+        assert!(
+            row.contains("UNTRUSTED") && !row.contains("SIGNED"),
+            "{row}"
+        );
         let show = self.grabbag(&["show", id, "--require-signed"]);
         assert_ne!(show.code, 0, "{show:?}");
-        assert!(show.stderr.contains("refused by --require-signed"), "{show:?}");
+        assert!(
+            show.stderr.contains("refused by --require-signed"),
+            "{show:?}"
+        );
         let log = self.grabbag(&["log", id, "--json"]);
         let log: Value = serde_json::from_str(&log.stdout).unwrap();
         assert_eq!(log[0]["trust"]["status"], "untrusted", "{log}");
@@ -199,7 +207,11 @@ fn a_commit_cannot_trust_the_key_that_signs_it() {
         let reason = sync.stdout.lines().nth(line + 1).unwrap();
         assert!(reason.contains(why), "{reason}");
     }
-    assert!(sync.stdout.contains("2 of 2 new commit(s) are UNTRUSTED"), "{}", sync.stdout);
+    assert!(
+        sync.stdout.contains("2 of 2 new commit(s) are UNTRUSTED"),
+        "{}",
+        sync.stdout
+    );
 
     // The working tree now lists Mallory; trust does not.
     world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
@@ -360,7 +372,11 @@ fn duplicate_ids_without_allowed_signers_never_depend_on_file_order() {
         &runbook_text("cyber/ransomware", "Genuine"),
     )]);
     // A file claiming the id from elsewhere loses to the file named after it.
-    write(&lib.root, "aaa.toml", &runbook_text("cyber/ransomware", "Shadow"));
+    write(
+        &lib.root,
+        "aaa.toml",
+        &runbook_text("cyber/ransomware", "Shadow"),
+    );
     // Two files claiming an id neither is named after: neither loads.
     write(&lib.root, "b.toml", &runbook_text("cyber/other", "B"));
     write(&lib.root, "a.toml", &runbook_text("cyber/other", "A"));
