@@ -22,5 +22,6 @@ pub mod response;
 pub mod runbook;
 pub mod samples;
 pub mod scratch;
+pub mod signing;
 pub mod text;
 pub mod tui;

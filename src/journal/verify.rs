@@ -22,7 +22,7 @@ use ssh_key::{HashAlg, PublicKey, SshSig};
 use super::entry::{parse_witness, witness_code};
 use super::merge;
 use super::scan::{Finding, Scan, Torn, scan};
-use crate::library::trust::{AllowedSigners, JOURNAL_NAMESPACE};
+use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE};
 
 /// What to check besides the file itself.
 #[derive(Debug, Default, Clone)]
@@ -583,7 +583,7 @@ fn signed_data(sig: &SshSig, digest: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::journal::entry::{GENESIS, test_note};
-    use crate::library::trust::CommitSigner;
+    use crate::signing::Signer;
 
     fn journal(n: u64) -> Vec<u8> {
         let mut out = Vec::new();
@@ -611,7 +611,7 @@ mod tests {
 
     #[test]
     fn signed_data_matches_ssh_key() {
-        let signer = CommitSigner::generate_ed25519("t").unwrap();
+        let signer = Signer::generate_ed25519("t").unwrap();
         let bytes = journal(3);
         let sig = parse_armored(&signer.sign(&bytes, JOURNAL_NAMESPACE).unwrap()).unwrap();
         let expected = SshSig::signed_data(JOURNAL_NAMESPACE, sig.hash_alg(), &bytes).unwrap();
@@ -621,7 +621,7 @@ mod tests {
 
     #[test]
     fn finds_the_prefix_a_grown_journal_was_signed_at() {
-        let signer = CommitSigner::generate_ed25519("t").unwrap();
+        let signer = Signer::generate_ed25519("t").unwrap();
         let full = journal(6);
         let b = boundaries(&full);
         let at_four = b[3].end as usize;

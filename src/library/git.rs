@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use super::LibraryError;
 use super::signed_history::SignedHistory;
-use super::trust::{CommitSigner, Trust};
+use super::trust::{SignCommit, Trust};
+use crate::signing::Signer;
 
 /// Which version of a runbook file was loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -159,7 +160,7 @@ impl Versions {
 pub(super) fn commit_index(
     repo: &git2::Repository,
     message: &str,
-    signer: Option<&CommitSigner>,
+    signer: Option<&Signer>,
 ) -> Result<git2::Oid, LibraryError> {
     let mut index = repo.index()?;
     let tree = repo.find_tree(index.write_tree()?)?;

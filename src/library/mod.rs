@@ -26,10 +26,11 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::runbook::{self, Runbook};
+use crate::signing::{AllowedSigners, Signer, SigningError};
 pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
 pub use git::{HistoryEntry, Version};
 use signed_history::SignedHistory;
-use trust::{AllowedSigners, CommitSigner, Trust};
+use trust::Trust;
 
 /// The folder inside a library that holds its settings.
 pub const SETTINGS_DIR: &str = ".grabbag";
@@ -64,6 +65,9 @@ pub enum LibraryError {
     /// Signing or trust failed.
     #[error(transparent)]
     Trust(#[from] trust::TrustError),
+    /// A signing key or allowed signers failed.
+    #[error(transparent)]
+    Signing(#[from] SigningError),
     /// No runbook has this id.
     #[error("no runbook with id `{0}` in the library")]
     UnknownRunbook(String),
@@ -213,7 +217,7 @@ impl Library {
     pub fn init(
         root: &Path,
         recipients: &[String],
-        signer: Option<&CommitSigner>,
+        signer: Option<&Signer>,
     ) -> Result<Self, LibraryError> {
         if root.join(SETTINGS_DIR).exists() {
             return Err(LibraryError::Refused(format!(
@@ -480,7 +484,7 @@ impl Library {
     pub fn commit(
         &self,
         message: &str,
-        signer: Option<&CommitSigner>,
+        signer: Option<&Signer>,
     ) -> Result<git2::Oid, LibraryError> {
         git::commit_index(&self.repo, message, signer)
     }
@@ -488,7 +492,7 @@ impl Library {
     /// The signer configured in the repository the way git itself configures
     /// SSH signing (`gpg.format = ssh`, `commit.gpgsign = true`,
     /// `user.signingkey = PATH`), so grabbag and the git CLI sign alike.
-    pub fn configured_signer(&self) -> Result<Option<CommitSigner>, LibraryError> {
+    pub fn configured_signer(&self) -> Result<Option<Signer>, LibraryError> {
         let config = self.repo.config()?;
         let ssh = config.get_string("gpg.format").is_ok_and(|f| f == "ssh");
         let sign = config.get_bool("commit.gpgsign").unwrap_or(false);
@@ -498,7 +502,7 @@ impl Library {
         let key = config.get_path("user.signingkey").map_err(|_| {
             LibraryError::Refused("commit.gpgsign is set but user.signingkey is not".to_owned())
         })?;
-        Ok(Some(CommitSigner::from_openssh_file(&key)?))
+        Ok(Some(Signer::from_openssh_file(&key)?))
     }
 
     /// Configures SSH commit signing in the repository's own config.

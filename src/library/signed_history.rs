@@ -30,7 +30,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use git2::{Oid, Repository};
 
-use super::trust::{ALLOWED_SIGNERS_PATH, AllowedSigners, Trust, TrustError, commit_trust};
+use super::trust::{ALLOWED_SIGNERS_PATH, Trust, TrustError, commit_trust};
+use crate::signing::{AllowedSigners, SigningError};
 
 /// The commit whose allowed_signers are a library's root of trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,7 +213,7 @@ impl<'r> SignedHistory<'r> {
             Some(blob) => {
                 let found = self.repo.find_blob(blob)?;
                 String::from_utf8(found.content().to_vec()).map_err(|_| {
-                    TrustError::AllowedSigners {
+                    SigningError::AllowedSigners {
                         path: origin.clone(),
                         line: 1,
                         message: "not UTF-8 text".into(),

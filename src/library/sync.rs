@@ -22,7 +22,8 @@ use git2::{
 };
 
 use super::signed_history::{self, SignedHistory};
-use super::trust::{AllowedSigners, Trust, TrustError};
+use super::trust::{self, Trust, TrustError};
+use crate::signing::AllowedSigners;
 
 /// The temporary reference a repository source is fetched into.
 const SYNC_REF: &str = "refs/grabbag/sync";
@@ -329,10 +330,10 @@ pub fn sync(
     };
     let bootstrap = match old {
         Some(_) => None,
-        None => AllowedSigners::read_text(library_root)?,
+        None => trust::working_tree_text(library_root)?,
     };
     if let Some((text, path)) = &bootstrap {
-        AllowedSigners::parse(text, path)?;
+        AllowedSigners::parse(text, path).map_err(TrustError::from)?;
     }
     if options.require_signed && anchor.is_none() && bootstrap.is_none() {
         return Err(SyncError::NoAllowedSigners);

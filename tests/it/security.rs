@@ -562,16 +562,16 @@ fn a_removed_recipient_cannot_read_journals_started_after() {
 /// `--require-signed` refuses it while signed runbooks still load.
 #[test]
 fn commit_by_a_stranger_key_is_flagged_untrusted() {
-    use grabbag::library::trust::CommitSigner;
+    use grabbag::signing::Signer;
     let lib = TestLibrary::with(&[]);
-    let trusted = CommitSigner::generate_ed25519("lead").unwrap();
-    let stranger = CommitSigner::generate_ed25519("stranger").unwrap();
+    let trusted = Signer::generate_ed25519("lead").unwrap();
+    let stranger = Signer::generate_ed25519("stranger").unwrap();
     crate::support::write(
         &lib.root,
         ".grabbag/allowed_signers",
         &format!("{}\n", trusted.allowed_signers_line("lead@council.example")),
     );
-    let add = |path: &str, id: &str, signer: &CommitSigner| {
+    let add = |path: &str, id: &str, signer: &Signer| {
         let rel = PathBuf::from(path);
         lib.library
             .write_encrypted(&rel, runbook_text(id, id).as_bytes(), &lib.identities)
