@@ -363,6 +363,31 @@ fn an_untrusted_file_cannot_take_a_signed_runbooks_id() {
     let show = world.grabbag(&["show", "cyber/ransomware", "--require-signed"]);
     assert_eq!(show.code, 0, "{show:?}");
     assert!(!show.stdout.contains("Pay the ransom"), "{}", show.stdout);
+    // Exercises are still checked against the genuine runbook's steps.
+    let check = world.grabbag(&["exercise", "check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert!(!check.stderr.contains("has no step"), "{check:?}");
+}
+
+#[test]
+fn an_untrusted_commit_cannot_switch_trust_checking_off() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    // Deleting allowed_signers in an unsigned commit would, if the working
+    // tree decided, turn every check off and hide the edit that rides along.
+    world.sign_with(None);
+    std::fs::remove_file(world.upstream.join(".grabbag/allowed_signers")).unwrap();
+    world.replace_runbook("cyber/ransomware", "Pay the ransom");
+    world.commit("Drop signing", &[]);
+    let bundle = world.bundle("unsigned.bundle");
+    let refused = world.grabbag(&["sync", "--require-signed", bundle.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(!world.library.join(".grabbag/allowed_signers").exists());
+    world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
+    let phishing = world.listed("cyber/phishing-bec");
+    assert_eq!(phishing["trust"]["signer"], DEMO_SIGNER, "{phishing}");
 }
 
 #[test]
