@@ -46,11 +46,22 @@ pub struct Anchor {
 /// its first-parent line whose tree has `.grabbag/allowed_signers` as a
 /// regular file. `None` when no commit has one.
 pub fn anchor(repo: &Repository, head: Oid) -> Result<Option<Anchor>, TrustError> {
+    find_anchor(repo, head, &mut HashMap::new())
+}
+
+/// [`anchor`], noting each commit's allowed_signers blob in `blobs` on the way.
+fn find_anchor(
+    repo: &Repository,
+    head: Oid,
+    blobs: &mut HashMap<Oid, Option<Oid>>,
+) -> Result<Option<Anchor>, TrustError> {
     let mut found = None;
     let mut next = Some(head);
     while let Some(id) = next {
         let commit = repo.find_commit(id)?;
-        if let Some(blob) = signers_blob(&commit)? {
+        let blob = signers_blob(&commit)?;
+        blobs.insert(id, blob);
+        if let Some(blob) = blob {
             found = Some(Anchor { commit: id, blob });
         }
         next = commit.parent_id(0).ok();
@@ -93,8 +104,9 @@ impl<'r> SignedHistory<'r> {
     /// The history ending at `head` (`None`: an empty repository, where
     /// nothing is checked).
     pub fn open(repo: &'r Repository, head: Option<Oid>) -> Result<Self, TrustError> {
+        let mut blobs = HashMap::new();
         let anchor = match head {
-            Some(head) => anchor(repo, head)?,
+            Some(head) => find_anchor(repo, head, &mut blobs)?,
             None => None,
         };
         let mut history = Self {
@@ -103,7 +115,7 @@ impl<'r> SignedHistory<'r> {
             sets: Vec::new(),
             by_blob: HashMap::new(),
             after: HashMap::new(),
-            blobs: HashMap::new(),
+            blobs,
             verdicts: HashMap::new(),
         };
         if let Some(a) = anchor {
