@@ -435,3 +435,27 @@ fn duplicate_ids_without_allowed_signers_never_depend_on_file_order() {
         .unwrap();
     assert!(a.contains("b.toml") && a.contains("none loads"), "{a}");
 }
+
+#[test]
+fn a_signed_deletion_of_allowed_signers_leaves_nobody_trusted() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    // The demo signer removes the file in a signed commit: from then on no
+    // key is allowed, and checking stays on rather than switching off.
+    world.sign_with(Some(&world.demo_key));
+    std::fs::remove_file(world.upstream.join(".grabbag/allowed_signers")).unwrap();
+    world.commit("Remove every signer", &[]);
+    world.replace_runbook("cyber/ransomware", "Edited after the removal");
+    world.commit("Edit signed by the removed key", &[]);
+    let bundle = world.bundle("removed.bundle");
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(
+        sync.stdout.contains("1 of 2 new commit(s) are UNTRUSTED"),
+        "{}",
+        sync.stdout
+    );
+    world.assert_untrusted_everywhere("cyber/ransomware", "Edited after the removal");
+    let phishing = world.listed("cyber/phishing-bec");
+    assert_eq!(phishing["trust"]["signer"], DEMO_SIGNER, "{phishing}");
+}
