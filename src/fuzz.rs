@@ -29,7 +29,8 @@ use crate::config::Config;
 use crate::crypto::Recipients;
 use crate::journal::{self, VerifyOptions};
 use crate::library::sync::{HeaderError, read_bundle_header};
-use crate::library::trust::{AllowedSigners, GIT_NAMESPACE, split_signed_commit};
+use crate::library::trust::split_signed_commit;
+use crate::signing::{AllowedSigners, GIT_NAMESPACE};
 
 /// A parser to fuzz: its name (also the cargo-fuzz target's), the function
 /// that exercises it, and the folders (relative to the crate root) whose files

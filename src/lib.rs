@@ -23,5 +23,6 @@ pub mod response;
 pub mod runbook;
 pub mod samples;
 pub mod scratch;
+pub mod signing;
 pub mod text;
 pub mod tui;

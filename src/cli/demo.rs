@@ -14,10 +14,10 @@ use super::list::render_list;
 use super::today;
 use crate::crypto::{Identities, Identity};
 use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
-use crate::library::trust::CommitSigner;
 use crate::library::{self, ALLOWED_SIGNERS_FILE, Library, LoadOptions};
 use crate::runbook;
 use crate::samples::{SAMPLE_EXERCISES, SAMPLE_RUNBOOKS, SAMPLE_RUNS};
+use crate::signing::Signer;
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -101,7 +101,7 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
 
     let signing_key = keys.join("demo-signing-ed25519");
     let signer =
-        CommitSigner::generate_ed25519("grabbag demo signing key (generated; not for real use)")?;
+        Signer::generate_ed25519("grabbag demo signing key (generated; not for real use)")?;
     signer.write_openssh_files(&signing_key)?;
 
     let library = Library::init(&dir.join("library"), &recipients, Some(&signer))?;

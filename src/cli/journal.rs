@@ -23,9 +23,9 @@ use crate::journal::verify::{
     verify_bytes,
 };
 use crate::journal::{Finding, parse_witness};
-use crate::library::trust::{AllowedSigners, CommitSigner, JOURNAL_NAMESPACE};
 use crate::library::{self, JOURNALS_DIR};
 use crate::report::{self, Input, Timeline};
+use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE, Signer};
 use crate::text::printable_line;
 
 /// Arguments of `journal`.
@@ -465,7 +465,7 @@ fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
             sig_path.display()
         );
     }
-    let signer = CommitSigner::from_openssh_file(&args.key)?;
+    let signer = Signer::from_openssh_file(&args.key)?;
     let armored = signer.sign(&bytes, JOURNAL_NAMESPACE)?;
     write_private(&sig_path, armored.as_bytes(), args.force)?;
     let signers = allowed_signers(ctx, args.allowed_signers.as_deref())?;

@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Ok(report) => report,
         // An untrusted update is a verification finding (exit 1), not a
         // usage or environment problem.
-        Err(e @ SyncError::Untrusted { .. }) => {
+        Err(e @ (SyncError::Untrusted { .. } | SyncError::AnchorReplaced { .. })) => {
             eprintln!("error: {}", printable_line(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
@@ -67,6 +67,27 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     ] {
         for id in ids {
             println!("  {label:<8} {}", printable_line(id));
+        }
+    }
+    if let Some(anchor) = &report.trust_anchor_set_by {
+        println!(
+            "NOTE: the library had no allowed signers; commit {} brings .grabbag/allowed_signers and is now its trust anchor (check its keys: nothing vouched for them)",
+            &anchor[..12.min(anchor.len())]
+        );
+    }
+    if !report.untrusted_commits.is_empty() {
+        println!(
+            "WARNING: {} of {} new commit(s) are UNTRUSTED:",
+            report.untrusted_commits.len(),
+            report.new_commits
+        );
+        for c in &report.untrusted_commits {
+            println!(
+                "  {}  {}\n            {}",
+                &c.id[..12.min(c.id.len())],
+                printable_line(&c.summary),
+                printable_line(&c.reason)
+            );
         }
     }
     match &report.tip_trust {

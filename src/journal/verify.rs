@@ -22,7 +22,7 @@ use ssh_key::{HashAlg, PublicKey, SshSig};
 use super::entry::{parse_witness, witness_code};
 use super::merge;
 use super::scan::{Finding, Scan, Torn, scan};
-use crate::library::trust::{AllowedSigners, JOURNAL_NAMESPACE, TrustError};
+use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE, SigningError};
 
 /// What to check besides the file itself.
 #[derive(Debug, Default, Clone)]
@@ -514,7 +514,7 @@ fn check_signature(
                 check.signer = Some(principal);
             }
             // The cryptography held above: only the key's owner is unknown.
-            Err(TrustError::UnknownKey { fingerprint }) if !require_known_signer => {
+            Err(SigningError::UnknownKey { fingerprint }) if !require_known_signer => {
                 check.status = SignatureStatus::UnknownSigner;
                 check.message = format!(
                     "valid signature by key {fingerprint}, which is not in allowed_signers ({}): the file is intact as that key signed it, but grabbag cannot say whose key it is; {coverage}",
@@ -602,7 +602,7 @@ fn signed_data(sig: &SshSig, digest: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::journal::entry::{GENESIS, test_note};
-    use crate::library::trust::CommitSigner;
+    use crate::signing::Signer;
 
     fn journal(n: u64) -> Vec<u8> {
         let mut out = Vec::new();
@@ -630,7 +630,7 @@ mod tests {
 
     #[test]
     fn signed_data_matches_ssh_key() {
-        let signer = CommitSigner::generate_ed25519("t").unwrap();
+        let signer = Signer::generate_ed25519("t").unwrap();
         let bytes = journal(3);
         let sig = parse_armored(&signer.sign(&bytes, JOURNAL_NAMESPACE).unwrap()).unwrap();
         let expected = SshSig::signed_data(JOURNAL_NAMESPACE, sig.hash_alg(), &bytes).unwrap();
@@ -640,7 +640,7 @@ mod tests {
 
     #[test]
     fn finds_the_prefix_a_grown_journal_was_signed_at() {
-        let signer = CommitSigner::generate_ed25519("t").unwrap();
+        let signer = Signer::generate_ed25519("t").unwrap();
         let full = journal(6);
         let b = boundaries(&full);
         let at_four = b[3].end as usize;

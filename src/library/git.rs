@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::LibraryError;
-use super::trust::{self, AllowedSigners, CommitSigner, Trust};
+use super::signed_history::SignedHistory;
+use super::trust::{SignCommit, Trust};
+use crate::signing::Signer;
 
 /// Which version of a runbook file was loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -52,7 +54,9 @@ pub(super) struct Versions {
     last_change: HashMap<PathBuf, git2::Oid>,
 }
 
-fn head_commit(repo: &git2::Repository) -> Result<Option<git2::Commit<'_>>, git2::Error> {
+pub(super) fn head_commit(
+    repo: &git2::Repository,
+) -> Result<Option<git2::Commit<'_>>, git2::Error> {
     match repo.head() {
         Ok(head) => Ok(Some(head.peel_to_commit()?)),
         Err(e)
@@ -156,7 +160,7 @@ impl Versions {
 pub(super) fn commit_index(
     repo: &git2::Repository,
     message: &str,
-    signer: Option<&CommitSigner>,
+    signer: Option<&Signer>,
 ) -> Result<git2::Oid, LibraryError> {
     let mut index = repo.index()?;
     let tree = repo.find_tree(index.write_tree()?)?;
@@ -193,7 +197,7 @@ pub struct HistoryEntry {
 pub(super) fn history(
     repo: &git2::Repository,
     path: &Path,
-    signers: Option<&AllowedSigners>,
+    signed: &mut SignedHistory<'_>,
 ) -> Result<Vec<HistoryEntry>, LibraryError> {
     let Some(head) = head_commit(repo)? else {
         return Ok(Vec::new());
@@ -233,7 +237,7 @@ pub(super) fn history(
             summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                 .into_owned(),
             blob: here.map(|b| b.to_string()),
-            trust: trust::commit_trust(repo, commit.id(), signers),
+            trust: signed.trust(commit.id())?,
         });
     }
     Ok(out)

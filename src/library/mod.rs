@@ -11,10 +11,11 @@
 
 mod discover;
 mod git;
+pub mod signed_history;
 pub mod sync;
 pub mod trust;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -25,10 +26,12 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::runbook::{self, Runbook};
+use crate::signing::{AllowedSigners, Signer, SigningError};
 use crate::text::printable_line;
 pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
 pub use git::{HistoryEntry, Version};
-use trust::{AllowedSigners, CommitSigner, Trust};
+use signed_history::SignedHistory;
+use trust::Trust;
 
 /// The folder inside a library that holds its settings.
 pub const SETTINGS_DIR: &str = ".grabbag";
@@ -63,6 +66,9 @@ pub enum LibraryError {
     /// Signing or trust failed.
     #[error(transparent)]
     Trust(#[from] trust::TrustError),
+    /// A signing key or allowed signers failed.
+    #[error(transparent)]
+    Signing(#[from] SigningError),
     /// No runbook has this id.
     #[error("no runbook with id `{0}` in the library")]
     UnknownRunbook(String),
@@ -276,7 +282,7 @@ impl Library {
     pub fn init(
         root: &Path,
         recipients: &[String],
-        signer: Option<&CommitSigner>,
+        signer: Option<&Signer>,
     ) -> Result<Self, LibraryError> {
         if root.join(SETTINGS_DIR).exists() {
             return Err(LibraryError::Refused(format!(
@@ -333,9 +339,22 @@ impl Library {
         )?)?)
     }
 
-    /// The allowed signers, when the library has any.
+    /// The allowed signers in force at HEAD, as established by signed
+    /// history (never the working tree's file: see [`signed_history`]);
+    /// `None` when the library has none.
     pub fn allowed_signers(&self) -> Result<Option<AllowedSigners>, LibraryError> {
-        Ok(AllowedSigners::load(&self.root)?)
+        let Some(head) = git::head_commit(&self.repo)? else {
+            return Ok(None);
+        };
+        let mut history = SignedHistory::open(&self.repo, Some(head.id()))?;
+        Ok(history.signers_after(head.id())?.cloned())
+    }
+
+    /// The trust of commits as judged from the library's signed history up
+    /// to HEAD: the one place every command asks.
+    pub fn signed_history(&self) -> Result<SignedHistory<'_>, LibraryError> {
+        let head = git::head_commit(&self.repo)?.map(|c| c.id());
+        Ok(SignedHistory::open(&self.repo, head)?)
     }
 
     /// The runbook files in the working tree, and the entries refused before
@@ -351,7 +370,8 @@ impl Library {
         options: &LoadOptions,
     ) -> Result<LoadReport, LibraryError> {
         let (files, mut failures) = self.discover();
-        let signers = self.allowed_signers()?;
+        let mut history = self.signed_history()?;
+        let checking = history.anchor().is_some();
         let versions = git::Versions::read(&self.repo, files.iter().map(|f| f.path.as_path()))?;
         let recipients_hint = self.recipients_hint();
         let root = self.root.as_path();
@@ -365,9 +385,7 @@ impl Library {
                 .zip(&files)
                 .map(|(checked, f)| checked.map(|c| (c, f)));
 
-        let mut trust_cache: HashMap<git2::Oid, Trust> = HashMap::new();
-        let mut runbooks: Vec<LoadedRunbook> = Vec::new();
-        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut candidates: Vec<LoadedRunbook> = Vec::new();
         for item in checked {
             let (checked, file) = match item {
                 Ok(ok) => ok,
@@ -383,36 +401,22 @@ impl Library {
                 });
                 continue;
             };
-            if let Some(other) = seen.get(&runbook.id) {
-                failures.push(LoadFailure::new(
-                    &file.path,
-                    format!(
-                        "duplicate runbook id `{}`: {} has it too",
-                        runbook.id,
-                        other.display()
-                    ),
-                ));
-                continue;
-            }
             let version = versions.of(&file.path);
-            let trust = match (&signers, version.dirty, version.commit_oid()) {
-                (None, _, _) => Trust::NotChecked,
-                (Some(_), true, _) => Trust::Untrusted {
+            let trust = match (checking, version.dirty, version.commit_oid()) {
+                (false, _, _) => Trust::NotChecked,
+                (true, true, _) => Trust::Untrusted {
                     reason: "uncommitted changes in the working tree".to_owned(),
                 },
-                (Some(_), false, None) => Trust::Untrusted {
+                (true, false, None) => Trust::Untrusted {
                     reason: "not committed".to_owned(),
                 },
-                (Some(s), false, Some(oid)) => trust_cache
-                    .entry(oid)
-                    .or_insert_with(|| trust::commit_trust(&self.repo, oid, Some(s)))
-                    .clone(),
+                (true, false, Some(oid)) => history.trust(oid)?,
             };
             if options.require_signed && !matches!(trust, Trust::Trusted { .. }) {
                 let why = match &trust {
                     Trust::Untrusted { reason } => format!("untrusted: {reason}"),
                     _ => format!(
-                        "no {ALLOWED_SIGNERS_FILE} in the library, so no runbook can be trusted"
+                        "no {ALLOWED_SIGNERS_FILE} in the library's history, so no runbook can be trusted"
                     ),
                 };
                 failures.push(LoadFailure::new(
@@ -421,8 +425,7 @@ impl Library {
                 ));
                 continue;
             }
-            seen.insert(runbook.id.clone(), file.path.clone());
-            runbooks.push(LoadedRunbook {
+            candidates.push(LoadedRunbook {
                 runbook,
                 file: file.path.clone(),
                 encrypted: file.encrypted,
@@ -431,6 +434,7 @@ impl Library {
                 warnings: checked.diagnostics,
             });
         }
+        let mut runbooks = settle_duplicate_ids(candidates, &mut failures);
         runbooks.sort_by(|a, b| a.runbook.id.cmp(&b.runbook.id));
         failures.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(LoadReport { runbooks, failures })
@@ -545,7 +549,7 @@ impl Library {
     pub fn commit(
         &self,
         message: &str,
-        signer: Option<&CommitSigner>,
+        signer: Option<&Signer>,
     ) -> Result<git2::Oid, LibraryError> {
         git::commit_index(&self.repo, message, signer)
     }
@@ -553,7 +557,7 @@ impl Library {
     /// The signer configured in the repository the way git itself configures
     /// SSH signing (`gpg.format = ssh`, `commit.gpgsign = true`,
     /// `user.signingkey = PATH`), so grabbag and the git CLI sign alike.
-    pub fn configured_signer(&self) -> Result<Option<CommitSigner>, LibraryError> {
+    pub fn configured_signer(&self) -> Result<Option<Signer>, LibraryError> {
         let config = self.repo.config()?;
         let ssh = config.get_string("gpg.format").is_ok_and(|f| f == "ssh");
         let sign = config.get_bool("commit.gpgsign").unwrap_or(false);
@@ -563,7 +567,7 @@ impl Library {
         let key = config.get_path("user.signingkey").map_err(|_| {
             LibraryError::Refused("commit.gpgsign is set but user.signingkey is not".to_owned())
         })?;
-        Ok(Some(CommitSigner::from_openssh_file(&key)?))
+        Ok(Some(Signer::from_openssh_file(&key)?))
     }
 
     /// Configures SSH commit signing in the repository's own config.
@@ -584,8 +588,7 @@ impl Library {
 
     /// The commits that changed runbook file `path`, newest first.
     pub fn history(&self, path: &Path) -> Result<Vec<HistoryEntry>, LibraryError> {
-        let signers = self.allowed_signers()?;
-        git::history(&self.repo, path, signers.as_ref())
+        git::history(&self.repo, path, &mut self.signed_history()?)
     }
 }
 
@@ -595,6 +598,97 @@ impl Library {
 pub fn inside(root: &Path, relative: &Path) -> Result<PathBuf, LibraryError> {
     discover::resolve_inside(root, relative)
         .map_err(|why| LibraryError::Refused(format!("{}: {why}", relative.display())))
+}
+
+/// Keeps one runbook per id. Several files claiming one id (a planted file
+/// shadowing a genuine runbook, or a slip) are settled without regard to
+/// file order: a trusted file beats untrusted ones; otherwise the one file
+/// whose path gives the id (`cyber/ransomware.toml.age` for
+/// `cyber/ransomware`) beats files that only claim it in their `id`; when
+/// that still leaves no single file, none loads. Every refused file becomes
+/// a failure naming the others, and a winner carries a warning naming them.
+fn settle_duplicate_ids(
+    candidates: Vec<LoadedRunbook>,
+    failures: &mut Vec<LoadFailure>,
+) -> Vec<LoadedRunbook> {
+    let mut by_id: BTreeMap<String, Vec<LoadedRunbook>> = BTreeMap::new();
+    for r in candidates {
+        by_id.entry(r.runbook.id.clone()).or_default().push(r);
+    }
+    let mut kept = Vec::new();
+    for (id, mut claimants) in by_id {
+        if claimants.len() == 1 {
+            kept.append(&mut claimants);
+            continue;
+        }
+        let single = |pick: &dyn Fn(&LoadedRunbook) -> bool, among: &[usize]| {
+            let hits: Vec<usize> = among
+                .iter()
+                .copied()
+                .filter(|&i| pick(&claimants[i]))
+                .collect();
+            (hits.len() == 1).then(|| hits[0])
+        };
+        let all: Vec<usize> = (0..claimants.len()).collect();
+        let trusted: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| claimants[i].trust.is_trusted())
+            .collect();
+        let named_after = |r: &LoadedRunbook| id_for(&r.file).as_deref() == Some(id.as_str());
+        let (winner, why) = match trusted.len() {
+            1 => (Some(trusted[0]), "it is signed by an allowed signer"),
+            0 => (single(&named_after, &all), "its path gives the id"),
+            _ => (
+                single(&named_after, &trusted),
+                "it is signed and its path gives the id",
+            ),
+        };
+        let files: Vec<String> = claimants
+            .iter()
+            .map(|r| r.file.display().to_string())
+            .collect();
+        for (i, r) in claimants.iter().enumerate() {
+            if Some(i) == winner {
+                continue;
+            }
+            let others: Vec<&str> = files
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, f)| f.as_str())
+                .collect();
+            let message = match winner {
+                Some(w) => format!(
+                    "duplicate runbook id `{id}`: {} keeps it because {why}; this file is refused",
+                    files[w]
+                ),
+                None => format!(
+                    "duplicate runbook id `{id}`: {} claim(s) it too and none can be preferred, so none loads; rename a file or fix its `id`",
+                    others.join(", ")
+                ),
+            };
+            failures.push(LoadFailure::new(&r.file, message));
+        }
+        if let Some(w) = winner {
+            let mut r = claimants.swap_remove(w);
+            let refused: Vec<&str> = files
+                .iter()
+                .filter(|f| **f != r.file.display().to_string())
+                .map(String::as_str)
+                .collect();
+            r.warnings.push(Diagnostic::file_level(
+                Level::Warning,
+                &r.file.to_string_lossy(),
+                format!(
+                    "other file(s) claim this runbook's id and were refused: {}",
+                    refused.join(", ")
+                ),
+            ));
+            kept.push(r);
+        }
+    }
+    kept
 }
 
 /// Reads, decrypts and checks one runbook file found under `root`.

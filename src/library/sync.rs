@@ -21,7 +21,9 @@ use git2::{
     Sort, StatusOptions, TreeWalkMode, TreeWalkResult,
 };
 
-use super::trust::{AllowedSigners, Trust, TrustError, commit_trust};
+use super::signed_history::{self, SignedHistory};
+use super::trust::{self, Trust, TrustError};
+use crate::signing::AllowedSigners;
 
 /// The temporary reference a repository source is fetched into.
 const SYNC_REF: &str = "refs/grabbag/sync";
@@ -81,6 +83,10 @@ pub struct SyncReport {
     /// New commits that are not trusted (only when allowed_signers exists and
     /// signatures are not required), oldest first.
     pub untrusted_commits: Vec<UntrustedCommit>,
+    /// The commit that made SOURCE's allowed_signers this library's trust
+    /// anchor, when the library had none before this sync (trust on first
+    /// use: nothing could be checked against).
+    pub trust_anchor_set_by: Option<String>,
 }
 
 /// Why a sync was refused or failed. Every refusal says what to do next.
@@ -199,6 +205,17 @@ pub enum SyncError {
         /// Why it is not trusted.
         reason: String,
     },
+    /// SOURCE's history would start trust at another allowed_signers than
+    /// the library's own anchor.
+    #[error(
+        "{source_path} would replace the library's trust anchor: {detail}. A library's allowed signers change only by a commit signed by a key it already allows; sync refused"
+    )]
+    AnchorReplaced {
+        /// SOURCE as given.
+        source_path: PathBuf,
+        /// Which anchors differ.
+        detail: String,
+    },
     /// Signatures are required but there is nothing to check them against.
     #[error(
         "signatures are required but the library has no .grabbag/allowed_signers: add one (a line per signer: `name@council namespaces=\"git\" ssh-ed25519 AAAA...`), commit it, then sync again"
@@ -302,13 +319,23 @@ pub fn sync(
     };
     ensure_clean(&repo)?;
 
-    // Trust comes from the library's own, current allowed_signers, read before
-    // anything is fetched and never from SOURCE: otherwise an attacker's USB
-    // stick could add its own key to allowed_signers in the very commits it
-    // asks us to trust. Changing the signers is itself a signed commit that
-    // must verify against the signers already here.
-    let signers = AllowedSigners::load(library_root)?;
-    if options.require_signed && signers.is_none() {
+    // Trust comes from the library's signed history (see signed_history),
+    // anchored before anything is fetched and never in SOURCE's files:
+    // otherwise a stick could add its own key to allowed_signers in the very
+    // commits it asks us to trust. Only an empty library believes a file: an
+    // allowed_signers put there by hand before the first sync.
+    let anchor = match old {
+        Some(old) => signed_history::anchor(&repo, old)?,
+        None => None,
+    };
+    let bootstrap = match old {
+        Some(_) => None,
+        None => trust::working_tree_text(library_root)?,
+    };
+    if let Some((text, path)) = &bootstrap {
+        AllowedSigners::parse(text, path).map_err(TrustError::from)?;
+    }
+    if options.require_signed && anchor.is_none() && bootstrap.is_none() {
         return Err(SyncError::NoAllowedSigners);
     }
 
@@ -325,7 +352,8 @@ pub fn sync(
         source_path: source.to_path_buf(),
         refname: format!("refs/heads/{branch}"),
     })?;
-    let tip_trust = commit_trust(&repo, tip, signers.as_ref());
+    let mut history = SignedHistory::open(&repo, Some(tip))?;
+    let tip_trust = history.trust(tip)?;
 
     let mut report = SyncReport {
         from: old.map(|o| o.to_string()),
@@ -338,6 +366,7 @@ pub fn sync(
         new_commits: 0,
         tip_trust,
         untrusted_commits: Vec::new(),
+        trust_anchor_set_by: None,
     };
     if let Some(old) = old {
         if old == tip {
@@ -352,7 +381,7 @@ pub fn sync(
             report.up_to_date = true;
             report.source_behind = true;
             report.to = old.to_string();
-            report.tip_trust = commit_trust(&repo, old, signers.as_ref());
+            report.tip_trust = SignedHistory::open(&repo, Some(old))?.trust(old)?;
             return Ok(report);
         }
         if !descends(tip, old)? {
@@ -366,11 +395,54 @@ pub fn sync(
         }
     }
 
+    let new_anchor = history.anchor();
+    match (anchor, &bootstrap, new_anchor) {
+        (Some(ours), _, theirs) if theirs != Some(ours) => {
+            return Err(SyncError::AnchorReplaced {
+                source_path: source.to_path_buf(),
+                detail: format!(
+                    "the library's trust starts at commit {} but SOURCE's history starts it {}",
+                    short(ours.commit),
+                    theirs.map_or_else(
+                        || "nowhere (no allowed_signers on its first-parent line)".to_owned(),
+                        |t| format!("at commit {}", short(t.commit))
+                    )
+                ),
+            });
+        }
+        (None, Some((text, path)), theirs) => {
+            let same = match theirs {
+                Some(t) => {
+                    repo.find_blob(t.blob)
+                        .map_err(git("reading SOURCE's allowed_signers"))?
+                        .content()
+                        == text.as_bytes()
+                }
+                None => false,
+            };
+            if !same {
+                return Err(SyncError::AnchorReplaced {
+                    source_path: source.to_path_buf(),
+                    detail: format!(
+                        "the first allowed_signers in SOURCE's history{} is not the {} this empty library holds",
+                        theirs
+                            .map_or_else(String::new, |t| format!(" (commit {})", short(t.commit))),
+                        path.display()
+                    ),
+                });
+            }
+        }
+        (None, None, Some(theirs)) => {
+            report.trust_anchor_set_by = Some(theirs.commit.to_string());
+        }
+        _ => {}
+    }
+
     let new_commits = new_commits(&repo, tip, old)?;
     report.new_commits = new_commits.len();
-    if signers.is_some() {
+    if history.anchor().is_some() {
         for id in &new_commits {
-            if let Trust::Untrusted { reason } = commit_trust(&repo, *id, signers.as_ref()) {
+            if let Trust::Untrusted { reason } = history.trust(*id)? {
                 let summary = summary_of(&repo, *id);
                 if options.require_signed {
                     return Err(SyncError::Untrusted {

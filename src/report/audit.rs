@@ -28,9 +28,10 @@ use crate::crypto::Identities;
 use crate::exercise::files;
 pub use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
 use crate::journal::verify::{SignatureStatus, VerifyOptions, verify_bytes};
-use crate::library::trust::{AllowedSigners, Trust};
+use crate::library::trust::Trust;
 use crate::library::{JOURNALS_DIR, LoadReport};
 use crate::response::ResponseState;
+use crate::signing::AllowedSigners;
 use crate::text::printable_line;
 
 /// An exercise not run for this many months is overdue.

@@ -147,7 +147,7 @@ fn unsigned_change_is_untrusted_and_refused_when_required() {
         "signed runbooks still load: {}",
         out.stdout
     );
-    assert!(out.stderr.contains("warning: cyber/unsigned.toml.age did not load: cyber/unsigned.toml.age: refused by --require-signed: untrusted: unsigned"), "{}", out.stderr);
+    assert!(out.stderr.contains("warning: cyber/unsigned.toml.age did not load: refused by --require-signed: untrusted: unsigned"), "{}", out.stderr);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use grabbag::journal::entry::{GENESIS, StoredEntry};
 use grabbag::journal::{Actor, Event};
-use grabbag::library::trust::CommitSigner;
+use grabbag::signing::Signer;
 
 use crate::harness::{Run, TestLibrary, grabbag, have, run};
 use crate::support::Sandbox;
@@ -373,8 +373,8 @@ fn witness_codes_are_read_forgivingly_and_checked_strictly() {
 }
 
 /// An Ed25519 key in OpenSSH files and an allowed_signers file naming it `ALICE`.
-fn alice_key(dir: &Path) -> (CommitSigner, PathBuf, PathBuf) {
-    let signer = CommitSigner::generate_ed25519(ALICE).unwrap();
+fn alice_key(dir: &Path) -> (Signer, PathBuf, PathBuf) {
+    let signer = Signer::generate_ed25519(ALICE).unwrap();
     let key = dir.join("alice_key");
     signer.write_openssh_files(&key).unwrap();
     let allowed = dir.join("allowed_signers");
@@ -777,7 +777,7 @@ fn commit_puts_journals_in_the_library_and_refuses_broken_ones() {
 
     // A journal started inside journals/ is committed in place, signed when
     // the repository is configured to sign.
-    let signing = CommitSigner::generate_ed25519("librarian").unwrap();
+    let signing = Signer::generate_ed25519("librarian").unwrap();
     let signing_key = home.join("librarian_key");
     signing.write_openssh_files(&signing_key).unwrap();
     lib.library

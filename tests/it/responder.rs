@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grabbag::library::trust::CommitSigner;
+use grabbag::signing::Signer;
 
 use crate::harness::{Run, grabbag, run};
 
@@ -140,7 +140,7 @@ fn a_journal_signed_with_the_responders_own_key_is_validly_signed() {
     let demo = Demo::build();
     let journal = demo.home.path().join("2026-12-04-own-key.jsonl");
     assert_eq!(demo.note(&journal, "Called NCSC, ref 1234").code, 0);
-    let signer = CommitSigner::generate_ed25519("sam@laptop").unwrap();
+    let signer = Signer::generate_ed25519("sam@laptop").unwrap();
     let key = demo.home.path().join("id_ed25519");
     signer.write_openssh_files(&key).unwrap();
     let signed = run(demo

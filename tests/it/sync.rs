@@ -696,3 +696,41 @@ fn bundle_ref_choice() {
     let repo = git2::Repository::open(&fresh).unwrap();
     assert_eq!(repo.head().unwrap().name(), Ok("refs/heads/main"));
 }
+
+#[test]
+fn first_allowed_signers_synced_in_is_named_as_the_new_trust_anchor() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let key = world.sb.ssh_keygen("alice", "alice");
+    world.up(&["config", "gpg.format", "ssh"]);
+    world.up(&["config", "user.signingkey", key.to_str().unwrap()]);
+    write(
+        &world.upstream,
+        ".grabbag/allowed_signers",
+        &format!("alice@council.example {}\n", public_key(&key)),
+    );
+    world.up(&["add", "-A"]);
+    world.up(&["commit", "-q", "-S", "-m", "Trust alice"]);
+    let usb = world.bare("usb.git");
+    // Nothing on the laptop could vouch for alice: with signatures required
+    // the sync is refused, without it the new anchor is named.
+    let required = SyncOptions {
+        require_signed: true,
+        branch: None,
+    };
+    let err = sync(&world.library, &usb, &required).unwrap_err();
+    assert!(matches!(err, SyncError::NoAllowedSigners), "{err}");
+    let report = sync(&world.library, &usb, &SyncOptions::default()).unwrap();
+    assert_eq!(
+        report.trust_anchor_set_by.as_deref(),
+        Some(world.upstream_head().as_str())
+    );
+    // Before the sync, the library had nothing to check: no anchor is named
+    // for a library that already has one.
+    write(&world.upstream, "cyber/phishing.toml.age", "x\n");
+    world.up(&["add", "-A"]);
+    world.up(&["commit", "-q", "-S", "-m", "Signed"]);
+    let report = sync(&world.library, &world.bare("usb2.git"), &required).unwrap();
+    assert_eq!(report.trust_anchor_set_by, None);
+    assert!(report.tip_trust.is_trusted());
+}

@@ -1,10 +1,11 @@
 //! Trust interop: commits signed by the real `git` with keys from the real
-//! `ssh-keygen` are judged by `commit_trust`, and what `CommitSigner` signs
+//! `ssh-keygen` are judged by `commit_trust`, and what `Signer` signs
 //! verifies with `git verify-commit` and `ssh-keygen -Y verify`.
 
 use std::path::{Path, PathBuf};
 
-use grabbag::library::trust::{AllowedSigners, CommitSigner, Trust, TrustError, commit_trust};
+use grabbag::library::trust::{SignCommit, Trust, TrustError, commit_trust, working_tree_signers};
+use grabbag::signing::{AllowedSigners, Signer, SigningError};
 
 use crate::require_tools;
 use crate::support::{Sandbox, public_key, write};
@@ -52,7 +53,7 @@ impl SignedLibrary {
 
     fn trust(&self, commit: git2::Oid) -> Trust {
         let repo = git2::Repository::open(&self.repo).unwrap();
-        let signers = AllowedSigners::load(&self.repo).unwrap().unwrap();
+        let signers = working_tree_signers(&self.repo).unwrap().unwrap();
         commit_trust(&repo, commit, Some(&signers))
     }
 }
@@ -85,7 +86,7 @@ fn no_allowed_signers_means_not_checked() {
     let repo = git2::Repository::open(&lib.repo).unwrap();
     assert_eq!(commit_trust(&repo, id, None), Trust::NotChecked);
     std::fs::remove_file(lib.repo.join(".grabbag/allowed_signers")).unwrap();
-    assert!(AllowedSigners::load(&lib.repo).unwrap().is_none());
+    assert!(working_tree_signers(&lib.repo).unwrap().is_none());
 }
 
 #[test]
@@ -199,7 +200,7 @@ fn commit_signer_commits_verify_with_git() {
     require_tools!("git", "ssh-keygen");
     let sandbox = Sandbox::new();
     let dir = sandbox.git_init("library");
-    let signer = CommitSigner::generate_ed25519("alice@grabbag").unwrap();
+    let signer = Signer::generate_ed25519("alice@grabbag").unwrap();
     let allowed = sandbox.join("allowed_signers");
     std::fs::write(
         &allowed,
@@ -271,7 +272,7 @@ fn commit_signer_commits_verify_with_git() {
 fn journal_signature_verifies_with_ssh_keygen() {
     require_tools!("ssh-keygen");
     let sandbox = Sandbox::new();
-    let signer = CommitSigner::generate_ed25519("alice@grabbag").unwrap();
+    let signer = Signer::generate_ed25519("alice@grabbag").unwrap();
     std::fs::write(
         sandbox.join("allowed_signers"),
         format!("{}\n", signer.allowed_signers_line(ALICE)),
@@ -344,7 +345,7 @@ fn ssh_keygen_signature_verifies_in_process() {
 fn signer_key_files_round_trip() {
     require_tools!("ssh-keygen");
     let sandbox = Sandbox::new();
-    let signer = CommitSigner::generate_ed25519("alice@grabbag").unwrap();
+    let signer = Signer::generate_ed25519("alice@grabbag").unwrap();
     let path = sandbox.join("id_grabbag");
     signer.write_openssh_files(&path).unwrap();
     #[cfg(unix)]
@@ -368,7 +369,7 @@ fn signer_key_files_round_trip() {
             .take(2)
             .collect::<Vec<_>>()
     );
-    let again = CommitSigner::from_openssh_file(&path).unwrap();
+    let again = Signer::from_openssh_file(&path).unwrap();
     assert_eq!(again.public_key_openssh(), signer.public_key_openssh());
     // Ed25519 is deterministic: ssh-keygen's signature is byte for byte ours.
     std::fs::write(sandbox.join("data"), b"tree 123\n\nmessage\n").unwrap();
@@ -380,7 +381,7 @@ fn signer_key_files_round_trip() {
     // Never overwrite.
     assert!(matches!(
         signer.write_openssh_files(&path),
-        Err(TrustError::KeyFileExists { .. })
+        Err(SigningError::KeyFileExists { .. })
     ));
 }
 
@@ -404,8 +405,8 @@ fn encrypted_key_is_a_clear_error() {
             key.to_str().unwrap(),
         ],
     );
-    let err = CommitSigner::from_openssh_file(&key).unwrap_err();
-    assert!(matches!(err, TrustError::EncryptedKey { .. }), "{err}");
+    let err = Signer::from_openssh_file(&key).unwrap_err();
+    assert!(matches!(err, SigningError::EncryptedKey { .. }), "{err}");
     assert!(err.to_string().contains("passphrase"), "{err}");
 }
 
@@ -417,7 +418,7 @@ fn malformed_allowed_signers_names_file_and_line() {
         ".grabbag/allowed_signers",
         "# signers\nalice@x ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDdh\n",
     );
-    let err = AllowedSigners::load(dir.path()).unwrap_err();
+    let err = working_tree_signers(dir.path()).unwrap_err();
     let text = err.to_string();
     let expected = format!(
         "{}:2:",
@@ -430,7 +431,7 @@ fn malformed_allowed_signers_names_file_and_line() {
 fn commit_signer_matches_git_commit_s_byte_for_byte() {
     require_tools!("git", "ssh-keygen");
     let sandbox = Sandbox::new();
-    let signer = CommitSigner::generate_ed25519("alice@grabbag").unwrap();
+    let signer = Signer::generate_ed25519("alice@grabbag").unwrap();
     let key = sandbox.join("id_grabbag");
     signer.write_openssh_files(&key).unwrap();
     let dir = sandbox.git_init("library");
@@ -494,11 +495,11 @@ fn ecdsa_and_rsa_keys_interoperate() {
         // grabbag signs with the same key, ssh-keygen verifies; RSA signing
         // is refused up front (broken in ssh-key 0.6).
         if kind == "rsa" {
-            let err = CommitSigner::from_openssh_file(&key).unwrap_err();
-            assert!(matches!(err, TrustError::UnsupportedKey { .. }), "{err}");
+            let err = Signer::from_openssh_file(&key).unwrap_err();
+            assert!(matches!(err, SigningError::UnsupportedKey { .. }), "{err}");
             continue;
         }
-        let signer = CommitSigner::from_openssh_file(&key).unwrap();
+        let signer = Signer::from_openssh_file(&key).unwrap();
         std::fs::write(
             sandbox.join("data.sig"),
             signer.sign(b"journal bytes\n", "grabbag-journal").unwrap(),

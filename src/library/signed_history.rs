@@ -1,0 +1,266 @@
+//! Trust from signed history: which allowed signers were in force when each
+//! commit was made, judged from commits alone, never from the working tree.
+//!
+//! A sync writes whatever files SOURCE holds, `.grabbag/allowed_signers`
+//! included, so the file on disk proves nothing: a commit signed by a key it
+//! adds itself would otherwise trust itself. Instead:
+//!
+//! - The **trust anchor** is the oldest commit on the first-parent line that
+//!   has an allowed_signers file (for a library made by `demo`, the commit
+//!   "Trust the demo signing key"). Its file is the root of trust; `sync`
+//!   refuses any update whose history would start trust elsewhere, so no
+//!   stick can replace it (see [`anchor`] and `sync`).
+//! - The signers **in force after** a commit are those of its first parent,
+//!   unless the commit changes allowed_signers *and* is itself trusted by the
+//!   signers in force at its parent: only then does its file take over (an
+//!   empty set when a trusted commit deletes the file). Commits older than
+//!   the anchor, and the anchor itself, are judged by the anchor's signers.
+//! - A commit is **trusted** when it is signed (namespace `git`) by a key in
+//!   force at its first parent, valid at its committer date, and it is not
+//!   dated before any of its parents: the signer chooses that date, so a
+//!   commit "made in the past" is how an expired key would try to sign.
+//!
+//! A library with no allowed_signers anywhere in its history checks nothing
+//! ([`Trust::NotChecked`]). `list`, `show`, `log`, `sync`, `audit`, journal
+//! verification and `exercise check` all ask this module, so they agree.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use git2::{Oid, Repository};
+
+use super::trust::{ALLOWED_SIGNERS_PATH, Trust, TrustError, commit_trust};
+use crate::signing::{AllowedSigners, SigningError};
+
+/// The commit whose allowed_signers are a library's root of trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    /// The oldest commit on the first-parent line with an allowed_signers file.
+    pub commit: Oid,
+    /// That file's blob.
+    pub blob: Oid,
+}
+
+/// The trust anchor of the history ending at `head`: the oldest commit on
+/// its first-parent line whose tree has `.grabbag/allowed_signers` as a
+/// regular file. `None` when no commit has one.
+pub fn anchor(repo: &Repository, head: Oid) -> Result<Option<Anchor>, TrustError> {
+    find_anchor(repo, head, &mut HashMap::new())
+}
+
+/// [`anchor`], noting each commit's allowed_signers blob in `blobs` on the way.
+fn find_anchor(
+    repo: &Repository,
+    head: Oid,
+    blobs: &mut HashMap<Oid, Option<Oid>>,
+) -> Result<Option<Anchor>, TrustError> {
+    let mut found = None;
+    let mut next = Some(head);
+    while let Some(id) = next {
+        let commit = repo.find_commit(id)?;
+        let blob = signers_blob(&commit)?;
+        blobs.insert(id, blob);
+        if let Some(blob) = blob {
+            found = Some(Anchor { commit: id, blob });
+        }
+        next = commit.parent_id(0).ok();
+    }
+    Ok(found)
+}
+
+/// The allowed_signers blob in a commit's tree, if it is a regular file (a
+/// symlink's blob is a path, not signers).
+fn signers_blob(commit: &git2::Commit<'_>) -> Result<Option<Oid>, TrustError> {
+    let tree = commit.tree()?;
+    let entry = match tree.get_path(std::path::Path::new(ALLOWED_SIGNERS_PATH)) {
+        Ok(entry) => entry,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mode = entry.filemode();
+    let regular = mode == i32::from(git2::FileMode::Blob)
+        || mode == i32::from(git2::FileMode::BlobExecutable);
+    Ok(regular.then(|| entry.id()))
+}
+
+/// Trust of commits in one repository, judged from its signed history.
+/// Results are cached: build one per command and ask it about many commits.
+pub struct SignedHistory<'r> {
+    repo: &'r Repository,
+    anchor: Option<Anchor>,
+    /// Every set of signers in force at some point; index 0 is the anchor's.
+    sets: Vec<AllowedSigners>,
+    /// Which set of `sets` each blob parsed to.
+    by_blob: HashMap<Option<Oid>, usize>,
+    /// The set in force after each commit judged so far.
+    after: HashMap<Oid, usize>,
+    /// Each commit's allowed_signers blob.
+    blobs: HashMap<Oid, Option<Oid>>,
+    verdicts: HashMap<Oid, Trust>,
+}
+
+impl<'r> SignedHistory<'r> {
+    /// The history ending at `head` (`None`: an empty repository, where
+    /// nothing is checked).
+    pub fn open(repo: &'r Repository, head: Option<Oid>) -> Result<Self, TrustError> {
+        let mut blobs = HashMap::new();
+        let anchor = match head {
+            Some(head) => find_anchor(repo, head, &mut blobs)?,
+            None => None,
+        };
+        let mut history = Self {
+            repo,
+            anchor,
+            sets: Vec::new(),
+            by_blob: HashMap::new(),
+            after: HashMap::new(),
+            blobs,
+            verdicts: HashMap::new(),
+        };
+        if let Some(a) = anchor {
+            history.set_for(Some(a.blob), a.commit)?;
+        }
+        Ok(history)
+    }
+
+    /// The trust anchor, when the history has one.
+    pub fn anchor(&self) -> Option<Anchor> {
+        self.anchor
+    }
+
+    /// The allowed signers in force after `commit` (for HEAD: the signers a
+    /// new commit or a journal signature is judged by); `None` when nothing
+    /// is checked.
+    pub fn signers_after(&mut self, commit: Oid) -> Result<Option<&AllowedSigners>, TrustError> {
+        if self.anchor.is_none() {
+            return Ok(None);
+        }
+        let set = self.set_after(commit)?;
+        Ok(self.sets.get(set))
+    }
+
+    /// The trust of one commit.
+    pub fn trust(&mut self, commit: Oid) -> Result<Trust, TrustError> {
+        if self.anchor.is_none() {
+            return Ok(Trust::NotChecked);
+        }
+        if let Some(verdict) = self.verdicts.get(&commit) {
+            return Ok(verdict.clone());
+        }
+        let parent = self.repo.find_commit(commit)?.parent_id(0).ok();
+        let set = match parent {
+            Some(p) => self.set_after(p)?,
+            None => 0,
+        };
+        self.judge(commit, set)
+    }
+
+    /// Judge `commit` by signer set `set` (the one in force at its parent).
+    fn judge(&mut self, id: Oid, set: usize) -> Result<Trust, TrustError> {
+        if let Some(verdict) = self.verdicts.get(&id) {
+            return Ok(verdict.clone());
+        }
+        let commit = self.repo.find_commit(id)?;
+        let verdict = match backdated(&commit)? {
+            Some(reason) => Trust::Untrusted { reason },
+            None => {
+                let signers = self.sets.get(set);
+                commit_trust(self.repo, id, signers)
+            }
+        };
+        self.verdicts.insert(id, verdict.clone());
+        Ok(verdict)
+    }
+
+    /// The index of the signer set in force after `commit`, walking its
+    /// first-parent line back to the first commit already known.
+    fn set_after(&mut self, commit: Oid) -> Result<usize, TrustError> {
+        let mut line = Vec::new();
+        let mut next = Some(commit);
+        while let Some(id) = next {
+            if self.after.contains_key(&id) {
+                break;
+            }
+            line.push(id);
+            next = self.repo.find_commit(id)?.parent_id(0).ok();
+        }
+        // Oldest first: each commit's parent is known when it is reached.
+        for id in line.into_iter().rev() {
+            let parent = self.repo.find_commit(id)?.parent_id(0).ok();
+            let (before, parent_blob) = match parent {
+                Some(p) => (self.after.get(&p).copied().unwrap_or(0), self.blob(p)?),
+                None => (0, None),
+            };
+            let here = self.blob(id)?;
+            let set = if here != parent_blob && self.judge(id, before)?.is_trusted() {
+                self.set_for(here, id)?
+            } else {
+                before
+            };
+            self.after.insert(id, set);
+        }
+        Ok(self.after.get(&commit).copied().unwrap_or(0))
+    }
+
+    /// The allowed_signers blob of a commit (cached).
+    fn blob(&mut self, id: Oid) -> Result<Option<Oid>, TrustError> {
+        if let Some(blob) = self.blobs.get(&id) {
+            return Ok(*blob);
+        }
+        let blob = signers_blob(&self.repo.find_commit(id)?)?;
+        self.blobs.insert(id, blob);
+        Ok(blob)
+    }
+
+    /// The signer set of `blob` as written by `commit` (parsed once per
+    /// blob); no blob is a trusted deletion: nobody is allowed any more.
+    fn set_for(&mut self, blob: Option<Oid>, commit: Oid) -> Result<usize, TrustError> {
+        if let Some(&set) = self.by_blob.get(&blob) {
+            return Ok(set);
+        }
+        let short = &commit.to_string()[..12];
+        let origin = PathBuf::from(format!("{short}:{ALLOWED_SIGNERS_PATH}"));
+        let text = match blob {
+            Some(blob) => {
+                let found = self.repo.find_blob(blob)?;
+                String::from_utf8(found.content().to_vec()).map_err(|_| {
+                    SigningError::AllowedSigners {
+                        path: origin.clone(),
+                        line: 1,
+                        message: "not UTF-8 text".into(),
+                    }
+                })?
+            }
+            None => String::new(),
+        };
+        let signers = AllowedSigners::parse(&text, &origin)?;
+        self.sets.push(signers);
+        let set = self.sets.len() - 1;
+        self.by_blob.insert(blob, set);
+        Ok(set)
+    }
+}
+
+/// Why a commit dated before one of its parents is untrusted, if it is: the
+/// committer date is the signer's word, and validity windows are checked
+/// against it, so history must not run backwards.
+fn backdated(commit: &git2::Commit<'_>) -> Result<Option<String>, TrustError> {
+    let when = commit.committer().when().seconds();
+    for parent in commit.parents() {
+        let before = parent.committer().when().seconds();
+        if when < before {
+            let show = |s: i64| {
+                DateTime::<Utc>::from_timestamp(s, 0)
+                    .map_or_else(|| s.to_string(), |t| t.to_rfc3339())
+            };
+            return Ok(Some(format!(
+                "dated {} but its parent {} is dated {}: a commit dated before its parent is not trusted (its signature time cannot be believed)",
+                show(when),
+                &parent.id().to_string()[..12],
+                show(before)
+            )));
+        }
+    }
+    Ok(None)
+}

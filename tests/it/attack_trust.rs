@@ -1,0 +1,461 @@
+//! Attacks on trust, as an attacker with a USB stick would make them: hostile
+//! commits signed with real `ssh-keygen` keys by the real `git`, carried in
+//! `git bundle` files, synced into a library built by the real `grabbag demo`,
+//! then read back with the real binary (`list`, `show --require-signed`, `log`,
+//! `sync`, `audit`). Nothing untrusted may ever read as trusted.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::harness::{Run, grabbag, run, runbook_text};
+use crate::require_tools;
+use crate::support::{Sandbox, public_key, write};
+
+/// The demo's signer, as its allowed_signers names it.
+const DEMO_SIGNER: &str = "demo-signer@grabbag.example";
+
+/// A demo library on the laptop, and the attacker's clone of it ("upstream")
+/// where hostile commits are made and bundled.
+struct World {
+    sb: Sandbox,
+    library: PathBuf,
+    identity: PathBuf,
+    demo_key: PathBuf,
+    upstream: PathBuf,
+}
+
+impl World {
+    fn new() -> Self {
+        let sb = Sandbox::new();
+        let demo = sb.join("demo");
+        let made = run(grabbag(sb.path())
+            .args(["demo", "--no-tui", "--dir"])
+            .arg(&demo));
+        assert_eq!(made.code, 0, "{made:?}");
+        let library = demo.join("library");
+        let upstream = sb.join("upstream");
+        sb.git(
+            sb.path(),
+            &[
+                "clone",
+                "-q",
+                library.to_str().unwrap(),
+                upstream.to_str().unwrap(),
+            ],
+        );
+        sb.git(&upstream, &["config", "gpg.format", "ssh"]);
+        Self {
+            library,
+            identity: demo.join("keys/demo-identity.txt"),
+            demo_key: demo.join("keys/demo-signing-ed25519"),
+            upstream,
+            sb,
+        }
+    }
+
+    /// The real binary on the laptop's library.
+    fn grabbag(&self, args: &[&str]) -> Run {
+        run(grabbag(self.sb.path())
+            .env("GRABBAG_LIBRARY", &self.library)
+            .env("GRABBAG_IDENTITY", &self.identity)
+            .args(args))
+    }
+
+    /// git in upstream.
+    fn up(&self, args: &[&str]) -> String {
+        self.sb.git(&self.upstream, args)
+    }
+
+    /// Sign the next upstream commits with `key` (None: unsigned).
+    fn sign_with(&self, key: Option<&Path>) {
+        match key {
+            Some(key) => {
+                self.up(&["config", "user.signingkey", key.to_str().unwrap()]);
+                self.up(&["config", "commit.gpgsign", "true"]);
+            }
+            None => {
+                self.up(&["config", "commit.gpgsign", "false"]);
+            }
+        }
+    }
+
+    /// Commit everything in upstream with `message`; `env` sets e.g. dates.
+    fn commit(&self, message: &str, env: &[(&str, &str)]) -> String {
+        self.up(&["add", "-A"]);
+        let mut cmd = self.sb.command("git");
+        cmd.args(["commit", "-q", "-m", message])
+            .current_dir(&self.upstream);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        self.up(&["rev-parse", "HEAD"]).trim().to_owned()
+    }
+
+    /// Append a line for `key` to upstream's allowed_signers.
+    fn allow(&self, principal: &str, options: &str, key: &Path) {
+        let path = self.upstream.join(".grabbag/allowed_signers");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("{principal} {options} {}\n", public_key(key)));
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Replace runbook `id` (an encrypted `.toml.age`) by a plaintext draft
+    /// with another title, as an attacker without the age key would.
+    fn replace_runbook(&self, id: &str, title: &str) {
+        let sealed = self.upstream.join(format!("{id}.toml.age"));
+        if sealed.exists() {
+            std::fs::remove_file(sealed).unwrap();
+        }
+        write(
+            &self.upstream,
+            &format!("{id}.toml"),
+            &runbook_text(id, title),
+        );
+    }
+
+    /// `git bundle create` of upstream's main.
+    fn bundle(&self, name: &str) -> PathBuf {
+        let dest = self.sb.join(name);
+        self.up(&["bundle", "create", "-q", dest.to_str().unwrap(), "main"]);
+        dest
+    }
+
+    fn library_head(&self) -> String {
+        self.sb
+            .git(&self.library, &["rev-parse", "HEAD"])
+            .trim()
+            .to_owned()
+    }
+
+    /// `list --json`: the runbook with `id`.
+    fn listed(&self, id: &str) -> Value {
+        let out = self.grabbag(&["list", "--json"]);
+        let list: Value = serde_json::from_str(&out.stdout).unwrap();
+        list["runbooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["runbook"]["id"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// What `list`, `show --require-signed`, `log` and `audit` say about
+    /// runbook `id`: none may call it trusted.
+    fn assert_untrusted_everywhere(&self, id: &str, title: &str) {
+        let listed = self.listed(id);
+        assert_eq!(listed["runbook"]["title"], title, "{listed}");
+        assert_eq!(listed["trust"]["status"], "untrusted", "{listed}");
+        let list = self.grabbag(&["list"]);
+        let row = list.stdout.lines().find(|l| l.starts_with(id)).unwrap();
+        assert!(
+            row.contains("UNTRUSTED") && !row.contains("SIGNED"),
+            "{row}"
+        );
+        let show = self.grabbag(&["show", id, "--require-signed"]);
+        assert_ne!(show.code, 0, "{show:?}");
+        assert!(
+            show.stderr.contains("refused by --require-signed"),
+            "{show:?}"
+        );
+        let log = self.grabbag(&["log", id, "--json"]);
+        let log: Value = serde_json::from_str(&log.stdout).unwrap();
+        assert_eq!(log[0]["trust"]["status"], "untrusted", "{log}");
+        let audit = self.grabbag(&["audit", "--json"]);
+        let audit: Value = serde_json::from_str(&audit.stdout).unwrap();
+        let entry = audit["runbooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap();
+        assert_eq!(entry["signed"], false, "{entry}");
+    }
+}
+
+#[test]
+fn a_commit_cannot_trust_the_key_that_signs_it() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let mallory = world.sb.ssh_keygen("mallory", "mallory");
+    // One commit, signed by Mallory, adds Mallory to allowed_signers and
+    // rewrites the ransomware runbook; an unsigned commit follows.
+    world.sign_with(Some(&mallory));
+    world.allow("mallory@evil.example", "namespaces=\"git\"", &mallory);
+    world.replace_runbook("cyber/ransomware", "Pay the ransom");
+    let evil = world.commit("Trust mallory, update ransomware", &[]);
+    world.sign_with(None);
+    write(&world.upstream, "README.md", "nothing to see\n");
+    let unsigned = world.commit("Tidy the readme", &[]);
+    let bundle = world.bundle("evil.bundle");
+
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    // Every untrusted commit is named with its summary and reason, not only the tip.
+    for (id, summary, why) in [
+        (&evil, "Trust mallory, update ransomware", "unknown key"),
+        (&unsigned, "Tidy the readme", "unsigned"),
+    ] {
+        let line = sync
+            .stdout
+            .lines()
+            .position(|l| l.contains(&id[..12]) && l.contains(summary))
+            .unwrap_or_else(|| panic!("{id} not named: {}", sync.stdout));
+        let reason = sync.stdout.lines().nth(line + 1).unwrap();
+        assert!(reason.contains(why), "{reason}");
+    }
+    assert!(
+        sync.stdout.contains("2 of 2 new commit(s) are UNTRUSTED"),
+        "{}",
+        sync.stdout
+    );
+
+    // The working tree now lists Mallory; trust does not.
+    world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
+    let phishing = world.listed("cyber/phishing-bec");
+    assert_eq!(phishing["trust"]["status"], "trusted", "{phishing}");
+
+    // Mallory's next commit is refused by `sync --require-signed` as well.
+    world.sign_with(Some(&mallory));
+    world.replace_runbook("cyber/phishing-bec", "Click the link");
+    world.commit("Update phishing", &[]);
+    let bundle = world.bundle("evil2.bundle");
+    let before = world.library_head();
+    let refused = world.grabbag(&["sync", "--require-signed", bundle.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("not trusted"), "{refused:?}");
+    assert_eq!(world.library_head(), before);
+}
+
+#[test]
+fn a_trusted_signer_can_add_a_key_and_its_commits_are_trusted() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let bob = world.sb.ssh_keygen("bob", "bob");
+    world.sign_with(Some(&world.demo_key));
+    world.allow("bob@council.example", "namespaces=\"git\"", &bob);
+    world.commit("Trust bob", &[]);
+    world.sign_with(Some(&bob));
+    world.replace_runbook("cyber/ransomware", "Ransomware, revised by Bob");
+    world.commit("Bob revises ransomware", &[]);
+    let bundle = world.bundle("good.bundle");
+    let sync = world.grabbag(&["sync", "--require-signed", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["trust"]["signer"], "bob@council.example", "{listed}");
+}
+
+#[test]
+fn a_history_that_starts_trust_elsewhere_is_refused() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let mallory = world.sb.ssh_keygen("mallory", "mallory");
+    // A new root commit whose allowed_signers lists only Mallory, merged so
+    // that it is the first parent and the library's history the second: the
+    // bundle fast-forwards the library, but its first-parent line would make
+    // Mallory's file the trust anchor.
+    world.sign_with(Some(&mallory));
+    world.up(&["checkout", "-q", "--orphan", "evil"]);
+    write(
+        &world.upstream,
+        ".grabbag/allowed_signers",
+        &format!("mallory@evil.example {}\n", public_key(&mallory)),
+    );
+    world.replace_runbook("cyber/ransomware", "Pay the ransom");
+    world.commit("Mallory's root", &[]);
+    world.up(&[
+        "merge",
+        "-q",
+        "-s",
+        "ours",
+        "--allow-unrelated-histories",
+        "-m",
+        "Merge",
+        "main",
+    ]);
+    world.up(&["branch", "-f", "main", "evil"]);
+    let bundle = world.bundle("evil.bundle");
+    let before = world.library_head();
+    for args in [vec![], vec!["--require-signed"]] {
+        let mut argv = vec!["sync"];
+        argv.extend(args);
+        argv.push(bundle.to_str().unwrap());
+        let sync = world.grabbag(&argv);
+        assert_eq!(sync.code, 1, "{sync:?}");
+        assert!(sync.stderr.contains("trust anchor"), "{sync:?}");
+        assert_eq!(world.library_head(), before);
+    }
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
+}
+
+#[test]
+fn a_backdated_commit_by_an_expired_key_is_untrusted() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let leaver = world.sb.ssh_keygen("leaver", "leaver");
+    // The leaver's key was valid until 2020; the demo signer says so.
+    world.sign_with(Some(&world.demo_key));
+    world.allow(
+        "leaver@council.example",
+        "namespaces=\"git\",valid-before=\"20200101Z\"",
+        &leaver,
+    );
+    world.commit("Record the leaver's key until 2020", &[]);
+    // Signed "in 2019", on top of history made today.
+    world.sign_with(Some(&leaver));
+    world.replace_runbook("cyber/ransomware", "Backdated ransomware");
+    let date = "2019-12-01T12:00:00Z";
+    let backdated = world.commit(
+        "Backdated edit",
+        &[("GIT_COMMITTER_DATE", date), ("GIT_AUTHOR_DATE", date)],
+    );
+    let bundle = world.bundle("backdated.bundle");
+
+    let before = world.library_head();
+    let refused = world.grabbag(&["sync", "--require-signed", bundle.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("before its parent"), "{refused:?}");
+    assert_eq!(world.library_head(), before);
+
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(sync.stdout.contains(&backdated[..12]), "{}", sync.stdout);
+    world.assert_untrusted_everywhere("cyber/ransomware", "Backdated ransomware");
+    let log = world.grabbag(&["log", "cyber/ransomware"]);
+    assert!(log.stdout.contains("dated 2019-12-01"), "{}", log.stdout);
+}
+
+#[test]
+fn an_untrusted_file_cannot_take_a_signed_runbooks_id() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    // `aaa.toml` sorts before `cyber/ransomware.toml.age` and claims its id.
+    world.sign_with(None);
+    write(
+        &world.upstream,
+        "aaa.toml",
+        &runbook_text("cyber/ransomware", "Pay the ransom"),
+    );
+    world.commit("Add a runbook", &[]);
+    let bundle = world.bundle("shadow.bundle");
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["file"], "cyber/ransomware.toml.age", "{listed}");
+    assert_eq!(listed["trust"]["status"], "trusted", "{listed}");
+    let list = world.grabbag(&["list"]);
+    assert_eq!(list.code, 1, "{list:?}");
+    let warning = list
+        .stderr
+        .lines()
+        .find(|l| l.contains("aaa.toml"))
+        .unwrap_or_else(|| panic!("{list:?}"));
+    assert!(
+        warning.contains("duplicate runbook id `cyber/ransomware`")
+            && warning.contains("cyber/ransomware.toml.age"),
+        "{warning}"
+    );
+    let show = world.grabbag(&["show", "cyber/ransomware", "--require-signed"]);
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(!show.stdout.contains("Pay the ransom"), "{}", show.stdout);
+    // Exercises are still checked against the genuine runbook's steps.
+    let check = world.grabbag(&["exercise", "check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert!(!check.stderr.contains("has no step"), "{check:?}");
+}
+
+#[test]
+fn an_untrusted_commit_cannot_switch_trust_checking_off() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    // Deleting allowed_signers in an unsigned commit would, if the working
+    // tree decided, turn every check off and hide the edit that rides along.
+    world.sign_with(None);
+    std::fs::remove_file(world.upstream.join(".grabbag/allowed_signers")).unwrap();
+    world.replace_runbook("cyber/ransomware", "Pay the ransom");
+    world.commit("Drop signing", &[]);
+    let bundle = world.bundle("unsigned.bundle");
+    let refused = world.grabbag(&["sync", "--require-signed", bundle.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(!world.library.join(".grabbag/allowed_signers").exists());
+    world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
+    let phishing = world.listed("cyber/phishing-bec");
+    assert_eq!(phishing["trust"]["signer"], DEMO_SIGNER, "{phishing}");
+}
+
+#[test]
+fn duplicate_ids_without_allowed_signers_never_depend_on_file_order() {
+    let lib = crate::harness::TestLibrary::with(&[(
+        "cyber/ransomware.toml",
+        &runbook_text("cyber/ransomware", "Genuine"),
+    )]);
+    // A file claiming the id from elsewhere loses to the file named after it.
+    write(
+        &lib.root,
+        "aaa.toml",
+        &runbook_text("cyber/ransomware", "Shadow"),
+    );
+    // Two files claiming an id neither is named after: neither loads.
+    write(&lib.root, "b.toml", &runbook_text("cyber/other", "B"));
+    write(&lib.root, "a.toml", &runbook_text("cyber/other", "A"));
+    let out = run(lib.grabbag().args(["list", "--json"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let list: Value = serde_json::from_str(&out.stdout).unwrap();
+    let ids: Vec<(&str, &str)> = list["runbooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["runbook"]["id"].as_str().unwrap(),
+                r["runbook"]["title"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ids, [("cyber/ransomware", "Genuine")]);
+    let failed: Vec<&str> = list["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["a.toml", "aaa.toml", "b.toml"]);
+    let text = run(lib.grabbag().arg("list"));
+    let a = text
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("warning: a.toml "))
+        .unwrap();
+    assert!(a.contains("b.toml") && a.contains("none loads"), "{a}");
+}
+
+#[test]
+fn a_signed_deletion_of_allowed_signers_leaves_nobody_trusted() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    // The demo signer removes the file in a signed commit: from then on no
+    // key is allowed, and checking stays on rather than switching off.
+    world.sign_with(Some(&world.demo_key));
+    std::fs::remove_file(world.upstream.join(".grabbag/allowed_signers")).unwrap();
+    world.commit("Remove every signer", &[]);
+    world.replace_runbook("cyber/ransomware", "Edited after the removal");
+    world.commit("Edit signed by the removed key", &[]);
+    let bundle = world.bundle("removed.bundle");
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(
+        sync.stdout.contains("1 of 2 new commit(s) are UNTRUSTED"),
+        "{}",
+        sync.stdout
+    );
+    world.assert_untrusted_everywhere("cyber/ransomware", "Edited after the removal");
+    let phishing = world.listed("cyber/phishing-bec");
+    assert_eq!(phishing["trust"]["signer"], DEMO_SIGNER, "{phishing}");
+}
