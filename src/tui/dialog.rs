@@ -924,8 +924,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
         Dialog::ConfirmDone {
             unticked, checks, ..
         } => {
-            let area = centred(full, 64, 6);
-            frame.render_widget(Clear, area);
             let lines = vec![
                 Line::from(format!("{unticked} of {checks} checks are not ticked.")),
                 Line::default(),
@@ -936,17 +934,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                     Span::raw(" back to tick them (Space, 1-9)"),
                 ]),
             ];
-            frame.render_widget(
-                Paragraph::new(lines).block(theme.block(" Mark the step done? ")),
-                area,
-            );
+            message_box(frame, app, full, 64, " Mark the step done? ", lines);
         }
         Dialog::Closed => {
             let Some(closing) = &app.closing else {
                 return;
             };
-            let area = centred(full, 72, 9);
-            frame.render_widget(Clear, area);
             let lines = vec![
                 Line::from("The session is ended and on disk."),
                 Line::default(),
@@ -961,16 +954,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 )),
                 Line::from(Span::styled("Any key leaves.", theme.dim)),
             ];
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(theme.block(" Leaving ")),
-                area,
-            );
+            message_box(frame, app, full, 72, " Leaving ", lines);
         }
         Dialog::Resume { path, incident } => {
-            let area = centred(full, 72, 7);
-            frame.render_widget(Clear, area);
             let lines = vec![
                 Line::from(format!("Incident: {incident}")),
                 Line::from(Span::styled(
@@ -985,14 +971,35 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                     Span::raw(" go to the library"),
                 ]),
             ];
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(theme.block(" A response was not ended: resume it? ")),
-                area,
+            message_box(
+                frame,
+                app,
+                full,
+                72,
+                " A response was not ended: resume it? ",
+                lines,
             );
         }
     }
+}
+
+/// A centred box of `width` with a title and wrapped lines, as tall as they
+/// need.
+fn message_box(
+    frame: &mut Frame<'_>,
+    app: &App<'_>,
+    full: Rect,
+    width: u16,
+    title: &'static str,
+    lines: Vec<Line<'_>>,
+) {
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let height = u16::try_from(paragraph.line_count(width.saturating_sub(2)))
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let area = centred(full, width, height);
+    frame.render_widget(Clear, area);
+    frame.render_widget(paragraph.block(app.theme.block(title)), area);
 }
 
 /// The rows of a list dialog that fit in `height`, scrolled so the cursor's
