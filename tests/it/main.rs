@@ -13,6 +13,7 @@ mod harness;
 mod journal;
 mod journal_cli;
 mod journal_reliability;
+mod layering;
 mod library;
 mod lint;
 mod report;
