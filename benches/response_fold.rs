@@ -64,6 +64,7 @@ fn entries(n: u64) -> Vec<Entry> {
                     clock: format!("clock-{}", seq % 7),
                     label: "Report".to_owned(),
                     due_at: "2026-03-09T14:00:00.000Z".to_owned(),
+                    anchor: None,
                 },
                 7 => Event::ClockMet {
                     runbook,

@@ -137,6 +137,20 @@ pub enum Event {
         label: String,
         /// Due time, RFC 3339 UTC.
         due_at: String,
+        /// What the deadline counts from when it is not this entry (the
+        /// time of awareness): a correction of that time moves it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        anchor: Option<ClockAnchor>,
+    },
+    /// When the council became aware of the incident, given or corrected:
+    /// deadlines that count from awareness (the ICO's 72 hours) count from
+    /// the latest such entry, and the journal keeps every earlier one.
+    Awareness {
+        /// The time of awareness, RFC 3339 with the offset it was given in.
+        at: String,
+        /// Why this time (who said so, or that it is a correction).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A deadline was met.
     ClockMet {
@@ -292,6 +306,16 @@ impl LessonCategory {
     }
 }
 
+/// What a deadline counts from, other than the entry that started it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockAnchor {
+    /// The moment: `awareness`, the incident's time of awareness.
+    pub from: String,
+    /// Seconds allowed after it.
+    pub after_s: u64,
+}
+
 impl Event {
     /// The event's type name as stored (`step_done`...).
     pub fn kind(&self) -> &'static str {
@@ -307,6 +331,7 @@ impl Event {
             Event::Decision { .. } => "decision",
             Event::Note { .. } => "note",
             Event::ClockStarted { .. } => "clock_started",
+            Event::Awareness { .. } => "awareness",
             Event::ClockMet { .. } => "clock_met",
             Event::ClockBreached { .. } => "clock_breached",
             Event::ActorChanged { .. } => "actor_changed",

@@ -22,7 +22,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::state::{ResponseState, StepStatus};
-use crate::journal::Event;
+use crate::journal::{ClockAnchor, Event};
 use crate::runbook::{Runbook, Step};
 
 /// Where runbook definitions come from (the loaded library, a test's list).
@@ -155,6 +155,14 @@ pub enum Command {
         name: String,
         /// Their role.
         role: String,
+    },
+    /// Give or correct when the council became aware of the incident:
+    /// deadlines that count from awareness start, or move, with it.
+    SetAwareness {
+        /// The time of awareness.
+        at: DateTime<FixedOffset>,
+        /// Why this time (who said so; what a correction corrects).
+        reason: Option<String>,
     },
     /// End the session normally.
     EndSession {
@@ -311,6 +319,16 @@ pub enum CommandError {
     /// No session is open.
     #[error("no session is open to end")]
     NoSession,
+    /// A time of awareness later than now.
+    #[error(
+        "the time of awareness {at} is after now ({now}): give the time the council became aware, not a future one"
+    )]
+    AwarenessInFuture {
+        /// The time given.
+        at: DateTime<Utc>,
+        /// Now.
+        now: DateTime<Utc>,
+    },
     /// A deadline beyond what a calendar can hold.
     #[error("clock `{clock}` of runbook `{runbook}` would fall due beyond the calendar")]
     DeadlineOutOfRange {
@@ -437,7 +455,7 @@ pub fn decide<R: Runbooks + ?Sized>(
                     return Err(CommandError::RunbookAlreadyOpen(id.clone()));
                 }
             }
-            Ok(vec![Event::RunbookOpened {
+            let mut events = vec![Event::RunbookOpened {
                 runbook: id.clone(),
                 title: runbook.title.clone(),
                 commit: pin.commit.clone(),
@@ -445,7 +463,25 @@ pub fn decide<R: Runbooks + ?Sized>(
                 dirty: pin.dirty,
                 unencrypted: pin.unencrypted,
                 trust: pin.trust.clone(),
-            }])
+            }];
+            if runbook.clocks.iter().any(|c| c.from_awareness()) {
+                // A deadline from awareness needs the time: when nobody gave
+                // it, it is taken as now, and the journal says so.
+                let aware = match &state.awareness {
+                    Some(a) => a.at,
+                    None => {
+                        events.push(Event::Awareness {
+                            at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                            reason: Some(
+                                "not given when the runbook was opened: taken as then".to_owned(),
+                            ),
+                        });
+                        now
+                    }
+                };
+                events.extend(awareness_clocks(state, runbook, aware)?);
+            }
+            Ok(events)
         }
         Command::Start(at) => {
             let found = find(state, runbooks, at)?;
@@ -610,6 +646,29 @@ pub fn decide<R: Runbooks + ?Sized>(
                 happened_at: happened_at.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
             }])
         }
+        Command::SetAwareness { at, reason } => {
+            let utc = at.with_timezone(&Utc);
+            if utc > now {
+                return Err(CommandError::AwarenessInFuture { at: utc, now });
+            }
+            let reason = reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned);
+            let mut events = vec![Event::Awareness {
+                at: at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                reason,
+            }];
+            // Clocks already running move in the fold; open runbooks whose
+            // awareness clocks have not started yet start them now.
+            for open in &state.runbooks {
+                if let Some(runbook) = runbooks.runbook(&open.id) {
+                    events.extend(awareness_clocks(state, runbook, utc)?);
+                }
+            }
+            Ok(events)
+        }
         Command::Correct { of, replacement } => {
             match state.entry_kind(*of) {
                 None => return Err(CommandError::NoSuchEntry(*of)),
@@ -663,20 +722,7 @@ fn completion(
         let met_by = clock.met_by.as_deref();
         let starts = existing.is_none() && clock.starts_on == step;
         if starts {
-            let due_at = i64::try_from(clock.due_after.as_secs())
-                .ok()
-                .and_then(TimeDelta::try_seconds)
-                .and_then(|d| now.checked_add_signed(d))
-                .ok_or_else(|| CommandError::DeadlineOutOfRange {
-                    runbook: runbook.id.clone(),
-                    clock: clock.id.clone(),
-                })?;
-            events.push(Event::ClockStarted {
-                runbook: runbook.id.clone(),
-                clock: clock.id.clone(),
-                label: clock.label.clone(),
-                due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-            });
+            events.push(clock_started(runbook, clock, now, None)?);
         }
         let meets = match existing {
             Some(c) => c.met.is_none() && met_by == Some(step),
@@ -687,6 +733,61 @@ fn completion(
             None => false,
         };
         if meets {
+            events.push(Event::ClockMet {
+                runbook: runbook.id.clone(),
+                clock: clock.id.clone(),
+            });
+        }
+    }
+    Ok(events)
+}
+
+/// `clock_started` for `clock`, due its `due_after` from `from`.
+fn clock_started(
+    runbook: &Runbook,
+    clock: &crate::runbook::Clock,
+    from: DateTime<Utc>,
+    anchor: Option<ClockAnchor>,
+) -> Result<Event, CommandError> {
+    let due_at = i64::try_from(clock.due_after.as_secs())
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .and_then(|d| from.checked_add_signed(d))
+        .ok_or_else(|| CommandError::DeadlineOutOfRange {
+            runbook: runbook.id.clone(),
+            clock: clock.id.clone(),
+        })?;
+    Ok(Event::ClockStarted {
+        runbook: runbook.id.clone(),
+        clock: clock.id.clone(),
+        label: clock.label.clone(),
+        due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        anchor,
+    })
+}
+
+/// The clocks of `runbook` that count from awareness and have not started:
+/// started from `aware`, and met at once when their `met_by` step is done.
+fn awareness_clocks(
+    state: &ResponseState,
+    runbook: &Runbook,
+    aware: DateTime<Utc>,
+) -> Result<Vec<Event>, CommandError> {
+    let mut events = Vec::new();
+    for clock in runbook.clocks.iter().filter(|c| c.from_awareness()) {
+        if state.clock(&runbook.id, &clock.id).is_some() {
+            continue;
+        }
+        let anchor = ClockAnchor {
+            from: crate::runbook::AWARENESS.to_owned(),
+            after_s: clock.due_after.as_secs(),
+        };
+        events.push(clock_started(runbook, clock, aware, Some(anchor))?);
+        if clock
+            .met_by
+            .as_deref()
+            .is_some_and(|m| *state.status(&runbook.id, m) == StepStatus::Done)
+        {
             events.push(Event::ClockMet {
                 runbook: runbook.id.clone(),
                 clock: clock.id.clone(),
@@ -773,6 +874,7 @@ mod tests {
             clock: clock.to_owned(),
             label: label.to_owned(),
             due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            anchor: None,
         }
     }
 
@@ -1277,5 +1379,87 @@ mod tests {
         check(&btree);
         check(&hash);
         check(&hash as &dyn Runbooks);
+    }
+
+    fn aware_flow() -> crate::runbook::Runbook {
+        crate::response::testkit::parse(
+            &crate::response::testkit::FLOW
+                .replace(r#"starts_on = "assess""#, r#"starts_on = "awareness""#),
+            RB,
+        )
+    }
+
+    fn aware(at: DateTime<Utc>, reason: &str) -> Command {
+        Command::SetAwareness {
+            at: at.fixed_offset(),
+            reason: Some(reason.to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_ico_deadline_counts_from_awareness_and_moves_when_it_is_corrected() {
+        let mut sim = Sim::with(vec![aware_flow()]);
+        // Aware at 10:00; the response is opened at 14:00.
+        let ten = t0() - TimeDelta::hours(4);
+        sim.run(&aware(ten, "ransom note seen on the Revenues share"))
+            .unwrap();
+        let events = sim.run(&open(RB)).unwrap();
+        assert!(events.iter().any(|e| matches!(
+            e,
+            Event::ClockStarted { clock, anchor: Some(a), .. } if clock == "ico" && a.from == "awareness"
+        )));
+        let due = |sim: &Sim| sim.state.clock(RB, "ico").map(|c| c.due_at);
+        assert_eq!(due(&sim), Some(ten + TimeDelta::hours(72)));
+        // The DPO is told at 18:00: the deadline does not move.
+        sim.now = t0() + TimeDelta::hours(4);
+        sim.run(&done("triage")).unwrap();
+        sim.run(&decide_cmd(0, "HR share encrypted")).unwrap();
+        sim.run(&done("notify")).unwrap();
+        assert_eq!(due(&sim), Some(ten + TimeDelta::hours(72)));
+        // Corrected to 09:30: every deadline from awareness moves with it.
+        let half_nine = ten - TimeDelta::minutes(30);
+        sim.run(&aware(half_nine, "the note was photographed at 09:30"))
+            .unwrap();
+        assert_eq!(due(&sim), Some(half_nine + TimeDelta::hours(72)));
+        let awareness = sim.state.awareness.as_ref().unwrap();
+        assert_eq!(awareness.at, half_nine);
+        assert_eq!(awareness.earlier.len(), 1, "the journal keeps both");
+        // A breach journaled against the earlier time is withdrawn when a
+        // correction moves the deadline past it.
+        sim.now = half_nine + TimeDelta::hours(72) + TimeDelta::minutes(1);
+        for event in due_breaches(&sim.state, sim.now) {
+            sim.push(event);
+        }
+        assert!(sim.state.clock(RB, "ico").unwrap().breached.is_some());
+        sim.run(&aware(
+            ten + TimeDelta::hours(1),
+            "the 09:30 note was a test",
+        ))
+        .unwrap();
+        let clock = sim.state.clock(RB, "ico").unwrap();
+        assert!(clock.breached.is_none());
+        assert_eq!(clock.withdrawn.len(), 1);
+        // A time of awareness in the future is refused.
+        let later = sim.now + TimeDelta::hours(1);
+        assert!(
+            sim.refuse(&aware(later, "typo")).contains("is after now"),
+            "refused"
+        );
+    }
+
+    #[test]
+    fn a_runbook_with_deadlines_from_awareness_takes_now_when_no_time_was_given() {
+        let mut sim = Sim::with(vec![aware_flow()]);
+        let events = sim.run(&open(RB)).unwrap();
+        let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
+        assert_eq!(kinds, ["runbook_opened", "awareness", "clock_started"]);
+        let Event::Awareness { reason, .. } = &events[1] else {
+            panic!("{events:?}");
+        };
+        assert!(reason.as_deref().unwrap_or("").contains("taken as then"));
+        assert_eq!(
+            sim.state.clock(RB, "ico").map(|c| c.due_at),
+            Some(t0() + TimeDelta::minutes(1) + TimeDelta::hours(72))
+        );
     }
 }

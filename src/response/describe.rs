@@ -79,6 +79,16 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
             }
             Event::Note { text, .. } => format!("note: {text}"),
             Event::ClockStarted { label, .. } => format!("clock started: {label}"),
+            Event::Awareness { at, reason } => {
+                let at = chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+                    |_| at.clone(),
+                    |t| t.format("%Y-%m-%d %H:%M %:z").to_string(),
+                );
+                match reason {
+                    Some(why) => format!("aware of the incident since {at} ({why})"),
+                    None => format!("aware of the incident since {at}"),
+                }
+            }
             Event::ClockMet { runbook, clock } => {
                 format!("clock met: {}", clock_label(runbooks, runbook, clock))
             }

@@ -61,7 +61,7 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
     let runbook = (*rng.pick(&["a", "b", "c"])).to_owned();
     let step = (*rng.pick(&["s1", "s2", "s3"])).to_owned();
     let clock = (*rng.pick(&["c1", "c2"])).to_owned();
-    match rng.below(21) {
+    match rng.below(22) {
         0 => session(rng.chance(50)),
         1 => Event::RunbookOpened {
             runbook,
@@ -116,6 +116,10 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
                 (at + TimeDelta::minutes(rng.below(180) as i64))
                     .to_rfc3339_opts(SecondsFormat::Millis, true)
             },
+            anchor: rng.chance(3).then(|| crate::journal::ClockAnchor {
+                from: crate::runbook::AWARENESS.to_owned(),
+                after_s: rng.below(300_000) as u64,
+            }),
         },
         11 => Event::ClockMet { runbook, clock },
         12 => Event::ClockBreached { runbook, clock },
@@ -168,6 +172,14 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
             text: rng.text(),
             owner: rng.chance(50).then(|| rng.text()),
             due: None,
+        },
+        21 => Event::Awareness {
+            at: if rng.chance(10) {
+                "before".to_owned()
+            } else {
+                (at - TimeDelta::minutes(rng.below(600) as i64)).to_rfc3339()
+            },
+            reason: rng.chance(50).then(|| rng.text()),
         },
         _ => Event::SessionEnded {
             reason: rng.chance(50).then(|| rng.text()),

@@ -128,6 +128,7 @@ mod tests {
             clock: "old-clock".to_owned(),
             label: "Old".to_owned(),
             due_at: "2026-03-07T00:00:00Z".to_owned(),
+            anchor: None,
         });
         assert_eq!(
             messages(&sim),
@@ -148,6 +149,7 @@ mod tests {
             clock: "ico".to_owned(),
             label: "ICO".to_owned(),
             due_at: "2026-03-07T00:00:00Z".to_owned(),
+            anchor: None,
         });
         sim.runbooks.clear();
         assert_eq!(

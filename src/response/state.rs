@@ -24,10 +24,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use crate::journal::{Actor, ClockChange, Entry, Event, LessonCategory};
+use crate::journal::{Actor, ClockAnchor, ClockChange, Entry, Event, LessonCategory};
+use crate::runbook::AWARENESS;
 
 /// The entry that recorded something: when, by whom, at what exercise time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -214,6 +215,11 @@ pub struct ClockState {
     pub met: Option<Stamp>,
     /// The entry that recorded its breach.
     pub breached: Option<Stamp>,
+    /// What it counts from, when not the entry that started it.
+    pub anchor: Option<ClockAnchor>,
+    /// Breaches recorded against an earlier due time, withdrawn when a
+    /// correction of the time of awareness moved the deadline past them.
+    pub withdrawn: Vec<Stamp>,
 }
 
 /// Where a clock stands at a given moment.
@@ -245,6 +251,21 @@ impl ClockState {
             (None, None) => ClockStatus::Running,
         }
     }
+}
+
+/// When the council became aware of the incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Awareness {
+    /// The time of awareness in force (the latest given).
+    pub at: DateTime<Utc>,
+    /// The same time in the offset it was given in, for showing it as written.
+    pub given: DateTime<FixedOffset>,
+    /// Why this time.
+    pub reason: Option<String>,
+    /// The entry that gave it.
+    pub stamp: Stamp,
+    /// Earlier times given, superseded, in journal order: (time, entry).
+    pub earlier: Vec<(DateTime<Utc>, Stamp)>,
 }
 
 /// A note.
@@ -397,6 +418,8 @@ pub struct ResponseState {
     pub runbooks: Vec<OpenedRunbook>,
     /// Clocks in the order started.
     pub clocks: Vec<ClockState>,
+    /// When the council became aware of the incident, once given.
+    pub awareness: Option<Awareness>,
     /// Notes, in journal order.
     pub notes: Vec<Note>,
     /// Corrections by the seq they correct, each list in journal order.
@@ -729,7 +752,9 @@ impl ResponseState {
                 clock,
                 label,
                 due_at,
-            } => self.clock_started(runbook, clock, label, due_at, stamp),
+                anchor,
+            } => self.clock_started(runbook, clock, label, due_at, anchor.as_ref(), stamp),
+            Event::Awareness { at, reason } => self.awareness(at, reason.as_deref(), stamp),
             Event::ClockMet { runbook, clock } => {
                 self.clock_fact(runbook, clock, stamp, "met", |c| &mut c.met);
             }
@@ -906,6 +931,7 @@ impl ResponseState {
         clock: &str,
         label: &str,
         due_at: &str,
+        anchor: Option<&ClockAnchor>,
         stamp: Stamp,
     ) {
         let seq = stamp.seq;
@@ -934,6 +960,57 @@ impl ResponseState {
             started: stamp,
             met: None,
             breached: None,
+            anchor: anchor.cloned(),
+            withdrawn: Vec::new(),
+        });
+    }
+
+    /// A time of awareness given or corrected: every deadline that counts
+    /// from awareness is due anew from it, and a breach recorded before the
+    /// new due time no longer stands (it stays in `withdrawn`).
+    fn awareness(&mut self, at: &str, reason: Option<&str>, stamp: Stamp) {
+        let Ok(given) = DateTime::parse_from_rfc3339(at) else {
+            return self.anomaly(
+                stamp.seq,
+                format!("time of awareness {at:?} is not an RFC 3339 time"),
+            );
+        };
+        let at = given.with_timezone(&Utc);
+        if at > stamp.at {
+            self.anomaly(
+                stamp.seq,
+                format!("time of awareness {given} is later than the entry that gives it"),
+            );
+        }
+        let earlier = match self.awareness.take() {
+            Some(old) => {
+                let mut earlier = old.earlier;
+                earlier.push((old.at, old.stamp));
+                earlier
+            }
+            None => Vec::new(),
+        };
+        for clock in &mut self.clocks {
+            let Some(anchor) = clock.anchor.as_ref().filter(|a| a.from == AWARENESS) else {
+                continue;
+            };
+            let after = i64::try_from(anchor.after_s)
+                .ok()
+                .and_then(chrono::TimeDelta::try_seconds);
+            let Some(due) = after.and_then(|d| at.checked_add_signed(d)) else {
+                continue;
+            };
+            clock.due_at = due;
+            if clock.breached.as_ref().is_some_and(|b| b.at <= due) {
+                clock.withdrawn.extend(clock.breached.take());
+            }
+        }
+        self.awareness = Some(Awareness {
+            at,
+            given,
+            reason: reason.map(str::to_owned),
+            stamp,
+            earlier,
         });
     }
 
@@ -1269,6 +1346,7 @@ mod tests {
             clock: "ico".to_owned(),
             label: "Report".to_owned(),
             due_at: "2026-03-09T14:00:00.000Z".to_owned(),
+            anchor: None,
         });
         assert!(sim.state.runbooks.is_empty());
         assert!(sim.state.clocks.is_empty());
@@ -1287,6 +1365,7 @@ mod tests {
             clock: "ico".to_owned(),
             label: "Report to the ICO".to_owned(),
             due_at: due_at.to_owned(),
+            anchor: None,
         }
     }
 

@@ -89,17 +89,19 @@ impl Lint<'_, '_> {
     }
 
     fn references(&mut self, runbook: &Runbook) {
-        if runbook.steps.iter().any(|s| s.id == "end") {
-            let i = runbook
-                .steps
-                .iter()
-                .position(|s| s.id == "end")
-                .unwrap_or(0);
-            let d = self.source.error(
-                self.spans.at(&format!("steps.{i}.id")),
-                "`end` is reserved: it marks where the runbook ends",
-            );
-            self.out.push(d);
+        for (reserved, why) in [
+            ("end", "`end` is reserved: it marks where the runbook ends"),
+            (
+                super::AWARENESS,
+                "`awareness` is reserved: a clock's `starts_on = \"awareness\"` means the time of awareness",
+            ),
+        ] {
+            if let Some(i) = runbook.steps.iter().position(|s| s.id == reserved) {
+                let d = self
+                    .source
+                    .error(self.spans.at(&format!("steps.{i}.id")), why);
+                self.out.push(d);
+            }
         }
         for (i, step) in runbook.steps.iter().enumerate() {
             if let Some(next) = &step.next {
@@ -140,12 +142,15 @@ impl Lint<'_, '_> {
                 );
                 self.out.push(d);
             }
-            self.step_ref(
-                runbook,
-                &format!("clocks.{i}.starts_on"),
-                &clock.starts_on,
-                "`starts_on`",
-            );
+            // `awareness` is the incident's time of awareness, not a step.
+            if !clock.from_awareness() {
+                self.step_ref(
+                    runbook,
+                    &format!("clocks.{i}.starts_on"),
+                    &clock.starts_on,
+                    "`starts_on`",
+                );
+            }
             if let Some(met_by) = &clock.met_by {
                 self.step_ref(runbook, &format!("clocks.{i}.met_by"), met_by, "`met_by`");
             }

@@ -117,6 +117,13 @@ pub struct Contact {
     pub placeholder: bool,
 }
 
+impl Clock {
+    /// Whether it counts from the time of awareness.
+    pub fn from_awareness(&self) -> bool {
+        self.starts_on == AWARENESS
+    }
+}
+
 impl Contact {
     /// The name as printed: a placeholder is marked once, whether or not its
     /// author already wrote "(replace before use)" into the name.
@@ -129,7 +136,12 @@ impl Contact {
     }
 }
 
-/// A deadline: starts when one step is done, met when another is.
+/// The `starts_on` of a clock that counts from the incident's time of
+/// awareness (the ICO's 72 hours) rather than from a step.
+pub const AWARENESS: &str = "awareness";
+
+/// A deadline: starts when one step is done (or at the time of awareness),
+/// met when another step is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Clock {
     /// Identifier.
@@ -138,7 +150,7 @@ pub struct Clock {
     pub label: String,
     /// Time allowed from the start.
     pub due_after: Duration,
-    /// The step whose completion starts the clock.
+    /// The step whose completion starts the clock, or [`AWARENESS`].
     pub starts_on: String,
     /// The step whose completion meets the deadline.
     pub met_by: Option<String>,

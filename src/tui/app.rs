@@ -460,12 +460,22 @@ impl<'a> App<'a> {
         self.screen = Screen::Run;
     }
 
-    /// Opens (another) runbook in the response and shows it.
+    /// Opens (another) runbook in the response and shows it. A runbook with
+    /// deadlines from the time of awareness asks for that time first, when
+    /// the response does not know it yet.
     pub fn open_runbook(&mut self, id: &str) {
         let Some(loaded) = self.loaded.iter().find(|r| r.runbook.id == id) else {
             self.error(format!("runbook `{}` is not loaded", printable_line(id)));
             return;
         };
+        let unknown = self
+            .response
+            .as_ref()
+            .is_some_and(|r| r.state.awareness.is_none());
+        if unknown && loaded.runbook.clocks.iter().any(|c| c.from_awareness()) {
+            self.dialogs.push(awareness_form(None, Some(id.to_owned())));
+            return;
+        }
         let command = Command::OpenRunbook {
             runbook: id.to_owned(),
             pin: pin(loaded),
@@ -640,6 +650,18 @@ pub(super) fn fold_in(
 /// One line saying what an event records (printable).
 pub fn describe(event: Option<&Event>, runbooks: &[Runbook]) -> String {
     printable_line(&crate::response::describe(event, runbooks)).into_owned()
+}
+
+/// The form that gives or corrects the time of awareness (`current`, shown
+/// as written), opening `then_open` after.
+fn awareness_form(current: Option<String>, then_open: Option<String>) -> Dialog {
+    Dialog::form(
+        FormPurpose::Awareness(then_open),
+        &[
+            ("Aware since (optional)", current.unwrap_or_default()),
+            ("Why (optional)", String::new()),
+        ],
+    )
 }
 
 /// A free `<root>/journals/<date>-<slug>.jsonl` (with `-2`, `-3`... when
@@ -870,6 +892,15 @@ pub(super) fn run_key(app: &mut App<'_>, key: KeyEvent) -> Action {
                     cursor: 0,
                 });
             }
+        }
+        KeyCode::Char('A') => {
+            let current = app.response.as_ref().and_then(|r| {
+                r.state
+                    .awareness
+                    .as_ref()
+                    .map(|a| app.local(a.at).format("%Y-%m-%d %H:%M").to_string())
+            });
+            app.dialogs.push(awareness_form(current, None));
         }
         KeyCode::Char('a') => {
             let (name, role) = app

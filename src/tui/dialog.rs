@@ -65,6 +65,9 @@ pub enum FormPurpose {
     Inject,
     /// A lesson learned: kind, text, owner, due.
     Lesson,
+    /// When the council became aware: time, why; then open this runbook,
+    /// whose deadlines count from it, when one is waiting.
+    Awareness(Option<String>),
 }
 
 /// A dialog.
@@ -573,6 +576,25 @@ fn submit_form(
                 }
             }
         }
+        FormPurpose::Awareness(then_open) => {
+            let reason = Some(value(1)).filter(|v| !v.is_empty());
+            match happened_at(app, &value(0)) {
+                Err(e) => {
+                    app.error(e);
+                    None
+                }
+                Ok(at) => {
+                    let at = at.unwrap_or_else(|| app.local(app.now));
+                    let set = app.execute(&Command::SetAwareness { at, reason });
+                    if set && let Some(id) = then_open {
+                        app.open_runbook(id);
+                    }
+                    set.then_some(Some(
+                        "time of awareness recorded: deadlines from it are due from then",
+                    ))
+                }
+            }
+        }
         FormPurpose::Actor => {
             let command = Command::ChangeActor {
                 name: value(0),
@@ -625,6 +647,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("n", "write a note (Ctrl-T: when it happened; Ctrl-S saves)"),
     ("c", "correct an earlier entry (nothing is erased)"),
     ("a", "change who is at the keyboard"),
+    (
+        "A",
+        "when we became aware: the ICO's 72 hours count from it",
+    ),
     (
         "o / Tab",
         "open another runbook in this response / switch runbooks",
@@ -776,6 +802,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                 FormPurpose::Actor => " Who is at the keyboard? ",
                 FormPurpose::Inject => " Unscripted inject ",
                 FormPurpose::Lesson => " Lesson learned (went well / did not go well / action) ",
+                FormPurpose::Awareness(_) => {
+                    " Aware of the incident since: HH:MM or YYYY-MM-DD HH:MM "
+                }
             };
             // The start form says which runbook Enter will start, so a
             // search that highlighted the wrong one is caught here.
@@ -807,7 +836,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             }));
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
-                "Tab next field, Enter on the last starts, Esc cancels",
+                if matches!(purpose, FormPurpose::Start(_)) {
+                    "Tab next field, Enter on the last starts, Esc cancels"
+                } else {
+                    "Tab next field, Enter on the last saves, Esc cancels"
+                },
                 theme.dim,
             )));
             frame.render_widget(Paragraph::new(lines).block(theme.block(title)), area);

@@ -1056,3 +1056,72 @@ fn list_cursor_stays_on_the_list() {
     assert_eq!(list_cursor(0, 0, KeyCode::Down), 0);
     assert_eq!(list_cursor(1, 3, KeyCode::Enter), 1);
 }
+
+#[test]
+fn a_runbook_with_deadlines_from_awareness_asks_for_the_time_first() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let flow = crate::response::testkit::FLOW
+        .replace(r#"starts_on = "assess""#, r#"starts_on = "awareness""#);
+    let runbook = crate::response::testkit::parse(&flow, crate::response::testkit::RB);
+    let mut app = app(colour(), vec![loaded(runbook)], dir.path());
+    app.zone = chrono::FixedOffset::east_opt(0);
+    typed(&mut app, "test flow");
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "Ransomware");
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "Alice");
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "Incident lead");
+    press(&mut app, KeyCode::Enter);
+    // Before the runbook opens: when did the council become aware?
+    assert!(
+        matches!(
+            app.dialogs.last(),
+            Some(super::dialog::Dialog::Form {
+                purpose: super::dialog::FormPurpose::Awareness(Some(_)),
+                ..
+            })
+        ),
+        "{:?}",
+        app.status
+    );
+    let aware = app.local(app.now - chrono::TimeDelta::hours(8));
+    typed(&mut app, &aware.format("%Y-%m-%d %H:%M").to_string());
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "ransom note seen");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.dialogs.is_empty(), "{:?}", app.status);
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    let due = response.state.clock("t/flow", "ico").map(|c| c.due_at);
+    let expected = aware.with_timezone(&chrono::Utc) + chrono::TimeDelta::hours(72);
+    assert_eq!(
+        due.map(|d| d.format("%F %H:%M").to_string()),
+        Some(expected.format("%F %H:%M").to_string())
+    );
+    let screen = text(&app, 100, 30);
+    assert!(screen.contains("(from awareness"), "{screen}");
+    // A corrects it; the deadline moves.
+    press(&mut app, KeyCode::Char('A'));
+    for _ in 0..16 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    let earlier = aware - chrono::TimeDelta::minutes(30);
+    typed(&mut app, &earlier.format("%Y-%m-%d %H:%M").to_string());
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "the note was photographed earlier");
+    press(&mut app, KeyCode::Enter);
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    let moved = response.state.clock("t/flow", "ico").map(|c| c.due_at);
+    assert_eq!(
+        moved.map(|d| d.format("%F %H:%M").to_string()),
+        Some(
+            (expected - chrono::TimeDelta::minutes(30))
+                .format("%F %H:%M")
+                .to_string()
+        )
+    );
+}

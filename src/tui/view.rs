@@ -914,6 +914,14 @@ fn clock_lines(app: &App<'_>, width: usize) -> Vec<Line<'static>> {
                     theme.warn,
                 ),
             };
+            // A deadline from awareness says so, with the time it counts from.
+            let text = match (&clock.anchor, &response.state.awareness) {
+                (Some(_), Some(aware)) => format!(
+                    "{text} (from awareness {})",
+                    app.local(aware.at).format("%a %d %b %H:%M")
+                ),
+                _ => text,
+            };
             let room = width.saturating_sub(text.chars().count() + 4);
             let label = fit(
                 &printable_line(&clock.label),
