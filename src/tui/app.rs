@@ -988,9 +988,12 @@ fn step_key(app: &mut App<'_>, key: KeyEvent, step_ref: StepRef, step: &Step) {
     }
 }
 
-/// Opens a journal for resuming if its last session never ended.
+/// The state of a journal whose last session never ended, to offer it for
+/// resuming. Read-only: no lock, no `.lock` written, a torn tail left where it
+/// is, so merely starting grabbag changes no file (a journal that arrived by
+/// sync with planted links beside it is refused only once it is picked).
 pub fn open_session_left(path: &Path, identities: Option<&Identities>) -> Option<ResponseState> {
-    let (_, entries, _) = Journal::open(path, identities).ok()?;
+    let entries = Journal::read(path, identities).ok()?;
     let state = ResponseState::fold(&entries);
     state.sessions.open.then_some(state)
 }
