@@ -1,6 +1,7 @@
 //! All integration tests, in one binary (one link, one process start-up).
 
 mod age_interop;
+mod attack_files;
 mod cacao;
 mod config;
 mod demo;
@@ -12,6 +13,7 @@ mod harness;
 mod journal;
 mod journal_cli;
 mod journal_reliability;
+mod journal_vectors;
 mod library;
 mod lint;
 mod report;
