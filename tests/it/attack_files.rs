@@ -227,3 +227,53 @@ fn two_notes_creating_one_journal_at_once_both_succeed() {
         assert_eq!((entries.len(), notes), (3, 2), "round {round}");
     }
 }
+
+#[test]
+fn a_planted_baseline_link_is_replaced_not_written_through() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let home = home.path();
+    let out = run(crate::harness::grabbag(home)
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(home.join("demo")));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let library = home.join("demo/library");
+    let grabbag = || {
+        let mut cmd = crate::harness::grabbag(home);
+        cmd.env("GRABBAG_LIBRARY", &library)
+            .env("GRABBAG_IDENTITY", home.join("demo/keys/demo-identity.txt"));
+        cmd
+    };
+    let (bashrc, _) = precious(home);
+    let baseline = "exercises/runs/total-it-loss.baseline.json";
+    let git = Sandbox::new();
+    let upstream = git.join("upstream");
+    git.git(
+        git.path(),
+        &[
+            "clone",
+            "-q",
+            library.to_str().unwrap(),
+            upstream.to_str().unwrap(),
+        ],
+    );
+    std::fs::remove_file(upstream.join(baseline)).unwrap();
+    link(&bashrc, &upstream.join(baseline));
+    git.git(&upstream, &["commit", "-q", "-a", "-m", "Update baselines"]);
+    let out = run(grabbag().arg("sync").arg(&upstream));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let before = snapshot(home, &library);
+
+    // Checking reads no baseline through the link...
+    let out = run(grabbag().args(["exercise", "check"]));
+    assert!(out.stdout.contains("is a symbolic link"), "{}", out.stdout);
+    // ...and accepting the scores replaces the link with a file.
+    let out = run(grabbag().args(["exercise", "check", "--bless"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let meta = std::fs::symlink_metadata(library.join(baseline)).unwrap();
+    assert!(meta.is_file(), "the baseline is a file of its own now");
+    assert_eq!(
+        snapshot(home, &library),
+        before,
+        "a file outside the library changed"
+    );
+}
