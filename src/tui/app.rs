@@ -702,7 +702,8 @@ fn new_journal_path(root: &Path, date: &NaiveDate, incident: &str) -> Option<Pat
             format!("{date}-{slug}-{n}.jsonl")
         };
         let path = dir.join(name);
-        (!path.exists()).then_some(path)
+        // A dangling link is taken too: it would block the name, never be followed.
+        std::fs::symlink_metadata(&path).is_err().then_some(path)
     })
 }
 
