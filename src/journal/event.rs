@@ -247,7 +247,7 @@ pub enum Event {
 }
 
 /// The fields of an event this version does not know, as stored, `type`
-/// included; written back unchanged (e.g. in a JSON export).
+/// included; written back as the same JSON value (e.g. in a JSON export).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
 pub struct UnknownEvent {
@@ -361,5 +361,37 @@ impl Event {
             Event::SessionEnded { .. } => "session_ended",
             Event::Unknown(_) => "unknown",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_of_a_newer_version_read_as_unknown_and_write_back_unchanged() {
+        let newer = r#"{"type":"photo_attached","sha256":"ab","caption":"door"}"#;
+        let event: Event = serde_json::from_str(newer).unwrap();
+        let Event::Unknown(unknown) = &event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(unknown.type_name(), "photo_attached");
+        assert_eq!(event.kind(), "unknown");
+        // The same value (keys may come back in another order).
+        let back: serde_json::Value = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(newer).unwrap()
+        );
+        // A known type with a field this version lacks is unknown too: its
+        // meaning may depend on the field.
+        let extra: Event = serde_json::from_str(r#"{"type":"note","text":"x","tags":[]}"#).unwrap();
+        assert!(matches!(&extra, Event::Unknown(u) if u.type_name() == "note"));
+        // Known events still read as themselves.
+        let note: Event = serde_json::from_str(r#"{"type":"note","text":"x"}"#).unwrap();
+        assert!(matches!(note, Event::Note { .. }));
+        // Without a `type` it is no event at all.
+        assert!(serde_json::from_str::<Event>(r#"{"text":"x"}"#).is_err());
+        assert!(serde_json::from_str::<Event>(r#"{"type":7}"#).is_err());
     }
 }

@@ -605,9 +605,13 @@ impl Journal {
                     std::thread::sleep(Duration::from_millis(10));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    let holder = std::fs::read_to_string(lock_info_path(&self.path))
-                        .map(|s| s.trim().to_owned())
-                        .unwrap_or_else(|_| "another process".to_owned());
+                    // Never through a link, never more than the line we write.
+                    let holder = crate::fsutil::read_regular(
+                        &lock_info_path(&self.path),
+                        LOCK_INFO_WIDTH as u64,
+                    )
+                    .map(|s| String::from_utf8_lossy(&s).trim().to_owned())
+                    .unwrap_or_else(|_| "another process".to_owned());
                     return Err(JournalError::Locked {
                         path: self.path.clone(),
                         holder,
