@@ -16,6 +16,7 @@ mod journal_reliability;
 mod journal_vectors;
 mod library;
 mod lint;
+mod markdown_gfm;
 mod report;
 mod response;
 mod security;
