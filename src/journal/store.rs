@@ -224,9 +224,11 @@ impl Journal {
             _ => Path::new("."),
         };
         crate::fsutil::create_private_dir(dir).map_err(io(dir))?;
-        if path.exists() {
+        // A dangling link at `path` is there too: never created through.
+        if std::fs::symlink_metadata(path).is_ok() {
             return Err(JournalError::Exists(path.to_owned()));
         }
+        refuse_planted_companions(path)?;
         // The first entry is written to a hidden temporary file and linked into
         // place only once it is on disk, so a crash or a full disk never
         // leaves an empty or half-written journal at `path` to block a retry.
@@ -635,7 +637,9 @@ fn publish(temporary: &Path, path: &Path) -> Result<(), JournalError> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(JournalError::Exists(path.to_owned()))
         }
-        Err(_) if path.exists() => Err(JournalError::Exists(path.to_owned())),
+        Err(_) if std::fs::symlink_metadata(path).is_ok() => {
+            Err(JournalError::Exists(path.to_owned()))
+        }
         Err(_) => std::fs::rename(temporary, path).map_err(io(path)),
     }
 }

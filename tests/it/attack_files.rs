@@ -277,3 +277,30 @@ fn a_planted_baseline_link_is_replaced_not_written_through() {
         "a file outside the library changed"
     );
 }
+
+#[test]
+fn a_new_journal_beside_a_planted_lock_link_is_refused() {
+    let lib = TestLibrary::with(&[("cyber/a", &runbook_text("cyber/a", "Alpha"))]);
+    let home = lib.home.path();
+    let (_, key) = precious(home);
+    // Waiting for the journal a responder will start under this name.
+    sync_planted(&lib, |up| link(&key, &up.join("journals/new.jsonl.lock")));
+    let before = snapshot(home, &lib.root);
+    let journal = lib.root.join("journals/new.jsonl");
+    let out = run(lib.grabbag().arg("note").arg(&journal).arg("hello"));
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("new.jsonl.lock: is a symbolic link"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        std::fs::symlink_metadata(&journal).is_err(),
+        "no journal made"
+    );
+    assert_eq!(
+        snapshot(home, &lib.root),
+        before,
+        "a file outside the library changed"
+    );
+}
