@@ -68,6 +68,12 @@ pub struct Config {
     pub theme: Option<Theme>,
 }
 
+/// The largest config or last-session file read (64 KiB: a few lines are
+/// expected). With the check that it is a regular file, a link to
+/// `/dev/zero` or a FIFO in its place is an error naming it, not a command
+/// that runs out of memory or hangs.
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024;
+
 /// grabbag's folder in the user's config directory.
 pub fn config_dir() -> Option<PathBuf> {
     std::env::var_os("GRABBAG_CONFIG_DIR")
@@ -96,7 +102,7 @@ impl Config {
 
     /// Reads a config file at `path`.
     pub fn load_from(path: &Path) -> Result<Self, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::fsutil::read_text_followed(path, MAX_CONFIG_BYTES) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(source) => {
@@ -159,7 +165,7 @@ impl LastSession {
     /// convenience, never a reason to stop).
     pub fn load() -> Self {
         Self::path()
-            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|p| crate::fsutil::read_text_followed(&p, MAX_CONFIG_BYTES).ok())
             .and_then(|text| toml::from_str(&text).ok())
             .unwrap_or_default()
     }

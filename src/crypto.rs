@@ -93,20 +93,18 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CryptoError + '_ {
     }
 }
 
-/// Reads a small key file, refusing anything absurdly large.
+/// Reads a small key file: a regular file (a FIFO or a device is refused,
+/// never waited on or read without end), refusing anything absurdly large.
 fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let file = std::fs::File::open(path).map_err(io_err(path))?;
-    let mut bytes = Zeroizing::new(Vec::new());
-    file.take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err(path))?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        return Err(CryptoError::BadIdentity {
-            path: path.to_owned(),
-            reason: "file is too large to be a key file".to_owned(),
-        });
-    }
-    Ok(bytes)
+    crate::fsutil::read_regular_followed(path, MAX_KEY_FILE)
+        .map(Zeroizing::new)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => CryptoError::BadIdentity {
+                path: path.to_owned(),
+                reason: "file is too large to be a key file".to_owned(),
+            },
+            _ => io_err(path)(e),
+        })
 }
 
 /// The people (keys) a library's runbooks are encrypted to.

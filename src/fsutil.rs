@@ -1,10 +1,18 @@
 //! Small file-system helpers for private files: created owner-only (0600, in
 //! 0700 directories on Unix) and synced, because a key or a journal written with
 //! the default umask would be readable by every user of the laptop.
+//!
+//! Files that may have arrived by sync (journals, their `.lock` and `.torn`
+//! companions) or that sit where another program could plant something (the
+//! config, the identity) are opened with [`open_regular`] and read with
+//! [`read_regular`]: a symbolic link is never followed and anything but a
+//! regular file (a FIFO, a device such as `/dev/zero`) is refused, so a planted
+//! link cannot turn a write into one outside the library and a planted FIFO
+//! cannot hang a command.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
-use std::path::Path;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path};
 
 /// Creates a directory (and parents) that only its owner can enter.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -71,5 +79,189 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     {
         let _ = dir;
         Ok(())
+    }
+}
+
+/// The error for a path that is a symbolic link where grabbag follows none.
+fn link_refused() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "is a symbolic link: refused (grabbag never follows a link here; remove it)",
+    )
+}
+
+/// Opens `path` with `options` without following a symbolic link in its last
+/// component, and only when it is a regular file: a link is refused, and so
+/// is a FIFO, a socket or a device. On Unix the open itself refuses the link
+/// (`O_NOFOLLOW`) and cannot block on a FIFO (`O_NONBLOCK`, which a regular
+/// file ignores); elsewhere the link is checked just before opening. Callers
+/// name the file in their error.
+pub fn open_regular(path: &Path, options: &OpenOptions) -> io::Result<File> {
+    open_checked(path, options, false)
+}
+
+/// [`open_regular`] or, with `follow`, the same but through a link the user
+/// may have made on purpose (to a key on a USB stick): the file reached must
+/// still be regular.
+fn open_checked(path: &Path, options: &OpenOptions, follow: bool) -> io::Result<File> {
+    let mut options = options.clone();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = if follow { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(no_follow | libc::O_NONBLOCK);
+    }
+    let is_link = || std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    #[cfg(not(unix))]
+    {
+        if !follow && is_link() {
+            return Err(link_refused());
+        }
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        // ELOOP from O_NOFOLLOW says "too many levels of symbolic links";
+        // say what it is instead.
+        Err(_) if !follow && is_link() => return Err(link_refused()),
+        Err(e) => return Err(e),
+    };
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is not a regular file: refused (a FIFO, a device or a folder)",
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads a whole regular file of at most `limit` bytes, opened as
+/// [`open_regular`] does: a link to `/dev/zero` or a FIFO is refused instead of
+/// exhausting memory or hanging, and a file over the limit is an error.
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    read_checked(path, limit, false)
+}
+
+/// [`read_regular`] through a symbolic link: for the user's own files (the
+/// config, an identity), which they may link on purpose; what the link
+/// reaches must still be a regular file within the limit.
+pub fn read_regular_followed(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    read_checked(path, limit, true)
+}
+
+fn read_checked(path: &Path, limit: u64, follow: bool) -> io::Result<Vec<u8>> {
+    let file = open_checked(path, OpenOptions::new().read(true), follow)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("is larger than {limit} bytes: refused"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_regular_followed`] for a UTF-8 text file.
+pub fn read_text_followed(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read_regular_followed(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "is not UTF-8 text"))
+}
+
+/// Refuses `path` when a folder between `root` and it is a symbolic link
+/// (`root` itself may be one: the user chose it). A synced commit can make
+/// `journals/` a link to a folder in the user's home; `O_NOFOLLOW` guards only
+/// the last component, so the folders are checked here. Returns the first
+/// link found as the error's message. A path outside `root` is not checked.
+pub fn check_no_links_below(root: &Path, path: &Path) -> io::Result<()> {
+    let Ok(rest) = path.strip_prefix(root) else {
+        return Ok(());
+    };
+    let mut at = root.to_path_buf();
+    let folders: Vec<Component<'_>> = rest.components().collect();
+    for part in folders.iter().take(folders.len().saturating_sub(1)) {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is a symbolic link: refused (grabbag never follows a link inside the library)",
+                    at.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn links_fifos_and_devices_are_refused_and_targets_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, b"precious").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let mut append = OpenOptions::new();
+        append.append(true).create(true);
+        let e = open_regular(&link, &append).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"precious");
+        let zero = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        assert!(
+            read_regular(&zero, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("symbolic link")
+        );
+        assert!(
+            read_regular(Path::new("/dev/zero"), 10)
+                .unwrap_err()
+                .to_string()
+                .contains("not a regular file")
+        );
+        let fifo = dir.path().join("fifo");
+        match std::process::Command::new("mkfifo").arg(&fifo).status() {
+            // Opening a FIFO with no writer would block without O_NONBLOCK.
+            Ok(s) if s.success() => assert!(
+                read_regular(&fifo, 10)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("not a regular file")
+            ),
+            _ => eprintln!("skipped the FIFO case: mkfifo is not available"),
+        }
+        assert_eq!(read_regular(&target, 8).unwrap(), b"precious");
+        // Followed on purpose, a link must still reach a regular file.
+        assert_eq!(read_regular_followed(&link, 8).unwrap(), b"precious");
+        assert!(
+            read_regular_followed(&zero, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("not a regular file")
+        );
+        assert!(
+            read_regular(&target, 7)
+                .unwrap_err()
+                .to_string()
+                .contains("larger than 7")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_folder_below_the_root_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("lib");
+        std::fs::create_dir(&root).unwrap();
+        std::os::unix::fs::symlink(dir.path(), root.join("journals")).unwrap();
+        let e = check_no_links_below(&root, &root.join("journals/x.jsonl")).unwrap_err();
+        assert!(e.to_string().contains("journals is a symbolic link"), "{e}");
+        std::fs::create_dir(root.join("real")).unwrap();
+        check_no_links_below(&root, &root.join("real/x.jsonl")).unwrap();
     }
 }

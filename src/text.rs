@@ -4,16 +4,32 @@
 //! or malicious author, a tampered USB stick). Anything printed to a terminal goes
 //! through [`printable`] first, so an escape sequence in a runbook can never move
 //! the cursor, retitle the window or hide text: control characters are replaced by
-//! visible placeholders such as `\u{1b}`. Bidirectional overrides are treated the
-//! same way, because they can make text read differently from what it is
-//! ("Trojan Source").
+//! visible placeholders such as `\u{1b}`. Bidirectional controls and the Unicode
+//! line and paragraph separators are treated the same way, because they can make
+//! text read differently from what it is ("Trojan Source").
 
 use std::borrow::Cow;
 
-/// True for characters that must never reach a terminal as they are.
+/// True for characters that must never reach a terminal as they are:
+/// controls (C0, DEL, C1) but newline and tab; every character with the
+/// Unicode `Bidi_Control` property (U+061C, U+200E, U+200F, U+202A..U+202E,
+/// U+2066..U+2069), which reorder what follows; the line and paragraph
+/// separators U+2028 and U+2029, which break a line where a terminal or an
+/// editor may not show one; and the interlinear annotation marks
+/// U+FFF9..U+FFFB, which some renderers use to hide the text between them.
 fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
 }
 
 /// Replaces control characters (except newline and tab) and bidirectional
@@ -88,6 +104,21 @@ mod tests {
         assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(printable("x\u{7}y\u{9b}z"), "x\\u{7}y\\u{9b}z");
         assert_eq!(printable("rtl\u{202E}txt"), "rtl\\u{202e}txt");
+    }
+
+    #[test]
+    fn every_bidi_control_and_separator_is_visible() {
+        // The Bidi_Control list of Unicode's PropList.txt, then Zl and Zp.
+        let listed = [
+            0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
+            0x2069, 0x2028, 0x2029, 0xFFF9, 0xFFFA, 0xFFFB,
+        ];
+        for code in listed {
+            let c = char::from_u32(code).unwrap();
+            let shown = printable(&format!("a{c}b")).into_owned();
+            assert_eq!(shown, format!("a\\u{{{code:x}}}b"), "U+{code:04X}");
+            assert!(!json_safe(&format!("\"{c}\"")).contains(c), "U+{code:04X}");
+        }
     }
 
     #[test]

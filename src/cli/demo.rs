@@ -14,6 +14,7 @@ use super::list::render_list;
 use super::today;
 use crate::crypto::{Identities, Identity};
 use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
+use crate::journal;
 use crate::library::{self, ALLOWED_SIGNERS_FILE, Library, LoadOptions};
 use crate::runbook;
 use crate::samples::{SAMPLE_EXERCISES, SAMPLE_RUNBOOKS, SAMPLE_RUNS};
@@ -115,12 +116,14 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
     library.commit("Trust the demo signing key", Some(&signer))?;
 
     // Exercises are encrypted like runbooks; their recorded runs (plaintext
-    // journals, made by a script) are copied byte for byte so their hash
-    // chains still verify. Committed before the runbooks, so the runbooks
-    // stay the library's latest commits.
+    // journals, made by a script, that name runbooks and what was done) are
+    // sealed to the library's recipients like any journal grabbag writes.
+    // Committed before the runbooks, so the runbooks stay the library's
+    // latest commits.
     let exercises = Path::new(EXERCISES_DIR);
     let runs = library.root().join(exercises).join(RUNS_DIR);
-    std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
+    crate::fsutil::create_private_dir(&runs)
+        .with_context(|| format!("creating {}", runs.display()))?;
     let mut added = Vec::new();
     for (name, text) in SAMPLE_EXERCISES {
         let path = exercises.join(format!("{name}.age"));
@@ -129,7 +132,13 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
     }
     for (name, text) in SAMPLE_RUNS {
         let path = exercises.join(RUNS_DIR).join(name);
-        std::fs::write(library.root().join(&path), text)
+        let full = library.root().join(&path);
+        let bytes = if name.ends_with(".jsonl") {
+            journal::store::sealed_copy(&full, text.as_bytes(), &library.recipients()?)?
+        } else {
+            text.as_bytes().to_vec()
+        };
+        crate::fsutil::write_new_private(&full, &bytes)
             .with_context(|| format!("writing the sample run {name}"))?;
         added.push(path);
     }

@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::{Context, print_json, write_private};
 use crate::fsutil;
 use crate::journal::merge::{self, MergeError, Source};
+use crate::journal::store::read_journal_bytes;
 use crate::journal::verify::{
     Format, SignatureStatus, SourceReport, VerifyOptions, VerifyReport, signature_path, verify,
     verify_bytes,
@@ -219,7 +220,8 @@ pub(super) fn read_timeline(
     };
     let mut read = Vec::new();
     for file in files {
-        let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let bytes =
+            read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
         read.push((file.as_path(), bytes));
     }
     let inputs: Vec<Input<'_>> = read
@@ -448,7 +450,8 @@ fn shell_quote(word: &str) -> String {
 }
 
 fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
-    let bytes = fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes = read_journal_bytes(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
     let report = verify_bytes(&args.file, &bytes, &VerifyOptions::default())?;
     if !report.problems.is_empty() {
         print_report(&report);
@@ -582,7 +585,8 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
         if out_real.is_some() && fs::canonicalize(file).ok() == out_real {
             bail!("{} is both a source and the output", file.display());
         }
-        let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let bytes =
+            read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
         let report = verify_bytes(file, &bytes, &options)?;
         if report.format == Format::Merge {
             bail!(
@@ -671,7 +675,8 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
     let mut checked = Vec::new();
     let mut failed = false;
     for file in &args.files {
-        let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let bytes =
+            read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
         let report = verify_bytes(file, &bytes, &options)?;
         if !report.ok {
             print_report(&report);
@@ -703,8 +708,8 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
             copy_journal(file, bytes, &dest)?;
             for (from, to) in companions(file).iter().zip(companions(&dest)) {
                 if from.exists() {
-                    let data =
-                        fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+                    let data = read_journal_bytes(from)
+                        .with_context(|| format!("reading {}", from.display()))?;
                     write_private(&to, &data, true)?;
                 }
             }
@@ -779,7 +784,7 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
 /// journal, or an earlier state of it (the journal grew): anything else is
 /// another journal with the same name, never overwritten.
 fn copy_journal(file: &Path, bytes: &[u8], dest: &Path) -> anyhow::Result<()> {
-    match fs::read(dest) {
+    match read_journal_bytes(dest) {
         Ok(existing) if existing == bytes => return Ok(()),
         Ok(existing) if bytes.starts_with(&existing) && existing.ends_with(b"\n") => {}
         Ok(_) => bail!(

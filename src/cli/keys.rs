@@ -37,14 +37,17 @@ pub struct KeygenArgs {
 
 /// Asks for a new passphrase twice (or takes GRABBAG_PASSPHRASE).
 fn new_passphrase(path: &Path) -> anyhow::Result<SecretString> {
+    const EMPTY: &str =
+        "an empty passphrase protects nothing; leave out --passphrase for an unprotected identity";
     if let Ok(p) = std::env::var("GRABBAG_PASSPHRASE") {
+        if p.is_empty() {
+            bail!("GRABBAG_PASSPHRASE is set but empty: {EMPTY}");
+        }
         return Ok(SecretString::from(p));
     }
     let first = rpassword::prompt_password(format!("New passphrase for {}: ", path.display()))?;
     if first.is_empty() {
-        bail!(
-            "an empty passphrase protects nothing; leave out --passphrase for an unprotected identity"
-        );
+        bail!("{EMPTY}");
     }
     let second = rpassword::prompt_password("Same passphrase again: ")?;
     if first != second {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use super::Context;
-use crate::journal::{Event, Journal, NewJournal};
+use crate::journal::{Event, Journal, JournalError, NewJournal};
 
 /// Said first on every failure: a responder must know the note is not in the log.
 const NOT_RECORDED: &str = "the note was NOT recorded";
@@ -51,7 +51,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let mut journal = if args.journal.exists() {
+    if let Ok(root) = ctx.library_path() {
+        // A journal inside the library must not be reached through a linked
+        // folder (a synced `journals` link to a folder in the user's home).
+        let absolute =
+            |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        crate::fsutil::check_no_links_below(&absolute(root), &absolute(&args.journal))
+            .context(NOT_RECORDED)?;
+    }
+    let open = || -> anyhow::Result<Journal> {
         let (mut journal, _, quarantined) =
             Journal::open(&args.journal, ctx.identities_if_any()?).context(NOT_RECORDED)?;
         if let Some(q) = quarantined {
@@ -63,7 +71,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         journal.one_shot();
-        journal
+        Ok(journal)
+    };
+    // `symlink_metadata`, not `exists`: a dangling link is there too, and
+    // opening it is refused by name.
+    let mut journal = if std::fs::symlink_metadata(&args.journal).is_ok() {
+        open()?
     } else {
         let recipients = if args.plaintext {
             None
@@ -82,7 +95,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             incident: args.incident.clone(),
             exercise: None,
         };
-        Journal::create(&args.journal, &new, &actor).context(NOT_RECORDED)?
+        match Journal::create(&args.journal, &new, &actor) {
+            Ok(journal) => journal,
+            // Another writer created it since we looked: append to theirs.
+            Err(JournalError::Exists(_)) => open()?,
+            Err(e) => return Err(e).context(NOT_RECORDED),
+        }
     };
     let entry = journal
         .append(

@@ -171,17 +171,20 @@ impl Baseline {
         journal.with_extension("baseline.json")
     }
 
-    /// Reads a baseline file.
+    /// Reads a baseline file: a regular file of at most 1 MiB, never
+    /// through a symbolic link (a synced one could point anywhere).
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-        serde_json::from_str(&text).map_err(|e| format!("not a baseline: {e}"))
+        let bytes =
+            crate::fsutil::read_regular(path, 1 << 20).map_err(|e| format!("cannot read: {e}"))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("not a baseline: {e}"))
     }
 
-    /// Writes it as pretty JSON with a final newline.
+    /// Writes it as pretty JSON with a final newline, by temp + rename: a
+    /// link planted in its place is replaced, never written through.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         text.push('\n');
-        std::fs::write(path, text)
+        crate::fsutil::replace_atomically(path, text.as_bytes())
     }
 
     /// How `now` differs from this baseline, one line each (empty: no drift).

@@ -22,9 +22,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Length of the `,"hash":"<64 hex>"}` suffix every line ends with (before `\n`).
 pub const HASH_SUFFIX_LEN: usize = 75;
 
-/// The stored form of an entry, in key order.
+/// The stored form of an entry, in key order. Fields this version does not
+/// know are ignored, not refused: a newer grabbag may add some, and the chain
+/// is checked over the stored bytes, so they stay covered by the hash.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StoredEntry {
     /// 1, 2, 3...: no gaps.
     pub seq: u64,
@@ -61,9 +62,9 @@ pub struct StoredEntry {
     pub hash: String,
 }
 
-/// The part of an entry that the journal key encrypts.
+/// The part of an entry that the journal key encrypts (fields a newer
+/// version adds beside these are ignored, as in [`StoredEntry`]).
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct Body {
     pub actor: Actor,
     pub event: Event,

@@ -4,7 +4,9 @@
 //! with this rationale. A response's state is the fold of these events (see
 //! `crate::response`), so every field a screen or a report needs must be here.
 //! Serialised as JSON objects tagged by `type` in snake case; new variants may
-//! be added, existing ones never change meaning.
+//! be added, existing ones never change meaning. An event of a type (or with
+//! fields) this version does not know reads as [`Event::Unknown`], never as
+//! an error: see `docs/journal-format.md`.
 
 use serde::{Deserialize, Serialize};
 
@@ -248,6 +250,46 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// An event this version does not know: a type added by a newer grabbag,
+    /// or a known type with fields this version does not have. Journals
+    /// travel between laptops running different versions, so such an entry
+    /// is kept exactly as stored (the chain is over its bytes), shown as
+    /// "unknown event (newer version)", and changes nothing in the state.
+    /// Untagged and last: serde tries every known variant first.
+    #[serde(untagged)]
+    Unknown(UnknownEvent),
+}
+
+/// The fields of an event this version does not know, as stored, `type`
+/// included; written back as the same JSON value (e.g. in a JSON export).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
+pub struct UnknownEvent {
+    #[serde(flatten)]
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for UnknownEvent {
+    type Error = &'static str;
+
+    /// Only an object with a `type` string is an event at all.
+    fn try_from(fields: serde_json::Map<String, serde_json::Value>) -> Result<Self, Self::Error> {
+        if fields.get("type").is_some_and(serde_json::Value::is_string) {
+            Ok(Self { fields })
+        } else {
+            Err("an event needs a `type`")
+        }
+    }
+}
+
+impl UnknownEvent {
+    /// The event's type as stored.
+    pub fn type_name(&self) -> &str {
+        self.fields
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+    }
 }
 
 /// How the exercise clock changed.
@@ -342,6 +384,39 @@ impl Event {
             Event::ExerciseClock { .. } => "exercise_clock",
             Event::LessonRecorded { .. } => "lesson_recorded",
             Event::SessionEnded { .. } => "session_ended",
+            Event::Unknown(_) => "unknown",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_of_a_newer_version_read_as_unknown_and_write_back_unchanged() {
+        let newer = r#"{"type":"photo_attached","sha256":"ab","caption":"door"}"#;
+        let event: Event = serde_json::from_str(newer).unwrap();
+        let Event::Unknown(unknown) = &event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(unknown.type_name(), "photo_attached");
+        assert_eq!(event.kind(), "unknown");
+        // The same value (keys may come back in another order).
+        let back: serde_json::Value = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(newer).unwrap()
+        );
+        // A known type with a field this version lacks is unknown too: its
+        // meaning may depend on the field.
+        let extra: Event = serde_json::from_str(r#"{"type":"note","text":"x","tags":[]}"#).unwrap();
+        assert!(matches!(&extra, Event::Unknown(u) if u.type_name() == "note"));
+        // Known events still read as themselves.
+        let note: Event = serde_json::from_str(r#"{"type":"note","text":"x"}"#).unwrap();
+        assert!(matches!(note, Event::Note { .. }));
+        // Without a `type` it is no event at all.
+        assert!(serde_json::from_str::<Event>(r#"{"text":"x"}"#).is_err());
+        assert!(serde_json::from_str::<Event>(r#"{"type":7}"#).is_err());
     }
 }

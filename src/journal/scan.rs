@@ -117,6 +117,22 @@ pub(super) fn scan_from(
             message,
         };
         let Some(entry) = entry else {
+            // A complete line that carries its own correct hash was written
+            // whole, by some writer: never torn, even when this version
+            // cannot read it. Moving it aside would let the next append
+            // reuse its seq, and a witness code written down would stop
+            // matching.
+            let whole =
+                *complete && line_hash(line).is_ok_and(|(c, stored)| c.as_bytes() == stored);
+            if whole {
+                scan.problems.push(finding(
+                    Some(prev_seq + 1),
+                    format!(
+                        "the line at byte {offset} is a complete entry (its hash matches) in a form this version cannot read: written by a newer grabbag?"
+                    ),
+                ));
+                break;
+            }
             // A torn tail is an unfinished last line, or unreadable lines
             // after the last good entry. A file with no good entry at all is
             // not a journal: never quarantine the whole thing.

@@ -25,6 +25,18 @@ use crate::crypto::{self, CryptoError, Identities, Recipients};
 /// How long an append waits for another writer before giving up.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
+/// The largest journal read whole (1 GiB): far above any response (a day of
+/// notes is a few megabytes), low enough that a hostile file cannot exhaust
+/// memory.
+pub const MAX_JOURNAL_BYTES: u64 = 1 << 30;
+
+/// Reads a whole journal file: a regular file only, never through a symbolic
+/// link, at most [`MAX_JOURNAL_BYTES`]. Every reader of a journal a user or a
+/// sync may have placed goes through here.
+pub fn read_journal_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    crate::fsutil::read_regular(path, MAX_JOURNAL_BYTES)
+}
+
 /// Errors from the journal file.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -212,9 +224,11 @@ impl Journal {
             _ => Path::new("."),
         };
         crate::fsutil::create_private_dir(dir).map_err(io(dir))?;
-        if path.exists() {
+        // A dangling link at `path` is there too: never created through.
+        if std::fs::symlink_metadata(path).is_ok() {
             return Err(JournalError::Exists(path.to_owned()));
         }
+        refuse_planted_companions(path)?;
         // The first entry is written to a hidden temporary file and linked into
         // place only once it is on disk, so a crash or a full disk never
         // leaves an empty or half-written journal at `path` to block a retry.
@@ -292,10 +306,8 @@ impl Journal {
         path: &Path,
         identities: Option<&Identities>,
     ) -> Result<(Self, Vec<Entry>, Option<Quarantined>), JournalError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(path)
+        refuse_planted_companions(path)?;
+        let file = crate::fsutil::open_regular(path, OpenOptions::new().read(true).append(true))
             .map_err(io(path))?;
         let mut journal = Self {
             path: path.to_owned(),
@@ -331,7 +343,7 @@ impl Journal {
     /// the entry; bodies are decrypted when `identities` open the journal key,
     /// else left `None`.
     pub fn read(path: &Path, identities: Option<&Identities>) -> Result<Vec<Entry>, JournalError> {
-        let bytes = std::fs::read(path).map_err(io(path))?;
+        let bytes = read_journal_bytes(path).map_err(io(path))?;
         let scan = scan_from(&bytes, 0, None, &mut HashMap::new());
         if let Some(finding) = scan.problems.first() {
             return Err(JournalError::Broken {
@@ -454,9 +466,7 @@ impl Journal {
     /// Appends the torn bytes to `<journal>.torn` (synced), then truncates the
     /// journal to its last good entry. Nothing is dropped: the bytes are kept.
     fn quarantine(&mut self, torn: Torn, bytes: &[u8]) -> Result<Quarantined, JournalError> {
-        let mut name = self.path.clone().into_os_string();
-        name.push(".torn");
-        let moved_to = PathBuf::from(name);
+        let moved_to = companion(&self.path, ".torn");
         let mut options = OpenOptions::new();
         options.create(true).append(true);
         #[cfg(unix)]
@@ -464,7 +474,7 @@ impl Journal {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let mut out = options.open(&moved_to).map_err(io(&moved_to))?;
+        let mut out = crate::fsutil::open_regular(&moved_to, &options).map_err(io(&moved_to))?;
         out.write_all(bytes).map_err(io(&moved_to))?;
         out.sync_all().map_err(io(&moved_to))?;
         self.file.set_len(torn.offset).map_err(io(&self.path))?;
@@ -597,9 +607,13 @@ impl Journal {
                     std::thread::sleep(Duration::from_millis(10));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    let holder = std::fs::read_to_string(lock_info_path(&self.path))
-                        .map(|s| s.trim().to_owned())
-                        .unwrap_or_else(|_| "another process".to_owned());
+                    // Never through a link, never more than the line we write.
+                    let holder = crate::fsutil::read_regular(
+                        &lock_info_path(&self.path),
+                        LOCK_INFO_WIDTH as u64,
+                    )
+                    .map(|s| String::from_utf8_lossy(&s).trim().to_owned())
+                    .unwrap_or_else(|_| "another process".to_owned());
                     return Err(JournalError::Locked {
                         path: self.path.clone(),
                         holder,
@@ -623,7 +637,9 @@ fn publish(temporary: &Path, path: &Path) -> Result<(), JournalError> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(JournalError::Exists(path.to_owned()))
         }
-        Err(_) if path.exists() => Err(JournalError::Exists(path.to_owned())),
+        Err(_) if std::fs::symlink_metadata(path).is_ok() => {
+            Err(JournalError::Exists(path.to_owned()))
+        }
         Err(_) => std::fs::rename(temporary, path).map_err(io(path)),
     }
 }
@@ -651,7 +667,7 @@ fn write_lock_info(path: &Path) {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    if let Ok(mut file) = options.open(lock_info_path(path)) {
+    if let Ok(mut file) = crate::fsutil::open_regular(&lock_info_path(path), &options) {
         let _ = file.write_all(&bytes);
     }
 }
@@ -660,9 +676,44 @@ fn write_lock_info(path: &Path) {
 const LOCK_INFO_WIDTH: usize = 256;
 
 fn lock_info_path(path: &Path) -> PathBuf {
+    companion(path, ".lock")
+}
+
+/// `<journal><suffix>`: the `.lock` and `.torn` files beside a journal.
+fn companion(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.to_path_buf().into_os_string();
-    name.push(".lock");
+    name.push(suffix);
     PathBuf::from(name)
+}
+
+/// Refuses a journal whose `.lock` or `.torn` is anything but a regular file:
+/// a sync can plant them as links to files in the user's home, and writing
+/// the lock text or a torn tail through them would change those files.
+/// Checked before anything is written, so the refusal names the file and
+/// nothing has changed.
+fn refuse_planted_companions(path: &Path) -> Result<(), JournalError> {
+    for suffix in [".lock", ".torn"] {
+        let beside = companion(path, suffix);
+        if let Ok(meta) = std::fs::symlink_metadata(&beside)
+            && !meta.is_file()
+        {
+            let what = if meta.file_type().is_symlink() {
+                "is a symbolic link"
+            } else {
+                "is not a regular file"
+            };
+            return Err(JournalError::Io {
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "{what} beside the journal: refused, nothing was written (remove it if you did not put it there)"
+                    ),
+                ),
+                path: beside,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Releases the journal lock when dropped.
@@ -788,16 +839,86 @@ fn unwrap_key(
         .ok_or_else(|| no_key("the journal key has the wrong length".to_owned()))
 }
 
-/// The journal files (`*.jsonl`) in a folder, sorted by name; none when the
-/// folder does not exist.
+/// A plaintext journal's entries re-recorded as a new journal encrypted to
+/// `recipients`: the same seq, sessions, times and events, each body sealed
+/// with a fresh journal key, chained anew (so the witness codes differ: it is
+/// a new file, not the old one). Each session start says `plaintext: false`,
+/// as it would have had the journal been encrypted from the start. For
+/// journals written by a script, such as the demo's recorded exercise runs;
+/// a journal that does not verify to its end is refused.
+pub fn sealed_copy(
+    path: &Path,
+    plain: &[u8],
+    recipients: &Recipients,
+) -> Result<Vec<u8>, JournalError> {
+    let scan = super::scan::scan(plain);
+    if let Some(finding) = scan.problems.first() {
+        return Err(JournalError::Broken {
+            path: path.to_owned(),
+            finding: finding.clone(),
+        });
+    }
+    if scan.torn.is_some() || scan.entries.is_empty() {
+        return Err(JournalError::Empty(path.to_owned()));
+    }
+    let seal_error = |seq| {
+        move |source| JournalError::Seal {
+            path: path.to_owned(),
+            seq,
+            source,
+        }
+    };
+    let key = JournalKey::generate().map_err(seal_error(1))?;
+    let wrapped = base64::engine::general_purpose::STANDARD.encode(crypto::encrypt(
+        key.bytes(),
+        recipients,
+        false,
+    )?);
+    let mut out = Vec::with_capacity(plain.len() * 2);
+    let mut prev = GENESIS.to_owned();
+    for scanned in scan.entries {
+        let mut entry = scanned.entry;
+        let entry_error = |message: String| JournalError::Entry {
+            path: path.to_owned(),
+            seq: entry.seq,
+            message,
+        };
+        let (Some(actor), Some(mut event)) = (entry.actor.take(), entry.event.take()) else {
+            return Err(entry_error("already encrypted".to_owned()));
+        };
+        if let Event::SessionStarted { plaintext, .. } = &mut event {
+            *plaintext = false;
+        }
+        let body =
+            serde_json::to_vec(&Body { actor, event }).map_err(|e| entry_error(e.to_string()))?;
+        entry.sealed = Some(key.seal(entry.seq, &body).map_err(seal_error(entry.seq))?);
+        if entry.seq == 1 {
+            entry.encrypted_to = Some(recipients.keys());
+            entry.journal_key = Some(wrapped.clone());
+        }
+        entry.prev = prev;
+        let (line, hash) = entry.to_line().map_err(|e| entry_error(e.to_string()))?;
+        out.extend_from_slice(&line);
+        prev = hash;
+    }
+    Ok(out)
+}
+
+/// The journal files (`*.jsonl`, symbolic links included) in a folder,
+/// sorted by name; none when the folder does not exist.
 pub fn journals_in(dir: &Path) -> Vec<PathBuf> {
     let Ok(read) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut out: Vec<PathBuf> = read
         .filter_map(Result::ok)
+        .filter(|e| {
+            // Links are listed (not followed) so that whoever reads them
+            // refuses them by name rather than skipping them in silence.
+            e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink())
+        })
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     out.sort();
     out

@@ -230,7 +230,7 @@ pub fn signature_path(path: &Path) -> PathBuf {
 /// it exists. Only an unreadable file is an error; everything wrong with its
 /// content is in the report.
 pub fn verify(path: &Path, options: &VerifyOptions<'_>) -> Result<VerifyReport, VerifyError> {
-    let bytes = std::fs::read(path).map_err(|source| VerifyError::Io {
+    let bytes = super::store::read_journal_bytes(path).map_err(|source| VerifyError::Io {
         path: path.to_owned(),
         source,
     })?;
@@ -247,7 +247,7 @@ pub fn verify_bytes(
     let sig_path = signature_path(path);
     // Lossy: a signature file that is not text is reported as not being a
     // signature (a finding), not as an unreadable file.
-    let armored = match std::fs::read(&sig_path) {
+    let armored = match super::store::read_journal_bytes(&sig_path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(source) => {

@@ -216,7 +216,7 @@ fn journal_status(
         runbooks: Vec::new(),
         summary: why,
     };
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::journal::store::read_journal_bytes(path) {
         Ok(bytes) => bytes,
         Err(e) => return (failed(format!("cannot read: {e}")), None),
     };

@@ -4,7 +4,9 @@
 //! characters become entities (a `<script>` in a note is text in every
 //! renderer) and Markdown's own punctuation is backslash-escaped, so a note
 //! cannot become a link, emphasis or a table cell break (text never starts a
-//! line, so line-start markup such as headings cannot arise).
+//! line, so line-start markup such as headings cannot arise). GFM also links
+//! bare URLs, `www.` names and e-mail addresses with no syntax at all: the
+//! character each of those hangs on is backslash-escaped too.
 
 use std::fmt::Write as _;
 
@@ -13,6 +15,35 @@ use super::{Timeline, VERSION_HEAD, version_cells};
 /// Text made safe for Markdown inline content: no markup, no HTML, one line.
 /// Quotes stay as they are (they mean nothing in Markdown text).
 pub fn escape(text: &str) -> String {
+    no_autolinks(&escape_markup(text))
+}
+
+/// Backslash-escapes what GFM's autolink extension would turn into a link
+/// although the text has no link syntax: the `:` of `scheme://` (extended URL
+/// autolinks), the `.` after `www` (www autolinks) and every `@` (e-mail,
+/// `mailto:` and `xmpp:` autolinks, and mentions). Each escaped character is
+/// ASCII punctuation, so every CommonMark renderer shows it as it was.
+fn no_autolinks(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    for (i, c) in escaped.char_indices() {
+        let before = &escaped[..i];
+        let after = &escaped[i + c.len_utf8()..];
+        let autolinks = match c {
+            '@' => true,
+            ':' => after.starts_with("//"),
+            '.' => before.len() >= 3 && before[before.len() - 3..].eq_ignore_ascii_case("www"),
+            _ => false,
+        };
+        if autolinks {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Markup and HTML made inert (see [`escape`]).
+fn escape_markup(text: &str) -> String {
     super::html::escape_with(text, |c, out| {
         match c {
             '\n' => out.push_str("<br>"),
@@ -133,7 +164,19 @@ mod tests {
     fn markup_is_inert() {
         assert_eq!(
             escape("<b>[x](http://e)</b> | # a\nb"),
-            "&lt;b&gt;\\[x\\](http://e)&lt;/b&gt; \\| # a<br>b"
+            "&lt;b&gt;\\[x\\](http\\://e)&lt;/b&gt; \\| # a<br>b"
         );
+    }
+
+    #[test]
+    fn bare_urls_and_addresses_cannot_autolink() {
+        assert_eq!(escape("https://x"), "https\\://x");
+        assert_eq!(escape("see www.x.com now"), "see www\\.x.com now");
+        assert_eq!(escape("WWW.X.COM"), "WWW\\.X.COM");
+        assert_eq!(escape("a@b.com"), "a\\@b.com");
+        assert_eq!(escape("mailto:a@b.com"), "mailto:a\\@b.com");
+        assert_eq!(escape("ftp://h/p"), "ftp\\://h/p");
+        // Times and ordinary dots are left alone.
+        assert_eq!(escape("14:05 v1.2"), "14:05 v1.2");
     }
 }

@@ -125,6 +125,9 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
                 Some(r) => format!("session ended ({r})"),
                 None => "session ended".to_owned(),
             },
+            Event::Unknown(unknown) => {
+                format!("unknown event (newer version): {}", unknown.type_name())
+            }
         },
     }
 }

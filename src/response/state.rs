@@ -583,6 +583,9 @@ impl ResponseState {
                     self.actor.clone_from(&entry.actor);
                 }
             }
+            // Written by a newer grabbag: kept and shown, but what it means
+            // is unknown here, so it changes nothing in the state.
+            Event::Unknown(_) => {}
             Event::SessionEnded { .. } => {
                 if !self.sessions.open {
                     self.anomaly(stamp.seq, "a session ended, but none was open".to_owned());

@@ -695,7 +695,8 @@ fn new_journal_path(root: &Path, date: &NaiveDate, incident: &str) -> Option<Pat
             format!("{date}-{slug}-{n}.jsonl")
         };
         let path = dir.join(name);
-        (!path.exists()).then_some(path)
+        // A dangling link is taken too: it would block the name, never be followed.
+        std::fs::symlink_metadata(&path).is_err().then_some(path)
     })
 }
 
@@ -1039,9 +1040,12 @@ impl App<'_> {
     }
 }
 
-/// Opens a journal for resuming if its last session never ended.
+/// The state of a journal whose last session never ended, to offer it for
+/// resuming. Read-only: no lock, no `.lock` written, a torn tail left where it
+/// is, so merely starting grabbag changes no file (a journal that arrived by
+/// sync with planted links beside it is refused only once it is picked).
 pub fn open_session_left(path: &Path, identities: Option<&Identities>) -> Option<ResponseState> {
-    let (_, entries, _) = Journal::open(path, identities).ok()?;
+    let entries = Journal::read(path, identities).ok()?;
     let state = ResponseState::fold(&entries);
     state.sessions.open.then_some(state)
 }

@@ -282,3 +282,36 @@ fn unsigned_update_on_the_stick_is_refused_with_exit_1() {
         .target();
     assert_eq!(before, after, "a refused sync changes nothing");
 }
+
+#[test]
+fn demo_exercise_runs_are_sealed_and_still_score() {
+    let demo = build_demo();
+    let runs = demo.library.join("exercises/runs");
+    let journals = grabbag::journal::store::journals_in(&runs);
+    assert_eq!(journals.len(), 4, "{journals:?}");
+    for journal in &journals {
+        let bytes = std::fs::read(journal).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        // No event in the clear: no runbook title, no note, no decision.
+        assert!(
+            !text.contains("\"event\""),
+            "{}: plaintext",
+            journal.display()
+        );
+        assert!(text.starts_with("{\"seq\":1,"), "{}", journal.display());
+        assert!(text.contains("\"journal_key\""), "{}", journal.display());
+        let out = run(demo.grabbag().args(["journal", "verify"]).arg(journal));
+        assert_eq!(out.code, 0, "{}", out.stdout);
+        assert!(out.stdout.contains("encrypted"), "{}", out.stdout);
+    }
+    // With the identity they score as recorded.
+    let out = run(demo.grabbag().args(["exercise", "check"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("4 run(s): no drift"), "{}", out.stdout);
+    let out = run(demo
+        .grabbag()
+        .args(["exercise", "score"])
+        .arg(runs.join("total-it-loss.jsonl")));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Overall 89%"), "{}", out.stdout);
+}

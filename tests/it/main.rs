@@ -1,6 +1,7 @@
 //! All integration tests, in one binary (one link, one process start-up).
 
 mod age_interop;
+mod attack_files;
 mod attack_trust;
 mod cacao;
 mod config;
@@ -13,9 +14,11 @@ mod harness;
 mod journal;
 mod journal_cli;
 mod journal_reliability;
+mod journal_vectors;
 mod layering;
 mod library;
 mod lint;
+mod markdown_gfm;
 mod report;
 mod responder;
 mod response;
