@@ -326,7 +326,7 @@ fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&card)?;
     } else {
-        print!("{}", render_card(&card, &args.run.journal));
+        out!("{}", render_card(&card, &args.run.journal))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -411,24 +411,24 @@ fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
         })?;
     } else {
         for d in &diagnostics {
-            println!("{}", d.render());
+            outln!("{}", d.render())?;
         }
         for r in &runs {
             let name = printable_line(&r.journal);
             if r.drift.is_empty() {
-                println!("run {name}: as recorded ({})", percent(r.percent));
+                outln!("run {name}: as recorded ({})", percent(r.percent))?;
             } else {
-                println!("run {name}: DRIFT");
+                outln!("run {name}: DRIFT")?;
                 for line in &r.drift {
-                    println!("  {}", printable_line(line));
+                    outln!("  {}", printable_line(line))?;
                 }
             }
         }
-        println!(
+        outln!(
             "exercise check: {count} exercise(s), {} run(s): {}",
             runs.len(),
             if drift { "drift found" } else { "no drift" }
-        );
+        )?;
     }
     Ok(if drift {
         ExitCode::from(1)

@@ -108,15 +108,15 @@ pub(super) fn report(
         })?;
     } else {
         for d in &diagnostics {
-            println!("{}", d.render());
+            outln!("{}", d.render())?;
         }
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-        println!(
+        outln!(
             "{what}: {} checked, {}, {}",
             plural(files, "file"),
             plural(errors, "error"),
             plural(warnings, "warning")
-        );
+        )?;
     }
     Ok(if errors > 0 {
         ExitCode::from(1)

@@ -14,6 +14,7 @@ mod journal_cli;
 mod journal_reliability;
 mod library;
 mod lint;
+mod outputs;
 mod report;
 mod response;
 mod security;
