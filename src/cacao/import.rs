@@ -43,7 +43,7 @@ use super::toml_text::{self, Notes};
 use super::validate::{Parsed, validate};
 use super::{CacaoError, Finding, Imported, export};
 use crate::runbook::{self, Clock, Duration, Kind, Runbook, Severity};
-use flow::Cont;
+use flow::{Cont, Fall};
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -93,6 +93,8 @@ struct Importer<'p> {
     warnings: &'p mut Vec<Finding>,
     ext_id: String,
     ends: HashMap<String, Cont>,
+    /// Where each step of a branch goes if its flow stops early.
+    falls: HashMap<String, Fall>,
     /// Body steps of each while loop, in the order they are met.
     bodies: HashMap<String, Vec<String>>,
     /// Runbook contact id for each agent or target id that is one.
@@ -206,6 +208,7 @@ impl<'p> Importer<'p> {
             warnings,
             ext_id: export::extension_id(),
             ends: HashMap::new(),
+            falls: HashMap::new(),
             bodies: HashMap::new(),
             contact_of: BTreeMap::new(),
             hand_commands: BTreeSet::new(),

@@ -122,3 +122,165 @@ fn no_command_panics_when_standard_output_fails() {
         assert_eq!(out.code, normal.code, "{args:?}: {out:?}");
     }
 }
+
+/// Each command that writes a file the user names: its arguments, and the
+/// file it writes (a bare name, in the current folder).
+fn file_commands(demo: &Demo) -> Vec<(Vec<String>, &'static str)> {
+    let run = demo
+        .dir
+        .join("library/exercises/runs/ransomware-friday.jsonl")
+        .display()
+        .to_string();
+    let key = demo
+        .dir
+        .join("keys/demo-signing-ed25519")
+        .display()
+        .to_string();
+    let cacao = demo.home.path().join("playbook.json").display().to_string();
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    vec![
+        (args(&["journal", "export", &run, "-o"]), "export.md"),
+        (args(&["journal", "merge", &run, "-o"]), "merged.jsonl"),
+        (args(&["exercise", "report", &run, "-o"]), "report.md"),
+        (args(&["print", "cyber/ransomware", "-o"]), "pack.html"),
+        (args(&["audit", "--html", "-o"]), "audit.html"),
+        (
+            args(&["export", "cacao", "cyber/ransomware", "-o"]),
+            "playbook.json",
+        ),
+        (args(&["import", "cacao", &cacao, "-o"]), "imported.toml"),
+        (
+            args(&["journal", "sign", "--key", &key, "j.jsonl"]),
+            "j.jsonl.sig",
+        ),
+    ]
+}
+
+#[test]
+fn output_files_take_bare_names_force_and_never_follow_links() {
+    let demo = Demo::new();
+    let home = demo.home.path();
+    let out = run(demo
+        .grabbag()
+        .args(["note", "--plaintext", "j.jsonl", "to sign"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    for (args, name) in file_commands(&demo) {
+        let target = home.join(name);
+        let with_output = |force: bool| {
+            let mut cmd = demo.grabbag();
+            cmd.args(&args);
+            if !name.ends_with(".sig") {
+                cmd.arg(name);
+            }
+            if force {
+                cmd.arg("--force");
+            }
+            cmd
+        };
+        let first = run(&mut with_output(false));
+        // `audit` exits 1 for its findings (the demo has some).
+        assert!(first.code <= 1, "{args:?}: {first:?}");
+        let written = std::fs::read(&target).expect("written");
+        assert!(!written.is_empty(), "{args:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{args:?}");
+        }
+        // Once reported failure after writing (issue 14 item 8).
+        let again = run(&mut with_output(true));
+        assert_eq!(again.code, first.code, "{args:?} --force: {again:?}");
+        let refused = run(&mut with_output(false));
+        assert_eq!(refused.code, 2, "{args:?} without --force: {refused:?}");
+        assert!(refused.stderr.contains(name), "{}", refused.stderr);
+        // A link at the target is refused, even with --force: nothing is
+        // written through it and it stays a link.
+        #[cfg(unix)]
+        {
+            let victim = home.join("victim");
+            std::fs::write(&victim, b"precious").unwrap();
+            std::fs::remove_file(&target).unwrap();
+            std::os::unix::fs::symlink(&victim, &target).unwrap();
+            let linked = run(&mut with_output(true));
+            assert_eq!(linked.code, 2, "{args:?} onto a link: {linked:?}");
+            assert!(linked.stderr.contains("symbolic link"), "{}", linked.stderr);
+            assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "{args:?}");
+            assert!(target.symlink_metadata().unwrap().file_type().is_symlink());
+            std::fs::remove_file(&target).unwrap();
+            std::fs::write(&target, b"old").unwrap();
+        }
+        if name == "playbook.json" {
+            // The import below reads the exported playbook.
+            std::fs::write(&target, &written).unwrap();
+        }
+    }
+}
+
+/// Mounts a 64 KiB tmpfs at `dir` (root only); `None` when that is not
+/// possible here.
+fn small_disk(dir: &Path) -> Option<SmallDisk> {
+    std::fs::create_dir_all(dir).ok()?;
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(dir)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then(|| SmallDisk(dir.to_owned()))
+}
+
+struct SmallDisk(PathBuf);
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_the_old_output_or_none_never_half() {
+    let demo = Demo::new();
+    let home = demo.home.path();
+    let Some(disk) = small_disk(&home.join("small")) else {
+        eprintln!(
+            "SKIPPED a_full_disk_leaves_the_old_output_or_none_never_half: cannot mount a tmpfs (needs root)"
+        );
+        return;
+    };
+    // A journal whose export is larger than the disk.
+    let journal = home.join("big.jsonl");
+    let long = "x".repeat(4000);
+    for i in 0..30 {
+        let out = run(demo
+            .grabbag()
+            .args(["note", "--plaintext"])
+            .arg(&journal)
+            .arg(format!("{i} {long}")));
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let journal = journal.display().to_string();
+    for (args, name) in [
+        (["journal", "export", journal.as_str(), "-o"], "export.html"),
+        (["journal", "merge", journal.as_str(), "-o"], "merged.jsonl"),
+    ] {
+        let target = disk.0.join(name);
+        let out = run(demo.grabbag().args(args).arg(&target));
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr.contains("No space left on device"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(name), "{}", out.stderr);
+        let left: Vec<_> = std::fs::read_dir(&disk.0).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+        // With --force over an existing file, the old one stays whole.
+        std::fs::write(&target, b"the old export").unwrap();
+        let out = run(demo.grabbag().args(args).arg(&target).arg("--force"));
+        assert_eq!(out.code, 2, "{out:?}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"the old export");
+        assert_eq!(std::fs::read_dir(&disk.0).unwrap().count(), 1);
+        std::fs::remove_file(&target).unwrap();
+    }
+}

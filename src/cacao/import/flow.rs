@@ -1,8 +1,13 @@
 //! The flow walk: from a CACAO workflow graph to runbook steps in order.
 //!
 //! Every `end` step gets its continuation (the innermost conditional or
-//! parallel step whose branch reaches it, or the end of the runbook); each
-//! step's successors are resolved through start and `end` steps; then a
+//! parallel step whose branch reaches it, or the end of the runbook). A branch
+//! that stops without an `end` step (CACAO requires one, its schema cannot
+//! say so) ends where it stops, just the same: each step of a branch gets a
+//! [`Fall`], so flowing nowhere, or straight to what follows the construct
+//! when other parallel branches remain, goes on where the branch's `end` step
+//! would have led. Each step's successors are resolved through start and
+//! `end` steps and these falls; then a
 //! depth-first walk orders the runbook steps so every goto goes forward, and
 //! a jump back (a retry loop) becomes the end of the runbook with a note,
 //! since runbooks cannot loop.
@@ -22,6 +27,17 @@ pub(super) enum Cont {
     End,
     /// Back to the while loop whose body it closes.
     Loop,
+}
+
+/// Where a step of a branch goes when its flow stops without an `end` step.
+#[derive(Debug, Clone)]
+pub(super) struct Fall {
+    /// The conditional or parallel step whose branch holds the step.
+    construct: String,
+    /// What follows the construct: flowing straight there also ends the branch.
+    after: Option<String>,
+    /// Where the branch's end leads.
+    cont: Cont,
 }
 
 /// What follows a runbook step, in CACAO step ids.
@@ -124,6 +140,14 @@ impl Importer<'_> {
                         self.ends.entry(node.to_owned()).or_insert(cont.clone());
                         continue;
                     }
+                    // Inner constructs come first and keep their own.
+                    if cont != Cont::Loop {
+                        self.falls.entry(node.to_owned()).or_insert_with(|| Fall {
+                            construct: id.clone(),
+                            after: stop.map(str::to_owned),
+                            cont: cont.clone(),
+                        });
+                    }
                     body.push(node.to_owned());
                     queue.extend(s.references().into_iter().map(|(_, t)| t));
                 }
@@ -155,8 +179,35 @@ impl Importer<'_> {
         }
     }
 
+    /// Where the flow from CACAO step `id` to `target` (`None`: nowhere)
+    /// leads, resolved: when it leaves a branch without an `end` step, where
+    /// the branch's end leads (see [`Fall`]); a construct that itself stops
+    /// hands over to the branch that holds it.
+    fn onward(&self, id: &str, target: Option<&str>) -> Option<String> {
+        let mut at = id;
+        let mut target = target;
+        // Each round climbs one construct: at most one per fall.
+        for _ in 0..=self.falls.len() {
+            let Some(fall) = self.falls.get(at) else {
+                break;
+            };
+            if target.is_some() && target != fall.after.as_deref() {
+                break;
+            }
+            match &fall.cont {
+                Cont::Step(next) => return self.resolve(Some(next)),
+                Cont::End => {
+                    at = &fall.construct;
+                    target = None;
+                }
+                Cont::Loop => break,
+            }
+        }
+        self.resolve(target)
+    }
+
     /// What follows the runbook step made from CACAO step `id`.
-    pub(super) fn successors(&self, step: &Step, ext: Option<&StepExt>) -> Succ {
+    pub(super) fn successors(&self, id: &str, step: &Step, ext: Option<&StepExt>) -> Succ {
         let after = step.on_completion.as_deref().or(step.on_success.as_deref());
         let labels = |defaults: Vec<String>| -> Vec<String> {
             match ext {
@@ -169,8 +220,8 @@ impl Importer<'_> {
                 let question = step.condition.clone().unwrap_or_default();
                 let names = labels(vec!["Yes".to_owned(), "No".to_owned()]);
                 let targets = [
-                    self.resolve(step.on_true.as_deref()),
-                    self.resolve(step.on_false.as_deref().or(after)),
+                    self.onward(id, step.on_true.as_deref()),
+                    self.onward(id, step.on_false.as_deref().or(after)),
                 ];
                 Succ::Decision(question, names.into_iter().zip(targets).collect())
             }
@@ -185,11 +236,11 @@ impl Importer<'_> {
                     .into_iter()
                     .map(|(k, t)| {
                         let label = if k == "default" { "Otherwise" } else { k };
-                        (label.to_owned(), self.resolve(Some(t)))
+                        (label.to_owned(), self.onward(id, Some(t)))
                     })
                     .collect();
                 if !step.cases.contains_key("default") {
-                    options.push(("None of these".to_owned(), self.resolve(after)));
+                    options.push(("None of these".to_owned(), self.onward(id, after)));
                 }
                 let names = labels(options.iter().map(|(l, _)| l.clone()).collect());
                 let options: Vec<(String, Option<String>)> = names
@@ -208,13 +259,17 @@ impl Importer<'_> {
                 }
                 Succ::Decision(question, options)
             }
-            "parallel" => Succ::Next(self.resolve(step.next_steps.first().map(String::as_str))),
-            "while-condition" => Succ::Next(self.resolve(after)),
+            "parallel" => Succ::Next(self.onward(id, step.next_steps.first().map(String::as_str))),
+            "while-condition" => Succ::Next(self.onward(id, after)),
             _ => {
-                let success =
-                    self.resolve(step.on_success.as_deref().or(step.on_completion.as_deref()));
-                let failure =
-                    self.resolve(step.on_failure.as_deref().or(step.on_completion.as_deref()));
+                let success = self.onward(
+                    id,
+                    step.on_success.as_deref().or(step.on_completion.as_deref()),
+                );
+                let failure = self.onward(
+                    id,
+                    step.on_failure.as_deref().or(step.on_completion.as_deref()),
+                );
                 if step.on_failure.is_some() && success != failure {
                     let name = step.name.as_deref().unwrap_or("this step");
                     let names = labels(vec!["Succeeded".to_owned(), "Failed".to_owned()]);
@@ -260,7 +315,7 @@ impl Importer<'_> {
                 let path = step_path(&node);
                 let ext: Option<StepExt> =
                     self.extension(&format!("{path}/step_extensions"), &step.step_extensions);
-                let succ = self.successors(step, ext.as_ref());
+                let succ = self.successors(&node, step, ext.as_ref());
                 succs.insert(node.clone(), succ);
                 if let Some(ext) = ext {
                     exts.insert(node.clone(), ext);
