@@ -284,3 +284,17 @@ fn a_full_disk_leaves_the_old_output_or_none_never_half() {
         std::fs::remove_file(&target).unwrap();
     }
 }
+
+/// On a full disk libgit2 fails some writes without a message and git2 says
+/// "no error"; the error names the file being staged and what to check.
+#[test]
+fn a_git_failure_without_a_reason_names_the_file_and_what_to_check() {
+    let e = grabbag::library::LibraryError::Stage {
+        path: PathBuf::from("journals/run.jsonl"),
+        source: git2::Error::from_str("no error"),
+    };
+    let text = e.to_string();
+    assert!(text.contains("journals/run.jsonl"), "{text}");
+    assert!(text.contains("full disk"), "{text}");
+    assert!(!text.contains("no error"), "{text}");
+}
