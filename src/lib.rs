@@ -22,5 +22,7 @@ pub mod response;
 pub mod runbook;
 pub mod samples;
 pub mod scratch;
+#[cfg(test)]
+mod testrng;
 pub mod text;
 pub mod tui;

@@ -43,7 +43,7 @@ use super::toml_text::{self, Notes};
 use super::validate::{Parsed, validate};
 use super::{CacaoError, Finding, Imported, export};
 use crate::runbook::{self, Clock, Duration, Kind, Runbook, Severity};
-use flow::{Cont, Fall};
+use flow::Fall;
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -92,8 +92,7 @@ struct Importer<'p> {
     steps: &'p BTreeMap<String, Step>,
     warnings: &'p mut Vec<Finding>,
     ext_id: String,
-    ends: HashMap<String, Cont>,
-    /// Where each step of a branch goes if its flow stops early.
+    /// Where each step of a branch (`end` steps too) goes when it leaves it.
     falls: HashMap<String, Fall>,
     /// Body steps of each while loop, in the order they are met.
     bodies: HashMap<String, Vec<String>>,
@@ -207,7 +206,6 @@ impl<'p> Importer<'p> {
             steps: &parsed.steps,
             warnings,
             ext_id: export::extension_id(),
-            ends: HashMap::new(),
             falls: HashMap::new(),
             bodies: HashMap::new(),
             contact_of: BTreeMap::new(),

@@ -250,6 +250,24 @@ fn flow(playbook: &Playbook, steps: &BTreeMap<String, Step>, out: &mut Vec<Findi
             ));
         }
     }
+    // CACAO ends every branch, and the workflow itself, with an `end` step;
+    // its schema cannot require one, so a flow that just stops is named here
+    // (the import ends that branch where it stops and goes on).
+    for id in &reached {
+        if let Some(step) = steps.get(id)
+            && step.kind != "end"
+            && finishes_here(step)
+        {
+            out.push(Finding::warning(
+                &format!("/workflow/{}", pointer_escape(id)),
+                format!(
+                    "{} leads nowhere and is no `end` step: CACAO ends every branch with one; \
+                     grabbag ends the branch here and goes on where its end would lead",
+                    describe(id, Some(step))
+                ),
+            ));
+        }
+    }
     // Which reached steps can get to a finish? Grow the set backwards until
     // it stops changing (at most one pass per step).
     let mut can_finish: BTreeSet<&str> = reached

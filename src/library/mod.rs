@@ -684,7 +684,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {
 /// some of its writes fail without setting one, and it says "no error".
 fn git_cause(e: &git2::Error) -> String {
     if e.message().is_empty() || e.message() == "no error" {
-        "libgit2 gave no reason (most often a full disk or a read-only folder: check both)".to_owned()
+        "libgit2 gave no reason (most often a full disk or a read-only folder: check both)"
+            .to_owned()
     } else {
         e.message().to_owned()
     }

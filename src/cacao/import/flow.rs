@@ -1,12 +1,12 @@
 //! The flow walk: from a CACAO workflow graph to runbook steps in order.
 //!
-//! Every `end` step gets its continuation (the innermost conditional or
-//! parallel step whose branch reaches it, or the end of the runbook). A branch
-//! that stops without an `end` step (CACAO requires one, its schema cannot
-//! say so) ends where it stops, just the same: each step of a branch gets a
-//! [`Fall`], so flowing nowhere, or straight to what follows the construct
-//! when other parallel branches remain, goes on where the branch's `end` step
-//! would have led. Each step's successors are resolved through start and
+//! Every step of a branch, its `end` step included, gets a [`Fall`]: where
+//! the flow goes when it leaves the branch (the next branch of a parallel
+//! step, or what follows the innermost conditional or parallel step whose
+//! branch reaches it, or the end of the runbook). A branch that stops
+//! without an `end` step (CACAO requires one, its schema cannot say so), or
+//! that goes straight to what follows its construct while other parallel
+//! branches remain, ends there just the same, so no branch is lost. Each step's successors are resolved through start and
 //! `end` steps and these falls; then a
 //! depth-first walk orders the runbook steps so every goto goes forward, and
 //! a jump back (a retry loop) becomes the end of the runbook with a note,
@@ -136,17 +136,14 @@ impl Importer<'_> {
                     let Some(s) = self.steps.get(node) else {
                         continue;
                     };
-                    if s.kind == "end" {
-                        self.ends.entry(node.to_owned()).or_insert(cont.clone());
-                        continue;
-                    }
                     // Inner constructs come first and keep their own.
-                    if cont != Cont::Loop {
-                        self.falls.entry(node.to_owned()).or_insert_with(|| Fall {
-                            construct: id.clone(),
-                            after: stop.map(str::to_owned),
-                            cont: cont.clone(),
-                        });
+                    self.falls.entry(node.to_owned()).or_insert_with(|| Fall {
+                        construct: id.clone(),
+                        after: stop.map(str::to_owned),
+                        cont: cont.clone(),
+                    });
+                    if s.kind == "end" {
+                        continue;
                     }
                     body.push(node.to_owned());
                     queue.extend(s.references().into_iter().map(|(_, t)| t));
@@ -159,8 +156,14 @@ impl Importer<'_> {
     }
 
     /// The runbook step a CACAO step leads to: through start steps and `end`
-    /// steps with continuations; `None` is the end of the runbook.
+    /// steps (see [`Self::onward`]); `None` is the end of the runbook.
     pub(super) fn resolve(&self, id: Option<&str>) -> Option<String> {
+        self.resolve_within(id, self.steps.len())
+    }
+
+    /// [`Self::resolve`], giving up after `budget` `end` steps (a hostile
+    /// graph could send them round in a circle).
+    fn resolve_within(&self, id: Option<&str>, budget: usize) -> Option<String> {
         let mut at = id?.to_owned();
         let mut seen = BTreeSet::new();
         loop {
@@ -170,20 +173,24 @@ impl Importer<'_> {
             let step = self.steps.get(&at)?;
             match step.kind.as_str() {
                 "start" => at = step.on_completion.clone()?,
-                "end" => match self.ends.get(&at) {
-                    Some(Cont::Step(next)) => at = next.clone(),
-                    _ => return None,
-                },
+                "end" => return self.onward_within(&at, None, budget.checked_sub(1)?),
                 _ => return Some(at),
             }
         }
     }
 
-    /// Where the flow from CACAO step `id` to `target` (`None`: nowhere)
-    /// leads, resolved: when it leaves a branch without an `end` step, where
-    /// the branch's end leads (see [`Fall`]); a construct that itself stops
-    /// hands over to the branch that holds it.
+    /// Where the flow from CACAO step `id` to `target` (`None`: nowhere, as
+    /// from an `end` step) leads, resolved. Leaving a branch (by its `end`
+    /// step, by stopping, or by going straight to what follows its construct)
+    /// goes where the branch's end leads (see [`Fall`]); leaving the last
+    /// branch for what follows the construct, or a construct that itself
+    /// stops, is then judged as a flow from the construct, in the branch that
+    /// holds it.
     fn onward(&self, id: &str, target: Option<&str>) -> Option<String> {
+        self.onward_within(id, target, self.steps.len())
+    }
+
+    fn onward_within(&self, id: &str, target: Option<&str>, budget: usize) -> Option<String> {
         let mut at = id;
         let mut target = target;
         // Each round climbs one construct: at most one per fall.
@@ -195,7 +202,11 @@ impl Importer<'_> {
                 break;
             }
             match &fall.cont {
-                Cont::Step(next) => return self.resolve(Some(next)),
+                Cont::Step(next) if fall.after.as_deref() == Some(next.as_str()) => {
+                    at = &fall.construct;
+                    target = Some(next);
+                }
+                Cont::Step(next) => return self.resolve_within(Some(next), budget),
                 Cont::End => {
                     at = &fall.construct;
                     target = None;
@@ -203,7 +214,7 @@ impl Importer<'_> {
                 Cont::Loop => break,
             }
         }
-        self.resolve(target)
+        self.resolve_within(target, budget)
     }
 
     /// What follows the runbook step made from CACAO step `id`.
