@@ -32,6 +32,7 @@ mod contacts;
 mod flow;
 mod step;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -94,6 +95,8 @@ struct Importer<'p> {
     ext_id: String,
     /// Where each step of a branch (`end` steps too) goes when it leaves it.
     falls: HashMap<String, Fall>,
+    /// Where leaving a construct (to a step, or nowhere) leads, once known.
+    climbs: RefCell<HashMap<(String, Option<String>), Option<String>>>,
     /// Body steps of each while loop, in the order they are met.
     bodies: HashMap<String, Vec<String>>,
     /// Runbook contact id for each agent or target id that is one.
@@ -207,6 +210,7 @@ impl<'p> Importer<'p> {
             warnings,
             ext_id: export::extension_id(),
             falls: HashMap::new(),
+            climbs: RefCell::new(HashMap::new()),
             bodies: HashMap::new(),
             contact_of: BTreeMap::new(),
             hand_commands: BTreeSet::new(),

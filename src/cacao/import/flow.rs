@@ -90,8 +90,12 @@ impl Importer<'_> {
                 stack.pop();
             }
         }
+        let steps = self.steps;
+        // Where each construct's branches lead out of it: its on_completion,
+        // and jumps back before it.
+        let mut exits: HashMap<String, Vec<&str>> = HashMap::new();
         for id in order {
-            let Some(step) = self.steps.get(&id) else {
+            let Some(step) = steps.get(&id) else {
                 continue;
             };
             let after = match step.on_completion.as_ref().or(step.on_success.as_ref()) {
@@ -119,21 +123,25 @@ impl Importer<'_> {
                 "while-condition" => vec![(step.on_true.iter().collect(), Cont::Loop)],
                 _ => continue,
             };
-            let stop = match &after {
-                Cont::Step(next) => Some(next.as_str()),
-                _ => None,
-            };
+            // `after` as a step id, borrowed from the playbook.
+            let stop = step.on_completion.as_deref().or(step.on_success.as_deref());
             let mut body = Vec::new();
             let own = pre.get(&id).copied().unwrap_or(0);
+            let whole = step.kind == "while-condition";
+            let mut my_exits: Vec<&str> = stop.into_iter().collect();
             for (heads, cont) in branches {
                 let mut seen: BTreeSet<&str> = BTreeSet::from([id.as_str()]);
                 seen.extend(stop);
                 let mut queue: VecDeque<&str> = heads.iter().map(|h| h.as_str()).collect();
                 while let Some(node) = queue.pop_front() {
-                    if pre.get(node).is_some_and(|p| *p < own) || !seen.insert(node) {
+                    if pre.get(node).is_some_and(|p| *p < own) {
+                        my_exits.push(node);
                         continue;
                     }
-                    let Some(s) = self.steps.get(node) else {
+                    if !seen.insert(node) {
+                        continue;
+                    }
+                    let Some(s) = steps.get(node) else {
                         continue;
                     };
                     // Inner constructs come first and keep their own.
@@ -146,10 +154,18 @@ impl Importer<'_> {
                         continue;
                     }
                     body.push(node.to_owned());
-                    queue.extend(s.references().into_iter().map(|(_, t)| t));
+                    match exits.get(node) {
+                        // An inner construct (met earlier in this order) has
+                        // claimed its branches already: go on from where they
+                        // leave it, so a chain of n conditionals costs n, not
+                        // n². A loop's body lists every step, so it walks in.
+                        Some(leaves) if !whole => queue.extend(leaves.iter().copied()),
+                        _ => queue.extend(s.references().into_iter().map(|(_, t)| t)),
+                    }
                 }
             }
-            if step.kind == "while-condition" {
+            exits.insert(id.clone(), my_exits);
+            if whole {
                 self.bodies.insert(id.clone(), body);
             }
         }
@@ -193,8 +209,21 @@ impl Importer<'_> {
     fn onward_within(&self, id: &str, target: Option<&str>, budget: usize) -> Option<String> {
         let mut at = id;
         let mut target = target;
+        // The constructs climbed through: each ends where this flow ends, so
+        // the answer is remembered for them (a chain of n nested conditionals
+        // would otherwise climb n times n).
+        let mut climbed: Vec<(String, Option<String>)> = Vec::new();
+        let mut result = None;
         // Each round climbs one construct: at most one per fall.
         for _ in 0..=self.falls.len() {
+            if let Some(known) = self
+                .climbs
+                .borrow()
+                .get(&(at.to_owned(), target.map(str::to_owned)))
+            {
+                result = Some(known.clone());
+                break;
+            }
             let Some(fall) = self.falls.get(at) else {
                 break;
             };
@@ -206,15 +235,24 @@ impl Importer<'_> {
                     at = &fall.construct;
                     target = Some(next);
                 }
-                Cont::Step(next) => return self.resolve_within(Some(next), budget),
+                Cont::Step(next) => {
+                    result = Some(self.resolve_within(Some(next), budget));
+                    break;
+                }
                 Cont::End => {
                     at = &fall.construct;
                     target = None;
                 }
                 Cont::Loop => break,
             }
+            climbed.push((at.to_owned(), target.map(str::to_owned)));
         }
-        self.resolve_within(target, budget)
+        let result = result.unwrap_or_else(|| self.resolve_within(target, budget));
+        let mut climbs = self.climbs.borrow_mut();
+        for key in climbed {
+            climbs.insert(key, result.clone());
+        }
+        result
     }
 
     /// What follows the runbook step made from CACAO step `id`.

@@ -595,3 +595,64 @@ fn check_refuses_a_playbook_with_nothing_to_do_like_the_import() {
         "errors first"
     );
 }
+
+/// Issue 25 item 12: long chains once cost a pass (or a climb) per step for
+/// every step: a 9,990-step chain took 72 s to check, and the export of 5,000
+/// chained decisions 12 s (the import inside its self-check). The shapes are
+/// kept here (and timed in docs/PERFORMANCE.md): a long chain of actions, a
+/// long chain of nested conditionals with no `on_completion`, and a long loop
+/// with no exit.
+#[test]
+fn long_chains_check_and_import_in_one_pass() {
+    const N: u32 = 5_000;
+    let mut chain = serde_json::Map::new();
+    let mut nested = serde_json::Map::new();
+    chain.insert(
+        sid("start", 0),
+        serde_json::json!({"type": "start", "on_completion": sid("action", 1)}),
+    );
+    nested.insert(
+        sid("start", 0),
+        serde_json::json!({"type": "start", "on_completion": sid("if-condition", 1)}),
+    );
+    nested.insert(sid("end", N + 1), serde_json::json!({"type": "end"}));
+    for i in 1..=N {
+        let next = (i < N).then(|| sid("action", i + 1));
+        chain.insert(sid("action", i), action(&format!("A{i}"), next.as_deref()));
+        let on_true = if i < N {
+            sid("if-condition", i + 1)
+        } else {
+            sid("end", N + 1)
+        };
+        nested.insert(
+            sid("if-condition", i),
+            serde_json::json!({"type": "if-condition", "name": format!("C{i}"),
+                "condition": "go on", "on_true": on_true, "on_false": sid("end", N + 1)}),
+        );
+    }
+    let chain = playbook(Value::Object(chain), &sid("start", 0));
+    assert_eq!(import_json(&chain).unwrap().runbook.steps.len(), N as usize);
+    let nested = playbook(Value::Object(nested), &sid("start", 0));
+    let rb = import_json(&nested).unwrap().runbook;
+    assert_eq!(rb.steps.len(), N as usize);
+    // The way back out of the nesting is found for every conditional.
+    assert!(rb.steps.iter().all(|s| {
+        s.decision
+            .as_ref()
+            .is_some_and(|d| d.options[1].goto == Target::End)
+    }));
+    // A loop of N steps with no exit: one error naming it.
+    let mut ring = serde_json::Map::new();
+    ring.insert(
+        sid("start", 0),
+        serde_json::json!({"type": "start", "on_completion": sid("action", 1)}),
+    );
+    for i in 1..=N {
+        let next = sid("action", i % N + 1);
+        ring.insert(sid("action", i), action(&format!("A{i}"), Some(&next)));
+    }
+    let findings = crate::cacao::check_json(&playbook(Value::Object(ring), &sid("start", 0)));
+    let errors: Vec<&Finding> = findings.iter().filter(|f| f.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.starts_with("loop with no exit"));
+}
