@@ -328,7 +328,12 @@ fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     } else {
         out!("{}", render_card(&card, &args.run.journal))?;
     }
-    Ok(ExitCode::SUCCESS)
+    // A score resting on an anomaly is a finding, not a result.
+    Ok(if card.warnings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The scorecard as text for a terminal.

@@ -298,3 +298,122 @@ fn a_git_failure_without_a_reason_names_the_file_and_what_to_check() {
     assert!(text.contains("full disk"), "{text}");
     assert!(!text.contains("no error"), "{text}");
 }
+
+/// Issue 25 item 11: a recorded run whose exercise time goes backwards, a
+/// facilitator's score citing evidence seq 1000000000000 in a 60-entry run,
+/// and a score for an expectation the exercise does not define were verified
+/// and scored without a word. Now `journal verify` fails on exercise time
+/// going backwards within a session, and `exercise score` (exit 1) and the
+/// report say why the score may be wrong.
+#[test]
+fn wrong_exercise_results_are_flagged_not_presented_as_right() {
+    use grabbag::journal::{Actor, Event, Journal, NewJournal};
+    let demo = Demo::new();
+    let runs = demo.dir.join("library/exercises/runs");
+    let run_path = runs.join("doctored.jsonl");
+    std::fs::copy(runs.join("ransomware-friday.jsonl"), &run_path).unwrap();
+    let before = run(demo.grabbag().args(["exercise", "score"]).arg(&run_path));
+    assert_eq!(before.code, 0, "{before:?}");
+    let last_ex_t = std::fs::read_to_string(&run_path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["ex_t"].as_u64())
+        .max()
+        .unwrap();
+    let (mut journal, _, _) = Journal::open(&run_path, None).unwrap();
+    let facilitator = Actor {
+        name: "Chris Hale".into(),
+        role: "Facilitator".into(),
+    };
+    // A resumed session, as the exercise screen writes one.
+    let resumed = NewJournal {
+        recipients: None,
+        library: None,
+        incident: None,
+        exercise: Some("ransomware-friday".into()),
+    };
+    journal.start_session(&facilitator, &resumed).unwrap();
+    let score = |inject: &str, expectation: &str, evidence: u64| Event::ExpectationScored {
+        inject: inject.into(),
+        expectation: expectation.into(),
+        score: "met".into(),
+        evidence: Some(evidence),
+    };
+    let card: serde_json::Value = serde_json::from_str(
+        &run(demo
+            .grabbag()
+            .args(["exercise", "score", "--json"])
+            .arg(&run_path))
+        .stdout,
+    )
+    .unwrap();
+    let inject = card["injects"][0]["id"].as_str().unwrap().to_owned();
+    let expectation = card["injects"][0]["expectations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    journal
+        .append(
+            &facilitator,
+            score(&inject, &expectation, 1_000_000_000_000),
+            Some(last_ex_t + 1000),
+        )
+        .unwrap();
+    journal
+        .append(
+            &facilitator,
+            score(&inject, "no-such-expectation", 2),
+            Some(last_ex_t + 2000),
+        )
+        .unwrap();
+    // Stamped before the entries before it, in the same session.
+    journal
+        .append(
+            &facilitator,
+            Event::Note {
+                text: "written with the clock turned back".into(),
+                happened_at: None,
+            },
+            Some(0),
+        )
+        .unwrap();
+    drop(journal);
+
+    let verify = run(demo.grabbag().args(["journal", "verify"]).arg(&run_path));
+    assert_eq!(verify.code, 1, "{verify:?}");
+    assert!(
+        verify
+            .stdout
+            .contains("exercise time went backwards within session"),
+        "{}",
+        verify.stdout
+    );
+
+    let scored = run(demo.grabbag().args(["exercise", "score"]).arg(&run_path));
+    assert_eq!(scored.code, 1, "{scored:?}");
+    for said in [
+        "make the score unreliable",
+        "exercise time went backwards",
+        "cites evidence seq 1000000000000, which is not an earlier entry",
+        "`no-such-expectation`, which this exercise does not define",
+    ] {
+        assert!(scored.stdout.contains(said), "{said}: {}", scored.stdout);
+    }
+    // The impossible evidence is never printed as proof.
+    let proof = scored
+        .stdout
+        .lines()
+        .find(|l| l.contains(&expectation) && l.contains("[facilitator]"))
+        .unwrap_or_else(|| panic!("{}", scored.stdout));
+    assert!(!proof.contains("1000000000000"), "{proof}");
+
+    let report = run(demo.grabbag().args(["exercise", "report"]).arg(&run_path));
+    assert_eq!(report.code, 0, "{report:?}");
+    let warnings = report
+        .stdout
+        .find("Warnings: this run has anomalies")
+        .unwrap_or_else(|| panic!("{}", report.stdout));
+    assert!(warnings < report.stdout.find("Scores").unwrap_or(usize::MAX));
+    assert!(report.stdout.contains("no-such-expectation"));
+}
