@@ -160,13 +160,13 @@ fn read_file(ctx: &Context, path: &Path) -> anyhow::Result<ExerciseFile> {
     } else {
         None
     };
-    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    let base = crate::fsutil::parent_dir(path);
     let file = RunbookFile {
         path: name,
         id,
         encrypted,
     };
-    let text = library::read_text(&base, &file, ids).map_err(|f| anyhow!("{}", f.summary()))?;
+    let text = library::read_text(base, &file, ids).map_err(|f| anyhow!("{}", f.summary()))?;
     Ok(ExerciseFile {
         shown: path.display().to_string(),
         file,

@@ -177,11 +177,12 @@ impl Baseline {
         serde_json::from_str(&text).map_err(|e| format!("not a baseline: {e}"))
     }
 
-    /// Writes it as pretty JSON with a final newline.
+    /// Writes it as pretty JSON with a final newline, replacing the old one
+    /// whole or not at all (see [`crate::fsutil::write_output`]).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         text.push('\n');
-        std::fs::write(path, text)
+        crate::fsutil::write_output(path, text.as_bytes(), true)
     }
 
     /// How `now` differs from this baseline, one line each (empty: no drift).

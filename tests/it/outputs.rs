@@ -417,3 +417,37 @@ fn wrong_exercise_results_are_flagged_not_presented_as_right() {
     assert!(warnings < report.stdout.find("Scores").unwrap_or(usize::MAX));
     assert!(report.stdout.contains("no-such-expectation"));
 }
+
+/// Issue 25 item 12: `exercise lint x.toml` with a bare file name failed
+/// ("cannot resolve library": the empty parent path), and `lint x.toml` run
+/// inside `exercises/` linted the exercise as a runbook.
+#[test]
+fn exercise_files_lint_by_bare_name_and_from_inside_exercises() {
+    let demo = Demo::new();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/ransomware-friday.toml");
+    let folder = demo.home.path().join("work/exercises");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(&sample, folder.join("x.toml")).unwrap();
+    let out = run(demo
+        .grabbag()
+        .current_dir(&folder)
+        .args(["exercise", "lint", "x.toml"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("1 file checked, 0 errors"),
+        "{}",
+        out.stdout
+    );
+    let out = run(demo.grabbag().current_dir(&folder).args(["lint", "x.toml"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        !out.stderr.contains("missing required field"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("1 file checked, 0 errors"),
+        "{}",
+        out.stdout
+    );
+}
