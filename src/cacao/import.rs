@@ -96,7 +96,7 @@ struct Importer<'p> {
     /// Where each step of a branch (`end` steps too) goes when it leaves it.
     falls: HashMap<String, Fall>,
     /// Where leaving a construct (to a step, or nowhere) leads, once known.
-    climbs: RefCell<HashMap<(String, Option<String>), Option<String>>>,
+    climbs: RefCell<HashMap<flow::Leaving, Option<String>>>,
     /// Body steps of each while loop, in the order they are met.
     bodies: HashMap<String, Vec<String>>,
     /// Runbook contact id for each agent or target id that is one.

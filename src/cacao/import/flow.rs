@@ -40,6 +40,10 @@ pub(super) struct Fall {
     cont: Cont,
 }
 
+/// A flow leaving a construct: the construct, and the step it goes to
+/// (`None`: nowhere).
+pub(super) type Leaving = (String, Option<String>);
+
 /// What follows a runbook step, in CACAO step ids.
 #[derive(Debug, Clone)]
 pub(super) enum Succ {
@@ -212,7 +216,7 @@ impl Importer<'_> {
         // The constructs climbed through: each ends where this flow ends, so
         // the answer is remembered for them (a chain of n nested conditionals
         // would otherwise climb n times n).
-        let mut climbed: Vec<(String, Option<String>)> = Vec::new();
+        let mut climbed: Vec<Leaving> = Vec::new();
         let mut result = None;
         // Each round climbs one construct: at most one per fall.
         for _ in 0..=self.falls.len() {

@@ -362,7 +362,7 @@ impl Playbooks {
                 });
                 // A branch ends in an end step, in nothing, or flows
                 // straight to what follows the construct.
-                let mut branch = |me: &mut Self| {
+                let branch = |me: &mut Self| {
                     let last = match me.rng.below(3) {
                         0 => next.clone(),
                         _ => me.ending(None),
