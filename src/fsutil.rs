@@ -47,9 +47,10 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Replaces `path` atomically with `bytes`: written to a sibling temporary
 /// file, synced, then renamed over the original, so a crash leaves either the
-/// old or the new content, never half of each.
+/// old or the new content, never half of each. A symbolic link at `path` is
+/// replaced by the file, never written through.
 pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -67,6 +68,50 @@ pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The folder a path's file sits in: `.` for a bare file name, whose
+/// `parent()` is the empty path (which no call can open).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Writes a file the user asked for (an export, a report, a signature): the
+/// one way grabbag writes such a file. The bytes go to a temporary file in the
+/// same folder, owner-only and synced, which is then renamed into place and
+/// the folder synced: a full disk or a kill leaves the old file or none,
+/// never a truncated one. An existing `path` is replaced only with `replace`
+/// (`--force`), and only when it is a regular file: a symbolic link or
+/// anything else there is refused, so nothing is written through a link.
+/// The error says what is wrong; callers name the file.
+pub fn write_output(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is a symbolic link: refused (grabbag never writes through a link; remove it or choose another name)",
+            ));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "exists and is not a regular file: refused",
+            ));
+        }
+        Ok(_) if !replace => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "already exists: pass --force to replace it",
+            ));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    replace_atomically(path, bytes)
 }
 
 /// Syncs a directory so a rename or a new file in it survives power loss.

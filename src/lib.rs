@@ -24,5 +24,7 @@ pub mod runbook;
 pub mod samples;
 pub mod scratch;
 pub mod signing;
+#[cfg(test)]
+mod testrng;
 pub mod text;
 pub mod tui;

@@ -32,6 +32,7 @@ mod contacts;
 mod flow;
 mod step;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -43,7 +44,7 @@ use super::toml_text::{self, Notes};
 use super::validate::{Parsed, validate};
 use super::{CacaoError, Finding, Imported, export};
 use crate::runbook::{self, Clock, Duration, Kind, Runbook, Severity};
-use flow::Cont;
+use flow::Fall;
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -92,7 +93,10 @@ struct Importer<'p> {
     steps: &'p BTreeMap<String, Step>,
     warnings: &'p mut Vec<Finding>,
     ext_id: String,
-    ends: HashMap<String, Cont>,
+    /// Where each step of a branch (`end` steps too) goes when it leaves it.
+    falls: HashMap<String, Fall>,
+    /// Where leaving a construct (to a step, or nowhere) leads, once known.
+    climbs: RefCell<HashMap<flow::Leaving, Option<String>>>,
     /// Body steps of each while loop, in the order they are met.
     bodies: HashMap<String, Vec<String>>,
     /// Runbook contact id for each agent or target id that is one.
@@ -205,7 +209,8 @@ impl<'p> Importer<'p> {
             steps: &parsed.steps,
             warnings,
             ext_id: export::extension_id(),
-            ends: HashMap::new(),
+            falls: HashMap::new(),
+            climbs: RefCell::new(HashMap::new()),
             bodies: HashMap::new(),
             contact_of: BTreeMap::new(),
             hand_commands: BTreeSet::new(),

@@ -5,7 +5,7 @@
 //! Errors refuse the playbook; warnings (a step never reached, an exception
 //! handler that names nothing) let it through and are shown with the import.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -250,8 +250,35 @@ fn flow(playbook: &Playbook, steps: &BTreeMap<String, Step>, out: &mut Vec<Findi
             ));
         }
     }
-    // Which reached steps can get to a finish? Grow the set backwards until
-    // it stops changing (at most one pass per step).
+    // CACAO ends every branch, and the workflow itself, with an `end` step;
+    // its schema cannot require one, so a flow that just stops is named here
+    // (the import ends that branch where it stops and goes on).
+    for id in &reached {
+        if let Some(step) = steps.get(id)
+            && step.kind != "end"
+            && finishes_here(step)
+        {
+            out.push(Finding::warning(
+                &format!("/workflow/{}", pointer_escape(id)),
+                format!(
+                    "{} leads nowhere and is no `end` step: CACAO ends every branch with one; \
+                     grabbag ends the branch here and goes on where its end would lead",
+                    describe(id, Some(step))
+                ),
+            ));
+        }
+    }
+    // Which reached steps can get to a finish? Walk the edges backwards from
+    // the steps that finish, once each (a chain of 10,000 steps once took a
+    // pass per step).
+    let mut before: HashMap<&str, Vec<&str>> = HashMap::new();
+    for id in &reached {
+        if let Some(step) = steps.get(id) {
+            for (_, to) in step.references() {
+                before.entry(to).or_default().push(id.as_str());
+            }
+        }
+    }
     let mut can_finish: BTreeSet<&str> = reached
         .iter()
         .filter(|id| {
@@ -266,19 +293,12 @@ fn flow(playbook: &Playbook, steps: &BTreeMap<String, Step>, out: &mut Vec<Findi
         })
         .map(String::as_str)
         .collect();
-    loop {
-        let before = can_finish.len();
-        for id in &reached {
-            if !can_finish.contains(id.as_str())
-                && succ(id)
-                    .iter()
-                    .any(|(_, to)| can_finish.contains(to.as_str()))
-            {
-                can_finish.insert(id.as_str());
+    let mut queue: Vec<&str> = can_finish.iter().copied().collect();
+    while let Some(id) = queue.pop() {
+        for from in before.get(id).into_iter().flatten() {
+            if can_finish.insert(from) {
+                queue.push(from);
             }
-        }
-        if can_finish.len() == before {
-            break;
         }
     }
     let stuck: Vec<&String> = reached
@@ -290,22 +310,33 @@ fn flow(playbook: &Playbook, steps: &BTreeMap<String, Step>, out: &mut Vec<Findi
         if reported.contains(start) {
             continue;
         }
-        // Walk forward inside the stuck set until a step repeats: that is the loop.
+        // Walk forward inside the stuck set until a step repeats: that is the
+        // loop. A walk into a loop already reported stops there.
         let mut path: Vec<(String, String)> = Vec::new();
+        let mut on_path: HashMap<String, usize> = HashMap::new();
         let mut at = start.clone();
-        while !path.iter().any(|(id, _)| *id == at) {
+        let mut known = false;
+        while !on_path.contains_key(&at) {
+            if reported.contains(&at) {
+                known = true;
+                break;
+            }
             let next = succ(&at)
                 .into_iter()
                 .find(|(_, to)| !can_finish.contains(to.as_str()));
             let Some((field, to)) = next else { break };
+            on_path.insert(at.clone(), path.len());
             path.push((at.clone(), field));
             at = to;
         }
-        let from = path.iter().position(|(id, _)| *id == at).unwrap_or(0);
-        let cycle = &path[from..];
         for (id, _) in &path {
             reported.insert(id.clone());
         }
+        if known {
+            continue;
+        }
+        let from = on_path.get(&at).copied().unwrap_or(0);
+        let cycle = &path[from..];
         let Some((last, field)) = cycle.last() else {
             continue;
         };

@@ -19,6 +19,9 @@ pub struct Args {
 /// Runs `completions`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "grabbag", &mut std::io::stdout());
+    // Into memory first: clap_complete panics when its writer fails.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "grabbag", &mut script);
+    super::out::bytes(&script)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -170,38 +170,38 @@ pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
     let (library, ids, signing_key) = build(&dir)?;
     let dir = dir.canonicalize().unwrap_or(dir);
     let root = library.root().to_owned();
-    println!(
+    outln!(
         "Built a demo library of {} encrypted, signed runbooks.\n",
         SAMPLE_RUNBOOKS.len()
-    );
-    println!("  library        {}", root.display());
-    println!(
+    )?;
+    outln!("  library        {}", root.display())?;
+    outln!(
         "  age identity   {}   (demo only: generated now)",
         ids.origin().display()
-    );
-    println!(
+    )?;
+    outln!(
         "  signing key    {}   (demo only: generated now)",
         signing_key.display()
-    );
-    println!("\nTo use it again from any shell:");
-    println!("  export GRABBAG_LIBRARY={}", shell_quote(&root));
-    println!("  export GRABBAG_IDENTITY={}", shell_quote(ids.origin()));
-    println!("  grabbag list            # what is in the library");
-    println!("  grabbag show cyber/ransomware");
-    println!("  grabbag lint            # check every runbook");
-    println!(
+    )?;
+    outln!("\nTo use it again from any shell:")?;
+    outln!("  export GRABBAG_LIBRARY={}", shell_quote(&root))?;
+    outln!("  export GRABBAG_IDENTITY={}", shell_quote(ids.origin()))?;
+    outln!("  grabbag list            # what is in the library")?;
+    outln!("  grabbag show cyber/ransomware")?;
+    outln!("  grabbag lint            # check every runbook")?;
+    outln!(
         "  grabbag exercise check  # exercises against the runbooks; re-score the recorded runs"
-    );
-    println!(
+    )?;
+    outln!(
         "  grabbag edit cyber/ransomware   # decrypt in memory, edit, re-encrypt, signed commit"
-    );
-    println!(
+    )?;
+    outln!(
         "  age -d -i \"$GRABBAG_IDENTITY\" \"$GRABBAG_LIBRARY/cyber/ransomware.toml.age\"   # any age tool reads it"
-    );
-    println!(
+    )?;
+    outln!(
         "\nDelete {} when you are done; `grabbag demo` rebuilds it from scratch while it holds no journal of yours.\n",
         dir.display()
-    );
+    )?;
     if args.no_tui {
         return Ok(ExitCode::SUCCESS);
     }
@@ -213,7 +213,7 @@ pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
         },
     )?;
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        print!("{}", render_list(&report));
+        out!("{}", render_list(&report))?;
         return Ok(ExitCode::SUCCESS);
     }
     let setup = super::run::setup(ctx, &library, report, Some(&ids), &args.look);

@@ -136,7 +136,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             std::fs::read_to_string(&path).context("reading the edited file back")?,
         );
         if text.as_str() == original.as_str() {
-            println!("No changes.");
+            outln!("No changes.")?;
             return Ok(ExitCode::SUCCESS);
         }
         let shown = format!("{} (edited)", file.path.display());
@@ -157,11 +157,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     library.stage(&[&file.path])?;
     let signer = library.configured_signer()?;
     let oid = library.commit(&format!("Edit {}", args.id), signer.as_ref())?;
-    println!(
+    outln!(
         "Saved {}: committed {}{}",
         args.id,
         &oid.to_string()[..12],
         if signer.is_some() { " (signed)" } else { "" }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -160,13 +160,13 @@ fn read_file(ctx: &Context, path: &Path) -> anyhow::Result<ExerciseFile> {
     } else {
         None
     };
-    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    let base = crate::fsutil::parent_dir(path);
     let file = RunbookFile {
         path: name,
         id,
         encrypted,
     };
-    let text = library::read_text(&base, &file, ids).map_err(|f| anyhow!("{}", f.summary()))?;
+    let text = library::read_text(base, &file, ids).map_err(|f| anyhow!("{}", f.summary()))?;
     Ok(ExerciseFile {
         shown: path.display().to_string(),
         file,
@@ -326,9 +326,14 @@ fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&card)?;
     } else {
-        print!("{}", render_card(&card, &args.run.journal));
+        out!("{}", render_card(&card, &args.run.journal))?;
     }
-    Ok(ExitCode::SUCCESS)
+    // A score resting on an anomaly is a finding, not a result.
+    Ok(if card.warnings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The scorecard as text for a terminal.
@@ -415,24 +420,24 @@ fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
         })?;
     } else {
         for d in &diagnostics {
-            println!("{}", d.render());
+            outln!("{}", d.render())?;
         }
         for r in &runs {
             let name = printable_line(&r.journal);
             if r.drift.is_empty() {
-                println!("run {name}: as recorded ({})", percent(r.percent));
+                outln!("run {name}: as recorded ({})", percent(r.percent))?;
             } else {
-                println!("run {name}: DRIFT");
+                outln!("run {name}: DRIFT")?;
                 for line in &r.drift {
-                    println!("  {}", printable_line(line));
+                    outln!("  {}", printable_line(line))?;
                 }
             }
         }
-        println!(
+        outln!(
             "exercise check: {count} exercise(s), {} run(s): {}",
             runs.len(),
             if drift { "drift found" } else { "no drift" }
-        );
+        )?;
     }
     Ok(if drift {
         ExitCode::from(1)

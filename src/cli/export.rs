@@ -65,12 +65,12 @@ fn cacao(ctx: &Context, args: CacaoArgs) -> anyhow::Result<ExitCode> {
     let Some(output) = args.output.write(&json)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    println!(
+    outln!(
         "exported `{}` (version {}) → {}: a CACAO 2.0 playbook, valid against the official schemas.\n\
          It is plaintext: it holds the runbook's whole text.",
         printable_line(&args.id),
         loaded.version.short(),
         printable_line(&output.display().to_string())
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -73,21 +73,10 @@ impl Output {
     /// with `--force`), or prints it when there is no file. The path written.
     pub fn write(&self, text: &str) -> anyhow::Result<Option<&Path>> {
         let Some(path) = &self.path else {
-            print!("{}", printable(text));
+            out!("{}", printable(text))?;
             return Ok(None);
         };
-        let written = if self.force {
-            crate::fsutil::replace_atomically(path, text.as_bytes())
-        } else {
-            crate::fsutil::write_new_private(path, text.as_bytes())
-        };
-        written.with_context(|| {
-            if path.exists() && !self.force {
-                format!("{} exists (use --force to replace it)", path.display())
-            } else {
-                format!("cannot write {}", path.display())
-            }
-        })?;
+        super::write_private(path, text.as_bytes(), self.force)?;
         Ok(Some(path))
     }
 }
@@ -138,16 +127,16 @@ fn cacao(args: CacaoArgs) -> anyhow::Result<ExitCode> {
         }
         print_findings(&file, &findings);
         return Ok(if errors == 0 {
-            println!(
+            outln!(
                 "{}: a valid CACAO 2.0 playbook ({warnings} warning(s))",
                 printable_line(&file)
-            );
+            )?;
             ExitCode::SUCCESS
         } else {
-            println!(
+            outln!(
                 "{}: not a valid CACAO 2.0 playbook: {errors} error(s), {warnings} warning(s)",
                 printable_line(&file)
-            );
+            )?;
             ExitCode::from(1)
         });
     }
@@ -184,7 +173,7 @@ fn cacao(args: CacaoArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let rb = &imported.runbook;
-    println!(
+    outln!(
         "imported {} → {}: {} step(s), {} contact(s), {} warning(s).\n\
          It is a plaintext draft: review it, `grabbag lint` it, then `grabbag seal` it into the library.",
         printable_line(&file),
@@ -192,6 +181,6 @@ fn cacao(args: CacaoArgs) -> anyhow::Result<ExitCode> {
         rb.steps.len(),
         rb.contacts.len(),
         imported.warnings.len()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

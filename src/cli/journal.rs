@@ -332,7 +332,7 @@ fn describe(finding: &Finding, format: Format) -> String {
 }
 
 /// Prints a report for a person.
-fn print_report(report: &VerifyReport) {
+fn print_report(report: &VerifyReport) -> Result<(), super::out::StdoutError> {
     let what = match report.format {
         Format::Journal => "journal",
         Format::Merge => "merged timeline",
@@ -350,7 +350,7 @@ fn print_report(report: &VerifyReport) {
         (Format::Merge, true) => format!("{} lines", report.entries),
         (Format::Merge, false) => format!("{} good lines", report.entries),
     };
-    println!(
+    outln!(
         "{}: {}: {what}, {count}, {}; {head}",
         show(&report.file),
         if report.ok { "OK" } else { "FAILED" },
@@ -359,26 +359,26 @@ fn print_report(report: &VerifyReport) {
         } else {
             "PLAINTEXT"
         },
-    );
+    )?;
     for (i, p) in report.problems.iter().enumerate() {
         let label = match (i, report.format) {
             (0, Format::Journal) => "first bad entry",
             (0, Format::Merge) => "first problem",
             _ => "problem",
         };
-        println!("  {label}: {}", describe(p, report.format));
+        outln!("  {label}: {}", describe(p, report.format))?;
     }
     for w in &report.warnings {
-        println!("  warning: {}", describe(w, report.format));
+        outln!("  warning: {}", describe(w, report.format))?;
     }
-    print_sources(&report.sources);
+    print_sources(&report.sources)?;
     for w in &report.witnesses {
-        println!(
+        outln!(
             "  witness {}: {}: {}",
             w.witness,
             if w.matched { "matched" } else { "MISMATCH" },
             printable_line(&w.message)
-        );
+        )?;
     }
     match &report.signature {
         Some(sig) => {
@@ -389,17 +389,18 @@ fn print_report(report: &VerifyReport) {
                 SignatureStatus::UnknownSigner => "valid, signer not in allowed_signers",
                 SignatureStatus::Invalid => "INVALID",
             };
-            println!(
+            outln!(
                 "  signature {}: {status}: {}",
                 show(&sig.file),
                 printable_line(&sig.message)
-            );
+            )?;
         }
-        None => println!(
+        None => outln!(
             "  signature: none (no {})",
             show(&signature_path(&report.file))
-        ),
+        )?,
     }
+    Ok(())
 }
 
 fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -424,7 +425,7 @@ fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         print_json(&reports)?;
     } else {
         for report in &reports {
-            print_report(report);
+            print_report(report)?;
         }
     }
     Ok(if unreadable {
@@ -454,7 +455,7 @@ fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("reading {}", args.file.display()))?;
     let report = verify_bytes(&args.file, &bytes, &VerifyOptions::default())?;
     if !report.problems.is_empty() {
-        print_report(&report);
+        print_report(&report)?;
         eprintln!(
             "error: refusing to sign {}: it fails verification",
             show(&args.file)
@@ -494,30 +495,30 @@ fn sign(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "responder".to_owned());
     let head = report.head.as_ref().map_or("?", |h| h.witness.as_str());
-    println!(
+    outln!(
         "Signed {} ({} entries, head {head}) with key {}.",
         show(&args.file),
         report.entries,
         signer.fingerprint()
-    );
-    println!("Wrote {}.", show(&sig_path));
+    )?;
+    outln!("Wrote {}.", show(&sig_path))?;
     let allowed = listed.as_ref().map_or_else(
         || "allowed_signers".to_owned(),
         |(path, _)| path.display().to_string(),
     );
-    println!("An auditor checks it without grabbag:");
-    println!(
+    outln!("An auditor checks it without grabbag:")?;
+    outln!(
         "  ssh-keygen -Y verify -f {} -I {} -n {JOURNAL_NAMESPACE} -s {} < {}",
         shell_quote(&allowed),
         shell_quote(&principal),
         shell_quote(&sig_path.display().to_string()),
         shell_quote(&args.file.display().to_string())
-    );
+    )?;
     if listed.is_none() {
-        println!(
+        outln!(
             "where allowed_signers holds this line (the key is not in any allowed signers given):"
-        );
-        println!("  {}", signer.allowed_signers_line(&principal));
+        )?;
+        outln!("  {}", signer.allowed_signers_line(&principal))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -536,7 +537,7 @@ fn witness(args: WitnessArgs) -> anyhow::Result<ExitCode> {
     let head = match (&report.head, report.problems.is_empty()) {
         (Some(head), true) => head,
         _ => {
-            print_report(&report);
+            print_report(&report)?;
             eprintln!(
                 "error: {} fails verification: no witness code to give",
                 show(&args.file)
@@ -560,7 +561,7 @@ fn witness(args: WitnessArgs) -> anyhow::Result<ExitCode> {
             Format::Journal => "seq",
             Format::Merge => "merged line",
         };
-        println!("{}  ({what} {}{when})", head.witness, head.seq);
+        outln!("{}  ({what} {}{when})", head.witness, head.seq)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -595,7 +596,7 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
             );
         }
         if !report.ok {
-            print_report(&report);
+            print_report(&report)?;
             eprintln!(
                 "error: refusing to merge {}: it fails verification",
                 show(file)
@@ -625,29 +626,29 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
     };
     write_private(&args.output, &merged, args.force)?;
     let report = verify_bytes(&args.output, &merged, &VerifyOptions::default())?;
-    println!(
+    outln!(
         "Merged {} journals into {}: {} lines.",
         report.sources.len(),
         show(&args.output),
         report.entries
-    );
-    print_sources(&report.sources);
+    )?;
+    print_sources(&report.sources)?;
     if let Some(head) = &report.head {
-        println!("Merged head {}.", head.witness);
+        outln!("Merged head {}.", head.witness)?;
     }
     if report
         .signature
         .as_ref()
         .is_some_and(|s| s.status == SignatureStatus::Invalid)
     {
-        println!(
+        outln!(
             "warning: {} belonged to the file replaced and no longer matches: sign the new one or remove it",
             show(&signature_path(&args.output))
-        );
+        )?;
     }
     if !report.ok {
         // Cannot happen for sources that verified; say so loudly if it does.
-        print_report(&report);
+        print_report(&report)?;
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -679,7 +680,7 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
             read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
         let report = verify_bytes(file, &bytes, &options)?;
         if !report.ok {
-            print_report(&report);
+            print_report(&report)?;
             eprintln!(
                 "error: refusing to commit {}: it fails verification",
                 show(file)
@@ -750,7 +751,7 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
     let refs: Vec<&Path> = staged.iter().map(PathBuf::as_path).collect();
     library.stage(&refs)?;
     if !has_staged_changes(library.repo())? {
-        println!("Nothing to commit: the library already holds these journals as they are.");
+        outln!("Nothing to commit: the library already holds these journals as they are.")?;
         return Ok(ExitCode::SUCCESS);
     }
     let message = args.message.unwrap_or_else(|| match summary.as_slice() {
@@ -759,7 +760,7 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
     });
     let signer = library.configured_signer()?;
     let oid = library.commit(&message, signer.as_ref())?;
-    println!(
+    outln!(
         "Committed {} to {} as {} ({}):",
         if summary.len() == 1 {
             "1 journal".to_owned()
@@ -773,9 +774,9 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
         } else {
             "unsigned"
         }
-    );
+    )?;
     for line in &summary {
-        println!("  {}", printable_line(line));
+        outln!("  {}", printable_line(line))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -812,8 +813,9 @@ fn has_staged_changes(repo: &git2::Repository) -> anyhow::Result<bool> {
 }
 
 /// One line per source journal of a merged file.
-fn print_sources(sources: &[SourceReport]) {
+fn print_sources(sources: &[SourceReport]) -> Result<(), super::out::StdoutError> {
     for s in sources {
-        println!("  {}", printable_line(&s.describe()));
+        outln!("  {}", printable_line(&s.describe()))?;
     }
+    Ok(())
 }

@@ -79,8 +79,8 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             let identity = make_identity(&path, args.passphrase)?;
-            println!("Wrote identity to {} (owner-only)", path.display());
-            println!("Public key: {}", identity.public_key());
+            outln!("Wrote identity to {} (owner-only)", path.display())?;
+            outln!("Public key: {}", identity.public_key())?;
         }
         None => {
             if args.passphrase {
@@ -88,7 +88,7 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
             }
             let identity = Identity::generate();
             eprintln!("Public key: {}", identity.public_key());
-            print!("{}", identity.file_text().as_str());
+            out!("{}", identity.file_text().as_str())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -103,7 +103,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         }
         Some(path) => {
             let identity = make_identity(&path, args.passphrase)?;
-            println!("Made a new identity: {} (owner-only)", path.display());
+            outln!("Made a new identity: {} (owner-only)", path.display())?;
             (path, identity.public_key())
         }
         None => {
@@ -112,11 +112,11 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
             })?;
             if path.exists() {
                 let ids = Identities::load(&path, &mut crypto::passphrase_from_env_or_tty)?;
-                println!("Using your existing identity {}", path.display());
+                outln!("Using your existing identity {}", path.display())?;
                 (path, ids.public_keys().join("\n"))
             } else {
                 let identity = make_identity(&path, args.passphrase)?;
-                println!("Made a new identity: {} (owner-only)", path.display());
+                outln!("Made a new identity: {} (owner-only)", path.display())?;
                 (path, identity.public_key())
             }
         }
@@ -129,15 +129,15 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         .root()
         .canonicalize()
         .unwrap_or_else(|_| library.root().to_owned());
-    println!(
+    outln!(
         "Made library {} (git repository, branch main)",
         root.display()
-    );
-    println!(
+    )?;
+    outln!(
         "Recipients ({}): {}",
         RECIPIENTS_FILE,
         recipients.join(", ")
-    );
+    )?;
 
     let mut config = Config::load()?;
     if config.library.is_none() && ctx.library.is_none() {
@@ -148,11 +148,11 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
             config.identity = Some(identity_path.clone());
         }
         let saved = config.save()?;
-        println!("Saved as your default library in {}", saved.display());
+        outln!("Saved as your default library in {}", saved.display())?;
     }
-    println!(
+    outln!(
         "\nNext: write runbooks as .toml files in {}, then `grabbag seal FILE...`",
         root.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -77,12 +77,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// True when `path` names exercises: one of its folders (or itself, for a
-/// folder) is `exercises`.
+/// folder) is `exercises`, counting the current folder's (`lint x.toml` run
+/// inside `exercises/`).
 fn is_exercise_path(path: &Path) -> bool {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let folders = if path.is_dir() {
-        path
+        path.as_path()
     } else {
-        path.parent().unwrap_or(Path::new(""))
+        crate::fsutil::parent_dir(&path)
     };
     folders
         .components()
@@ -108,15 +110,15 @@ pub(super) fn report(
         })?;
     } else {
         for d in &diagnostics {
-            println!("{}", d.render());
+            outln!("{}", d.render())?;
         }
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-        println!(
+        outln!(
             "{what}: {} checked, {}, {}",
             plural(files, "file"),
             plural(errors, "error"),
             plural(warnings, "warning")
-        );
+        )?;
     }
     Ok(if errors > 0 {
         ExitCode::from(1)

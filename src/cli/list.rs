@@ -77,7 +77,7 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&report)?;
     } else {
-        print!("{}", render_list(&report));
+        out!("{}", render_list(&report))?;
         report_failures(&report);
     }
     Ok(if report.failures.is_empty() {
@@ -156,7 +156,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(r)?;
     } else {
-        print!("{}", crate::report::pack::runbook_text(r, today()));
+        out!("{}", crate::report::pack::runbook_text(r, today()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -180,16 +180,16 @@ pub fn log(ctx: &Context, args: LogArgs) -> anyhow::Result<ExitCode> {
             Trust::Untrusted { reason } => format!("UNTRUSTED: {}", printable_line(reason)),
             Trust::NotChecked => "trust not checked".to_owned(),
         };
-        println!(
+        outln!(
             "{}  {}  {}",
             &h.commit[..12.min(h.commit.len())],
             h.date,
             printable_line(&h.summary)
-        );
-        println!("              {}  ·  {trust}", printable_line(&h.author));
+        )?;
+        outln!("              {}  ·  {trust}", printable_line(&h.author))?;
     }
     if history.is_empty() {
-        println!("{} has no committed history yet", file.path.display());
+        outln!("{} has no committed history yet", file.path.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

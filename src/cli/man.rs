@@ -29,11 +29,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             std::fs::create_dir_all(&dir).with_context(|| format!("making {}", dir.display()))?;
             clap_mangen::generate_to(command, &dir)
                 .with_context(|| format!("writing manual pages to {}", dir.display()))?;
-            println!("Wrote manual pages to {}", dir.display());
+            outln!("Wrote manual pages to {}", dir.display())?;
         }
-        None => clap_mangen::Man::new(command)
-            .render(&mut std::io::stdout())
-            .context("writing the manual page")?,
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut page)
+                .context("rendering the manual page")?;
+            super::out::bytes(&page)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,8 +4,14 @@
 //! arguments into calls on the library, print the result for a person or (with
 //! `--json`) for a tool, and choose the exit code. Exit codes follow DESIGN.md:
 //! 0 ok, 1 findings (lint errors, verification failures), 2 usage or
-//! environment errors (clap's own usage errors are 2 as well).
+//! environment errors (clap's own usage errors are 2 as well). Standard
+//! output goes through [`out`] (`out!`, `outln!`), never `println!`: see there
+//! for what a closed pipe or a full disk does.
+// `println!` panics when standard output cannot be written.
+#![deny(clippy::print_stdout)]
 
+#[macro_use]
+mod out;
 mod audit;
 mod completions;
 mod demo;
@@ -114,37 +120,19 @@ pub enum Command {
     Export(export::Args),
 }
 
-/// Makes a closed standard output (`grabbag list | head`) end the process
-/// quietly, as it ends `cat`: Rust ignores SIGPIPE, so `println!` panics
-/// instead (as does clap_complete), and catching that panic here keeps every printing command
-/// free of a backtrace without threading a write error through each of them.
-fn quiet_on_broken_pipe() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        // `println!` says "failed printing to stdout: Broken pipe";
-        // clap_complete's writer "failed to write ...: BrokenPipe".
-        let broken_pipe = message.contains("Broken pipe") || message.contains("BrokenPipe");
-        if message.starts_with("failed") && broken_pipe {
-            std::process::exit(0);
-        }
-        previous(info);
-    }));
-}
-
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    quiet_on_broken_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", crate::text::printable(&error_chain(&e)));
+            // A closed pipe never gets here (see `out`); a full disk does.
+            if e.chain().any(|c| c.is::<out::StdoutError>()) {
+                eprintln!(
+                    "note: only the output was lost: whatever the command had done before it stands"
+                );
+            }
             ExitCode::from(2)
         }
     }
@@ -345,33 +333,20 @@ pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// Writes a new owner-only file, or replaces one when `force` (atomically).
+/// Writes a file the user asked for through [`crate::fsutil::write_output`]
+/// (temp file, fsync, rename; owner-only; an existing file replaced only with
+/// `force`, a link never written through), naming the file in any error.
 fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    let result = if force {
-        crate::fsutil::replace_atomically(path, bytes)
-    } else {
-        crate::fsutil::write_new_private(path, bytes)
-    };
-    result.with_context(|| format!("writing {}", path.display()))
+    crate::fsutil::write_output(path, bytes, force)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Writes a report to `out` (private, replaced only with `force`), or to
-/// standard output when there is no `out`.
+/// Writes a report to `out` (see [`write_private`]), or to standard output
+/// when there is no `out`.
 fn write_output(out: Option<&Path>, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    use std::io::Write as _;
     match out {
-        Some(path) => {
-            if path.exists() && !force {
-                return Err(anyhow!(
-                    "{} already exists: pass --force to replace it",
-                    path.display()
-                ));
-            }
-            write_private(path, bytes, force)
-        }
-        None => std::io::stdout()
-            .write_all(bytes)
-            .context("writing to standard output"),
+        Some(path) => write_private(path, bytes, force),
+        None => out::bytes(bytes).map_err(Into::into),
     }
 }
 
@@ -393,6 +368,6 @@ fn say_written(path: &Path, what: &str, decrypted: bool) {
 /// overrides from untrusted text escaped (see [`crate::text::json_safe`]).
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(value)?;
-    println!("{}", crate::text::json_safe(&json));
+    outln!("{}", crate::text::json_safe(&json))?;
     Ok(())
 }

@@ -112,6 +112,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             None,
         )
         .context(NOT_RECORDED)?;
-    println!("seq {} witness {}", entry.seq, entry.witness());
+    // The entry is on disk: a script that retries on this error would
+    // record it twice, so the error says so.
+    outln!("seq {} witness {}", entry.seq, entry.witness()).with_context(|| {
+        format!(
+            "the note WAS recorded as seq {} (witness {}) in {}: do not record it again",
+            entry.seq,
+            entry.witness(),
+            args.journal.display()
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }

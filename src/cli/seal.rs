@@ -103,7 +103,7 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
                 printable_line(&name)
             );
         }
-        println!("sealed {} → {}", printable_line(&name), target.display());
+        outln!("sealed {} → {}", printable_line(&name), target.display())?;
         sealed.push(id);
     }
     if !sealed.is_empty() {
@@ -111,16 +111,16 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
             Some(message) => {
                 let signer = library.configured_signer()?;
                 let oid = library.commit(message, signer.as_ref())?;
-                println!(
+                outln!(
                     "committed {}{}",
                     &oid.to_string()[..12],
                     if signer.is_some() { " (signed)" } else { "" }
-                );
+                )?;
             }
-            None => println!(
+            None => outln!(
                 "staged {} runbook(s); commit with `git commit` (or seal with -m MESSAGE)",
                 sealed.len()
-            ),
+            )?,
         }
     }
     Ok(if failed > 0 {
@@ -151,14 +151,14 @@ pub fn rekey(ctx: &Context, _args: RekeyArgs) -> anyhow::Result<ExitCode> {
         recipients.keys().len()
     );
     let oid = library.commit(&message, signer.as_ref())?;
-    println!("{message}: committed {}", &oid.to_string()[..12]);
-    println!(
+    outln!("{message}: committed {}", &oid.to_string()[..12])?;
+    outln!(
         "\nImportant: earlier versions in git history are still encrypted to the old recipients.\n\
          Anyone removed from {RECIPIENTS_FILE} who has a copy of the repository (or a bundle) can\n\
          still decrypt those old versions with their key. Rekeying protects future changes only.\n\
          If a removed key may be compromised: treat the content of every runbook as disclosed,\n\
          change anything sensitive in it (numbers, names, passwords), and if needed start a new\n\
          repository from the current files and destroy old copies and bundles."
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

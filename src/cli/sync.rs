@@ -46,58 +46,58 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if report.up_to_date {
-        println!(
+        outln!(
             "Already up to date at {}.",
             &report.to[..12.min(report.to.len())]
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "Fast-forwarded {} → {}",
         report
             .from
             .as_deref()
             .map_or("(empty)", |f| &f[..12.min(f.len())]),
         &report.to[..12.min(report.to.len())]
-    );
+    )?;
     for (label, ids) in [
         ("added", &report.added),
         ("changed", &report.changed),
         ("removed", &report.removed),
     ] {
         for id in ids {
-            println!("  {label:<8} {}", printable_line(id));
+            outln!("  {label:<8} {}", printable_line(id))?;
         }
     }
     if let Some(anchor) = &report.trust_anchor_set_by {
-        println!(
+        outln!(
             "NOTE: the library had no allowed signers; commit {} brings .grabbag/allowed_signers and is now its trust anchor (check its keys: nothing vouched for them)",
             &anchor[..12.min(anchor.len())]
-        );
+        )?;
     }
     if !report.untrusted_commits.is_empty() {
-        println!(
+        outln!(
             "WARNING: {} of {} new commit(s) are UNTRUSTED:",
             report.untrusted_commits.len(),
             report.new_commits
-        );
+        )?;
         for c in &report.untrusted_commits {
-            println!(
+            outln!(
                 "  {}  {}\n            {}",
                 &c.id[..12.min(c.id.len())],
                 printable_line(&c.summary),
                 printable_line(&c.reason)
-            );
+            )?;
         }
     }
     match &report.tip_trust {
-        Trust::Trusted { signer } => println!("New tip signed by {}.", printable_line(signer)),
-        Trust::Untrusted { reason } => println!(
+        Trust::Trusted { signer } => outln!("New tip signed by {}.", printable_line(signer))?,
+        Trust::Untrusted { reason } => outln!(
             "WARNING: the new tip is UNTRUSTED: {}",
             printable_line(reason)
-        ),
+        )?,
         Trust::NotChecked => {
-            println!("Trust not checked: the library has no .grabbag/allowed_signers.")
+            outln!("Trust not checked: the library has no .grabbag/allowed_signers.")?
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -42,7 +42,9 @@ pub struct AfterActionReport {
     pub did_not_go_well: Vec<Moment>,
     /// Recommendations: actions with owners.
     pub recommendations: Vec<Recommendation>,
-    /// What the journal held that made no sense (from the fold).
+    /// Why the scores may be wrong: what the journal held that made no sense
+    /// (from the fold) and facilitator scores that count for nothing (the
+    /// scorecard's warnings).
     pub anomalies: Vec<String>,
 }
 
@@ -243,6 +245,19 @@ pub fn card_lines(card: &Scorecard) -> Vec<(Option<Outcome>, String)> {
             format!("{} unscripted inject(s)", card.unscripted_injects),
         );
     }
+    if !card.warnings.is_empty() {
+        line(None, String::new());
+        line(
+            None,
+            format!(
+                "WARNING: {} thing(s) in this run make the score unreliable:",
+                card.warnings.len()
+            ),
+        );
+        for w in &card.warnings {
+            line(None, format!("  {w}"));
+        }
+    }
     out
 }
 
@@ -266,6 +281,7 @@ pub fn build(
     state: &ResponseState,
     verified: &VerifyReport,
 ) -> AfterActionReport {
+    let card = score(exercise, state);
     let watchers: Vec<String> = exercise
         .participants
         .iter()
@@ -417,7 +433,8 @@ pub fn build(
             .collect(),
         timeline,
         observations,
-        scores: score(exercise, state),
+        anomalies: card.warnings.clone(),
+        scores: card,
         went_well: lessons(LessonCategory::WentWell),
         did_not_go_well: lessons(LessonCategory::DidNotGoWell),
         recommendations: state
@@ -431,7 +448,6 @@ pub fn build(
                 seq: l.stamp.seq,
             })
             .collect(),
-        anomalies: state.anomalies.iter().map(ToString::to_string).collect(),
     }
 }
 

@@ -179,12 +179,12 @@ impl Baseline {
         serde_json::from_slice(&bytes).map_err(|e| format!("not a baseline: {e}"))
     }
 
-    /// Writes it as pretty JSON with a final newline, by temp + rename: a
-    /// link planted in its place is replaced, never written through.
+    /// Writes it as pretty JSON with a final newline, replacing the old one
+    /// whole or not at all (see [`crate::fsutil::write_output`]).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         text.push('\n');
-        crate::fsutil::replace_atomically(path, text.as_bytes())
+        crate::fsutil::write_output(path, text.as_bytes(), true)
     }
 
     /// How `now` differs from this baseline, one line each (empty: no drift).

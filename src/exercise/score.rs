@@ -185,6 +185,11 @@ pub struct Scorecard {
     pub entries: u64,
     /// The last seq folded.
     pub last_seq: Option<u64>,
+    /// Why this score may be wrong: the fold's anomalies (exercise time
+    /// going backwards, evidence that is no earlier entry...) and the
+    /// facilitator's scores that count for nothing. Empty for a sound run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Scorecard {
@@ -285,9 +290,12 @@ impl<'s> Index<'s> {
         let mut judged = HashMap::new();
         for s in &state.scores {
             if let Some(outcome) = Outcome::parse(&s.score) {
+                // Evidence that is no earlier entry proves nothing (the fold
+                // flags it): never print it as proof.
+                let evidence = s.evidence.filter(|e| *e != 0 && *e < s.stamp.seq);
                 judged.insert(
                     (s.inject.as_str(), s.expectation.as_str()),
-                    (outcome, s.evidence),
+                    (outcome, evidence),
                 );
             }
         }
@@ -473,7 +481,20 @@ pub fn score(exercise: &Exercise, state: &ResponseState) -> Scorecard {
         .iter()
         .filter(|d| exercise.inject(&d.inject).is_none())
         .count();
+    let mut warnings: Vec<String> = state.anomalies.iter().map(ToString::to_string).collect();
+    for s in &state.scores {
+        let defined = exercise
+            .inject(&s.inject)
+            .is_some_and(|i| i.expectations.iter().any(|e| e.id == s.expectation));
+        if !defined {
+            warnings.push(format!(
+                "seq {}: the facilitator scored `{}`/`{}`, which this exercise does not define: not counted",
+                s.stamp.seq, s.inject, s.expectation
+            ));
+        }
+    }
     Scorecard {
+        warnings,
         exercise: exercise.id.clone(),
         title: exercise.title.clone(),
         counts: counts(all().map(|e| &e.outcome)),

@@ -21,7 +21,7 @@ use ssh_key::{HashAlg, PublicKey, SshSig};
 
 use super::entry::{parse_witness, witness_code};
 use super::merge;
-use super::scan::{Finding, Scan, Torn, scan};
+use super::scan::{Finding, Scan, Scanned, Torn, scan};
 use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE, SigningError};
 
 /// What to check besides the file itself.
@@ -295,7 +295,7 @@ fn check_journal(
     let Scan {
         entries,
         mut problems,
-        warnings,
+        mut warnings,
         torn,
     } = scan(bytes);
     let head = entries.last().map(|s| Head {
@@ -318,6 +318,7 @@ fn check_journal(
             message: "the file is empty: not a journal".to_owned(),
         });
     }
+    let backwards = exercise_time(&entries);
     let broken = !problems.is_empty();
     let witnesses = witnesses
         .iter()
@@ -329,6 +330,14 @@ fn check_journal(
             check_witness(*seq, code, found, head.as_ref(), broken, None)
         })
         .collect();
+    // After the witnesses: exercise time is no break in the chain.
+    for (within_session, finding) in backwards {
+        if within_session {
+            problems.push(finding);
+        } else {
+            warnings.push(finding);
+        }
+    }
     let boundaries = entries
         .iter()
         .map(|s| Boundary {
@@ -354,6 +363,43 @@ fn check_journal(
         sources: Vec::new(),
     };
     (report, boundaries)
+}
+
+/// Entries whose exercise time (`ex_t`) is earlier than the entry before:
+/// the exercise clock never runs backwards, so within one session that is a
+/// problem (the entry was not written by grabbag's clock), and across
+/// sessions (a resume, a second process) a warning. Each with whether it is
+/// within a session.
+fn exercise_time(entries: &[Scanned]) -> Vec<(bool, Finding)> {
+    let mut out = Vec::new();
+    let mut before: Option<(u64, u32, u64)> = None;
+    for s in entries {
+        let e = &s.entry;
+        let Some(now) = e.ex_t else { continue };
+        if let Some((seq, session, then)) = before
+            && now < then
+        {
+            let within = session == e.session && e.session != 0;
+            let place = if within {
+                format!("within session {session}")
+            } else {
+                format!("after seq {seq} of session {session}")
+            };
+            out.push((
+                within,
+                Finding {
+                    seq: Some(e.seq),
+                    offset: s.offset,
+                    message: format!(
+                        "seq {}: exercise time went backwards {place} ({now} ms after {then} ms at seq {seq}): scores built on it are wrong",
+                        e.seq
+                    ),
+                },
+            ));
+        }
+        before = Some((e.seq, e.session, now));
+    }
+    out
 }
 
 /// A torn tail, as verify reports it: a problem, since verify never moves it.

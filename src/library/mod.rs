@@ -60,6 +60,14 @@ pub enum LibraryError {
     /// git failed.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+    /// git failed while staging (or writing the index for) a file.
+    #[error("git could not stage {}: {}", .path.display(), git_cause(.source))]
+    Stage {
+        /// The file, or the index itself.
+        path: PathBuf,
+        /// What libgit2 said.
+        source: git2::Error,
+    },
     /// Keys or encryption failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -533,15 +541,19 @@ impl Library {
     /// Stages files (relative paths) in git's index; a path no longer on disk
     /// is staged as removed.
     pub fn stage(&self, paths: &[&Path]) -> Result<(), LibraryError> {
+        let staging = |path: &Path| {
+            let path = path.to_owned();
+            move |source| LibraryError::Stage { path, source }
+        };
         let mut index = self.repo.index()?;
         for path in paths {
             if self.root.join(path).exists() {
-                index.add_path(path)?;
+                index.add_path(path).map_err(staging(path))?;
             } else if index.get_path(path, 0).is_some() {
-                index.remove_path(path)?;
+                index.remove_path(path).map_err(staging(path))?;
             }
         }
-        index.write()?;
+        index.write().map_err(staging(Path::new(".git/index")))?;
         Ok(())
     }
 
@@ -825,4 +837,15 @@ fn plaintext(
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {
     std::fs::write(path, bytes).map_err(io_err(path))
+}
+
+/// libgit2's message, or what to check when it gave none: on a full disk
+/// some of its writes fail without setting one, and it says "no error".
+fn git_cause(e: &git2::Error) -> String {
+    if e.message().is_empty() || e.message() == "no error" {
+        "libgit2 gave no reason (most often a full disk or a read-only folder: check both)"
+            .to_owned()
+    } else {
+        e.message().to_owned()
+    }
 }

@@ -338,7 +338,15 @@ fn recommendations(r: &AfterActionReport) -> Section {
 
 /// The report as sections, in reading order.
 pub fn sections(r: &AfterActionReport) -> Vec<Section> {
-    let mut out = vec![
+    let mut out = Vec::new();
+    // First, before any score is read as proof.
+    if !r.anomalies.is_empty() {
+        out.push(Section {
+            title: "Warnings: this run has anomalies, its scores may be wrong",
+            blocks: vec![plain(r.anomalies.iter().cloned())],
+        });
+    }
+    out.extend([
         integrity(r),
         scope(r),
         objectives(r),
@@ -363,13 +371,7 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
             ],
         },
         recommendations(r),
-    ];
-    if !r.anomalies.is_empty() {
-        out.push(Section {
-            title: "Journal anomalies",
-            blocks: vec![plain(r.anomalies.iter().cloned())],
-        });
-    }
+    ]);
     out
 }
 

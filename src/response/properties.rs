@@ -17,31 +17,15 @@ use super::{
     definition_anomalies, due_breaches,
 };
 use crate::journal::{ClockChange, Entry, Event, LessonCategory};
+use crate::testrng::Rng;
 
-/// SplitMix64: small, fast, and good enough to explore journals.
-struct Rng(u64);
+/// Words for journals, from the shared seeded generator.
+trait Words {
+    fn text(&mut self) -> String;
+    fn reason(&mut self) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
+impl Words for Rng {
     fn text(&mut self) -> String {
         (*self.pick(&["", " ", "x", "Waiting for Gold", "DPO says yes"])).to_owned()
     }

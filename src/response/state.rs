@@ -537,8 +537,20 @@ impl ResponseState {
         self.last_at = Some(entry.at);
         self.last_seq = Some(entry.seq);
         self.last_hash = Some(entry.hash.clone());
-        if entry.ex_t.is_some() {
-            self.ex_t = entry.ex_t;
+        if let Some(now) = entry.ex_t {
+            // The exercise clock never runs backwards (it refuses to): an
+            // entry stamped earlier than the one before it would make a
+            // decision look made before its inject, so scores built on it
+            // are flagged.
+            if let Some(before) = self.ex_t
+                && now < before
+            {
+                self.anomaly(
+                    entry.seq,
+                    format!("exercise time went backwards: {} ms after {before} ms", now),
+                );
+            }
+            self.ex_t = Some(now);
         }
         match &entry.event {
             Some(event) => self.apply_event(entry, event),
@@ -833,13 +845,27 @@ impl ResponseState {
                 expectation,
                 score,
                 evidence,
-            } => self.scores.push(ExpectationScore {
-                stamp,
-                inject: inject.clone(),
-                expectation: expectation.clone(),
-                score: score.clone(),
-                evidence: *evidence,
-            }),
+            } => {
+                // Evidence is an entry written before the score: anything
+                // else (a seq beyond the journal) proves nothing.
+                if let Some(cited) = evidence
+                    && (*cited == 0 || *cited >= stamp.seq)
+                {
+                    self.anomaly(
+                        stamp.seq,
+                        format!(
+                            "the score of `{inject}`/`{expectation}` cites evidence seq {cited}, which is not an earlier entry"
+                        ),
+                    );
+                }
+                self.scores.push(ExpectationScore {
+                    stamp,
+                    inject: inject.clone(),
+                    expectation: expectation.clone(),
+                    score: score.clone(),
+                    evidence: *evidence,
+                });
+            }
             Event::ExerciseStarted {
                 exercise,
                 title,

@@ -16,7 +16,7 @@ pub mod review;
 pub mod theme;
 pub mod view;
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -105,7 +105,9 @@ pub fn run(
     ratatui::restore();
     if let Some(closing) = &app.closing {
         // Where the screen can no longer show it: the terminal's scrollback.
-        println!(
+        // A terminal already gone takes nothing: the session end is on disk.
+        let _ = writeln!(
+            std::io::stdout(),
             "Journal {}\nClosing witness code {}: write it on the paper log, with the time.",
             printable_line(&closing.path.display().to_string()),
             printable_line(&closing.witness)

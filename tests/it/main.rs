@@ -19,6 +19,7 @@ mod layering;
 mod library;
 mod lint;
 mod markdown_gfm;
+mod outputs;
 mod report;
 mod responder;
 mod response;

@@ -815,7 +815,7 @@ fn a_hostile_cacao_playbook_imports_to_a_runbook_that_lints_and_renders_safely()
 /// `export cacao -o`, `print -o`, `audit -o`, `journal export -o`,
 /// `exercise report -o`) writes it owner-only, refuses to replace an
 /// existing file without `--force`, never writes through a symlink planted
-/// at that name (even with `--force`, which replaces the link itself), and
+/// at that name (refused even with `--force`, the link left as it is), and
 /// puts a `..` path exactly where it resolves, nowhere else.
 #[test]
 fn output_files_are_private_never_overwritten_and_never_followed_through_symlinks() {
@@ -887,15 +887,17 @@ fn output_files_are_private_never_overwritten_and_never_followed_through_symlink
         let (code, _) = write(&link, false);
         assert!(!ok(code), "{what} wrote through a symlink");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
+        // Even with --force: a link at the target is refused and left as
+        // it is (issue 25 item 9; it used to be replaced by the file).
         let (code, err) = write(&link, true);
-        assert!(ok(code), "{what} --force over a symlink: {err}");
+        assert!(!ok(code), "{what} --force over a symlink");
+        assert!(err.contains("symbolic link"), "{what}: {err}");
         assert_eq!(
             std::fs::read_to_string(&victim).unwrap(),
             "victim",
             "{what}"
         );
-        assert!(!link.symlink_metadata().unwrap().is_symlink(), "{what}");
-        assert_eq!(mode(&link), 0o600, "{what}");
+        assert!(link.symlink_metadata().unwrap().is_symlink(), "{what}");
         // A dangling symlink (a file not made yet) is refused the same way.
         let dangling = out_dir.join(format!("dangling-{i}.txt"));
         let would_be = home.join(format!("created-{i}.txt"));

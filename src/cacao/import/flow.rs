@@ -1,8 +1,13 @@
 //! The flow walk: from a CACAO workflow graph to runbook steps in order.
 //!
-//! Every `end` step gets its continuation (the innermost conditional or
-//! parallel step whose branch reaches it, or the end of the runbook); each
-//! step's successors are resolved through start and `end` steps; then a
+//! Every step of a branch, its `end` step included, gets a [`Fall`]: where
+//! the flow goes when it leaves the branch (the next branch of a parallel
+//! step, or what follows the innermost conditional or parallel step whose
+//! branch reaches it, or the end of the runbook). A branch that stops
+//! without an `end` step (CACAO requires one, its schema cannot say so), or
+//! that goes straight to what follows its construct while other parallel
+//! branches remain, ends there just the same, so no branch is lost. Each step's successors are resolved through start and
+//! `end` steps and these falls; then a
 //! depth-first walk orders the runbook steps so every goto goes forward, and
 //! a jump back (a retry loop) becomes the end of the runbook with a note,
 //! since runbooks cannot loop.
@@ -23,6 +28,21 @@ pub(super) enum Cont {
     /// Back to the while loop whose body it closes.
     Loop,
 }
+
+/// Where a step of a branch goes when its flow stops without an `end` step.
+#[derive(Debug, Clone)]
+pub(super) struct Fall {
+    /// The conditional or parallel step whose branch holds the step.
+    construct: String,
+    /// What follows the construct: flowing straight there also ends the branch.
+    after: Option<String>,
+    /// Where the branch's end leads.
+    cont: Cont,
+}
+
+/// A flow leaving a construct: the construct, and the step it goes to
+/// (`None`: nowhere).
+pub(super) type Leaving = (String, Option<String>);
 
 /// What follows a runbook step, in CACAO step ids.
 #[derive(Debug, Clone)]
@@ -74,8 +94,12 @@ impl Importer<'_> {
                 stack.pop();
             }
         }
+        let steps = self.steps;
+        // Where each construct's branches lead out of it: its on_completion,
+        // and jumps back before it.
+        let mut exits: HashMap<String, Vec<&str>> = HashMap::new();
         for id in order {
-            let Some(step) = self.steps.get(&id) else {
+            let Some(step) = steps.get(&id) else {
                 continue;
             };
             let after = match step.on_completion.as_ref().or(step.on_success.as_ref()) {
@@ -103,40 +127,63 @@ impl Importer<'_> {
                 "while-condition" => vec![(step.on_true.iter().collect(), Cont::Loop)],
                 _ => continue,
             };
-            let stop = match &after {
-                Cont::Step(next) => Some(next.as_str()),
-                _ => None,
-            };
+            // `after` as a step id, borrowed from the playbook.
+            let stop = step.on_completion.as_deref().or(step.on_success.as_deref());
             let mut body = Vec::new();
             let own = pre.get(&id).copied().unwrap_or(0);
+            let whole = step.kind == "while-condition";
+            let mut my_exits: Vec<&str> = stop.into_iter().collect();
             for (heads, cont) in branches {
                 let mut seen: BTreeSet<&str> = BTreeSet::from([id.as_str()]);
                 seen.extend(stop);
                 let mut queue: VecDeque<&str> = heads.iter().map(|h| h.as_str()).collect();
                 while let Some(node) = queue.pop_front() {
-                    if pre.get(node).is_some_and(|p| *p < own) || !seen.insert(node) {
+                    if pre.get(node).is_some_and(|p| *p < own) {
+                        my_exits.push(node);
                         continue;
                     }
-                    let Some(s) = self.steps.get(node) else {
+                    if !seen.insert(node) {
+                        continue;
+                    }
+                    let Some(s) = steps.get(node) else {
                         continue;
                     };
+                    // Inner constructs come first and keep their own.
+                    self.falls.entry(node.to_owned()).or_insert_with(|| Fall {
+                        construct: id.clone(),
+                        after: stop.map(str::to_owned),
+                        cont: cont.clone(),
+                    });
                     if s.kind == "end" {
-                        self.ends.entry(node.to_owned()).or_insert(cont.clone());
                         continue;
                     }
                     body.push(node.to_owned());
-                    queue.extend(s.references().into_iter().map(|(_, t)| t));
+                    match exits.get(node) {
+                        // An inner construct (met earlier in this order) has
+                        // claimed its branches already: go on from where they
+                        // leave it, so a chain of n conditionals costs n, not
+                        // n². A loop's body lists every step, so it walks in.
+                        Some(leaves) if !whole => queue.extend(leaves.iter().copied()),
+                        _ => queue.extend(s.references().into_iter().map(|(_, t)| t)),
+                    }
                 }
             }
-            if step.kind == "while-condition" {
+            exits.insert(id.clone(), my_exits);
+            if whole {
                 self.bodies.insert(id.clone(), body);
             }
         }
     }
 
     /// The runbook step a CACAO step leads to: through start steps and `end`
-    /// steps with continuations; `None` is the end of the runbook.
+    /// steps (see [`Self::onward`]); `None` is the end of the runbook.
     pub(super) fn resolve(&self, id: Option<&str>) -> Option<String> {
+        self.resolve_within(id, self.steps.len())
+    }
+
+    /// [`Self::resolve`], giving up after `budget` `end` steps (a hostile
+    /// graph could send them round in a circle).
+    fn resolve_within(&self, id: Option<&str>, budget: usize) -> Option<String> {
         let mut at = id?.to_owned();
         let mut seen = BTreeSet::new();
         loop {
@@ -146,17 +193,74 @@ impl Importer<'_> {
             let step = self.steps.get(&at)?;
             match step.kind.as_str() {
                 "start" => at = step.on_completion.clone()?,
-                "end" => match self.ends.get(&at) {
-                    Some(Cont::Step(next)) => at = next.clone(),
-                    _ => return None,
-                },
+                "end" => return self.onward_within(&at, None, budget.checked_sub(1)?),
                 _ => return Some(at),
             }
         }
     }
 
+    /// Where the flow from CACAO step `id` to `target` (`None`: nowhere, as
+    /// from an `end` step) leads, resolved. Leaving a branch (by its `end`
+    /// step, by stopping, or by going straight to what follows its construct)
+    /// goes where the branch's end leads (see [`Fall`]); leaving the last
+    /// branch for what follows the construct, or a construct that itself
+    /// stops, is then judged as a flow from the construct, in the branch that
+    /// holds it.
+    fn onward(&self, id: &str, target: Option<&str>) -> Option<String> {
+        self.onward_within(id, target, self.steps.len())
+    }
+
+    fn onward_within(&self, id: &str, target: Option<&str>, budget: usize) -> Option<String> {
+        let mut at = id;
+        let mut target = target;
+        // The constructs climbed through: each ends where this flow ends, so
+        // the answer is remembered for them (a chain of n nested conditionals
+        // would otherwise climb n times n).
+        let mut climbed: Vec<Leaving> = Vec::new();
+        let mut result = None;
+        // Each round climbs one construct: at most one per fall.
+        for _ in 0..=self.falls.len() {
+            if let Some(known) = self
+                .climbs
+                .borrow()
+                .get(&(at.to_owned(), target.map(str::to_owned)))
+            {
+                result = Some(known.clone());
+                break;
+            }
+            let Some(fall) = self.falls.get(at) else {
+                break;
+            };
+            if target.is_some() && target != fall.after.as_deref() {
+                break;
+            }
+            match &fall.cont {
+                Cont::Step(next) if fall.after.as_deref() == Some(next.as_str()) => {
+                    at = &fall.construct;
+                    target = Some(next);
+                }
+                Cont::Step(next) => {
+                    result = Some(self.resolve_within(Some(next), budget));
+                    break;
+                }
+                Cont::End => {
+                    at = &fall.construct;
+                    target = None;
+                }
+                Cont::Loop => break,
+            }
+            climbed.push((at.to_owned(), target.map(str::to_owned)));
+        }
+        let result = result.unwrap_or_else(|| self.resolve_within(target, budget));
+        let mut climbs = self.climbs.borrow_mut();
+        for key in climbed {
+            climbs.insert(key, result.clone());
+        }
+        result
+    }
+
     /// What follows the runbook step made from CACAO step `id`.
-    pub(super) fn successors(&self, step: &Step, ext: Option<&StepExt>) -> Succ {
+    pub(super) fn successors(&self, id: &str, step: &Step, ext: Option<&StepExt>) -> Succ {
         let after = step.on_completion.as_deref().or(step.on_success.as_deref());
         let labels = |defaults: Vec<String>| -> Vec<String> {
             match ext {
@@ -169,8 +273,8 @@ impl Importer<'_> {
                 let question = step.condition.clone().unwrap_or_default();
                 let names = labels(vec!["Yes".to_owned(), "No".to_owned()]);
                 let targets = [
-                    self.resolve(step.on_true.as_deref()),
-                    self.resolve(step.on_false.as_deref().or(after)),
+                    self.onward(id, step.on_true.as_deref()),
+                    self.onward(id, step.on_false.as_deref().or(after)),
                 ];
                 Succ::Decision(question, names.into_iter().zip(targets).collect())
             }
@@ -185,11 +289,11 @@ impl Importer<'_> {
                     .into_iter()
                     .map(|(k, t)| {
                         let label = if k == "default" { "Otherwise" } else { k };
-                        (label.to_owned(), self.resolve(Some(t)))
+                        (label.to_owned(), self.onward(id, Some(t)))
                     })
                     .collect();
                 if !step.cases.contains_key("default") {
-                    options.push(("None of these".to_owned(), self.resolve(after)));
+                    options.push(("None of these".to_owned(), self.onward(id, after)));
                 }
                 let names = labels(options.iter().map(|(l, _)| l.clone()).collect());
                 let options: Vec<(String, Option<String>)> = names
@@ -208,13 +312,17 @@ impl Importer<'_> {
                 }
                 Succ::Decision(question, options)
             }
-            "parallel" => Succ::Next(self.resolve(step.next_steps.first().map(String::as_str))),
-            "while-condition" => Succ::Next(self.resolve(after)),
+            "parallel" => Succ::Next(self.onward(id, step.next_steps.first().map(String::as_str))),
+            "while-condition" => Succ::Next(self.onward(id, after)),
             _ => {
-                let success =
-                    self.resolve(step.on_success.as_deref().or(step.on_completion.as_deref()));
-                let failure =
-                    self.resolve(step.on_failure.as_deref().or(step.on_completion.as_deref()));
+                let success = self.onward(
+                    id,
+                    step.on_success.as_deref().or(step.on_completion.as_deref()),
+                );
+                let failure = self.onward(
+                    id,
+                    step.on_failure.as_deref().or(step.on_completion.as_deref()),
+                );
                 if step.on_failure.is_some() && success != failure {
                     let name = step.name.as_deref().unwrap_or("this step");
                     let names = labels(vec!["Succeeded".to_owned(), "Failed".to_owned()]);
@@ -260,7 +368,7 @@ impl Importer<'_> {
                 let path = step_path(&node);
                 let ext: Option<StepExt> =
                     self.extension(&format!("{path}/step_extensions"), &step.step_extensions);
-                let succ = self.successors(step, ext.as_ref());
+                let succ = self.successors(&node, step, ext.as_ref());
                 succs.insert(node.clone(), succ);
                 if let Some(ext) = ext {
                     exts.insert(node.clone(), ext);

@@ -216,14 +216,42 @@ fn every_step_type_round_trips() {
     assert_eq!(crate::cacao::export(&second).unwrap(), exported);
 }
 
+/// A step id of type `t`, numbered.
+fn sid(t: &str, n: u32) -> String {
+    format!("{t}--00000000-0000-4000-8000-{n:012}")
+}
+
+/// The agent every test action names.
+fn walker() -> String {
+    sid("individual", 99_999)
+}
+
+/// A manual action named `name`, flowing to `next` (or nowhere).
+fn action(name: &str, next: Option<&str>) -> Value {
+    let mut step = serde_json::json!({"type": "action", "name": name,
+        "commands": [{"type": "manual", "command": name}], "agent": walker()});
+    if let Some(next) = next {
+        step["on_completion"] = Value::from(next);
+    }
+    step
+}
+
+/// A playbook around `workflow`, starting at `start`.
+fn playbook(workflow: Value, start: &str) -> String {
+    serde_json::json!({
+        "type": "playbook", "spec_version": "cacao-2.0", "id": sid("playbook", 99_998),
+        "name": "Test", "created_by": sid("identity", 99_997), "created": "2026-01-01T00:00:00Z",
+        "modified": "2026-01-01T00:00:00Z", "severity": 10, "workflow_start": start,
+        "workflow": workflow,
+        "agent_definitions": {walker(): {"type": "individual", "name": "Walker"}},
+    })
+    .to_string()
+}
+
 #[test]
 fn branches_return_to_the_conditional_and_go_on() {
-    let id = |t: &str, n: u32| format!("{t}--00000000-0000-4000-8000-{n:012}");
-    let agent = id("individual", 99);
-    let action = |name: &str, next: &str| {
-        serde_json::json!({"type": "action", "name": name, "on_completion": next,
-            "commands": [{"type": "manual", "command": name}], "agent": agent})
-    };
+    let id = sid;
+    let action = |name: &str, next: &str| action(name, Some(next));
     let workflow = serde_json::json!({
         id("start", 1): {"type": "start", "on_completion": id("if-condition", 2)},
         id("if-condition", 2): {"type": "if-condition", "name": "Cold?", "condition": "it is cold",
@@ -235,14 +263,7 @@ fn branches_return_to_the_conditional_and_go_on() {
         id("action", 5): action("Go out", &id("end", 8)),
         id("end", 8): {"type": "end"},
     });
-    let text = serde_json::json!({
-        "type": "playbook", "spec_version": "cacao-2.0", "id": id("playbook", 10), "name": "Out",
-        "created_by": id("identity", 11), "created": "2026-01-01T00:00:00Z",
-        "modified": "2026-01-01T00:00:00Z", "severity": 10, "workflow_start": id("start", 1),
-        "workflow": workflow,
-        "agent_definitions": {agent.clone(): {"type": "individual", "name": "Walker"}},
-    })
-    .to_string();
+    let text = playbook(workflow, &id("start", 1));
     let rb = import_json(&text).unwrap_or_else(|e| panic!("{e}")).runbook;
     let cold = rb.step("cold").unwrap().decision.as_ref().unwrap();
     assert_eq!(cold.options[0].goto, Target::Step("coat".into()));
@@ -253,6 +274,188 @@ fn branches_return_to_the_conditional_and_go_on() {
     }
     assert_eq!(rb.successors(i("go-out")), [None]);
     assert_eq!(rb.steps[i("coat")].role.as_deref(), Some("Walker"));
+}
+
+/// Issue 14 item 7: parallel branches that stop without an `end` step lost
+/// the second branch (its action survived only as text) and ended the flow.
+#[test]
+fn parallel_branches_without_end_steps_keep_every_step_and_go_on() {
+    let workflow = serde_json::json!({
+        sid("start", 1): {"type": "start", "on_completion": sid("parallel", 2)},
+        sid("parallel", 2): {"type": "parallel", "name": "Contain",
+            "next_steps": [sid("action", 3), sid("action", 4), sid("action", 6)],
+            "on_completion": sid("action", 5)},
+        sid("action", 3): action("Reset", None),
+        // Straight to what follows the parallel step: ends this branch too.
+        sid("action", 4): action("Tell", Some(&sid("action", 5))),
+        sid("action", 6): action("Log", None),
+        sid("action", 5): action("Close", None),
+    });
+    let text = playbook(workflow, &sid("start", 1));
+    let imported = import_json(&text).unwrap_or_else(|e| panic!("{e}"));
+    let rb = &imported.runbook;
+    let ids: Vec<&str> = rb.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["contain", "reset", "tell", "log", "close"]);
+    let i = |id: &str| rb.steps.iter().position(|s| s.id == id).unwrap();
+    assert_eq!(rb.successors(i("reset")), [Some("tell")]);
+    assert_eq!(rb.successors(i("tell")), [Some("log")]);
+    assert_eq!(rb.successors(i("log")), [Some("close")]);
+    assert_eq!(rb.successors(i("close")), [None]);
+    // The check says what the schema cannot: these branches have no end.
+    let findings = crate::cacao::check_json(&text);
+    for name in ["Reset", "Log", "Close"] {
+        assert!(
+            findings.iter().any(|f| !f.is_error()
+                && f.message.contains(name)
+                && f.message.contains("no `end` step")),
+            "{name}: {findings:?}"
+        );
+    }
+}
+
+/// Builds random acyclic playbooks of actions, if-conditions and parallel
+/// steps, whose branches end with an `end` step, with nothing, or by flowing
+/// straight to what follows their construct.
+struct Playbooks {
+    rng: crate::testrng::Rng,
+    workflow: serde_json::Map<String, Value>,
+    n: u32,
+    actions: BTreeSet<String>,
+    constructs: usize,
+}
+
+impl Playbooks {
+    fn id(&mut self, kind: &str) -> String {
+        self.n += 1;
+        sid(kind, self.n)
+    }
+
+    /// A sequence of one to three items flowing to `next`; its head.
+    fn sequence(&mut self, depth: u32, next: Option<String>) -> String {
+        let mut head = next;
+        for _ in 0..=self.rng.below(3) {
+            head = Some(self.item(depth, head));
+        }
+        head.unwrap_or_default()
+    }
+
+    /// How a branch ends when nothing follows it: an end step or nothing.
+    fn ending(&mut self, next: Option<String>) -> Option<String> {
+        if next.is_some() || self.rng.chance(50) {
+            return next;
+        }
+        let end = self.id("end");
+        self.workflow
+            .insert(end.clone(), serde_json::json!({"type": "end"}));
+        Some(end)
+    }
+
+    fn item(&mut self, depth: u32, next: Option<String>) -> String {
+        let kind = if depth >= 3 { 0 } else { self.rng.below(4) };
+        match kind {
+            2 | 3 => {
+                self.constructs += 1;
+                let id = self.id(if kind == 2 {
+                    "parallel"
+                } else {
+                    "if-condition"
+                });
+                // A branch ends in an end step, in nothing, or flows
+                // straight to what follows the construct.
+                let branch = |me: &mut Self| {
+                    let last = match me.rng.below(3) {
+                        0 => next.clone(),
+                        _ => me.ending(None),
+                    };
+                    me.sequence(depth + 1, last)
+                };
+                let mut step = if kind == 2 {
+                    let heads: Vec<String> =
+                        (0..2 + self.rng.below(2)).map(|_| branch(self)).collect();
+                    serde_json::json!({"type": "parallel", "name": format!("P{}", self.n),
+                        "next_steps": heads})
+                } else {
+                    let on_true = branch(self);
+                    let mut step = serde_json::json!({"type": "if-condition",
+                        "name": format!("C{}", self.n), "condition": "it holds",
+                        "on_true": on_true});
+                    if self.rng.chance(50) {
+                        step["on_false"] = Value::from(branch(self));
+                    }
+                    step
+                };
+                if let Some(next) = &next {
+                    step["on_completion"] = Value::from(next.clone());
+                }
+                self.workflow.insert(id.clone(), step);
+                id
+            }
+            _ => {
+                let id = self.id("action");
+                let name = format!("A{}", self.n);
+                let next = self.ending(next);
+                self.workflow
+                    .insert(id.clone(), action(&name, next.as_deref()));
+                self.actions.insert(name);
+                id
+            }
+        }
+    }
+}
+
+/// Every action of a playbook becomes a step of the runbook, and every step
+/// is reached from the first: for generated playbooks with branches ending
+/// every way CACAO playbooks end them.
+#[test]
+fn every_action_becomes_a_reachable_step() {
+    for seed in 0..300 {
+        let mut g = Playbooks {
+            rng: crate::testrng::Rng(seed),
+            workflow: serde_json::Map::new(),
+            n: 0,
+            actions: BTreeSet::new(),
+            constructs: 0,
+        };
+        let head = g.sequence(0, None);
+        let start = g.id("start");
+        g.workflow.insert(
+            start.clone(),
+            serde_json::json!({"type": "start", "on_completion": head}),
+        );
+        let text = playbook(Value::Object(g.workflow.clone()), &start);
+        let imported = import_json(&text).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
+        let rb = &imported.runbook;
+        let from_actions: BTreeSet<String> = rb
+            .steps
+            .iter()
+            .filter(|s| s.title.starts_with('A'))
+            .map(|s| s.title.clone())
+            .collect();
+        assert_eq!(from_actions, g.actions, "seed {seed}\n{}", imported.toml);
+        assert_eq!(
+            rb.steps.len(),
+            g.actions.len() + g.constructs,
+            "seed {seed}\n{}",
+            imported.toml
+        );
+        // Every step is reached from the first.
+        let mut reached = BTreeSet::from([0usize]);
+        let mut queue = vec![0usize];
+        while let Some(i) = queue.pop() {
+            for next in rb.successors(i).into_iter().flatten() {
+                let j = rb.steps.iter().position(|s| s.id == next).unwrap();
+                if reached.insert(j) {
+                    queue.push(j);
+                }
+            }
+        }
+        assert_eq!(
+            reached.len(),
+            rb.steps.len(),
+            "seed {seed}\n{}",
+            imported.toml
+        );
+    }
 }
 
 #[test]
@@ -391,4 +594,65 @@ fn check_refuses_a_playbook_with_nothing_to_do_like_the_import() {
         findings.first().is_some_and(Finding::is_error),
         "errors first"
     );
+}
+
+/// Issue 25 item 12: long chains once cost a pass (or a climb) per step for
+/// every step: a 9,990-step chain took 72 s to check, and the export of 5,000
+/// chained decisions 12 s (the import inside its self-check). The shapes are
+/// kept here (and timed in docs/PERFORMANCE.md): a long chain of actions, a
+/// long chain of nested conditionals with no `on_completion`, and a long loop
+/// with no exit.
+#[test]
+fn long_chains_check_and_import_in_one_pass() {
+    const N: u32 = 5_000;
+    let mut chain = serde_json::Map::new();
+    let mut nested = serde_json::Map::new();
+    chain.insert(
+        sid("start", 0),
+        serde_json::json!({"type": "start", "on_completion": sid("action", 1)}),
+    );
+    nested.insert(
+        sid("start", 0),
+        serde_json::json!({"type": "start", "on_completion": sid("if-condition", 1)}),
+    );
+    nested.insert(sid("end", N + 1), serde_json::json!({"type": "end"}));
+    for i in 1..=N {
+        let next = (i < N).then(|| sid("action", i + 1));
+        chain.insert(sid("action", i), action(&format!("A{i}"), next.as_deref()));
+        let on_true = if i < N {
+            sid("if-condition", i + 1)
+        } else {
+            sid("end", N + 1)
+        };
+        nested.insert(
+            sid("if-condition", i),
+            serde_json::json!({"type": "if-condition", "name": format!("C{i}"),
+                "condition": "go on", "on_true": on_true, "on_false": sid("end", N + 1)}),
+        );
+    }
+    let chain = playbook(Value::Object(chain), &sid("start", 0));
+    assert_eq!(import_json(&chain).unwrap().runbook.steps.len(), N as usize);
+    let nested = playbook(Value::Object(nested), &sid("start", 0));
+    let rb = import_json(&nested).unwrap().runbook;
+    assert_eq!(rb.steps.len(), N as usize);
+    // The way back out of the nesting is found for every conditional.
+    assert!(rb.steps.iter().all(|s| {
+        s.decision
+            .as_ref()
+            .is_some_and(|d| d.options[1].goto == Target::End)
+    }));
+    // A loop of N steps with no exit: one error naming it.
+    let mut ring = serde_json::Map::new();
+    ring.insert(
+        sid("start", 0),
+        serde_json::json!({"type": "start", "on_completion": sid("action", 1)}),
+    );
+    for i in 1..=N {
+        let next = sid("action", i % N + 1);
+        ring.insert(sid("action", i), action(&format!("A{i}"), Some(&next)));
+    }
+    let findings = crate::cacao::check_json(&playbook(Value::Object(ring), &sid("start", 0)));
+    let errors: Vec<&Finding> = findings.iter().filter(|f| f.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.starts_with("loop with no exit"));
 }
