@@ -17,9 +17,12 @@
 //!   than the last boot was left by a dead process: it is removed and
 //!   reported. Any other git lock stops the command, before any file changed,
 //!   with the exact `rm` to run once no git command is running;
-//! - it sets `core.fsyncObjectFiles` in the repository's own config (git and
-//!   libgit2 both honour it) so objects and refs are synced to disk before a
-//!   commit is reported; the index is synced by [`sync_index`].
+//! - it makes libgit2 sync objects and refs to disk before a commit is
+//!   reported: `core.fsyncObjectFiles` in `.git/grabbag.config`, a config file
+//!   only grabbag adds to its repository handle ([`durable`]; the process-wide
+//!   libgit2 option would need `unsafe`, and in the repository's own config
+//!   the git CLI would warn on every command that the key is deprecated). The
+//!   index, which libgit2 never syncs, is synced by [`sync_index`].
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -29,6 +32,10 @@ use super::LibraryError;
 
 /// grabbag's own lock file, inside the git directory.
 const LOCK_FILE: &str = "grabbag.lock";
+/// The config file only grabbag reads, inside the git directory.
+const DURABLE_CONFIG: &str = "grabbag.config";
+/// What it says.
+const DURABLE_TEXT: &str = "# Read by grabbag only: sync git objects and refs to disk before a commit is reported.\n[core]\n\tfsyncObjectFiles = true\n";
 
 /// Held while a command changes the library; released when dropped (or when
 /// the process dies, whatever way it dies).
@@ -52,9 +59,9 @@ impl Drop for ChangeLock {
 }
 
 /// Takes the change lock of the repository whose git directory is `git_dir`,
-/// clears git locks left by dead processes (refusing on live ones), and makes
-/// git's writes durable. Call before the first write; reopen the repository
-/// afterwards so libgit2 reads the fsync setting.
+/// clears git locks left by dead processes (refusing on live ones), and
+/// makes sure the config of [`durable`] is there. Call before the first
+/// write, then [`durable`] on the repository handle that writes.
 pub fn begin(git_dir: &Path) -> Result<ChangeLock, LibraryError> {
     crate::fault::point("grabbag.lock").map_err(super::io_err(git_dir))?;
     let path = git_dir.join(LOCK_FILE);
@@ -106,7 +113,12 @@ pub fn begin(git_dir: &Path) -> Result<ChangeLock, LibraryError> {
         std::fs::remove_file(&lock).map_err(super::io_err(&lock))?;
         recovered.push(lock);
     }
-    ensure_fsync(git_dir)?;
+    let config = git_dir.join(DURABLE_CONFIG);
+    if std::fs::read_to_string(&config).ok().as_deref() != Some(DURABLE_TEXT) {
+        crate::fault::point("grabbag.config").map_err(super::io_err(&config))?;
+        crate::fsutil::replace_atomically(&config, DURABLE_TEXT.as_bytes())
+            .map_err(super::io_err(&config))?;
+    }
     Ok(ChangeLock { file, recovered })
 }
 
@@ -184,17 +196,15 @@ fn open_anywhere(lock: &Path) -> bool {
     })
 }
 
-/// Sets `core.fsyncObjectFiles` in the repository's own config, once.
-fn ensure_fsync(git_dir: &Path) -> Result<(), LibraryError> {
-    let repo = git2::Repository::open(git_dir)?;
-    let config = repo.config()?;
-    if config.get_bool("core.fsyncObjectFiles").unwrap_or(false) {
-        return Ok(());
+/// Makes libgit2 sync the objects and refs `repo` writes: adds grabbag's
+/// config file to this handle's configuration. Call right after opening,
+/// before the first object or ref is read (libgit2 reads the setting once).
+pub fn durable(repo: &git2::Repository) -> Result<(), LibraryError> {
+    let path = repo.path().join(DURABLE_CONFIG);
+    if path.is_file() {
+        repo.config()?
+            .add_file(&path, git2::ConfigLevel::App, false)?;
     }
-    crate::fault::point("git config").map_err(super::io_err(git_dir))?;
-    config
-        .open_level(git2::ConfigLevel::Local)?
-        .set_bool("core.fsyncObjectFiles", true)?;
     Ok(())
 }
 

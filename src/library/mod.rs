@@ -248,10 +248,10 @@ impl Library {
     /// a time), clears git locks left by dead processes or refuses naming a
     /// live one, and makes git's writes durable, all before any file changes.
     pub fn open_for_change(root: &Path) -> Result<(Self, ChangeLock), LibraryError> {
-        let git_dir = Self::open(root)?.repo.path().to_owned();
-        let lock = lock::begin(&git_dir)?;
-        // Reopened so libgit2 reads the fsync setting `begin` may have added.
-        Ok((Self::open(root)?, lock))
+        let library = Self::open(root)?;
+        let lock = lock::begin(library.repo.path())?;
+        lock::durable(&library.repo)?;
+        Ok((library, lock))
     }
 
     /// Makes a new library in `root`: a git repository on branch `main`, a
@@ -279,6 +279,7 @@ impl Library {
         let repo = git2::Repository::init_opts(root, &opts)?;
         let _lock = lock::begin(repo.path())?;
         let repo = git2::Repository::open(root)?;
+        lock::durable(&repo)?;
         let recipients_path = root.join(RECIPIENTS_FILE);
         let mut text = match std::fs::read_to_string(&recipients_path) {
             Ok(kept) if Recipients::parse(&kept, &recipients_path).is_ok() => kept,

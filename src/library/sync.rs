@@ -305,11 +305,7 @@ pub fn sync(
         });
     }
     let _lock = super::lock::begin(repo.path())?;
-    // Reopened so libgit2 reads the fsync setting `begin` may have added.
-    let repo = Repository::open(library_root).map_err(|error| SyncError::Library {
-        path: library_root.to_path_buf(),
-        error,
-    })?;
+    super::lock::durable(&repo)?;
     let head_ref = current_branch(&repo)?;
     let branch = match &options.branch {
         Some(b) => b.clone(),
