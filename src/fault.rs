@@ -26,7 +26,11 @@ enum Mode {
 fn config() -> Option<(u64, Mode)> {
     static CONFIG: OnceLock<Option<(u64, Mode)>> = OnceLock::new();
     *CONFIG.get_or_init(|| {
-        let at = std::env::var("GRABBAG_FAULT_AT").ok()?.trim().parse().ok()?;
+        let at = std::env::var("GRABBAG_FAULT_AT")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
         let mode = match std::env::var("GRABBAG_FAULT").as_deref() {
             Ok("enospc") => Mode::NoSpace,
             _ => Mode::Abort,

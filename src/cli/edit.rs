@@ -141,9 +141,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let kept = library.kept_edit(&file.path, ids)?;
     let opened = match &kept {
         Some(k) => {
-            let when = k
-                .when
-                .map_or(String::new(), |w| format!(" from {}", w.format("%Y-%m-%d %H:%M")));
+            let when = k.when.map_or(String::new(), |w| {
+                format!(" from {}", w.format("%Y-%m-%d %H:%M"))
+            });
             eprintln!(
                 "An edit of {}{when} was not saved; it is kept sealed at {}.",
                 args.id,

@@ -175,8 +175,12 @@ fn finish_earlier_seal(
         return Ok(false);
     }
     let sealed = std::fs::read(&full).with_context(|| format!("reading {}", full.display()))?;
-    ids.decrypt(&sealed)
-        .with_context(|| format!("{}: left by an earlier seal, but it does not decrypt", target.display()))?;
+    ids.decrypt(&sealed).with_context(|| {
+        format!(
+            "{}: left by an earlier seal, but it does not decrypt",
+            target.display()
+        )
+    })?;
     library.stage_changes(&[target], &[rel])?;
     Ok(true)
 }

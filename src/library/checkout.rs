@@ -130,7 +130,11 @@ pub(super) fn recover(repo: &Repository, head: Option<Oid>) -> Result<bool, Sync
         let context = "putting back the files of an interrupted sync";
         let new_tree = to_commit.tree().map_err(git(context))?;
         let head_tree = match head {
-            Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git(context))?),
+            Some(h) => Some(
+                repo.find_commit(h)
+                    .and_then(|c| c.tree())
+                    .map_err(git(context))?,
+            ),
             None => None,
         };
         apply_trees(
@@ -215,7 +219,8 @@ fn safe_path(path: &str) -> Result<PathBuf, SyncError> {
         && relative.components().all(|c| match c {
             Component::Normal(name) => {
                 let name = name.to_string_lossy();
-                !name.eq_ignore_ascii_case(".git") && !(cfg!(windows) && name.contains([':', '\\']))
+                let bad_on_windows = cfg!(windows) && name.contains([':', '\\']);
+                !(name.eq_ignore_ascii_case(".git") || bad_on_windows)
             }
             _ => false,
         });
@@ -223,7 +228,9 @@ fn safe_path(path: &str) -> Result<PathBuf, SyncError> {
         Ok(relative)
     } else {
         Err(SyncError::InTheWay {
-            paths: vec![format!("{path} (a path that would lead out of the library)")],
+            paths: vec![format!(
+                "{path} (a path that would lead out of the library)"
+            )],
         })
     }
 }
@@ -339,10 +346,7 @@ fn apply_trees(
             dir = d.parent().map(Path::to_owned);
         }
     }
-    for change in changes
-        .iter()
-        .filter(|c| !skip.contains(c.path.as_str()))
-    {
+    for change in changes.iter().filter(|c| !skip.contains(c.path.as_str())) {
         let Some((id, mode)) = change.new else {
             continue;
         };
@@ -435,6 +439,8 @@ fn write_entry(full: &Path, content: &[u8], mode: i32, private: bool) -> Result<
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    #[cfg(not(unix))]
+    let _ = private;
     let tmp = full.with_file_name(format!(".{name}.grabbag-sync"));
     let _ = std::fs::remove_file(&tmp);
     let written = (|| {

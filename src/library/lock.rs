@@ -187,7 +187,10 @@ fn open_anywhere(lock: &Path) -> bool {
         return true;
     };
     procs.flatten().any(|p| {
-        let is_pid = p.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        let is_pid = p
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
         is_pid
             && std::fs::read_dir(p.path().join("fd")).is_ok_and(|fds| {
                 fds.flatten()

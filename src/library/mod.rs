@@ -27,9 +27,9 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::runbook::{self, Runbook};
+pub use checkout::is_live_journal;
 pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
 pub use git::{HistoryEntry, Version};
-pub use checkout::is_live_journal;
 pub use lock::ChangeLock;
 use trust::{AllowedSigners, CommitSigner, Trust};
 
@@ -847,7 +847,8 @@ fn plaintext(
 
 /// What a new library's `.gitignore` says: journal locks, and live journals
 /// (with their signatures and torn tails) at the top of `journals/`.
-const GITIGNORE: &str = "*.lock\n/journals/*.jsonl\n/journals/*.jsonl.sig\n/journals/*.jsonl.torn\n";
+const GITIGNORE: &str =
+    "*.lock\n/journals/*.jsonl\n/journals/*.jsonl.sig\n/journals/*.jsonl.torn\n";
 
 /// Writes a library file whole or not at all (temp + rename, synced).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {

@@ -27,7 +27,12 @@ fn at(lib: &TestLibrary, root: &Path) -> Command {
 /// The real git, isolated from the user's configuration.
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@council.example"])
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@council.example",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -83,7 +88,11 @@ fn assert_consistent(lib: &TestLibrary, root: &Path, allowed: &[&str], step: &st
         list.stderr
     );
     for file in walk(root) {
-        let rel = file.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        let rel = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         if rel.starts_with(".git/") {
             continue;
         }
@@ -95,7 +104,10 @@ fn assert_consistent(lib: &TestLibrary, root: &Path, allowed: &[&str], step: &st
             );
         }
         if rel.ends_with(".toml") {
-            assert!(allowed.contains(&rel.as_str()), "{step}: plaintext {rel} left");
+            assert!(
+                allowed.contains(&rel.as_str()),
+                "{step}: plaintext {rel} left"
+            );
         }
     }
 }
@@ -136,12 +148,20 @@ fn each_fault(
             .env("GRABBAG_FAULT", mode);
         let out = run(&mut cmd);
         if !out.stderr.contains(FAULT_MARK) {
-            assert_eq!(out.code, 0, "run {n} without a fault: {}{}", out.stdout, out.stderr);
+            assert_eq!(
+                out.code, 0,
+                "run {n} without a fault: {}{}",
+                out.stdout, out.stderr
+            );
             return n - 1;
         }
         if mode == "enospc" {
             assert_eq!(out.code, 2, "write {n}: {}", out.stderr);
-            assert!(out.stderr.contains("no space left"), "write {n}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("no space left"),
+                "write {n}: {}",
+                out.stderr
+            );
         }
         after(n, &root, &out);
     }
@@ -150,7 +170,15 @@ fn each_fault(
 
 fn upstream_with_update(lib: &TestLibrary) -> PathBuf {
     let up = lib.home.path().join("upstream");
-    git(lib.home.path(), &["clone", "-q", lib.root.to_str().unwrap(), up.to_str().unwrap()]);
+    git(
+        lib.home.path(),
+        &[
+            "clone",
+            "-q",
+            lib.root.to_str().unwrap(),
+            up.to_str().unwrap(),
+        ],
+    );
     let upstream = Library::open(&up).unwrap();
     for (path, title) in [
         ("cyber/alpha.toml.age", "Alpha v2"),
@@ -160,7 +188,11 @@ fn upstream_with_update(lib: &TestLibrary) -> PathBuf {
     ] {
         let id = path.trim_end_matches(".toml.age");
         upstream
-            .write_encrypted(Path::new(path), runbook_text(id, title).as_bytes(), &lib.identities)
+            .write_encrypted(
+                Path::new(path),
+                runbook_text(id, title).as_bytes(),
+                &lib.identities,
+            )
             .unwrap();
         upstream.stage(&[Path::new(path)]).unwrap();
     }
@@ -177,7 +209,10 @@ fn two_runbooks() -> TestLibrary {
 
 #[test]
 fn sync_stopped_at_any_write_is_finished_by_the_next_sync() {
-    if !have("git", "sync_stopped_at_any_write_is_finished_by_the_next_sync") {
+    if !have(
+        "git",
+        "sync_stopped_at_any_write_is_finished_by_the_next_sync",
+    ) {
         return;
     }
     let lib = two_runbooks();
@@ -212,13 +247,20 @@ fn sync_stopped_at_any_write_is_finished_by_the_next_sync() {
 
 #[test]
 fn seal_stopped_at_any_write_is_finished_by_running_it_again() {
-    if !have("git", "seal_stopped_at_any_write_is_finished_by_running_it_again") {
+    if !have(
+        "git",
+        "seal_stopped_at_any_write_is_finished_by_running_it_again",
+    ) {
         return;
     }
     let lib = two_runbooks();
     let drafts = ["cyber/one.toml", "cyber/two.toml"];
     for name in drafts {
-        std::fs::write(lib.root.join(name), runbook_text(&name.replace(".toml", ""), "Draft")).unwrap();
+        std::fs::write(
+            lib.root.join(name),
+            runbook_text(&name.replace(".toml", ""), "Draft"),
+        )
+        .unwrap();
     }
     let seal = |cmd: &mut Command, root: &Path| {
         cmd.args(["seal", "-m", "Add drafts"])
@@ -238,7 +280,11 @@ fn seal_stopped_at_any_write_is_finished_by_running_it_again() {
             let mut again = at(&lib, root);
             seal(&mut again, root);
             let again = run(&mut again);
-            assert_eq!(again.code, 0, "{step}: re-run: {}{}", again.stdout, again.stderr);
+            assert_eq!(
+                again.code, 0,
+                "{step}: re-run: {}{}",
+                again.stdout, again.stderr
+            );
             assert_consistent(&lib, root, &[], &step);
             let head = Library::open(root).unwrap();
             for d in drafts {
@@ -263,9 +309,15 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
     // An encrypted exercise, and a colleague added to the recipients.
     let exercise = "id = \"drill\"\ntitle = \"Drill\"\n";
     lib.library
-        .write_encrypted(Path::new("exercises/drill.toml.age"), exercise.as_bytes(), &lib.identities)
+        .write_encrypted(
+            Path::new("exercises/drill.toml.age"),
+            exercise.as_bytes(),
+            &lib.identities,
+        )
         .unwrap();
-    lib.library.stage(&[Path::new("exercises/drill.toml.age")]).unwrap();
+    lib.library
+        .stage(&[Path::new("exercises/drill.toml.age")])
+        .unwrap();
     lib.library.commit("Add a drill", None).unwrap();
     let colleague = grabbag::crypto::Identity::generate();
     let colleague_key = colleague.public_key();
@@ -277,10 +329,21 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
     std::fs::write(&recipients, text).unwrap();
 
     let check = |root: &Path, step: &str| {
-        assert_eq!(status(root), "", "{step}: recipients and every file committed");
-        for f in ["cyber/alpha.toml.age", "cyber/beta.toml.age", "exercises/drill.toml.age"] {
+        assert_eq!(
+            status(root),
+            "",
+            "{step}: recipients and every file committed"
+        );
+        for f in [
+            "cyber/alpha.toml.age",
+            "cyber/beta.toml.age",
+            "exercises/drill.toml.age",
+        ] {
             let bytes = std::fs::read(root.join(f)).unwrap();
-            assert!(colleague_ids.decrypt(&bytes).is_ok(), "{step}: {f} opens for the colleague");
+            assert!(
+                colleague_ids.decrypt(&bytes).is_ok(),
+                "{step}: {f} opens for the colleague"
+            );
         }
     };
     let points = each_fault(
@@ -303,7 +366,8 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
     let out = run(lib.grabbag().arg("rekey"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.contains("Rekey 2 runbook(s) and 1 exercise(s) to 2 recipient(s)"),
+        out.stdout
+            .contains("Rekey 2 runbook(s) and 1 exercise(s) to 2 recipient(s)"),
         "{}",
         out.stdout
     );
@@ -328,7 +392,11 @@ fn init_stopped_at_any_write_is_finished_by_running_it_again() {
                 .env("GRABBAG_IDENTITY", home.path().join("id.txt"))
                 .arg("init")
                 .arg(dir));
-            assert_eq!(again.code, 0, "init stopped at write {n}: re-run: {}", again.stderr);
+            assert_eq!(
+                again.code, 0,
+                "init stopped at write {n}: re-run: {}",
+                again.stderr
+            );
             let list = run(grabbag(home.path())
                 .env("GRABBAG_IDENTITY", home.path().join("id.txt"))
                 .env("GRABBAG_LIBRARY", dir)
@@ -347,7 +415,11 @@ fn journal_commit_stopped_at_any_write_is_finished_by_running_it_again() {
     let lib = two_runbooks();
     let live = lib.root.join("journals/2026-12-04-outage.jsonl");
     for text in ["first", "second"] {
-        let out = run(lib.grabbag().args(["note", "--actor", "Sam"]).arg(&live).arg(text));
+        let out = run(lib
+            .grabbag()
+            .args(["note", "--actor", "Sam"])
+            .arg(&live)
+            .arg(text));
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
     let commit = |root: &Path| {
@@ -408,7 +480,10 @@ fn wait_for(path: &Path) {
 #[cfg(unix)]
 #[test]
 fn edit_never_overwrites_an_update_synced_while_the_editor_was_open() {
-    if !have("git", "edit_never_overwrites_an_update_synced_while_the_editor_was_open") {
+    if !have(
+        "git",
+        "edit_never_overwrites_an_update_synced_while_the_editor_was_open",
+    ) {
         return;
     }
     let lib = two_runbooks();
@@ -431,20 +506,35 @@ fn edit_never_overwrites_an_update_synced_while_the_editor_was_open() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("changed while the editor was open"), "{stderr}");
+    assert!(
+        stderr.contains("changed while the editor was open"),
+        "{stderr}"
+    );
     // The synced version stands, HEAD is the synced commit.
-    assert_eq!(git(&lib.root, &["rev-parse", "HEAD"]), git(&up, &["rev-parse", "HEAD"]));
+    assert_eq!(
+        git(&lib.root, &["rev-parse", "HEAD"]),
+        git(&up, &["rev-parse", "HEAD"])
+    );
     let show = run(lib.grabbag().args(["show", "cyber/alpha"]));
     assert!(show.stdout.starts_with("Alpha v2\n"), "{}", show.stdout);
     // The edit is kept, sealed, and the next edit opens it on request.
-    let kept = lib.root.join(".git/grabbag-kept-edits/cyber/alpha.toml.age");
+    let kept = lib
+        .root
+        .join(".git/grabbag-kept-edits/cyber/alpha.toml.age");
     let sealed = std::fs::read(&kept).unwrap();
     assert!(!String::from_utf8_lossy(&sealed).contains("edited here"));
     assert!(lib.identities.decrypt(&sealed).is_ok());
-    let out = run(lib.grabbag().env("EDITOR", "true").args(["edit", "cyber/alpha", "--kept"]));
+    let out = run(lib
+        .grabbag()
+        .env("EDITOR", "true")
+        .args(["edit", "cyber/alpha", "--kept"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let show = run(lib.grabbag().args(["show", "cyber/alpha"]));
-    assert!(show.stdout.starts_with("Alpha, edited here\n"), "{}", show.stdout);
+    assert!(
+        show.stdout.starts_with("Alpha, edited here\n"),
+        "{}",
+        show.stdout
+    );
     assert!(!kept.exists(), "a saved kept edit is forgotten");
 }
 
@@ -463,21 +553,51 @@ fn an_edit_saved_before_a_hang_up_is_kept_sealed_and_offered() {
     .unwrap();
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
     let before = git(&lib.root, &["rev-parse", "HEAD"]);
-    let out = run(lib.grabbag().env("EDITOR", &editor).args(["edit", "cyber/alpha"]));
+    let out = run(lib
+        .grabbag()
+        .env("EDITOR", &editor)
+        .args(["edit", "cyber/alpha"]));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("your edit is kept sealed at "), "{}", out.stderr);
-    assert_eq!(git(&lib.root, &["rev-parse", "HEAD"]), before, "nothing committed");
-    let kept = lib.root.join(".git/grabbag-kept-edits/cyber/alpha.toml.age");
+    assert!(
+        out.stderr.contains("your edit is kept sealed at "),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        git(&lib.root, &["rev-parse", "HEAD"]),
+        before,
+        "nothing committed"
+    );
+    let kept = lib
+        .root
+        .join(".git/grabbag-kept-edits/cyber/alpha.toml.age");
     let sealed = std::fs::read(&kept).unwrap();
-    assert!(!String::from_utf8_lossy(&sealed).contains("hang-up"), "never plaintext");
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains("hang-up"),
+        "never plaintext"
+    );
     // Offered by the next edit (without a terminal it says so and opens the
     // runbook as it is); `--kept` takes it.
-    let out = run(lib.grabbag().env("EDITOR", "true").args(["edit", "cyber/alpha"]));
-    assert!(out.stderr.contains("was not saved; it is kept sealed at"), "{}", out.stderr);
-    let out = run(lib.grabbag().env("EDITOR", "true").args(["edit", "cyber/alpha", "--kept"]));
+    let out = run(lib
+        .grabbag()
+        .env("EDITOR", "true")
+        .args(["edit", "cyber/alpha"]));
+    assert!(
+        out.stderr.contains("was not saved; it is kept sealed at"),
+        "{}",
+        out.stderr
+    );
+    let out = run(lib
+        .grabbag()
+        .env("EDITOR", "true")
+        .args(["edit", "cyber/alpha", "--kept"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let show = run(lib.grabbag().args(["show", "cyber/alpha"]));
-    assert!(show.stdout.starts_with("Alpha after hang-up\n"), "{}", show.stdout);
+    assert!(
+        show.stdout.starts_with("Alpha after hang-up\n"),
+        "{}",
+        show.stdout
+    );
 }
 
 #[cfg(unix)]
@@ -523,20 +643,33 @@ fn edit_stopped_at_any_write_loses_no_saved_text() {
             // the scratch folder stays; the next edit wipes it.
             let scratch = std::fs::read_to_string(lib.home.path().join("scratch-path")).unwrap();
             let scratch = Path::new(scratch.trim()).parent().unwrap().to_owned();
-            assert_eq!(scratch.exists(), n == 1, "{step}: kill -9 leaves the scratch");
+            assert_eq!(
+                scratch.exists(),
+                n == 1,
+                "{step}: kill -9 leaves the scratch"
+            );
             let show = |root: &Path| run(at(&lib, root).args(["show", "cyber/alpha"])).stdout;
             if !show(root).starts_with("Alpha edited\n") {
                 // Stopped before the commit: the saved text is kept (unless
                 // the stop came before keeping it), and --kept finishes.
-                let again = run(at(&lib, root).env("EDITOR", "true").args(["edit", "cyber/alpha", "--kept"]));
+                let again = run(at(&lib, root).env("EDITOR", "true").args([
+                    "edit",
+                    "cyber/alpha",
+                    "--kept",
+                ]));
                 if n > 1 {
                     assert_eq!(again.code, 0, "{step}: {}", again.stderr);
                     assert!(show(root).starts_with("Alpha edited\n"), "{step}");
                 }
             }
-            let again = run(at(&lib, root).env("EDITOR", "true").args(["edit", "cyber/beta"]));
+            let again = run(at(&lib, root)
+                .env("EDITOR", "true")
+                .args(["edit", "cyber/beta"]));
             assert_eq!(again.code, 0, "{step}: {}", again.stderr);
-            assert!(!scratch.exists(), "{step}: the next edit wiped the abandoned scratch");
+            assert!(
+                !scratch.exists(),
+                "{step}: the next edit wiped the abandoned scratch"
+            );
             assert_consistent(&lib, root, &[], &step);
         },
     );
@@ -551,7 +684,11 @@ fn live_journals_grow_through_syncs_and_commits() {
     let lib = two_runbooks();
     let live = lib.root.join("journals/2026-12-04-outage.jsonl");
     let note = |text: &str| {
-        let out = run(lib.grabbag().args(["note", "--actor", "Sam"]).arg(&live).arg(text));
+        let out = run(lib
+            .grabbag()
+            .args(["note", "--actor", "Sam"])
+            .arg(&live)
+            .arg(text));
         assert_eq!(out.code, 0, "{}", out.stderr);
     };
     note("first");
@@ -559,8 +696,23 @@ fn live_journals_grow_through_syncs_and_commits() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     // Upstream gets the snapshot, archives it away, and adds another journal.
     let up = lib.home.path().join("upstream");
-    git(lib.home.path(), &["clone", "-q", lib.root.to_str().unwrap(), up.to_str().unwrap()]);
-    git(&up, &["mv", "journals/committed/2026-12-04-outage.jsonl", "journals/committed/old.jsonl"]);
+    git(
+        lib.home.path(),
+        &[
+            "clone",
+            "-q",
+            lib.root.to_str().unwrap(),
+            up.to_str().unwrap(),
+        ],
+    );
+    git(
+        &up,
+        &[
+            "mv",
+            "journals/committed/2026-12-04-outage.jsonl",
+            "journals/committed/old.jsonl",
+        ],
+    );
     std::fs::write(up.join("journals/committed/other.jsonl"), "{}\n").unwrap();
     git(&up, &["add", "-A"]);
     git(&up, &["commit", "-q", "-m", "Archive"]);
@@ -580,21 +732,40 @@ fn live_journals_grow_through_syncs_and_commits() {
         })
     };
     let synced = run(lib.grabbag().arg("sync").arg(&up));
-    assert_eq!(synced.code, 0, "a grown live journal does not block sync: {}", synced.stderr);
+    assert_eq!(
+        synced.code, 0,
+        "a grown live journal does not block sync: {}",
+        synced.stderr
+    );
     let committed = run(lib.grabbag().args(["journal", "commit"]).arg(&live));
     assert_eq!(committed.code, 0, "{}", committed.stderr);
     writer.join().unwrap();
     note("last");
     let verify = run(lib.grabbag().args(["journal", "verify"]).arg(&live));
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
-    assert!(verify.stdout.contains("18 entries") || verify.stdout.contains("18"), "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains("18 entries") || verify.stdout.contains("18"),
+        "{}",
+        verify.stdout
+    );
     // The live file is never tracked; journals that arrive are owner-only.
     let tracked = git(&lib.root, &["ls-files", "journals"]);
-    assert!(!tracked.lines().any(|l| l == "journals/2026-12-04-outage.jsonl"), "{tracked}");
+    assert!(
+        !tracked
+            .lines()
+            .any(|l| l == "journals/2026-12-04-outage.jsonl"),
+        "{tracked}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = |p: &str| std::fs::metadata(lib.root.join(p)).unwrap().permissions().mode() & 0o777;
+        let mode = |p: &str| {
+            std::fs::metadata(lib.root.join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
         assert_eq!(mode("journals/committed/other.jsonl"), 0o600);
         assert_eq!(mode("journals/committed"), 0o700);
     }
@@ -602,29 +773,57 @@ fn live_journals_grow_through_syncs_and_commits() {
 
 #[test]
 fn a_live_journal_an_older_version_tracked_is_never_removed_by_sync() {
-    if !have("git", "a_live_journal_an_older_version_tracked_is_never_removed_by_sync") {
+    if !have(
+        "git",
+        "a_live_journal_an_older_version_tracked_is_never_removed_by_sync",
+    ) {
         return;
     }
     let lib = two_runbooks();
     let live = lib.root.join("journals/2026-12-04-outage.jsonl");
     let note = |text: &str| {
-        let out = run(lib.grabbag().args(["note", "--actor", "Sam"]).arg(&live).arg(text));
+        let out = run(lib
+            .grabbag()
+            .args(["note", "--actor", "Sam"])
+            .arg(&live)
+            .arg(text));
         assert_eq!(out.code, 0, "{}", out.stderr);
     };
     note("first");
     // Committed in place, as grabbag did before snapshots.
-    git(&lib.root, &["add", "-f", "journals/2026-12-04-outage.jsonl"]);
+    git(
+        &lib.root,
+        &["add", "-f", "journals/2026-12-04-outage.jsonl"],
+    );
     git(&lib.root, &["commit", "-q", "-m", "Journal in place"]);
     let up = lib.home.path().join("upstream");
-    git(lib.home.path(), &["clone", "-q", lib.root.to_str().unwrap(), up.to_str().unwrap()]);
+    git(
+        lib.home.path(),
+        &[
+            "clone",
+            "-q",
+            lib.root.to_str().unwrap(),
+            up.to_str().unwrap(),
+        ],
+    );
     git(&up, &["rm", "-q", "journals/2026-12-04-outage.jsonl"]);
     git(&up, &["commit", "-q", "-m", "Archive the journal"]);
     note("written after the commit");
     let before = std::fs::read(&live).unwrap();
     let synced = run(lib.grabbag().arg("sync").arg(&up));
     assert_eq!(synced.code, 0, "{}", synced.stderr);
-    assert!(synced.stdout.contains("kept     journals/2026-12-04-outage.jsonl"), "{}", synced.stdout);
-    assert_eq!(std::fs::read(&live).unwrap(), before, "the live journal is untouched");
+    assert!(
+        synced
+            .stdout
+            .contains("kept     journals/2026-12-04-outage.jsonl"),
+        "{}",
+        synced.stdout
+    );
+    assert_eq!(
+        std::fs::read(&live).unwrap(),
+        before,
+        "the live journal is untouched"
+    );
     note("and after the sync");
     let verify = run(lib.grabbag().args(["journal", "verify"]).arg(&live));
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
@@ -632,7 +831,10 @@ fn a_live_journal_an_older_version_tracked_is_never_removed_by_sync() {
 
 #[test]
 fn stale_git_locks_are_cleared_and_live_ones_stop_before_any_change() {
-    if !have("git", "stale_git_locks_are_cleared_and_live_ones_stop_before_any_change") {
+    if !have(
+        "git",
+        "stale_git_locks_are_cleared_and_live_ones_stop_before_any_change",
+    ) {
         return;
     }
     let lib = two_runbooks();
@@ -643,7 +845,12 @@ fn stale_git_locks_are_cleared_and_live_ones_stop_before_any_change() {
     std::fs::write(&lock, "").unwrap();
     let out = run(lib.grabbag().args(["seal", "-m", "Add draft"]).arg(&draft));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("index.lock, a git lock left by an interrupted command"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("index.lock, a git lock left by an interrupted command"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(status(&lib.root), "");
 
     // Held by a live process: refused before any file changes.
@@ -656,7 +863,10 @@ fn stale_git_locks_are_cleared_and_live_ones_stop_before_any_change() {
     let ref_lock = lib.root.join(".git/refs/heads/main.lock");
     let mut holder = Command::new("sh")
         .arg("-c")
-        .arg(format!("exec 3>'{}'; echo ready; read line", ref_lock.display()))
+        .arg(format!(
+            "exec 3>'{}'; echo ready; read line",
+            ref_lock.display()
+        ))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -668,7 +878,10 @@ fn stale_git_locks_are_cleared_and_live_ones_stop_before_any_change() {
             .read_line(&mut line)
             .unwrap();
     }
-    let out = run(lib.grabbag().args(["seal", "-m", "Add draft 2"]).arg(&draft2));
+    let out = run(lib
+        .grabbag()
+        .args(["seal", "-m", "Add draft 2"])
+        .arg(&draft2));
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("main.lock"), "{}", out.stderr);
     assert!(out.stderr.contains("Nothing was changed"), "{}", out.stderr);
@@ -677,7 +890,10 @@ fn stale_git_locks_are_cleared_and_live_ones_stop_before_any_change() {
     drop(holder.stdin.take());
     let _ = holder.wait();
     let _ = std::fs::remove_file(&ref_lock);
-    let out = run(lib.grabbag().args(["seal", "-m", "Add draft 2"]).arg(&draft2));
+    let out = run(lib
+        .grabbag()
+        .args(["seal", "-m", "Add draft 2"])
+        .arg(&draft2));
     assert_eq!(out.code, 0, "{}", out.stderr);
     // Commits are made durable: libgit2 syncs objects and refs under
     // grabbag's own config file, which the git CLI never reads (so it never
@@ -701,11 +917,23 @@ fn sha256_repositories_and_unfinished_inits_are_named() {
     let dir = home.path().join("sha");
     std::fs::create_dir_all(dir.join(".grabbag")).unwrap();
     git(&dir, &["init", "-q", "--object-format=sha256"]);
-    let out = run(grabbag(home.path()).env("GRABBAG_LIBRARY", &dir).arg("list"));
+    let out = run(grabbag(home.path())
+        .env("GRABBAG_LIBRARY", &dir)
+        .arg("list"));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("SHA-256 git repository"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("SHA-256 git repository"),
+        "{}",
+        out.stderr
+    );
     let half = home.path().join("half");
     std::fs::create_dir_all(half.join(".grabbag")).unwrap();
-    let out = run(grabbag(home.path()).env("GRABBAG_LIBRARY", &half).arg("list"));
-    assert!(out.stderr.contains("interrupted; run `grabbag init"), "{}", out.stderr);
+    let out = run(grabbag(home.path())
+        .env("GRABBAG_LIBRARY", &half)
+        .arg("list"));
+    assert!(
+        out.stderr.contains("interrupted; run `grabbag init"),
+        "{}",
+        out.stderr
+    );
 }

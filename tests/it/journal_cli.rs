@@ -735,7 +735,11 @@ fn commit_puts_journals_in_the_library_and_refuses_broken_ones() {
         std::fs::read(&copied).unwrap(),
         std::fs::read(&journal).unwrap()
     );
-    assert!(lib.root.join("journals/committed/response.jsonl.sig").exists());
+    assert!(
+        lib.root
+            .join("journals/committed/response.jsonl.sig")
+            .exists()
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -447,8 +447,9 @@ fn edit_with_lint_errors_changes_nothing_and_cleans_up() {
         out.stderr
     );
     assert!(
-        out.stderr
-            .contains("error: lint found errors: the runbook was not changed; your edit is kept sealed at "),
+        out.stderr.contains(
+            "error: lint found errors: the runbook was not changed; your edit is kept sealed at "
+        ),
         "{}",
         out.stderr
     );
