@@ -143,7 +143,11 @@ pub(super) fn recover(repo: &Repository, head: Option<Oid>) -> Result<bool, Sync
             head_tree.as_ref(),
             Direction::Rollback,
             &|| Ok(()),
-        )?;
+        )
+        .map_err(|e| match e {
+            SyncError::InTheWay { paths } => SyncError::Interrupted { paths },
+            other => other,
+        })?;
     }
     // The branch moved (the sync had finished but for this marker), or it was
     // moved by other means: either way the marker has nothing left to say.

@@ -230,6 +230,15 @@ pub enum SyncError {
         /// The journal, relative to the library.
         path: String,
     },
+    /// An interrupted sync cannot be put back: files it wrote changed since.
+    #[error(
+        "an earlier sync was interrupted, and files it was changing have been changed since ({}): nothing was changed now. Restore them (`git checkout -- FILE` in the library) or move them aside, then sync again",
+        paths.join(", ")
+    )]
+    Interrupted {
+        /// The changed paths.
+        paths: Vec<String>,
+    },
     /// The library is locked or could not be prepared for a change.
     #[error(transparent)]
     Change(#[from] LibraryError),

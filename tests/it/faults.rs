@@ -937,3 +937,41 @@ fn sha256_repositories_and_unfinished_inits_are_named() {
         out.stderr
     );
 }
+
+#[test]
+fn an_interrupted_sync_whose_files_changed_since_is_explained() {
+    if !have(
+        "git",
+        "an_interrupted_sync_whose_files_changed_since_is_explained",
+    ) {
+        return;
+    }
+    let lib = two_runbooks();
+    let up = upstream_with_update(&lib);
+    // Stop after the first files are written.
+    let out = run(lib
+        .grabbag()
+        .env("GRABBAG_FAULT_AT", "6")
+        .arg("sync")
+        .arg(&up));
+    assert!(out.stderr.contains(FAULT_MARK), "{}", out.stderr);
+    let changed = git(
+        &lib.root,
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
+    let first = changed
+        .lines()
+        .filter_map(|l| l.get(3..))
+        .find(|p| p.ends_with(".age"))
+        .unwrap_or_else(|| panic!("a file the sync wrote: {changed}"))
+        .to_owned();
+    std::fs::write(lib.root.join(&first), "changed by hand\n").unwrap();
+    let out = run(lib.grabbag().arg("sync").arg(&up));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("an earlier sync was interrupted"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&first), "{}", out.stderr);
+}
