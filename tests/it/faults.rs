@@ -377,34 +377,36 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
 #[test]
 fn init_stopped_at_any_write_is_finished_by_running_it_again() {
     let home = tempfile::tempdir().unwrap();
+    // Each try has a config folder of its own, so each saves its library.
+    let init = |n: usize| {
+        let mut cmd = grabbag(home.path());
+        cmd.env("GRABBAG_IDENTITY", home.path().join("id.txt")).env(
+            "GRABBAG_CONFIG_DIR",
+            home.path().join(format!("config-{n}")),
+        );
+        cmd
+    };
     let points = each_fault(
         "abort",
         |n, _| {
             let dir = home.path().join(format!("init-{n}"));
-            let mut cmd = grabbag(home.path());
-            cmd.env("GRABBAG_IDENTITY", home.path().join("id.txt"))
-                .arg("init")
-                .arg(&dir);
+            let mut cmd = init(n);
+            cmd.arg("init").arg(&dir);
             (dir, cmd)
         },
         |n, dir, _| {
-            let again = run(grabbag(home.path())
-                .env("GRABBAG_IDENTITY", home.path().join("id.txt"))
-                .arg("init")
-                .arg(dir));
+            let again = run(init(n).arg("init").arg(dir));
             assert_eq!(
                 again.code, 0,
                 "init stopped at write {n}: re-run: {}",
                 again.stderr
             );
-            let list = run(grabbag(home.path())
-                .env("GRABBAG_IDENTITY", home.path().join("id.txt"))
-                .env("GRABBAG_LIBRARY", dir)
-                .arg("list"));
+            // The library and the config that names it are both there.
+            let list = run(init(n).arg("list"));
             assert_eq!(list.code, 0, "init stopped at write {n}: {}", list.stderr);
         },
     );
-    assert!(points >= 4, "only {points} writes were interrupted");
+    assert!(points >= 5, "only {points} writes were interrupted");
 }
 
 #[test]
