@@ -22,6 +22,7 @@ use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
@@ -328,6 +329,10 @@ fn apply_trees(
     }
 
     before_writes()?;
+    // Temporary files an interrupted run left behind go first.
+    for change in &changes {
+        let _ = std::fs::remove_file(temp_for(&root.join(&change.path)));
+    }
     let mut touched: BTreeSet<PathBuf> = BTreeSet::new();
     // Removals first, so a file that becomes a folder (or a folder a file)
     // has room; then folders left empty go too.
@@ -350,6 +355,7 @@ fn apply_trees(
             dir = d.parent().map(Path::to_owned);
         }
     }
+    let mut jobs: Vec<Job> = Vec::new();
     for change in changes.iter().filter(|c| !skip.contains(c.path.as_str())) {
         let Some((id, mode)) = change.new else {
             continue;
@@ -369,12 +375,34 @@ fn apply_trees(
             // removed above, so it is empty unless untracked files remain.
             std::fs::remove_dir(&full).map_err(io(&full))?;
         }
-        crate::fault::point("sync write").map_err(io(&full))?;
-        write_entry(&full, blob.content(), mode, is_private(&change.path))?;
         if let Some(dir) = full.parent() {
             touched.insert(dir.to_owned());
         }
+        jobs.push(Job {
+            full,
+            content: blob.content().to_vec(),
+            mode,
+            private: is_private(&change.path),
+        });
     }
+    // Each file is written to its temporary sibling and synced, several at a
+    // time (each fsync waits for the disk; concurrent ones share the file
+    // system's journal commits), then renamed into place in order.
+    let written = write_all(&jobs);
+    let renamed = jobs.iter().zip(&written).try_for_each(|(job, tmp)| {
+        let tmp = match tmp {
+            Ok(tmp) => tmp,
+            Err(e) => return Err(io(&job.full)(std::io::Error::new(e.kind(), e.to_string()))),
+        };
+        crate::fault::point("sync rename").map_err(io(&job.full))?;
+        std::fs::rename(tmp, &job.full).map_err(io(&job.full))
+    });
+    if renamed.is_err() {
+        for tmp in written.iter().flatten() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    renamed?;
     for dir in &touched {
         if dir.is_dir() {
             crate::fsutil::sync_dir(dir).map_err(io(dir))?;
@@ -436,19 +464,72 @@ fn make_parents(root: &Path, path: &str, touched: &mut BTreeSet<PathBuf>) -> Res
     Ok(())
 }
 
-/// Writes one tree entry by temp + rename: a file (owner-only when private,
-/// executable when git says so) or a symlink.
-fn write_entry(full: &Path, content: &[u8], mode: i32, private: bool) -> Result<(), SyncError> {
+/// The temporary sibling a file is written to before its rename.
+fn temp_for(full: &Path) -> PathBuf {
     let name = full
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    full.with_file_name(format!(".{name}.grabbag-sync"))
+}
+
+/// One file to write.
+struct Job {
+    full: PathBuf,
+    content: Vec<u8>,
+    mode: i32,
+    private: bool,
+}
+
+/// [`write_temp`] for every job, over a few threads; the results in the
+/// order of `jobs`.
+fn write_all(jobs: &[Job]) -> Vec<std::io::Result<PathBuf>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(4, 16)
+        .min(jobs.len());
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { break done };
+            done.push((i, write_temp(job)));
+        }
+    };
+    let mut results: Vec<Option<std::io::Result<PathBuf>>> = jobs.iter().map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+        for handle in handles {
+            for (i, result) in handle.join().unwrap_or_default() {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some(result);
+                }
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(std::io::Error::other("a writer thread failed"))))
+        .collect()
+}
+
+/// Writes one tree entry to a temporary sibling, synced: a file (owner-only
+/// when private, executable when git says so) or a symlink. Returns it.
+fn write_temp(job: &Job) -> std::io::Result<PathBuf> {
+    let Job {
+        full,
+        content,
+        mode,
+        private,
+    } = job;
     #[cfg(not(unix))]
     let _ = private;
-    let tmp = full.with_file_name(format!(".{name}.grabbag-sync"));
+    let tmp = temp_for(full);
     let _ = std::fs::remove_file(&tmp);
+    crate::fault::point("sync write")?;
     let written = (|| {
-        if mode == MODE_LINK && cfg!(unix) {
+        if *mode == MODE_LINK && cfg!(unix) {
             #[cfg(unix)]
             std::os::unix::fs::symlink(
                 std::ffi::OsStr::new(&*String::from_utf8_lossy(content)),
@@ -460,7 +541,7 @@ fn write_entry(full: &Path, content: &[u8], mode: i32, private: bool) -> Result<
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt;
-                options.mode(match (private, mode) {
+                options.mode(match (*private, *mode) {
                     (true, _) => 0o600,
                     (false, MODE_EXEC) => 0o755,
                     _ => 0o644,
@@ -470,12 +551,15 @@ fn write_entry(full: &Path, content: &[u8], mode: i32, private: bool) -> Result<
             file.write_all(content)?;
             file.sync_all()?;
         }
-        std::fs::rename(&tmp, full)
+        Ok(())
     })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match written {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    written.map_err(io(full))
 }
 
 #[cfg(test)]

@@ -234,6 +234,11 @@ fn sync_stopped_at_any_write_is_finished_by_the_next_sync() {
                 assert_eq!(again.code, 0, "{step}: re-run: {}", again.stderr);
                 assert_eq!(git(root, &["rev-parse", "HEAD"]), tip, "{step}");
                 assert_eq!(status(root), "", "{step}: clean after the re-run");
+                let temps: Vec<PathBuf> = walk(root)
+                    .into_iter()
+                    .filter(|p| p.to_string_lossy().ends_with(".grabbag-sync"))
+                    .collect();
+                assert!(temps.is_empty(), "{step}: temporary files left: {temps:?}");
                 assert_consistent(&lib, root, &[], &step);
                 let list = run(at(&lib, root).arg("list"));
                 assert!(!list.stdout.contains("DIRTY"), "{step}: {}", list.stdout);
@@ -950,25 +955,27 @@ fn an_interrupted_sync_whose_files_changed_since_is_explained() {
     }
     let lib = two_runbooks();
     let up = upstream_with_update(&lib);
-    // Stop after the first files are written.
-    let out = run(lib
-        .grabbag()
-        .env("GRABBAG_FAULT_AT", "6")
-        .arg("sync")
-        .arg(&up));
-    assert!(out.stderr.contains(FAULT_MARK), "{}", out.stderr);
-    let changed = git(
-        &lib.root,
-        &["status", "--porcelain", "--untracked-files=all"],
-    );
-    let first = changed
-        .lines()
-        .filter_map(|l| l.get(3..))
-        .find(|p| p.ends_with(".age"))
-        .unwrap_or_else(|| panic!("a file the sync wrote: {changed}"))
-        .to_owned();
-    std::fs::write(lib.root.join(&first), "changed by hand\n").unwrap();
-    let out = run(lib.grabbag().arg("sync").arg(&up));
+    // Stop the sync at each write in turn until one stops after a runbook
+    // of the new version is in place.
+    let (root, first) = (1..40)
+        .find_map(|n| {
+            let root = copy_of(&lib.root, &format!("interrupted-{n}"));
+            let out = run(at(&lib, &root)
+                .env("GRABBAG_FAULT_AT", n.to_string())
+                .arg("sync")
+                .arg(&up));
+            assert!(out.stderr.contains(FAULT_MARK), "{}", out.stderr);
+            let changed = git(&root, &["status", "--porcelain", "--untracked-files=all"]);
+            let first = changed
+                .lines()
+                .filter_map(|l| l.get(3..))
+                .find(|p| p.ends_with(".toml.age") && !p.contains("/."))?
+                .to_owned();
+            Some((root, first))
+        })
+        .expect("a sync stopped with a new runbook in place");
+    std::fs::write(root.join(&first), "changed by hand\n").unwrap();
+    let out = run(at(&lib, &root).arg("sync").arg(&up));
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains("an earlier sync was interrupted"),
