@@ -81,14 +81,27 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
         }
         let target = PathBuf::from(format!("{name}.age"));
         let id = library::id_for(&rel).unwrap_or_default();
-        if !file.exists() && finish_earlier_seal(&library, &target, &rel, ids)? {
-            println!(
-                "{} was sealed by an earlier run that did not finish: staged {}",
-                printable_line(&name),
-                target.display()
-            );
-            sealed.push(id);
-            continue;
+        if !file.exists() {
+            match earlier_seal(&library, &target, &rel, ids)? {
+                Earlier::Unfinished => {
+                    println!(
+                        "{} was sealed by an earlier run that did not finish: staged {}",
+                        printable_line(&name),
+                        target.display()
+                    );
+                    sealed.push(id);
+                    continue;
+                }
+                Earlier::Committed => {
+                    println!(
+                        "{} is already sealed: {} is committed",
+                        printable_line(&name),
+                        target.display()
+                    );
+                    continue;
+                }
+                Earlier::None => {}
+            }
         }
         let text = std::fs::read(file).with_context(|| format!("{shown}: cannot read"))?;
         if text.len() as u64 > library::MAX_RUNBOOK_BYTES {
@@ -157,23 +170,31 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// What an earlier `seal` of a plaintext that is gone left.
+enum Earlier {
+    /// Nothing: the plaintext is simply missing.
+    None,
+    /// Its `.age`, not committed: staged again, to be committed now.
+    Unfinished,
+    /// Its `.age`, committed: nothing is left to do.
+    Committed,
+}
+
 /// Whether the plaintext `rel` is gone because an earlier `seal` encrypted
-/// it to `target` and was stopped before committing: then `target` (which
-/// must decrypt) is staged again, with the plaintext's removal.
-fn finish_earlier_seal(
+/// it to `target` (which must decrypt): when that run was stopped before
+/// committing, `target` is staged again with the plaintext's removal.
+fn earlier_seal(
     library: &Library,
     target: &Path,
     rel: &Path,
     ids: &crate::crypto::Identities,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Earlier> {
     let full = library::inside(library.root(), target)?;
     if !full.is_file() {
-        return Ok(false);
+        return Ok(Earlier::None);
     }
     let on_disk = git2::Oid::hash_file(git2::ObjectType::Blob, &full)?;
-    if library.head_blob(target)? == Some(on_disk.to_string()) {
-        return Ok(false);
-    }
+    let committed = library.head_blob(target)? == Some(on_disk.to_string());
     let sealed = std::fs::read(&full).with_context(|| format!("reading {}", full.display()))?;
     ids.decrypt(&sealed).with_context(|| {
         format!(
@@ -181,8 +202,11 @@ fn finish_earlier_seal(
             target.display()
         )
     })?;
+    if committed {
+        return Ok(Earlier::Committed);
+    }
     library.stage_changes(&[target], &[rel])?;
-    Ok(true)
+    Ok(Earlier::Unfinished)
 }
 
 /// Runs `rekey`: every encrypted file (runbooks and exercises) to the

@@ -300,6 +300,16 @@ fn seal_stopped_at_any_write_is_finished_by_running_it_again() {
                 );
             }
             assert_eq!(status(root), "", "{step}");
+            // Once more: nothing left to do, and it says so.
+            let mut third = at(&lib, root);
+            seal(&mut third, root);
+            let third = run(&mut third);
+            assert_eq!(third.code, 0, "{step}: {}", third.stderr);
+            assert!(
+                third.stdout.contains("is already sealed"),
+                "{step}: {}",
+                third.stdout
+            );
         },
     );
     assert!(points >= 5, "only {points} writes were interrupted");
