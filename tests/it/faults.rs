@@ -994,3 +994,82 @@ fn an_interrupted_sync_whose_files_changed_since_is_explained() {
     );
     assert!(out.stderr.contains(&first), "{}", out.stderr);
 }
+
+#[test]
+fn tmux_the_interface_keeps_writing_its_journal_through_commits_and_syncs() {
+    if !have(
+        "tmux",
+        "tmux_the_interface_keeps_writing_its_journal_through_commits_and_syncs",
+    ) || !have(
+        "git",
+        "tmux_the_interface_keeps_writing_its_journal_through_commits_and_syncs",
+    ) {
+        return;
+    }
+    let demo = crate::tui::demo("livesync");
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "run");
+    demo.start_ransomware();
+    let note = |text: &str| {
+        t.keys(&["n"]);
+        t.wait_for(" Note ");
+        t.text(text);
+        t.keys(&["C-s"]);
+        t.wait_for(&format!("note: {text}"));
+    };
+    let cli = || {
+        let mut cmd = grabbag(&t.home);
+        cmd.env("GRABBAG_LIBRARY", &demo.library)
+            .env("GRABBAG_IDENTITY", &demo.identity);
+        cmd
+    };
+    note("before the commit");
+    let journal = demo.journal();
+    let out = run(cli().args(["journal", "commit"]).arg(&journal));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Upstream archives the committed journal away.
+    let name = journal.file_name().unwrap().to_string_lossy().into_owned();
+    let up = t.home.join("upstream");
+    git(
+        &t.home,
+        &[
+            "clone",
+            "-q",
+            demo.library.to_str().unwrap(),
+            up.to_str().unwrap(),
+        ],
+    );
+    git(&up, &["rm", "-q", &format!("journals/committed/{name}")]);
+    git(&up, &["commit", "-q", "-m", "Archive the journal"]);
+    note("after the commit");
+    let out = run(cli().arg("sync").arg(&up));
+    assert_eq!(
+        out.code, 0,
+        "a journal being written never blocks a sync: {}",
+        out.stderr
+    );
+    note("after the sync");
+    let out = run(cli().args(["journal", "commit"]).arg(&journal));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    note("after the second commit");
+    t.keys(&["q"]);
+    t.wait_gone();
+    let notes: Vec<String> = demo
+        .entries()
+        .iter()
+        .filter_map(|e| match &e.event {
+            Some(grabbag::journal::Event::Note { text, .. }) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "before the commit",
+            "after the commit",
+            "after the sync",
+            "after the second commit"
+        ]
+    );
+    demo.verify();
+}
