@@ -91,8 +91,9 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The library in `dir`, when an earlier `init` made it (it lists every one
-/// of `recipients`) and was stopped before saving it as the default.
+/// The library in `dir`, when an earlier `init` made it (its first commit
+/// holds recipients listing every one of `recipients`) and was stopped
+/// before saving it as the default.
 fn finished_earlier(
     dir: &Path,
     recipients: &[String],
@@ -103,6 +104,7 @@ fn finished_earlier(
         return None;
     }
     let library = Library::open(dir).ok()?;
+    library.head_blob(Path::new(RECIPIENTS_FILE)).ok()??;
     let listed = library.recipients().ok()?;
     recipients
         .iter()

@@ -142,6 +142,31 @@ fn each_fault(
     mut command: impl FnMut(usize, &str) -> (PathBuf, Command),
     mut after: impl FnMut(usize, &Path, &Run),
 ) -> usize {
+    each_fault_as(mode, &mut command, &mut after)
+}
+
+/// [`each_fault`] with both faults in turn, a kill and a full disk; returns
+/// the fewer writes stopped.
+fn each_fault_both(
+    mut command: impl FnMut(usize, &str) -> (PathBuf, Command),
+    mut after: impl FnMut(usize, &str, &Path, &Run),
+) -> usize {
+    ["abort", "enospc"]
+        .into_iter()
+        .map(|mode| {
+            each_fault_as(mode, &mut command, &mut |n, root: &Path, out: &Run| {
+                after(n, mode, root, out)
+            })
+        })
+        .min()
+        .unwrap_or(0)
+}
+
+fn each_fault_as(
+    mode: &str,
+    command: &mut dyn FnMut(usize, &str) -> (PathBuf, Command),
+    after: &mut dyn FnMut(usize, &Path, &Run),
+) -> usize {
     for n in 1..60 {
         let (root, mut cmd) = command(n, mode);
         cmd.env("GRABBAG_FAULT_AT", n.to_string())
@@ -271,16 +296,15 @@ fn seal_stopped_at_any_write_is_finished_by_running_it_again() {
         cmd.args(["seal", "-m", "Add drafts"])
             .args(drafts.iter().map(|d| root.join(d)));
     };
-    let points = each_fault(
-        "abort",
-        |n, _| {
-            let root = copy_of(&lib.root, &format!("seal-{n}"));
+    let points = each_fault_both(
+        |n, mode| {
+            let root = copy_of(&lib.root, &format!("seal-{mode}-{n}"));
             let mut cmd = at(&lib, &root);
             seal(&mut cmd, &root);
             (root, cmd)
         },
-        |n, root, _| {
-            let step = format!("seal stopped at write {n}");
+        |n, mode, root, _| {
+            let step = format!("seal stopped at write {n} ({mode})");
             assert_consistent(&lib, root, &drafts, &step);
             let mut again = at(&lib, root);
             seal(&mut again, root);
@@ -361,16 +385,15 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
             );
         }
     };
-    let points = each_fault(
-        "abort",
-        |n, _| {
-            let root = copy_of(&lib.root, &format!("rekey-{n}"));
+    let points = each_fault_both(
+        |n, mode| {
+            let root = copy_of(&lib.root, &format!("rekey-{mode}-{n}"));
             let mut cmd = at(&lib, &root);
             cmd.arg("rekey");
             (root, cmd)
         },
-        |n, root, _| {
-            let step = format!("rekey stopped at write {n}");
+        |n, mode, root, _| {
+            let step = format!("rekey stopped at write {n} ({mode})");
             assert_consistent(&lib, root, &[], &step);
             let again = run(at(&lib, root).arg("rekey"));
             assert_eq!(again.code, 0, "{step}: re-run: {}", again.stderr);
@@ -393,31 +416,30 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
 fn init_stopped_at_any_write_is_finished_by_running_it_again() {
     let home = tempfile::tempdir().unwrap();
     // Each try has a config folder of its own, so each saves its library.
-    let init = |n: usize| {
+    let init = |n: usize, mode: &str| {
         let mut cmd = grabbag(home.path());
         cmd.env("GRABBAG_IDENTITY", home.path().join("id.txt")).env(
             "GRABBAG_CONFIG_DIR",
-            home.path().join(format!("config-{n}")),
+            home.path().join(format!("config-{mode}-{n}")),
         );
         cmd
     };
-    let points = each_fault(
-        "abort",
-        |n, _| {
-            let dir = home.path().join(format!("init-{n}"));
-            let mut cmd = init(n);
+    let points = each_fault_both(
+        |n, mode| {
+            let dir = home.path().join(format!("init-{mode}-{n}"));
+            let mut cmd = init(n, mode);
             cmd.arg("init").arg(&dir);
             (dir, cmd)
         },
-        |n, dir, _| {
-            let again = run(init(n).arg("init").arg(dir));
+        |n, mode, dir, _| {
+            let again = run(init(n, mode).arg("init").arg(dir));
             assert_eq!(
                 again.code, 0,
                 "init stopped at write {n}: re-run: {}",
                 again.stderr
             );
             // The library and the config that names it are both there.
-            let list = run(init(n).arg("list"));
+            let list = run(init(n, mode).arg("list"));
             assert_eq!(list.code, 0, "init stopped at write {n}: {}", list.stderr);
         },
     );
@@ -445,15 +467,14 @@ fn journal_commit_stopped_at_any_write_is_finished_by_running_it_again() {
             .arg(root.join("journals/2026-12-04-outage.jsonl"));
         cmd
     };
-    let points = each_fault(
-        "abort",
-        |n, _| {
-            let root = copy_of(&lib.root, &format!("jcommit-{n}"));
+    let points = each_fault_both(
+        |n, mode| {
+            let root = copy_of(&lib.root, &format!("jcommit-{mode}-{n}"));
             let cmd = commit(&root);
             (root, cmd)
         },
-        |n, root, _| {
-            let step = format!("journal commit stopped at write {n}");
+        |n, mode, root, _| {
+            let step = format!("journal commit stopped at write {n} ({mode})");
             assert_consistent(&lib, root, &[], &step);
             let again = run(&mut commit(root));
             assert_eq!(again.code, 0, "{step}: re-run: {}", again.stderr);
