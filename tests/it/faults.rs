@@ -1094,3 +1094,36 @@ fn tmux_the_interface_keeps_writing_its_journal_through_commits_and_syncs() {
     );
     demo.verify();
 }
+
+#[test]
+fn journal_commit_takes_a_live_journal_an_older_version_tracked_out_of_git() {
+    if !have("git", "journal_commit_takes_a_live_journal_out_of_git") {
+        return;
+    }
+    let lib = two_runbooks();
+    let live = lib.root.join("journals/2026-12-04-outage.jsonl");
+    let out = run(lib
+        .grabbag()
+        .args(["note", "--actor", "Sam"])
+        .arg(&live)
+        .arg("first"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // An older library: no ignore lines, the journal committed in place.
+    std::fs::write(lib.root.join(".gitignore"), "*.lock\n").unwrap();
+    git(
+        &lib.root,
+        &["add", ".gitignore", "journals/2026-12-04-outage.jsonl"],
+    );
+    git(&lib.root, &["commit", "-q", "-m", "Journal in place"]);
+    let out = run(lib.grabbag().args(["journal", "commit"]).arg(&live));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tracked = git(&lib.root, &["ls-files", "journals", ".gitignore"]);
+    assert_eq!(
+        tracked, ".gitignore\njournals/committed/2026-12-04-outage.jsonl\n",
+        "the snapshot is tracked, the live file no longer"
+    );
+    assert!(live.exists(), "the live file stays");
+    assert_eq!(status(&lib.root), "");
+    let ignore = std::fs::read_to_string(lib.root.join(".gitignore")).unwrap();
+    assert!(ignore.contains("/journals/*.jsonl\n"), "{ignore}");
+}
