@@ -296,6 +296,11 @@ impl Context {
         // Without an identity, plaintext runbooks still load and each
         // encrypted one fails with its own message naming the file.
         let ids = self.identities_if_any()?;
+        if library.sync_interrupted() {
+            eprintln!(
+                "warning: a sync of this library was stopped before it finished: runbooks it was changing may show as DIRTY; run the same `grabbag sync SOURCE` again to finish it"
+            );
+        }
         let report = library.load(
             ids,
             &LoadOptions {

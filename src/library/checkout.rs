@@ -84,6 +84,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
     }
 }
 
+/// Whether a sync was stopped before it finished (its marker is there).
+pub(super) fn pending(repo: &Repository) -> bool {
+    repo.path().join(MARKER).exists()
+}
+
 /// Records that the working tree is about to move from `from` to `to`.
 fn begin(repo: &Repository, from: Option<Oid>, to: Oid) -> Result<(), SyncError> {
     let path = repo.path().join(MARKER);

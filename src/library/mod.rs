@@ -630,6 +630,12 @@ impl Library {
         lock::sync_index(&self.repo)
     }
 
+    /// Whether a sync was stopped before it finished: files it was changing
+    /// may show as changed (DIRTY) until the next sync puts things right.
+    pub fn sync_interrupted(&self) -> bool {
+        checkout::pending(&self.repo)
+    }
+
     /// Makes sure `.gitignore` keeps live journals out of git (a library made
     /// before snapshots lacks the lines); true when it changed the file.
     pub fn ignore_live_journals(&self) -> Result<bool, LibraryError> {

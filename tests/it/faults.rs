@@ -255,6 +255,14 @@ fn sync_stopped_at_any_write_is_finished_by_the_next_sync() {
             |n, root, _| {
                 let step = format!("sync stopped at write {n} ({mode})");
                 assert_consistent(&lib, root, &[], &step);
+                if root.join(".git/grabbag-sync").exists() {
+                    let list = run(at(&lib, root).arg("list"));
+                    assert!(
+                        list.stderr.contains("a sync of this library was stopped"),
+                        "{step}: {}",
+                        list.stderr
+                    );
+                }
                 let again = run(at(&lib, root).arg("sync").arg(&up));
                 assert_eq!(again.code, 0, "{step}: re-run: {}", again.stderr);
                 assert_eq!(git(root, &["rev-parse", "HEAD"]), tip, "{step}");
