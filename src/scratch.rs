@@ -26,6 +26,7 @@ pub struct Scratch {
     dir: PathBuf,
     ram_backed: bool,
     _alive: File,
+    left: bool,
 }
 
 impl Scratch {
@@ -47,6 +48,7 @@ impl Scratch {
             dir,
             ram_backed,
             _alive: alive,
+            left: false,
         })
     }
 
@@ -73,6 +75,12 @@ impl Scratch {
         (temp, in_ram)
     }
 
+    /// Leaves the folder as it is instead of wiping it (its text could be
+    /// kept no other way); the next [`Scratch::create`] wipes it.
+    pub fn leave(mut self) {
+        self.left = true;
+    }
+
     /// True when the folder is on a RAM-backed file system.
     pub fn ram_backed(&self) -> bool {
         self.ram_backed
@@ -93,7 +101,9 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        wipe(&self.dir);
+        if !self.left {
+            wipe(&self.dir);
+        }
     }
 }
 

@@ -126,6 +126,21 @@ impl Base {
     }
 }
 
+/// The error when a saved edit could not be kept sealed (a full disk, say).
+/// Where the scratch folder is in memory, the text is left there rather than
+/// lost; elsewhere it must not stay on a disk, and is wiped.
+fn unkept(scratch: Scratch, path: &Path, e: anyhow::Error) -> anyhow::Error {
+    if scratch.ram_backed() {
+        scratch.leave();
+        anyhow!(
+            "your edit could not be kept sealed ({e:#}): it is left, owner-only and in memory, at {}. Copy what you need now: the next `grabbag edit` wipes it",
+            path.display()
+        )
+    } else {
+        anyhow!("your edit could not be kept sealed ({e:#}), and was wiped with the scratch folder")
+    }
+}
+
 /// Runs `edit`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
@@ -210,7 +225,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 format!("the editor exited with {status}")
             };
             if saved {
-                bail!("{why}: the runbook was not changed; {}", keep(&text)?);
+                let note = keep(&text).map_err(|e| unkept(scratch, &path, e))?;
+                bail!("{why}: the runbook was not changed; {note}");
             }
             bail!("{why}: nothing was changed");
         }
@@ -218,7 +234,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             println!("No changes.");
             return Ok(ExitCode::SUCCESS);
         }
-        let note = keep(&text)?;
+        let note = match keep(&text) {
+            Ok(note) => note,
+            Err(e) => return Err(unkept(scratch, &path, e)),
+        };
         let shown = format!("{} (edited)", file.path.display());
         let checked = runbook::check(&shown, &text, &file.id, today());
         for d in &checked.diagnostics {

@@ -1135,3 +1135,57 @@ fn journal_commit_takes_a_live_journal_an_older_version_tracked_out_of_git() {
     let ignore = std::fs::read_to_string(lib.root.join(".gitignore")).unwrap();
     assert!(ignore.contains("/journals/*.jsonl\n"), "{ignore}");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_edit_that_cannot_be_kept_on_a_full_disk_is_left_in_memory_not_lost() {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(runtime) = tempfile::Builder::new()
+        .prefix("grabbag-faults-")
+        .tempdir_in("/dev/shm")
+    else {
+        eprintln!("SKIPPED: no /dev/shm to act as a RAM-backed runtime folder");
+        return;
+    };
+    let lib = two_runbooks();
+    let editor = lib.home.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha on a full disk\"/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The first write of `edit` is keeping the edit sealed.
+    let out = run(lib
+        .grabbag()
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("EDITOR", &editor)
+        .env("GRABBAG_FAULT_AT", "1")
+        .env("GRABBAG_FAULT", "enospc")
+        .args(["edit", "cyber/alpha"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("no space left"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("it is left, owner-only and in memory, at "),
+        "{}",
+        out.stderr
+    );
+    let left = out
+        .stderr
+        .split("in memory, at ")
+        .nth(1)
+        .and_then(|rest| rest.split(". Copy").next())
+        .unwrap()
+        .to_owned();
+    let text = std::fs::read_to_string(&left).unwrap();
+    assert!(text.contains("Alpha on a full disk"), "{text}");
+    // The next edit wipes it.
+    let out = run(lib
+        .grabbag()
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("EDITOR", "true")
+        .args(["edit", "cyber/beta"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!Path::new(&left).exists());
+}
