@@ -14,6 +14,7 @@ pub mod config;
 pub mod crypto;
 pub mod diagnostic;
 pub mod exercise;
+pub mod fault;
 pub mod fsutil;
 pub mod fuzz;
 pub mod journal;

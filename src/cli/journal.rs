@@ -662,10 +662,11 @@ fn companions(path: &Path) -> [PathBuf; 2] {
 }
 
 fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
-    let library = ctx.library()?;
+    let (library, _lock) = ctx.library_for_change()?;
     let root = fs::canonicalize(library.root())
         .with_context(|| format!("reading {}", library.root().display()))?;
-    let journals = library::inside(&root, Path::new(JOURNALS_DIR))?;
+    // Refused when `journals` is a symlink leading out of the library.
+    library::inside(&root, Path::new(JOURNALS_DIR))?;
     let signers = library.allowed_signers()?;
     let options = VerifyOptions {
         witnesses: Vec::new(),
@@ -692,30 +693,38 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
     if failed {
         return Ok(ExitCode::from(1));
     }
+    // What is committed is a snapshot under journals/committed/: the live
+    // file (which the interface or `note` may still be appending to) is never
+    // tracked, so no sync can replace or remove it and its growth never
+    // blocks a sync (docs/journal-format.md, "Live and committed journals").
     let mut staged: Vec<PathBuf> = Vec::new();
+    let mut untracked: Vec<PathBuf> = Vec::new();
     let mut summary = Vec::new();
     for (file, bytes, report) in &checked {
         let real = fs::canonicalize(file).with_context(|| format!("reading {}", file.display()))?;
-        let rel = if real.starts_with(&journals) {
-            // Already in the library: committed in place.
-            real.strip_prefix(&root)
-                .map(Path::to_owned)
-                .map_err(|_| anyhow!("{} is not inside {}", real.display(), root.display()))?
-        } else {
-            let name = real
-                .file_name()
-                .ok_or_else(|| anyhow!("{} has no file name", file.display()))?;
-            let dest = library::inside(&root, &Path::new(JOURNALS_DIR).join(name))?;
+        let name = real
+            .file_name()
+            .ok_or_else(|| anyhow!("{} has no file name", file.display()))?;
+        let rel = Path::new(library::COMMITTED_JOURNALS_DIR).join(name);
+        let dest = library::inside(&root, &rel)?;
+        if real != dest {
             copy_journal(file, bytes, &dest)?;
             for (from, to) in companions(file).iter().zip(companions(&dest)) {
                 if from.exists() {
                     let data = read_journal_bytes(from)
                         .with_context(|| format!("reading {}", from.display()))?;
+                    crate::fault::point("journal snapshot companion")?;
                     write_private(&to, &data, true)?;
                 }
             }
-            Path::new(JOURNALS_DIR).join(name)
-        };
+        }
+        // A live journal an earlier version committed in place leaves git's
+        // care (the file stays where it is).
+        if let Ok(live) = real.strip_prefix(&root)
+            && library::is_live_journal(&live.to_string_lossy())
+        {
+            untracked.extend(std::iter::once(live.to_owned()).chain(companions(live)));
+        }
         for path in std::iter::once(rel.clone()).chain(companions(&rel)) {
             if root.join(&path).exists() {
                 staged.push(path);
@@ -748,8 +757,12 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    if library.ignore_live_journals()? {
+        staged.push(PathBuf::from(".gitignore"));
+    }
     let refs: Vec<&Path> = staged.iter().map(PathBuf::as_path).collect();
-    library.stage(&refs)?;
+    let untrack: Vec<&Path> = untracked.iter().map(PathBuf::as_path).collect();
+    library.stage_changes(&refs, &untrack)?;
     if !has_staged_changes(library.repo())? {
         outln!("Nothing to commit: the library already holds these journals as they are.")?;
         return Ok(ExitCode::SUCCESS);
@@ -799,6 +812,7 @@ fn copy_journal(file: &Path, bytes: &[u8], dest: &Path) -> anyhow::Result<()> {
     if let Some(dir) = dest.parent() {
         fsutil::create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    crate::fault::point("journal snapshot")?;
     write_private(dest, bytes, true)
 }
 

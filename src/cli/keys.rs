@@ -94,6 +94,27 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The library in `dir`, when an earlier `init` made it (its first commit
+/// holds recipients listing every one of `recipients`) and was stopped
+/// before saving it as the default.
+fn finished_earlier(
+    dir: &Path,
+    recipients: &[String],
+    config: &Config,
+    ctx: &Context,
+) -> Option<Library> {
+    if config.library.is_some() || ctx.library.is_some() {
+        return None;
+    }
+    let library = Library::open(dir).ok()?;
+    library.head_blob(Path::new(RECIPIENTS_FILE)).ok()??;
+    let listed = library.recipients().ok()?;
+    recipients
+        .iter()
+        .all(|r| listed.contains(r))
+        .then_some(library)
+}
+
 /// Runs `init`.
 pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
     let (identity_path, public_key) = match ctx.identity.clone() {
@@ -123,8 +144,25 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
     };
     let mut recipients: Vec<String> = public_key.lines().map(str::to_owned).collect();
     recipients.extend(args.recipients);
-    let library = Library::init(&args.dir, &recipients, None)
-        .with_context(|| format!("making a library in {}", args.dir.display()))?;
+    let mut config = Config::load()?;
+    let library = match Library::init(&args.dir, &recipients, None) {
+        Ok(library) => library,
+        // An earlier init finished the library but was stopped before saving
+        // the config: this run finishes it.
+        Err(e) => match finished_earlier(&args.dir, &recipients, &config, ctx) {
+            Some(library) => {
+                println!(
+                    "{} was made by an earlier `grabbag init` that did not finish: finishing it",
+                    args.dir.display()
+                );
+                library
+            }
+            None => {
+                return Err(e)
+                    .with_context(|| format!("making a library in {}", args.dir.display()));
+            }
+        },
+    };
     let root = library
         .root()
         .canonicalize()
@@ -139,7 +177,6 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         recipients.join(", ")
     )?;
 
-    let mut config = Config::load()?;
     if config.library.is_none() && ctx.library.is_none() {
         config.library = Some(root.clone());
         if config.identity.is_none()
@@ -147,6 +184,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         {
             config.identity = Some(identity_path.clone());
         }
+        crate::fault::point("config")?;
         let saved = config.save()?;
         outln!("Saved as your default library in {}", saved.display())?;
     }

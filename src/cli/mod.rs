@@ -294,12 +294,31 @@ impl Context {
         Library::open(path).map_err(|e| anyhow!("{e}"))
     }
 
+    /// Opens the library to change it: holds its change lock until the lock
+    /// is dropped, and says which git locks left by dead processes it removed.
+    pub fn library_for_change(&self) -> anyhow::Result<(Library, crate::library::ChangeLock)> {
+        let path = self.library_path()?;
+        let (library, lock) = Library::open_for_change(path).map_err(|e| anyhow!("{e}"))?;
+        for stale in lock.recovered() {
+            eprintln!(
+                "note: removed {}, a git lock left by an interrupted command (no process holds it)",
+                crate::text::printable_line(&stale.display().to_string())
+            );
+        }
+        Ok((library, lock))
+    }
+
     /// Opens and loads the library.
     pub fn load(&self, require_signed: bool) -> anyhow::Result<(Library, LoadReport)> {
         let library = self.library()?;
         // Without an identity, plaintext runbooks still load and each
         // encrypted one fails with its own message naming the file.
         let ids = self.identities_if_any()?;
+        if library.sync_interrupted() {
+            eprintln!(
+                "warning: a sync of this library was stopped before it finished: runbooks it was changing may show as DIRTY; run the same `grabbag sync SOURCE` again to finish it"
+            );
+        }
         let report = library.load(
             ids,
             &LoadOptions {

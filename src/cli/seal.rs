@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use super::{Context, today};
+use crate::exercise::files::EXERCISES_DIR;
 use crate::library::{self, Library, RECIPIENTS_FILE};
 use crate::runbook;
 use crate::text::printable_line;
@@ -27,11 +28,24 @@ pub struct SealArgs {
 pub struct RekeyArgs {}
 
 /// The path of `file` relative to the library root, refusing files outside it.
+/// A file that is gone (sealed by an earlier run) is placed by its folder.
 fn relative_to(library: &Library, file: &Path) -> anyhow::Result<PathBuf> {
     let root = library.root().canonicalize()?;
-    let full = file
-        .canonicalize()
-        .with_context(|| format!("{}: cannot open", file.display()))?;
+    let cannot_open = || format!("{}: cannot open", file.display());
+    let full = match file.canonicalize() {
+        Ok(full) => full,
+        Err(_) => {
+            let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+                bail!(cannot_open());
+            };
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            dir.canonicalize().with_context(cannot_open)?.join(name)
+        }
+    };
     match full.strip_prefix(&root) {
         Ok(rel) => Ok(rel.to_owned()),
         Err(_) => bail!(
@@ -44,7 +58,7 @@ fn relative_to(library: &Library, file: &Path) -> anyhow::Result<PathBuf> {
 
 /// Runs `seal`.
 pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
-    let library = ctx.library()?;
+    let (library, _lock) = ctx.library_for_change()?;
     let ids = ctx.identities()?;
     let head_tree = library
         .repo()
@@ -65,6 +79,30 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
             continue;
         }
+        let target = PathBuf::from(format!("{name}.age"));
+        let id = library::id_for(&rel).unwrap_or_default();
+        if !file.exists() {
+            match earlier_seal(&library, &target, &rel, ids)? {
+                Earlier::Unfinished => {
+                    println!(
+                        "{} was sealed by an earlier run that did not finish: staged {}",
+                        printable_line(&name),
+                        target.display()
+                    );
+                    sealed.push(id);
+                    continue;
+                }
+                Earlier::Committed => {
+                    println!(
+                        "{} is already sealed: {} is committed",
+                        printable_line(&name),
+                        target.display()
+                    );
+                    continue;
+                }
+                Earlier::None => {}
+            }
+        }
         let text = std::fs::read(file).with_context(|| format!("{shown}: cannot read"))?;
         if text.len() as u64 > library::MAX_RUNBOOK_BYTES {
             eprintln!(
@@ -79,7 +117,6 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
             continue;
         };
-        let id = library::id_for(&rel).unwrap_or_default();
         let checked = runbook::check(&shown, &text, &id, today());
         for d in &checked.diagnostics {
             eprintln!("{}", d.render());
@@ -92,11 +129,14 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
             continue;
         }
-        let target = PathBuf::from(format!("{name}.age"));
+        // Encrypted, staged, then the plaintext goes: stopped at any point,
+        // a re-run finds either the plaintext (and seals it again) or the
+        // staged `.age` (and finishes).
         library.write_encrypted(&target, text.as_bytes(), ids)?;
+        library.stage_changes(&[&target], &[&rel])?;
+        crate::fault::point("remove plaintext")?;
         std::fs::remove_file(file)
             .with_context(|| format!("{shown}: sealed, but the plaintext could not be removed"))?;
-        library.stage(&[&target, &rel])?;
         if head_tree.as_ref().is_some_and(|t| t.get_path(&rel).is_ok()) {
             eprintln!(
                 "warning: {} was committed in plaintext before: it stays readable in git history",
@@ -130,24 +170,80 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs `rekey`.
+/// What an earlier `seal` of a plaintext that is gone left.
+enum Earlier {
+    /// Nothing: the plaintext is simply missing.
+    None,
+    /// Its `.age`, not committed: staged again, to be committed now.
+    Unfinished,
+    /// Its `.age`, committed: nothing is left to do.
+    Committed,
+}
+
+/// Whether the plaintext `rel` is gone because an earlier `seal` encrypted
+/// it to `target` (which must decrypt): when that run was stopped before
+/// committing, `target` is staged again with the plaintext's removal.
+fn earlier_seal(
+    library: &Library,
+    target: &Path,
+    rel: &Path,
+    ids: &crate::crypto::Identities,
+) -> anyhow::Result<Earlier> {
+    let full = library::inside(library.root(), target)?;
+    if !full.is_file() {
+        return Ok(Earlier::None);
+    }
+    let on_disk = git2::Oid::hash_file(git2::ObjectType::Blob, &full)?;
+    let committed = library.head_blob(target)? == Some(on_disk.to_string());
+    let sealed = std::fs::read(&full).with_context(|| format!("reading {}", full.display()))?;
+    ids.decrypt(&sealed).with_context(|| {
+        format!(
+            "{}: left by an earlier seal, but it does not decrypt",
+            target.display()
+        )
+    })?;
+    if committed {
+        return Ok(Earlier::Committed);
+    }
+    library.stage_changes(&[target], &[rel])?;
+    Ok(Earlier::Unfinished)
+}
+
+/// Runs `rekey`: every encrypted file (runbooks and exercises) to the
+/// recipients file as it is now, and the recipients file itself, in one
+/// commit. Everything is decrypted (in memory) before the first write, so a
+/// file this identity cannot open stops it with nothing changed; stopped
+/// later, a re-run does it all again and commits.
 pub fn rekey(ctx: &Context, _args: RekeyArgs) -> anyhow::Result<ExitCode> {
-    let library = ctx.library()?;
+    let (library, _lock) = ctx.library_for_change()?;
     let ids = ctx.identities()?;
     let recipients = library.recipients()?;
+    let root = library.root().to_owned();
+    let mut plain: Vec<(PathBuf, zeroize::Zeroizing<String>)> = Vec::new();
     let (files, _) = library.discover();
-    let mut done: Vec<PathBuf> = Vec::new();
     for file in files.iter().filter(|f| f.encrypted) {
-        let (_, text) = library.read_runbook(&file.id, Some(ids))?;
-        library.write_encrypted(&file.path, text.as_bytes(), ids)?;
-        done.push(file.path.clone());
+        let text = library::read_text(&root, file, Some(ids))
+            .map_err(|f| anyhow::anyhow!("{}", f.summary()))?;
+        plain.push((file.path.clone(), text));
     }
-    let paths: Vec<&Path> = done.iter().map(PathBuf::as_path).collect();
+    let runbooks = plain.len();
+    let exercises_dir = library::inside(&root, Path::new(EXERCISES_DIR))?;
+    let (files, _) = library::discover_in(&exercises_dir);
+    for file in files.iter().filter(|f| f.encrypted) {
+        let text = library::read_text(&exercises_dir, file, Some(ids))
+            .map_err(|f| anyhow::anyhow!("{}: {}", EXERCISES_DIR, f.summary()))?;
+        plain.push((Path::new(EXERCISES_DIR).join(&file.path), text));
+    }
+    let exercises = plain.len() - runbooks;
+    for (path, text) in &plain {
+        library.write_encrypted(path, text.as_bytes(), ids)?;
+    }
+    let mut paths: Vec<&Path> = plain.iter().map(|(p, _)| p.as_path()).collect();
+    paths.push(Path::new(RECIPIENTS_FILE));
     library.stage(&paths)?;
     let signer = library.configured_signer()?;
     let message = format!(
-        "Rekey {} runbook(s) to {} recipient(s)",
-        done.len(),
+        "Rekey {runbooks} runbook(s) and {exercises} exercise(s) to {} recipient(s)",
         recipients.keys().len()
     );
     let oid = library.commit(&message, signer.as_ref())?;

@@ -41,6 +41,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
+    if report.recovered {
+        eprintln!(
+            "note: an earlier sync was interrupted; the files it had changed were put back before this one"
+        );
+    }
     if args.json {
         print_json(&report)?;
         return Ok(ExitCode::SUCCESS);
@@ -89,6 +94,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 printable_line(&c.reason)
             )?;
         }
+    }
+    for path in &report.kept_journals {
+        println!(
+            "  kept     {} (removed in SOURCE, but a journal being written here is never deleted: it stays, untracked)",
+            printable_line(path)
+        );
     }
     match &report.tip_trust {
         Trust::Trusted { signer } => outln!("New tip signed by {}.", printable_line(signer))?,

@@ -169,6 +169,7 @@ pub(super) fn commit_index(
         .or_else(|_| git2::Signature::now("grabbag", "grabbag@localhost"))?;
     let parent = head_commit(repo)?;
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    crate::fault::point("git commit").map_err(super::io_err(repo.path()))?;
     let oid = match signer {
         Some(signer) => signer.commit(repo, "HEAD", &author, message, &tree, &parents)?,
         None => repo.commit(Some("HEAD"), &author, &author, message, &tree, &parents)?,

@@ -9,8 +9,10 @@
 //! file, and every other runbook still loads. On the day, a responder must never
 //! lose the ransomware runbook because somebody broke the payments one.
 
+mod checkout;
 mod discover;
 mod git;
+mod lock;
 pub mod signed_history;
 pub mod sync;
 pub mod trust;
@@ -28,8 +30,10 @@ use crate::diagnostic::{Diagnostic, Level};
 use crate::runbook::{self, Runbook};
 use crate::signing::{AllowedSigners, Signer, SigningError};
 use crate::text::printable_line;
+pub use checkout::is_live_journal;
 pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
 pub use git::{HistoryEntry, Version};
+pub use lock::ChangeLock;
 use signed_history::SignedHistory;
 use trust::Trust;
 
@@ -39,6 +43,9 @@ pub const SETTINGS_DIR: &str = ".grabbag";
 pub const RECIPIENTS_FILE: &str = ".grabbag/recipients";
 /// The folder of journals that travel with a library (`journal commit`).
 pub const JOURNALS_DIR: &str = "journals";
+/// Where `journal commit` puts the snapshots it commits; the live journals
+/// above it in `journals/` are never tracked.
+pub const COMMITTED_JOURNALS_DIR: &str = "journals/committed";
 /// The allowed signers file, relative to the library root.
 pub const ALLOWED_SIGNERS_FILE: &str = trust::ALLOWED_SIGNERS_PATH;
 
@@ -49,6 +56,16 @@ pub enum LibraryError {
     /// The folder is not a grabbag library.
     #[error("{0} is not a grabbag library (no git repository with {SETTINGS_DIR}/ in it)")]
     NotALibrary(PathBuf),
+    /// The library is a git repository with SHA-256 object ids.
+    #[error(
+        "{0} is a SHA-256 git repository, which libgit2 (and so grabbag) cannot read yet: make the library with SHA-1 ids (the default of `git init`, or `grabbag init`)"
+    )]
+    Sha256Repository(PathBuf),
+    /// `grabbag init` made the settings folder but was stopped before git.
+    #[error(
+        "{0} has a {SETTINGS_DIR}/ folder but no git repository: a `grabbag init` was interrupted; run `grabbag init {0}` again to finish it"
+    )]
+    UnfinishedInit(PathBuf),
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -143,6 +160,20 @@ impl LoadedRunbook {
         }
         out
     }
+}
+
+/// Where unsaved edits are kept, inside the git directory.
+const KEPT_EDITS_DIR: &str = "grabbag-kept-edits";
+
+/// An edit that was not saved, kept sealed for the next `edit`.
+#[derive(Debug)]
+pub struct KeptEdit {
+    /// The sealed file.
+    pub path: PathBuf,
+    /// When it was kept.
+    pub when: Option<chrono::DateTime<chrono::Local>>,
+    /// The edited text, in memory only.
+    pub text: Zeroizing<String>,
 }
 
 /// A file that did not load, and why.
@@ -267,8 +298,15 @@ impl Library {
         if !root.join(SETTINGS_DIR).is_dir() {
             return Err(LibraryError::NotALibrary(root.to_owned()));
         }
-        let repo =
-            git2::Repository::open(root).map_err(|_| LibraryError::NotALibrary(root.to_owned()))?;
+        let repo = git2::Repository::open(root).map_err(|_| {
+            if sha256_repository(root) {
+                LibraryError::Sha256Repository(root.to_owned())
+            } else if !root.join(".git").exists() {
+                LibraryError::UnfinishedInit(root.to_owned())
+            } else {
+                LibraryError::NotALibrary(root.to_owned())
+            }
+        })?;
         let root = repo
             .workdir()
             .ok_or_else(|| LibraryError::NotALibrary(root.to_owned()))?
@@ -285,37 +323,65 @@ impl Library {
             .map(Path::to_path_buf)
     }
 
+    /// Opens the library for a change: takes its change lock (one change at
+    /// a time), clears git locks left by dead processes or refuses naming a
+    /// live one, and makes git's writes durable, all before any file changes.
+    pub fn open_for_change(root: &Path) -> Result<(Self, ChangeLock), LibraryError> {
+        let library = Self::open(root)?;
+        let lock = lock::begin(library.repo.path())?;
+        lock::durable(&library.repo)?;
+        Ok((library, lock))
+    }
+
     /// Makes a new library in `root`: a git repository on branch `main`, a
-    /// recipients file listing `recipients`, and a first commit.
+    /// recipients file listing `recipients`, and a first commit. A folder an
+    /// interrupted `init` left (settings but no first commit) is finished:
+    /// its recipients file is kept, with any of `recipients` it lacks added.
     pub fn init(
         root: &Path,
         recipients: &[String],
         signer: Option<&Signer>,
     ) -> Result<Self, LibraryError> {
-        if root.join(SETTINGS_DIR).exists() {
+        if root.join(SETTINGS_DIR).exists()
+            && git2::Repository::open(root).is_ok_and(|r| r.head().is_ok())
+        {
             return Err(LibraryError::Refused(format!(
                 "{} already holds a grabbag library",
                 root.display()
             )));
         }
+        crate::fault::point("library folder").map_err(io_err(root))?;
         std::fs::create_dir_all(root.join(SETTINGS_DIR)).map_err(io_err(root))?;
         let mut opts = git2::RepositoryInitOptions::new();
         opts.initial_head("main");
+        crate::fault::point("git init").map_err(io_err(root))?;
         let repo = git2::Repository::init_opts(root, &opts)?;
-        let mut text = String::from(
-            "# age recipients for this library: one public key per line.\n\
-             # Everyone listed can decrypt every runbook. After changing this file, run `grabbag rekey`.\n",
-        );
+        let _lock = lock::begin(repo.path())?;
+        let repo = git2::Repository::open(root)?;
+        lock::durable(&repo)?;
+        let recipients_path = root.join(RECIPIENTS_FILE);
+        let mut text = match std::fs::read_to_string(&recipients_path) {
+            Ok(kept) if Recipients::parse(&kept, &recipients_path).is_ok() => kept,
+            _ => String::from(
+                "# age recipients for this library: one public key per line.\n\
+                 # Everyone listed can decrypt every runbook. After changing this file, run `grabbag rekey`.\n",
+            ),
+        };
         for key in recipients {
-            text.push_str(key);
-            text.push('\n');
+            if !text.lines().any(|l| l.trim() == key.trim()) {
+                text.push_str(key);
+                text.push('\n');
+            }
         }
-        Recipients::parse(&text, &root.join(RECIPIENTS_FILE))?;
-        write_file(&root.join(RECIPIENTS_FILE), text.as_bytes())?;
+        Recipients::parse(&text, &recipients_path)?;
+        write_file(&recipients_path, text.as_bytes())?;
         // Encrypted runbooks are binary; stop git from "fixing" line endings in them.
         write_file(&root.join(".gitattributes"), b"*.age binary\n")?;
-        // A journal's `.lock` file only says who is writing it right now.
-        write_file(&root.join(".gitignore"), b"*.lock\n")?;
+        // A journal's `.lock` file only says who is writing it right now; a
+        // journal at the top of `journals/` is live (being written) and never
+        // tracked: `journal commit` commits a snapshot under
+        // `journals/committed/` (docs/journal-format.md).
+        write_file(&root.join(".gitignore"), GITIGNORE.as_bytes())?;
         let library = Self {
             root: root.to_owned(),
             repo,
@@ -482,6 +548,85 @@ impl Library {
         plaintext: &[u8],
         identities: &Identities,
     ) -> Result<usize, LibraryError> {
+        let sealed = self.seal_checked(path, plaintext, identities)?;
+        let full = inside(&self.root, path)?;
+        if let Some(dir) = full.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        crate::fault::point("encrypted file").map_err(io_err(&full))?;
+        crate::fsutil::replace_atomically(&full, &sealed).map_err(io_err(&full))?;
+        Ok(sealed.len())
+    }
+
+    /// Keeps an edit of runbook file `path` that was not saved (a hang-up, a
+    /// refusal, a failure), sealed to the library's recipients like the
+    /// runbook itself, inside the git directory where it never travels and
+    /// never shows as a change. Returns where it is.
+    pub fn keep_edit(
+        &self,
+        path: &Path,
+        plaintext: &[u8],
+        identities: &Identities,
+    ) -> Result<PathBuf, LibraryError> {
+        let sealed = self.seal_checked(path, plaintext, identities)?;
+        let kept = self.kept_edit_path(path);
+        if let Some(dir) = kept.parent() {
+            crate::fsutil::create_private_dir(dir).map_err(io_err(dir))?;
+        }
+        crate::fault::point("kept edit").map_err(io_err(&kept))?;
+        crate::fsutil::replace_atomically(&kept, &sealed).map_err(io_err(&kept))?;
+        Ok(kept)
+    }
+
+    /// An edit of `path` kept by [`keep_edit`](Self::keep_edit), decrypted
+    /// in memory, with where it is and when it was kept.
+    pub fn kept_edit(
+        &self,
+        path: &Path,
+        identities: &Identities,
+    ) -> Result<Option<KeptEdit>, LibraryError> {
+        let kept = self.kept_edit_path(path);
+        let sealed = match std::fs::read(&kept) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&kept)(e)),
+        };
+        let when = std::fs::metadata(&kept)
+            .and_then(|m| m.modified())
+            .map(chrono::DateTime::<chrono::Local>::from)
+            .ok();
+        let plain = identities.decrypt(&sealed)?;
+        let text = String::from_utf8(plain.to_vec())
+            .map_err(|_| LibraryError::Refused(format!("{}: not UTF-8 text", kept.display())))?;
+        Ok(Some(KeptEdit {
+            path: kept,
+            when,
+            text: Zeroizing::new(text),
+        }))
+    }
+
+    /// Forgets the kept edit of `path` (it was saved, or the user dropped it).
+    pub fn drop_kept_edit(&self, path: &Path) -> Result<(), LibraryError> {
+        let kept = self.kept_edit_path(path);
+        match std::fs::remove_file(&kept) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err(&kept)(e)),
+        }
+    }
+
+    fn kept_edit_path(&self, path: &Path) -> PathBuf {
+        self.repo.path().join(KEPT_EDITS_DIR).join(path)
+    }
+
+    /// `plaintext` encrypted to the library's recipients, checked to decrypt
+    /// back to the same bytes with `identities`.
+    fn seal_checked(
+        &self,
+        path: &Path,
+        plaintext: &[u8],
+        identities: &Identities,
+    ) -> Result<Vec<u8>, LibraryError> {
         let recipients = self.recipients()?;
         let sealed = crypto::encrypt(plaintext, &recipients, false)?;
         let back = identities.decrypt(&sealed).map_err(|e| {
@@ -496,12 +641,7 @@ impl Library {
                 path.display()
             )));
         }
-        let full = inside(&self.root, path)?;
-        if let Some(dir) = full.parent() {
-            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-        }
-        crate::fsutil::replace_atomically(&full, &sealed).map_err(io_err(&full))?;
-        Ok(sealed.len())
+        Ok(sealed)
     }
 
     /// The text of a stored blob (a runbook version a journal pinned),
@@ -541,20 +681,67 @@ impl Library {
     /// Stages files (relative paths) in git's index; a path no longer on disk
     /// is staged as removed.
     pub fn stage(&self, paths: &[&Path]) -> Result<(), LibraryError> {
+        self.stage_changes(paths, &[])
+    }
+
+    /// Stages `add` as [`stage`](Self::stage) does, and stages `untrack` as
+    /// removed even when the file is still on disk (a plaintext draft about
+    /// to be deleted, a live journal that must leave git's care). The index
+    /// is synced to disk before this returns.
+    pub fn stage_changes(&self, add: &[&Path], untrack: &[&Path]) -> Result<(), LibraryError> {
         let staging = |path: &Path| {
             let path = path.to_owned();
             move |source| LibraryError::Stage { path, source }
         };
         let mut index = self.repo.index()?;
-        for path in paths {
+        for path in add {
             if self.root.join(path).exists() {
                 index.add_path(path).map_err(staging(path))?;
             } else if index.get_path(path, 0).is_some() {
                 index.remove_path(path).map_err(staging(path))?;
             }
         }
+        for path in untrack {
+            if index.get_path(path, 0).is_some() {
+                index.remove_path(path).map_err(staging(path))?;
+            }
+        }
+        crate::fault::point("git index").map_err(io_err(self.repo.path()))?;
         index.write().map_err(staging(Path::new(".git/index")))?;
-        Ok(())
+        lock::sync_index(&self.repo)
+    }
+
+    /// Whether a sync was stopped before it finished: files it was changing
+    /// may show as changed (DIRTY) until the next sync puts things right.
+    pub fn sync_interrupted(&self) -> bool {
+        checkout::pending(&self.repo)
+    }
+
+    /// Makes sure `.gitignore` keeps live journals out of git (a library made
+    /// before snapshots lacks the lines); true when it changed the file.
+    pub fn ignore_live_journals(&self) -> Result<bool, LibraryError> {
+        let path = inside(&self.root, Path::new(".gitignore"))?;
+        let mut text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let missing: Vec<&str> = GITIGNORE
+            .lines()
+            .filter(|want| !text.lines().any(|l| l.trim() == *want))
+            .collect();
+        if missing.is_empty() {
+            return Ok(false);
+        }
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for line in missing {
+            text.push_str(line);
+            text.push('\n');
+        }
+        write_file(&path, text.as_bytes())?;
+        Ok(true)
     }
 
     /// Commits the index, signed when a signer is given.
@@ -835,8 +1022,24 @@ fn plaintext(
     Ok(Zeroizing::new(text))
 }
 
+/// What a new library's `.gitignore` says: journal locks, and live journals
+/// (with their signatures and torn tails) at the top of `journals/`.
+const GITIGNORE: &str =
+    "*.lock\n/journals/*.jsonl\n/journals/*.jsonl.sig\n/journals/*.jsonl.torn\n";
+
+/// Writes a library file whole or not at all (temp + rename, synced).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {
-    std::fs::write(path, bytes).map_err(io_err(path))
+    crate::fault::point("library file").map_err(io_err(path))?;
+    crate::fsutil::replace_atomically(path, bytes).map_err(io_err(path))
+}
+
+/// Whether `root` is a git repository with SHA-256 object ids (git's
+/// `extensions.objectformat`), which libgit2 cannot open.
+fn sha256_repository(root: &Path) -> bool {
+    git2::Config::open(&root.join(".git").join("config")).is_ok_and(|c| {
+        c.get_string("extensions.objectformat")
+            .is_ok_and(|f| f.eq_ignore_ascii_case("sha256"))
+    })
 }
 
 /// libgit2's message, or what to check when it gave none: on a full disk

@@ -15,12 +15,13 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use git2::build::CheckoutBuilder;
 use git2::{
-    AutotagOption, CheckoutNotificationType, ErrorCode, FetchOptions, ObjectType, Oid, Repository,
-    Sort, StatusOptions, TreeWalkMode, TreeWalkResult,
+    AutotagOption, ErrorCode, FetchOptions, ObjectType, Oid, Repository, Sort, StatusOptions,
+    TreeWalkMode, TreeWalkResult,
 };
 
+use super::LibraryError;
+use super::checkout;
 use super::signed_history::{self, SignedHistory};
 use super::trust::{self, Trust, TrustError};
 use crate::signing::AllowedSigners;
@@ -87,6 +88,11 @@ pub struct SyncReport {
     /// anchor, when the library had none before this sync (trust on first
     /// use: nothing could be checked against).
     pub trust_anchor_set_by: Option<String>,
+    /// Live journals (at the top of `journals/`) that SOURCE removed: kept on
+    /// disk, no longer tracked, because a responder may be writing them.
+    pub kept_journals: Vec<String>,
+    /// An earlier sync was interrupted; its files were put back first.
+    pub recovered: bool,
 }
 
 /// Why a sync was refused or failed. Every refusal says what to do next.
@@ -233,6 +239,26 @@ pub enum SyncError {
         /// Path of the first missing file.
         first: String,
     },
+    /// SOURCE changes a journal this laptop is writing.
+    #[error(
+        "{path} is a live journal on this laptop (it may be being written right now) and SOURCE has a different version of it: sync never replaces a live journal. Nothing was changed. Move the file aside (and commit it with `grabbag journal commit`), then sync again"
+    )]
+    LiveJournal {
+        /// The journal, relative to the library.
+        path: String,
+    },
+    /// An interrupted sync cannot be put back: files it wrote changed since.
+    #[error(
+        "an earlier sync was interrupted, and files it was changing have been changed since ({}): nothing was changed now. Restore them (`git checkout -- FILE` in the library) or move them aside, then sync again",
+        paths.join(", ")
+    )]
+    Interrupted {
+        /// The changed paths.
+        paths: Vec<String>,
+    },
+    /// The library is locked or could not be prepared for a change.
+    #[error(transparent)]
+    Change(#[from] LibraryError),
     /// Untracked files would be overwritten by files from SOURCE.
     #[error(
         "untracked files in the library are in the way of files from SOURCE ({}): move them aside, then sync again",
@@ -304,6 +330,8 @@ pub fn sync(
             path: library_root.to_path_buf(),
         });
     }
+    let _lock = super::lock::begin(repo.path())?;
+    super::lock::durable(&repo)?;
     let head_ref = current_branch(&repo)?;
     let branch = match &options.branch {
         Some(b) => b.clone(),
@@ -317,6 +345,7 @@ pub fn sync(
         Err(e) if e.code() == ErrorCode::NotFound => None,
         Err(e) => return Err(git(format!("reading {head_ref}"))(e)),
     };
+    let recovered = checkout::recover(&repo, old)?;
     ensure_clean(&repo)?;
 
     // Trust comes from the library's signed history (see signed_history),
@@ -348,6 +377,7 @@ pub fn sync(
             path: source.to_path_buf(),
         });
     };
+    super::lock::sync_packs(&repo)?;
     let tip_commit = repo.find_commit(tip).map_err(|_| SyncError::NotACommit {
         source_path: source.to_path_buf(),
         refname: format!("refs/heads/{branch}"),
@@ -367,6 +397,8 @@ pub fn sync(
         tip_trust,
         untrusted_commits: Vec::new(),
         trust_anchor_set_by: None,
+        kept_journals: Vec::new(),
+        recovered,
     };
     if let Some(old) = old {
         if old == tip {
@@ -476,15 +508,21 @@ pub fn sync(
     report.changed = changes.changed;
     report.removed = changes.removed;
 
-    checkout(&repo, &new_tree)?;
+    report.kept_journals =
+        checkout::apply(&repo, (old, old_tree.as_ref()), (tip, &new_tree))?.kept_journals;
     let log = format!("grabbag sync: fast-forward from {}", source.display());
+    crate::fault::point("sync branch").map_err(|error| SyncError::Io {
+        path: repo.path().join(&head_ref),
+        error,
+    })?;
     let moved = match old {
         Some(o) => repo.reference_matching(&head_ref, tip, true, o, &log),
         None => repo.reference(&head_ref, tip, false, &log),
     };
     moved.map_err(git(format!(
-        "the files were updated but {head_ref} could not be moved to {tip} (run `git status` in the library)"
+        "the files were updated but {head_ref} could not be moved to {tip} (run sync again to put the files back and retry)"
     )))?;
+    checkout::finish(&repo)?;
     Ok(report)
 }
 
@@ -515,6 +553,7 @@ fn ensure_clean(repo: &Repository) -> Result<(), SyncError> {
         .iter()
         .filter(|s| s.status() != git2::Status::CURRENT)
         .map(|s| String::from_utf8_lossy(s.path_bytes()).into_owned())
+        .filter(|path| !only_grew(repo, path))
         .collect();
     if dirty.is_empty() {
         return Ok(());
@@ -524,6 +563,35 @@ fn ensure_clean(repo: &Repository) -> Result<(), SyncError> {
         paths.push(format!("and {} more", dirty.len() - paths.len()));
     }
     Err(SyncError::DirtyWorkTree { paths })
+}
+
+/// Whether `path` is a live journal whose file only grew since HEAD's version
+/// (entries appended after `journal commit`): that is not a change that
+/// blocks a sync, and the sync never touches the file.
+fn only_grew(repo: &Repository, path: &str) -> bool {
+    if !checkout::is_live_journal(path) {
+        return false;
+    }
+    let committed = repo
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .and_then(|t| t.get_path(Path::new(path)))
+        .and_then(|e| repo.find_blob(e.id()));
+    let Ok(committed) = committed else {
+        return false;
+    };
+    let Some(workdir) = repo.workdir() else {
+        return false;
+    };
+    let Ok(mut file) = File::open(workdir.join(path)) else {
+        return false;
+    };
+    let want = committed.content();
+    let mut start = Vec::with_capacity(want.len());
+    file.by_ref()
+        .take(want.len() as u64)
+        .read_to_end(&mut start)
+        .is_ok_and(|_| start == want)
 }
 
 /// Fetch `branch` from a repository folder (bare or not) into the library;
@@ -948,57 +1016,6 @@ fn runbook_changes(
         changed: changed.into_iter().collect(),
         removed: removed.into_iter().collect(),
     })
-}
-
-/// Make the working tree and index match `tree`. Safe mode first: tracked
-/// files are known clean, and libgit2 refuses before writing anything when
-/// untracked files are in the way. Those are reported, never overwritten,
-/// unless every one of them already holds exactly the incoming content (say
-/// the `.grabbag/allowed_signers` an administrator put in a new, empty
-/// library before its first sync): then a forced checkout changes nothing
-/// but the index.
-fn checkout(repo: &Repository, tree: &git2::Tree<'_>) -> Result<(), SyncError> {
-    let mut in_the_way: Vec<(PathBuf, Option<Oid>)> = Vec::new();
-    let result = {
-        let mut builder = CheckoutBuilder::new();
-        builder
-            .safe()
-            .notify_on(CheckoutNotificationType::CONFLICT)
-            .notify(|_, path, _, target, _| {
-                if let Some(path) = path {
-                    in_the_way.push((path.to_path_buf(), target.map(|t| t.id())));
-                }
-                true
-            });
-        repo.checkout_tree(tree.as_object(), Some(&mut builder))
-    };
-    let e = match result {
-        Ok(()) => return Ok(()),
-        Err(e) if in_the_way.is_empty() => return Err(git("updating the library's files")(e)),
-        Err(e) => e,
-    };
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| git("updating the library's files")(e))?;
-    let blocking: Vec<String> = in_the_way
-        .iter()
-        .filter(|(path, target)| {
-            let same = target.is_some_and(|want| {
-                let on_disk = workdir.join(path);
-                on_disk.is_file()
-                    && Oid::hash_file(ObjectType::Blob, &on_disk).is_ok_and(|have| have == want)
-            });
-            !same
-        })
-        .map(|(path, _)| path.display().to_string())
-        .collect();
-    if !blocking.is_empty() {
-        return Err(SyncError::InTheWay { paths: blocking });
-    }
-    let mut builder = CheckoutBuilder::new();
-    builder.force();
-    repo.checkout_tree(tree.as_object(), Some(&mut builder))
-        .map_err(git("updating the library's files"))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use crate::exercise::files;
 pub use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
 use crate::journal::verify::{SignatureStatus, VerifyOptions, verify_bytes};
 use crate::library::trust::Trust;
-use crate::library::{JOURNALS_DIR, LoadReport};
+use crate::library::{COMMITTED_JOURNALS_DIR, JOURNALS_DIR, LoadReport};
 use crate::response::ResponseState;
 use crate::signing::AllowedSigners;
 use crate::text::printable_line;
@@ -284,6 +284,7 @@ impl Audit {
         let mut journal_files = Vec::new();
         for dir in [
             Path::new(JOURNALS_DIR).to_path_buf(),
+            Path::new(COMMITTED_JOURNALS_DIR).to_path_buf(),
             Path::new(EXERCISES_DIR).join(RUNS_DIR),
         ] {
             if let Ok(dir) = crate::library::inside(root, &dir) {

@@ -741,12 +741,16 @@ fn commit_puts_journals_in_the_library_and_refuses_broken_ones() {
         out.stdout
     );
     assert!(out.stdout.contains("(unsigned)"), "{}", out.stdout);
-    let copied = lib.root.join("journals/response.jsonl");
+    let copied = lib.root.join("journals/committed/response.jsonl");
     assert_eq!(
         std::fs::read(&copied).unwrap(),
         std::fs::read(&journal).unwrap()
     );
-    assert!(lib.root.join("journals/response.jsonl.sig").exists());
+    assert!(
+        lib.root
+            .join("journals/committed/response.jsonl.sig")
+            .exists()
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -760,9 +764,12 @@ fn commit_puts_journals_in_the_library_and_refuses_broken_ones() {
         Some("Journal of the revenues response")
     );
     let tree = commit.tree().unwrap();
-    assert!(tree.get_path(Path::new("journals/response.jsonl")).is_ok());
     assert!(
-        tree.get_path(Path::new("journals/response.jsonl.sig"))
+        tree.get_path(Path::new("journals/committed/response.jsonl"))
+            .is_ok()
+    );
+    assert!(
+        tree.get_path(Path::new("journals/committed/response.jsonl.sig"))
             .is_ok()
     );
 
@@ -775,8 +782,9 @@ fn commit_puts_journals_in_the_library_and_refuses_broken_ones() {
         out.stdout
     );
 
-    // A journal started inside journals/ is committed in place, signed when
-    // the repository is configured to sign.
+    // A journal started inside journals/ is live: what is committed is a
+    // snapshot under journals/committed/ (signed when the repository is
+    // configured to sign), and the live file stays out of git.
     let signing = Signer::generate_ed25519("librarian").unwrap();
     let signing_key = home.join("librarian_key");
     signing.write_openssh_files(&signing_key).unwrap();
@@ -796,9 +804,11 @@ fn commit_puts_journals_in_the_library_and_refuses_broken_ones() {
     let commit = repo.head().unwrap().peel_to_commit().unwrap();
     let message = commit.message().unwrap();
     assert!(
-        message.starts_with("Add journal journals/exercise.jsonl (2 entries, head 2:"),
+        message.starts_with("Add journal journals/committed/exercise.jsonl (2 entries, head 2:"),
         "{message}"
     );
+    let tree = commit.tree().unwrap();
+    assert!(tree.get_path(Path::new("journals/exercise.jsonl")).is_err());
     assert!(
         repo.extract_signature(&commit.id(), None).is_ok(),
         "a signed commit"
@@ -814,7 +824,7 @@ fn commit_puts_journals_in_the_library_and_refuses_broken_ones() {
     let out = journal_with(lib.grabbag(), &["commit"], &[&journal, &broken]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("refusing to commit"), "{}", out.stderr);
-    assert!(!lib.root.join("journals/broken.jsonl").exists());
+    assert!(!lib.root.join("journals/committed/broken.jsonl").exists());
     assert_eq!(repo.head().unwrap().target().unwrap(), head_before);
 
     // Another journal under a name already taken is never overwritten.

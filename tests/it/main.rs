@@ -9,6 +9,7 @@ mod demo;
 mod docs_gen;
 mod exercise;
 mod exercise_tui;
+mod faults;
 mod fuzz;
 mod harness;
 mod journal;

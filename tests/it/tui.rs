@@ -227,7 +227,7 @@ impl Demo {
         journals[0].clone()
     }
 
-    fn entries(&self) -> Vec<grabbag::journal::Entry> {
+    pub(crate) fn entries(&self) -> Vec<grabbag::journal::Entry> {
         let ids = Identities::load(&self.identity, &mut crypto::passphrase_from_env_or_tty)
             .expect("identity");
         let (_, entries, torn) = Journal::open(&self.journal(), Some(&ids)).expect("journal");
@@ -245,7 +245,7 @@ impl Demo {
     }
 
     /// From the library screen: search, start a response on ransomware.
-    fn start_ransomware(&self) {
+    pub(crate) fn start_ransomware(&self) {
         let t = &self.tmux;
         t.wait_for("type to search");
         t.text("ransom");
