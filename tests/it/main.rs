@@ -15,6 +15,7 @@ mod journal_cli;
 mod journal_reliability;
 mod library;
 mod lint;
+mod paper;
 mod report;
 mod responder;
 mod response;
