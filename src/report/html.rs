@@ -46,6 +46,17 @@ pub fn escape_lines(text: &str) -> String {
 /// Letters in a row after which a long word may break.
 const BREAK_EVERY: usize = 10;
 
+/// True for a date, a time or a number with hyphens or colons in it
+/// (`2026-12-02`, `T+00:10:00`, `-3`): digits and their punctuation only.
+fn is_date_or_number(word: &str) -> bool {
+    word.contains(['-', ':'])
+        && word.chars().count() <= 2 * BREAK_EVERY
+        && word.chars().any(|c| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '+' | '.' | 'T' | 'Z'))
+}
+
 /// [`escape`], with a break opportunity (`<wbr>`) inside each long word:
 /// after `/ - _ . : = ( , ;` and every [`BREAK_EVERY`] letters without one.
 /// A table sizes its columns by their longest unbreakable word, so one file
@@ -56,6 +67,12 @@ pub fn breakable(text: &str) -> String {
     for (i, word) in text.split(' ').enumerate() {
         if i > 0 {
             out.push(' ');
+        }
+        if is_date_or_number(word) {
+            // A browser breaks "2026-12-02" after a hyphen: a date or a time
+            // in two halves reads as two values.
+            let _ = write!(out, "<span class=\"nb\">{}</span>", escape(word));
+            continue;
         }
         if word.chars().count() <= 2 * BREAK_EVERY {
             out.push_str(&escape(word));
@@ -93,7 +110,7 @@ const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;font-size:11pt;line-height:1.35;color:#111;max-width:60rem;margin:1.5rem auto;padding:0 1rem}
 h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1.2rem;margin:1.2rem 0 .4rem}h3{font-size:1.05rem;margin:1rem 0 .3rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #999;padding:.2rem .35rem;text-align:left;vertical-align:top}
-th{background:#eee}td.n,.tel{white-space:nowrap}
+th{background:#eee}td.n,.tel,.nb{white-space:nowrap}
 span.id{font-family:ui-monospace,Consolas,monospace;font-size:.8em}.muted{color:#555}.mono{font-family:ui-monospace,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 .ok{color:#064;font-weight:bold}.bad{color:#a00;font-weight:bold}.warn{color:#850;font-weight:bold}
 del{color:#a00}ins{color:#064;text-decoration:none}ins::before{content:'\\2192  '}
@@ -373,6 +390,10 @@ mod tests {
     #[test]
     fn long_words_get_break_opportunities_and_short_ones_none() {
         assert_eq!(breakable("a <b> c"), "a &lt;b&gt; c");
+        assert_eq!(
+            breakable("due 2026-12-02 at T+00:10:00"),
+            "due <span class=\"nb\">2026-12-02</span> at <span class=\"nb\">T+00:10:00</span>"
+        );
         assert_eq!(
             breakable("library/exercises/runs/x.jsonl"),
             "library/<wbr>exercises/<wbr>runs/<wbr>x.<wbr>jsonl"
