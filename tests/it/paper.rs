@@ -144,6 +144,29 @@ fn check_printed(html: &Path, profile: &Path) -> (usize, usize) {
     (found, phones.len())
 }
 
+/// A placeholder contact is marked wherever it is named (the contacts table
+/// and each step's "Call:" line), and only once.
+fn placeholders_marked_once(pack: &Path) {
+    let source = std::fs::read_to_string(pack).expect("the pack was written");
+    let doc = scraper::Html::parse_document(&source);
+    let calls: Vec<String> = texts(&doc, "p")
+        .into_iter()
+        .filter(|p| p.starts_with("Call: "))
+        .collect();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.contains("(placeholder: replace before use)")),
+        "no step's Call: line marks its placeholder contact"
+    );
+    for text in calls.iter().chain(&texts(&doc, "td")) {
+        assert!(
+            !text.contains("replace before use) (placeholder"),
+            "a placeholder marked twice: {text}"
+        );
+    }
+}
+
 #[test]
 fn every_html_output_of_the_samples_prints_on_a4_with_nothing_cut() {
     if !have("chromium", TEST) || !have("pdftotext", TEST) || !have("pdfinfo", TEST) {
@@ -182,6 +205,7 @@ fn every_html_output_of_the_samples_prints_on_a4_with_nothing_cut() {
                 phones > 100,
                 "the pack's phone numbers: only {phones} checked"
             );
+            placeholders_marked_once(&html);
         }
     }
 }
