@@ -91,13 +91,22 @@ pub fn list_item(line: &str) -> Option<(Option<u32>, &str)> {
 /// hard line breaks wherever the author's editor wrapped; a screen or a page
 /// wraps it again to its own width, so the author's breaks would leave
 /// orphan words. The TUI and the printed pages both read prose through this.
+///
+/// A line that is not indented, after a list item that ends a sentence,
+/// ends the list rather than continuing the item: authors write "3. Main
+/// switchboard." and then "Record each divert." on the next line.
 pub fn reflow(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    // The line being built is a list item.
+    let mut in_item = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
+        let item = list_item(line).is_some();
+        let ends_list =
+            in_item && trimmed.len() == line.len() && out.trim_end().ends_with(['.', '!', '?']);
         if out.is_empty() {
             out.push_str(line);
-        } else if trimmed.is_empty() || list_item(line).is_some() || out.ends_with('\n') {
+        } else if trimmed.is_empty() || item || ends_list || out.ends_with('\n') {
             out.push('\n');
             out.push_str(line);
         } else {
@@ -106,6 +115,9 @@ pub fn reflow(text: &str) -> String {
         }
         if trimmed.is_empty() {
             out.push('\n');
+            in_item = false;
+        } else if item || ends_list {
+            in_item = item;
         }
     }
     out
@@ -132,6 +144,10 @@ mod tests {
         assert!(
             flowed.contains("it.\n\n"),
             "the paragraph break stays: {flowed:?}"
+        );
+        assert_eq!(
+            reflow("1. one,\nstill one.\n2. two.\nAfter the list.\n- item\n  goes on."),
+            "1. one, still one.\n2. two.\nAfter the list.\n- item goes on."
         );
         assert_eq!(list_item("  - a"), Some((None, "a")));
         assert_eq!(list_item("12. b"), Some((Some(12), "b")));
