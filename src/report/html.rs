@@ -44,13 +44,16 @@ pub fn escape_lines(text: &str) -> String {
 }
 
 /// Letters in a row after which a long word may break.
-const BREAK_EVERY: usize = 10;
+const BREAK_EVERY: usize = 16;
+
+/// Longer words than this get break opportunities.
+const LONG_WORD: usize = 20;
 
 /// True for a date, a time or a number with hyphens or colons in it
 /// (`2026-12-02`, `T+00:10:00`, `-3`): digits and their punctuation only.
 fn is_date_or_number(word: &str) -> bool {
     word.contains(['-', ':'])
-        && word.chars().count() <= 2 * BREAK_EVERY
+        && word.chars().count() <= LONG_WORD
         && word.chars().any(|c| c.is_ascii_digit())
         && word
             .chars()
@@ -74,7 +77,7 @@ pub fn breakable(text: &str) -> String {
             let _ = write!(out, "<span class=\"nb\">{}</span>", escape(word));
             continue;
         }
-        if word.chars().count() <= 2 * BREAK_EVERY {
+        if word.chars().count() <= LONG_WORD {
             out.push_str(&escape(word));
             continue;
         }
@@ -400,7 +403,7 @@ mod tests {
         );
         assert_eq!(
             breakable("1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"),
-            "1a2b3c4d5e<wbr>6f708192a3<wbr>b4c5d6e7f8<wbr>091a2b3c4d"
+            "1a2b3c4d5e6f7081<wbr>92a3b4c5d6e7f809<wbr>1a2b3c4d"
         );
     }
 
