@@ -134,7 +134,7 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
                 let _ = writeln!(
                     o,
                     "   call: {} {}",
-                    p(&c.name),
+                    p(&c.marked_name()),
                     p(c.phone.as_deref().unwrap_or(""))
                 );
             }
