@@ -83,9 +83,93 @@ pub fn json_safe(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The text after a list marker (`- `, `* ` or `12. `) that starts `line`
+/// (leading spaces allowed), with the number for a numbered item; `None`
+/// when the line is not a list item.
+pub fn list_item(line: &str) -> Option<(Option<u32>, &str)> {
+    let trimmed = line.trim_start();
+    if let Some(rest) = trimmed
+        .strip_prefix("- ")
+        .or_else(|| trimmed.strip_prefix("* "))
+    {
+        return Some((None, rest));
+    }
+    let (n, rest) = trimmed.split_once(". ")?;
+    if n.is_empty() || !n.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((n.parse().ok(), rest))
+}
+
+/// Prose reflowed by its meaning, not its source line breaks: the lines of a
+/// paragraph are joined with a space, while a blank line (a new paragraph)
+/// and a list item keep their breaks. Runbook text is written in TOML with
+/// hard line breaks wherever the author's editor wrapped; a screen or a page
+/// wraps it again to its own width, so the author's breaks would leave
+/// orphan words. The TUI and the printed pages both read prose through this.
+///
+/// A line that is not indented, after a list item that ends a sentence,
+/// ends the list rather than continuing the item: authors write "3. Main
+/// switchboard." and then "Record each divert." on the next line.
+pub fn reflow(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The line being built is a list item.
+    let mut in_item = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let item = list_item(line).is_some();
+        let ends_list =
+            in_item && trimmed.len() == line.len() && out.trim_end().ends_with(['.', '!', '?']);
+        if out.is_empty() {
+            out.push_str(line);
+        } else if trimmed.is_empty() || item || ends_list || out.ends_with('\n') {
+            out.push('\n');
+            out.push_str(line);
+        } else {
+            out.push(' ');
+            out.push_str(trimmed);
+        }
+        if trimmed.is_empty() {
+            out.push('\n');
+            in_item = false;
+        } else if item || ends_list {
+            in_item = item;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_is_joined_but_paragraphs_and_items_keep_their_breaks() {
+        let text = "Tell the teams\nwho need it.\n\nThen:\n- call the DPO\n  today\n2. log it";
+        let flowed = reflow(text);
+        let lines: Vec<&str> = flowed.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(
+            lines,
+            [
+                "Tell the teams who need it.",
+                "Then:",
+                "- call the DPO today",
+                "2. log it"
+            ]
+        );
+        assert!(
+            flowed.contains("it.\n\n"),
+            "the paragraph break stays: {flowed:?}"
+        );
+        assert_eq!(
+            reflow("1. one,\nstill one.\n2. two.\nAfter the list.\n- item\n  goes on."),
+            "1. one, still one.\n2. two.\nAfter the list.\n- item goes on."
+        );
+        assert_eq!(list_item("  - a"), Some((None, "a")));
+        assert_eq!(list_item("12. b"), Some((Some(12), "b")));
+        assert_eq!(list_item("1.5 c"), None);
+        assert_eq!(list_item("-x"), None);
+    }
 
     #[test]
     fn json_stays_the_same_value_but_inert() {

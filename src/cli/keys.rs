@@ -151,10 +151,10 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         // the config: this run finishes it.
         Err(e) => match finished_earlier(&args.dir, &recipients, &config, ctx) {
             Some(library) => {
-                println!(
+                outln!(
                     "{} was made by an earlier `grabbag init` that did not finish: finishing it",
                     args.dir.display()
-                );
+                )?;
                 library
             }
             None => {

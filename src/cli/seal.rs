@@ -84,20 +84,20 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
         if !file.exists() {
             match earlier_seal(&library, &target, &rel, ids)? {
                 Earlier::Unfinished => {
-                    println!(
+                    outln!(
                         "{} was sealed by an earlier run that did not finish: staged {}",
                         printable_line(&name),
                         target.display()
-                    );
+                    )?;
                     sealed.push(id);
                     continue;
                 }
                 Earlier::Committed => {
-                    println!(
+                    outln!(
                         "{} is already sealed: {} is committed",
                         printable_line(&name),
                         target.display()
-                    );
+                    )?;
                     continue;
                 }
                 Earlier::None => {}

@@ -96,10 +96,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     for path in &report.kept_journals {
-        println!(
+        outln!(
             "  kept     {} (removed in SOURCE, but a journal being written here is never deleted: it stays, untracked)",
             printable_line(path)
-        );
+        )?;
     }
     match &report.tip_trust {
         Trust::Trusted { signer } => outln!("New tip signed by {}.", printable_line(signer))?,

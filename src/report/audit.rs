@@ -563,6 +563,24 @@ impl Audit {
             .collect()
     }
 
+    /// The coverage as a list per runbook: the exercises whose runs opened
+    /// it, and those that plan it but have not run it.
+    fn coverage_list_rows(&self) -> Vec<Vec<String>> {
+        self.runbooks
+            .iter()
+            .map(|r| {
+                let with = |cell: &str| {
+                    self.columns()
+                        .into_iter()
+                        .filter(|e| self.coverage(&r.id, e) == cell)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                vec![r.id.clone(), with("run"), with("planned")]
+            })
+            .collect()
+    }
+
     /// The audit for a terminal (untrusted text made printable).
     pub fn text(&self) -> String {
         let mut o = String::new();
@@ -627,9 +645,13 @@ impl Audit {
         o.push_str("<h2>Runbooks</h2>\n");
         html::table(&mut o, &RUNBOOK_HEAD, &self.runbook_rows());
         o.push_str("<h2>Coverage: runbooks by exercise</h2>\n<p class=\"muted\">run: a run of the exercise opened the runbook; planned: the exercise lists it but no run opened it.</p>\n");
-        let mut head = vec!["Runbook"];
-        head.extend(self.columns());
-        html::table(&mut o, &head, &self.matrix_rows());
+        if self.columns().len() > MATRIX_MAX_COLUMNS {
+            html::table(&mut o, &COVERAGE_LIST_HEAD, &self.coverage_list_rows());
+        } else {
+            let mut head = vec!["Runbook"];
+            head.extend(self.columns());
+            html::table(&mut o, &head, &self.matrix_rows());
+        }
         o.push_str("<h2>Exercises</h2>\n");
         html::table(&mut o, &EXERCISE_HEAD, &self.exercise_rows());
         o.push_str("<h2>Journals</h2>\n");
@@ -637,6 +659,14 @@ impl Audit {
         html::document("Library audit", &o)
     }
 }
+
+/// Exercises beyond which the printed coverage is a list per runbook, not a
+/// matrix: more columns do not fit across A4, and Chromium would shrink the
+/// whole audit until they did.
+const MATRIX_MAX_COLUMNS: usize = 6;
+
+/// The coverage list's columns.
+const COVERAGE_LIST_HEAD: [&str; 3] = ["Runbook", "Run in", "Planned in, not yet run"];
 
 const RUNBOOK_HEAD: [&str; 6] = [
     "Runbook",
@@ -688,5 +718,62 @@ fn text_table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
         let _ = writeln!(o, "  {}", line.join("  ").trim_end());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit(exercises: usize) -> Audit {
+        Audit {
+            library: "lib".to_owned(),
+            today: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default(),
+            runbooks: vec![RunbookStatus {
+                id: "cyber/ransomware".to_owned(),
+                title: "Ransomware".to_owned(),
+                file: PathBuf::from("cyber/ransomware.toml.age"),
+                version: "abc1234".to_owned(),
+                review_due: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default(),
+                review_overdue: false,
+                signed: true,
+                trust: "signed".to_owned(),
+                dirty: false,
+                unencrypted: false,
+                planned_in: Vec::new(),
+                last_exercised: None,
+                used_in_responses: 0,
+            }],
+            failures: Vec::new(),
+            exercises: (0..exercises)
+                .map(|n| ExerciseStatus {
+                    def: ExerciseDef {
+                        id: format!("exercise-{n}"),
+                        title: None,
+                        file: PathBuf::from(format!("exercises/exercise-{n}.toml")),
+                        runbooks: vec!["cyber/ransomware".to_owned()],
+                    },
+                    runs: 0,
+                    last_run: None,
+                    overdue: false,
+                })
+                .collect(),
+            exercise_problems: Vec::new(),
+            journals: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn printed_coverage_is_a_matrix_while_it_fits_across_a4_then_a_list() {
+        let few = audit(MATRIX_MAX_COLUMNS).html();
+        assert!(few.contains("<th>exercise-5</th>"), "{few}");
+        let many = audit(MATRIX_MAX_COLUMNS + 1).html();
+        assert!(!many.contains("<th>exercise-0</th>"), "{many}");
+        assert!(many.contains("<th>Planned in, not yet run</th>"), "{many}");
+        assert!(
+            many.contains("<td>exercise-0, exercise-1, exercise-2, exercise-3, exercise-4, exercise-5, exercise-6</td>"),
+            "{many}"
+        );
     }
 }

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::{Integrity, Timeline};
-use crate::text::printable;
+use crate::text::{list_item, printable, reflow};
 
 /// Text made safe for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -40,37 +40,172 @@ pub fn escape_with(text: &str, special: impl Fn(char, &mut String) -> bool) -> S
 
 /// [`escape`], keeping line breaks as `<br>`.
 pub fn escape_lines(text: &str) -> String {
-    escape(text).replace('\n', "<br>\n")
+    breakable(text).replace('\n', "<br>\n")
 }
 
-/// The stylesheet every page shares: screen, then print on A4.
+/// Letters in a row after which a long word may break.
+const BREAK_EVERY: usize = 16;
+
+/// Longer words than this get break opportunities.
+const LONG_WORD: usize = 20;
+
+/// True for a date, a time or a number with hyphens or colons in it
+/// (`2026-12-02`, `T+00:10:00`, `-3`): digits and their punctuation only.
+fn is_date_or_number(word: &str) -> bool {
+    word.contains(['-', ':'])
+        && word.chars().count() <= LONG_WORD
+        && word.chars().any(|c| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '+' | '.' | 'T' | 'Z'))
+}
+
+/// [`escape`], with a break opportunity (`<wbr>`) inside each long word:
+/// after `/ - _ . : = ( , ;` and every [`BREAK_EVERY`] letters without one.
+/// A table sizes its columns by their longest unbreakable word, so one file
+/// path or hash would push the right-hand columns off the paper; with these
+/// the table fits and ordinary words still never break in the middle.
+pub fn breakable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if is_date_or_number(word) {
+            // A browser breaks "2026-12-02" after a hyphen: a date or a time
+            // in two halves reads as two values.
+            let _ = write!(out, "<span class=\"nb\">{}</span>", escape(word));
+            continue;
+        }
+        if word.chars().count() <= LONG_WORD {
+            out.push_str(&escape(word));
+            continue;
+        }
+        let mut run = 0;
+        let mut piece = String::new();
+        let mut chars = word.chars().peekable();
+        while let Some(c) = chars.next() {
+            piece.push(c);
+            run += 1;
+            let more = chars.peek().is_some();
+            if more
+                && (matches!(c, '/' | '-' | '_' | '.' | ':' | '=' | '(' | ',' | ';')
+                    || run == BREAK_EVERY)
+            {
+                out.push_str(&escape(&piece));
+                out.push_str("<wbr>");
+                piece.clear();
+                run = 0;
+            }
+        }
+        out.push_str(&escape(&piece));
+    }
+    out
+}
+
+/// The stylesheet every page shares: screen, then print on A4. On paper a
+/// table must never be wider than the page (Chromium clips what overflows,
+/// so a right-hand column would silently not be printed): cells may break
+/// a long word anywhere, long ids are set small and wrapped, phone numbers
+/// and the short columns (`td.n`) never break, headers repeat on each page
+/// and rows are not split.
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;font-size:11pt;line-height:1.35;color:#111;max-width:60rem;margin:1.5rem auto;padding:0 1rem}
 h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1.2rem;margin:1.2rem 0 .4rem}h3{font-size:1.05rem;margin:1rem 0 .3rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #999;padding:.2rem .35rem;text-align:left;vertical-align:top}
-th{background:#eee}td.n{white-space:nowrap}.muted{color:#555}.mono{font-family:ui-monospace,Consolas,monospace;font-size:.9em}
+th{background:#eee}td.n,.tel,.nb{white-space:nowrap}
+span.id{font-family:ui-monospace,Consolas,monospace;font-size:.8em}.muted{color:#555}.mono{font-family:ui-monospace,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 .ok{color:#064;font-weight:bold}.bad{color:#a00;font-weight:bold}.warn{color:#850;font-weight:bold}
 del{color:#a00}ins{color:#064;text-decoration:none}ins::before{content:'\\2192  '}
 .box{display:inline-block;width:.9em;height:.9em;border:1px solid #111;margin-right:.4em;vertical-align:-.1em}
-.sheet td{height:2.2rem}.runbook{margin-top:1.5rem}ul.checks{list-style:none;padding-left:.5rem}
-@page{size:A4;margin:15mm}
+.sheet td{height:2.2rem}.sheet table,.signoff table{table-layout:fixed}.sheet th:nth-child(1){width:12%}.sheet th:nth-child(n+4){width:14%}
+.signoff td{height:2rem}.signoff{break-inside:avoid;page-break-inside:avoid}
+.runbook{margin-top:1.5rem}ul.checks{list-style:none;padding-left:.5rem}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10pt}a{color:inherit;text-decoration:none}
-.runbook,.break{break-before:page;page-break-before:always}tr,li{break-inside:avoid;page-break-inside:avoid}
-thead{display:table-header-group}th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+.runbook,.break{break-before:page;page-break-before:always}tr,li,.step h3{break-inside:avoid;page-break-inside:avoid}
+h2,h3{break-after:avoid;page-break-after:avoid}thead{display:table-header-group}
+th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 ";
 
-/// A whole page: `title` (raw text, escaped here) and `body` (already HTML).
+/// The running header and footer's type: margin boxes do not inherit the
+/// body's font.
+const MARGIN_FONT: &str =
+    "font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;font-size:8pt;color:#555";
+
+/// The page box: A4 portrait, with the document's title at the top and the
+/// page number at the foot of every sheet (CSS paged-media margin boxes,
+/// which Chromium prints since version 131; older browsers print the pages
+/// without them).
+fn page_style(title: &str) -> String {
+    format!(
+        "@page{{size:A4;margin:15mm;\
+         @top-left{{content:{};{MARGIN_FONT}}}\
+         @bottom-right{{content:'Page ' counter(page) ' of ' counter(pages);{MARGIN_FONT}}}}}\n",
+        css_string(title)
+    )
+}
+
+/// Text as a quoted CSS string that is safe inside a `<style>` element:
+/// quotes and backslashes escaped, `<` escaped so `</style>` cannot end the
+/// element, and control characters made visible first.
+fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in printable(text).chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("\\3c "),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A whole page: `title` (raw text, escaped here; also printed at the top
+/// of every sheet) and `body` (already HTML).
 pub fn document(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"grabbag\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
+         <meta name=\"generator\" content=\"grabbag\">\n<title>{}</title>\n<style>\n{STYLE}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title),
+        page_style(title)
     )
 }
 
-/// A table: `head` cells and rows of cells, all raw text escaped here.
+/// True for a cell that is a long id (a commit, a blob, a SHA-256): set in
+/// small monospace and wrapped, so the whole value is on paper.
+fn is_long_id(cell: &str) -> bool {
+    cell.len() >= 16 && cell.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A table: `head` cells and rows of cells, all raw text escaped here
+/// (and made [`breakable`]).
 pub fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| {
+                    if is_long_id(cell) {
+                        format!("<span class=\"id\">{}</span>", breakable(cell))
+                    } else {
+                        breakable(cell)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    table_html(out, head, &rows);
+}
+
+/// [`table`] with cells that are already HTML (a phone number in its
+/// [`tel`] span, say); the head is raw text, escaped here.
+pub fn table_html(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     out.push_str("<table>\n<thead><tr>");
     for h in head {
         let _ = write!(out, "<th>{}</th>", escape(h));
@@ -79,12 +214,73 @@ pub fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     for row in rows {
         out.push_str("<tr>");
         for cell in row {
-            let _ = write!(out, "<td>{}</td>", escape(cell));
+            let _ = write!(out, "<td>{cell}</td>");
         }
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
 }
+
+/// A phone number that never breaks across lines: "0161 / 496 / 0901" on
+/// paper is a number nobody can dial.
+pub fn tel(phone: &str) -> String {
+    format!("<span class=\"tel\">{}</span>", escape(phone))
+}
+
+/// Prose (a runbook's summary or a step's instructions) as paragraphs and
+/// lists by its meaning ([`reflow`]), not its source line breaks.
+pub fn prose(text: &str) -> String {
+    let mut out = String::new();
+    // The list open now, by its closing tag.
+    let mut list: Option<&str> = None;
+    for line in reflow(text.trim()).lines() {
+        let item = list_item(line);
+        let wanted = item.map(|(n, _)| if n.is_some() { "</ol>" } else { "</ul>" });
+        if list.is_some() && list != wanted {
+            out.push_str(list.take().unwrap_or_default());
+            out.push('\n');
+        }
+        match item {
+            Some((number, rest)) => {
+                if list.is_none() {
+                    out.push_str(if number.is_some() { "<ol>" } else { "<ul>" });
+                    out.push('\n');
+                    list = wanted;
+                }
+                let value = number.map_or_else(String::new, |n| format!(" value=\"{n}\""));
+                let _ = writeln!(out, "<li{value}>{}</li>", escape(rest.trim()));
+            }
+            None if line.trim().is_empty() => {}
+            None => {
+                let _ = writeln!(out, "<p>{}</p>", escape(line.trim()));
+            }
+        }
+    }
+    if let Some(close) = list {
+        out.push_str(close);
+        out.push('\n');
+    }
+    out
+}
+
+/// Sign-off rows for a printed log or step sheet: who signed it off, in
+/// which role, their signature, and the date and time, written by hand.
+pub fn sign_off(out: &mut String, what: &str) {
+    let _ = writeln!(
+        out,
+        "<section class=\"signoff\">\n<h3>Sign-off: {}</h3>",
+        escape(what)
+    );
+    table(
+        out,
+        &SIGN_OFF_HEAD,
+        &vec![vec![String::new(); SIGN_OFF_HEAD.len()]; 2],
+    );
+    out.push_str("</section>\n");
+}
+
+/// The sign-off block's columns.
+pub const SIGN_OFF_HEAD: [&str; 4] = ["Name", "Role", "Signature", "Date and time"];
 
 /// The integrity of each file, as a section.
 pub fn integrity(out: &mut String, files: &[Integrity]) {
@@ -186,12 +382,48 @@ pub fn render(timeline: &Timeline) -> String {
         body.push_str("</td></tr>\n");
     }
     body.push_str("</tbody>\n</table>\n</section>\n");
+    sign_off(&mut body, "this log checked against what happened");
     document(&timeline.title(), &body)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_words_get_break_opportunities_and_short_ones_none() {
+        assert_eq!(breakable("a <b> c"), "a &lt;b&gt; c");
+        assert_eq!(
+            breakable("due 2026-12-02 at T+00:10:00"),
+            "due <span class=\"nb\">2026-12-02</span> at <span class=\"nb\">T+00:10:00</span>"
+        );
+        assert_eq!(
+            breakable("library/exercises/runs/x.jsonl"),
+            "library/<wbr>exercises/<wbr>runs/<wbr>x.<wbr>jsonl"
+        );
+        assert_eq!(
+            breakable("1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"),
+            "1a2b3c4d5e6f7081<wbr>92a3b4c5d6e7f809<wbr>1a2b3c4d"
+        );
+    }
+
+    #[test]
+    fn prose_is_paragraphs_and_lists_by_meaning() {
+        let html = prose("Tell the\nteams <now>.\n\n- one\n  more\n- two\n3. three\nAfter.");
+        assert_eq!(
+            html,
+            "<p>Tell the teams &lt;now&gt;.</p>\n<ul>\n<li>one more</li>\n<li>two</li>\n</ul>\n\
+             <ol>\n<li value=\"3\">three After.</li>\n</ol>\n"
+        );
+    }
+
+    #[test]
+    fn a_title_cannot_leave_the_css_string_or_the_style_element() {
+        assert_eq!(
+            css_string("a\"b\\c</style>\n"),
+            "\"a\\\"b\\\\c\\3c /style> \""
+        );
+    }
 
     #[test]
     fn markup_and_controls_become_text() {

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::html::{self, escape, escape_lines};
+use super::html::{self, escape, prose, tel};
 use crate::library::LoadedRunbook;
 use crate::library::trust::Trust;
 use crate::runbook::{Runbook, Target};
@@ -134,7 +134,7 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
                 let _ = writeln!(
                     o,
                     "   call: {} {}",
-                    p(&c.name),
+                    p(&c.marked_name()),
                     p(c.phone.as_deref().unwrap_or(""))
                 );
             }
@@ -222,11 +222,11 @@ pub fn text(runbooks: &[&LoadedRunbook], library: &str, today: NaiveDate) -> Str
 }
 
 /// One runbook as HTML, with its decision-log sheets.
-fn runbook_html(o: &mut String, r: &LoadedRunbook, today: NaiveDate) {
+fn runbook_html(o: &mut String, number: usize, r: &LoadedRunbook, today: NaiveDate) {
     let rb = &r.runbook;
     let _ = writeln!(
         o,
-        "<section class=\"runbook\">\n<h2>{}</h2>\n<p class=\"muted\">id <span class=\"mono\">{}</span> · {} · severity {} · owner {}<br>{}</p>",
+        "<section class=\"runbook\">\n<h2>{number}. {}</h2>\n<p class=\"muted\">id <span class=\"mono\">{}</span> · {} · severity {} · owner {}<br>{}</p>",
         escape(&rb.title),
         escape(&rb.id),
         rb.kind.as_str(),
@@ -247,23 +247,24 @@ fn runbook_html(o: &mut String, r: &LoadedRunbook, today: NaiveDate) {
     if !notes.is_empty() {
         let _ = writeln!(o, "<p class=\"warn\">{}</p>", escape(&notes.join(" · ")));
     }
-    let _ = writeln!(o, "<p>{}</p>", escape_lines(rb.summary.trim()));
+    o.push_str(&prose(&rb.summary));
     if !rb.contacts.is_empty() {
         o.push_str("<h3>Contacts</h3>\n");
         let rows: Vec<Vec<String>> = rb
             .contacts
             .iter()
             .map(|c| {
+                let text = |v: &Option<String>| html::breakable(v.as_deref().unwrap_or_default());
                 vec![
-                    c.phone.clone().unwrap_or_default(),
-                    c.marked_name(),
-                    c.role.clone().unwrap_or_default(),
-                    c.email.clone().unwrap_or_default(),
-                    c.when.clone().unwrap_or_default(),
+                    tel(c.phone.as_deref().unwrap_or_default()),
+                    html::breakable(&c.marked_name()),
+                    text(&c.role),
+                    text(&c.email),
+                    text(&c.when),
                 ]
             })
             .collect();
-        html::table(o, &["Phone", "Name", "Role", "Email", "When"], &rows);
+        html::table_html(o, &["Phone", "Name", "Role", "Email", "When"], &rows);
     }
     if !rb.clocks.is_empty() {
         o.push_str("<h3>Deadlines</h3>\n");
@@ -308,9 +309,7 @@ fn runbook_html(o: &mut String, r: &LoadedRunbook, today: NaiveDate) {
             "<span class=\"muted\">{}</span></p>",
             escape(&meta.join(" · "))
         );
-        if !s.instructions.trim().is_empty() {
-            let _ = writeln!(o, "<p>{}</p>", escape_lines(s.instructions.trim()));
-        }
+        o.push_str(&prose(&s.instructions));
         if !s.checks.is_empty() {
             o.push_str("<ul class=\"checks\">\n");
             for c in &s.checks {
@@ -346,14 +345,13 @@ fn runbook_html(o: &mut String, r: &LoadedRunbook, today: NaiveDate) {
             .contacts
             .iter()
             .filter_map(|id| rb.contact(id))
-            .map(|c| {
-                format!("{} {}", c.name, c.phone.as_deref().unwrap_or(""))
-                    .trim()
-                    .to_owned()
+            .map(|c| match c.phone.as_deref() {
+                Some(phone) => format!("{} {}", escape(&c.marked_name()), tel(phone)),
+                None => escape(&c.marked_name()),
             })
             .collect();
         if !contacts.is_empty() {
-            let _ = writeln!(o, "<p>Call: {}</p>", escape(&contacts.join("; ")));
+            let _ = writeln!(o, "<p>Call: {}</p>", contacts.join("; "));
         }
         o.push_str("</div>\n");
     }
@@ -364,11 +362,12 @@ fn runbook_html(o: &mut String, r: &LoadedRunbook, today: NaiveDate) {
         }
         o.push_str("</ul>\n");
     }
+    html::sign_off(o, "steps above done as ticked");
     o.push_str("</section>\n");
     for n in 1..=SHEETS {
         let _ = writeln!(
             o,
-            "<section class=\"break sheet\">\n<h2>Decision log {n}/{SHEETS}: {}</h2>\n<p class=\"muted\">{} · {}</p>",
+            "<section class=\"break sheet\">\n<h2>Decision log {n}/{SHEETS}: {number}. {}</h2>\n<p class=\"muted\">{} · {}</p>",
             escape(&rb.title),
             escape(&rb.id),
             escape(&r.version.short())
@@ -378,6 +377,7 @@ fn runbook_html(o: &mut String, r: &LoadedRunbook, today: NaiveDate) {
             &SHEET_HEAD,
             &vec![vec![String::new(); SHEET_HEAD.len()]; SHEET_ROWS],
         );
+        html::sign_off(o, "decisions above recorded as made");
         o.push_str("</section>\n");
     }
 }
@@ -391,21 +391,24 @@ pub fn html(runbooks: &[&LoadedRunbook], library: &str, today: NaiveDate) -> Str
         o,
         "<p class=\"muted\">library <span class=\"mono\">{}</span> · printed {today}</p>\n\
          <p>Use when no IT is available. Write every decision on a decision-log sheet: time, what, why, who; \
-         copy the witness code from the screen when one is available.</p>\n<ul class=\"checks\">",
+         copy the witness code from the screen when one is available.</p>\n\
+         <p>Each runbook starts on a new page under its number below, followed by its decision-log sheets; \
+         every page is numbered at its foot.</p>\n<ul class=\"checks\">",
         escape(library)
     );
-    for r in runbooks {
+    for (i, r) in runbooks.iter().enumerate() {
         let _ = writeln!(
             o,
-            "<li><span class=\"box\"></span>{} <span class=\"muted mono\">({}, {})</span></li>",
+            "<li><span class=\"box\"></span>{}. {} <span class=\"muted mono\">({}, {})</span></li>",
+            i + 1,
             escape(&r.runbook.title),
             escape(&r.runbook.id),
             escape(&r.version.short())
         );
     }
     o.push_str("</ul>\n");
-    for r in runbooks {
-        runbook_html(&mut o, r, today);
+    for (i, r) in runbooks.iter().enumerate() {
+        runbook_html(&mut o, i + 1, r, today);
     }
-    html::document("Grab bag paper pack", &o)
+    html::document(&format!("Grab bag paper pack · printed {today}"), &o)
 }

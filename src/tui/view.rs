@@ -14,35 +14,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::app::{App, Screen, Status, elapsed};
 use super::dialog::Dialog;
 use crate::response::{ClockStatus, StepStatus};
-use crate::text::{printable, printable_line};
+use crate::text::{printable, printable_line, reflow};
 
 /// Multi-line untrusted text, tabs as spaces, reflowed so the pane wraps
-/// it: lines of a paragraph are joined, but blank lines and list items
-/// (`- `, `* `, `1. `) keep their breaks.
+/// it (see [`reflow`]).
 fn safe(text: &str) -> String {
-    let text = printable(text).replace('\t', "    ");
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        let starts_item = trimmed.starts_with("- ")
-            || trimmed.starts_with("* ")
-            || trimmed
-                .split_once(". ")
-                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-        if out.is_empty() {
-            out.push_str(line);
-        } else if trimmed.is_empty() || starts_item || out.ends_with('\n') {
-            out.push('\n');
-            out.push_str(line);
-        } else {
-            out.push(' ');
-            out.push_str(trimmed);
-        }
-        if trimmed.is_empty() {
-            out.push('\n');
-        }
-    }
-    out
+    reflow(&printable(text).replace('\t', "    "))
 }
 
 /// The smallest terminal the screens are laid out for; below it a squeeze
@@ -619,7 +596,7 @@ fn draw_run(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
                             printable_line(c.phone.as_deref().unwrap_or("(no phone)")).into_owned(),
                             theme.accent,
                         ),
-                        Span::raw(format!("  {}", printable_line(&c.name))),
+                        Span::raw(format!("  {}", printable_line(&c.marked_name()))),
                     ]));
                 }
             }

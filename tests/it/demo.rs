@@ -6,13 +6,15 @@ use std::process::Command;
 
 use crate::harness::{grabbag, have, run};
 
-struct Demo {
-    home: tempfile::TempDir,
-    library: std::path::PathBuf,
-    identity: std::path::PathBuf,
+/// The sample library `grabbag demo` builds, in its own HOME.
+pub struct Demo {
+    pub home: tempfile::TempDir,
+    pub library: std::path::PathBuf,
+    pub identity: std::path::PathBuf,
 }
 
-fn build_demo() -> Demo {
+/// Builds the demo library through the real binary.
+pub fn build_demo() -> Demo {
     let home = tempfile::tempdir().expect("temp dir");
     let dir = home.path().join("demo");
     let out = run(grabbag(home.path())
@@ -33,7 +35,8 @@ fn build_demo() -> Demo {
 }
 
 impl Demo {
-    fn grabbag(&self) -> Command {
+    /// The real binary, pointed at the demo library and identity.
+    pub fn grabbag(&self) -> Command {
         let mut cmd = grabbag(self.home.path());
         cmd.env("GRABBAG_LIBRARY", &self.library)
             .env("GRABBAG_IDENTITY", &self.identity);

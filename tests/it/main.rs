@@ -21,6 +21,7 @@ mod library;
 mod lint;
 mod markdown_gfm;
 mod outputs;
+mod paper;
 mod report;
 mod responder;
 mod response;

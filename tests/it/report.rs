@@ -218,7 +218,7 @@ pub fn check_html(html: &str) -> String {
     let allowed = [
         "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "section", "p", "ul",
         "li", "table", "thead", "tbody", "tr", "th", "td", "span", "del", "ins", "br", "div",
-        "strong", "pre",
+        "strong", "pre", "ol", "wbr",
     ];
     for node in doc.tree.nodes() {
         if let Some(el) = node.value().as_element() {
