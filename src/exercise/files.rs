@@ -179,12 +179,14 @@ impl Baseline {
         serde_json::from_slice(&bytes).map_err(|e| format!("not a baseline: {e}"))
     }
 
-    /// Writes it as pretty JSON with a final newline, replacing the old one
-    /// whole or not at all (see [`crate::fsutil::write_output`]).
+    /// Writes it as pretty JSON with a final newline, by temp + rename: the
+    /// old one is replaced whole or not at all, and a link a sync planted in
+    /// its place is replaced, never written through (a baseline is the
+    /// library's own file, unlike a user's `-o` target, which is refused).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         text.push('\n');
-        crate::fsutil::write_output(path, text.as_bytes(), true)
+        crate::fsutil::replace_atomically(path, text.as_bytes())
     }
 
     /// How `now` differs from this baseline, one line each (empty: no drift).

@@ -259,8 +259,12 @@ fn apply_trees(
             path: repo.path().to_owned(),
         })?
         .to_owned();
+    // A file that became a link (or the other way) is one change with both
+    // sides, not a removal and an unrelated addition of the same path.
+    let mut options = git2::DiffOptions::new();
+    options.include_typechange(true);
     let diff = repo
-        .diff_tree_to_tree(from, to, None)
+        .diff_tree_to_tree(from, to, Some(&mut options))
         .map_err(git(context))?;
     let side = |file: git2::DiffFile<'_>| {
         (!file.id().is_zero()).then(|| (file.id(), i32::from(file.mode())))

@@ -1081,8 +1081,7 @@ fn tmux_the_interface_keeps_writing_its_journal_through_commits_and_syncs() {
     let out = run(cli().args(["journal", "commit"]).arg(&journal));
     assert_eq!(out.code, 0, "{}", out.stderr);
     note("after the second commit");
-    t.keys(&["q"]);
-    t.wait_gone();
+    t.quit_response();
     let notes: Vec<String> = demo
         .entries()
         .iter()
