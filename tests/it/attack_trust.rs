@@ -459,3 +459,173 @@ fn a_signed_deletion_of_allowed_signers_leaves_nobody_trusted() {
     let phishing = world.listed("cyber/phishing-bec");
     assert_eq!(phishing["trust"]["signer"], DEMO_SIGNER, "{phishing}");
 }
+
+impl World {
+    /// Remove `principal`'s line from upstream's allowed_signers.
+    fn disallow(&self, principal: &str) {
+        let path = self.upstream.join(".grabbag/allowed_signers");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kept: String = text
+            .lines()
+            .filter(|l| !l.starts_with(principal))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(path, kept).unwrap();
+    }
+
+    /// Sync upstream's main into the library; it must succeed.
+    fn sync_ok(&self, name: &str, args: &[&str]) -> Run {
+        let bundle = self.bundle(name);
+        let mut argv = vec!["sync"];
+        argv.extend(args);
+        argv.push(bundle.to_str().unwrap());
+        let sync = self.grabbag(&argv);
+        assert_eq!(sync.code, 0, "{sync:?}");
+        sync
+    }
+
+    /// Sync upstream's main, with and without `--require-signed`: both are
+    /// refused because the library's head is not on its first-parent line,
+    /// and the library is left as it was.
+    fn assert_refused_as_side_branch(&self, name: &str) {
+        let bundle = self.bundle(name);
+        let before = self.library_head();
+        for args in [vec![], vec!["--require-signed"]] {
+            let mut argv = vec!["sync"];
+            argv.extend(args);
+            argv.push(bundle.to_str().unwrap());
+            let sync = self.grabbag(&argv);
+            assert_eq!(sync.code, 1, "{sync:?}");
+            assert!(sync.stderr.contains("only on a side branch"), "{sync:?}");
+            assert_eq!(self.library_head(), before);
+        }
+    }
+}
+
+/// A merge commit on upstream's current branch with `other`, keeping this
+/// branch's files (`-s ours`), signed when signing is on.
+fn merge_ours(world: &World, other: &str, env: &[(&str, &str)]) {
+    let mut cmd = world.sb.command("git");
+    cmd.args(["merge", "-q", "-s", "ours", "-m", "Merge main", other])
+        .current_dir(&world.upstream);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn a_removed_signer_cannot_come_back_through_a_merge() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let bob = world.sb.ssh_keygen("bob", "bob");
+    world.sign_with(Some(&world.demo_key));
+    world.allow("bob@council.example", "namespaces=\"git\"", &bob);
+    let allowed = world.commit("Allow Bob", &[]);
+    world.disallow("bob@council.example");
+    world.commit("Remove Bob (leaver)", &[]);
+    world.sync_ok("removal.bundle", &["--require-signed"]);
+
+    // Bob forks where he was still allowed, edits, and merges the library's
+    // head in as the second parent: along first parents he is never removed.
+    world.up(&["checkout", "-q", "-b", "bob", &allowed]);
+    world.sign_with(Some(&bob));
+    world.replace_runbook("cyber/ransomware", "Pay the ransom");
+    let edit = world.commit("Bob's edit", &[]);
+    merge_ours(&world, "main", &[]);
+    world.up(&["branch", "-f", "main", "bob"]);
+    world.assert_refused_as_side_branch("bob-first.bundle");
+
+    // The other parent order passes the first-parent rule, but the merge is
+    // judged by the signers at the library's head, and Bob's edit too (a
+    // side branch keeps only the signers still allowed where it is merged).
+    world.up(&["checkout", "-q", "-B", "main", "origin/main"]);
+    world.up(&["reset", "-q", "--hard", &world.library_head()]);
+    world.up(&["branch", "-f", "bob", &edit]);
+    let merge = world
+        .sb
+        .command("git")
+        .args(["merge", "-q", "--no-ff", "-m", "Merge Bob", "bob"])
+        .current_dir(&world.upstream)
+        .output()
+        .unwrap();
+    assert!(merge.status.success(), "{merge:?}");
+    let bundle = world.bundle("bob-second.bundle");
+    let refused = world.grabbag(&["sync", "--require-signed", bundle.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains(&edit[..10]), "{refused:?}");
+    let sync = world.sync_ok("bob-second.bundle", &[]);
+    assert!(
+        sync.stdout.contains("2 of 2 new commit(s) are UNTRUSTED"),
+        "{}",
+        sync.stdout
+    );
+    assert!(
+        sync.stdout.contains("where its branch was merged"),
+        "{}",
+        sync.stdout
+    );
+    world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
+}
+
+#[test]
+fn a_keyless_merge_cannot_roll_the_library_back() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    world.sign_with(Some(&world.demo_key));
+    let old = world.up(&["rev-parse", "HEAD"]).trim().to_owned();
+    world.replace_runbook("cyber/ransomware", "Ransomware v2");
+    world.commit("Ransomware v2", &[]);
+    world.sync_ok("v2.bundle", &["--require-signed"]);
+
+    // No key at all: an unsigned merge whose first parent is the old signed
+    // state and whose second is the library's head.
+    world.sign_with(None);
+    world.up(&["checkout", "-q", "-b", "eve", &old]);
+    merge_ours(&world, "main", &[]);
+    world.up(&["branch", "-f", "main", "eve"]);
+    world.assert_refused_as_side_branch("rollback.bundle");
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["runbook"]["title"], "Ransomware v2", "{listed}");
+    assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
+}
+
+#[test]
+fn an_expired_key_cannot_dodge_its_end_date_on_a_fork() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let carol = world.sb.ssh_keygen("carol", "carol");
+    // Carol is allowed until 2030; the library's history moves past that.
+    world.sign_with(Some(&world.demo_key));
+    world.allow(
+        "carol@council.example",
+        "namespaces=\"git\",valid-before=\"20300101Z\"",
+        &carol,
+    );
+    let allowed = world.commit("Allow Carol until 2030", &[]);
+    let later = "2031-01-01T12:00:00Z";
+    write(&world.upstream, "README.md", "2031\n");
+    world.commit(
+        "Made after Carol's end date",
+        &[("GIT_COMMITTER_DATE", later), ("GIT_AUTHOR_DATE", later)],
+    );
+    world.sync_ok("carol-allowed.bundle", &["--require-signed"]);
+
+    // Carol forks at "Allow Carol" and signs there, dated before her end
+    // date and not before its parent; an unsigned merge puts the fork first.
+    world.up(&["checkout", "-q", "-b", "carol", &allowed]);
+    world.sign_with(Some(&carol));
+    world.replace_runbook("cyber/ransomware", "Carol's ransomware");
+    world.commit("Carol's edit", &[]);
+    world.sign_with(None);
+    merge_ours(
+        &world,
+        "main",
+        &[("GIT_COMMITTER_DATE", later), ("GIT_AUTHOR_DATE", later)],
+    );
+    world.up(&["branch", "-f", "main", "carol"]);
+    world.assert_refused_as_side_branch("carol.bundle");
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
+}
