@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use super::{Context, today};
-use crate::library::{self, Library, RECIPIENTS_FILE};
+use crate::crypto::Identities;
+use crate::library::trust::Trust;
+use crate::library::{self, Library, LoadOptions, RECIPIENTS_FILE, RunbookFile};
 use crate::runbook;
 use crate::text::printable_line;
 
@@ -24,7 +26,13 @@ pub struct SealArgs {
 
 /// Arguments of `rekey`.
 #[derive(Debug, clap::Args)]
-pub struct RekeyArgs {}
+pub struct RekeyArgs {
+    /// Rekey runbooks that are not trusted as well (unsigned or unknown-key
+    /// edits, uncommitted changes, files that do not load): the rekey commit
+    /// vouches for their text, signed when the library is set up to sign.
+    #[arg(long)]
+    pub include_untrusted: bool,
+}
 
 /// The path of `file` relative to the library root, refusing files outside it.
 fn relative_to(library: &Library, file: &Path) -> anyhow::Result<PathBuf> {
@@ -131,14 +139,37 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs `rekey`.
-pub fn rekey(ctx: &Context, _args: RekeyArgs) -> anyhow::Result<ExitCode> {
+pub fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
     let ids = ctx.identities()?;
     let recipients = library.recipients()?;
     let (files, _) = library.discover();
+    let encrypted: Vec<&RunbookFile> = files.iter().filter(|f| f.encrypted).collect();
+    if !args.include_untrusted {
+        let doubtful = not_trusted(&library, ids, &encrypted)?;
+        if !doubtful.is_empty() {
+            eprintln!(
+                "error: rekey refused: {} runbook file(s) are not trusted, and the rekey commit would vouch for their text:",
+                doubtful.len()
+            );
+            for (path, why) in &doubtful {
+                eprintln!(
+                    "  {}: {}",
+                    printable_line(&path.display().to_string()),
+                    printable_line(why)
+                );
+            }
+            eprintln!(
+                "hint: check them (`grabbag log ID`, `grabbag show ID`) and restore or re-sign them, or rekey them anyway with --include-untrusted"
+            );
+            return Ok(ExitCode::from(1));
+        }
+    }
     let mut done: Vec<PathBuf> = Vec::new();
-    for file in files.iter().filter(|f| f.encrypted) {
-        let (_, text) = library.read_runbook(&file.id, Some(ids))?;
+    for file in encrypted {
+        // By path, never by id: a planted `x.toml` beside `x.toml.age` must
+        // not become the new `x.toml.age`.
+        let text = library.read_file(file, Some(ids))?;
         library.write_encrypted(&file.path, text.as_bytes(), ids)?;
         done.push(file.path.clone());
     }
@@ -161,4 +192,38 @@ pub fn rekey(ctx: &Context, _args: RekeyArgs) -> anyhow::Result<ExitCode> {
          repository from the current files and destroy old copies and bundles."
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The encrypted files whose current text is not trusted, with why: an
+/// untrusted or uncommitted version, or a file that did not load (the
+/// losing side of a duplicate id included). Judged by the same load as
+/// `list`.
+fn not_trusted(
+    library: &Library,
+    ids: &Identities,
+    files: &[&RunbookFile],
+) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let options = LoadOptions {
+        today: today(),
+        require_signed: false,
+    };
+    let report = library.load(Some(ids), &options)?;
+    let mut doubtful = Vec::new();
+    for file in files {
+        let loaded = report.runbooks.iter().find(|r| r.file == file.path);
+        let why = match loaded {
+            Some(r) => match &r.trust {
+                Trust::Untrusted { reason } => Some(format!("untrusted: {reason}")),
+                _ => None,
+            },
+            None => Some(match report.failures.iter().find(|f| f.file == file.path) {
+                Some(failure) => format!("did not load: {}", failure.cause()),
+                None => "did not load".to_owned(),
+            }),
+        };
+        if let Some(why) = why {
+            doubtful.push((file.path.clone(), why));
+        }
+    }
+    Ok(doubtful)
 }

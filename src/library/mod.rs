@@ -72,6 +72,19 @@ pub enum LibraryError {
     /// No runbook has this id.
     #[error("no runbook with id `{0}` in the library")]
     UnknownRunbook(String),
+    /// More than one file is named after this id (`x.toml` beside
+    /// `x.toml.age`): picking one by file order would let a planted file
+    /// stand in for the real runbook.
+    #[error(
+        "runbook id `{id}` names more than one file ({}): remove or rename all but one (`grabbag list` says which one loads and why)",
+        files.join(", ")
+    )]
+    AmbiguousId {
+        /// The id asked for.
+        id: String,
+        /// The files named after it.
+        files: Vec<String>,
+    },
     /// A runbook did not load.
     #[error("{}", .0.summary())]
     Failed(Box<LoadFailure>),
@@ -449,20 +462,40 @@ impl Library {
         }
     }
 
+    /// The one file named after runbook `id`; refused when none is, or more
+    /// than one (see [`LibraryError::AmbiguousId`]).
+    pub fn file_for(&self, id: &str) -> Result<RunbookFile, LibraryError> {
+        let (files, _) = self.discover();
+        let mut named: Vec<RunbookFile> = files.into_iter().filter(|f| f.id == id).collect();
+        match named.len() {
+            0 => Err(LibraryError::UnknownRunbook(id.to_owned())),
+            1 => Ok(named.remove(0)),
+            _ => Err(LibraryError::AmbiguousId {
+                id: id.to_owned(),
+                files: named.iter().map(|f| f.path.display().to_string()).collect(),
+            }),
+        }
+    }
+
     /// Finds the file of runbook `id` and returns it with its decrypted text.
     pub fn read_runbook(
         &self,
         id: &str,
         identities: Option<&Identities>,
     ) -> Result<(RunbookFile, Zeroizing<String>), LibraryError> {
-        let (files, _) = self.discover();
-        let file = files
-            .into_iter()
-            .find(|f| f.id == id)
-            .ok_or_else(|| LibraryError::UnknownRunbook(id.to_owned()))?;
-        let text = plaintext(&self.root, &file, identities, &self.recipients_hint())
-            .map_err(|f| LibraryError::Failed(Box::new(f)))?;
+        let file = self.file_for(id)?;
+        let text = self.read_file(&file, identities)?;
         Ok((file, text))
+    }
+
+    /// The decrypted text of one runbook file, chosen by path.
+    pub fn read_file(
+        &self,
+        file: &RunbookFile,
+        identities: Option<&Identities>,
+    ) -> Result<Zeroizing<String>, LibraryError> {
+        plaintext(&self.root, file, identities, &self.recipients_hint())
+            .map_err(|f| LibraryError::Failed(Box::new(f)))
     }
 
     /// Encrypts `plaintext` to the library's recipients, checks that

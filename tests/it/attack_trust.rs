@@ -629,3 +629,86 @@ fn an_expired_key_cannot_dodge_its_end_date_on_a_fork() {
     let listed = world.listed("cyber/ransomware");
     assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
 }
+
+/// The title `show` prints first for runbook `id`, and its exit code.
+fn shown_title(world: &World, id: &str) -> (i32, String) {
+    let show = world.grabbag(&["show", id, "--require-signed"]);
+    let title = show.stdout.lines().next().unwrap_or_default().to_owned();
+    (show.code, title)
+}
+
+#[test]
+fn rekey_refuses_to_sign_an_untrusted_runbook() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    // A recipient who is not a signer re-encrypts the ransomware runbook
+    // (with `grabbag seal` in their clone) and commits it unsigned.
+    world.replace_runbook("cyber/ransomware", "Pay the ransom");
+    let seal = run(grabbag(world.sb.path())
+        .env("GRABBAG_LIBRARY", &world.upstream)
+        .env("GRABBAG_IDENTITY", &world.identity)
+        .arg("seal")
+        .arg(world.upstream.join("cyber/ransomware.toml")));
+    assert_eq!(seal.code, 0, "{seal:?}");
+    world.sign_with(None);
+    world.commit("Update ransomware", &[]);
+    world.sync_ok("reencrypted.bundle", &[]);
+    assert_eq!(
+        world.listed("cyber/ransomware")["trust"]["status"],
+        "untrusted"
+    );
+
+    let before = world.library_head();
+    let rekey = world.grabbag(&["rekey"]);
+    assert_eq!(rekey.code, 1, "{rekey:?}");
+    let named = rekey
+        .stderr
+        .lines()
+        .find(|l| l.contains("cyber/ransomware.toml.age"))
+        .unwrap_or_else(|| panic!("{rekey:?}"));
+    assert!(named.contains("untrusted: unsigned"), "{named}");
+    assert_eq!(world.library_head(), before);
+    world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
+
+    // Asked for explicitly, it is done, and the rekey commit then vouches.
+    let forced = world.grabbag(&["rekey", "--include-untrusted"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    assert_ne!(world.library_head(), before);
+}
+
+#[test]
+fn a_planted_plaintext_beside_a_sealed_runbook_is_never_rekeyed_into_it() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let (_, genuine) = shown_title(&world, "cyber/ransomware");
+    // `cyber/ransomware.toml` sorts before `cyber/ransomware.toml.age`.
+    write(
+        &world.upstream,
+        "cyber/ransomware.toml",
+        &runbook_text("cyber/ransomware", "Ransomware (EVE)"),
+    );
+    world.sign_with(None);
+    world.commit("Add draft", &[]);
+    world.sync_ok("planted.bundle", &[]);
+
+    let rekey = world.grabbag(&["rekey"]);
+    assert_eq!(rekey.code, 0, "{rekey:?}");
+    let (code, title) = shown_title(&world, "cyber/ransomware");
+    assert_eq!((code, title), (0, genuine));
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
+
+    // Commands that take one file by id refuse rather than pick one.
+    for args in [
+        vec!["log", "cyber/ransomware"],
+        vec!["edit", "cyber/ransomware"],
+    ] {
+        let out = world.grabbag(&args);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr.contains("names more than one file")
+                && out.stderr.contains("cyber/ransomware.toml.age"),
+            "{out:?}"
+        );
+    }
+}
