@@ -29,7 +29,7 @@ use crate::runbook::{self, Runbook};
 use crate::signing::{AllowedSigners, Signer, SigningError};
 use crate::text::printable_line;
 pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
-pub use git::{HistoryEntry, Version};
+pub use git::{HistoryEntry, ReadBlob, Version};
 use signed_history::SignedHistory;
 use trust::Trust;
 
@@ -407,6 +407,7 @@ impl Library {
                     continue;
                 }
             };
+            let CheckedFile { checked, blob } = checked;
             let Some(runbook) = checked.runbook else {
                 failures.push(LoadFailure {
                     file: file.path.clone(),
@@ -414,7 +415,8 @@ impl Library {
                 });
                 continue;
             };
-            let version = versions.of(&file.path);
+            let mut version = versions.of(&file.path);
+            version.pin_read(&blob);
             let trust = match (checking, version.dirty, version.commit_oid()) {
                 (false, _, _) => Trust::NotChecked,
                 (true, true, _) => Trust::Untrusted {
@@ -724,6 +726,14 @@ fn settle_duplicate_ids(
     kept
 }
 
+/// A runbook file as read, decrypted and checked.
+pub struct CheckedFile {
+    /// The runbook and its diagnostics.
+    pub checked: runbook::Checked,
+    /// The git blob id of the bytes read.
+    pub blob: ReadBlob,
+}
+
 /// Reads, decrypts and checks one runbook file found under `root`.
 pub fn check_runbook_file(
     root: &Path,
@@ -732,9 +742,23 @@ pub fn check_runbook_file(
     today: NaiveDate,
     recipients_hint: &str,
 ) -> Result<runbook::Checked, LoadFailure> {
-    let text = plaintext(root, file, identities, recipients_hint)?;
+    read_and_check(root, file, identities, today, recipients_hint).map(|c| c.checked)
+}
+
+/// [`check_runbook_file`], keeping the blob id of the bytes read.
+fn read_and_check(
+    root: &Path,
+    file: &RunbookFile,
+    identities: Option<&Identities>,
+    today: NaiveDate,
+    recipients_hint: &str,
+) -> Result<CheckedFile, LoadFailure> {
+    let (text, blob) = plaintext_and_blob(root, file, identities, recipients_hint)?;
     let name = file.path.to_string_lossy();
-    Ok(runbook::check(&name, &text, &file.id, today))
+    Ok(CheckedFile {
+        checked: runbook::check(&name, &text, &file.id, today),
+        blob,
+    })
 }
 
 /// [`check_runbook_file`] for every file, spread over the cores (an X25519
@@ -748,7 +772,7 @@ pub fn check_runbook_files(
     identities: Option<&Identities>,
     today: NaiveDate,
     recipients_hint: &str,
-) -> Vec<Result<runbook::Checked, LoadFailure>> {
+) -> Vec<Result<CheckedFile, LoadFailure>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -760,7 +784,7 @@ pub fn check_runbook_files(
             let Some(f) = files.get(i) else { break done };
             done.push((
                 i,
-                check_runbook_file(root, f, identities, today, recipients_hint),
+                read_and_check(root, f, identities, today, recipients_hint),
             ));
         }
     };
@@ -771,7 +795,7 @@ pub fn check_runbook_files(
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let mut slots: Vec<Option<Result<runbook::Checked, LoadFailure>>> =
+    let mut slots: Vec<Option<Result<CheckedFile, LoadFailure>>> =
         files.iter().map(|_| None).collect();
     for (i, checked) in numbered {
         if let Some(slot) = slots.get_mut(i) {
@@ -815,8 +839,22 @@ fn plaintext(
     identities: Option<&Identities>,
     recipients_hint: &str,
 ) -> Result<Zeroizing<String>, LoadFailure> {
+    plaintext_and_blob(root, file, identities, recipients_hint).map(|(text, _)| text)
+}
+
+/// [`plaintext`], with the git blob id of the bytes read (before
+/// decryption): what was shown is pinned by what was read, not by what the
+/// index says (see [`Version::pin_read`]).
+fn plaintext_and_blob(
+    root: &Path,
+    file: &RunbookFile,
+    identities: Option<&Identities>,
+    recipients_hint: &str,
+) -> Result<(Zeroizing<String>, ReadBlob), LoadFailure> {
     let bytes = discover::read_bounded(root, &file.path)
         .map_err(|why| LoadFailure::new(&file.path, why))?;
+    let blob = ReadBlob::of(&bytes)
+        .map_err(|e| LoadFailure::new(&file.path, format!("cannot hash the file's bytes: {e}")))?;
     let plain = if file.encrypted {
         let Some(ids) = identities else {
             return Err(LoadFailure::new(
@@ -853,7 +891,7 @@ fn plaintext(
             ),
         )
     })?;
-    Ok(Zeroizing::new(text))
+    Ok((Zeroizing::new(text), blob))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {

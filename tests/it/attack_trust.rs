@@ -473,6 +473,18 @@ impl World {
         std::fs::write(path, kept).unwrap();
     }
 
+    /// Replace runbook `id` in upstream by a sealed runbook with another
+    /// title, as any recipient can (`grabbag seal` with the demo identity).
+    fn seal_in_upstream(&self, id: &str, title: &str) {
+        self.replace_runbook(id, title);
+        let seal = run(grabbag(self.sb.path())
+            .env("GRABBAG_LIBRARY", &self.upstream)
+            .env("GRABBAG_IDENTITY", &self.identity)
+            .arg("seal")
+            .arg(self.upstream.join(format!("{id}.toml"))));
+        assert_eq!(seal.code, 0, "{seal:?}");
+    }
+
     /// Sync upstream's main into the library; it must succeed.
     fn sync_ok(&self, name: &str, args: &[&str]) -> Run {
         let bundle = self.bundle(name);
@@ -642,14 +654,8 @@ fn rekey_refuses_to_sign_an_untrusted_runbook() {
     require_tools!("git", "ssh-keygen");
     let world = World::new();
     // A recipient who is not a signer re-encrypts the ransomware runbook
-    // (with `grabbag seal` in their clone) and commits it unsigned.
-    world.replace_runbook("cyber/ransomware", "Pay the ransom");
-    let seal = run(grabbag(world.sb.path())
-        .env("GRABBAG_LIBRARY", &world.upstream)
-        .env("GRABBAG_IDENTITY", &world.identity)
-        .arg("seal")
-        .arg(world.upstream.join("cyber/ransomware.toml")));
-    assert_eq!(seal.code, 0, "{seal:?}");
+    // and commits it unsigned.
+    world.seal_in_upstream("cyber/ransomware", "Pay the ransom");
     world.sign_with(None);
     world.commit("Update ransomware", &[]);
     world.sync_ok("reencrypted.bundle", &[]);
@@ -710,5 +716,36 @@ fn a_planted_plaintext_beside_a_sealed_runbook_is_never_rekeyed_into_it() {
                 && out.stderr.contains("cyber/ransomware.toml.age"),
             "{out:?}"
         );
+    }
+}
+
+#[test]
+fn index_flags_cannot_hide_an_edit_in_place() {
+    require_tools!("git", "ssh-keygen");
+    for flag in ["--assume-unchanged", "--skip-worktree"] {
+        let world = World::new();
+        world.seal_in_upstream("cyber/ransomware", "Pay the ransom");
+        let path = "cyber/ransomware.toml.age";
+        let head_blob = world.listed("cyber/ransomware")["version"]["blob"].clone();
+        // Someone with the laptop tells git not to look, then swaps the file.
+        world.sb.git(&world.library, &["update-index", flag, path]);
+        std::fs::copy(world.upstream.join(path), world.library.join(path)).unwrap();
+        let status = world.sb.git(&world.library, &["status", "--short"]);
+        assert_eq!(status, "", "{flag}: git status is fooled too");
+
+        let show = world.grabbag(&["show", "cyber/ransomware", "--require-signed"]);
+        assert_ne!(show.code, 0, "{flag}: {show:?}");
+        assert!(!show.stdout.contains("Pay the ransom"), "{flag}: {show:?}");
+        let listed = world.listed("cyber/ransomware");
+        assert_eq!(
+            listed["runbook"]["title"], "Pay the ransom",
+            "{flag}: {listed}"
+        );
+        assert_eq!(listed["trust"]["status"], "untrusted", "{flag}: {listed}");
+        assert_eq!(listed["version"]["dirty"], true, "{flag}: {listed}");
+        // What is pinned is the blob of the bytes read, not HEAD's.
+        assert_ne!(listed["version"]["blob"], head_blob, "{flag}: {listed}");
+        let read = world.sb.git(&world.library, &["hash-object", path]);
+        assert_eq!(listed["version"]["blob"], read.trim(), "{flag}: {listed}");
     }
 }
