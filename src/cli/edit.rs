@@ -100,6 +100,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             file.path.display()
         );
     }
+    super::seal::warn_if_untrusted(&library, &file.path)?;
     let scratch = Scratch::create().context("making a private scratch folder")?;
     if !scratch.ram_backed() {
         eprintln!(

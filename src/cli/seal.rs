@@ -87,6 +87,7 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
             continue;
         };
+        warn_if_untrusted(&library, &rel)?;
         let id = library::id_for(&rel).unwrap_or_default();
         let checked = runbook::check(&shown, &text, &id, today());
         for d in &checked.diagnostics {
@@ -226,4 +227,22 @@ fn not_trusted(
         }
     }
     Ok(doubtful)
+}
+
+/// Warns when the committed version of `path` came from an untrusted
+/// commit: a commit made now, signed, would vouch for all of its text, not
+/// only for the change being made.
+pub(super) fn warn_if_untrusted(library: &Library, path: &Path) -> anyhow::Result<()> {
+    if let Some(last) = library.history(path)?.first()
+        && let Trust::Untrusted { reason } = &last.trust
+    {
+        eprintln!(
+            "warning: {} was last changed by commit {} \"{}\", which is UNTRUSTED ({}): committing it now vouches for all of its text, not only your change; read all of it first (`grabbag log ID` shows who changed it)",
+            printable_line(&path.display().to_string()),
+            &last.commit[..12.min(last.commit.len())],
+            printable_line(&last.summary),
+            printable_line(reason)
+        );
+    }
+    Ok(())
 }

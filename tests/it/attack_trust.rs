@@ -664,6 +664,19 @@ fn rekey_refuses_to_sign_an_untrusted_runbook() {
         "untrusted"
     );
 
+    // Editing it says that the edit's commit would vouch for all of it.
+    let edit = run(grabbag(world.sb.path())
+        .env("GRABBAG_LIBRARY", &world.library)
+        .env("GRABBAG_IDENTITY", &world.identity)
+        .env("EDITOR", "true")
+        .args(["edit", "cyber/ransomware"]));
+    assert_eq!(edit.code, 0, "{edit:?}");
+    assert!(
+        edit.stderr.contains("which is UNTRUSTED (unsigned)")
+            && edit.stderr.contains("vouches for all of its text"),
+        "{edit:?}"
+    );
+
     let before = world.library_head();
     let rekey = world.grabbag(&["rekey"]);
     assert_eq!(rekey.code, 1, "{rekey:?}");
@@ -717,6 +730,21 @@ fn a_planted_plaintext_beside_a_sealed_runbook_is_never_rekeyed_into_it() {
             "{out:?}"
         );
     }
+    // Sealing the planted draft is the user's explicit choice, but it says
+    // where the text came from first.
+    let seal = world.grabbag(&[
+        "seal",
+        world
+            .library
+            .join("cyber/ransomware.toml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(
+        seal.stderr
+            .contains("\"Add draft\", which is UNTRUSTED (unsigned)"),
+        "{seal:?}"
+    );
 }
 
 #[test]
