@@ -174,7 +174,7 @@ fn main() {
             grabbag::library::check_runbook_files(&root, &files, Some(&identities), today, hint);
         let ok = checked
             .iter()
-            .filter(|c| c.as_ref().is_ok_and(|c| c.runbook.is_some()))
+            .filter(|c| c.as_ref().is_ok_and(|c| c.checked.runbook.is_some()))
             .count();
         assert_eq!(ok, RUNBOOKS);
     });

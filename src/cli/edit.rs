@@ -152,6 +152,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             file.path.display()
         );
     }
+    super::seal::warn_if_untrusted(&library, &file.path)?;
     let base = Base::of(&library, &file.path)?;
     let kept = library.kept_edit(&file.path, ids)?;
     let opened = match &kept {

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 
 use super::{Context, print_json, today};
 use crate::library::trust::Trust;
-use crate::library::{LoadReport, LoadedRunbook};
+use crate::library::{LibraryError, LoadReport, LoadedRunbook};
 use crate::text::printable_line;
 
 /// Arguments of `list`.
@@ -164,11 +164,12 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
 /// Runs `log`.
 pub fn log(ctx: &Context, args: LogArgs) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
-    let (files, _) = library.discover();
-    let file = files
-        .iter()
-        .find(|f| f.id == args.id)
-        .ok_or_else(|| anyhow!("no runbook with id `{}` (try `grabbag list`)", args.id))?;
+    let file = library.file_for(&args.id).map_err(|e| match e {
+        LibraryError::UnknownRunbook(_) => {
+            anyhow!("no runbook with id `{}` (try `grabbag list`)", args.id)
+        }
+        e => e.into(),
+    })?;
     let history = library.history(&file.path)?;
     if args.json {
         print_json(&history)?;

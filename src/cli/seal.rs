@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use super::{Context, today};
+use crate::crypto::Identities;
 use crate::exercise::files::EXERCISES_DIR;
-use crate::library::{self, Library, RECIPIENTS_FILE};
+use crate::library::trust::Trust;
+use crate::library::{self, Library, LoadOptions, RECIPIENTS_FILE, RunbookFile};
 use crate::runbook;
 use crate::text::printable_line;
 
@@ -25,7 +27,13 @@ pub struct SealArgs {
 
 /// Arguments of `rekey`.
 #[derive(Debug, clap::Args)]
-pub struct RekeyArgs {}
+pub struct RekeyArgs {
+    /// Rekey runbooks that are not trusted as well (unsigned or unknown-key
+    /// edits, uncommitted changes, files that do not load): the rekey commit
+    /// vouches for their text, signed when the library is set up to sign.
+    #[arg(long)]
+    pub include_untrusted: bool,
+}
 
 /// The path of `file` relative to the library root, refusing files outside it.
 /// A file that is gone (sealed by an earlier run) is placed by its folder.
@@ -117,6 +125,7 @@ pub fn seal(ctx: &Context, args: SealArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
             continue;
         };
+        warn_if_untrusted(&library, &rel)?;
         let checked = runbook::check(&shown, &text, &id, today());
         for d in &checked.diagnostics {
             eprintln!("{}", d.render());
@@ -214,14 +223,37 @@ fn earlier_seal(
 /// commit. Everything is decrypted (in memory) before the first write, so a
 /// file this identity cannot open stops it with nothing changed; stopped
 /// later, a re-run does it all again and commits.
-pub fn rekey(ctx: &Context, _args: RekeyArgs) -> anyhow::Result<ExitCode> {
+pub fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
     let (library, _lock) = ctx.library_for_change()?;
     let ids = ctx.identities()?;
     let recipients = library.recipients()?;
     let root = library.root().to_owned();
     let mut plain: Vec<(PathBuf, zeroize::Zeroizing<String>)> = Vec::new();
     let (files, _) = library.discover();
-    for file in files.iter().filter(|f| f.encrypted) {
+    let encrypted: Vec<&RunbookFile> = files.iter().filter(|f| f.encrypted).collect();
+    if !args.include_untrusted {
+        let doubtful = not_trusted(&library, ids, &encrypted)?;
+        if !doubtful.is_empty() {
+            eprintln!(
+                "error: rekey refused: {} runbook file(s) are not trusted, and the rekey commit would vouch for their text:",
+                doubtful.len()
+            );
+            for (path, why) in &doubtful {
+                eprintln!(
+                    "  {}: {}",
+                    printable_line(&path.display().to_string()),
+                    printable_line(why)
+                );
+            }
+            eprintln!(
+                "hint: check them (`grabbag log ID`, `grabbag show ID`) and restore or re-sign them, or rekey them anyway with --include-untrusted"
+            );
+            return Ok(ExitCode::from(1));
+        }
+    }
+    for file in encrypted {
+        // By path, never by id: a planted `x.toml` beside `x.toml.age` must
+        // not become the new `x.toml.age`.
         let text = library::read_text(&root, file, Some(ids))
             .map_err(|f| anyhow::anyhow!("{}", f.summary()))?;
         plain.push((file.path.clone(), text));
@@ -257,4 +289,79 @@ pub fn rekey(ctx: &Context, _args: RekeyArgs) -> anyhow::Result<ExitCode> {
          repository from the current files and destroy old copies and bundles."
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The encrypted files whose current text is not trusted, with why: an
+/// untrusted or uncommitted version, or a file that did not load (the
+/// losing side of a duplicate id included). Judged by the same load as
+/// `list`.
+fn not_trusted(
+    library: &Library,
+    ids: &Identities,
+    files: &[&RunbookFile],
+) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let options = LoadOptions {
+        today: today(),
+        require_signed: false,
+    };
+    let report = library.load(Some(ids), &options)?;
+    let mut doubtful = Vec::new();
+    for file in files {
+        let loaded = report.runbooks.iter().find(|r| r.file == file.path);
+        let why = match loaded {
+            Some(r) => match &r.trust {
+                Trust::Untrusted { .. } if rekeyed_trusted_text(library, ids, file)? => None,
+                Trust::Untrusted { reason } => Some(format!("untrusted: {reason}")),
+                _ => None,
+            },
+            None => Some(match report.failures.iter().find(|f| f.file == file.path) {
+                Some(failure) => format!("did not load: {}", failure.cause()),
+                None => "did not load".to_owned(),
+            }),
+        };
+        if let Some(why) = why {
+            doubtful.push((file.path.clone(), why));
+        }
+    }
+    Ok(doubtful)
+}
+
+/// Whether `file` differs from HEAD only by its encryption, and HEAD's
+/// version is trusted: what a rekey stopped before its commit leaves, which
+/// a re-run must be able to finish.
+fn rekeyed_trusted_text(
+    library: &Library,
+    ids: &Identities,
+    file: &RunbookFile,
+) -> anyhow::Result<bool> {
+    let Some(blob) = library.head_blob(&file.path)? else {
+        return Ok(false);
+    };
+    let committed = library.blob_text(&blob, Some(ids))?;
+    let Ok(now) = library::read_text(library.root(), file, Some(ids)) else {
+        return Ok(false);
+    };
+    let trusted = library
+        .history(&file.path)?
+        .first()
+        .is_some_and(|last| matches!(last.trust, Trust::Trusted { .. }));
+    Ok(trusted && committed.as_str() == now.as_str())
+}
+
+/// Warns when the committed version of `path` came from an untrusted
+/// commit: a commit made now, signed, would vouch for all of its text, not
+/// only for the change being made.
+pub(super) fn warn_if_untrusted(library: &Library, path: &Path) -> anyhow::Result<()> {
+    if let Some(last) = library.history(path)?.first()
+        && let Trust::Untrusted { reason } = &last.trust
+    {
+        eprintln!(
+            "warning: {} was last changed by commit {} \"{}\", which is UNTRUSTED ({}): committing it now vouches for all of its text, not only your change; read all of it first (`grabbag log ID` shows who changed it)",
+            printable_line(&path.display().to_string()),
+            &last.commit[..12.min(last.commit.len())],
+            printable_line(&last.summary),
+            printable_line(reason)
+        );
+    }
+    Ok(())
 }

@@ -35,7 +35,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Ok(report) => report,
         // An untrusted update is a verification finding (exit 1), not a
         // usage or environment problem.
-        Err(e @ (SyncError::Untrusted { .. } | SyncError::AnchorReplaced { .. })) => {
+        Err(
+            e @ (SyncError::Untrusted { .. }
+            | SyncError::AnchorReplaced { .. }
+            | SyncError::SideBranch { .. }),
+        ) => {
             eprintln!("error: {}", printable_line(&e.to_string()));
             return Ok(ExitCode::from(1));
         }

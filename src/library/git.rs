@@ -19,10 +19,42 @@ use crate::signing::Signer;
 pub struct Version {
     /// The last commit that changed the file (hex), if it is committed.
     pub commit: Option<String>,
-    /// The file's blob id at HEAD (hex), if it is committed.
+    /// The blob id (hex) of the bytes read, if the file is committed: HEAD's
+    /// blob unless the file is dirty.
     pub blob: Option<String>,
     /// The file on disk differs from HEAD (modified, staged or untracked).
     pub dirty: bool,
+}
+
+/// The git blob id of the bytes of a file as read, with the id they would
+/// have with CRLF line ends turned into LF (what git's `autocrlf` or `eol`
+/// checkout does to a text file such as an armored `.toml.age`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadBlob {
+    /// The id of the bytes as read.
+    pub exact: git2::Oid,
+    /// The id after CRLF to LF, when that changes anything.
+    pub lf: Option<git2::Oid>,
+}
+
+impl ReadBlob {
+    /// Hashes `bytes` as git does for a blob.
+    pub fn of(bytes: &[u8]) -> Result<Self, git2::Error> {
+        let exact = git2::Oid::hash_object(git2::ObjectType::Blob, bytes)?;
+        let lf = if bytes.windows(2).any(|w| w == b"\r\n") {
+            let mut normal = Vec::with_capacity(bytes.len());
+            let mut rest = bytes.iter().peekable();
+            while let Some(&b) = rest.next() {
+                if !(b == b'\r' && rest.peek() == Some(&&b'\n')) {
+                    normal.push(b);
+                }
+            }
+            Some(git2::Oid::hash_object(git2::ObjectType::Blob, &normal)?)
+        } else {
+            None
+        };
+        Ok(Self { exact, lf })
+    }
 }
 
 impl Version {
@@ -31,6 +63,22 @@ impl Version {
         self.commit
             .as_deref()
             .and_then(|c| git2::Oid::from_str(c).ok())
+    }
+
+    /// Pins the bytes actually read: when they are not HEAD's blob the file
+    /// is dirty whatever `git status` says (the index flags
+    /// `--assume-unchanged` and `--skip-worktree` hide an edit from status),
+    /// and the blob recorded is that of the bytes read, not HEAD's.
+    pub fn pin_read(&mut self, read: &ReadBlob) {
+        let head = self.blob.as_deref();
+        let matches = |id: git2::Oid| head == Some(id.to_string().as_str());
+        if matches(read.exact) || read.lf.is_some_and(matches) {
+            return;
+        }
+        self.dirty = true;
+        if self.blob.is_some() {
+            self.blob = Some(read.exact.to_string());
+        }
     }
 
     /// Short form for listings: `1a2b3c4d`, with `+dirty` when changed.
@@ -242,4 +290,34 @@ pub(super) fn history(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ReadBlob, Version};
+
+    fn head(bytes: &[u8]) -> Version {
+        let blob = git2::Oid::hash_object(git2::ObjectType::Blob, bytes).unwrap();
+        Version {
+            commit: Some("c".repeat(40)),
+            blob: Some(blob.to_string()),
+            dirty: false,
+        }
+    }
+
+    #[test]
+    fn the_bytes_read_decide_dirty_and_the_blob() {
+        let committed = b"-----BEGIN AGE ENCRYPTED FILE-----\nabc\n";
+        // What git's autocrlf checkout writes is the same file.
+        let mut same = head(committed);
+        same.pin_read(&ReadBlob::of(b"-----BEGIN AGE ENCRYPTED FILE-----\r\nabc\r\n").unwrap());
+        assert_eq!(same, head(committed));
+        // Other bytes are dirty, and pinned as read.
+        let mut other = head(committed);
+        let read = ReadBlob::of(b"other\n").unwrap();
+        other.pin_read(&read);
+        assert!(other.dirty);
+        assert_eq!(other.blob, Some(read.exact.to_string()));
+        assert_eq!(read.lf, None);
+    }
 }

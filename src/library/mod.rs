@@ -32,7 +32,7 @@ use crate::signing::{AllowedSigners, Signer, SigningError};
 use crate::text::printable_line;
 pub use checkout::is_live_journal;
 pub use discover::{MAX_RUNBOOK_BYTES, RunbookFile, id_for};
-pub use git::{HistoryEntry, Version};
+pub use git::{HistoryEntry, ReadBlob, Version};
 pub use lock::ChangeLock;
 use signed_history::SignedHistory;
 use trust::Trust;
@@ -97,6 +97,19 @@ pub enum LibraryError {
     /// No runbook has this id.
     #[error("no runbook with id `{0}` in the library")]
     UnknownRunbook(String),
+    /// More than one file is named after this id (`x.toml` beside
+    /// `x.toml.age`): picking one by file order would let a planted file
+    /// stand in for the real runbook.
+    #[error(
+        "runbook id `{id}` names more than one file ({}): remove or rename all but one (`grabbag list` says which one loads and why)",
+        files.join(", ")
+    )]
+    AmbiguousId {
+        /// The id asked for.
+        id: String,
+        /// The files named after it.
+        files: Vec<String>,
+    },
     /// A runbook did not load.
     #[error("{}", .0.summary())]
     Failed(Box<LoadFailure>),
@@ -468,6 +481,7 @@ impl Library {
                     continue;
                 }
             };
+            let CheckedFile { checked, blob } = checked;
             let Some(runbook) = checked.runbook else {
                 failures.push(LoadFailure {
                     file: file.path.clone(),
@@ -475,7 +489,8 @@ impl Library {
                 });
                 continue;
             };
-            let version = versions.of(&file.path);
+            let mut version = versions.of(&file.path);
+            version.pin_read(&blob);
             let trust = match (checking, version.dirty, version.commit_oid()) {
                 (false, _, _) => Trust::NotChecked,
                 (true, true, _) => Trust::Untrusted {
@@ -523,20 +538,40 @@ impl Library {
         }
     }
 
+    /// The one file named after runbook `id`; refused when none is, or more
+    /// than one (see [`LibraryError::AmbiguousId`]).
+    pub fn file_for(&self, id: &str) -> Result<RunbookFile, LibraryError> {
+        let (files, _) = self.discover();
+        let mut named: Vec<RunbookFile> = files.into_iter().filter(|f| f.id == id).collect();
+        match named.len() {
+            0 => Err(LibraryError::UnknownRunbook(id.to_owned())),
+            1 => Ok(named.remove(0)),
+            _ => Err(LibraryError::AmbiguousId {
+                id: id.to_owned(),
+                files: named.iter().map(|f| f.path.display().to_string()).collect(),
+            }),
+        }
+    }
+
     /// Finds the file of runbook `id` and returns it with its decrypted text.
     pub fn read_runbook(
         &self,
         id: &str,
         identities: Option<&Identities>,
     ) -> Result<(RunbookFile, Zeroizing<String>), LibraryError> {
-        let (files, _) = self.discover();
-        let file = files
-            .into_iter()
-            .find(|f| f.id == id)
-            .ok_or_else(|| LibraryError::UnknownRunbook(id.to_owned()))?;
-        let text = plaintext(&self.root, &file, identities, &self.recipients_hint())
-            .map_err(|f| LibraryError::Failed(Box::new(f)))?;
+        let file = self.file_for(id)?;
+        let text = self.read_file(&file, identities)?;
         Ok((file, text))
+    }
+
+    /// The decrypted text of one runbook file, chosen by path.
+    pub fn read_file(
+        &self,
+        file: &RunbookFile,
+        identities: Option<&Identities>,
+    ) -> Result<Zeroizing<String>, LibraryError> {
+        plaintext(&self.root, file, identities, &self.recipients_hint())
+            .map_err(|f| LibraryError::Failed(Box::new(f)))
     }
 
     /// Encrypts `plaintext` to the library's recipients, checks that
@@ -890,6 +925,14 @@ fn settle_duplicate_ids(
     kept
 }
 
+/// A runbook file as read, decrypted and checked.
+pub struct CheckedFile {
+    /// The runbook and its diagnostics.
+    pub checked: runbook::Checked,
+    /// The git blob id of the bytes read.
+    pub blob: ReadBlob,
+}
+
 /// Reads, decrypts and checks one runbook file found under `root`.
 pub fn check_runbook_file(
     root: &Path,
@@ -898,9 +941,23 @@ pub fn check_runbook_file(
     today: NaiveDate,
     recipients_hint: &str,
 ) -> Result<runbook::Checked, LoadFailure> {
-    let text = plaintext(root, file, identities, recipients_hint)?;
+    read_and_check(root, file, identities, today, recipients_hint).map(|c| c.checked)
+}
+
+/// [`check_runbook_file`], keeping the blob id of the bytes read.
+fn read_and_check(
+    root: &Path,
+    file: &RunbookFile,
+    identities: Option<&Identities>,
+    today: NaiveDate,
+    recipients_hint: &str,
+) -> Result<CheckedFile, LoadFailure> {
+    let (text, blob) = plaintext_and_blob(root, file, identities, recipients_hint)?;
     let name = file.path.to_string_lossy();
-    Ok(runbook::check(&name, &text, &file.id, today))
+    Ok(CheckedFile {
+        checked: runbook::check(&name, &text, &file.id, today),
+        blob,
+    })
 }
 
 /// [`check_runbook_file`] for every file, spread over the cores (an X25519
@@ -914,7 +971,7 @@ pub fn check_runbook_files(
     identities: Option<&Identities>,
     today: NaiveDate,
     recipients_hint: &str,
-) -> Vec<Result<runbook::Checked, LoadFailure>> {
+) -> Vec<Result<CheckedFile, LoadFailure>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -926,7 +983,7 @@ pub fn check_runbook_files(
             let Some(f) = files.get(i) else { break done };
             done.push((
                 i,
-                check_runbook_file(root, f, identities, today, recipients_hint),
+                read_and_check(root, f, identities, today, recipients_hint),
             ));
         }
     };
@@ -937,7 +994,7 @@ pub fn check_runbook_files(
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let mut slots: Vec<Option<Result<runbook::Checked, LoadFailure>>> =
+    let mut slots: Vec<Option<Result<CheckedFile, LoadFailure>>> =
         files.iter().map(|_| None).collect();
     for (i, checked) in numbered {
         if let Some(slot) = slots.get_mut(i) {
@@ -981,8 +1038,22 @@ fn plaintext(
     identities: Option<&Identities>,
     recipients_hint: &str,
 ) -> Result<Zeroizing<String>, LoadFailure> {
+    plaintext_and_blob(root, file, identities, recipients_hint).map(|(text, _)| text)
+}
+
+/// [`plaintext`], with the git blob id of the bytes read (before
+/// decryption): what was shown is pinned by what was read, not by what the
+/// index says (see [`Version::pin_read`]).
+fn plaintext_and_blob(
+    root: &Path,
+    file: &RunbookFile,
+    identities: Option<&Identities>,
+    recipients_hint: &str,
+) -> Result<(Zeroizing<String>, ReadBlob), LoadFailure> {
     let bytes = discover::read_bounded(root, &file.path)
         .map_err(|why| LoadFailure::new(&file.path, why))?;
+    let blob = ReadBlob::of(&bytes)
+        .map_err(|e| LoadFailure::new(&file.path, format!("cannot hash the file's bytes: {e}")))?;
     let plain = if file.encrypted {
         let Some(ids) = identities else {
             return Err(LoadFailure::new(
@@ -1019,7 +1090,7 @@ fn plaintext(
             ),
         )
     })?;
-    Ok(Zeroizing::new(text))
+    Ok((Zeroizing::new(text), blob))
 }
 
 /// What a new library's `.gitignore` says: journal locks, and live journals

@@ -20,6 +20,11 @@
 //!   dated before any of its parents: the signer chooses that date, so a
 //!   commit "made in the past" is how an expired key would try to sign.
 //!
+//! Because all of this follows first parents, `sync` also insists that the
+//! library's head stays on the new tip's first-parent line, and judges
+//! side-branch commits by the signers where they are merged too
+//! ([`SignedHistory::trust_at`]).
+//!
 //! A library with no allowed_signers anywhere in its history checks nothing
 //! ([`Trust::NotChecked`]). `list`, `show`, `log`, `sync`, `audit`, journal
 //! verification and `exercise check` all ask this module, so they agree.
@@ -156,21 +161,36 @@ impl<'r> SignedHistory<'r> {
         self.judge(commit, set)
     }
 
+    /// The trust of `commit` judged by the signers in force after `at`
+    /// instead of its own first parent's (not cached). `sync` asks this for
+    /// commits on a side branch, judged by the signers at the merge that
+    /// brings them in as well: a signer removed on the library's line must
+    /// not come back through a branch forked before the removal.
+    pub fn trust_at(&mut self, commit: Oid, at: Oid) -> Result<Trust, TrustError> {
+        if self.anchor.is_none() {
+            return Ok(Trust::NotChecked);
+        }
+        let set = self.set_after(at)?;
+        self.verdict(commit, set)
+    }
+
     /// Judge `commit` by signer set `set` (the one in force at its parent).
     fn judge(&mut self, id: Oid, set: usize) -> Result<Trust, TrustError> {
         if let Some(verdict) = self.verdicts.get(&id) {
             return Ok(verdict.clone());
         }
-        let commit = self.repo.find_commit(id)?;
-        let verdict = match backdated(&commit)? {
-            Some(reason) => Trust::Untrusted { reason },
-            None => {
-                let signers = self.sets.get(set);
-                commit_trust(self.repo, id, signers)
-            }
-        };
+        let verdict = self.verdict(id, set)?;
         self.verdicts.insert(id, verdict.clone());
         Ok(verdict)
+    }
+
+    /// Judge `commit` by signer set `set`, uncached.
+    fn verdict(&self, id: Oid, set: usize) -> Result<Trust, TrustError> {
+        let commit = self.repo.find_commit(id)?;
+        Ok(match backdated(&commit)? {
+            Some(reason) => Trust::Untrusted { reason },
+            None => commit_trust(self.repo, id, self.sets.get(set)),
+        })
     }
 
     /// The index of the signer set in force after `commit`, walking its

@@ -10,7 +10,7 @@
 //! removed. It never merges: a responder under stress must not be asked to
 //! resolve conflicts, so anything but a fast-forward is refused with advice.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -194,6 +194,20 @@ pub enum SyncError {
         branch: String,
         /// Short id of the newest local commit missing from SOURCE.
         local: String,
+        /// Its summary line.
+        summary: String,
+    },
+    /// SOURCE's first-parent line does not run through the library's head.
+    #[error(
+        "{source_path}'s {branch} has the library's history only on a side branch: its first-parent line leaves the library's commits at {joins} \"{summary}\" instead of running through the library's head. Trust is judged along first parents, so such a history could bring back removed signers or older runbooks as signed; sync refused. Merge on top of the library's branch (so its head is the merge's first parent), make the bundle again, then sync"
+    )]
+    SideBranch {
+        /// SOURCE as given.
+        source_path: PathBuf,
+        /// The branch synced.
+        branch: String,
+        /// Short id of the first commit on the first-parent line that is not new.
+        joins: String,
         /// Its summary line.
         summary: String,
     },
@@ -471,10 +485,37 @@ pub fn sync(
     }
 
     let new_commits = new_commits(&repo, tip, old)?;
+    // Trust follows first parents (signed_history), so the library's head
+    // must stay on SOURCE's first-parent line: a merge whose first parent is
+    // an old fork would judge everything after it by the fork's signers,
+    // bringing back removed signers and older runbooks as signed.
+    let merged_at = match old {
+        Some(old) => side_branches(&repo, tip, old, &new_commits).map_err(|e| match e {
+            Leaves::At(joins) => SyncError::SideBranch {
+                source_path: source.to_path_buf(),
+                branch: branch.clone(),
+                joins: short(joins),
+                summary: summary_of(&repo, joins),
+            },
+            Leaves::Git(error) => git("following SOURCE's first parents")(error),
+        })?,
+        None => HashMap::new(),
+    };
     report.new_commits = new_commits.len();
     if history.anchor().is_some() {
         for id in &new_commits {
-            if let Trust::Untrusted { reason } = history.trust(*id)? {
+            let mut trust = history.trust(*id)?;
+            if let (true, Some(&merge_parent)) = (trust.is_trusted(), merged_at.get(id))
+                && let Trust::Untrusted { reason } = history.trust_at(*id, merge_parent)?
+            {
+                trust = Trust::Untrusted {
+                    reason: format!(
+                        "{reason}, judged by the signers in force where its branch was merged (after {}): a side branch keeps only the signers still allowed there",
+                        short(merge_parent)
+                    ),
+                };
+            }
+            if let Trust::Untrusted { reason } = trust {
                 let summary = summary_of(&repo, *id);
                 if options.require_signed {
                     return Err(SyncError::Untrusted {
@@ -909,6 +950,62 @@ fn first_missing_commit(
         None => old,
     };
     Ok((short(id), summary_of(repo, id)))
+}
+
+/// Why [`side_branches`] failed.
+enum Leaves {
+    /// The first-parent line leaves the new commits at this commit.
+    At(Oid),
+    /// A git operation failed.
+    Git(git2::Error),
+}
+
+impl From<git2::Error> for Leaves {
+    fn from(e: git2::Error) -> Self {
+        Leaves::Git(e)
+    }
+}
+
+/// Checks that `old` is on `tip`'s first-parent line, then maps each new
+/// commit on a side branch to the first parent of the (oldest) merge on
+/// that line that brings it in.
+fn side_branches(
+    repo: &Repository,
+    tip: Oid,
+    old: Oid,
+    new: &[Oid],
+) -> Result<HashMap<Oid, Oid>, Leaves> {
+    let new_set: HashSet<Oid> = new.iter().copied().collect();
+    let mut line = Vec::new();
+    let mut at = tip;
+    while at != old {
+        if !new_set.contains(&at) {
+            return Err(Leaves::At(at));
+        }
+        line.push(at);
+        // A root among the new commits: the line never reaches `old`.
+        at = repo
+            .find_commit(at)?
+            .parent_id(0)
+            .map_err(|_| Leaves::At(at))?;
+    }
+    let mut merged_at = HashMap::new();
+    for merge in line.iter().rev() {
+        let commit = repo.find_commit(*merge)?;
+        let Ok(first) = commit.parent_id(0) else {
+            continue;
+        };
+        for side in commit.parent_ids().skip(1) {
+            let mut walk = repo.revwalk()?;
+            walk.push(side)?;
+            walk.hide(first)?;
+            walk.hide(old)?;
+            for id in walk {
+                merged_at.entry(id?).or_insert(first);
+            }
+        }
+    }
+    Ok(merged_at)
 }
 
 /// Commits reachable from `tip` but not from `old`, oldest first.

@@ -459,3 +459,321 @@ fn a_signed_deletion_of_allowed_signers_leaves_nobody_trusted() {
     let phishing = world.listed("cyber/phishing-bec");
     assert_eq!(phishing["trust"]["signer"], DEMO_SIGNER, "{phishing}");
 }
+
+impl World {
+    /// Remove `principal`'s line from upstream's allowed_signers.
+    fn disallow(&self, principal: &str) {
+        let path = self.upstream.join(".grabbag/allowed_signers");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kept: String = text
+            .lines()
+            .filter(|l| !l.starts_with(principal))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(path, kept).unwrap();
+    }
+
+    /// Replace runbook `id` in upstream by a sealed runbook with another
+    /// title, as any recipient can (`grabbag seal` with the demo identity).
+    fn seal_in_upstream(&self, id: &str, title: &str) {
+        self.replace_runbook(id, title);
+        let seal = run(grabbag(self.sb.path())
+            .env("GRABBAG_LIBRARY", &self.upstream)
+            .env("GRABBAG_IDENTITY", &self.identity)
+            .arg("seal")
+            .arg(self.upstream.join(format!("{id}.toml"))));
+        assert_eq!(seal.code, 0, "{seal:?}");
+    }
+
+    /// Sync upstream's main into the library; it must succeed.
+    fn sync_ok(&self, name: &str, args: &[&str]) -> Run {
+        let bundle = self.bundle(name);
+        let mut argv = vec!["sync"];
+        argv.extend(args);
+        argv.push(bundle.to_str().unwrap());
+        let sync = self.grabbag(&argv);
+        assert_eq!(sync.code, 0, "{sync:?}");
+        sync
+    }
+
+    /// Sync upstream's main, with and without `--require-signed`: both are
+    /// refused because the library's head is not on its first-parent line,
+    /// and the library is left as it was.
+    fn assert_refused_as_side_branch(&self, name: &str) {
+        let bundle = self.bundle(name);
+        let before = self.library_head();
+        for args in [vec![], vec!["--require-signed"]] {
+            let mut argv = vec!["sync"];
+            argv.extend(args);
+            argv.push(bundle.to_str().unwrap());
+            let sync = self.grabbag(&argv);
+            assert_eq!(sync.code, 1, "{sync:?}");
+            assert!(sync.stderr.contains("only on a side branch"), "{sync:?}");
+            assert_eq!(self.library_head(), before);
+        }
+    }
+}
+
+/// A merge commit on upstream's current branch with `other`, keeping this
+/// branch's files (`-s ours`), signed when signing is on.
+fn merge_ours(world: &World, other: &str, env: &[(&str, &str)]) {
+    let mut cmd = world.sb.command("git");
+    cmd.args(["merge", "-q", "-s", "ours", "-m", "Merge main", other])
+        .current_dir(&world.upstream);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn a_removed_signer_cannot_come_back_through_a_merge() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let bob = world.sb.ssh_keygen("bob", "bob");
+    world.sign_with(Some(&world.demo_key));
+    world.allow("bob@council.example", "namespaces=\"git\"", &bob);
+    let allowed = world.commit("Allow Bob", &[]);
+    world.disallow("bob@council.example");
+    world.commit("Remove Bob (leaver)", &[]);
+    world.sync_ok("removal.bundle", &["--require-signed"]);
+
+    // Bob forks where he was still allowed, edits, and merges the library's
+    // head in as the second parent: along first parents he is never removed.
+    world.up(&["checkout", "-q", "-b", "bob", &allowed]);
+    world.sign_with(Some(&bob));
+    world.replace_runbook("cyber/ransomware", "Pay the ransom");
+    let edit = world.commit("Bob's edit", &[]);
+    merge_ours(&world, "main", &[]);
+    world.up(&["branch", "-f", "main", "bob"]);
+    world.assert_refused_as_side_branch("bob-first.bundle");
+
+    // The other parent order passes the first-parent rule, but the merge is
+    // judged by the signers at the library's head, and Bob's edit too (a
+    // side branch keeps only the signers still allowed where it is merged).
+    world.up(&["checkout", "-q", "-B", "main", "origin/main"]);
+    world.up(&["reset", "-q", "--hard", &world.library_head()]);
+    world.up(&["branch", "-f", "bob", &edit]);
+    let merge = world
+        .sb
+        .command("git")
+        .args(["merge", "-q", "--no-ff", "-m", "Merge Bob", "bob"])
+        .current_dir(&world.upstream)
+        .output()
+        .unwrap();
+    assert!(merge.status.success(), "{merge:?}");
+    let bundle = world.bundle("bob-second.bundle");
+    let refused = world.grabbag(&["sync", "--require-signed", bundle.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains(&edit[..10]), "{refused:?}");
+    let sync = world.sync_ok("bob-second.bundle", &[]);
+    assert!(
+        sync.stdout.contains("2 of 2 new commit(s) are UNTRUSTED"),
+        "{}",
+        sync.stdout
+    );
+    assert!(
+        sync.stdout.contains("where its branch was merged"),
+        "{}",
+        sync.stdout
+    );
+    world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
+}
+
+#[test]
+fn a_keyless_merge_cannot_roll_the_library_back() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    world.sign_with(Some(&world.demo_key));
+    let old = world.up(&["rev-parse", "HEAD"]).trim().to_owned();
+    world.replace_runbook("cyber/ransomware", "Ransomware v2");
+    world.commit("Ransomware v2", &[]);
+    world.sync_ok("v2.bundle", &["--require-signed"]);
+
+    // No key at all: an unsigned merge whose first parent is the old signed
+    // state and whose second is the library's head.
+    world.sign_with(None);
+    world.up(&["checkout", "-q", "-b", "eve", &old]);
+    merge_ours(&world, "main", &[]);
+    world.up(&["branch", "-f", "main", "eve"]);
+    world.assert_refused_as_side_branch("rollback.bundle");
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["runbook"]["title"], "Ransomware v2", "{listed}");
+    assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
+}
+
+#[test]
+fn an_expired_key_cannot_dodge_its_end_date_on_a_fork() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let carol = world.sb.ssh_keygen("carol", "carol");
+    // Carol is allowed until 2030; the library's history moves past that.
+    world.sign_with(Some(&world.demo_key));
+    world.allow(
+        "carol@council.example",
+        "namespaces=\"git\",valid-before=\"20300101Z\"",
+        &carol,
+    );
+    let allowed = world.commit("Allow Carol until 2030", &[]);
+    let later = "2031-01-01T12:00:00Z";
+    write(&world.upstream, "README.md", "2031\n");
+    world.commit(
+        "Made after Carol's end date",
+        &[("GIT_COMMITTER_DATE", later), ("GIT_AUTHOR_DATE", later)],
+    );
+    world.sync_ok("carol-allowed.bundle", &["--require-signed"]);
+
+    // Carol forks at "Allow Carol" and signs there, dated before her end
+    // date and not before its parent; an unsigned merge puts the fork first.
+    world.up(&["checkout", "-q", "-b", "carol", &allowed]);
+    world.sign_with(Some(&carol));
+    world.replace_runbook("cyber/ransomware", "Carol's ransomware");
+    world.commit("Carol's edit", &[]);
+    world.sign_with(None);
+    merge_ours(
+        &world,
+        "main",
+        &[("GIT_COMMITTER_DATE", later), ("GIT_AUTHOR_DATE", later)],
+    );
+    world.up(&["branch", "-f", "main", "carol"]);
+    world.assert_refused_as_side_branch("carol.bundle");
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
+}
+
+/// The title `show` prints first for runbook `id`, and its exit code.
+fn shown_title(world: &World, id: &str) -> (i32, String) {
+    let show = world.grabbag(&["show", id, "--require-signed"]);
+    let title = show.stdout.lines().next().unwrap_or_default().to_owned();
+    (show.code, title)
+}
+
+#[test]
+fn rekey_refuses_to_sign_an_untrusted_runbook() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    // A recipient who is not a signer re-encrypts the ransomware runbook
+    // and commits it unsigned.
+    world.seal_in_upstream("cyber/ransomware", "Pay the ransom");
+    world.sign_with(None);
+    world.commit("Update ransomware", &[]);
+    world.sync_ok("reencrypted.bundle", &[]);
+    assert_eq!(
+        world.listed("cyber/ransomware")["trust"]["status"],
+        "untrusted"
+    );
+
+    // Editing it says that the edit's commit would vouch for all of it.
+    let edit = run(grabbag(world.sb.path())
+        .env("GRABBAG_LIBRARY", &world.library)
+        .env("GRABBAG_IDENTITY", &world.identity)
+        .env("EDITOR", "true")
+        .args(["edit", "cyber/ransomware"]));
+    assert_eq!(edit.code, 0, "{edit:?}");
+    assert!(
+        edit.stderr.contains("which is UNTRUSTED (unsigned)")
+            && edit.stderr.contains("vouches for all of its text"),
+        "{edit:?}"
+    );
+
+    let before = world.library_head();
+    let rekey = world.grabbag(&["rekey"]);
+    assert_eq!(rekey.code, 1, "{rekey:?}");
+    let named = rekey
+        .stderr
+        .lines()
+        .find(|l| l.contains("cyber/ransomware.toml.age"))
+        .unwrap_or_else(|| panic!("{rekey:?}"));
+    assert!(named.contains("untrusted: unsigned"), "{named}");
+    assert_eq!(world.library_head(), before);
+    world.assert_untrusted_everywhere("cyber/ransomware", "Pay the ransom");
+
+    // Asked for explicitly, it is done, and the rekey commit then vouches.
+    let forced = world.grabbag(&["rekey", "--include-untrusted"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    assert_ne!(world.library_head(), before);
+}
+
+#[test]
+fn a_planted_plaintext_beside_a_sealed_runbook_is_never_rekeyed_into_it() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let (_, genuine) = shown_title(&world, "cyber/ransomware");
+    // `cyber/ransomware.toml` sorts before `cyber/ransomware.toml.age`.
+    write(
+        &world.upstream,
+        "cyber/ransomware.toml",
+        &runbook_text("cyber/ransomware", "Ransomware (EVE)"),
+    );
+    world.sign_with(None);
+    world.commit("Add draft", &[]);
+    world.sync_ok("planted.bundle", &[]);
+
+    let rekey = world.grabbag(&["rekey"]);
+    assert_eq!(rekey.code, 0, "{rekey:?}");
+    let (code, title) = shown_title(&world, "cyber/ransomware");
+    assert_eq!((code, title), (0, genuine));
+    let listed = world.listed("cyber/ransomware");
+    assert_eq!(listed["trust"]["signer"], DEMO_SIGNER, "{listed}");
+
+    // Commands that take one file by id refuse rather than pick one.
+    for args in [
+        vec!["log", "cyber/ransomware"],
+        vec!["edit", "cyber/ransomware"],
+    ] {
+        let out = world.grabbag(&args);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr.contains("names more than one file")
+                && out.stderr.contains("cyber/ransomware.toml.age"),
+            "{out:?}"
+        );
+    }
+    // Sealing the planted draft is the user's explicit choice, but it says
+    // where the text came from first.
+    let seal = world.grabbag(&[
+        "seal",
+        world
+            .library
+            .join("cyber/ransomware.toml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(
+        seal.stderr
+            .contains("\"Add draft\", which is UNTRUSTED (unsigned)"),
+        "{seal:?}"
+    );
+}
+
+#[test]
+fn index_flags_cannot_hide_an_edit_in_place() {
+    require_tools!("git", "ssh-keygen");
+    for flag in ["--assume-unchanged", "--skip-worktree"] {
+        let world = World::new();
+        world.seal_in_upstream("cyber/ransomware", "Pay the ransom");
+        let path = "cyber/ransomware.toml.age";
+        let head_blob = world.listed("cyber/ransomware")["version"]["blob"].clone();
+        // Someone with the laptop tells git not to look, then swaps the file.
+        world.sb.git(&world.library, &["update-index", flag, path]);
+        std::fs::copy(world.upstream.join(path), world.library.join(path)).unwrap();
+        let status = world.sb.git(&world.library, &["status", "--short"]);
+        assert_eq!(status, "", "{flag}: git status is fooled too");
+
+        let show = world.grabbag(&["show", "cyber/ransomware", "--require-signed"]);
+        assert_ne!(show.code, 0, "{flag}: {show:?}");
+        assert!(!show.stdout.contains("Pay the ransom"), "{flag}: {show:?}");
+        let listed = world.listed("cyber/ransomware");
+        assert_eq!(
+            listed["runbook"]["title"], "Pay the ransom",
+            "{flag}: {listed}"
+        );
+        assert_eq!(listed["trust"]["status"], "untrusted", "{flag}: {listed}");
+        assert_eq!(listed["version"]["dirty"], true, "{flag}: {listed}");
+        // What is pinned is the blob of the bytes read, not HEAD's.
+        assert_ne!(listed["version"]["blob"], head_blob, "{flag}: {listed}");
+        let read = world.sb.git(&world.library, &["hash-object", path]);
+        assert_eq!(listed["version"]["blob"], read.trim(), "{flag}: {listed}");
+    }
+}
