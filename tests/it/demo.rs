@@ -4,49 +4,17 @@
 
 use std::process::Command;
 
-use crate::harness::{grabbag, have, run};
-
-/// The sample library `grabbag demo` builds, in its own HOME.
-pub struct Demo {
-    pub home: tempfile::TempDir,
-    pub library: std::path::PathBuf,
-    pub identity: std::path::PathBuf,
-}
-
-/// Builds the demo library through the real binary.
-pub fn build_demo() -> Demo {
-    let home = tempfile::tempdir().expect("temp dir");
-    let dir = home.path().join("demo");
-    let out = run(grabbag(home.path())
-        .args(["demo", "--no-tui", "--dir"])
-        .arg(&dir));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stdout
-            .starts_with("Built a demo library of 16 encrypted, signed runbooks."),
-        "{}",
-        out.stdout
-    );
-    Demo {
-        library: dir.join("library"),
-        identity: dir.join("keys/demo-identity.txt"),
-        home,
-    }
-}
-
-impl Demo {
-    /// The real binary, pointed at the demo library and identity.
-    pub fn grabbag(&self) -> Command {
-        let mut cmd = grabbag(self.home.path());
-        cmd.env("GRABBAG_LIBRARY", &self.library)
-            .env("GRABBAG_IDENTITY", &self.identity);
-        cmd
-    }
-}
+use crate::harness::{Demo, grabbag, have, run};
 
 #[test]
 fn demo_library_is_signed_encrypted_and_trusted() {
-    let demo = build_demo();
+    let demo = Demo::build();
+    assert!(
+        demo.stdout
+            .starts_with("Built a demo library of 16 encrypted, signed runbooks."),
+        "{}",
+        demo.stdout
+    );
     let out = run(demo.grabbag().args(["list", "--require-signed"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let rows: Vec<&str> = out
@@ -94,7 +62,7 @@ fn stock_git_verifies_demo_signatures() {
     if !have("git", "stock_git_verifies_demo_signatures") {
         return;
     }
-    let demo = build_demo();
+    let demo = Demo::build();
     let out = Command::new("git")
         .current_dir(&demo.library)
         .env("HOME", demo.home.path())
@@ -117,7 +85,7 @@ fn stock_git_verifies_demo_signatures() {
 
 #[test]
 fn unsigned_change_is_untrusted_and_refused_when_required() {
-    let demo = build_demo();
+    let demo = Demo::build();
     let repo = git2::Repository::open(&demo.library).expect("repo");
     repo.config()
         .unwrap()
@@ -158,7 +126,7 @@ fn sync_from_a_bare_repository_reports_changes() {
     if !have("git", "sync_from_a_bare_repository_reports_changes") {
         return;
     }
-    let demo = build_demo();
+    let demo = Demo::build();
     // The command room's copy: a clone of the library, then a signed edit there.
     let usb = demo.home.path().join("usb.git");
     let status = Command::new("git")
@@ -230,7 +198,7 @@ fn unsigned_update_on_the_stick_is_refused_with_exit_1() {
     if !have("git", "unsigned_update_on_the_stick_is_refused_with_exit_1") {
         return;
     }
-    let demo = build_demo();
+    let demo = Demo::build();
     let field = demo.home.path().join("field");
     let status = Command::new("git")
         .args(["clone", "-q"])
@@ -288,7 +256,7 @@ fn unsigned_update_on_the_stick_is_refused_with_exit_1() {
 
 #[test]
 fn demo_exercise_runs_are_sealed_and_still_score() {
-    let demo = build_demo();
+    let demo = Demo::build();
     let runs = demo.library.join("exercises/runs");
     let journals = grabbag::journal::store::journals_in(&runs);
     assert_eq!(journals.len(), 4, "{journals:?}");

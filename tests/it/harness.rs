@@ -124,3 +124,43 @@ impl TestLibrary {
         cmd
     }
 }
+
+/// The sample library `grabbag demo` builds, through the real binary, in a
+/// HOME of its own: encrypted, signed, with exercises and recorded runs.
+pub struct Demo {
+    pub home: tempfile::TempDir,
+    /// The folder given to `demo --dir`.
+    pub dir: PathBuf,
+    pub library: PathBuf,
+    pub identity: PathBuf,
+    /// What `demo` printed.
+    pub stdout: String,
+}
+
+impl Demo {
+    pub fn build() -> Self {
+        let home = tempfile::tempdir().expect("temp dir");
+        let dir = home.path().join("demo");
+        let out = run(grabbag(home.path())
+            .args(["demo", "--no-tui", "--dir"])
+            .arg(&dir));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        Self {
+            library: dir.join("library"),
+            identity: dir.join("keys/demo-identity.txt"),
+            dir,
+            home,
+            stdout: out.stdout,
+        }
+    }
+
+    /// The real binary, pointed at the demo library and identity, run from
+    /// its HOME (outside any library).
+    pub fn grabbag(&self) -> Command {
+        let mut cmd = grabbag(self.home.path());
+        cmd.env("GRABBAG_LIBRARY", &self.library)
+            .env("GRABBAG_IDENTITY", &self.identity)
+            .current_dir(self.home.path());
+        cmd
+    }
+}

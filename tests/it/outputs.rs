@@ -6,33 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::harness::{Run, grabbag, run};
-
-/// A demo library (encrypted, signed, with exercises) in its own home.
-struct Demo {
-    home: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-impl Demo {
-    fn new() -> Self {
-        let home = tempfile::tempdir().expect("temp dir");
-        let dir = home.path().join("demo");
-        let out = run(grabbag(home.path())
-            .args(["demo", "--no-tui", "--dir"])
-            .arg(&dir));
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        Self { home, dir }
-    }
-
-    fn grabbag(&self) -> Command {
-        let mut cmd = grabbag(self.home.path());
-        cmd.env("GRABBAG_LIBRARY", self.dir.join("library"))
-            .env("GRABBAG_IDENTITY", self.dir.join("keys/demo-identity.txt"))
-            .current_dir(self.home.path());
-        cmd
-    }
-}
+use crate::harness::{Demo, Run, run};
 
 /// Runs `cmd` with standard output a pipe whose reader is already gone.
 fn closed_pipe(cmd: &mut Command) -> Run {
@@ -71,7 +45,7 @@ fn no_command_panics_when_standard_output_fails() {
         eprintln!("SKIPPED no_command_panics_when_standard_output_fails: no /dev/full");
         return;
     }
-    let demo = Demo::new();
+    let demo = Demo::build();
     let journal = demo.home.path().join("j.jsonl");
     let note = |text: &str| {
         let mut cmd = demo.grabbag();
@@ -158,7 +132,7 @@ fn file_commands(demo: &Demo) -> Vec<(Vec<String>, &'static str)> {
 
 #[test]
 fn output_files_take_bare_names_force_and_never_follow_links() {
-    let demo = Demo::new();
+    let demo = Demo::build();
     let home = demo.home.path();
     let out = run(demo
         .grabbag()
@@ -240,7 +214,7 @@ impl Drop for SmallDisk {
 
 #[test]
 fn a_full_disk_leaves_the_old_output_or_none_never_half() {
-    let demo = Demo::new();
+    let demo = Demo::build();
     let home = demo.home.path();
     let Some(disk) = small_disk(&home.join("small")) else {
         eprintln!(
@@ -308,7 +282,7 @@ fn a_git_failure_without_a_reason_names_the_file_and_what_to_check() {
 #[test]
 fn wrong_exercise_results_are_flagged_not_presented_as_right() {
     use grabbag::journal::{Actor, Event, Journal, NewJournal};
-    let demo = Demo::new();
+    let demo = Demo::build();
     let runs = demo.dir.join("library/exercises/runs");
     let run_path = runs.join("doctored.jsonl");
     std::fs::copy(runs.join("ransomware-friday.jsonl"), &run_path).unwrap();
@@ -324,7 +298,7 @@ fn wrong_exercise_results_are_flagged_not_presented_as_right() {
     // The demo's recorded runs are sealed like any journal: appending needs
     // the library's identity.
     let ids = grabbag::crypto::Identities::load(
-        &demo.dir.join("keys/demo-identity.txt"),
+        &demo.identity.clone(),
         &mut grabbag::crypto::passphrase_from_env_or_tty,
     )
     .unwrap();
@@ -430,7 +404,7 @@ fn wrong_exercise_results_are_flagged_not_presented_as_right() {
 /// inside `exercises/` linted the exercise as a runbook.
 #[test]
 fn exercise_files_lint_by_bare_name_and_from_inside_exercises() {
-    let demo = Demo::new();
+    let demo = Demo::build();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/ransomware-friday.toml");
     let folder = demo.home.path().join("work/exercises");
     std::fs::create_dir_all(&folder).unwrap();

@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::demo::{Demo, build_demo};
+use crate::harness::Demo;
 use crate::harness::{have, run};
 
 /// The test's name, for the skip messages.
@@ -172,7 +172,7 @@ fn every_html_output_of_the_samples_prints_on_a4_with_nothing_cut() {
     if !have("chromium", TEST) || !have("pdftotext", TEST) || !have("pdfinfo", TEST) {
         return;
     }
-    let demo: Demo = build_demo();
+    let demo = Demo::build();
     let out = demo.home.path().join("paper");
     std::fs::create_dir_all(&out).expect("mkdir");
     let profile = demo.home.path().join("chromium-profile");

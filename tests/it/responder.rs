@@ -3,58 +3,31 @@
 //! is found from inside it, and a journal signed with the responder's own key
 //! reads as validly signed (issue 16).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use grabbag::signing::Signer;
 
-use crate::harness::{Run, grabbag, run};
+use crate::harness::{Demo, Run, grabbag, run};
 
-struct Demo {
-    home: tempfile::TempDir,
-    dir: PathBuf,
+/// `demo` run again on the same folder.
+fn demo_again(demo: &Demo) -> Run {
+    run(grabbag(demo.home.path())
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(&demo.dir))
 }
 
-impl Demo {
-    fn build() -> Self {
-        let home = tempfile::tempdir().expect("temp dir");
-        let dir = home.path().join("demo");
-        let demo = Self { home, dir };
-        let out = demo.demo();
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        demo
-    }
-
-    fn demo(&self) -> Run {
-        run(grabbag(self.home.path())
-            .args(["demo", "--no-tui", "--dir"])
-            .arg(&self.dir))
-    }
-
-    fn library(&self) -> PathBuf {
-        self.dir.join("library")
-    }
-
-    fn grabbag(&self) -> Command {
-        let mut cmd = grabbag(self.home.path());
-        cmd.env("GRABBAG_LIBRARY", self.library())
-            .env("GRABBAG_IDENTITY", self.dir.join("keys/demo-identity.txt"));
-        cmd
-    }
-
-    fn note(&self, journal: &Path, text: &str) -> Run {
-        run(self.grabbag().arg("note").arg(journal).arg(text))
-    }
+fn note(demo: &Demo, journal: &Path, text: &str) -> Run {
+    run(demo.grabbag().arg("note").arg(journal).arg(text))
 }
 
 #[test]
 fn a_second_demo_keeps_the_first_ones_journals() {
     let demo = Demo::build();
-    let journal = demo.library().join("journals/2026-12-04-drill.jsonl");
-    assert_eq!(demo.note(&journal, "first note").code, 0);
+    let journal = demo.library.join("journals/2026-12-04-drill.jsonl");
+    assert_eq!(note(&demo, &journal, "first note").code, 0);
     let before = std::fs::read(&journal).unwrap();
 
-    let again = demo.demo();
+    let again = demo_again(&demo);
     assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
     for said in [
         "holds an earlier demo with 1 journal file(s), and grabbag never deletes a journal",
@@ -68,7 +41,7 @@ fn a_second_demo_keeps_the_first_ones_journals() {
 
     // Once the journal is moved out, the demo is rebuilt as before.
     std::fs::rename(&journal, demo.home.path().join("kept.jsonl")).unwrap();
-    let rebuilt = demo.demo();
+    let rebuilt = demo_again(&demo);
     assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
 }
 
@@ -83,7 +56,7 @@ fn note_signs_with_the_last_session_or_the_login_name() {
         "incident = \"Drill\"\nname = \"Sam Okafor\"\nrole = \"Loggist\"\n",
     )
     .unwrap();
-    assert_eq!(demo.note(&journal, "from the last session").code, 0);
+    assert_eq!(note(&demo, &journal, "from the last session").code, 0);
     std::fs::remove_file(config.join("last-session.toml")).unwrap();
     let out = run(demo
         .grabbag()
@@ -112,15 +85,15 @@ fn note_signs_with_the_last_session_or_the_login_name() {
 #[test]
 fn inside_a_library_no_setting_is_needed() {
     let demo = Demo::build();
-    let below = demo.library().join("cyber");
+    let below = demo.library.join("cyber");
     let list = |dir: &Path| {
         let mut cmd = grabbag(demo.home.path());
         cmd.current_dir(dir)
-            .env("GRABBAG_IDENTITY", demo.dir.join("keys/demo-identity.txt"))
+            .env("GRABBAG_IDENTITY", &demo.identity)
             .arg("list");
         run(&mut cmd)
     };
-    for dir in [demo.library(), below] {
+    for dir in [demo.library.clone(), below] {
         let out = list(&dir);
         assert_eq!(out.code, 0, "{}: {}", dir.display(), out.stderr);
         assert!(out.stdout.contains("cyber/ransomware"), "{}", out.stdout);
@@ -139,7 +112,7 @@ fn inside_a_library_no_setting_is_needed() {
 fn a_journal_signed_with_the_responders_own_key_is_validly_signed() {
     let demo = Demo::build();
     let journal = demo.home.path().join("2026-12-04-own-key.jsonl");
-    assert_eq!(demo.note(&journal, "Called NCSC, ref 1234").code, 0);
+    assert_eq!(note(&demo, &journal, "Called NCSC, ref 1234").code, 0);
     let signer = Signer::generate_ed25519("sam@laptop").unwrap();
     let key = demo.home.path().join("id_ed25519");
     signer.write_openssh_files(&key).unwrap();
