@@ -199,6 +199,8 @@ fn assert_screen(name: &str, screen: String) {
         "witness code: N:XXXXX-XXXXX",
     );
     settings.add_filter(r"/\S*/\.tmp\w+", "[TMP]");
+    // A new journal is named by the local date, which the machine's zone sets.
+    settings.add_filter(r"journals/\d{4}-\d{2}-\d{2}-", "journals/DATE-");
     // The tail of a witness code peeking out beside an overlay's corner.
     settings.add_filter(r"(─┘)[0-9A-Z:-]+\n", "$1X\n");
     settings.add_filter(
