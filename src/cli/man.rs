@@ -4,7 +4,7 @@
 //! (`grabbag.1`, `grabbag-journal-verify.1`, ...) ready for `man -l` or a
 //! `man1` folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -27,9 +27,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.output {
         Some(dir) => {
             std::fs::create_dir_all(&dir).with_context(|| format!("making {}", dir.display()))?;
-            clap_mangen::generate_to(command, &dir)
-                .with_context(|| format!("writing manual pages to {}", dir.display()))?;
-            outln!("Wrote manual pages to {}", dir.display())?;
+            // As clap_mangen::generate_to names and walks the pages, but each
+            // page is written whole (temp + rename) and never through a link.
+            let mut command = command.disable_help_subcommand(true);
+            command.build();
+            let written = write_pages(command, &dir)?;
+            outln!("Wrote {written} manual pages to {}", dir.display())?;
         }
         None => {
             let mut page = Vec::new();
@@ -40,4 +43,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the page of `command` and of each subcommand into `dir`; returns
+/// how many.
+fn write_pages(command: clap::Command, dir: &Path) -> anyhow::Result<usize> {
+    let mut written = 0;
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+    {
+        written += write_pages(sub, dir)?;
+    }
+    let man = clap_mangen::Man::new(command);
+    let path = dir.join(man.get_filename());
+    let mut page = Vec::new();
+    man.render(&mut page).context("rendering a manual page")?;
+    crate::fsutil::write_output(&path, &page, true)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(written + 1)
 }

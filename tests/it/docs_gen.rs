@@ -67,6 +67,18 @@ fn man_page_lists_every_subcommand_and_pages_per_subcommand() {
         assert!(text.contains(".SH SYNOPSIS"), "{}", page.display());
     }
     assert!(dir.join("grabbag.1").is_file());
+    // A link planted at a page's name is refused, never written through.
+    #[cfg(unix)]
+    {
+        let precious = home.path().join("precious.txt");
+        std::fs::write(&precious, "keep me").unwrap();
+        std::fs::remove_file(dir.join("grabbag.1")).unwrap();
+        std::os::unix::fs::symlink(&precious, dir.join("grabbag.1")).unwrap();
+        let out = run(grabbag(home.path()).arg("man").arg("-o").arg(&dir));
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        assert!(out.stderr.contains("is a symbolic link"), "{}", out.stderr);
+        assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+    }
 }
 
 #[test]
