@@ -820,7 +820,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                     Span::styled(printable_line(id).into_owned(), theme.dim),
                 ]));
             }
-            let area = centred(full, 64, (fields.len() + lines.len()) as u16 + 4);
+            // Wide enough for a runbook's whole title at 80 columns.
+            let width = if lines.is_empty() { 64 } else { 78 };
+            let area = centred(full, width, (fields.len() + lines.len()) as u16 + 4);
             frame.render_widget(Clear, area);
             lines.extend(fields.iter().enumerate().map(|(i, (label, value))| {
                 let cursor = if i == *focus { "_" } else { "" };

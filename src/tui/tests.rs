@@ -1129,3 +1129,17 @@ fn a_runbook_with_deadlines_from_awareness_asks_for_the_time_first() {
         )
     );
 }
+
+#[test]
+fn the_start_form_names_the_runbook_in_full_at_80x24() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    typed(&mut app, "ransom");
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&app, 80, 24);
+    assert!(
+        screen.contains("Runbook: Ransomware: files encrypted or ransom note found"),
+        "{screen}"
+    );
+    snapshot("start_form_80x24", &app, 80, 24);
+}
