@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 const PREFIX: &str = "grabbag-edit-";
 /// The file a live scratch folder's process holds locked.
 const ALIVE: &str = ".alive";
+/// What a folder's file is an edit of: the library, the runbook's path in
+/// it, and the file's name in the folder, a line each.
+const ORIGIN: &str = ".origin";
 
 /// An owner-only temporary folder, wiped on drop.
 #[derive(Debug)]
@@ -50,6 +53,15 @@ impl Scratch {
             _alive: alive,
             left: false,
         })
+    }
+
+    /// Records what `file` in this folder is an edit of, so that an edit
+    /// saved by a process killed before it could keep it is found by the
+    /// next `edit` of the same library ([`abandoned_edits`]).
+    pub fn note_origin(&self, library: &Path, runbook: &Path, file: &str) -> std::io::Result<()> {
+        let library = library.canonicalize()?;
+        let text = format!("{}\n{}\n{file}\n", library.display(), runbook.display());
+        self.write(ORIGIN, text.as_bytes()).map(drop)
     }
 
     /// Where to put the folder, and whether that place is in memory: the
@@ -134,12 +146,47 @@ fn wipe(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Wipes the scratch folders in `base` whose process is gone: their `.alive`
-/// file can be locked (or, from before the lock existed, is missing and no
-/// process has the pid in the name, on Linux).
+/// Wipes the scratch folders in `base` whose process is gone.
 fn wipe_abandoned(base: &Path) {
+    for dir in abandoned(base) {
+        wipe(&dir);
+    }
+}
+
+/// The text of edits of `library` left in scratch folders whose process was
+/// killed (after the editor saved, before the edit could be kept sealed), with
+/// the runbook each edits. Read before [`Scratch::create`] wipes them.
+pub fn abandoned_edits(library: &Path) -> Vec<(PathBuf, zeroize::Zeroizing<String>)> {
+    let Ok(library) = library.canonicalize() else {
+        return Vec::new();
+    };
+    let (base, _) = Scratch::base();
+    abandoned(&base)
+        .into_iter()
+        .filter_map(|dir| {
+            let origin = crate::fsutil::read_regular(&dir.join(ORIGIN), 64 * 1024).ok()?;
+            let origin = String::from_utf8(origin).ok()?;
+            let mut lines = origin.lines();
+            let (root, runbook, file) = (lines.next()?, lines.next()?, lines.next()?);
+            if Path::new(root) != library || file.contains(['/', '\\']) {
+                return None;
+            }
+            let bytes =
+                crate::fsutil::read_regular(&dir.join(file), crate::library::MAX_RUNBOOK_BYTES)
+                    .ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            Some((PathBuf::from(runbook), zeroize::Zeroizing::new(text)))
+        })
+        .collect()
+}
+
+/// The scratch folders in `base` whose process is gone: their `.alive` file
+/// can be locked (or, from before the lock existed, is missing and no process
+/// has the pid in the name, on Linux).
+fn abandoned(base: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(base) else {
-        return;
+        return found;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -158,9 +205,10 @@ fn wipe_abandoned(base: &Path) {
             }
         };
         if abandoned {
-            wipe(&dir);
+            found.push(dir);
         }
     }
+    found
 }
 
 /// Whether `dir` is on a RAM-backed file system (tmpfs or ramfs). Read from

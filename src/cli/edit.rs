@@ -21,7 +21,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, anyhow, bail};
 
 use super::{Context, today};
-use crate::library::Library;
+use crate::crypto::Identities;
+use crate::library::{self, Library};
 use crate::runbook;
 use crate::scratch::Scratch;
 
@@ -141,6 +142,31 @@ fn unkept(scratch: Scratch, path: &Path, e: anyhow::Error) -> anyhow::Error {
     }
 }
 
+/// Keeps sealed what an `edit` killed outright left saved in its scratch
+/// folder (after the editor wrote the file, before the edit was kept), so
+/// the wipe of that folder loses nothing: unless an edit of that runbook is
+/// kept already, or the text is the runbook's as committed.
+fn rescue_abandoned(library: &Library, ids: &Identities) -> anyhow::Result<()> {
+    for (path, text) in crate::scratch::abandoned_edits(library.root()) {
+        if library.kept_edit(&path, ids)?.is_some() {
+            continue;
+        }
+        if let Some(blob) = library.head_blob(&path)?
+            && library.blob_text(&blob, Some(ids))?.as_str() == text.as_str()
+        {
+            continue;
+        }
+        let at = library.keep_edit(&path, text.as_bytes(), ids)?;
+        eprintln!(
+            "An edit of {} was saved in the editor, but its `grabbag edit` was stopped before it could keep it: it is kept sealed at {}, and `grabbag edit {} --kept` opens it.",
+            path.display(),
+            at.display(),
+            library::id_for(&path).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
 /// Runs `edit`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
@@ -154,6 +180,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     super::seal::warn_if_untrusted(&library, &file.path)?;
     let base = Base::of(&library, &file.path)?;
+    rescue_abandoned(&library, ids)?;
     let kept = library.kept_edit(&file.path, ids)?;
     let opened = match &kept {
         Some(k) => {
@@ -195,6 +222,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .map(|n| n.to_string_lossy().replace(".toml.age", ".toml"))
         .unwrap_or_else(|| "runbook.toml".to_owned());
     let path = scratch.write(&name, opened.as_bytes())?;
+    scratch.note_origin(library.root(), &file.path, &name)?;
     let command = editor();
     let (program, rest) = command
         .split_first()

@@ -1188,3 +1188,63 @@ fn an_edit_that_cannot_be_kept_on_a_full_disk_is_left_in_memory_not_lost() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!Path::new(&left).exists());
 }
+
+/// The one window `edit` cannot close by itself: killed outright after the
+/// editor saved and before the edit was kept sealed. The saved text is still
+/// in the (in-memory) scratch folder; the next `edit` of the library keeps it
+/// sealed before that folder is wiped.
+#[cfg(unix)]
+#[test]
+fn an_edit_saved_just_before_a_kill_is_rescued_by_the_next_edit() {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(runtime) = tempfile::Builder::new()
+        .prefix("grabbag-faults-")
+        .tempdir_in("/dev/shm")
+    else {
+        eprintln!("SKIPPED: no /dev/shm to act as a RAM-backed runtime folder");
+        return;
+    };
+    let lib = two_runbooks();
+    let editor = lib.home.path().join("editor.sh");
+    // Saves the edit, then kills `grabbag edit` (its parent) outright.
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha saved before the kill\"/' \"$1\"\nkill -9 $PPID\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(lib
+        .grabbag()
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("EDITOR", &editor)
+        .args(["edit", "cyber/alpha"]));
+    assert_eq!(out.code, -1, "killed: {}", out.stderr);
+    let kept = lib
+        .root
+        .join(".git/grabbag-kept-edits/cyber/alpha.toml.age");
+    assert!(!kept.exists(), "nothing was kept before the kill");
+    // The next edit (of another runbook) finds it and keeps it sealed.
+    let out = run(lib
+        .grabbag()
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("EDITOR", "true")
+        .args(["edit", "cyber/beta"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("was saved in the editor, but its `grabbag edit` was stopped"),
+        "{}",
+        out.stderr
+    );
+    let text = lib
+        .identities
+        .decrypt(&std::fs::read(&kept).unwrap())
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&text).contains("Alpha saved before the kill"),
+        "the kept edit is the saved text"
+    );
+    // No plaintext is left in the runtime folder.
+    let left: Vec<_> = std::fs::read_dir(runtime.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
