@@ -50,6 +50,13 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// old or the new content, never half of each. A symbolic link at `path` is
 /// replaced by the file, never written through.
 pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    via_temp(path, bytes, true)
+}
+
+/// Writes `bytes` to a synced sibling temporary file, then puts it at `path`:
+/// renamed over whatever is there with `replace`; else linked into place,
+/// which fails if `path` appeared meanwhile (no check-then-write race).
+fn via_temp(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -61,7 +68,20 @@ pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let mut file = private_options().open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
+        if replace {
+            std::fs::rename(&tmp, path)?;
+        } else {
+            match std::fs::hard_link(&tmp, path) {
+                Ok(()) => std::fs::remove_file(&tmp)?,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                // A file system without hard links (a FAT-formatted stick):
+                // check, then rename, as close together as it allows.
+                Err(_) if std::fs::symlink_metadata(path).is_ok() => {
+                    return Err(io::ErrorKind::AlreadyExists.into());
+                }
+                Err(_) => std::fs::rename(&tmp, path)?,
+            }
+        }
         sync_dir(dir)
     })();
     if result.is_err() {
@@ -107,11 +127,22 @@ pub fn write_output(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> 
                 "already exists: pass --force to replace it",
             ));
         }
-        Ok(_) => {}
+        Ok(_) => return replace_atomically(path, bytes),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    replace_atomically(path, bytes)
+    // Nothing there: without `replace`, created without replacing, so a file
+    // that appears in the meantime is not overwritten either.
+    via_temp(path, bytes, replace).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "already exists: pass --force to replace it",
+            )
+        } else {
+            e
+        }
+    })
 }
 
 /// Syncs a directory so a rename or a new file in it survives power loss.
@@ -241,6 +272,25 @@ pub fn check_no_links_below(root: &Path, path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_output_is_created_whole_never_replaced_without_force_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("out.md");
+        write_output(&path, b"first", false).unwrap_or_else(|e| panic!("{e}"));
+        let again = write_output(&path, b"second", false).map(drop);
+        assert_eq!(
+            again.map_err(|e| e.to_string()),
+            Err("already exists: pass --force to replace it".to_owned())
+        );
+        write_output(&path, b"third", true).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&path).unwrap_or_default(), b"third");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        assert_eq!(names, ["out.md"], "no temporary file is left");
+    }
 
     #[cfg(unix)]
     #[test]

@@ -210,8 +210,13 @@ pub(super) fn commit_index(
     message: &str,
     signer: Option<&Signer>,
 ) -> Result<git2::Oid, LibraryError> {
+    // A full disk makes libgit2 say "no error": name what was being written.
+    let writing = |source| LibraryError::Commit {
+        git_dir: repo.path().to_owned(),
+        source,
+    };
     let mut index = repo.index()?;
-    let tree = repo.find_tree(index.write_tree()?)?;
+    let tree = repo.find_tree(index.write_tree().map_err(writing)?)?;
     let author = repo
         .signature()
         .or_else(|_| git2::Signature::now("grabbag", "grabbag@localhost"))?;
@@ -220,7 +225,9 @@ pub(super) fn commit_index(
     crate::fault::point("git commit").map_err(super::io_err(repo.path()))?;
     let oid = match signer {
         Some(signer) => signer.commit(repo, "HEAD", &author, message, &tree, &parents)?,
-        None => repo.commit(Some("HEAD"), &author, &author, message, &tree, &parents)?,
+        None => repo
+            .commit(Some("HEAD"), &author, &author, message, &tree, &parents)
+            .map_err(writing)?,
     };
     Ok(oid)
 }

@@ -85,6 +85,14 @@ pub enum LibraryError {
         /// What libgit2 said.
         source: git2::Error,
     },
+    /// git failed while writing a commit (its tree, the commit, or HEAD).
+    #[error("git could not write the commit in {}: {}", .git_dir.display(), git_cause(.source))]
+    Commit {
+        /// The repository's git folder.
+        git_dir: PathBuf,
+        /// What libgit2 said.
+        source: git2::Error,
+    },
     /// Keys or encryption failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
