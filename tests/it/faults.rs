@@ -673,20 +673,20 @@ fn edit_stopped_at_any_write_loses_no_saved_text() {
         cmd.env("XDG_RUNTIME_DIR", runtime.path());
         cmd
     };
-    let points = each_fault(
-        "abort",
-        |n, _| {
-            let root = copy_of(&lib.root, &format!("edit-{n}"));
+    let points = each_fault_both(
+        |n, mode| {
+            let root = copy_of(&lib.root, &format!("edit-{mode}-{n}"));
             let mut cmd = at(&lib, &root);
             cmd.env("EDITOR", &editor).args(["edit", "cyber/alpha"]);
             (root, cmd)
         },
-        |n, root, _| {
-            let step = format!("edit stopped at write {n}");
+        |n, mode, root, _| {
+            let step = format!("edit stopped ({mode}) at write {n}");
             assert_consistent(&lib, root, &[], &step);
-            // Killed outright while the editor's copy exists (the first
-            // write keeps the edit sealed, the scratch goes right after),
-            // the scratch folder stays; the next edit wipes it.
+            // Stopped while the editor's copy exists (the first write keeps
+            // the edit sealed, the scratch goes right after), the scratch
+            // folder stays: killed, or left in memory when the disk is full;
+            // the next edit rescues its text, then wipes it.
             let scratch = std::fs::read_to_string(lib.home.path().join("scratch-path")).unwrap();
             let scratch = Path::new(scratch.trim()).parent().unwrap().to_owned();
             assert_eq!(
@@ -696,17 +696,16 @@ fn edit_stopped_at_any_write_loses_no_saved_text() {
             );
             let show = |root: &Path| run(at(&lib, root).args(["show", "cyber/alpha"])).stdout;
             if !show(root).starts_with("Alpha edited\n") {
-                // Stopped before the commit: the saved text is kept (unless
-                // the stop came before keeping it), and --kept finishes.
+                // Stopped before the commit: the saved text is kept (when the
+                // stop came before keeping it, the next edit rescues it from
+                // the abandoned scratch), and --kept finishes.
                 let again = run(at(&lib, root).env("EDITOR", "true").args([
                     "edit",
                     "cyber/alpha",
                     "--kept",
                 ]));
-                if n > 1 {
-                    assert_eq!(again.code, 0, "{step}: {}", again.stderr);
-                    assert!(show(root).starts_with("Alpha edited\n"), "{step}");
-                }
+                assert_eq!(again.code, 0, "{step}: {}", again.stderr);
+                assert!(show(root).starts_with("Alpha edited\n"), "{step}");
             }
             let again = run(at(&lib, root)
                 .env("EDITOR", "true")
