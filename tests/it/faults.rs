@@ -499,21 +499,37 @@ fn journal_commit_stopped_at_any_write_is_finished_by_running_it_again() {
     assert!(points >= 4, "only {points} writes were interrupted");
 }
 
+/// An executable `sh` script `name` in `home` with `body` after the shebang,
+/// to stand for the user's editor.
+#[cfg(unix)]
+fn editor_script(home: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let editor = home.join(name);
+    std::fs::write(&editor, format!("#!/bin/sh\n{body}")).unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    editor
+}
+
+#[cfg(unix)]
+/// A RAM-backed runtime folder of the test's own (an edit in another test
+/// would rightly wipe an abandoned scratch in a shared one).
+fn ram_runtime() -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("grabbag-faults-")
+        .tempdir_in("/dev/shm")
+}
+
 /// An editor script that edits, says it has started, and waits for `go`.
 #[cfg(unix)]
 fn waiting_editor(home: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let editor = home.join("slow-editor.sh");
-    std::fs::write(
-        &editor,
-        format!(
-            "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha, edited here\"/' \"$1\"\ntouch '{0}/started'\nwhile [ ! -e '{0}/go' ]; do sleep 0.05; done\n",
+    editor_script(
+        home,
+        "slow-editor.sh",
+        &format!(
+            "sed -i 's/^title = .*/title = \"Alpha, edited here\"/' \"$1\"\ntouch '{0}/started'\nwhile [ ! -e '{0}/go' ]; do sleep 0.05; done\n",
             home.display()
         ),
     )
-    .unwrap();
-    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    editor
 }
 
 #[cfg(unix)]
@@ -587,17 +603,14 @@ fn edit_never_overwrites_an_update_synced_while_the_editor_was_open() {
 #[cfg(unix)]
 #[test]
 fn an_edit_saved_before_a_hang_up_is_kept_sealed_and_offered() {
-    use std::os::unix::fs::PermissionsExt;
     let lib = two_runbooks();
     let home = lib.home.path();
     // Saves, then the terminal hangs up: grabbag and the editor get SIGHUP.
-    let editor = home.join("hangup-editor.sh");
-    std::fs::write(
-        &editor,
-        "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha after hang-up\"/' \"$1\"\nkill -HUP $PPID\nkill -HUP $$\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let editor = editor_script(
+        home,
+        "hangup-editor.sh",
+        "sed -i 's/^title = .*/title = \"Alpha after hang-up\"/' \"$1\"\nkill -HUP $PPID\nkill -HUP $$\n",
+    );
     let before = git(&lib.root, &["rev-parse", "HEAD"]);
     let out = run(lib
         .grabbag()
@@ -649,25 +662,16 @@ fn an_edit_saved_before_a_hang_up_is_kept_sealed_and_offered() {
 #[cfg(unix)]
 #[test]
 fn edit_stopped_at_any_write_loses_no_saved_text() {
-    use std::os::unix::fs::PermissionsExt;
     let lib = two_runbooks();
-    let editor = lib.home.path().join("editor.sh");
-    std::fs::write(
-        &editor,
-        format!(
-            "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha edited\"/' \"$1\"\necho \"$1\" > '{}/scratch-path'\n",
+    let editor = editor_script(
+        lib.home.path(),
+        "editor.sh",
+        &format!(
+            "sed -i 's/^title = .*/title = \"Alpha edited\"/' \"$1\"\necho \"$1\" > '{}/scratch-path'\n",
             lib.home.path().display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    // A RAM-backed runtime folder of this test's own: an edit in another
-    // test would rightly wipe an abandoned scratch in a shared one.
-    let runtime = tempfile::Builder::new()
-        .prefix("grabbag-faults-")
-        .tempdir_in("/dev/shm")
-        .or_else(|_| tempfile::tempdir())
-        .unwrap();
+    );
+    let runtime = ram_runtime().or_else(|_| tempfile::tempdir()).unwrap();
     let at = |lib: &TestLibrary, root: &Path| {
         let mut cmd = at(lib, root);
         cmd.env("XDG_RUNTIME_DIR", runtime.path());
@@ -1137,22 +1141,16 @@ fn journal_commit_takes_a_live_journal_an_older_version_tracked_out_of_git() {
 #[cfg(unix)]
 #[test]
 fn an_edit_that_cannot_be_kept_on_a_full_disk_is_left_in_memory_not_lost() {
-    use std::os::unix::fs::PermissionsExt;
-    let Ok(runtime) = tempfile::Builder::new()
-        .prefix("grabbag-faults-")
-        .tempdir_in("/dev/shm")
-    else {
+    let Ok(runtime) = ram_runtime() else {
         eprintln!("SKIPPED: no /dev/shm to act as a RAM-backed runtime folder");
         return;
     };
     let lib = two_runbooks();
-    let editor = lib.home.path().join("editor.sh");
-    std::fs::write(
-        &editor,
-        "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha on a full disk\"/' \"$1\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let editor = editor_script(
+        lib.home.path(),
+        "editor.sh",
+        "sed -i 's/^title = .*/title = \"Alpha on a full disk\"/' \"$1\"\n",
+    );
     // The first write of `edit` is keeping the edit sealed.
     let out = run(lib
         .grabbag()
@@ -1195,23 +1193,17 @@ fn an_edit_that_cannot_be_kept_on_a_full_disk_is_left_in_memory_not_lost() {
 #[cfg(unix)]
 #[test]
 fn an_edit_saved_just_before_a_kill_is_rescued_by_the_next_edit() {
-    use std::os::unix::fs::PermissionsExt;
-    let Ok(runtime) = tempfile::Builder::new()
-        .prefix("grabbag-faults-")
-        .tempdir_in("/dev/shm")
-    else {
+    let Ok(runtime) = ram_runtime() else {
         eprintln!("SKIPPED: no /dev/shm to act as a RAM-backed runtime folder");
         return;
     };
     let lib = two_runbooks();
-    let editor = lib.home.path().join("editor.sh");
     // Saves the edit, then kills `grabbag edit` (its parent) outright.
-    std::fs::write(
-        &editor,
-        "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha saved before the kill\"/' \"$1\"\nkill -9 $PPID\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let editor = editor_script(
+        lib.home.path(),
+        "editor.sh",
+        "sed -i 's/^title = .*/title = \"Alpha saved before the kill\"/' \"$1\"\nkill -9 $PPID\n",
+    );
     let out = run(lib
         .grabbag()
         .env("XDG_RUNTIME_DIR", runtime.path())

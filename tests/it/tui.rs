@@ -203,20 +203,15 @@ pub(crate) struct Demo {
 }
 
 pub(crate) fn demo(name: &str) -> Demo {
-    let home = tempfile::tempdir().expect("temp dir");
-    let dir = home.path().join("demo");
-    let out = run(grabbag(home.path())
-        .args(["demo", "--no-tui", "--dir"])
-        .arg(&dir));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let built = crate::harness::Demo::build();
     Demo {
         tmux: Tmux {
             socket: format!("grabbag-test-{name}-{}", std::process::id()),
-            home: home.path().to_owned(),
+            home: built.home.path().to_owned(),
         },
-        library: dir.join("library"),
-        identity: dir.join("keys/demo-identity.txt"),
-        _home: home,
+        library: built.library,
+        identity: built.identity,
+        _home: built.home,
     }
 }
 
