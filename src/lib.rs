@@ -18,6 +18,7 @@ pub mod fault;
 pub mod fsutil;
 pub mod fuzz;
 pub mod journal;
+pub mod lessons;
 pub mod library;
 pub mod report;
 pub mod response;

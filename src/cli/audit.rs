@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let (library, report) = ctx.load(false)?;
     let signers = library.allowed_signers()?;
     let audit = Audit::gather(
-        library.root(),
+        &library,
         &report,
         signers.as_ref(),
         ctx.identities_if_any()?,

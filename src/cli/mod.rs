@@ -22,6 +22,7 @@ mod export;
 mod import;
 mod journal;
 mod keys;
+mod lesson;
 mod lint;
 mod list;
 mod man;
@@ -108,8 +109,10 @@ pub enum Command {
     Man(man::Args),
     /// Print the paper pack: runbooks with tick boxes and blank decision-log sheets.
     Print(print::Args),
-    /// One report on the library: reviews, signatures, exercises, journals.
+    /// One report on the library: the strategy's two questions, NCSC CAF objective D evidence, lessons, trend, reviews, signatures, exercises, journals.
     Audit(audit::Args),
+    /// Lessons learned as tracked items: list, add, assign an owner or due date, close with evidence.
+    Lesson(lesson::Args),
     /// Replay a recorded journal (a response or an exercise run) on the run screen, read-only.
     Replay(replay::Args),
     /// Review journals read-only: integrity, timeline with filters, versions followed, scores.
@@ -175,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man(args) => man::run(args),
         Command::Print(args) => print::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),
+        Command::Lesson(args) => lesson::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
         Command::Replay(args) => replay::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),

@@ -32,6 +32,7 @@ pub mod schedule;
 pub mod score;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod trend;
 
 use serde::Serialize;
 

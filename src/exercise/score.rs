@@ -140,7 +140,7 @@ pub struct Total {
 }
 
 impl Total {
-    fn add(&mut self, outcome: Outcome, weight: u32) {
+    pub(crate) fn add(&mut self, outcome: Outcome, weight: u32) {
         if let Some(h) = outcome.halves() {
             self.earned_halves += h * u64::from(weight);
             self.possible_halves += 2 * u64::from(weight);

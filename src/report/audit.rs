@@ -10,6 +10,11 @@
 //! exercise counts as run when such a journal names its id. Rendered as text,
 //! JSON or one HTML page.
 //!
+//! For an assessor it also answers the council strategy's two questions and
+//! maps the evidence to NCSC CAF objective D ([`super::caf`]), tracks the
+//! lessons learned ([`crate::lessons`]) and shows the scores of every
+//! recorded run, oldest to newest ([`crate::exercise::trend`]).
+//!
 //! Exercise definitions are found and parsed by the exercise module
 //! ([`crate::exercise::files`]), the same reader `exercise lint`, `exercise
 //! score` and `lint` use, so the audit cannot count a file the rest of
@@ -23,14 +28,19 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::Integrity;
+use super::caf::{self, Answer, Contributing};
 use super::html::{self, escape};
 use crate::crypto::Identities;
 use crate::exercise::files;
 pub use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
+use crate::exercise::trend::{self, RunScore};
+use crate::exercise::{Exercise, digest};
 use crate::journal::verify::{SignatureStatus, VerifyOptions, verify_bytes};
+use crate::lessons::{Evidence, JournalLessons, Register, Status, TrackedLesson};
 use crate::library::trust::Trust;
-use crate::library::{COMMITTED_JOURNALS_DIR, JOURNALS_DIR, LoadReport};
+use crate::library::{COMMITTED_JOURNALS_DIR, JOURNALS_DIR, Library, LoadReport};
 use crate::response::ResponseState;
+use crate::runbook::Kind;
 use crate::signing::AllowedSigners;
 use crate::text::printable_line;
 
@@ -44,6 +54,10 @@ pub struct RunbookStatus {
     pub id: String,
     /// Title.
     pub title: String,
+    /// Cyber or continuity.
+    pub kind: Kind,
+    /// The role that owns it.
+    pub owner: String,
     /// File, relative to the library.
     pub file: PathBuf,
     /// Short version (commit, `+dirty`).
@@ -141,27 +155,45 @@ pub struct Audit {
     pub exercise_problems: Vec<(PathBuf, String)>,
     /// Journals, by file.
     pub journals: Vec<JournalStatus>,
+    /// Every exercise run scored against its definition, oldest first.
+    pub runs: Vec<RunScore>,
+    /// Lessons learned, tracked.
+    pub lessons: Vec<TrackedLesson>,
+    /// Why the lessons register could not be read, if it could not.
+    pub lessons_problem: Option<String>,
+    /// The CAF version followed.
+    pub caf_version: &'static str,
+    /// NCSC CAF objective D, outcome by outcome.
+    pub objective_d: Vec<Contributing>,
+    /// The strategy's two questions, answered.
+    pub questions: Vec<Answer>,
     /// What needs doing, one sentence each (empty: all in order).
     pub findings: Vec<String>,
+}
+
+/// Exercise definitions as the audit reads them.
+pub struct Definitions {
+    /// Summaries, by id.
+    pub defs: Vec<ExerciseDef>,
+    /// The parsed definitions with the digest of their text, to score runs.
+    pub parsed: Vec<(Exercise, String)>,
+    /// Files that could not be read or have errors: (file, first error).
+    pub problems: Vec<(PathBuf, String)>,
 }
 
 /// The exercise definitions in `root/exercises/` (not `runs/`), plaintext or
 /// decrypted in memory with `identities`, parsed by the exercise module
 /// (references to runbooks are `lint`'s business, not checked here).
-/// Returns the definitions by id and, for each file that could not be read
-/// or has errors, its first error.
-pub fn exercise_definitions(
-    root: &Path,
-    identities: Option<&Identities>,
-) -> (Vec<ExerciseDef>, Vec<(PathBuf, String)>) {
+pub fn exercise_definitions(root: &Path, identities: Option<&Identities>) -> Definitions {
     // A symlinked `exercises/` could lead out of the library: refused.
     let dir = match crate::library::inside(root, Path::new(EXERCISES_DIR)) {
         Ok(dir) => dir,
         Err(e) => {
-            return (
-                Vec::new(),
-                vec![(PathBuf::from(EXERCISES_DIR), e.to_string())],
-            );
+            return Definitions {
+                defs: Vec::new(),
+                parsed: Vec::new(),
+                problems: vec![(PathBuf::from(EXERCISES_DIR), e.to_string())],
+            };
         }
     };
     let (found, mut diagnostics) = files::discover(&dir, identities);
@@ -182,16 +214,23 @@ pub fn exercise_definitions(
         }
     }
     let mut defs: Vec<ExerciseDef> = parsed
-        .into_iter()
+        .iter()
         .map(|(f, e)| ExerciseDef {
-            id: e.id,
-            title: Some(e.title),
+            id: e.id.clone(),
+            title: Some(e.title.clone()),
             file: relative(&f.shown),
-            runbooks: e.runbooks,
+            runbooks: e.runbooks.clone(),
         })
         .collect();
     defs.sort_by(|a, b| a.id.cmp(&b.id));
-    (defs, problems)
+    Definitions {
+        defs,
+        parsed: parsed
+            .into_iter()
+            .map(|(f, e)| (e, digest(&f.text)))
+            .collect(),
+        problems,
+    }
 }
 
 /// Verifies and reads one journal file for the audit.
@@ -270,15 +309,20 @@ fn journal_status(
 }
 
 impl Audit {
-    /// Gathers the audit of the library at `root`, loaded as `report`.
+    /// Gathers the audit of `library`, loaded as `report`.
     pub fn gather(
-        root: &Path,
+        library: &Library,
         report: &LoadReport,
         signers: Option<&AllowedSigners>,
         identities: Option<&Identities>,
         today: NaiveDate,
     ) -> Self {
-        let (defs, exercise_problems) = exercise_definitions(root, identities);
+        let root = library.root();
+        let Definitions {
+            defs,
+            parsed,
+            problems: exercise_problems,
+        } = exercise_definitions(root, identities);
         // Only folders inside the library: one a commit made a symlink out
         // of it is not read (and `exercise_definitions` reports it).
         let mut journal_files = Vec::new();
@@ -291,18 +335,58 @@ impl Audit {
                 journal_files.extend(crate::journal::store::journals_in(&dir));
             }
         }
-        let journals: Vec<JournalStatus> = journal_files
+        let (journals, states): (Vec<JournalStatus>, Vec<Option<ResponseState>>) = journal_files
             .iter()
-            .map(|path| journal_status(root, path, signers, identities).0)
+            .map(|path| journal_status(root, path, signers, identities))
+            .unzip();
+        let mut runs: Vec<RunScore> = journals
+            .iter()
+            .zip(&states)
+            .filter_map(|(j, state)| {
+                let state = state.as_ref()?;
+                let (exercise, digest) = parsed
+                    .iter()
+                    .find(|(e, _)| Some(e.id.as_str()) == state.exercise_id())?;
+                Some(trend::run_score(
+                    exercise,
+                    digest,
+                    state,
+                    &j.file.display().to_string(),
+                ))
+            })
             .collect();
+        trend::oldest_first(&mut runs);
+        let runbook_files: Vec<PathBuf> = report.runbooks.iter().map(|r| r.file.clone()).collect();
+        let exercises_parsed: Vec<Exercise> = parsed.into_iter().map(|(e, _)| e).collect();
+        let evidence = Evidence {
+            library,
+            runbook_files: &runbook_files,
+            exercises: &exercises_parsed,
+            identities,
+        };
+        let (register, lessons_problem) = match Register::read(root, identities) {
+            Ok(register) => (register, None),
+            Err(e) => (Register::default(), Some(e.to_string())),
+        };
+        let journal_lessons: Vec<JournalLessons<'_>> = journals
+            .iter()
+            .zip(&states)
+            .filter_map(|(j, s)| {
+                Some(JournalLessons {
+                    file: &j.file,
+                    state: s.as_ref()?,
+                })
+            })
+            .collect();
+        let lessons = crate::lessons::track(&journal_lessons, &register, &evidence, today);
         let year_ago = today
             .checked_sub_months(Months::new(EXERCISE_EVERY_MONTHS))
             .unwrap_or(NaiveDate::MIN);
         // Exercise runs, by exercise id: (runs, latest start).
-        let mut runs: BTreeMap<&str, (usize, Option<DateTime<Utc>>)> = BTreeMap::new();
+        let mut played: BTreeMap<&str, (usize, Option<DateTime<Utc>>)> = BTreeMap::new();
         for j in &journals {
             if let Some(ex) = &j.exercise {
-                let entry = runs.entry(ex.as_str()).or_default();
+                let entry = played.entry(ex.as_str()).or_default();
                 entry.0 += 1;
                 entry.1 = entry.1.max(j.started);
             }
@@ -310,7 +394,7 @@ impl Audit {
         let mut exercises: Vec<ExerciseStatus> = defs
             .iter()
             .map(|def| {
-                let (count, last) = runs.get(def.id.as_str()).copied().unwrap_or_default();
+                let (count, last) = played.get(def.id.as_str()).copied().unwrap_or_default();
                 ExerciseStatus {
                     def: def.clone(),
                     runs: count,
@@ -320,7 +404,7 @@ impl Audit {
             })
             .collect();
         // Runs of exercises with no definition in the library still count.
-        for (id, (count, last)) in &runs {
+        for (id, (count, last)) in &played {
             if !defs.iter().any(|d| d.id == *id) {
                 exercises.push(ExerciseStatus {
                     def: ExerciseDef {
@@ -348,6 +432,8 @@ impl Audit {
                 RunbookStatus {
                     id: id.clone(),
                     title: r.runbook.title.clone(),
+                    kind: r.runbook.kind,
+                    owner: r.runbook.owner.clone(),
                     file: r.file.clone(),
                     version: r.version.short(),
                     review_due: r.runbook.review_due(),
@@ -381,10 +467,26 @@ impl Audit {
             exercises,
             exercise_problems,
             journals,
+            runs,
+            lessons,
+            lessons_problem,
+            caf_version: caf::CAF_VERSION,
+            objective_d: Vec::new(),
+            questions: Vec::new(),
             findings: Vec::new(),
         };
+        audit.objective_d = caf::objective_d(&audit);
+        audit.questions = caf::questions(&audit);
         audit.findings = audit.find();
         audit
+    }
+
+    /// The day a year before the audit: exercises and runs since count as
+    /// recent.
+    pub fn year_ago(&self) -> NaiveDate {
+        self.today
+            .checked_sub_months(Months::new(EXERCISE_EVERY_MONTHS))
+            .unwrap_or(NaiveDate::MIN)
     }
 
     /// What needs doing, one sentence per kind of problem.
@@ -428,6 +530,26 @@ impl Audit {
                 .iter()
                 .map(|(f, _)| f.display().to_string())
                 .collect(),
+        );
+        let lessons = |keep: &dyn Fn(&TrackedLesson) -> bool| {
+            self.lessons
+                .iter()
+                .filter(|l| keep(l))
+                .map(|l| l.id.clone())
+                .collect::<Vec<_>>()
+        };
+        say("Lessons OVERDUE", lessons(&|l| l.status == Status::Overdue));
+        say(
+            "Open lessons with no owner or no due date",
+            lessons(&|l| l.status != Status::Closed && (l.owner.is_none() || l.due.is_none())),
+        );
+        say(
+            "Lesson closures whose evidence does not stand",
+            lessons(&|l| l.closure.as_ref().is_some_and(|c| !c.proven)),
+        );
+        say(
+            "The lessons register could not be read",
+            self.lessons_problem.iter().cloned().collect(),
         );
         say(
             "Journals that FAIL verification",
@@ -586,17 +708,21 @@ impl Audit {
         let mut o = String::new();
         let p = |s: &str| printable_line(s).into_owned();
         let _ = writeln!(o, "Library audit of {} on {}", p(&self.library), self.today);
+        // The first page answers the strategy's questions; findings follow.
+        caf::text(&mut o, self);
         if self.findings.is_empty() {
             let _ = writeln!(
                 o,
                 "\nAll in order: nothing overdue, unsigned, dirty, unencrypted or unexercised."
             );
         } else {
-            let _ = writeln!(o, "\nFINDINGS");
+            let _ = writeln!(o, "\nFINDINGS (what needs doing)");
             for f in &self.findings {
                 let _ = writeln!(o, "  - {}", p(f));
             }
         }
+        caf::lessons_text(&mut o, self);
+        self.trend_text(&mut o);
         let sections: [Section<'_>; 3] = [
             ("RUNBOOKS", &RUNBOOK_HEAD, self.runbook_rows()),
             ("EXERCISES", &EXERCISE_HEAD, self.exercise_rows()),
@@ -632,7 +758,8 @@ impl Audit {
             escape(&self.library),
             self.today
         );
-        o.push_str("<h2>Findings</h2>\n");
+        caf::html(&mut o, self);
+        o.push_str("<h2 class=\"break\">Findings</h2>\n");
         if self.findings.is_empty() {
             o.push_str("<p class=\"ok\">All in order: nothing overdue, unsigned, dirty, unencrypted or unexercised.</p>\n");
         } else {
@@ -642,6 +769,9 @@ impl Audit {
             }
             o.push_str("</ul>\n");
         }
+        o.push_str("<h2>Lessons</h2>\n");
+        html::table(&mut o, &caf::LESSON_HEAD, &caf::lesson_rows(&self.lessons));
+        self.trend_html(&mut o);
         o.push_str("<h2>Runbooks</h2>\n");
         html::table(&mut o, &RUNBOOK_HEAD, &self.runbook_rows());
         o.push_str("<h2>Coverage: runbooks by exercise</h2>\n<p class=\"muted\">run: a run of the exercise opened the runbook; planned: the exercise lists it but no run opened it.</p>\n");
@@ -659,6 +789,50 @@ impl Audit {
         html::document("Library audit", &o)
     }
 }
+
+impl Audit {
+    /// The trend tables' rows: subject, then its scores oldest to newest.
+    fn trend_rows(&self) -> [(&'static str, Vec<Vec<String>>); 2] {
+        let rows = |series: Vec<trend::Series>| {
+            series
+                .into_iter()
+                .map(|s| {
+                    let text = s.text();
+                    vec![s.subject, text]
+                })
+                .collect()
+        };
+        [
+            ("by runbook", rows(trend::by_runbook(&self.runs))),
+            (
+                "by exercise objective",
+                rows(trend::by_objective(&self.runs)),
+            ),
+        ]
+    }
+
+    fn trend_text(&self, o: &mut String) {
+        let _ = writeln!(
+            o,
+            "\nTREND (scores of every recorded run, oldest to newest)"
+        );
+        for (what, rows) in self.trend_rows() {
+            let _ = writeln!(o, "\n  {what}");
+            text_table(o, &TREND_HEAD, &rows);
+        }
+    }
+
+    fn trend_html(&self, o: &mut String) {
+        o.push_str("<h2>Trend: scores of every recorded run, oldest to newest</h2>\n");
+        for (what, rows) in self.trend_rows() {
+            let _ = writeln!(o, "<h3>{}</h3>", escape(&format!("Scores {what}")));
+            html::table(o, &TREND_HEAD, &rows);
+        }
+    }
+}
+
+/// The trend tables' columns.
+const TREND_HEAD: [&str; 2] = ["Scored", "Runs, oldest to newest"];
 
 /// Exercises beyond which the printed coverage is a list per runbook, not a
 /// matrix: more columns do not fit across A4, and Chromium would shrink the
@@ -691,7 +865,7 @@ const JOURNAL_HEAD: [&str; 7] = [
 type Section<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
 
 /// A plain-text table with columns padded to their widest cell.
-fn text_table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
+pub fn text_table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
         let _ = writeln!(o, "  (none)");
         return;

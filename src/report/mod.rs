@@ -23,6 +23,7 @@
 
 pub mod aar;
 pub mod audit;
+pub mod caf;
 pub mod csv;
 pub mod diff;
 pub mod html;

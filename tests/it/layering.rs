@@ -14,6 +14,7 @@ const CORE: &[(&str, &[&str])] = &[
     ("response", &["library"]),
     ("exercise", &[]),
     ("report", &[]),
+    ("lessons", &[]),
     ("cacao", &[]),
 ];
 
