@@ -197,7 +197,7 @@ fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<ExitCode> {
             LessonCategory::Action
         });
         record.source = args.source;
-        record.recorded = Some(today());
+        record.recorded = Some(chrono::Utc::now());
         record.owner = Some(args.owner);
         record.due = Some(args.due);
         Ok(format!("lesson {id} recorded, due {}", args.due))

@@ -18,7 +18,7 @@ pub mod register;
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::crypto::{CryptoError, Identities};
@@ -267,9 +267,7 @@ pub fn track(
                 .unwrap_or_else(|| REGISTER_FILE.to_owned()),
             exercise: None,
             incident: None,
-            recorded: record
-                .recorded
-                .map(|d| d.and_time(NaiveTime::MIN).and_utc()),
+            recorded: record.recorded,
             owner: record.owner.clone(),
             due: record.due,
             closure: None,
@@ -361,16 +359,6 @@ impl Evidence<'_> {
         if oid != head && !repo.graph_descendant_of(head, oid).unwrap_or(false) {
             return Err(format!("commit {short} is not on the library's branch"));
         }
-        let when = DateTime::from_timestamp(commit.time().seconds(), 0).unwrap_or_default();
-        if let Some(recorded) = recorded
-            && when.timestamp() < recorded.timestamp()
-        {
-            return Err(format!(
-                "commit {short} ({}) is older than the lesson ({})",
-                when.date_naive(),
-                recorded.date_naive()
-            ));
-        }
         let changed = changed_paths(repo, &commit).map_err(|e| format!("commit {short}: {e}"))?;
         let runbooks: Vec<String> = changed
             .iter()
@@ -379,6 +367,17 @@ impl Evidence<'_> {
             .collect();
         if runbooks.is_empty() {
             return Err(format!("commit {short} changed no runbook"));
+        }
+        let when = DateTime::from_timestamp(commit.time().seconds(), 0).unwrap_or_default();
+        if let Some(recorded) = recorded
+            && when.timestamp() <= recorded.timestamp()
+        {
+            let second = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            return Err(format!(
+                "commit {short} ({}) is not later than the lesson ({})",
+                second(when),
+                second(recorded)
+            ));
         }
         let trust = self
             .library

@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -55,9 +55,10 @@ pub struct Record {
     /// (recorded here only), relative to the library.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// When it was recorded here.
+    /// When it was recorded here (RFC 3339, to the second: a closing
+    /// commit must be later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recorded: Option<NaiveDate>,
+    pub recorded: Option<DateTime<Utc>>,
     /// Who owns it: replaces the owner the journal gave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,

@@ -17,6 +17,7 @@ mod journal_cli;
 mod journal_reliability;
 mod journal_vectors;
 mod layering;
+mod lessons;
 mod library;
 mod lint;
 mod markdown_gfm;

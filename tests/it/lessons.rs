@@ -1,0 +1,206 @@
+//! Lessons as tracked items and the audit in NCSC CAF terms, through the
+//! real binary: a lesson past its due date is flagged by `audit`, evidence
+//! that does not stand is refused, and closing it with a later commit that
+//! changed a runbook (made by the real `git`) removes the flag.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::harness::{Demo, TestLibrary, have, run, runbook_text};
+
+fn audit_json(cmd: &mut std::process::Command) -> (i32, Value) {
+    let out = run(cmd.args(["audit", "--json"]));
+    let json = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    (out.code, json)
+}
+
+fn lesson<'a>(audit: &'a Value, id: &str) -> &'a Value {
+    audit["lessons"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["id"] == id))
+        .unwrap_or_else(|| panic!("no lesson {id} in {audit}"))
+}
+
+fn findings(audit: &Value) -> Vec<String> {
+    audit["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_overdue_lesson_is_flagged_until_a_later_runbook_commit_closes_it() {
+    if !have(
+        "git",
+        "an_overdue_lesson_is_flagged_until_a_later_runbook_commit_closes_it",
+    ) {
+        return;
+    }
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    let added = run(lib.grabbag().args([
+        "lesson",
+        "add",
+        "Print the supplier contact list",
+        "--owner",
+        "ICT Security Lead",
+        "--due",
+        "2020-01-31",
+    ]));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let (code, audit) = audit_json(&mut lib.grabbag());
+    assert_eq!(code, 1);
+    assert_eq!(lesson(&audit, "R1")["status"], "overdue");
+    assert!(
+        findings(&audit).contains(&"Lessons OVERDUE (1): R1".to_owned()),
+        "{audit}"
+    );
+    let d2b = &audit["objective_d"][4];
+    assert_eq!(d2b["id"], "D2.b");
+    assert_eq!(d2b["grabbag_rule"]["verdict"], "partially_achieved");
+
+    // HEAD is the register's own commit: it changed no runbook.
+    let refused = run(lib
+        .grabbag()
+        .args(["lesson", "close", "R1", "--commit", "HEAD"]));
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("changed no runbook"),
+        "{}",
+        refused.stderr
+    );
+    // The runbook's first commit is older than the lesson.
+    let refused = run(lib
+        .grabbag()
+        .args(["lesson", "close", "R1", "--commit", "HEAD~1"]));
+    assert!(
+        refused.stderr.contains("is not later than the lesson"),
+        "{}",
+        refused.stderr
+    );
+    let (_, audit) = audit_json(&mut lib.grabbag());
+    assert_eq!(lesson(&audit, "R1")["status"], "overdue");
+
+    // A runbook change, committed by git itself a minute after the lesson
+    // was recorded (a fixed date, so no clock decides the test).
+    let recorded = lesson(&audit, "R1")["recorded"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .expect("recorded time");
+    let later = format!("@{} +0000", recorded.timestamp() + 60);
+    let text = runbook_text("cyber/a", "A, with the supplier list printed");
+    lib.library
+        .write_encrypted(
+            Path::new("cyber/a.toml.age"),
+            text.as_bytes(),
+            &lib.identities,
+        )
+        .expect("sealed");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&lib.root)
+            .env("GIT_COMMITTER_DATE", &later)
+            .env("GIT_AUTHOR_DATE", &later)
+            .args(["-c", "user.name=Tester", "-c", "user.email=t@example.org"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["add", "cyber/a.toml.age"]);
+    git(&["commit", "-q", "-m", "Print the supplier list"]);
+    let closed = run(lib
+        .grabbag()
+        .args(["lesson", "close", "R1", "--commit", "HEAD"]));
+    assert_eq!(closed.code, 0, "{}", closed.stderr);
+    assert!(
+        closed.stdout.contains("changed cyber/a.toml.age"),
+        "{}",
+        closed.stdout
+    );
+
+    let (_, audit) = audit_json(&mut lib.grabbag());
+    let r1 = lesson(&audit, "R1");
+    assert_eq!(r1["status"], "closed");
+    assert_eq!(r1["closure"]["proven"], true);
+    assert!(
+        !findings(&audit).iter().any(|f| f.contains("OVERDUE")),
+        "{audit}"
+    );
+    // Readable without grabbag: the register is an age file of TOML.
+    if have(
+        "age",
+        "an_overdue_lesson_is_flagged_until_a_later_runbook_commit_closes_it",
+    ) {
+        let out = std::process::Command::new("age")
+            .args(["-d", "-i"])
+            .arg(&lib.identity_path)
+            .arg(lib.root.join(".grabbag/lessons.toml.age"))
+            .output()
+            .expect("age runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("[lesson.closed]") && text.contains("id = \"R1\""),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_sample_library_audit_answers_the_two_questions_and_maps_objective_d() {
+    let demo = Demo::build();
+    let (_, audit) = audit_json(&mut demo.grabbag());
+    assert_eq!(audit["caf_version"], "3.2");
+    let ids: Vec<&str> = audit["objective_d"]
+        .as_array()
+        .expect("objective D")
+        .iter()
+        .map(|c| {
+            assert!(
+                c["evidence"].as_array().is_some_and(|e| !e.is_empty()),
+                "{c}"
+            );
+            c["id"].as_str().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(ids, ["D1.a", "D1.b", "D1.c", "D2.a", "D2.b"]);
+    // Only D1.c and D2.b have a mechanical rule; the rest is evidence.
+    let ruled: Vec<bool> = audit["objective_d"]
+        .as_array()
+        .expect("objective D")
+        .iter()
+        .map(|c| !c["grabbag_rule"].is_null())
+        .collect();
+    assert_eq!(ruled, [false, false, true, false, true]);
+    // Samples record lessons with and without owners: the gap is named.
+    let d2b_gaps = audit["objective_d"][4]["gaps"].to_string();
+    assert!(d2b_gaps.contains("no owner or no due date"), "{d2b_gaps}");
+    let questions = audit["questions"].as_array().expect("questions");
+    assert_eq!(questions.len(), 2);
+    assert!(
+        questions[1]["answer"]
+            .as_str()
+            .is_some_and(|a| a.contains("continuity runbooks say how services carry on with no IT")),
+        "{}",
+        questions[1]
+    );
+    // Every recorded run is in the trend, scored.
+    assert!(
+        audit["runs"]
+            .as_array()
+            .is_some_and(|r| r.len() >= 4 && r.iter().all(|r| r["overall"].is_u64()))
+    );
+    // The text's first lines are the questions.
+    let text = run(demo.grabbag().arg("audit")).stdout;
+    let first = text.find("THE STRATEGY'S TWO QUESTIONS");
+    let findings = text.find("FINDINGS");
+    assert!(first.is_some() && first < findings, "{text}");
+}
