@@ -14,7 +14,9 @@ use super::exercise::find_recorded;
 use super::journal::{Checks, read_timeline};
 use super::run::LookArgs;
 use crate::exercise;
+use crate::lessons::{self, Evidence, JournalLessons, Register, Status, TrackedLesson};
 use crate::report::Timeline;
+use crate::report::audit::exercise_definitions;
 use crate::tui::review::{self, ExerciseScores, Review};
 
 /// Arguments of `review`.
@@ -36,12 +38,55 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let timeline = read_timeline(ctx, &args.files, args.checks)?;
     let ok = timeline.ok();
     let scores = scores(ctx, &timeline);
-    review::run(Review::new(timeline, args.look.look(ctx.theme)).with_scores(scores))?;
+    let overdue = overdue_lessons(ctx, &timeline);
+    review::run(
+        Review::new(timeline, args.look.look(ctx.theme))
+            .with_scores(scores)
+            .with_overdue_lessons(overdue),
+    )?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The lessons of the journals on the timeline that are past their due
+/// date, checked against the library's register as `audit` checks them;
+/// none without a library (closures live in its register).
+fn overdue_lessons(ctx: &Context, timeline: &Timeline) -> Vec<TrackedLesson> {
+    let Ok(library) = ctx.library() else {
+        return Vec::new();
+    };
+    let Ok(identities) = ctx.identities_if_any() else {
+        return Vec::new();
+    };
+    let register = Register::read(library.root(), identities).unwrap_or_default();
+    let runbook_files: Vec<PathBuf> = library.discover().0.into_iter().map(|f| f.path).collect();
+    let exercises: Vec<_> = exercise_definitions(library.root(), identities)
+        .parsed
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    let evidence = Evidence {
+        library: &library,
+        runbook_files: &runbook_files,
+        exercises: &exercises,
+        identities,
+    };
+    let journals: Vec<JournalLessons<'_>> = timeline
+        .sources
+        .iter()
+        .filter_map(|source| {
+            Some(JournalLessons {
+                file: &timeline.files.get(source.file)?.report.file,
+                state: &source.state,
+            })
+        })
+        .collect();
+    let mut lessons = lessons::track(&journals, &register, &evidence, super::today());
+    lessons.retain(|l| l.status == Status::Overdue);
+    lessons
 }
 
 /// The scores of each exercise journal on the timeline, by source index.

@@ -186,7 +186,7 @@ pub fn objective_d(a: &Audit) -> Vec<Contributing> {
         id: "D1.b",
         name: "Response and recovery capability",
         evidence: vec![format!(
-            "{} runbooks for recovery and continuity with no IT, each with its steps, roles and contacts held offline",
+            "continuity runbooks for recovery with no IT, each with its steps, roles and contacts held offline: {}",
             of_kind(Kind::Continuity)
         )],
         gaps: Vec::new(),
@@ -289,10 +289,10 @@ pub fn objective_d(a: &Audit) -> Vec<Contributing> {
         name: "Incident root cause analysis",
         evidence: vec![
             format!(
-                "{} incident journals: a timestamped, hash-chained record of what was seen, decided and done, the material an analysis rests on (JOURNALS)",
+                "incident journals, each a timestamped, hash-chained record of what was seen, decided and done (the material an analysis rests on): {} (JOURNALS)",
                 incidents.len()
             ),
-            format!("{incident_lessons} lessons recorded from incidents (LESSONS)"),
+            format!("lessons recorded from incidents and reviews: {incident_lessons} (LESSONS)"),
         ],
         gaps: Vec::new(),
         grabbag_rule: None,
@@ -400,7 +400,7 @@ pub fn questions(a: &Audit) -> Vec<Answer> {
         .map(|r| r.id.clone())
         .collect();
     let mut first = format!(
-        "The library holds {n} runbooks: {cyber} for cyber incidents and {} for keeping services running with no IT. {} are signed by an allowed signer and {} are within their review date. {} were exercised in the last 12 months",
+        "The library holds {n} runbooks: {cyber} for cyber incidents and {} for keeping services running with no IT. Signed by an allowed signer: {} of {n}. Within their review date: {} of {n}. Exercised in the last 12 months: {} of {n}",
         continuity.len(),
         a.runbooks.iter().filter(|r| r.signed).count(),
         a.runbooks.iter().filter(|r| !r.review_overdue).count(),
@@ -444,7 +444,7 @@ pub fn questions(a: &Audit) -> Vec<Answer> {
         "The library holds no continuity runbook: there is no written answer yet.".to_owned()
     } else {
         format!(
-            "{} continuity runbooks say how services carry on with no IT, on paper and by phone: {}. {} of them were exercised in the last 12 months.",
+            "{} continuity runbooks say how services carry on with no IT, on paper and by phone: {}. Exercised in the last 12 months: {} of them.",
             continuity.len(),
             continuity
                 .iter()

@@ -30,6 +30,7 @@ use super::theme::{Look, Theme};
 use crate::exercise::aar::card_lines;
 use crate::exercise::{Outcome, Scorecard};
 use crate::journal::Event;
+use crate::lessons::TrackedLesson;
 use crate::report::diff::Comparison;
 use crate::report::{Row, Timeline, VersionRow, versions};
 use crate::text::{printable, printable_line};
@@ -142,6 +143,8 @@ pub struct Review {
     pub scores: Vec<(usize, ExerciseScores)>,
     /// The key list is open.
     pub help: bool,
+    /// Lessons of these journals past their due date, not closed.
+    pub overdue_lessons: Vec<TrackedLesson>,
 }
 
 /// What a key asks for.
@@ -193,12 +196,19 @@ impl Review {
             scores_last: std::cell::Cell::new(u16::MAX),
             scores: Vec::new(),
             help: false,
+            overdue_lessons: Vec::new(),
         }
     }
 
     /// The review with the scores of its exercise journals, by source index.
     pub fn with_scores(mut self, scores: Vec<(usize, ExerciseScores)>) -> Self {
         self.scores = scores;
+        self
+    }
+
+    /// The review with the lessons of its journals that are overdue.
+    pub fn with_overdue_lessons(mut self, lessons: Vec<TrackedLesson>) -> Self {
+        self.overdue_lessons = lessons;
         self
     }
 
@@ -398,6 +408,21 @@ fn banner(review: &Review) -> Vec<Line<'static>> {
             printable_line(&file.lines().join(" ")).into_owned(),
         ));
         out.push(Line::from(spans));
+    }
+    for lesson in &review.overdue_lessons {
+        out.push(Line::from(vec![
+            Span::styled("LESSON OVERDUE", theme.bad.add_modifier(Modifier::BOLD)),
+            Span::raw(
+                printable_line(&format!(
+                    " {}: {} (owner {}, due {})",
+                    lesson.id,
+                    lesson.text,
+                    lesson.owner.as_deref().unwrap_or("none"),
+                    lesson.due.map_or_else(String::new, |d| d.to_string())
+                ))
+                .into_owned(),
+            ),
+        ]));
     }
     out
 }
@@ -1077,6 +1102,32 @@ mod tests {
         let text = screen(&r, 80, 24);
         assert!(text.contains("ORIGINAL (struck through"), "{text}");
         assert!(text.contains("CORRECTED by #6"), "{text}");
+    }
+
+    #[test]
+    fn an_overdue_lesson_is_flagged_in_the_banner() {
+        let lesson = crate::lessons::TrackedLesson {
+            id: "alice#9".to_owned(),
+            category: crate::journal::LessonCategory::Action,
+            text: "Print the call tree".to_owned(),
+            source: "alice.jsonl".to_owned(),
+            exercise: None,
+            incident: Some("Ransomware".to_owned()),
+            recorded: None,
+            owner: Some("ICT Security Lead".to_owned()),
+            due: chrono::NaiveDate::from_ymd_opt(2026, 7, 1),
+            closure: None,
+            status: crate::lessons::Status::Overdue,
+            gaps: Vec::new(),
+        };
+        let r =
+            review(&[("alice.jsonl", alice())], Look::default()).with_overdue_lessons(vec![lesson]);
+        snapshot("review_overdue_lesson_100x24", &r, 100, 24);
+        let text = screen(&r, 100, 24);
+        assert!(
+            text.contains("LESSON OVERDUE alice#9: Print the call tree (owner ICT Security Lead, due 2026-07-01)"),
+            "{text}"
+        );
     }
 
     #[test]
