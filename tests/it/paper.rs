@@ -144,6 +144,44 @@ fn check_printed(html: &Path, profile: &Path) -> (usize, usize) {
     (found, phones.len())
 }
 
+/// The printed audit: its first page answers the strategy's two questions
+/// (objective D starts on a page of its own after them), and every
+/// evidence and gap item (list items, not table cells) is on paper.
+fn audit_pages(html: &Path) {
+    let pdf = html.with_extension("pdf");
+    let first = tool(
+        Command::new("pdftotext")
+            .args(["-layout", "-f", "1", "-l", "1"])
+            .arg(&pdf)
+            .arg("-"),
+    );
+    let first = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "The strategy's two questions",
+        "What are the response, recovery and continuity plans for cyber incidents?",
+        "How would the council deliver services if, following a cyber incident, it had no access to IT?",
+    ] {
+        assert!(
+            first.contains(words),
+            "audit page 1 lacks {words:?}: {first}"
+        );
+    }
+    assert!(!first.contains("NCSC CAF objective D"), "{first}");
+    let raw = squeezed(&tool(
+        Command::new("pdftotext").arg("-raw").arg(&pdf).arg("-"),
+    ));
+    assert!(raw.contains(&squeezed("NCSC CAF objective D")));
+    let source = std::fs::read_to_string(html).expect("the audit was written");
+    let items = texts(&scraper::Html::parse_document(&source), "li");
+    assert!(items.len() > 10, "only {} evidence items", items.len());
+    for item in items {
+        assert!(
+            raw.contains(&squeezed(&item)),
+            "audit: {item:?} is in the HTML but not on paper"
+        );
+    }
+}
+
 /// A placeholder contact is marked wherever it is named (the contacts table
 /// and each step's "Call:" line), and only once.
 fn placeholders_marked_once(pack: &Path) {
@@ -200,6 +238,9 @@ fn every_html_output_of_the_samples_prints_on_a4_with_nothing_cut() {
         assert!(made.code == 0 || made.code == 1, "{name}: {}", made.stderr);
         let (found, phones) = check_printed(&html, &profile);
         assert!(found > 10, "{name}: only {found} values checked");
+        if name == "audit" {
+            audit_pages(&html);
+        }
         if name == "pack" {
             assert!(
                 phones > 100,
