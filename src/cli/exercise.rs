@@ -336,6 +336,35 @@ fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Every recorded run of `exercise` beside `journal` (its folder) and in
+/// the library's runs folder, scored oldest first, for the report's trend.
+fn trend_of(
+    ctx: &Context,
+    exercise: &crate::exercise::Exercise,
+    text: &str,
+    journal: &Path,
+) -> Vec<crate::exercise::trend::RunScore> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(dir) = journal.parent() {
+        dirs.push(if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir.to_owned()
+        });
+    }
+    if let Ok(root) = ctx.library_path()
+        && let Ok(runs) = crate::library::inside(
+            root,
+            &Path::new(crate::exercise::files::EXERCISES_DIR)
+                .join(crate::exercise::files::RUNS_DIR),
+        )
+    {
+        dirs.push(runs);
+    }
+    let identities = ctx.identities_if_any().ok().flatten();
+    crate::exercise::trend::runs_of(exercise, &crate::exercise::digest(text), &dirs, identities)
+}
+
 /// The scorecard as text for a terminal.
 fn render_card(card: &Scorecard, journal: &Path) -> String {
     use std::fmt::Write as _;
@@ -363,7 +392,12 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
     let verified = crate::journal::verify(&args.run.journal, &VerifyOptions::default())
         .with_context(|| format!("verifying {}", args.run.journal.display()))?;
-    let data = aar::build(&exercise, &file.text, &state, &verified);
+    let data = aar::build(&exercise, &file.text, &state, &verified).with_trend(trend_of(
+        ctx,
+        &exercise,
+        &file.text,
+        &args.run.journal,
+    ));
     let text = match args.format {
         Format::Md => crate::report::aar::markdown(&data),
         Format::Html => crate::report::aar::html(&data),

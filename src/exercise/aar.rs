@@ -42,6 +42,10 @@ pub struct AfterActionReport {
     pub did_not_go_well: Vec<Moment>,
     /// Recommendations: actions with owners.
     pub recommendations: Vec<Recommendation>,
+    /// Every recorded run of this exercise the caller found, this one
+    /// included, scored and oldest first: is practice making it better?
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<super::trend::RunScore>,
     /// Why the scores may be wrong: what the journal held that made no sense
     /// (from the fold) and facilitator scores that count for nothing (the
     /// scorecard's warnings).
@@ -448,6 +452,15 @@ pub fn build(
                 seq: l.stamp.seq,
             })
             .collect(),
+        trend: Vec::new(),
+    }
+}
+
+impl AfterActionReport {
+    /// The report with the trend of this exercise's recorded runs.
+    pub fn with_trend(mut self, runs: Vec<super::trend::RunScore>) -> Self {
+        self.trend = runs;
+        self
     }
 }
 

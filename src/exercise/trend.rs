@@ -8,11 +8,14 @@
 //! since it was played is scored against the new one, and says so
 //! ([`RunScore::definition_changed`]).
 
+use std::path::{Path, PathBuf};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::score::Total;
 use super::{Exercise, Expected, score};
+use crate::crypto::Identities;
 use crate::response::ResponseState;
 
 /// One recorded run, scored.
@@ -159,4 +162,117 @@ fn series(
     }
     out.sort_by(|a, b| a.subject.cmp(&b.subject));
     out
+}
+
+/// The trend tables' columns.
+pub const HEAD: [&str; 2] = ["Scored", "Runs, oldest to newest"];
+
+/// The trend as two tables of rows (by runbook, by exercise objective):
+/// the subject, then its scores oldest to newest. The audit and the
+/// after-action report print the same tables.
+pub fn tables(runs: &[RunScore]) -> [(&'static str, Vec<Vec<String>>); 2] {
+    let rows = |series: Vec<Series>| {
+        series
+            .into_iter()
+            .map(|s| {
+                let text = s.text();
+                vec![s.subject, text]
+            })
+            .collect()
+    };
+    [
+        ("by runbook", rows(by_runbook(runs))),
+        ("by exercise objective", rows(by_objective(runs))),
+    ]
+}
+
+/// Every readable run of `exercise` among the journals in `dirs` (each
+/// file once, however many folders name it), scored and oldest first.
+/// A journal that cannot be read (encrypted without the identity, broken
+/// before its start) is left out: the trend says what it could score.
+pub fn runs_of(
+    exercise: &Exercise,
+    digest: &str,
+    dirs: &[PathBuf],
+    identities: Option<&Identities>,
+) -> Vec<RunScore> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    for dir in dirs {
+        for path in crate::journal::store::journals_in(dir) {
+            let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.contains(&real) {
+                continue;
+            }
+            seen.push(real);
+            if let Some(state) = read_state(&path, identities)
+                && state.exercise_id() == Some(exercise.id.as_str())
+            {
+                out.push(run_score(exercise, digest, &state, &shown(&path)));
+            }
+        }
+    }
+    oldest_first(&mut out);
+    out
+}
+
+/// The fold of the journal at `path`, when it can be read.
+fn read_state(path: &Path, identities: Option<&Identities>) -> Option<ResponseState> {
+    let bytes = crate::journal::store::read_journal_bytes(path).ok()?;
+    let read = crate::journal::read_prefix(path, &bytes, identities).ok()?;
+    read.readable.then(|| ResponseState::fold(&read.entries))
+}
+
+/// A journal's name as the trend shows it: its file name.
+fn shown(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercise::testkit::{EXERCISE, Run, exercise};
+
+    const MIN: u64 = 60_000;
+
+    #[test]
+    fn the_trend_shows_each_runbook_and_objective_oldest_to_newest() {
+        let ex = exercise();
+        let digest = crate::exercise::digest(EXERCISE);
+        // The first run triages late; the second in time.
+        let mut first = Run::new();
+        first.deliver("open", 0);
+        first.step_done("triage", 20 * MIN);
+        let mut second = Run::new();
+        second.deliver("open", 0);
+        second.step_done("triage", 5 * MIN);
+        let mut runs = vec![
+            run_score(&ex, &digest, &second.state, "b-second.jsonl"),
+            run_score(&ex, &digest, &first.state, "a-first.jsonl"),
+        ];
+        oldest_first(&mut runs);
+        let files: Vec<&str> = runs.iter().map(|r| r.file.as_str()).collect();
+        assert_eq!(files, ["a-first.jsonl", "b-second.jsonl"]);
+        assert!(!runs[0].definition_changed);
+
+        let runbook = by_runbook(&runs);
+        assert_eq!(runbook.len(), 1);
+        assert_eq!(runbook[0].subject, "t/flow");
+        let scores: Vec<Option<u64>> = runbook[0].points.iter().map(|p| p.2).collect();
+        assert_eq!(scores.len(), 2);
+        assert!(scores[0] < scores[1], "{scores:?}");
+
+        let objectives = by_objective(&runs);
+        let triage = objectives
+            .iter()
+            .find(|s| s.subject == "t/drill / triage")
+            .unwrap_or_else(|| panic!("{objectives:?}"));
+        // Late is half the points; in time, all of them.
+        assert_eq!(triage.text(), "2026-03-06 50% → 2026-03-06 100%");
+        let tables = tables(&runs);
+        assert_eq!(tables[0].1[0], ["t/flow".to_owned(), runbook[0].text()]);
+    }
 }

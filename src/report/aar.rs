@@ -312,7 +312,7 @@ fn scores(r: &AfterActionReport) -> Section {
         )));
     }
     Section {
-        title: "Scores by inject",
+        title: SCORES_TITLE,
         blocks,
     }
 }
@@ -372,8 +372,48 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
         },
         recommendations(r),
     ]);
+    // Beside this run's scores, the runs before it.
+    if !r.trend.is_empty()
+        && let Some(at) = out.iter().position(|s| s.title == SCORES_TITLE)
+    {
+        out.insert(at + 1, trend(r));
+    }
     out
 }
+
+/// Scores of every recorded run of the exercise, oldest to newest, by
+/// runbook and by objective (the audit's tables, for this exercise only).
+fn trend(r: &AfterActionReport) -> Section {
+    let runs = r
+        .trend
+        .iter()
+        .map(|run| {
+            vec![
+                run.started
+                    .map_or_else(|| "undated".to_owned(), |t| t.date_naive().to_string()),
+                run.file.clone(),
+                crate::exercise::trend::percent(run.overall),
+            ]
+        })
+        .collect();
+    let mut blocks = vec![Block::Table(&TREND_RUN_HEAD, runs)];
+    for (what, rows) in crate::exercise::trend::tables(&r.trend) {
+        blocks.push(Block::Sub(match what {
+            "by runbook" => "By runbook",
+            _ => "By objective",
+        }));
+        blocks.push(Block::Table(&crate::exercise::trend::HEAD, rows));
+    }
+    Section {
+        title: "Trend: every recorded run of this exercise, oldest to newest",
+        blocks,
+    }
+}
+
+/// The scores section's heading: the trend follows it.
+const SCORES_TITLE: &str = "Scores by inject";
+
+const TREND_RUN_HEAD: [&str; 3] = ["Run", "Journal", "Overall"];
 
 /// Untrusted text that starts a Markdown line: escaped, and a leading list,
 /// heading or block-quote marker made literal.

@@ -791,48 +791,25 @@ impl Audit {
 }
 
 impl Audit {
-    /// The trend tables' rows: subject, then its scores oldest to newest.
-    fn trend_rows(&self) -> [(&'static str, Vec<Vec<String>>); 2] {
-        let rows = |series: Vec<trend::Series>| {
-            series
-                .into_iter()
-                .map(|s| {
-                    let text = s.text();
-                    vec![s.subject, text]
-                })
-                .collect()
-        };
-        [
-            ("by runbook", rows(trend::by_runbook(&self.runs))),
-            (
-                "by exercise objective",
-                rows(trend::by_objective(&self.runs)),
-            ),
-        ]
-    }
-
     fn trend_text(&self, o: &mut String) {
         let _ = writeln!(
             o,
             "\nTREND (scores of every recorded run, oldest to newest)"
         );
-        for (what, rows) in self.trend_rows() {
+        for (what, rows) in trend::tables(&self.runs) {
             let _ = writeln!(o, "\n  {what}");
-            text_table(o, &TREND_HEAD, &rows);
+            text_table(o, &trend::HEAD, &rows);
         }
     }
 
     fn trend_html(&self, o: &mut String) {
         o.push_str("<h2>Trend: scores of every recorded run, oldest to newest</h2>\n");
-        for (what, rows) in self.trend_rows() {
+        for (what, rows) in trend::tables(&self.runs) {
             let _ = writeln!(o, "<h3>{}</h3>", escape(&format!("Scores {what}")));
-            html::table(o, &TREND_HEAD, &rows);
+            html::table(o, &trend::HEAD, &rows);
         }
     }
 }
-
-/// The trend tables' columns.
-const TREND_HEAD: [&str; 2] = ["Scored", "Runs, oldest to newest"];
 
 /// Exercises beyond which the printed coverage is a list per runbook, not a
 /// matrix: more columns do not fit across A4, and Chromium would shrink the

@@ -186,6 +186,7 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
         "Participants",
         "Runbook versions used",
         "Scores by inject",
+        "Trend: every recorded run of this exercise, oldest to newest",
         "Timeline",
         "Observations",
         "Lessons learned",

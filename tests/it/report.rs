@@ -664,7 +664,7 @@ fn audit_reports_reviews_signatures_exercises_coverage_and_journals() {
     let out = run(lib.grabbag().args(["audit"]));
     assert_eq!(out.code, 1);
     assert_inert_everywhere(&out.stdout, "audit text");
-    let matrix = out.stdout.split("COVERAGE").nth(1).expect("coverage");
+    let matrix = out.stdout.split("\nCOVERAGE (").nth(1).expect("coverage");
     let line = |id: &str| {
         matrix
             .lines()
