@@ -83,7 +83,7 @@ pub struct Answer {
 }
 
 /// The rule of D1.c.
-pub const D1C_RULE: &str = "achieved when every runbook was opened by a verified exercise run in the last 12 months; partially when at least one verified run was; not achieved when none was";
+pub const D1C_RULE: &str = "achieved when every runbook was opened by an exercise run in the last 12 months, every exercise was run in that time and every such run verifies; partially when at least one run in that time verifies; not achieved otherwise";
 /// The rule of D2.b.
 pub const D2B_RULE: &str = "achieved when lessons are tracked, each open one has an owner and a due date, none is overdue and every closure's evidence stands; not achieved when no lesson is tracked; partially otherwise";
 

@@ -204,3 +204,87 @@ fn the_sample_library_audit_answers_the_two_questions_and_maps_objective_d() {
     let findings = text.find("FINDINGS");
     assert!(first.is_some() && first < findings, "{text}");
 }
+
+#[test]
+fn a_lesson_closes_on_a_later_run_that_met_the_expectation_and_not_on_one_that_missed_it() {
+    use grabbag::crypto::Identities;
+    use grabbag::lessons::Register;
+    use grabbag::library::Library;
+
+    let demo = Demo::build();
+    // A lesson from a review held before the recorded run (written with the
+    // library's own code: `lesson add` would stamp it now, after the run).
+    let identities =
+        Identities::load(&demo.identity, &mut |_| panic!("no passphrase")).expect("demo identity");
+    let (library, lock) = Library::open_for_change(&demo.library).expect("library");
+    let mut register = Register::default();
+    let record = register.entry("R1");
+    record.text = Some("Declare the incident sooner".to_owned());
+    record.recorded = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z")
+        .ok()
+        .map(|t| t.to_utc());
+    record.owner = Some("Emergency Planning Manager".to_owned());
+    record.due = chrono::NaiveDate::from_ymd_opt(2026, 6, 30);
+    register
+        .save(&library, &identities, "lessons: R1 from the January review")
+        .expect("register saved");
+    drop(lock);
+    let run_file = "exercises/runs/ransomware-friday.jsonl";
+
+    // The run missed this expectation: refused, and the lesson stays overdue.
+    let missed = run(demo.grabbag().args([
+        "lesson",
+        "close",
+        "R1",
+        "--run",
+        run_file,
+        "--expectation",
+        "ransom-email/no-payment",
+    ]));
+    assert_eq!(missed.code, 2);
+    assert!(
+        missed.stderr.contains("was missed, not met"),
+        "{}",
+        missed.stderr
+    );
+    let (_, audit) = audit_json(&mut demo.grabbag());
+    assert_eq!(lesson(&audit, "R1")["status"], "overdue");
+
+    // The same run met another: closed, and the audit shows the evidence.
+    let met = run(demo.grabbag().args([
+        "lesson",
+        "close",
+        "R1",
+        "--run",
+        run_file,
+        "--expectation",
+        "first-call/declared",
+    ]));
+    assert_eq!(met.code, 0, "{}", met.stderr);
+    let (_, audit) = audit_json(&mut demo.grabbag());
+    let r1 = lesson(&audit, "R1");
+    assert_eq!(r1["status"], "closed");
+    assert!(
+        r1["closure"]["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("expectation first-call/declared met")),
+        "{r1}"
+    );
+
+    // A lesson recorded in that very run cannot be closed by it.
+    let same = run(demo.grabbag().args([
+        "lesson",
+        "close",
+        "ransomware-friday#55",
+        "--run",
+        run_file,
+        "--expectation",
+        "first-call/declared",
+    ]));
+    assert_eq!(same.code, 2);
+    assert!(
+        same.stderr.contains("before the lesson was recorded"),
+        "{}",
+        same.stderr
+    );
+}
