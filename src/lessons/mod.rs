@@ -476,3 +476,29 @@ fn changed_paths(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_due_date_is_a_date_or_a_time_from_the_lesson_and_anything_else_is_said_back() {
+        let recorded = DateTime::parse_from_rfc3339("2026-12-02T18:55:00Z")
+            .map(|t| t.to_utc())
+            .unwrap();
+        assert_eq!(
+            due_date("2027-03-31", recorded),
+            Ok(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap())
+        );
+        assert_eq!(
+            due_date(" 14d ", recorded),
+            Ok(NaiveDate::from_ymd_opt(2026, 12, 16).unwrap())
+        );
+        assert_eq!(due_date("end of Q1", recorded), Err("end of Q1".to_owned()));
+        assert_eq!(
+            journal_lesson_id(Path::new("journals/committed/fraud.jsonl"), 7),
+            "fraud#7"
+        );
+        assert!(!tracked(LessonCategory::WentWell) && tracked(LessonCategory::DidNotGoWell));
+    }
+}

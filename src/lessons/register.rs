@@ -229,6 +229,28 @@ mod tests {
         assert_eq!(register.next_id(), "R2");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_register_that_is_a_link_or_needs_an_identity_is_an_error_not_an_empty_register() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = dir.path().join(".grabbag");
+        std::fs::create_dir_all(&settings).unwrap();
+        // No register yet: empty, not an error.
+        assert_eq!(
+            Register::read(dir.path(), None).unwrap(),
+            Register::default()
+        );
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "age-encryption.org/v1\n").unwrap();
+        std::os::unix::fs::symlink(&target, settings.join("lessons.toml.age")).unwrap();
+        let err = Register::read(dir.path(), None).unwrap_err().to_string();
+        assert!(err.contains("is not a regular file"), "{err}");
+        std::fs::remove_file(settings.join("lessons.toml.age")).unwrap();
+        std::fs::rename(&target, settings.join("lessons.toml.age")).unwrap();
+        let err = Register::read(dir.path(), None).unwrap_err().to_string();
+        assert!(err.contains("an identity is needed"), "{err}");
+    }
+
     #[test]
     fn a_key_this_version_does_not_know_is_refused_naming_the_file_and_line() {
         let err = Register::parse("[[lesson]]\nid = \"R1\"\nsevrity = 3\n", Path::new("reg"))
