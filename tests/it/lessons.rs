@@ -135,6 +135,31 @@ fn an_overdue_lesson_is_flagged_until_a_later_runbook_commit_closes_it() {
         !findings(&audit).iter().any(|f| f.contains("OVERDUE")),
         "{audit}"
     );
+    // Hostile text in a lesson stays text in every format.
+    let hostile = format!("{} {}", crate::report::SCRIPT, crate::report::ESCAPES);
+    let added = run(lib.grabbag().args([
+        "lesson",
+        "add",
+        &hostile,
+        "--owner",
+        "x",
+        "--due",
+        "2030-01-01",
+    ]));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let text = run(lib.grabbag().arg("audit")).stdout;
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    let html = run(lib.grabbag().args(["audit", "--html"])).stdout;
+    assert!(crate::report::check_html(&html).contains(crate::report::SCRIPT));
+    let json = run(lib.grabbag().args(["audit", "--json"])).stdout;
+    assert!(
+        !json.contains('\u{1b}') && json.contains("\\u001b"),
+        "{json}"
+    );
+
     // Readable without grabbag: the register is an age file of TOML.
     if have(
         "age",
