@@ -607,6 +607,7 @@ impl Audit {
                 }
                 vec![
                     r.id.clone(),
+                    r.owner.clone(),
                     r.version.clone(),
                     r.review_due.to_string(),
                     r.last_exercised
@@ -819,8 +820,9 @@ const MATRIX_MAX_COLUMNS: usize = 6;
 /// The coverage list's columns.
 const COVERAGE_LIST_HEAD: [&str; 3] = ["Runbook", "Run in", "Planned in, not yet run"];
 
-const RUNBOOK_HEAD: [&str; 6] = [
+const RUNBOOK_HEAD: [&str; 7] = [
     "Runbook",
+    "Owner",
     "Version",
     "Review due",
     "Last exercised",
