@@ -296,6 +296,31 @@ fn a_lesson_closes_on_a_later_run_that_met_the_expectation_and_not_on_one_that_m
         "{r1}"
     );
 
+    // A journal's lesson with no owner gets one (and a due date) in the
+    // register; the journal is left as it was.
+    let journal = demo.library.join(run_file);
+    let before = std::fs::read(&journal).expect("run");
+    let (_, audit) = audit_json(&mut demo.grabbag());
+    assert_eq!(lesson(&audit, "ransomware-friday#55")["owner"], Value::Null);
+    let assigned = run(demo.grabbag().args([
+        "lesson",
+        "assign",
+        "ransomware-friday#55",
+        "--owner",
+        "Backup Manager",
+        "--due",
+        "2027-01-10",
+    ]));
+    assert_eq!(assigned.code, 0, "{}", assigned.stderr);
+    let (_, audit) = audit_json(&mut demo.grabbag());
+    let l55 = lesson(&audit, "ransomware-friday#55");
+    assert_eq!(
+        (&l55["owner"], &l55["due"]),
+        (&Value::from("Backup Manager"), &Value::from("2027-01-10"))
+    );
+    assert_eq!(l55["gaps"], Value::Array(Vec::new()));
+    assert_eq!(std::fs::read(&journal).expect("run"), before);
+
     // A lesson recorded in that very run cannot be closed by it.
     let same = run(demo.grabbag().args([
         "lesson",
