@@ -267,6 +267,10 @@ pub fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
         plain.push((Path::new(EXERCISES_DIR).join(&file.path), text));
     }
     let exercises = plain.len() - runbooks;
+    // The lessons register names weaknesses: it follows the recipients too.
+    if let Some(text) = crate::lessons::Register::sealed_text(&root, ids)? {
+        plain.push((PathBuf::from(crate::lessons::REGISTER_FILE), text));
+    }
     for (path, text) in &plain {
         library.write_encrypted(path, text.as_bytes(), ids)?;
     }

@@ -181,6 +181,20 @@ impl Register {
         Self::parse(&text, Path::new(REGISTER_FILE))
     }
 
+    /// The register's text, when the library has one, for re-encrypting it
+    /// to new recipients (`rekey`).
+    pub fn sealed_text(
+        root: &Path,
+        identities: &Identities,
+    ) -> Result<Option<Zeroizing<String>>, LessonsError> {
+        if !register_path(root)?.exists() {
+            return Ok(None);
+        }
+        Ok(Some(Zeroizing::new(
+            Self::read(root, Some(identities))?.to_text()?,
+        )))
+    }
+
     /// Encrypts the register to the library's recipients (checked to open
     /// again with `identities`), writes it atomically, and commits it with
     /// `message`, signed when the library is set up to sign. Returns the

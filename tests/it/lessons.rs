@@ -338,3 +338,43 @@ fn a_lesson_closes_on_a_later_run_that_met_the_expectation_and_not_on_one_that_m
         same.stderr
     );
 }
+
+#[test]
+fn rekey_re_encrypts_the_lessons_register_to_the_new_recipients() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    let added = run(lib.grabbag().args([
+        "lesson",
+        "add",
+        "Keep a printed call tree",
+        "--owner",
+        "ICT",
+        "--due",
+        "2027-01-31",
+    ]));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let newcomer = grabbag::crypto::Identity::generate();
+    let newcomer_path = lib.home.path().join("newcomer.txt");
+    newcomer
+        .write(&newcomer_path, None)
+        .expect("identity written");
+    let recipients = lib.root.join(".grabbag/recipients");
+    let mut text = std::fs::read_to_string(&recipients).expect("recipients");
+    text.push_str(&format!("{}\n", newcomer.public_key()));
+    std::fs::write(&recipients, text).expect("recipients written");
+    let out = run(lib.grabbag().arg("rekey"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let listed = run(lib
+        .grabbag()
+        .env("GRABBAG_IDENTITY", &newcomer_path)
+        .args(["lesson", "list", "--json"]));
+    assert_eq!(
+        listed.code, 0,
+        "the newcomer reads the register: {}",
+        listed.stderr
+    );
+    assert!(
+        listed.stdout.contains("Keep a printed call tree"),
+        "{}",
+        listed.stdout
+    );
+}
