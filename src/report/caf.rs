@@ -392,7 +392,14 @@ pub fn questions(a: &Audit) -> Vec<Answer> {
         .iter()
         .filter(|r| r.kind == Kind::Continuity)
         .collect();
-    let latest = a.runs.last();
+    // Runs of the last 12 months answer "are they exercised?"; older ones
+    // are in the trend.
+    let recent_runs: Vec<_> = a
+        .runs
+        .iter()
+        .filter(|r| r.started.is_some_and(|t| t.date_naive() >= year_ago))
+        .collect();
+    let latest = recent_runs.last();
     let never: Vec<String> = a
         .runbooks
         .iter()
@@ -410,8 +417,13 @@ pub fn questions(a: &Audit) -> Vec<Answer> {
         Some(run) => {
             let _ = write!(
                 first,
-                ", in {} recorded exercise runs (the latest, {}, on {}, scored {}).",
-                a.runs.len(),
+                ", in {} exercise {} in that time (the latest, {}, on {}, scored {}).",
+                recent_runs.len(),
+                if recent_runs.len() == 1 {
+                    "run"
+                } else {
+                    "runs"
+                },
                 run.exercise,
                 run.started.map_or_else(
                     || "an unknown day".to_owned(),
@@ -420,13 +432,12 @@ pub fn questions(a: &Audit) -> Vec<Answer> {
                 percent(run.overall)
             );
         }
-        None => first.push_str(": no exercise run is recorded."),
+        None => first.push_str(": no exercise run is recorded in that time."),
     }
     if !never.is_empty() {
         let _ = write!(first, " Never exercised: {}.", never.join(", "));
     }
-    let mut first_evidence: Vec<String> = a
-        .runs
+    let mut first_evidence: Vec<String> = recent_runs
         .iter()
         .map(|r| {
             format!(
@@ -439,7 +450,7 @@ pub fn questions(a: &Audit) -> Vec<Answer> {
             )
         })
         .collect();
-    first_evidence.push("RUNBOOKS, EXERCISES, JOURNALS and TREND below".to_owned());
+    first_evidence.push("older runs in TREND; RUNBOOKS, EXERCISES and JOURNALS below".to_owned());
     let second = if continuity.is_empty() {
         "The library holds no continuity runbook: there is no written answer yet.".to_owned()
     } else {
