@@ -455,8 +455,11 @@ pub fn questions(a: &Audit) -> Vec<Answer> {
         "The library holds no continuity runbook: there is no written answer yet.".to_owned()
     } else {
         format!(
-            "{} continuity runbooks say how services carry on with no IT, on paper and by phone: {}. Exercised in the last 12 months: {} of them.",
-            continuity.len(),
+            "{} how services carry on with no IT, on paper and by phone: {}. Exercised in the last 12 months: {} of them.",
+            match continuity.len() {
+                1 => "1 continuity runbook says".to_owned(),
+                n => format!("{n} continuity runbooks say"),
+            },
             continuity
                 .iter()
                 .map(|r| r.title.as_str())
