@@ -209,9 +209,17 @@ pub fn track(
     let mut out: Vec<TrackedLesson> = Vec::new();
     for journal in journals {
         for lesson in journal.state.lessons.iter().filter(|l| tracked(l.category)) {
-            let id = journal_lesson_id(journal.file, lesson.stamp.seq);
-            if out.iter().any(|t| t.id == id) {
-                continue;
+            let mut id = journal_lesson_id(journal.file, lesson.stamp.seq);
+            match out.iter().find(|t| t.id == id) {
+                // A live journal and its committed snapshot: one lesson.
+                Some(seen) if seen.text == lesson.text => continue,
+                // Another journal of the same name: never dropped, told
+                // apart by its path.
+                Some(_) => {
+                    let path = journal.file.display().to_string();
+                    id = format!("{}#{}", path.trim_end_matches(".jsonl"), lesson.stamp.seq);
+                }
+                None => {}
             }
             let mut gaps = Vec::new();
             let due = lesson
@@ -480,6 +488,68 @@ fn changed_paths(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lessons(texts: &[(&str, Option<&str>)]) -> ResponseState {
+        use crate::response::testkit::{entry, t0};
+        let entries: Vec<_> = texts
+            .iter()
+            .enumerate()
+            .map(|(n, (text, due))| {
+                entry(
+                    n as u64 + 1,
+                    t0(),
+                    Some(crate::journal::Event::LessonRecorded {
+                        category: LessonCategory::Action,
+                        text: (*text).to_owned(),
+                        owner: Some("ICT".to_owned()),
+                        due: due.map(str::to_owned),
+                    }),
+                )
+            })
+            .collect();
+        ResponseState::fold(&entries)
+    }
+
+    #[test]
+    fn one_lesson_per_journal_and_seq_even_when_two_journals_share_a_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = crate::crypto::Identity::generate().public_key();
+        let library = Library::init(&dir.path().join("lib"), &[key], None).unwrap();
+        let evidence = Evidence {
+            library: &library,
+            runbook_files: &[],
+            exercises: &[],
+            identities: None,
+        };
+        let live = lessons(&[("Print the call tree", Some("2026-04-01"))]);
+        let other = lessons(&[("Test the generator", Some("2027-01-01"))]);
+        let journals = [
+            JournalLessons {
+                file: Path::new("journals/fraud.jsonl"),
+                state: &live,
+            },
+            // Its committed snapshot: the same lesson.
+            JournalLessons {
+                file: Path::new("journals/committed/fraud.jsonl"),
+                state: &live,
+            },
+            // Another journal of the same name: kept, told apart by its path.
+            JournalLessons {
+                file: Path::new("exercises/runs/fraud.jsonl"),
+                state: &other,
+            },
+        ];
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let tracked = track(&journals, &Register::default(), &evidence, today);
+        let seen: Vec<(&str, Status)> = tracked.iter().map(|t| (t.id.as_str(), t.status)).collect();
+        assert_eq!(
+            seen,
+            [
+                ("fraud#1", Status::Overdue),
+                ("exercises/runs/fraud#1", Status::Open)
+            ]
+        );
+    }
 
     #[test]
     fn a_due_date_is_a_date_or_a_time_from_the_lesson_and_anything_else_is_said_back() {
