@@ -233,7 +233,7 @@ pub fn objective_d(a: &Audit) -> Vec<Contributing> {
             .map(|(id, commit)| format!("{id}@{commit}"))
             .collect();
         d1c.evidence.push(format!(
-            "{} on {}: score {}, runbooks {}; journal {} {}",
+            "{} on {}: score {}, runbooks {}; journal {} {}, signature {}{}",
             run.exercise,
             run.started
                 .map_or_else(String::new, |t| t.date_naive().to_string()),
@@ -244,6 +244,15 @@ pub fn objective_d(a: &Audit) -> Vec<Contributing> {
                 "verified"
             } else {
                 "FAILS verification"
+            },
+            a.journals
+                .iter()
+                .find(|j| j.file.display().to_string() == run.file)
+                .map_or("none", |j| j.signature.as_str()),
+            if run.definition_changed {
+                " (scored against a definition changed since it was played)"
+            } else {
+                ""
             }
         ));
     }
