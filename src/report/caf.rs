@@ -308,6 +308,15 @@ pub fn objective_d(a: &Audit) -> Vec<Contributing> {
     };
     gap(
         &mut d2a.gaps,
+        "incident journals with no lesson to act on",
+        incidents
+            .iter()
+            .map(|j| j.file.display().to_string())
+            .filter(|file| !a.lessons.iter().any(|l| l.source == *file))
+            .collect(),
+    );
+    gap(
+        &mut d2a.gaps,
         "incident journals not signed",
         incidents
             .iter()
