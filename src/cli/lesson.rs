@@ -8,7 +8,7 @@
 //! signed when the library signs. No TUI is needed, so a lesson can be
 //! closed weeks after the exercise, on any laptop holding the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -186,8 +186,26 @@ fn find<'a>(lessons: &'a [TrackedLesson], id: &str) -> anyhow::Result<&'a Tracke
     })
 }
 
+/// `given` (relative to the library, or a path to a file in it) as the
+/// library-relative path the audit names journals by.
+fn in_library(root: &Path, given: &str) -> anyhow::Result<String> {
+    let root =
+        std::fs::canonicalize(root).with_context(|| format!("reading {}", root.display()))?;
+    let candidates = [root.join(given), PathBuf::from(given)];
+    candidates
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .find_map(|p| p.strip_prefix(&root).ok().map(|r| r.display().to_string()))
+        .ok_or_else(|| anyhow::anyhow!("--source {given:?} is not a file in the library"))
+}
+
 fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<ExitCode> {
-    change(ctx, |register, _, _, _| {
+    change(ctx, |register, library, _, _| {
+        let source = args
+            .source
+            .as_deref()
+            .map(|s| in_library(library.root(), s))
+            .transpose()?;
         let id = register.next_id();
         let record = register.entry(&id);
         record.text = Some(args.text);
@@ -196,7 +214,7 @@ fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<ExitCode> {
         } else {
             LessonCategory::Action
         });
-        record.source = args.source;
+        record.source = source;
         record.recorded = Some(chrono::Utc::now());
         record.owner = Some(args.owner);
         record.due = Some(args.due);

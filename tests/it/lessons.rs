@@ -378,3 +378,56 @@ fn rekey_re_encrypts_the_lessons_register_to_the_new_recipients() {
         listed.stdout
     );
 }
+
+#[test]
+fn an_incident_lesson_from_a_review_names_its_journal_and_fills_the_d2a_gap() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "A"))]);
+    let journal = lib.root.join("journals/fraud.jsonl");
+    let noted = run(lib.grabbag().arg("note").arg(&journal).args([
+        "Bank details change request looks forged",
+        "--incident",
+        "Invoice fraud",
+    ]));
+    assert_eq!(noted.code, 0, "{}", noted.stderr);
+    let d2a_gaps = |audit: &Value| audit["objective_d"][3]["gaps"].to_string();
+    let (_, audit) = audit_json(&mut lib.grabbag());
+    assert_eq!(audit["objective_d"][3]["id"], "D2.a");
+    assert!(
+        d2a_gaps(&audit).contains("no lesson to act on (1): journals/fraud.jsonl"),
+        "{audit}"
+    );
+    let outside = run(lib.grabbag().args([
+        "lesson",
+        "add",
+        "x",
+        "--owner",
+        "x",
+        "--due",
+        "2027-01-31",
+        "--source",
+        "/etc/hostname",
+    ]));
+    assert_eq!(outside.code, 2);
+    assert!(
+        outside.stderr.contains("is not a file in the library"),
+        "{}",
+        outside.stderr
+    );
+    let added = run(lib
+        .grabbag()
+        .args([
+            "lesson",
+            "add",
+            "Check every bank detail change by phoning a known number",
+            "--owner",
+            "Head of Finance",
+            "--due",
+            "2027-01-31",
+            "--source",
+        ])
+        .arg(&journal));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let (_, audit) = audit_json(&mut lib.grabbag());
+    assert_eq!(lesson(&audit, "R1")["source"], "journals/fraud.jsonl");
+    assert!(!d2a_gaps(&audit).contains("no lesson to act on"), "{audit}");
+}
