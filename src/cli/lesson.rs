@@ -196,7 +196,7 @@ fn in_library(root: &Path, given: &str) -> anyhow::Result<String> {
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .find_map(|p| p.strip_prefix(&root).ok().map(|r| r.display().to_string()))
-        .ok_or_else(|| anyhow::anyhow!("--source {given:?} is not a file in the library"))
+        .ok_or_else(|| anyhow::anyhow!("{given:?} is not a file in the library"))
 }
 
 fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<ExitCode> {
@@ -260,11 +260,16 @@ fn close(ctx: &Context, args: CloseArgs) -> anyhow::Result<ExitCode> {
             ),
             None => None,
         };
+        let run = args
+            .run
+            .as_deref()
+            .map(|r| in_library(library.root(), r))
+            .transpose()?;
         let closure = Closure {
             on: today(),
             by,
             commit,
-            run: args.run,
+            run,
             expectation: args.expectation,
             note: args.note,
         };

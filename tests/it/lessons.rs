@@ -276,15 +276,12 @@ fn a_lesson_closes_on_a_later_run_that_met_the_expectation_and_not_on_one_that_m
     assert_eq!(lesson(&audit, "R1")["status"], "overdue");
 
     // The same run met another: closed, and the audit shows the evidence.
-    let met = run(demo.grabbag().args([
-        "lesson",
-        "close",
-        "R1",
-        "--run",
-        run_file,
-        "--expectation",
-        "first-call/declared",
-    ]));
+    // Named by its full path this time: stored as the audit names it.
+    let met = run(demo
+        .grabbag()
+        .args(["lesson", "close", "R1", "--run"])
+        .arg(demo.library.join(run_file))
+        .args(["--expectation", "first-call/declared"]));
     assert_eq!(met.code, 0, "{}", met.stderr);
     let (_, audit) = audit_json(&mut demo.grabbag());
     let r1 = lesson(&audit, "R1");
