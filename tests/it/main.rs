@@ -14,6 +14,7 @@ mod fuzz;
 mod harness;
 mod journal;
 mod journal_cli;
+mod journal_rekey;
 mod journal_reliability;
 mod journal_vectors;
 mod layering;
