@@ -19,7 +19,11 @@ fn library() -> TestLibrary {
 /// Writes `.grabbag/recipients`: the owner's keys and `others`.
 fn set_recipients(lib: &TestLibrary, owner: &[String], others: &[&str]) {
     let mut text = String::new();
-    for key in owner.iter().map(String::as_str).chain(others.iter().copied()) {
+    for key in owner
+        .iter()
+        .map(String::as_str)
+        .chain(others.iter().copied())
+    {
         text.push_str(key);
         text.push('\n');
     }
@@ -69,7 +73,11 @@ fn a_colleague_added_after_journals_were_written_reads_them_all_after_rekey() {
         return;
     }
     let lib = library();
-    note(&lib, "journals/live.jsonl", "Ransom note on the revenues printer");
+    note(
+        &lib,
+        "journals/live.jsonl",
+        "Ransom note on the revenues printer",
+    );
     note(&lib, "journals/snap.jsonl", "Payments team moved to paper");
     let commit = run(lib
         .grabbag()
@@ -104,15 +112,19 @@ fn a_colleague_added_after_journals_were_written_reads_them_all_after_rekey() {
     let rekey = run(lib.grabbag().arg("rekey"));
     assert_eq!(rekey.code, 0, "{}", rekey.stderr);
     assert!(
-        rekey
-            .stdout
-            .contains("Journal keys wrapped to the same recipients: 3 journal(s) (1 committed, 2 live"),
+        rekey.stdout.contains(
+            "Journal keys wrapped to the same recipients: 3 journal(s) (1 committed, 2 live"
+        ),
         "{}",
         rekey.stdout
     );
     // The journals themselves are untouched: chain, witness codes, bytes.
     for (file, bytes) in files.iter().zip(&before) {
-        assert_eq!(&std::fs::read(lib.root.join(file)).unwrap(), bytes, "{file}");
+        assert_eq!(
+            &std::fs::read(lib.root.join(file)).unwrap(),
+            bytes,
+            "{file}"
+        );
     }
     // The snapshot's key travels in the rekey commit; live keys never do.
     let tracked = git(&lib.root, &["ls-files", "journals"]);
@@ -121,10 +133,17 @@ fn a_colleague_added_after_journals_were_written_reads_them_all_after_rekey() {
         "journals/committed/snap.jsonl\njournals/committed/snap.jsonl.key\n"
     );
     let status = git(&lib.root, &["status", "--porcelain"]);
-    assert_eq!(String::from_utf8_lossy(&status.stdout), "", "all committed or ignored");
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout),
+        "",
+        "all committed or ignored"
+    );
 
     for (file, text) in [
-        ("journals/committed/snap.jsonl", "Payments team moved to paper"),
+        (
+            "journals/committed/snap.jsonl",
+            "Payments team moved to paper",
+        ),
         ("journals/snap.jsonl", "Grew after its commit"),
         ("journals/live.jsonl", "Ransom note on the revenues printer"),
     ] {
@@ -146,14 +165,21 @@ fn a_colleague_added_after_journals_were_written_reads_them_all_after_rekey() {
     assert_eq!(verify.code, 0, "{}", verify.stdout);
 
     // Readable without grabbag: the `.key` is an age file holding the key.
-    if have("age", "a_colleague_added_after_journals_were_written (age part)") {
+    if have(
+        "age",
+        "a_colleague_added_after_journals_were_written (age part)",
+    ) {
         let out = Command::new("age")
             .args(["-d", "-i"])
             .arg(&colleague)
             .arg(lib.root.join("journals/committed/snap.jsonl.key"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(out.stdout.len(), 32, "the 32-byte journal key");
     }
 }
@@ -167,7 +193,11 @@ fn rekey_gives_journals_to_current_recipients_only() {
         assert_eq!(run(lib.grabbag().arg("rekey")).code, 0);
         (lib, departed, key)
     };
-    note(&lib, "journals/j.jsonl", "Written while the departed was a reader");
+    note(
+        &lib,
+        "journals/j.jsonl",
+        "Written while the departed was a reader",
+    );
     // One colleague leaves, another arrives, and one added by mistake is
     // taken off again before the rekey.
     let (newcomer, newcomer_key) = person(&lib, "newcomer");
@@ -218,7 +248,8 @@ fn a_key_file_of_another_journal_is_refused_by_name() {
     let out = as_person(&lib, &colleague, &["journal", "export", "journals/a.jsonl"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(
-        out.stderr.contains("a.jsonl.key opens, but the key in it does not open this journal"),
+        out.stderr
+            .contains("a.jsonl.key opens, but the key in it does not open this journal"),
         "{}",
         out.stderr
     );
@@ -265,7 +296,10 @@ fn journal_commit_keeps_a_snapshots_key_and_brings_a_missing_one() {
         "{}",
         String::from_utf8_lossy(&tracked.stdout)
     );
-    for file in ["journals/committed/early.jsonl", "journals/committed/late.jsonl"] {
+    for file in [
+        "journals/committed/early.jsonl",
+        "journals/committed/late.jsonl",
+    ] {
         let out = as_person(&lib, &colleague, &["journal", "export", file]);
         assert_eq!(out.code, 0, "{file}: {}", out.stderr);
     }
@@ -276,7 +310,11 @@ fn journal_rekey_gives_a_journal_outside_the_library_to_the_recipients() {
     let lib = library();
     let outside = lib.home.path().join("usb/response.jsonl");
     std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
-    let out = run(lib.grabbag().arg("note").arg(&outside).arg("Kept on a stick"));
+    let out = run(lib
+        .grabbag()
+        .arg("note")
+        .arg(&outside)
+        .arg("Kept on a stick"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let (colleague, colleague_key) = person(&lib, "colleague");
     set_recipients(&lib, &lib.identities.public_keys(), &[&colleague_key]);
@@ -293,7 +331,8 @@ fn journal_rekey_gives_a_journal_outside_the_library_to_the_recipients() {
     let out = run(lib.grabbag().args(["journal", "rekey", &shown]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.contains("response.jsonl.key: readable by the 2 recipient(s)"),
+        out.stdout
+            .contains("response.jsonl.key: readable by the 2 recipient(s)"),
         "{}",
         out.stdout
     );
