@@ -281,21 +281,30 @@ fn runbook_html(o: &mut String, number: usize, r: &LoadedRunbook, today: NaiveDa
     o.push_str(&prose(&rb.summary));
     if !rb.contacts.is_empty() {
         o.push_str("<h3>Contacts</h3>\n");
+        // A column nobody filled in is left out rather than printed empty.
+        let roles = rb.contacts.iter().any(|c| c.role.is_some());
         let rows: Vec<Vec<String>> = rb
             .contacts
             .iter()
             .map(|c| {
                 let text = |v: &Option<String>| html::breakable(v.as_deref().unwrap_or_default());
-                vec![
+                let mut row = vec![
                     tel(c.phone.as_deref().unwrap_or_default()),
                     html::breakable(&c.marked_name()),
-                    text(&c.role),
-                    text(&c.email),
-                    text(&c.when),
-                ]
+                ];
+                if roles {
+                    row.push(text(&c.role));
+                }
+                row.extend([text(&c.email), text(&c.when)]);
+                row
             })
             .collect();
-        html::table_html(o, &["Phone", "Name", "Role", "Email", "When"], &rows);
+        let head: &[&str] = if roles {
+            &["Phone", "Name", "Role", "Email", "When"]
+        } else {
+            &["Phone", "Name", "Email", "When"]
+        };
+        html::table_html(o, head, &rows);
     }
     if !rb.clocks.is_empty() {
         o.push_str("<h3>Deadlines</h3>\n");
@@ -425,7 +434,7 @@ pub fn html(runbooks: &[&LoadedRunbook], library: &str, today: NaiveDate) -> Str
          <p>Use when no IT is available. Write every decision on a decision-log sheet: time, what, why, who; \
          copy the witness code from the screen when one is available.</p>\n\
          <p>Each runbook starts on a new page under its number below, followed by its decision-log sheets. \
-         The top right of every page names the runbook it belongs to, by number and title: leaf through to \
+         The head of every page names the runbook it belongs to, by number and title: leaf through to \
          the number. Every page is numbered at its foot.</p>\n<ul class=\"checks\">",
         escape(library)
     );

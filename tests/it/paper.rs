@@ -276,6 +276,34 @@ fn pages_name_their_runbook(pack: &Path) {
     }
 }
 
+/// No column of a runbook's tables is printed empty, except the one left
+/// blank to be written in ("Started at (time)").
+fn no_empty_columns(pack: &Path) {
+    let source = std::fs::read_to_string(pack).expect("the pack was written");
+    let doc = scraper::Html::parse_document(&source);
+    let tables = scraper::Selector::parse("section.runbook > table").expect("selector");
+    let th = scraper::Selector::parse("th").expect("selector");
+    let tr = scraper::Selector::parse("tbody tr").expect("selector");
+    let td = scraper::Selector::parse("td").expect("selector");
+    let mut checked = 0;
+    for table in doc.select(&tables) {
+        let head: Vec<String> = table.select(&th).map(|h| h.text().collect()).collect();
+        for (i, name) in head.iter().enumerate() {
+            if name == "Started at (time)" {
+                continue;
+            }
+            let filled = table.select(&tr).any(|row| {
+                row.select(&td)
+                    .nth(i)
+                    .is_some_and(|cell| !cell.text().collect::<String>().trim().is_empty())
+            });
+            assert!(filled, "a {name:?} column with nothing in it");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} columns checked");
+}
+
 /// A placeholder contact is marked wherever it is named (the contacts table
 /// and each step's "Call:" line), and only once.
 fn placeholders_marked_once(pack: &Path) {
@@ -345,6 +373,7 @@ fn every_html_output_of_the_samples_prints_on_a4_with_nothing_cut() {
             );
             placeholders_marked_once(&html);
             pages_name_their_runbook(&html);
+            no_empty_columns(&html);
         }
     }
 }
