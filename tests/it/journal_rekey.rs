@@ -10,6 +10,7 @@ use std::process::Command;
 use grabbag::crypto::Identity;
 
 use crate::harness::{Run, TestLibrary, have, run, runbook_text};
+use crate::journal_cli::{doc_block, python};
 
 /// A library of one runbook, encrypted to its owner.
 fn library() -> TestLibrary {
@@ -339,4 +340,102 @@ fn journal_rekey_gives_a_journal_outside_the_library_to_the_recipients() {
     let read = as_person(&lib, &colleague, &["journal", "export", &shown]);
     assert_eq!(read.code, 0, "{}", read.stderr);
     assert!(read.stdout.contains("Kept on a stick"), "{}", read.stdout);
+
+    // Without grabbag: the documented script, with the `age` CLI.
+    let has_crypto = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_crypto {
+        eprintln!("SKIPPED decryption recipe: python3 has no `cryptography` package");
+        return;
+    }
+    if !have("age", "journal_rekey: the documented decryption recipe") {
+        return;
+    }
+    let script = lib.home.path().join("decrypt.py");
+    std::fs::write(&script, doc_block("python", "ChaCha20Poly1305")).unwrap();
+    let out = python(&script, &[&outside, &colleague]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("\"text\":\"Kept on a stick\""),
+        "{}",
+        out.stdout
+    );
+    // Someone never given the key is told so by age, and reads nothing.
+    let (stranger, _) = person(&lib, "stranger");
+    let out = python(&script, &[&outside, &stranger]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(!out.stdout.contains("Kept on a stick"));
+}
+
+#[test]
+fn a_colleague_added_on_another_laptop_reads_this_laptops_journals_after_sync_and_rekey() {
+    if !have("git", "a_colleague_added_on_another_laptop") {
+        return;
+    }
+    // Laptop A and laptop B share the library through a stick.
+    let a = library();
+    let stick = a.home.path().join("stick.git");
+    let laptop_b = a.home.path().join("laptop-b");
+    for args in [
+        vec!["clone", "--bare", "-q", "library", "stick.git"],
+        vec!["clone", "-q", "stick.git", "laptop-b"],
+    ] {
+        let out = git(a.home.path(), &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let on_b = |args: &[&str]| {
+        run(a
+            .grabbag()
+            .env("GRABBAG_LIBRARY", &laptop_b)
+            .current_dir(&laptop_b)
+            .args(args))
+    };
+    let written = on_b(&["note", "journals/b-live.jsonl", "Written on laptop B"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+
+    // A adds the colleague and rekeys; the commit travels by the stick.
+    let (colleague, colleague_key) = person(&a, "colleague");
+    set_recipients(&a, &a.identities.public_keys(), &[&colleague_key]);
+    assert_eq!(run(a.grabbag().arg("rekey")).code, 0);
+    let out = git(&a.root, &["push", "-q", "../stick.git", "HEAD"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let synced = on_b(&["sync", "../stick.git"]);
+    assert_eq!(synced.code, 0, "{}", synced.stderr);
+    assert!(
+        synced
+            .stdout
+            .contains("NOTE: .grabbag/recipients changed: run `grabbag rekey` here"),
+        "{}",
+        synced.stdout
+    );
+    let as_colleague_on_b = |args: &[&str]| {
+        run(a
+            .grabbag()
+            .env("GRABBAG_LIBRARY", &laptop_b)
+            .env("GRABBAG_IDENTITY", &colleague)
+            .current_dir(&laptop_b)
+            .args(args))
+    };
+    let before = as_colleague_on_b(&["journal", "export", "journals/b-live.jsonl"]);
+    assert_eq!(before.code, 2, "B's journal is not theirs yet: {before:?}");
+    let rekey = on_b(&["rekey"]);
+    assert_eq!(rekey.code, 0, "{}", rekey.stderr);
+    let after = as_colleague_on_b(&["journal", "export", "journals/b-live.jsonl"]);
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    assert!(
+        after.stdout.contains("Written on laptop B"),
+        "{}",
+        after.stdout
+    );
 }
