@@ -376,7 +376,6 @@ fn a_colleague_added_on_another_laptop_reads_this_laptops_journals_after_sync_an
     }
     // Laptop A and laptop B share the library through a stick.
     let a = library();
-    let stick = a.home.path().join("stick.git");
     let laptop_b = a.home.path().join("laptop-b");
     for args in [
         vec!["clone", "--bare", "-q", "library", "stick.git"],
