@@ -444,6 +444,11 @@ fn the_text_pack_and_show_set_prose_by_meaning_and_never_break_a_phone_number() 
             n + 1
         );
     }
+    assert!(pack.stdout.contains("(replace before use)"));
+    assert!(
+        !pack.stdout.contains("replace before use) (placeholder"),
+        "a placeholder marked twice"
+    );
     for (i, id) in ids.iter().enumerate() {
         let heading = format!("RUNBOOK {} OF {}", i + 1, ids.len());
         assert!(pack.stdout.contains(&heading), "{heading} for {id}");
