@@ -819,7 +819,16 @@ fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
     let ids = ctx.identities()?;
     let mut wrapped = Vec::new();
     for file in &args.files {
-        match rewrapped_key(file, ids, &recipients)? {
+        let bytes =
+            read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
+        if merge::is_merged(&bytes) {
+            outln!(
+                "{}: a merged timeline has no key of its own: rekey its source journals",
+                show(file)
+            )?;
+            continue;
+        }
+        match rewrapped_key(file, &bytes, ids, &recipients)? {
             Some(key) => wrapped.push((file, key)),
             None => outln!("{}: plaintext, nothing to give", show(file))?,
         }

@@ -9,7 +9,8 @@ use anyhow::{Context as _, bail};
 use super::{Context, today};
 use crate::crypto::{Identities, Recipients};
 use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
-use crate::journal::store::{journals_in, rewrapped_key, write_key};
+use crate::journal::merge::is_merged;
+use crate::journal::store::{journals_in, read_journal_bytes, rewrapped_key, write_key};
 use crate::library::trust::Trust;
 use crate::library::{
     self, COMMITTED_JOURNALS_DIR, JOURNALS_DIR, Library, LoadOptions, RECIPIENTS_FILE, RunbookFile,
@@ -336,7 +337,18 @@ impl JournalKeys {
                     continue;
                 };
                 let rel = dir.join(name);
-                match rewrapped_key(&journal, ids, recipients) {
+                let bytes = match read_journal_bytes(&journal) {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        keys.unreadable.push((rel, e.to_string()));
+                        continue;
+                    }
+                };
+                // A merged timeline has no key of its own: its sources do.
+                if is_merged(&bytes) {
+                    continue;
+                }
+                match rewrapped_key(&journal, &bytes, ids, recipients) {
                     Ok(Some(wrapped)) => {
                         let tracked = library.head_blob(&rel)?.is_some();
                         keys.wrapped.push((rel, wrapped, tracked));

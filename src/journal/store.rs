@@ -889,18 +889,18 @@ pub fn key_path(path: &Path) -> PathBuf {
     companion(path, ".key")
 }
 
-/// The `<journal>.key` that gives the encrypted journal at `path` to
-/// `recipients`, or `None` for a plaintext journal (nothing to give).
-/// `identities` must open the journal key (from the first entry, or from an
-/// earlier `.key`). Only reads: the caller writes it with [`write_key`],
-/// once everything it changes has been read.
+/// The `<journal>.key` that gives the encrypted journal at `path`, whose
+/// bytes are `bytes`, to `recipients`, or `None` for a plaintext journal
+/// (nothing to give). `identities` must open the journal key (from the
+/// first entry, or from an earlier `.key`). Only computes: the caller writes
+/// it with [`write_key`], once everything it changes has been read.
 pub fn rewrapped_key(
     path: &Path,
+    bytes: &[u8],
     identities: &Identities,
     recipients: &Recipients,
 ) -> Result<Option<Vec<u8>>, JournalError> {
-    let bytes = read_journal_bytes(path).map_err(io(path))?;
-    let scan = super::scan::scan(&bytes);
+    let scan = super::scan::scan(bytes);
     let Some(first) = scan.entries.first().map(|s| &s.entry) else {
         return Err(match scan.problems.first() {
             Some(finding) => JournalError::Broken {

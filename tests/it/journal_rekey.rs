@@ -86,6 +86,18 @@ fn a_colleague_added_after_journals_were_written_reads_them_all_after_rekey() {
         .arg(lib.root.join("journals/snap.jsonl")));
     assert_eq!(commit.code, 0, "{}", commit.stderr);
     note(&lib, "journals/snap.jsonl", "Grew after its commit");
+    // A merged timeline committed too: it has no key of its own to give.
+    let merged = lib.home.path().join("merged.jsonl");
+    let out = run(lib
+        .grabbag()
+        .args(["journal", "merge"])
+        .arg(lib.root.join("journals/live.jsonl"))
+        .arg(lib.root.join("journals/committed/snap.jsonl"))
+        .arg("-o")
+        .arg(&merged));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(lib.grabbag().args(["journal", "commit"]).arg(&merged));
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let files = [
         "journals/live.jsonl",
         "journals/snap.jsonl",
@@ -131,7 +143,7 @@ fn a_colleague_added_after_journals_were_written_reads_them_all_after_rekey() {
     let tracked = git(&lib.root, &["ls-files", "journals"]);
     assert_eq!(
         String::from_utf8_lossy(&tracked.stdout),
-        "journals/committed/snap.jsonl\njournals/committed/snap.jsonl.key\n"
+        "journals/committed/merged.jsonl\njournals/committed/snap.jsonl\njournals/committed/snap.jsonl.key\n"
     );
     let status = git(&lib.root, &["status", "--porcelain"]);
     assert_eq!(
