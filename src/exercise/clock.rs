@@ -313,31 +313,18 @@ pub struct ClockStatus {
 }
 
 impl ClockStatus {
-    /// Reads the clock's state from the fold.
+    /// Reads the clock's state from the fold (the core's
+    /// [`PlayClock`](crate::response::PlayClock), with the speed as a [`Speed`]).
     pub fn of(state: &ResponseState) -> Self {
-        let start = state.exercise_start.as_ref();
-        let mut status = Self {
-            started: start.is_some(),
-            ex_t: state.ex_t.unwrap_or(0),
-            speed: start
-                .and_then(|s| Speed::new(s.speed).ok())
-                .unwrap_or(Speed::REAL_TIME),
-            manual: start.is_some_and(|s| s.manual),
-            paused: false,
-            ended: false,
-        };
-        for change in &state.exercise_clock {
-            status.speed = Speed::new(change.speed).unwrap_or(status.speed);
-            status.manual = change.manual;
-            status.ex_t = status.ex_t.max(change.ex_t);
-            match change.change {
-                ClockChange::Paused => status.paused = true,
-                ClockChange::Resumed => status.paused = false,
-                ClockChange::Ended => status.ended = true,
-                ClockChange::Speed | ClockChange::Mode | ClockChange::Jumped => {}
-            }
+        let play = crate::response::PlayClock::of(state);
+        Self {
+            started: play.started,
+            ex_t: play.ex_t,
+            speed: Speed::new(play.speed).unwrap_or(Speed::REAL_TIME),
+            manual: play.manual,
+            paused: play.paused,
+            ended: play.ended,
         }
-        status
     }
 }
 

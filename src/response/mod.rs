@@ -18,6 +18,7 @@
 //! - [`state`] holds [`ResponseState`] and what it is made of.
 //! - [`command`] holds [`Command`], [`decide`] and [`due_breaches`].
 //! - [`flow`] holds [`current_step`].
+//! - [`play`] reads the exercise clock from the journal ([`PlayClock`]).
 //! - [`describe`](mod@describe) says what an event records, in words.
 //! - [`review`] finds steps, checks and clocks the journal names but the
 //!   runbooks (as loaded now) do not have.
@@ -25,12 +26,17 @@
 pub mod command;
 pub mod describe;
 pub mod flow;
+pub mod play;
 pub mod review;
 pub mod state;
 
-pub use command::{Command, CommandError, RunbookPin, Runbooks, StepRef, decide, due_breaches};
+pub use command::{
+    ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks, StepRef, decide,
+    due_breaches,
+};
 pub use describe::describe;
 pub use flow::current_step;
+pub use play::PlayClock;
 pub use review::definition_anomalies;
 pub use state::{
     Anomaly, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken, ExerciseStart,
