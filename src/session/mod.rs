@@ -23,7 +23,8 @@ use crate::crypto::Identities;
 use crate::journal::{
     Actor, Entry, Event, Journal, JournalError, NewJournal, Planned, Quarantined,
 };
-use crate::response::{Command, CommandError, PlayClock, ResponseState, decide};
+use crate::library::LoadedRunbook;
+use crate::response::{Command, CommandError, PlayClock, ResponseState, RunbookPin, decide};
 use crate::runbook::Runbook;
 
 /// Why an action did not go into the journal.
@@ -214,6 +215,17 @@ impl Session {
     /// an exercise.
     pub fn exercise_time(&self, now: DateTime<Utc>) -> Option<u64> {
         PlayClock::of(&self.state).at(now)
+    }
+}
+
+/// The version of a loaded runbook, as opening it records it.
+pub fn pin(loaded: &LoadedRunbook) -> RunbookPin {
+    RunbookPin {
+        commit: loaded.version.commit.clone(),
+        blob: loaded.version.blob.clone(),
+        dirty: loaded.version.dirty,
+        unencrypted: !loaded.encrypted,
+        trust: loaded.trust.to_string(),
     }
 }
 

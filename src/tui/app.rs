@@ -19,7 +19,7 @@ use crate::crypto::{Identities, Recipients};
 use crate::journal::{Actor, Entry, Event, Journal, NewJournal};
 use crate::library::{LoadReport, LoadedRunbook};
 use crate::response::{
-    Command, ResponseState, RunbookPin, StepRef, StepStatus, current_step, decide, due_breaches,
+    Command, ResponseState, StepRef, StepStatus, current_step, decide, due_breaches,
 };
 use crate::runbook::{Runbook, Step};
 use crate::text::printable_line;
@@ -478,7 +478,7 @@ impl<'a> App<'a> {
         }
         let command = Command::OpenRunbook {
             runbook: id.to_owned(),
-            pin: pin(loaded),
+            pin: crate::session::pin(loaded),
         };
         let title = printable_line(&loaded.runbook.title).into_owned();
         if self.execute(&command)
@@ -583,17 +583,6 @@ impl<'a> App<'a> {
             }
             None => self.info("resumed: everything journaled before is back"),
         }
-    }
-}
-
-/// The pin `decide` records for a loaded runbook.
-pub fn pin(loaded: &LoadedRunbook) -> RunbookPin {
-    RunbookPin {
-        commit: loaded.version.commit.clone(),
-        blob: loaded.version.blob.clone(),
-        dirty: loaded.version.dirty,
-        unencrypted: !loaded.encrypted,
-        trust: loaded.trust.to_string(),
     }
 }
 
