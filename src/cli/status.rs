@@ -493,13 +493,17 @@ pub fn render(s: &Status) -> String {
                 ),
             );
             for check in &step.checks {
-                let mark = check
-                    .ticked
-                    .as_ref()
-                    .map_or_else(|| "[ ]".to_owned(), |b| format!("[x] by {}:", by(b)));
+                let (mark, who) = check.ticked.as_ref().map_or_else(
+                    || ("[ ]", String::new()),
+                    |b| ("[x]", format!(", ticked by {}", by(b))),
+                );
                 line(
                     &mut out,
-                    format!("        {mark} {}. {}", check.n, printable_line(&check.text)),
+                    format!(
+                        "        {mark} {}. {}{who}",
+                        check.n,
+                        printable_line(&check.text)
+                    ),
                 );
             }
             if let Some(d) = &step.decision {
@@ -525,7 +529,7 @@ pub fn render(s: &Status) -> String {
             line(
                 &mut out,
                 format!(
-                    "  {} {}#{}: {}; started {}, due {}{left}",
+                    "  {} {}#{}: {}; started by {}, due {}{left}",
                     c.state.to_uppercase(),
                     printable_line(&c.runbook),
                     printable_line(&c.clock),
