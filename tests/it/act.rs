@@ -305,3 +305,53 @@ fn status_text_output() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("status_text", out.stdout));
 }
+
+#[test]
+fn tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key() {
+    if !crate::harness::have(
+        "tmux",
+        "tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key",
+    ) {
+        return;
+    }
+    let demo = crate::tui::demo("second-shell");
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "run");
+    demo.start_ransomware();
+    // The second shell: `grabbag note` while the screen is open.
+    let note = run(crate::harness::grabbag(&t.home)
+        .env("GRABBAG_LIBRARY", &demo.library)
+        .env("GRABBAG_IDENTITY", &demo.identity)
+        .arg("note")
+        .arg(demo.journal())
+        .arg("Called NCSC from the car")
+        .args(["--actor", "Priya", "--role", "Loggist"]));
+    ok(&note);
+    // The next key that records something brings it in, in its place.
+    t.keys(&["g"]);
+    t.wait_for("note: Called NCSC from the car");
+    let screen = t.screen();
+    let note_at = screen.find("note: Called NCSC from the car");
+    let started_at = screen.find("started: Confirm the signs");
+    assert!(
+        note_at.is_some() && started_at.is_some() && note_at < started_at,
+        "{screen}"
+    );
+    t.quit_response();
+    let kinds: Vec<&str> = demo
+        .entries()
+        .iter()
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_started",
+            "runbook_opened",
+            "note",
+            "step_started",
+            "session_ended"
+        ]
+    );
+    demo.verify();
+}
