@@ -296,7 +296,9 @@ fn command(
 ) -> anyhow::Result<Result<Command, String>> {
     let step = |text: &str| step_ref(session, text);
     if at.is_some() && !matches!(args.verb, Verb::Note { .. } | Verb::Aware { .. }) {
-        bail!("--at gives when a note's subject happened or the time of awareness: it does not apply to this verb");
+        bail!(
+            "--at gives when a note's subject happened or the time of awareness: it does not apply to this verb"
+        );
     }
     let check = |n: usize| -> anyhow::Result<usize> {
         n.checked_sub(1)
@@ -414,9 +416,9 @@ fn command(
             inject: String::new(),
             from: from.clone(),
             channel: channel.clone(),
-            text: text
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("inject needs an inject id, or --text for an unscripted one"))?,
+            text: text.clone().ok_or_else(|| {
+                anyhow::anyhow!("inject needs an inject id, or --text for an unscripted one")
+            })?,
         },
         Verb::Score {
             inject,

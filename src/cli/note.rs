@@ -56,8 +56,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         plaintext: args.plaintext,
         incident: args.incident,
     };
-    let mut session = open_session(ctx, &args.journal, &create, &actor, Vec::new())
-        .context(NOT_RECORDED)?;
+    let mut session =
+        open_session(ctx, &args.journal, &create, &actor, Vec::new()).context(NOT_RECORDED)?;
     let command = Command::Note {
         text: args.text,
         happened_at,
@@ -114,8 +114,7 @@ pub(super) fn open_session(
         crate::fsutil::check_no_links_below(&absolute(root), &absolute(path))?;
     }
     let open = |runbooks: Vec<Runbook>| -> anyhow::Result<Session> {
-        let (mut session, quarantined) =
-            Session::open(path, ctx.identities_if_any()?, runbooks)?;
+        let (mut session, quarantined) = Session::open(path, ctx.identities_if_any()?, runbooks)?;
         if let Some(q) = quarantined {
             eprintln!(
                 "warning: a torn tail of {} bytes at byte {} was moved to {}",

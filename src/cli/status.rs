@@ -423,7 +423,11 @@ pub fn render(s: &Status) -> String {
                 "At the keyboard: {} ({}){}",
                 printable_line(&actor.name),
                 printable_line(&actor.role),
-                if s.session_open { "" } else { "; session ended" }
+                if s.session_open {
+                    ""
+                } else {
+                    "; session ended"
+                }
             ),
         );
     }
@@ -454,10 +458,9 @@ pub fn render(s: &Status) -> String {
     }
     for runbook in &s.runbooks {
         line(&mut out, String::new());
-        let commit = runbook
-            .commit
-            .as_deref()
-            .map_or_else(String::new, |c| format!(" commit {}", &c[..c.len().min(12)]));
+        let commit = runbook.commit.as_deref().map_or_else(String::new, |c| {
+            format!(" commit {}", &c[..c.len().min(12)])
+        });
         line(
             &mut out,
             format!(

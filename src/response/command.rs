@@ -987,7 +987,9 @@ fn clock_change(
     let ex_t = play.at(now).unwrap_or(0);
     let (mut speed, mut manual) = (play.speed, play.manual);
     let (change, ex_t) = match request {
-        ClockRequest::Pause if play.paused => return Err(CommandError::ClockState("already paused")),
+        ClockRequest::Pause if play.paused => {
+            return Err(CommandError::ClockState("already paused"));
+        }
         ClockRequest::Pause => (ClockChange::Paused, ex_t),
         ClockRequest::Resume if !play.paused => return Err(CommandError::ClockState("not paused")),
         ClockRequest::Resume => (ClockChange::Resumed, ex_t),

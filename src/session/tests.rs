@@ -100,7 +100,10 @@ fn a_command_is_decided_on_the_journal_as_it_is_on_disk() {
     );
     // Nothing of the refused command was written; Kim's entry is folded
     // and waits to be shown.
-    assert_eq!(Journal::read(session.journal().path(), None).unwrap().len(), 3);
+    assert_eq!(
+        Journal::read(session.journal().path(), None).unwrap().len(),
+        3
+    );
     assert_eq!(*session.state().status(RB, "triage"), StepStatus::Done);
     assert_eq!(seqs(&session.take_unseen()), [done.seq]);
     assert!(session.take_unseen().is_empty());
@@ -155,7 +158,10 @@ fn after_endex_play_is_refused_and_lessons_are_still_recorded() {
         },
         Command::Clock(ClockRequest::Resume),
     ] {
-        let refused = session.execute(&fran, &command, now).map(|_| ()).unwrap_err();
+        let refused = session
+            .execute(&fran, &command, now)
+            .map(|_| ())
+            .unwrap_err();
         assert!(
             refused.to_string().contains("ENDEX is final"),
             "{command:?}: {refused}"

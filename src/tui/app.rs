@@ -18,12 +18,10 @@ use super::theme::{Look, Theme};
 use crate::config::LastSession;
 use crate::crypto::{Identities, Recipients};
 use crate::journal::{Actor, Entry, Event, Journal, NewJournal};
-use crate::session::{Session, SessionError};
 use crate::library::{LoadReport, LoadedRunbook};
-use crate::response::{
-    Command, ResponseState, StepRef, StepStatus, current_step,
-};
+use crate::response::{Command, ResponseState, StepRef, StepStatus, current_step};
 use crate::runbook::{Runbook, Step};
+use crate::session::{Session, SessionError};
 use crate::text::printable_line;
 
 /// What the event loop should do after a key.
@@ -353,10 +351,14 @@ impl<'a> App<'a> {
     /// after a refusal too, since others' entries may have been read.
     fn run_command(&mut self, actor: &Actor, command: &Command) -> Result<(), SessionError> {
         let Some(response) = self.response.as_mut() else {
-            return Err(SessionError::Refused(crate::response::CommandError::NoSession));
+            return Err(SessionError::Refused(
+                crate::response::CommandError::NoSession,
+            ));
         };
         let Some(session) = response.session.as_mut() else {
-            return Err(SessionError::Refused(crate::response::CommandError::NoSession));
+            return Err(SessionError::Refused(
+                crate::response::CommandError::NoSession,
+            ));
         };
         let result = session.execute(actor, command, self.now);
         let entries = match result {

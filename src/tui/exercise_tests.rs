@@ -218,7 +218,10 @@ fn after_endex_the_core_refuses_players_and_scores_from_the_screen() {
     assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
     let after = entries(&app);
     assert_eq!(after.len(), before + 1, "{:?}", app.status);
-    assert_eq!(after.last().map(super::tests::kind), Some("lesson_recorded"));
+    assert_eq!(
+        after.last().map(super::tests::kind),
+        Some("lesson_recorded")
+    );
 }
 
 #[test]

@@ -57,16 +57,20 @@ do = "Later."
 "#;
 
 fn act(lib: &TestLibrary, journal: &Path, args: &[&str]) -> Run {
-    run(lib
-        .grabbag()
-        .arg("act")
-        .arg(journal)
-        .args(args)
-        .args(["--actor", "Sam Lee", "--role", "ICT on-call"]))
+    run(lib.grabbag().arg("act").arg(journal).args(args).args([
+        "--actor",
+        "Sam Lee",
+        "--role",
+        "ICT on-call",
+    ]))
 }
 
 fn ok(out: &Run) {
-    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
 }
 
 fn status_json(mut cmd: Command, journal: &Path) -> Value {
@@ -83,7 +87,11 @@ fn lines(journal: &Path) -> usize {
 fn a_responders_whole_run_by_act_is_what_status_reports() {
     let lib = TestLibrary::with(&[("cyber/outage.toml", RUNBOOK)]);
     let journal = lib.root.join("journals/outage.jsonl");
-    ok(&act(&lib, &journal, &["open", "cyber/outage", "--incident", "Outage"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &["open", "cyber/outage", "--incident", "Outage"],
+    ));
     ok(&act(&lib, &journal, &["start", "triage"]));
     ok(&act(&lib, &journal, &["tick", "triage", "1"]));
     ok(&act(&lib, &journal, &["tick", "cyber/outage#triage", "2"]));
@@ -92,16 +100,36 @@ fn a_responders_whole_run_by_act_is_what_status_reports() {
     ok(&act(
         &lib,
         &journal,
-        &["decide", "cause", "--option", "yes or unsure", "--rationale", "Odd logins at 02:00"],
+        &[
+            "decide",
+            "cause",
+            "--option",
+            "yes or unsure",
+            "--rationale",
+            "Odd logins at 02:00",
+        ],
     ));
-    ok(&act(&lib, &journal, &["block", "report", "--reason", "Board secretary away"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &["block", "report", "--reason", "Board secretary away"],
+    ));
     ok(&act(&lib, &journal, &["unblock", "report"]));
     ok(&act(&lib, &journal, &["done", "report"]));
-    ok(&act(&lib, &journal, &["skip", "tidy", "--reason", "Not needed"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &["skip", "tidy", "--reason", "Not needed"],
+    ));
     let noted = act(
         &lib,
         &journal,
-        &["note", "Called the supplier", "--at", "2026-11-29T09:15:00Z"],
+        &[
+            "note",
+            "Called the supplier",
+            "--at",
+            "2026-11-29T09:15:00Z",
+        ],
     );
     ok(&noted);
     let seq: u64 = noted
@@ -110,11 +138,21 @@ fn a_responders_whole_run_by_act_is_what_status_reports() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("{}", noted.stdout));
-    ok(&act(&lib, &journal, &["correct", &seq.to_string(), "Called the supplier's NOC"]));
     ok(&act(
         &lib,
         &journal,
-        &["aware", "--at", "2026-11-29T08:00:00Z", "--reason", "Service desk call"],
+        &["correct", &seq.to_string(), "Called the supplier's NOC"],
+    ));
+    ok(&act(
+        &lib,
+        &journal,
+        &[
+            "aware",
+            "--at",
+            "2026-11-29T08:00:00Z",
+            "--reason",
+            "Service desk call",
+        ],
     ));
     ok(&act(&lib, &journal, &["end"]));
 
@@ -166,9 +204,18 @@ fn a_refused_action_exits_1_with_the_reason_and_writes_nothing() {
     ok(&act(&lib, &journal, &["done", "triage"]));
     let before = lines(&journal);
     for (args, reason) in [
-        (&["done", "triage"][..], "step `triage` is already done (seq 3)"),
-        (&["skip", "tidy", "--reason", " "], "a reason is required to skip a step"),
-        (&["decide", "cause", "--option", "Maybe", "--rationale", "x"], "has no option \"Maybe\""),
+        (
+            &["done", "triage"][..],
+            "step `triage` is already done (seq 3)",
+        ),
+        (
+            &["skip", "tidy", "--reason", " "],
+            "a reason is required to skip a step",
+        ),
+        (
+            &["decide", "cause", "--option", "Maybe", "--rationale", "x"],
+            "has no option \"Maybe\"",
+        ),
         (&["untick", "triage", "1"], "is not ticked"),
         (&["start", "nope"], "has no step `nope`"),
         (&["open", "cyber/missing"], "is not in the library"),
@@ -179,7 +226,10 @@ fn a_refused_action_exits_1_with_the_reason_and_writes_nothing() {
         assert!(out.stderr.contains(reason), "{args:?}: {}", out.stderr);
     }
     // Usage errors are 2: an --at on a verb that takes none, check 0.
-    for args in [&["done", "triage", "--at", "2026-11-29T09:15:00Z"][..], &["tick", "triage", "0"]] {
+    for args in [
+        &["done", "triage", "--at", "2026-11-29T09:15:00Z"][..],
+        &["tick", "triage", "0"],
+    ] {
         let out = act(&lib, &journal, args);
         assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
     }
@@ -191,12 +241,12 @@ fn after_endex_act_is_refused_and_nothing_is_journaled() {
     let demo = Demo::build();
     let journal = demo.library.join("journals/drill.jsonl");
     let act = |args: &[&str]| {
-        run(demo
-            .grabbag()
-            .arg("act")
-            .arg(&journal)
-            .args(args)
-            .args(["--actor", "Fran", "--role", "Facilitator"]))
+        run(demo.grabbag().arg("act").arg(&journal).args(args).args([
+            "--actor",
+            "Fran",
+            "--role",
+            "Facilitator",
+        ]))
     };
     ok(&act(&["exercise-start", "ransomware-friday", "--manual"]));
     ok(&act(&["open", "cyber/ransomware"]));
@@ -224,13 +274,23 @@ fn after_endex_act_is_refused_and_nothing_is_journaled() {
     ] {
         let out = act(args);
         assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
-        assert!(out.stderr.contains("ENDEX is final"), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("ENDEX is final"),
+            "{args:?}: {}",
+            out.stderr
+        );
     }
     let note = run(demo.grabbag().arg("note").arg(&journal).arg("late note"));
     assert_eq!(note.code, 1, "{}", note.stderr);
     assert_eq!(lines(&journal), before);
     // Lessons learned are the debrief: still recorded.
-    ok(&act(&["lesson", "action", "Print the call tree", "--owner", "ICT"]));
+    ok(&act(&[
+        "lesson",
+        "action",
+        "Print the call tree",
+        "--owner",
+        "ICT",
+    ]));
     let status = status_json(demo.grabbag(), &journal);
     assert_eq!(status["exercise"], "ransomware-friday");
     assert_eq!(status["exercise_clock"]["state"], "ended");
@@ -256,7 +316,9 @@ fn writers_in_many_processes_at_once_all_land_in_order() {
         .map(|i| {
             let mut cmd = lib.grabbag();
             if i % 2 == 0 {
-                cmd.arg("act").arg(&journal).args(["note", &format!("act {i}")]);
+                cmd.arg("act")
+                    .arg(&journal)
+                    .args(["note", &format!("act {i}")]);
             } else {
                 cmd.arg("note").arg(&journal).arg(format!("note {i}"));
             }
@@ -278,27 +340,48 @@ fn writers_in_many_processes_at_once_all_land_in_order() {
     assert_eq!(status["entries"], 10);
     assert_eq!(status["head"]["seq"], 10);
     assert_eq!(status["anomalies"], Value::Array(Vec::new()));
-    ok(&run(lib.grabbag().args(["journal", "verify"]).arg(&journal)));
+    ok(&run(lib
+        .grabbag()
+        .args(["journal", "verify"])
+        .arg(&journal)));
 }
 
 #[test]
 fn status_text_output() {
     let lib = TestLibrary::with(&[("cyber/outage.toml", RUNBOOK)]);
     let journal = lib.root.join("journals/outage.jsonl");
-    ok(&act(&lib, &journal, &["open", "cyber/outage", "--incident", "Outage"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &["open", "cyber/outage", "--incident", "Outage"],
+    ));
     ok(&act(&lib, &journal, &["tick", "triage", "1"]));
     ok(&act(&lib, &journal, &["done", "triage"]));
     ok(&act(
         &lib,
         &journal,
-        &["decide", "cause", "--option", "2", "--rationale", "Power cut"],
+        &[
+            "decide",
+            "cause",
+            "--option",
+            "2",
+            "--rationale",
+            "Power cut",
+        ],
     ));
-    ok(&act(&lib, &journal, &["block", "report", "--reason", "Board away"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &["block", "report", "--reason", "Board away"],
+    ));
     let out = run(lib.grabbag().arg("status").arg(&journal));
     ok(&out);
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z", "TIME");
-    settings.add_filter(r"witness \d+:[0-9A-Z]{5}-[0-9A-Z]{5}", "witness N:XXXXX-XXXXX");
+    settings.add_filter(
+        r"witness \d+:[0-9A-Z]{5}-[0-9A-Z]{5}",
+        "witness N:XXXXX-XXXXX",
+    );
     settings.add_filter(r"commit [0-9a-f]{12}", "commit COMMIT");
     settings.add_filter(r"\d+h\d{2}m left", "Hh MMm left");
     settings.add_filter(r"Journal \S+", "Journal [JOURNAL]");
