@@ -132,6 +132,13 @@ pub enum Verb {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Someone else takes the keyboard (of the interface that has the journal open).
+    Handover {
+        /// Their name.
+        name: String,
+        /// Their role.
+        role: String,
+    },
     /// End the writer session.
     End {
         /// Why.
@@ -363,6 +370,10 @@ fn command(
         Verb::Aware { reason } => Command::SetAwareness {
             at: at.ok_or_else(|| anyhow::anyhow!("aware needs --at TIME (RFC 3339)"))?,
             reason: reason.clone(),
+        },
+        Verb::Handover { name, role } => Command::ChangeActor {
+            name: name.clone(),
+            role: role.clone(),
         },
         Verb::End { reason } => Command::EndSession {
             reason: reason.clone(),

@@ -1770,4 +1770,118 @@ mod tests {
             Some(t0() + TimeDelta::minutes(1) + TimeDelta::hours(72))
         );
     }
+
+    #[test]
+    fn untick_takes_back_a_tick_that_was_given() {
+        let mut sim = Sim::opened();
+        let tick = Command::Tick {
+            step: at("triage"),
+            check: 0,
+        };
+        let untick = Command::Untick {
+            step: at("triage"),
+            check: 0,
+        };
+        assert_eq!(
+            sim.refuse(&untick),
+            "check \"Seen\" of step `triage` is not ticked"
+        );
+        sim.run(&tick).unwrap();
+        assert_eq!(
+            sim.run(&untick).unwrap(),
+            [Event::CheckUnticked {
+                runbook: RB.to_owned(),
+                step: "triage".to_owned(),
+                check: 0,
+            }]
+        );
+        assert!(sim.state.step(RB, "triage").unwrap().ticked.is_empty());
+        sim.run(&tick).unwrap();
+        assert!(sim.state.anomalies.is_empty(), "{:?}", sim.state.anomalies);
+    }
+
+    #[test]
+    fn facilitator_commands_are_checked_like_players_and_endex_is_final() {
+        let mut sim = Sim::opened();
+        let score = |outcome: &str, evidence| Command::Score {
+            inject: "i".to_owned(),
+            expectation: "e".to_owned(),
+            outcome: outcome.to_owned(),
+            evidence,
+        };
+        let start = |speed| Command::StartExercise {
+            exercise: "x".to_owned(),
+            title: "X".to_owned(),
+            digest: String::new(),
+            speed,
+            manual: false,
+        };
+        let clock = |request| Command::Clock(request);
+        let no_exercise = "this journal is not an exercise: start one first";
+        assert_eq!(sim.refuse(&score("met", None)), no_exercise);
+        assert_eq!(sim.refuse(&clock(ClockRequest::Pause)), no_exercise);
+        assert_eq!(
+            sim.refuse(&start(61)),
+            "speed 61x is out of range: choose 1 to 60"
+        );
+        sim.run(&start(60)).unwrap();
+        assert!(
+            sim.refuse(&start(1))
+                .starts_with("the exercise has already started")
+        );
+        assert_eq!(
+            sim.refuse(&score("great", None)),
+            "\"great\" is not a score: use met, late, partial or missed"
+        );
+        assert_eq!(
+            sim.refuse(&score("met", Some(99))),
+            "evidence seq 99 is not an entry of this journal"
+        );
+        sim.run(&score(" Met ", Some(2))).unwrap();
+        assert_eq!(sim.state.scores[0].score, "met");
+        assert_eq!(
+            sim.refuse(&clock(ClockRequest::Resume)),
+            "the exercise clock is not paused"
+        );
+        // Two minutes of wall time since the start, at 60x.
+        let paused = sim.run(&clock(ClockRequest::Pause)).unwrap();
+        assert!(
+            matches!(
+                paused.as_slice(),
+                [Event::ExerciseClock {
+                    change: ClockChange::Paused,
+                    ex_t: 7_200_000,
+                    speed: 60,
+                    manual: false
+                }]
+            ),
+            "{paused:?}"
+        );
+        assert_eq!(
+            sim.refuse(&clock(ClockRequest::JumpTo(1_000))),
+            "the exercise clock cannot go back (from T+7200000 ms to T+1000 ms)"
+        );
+        sim.run(&clock(ClockRequest::End)).unwrap();
+        for refused in [
+            done("triage"),
+            score("met", None),
+            clock(ClockRequest::Resume),
+            Command::Note {
+                text: "after".to_owned(),
+                happened_at: None,
+            },
+        ] {
+            assert!(
+                sim.refuse(&refused).contains("ENDEX is final"),
+                "{refused:?}"
+            );
+        }
+        let lesson = Command::Lesson {
+            category: LessonCategory::WentWell,
+            text: "Calm".to_owned(),
+            owner: None,
+            due: None,
+        };
+        assert_eq!(sim.run(&lesson).unwrap().len(), 1);
+    }
 }
