@@ -73,6 +73,16 @@ impl Session {
         Ok((Self::folded(journal, entries, runbooks), quarantined))
     }
 
+    /// The state of the journal at `path` without opening it for writing:
+    /// no lock, no `.lock` written, a torn tail left where it is (to offer
+    /// a journal for resuming, where merely looking must change no file).
+    pub fn peek(
+        path: &Path,
+        identities: Option<&Identities>,
+    ) -> Result<ResponseState, JournalError> {
+        Journal::read(path, identities).map(|entries| ResponseState::fold(&entries))
+    }
+
     fn folded(journal: Journal, entries: Vec<Entry>, runbooks: Vec<Runbook>) -> Self {
         Self {
             journal,

@@ -17,7 +17,7 @@ use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose, list_curs
 use super::theme::{Look, Theme};
 use crate::config::LastSession;
 use crate::crypto::{Identities, Recipients};
-use crate::journal::{Actor, Entry, Event, Journal, NewJournal};
+use crate::journal::{Actor, Entry, Event, NewJournal};
 use crate::library::{LoadReport, LoadedRunbook};
 use crate::response::{Command, ResponseState, StepRef, StepStatus, current_step};
 use crate::runbook::{Runbook, Step};
@@ -1021,7 +1021,6 @@ impl App<'_> {
 /// is, so merely starting grabbag changes no file (a journal that arrived by
 /// sync with planted links beside it is refused only once it is picked).
 pub fn open_session_left(path: &Path, identities: Option<&Identities>) -> Option<ResponseState> {
-    let entries = Journal::read(path, identities).ok()?;
-    let state = ResponseState::fold(&entries);
+    let state = Session::peek(path, identities).ok()?;
     state.sessions.open.then_some(state)
 }
