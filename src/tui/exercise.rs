@@ -147,6 +147,10 @@ impl App<'_> {
         let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
             return;
         };
+        if ex.clock.ended() {
+            // After ENDEX nothing is delivered (the core would refuse it).
+            return;
+        }
         let now = ex.clock.now();
         let due: Vec<Command> = schedule::due(&ex.exercise, &response.state, now)
             .iter()
