@@ -6,10 +6,11 @@
 //! [`ResponseState::apply`]) is the one code path that turns entries into
 //! state, so resume after a crash (fold what `Journal::open` read), replay to
 //! a moment (fold the entries up to it), exercise scoring and an auditor's
-//! review cannot disagree. A screen turns keys into [`Command`]s; [`decide`]
-//! checks them against the state and the runbooks and returns the events to
-//! append; the caller appends them and applies the entries the journal hands
-//! back. [`current_step`] reads where a responder is in a runbook's flow, and
+//! review cannot disagree. A front end turns keys or arguments into
+//! [`Command`]s, responders' and facilitators' alike; [`decide`] checks them
+//! against the state and the runbooks and returns the events to append (the
+//! `session` module runs it under the journal's lock and folds what it
+//! writes). [`current_step`] reads where a responder is in a runbook's flow, and
 //! [`due_breaches`] says which deadlines have passed unmet.
 //!
 //! This module does no I/O and reads no clock (`now` is always a parameter),
