@@ -207,3 +207,77 @@ fn a_second_writer_during_a_fast_exercise_is_stamped_on_the_exercise_clock() {
     let written = other.execute(&actor("Kim"), &note, later).unwrap();
     assert_eq!(written.last().and_then(|e| e.ex_t), Some(120_000));
 }
+
+/// A random command on the test runbook, accepted or not.
+fn any_command(rng: &mut crate::testrng::Rng) -> Command {
+    let step = StepRef::new(
+        RB,
+        *rng.pick(&["triage", "assess", "notify", "report", "wrap"]),
+    );
+    match rng.below(7) {
+        0 => Command::Start(step),
+        1 => Command::Done(step),
+        2 => Command::Tick {
+            step,
+            check: rng.below(3),
+        },
+        3 => Command::Skip {
+            step,
+            reason: "not needed".to_owned(),
+        },
+        4 => Command::Decide {
+            step,
+            option: rng.below(2),
+            rationale: "because".to_owned(),
+        },
+        5 => Command::Block {
+            step,
+            reason: "waiting".to_owned(),
+        },
+        _ => Command::Note {
+            text: "n".to_owned(),
+            happened_at: None,
+        },
+    }
+}
+
+/// Two sessions on one file, taking turns at random: each hands back a run
+/// of seqs that continues exactly where it last looked, and both end with
+/// the fold of the file, however their actions interleaved.
+#[test]
+fn two_sessions_interleaved_at_random_never_skip_a_seq_and_agree_with_the_file() {
+    for seed in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = started(dir.path());
+        let (mut b, _) = Session::open(a.journal().path(), None, vec![flow()]).unwrap();
+        b.one_shot();
+        let mut seen = [2_u64, b.take_unseen().len() as u64];
+        let mut rng = crate::testrng::Rng(seed);
+        for _ in 0..30 {
+            let who = rng.below(2);
+            let session = if who == 0 { &mut a } else { &mut b };
+            let command = any_command(&mut rng);
+            let entries = match session.execute(&actor("Sam"), &command, Utc::now()) {
+                Ok(entries) => entries,
+                Err(SessionError::Refused(_)) => session.take_unseen(),
+                Err(e) => panic!("seed {seed}: {e}"),
+            };
+            for entry in &entries {
+                assert_eq!(entry.seq, seen[who] + 1, "seed {seed}: {command:?}");
+                seen[who] = entry.seq;
+            }
+        }
+        a.refresh().unwrap();
+        b.refresh().unwrap();
+        let on_disk = ResponseState::fold(&Journal::read(a.journal().path(), None).unwrap());
+        assert_eq!(*a.state(), on_disk, "seed {seed}");
+        assert_eq!(*b.state(), on_disk, "seed {seed}");
+        // No rule was judged on a stale state: nothing decide would refuse
+        // reached the file.
+        assert!(
+            on_disk.anomalies.is_empty(),
+            "seed {seed}: {:?}",
+            on_disk.anomalies
+        );
+    }
+}
