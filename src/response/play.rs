@@ -130,6 +130,19 @@ mod tests {
         }
     }
 
+    /// A writer session started again on the journal.
+    fn resumed() -> Event {
+        Event::SessionStarted {
+            library: None,
+            grabbag: String::new(),
+            host: String::new(),
+            incident: None,
+            exercise: None,
+            plaintext: true,
+            resumed: true,
+        }
+    }
+
     fn clock_change(change: ClockChange, ex_t: u64, speed: u32, manual: bool) -> Event {
         Event::ExerciseClock {
             change,
@@ -196,22 +209,19 @@ mod tests {
         // A resumed writer session stops the clock where the journal left
         // it: the hour the laptop was off is not exercise time.
         let t3 = t2 + TimeDelta::hours(1);
-        state.apply(&entry(
-            5,
-            t3,
-            None,
-            Event::SessionStarted {
-                library: None,
-                grabbag: String::new(),
-                host: String::new(),
-                incident: None,
-                exercise: None,
-                plaintext: true,
-                resumed: true,
-            },
-        ));
+        state.apply(&entry(5, t3, None, resumed()));
         let clock = PlayClock::of(&state);
         assert!(clock.paused);
         assert_eq!(clock.at(t3 + TimeDelta::minutes(5)), Some(610_000));
+        // ENDEX is final: a resume after it does not reopen play.
+        state.apply(&entry(
+            6,
+            t3,
+            Some(610_000),
+            clock_change(ClockChange::Ended, 610_000, 2, false),
+        ));
+        state.apply(&entry(7, t3 + TimeDelta::hours(1), None, resumed()));
+        let clock = PlayClock::of(&state);
+        assert!(clock.ended && !clock.running());
     }
 }
