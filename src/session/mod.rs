@@ -136,10 +136,7 @@ impl Session {
         } = self;
         let result = journal.append_planned(
             |others| {
-                for entry in others {
-                    state.apply(&entry);
-                    unseen.push(entry);
-                }
+                fold_into(state, unseen, others);
                 let events = decide(state, runbooks.as_slice(), command, now)?;
                 let ex_now = PlayClock::of(state).at(now);
                 Ok::<_, SessionError>(
@@ -164,12 +161,6 @@ impl Session {
     /// Takes in what other processes appended since the last look, and
     /// returns every entry not yet handed out.
     pub fn refresh(&mut self) -> Result<Vec<Entry>, SessionError> {
-        self.execute_nothing()?;
-        Ok(self.take_unseen())
-    }
-
-    /// Reads and folds others' entries under the lock, writing nothing.
-    fn execute_nothing(&mut self) -> Result<(), SessionError> {
         let Self {
             journal,
             state,
@@ -178,14 +169,12 @@ impl Session {
         } = self;
         journal.append_planned(
             |others| {
-                for entry in others {
-                    state.apply(&entry);
-                    unseen.push(entry);
-                }
+                fold_into(state, unseen, others);
                 Ok::<_, SessionError>(Vec::new())
             },
             &mut Vec::new(),
-        )
+        )?;
+        Ok(self.take_unseen())
     }
 
     /// Entries folded but not yet handed out (those read before a refusal),
@@ -195,10 +184,7 @@ impl Session {
     }
 
     fn take_in(&mut self, entries: Vec<Entry>) {
-        for entry in entries {
-            self.state.apply(&entry);
-            self.unseen.push(entry);
-        }
+        fold_into(&mut self.state, &mut self.unseen, entries);
     }
 
     /// The response as the journal says it is.
@@ -225,6 +211,14 @@ impl Session {
     /// an exercise.
     pub fn exercise_time(&self, now: DateTime<Utc>) -> Option<u64> {
         PlayClock::of(&self.state).at(now)
+    }
+}
+
+/// Folds entries, in file order, and keeps them to hand out.
+fn fold_into(state: &mut ResponseState, unseen: &mut Vec<Entry>, entries: Vec<Entry>) {
+    for entry in entries {
+        state.apply(&entry);
+        unseen.push(entry);
     }
 }
 
