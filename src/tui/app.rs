@@ -336,45 +336,30 @@ impl<'a> App<'a> {
     pub fn execute_as(&mut self, actor: &Actor, command: &Command) -> bool {
         match self.run_command(actor, command) {
             Ok(()) => true,
-            Err(SessionError::Refused(e)) => {
-                self.error(e.to_string());
-                false
-            }
             Err(e) => {
-                self.error(format!("not saved: {e}"));
+                self.error(e);
                 false
             }
         }
     }
 
-    /// Executes `command` in the session and folds what it hands back;
-    /// after a refusal too, since others' entries may have been read.
-    fn run_command(&mut self, actor: &Actor, command: &Command) -> Result<(), SessionError> {
+    /// Executes `command` in the session and folds what it hands back
+    /// (after a refusal too: others' entries may have been read); `Err` is
+    /// the text for the status line.
+    fn run_command(&mut self, actor: &Actor, command: &Command) -> Result<(), String> {
         let Some(response) = self.response.as_mut() else {
-            return Err(SessionError::Refused(
-                crate::response::CommandError::NoSession,
-            ));
+            return Err("no response is open".to_owned());
         };
         let Some(session) = response.session.as_mut() else {
-            return Err(SessionError::Refused(
-                crate::response::CommandError::NoSession,
-            ));
+            return Err("a replay is read-only".to_owned());
         };
-        let result = session.execute(actor, command, self.now);
-        let entries = match result {
-            Ok(entries) => Ok(entries),
-            Err(e) => Err((e, session.take_unseen())),
+        let (entries, result) = match session.execute(actor, command, self.now) {
+            Ok(entries) => (entries, Ok(())),
+            Err(SessionError::Refused(e)) => (session.take_unseen(), Err(e.to_string())),
+            Err(e) => (session.take_unseen(), Err(format!("not saved: {e}"))),
         };
-        match entries {
-            Ok(entries) => {
-                take_all(response, &self.runbooks, &entries);
-                Ok(())
-            }
-            Err((e, seen)) => {
-                take_all(response, &self.runbooks, &seen);
-                Err(e)
-            }
-        }
+        take_all(response, &self.runbooks, &entries);
+        result
     }
 
     /// Whoever is at the keyboard: the response's current actor, else the
