@@ -149,6 +149,17 @@ pub struct NewJournal<'a> {
     pub exercise: Option<String>,
 }
 
+/// An entry to append, as [`Journal::append_planned`]'s plan gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub event: Event,
+    /// Exercise time, ms, in an exercise.
+    pub ex_t: Option<u64>,
+}
+
 /// A torn tail that was moved aside on open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Quarantined {
@@ -294,7 +305,9 @@ impl Journal {
             session: 1,
             session_start: Instant::now(),
         };
-        let first = journal.write_entry(actor, session_event(new, false), None, wrapped)?;
+        let guard = journal.lock(LOCK_WAIT)?;
+        let first = journal.write_entry(&guard, actor, session_event(new, false), None, wrapped)?;
+        drop(guard);
         Ok((journal, first))
     }
 
@@ -364,13 +377,40 @@ impl Journal {
         actor: &Actor,
         new: &NewJournal<'_>,
     ) -> Result<Entry, JournalError> {
+        self.start_session_seen(actor, new, &mut Vec::new())
+    }
+
+    /// [`Journal::start_session`], handing the entries other processes
+    /// appended since the last look to `seen` (in file order) rather than
+    /// passing over them, for a writer that folds the journal.
+    pub fn start_session_seen(
+        &mut self,
+        actor: &Actor,
+        new: &NewJournal<'_>,
+        seen: &mut Vec<Entry>,
+    ) -> Result<Entry, JournalError> {
         self.require_key()?;
+        let guard = self.lock(LOCK_WAIT)?;
+        let (others, _) = self.catch_up(&guard)?;
+        for (e, offset) in &others {
+            seen.push(self.decode(e, *offset)?);
+        }
+        // After the catch-up: a session another writer started meanwhile
+        // counts too.
         self.session = self.sessions.keys().copied().max().unwrap_or(0) + 1;
         self.session_start = Instant::now();
-        self.append(actor, session_event(new, true), None)
+        let mut event = session_event(new, true);
+        // Whether bodies are encrypted is the journal's fact, not the caller's.
+        if let Event::SessionStarted { plaintext, .. } = &mut event {
+            *plaintext = self.key.is_none();
+        }
+        self.write_entry(&guard, actor, event, None, None)
     }
 
     /// Appends one entry and returns it once it is on disk (fdatasync).
+    /// Entries other processes appended meanwhile are chained onto but not
+    /// returned: for writers that keep no state (`grabbag note`, scripts).
+    /// A writer that folds the journal uses [`Journal::append_planned`].
     pub fn append(
         &mut self,
         actor: &Actor,
@@ -378,7 +418,36 @@ impl Journal {
         ex_t: Option<u64>,
     ) -> Result<Entry, JournalError> {
         self.require_key()?;
-        self.write_entry(actor, event, ex_t, None)
+        let guard = self.lock(LOCK_WAIT)?;
+        self.catch_up(&guard)?;
+        self.write_entry(&guard, actor, event, ex_t, None)
+    }
+
+    /// Appends what `plan` decides, all under one hold of the lock: first
+    /// the entries other processes appended since we last looked are read
+    /// (in file order) and handed to `plan`, so it decides on the journal as
+    /// it is on disk; then each entry it returns is written and synced and
+    /// pushed onto `written` as soon as it is on disk (so an error part-way
+    /// still hands back what did get written). Nothing is written when
+    /// `plan` refuses; the entries it was handed are its to keep either way.
+    pub fn append_planned<E: From<JournalError>>(
+        &mut self,
+        plan: impl FnOnce(Vec<Entry>) -> Result<Vec<Planned>, E>,
+        written: &mut Vec<Entry>,
+    ) -> Result<(), E> {
+        self.require_key()?;
+        let guard = self.lock(LOCK_WAIT)?;
+        let (others, _) = self.catch_up(&guard)?;
+        let others = others
+            .iter()
+            .map(|(e, offset)| self.decode(e, *offset))
+            .collect::<Result<Vec<_>, _>>()?;
+        for planned in plan(others)? {
+            let entry =
+                self.write_entry(&guard, &planned.actor, planned.event, planned.ex_t, None)?;
+            written.push(entry);
+        }
+        Ok(())
     }
 
     /// Entries other processes appended since we last looked.
@@ -482,15 +551,16 @@ impl Journal {
         Ok(Quarantined { torn, moved_to })
     }
 
+    /// Writes one entry after the head and syncs it. Call with the lock
+    /// held, caught up.
     fn write_entry(
         &mut self,
+        _guard: &LockGuard,
         actor: &Actor,
         event: Event,
         ex_t: Option<u64>,
         wrapped: Option<(Vec<String>, String)>,
     ) -> Result<Entry, JournalError> {
-        let guard = self.lock(LOCK_WAIT)?;
-        self.catch_up(&guard)?;
         let seq = self.head.as_ref().map_or(1, |h| h.seq + 1);
         let now = Local::now();
         let mono_ms = if self.session == 0 {
@@ -557,7 +627,6 @@ impl Journal {
                 source: e,
             });
         }
-        drop(guard);
         let mut stored = stored;
         stored.hash = hash;
         self.end = offset + line.len() as u64;

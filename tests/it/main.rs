@@ -1,5 +1,6 @@
 //! All integration tests, in one binary (one link, one process start-up).
 
+mod act;
 mod age_interop;
 mod attack_files;
 mod attack_trust;
