@@ -80,6 +80,24 @@ impl fmt::Display for Duration {
     }
 }
 
+/// A due date as a person writes it: a date (`2027-03-31`), or a time
+/// from `from` (`14d`, `36h`). `Err` gives the text back when it is neither.
+pub fn due_date(
+    written: &str,
+    from: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::NaiveDate, String> {
+    let written = written.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(written, "%Y-%m-%d") {
+        return Ok(date);
+    }
+    Duration::parse(written)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .and_then(|s| from.checked_add_signed(chrono::TimeDelta::seconds(s)))
+        .map(|t| t.date_naive())
+        .ok_or_else(|| written.to_owned())
+}
+
 impl Serialize for Duration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

@@ -33,7 +33,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, NaiveTime, TimeZone};
 use serde::Serialize;
 
-pub use duration::Duration;
+pub use duration::{Duration, due_date};
 
 /// The official list, one holiday a line: jurisdiction, date, name.
 const UK_BANK_HOLIDAYS: &str = include_str!("uk-bank-holidays.txt");

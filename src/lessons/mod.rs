@@ -181,21 +181,6 @@ fn tracked(category: LessonCategory) -> bool {
     category != LessonCategory::WentWell
 }
 
-/// A due date as a journal wrote it: a date (`2027-03-31`), or a time from
-/// when it was recorded (`14d`). `Err` gives the text when it is neither.
-fn due_date(written: &str, recorded: DateTime<Utc>) -> Result<NaiveDate, String> {
-    let written = written.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(written, "%Y-%m-%d") {
-        return Ok(date);
-    }
-    crate::calendar::Duration::parse(written)
-        .ok()
-        .and_then(|d| i64::try_from(d.as_secs()).ok())
-        .and_then(|s| recorded.checked_add_signed(chrono::Duration::seconds(s)))
-        .map(|t| t.date_naive())
-        .ok_or_else(|| written.to_owned())
-}
-
 /// The lessons of `journals` and `register`, tracked as of `today`: journal
 /// lessons in journal order (each id once), then those recorded in the
 /// register, then register records naming a journal lesson no journal given
@@ -226,7 +211,7 @@ pub fn track(
                 .due
                 .as_deref()
                 .filter(|d| !d.trim().is_empty())
-                .and_then(|d| match due_date(d, lesson.stamp.at) {
+                .and_then(|d| match crate::calendar::due_date(d, lesson.stamp.at) {
                     Ok(date) => Some(date),
                     Err(text) => {
                         gaps.push(format!("due date {text:?} is not a date"));
@@ -556,6 +541,7 @@ mod tests {
         let recorded = DateTime::parse_from_rfc3339("2026-12-02T18:55:00Z")
             .map(|t| t.to_utc())
             .unwrap();
+        let due_date = crate::calendar::due_date;
         assert_eq!(
             due_date("2027-03-31", recorded),
             Ok(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap())

@@ -460,6 +460,9 @@ pub enum CommandError {
     /// Evidence that is not an earlier entry.
     #[error("evidence seq {0} is not an entry of this journal")]
     NoSuchEvidence(u64),
+    /// A lesson's due date that is neither a date nor a time from now.
+    #[error("due {0:?} is not a date such as 2027-03-31 or a time from now such as 14d")]
+    DueDate(String),
 }
 
 /// "no checks", "1 check", "2 checks".
@@ -931,11 +934,19 @@ pub fn decide<R: Runbooks + ?Sized>(
                     .filter(|t| !t.is_empty())
                     .map(str::to_owned)
             };
+            let due = optional(due);
+            // Caught now, while the facilitator can say it again, rather
+            // than found by the audit as a lesson with no due date.
+            if let Some(written) = &due
+                && crate::calendar::due_date(written, now).is_err()
+            {
+                return Err(CommandError::DueDate(written.clone()));
+            }
             Ok(vec![Event::LessonRecorded {
                 category: *category,
                 text: required(text, "a lesson needs some text")?,
                 owner: optional(owner),
-                due: optional(due),
+                due,
             }])
         }
         Command::Clock(request) => {
@@ -1883,5 +1894,16 @@ mod tests {
             due: None,
         };
         assert_eq!(sim.run(&lesson).unwrap().len(), 1);
+        // A due date the audit could not track is refused while it can be
+        // said again; a date or a time from now is kept as written.
+        let due = |due: &str| Command::Lesson {
+            category: LessonCategory::Action,
+            text: "Print the call tree".to_owned(),
+            owner: Some("ICT".to_owned()),
+            due: Some(due.to_owned()),
+        };
+        assert!(sim.refuse(&due("end of Q1")).contains("is not a date"));
+        assert_eq!(sim.run(&due("2027-03-31")).unwrap().len(), 1);
+        assert_eq!(sim.run(&due("14d")).unwrap().len(), 1);
     }
 }
