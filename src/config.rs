@@ -66,6 +66,10 @@ pub struct Config {
     /// How the interface looks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub theme: Option<Theme>,
+    /// Seconds an age plugin may stay silent, outside its prompts, before
+    /// grabbag stops waiting for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_timeout: Option<u64>,
 }
 
 /// The largest config or last-session file read (64 KiB: a few lines are
@@ -257,6 +261,7 @@ mod tests {
                 actor_name: Some("Sam Okafor".to_owned()),
                 actor_role: Some("ICT on-call engineer".to_owned()),
                 theme: Some(Theme::HighContrast),
+                plugin_timeout: Some(90),
             }
         );
     }

@@ -11,6 +11,7 @@
 pub mod app;
 pub mod dialog;
 pub mod exercise;
+pub mod lend;
 pub mod replay;
 pub mod review;
 pub mod theme;
@@ -101,7 +102,10 @@ pub fn run(
     }
     spawn_watchdog(Arc::clone(&stop));
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &mut app, &stop, &mut start);
+    let lender = Arc::new(lend::Lender::default());
+    let prompts = lend::install(&lender);
+    let result = event_loop(&mut terminal, &mut app, &stop, &mut start, &lender);
+    drop(prompts);
     ratatui::restore();
     if let Some(closing) = &app.closing {
         // Where the screen can no longer show it: the terminal's scrollback.
@@ -250,6 +254,7 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
     app: &mut App<'_>,
     stop: &AtomicBool,
     start: &mut Start<P>,
+    lender: &lend::Lender,
 ) -> anyhow::Result<()> {
     const TICK: Duration = Duration::from_secs(1);
     let mut last_tick = Instant::now();
@@ -273,8 +278,18 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
         if action == Action::Quit {
             return Ok(());
         }
-        if event::poll(wait)? {
-            match event::read()? {
+        // Keys are read only while no plugin prompt has the terminal.
+        let event = {
+            let turn = lender.turn(terminal)?;
+            redraw |= turn.cleared;
+            if event::poll(wait)? {
+                Some(event::read()?)
+            } else {
+                None
+            }
+        };
+        if let Some(event) = event {
+            match event {
                 Event::Key(key) if key.kind == KeyEventKind::Press && start.hold(app, key) => {}
                 Event::Key(key) if key.kind == KeyEventKind::Press && held.repeats(app, key) => {}
                 Event::Key(key) if key.kind == KeyEventKind::Press => {
@@ -296,6 +311,7 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
             redraw = true;
         }
         if redraw {
+            let _turn = lender.turn(terminal)?;
             terminal.draw(|f| draw(f, app))?;
         }
     }
