@@ -116,7 +116,7 @@ pub enum CryptoError {
         seconds: f64,
     },
     /// A plugin failed earlier in this process and is not run again.
-    #[error("{binary} failed earlier in this run and is not asked again: {reason}")]
+    #[error("{reason} (grabbag does not run {binary} again until it is restarted)")]
     PluginFailedEarlier {
         /// `age-plugin-NAME`.
         binary: String,

@@ -341,7 +341,13 @@ pub(super) fn describe<E: std::fmt::Display>(errors: &[E], binaries: &str) -> St
     let reasons: Vec<String> = errors
         .iter()
         .map(|e| {
-            let text = e.to_string();
+            // age's messages are localised with Unicode isolation marks
+            // around each value: right in a GUI, noise in a terminal.
+            let text: String = e
+                .to_string()
+                .chars()
+                .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
+                .collect();
             let text = binaries
                 .split(", ")
                 .find_map(|b| text.strip_prefix(&format!("'{b}' ")))
