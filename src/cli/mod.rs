@@ -212,6 +212,9 @@ pub struct Context {
 impl Context {
     fn new(settings: Settings) -> anyhow::Result<Self> {
         let config = Config::load().context("reading the config file")?;
+        // Before anything is decrypted: plugin prompts lend the interface's
+        // screen when it is up, and are plain terminal prompts otherwise.
+        crate::tui::lend::install_prompter();
         if let Some(seconds) = settings.plugin_timeout.or(config.plugin_timeout) {
             crypto::plugin::set_timeout(std::time::Duration::from_secs(seconds));
         }

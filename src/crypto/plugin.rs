@@ -106,6 +106,10 @@ static PROMPTER: LazyLock<RwLock<Arc<dyn Prompter>>> =
 static TIMEOUT_MS: AtomicU64 = AtomicU64::new(DEFAULT_TIMEOUT.as_millis() as u64);
 /// Answers to secret requests, by plugin and question.
 static SECRETS: Shared<HashMap<(String, String), SecretString>> = LazyLock::new(Default::default);
+/// Held while the user is asked something: the library loads runbooks on
+/// several threads, and two plugins asking at once would both read the
+/// terminal (and ask for the same PIN twice).
+static PROMPTING: Mutex<()> = Mutex::new(());
 /// Plugins that failed in this process, with the first reason.
 static FAILED: Shared<HashMap<String, String>> = LazyLock::new(Default::default);
 
@@ -183,34 +187,47 @@ pub(super) struct Callbacks {
 }
 
 impl Callbacks {
+    /// Asks the user, one question at a time in the process, with the
+    /// time-out clock stopped (waiting for another question counts as the
+    /// user's time too).
     fn ask<T>(&self, ask: impl FnOnce(&dyn Prompter) -> T) -> T {
-        *lock(&self.prompted) = true;
-        self.watch.waiting_on_user(|| ask(self.prompter.as_ref()))
+        self.watch.waiting_on_user(|| {
+            let _one_at_a_time = lock(&PROMPTING);
+            *lock(&self.prompted) = true;
+            ask(self.prompter.as_ref())
+        })
     }
 }
 
 impl age::Callbacks for Callbacks {
     fn display_message(&self, message: &str) {
-        self.ask(|p| p.message(&self.binary, message));
+        self.ask(|p| p.message(&self.binary, &plain(message)));
     }
 
     fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
-        self.ask(|p| p.confirm(&self.binary, message, yes, no))
+        self.ask(|p| p.confirm(&self.binary, &plain(message), yes, no))
     }
 
     fn request_public_string(&self, description: &str) -> Option<String> {
-        self.ask(|p| p.request_public(&self.binary, description))
+        self.ask(|p| p.request_public(&self.binary, &plain(description)))
     }
 
     fn request_passphrase(&self, description: &str) -> Option<SecretString> {
         let key = (self.binary.clone(), description.to_owned());
         lock(&self.answered).push(key.clone());
-        if let Some(known) = lock(&SECRETS).get(&key) {
-            return Some(SecretString::from(known.expose_secret().to_owned()));
-        }
-        let answer = self.ask(|p| p.request_secret(&self.binary, description))?;
-        lock(&SECRETS).insert(key, SecretString::from(answer.expose_secret().to_owned()));
-        Some(answer)
+        // The cache is read inside the one-at-a-time section: a second
+        // plugin asking while the first question is open gets its answer.
+        self.ask(|p| {
+            if let Some(known) = lock(&SECRETS).get(&key) {
+                return Some(SecretString::from(known.expose_secret().to_owned()));
+            }
+            let answer = p.request_secret(&self.binary, &plain(description))?;
+            lock(&SECRETS).insert(
+                key.clone(),
+                SecretString::from(answer.expose_secret().to_owned()),
+            );
+            Some(answer)
+        })
     }
 }
 
@@ -335,19 +352,21 @@ impl Operation {
     }
 }
 
+/// age's own messages are localised with Unicode isolation marks around each
+/// value: right in a GUI, noise in a terminal.
+fn plain(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
+        .collect()
+}
+
 /// Describes plugin errors as age words them, less the program's name at
 /// their start (the error names it once). age does not export the type.
 pub(super) fn describe<E: std::fmt::Display>(errors: &[E], binaries: &str) -> String {
     let reasons: Vec<String> = errors
         .iter()
         .map(|e| {
-            // age's messages are localised with Unicode isolation marks
-            // around each value: right in a GUI, noise in a terminal.
-            let text: String = e
-                .to_string()
-                .chars()
-                .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
-                .collect();
+            let text = plain(&e.to_string());
             let text = binaries
                 .split(", ")
                 .find_map(|b| text.strip_prefix(&format!("'{b}' ")))

@@ -9,9 +9,14 @@
 //! terminal, and when the plugin's operation is over the screen is taken back
 //! and drawn afresh. The event loop reads keys and draws only while it holds
 //! its [`Lender::turn`], so it never competes with a prompt for the terminal.
+//!
+//! The prompter is installed for the whole process by the command line
+//! ([`install_prompter`]), before any runbook is decrypted: the library's
+//! background load may reach a plugin before the screen is up, and then the
+//! prompt is a plain terminal prompt, finished before the screen starts.
 
 use std::io::Write as _;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use age::secrecy::SecretString;
 use ratatui::crossterm::{cursor, execute, terminal};
@@ -20,6 +25,8 @@ use crate::crypto::plugin::{self, Prompter, TerminalPrompter};
 
 #[derive(Default)]
 struct State {
+    /// The interface has the alternate screen and raw mode.
+    screen_up: bool,
     lent: bool,
     /// Taken back since the last draw: the screen must be drawn in full.
     taken_back: bool,
@@ -39,18 +46,49 @@ pub struct Turn<'a> {
     pub cleared: bool,
 }
 
+static LENDER: LazyLock<Arc<Lender>> = LazyLock::new(Default::default);
+
+/// The process's lender.
+pub fn lender() -> &'static Lender {
+    &LENDER
+}
+
+/// Makes age plugins prompt through the lender for the rest of the process.
+pub fn install_prompter() {
+    plugin::set_prompter(Arc::new(LendingPrompter(Arc::clone(&LENDER))));
+}
+
 impl Lender {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn wait_returned(&self) -> MutexGuard<'_, State> {
+        self.returned
+            .wait_while(self.lock(), |s| s.lent)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts the interface's screen (raw mode, alternate screen), once no
+    /// prompt has the terminal.
+    pub fn start_screen(&self) -> std::io::Result<ratatui::DefaultTerminal> {
+        let mut state = self.wait_returned();
+        let terminal = ratatui::try_init()?;
+        state.screen_up = true;
+        Ok(terminal)
+    }
+
+    /// Gives the terminal back to the shell, once no prompt has it.
+    pub fn end_screen(&self) {
+        let mut state = self.wait_returned();
+        ratatui::restore();
+        state.screen_up = false;
+    }
+
     /// Waits until the terminal is back, clears it if it was lent, and holds
     /// it while the caller reads a key or draws.
     pub fn turn(&self, screen: &mut ratatui::DefaultTerminal) -> std::io::Result<Turn<'_>> {
-        let mut state = self
-            .returned
-            .wait_while(self.lock(), |s| s.lent)
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.wait_returned();
         let cleared = std::mem::take(&mut state.taken_back);
         if cleared {
             screen.clear()?;
@@ -68,6 +106,9 @@ impl Lender {
             return;
         }
         state.lent = true;
+        if !state.screen_up {
+            return;
+        }
         // A terminal that cannot be switched still gets the question.
         let _ = terminal::disable_raw_mode();
         let mut out = std::io::stdout();
@@ -84,14 +125,16 @@ impl Lender {
         if !state.lent {
             return;
         }
-        let _ = terminal::enable_raw_mode();
-        let _ = execute!(
-            std::io::stdout(),
-            terminal::EnterAlternateScreen,
-            cursor::Hide
-        );
+        if state.screen_up {
+            let _ = terminal::enable_raw_mode();
+            let _ = execute!(
+                std::io::stdout(),
+                terminal::EnterAlternateScreen,
+                cursor::Hide
+            );
+            state.taken_back = true;
+        }
         state.lent = false;
-        state.taken_back = true;
         self.returned.notify_all();
     }
 }
@@ -123,28 +166,5 @@ impl Prompter for LendingPrompter {
 
     fn finished(&self) {
         self.0.take_back();
-    }
-}
-
-/// Plugins prompt through the interface until this is dropped, when the
-/// prompter before it is put back.
-pub struct Installed {
-    previous: Option<Arc<dyn Prompter>>,
-}
-
-impl Drop for Installed {
-    fn drop(&mut self) {
-        if let Some(previous) = self.previous.take() {
-            plugin::set_prompter(previous);
-        }
-    }
-}
-
-/// Makes plugins prompt through `lender` for as long as the result lives.
-pub fn install(lender: &Arc<Lender>) -> Installed {
-    Installed {
-        previous: Some(plugin::set_prompter(Arc::new(LendingPrompter(
-            Arc::clone(lender),
-        )))),
     }
 }

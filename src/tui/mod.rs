@@ -101,12 +101,10 @@ pub fn run(
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
     spawn_watchdog(Arc::clone(&stop));
-    let mut terminal = ratatui::try_init()?;
-    let lender = Arc::new(lend::Lender::default());
-    let prompts = lend::install(&lender);
-    let result = event_loop(&mut terminal, &mut app, &stop, &mut start, &lender);
-    drop(prompts);
-    ratatui::restore();
+    let lender = lend::lender();
+    let mut terminal = lender.start_screen()?;
+    let result = event_loop(&mut terminal, &mut app, &stop, &mut start, lender);
+    lender.end_screen();
     if let Some(closing) = &app.closing {
         // Where the screen can no longer show it: the terminal's scrollback.
         // A terminal already gone takes nothing: the session end is on disk.

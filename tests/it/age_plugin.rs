@@ -78,9 +78,12 @@ fn token(plugin: &PluginPath, home: &Path, name: &str, pin: Option<&str>) -> Tok
 
 /// A library sealed to its X25519 key and rekeyed (with the real binary) to
 /// the token's recipient as well.
-fn mixed_library(plugin: &PluginPath, token_name: &str) -> (TestLibrary, Token) {
-    let lib = TestLibrary::with(&[("cyber/alpha.toml", &runbook_text("cyber/alpha", "Alpha"))]);
-    let token = token(plugin, lib.home.path(), token_name, None);
+fn mixed_library(plugin: &PluginPath, pin: Option<&str>) -> (TestLibrary, Token) {
+    let lib = TestLibrary::with(&[
+        ("cyber/alpha.toml", &runbook_text("cyber/alpha", "Alpha")),
+        ("cyber/bravo.toml", &runbook_text("cyber/bravo", "Bravo")),
+    ]);
+    let token = token(plugin, lib.home.path(), "token", pin);
     let recipients = lib.root.join(".grabbag/recipients");
     let mut text = std::fs::read_to_string(&recipients).unwrap();
     text.push_str(&format!("{}\n", token.recipient));
@@ -115,7 +118,7 @@ fn as_token(lib: &TestLibrary, plugin: &PluginPath, token: &Token) -> Command {
 fn a_library_rekeyed_to_a_plugin_recipient_is_used_with_the_plugin_identity() {
     let test = "a_library_rekeyed_to_a_plugin_recipient_is_used_with_the_plugin_identity";
     let Some(plugin) = plugin(test) else { return };
-    let (lib, token) = mixed_library(&plugin, "token");
+    let (lib, token) = mixed_library(&plugin, None);
 
     // Loaded with the plugin identity alone.
     let out = run(as_token(&lib, &plugin, &token).arg("list"));
@@ -198,7 +201,7 @@ fn files_go_both_ways_between_grabbag_and_the_age_cli_through_the_plugin() {
         return;
     }
     let Some(plugin) = plugin(test) else { return };
-    let (lib, token) = mixed_library(&plugin, "token");
+    let (lib, token) = mixed_library(&plugin, None);
 
     // grabbag sealed it (rekey): `age -d -i` and the same plugin open it.
     let out = Command::new("age")
@@ -267,7 +270,7 @@ fn plugin_failures_are_clear_errors_and_nothing_is_half_written() {
         return;
     }
     let Some(plugin) = plugin(test) else { return };
-    let (lib, token) = mixed_library(&plugin, "token");
+    let (lib, token) = mixed_library(&plugin, None);
     let show = |cmd: &mut Command| run(cmd.args(["show", "cyber/alpha"]));
 
     // Not installed: PATH without it.
@@ -345,4 +348,107 @@ fn plugin_failures_are_clear_errors_and_nothing_is_half_written() {
     let out = show(&mut as_token(&lib, &plugin, &token));
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("gbtest token not present"), "{out:?}");
+}
+
+/// A tmux pane running `line` in the library's environment, with the
+/// plugin on PATH and the token's identity.
+fn tmux_with_token(
+    lib: &TestLibrary,
+    plugin: &PluginPath,
+    token: &Token,
+    name: &str,
+    line: &str,
+) -> crate::tui::Tmux {
+    let tmux = crate::tui::Tmux {
+        socket: format!("grabbag-plugin-{name}-{}", std::process::id()),
+        home: lib.home.path().to_owned(),
+    };
+    tmux.start_shell(
+        &lib.root,
+        &token.identity,
+        &format!("export PATH='{}'\n{line}", plugin.path.to_string_lossy()),
+    );
+    tmux
+}
+
+#[test]
+fn a_pin_is_asked_once_per_process_on_the_terminal_and_a_wrong_one_is_refused() {
+    let test = "a_pin_is_asked_once_per_process_on_the_terminal_and_a_wrong_one_is_refused";
+    if !have("tmux", test) {
+        return;
+    }
+    let Some(plugin) = plugin(test) else { return };
+    let (lib, token) = mixed_library(&plugin, Some("4321"));
+    let tmux = tmux_with_token(
+        &lib,
+        &plugin,
+        &token,
+        "pin",
+        "\"$GRABBAG\" list; echo \"list exit $?\"; \"$GRABBAG\" show cyber/alpha; echo \"show exit $?\"; exec sleep 600",
+    );
+    tmux.wait_for("Enter the PIN of the gbtest token");
+    tmux.text("4321");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("list exit 0");
+    let screen = tmux.screen();
+    let (list, _) = screen.split_once("list exit 0").unwrap_or_default();
+    // Two runbooks, one prompt: the answer is kept for the process.
+    assert_eq!(list.matches("Enter the PIN").count(), 1, "{screen}");
+    assert!(list.contains("Alpha") && list.contains("Bravo"), "{screen}");
+    // A new process asks again; a wrong PIN is refused, and said so.
+    wait_until(&tmux, |screen| screen.matches("Enter the PIN").count() == 2);
+    tmux.text("0000");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("show exit 2");
+    let screen = tmux.screen();
+    assert!(screen.contains("age-plugin-gbtest: couldn't use an identity: wrong PIN"), "{screen}");
+}
+
+/// Waits until the screen satisfies `done` (a hang fails after 30 s).
+fn wait_until(tmux: &crate::tui::Tmux, done: impl Fn(&str) -> bool) {
+    let start = std::time::Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if done(&screen) {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "never came; screen:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn in_the_interface_a_plugin_prompt_borrows_the_terminal_and_gives_it_back() {
+    let test = "in_the_interface_a_plugin_prompt_borrows_the_terminal_and_gives_it_back";
+    if !have("tmux", test) {
+        return;
+    }
+    let Some(plugin) = plugin(test) else { return };
+    let (lib, token) = mixed_library(&plugin, Some("4321"));
+    let tmux = tmux_with_token(
+        &lib,
+        &plugin,
+        &token,
+        "tui",
+        "\"$GRABBAG\" run; echo \"run exit $?\"; exec sleep 600",
+    );
+    // The library loads in the background: its first runbook asks for the
+    // PIN on the plain terminal, the interface paused.
+    tmux.wait_for("Enter the PIN of the gbtest token");
+    assert!(
+        tmux.screen().contains("grabbag is paused while age-plugin-gbtest asks"),
+        "{}",
+        tmux.screen()
+    );
+    tmux.text("4321");
+    tmux.keys(&["Enter"]);
+    // The interface is back, drawn in full, with both runbooks.
+    wait_until(&tmux, |screen| {
+        screen.contains("Alpha") && screen.contains("Bravo") && !screen.contains("Enter the PIN")
+    });
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("run exit 0");
 }
