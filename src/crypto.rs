@@ -442,7 +442,7 @@ impl Identities {
     fn decrypt_with_plugins(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let names: std::collections::BTreeSet<&str> =
             self.plugins.iter().map(|p| p.plugin()).collect();
-        let operation = plugin::Operation::new(names.iter().copied())?;
+        let operation = plugin::Operation::new(names.iter().copied());
         let mut plugins = Vec::new();
         for name in &names {
             let callbacks = operation.callbacks(name);
@@ -479,7 +479,7 @@ pub fn encrypt(
     }
     // The file key is wrapped (plugins run) on a worker thread with the
     // time-out; the plaintext never leaves this one.
-    let operation = plugin::Operation::new(names.iter().copied())?;
+    let operation = plugin::Operation::new(names.iter().copied());
     let mut plugins = Vec::new();
     for name in &names {
         let callbacks = operation.callbacks(name);

@@ -26,7 +26,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -106,9 +106,13 @@ static PROMPTER: LazyLock<RwLock<Arc<dyn Prompter>>> =
 static TIMEOUT_MS: AtomicU64 = AtomicU64::new(DEFAULT_TIMEOUT.as_millis() as u64);
 /// Answers to secret requests, by plugin and question.
 static SECRETS: Shared<HashMap<(String, String), SecretString>> = LazyLock::new(Default::default);
-/// Held while the user is asked something: the library loads runbooks on
-/// several threads, and two plugins asking at once would both read the
-/// terminal (and ask for the same PIN twice).
+/// Held while a plugin runs. The library loads runbooks on several threads;
+/// plugins run one after the other, so a token is not asked twice at once,
+/// and a PIN is known right or wrong before the next file uses it: a wrong
+/// one is tried once, not once per thread.
+static RUNNING: Mutex<()> = Mutex::new(());
+/// Held while the user is asked something, so age's "waiting for the
+/// plugin" message does not write over a PIN prompt.
 static PROMPTING: Mutex<()> = Mutex::new(());
 /// Plugins that failed in this process, with the first reason.
 static FAILED: Shared<HashMap<String, String>> = LazyLock::new(Default::default);
@@ -167,6 +171,11 @@ impl Watch {
         answer
     }
 
+    /// Starts the clock again (when the plugin starts).
+    fn restart(&self) {
+        lock(&self.state).1 = Instant::now();
+    }
+
     fn expired(&self, timeout: Duration) -> bool {
         let state = lock(&self.state);
         state.0 == 0 && state.1.elapsed() >= timeout
@@ -181,6 +190,10 @@ pub(super) struct Callbacks {
     prompter: Arc<dyn Prompter>,
     /// Whether a prompt was shown (so the prompter is told when it is over).
     prompted: Arc<Mutex<bool>>,
+    /// The caller stopped waiting (the operation ended or timed out): a
+    /// plugin left running, or age's "waiting for the plugin" timer, must
+    /// not take the terminal any more.
+    over: Arc<AtomicBool>,
     /// Questions answered from (or into) the cache during this operation:
     /// forgotten if the operation fails, since the answer may be why.
     answered: Arc<Mutex<Vec<(String, String)>>>,
@@ -190,9 +203,12 @@ impl Callbacks {
     /// Asks the user, one question at a time in the process, with the
     /// time-out clock stopped (waiting for another question counts as the
     /// user's time too).
-    fn ask<T>(&self, ask: impl FnOnce(&dyn Prompter) -> T) -> T {
+    fn ask<T>(&self, ask: impl FnOnce(&dyn Prompter) -> Option<T>) -> Option<T> {
         self.watch.waiting_on_user(|| {
             let _one_at_a_time = lock(&PROMPTING);
+            if self.over.load(Ordering::SeqCst) {
+                return None;
+            }
             *lock(&self.prompted) = true;
             ask(self.prompter.as_ref())
         })
@@ -201,7 +217,10 @@ impl Callbacks {
 
 impl age::Callbacks for Callbacks {
     fn display_message(&self, message: &str) {
-        self.ask(|p| p.message(&self.binary, &plain(message)));
+        self.ask(|p| {
+            p.message(&self.binary, &plain(message));
+            Some(())
+        });
     }
 
     fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
@@ -239,27 +258,21 @@ pub(super) struct Operation {
 }
 
 impl Operation {
-    /// An operation involving the plugins named `names`; fails at once if one
-    /// of them already failed in this process.
-    pub(super) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, CryptoError> {
+    /// An operation involving the plugins named `names`.
+    pub(super) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
         let plugins: BTreeSet<String> = names.into_iter().map(binary_name).collect();
-        if let Some((binary, reason)) = plugins
-            .iter()
-            .find_map(|b| Some((b.clone(), lock(&FAILED).get(b)?.clone())))
-        {
-            return Err(CryptoError::PluginFailedEarlier { binary, reason });
-        }
         let binary = plugins.iter().cloned().collect::<Vec<_>>().join(", ");
-        Ok(Self {
+        Self {
             plugins,
             callbacks: Callbacks {
                 binary,
                 watch: Arc::new(Watch::new()),
                 prompter: prompter(),
                 prompted: Arc::new(Mutex::new(false)),
+                over: Arc::new(AtomicBool::new(false)),
                 answered: Arc::new(Mutex::new(Vec::new())),
             },
-        })
+        }
     }
 
     /// The callbacks for plugin `name`.
@@ -270,13 +283,26 @@ impl Operation {
         }
     }
 
-    /// Runs `work` on a worker thread and waits for it while the plugins are
-    /// not silent for longer than the time-out. A plugin failure is recorded
-    /// so the process does not run that plugin again.
+    /// Runs `work` on a worker thread, after any other plugin operation of
+    /// the process, and waits for it while the plugins are not silent for
+    /// longer than the time-out. Fails at once if one of the plugins failed
+    /// earlier; a failure now is recorded so the process does not run that
+    /// plugin again.
     pub(super) fn run<T: Send + 'static>(
         self,
         work: impl FnOnce() -> Result<T, CryptoError> + Send + 'static,
     ) -> Result<T, CryptoError> {
+        // Held by this thread, not the worker: a hung plugin's worker never
+        // returns, and the next operation must not wait for it.
+        let _one_at_a_time = lock(&RUNNING);
+        if let Some((binary, reason)) = self
+            .plugins
+            .iter()
+            .find_map(|b| Some((b.clone(), lock(&FAILED).get(b)?.clone())))
+        {
+            return Err(CryptoError::PluginFailedEarlier { binary, reason });
+        }
+        self.callbacks.watch.restart();
         let (send, receive) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("age-plugin".to_owned())
@@ -290,6 +316,12 @@ impl Operation {
             }),
             Ok(_) => self.wait(&receive),
         };
+        // Taken before `finished`, under the prompt lock: no prompt can
+        // start after the prompter is told the operation is over.
+        {
+            let _no_prompt_now = lock(&PROMPTING);
+            self.callbacks.over.store(true, Ordering::SeqCst);
+        }
         if *lock(&self.callbacks.prompted) {
             self.callbacks.prompter.finished();
         }

@@ -452,3 +452,45 @@ fn in_the_interface_a_plugin_prompt_borrows_the_terminal_and_gives_it_back() {
     tmux.keys(&["C-c"]);
     tmux.wait_for("run exit 0");
 }
+
+#[test]
+fn in_the_interface_a_wrong_pin_or_a_hung_plugin_leaves_it_working() {
+    let test = "in_the_interface_a_wrong_pin_or_a_hung_plugin_leaves_it_working";
+    if !have("tmux", test) {
+        return;
+    }
+    let Some(plugin) = plugin(test) else { return };
+    let (lib, token) = mixed_library(&plugin, Some("4321"));
+    let tmux = tmux_with_token(
+        &lib,
+        &plugin,
+        &token,
+        "tui-fail",
+        "\"$GRABBAG\" run; echo \"run exit $?\"; read next; AGE_PLUGIN_GBTEST_FAULT=hang GRABBAG_PLUGIN_TIMEOUT=1 \"$GRABBAG\" run; echo \"hung exit $?\"; exec sleep 600",
+    );
+    tmux.wait_for("Enter the PIN of the gbtest token");
+    tmux.text("0000");
+    tmux.keys(&["Enter"]);
+    // Asked once: the second runbook fails with the first one's reason
+    // rather than try the wrong PIN again. The interface is back and works.
+    wait_until(&tmux, |screen| {
+        screen.contains("Runbooks") && !screen.contains("Enter the PIN")
+    });
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("run exit 1");
+    let screen = tmux.screen();
+    assert!(screen.contains("wrong PIN"), "{screen}");
+    assert_eq!(screen.matches("Enter the PIN").count(), 1, "{screen}");
+
+    // A plugin that never answers: the load gives up after the time-out,
+    // and the interface still answers keys.
+    tmux.keys(&["Enter"]);
+    wait_until(&tmux, |screen| screen.contains("DID NOT LOAD"));
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("hung exit 1");
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("age-plugin-gbtest did not answer within"),
+        "{screen}"
+    );
+}
