@@ -735,4 +735,69 @@ mod tests {
             Err(CryptoError::NoRecipients(_))
         ));
     }
+
+    /// A plugin recipient and identity, as age-plugin-gbtest makes them
+    /// (the recipient's payload is an X25519 key, the identity's a path).
+    const PLUGIN_RECIPIENT: &str = "age1gbtest1v9nk2vtcvv6nxannx4kngwrexveh5umtdf3k5et3dfjkgvmjvverywp4xv6nxmrddf5rymrrdfmxz6r5vsmrguttw96kw6mj0fnqdttkkn";
+    const PLUGIN_IDENTITY: &str = "AGE-PLUGIN-GBTEST-19A6X6UP0VA38GTM5DA4S5AJ5T7";
+
+    #[test]
+    fn recipients_mix_x25519_and_plugin_keys_in_file_order() {
+        let id = Identity::generate();
+        let text = format!("# token\n{PLUGIN_RECIPIENT}\n{}\n", id.public_key());
+        let recipients = Recipients::parse(&text, Path::new("r")).unwrap();
+        assert_eq!(
+            recipients.keys(),
+            vec![PLUGIN_RECIPIENT.to_owned(), id.public_key()]
+        );
+        assert!(recipients.contains(PLUGIN_RECIPIENT));
+        assert_eq!(
+            recipients.plugin_names().into_iter().collect::<Vec<_>>(),
+            ["gbtest"]
+        );
+        // A plugin recipient alone is a recipient list.
+        assert!(Recipients::parse(PLUGIN_RECIPIENT, Path::new("r")).is_ok());
+    }
+
+    #[test]
+    fn identity_file_with_a_plugin_identity_gives_its_recipient_from_the_comment() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = Identity::generate();
+        let path = dir.path().join("ids.txt");
+        std::fs::write(
+            &path,
+            format!(
+                "#    Recipient: {PLUGIN_RECIPIENT}\n{PLUGIN_IDENTITY}\n{}\n",
+                x.key.to_string().expose_secret()
+            ),
+        )
+        .unwrap();
+        let ids = Identities::load(&path, &mut |_| unreachable!("not protected")).unwrap();
+        assert_eq!(
+            ids.public_keys(),
+            vec![x.public_key(), PLUGIN_RECIPIENT.to_owned()]
+        );
+        assert!(!ids.plugin_without_recipient());
+        // A file for the X25519 key opens without starting any plugin (none
+        // is installed here).
+        let ct = encrypt(b"x25519 first", &x.recipients(), false).unwrap();
+        assert_eq!(&ids.decrypt(&ct).unwrap()[..], b"x25519 first");
+        // One for nobody here tries the plugin, which is not installed.
+        let other = encrypt(b"x", &Identity::generate().recipients(), false).unwrap();
+        let err = ids.decrypt(&other).unwrap_err();
+        assert!(
+            matches!(&err, CryptoError::PluginMissing { binary } if binary == "age-plugin-gbtest"),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "age-plugin-gbtest not found on PATH; install it or use another identity"
+        );
+    }
+
+    #[test]
+    fn plugin_stanzas_count_as_recipients_and_grease_does_not() {
+        let header = b"age-encryption.org/v1\n-> X25519 abc\nbody\n-> gbtest def\nbody\n-> 8(-grease x\n\n--- mac\npayload";
+        assert_eq!(count_stanzas(header), 2);
+    }
 }
