@@ -43,7 +43,10 @@ impl Token {
     fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
-                format!("gbtest token not present ({} is missing): insert it", path.display())
+                format!(
+                    "gbtest token not present ({} is missing): insert it",
+                    path.display()
+                )
             } else {
                 format!("{}: {e}", path.display())
             }

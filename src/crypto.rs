@@ -424,9 +424,11 @@ impl Identities {
             CryptoError::NotARecipient { stanzas, .. } => {
                 let mut tried = self.public_keys();
                 if self.plugin_recipients.is_empty() {
-                    tried.extend(self.plugins.iter().map(|p| {
-                        format!("an {} identity", plugin::binary_name(p.plugin()))
-                    }));
+                    tried.extend(
+                        self.plugins
+                            .iter()
+                            .map(|p| format!("an {} identity", plugin::binary_name(p.plugin()))),
+                    );
                 }
                 CryptoError::NotARecipient {
                     stanzas,

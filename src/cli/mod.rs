@@ -65,7 +65,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "GRABBAG_THEME", value_name = "THEME")]
     pub theme: Option<config::Theme>,
     /// How long an age plugin (a YubiKey...) may stay silent, outside its prompts, before grabbag gives up on it. Default: GRABBAG_PLUGIN_TIMEOUT, then the config file, then 60.
-    #[arg(long, global = true, env = "GRABBAG_PLUGIN_TIMEOUT", value_name = "SECONDS")]
+    #[arg(
+        long,
+        global = true,
+        env = "GRABBAG_PLUGIN_TIMEOUT",
+        value_name = "SECONDS"
+    )]
     pub plugin_timeout: Option<u64>,
     /// What to do (default: `run`, the interface).
     #[command(subcommand)]

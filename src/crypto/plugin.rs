@@ -65,7 +65,10 @@ impl TerminalPrompter {
         let _ = write!(err, "{prompt}");
         let _ = err.flush();
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).ok().filter(|n| *n > 0)?;
+        std::io::stdin()
+            .read_line(&mut line)
+            .ok()
+            .filter(|n| *n > 0)?;
         Some(line.trim_end_matches(['\n', '\r']).to_owned())
     }
 }
@@ -86,7 +89,10 @@ impl Prompter for TerminalPrompter {
     }
 
     fn request_public(&self, plugin: &str, message: &str) -> Option<String> {
-        Self::read_line(&format!("{plugin}: {}: ", crate::text::printable_line(message)))
+        Self::read_line(&format!(
+            "{plugin}: {}: ",
+            crate::text::printable_line(message)
+        ))
     }
 
     fn request_secret(&self, plugin: &str, message: &str) -> Option<SecretString> {
@@ -135,7 +141,9 @@ fn prompter() -> Arc<dyn Prompter> {
 /// Sets how long a plugin may stay silent (outside prompts) for the rest of
 /// the process.
 pub fn set_timeout(timeout: Duration) {
-    let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX).max(1);
+    let ms = u64::try_from(timeout.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
     TIMEOUT_MS.store(ms, Ordering::Relaxed);
 }
 

@@ -152,11 +152,7 @@ fn a_library_rekeyed_to_a_plugin_recipient_is_used_with_the_plugin_identity() {
         "#!/bin/sh\nsed -i 's/^title = .*/title = \"Alpha, edited with a token\"/' \"$1\"\n",
     )
     .unwrap();
-    std::fs::set_permissions(
-        &editor,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let out = run(as_token(&lib, &plugin, &token)
         .env("EDITOR", &editor)
         .args(["edit", "cyber/alpha"]));
@@ -285,7 +281,8 @@ fn plugin_failures_are_clear_errors_and_nothing_is_half_written() {
     let out = show(as_token(&lib, &plugin, &token).env("AGE_PLUGIN_GBTEST_FAULT", "crash"));
     assert_eq!(out.code, 2, "{out:?}");
     assert!(
-        out.stderr.contains("age-plugin-gbtest stopped without answering"),
+        out.stderr
+            .contains("age-plugin-gbtest stopped without answering"),
         "{out:?}"
     );
     // Hangs: given up after the (configured) time-out.
@@ -296,7 +293,8 @@ fn plugin_failures_are_clear_errors_and_nothing_is_half_written() {
     );
     assert_eq!(out.code, 2, "{out:?}");
     assert!(
-        out.stderr.contains("age-plugin-gbtest did not answer within 1 s"),
+        out.stderr
+            .contains("age-plugin-gbtest did not answer within 1 s"),
         "{out:?}"
     );
 
@@ -313,7 +311,8 @@ fn plugin_failures_are_clear_errors_and_nothing_is_half_written() {
         .arg(&plain));
     assert_eq!(out.code, 2, "{out:?}");
     assert!(
-        out.stderr.contains("age-plugin-gbtest stopped without answering"),
+        out.stderr
+            .contains("age-plugin-gbtest stopped without answering"),
         "{out:?}"
     );
     assert!(plain.exists());
@@ -401,7 +400,10 @@ fn a_pin_is_asked_once_per_process_on_the_terminal_and_a_wrong_one_is_refused() 
     tmux.keys(&["Enter"]);
     tmux.wait_for("show exit 2");
     let screen = tmux.screen();
-    assert!(screen.contains("age-plugin-gbtest: couldn't use an identity: wrong PIN"), "{screen}");
+    assert!(
+        screen.contains("age-plugin-gbtest: couldn't use an identity: wrong PIN"),
+        "{screen}"
+    );
 }
 
 /// Waits until the screen satisfies `done` (a hang fails after 30 s).
@@ -439,7 +441,8 @@ fn in_the_interface_a_plugin_prompt_borrows_the_terminal_and_gives_it_back() {
     // PIN on the plain terminal, the interface paused.
     tmux.wait_for("Enter the PIN of the gbtest token");
     assert!(
-        tmux.screen().contains("grabbag is paused while age-plugin-gbtest asks"),
+        tmux.screen()
+            .contains("grabbag is paused while age-plugin-gbtest asks"),
         "{}",
         tmux.screen()
     );

@@ -1,6 +1,7 @@
 //! All integration tests, in one binary (one link, one process start-up).
 
 mod age_interop;
+#[cfg(unix)]
 mod age_plugin;
 mod attack_files;
 mod attack_trust;
