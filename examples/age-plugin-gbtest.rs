@@ -11,8 +11,9 @@
 //! age-plugin-gbtest --generate KEYFILE [--pin PIN] [--touch]   # prints an identity file
 //! ```
 //!
-//! A missing key file is a token that is not plugged in; a wrong PIN is
-//! refused. `AGE_PLUGIN_GBTEST_FAULT=crash` makes the plugin exit at once
+//! A missing key file is a token that is not plugged in: the plugin asks the
+//! user to insert it (a confirmation, as age-plugin-yubikey does) and looks
+//! again if they say it is in. A wrong PIN is refused. `AGE_PLUGIN_GBTEST_FAULT=crash` makes the plugin exit at once
 //! with status 3, `=hang` makes it read its input to the end and never
 //! answer (it ends when the client closes the pipe).
 
@@ -193,7 +194,18 @@ impl identity::IdentityPluginV1 for IdentityPlugin {
             }
         };
         for (index, path) in &self.tokens {
-            let token = match Token::load(path) {
+            let mut token = Token::load(path);
+            if token.is_err() && !path.exists() {
+                let inserted = callbacks.confirm(
+                    "Insert the gbtest token, then choose Done",
+                    "Done",
+                    Some("Skip"),
+                )?;
+                if matches!(inserted, Ok(true)) {
+                    token = Token::load(path);
+                }
+            }
+            let token = match token {
                 Ok(token) => token,
                 Err(message) => {
                     refuse(&mut out, *index, &message);

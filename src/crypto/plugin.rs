@@ -56,19 +56,22 @@ pub trait Prompter: Send + Sync {
 }
 
 /// Prompts on the terminal: messages on standard error, answers read from
-/// the terminal (`/dev/tty`), as age itself does.
+/// the terminal itself (`/dev/tty` on Unix, as age does), never from a
+/// standard input that may be a pipe of data.
 pub struct TerminalPrompter;
 
 impl TerminalPrompter {
     fn read_line(prompt: &str) -> Option<String> {
+        use std::io::BufRead as _;
         let mut err = std::io::stderr();
         let _ = write!(err, "{prompt}");
         let _ = err.flush();
+        #[cfg(unix)]
+        let mut input = std::io::BufReader::new(std::fs::File::open("/dev/tty").ok()?);
+        #[cfg(not(unix))]
+        let mut input = std::io::stdin().lock();
         let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .ok()
-            .filter(|n| *n > 0)?;
+        input.read_line(&mut line).ok().filter(|n| *n > 0)?;
         Some(line.trim_end_matches(['\n', '\r']).to_owned())
     }
 }

@@ -341,12 +341,47 @@ fn plugin_failures_are_clear_errors_and_nothing_is_half_written() {
         .arg("never written"));
     assert_eq!(out.code, 2, "{out:?}");
     assert!(!journal.exists(), "{out:?}");
+}
 
-    // The token is not plugged in.
+#[test]
+fn a_token_not_plugged_in_is_asked_for_and_skipping_it_is_a_clear_error() {
+    let test = "a_token_not_plugged_in_is_asked_for_and_skipping_it_is_a_clear_error";
+    if !have("tmux", test) {
+        return;
+    }
+    let Some(plugin) = plugin(test) else { return };
+    let (lib, token) = mixed_library(&plugin, None);
+    let key = std::fs::read(&token.key).unwrap();
     std::fs::remove_file(&token.key).unwrap();
-    let out = show(&mut as_token(&lib, &plugin, &token));
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("gbtest token not present"), "{out:?}");
+    let tmux = tmux_with_token(
+        &lib,
+        &plugin,
+        &token,
+        "absent",
+        "\"$GRABBAG\" show cyber/alpha; echo \"skipped exit $?\"; \"$GRABBAG\" show cyber/alpha; echo \"inserted exit $?\"; exec sleep 600",
+    );
+    // Skipped: the command fails and says the token is not there.
+    tmux.wait_for("Insert the gbtest token, then choose Done [Done/Skip]");
+    tmux.text("Skip");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("skipped exit 2");
+    // (A long line wraps at the pane's edge: read it whole.)
+    let screen = tmux.screen();
+    assert!(
+        screen
+            .replace('\n', "")
+            .contains("gbtest token not present"),
+        "{screen}"
+    );
+    // Plugged in when asked: the runbook opens.
+    wait_until(&tmux, |screen| {
+        screen.matches("Insert the gbtest token").count() == 2
+    });
+    std::fs::write(&token.key, key).unwrap();
+    tmux.text("Done");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("inserted exit 0");
+    assert!(tmux.screen().contains("Alpha"), "{}", tmux.screen());
 }
 
 /// A tmux pane running `line` in the library's environment, with the
