@@ -403,12 +403,6 @@ impl Identities {
             .collect()
     }
 
-    /// Whether some identities are held by plugins, and none of them has its
-    /// recipient written in the file.
-    pub fn plugin_without_recipient(&self) -> bool {
-        !self.plugins.is_empty() && self.plugin_recipients.is_empty()
-    }
-
     /// Decrypts an age file (binary or armored) in memory. X25519 keys are
     /// tried first, so a file one of them opens never starts a plugin.
     pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
@@ -779,7 +773,6 @@ mod tests {
             ids.public_keys(),
             vec![x.public_key(), PLUGIN_RECIPIENT.to_owned()]
         );
-        assert!(!ids.plugin_without_recipient());
         // A file for the X25519 key opens without starting any plugin (none
         // is installed here).
         let ct = encrypt(b"x25519 first", &x.recipients(), false).unwrap();

@@ -69,7 +69,8 @@ pub struct Cli {
         long,
         global = true,
         env = "GRABBAG_PLUGIN_TIMEOUT",
-        value_name = "SECONDS"
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub plugin_timeout: Option<u64>,
     /// What to do (default: `run`, the interface).
@@ -220,7 +221,10 @@ impl Context {
         // Before anything is decrypted: plugin prompts lend the interface's
         // screen when it is up, and are plain terminal prompts otherwise.
         crate::tui::lend::install_prompter();
-        if let Some(seconds) = settings.plugin_timeout.or(config.plugin_timeout) {
+        if let Some(seconds) = settings
+            .plugin_timeout
+            .or(config.plugin_timeout.map(std::num::NonZeroU64::get))
+        {
             crypto::plugin::set_timeout(std::time::Duration::from_secs(seconds));
         }
         Ok(Self {
