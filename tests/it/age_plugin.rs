@@ -231,6 +231,42 @@ fn files_go_both_ways_between_grabbag_and_the_age_cli_through_the_plugin() {
     let out = run(as_token(&lib, &plugin, &token).args(["show", "cyber/beta"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("Beta from age"), "{out:?}");
+
+    // A journal's key, wrapped by grabbag to the library's recipients (the
+    // X25519 holder began it), unwraps with `age -d` and the plugin.
+    let journal = lib.root.join("journals/incident.jsonl");
+    let out = run(lib
+        .grabbag()
+        .env("PATH", &plugin.path)
+        .arg("note")
+        .arg(&journal)
+        .arg("begun by the X25519 holder"));
+    assert_eq!(out.code, 0, "{out:?}");
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&journal)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let wrapped = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        first["journal_key"].as_str().expect("an encrypted journal"),
+    )
+    .unwrap();
+    let sealed_key = lib.home.path().join("journal-key.age");
+    std::fs::write(&sealed_key, wrapped).unwrap();
+    let out = Command::new("age")
+        .env("PATH", &plugin.path)
+        .arg("-d")
+        .arg("-i")
+        .arg(&token.identity)
+        .arg(&sealed_key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout.len(), 32, "a 256-bit journal key");
 }
 
 #[test]
