@@ -89,6 +89,17 @@ pub enum CryptoError {
         /// `age-plugin-NAME`.
         binary: String,
     },
+    /// The program of a plugin recipient is not installed: nothing can be
+    /// encrypted to the library's recipients without it.
+    #[error(
+        "{binary} not found on PATH: it is needed to encrypt to the library's age1{name}1... recipient(s); install it on every machine that seals runbooks or starts journals"
+    )]
+    PluginMissingToEncrypt {
+        /// `age-plugin-NAME`.
+        binary: String,
+        /// `NAME`.
+        name: String,
+    },
     /// A plugin answered with an error (token absent, wrong PIN, refused).
     #[error("{binary}: {reason}")]
     PluginFailed {
@@ -481,7 +492,13 @@ pub fn encrypt(
         let callbacks = operation.callbacks(name);
         plugins.push(
             age::plugin::RecipientPluginV1::new(name, &recipients.plugins, &[], callbacks)
-                .map_err(resolve_error)?,
+                .map_err(|e| match resolve_error(e) {
+                    CryptoError::PluginMissing { binary } => CryptoError::PluginMissingToEncrypt {
+                        binary,
+                        name: (*name).to_owned(),
+                    },
+                    other => other,
+                })?,
         );
     }
     let keys = recipients.keys.clone();

@@ -313,6 +313,18 @@ fn plugin_failures_are_clear_errors_and_nothing_is_half_written() {
             .contains("age-plugin-gbtest not found on PATH; install it or use another identity"),
         "{out:?}"
     );
+    // Not installed where a runbook is sealed: it cannot be encrypted to
+    // the token's recipient, and says so.
+    let plain = lib.root.join("cyber/echo.toml");
+    std::fs::write(&plain, runbook_text("cyber/echo", "Echo")).unwrap();
+    let out = run(lib.grabbag().args(["seal"]).arg(&plain));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("age-plugin-gbtest not found on PATH: it is needed to encrypt to the library's age1gbtest1... recipient(s)"),
+        "{out:?}"
+    );
+    assert!(plain.exists() && !lib.root.join("cyber/echo.toml.age").exists());
+    std::fs::remove_file(&plain).unwrap();
     // Crashes.
     let out = show(as_token(&lib, &plugin, &token).env("AGE_PLUGIN_GBTEST_FAULT", "crash"));
     assert_eq!(out.code, 2, "{out:?}");
