@@ -11,6 +11,7 @@
 pub mod app;
 pub mod dialog;
 pub mod exercise;
+pub mod lend;
 pub mod replay;
 pub mod review;
 pub mod theme;
@@ -100,9 +101,10 @@ pub fn run(
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
     spawn_watchdog(Arc::clone(&stop));
-    let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &mut app, &stop, &mut start);
-    ratatui::restore();
+    let lender = lend::lender();
+    let mut terminal = lender.start_screen()?;
+    let result = event_loop(&mut terminal, &mut app, &stop, &mut start, lender);
+    lender.end_screen();
     if let Some(closing) = &app.closing {
         // Where the screen can no longer show it: the terminal's scrollback.
         // A terminal already gone takes nothing: the session end is on disk.
@@ -250,6 +252,7 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
     app: &mut App<'_>,
     stop: &AtomicBool,
     start: &mut Start<P>,
+    lender: &lend::Lender,
 ) -> anyhow::Result<()> {
     const TICK: Duration = Duration::from_secs(1);
     let mut last_tick = Instant::now();
@@ -273,8 +276,18 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
         if action == Action::Quit {
             return Ok(());
         }
-        if event::poll(wait)? {
-            match event::read()? {
+        // Keys are read only while no plugin prompt has the terminal.
+        let event = {
+            let turn = lender.turn(terminal)?;
+            redraw |= turn.cleared;
+            if event::poll(wait)? {
+                Some(event::read()?)
+            } else {
+                None
+            }
+        };
+        if let Some(event) = event {
+            match event {
                 Event::Key(key) if key.kind == KeyEventKind::Press && start.hold(app, key) => {}
                 Event::Key(key) if key.kind == KeyEventKind::Press && held.repeats(app, key) => {}
                 Event::Key(key) if key.kind == KeyEventKind::Press => {
@@ -296,6 +309,7 @@ fn event_loop<P: FnOnce(&mut App<'_>)>(
             redraw = true;
         }
         if redraw {
+            let _turn = lender.turn(terminal)?;
             terminal.draw(|f| draw(f, app))?;
         }
     }

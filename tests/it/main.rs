@@ -2,6 +2,8 @@
 
 mod act;
 mod age_interop;
+#[cfg(unix)]
+mod age_plugin;
 mod attack_files;
 mod attack_trust;
 mod cacao;

@@ -38,7 +38,7 @@ impl Tmux {
 
     /// Runs the shell `line` in a 100×30 pane, in the environment of
     /// [`Tmux::start`]; `$GRABBAG` names the binary.
-    fn start_shell(&self, library: &Path, identity: &Path, line: &str) {
+    pub(crate) fn start_shell(&self, library: &Path, identity: &Path, line: &str) {
         let probe = grabbag(&self.home);
         let mut script = String::from("#!/bin/sh\n");
         for (k, v) in probe.get_envs() {
