@@ -43,7 +43,7 @@ fn facilitator() -> Actor {
 }
 
 /// An exercise started in manual mode (time moves only when fired).
-fn playing(root: &Path) -> App<'static> {
+pub(super) fn playing(root: &Path) -> App<'static> {
     let mut app = app(colour(), samples(), root);
     let (ex, text) = sample("ransomware-friday");
     let speed = Speed::new(60).unwrap_or(Speed::REAL_TIME);
@@ -283,7 +283,7 @@ fn the_exercise_help_lists_the_facilitator_keys_at_80x24() {
 }
 
 /// The recorded run of a sample exercise, as entries.
-fn recorded(dir: &Path, name: &str) -> Vec<Entry> {
+pub(super) fn recorded(dir: &Path, name: &str) -> Vec<Entry> {
     let Some((_, text)) = crate::samples::SAMPLE_RUNS.iter().find(|(n, _)| *n == name) else {
         panic!("no recorded run {name}");
     };

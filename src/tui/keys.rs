@@ -123,7 +123,9 @@ impl<C: Copy> Table<C> {
             .iter()
             .find(|b| b.keys.iter().any(|k| k.matches(key)))
     }
+}
 
+impl<C> Table<C> {
     /// The hint bar's entries.
     pub fn hints(&self) -> Vec<(&'static str, &'static str)> {
         self.bindings.iter().filter_map(|b| b.hint).collect()

@@ -266,4 +266,6 @@ impl HeldKey {
 #[cfg(test)]
 mod exercise_tests;
 #[cfg(test)]
+mod keys_tests;
+#[cfg(test)]
 mod tests;

@@ -954,7 +954,7 @@ impl Interface for Review {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::Path;
 
     use ratatui::Terminal;
@@ -1118,6 +1118,13 @@ mod tests {
 
     fn key(review: &mut Review, c: char) {
         review.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+
+    /// A review of a sample journal with its help open, drawn `w`×`h`.
+    pub(in crate::tui) fn shown_with_help(w: u16, h: u16) -> String {
+        let mut r = review(&[("alice.jsonl", alice())], Look::default());
+        key(&mut r, '?');
+        screen(&r, w, h)
     }
 
     #[test]

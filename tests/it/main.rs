@@ -30,3 +30,4 @@ mod support;
 mod sync;
 mod trust;
 mod tui;
+mod tui_imports;
