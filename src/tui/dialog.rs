@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
-use super::keys::scroll_help;
+use super::keys::Help;
 use super::theme::Theme;
 use crate::exercise::Outcome;
 use crate::response::{Command, StepRef};
@@ -96,12 +96,7 @@ pub const MANUAL_SCORES: [Outcome; 4] = [
 pub enum Dialog {
     /// The keys of the screen under it: rows from its key tables (a row
     /// with no text is a heading).
-    Help {
-        /// The rows.
-        rows: Vec<(&'static str, &'static str)>,
-        /// Lines scrolled, when they do not all fit.
-        scroll: u16,
-    },
+    Help(Help),
     /// A one-line answer.
     Prompt {
         /// What for.
@@ -266,7 +261,7 @@ impl Dialog {
 
     /// The help over the rows of these key tables.
     pub fn help(rows: Vec<(&'static str, &'static str)>) -> Self {
-        Dialog::Help { rows, scroll: 0 }
+        Dialog::Help(Help::new(rows))
     }
 }
 
@@ -278,9 +273,9 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
 /// it goes back).
 pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
     match dialog {
-        Dialog::Help { rows, scroll } => match scroll_help(scroll, rows.len(), key.code) {
-            Some(scroll) => Reply::Keep(Dialog::Help { rows, scroll }),
-            None => Reply::Close,
+        Dialog::Help(mut help) => match help.key(key.code) {
+            true => Reply::Keep(Dialog::Help(help)),
+            false => Reply::Close,
         },
         Dialog::Prompt {
             purpose,
@@ -540,9 +535,7 @@ fn centred(area: Rect, w: u16, h: u16) -> Rect {
 pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
     let full = frame.area();
     match dialog {
-        Dialog::Help { rows, scroll } => {
-            super::keys::draw_help(frame, theme, rows, *scroll, 76);
-        }
+        Dialog::Help(help) => help.draw(frame, theme, 76),
         Dialog::Prompt { title, input, .. } => {
             let area = centred(full, 70, 4);
             frame.render_widget(Clear, area);

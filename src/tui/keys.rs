@@ -8,6 +8,8 @@
 //! handler, and the hint bar and the `?` help are built from the same table:
 //! no key can be bound and undocumented, or documented and dead.
 
+use std::cell::Cell;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -156,76 +158,92 @@ pub fn hint_line(theme: &Theme, keys: &[(&str, &str)], width: u16) -> Line<'stat
     Line::from(spans)
 }
 
-/// The `?` overlay: the rows of the tables in force (a row with no text is a
-/// heading), scrolled by `scroll` lines when they do not all fit.
-pub fn draw_help(
-    frame: &mut Frame<'_>,
-    theme: &Theme,
-    rows: &[(&str, &str)],
+/// The `?` overlay: the rows of the key tables in force (a row with no text
+/// is a heading). When they do not all fit it takes the whole screen and the
+/// arrows scroll it; any other key closes it.
+#[derive(Debug)]
+pub struct Help {
+    rows: Vec<(&'static str, &'static str)>,
     scroll: u16,
-    width: u16,
-) {
-    let full = frame.area();
-    let height = u16::try_from(rows.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(full.height);
-    let fits = rows.len() + 2 <= usize::from(full.height);
-    // A help too long for the screen takes all of it, so nothing behind
-    // shows at its edges.
-    let width = if fits {
-        width.min(full.width)
-    } else {
-        full.width
-    };
-    let area = Rect::new(
-        full.x + (full.width - width) / 2,
-        full.y + (full.height - height) / 2,
-        width,
-        height,
-    );
-    let lines: Vec<Line<'_>> = rows
-        .iter()
-        .map(|(k, what)| {
-            if what.is_empty() {
-                Line::from(Span::styled((*k).to_owned(), theme.accent))
-            } else {
-                Line::from(vec![
-                    Span::styled(format!("  {k:<12}"), theme.key),
-                    Span::raw((*what).to_owned()),
-                ])
-            }
-        })
-        .collect();
-    let title = if fits {
-        " Keys (any key closes) "
-    } else {
-        " Keys (Up/Down scroll, any other key closes) "
-    };
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .style(theme.text)
-            .scroll((help_scroll(rows.len(), scroll, full.height), 0))
-            .block(theme.block(title)),
-        area,
-    );
+    /// Rows that did not fit when last drawn (only drawing knows the
+    /// screen's height): how far the arrows may scroll.
+    hidden: Cell<u16>,
 }
 
-/// A key pressed on the help overlay: the new scroll for the arrows and
-/// pages (at most `rows`), or `None` for any other key, which closes it.
-pub fn scroll_help(scroll: u16, rows: usize, code: KeyCode) -> Option<u16> {
-    let scroll = match code {
-        KeyCode::Down => scroll.saturating_add(1),
-        KeyCode::Up => scroll.saturating_sub(1),
-        KeyCode::PageDown => scroll.saturating_add(10),
-        KeyCode::PageUp => scroll.saturating_sub(10),
-        _ => return None,
-    };
-    Some(scroll.min(u16::try_from(rows).unwrap_or(u16::MAX)))
-}
+impl Help {
+    /// The help over these rows.
+    pub fn new(rows: Vec<(&'static str, &'static str)>) -> Self {
+        Self {
+            rows,
+            scroll: 0,
+            hidden: Cell::new(0),
+        }
+    }
 
-/// The help's scroll kept so its last row stays at the bottom.
-pub fn help_scroll(rows: usize, scroll: u16, height: u16) -> u16 {
-    let hidden = rows.saturating_sub(usize::from(height.saturating_sub(2)));
-    scroll.min(u16::try_from(hidden).unwrap_or(u16::MAX))
+    /// A key pressed on it: whether it stays open.
+    pub fn key(&mut self, code: KeyCode) -> bool {
+        let hidden = self.hidden.get();
+        if hidden == 0 {
+            return false;
+        }
+        self.scroll = match code {
+            KeyCode::Down => self.scroll.saturating_add(1),
+            KeyCode::Up => self.scroll.saturating_sub(1),
+            KeyCode::PageDown => self.scroll.saturating_add(10),
+            KeyCode::PageUp => self.scroll.saturating_sub(10),
+            _ => return false,
+        }
+        .min(hidden);
+        true
+    }
+
+    /// Draws it centred, `width` wide when it fits.
+    pub fn draw(&self, frame: &mut Frame<'_>, theme: &Theme, width: u16) {
+        let full = frame.area();
+        let rows = self.rows.len();
+        let room = usize::from(full.height.saturating_sub(2));
+        let hidden = u16::try_from(rows.saturating_sub(room)).unwrap_or(u16::MAX);
+        self.hidden.set(hidden);
+        let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).min(full.height);
+        // A help too long for the screen takes all of it, so nothing behind
+        // shows at its edges.
+        let width = if hidden == 0 {
+            width.min(full.width)
+        } else {
+            full.width
+        };
+        let area = Rect::new(
+            full.x + (full.width - width) / 2,
+            full.y + (full.height - height) / 2,
+            width,
+            height,
+        );
+        let lines: Vec<Line<'_>> = self
+            .rows
+            .iter()
+            .map(|(k, what)| {
+                if what.is_empty() {
+                    Line::from(Span::styled(*k, theme.accent))
+                } else {
+                    Line::from(vec![
+                        Span::styled(format!("  {k:<12}"), theme.key),
+                        Span::raw(*what),
+                    ])
+                }
+            })
+            .collect();
+        let title = if hidden == 0 {
+            " Keys (any key closes) "
+        } else {
+            " Keys (Up/Down scroll, any other key closes) "
+        };
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .style(theme.text)
+                .scroll((self.scroll.min(hidden), 0))
+                .block(theme.block(title)),
+            area,
+        );
+    }
 }

@@ -174,10 +174,7 @@ fn keys_no_table_lists_change_nothing() {
 /// The help opened with `?` on a screen, drawn tall enough to show it all.
 fn help_shown(app: &mut App<'_>) -> String {
     handle_key(app, KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
-    assert!(matches!(
-        app.shared.dialogs.last(),
-        Some(Dialog::Help { .. })
-    ));
+    assert!(matches!(app.shared.dialogs.last(), Some(Dialog::Help(_))));
     text(app, 120, 60)
 }
 

@@ -81,7 +81,7 @@ pub const KEYS: Table<Do> = Table {
             keys: &[Key::Typing],
             label: "type",
             hint: Some(("type", "search")),
-            help: "search (fuzzy); / also starts a search",
+            help: "search (fuzzy)",
             command: Do::Type,
         },
         Binding {

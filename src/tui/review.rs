@@ -22,9 +22,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::keys::{
-    Action, Binding, GLOBAL, Global, Key, Table, ch, draw_help, hint_line, scroll_help,
-};
+use super::keys::{Action, Binding, GLOBAL, Global, Help, Key, Table, ch, hint_line};
 use super::terminal::{self, Interface};
 use super::theme::{Look, Theme};
 use crate::exercise::aar::card_lines;
@@ -140,10 +138,8 @@ pub struct Review {
     scores_last: std::cell::Cell<u16>,
     /// Scores of the exercise journals, by index in `timeline.sources`.
     pub scores: Vec<(usize, ExerciseScores)>,
-    /// The key list is open.
-    pub help: bool,
-    /// Lines the key list is scrolled, when it does not fit.
-    help_scroll: u16,
+    /// The key list, when it is open.
+    pub help: Option<Help>,
 }
 
 /// What a key does on the review screen.
@@ -307,8 +303,7 @@ impl Review {
             scores_scroll: 0,
             scores_last: std::cell::Cell::new(u16::MAX),
             scores: Vec::new(),
-            help: false,
-            help_scroll: 0,
+            help: None,
         }
     }
 
@@ -334,10 +329,9 @@ impl Review {
 
     /// Handles one key press: only the keys of [`KEYS`] do anything.
     pub fn handle_key(&mut self, key: KeyEvent) -> Action {
-        if self.help {
-            match scroll_help(self.help_scroll, KEYS.bindings.len() + 3, key.code) {
-                Some(scroll) => self.help_scroll = scroll,
-                None => self.help = false,
+        if let Some(help) = self.help.as_mut() {
+            if !help.key(key.code) {
+                self.help = None;
             }
             return Action::Continue;
         }
@@ -350,10 +344,7 @@ impl Review {
         let rows = &self.timeline.rows;
         match command {
             Do::Quit => return Action::Quit,
-            Do::Help => {
-                self.help = true;
-                self.help_scroll = 0;
-            }
+            Do::Help => self.help = Some(Help::new([KEYS.help(), GLOBAL.help()].concat())),
             Do::View => {
                 self.view = match self.view {
                     View::Timeline => View::Versions,
@@ -478,9 +469,8 @@ pub fn draw(frame: &mut Frame<'_>, review: &Review) {
         Paragraph::new(hint_line(theme, &KEYS.hints(), hints.width)),
         hints,
     );
-    if review.help {
-        let rows = [KEYS.help(), GLOBAL.help()].concat();
-        draw_help(frame, theme, &rows, review.help_scroll, 70);
+    if let Some(help) = &review.help {
+        help.draw(frame, theme, 70);
     }
 }
 
