@@ -368,8 +368,7 @@ fn unbound(app: &mut App<'_>, key: KeyEvent) {
         code => code.to_string(),
     };
     if app.replay.is_some() {
-        app.shared
-            .info(format!("{name}: a replay is read-only: ? lists its keys"));
+        app.shared.info("a replay is read-only: ? lists its keys");
     } else {
         app.shared
             .info(format!("{name} is not a key here: ? lists the keys"));
