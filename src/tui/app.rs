@@ -19,6 +19,7 @@ use super::exercise::lesson_category;
 use super::keys::{GLOBAL, Global};
 use super::library::Library;
 use super::replay::Replay;
+use super::shared::{Response, Shared};
 use super::{exercise, run};
 use crate::config::LastSession;
 use crate::exercise::{Exercise, Speed};
@@ -27,9 +28,7 @@ use crate::library::{LoadReport, LoadedRunbook};
 use crate::response::{Command, ResponseState};
 
 pub use super::keys::Action;
-pub use super::shared::{
-    Closing, Exercising, LogLine, Response, Screen, Setup, Shared, Status, describe, elapsed, pin,
-};
+pub use super::shared::{Screen, Setup, Status};
 
 /// Everything on screen.
 pub struct App<'a> {
@@ -142,9 +141,9 @@ impl<'a> App<'a> {
             Screen::Run if self.shared.exercise.is_some() => {
                 // `?` first, then the facilitator's keys (the room watches
                 // the clock), then the players' as they fit.
-                let run = run::KEYS.hints();
-                let (help, rest) = run.split_at(run.len().min(1));
-                [help, &exercise::KEYS.hints(), rest].concat()
+                let (help, rest): (Vec<_>, Vec<_>) =
+                    run::KEYS.hints().into_iter().partition(|(k, _)| *k == "?");
+                [help, exercise::KEYS.hints(), rest].concat()
             }
             Screen::Run => run::KEYS.hints(),
         }

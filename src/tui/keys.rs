@@ -72,6 +72,7 @@ impl Key {
     }
 
     /// Key events this key answers to, for tests that press every key.
+    #[cfg(test)]
     pub fn examples(self) -> Vec<KeyEvent> {
         let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
         match self {
