@@ -143,6 +143,16 @@ pub const KEYS: Table<Do> = Table {
     ],
 };
 
+/// Whether `key` acts on the runbooks listed (moving the cursor, choosing
+/// one), so it must wait while they are still loading; typing a search,
+/// help and quitting need none.
+pub fn needs_runbooks(key: &KeyEvent) -> bool {
+    matches!(
+        KEYS.command(key),
+        Some(Do::Move | Do::PageUp | Do::PageDown | Do::First | Do::Last | Do::Choose)
+    )
+}
+
 impl Library {
     /// Changes the search text, refilters, and puts the cursor on the best
     /// match.

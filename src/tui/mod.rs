@@ -208,17 +208,7 @@ impl<P: FnOnce(&mut App<'_>)> Start<P> {
         if self.pending.is_none() {
             return false;
         }
-        let needs_runbooks = app.shared.dialogs.is_empty()
-            && matches!(
-                key.code,
-                KeyCode::Enter
-                    | KeyCode::Up
-                    | KeyCode::Down
-                    | KeyCode::PageUp
-                    | KeyCode::PageDown
-                    | KeyCode::Home
-                    | KeyCode::End
-            );
+        let needs_runbooks = app.shared.dialogs.is_empty() && library::needs_runbooks(&key);
         if needs_runbooks || !self.held.is_empty() {
             self.held.push(key);
             return true;
