@@ -89,7 +89,7 @@ impl<'a> App<'a> {
     /// Opens the run screen on a replay, showing its first entry.
     pub fn start_replay(&mut self, mut replay: Replay) {
         self.shared.response = Some(Response {
-            journal: None,
+            session: None,
             state: ResponseState::new(),
             log: Vec::new(),
             active: 0,
