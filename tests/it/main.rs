@@ -34,3 +34,4 @@ mod support;
 mod sync;
 mod trust;
 mod tui;
+mod tui_imports;
