@@ -231,7 +231,7 @@ fn main() {
 /// What `grabbag replay` does on `g`: seek, clone the state for the screen,
 /// rebuild the log pane's last 500 lines.
 fn replay_screen(ex: &Exercise, entries: &[Entry]) {
-    use grabbag::tui::replay::{Replay, seek_to_text};
+    use grabbag::tui::replay::Replay;
     use grabbag::tui::{App, Look, Setup};
     let setup = Setup {
         root: std::env::temp_dir(),
@@ -264,7 +264,7 @@ fn replay_screen(ex: &Exercise, entries: &[Entry]) {
                 ms / 1000 % 60
             );
             let t = Instant::now();
-            if let Err(e) = seek_to_text(&mut app, &at) {
+            if let Err(e) = app.seek_to_text(&at) {
                 panic!("{e}");
             }
             t.elapsed().as_secs_f64() * 1000.0

@@ -66,6 +66,10 @@ pub struct Config {
     /// How the interface looks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub theme: Option<Theme>,
+    /// Seconds an age plugin may stay silent, outside its prompts, before
+    /// grabbag stops waiting for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_timeout: Option<std::num::NonZeroU64>,
 }
 
 /// The largest config or last-session file read (64 KiB: a few lines are
@@ -257,6 +261,7 @@ mod tests {
                 actor_name: Some("Sam Okafor".to_owned()),
                 actor_role: Some("ICT on-call engineer".to_owned()),
                 theme: Some(Theme::HighContrast),
+                plugin_timeout: std::num::NonZeroU64::new(90),
             }
         );
     }
@@ -283,6 +288,14 @@ mod tests {
             said.starts_with("c.toml:1:9: unknown variant `dark`"),
             "{said}"
         );
+    }
+
+    #[test]
+    fn a_plugin_timeout_of_zero_is_refused_with_its_place() {
+        let said = Config::parse("plugin_timeout = 0\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(said.starts_with("c.toml:1:18: invalid value"), "{said}");
     }
 
     #[test]

@@ -6,9 +6,14 @@
 //! identity file (what `age-keygen` writes) or wrapped in a passphrase-encrypted
 //! age file (scrypt, what `age -p` writes), so both stay usable by any age tool.
 //!
-//! Only X25519 recipients are accepted: they are what `age-keygen` makes, they
-//! need no plugins, and an SSH-key recipient would tie a council's runbooks to
-//! keys that are often on the lost laptop itself.
+//! Recipients are X25519 keys (what `age-keygen` makes) or keys held by an age
+//! plugin (`age1NAME1...`, e.g. a YubiKey through `age-plugin-yubikey`), and an
+//! identity file may hold plugin identities (`AGE-PLUGIN-NAME-1...`) beside
+//! X25519 keys: see [`plugin`] for how their prompts, failures and time-outs
+//! are handled. SSH-key recipients are refused: they would tie a council's
+//! runbooks to keys that are often on the lost laptop itself.
+
+pub mod plugin;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -78,6 +83,57 @@ pub enum CryptoError {
         /// Public keys of the identities tried.
         tried: String,
     },
+    /// The program of a plugin recipient or identity is not installed.
+    #[error("{binary} not found on PATH; install it or use another identity")]
+    PluginMissing {
+        /// `age-plugin-NAME`.
+        binary: String,
+    },
+    /// The program of a plugin recipient is not installed: nothing can be
+    /// encrypted to the library's recipients without it.
+    #[error(
+        "{binary} not found on PATH: it is needed to encrypt to the library's age1{name}1... recipient(s); install it on every machine that seals runbooks or starts journals"
+    )]
+    PluginMissingToEncrypt {
+        /// `age-plugin-NAME`.
+        binary: String,
+        /// `NAME`.
+        name: String,
+    },
+    /// A plugin answered with an error (token absent, wrong PIN, refused).
+    #[error("{binary}: {reason}")]
+    PluginFailed {
+        /// `age-plugin-NAME` (or several, comma-separated).
+        binary: String,
+        /// What the plugin said.
+        reason: String,
+    },
+    /// A plugin stopped before it answered.
+    #[error(
+        "{binary} stopped without answering (it crashed or was killed); AGEDEBUG=plugin shows what it printed"
+    )]
+    PluginDied {
+        /// `age-plugin-NAME`.
+        binary: String,
+    },
+    /// A plugin stayed silent longer than the time-out.
+    #[error(
+        "{binary} did not answer within {seconds} s: it may be hung, or waiting for a token that is not plugged in"
+    )]
+    PluginTimeout {
+        /// `age-plugin-NAME`.
+        binary: String,
+        /// The time-out.
+        seconds: f64,
+    },
+    /// A plugin failed earlier in this process and is not run again.
+    #[error("{reason} (grabbag does not run {binary} again until it is restarted)")]
+    PluginFailedEarlier {
+        /// `age-plugin-NAME`.
+        binary: String,
+        /// The first failure.
+        reason: String,
+    },
     /// The file is not an age file, or it is damaged or altered.
     #[error("damaged or altered ciphertext: {0}")]
     Corrupt(String),
@@ -108,9 +164,20 @@ fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
 }
 
 /// The people (keys) a library's runbooks are encrypted to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Recipients {
     keys: Vec<age::x25519::Recipient>,
+    plugins: Vec<age::plugin::Recipient>,
+    /// Every recipient as written, in file order.
+    listed: Vec<String>,
+}
+
+impl std::fmt::Debug for Recipients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recipients")
+            .field("keys", &self.listed)
+            .finish()
+    }
 }
 
 impl Recipients {
@@ -118,9 +185,16 @@ impl Recipients {
     /// blank lines allowed, as in age's `-R` files.
     pub fn parse(text: &str, origin: &Path) -> Result<Self, CryptoError> {
         let mut keys = Vec::new();
+        let mut plugins = Vec::new();
+        let mut listed = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            listed.push(line.to_owned());
+            if let Ok(plugin) = age::plugin::Recipient::from_str(line) {
+                plugins.push(plugin);
                 continue;
             }
             let key = age::x25519::Recipient::from_str(line).map_err(|reason| {
@@ -137,10 +211,14 @@ impl Recipients {
             })?;
             keys.push(key);
         }
-        if keys.is_empty() {
+        if listed.is_empty() {
             return Err(CryptoError::NoRecipients(origin.to_owned()));
         }
-        Ok(Self { keys })
+        Ok(Self {
+            keys,
+            plugins,
+            listed,
+        })
     }
 
     /// Reads and parses a recipients file.
@@ -154,14 +232,19 @@ impl Recipients {
         Self::parse(text, path)
     }
 
-    /// The public keys, as `age1...` strings.
+    /// The public keys, as `age1...` strings, plugin ones included.
     pub fn keys(&self) -> Vec<String> {
-        self.keys.iter().map(ToString::to_string).collect()
+        self.listed.clone()
     }
 
     /// True when `public_key` is one of the recipients.
     pub fn contains(&self, public_key: &str) -> bool {
-        self.keys.iter().any(|k| k.to_string() == public_key)
+        self.listed.iter().any(|k| k == public_key)
+    }
+
+    /// The names of the plugins that hold some of the recipients.
+    fn plugin_names(&self) -> std::collections::BTreeSet<&str> {
+        self.plugins.iter().map(|r| r.plugin()).collect()
     }
 }
 
@@ -187,6 +270,8 @@ impl Identity {
     pub fn recipients(&self) -> Recipients {
         Recipients {
             keys: vec![self.key.to_public()],
+            plugins: Vec::new(),
+            listed: vec![self.public_key()],
         }
     }
 
@@ -227,6 +312,11 @@ impl Identity {
 /// per process, never per runbook).
 pub struct Identities {
     keys: Vec<age::x25519::Identity>,
+    plugins: Vec<age::plugin::Identity>,
+    /// Recipients of the plugin identities, from the file's comments
+    /// (`# recipient: age1...`, as plugins write them): a plugin identity
+    /// need not say its public key.
+    plugin_recipients: Vec<String>,
     origin: PathBuf,
 }
 
@@ -235,6 +325,8 @@ impl Identities {
     pub fn from_identity(identity: Identity, origin: &Path) -> Self {
         Self {
             keys: vec![identity.key],
+            plugins: Vec::new(),
+            plugin_recipients: Vec::new(),
             origin: origin.to_owned(),
         }
     }
@@ -250,7 +342,7 @@ impl Identities {
             let secret = passphrase(path)?;
             let mut identity = age::scrypt::Identity::new(secret);
             identity.set_max_work_factor(SCRYPT_WORK_FACTOR + 2);
-            match decrypt_with(&bytes, &[&identity as &dyn age::Identity]) {
+            match decrypt_with(&bytes, &[&identity as &dyn age::Identity], "") {
                 Ok(plain) => plain,
                 Err(CryptoError::NotARecipient { .. }) | Err(CryptoError::Corrupt(_)) => {
                     return Err(CryptoError::WrongPassphrase(path.to_owned()));
@@ -265,29 +357,44 @@ impl Identities {
             reason: "not an age identity file (not UTF-8)".to_owned(),
         })?;
         let mut keys = Vec::new();
+        let mut plugins = Vec::new();
+        let mut plugin_recipients = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+            if let Some(comment) = line.strip_prefix('#') {
+                plugin_recipients.extend(recipient_comment(comment));
+                continue;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            if let Ok(plugin) = age::plugin::Identity::from_str(line) {
+                plugins.push(plugin);
                 continue;
             }
             let key =
                 age::x25519::Identity::from_str(line).map_err(|_| CryptoError::BadIdentity {
                     path: path.to_owned(),
                     reason: format!(
-                        "line {}: not an age secret key (expected AGE-SECRET-KEY-1...)",
+                        "line {}: not an age secret key (expected AGE-SECRET-KEY-1... or AGE-PLUGIN-NAME-1...)",
                         i + 1
                     ),
                 })?;
             keys.push(key);
         }
-        if keys.is_empty() {
+        if keys.is_empty() && plugins.is_empty() {
             return Err(CryptoError::BadIdentity {
                 path: path.to_owned(),
-                reason: "no AGE-SECRET-KEY line found".to_owned(),
+                reason: "no AGE-SECRET-KEY or AGE-PLUGIN line found".to_owned(),
             });
+        }
+        if plugins.is_empty() {
+            plugin_recipients.clear();
         }
         Ok(Self {
             keys,
+            plugins,
+            plugin_recipients,
             origin: path.to_owned(),
         })
     }
@@ -297,23 +404,65 @@ impl Identities {
         &self.origin
     }
 
-    /// Public keys of the identities.
+    /// Public keys of the identities: X25519 keys, and the recipients the
+    /// file's comments give for its plugin identities.
     pub fn public_keys(&self) -> Vec<String> {
         self.keys
             .iter()
             .map(|k| k.to_public().to_string())
+            .chain(self.plugin_recipients.iter().cloned())
             .collect()
     }
 
-    /// Decrypts an age file (binary or armored) in memory.
+    /// Decrypts an age file (binary or armored) in memory. X25519 keys are
+    /// tried first, so a file one of them opens never starts a plugin.
     pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let ids: Vec<&dyn age::Identity> = self.keys.iter().map(|k| k as _).collect();
-        decrypt_with(ciphertext, &ids).map_err(|e| match e {
-            CryptoError::NotARecipient { stanzas, .. } => CryptoError::NotARecipient {
-                stanzas,
-                tried: self.public_keys().join(", "),
-            },
+        let by_key = decrypt_with(ciphertext, &ids, "");
+        let result = match by_key {
+            Err(CryptoError::NotARecipient { .. }) if !self.plugins.is_empty() => {
+                self.decrypt_with_plugins(ciphertext)
+            }
             other => other,
+        };
+        result.map_err(|e| match e {
+            CryptoError::NotARecipient { stanzas, .. } => {
+                let mut tried = self.public_keys();
+                if self.plugin_recipients.is_empty() {
+                    tried.extend(
+                        self.plugins
+                            .iter()
+                            .map(|p| format!("an {} identity", plugin::binary_name(p.plugin()))),
+                    );
+                }
+                CryptoError::NotARecipient {
+                    stanzas,
+                    tried: tried.join(", "),
+                }
+            }
+            other => other,
+        })
+    }
+
+    /// Decrypts with the plugin identities, on a worker thread with the
+    /// plugin time-out.
+    fn decrypt_with_plugins(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let names: std::collections::BTreeSet<&str> =
+            self.plugins.iter().map(|p| p.plugin()).collect();
+        let operation = plugin::Operation::new(names.iter().copied());
+        let mut plugins = Vec::new();
+        for name in &names {
+            let callbacks = operation.callbacks(name);
+            plugins.push(
+                age::plugin::IdentityPluginV1::new(name, &self.plugins, callbacks)
+                    .map_err(resolve_error)?,
+            );
+        }
+        let binaries = operation.binaries().to_owned();
+        let ciphertext = ciphertext.to_vec();
+        operation.run(move || {
+            let ids: Vec<&dyn age::Identity> = plugins.iter().map(|p| p as _).collect();
+            decrypt_with(&ciphertext, &ids, &binaries)
         })
     }
 }
@@ -330,8 +479,39 @@ pub fn encrypt(
     recipients: &Recipients,
     armor: bool,
 ) -> Result<Vec<u8>, CryptoError> {
-    let list: Vec<&dyn age::Recipient> = recipients.keys.iter().map(|k| k as _).collect();
-    encrypt_to(&list, plaintext, armor)
+    let names = recipients.plugin_names();
+    if names.is_empty() {
+        let list: Vec<&dyn age::Recipient> = recipients.keys.iter().map(|k| k as _).collect();
+        return encrypt_to(&list, plaintext, armor);
+    }
+    // The file key is wrapped (plugins run) on a worker thread with the
+    // time-out; the plaintext never leaves this one.
+    let operation = plugin::Operation::new(names.iter().copied());
+    let mut plugins = Vec::new();
+    for name in &names {
+        let callbacks = operation.callbacks(name);
+        plugins.push(
+            age::plugin::RecipientPluginV1::new(name, &recipients.plugins, &[], callbacks)
+                .map_err(|e| match resolve_error(e) {
+                    CryptoError::PluginMissing { binary } => CryptoError::PluginMissingToEncrypt {
+                        binary,
+                        name: (*name).to_owned(),
+                    },
+                    other => other,
+                })?,
+        );
+    }
+    let keys = recipients.keys.clone();
+    let binaries = operation.binaries().to_owned();
+    let encryptor = operation.run(move || {
+        let list: Vec<&dyn age::Recipient> = keys
+            .iter()
+            .map(|k| k as &dyn age::Recipient)
+            .chain(plugins.iter().map(|p| p as &dyn age::Recipient))
+            .collect();
+        age::Encryptor::with_recipients(list.into_iter()).map_err(|e| encrypt_error(e, &binaries))
+    })?;
+    write_encrypted(encryptor, plaintext, armor)
 }
 
 fn encrypt_to(
@@ -339,9 +519,18 @@ fn encrypt_to(
     plaintext: &[u8],
     armor: bool,
 ) -> Result<Vec<u8>, CryptoError> {
+    let encryptor = age::Encryptor::with_recipients(recipients.iter().copied())
+        .map_err(|e| encrypt_error(e, ""))?;
+    write_encrypted(encryptor, plaintext, armor)
+}
+
+/// Streams `plaintext` through an encryptor whose file key is wrapped.
+fn write_encrypted(
+    encryptor: age::Encryptor,
+    plaintext: &[u8],
+    armor: bool,
+) -> Result<Vec<u8>, CryptoError> {
     let fail = |e: &dyn std::fmt::Display| CryptoError::Encrypt(e.to_string());
-    let encryptor =
-        age::Encryptor::with_recipients(recipients.iter().copied()).map_err(|e| fail(&e))?;
     let mut out = Vec::with_capacity(plaintext.len() + 512);
     let format = if armor {
         age::armor::Format::AsciiArmor
@@ -358,9 +547,9 @@ fn encrypt_to(
     Ok(out)
 }
 
-/// Counts the X25519 recipient stanzas in an age header, to say how many keys a
-/// file is for when none of ours can open it. (age adds random "grease" stanzas
-/// of made-up types, which are not recipients, so only X25519 ones count.)
+/// Counts the recipient stanzas in an age header, to say how many keys a file
+/// is for when none of ours can open it. (age adds random "grease" stanzas of
+/// made-up types, `...-grease`, which are not recipients.)
 fn count_stanzas(ciphertext: &[u8]) -> usize {
     let mut binary = Vec::new();
     let mut reader = age::armor::ArmoredReader::new(ciphertext);
@@ -372,13 +561,20 @@ fn count_stanzas(ciphertext: &[u8]) -> usize {
         .unwrap_or(binary.len());
     binary[..header_end]
         .split(|b| *b == b'\n')
-        .filter(|line| line.starts_with(b"-> X25519 "))
+        .filter_map(|line| line.strip_prefix(b"-> "))
+        .filter(|stanza| {
+            let tag = stanza.split(|b| *b == b' ').next().unwrap_or_default();
+            !tag.ends_with(b"-grease")
+        })
         .count()
 }
 
+/// Decrypts with `identities`; `plugins` names the plugin programs among
+/// them, for errors.
 fn decrypt_with(
     ciphertext: &[u8],
     identities: &[&dyn age::Identity],
+    plugins: &str,
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     if !is_age(ciphertext) {
         return Err(CryptoError::Corrupt(
@@ -386,10 +582,10 @@ fn decrypt_with(
         ));
     }
     let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(ciphertext))
-        .map_err(|e| decrypt_error(e, ciphertext))?;
+        .map_err(|e| decrypt_error(e, ciphertext, plugins))?;
     let mut reader = decryptor
         .decrypt(identities.iter().copied())
-        .map_err(|e| decrypt_error(e, ciphertext))?;
+        .map_err(|e| decrypt_error(e, ciphertext, plugins))?;
     let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
     reader.read_to_end(&mut plaintext).map_err(|e| {
         CryptoError::Corrupt(if e.kind() == std::io::ErrorKind::UnexpectedEof {
@@ -401,8 +597,15 @@ fn decrypt_with(
     Ok(plaintext)
 }
 
-fn decrypt_error(e: age::DecryptError, ciphertext: &[u8]) -> CryptoError {
+fn decrypt_error(e: age::DecryptError, ciphertext: &[u8], plugins: &str) -> CryptoError {
     match e {
+        age::DecryptError::Plugin(errors) => plugin_failed(&errors, plugins),
+        age::DecryptError::PluginResolve(e) => resolve_error(e),
+        age::DecryptError::Io(e) if !plugins.is_empty() && plugin_died(&e) => {
+            CryptoError::PluginDied {
+                binary: plugins.to_owned(),
+            }
+        }
         age::DecryptError::NoMatchingKeys => CryptoError::NotARecipient {
             stanzas: count_stanzas(ciphertext),
             tried: String::new(),
@@ -416,6 +619,55 @@ fn decrypt_error(e: age::DecryptError, ciphertext: &[u8]) -> CryptoError {
         }
         other => CryptoError::Corrupt(other.to_string()),
     }
+}
+
+fn encrypt_error(e: age::EncryptError, plugins: &str) -> CryptoError {
+    match e {
+        age::EncryptError::Plugin(errors) => plugin_failed(&errors, plugins),
+        age::EncryptError::PluginResolve(e) => resolve_error(e),
+        age::EncryptError::Io(e) if !plugins.is_empty() && plugin_died(&e) => {
+            CryptoError::PluginDied {
+                binary: plugins.to_owned(),
+            }
+        }
+        other => CryptoError::Encrypt(other.to_string()),
+    }
+}
+
+fn plugin_failed<E: std::fmt::Display>(errors: &[E], plugins: &str) -> CryptoError {
+    CryptoError::PluginFailed {
+        binary: plugins.to_owned(),
+        reason: plugin::describe(errors, plugins),
+    }
+}
+
+/// Whether an I/O error on the plugin's pipes means it is gone: age reports
+/// an early end of its output as `ConnectionAborted`; writing to a plugin
+/// that already exited fails with a broken pipe.
+fn plugin_died(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe
+    )
+}
+
+fn resolve_error(e: age::plugin::ResolveError) -> CryptoError {
+    match e {
+        age::plugin::ResolveError::MissingPlugin { binary_name } => CryptoError::PluginMissing {
+            binary: binary_name,
+        },
+        other => CryptoError::Encrypt(other.to_string()),
+    }
+}
+
+/// The recipient a comment of an identity file gives, as plugins write it
+/// (`# recipient: age1...`, age-plugin-yubikey's `#    Recipient: age1...`).
+fn recipient_comment(comment: &str) -> Option<String> {
+    let (label, value) = comment.split_once(':')?;
+    let value = value.trim();
+    (label.trim().eq_ignore_ascii_case("recipient")
+        && age::plugin::Recipient::from_str(value).is_ok())
+    .then(|| value.to_owned())
 }
 
 /// Reads a passphrase as configured for this process: `GRABBAG_PASSPHRASE` (for
@@ -495,5 +747,69 @@ mod tests {
             Recipients::parse("# nobody\n", Path::new("r")),
             Err(CryptoError::NoRecipients(_))
         ));
+    }
+
+    /// A plugin recipient and identity, as age-plugin-gbtest makes them
+    /// (the recipient's payload is an X25519 key, the identity's a path).
+    const PLUGIN_RECIPIENT: &str = "age1gbtest1v9nk2vtcvv6nxannx4kngwrexveh5umtdf3k5et3dfjkgvmjvverywp4xv6nxmrddf5rymrrdfmxz6r5vsmrguttw96kw6mj0fnqdttkkn";
+    const PLUGIN_IDENTITY: &str = "AGE-PLUGIN-GBTEST-19A6X6UP0VA38GTM5DA4S5AJ5T7";
+
+    #[test]
+    fn recipients_mix_x25519_and_plugin_keys_in_file_order() {
+        let id = Identity::generate();
+        let text = format!("# token\n{PLUGIN_RECIPIENT}\n{}\n", id.public_key());
+        let recipients = Recipients::parse(&text, Path::new("r")).unwrap();
+        assert_eq!(
+            recipients.keys(),
+            vec![PLUGIN_RECIPIENT.to_owned(), id.public_key()]
+        );
+        assert!(recipients.contains(PLUGIN_RECIPIENT));
+        assert_eq!(
+            recipients.plugin_names().into_iter().collect::<Vec<_>>(),
+            ["gbtest"]
+        );
+        // A plugin recipient alone is a recipient list.
+        assert!(Recipients::parse(PLUGIN_RECIPIENT, Path::new("r")).is_ok());
+    }
+
+    #[test]
+    fn identity_file_with_a_plugin_identity_gives_its_recipient_from_the_comment() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = Identity::generate();
+        let path = dir.path().join("ids.txt");
+        std::fs::write(
+            &path,
+            format!(
+                "#    Recipient: {PLUGIN_RECIPIENT}\n{PLUGIN_IDENTITY}\n{}\n",
+                x.key.to_string().expose_secret()
+            ),
+        )
+        .unwrap();
+        let ids = Identities::load(&path, &mut |_| unreachable!("not protected")).unwrap();
+        assert_eq!(
+            ids.public_keys(),
+            vec![x.public_key(), PLUGIN_RECIPIENT.to_owned()]
+        );
+        // A file for the X25519 key opens without starting any plugin (none
+        // is installed here).
+        let ct = encrypt(b"x25519 first", &x.recipients(), false).unwrap();
+        assert_eq!(&ids.decrypt(&ct).unwrap()[..], b"x25519 first");
+        // One for nobody here tries the plugin, which is not installed.
+        let other = encrypt(b"x", &Identity::generate().recipients(), false).unwrap();
+        let err = ids.decrypt(&other).unwrap_err();
+        assert!(
+            matches!(&err, CryptoError::PluginMissing { binary } if binary == "age-plugin-gbtest"),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "age-plugin-gbtest not found on PATH; install it or use another identity"
+        );
+    }
+
+    #[test]
+    fn plugin_stanzas_count_as_recipients_and_grease_does_not() {
+        let header = b"age-encryption.org/v1\n-> X25519 abc\nbody\n-> gbtest def\nbody\n-> 8(-grease x\n\n--- mac\npayload";
+        assert_eq!(count_stanzas(header), 2);
     }
 }

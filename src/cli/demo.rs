@@ -29,6 +29,9 @@ pub struct Args {
     /// Build the library and stop, without opening the interface.
     #[arg(long)]
     pub no_tui: bool,
+    /// Also encrypt the demo to this recipient (`age1...`, a plugin's such as `age1yubikey1...` too), to try your own key or token on it.
+    #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
+    pub recipients: Vec<String>,
     /// Look of the interface.
     #[command(flatten)]
     pub look: super::run::LookArgs,
@@ -90,14 +93,19 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Builds the demo library in `dir`; returns the library, identity and key paths.
-pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
+/// `more_recipients` are sealed to as well as the generated identity.
+pub fn build(
+    dir: &Path,
+    more_recipients: &[String],
+) -> anyhow::Result<(Library, Identities, PathBuf)> {
     prepare(dir)?;
     let keys = dir.join("keys");
     crate::fsutil::create_private_dir(&keys)?;
     let identity_path = keys.join("demo-identity.txt");
     let identity = Identity::generate();
     identity.write(&identity_path, None)?;
-    let recipients = vec![identity.public_key()];
+    let mut recipients = vec![identity.public_key()];
+    recipients.extend(more_recipients.iter().cloned());
     let ids = Identities::from_identity(identity, &identity_path);
 
     let signing_key = keys.join("demo-signing-ed25519");
@@ -167,7 +175,7 @@ pub fn build(dir: &Path) -> anyhow::Result<(Library, Identities, PathBuf)> {
 /// Runs `demo`.
 pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
     let dir = args.dir.unwrap_or_else(default_dir);
-    let (library, ids, signing_key) = build(&dir)?;
+    let (library, ids, signing_key) = build(&dir, &args.recipients)?;
     let dir = dir.canonicalize().unwrap_or(dir);
     let root = library.root().to_owned();
     outln!(

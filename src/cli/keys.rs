@@ -144,6 +144,12 @@ pub fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
     };
     let mut recipients: Vec<String> = public_key.lines().map(str::to_owned).collect();
     recipients.extend(args.recipients);
+    if recipients.is_empty() {
+        return Err(anyhow!(
+            "{} holds plugin identities without their recipient (no `# recipient: age1...` line): pass it with --recipient",
+            identity_path.display()
+        ));
+    }
     let mut config = Config::load()?;
     let library = match Library::init(&args.dir, &recipients, None) {
         Ok(library) => library,

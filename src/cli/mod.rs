@@ -67,6 +67,15 @@ pub struct Cli {
     /// How the interface looks. Default: GRABBAG_THEME, then the config file.
     #[arg(long, global = true, env = "GRABBAG_THEME", value_name = "THEME")]
     pub theme: Option<config::Theme>,
+    /// How long an age plugin (a YubiKey...) may stay silent, outside its prompts, before grabbag gives up on it. Default: GRABBAG_PLUGIN_TIMEOUT, then the config file, then 60.
+    #[arg(
+        long,
+        global = true,
+        env = "GRABBAG_PLUGIN_TIMEOUT",
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub plugin_timeout: Option<u64>,
     /// What to do (default: `run`, the interface).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -160,6 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         actor_name: cli.actor_name,
         actor_role: cli.actor_role,
         theme: cli.theme,
+        plugin_timeout: cli.plugin_timeout,
     })?;
     let Some(command) = cli.command else {
         return run::run(&ctx, run::Args::default());
@@ -202,6 +212,7 @@ struct Settings {
     actor_name: Option<String>,
     actor_role: Option<String>,
     theme: Option<config::Theme>,
+    plugin_timeout: Option<u64>,
 }
 
 /// What every command may need: settings resolved from flags, environment and
@@ -219,6 +230,15 @@ pub struct Context {
 impl Context {
     fn new(settings: Settings) -> anyhow::Result<Self> {
         let config = Config::load().context("reading the config file")?;
+        // Before anything is decrypted: plugin prompts lend the interface's
+        // screen when it is up, and are plain terminal prompts otherwise.
+        crate::tui::lend::install_prompter();
+        if let Some(seconds) = settings
+            .plugin_timeout
+            .or(config.plugin_timeout.map(std::num::NonZeroU64::get))
+        {
+            crypto::plugin::set_timeout(std::time::Duration::from_secs(seconds));
+        }
         Ok(Self {
             // Like git: inside a library (or below it) it is the one in
             // effect, before the config file's.

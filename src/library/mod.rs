@@ -673,8 +673,15 @@ impl Library {
         let recipients = self.recipients()?;
         let sealed = crypto::encrypt(plaintext, &recipients, false)?;
         let back = identities.decrypt(&sealed).map_err(|e| {
+            // The question helps only when no identity was a recipient; a
+            // plugin's own failure (wrong PIN, no token) says what to do.
+            let hint = if matches!(e, CryptoError::NotARecipient { .. }) {
+                format!(". Is your identity listed in {RECIPIENTS_FILE}?")
+            } else {
+                String::new()
+            };
             LibraryError::Refused(format!(
-                "round-trip check failed for {}: {e}. Is your identity listed in {RECIPIENTS_FILE}?",
+                "round-trip check failed for {}: {e}{hint}",
                 path.display()
             ))
         })?;

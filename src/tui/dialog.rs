@@ -1,15 +1,17 @@
-//! Dialogs over a screen: each knows its keys and how it draws.
+//! Dialogs over a screen: each knows its keys and how it draws, and what it
+//! asks for comes back as an [`Intent`] that the screen applies.
 //!
 //! One-line prompts (skip and block reasons), a multi-line editor (notes,
 //! rationales, corrections: `ratatui-textarea`), small forms (starting a
 //! response, changing who is at the keyboard), the decision picker, the entry
-//! picker for corrections, the resume question and the `?` help. A dialog that
-//! ends in a refused command stays open with its text, and the refusal shows
-//! in the status line: nothing typed is lost.
+//! picker for corrections, the resume question and the `?` help. A dialog
+//! never touches the response: [`handle_key`] returns a [`Reply`], and a
+//! dialog whose intent is refused goes back on the stack with its text (the
+//! refusal shows in the status line): nothing typed is lost. What a dialog
+//! shows of the response (a decision's options, the entries to correct) is
+//! copied in when it opens, so drawing needs nothing else.
 
 use std::path::PathBuf;
-
-use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, NaiveTime, TimeDelta, TimeZone as _};
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -18,10 +20,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
-use super::app::{Action, App, Screen};
-use super::exercise::{MANUAL_SCORES, ManualItem, lesson_category};
-use crate::config::LastSession;
-use crate::journal::Actor;
+use super::keys::Help;
+use super::theme::Theme;
+use crate::exercise::Outcome;
 use crate::response::{Command, StepRef};
 use crate::text::printable_line;
 
@@ -70,10 +71,32 @@ pub enum FormPurpose {
     Awareness(Option<String>),
 }
 
+/// A manual exercise expectation, for the scoring picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualItem {
+    /// Inject id.
+    pub inject: String,
+    /// Expectation id.
+    pub expectation: String,
+    /// What is expected, in words (printable).
+    pub description: String,
+    /// Its latest score, if it has one (printable).
+    pub scored: Option<String>,
+}
+
+/// What the facilitator scores a manual expectation, by the keys 1 to 4.
+pub const MANUAL_SCORES: [Outcome; 4] = [
+    Outcome::Met,
+    Outcome::Late,
+    Outcome::Partial,
+    Outcome::Missed,
+];
+
 /// A dialog.
 pub enum Dialog {
-    /// Every key.
-    Help,
+    /// The keys of the screen under it: rows from its key tables (a row
+    /// with no text is a heading).
+    Help(Help),
     /// A one-line answer.
     Prompt {
         /// What for.
@@ -100,6 +123,9 @@ pub enum Dialog {
     Form {
         /// What for.
         purpose: FormPurpose,
+        /// Above the fields, in the start form: the runbook's title and id
+        /// (printable), so a search that highlighted the wrong one is caught.
+        about: Option<(String, String)>,
         /// Labels and values.
         fields: Vec<(String, String)>,
         /// The field being typed in.
@@ -109,13 +135,17 @@ pub enum Dialog {
     Decision {
         /// The step.
         step: StepRef,
+        /// The question (printable).
+        question: String,
+        /// Each option as shown: label and where it goes (printable).
+        options: Vec<(String, String)>,
         /// The option highlighted.
         cursor: usize,
     },
     /// Choose a journal entry to correct.
     Pick {
-        /// Seqs, latest first.
-        items: Vec<u64>,
+        /// Seqs, latest first, each with its line as shown.
+        items: Vec<(u64, String)>,
         /// The highlighted one.
         cursor: usize,
     },
@@ -133,9 +163,14 @@ pub enum Dialog {
         /// Its incident name (printable).
         incident: String,
     },
-    /// The session is ended: the closing witness code (`App::closing`) to
-    /// copy onto the paper log; any key leaves.
-    Closed,
+    /// The session is ended: the closing witness code to copy onto the
+    /// paper log; any key leaves.
+    Closed {
+        /// The journal (printable).
+        path: String,
+        /// The closing witness code (printable).
+        witness: String,
+    },
     /// Mark a step done although some of its checks are not ticked?
     ConfirmDone {
         /// The step.
@@ -145,6 +180,49 @@ pub enum Dialog {
         /// Checks the step has.
         checks: usize,
     },
+}
+
+/// What a dialog asks the screen under it to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    /// Say this in the status line.
+    Say(String),
+    /// Execute a core command (a skip, a block, a correction, a decision,
+    /// a change of who is at the keyboard, a step done).
+    Command(Command),
+    /// A note, with its "happened at" field as typed.
+    Note {
+        /// The text.
+        text: String,
+        /// When it happened, as typed (empty: now).
+        when: String,
+    },
+    /// An observer's note in an exercise.
+    ObserverNote(String),
+    /// The answers of a form, in field order.
+    Form(FormPurpose, Vec<String>),
+    /// Score a manual expectation.
+    Score(ManualItem, Outcome),
+    /// Go to this exercise time in a replay, as typed.
+    Seek(String),
+    /// Resume this journal.
+    Resume(PathBuf),
+    /// Leave the interface.
+    Leave,
+}
+
+/// What became of a dialog after a key.
+pub enum Reply {
+    /// It stays (or gives way to this one).
+    Keep(Dialog),
+    /// It closed and asks for nothing.
+    Close,
+    /// It closed; apply this.
+    Do(Intent),
+    /// Apply this; if it is refused, the dialog goes back as it was.
+    Try(Dialog, Intent),
+    /// It stays, and the status line says why it did not close.
+    Refuse(Dialog, String),
 }
 
 impl Dialog {
@@ -172,6 +250,7 @@ impl Dialog {
     pub fn form(purpose: FormPurpose, fields: &[(&str, String)]) -> Self {
         Dialog::Form {
             purpose,
+            about: None,
             fields: fields
                 .iter()
                 .map(|(l, v)| ((*l).to_owned(), v.clone()))
@@ -180,9 +259,9 @@ impl Dialog {
         }
     }
 
-    /// The decision picker.
-    pub fn decision(step: StepRef) -> Self {
-        Dialog::Decision { step, cursor: 0 }
+    /// The help over the rows of these key tables.
+    pub fn help(rows: Vec<(&'static str, &'static str)>) -> Self {
+        Dialog::Help(Help::new(rows))
     }
 }
 
@@ -190,56 +269,48 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
-/// Handles a key for the top dialog (already popped: push it back to keep it).
-pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
+/// Handles a key for a dialog (taken off the stack: [`Reply`] says whether
+/// it goes back).
+pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
     match dialog {
-        Dialog::Help => {}
+        Dialog::Help(mut help) => match help.key(key.code) {
+            true => Reply::Keep(Dialog::Help(help)),
+            false => Reply::Close,
+        },
         Dialog::Prompt {
             purpose,
             title,
             mut input,
         } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter if purpose == PromptPurpose::Seek => {
-                if let Err(e) = super::replay::seek_to_text(app, &input) {
-                    app.error(e);
-                    app.dialogs.push(Dialog::Prompt {
-                        purpose,
-                        title,
-                        input,
-                    });
-                }
-            }
+            KeyCode::Esc => Reply::Close,
             KeyCode::Enter => {
-                let command = match &purpose {
-                    PromptPurpose::Seek => return Action::Continue,
-                    PromptPurpose::Skip(step) => Command::Skip {
+                let intent = match &purpose {
+                    PromptPurpose::Seek => Intent::Seek(input.clone()),
+                    PromptPurpose::Skip(step) => Intent::Command(Command::Skip {
                         step: step.clone(),
                         reason: input.trim().to_owned(),
-                    },
-                    PromptPurpose::Block(step) => Command::Block {
+                    }),
+                    PromptPurpose::Block(step) => Intent::Command(Command::Block {
                         step: step.clone(),
                         reason: input.trim().to_owned(),
-                    },
+                    }),
                 };
-                if app.execute(&command) {
-                    app.status = None;
-                    clear_selection(app);
-                } else {
-                    app.dialogs.push(Dialog::Prompt {
+                Reply::Try(
+                    Dialog::Prompt {
                         purpose,
                         title,
                         input,
-                    });
-                }
+                    },
+                    intent,
+                )
             }
             code => {
                 edit_line(&mut input, code, key.modifiers);
-                app.dialogs.push(Dialog::Prompt {
+                Reply::Keep(Dialog::Prompt {
                     purpose,
                     title,
                     input,
-                });
+                })
             }
         },
         Dialog::Editor {
@@ -251,247 +322,186 @@ pub fn handle_key(app: &mut App<'_>, dialog: Dialog, key: KeyEvent) -> Action {
         } => {
             let note = purpose == EditorPurpose::Note;
             if key.code == KeyCode::Esc {
-                app.info("not saved");
-                return Action::Continue;
-            } else if ctrl(&key, 's') || ctrl(&key, 'd') {
+                return Reply::Do(Intent::Say("not saved".to_owned()));
+            }
+            if ctrl(&key, 's') || ctrl(&key, 'd') {
                 let text = area.lines().join("\n").trim_end().to_owned();
-                let command = match &purpose {
-                    EditorPurpose::ObserverNote => {
-                        if text.trim().is_empty() {
-                            app.error("an empty note says nothing: write it, or Esc");
-                        } else if app.observer_note(&text) {
-                            app.info("observer note saved to the journal");
-                            return Action::Continue;
-                        }
-                        None
-                    }
-                    EditorPurpose::Note => match happened_at(app, &when) {
-                        Ok(happened_at) => Some(Command::Note { text, happened_at }),
-                        Err(e) => {
-                            app.error(e);
-                            None
-                        }
-                    },
-                    EditorPurpose::Correct(of) => Some(Command::Correct {
+                let intent = match &purpose {
+                    EditorPurpose::ObserverNote if text.trim().is_empty() => None,
+                    EditorPurpose::ObserverNote => Some(Intent::ObserverNote(text)),
+                    EditorPurpose::Note => Some(Intent::Note {
+                        text,
+                        when: when.clone(),
+                    }),
+                    EditorPurpose::Correct(of) => Some(Intent::Command(Command::Correct {
                         of: *of,
                         replacement: text,
-                    }),
-                    EditorPurpose::Rationale { step, option } => Some(Command::Decide {
-                        step: step.clone(),
-                        option: *option,
-                        rationale: text,
-                    }),
-                };
-                if let Some(command) = command
-                    && app.execute(&command)
-                {
-                    match &command {
-                        Command::Note {
-                            happened_at: Some(t),
-                            ..
-                        } => app.info(format!(
-                            "saved to the journal: happened {}",
-                            t.format("%a %d %b %H:%M")
-                        )),
-                        _ => app.info("saved to the journal"),
+                    })),
+                    EditorPurpose::Rationale { step, option } => {
+                        Some(Intent::Command(Command::Decide {
+                            step: step.clone(),
+                            option: *option,
+                            rationale: text,
+                        }))
                     }
-                    clear_selection(app);
-                    return Action::Continue;
-                }
-            } else if note && (ctrl(&key, 't') || (on_when && key.code == KeyCode::Enter)) {
+                };
+                let dialog = Dialog::Editor {
+                    purpose,
+                    title,
+                    area,
+                    when,
+                    on_when,
+                };
+                return match intent {
+                    Some(intent) => Reply::Try(dialog, intent),
+                    None => Reply::Refuse(
+                        dialog,
+                        "an empty note says nothing: write it, or Esc".to_owned(),
+                    ),
+                };
+            }
+            if note && (ctrl(&key, 't') || (on_when && key.code == KeyCode::Enter)) {
                 on_when = !on_when;
             } else if on_when {
                 edit_line(&mut when, key.code, key.modifiers);
             } else {
                 area.input(key);
             }
-            app.dialogs.push(Dialog::Editor {
+            Reply::Keep(Dialog::Editor {
                 purpose,
                 title,
                 area,
                 when,
                 on_when,
-            });
+            })
         }
         Dialog::Form {
             purpose,
+            about,
             mut fields,
             mut focus,
-        } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Tab | KeyCode::Down => {
-                focus = (focus + 1) % fields.len().max(1);
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                focus = (focus + fields.len().max(1) - 1) % fields.len().max(1);
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
-            }
-            KeyCode::Enter if focus + 1 < fields.len() => {
-                focus += 1;
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
-            }
-            KeyCode::Enter => submit_form(app, purpose, fields, focus),
-            code => {
-                if let Some((_, value)) = fields.get_mut(focus) {
-                    edit_line(value, code, key.modifiers);
-                }
-                app.dialogs.push(Dialog::Form {
-                    purpose,
-                    fields,
-                    focus,
-                });
-            }
-        },
-        Dialog::Decision { step, cursor } => {
-            let options = app
-                .definition(&step.runbook)
-                .and_then(|r| r.step(&step.step))
-                .and_then(|s| s.decision.as_ref())
-                .map_or(0, |d| d.options.len());
+        } => {
+            let count = fields.len().max(1);
             match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Up | KeyCode::Down => app.dialogs.push(Dialog::Decision {
-                    step,
-                    cursor: list_cursor(cursor, options, key.code),
-                }),
-                KeyCode::Char(c @ '1'..='9') if (c as usize - '1' as usize) < options => {
-                    let option = c as usize - '1' as usize;
-                    app.dialogs.push(Dialog::editor(
-                        EditorPurpose::Rationale { step, option },
-                        "Why this option? (rationale, required)",
-                    ));
+                KeyCode::Esc => return Reply::Close,
+                KeyCode::Tab | KeyCode::Down => focus = (focus + 1) % count,
+                KeyCode::BackTab | KeyCode::Up => focus = (focus + count - 1) % count,
+                KeyCode::Enter if focus + 1 < fields.len() => focus += 1,
+                KeyCode::Enter => {
+                    // Fields labelled "(optional)" may stay empty.
+                    let missing = fields
+                        .iter()
+                        .find(|f| f.1.trim().is_empty() && !f.0.ends_with("(optional)"))
+                        .map(|f| format!("{} is required", f.0));
+                    let values = fields.iter().map(|f| f.1.trim().to_owned()).collect();
+                    let form = Dialog::Form {
+                        purpose: purpose.clone(),
+                        about,
+                        fields,
+                        focus,
+                    };
+                    return match missing {
+                        Some(why) => Reply::Refuse(form, why),
+                        None => Reply::Try(form, Intent::Form(purpose, values)),
+                    };
                 }
-                KeyCode::Enter if options > 0 => app.dialogs.push(Dialog::editor(
-                    EditorPurpose::Rationale {
-                        step,
-                        option: cursor,
-                    },
+                code => {
+                    if let Some((_, value)) = fields.get_mut(focus) {
+                        edit_line(value, code, key.modifiers);
+                    }
+                }
+            }
+            Reply::Keep(Dialog::Form {
+                purpose,
+                about,
+                fields,
+                focus,
+            })
+        }
+        Dialog::Decision {
+            step,
+            question,
+            options,
+            cursor,
+        } => {
+            let chosen = match key.code {
+                KeyCode::Esc => return Reply::Close,
+                KeyCode::Char(c @ '1'..='9') if (c as usize - '1' as usize) < options.len() => {
+                    Some(c as usize - '1' as usize)
+                }
+                KeyCode::Enter if !options.is_empty() => Some(cursor),
+                _ => None,
+            };
+            match chosen {
+                Some(option) => Reply::Keep(Dialog::editor(
+                    EditorPurpose::Rationale { step, option },
                     "Why this option? (rationale, required)",
                 )),
-                _ => app.dialogs.push(Dialog::Decision { step, cursor }),
+                None => Reply::Keep(Dialog::Decision {
+                    cursor: list_cursor(cursor, options.len(), key.code),
+                    step,
+                    question,
+                    options,
+                }),
             }
         }
         Dialog::Pick { items, cursor } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Up | KeyCode::Down => app.dialogs.push(Dialog::Pick {
-                cursor: list_cursor(cursor, items.len(), key.code),
-                items,
-            }),
+            KeyCode::Esc => Reply::Close,
             KeyCode::Enter => match items.get(cursor) {
-                Some(&seq) => app.dialogs.push(Dialog::editor(
+                Some(&(seq, _)) => Reply::Keep(Dialog::editor(
                     EditorPurpose::Correct(seq),
                     &format!("Correction of entry #{seq}: what it should say, and why"),
                 )),
-                None => app.dialogs.push(Dialog::Pick { items, cursor }),
+                None => Reply::Keep(Dialog::Pick { items, cursor }),
             },
-            _ => app.dialogs.push(Dialog::Pick { items, cursor }),
-        },
-        Dialog::Score { items, cursor } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Up | KeyCode::Down => app.dialogs.push(Dialog::Score {
-                cursor: list_cursor(cursor, items.len(), key.code),
+            code => Reply::Keep(Dialog::Pick {
+                cursor: list_cursor(cursor, items.len(), code),
                 items,
             }),
+        },
+        Dialog::Score { items, cursor } => match key.code {
+            KeyCode::Esc => Reply::Close,
             KeyCode::Char(c @ '1'..='4') => {
                 let outcome = MANUAL_SCORES[c as usize - '1' as usize];
-                match items.get(cursor) {
-                    Some(item) if app.score_manual(item, outcome) => {
-                        app.info(format!("scored {}: {}", item.expectation, outcome.as_str()));
-                    }
-                    _ => app.dialogs.push(Dialog::Score { items, cursor }),
+                match items.get(cursor).cloned() {
+                    Some(item) => Reply::Try(
+                        Dialog::Score { items, cursor },
+                        Intent::Score(item, outcome),
+                    ),
+                    None => Reply::Keep(Dialog::Score { items, cursor }),
                 }
             }
-            _ => app.dialogs.push(Dialog::Score { items, cursor }),
+            code => Reply::Keep(Dialog::Score {
+                cursor: list_cursor(cursor, items.len(), code),
+                items,
+            }),
         },
         Dialog::Resume { path, incident } => match key.code {
-            KeyCode::Char('y' | 'Y') | KeyCode::Enter => app.resume(&path),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-                app.info("not resumed: the journal stays as it is");
-            }
-            _ => app.dialogs.push(Dialog::Resume { path, incident }),
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Reply::Do(Intent::Resume(path)),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Reply::Do(Intent::Say(
+                "not resumed: the journal stays as it is".to_owned(),
+            )),
+            _ => Reply::Keep(Dialog::Resume { path, incident }),
         },
-        Dialog::Closed => return Action::Quit,
+        Dialog::Closed { .. } => Reply::Do(Intent::Leave),
         Dialog::ConfirmDone {
             step,
             unticked,
             checks,
         } => match key.code {
             KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
-                if app.execute(&Command::Done(step)) {
-                    app.step_recorded();
-                }
+                Reply::Do(Intent::Command(Command::Done(step)))
             }
-            KeyCode::Esc | KeyCode::Char('n' | 'N') => {
-                app.info("not marked done: Space or 1-9 ticks a check");
-            }
+            KeyCode::Esc | KeyCode::Char('n' | 'N') => Reply::Do(Intent::Say(
+                "not marked done: Space or 1-9 ticks a check".to_owned(),
+            )),
             // Anything else, `d` held down included, leaves the question open.
-            _ => app.dialogs.push(Dialog::ConfirmDone {
+            _ => Reply::Keep(Dialog::ConfirmDone {
                 step,
                 unticked,
                 checks,
             }),
         },
-    }
-    Action::Continue
-}
-
-/// A note's "happened at" field: empty is now (`None`); `HH:MM` is the
-/// latest such time not after now (today's, else yesterday's: "called the ICO
-/// at 23:50" written at 00:10); `YYYY-MM-DD HH:MM` is a local date and time;
-/// RFC 3339 is taken as written. Local means the screen's zone.
-fn happened_at(app: &App<'_>, text: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(t));
-    }
-    let now = app.local(app.now);
-    let naive = if let Ok(time) = NaiveTime::parse_from_str(text, "%H:%M") {
-        let today = now.date_naive().and_time(time);
-        if today > now.naive_local() {
-            today - TimeDelta::days(1)
-        } else {
-            today
-        }
-    } else if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
-        at
-    } else {
-        return Err(format!(
-            "not a time: {:?} (HH:MM or YYYY-MM-DD HH:MM)",
-            printable_line(text)
-        ));
-    };
-    let local = match app.zone {
-        Some(zone) => zone.from_local_datetime(&naive).single(),
-        // The offset in force at that time, not now's (a summer time change).
-        None => Local
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|t| t.fixed_offset()),
-    };
-    local
-        .map(Some)
-        .ok_or_else(|| format!("{naive} does not exist in the local time zone"))
-}
-
-fn clear_selection(app: &mut App<'_>) {
-    if let Some(r) = app.response.as_mut() {
-        r.selected = None;
     }
 }
 
@@ -509,112 +519,6 @@ fn edit_line(value: &mut String, code: KeyCode, modifiers: KeyModifiers) {
     }
 }
 
-fn submit_form(
-    app: &mut App<'_>,
-    purpose: FormPurpose,
-    fields: Vec<(String, String)>,
-    focus: usize,
-) {
-    let value = |i: usize| {
-        fields
-            .get(i)
-            .map(|f| f.1.trim().to_owned())
-            .unwrap_or_default()
-    };
-    // Fields labelled "(optional)" may stay empty.
-    let missing = fields
-        .iter()
-        .find(|f| f.1.trim().is_empty() && !f.0.ends_with("(optional)"));
-    if let Some((label, _)) = missing {
-        app.error(format!("{label} is required"));
-        app.dialogs.push(Dialog::Form {
-            purpose,
-            fields,
-            focus,
-        });
-        return;
-    }
-    // What was saved, to say so; `None` keeps the form open with its text
-    // (the refusal is already in the status line).
-    let saved = match &purpose {
-        FormPurpose::Start(runbook) => {
-            let (incident, name, role) = (value(0), value(1), value(2));
-            app.last = LastSession {
-                incident: incident.clone(),
-                name: name.clone(),
-                role: role.clone(),
-            };
-            // Remembered now, not at exit, so that a crash or a kill keeps
-            // them. A convenience only: a failure is said and stops nothing.
-            let remembered = match &app.last_path {
-                Some(path) => app.last.save_to(path).map(drop),
-                None => Ok(()),
-            };
-            app.start_response(runbook, &incident, Actor { name, role });
-            if app.screen == Screen::Run
-                && let Err(e) = remembered
-            {
-                app.error(format!(
-                    "started; these answers could not be remembered for next time: {e}"
-                ));
-            }
-            // The response says what happened in the status line itself.
-            (app.screen == Screen::Run).then_some(None)
-        }
-        FormPurpose::Inject => app
-            .unscripted_inject(&value(0), &value(1), &value(2))
-            .then_some(Some("unscripted inject delivered")),
-        FormPurpose::Lesson => {
-            let optional = |i: usize| Some(value(i)).filter(|v| !v.is_empty());
-            match lesson_category(&value(0)) {
-                Some(category) => app
-                    .record_lesson(category, &value(1), optional(2), optional(3))
-                    .then_some(Some("lesson saved to the journal: L adds another")),
-                None => {
-                    app.error("Kind: went well, did not go well, or action");
-                    None
-                }
-            }
-        }
-        FormPurpose::Awareness(then_open) => {
-            let reason = Some(value(1)).filter(|v| !v.is_empty());
-            match happened_at(app, &value(0)) {
-                Err(e) => {
-                    app.error(e);
-                    None
-                }
-                Ok(at) => {
-                    let at = at.unwrap_or_else(|| app.local(app.now));
-                    let set = app.execute(&Command::SetAwareness { at, reason });
-                    if set && let Some(id) = then_open {
-                        app.open_runbook(id);
-                    }
-                    set.then_some(Some(
-                        "time of awareness recorded: deadlines from it are due from then",
-                    ))
-                }
-            }
-        }
-        FormPurpose::Actor => {
-            let command = Command::ChangeActor {
-                name: value(0),
-                role: value(1),
-            };
-            app.execute(&command)
-                .then_some(Some("at the keyboard now: the journal says so"))
-        }
-    };
-    match saved {
-        Some(Some(message)) => app.info(message),
-        Some(None) => {}
-        None => app.dialogs.push(Dialog::Form {
-            purpose,
-            fields,
-            focus,
-        }),
-    }
-}
-
 /// A centred rectangle of at most `w`×`h` inside `area`.
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -627,119 +531,11 @@ fn centred(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-/// Every key, for the help overlay.
-pub const KEYS: &[(&str, &str)] = &[
-    ("Library", ""),
-    ("type", "search (fuzzy); Backspace deletes, Esc clears"),
-    ("Up/Down", "choose a runbook (PgUp/PgDn, Home/End)"),
-    ("Enter", "start a response (or open it in the current one)"),
-    ("Esc", "clear the search; back to the response; quit"),
-    ("Run", ""),
-    (
-        "d",
-        "mark the step done (a decision step asks for its option)",
-    ),
-    ("g", "go: start the step (the journal says when work began)"),
-    ("s", "skip the step (reason required)"),
-    ("Space / 1-9", "tick the next check / check number n"),
-    ("D / Enter", "take the decision: option, then rationale"),
-    ("b", "block the step (reason), or unblock it"),
-    ("n", "write a note (Ctrl-T: when it happened; Ctrl-S saves)"),
-    ("c", "correct an earlier entry (nothing is erased)"),
-    ("a", "change who is at the keyboard"),
-    (
-        "A",
-        "when we became aware: the ICO's 72 hours count from it",
-    ),
-    (
-        "o / Tab",
-        "open another runbook in this response / switch runbooks",
-    ),
-    (
-        "Up/Down",
-        "look at another step; Esc back to the current one",
-    ),
-    ("q", "quit (the journal records the end of the session)"),
-    ("? / Ctrl-C", "this help (any key closes it) / quit"),
-];
-
-/// The facilitator's keys in an exercise, for the help overlay.
-pub const EXERCISE_KEYS: &[(&str, &str)] = &[
-    ("Exercise", "(facilitator; the run keys work as above)"),
-    ("p", "pause or resume the exercise clock"),
-    ("+ / -", "speed up or slow down (1x to 60x)"),
-    ("M", "manual mode on/off (time moves only with f)"),
-    ("f", "fire the next inject now"),
-    ("i", "add an unscripted inject"),
-    ("w", "write an observer note"),
-    ("m", "score a manual expectation"),
-    ("E / L", "end the exercise / record a lesson learned"),
-];
-
-/// The replay keys, for the help overlay.
-pub const REPLAY_KEYS: &[(&str, &str)] = &[
-    ("Replay", "(read-only: nothing is written)"),
-    ("Space", "play or pause"),
-    ("+ / -", "faster or slower (1x to 600x)"),
-    ("Right / Left", "step one entry forward or back"),
-    ("g", "go to a time: T+ as 1h30m or 01:30:00"),
-    ("Home / End", "the start / the end of the journal"),
-    ("Tab, Up/Down", "switch runbook, look at another step"),
-    ("q / ? ", "quit / this help"),
-];
-
-/// The help overlay's lines for the mode the app is in.
-fn help_keys(app: &App<'_>) -> Vec<(&'static str, &'static str)> {
-    if app.replay.is_some() {
-        return REPLAY_KEYS.to_vec();
-    }
-    if app.exercise.is_some() {
-        // The run keys in short, so facilitator and players fit at 80x24.
-        let mut keys = vec![
-            ("Players", "(every run key works as in a response)"),
-            ("d g s b Spc", "done, start, skip, block, tick a check"),
-            (
-                "D n c a",
-                "decide, note, correct, change who is at the keyboard",
-            ),
-            ("o Tab q ?", "open a runbook, switch, quit, this help"),
-        ];
-        keys.extend_from_slice(EXERCISE_KEYS);
-        return keys;
-    }
-    KEYS.to_vec()
-}
-
-/// Draws the top dialog, if any.
-pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
-    let Some(dialog) = app.dialogs.last() else {
-        return;
-    };
-    let theme = &app.theme;
+/// Draws a dialog over the screen.
+pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
     let full = frame.area();
     match dialog {
-        Dialog::Help => {
-            let keys = help_keys(app);
-            let area = centred(full, 76, keys.len() as u16 + 2);
-            let lines: Vec<Line<'_>> = keys
-                .iter()
-                .map(|(k, what)| {
-                    if what.is_empty() {
-                        Line::from(Span::styled(*k, theme.accent))
-                    } else {
-                        Line::from(vec![
-                            Span::styled(format!("  {k:<12}"), theme.key),
-                            Span::raw(*what),
-                        ])
-                    }
-                })
-                .collect();
-            frame.render_widget(Clear, area);
-            frame.render_widget(
-                Paragraph::new(lines).block(theme.block(" Keys (any key closes) ")),
-                area,
-            );
-        }
+        Dialog::Help(help) => help.draw(frame, theme, 76),
         Dialog::Prompt { title, input, .. } => {
             let area = centred(full, 70, 4);
             frame.render_widget(Clear, area);
@@ -794,6 +590,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
         }
         Dialog::Form {
             purpose,
+            about,
             fields,
             focus,
         } => {
@@ -809,15 +606,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             // The start form says which runbook Enter will start, so a
             // search that highlighted the wrong one is caught here.
             let mut lines: Vec<Line<'_>> = Vec::new();
-            if let FormPurpose::Start(id) = purpose {
-                let title = app.definition(id).map_or(id.as_str(), |r| r.title.as_str());
+            if let Some((title, id)) = about {
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:>14}: ", "Runbook"), theme.accent),
-                    Span::styled(printable_line(title).into_owned(), theme.text),
+                    Span::styled(title.clone(), theme.text),
                 ]));
                 lines.push(Line::from(vec![
                     Span::raw(" ".repeat(16)),
-                    Span::styled(printable_line(id).into_owned(), theme.dim),
+                    Span::styled(id.clone(), theme.dim),
                 ]));
             }
             // Wide enough for a runbook's whole title at 80 columns.
@@ -847,37 +643,26 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             )));
             frame.render_widget(Paragraph::new(lines).block(theme.block(title)), area);
         }
-        Dialog::Decision { step, cursor } => {
-            let decision = app
-                .definition(&step.runbook)
-                .and_then(|r| r.step(&step.step))
-                .and_then(|s| s.decision.as_ref());
-            let Some(decision) = decision else {
-                return;
-            };
-            let area = centred(full, 76, decision.options.len() as u16 + 6);
+        Dialog::Decision {
+            question,
+            options,
+            cursor,
+            ..
+        } => {
+            let area = centred(full, 76, options.len() as u16 + 6);
             frame.render_widget(Clear, area);
             let mut lines = vec![
-                Line::from(Span::styled(
-                    printable_line(&decision.question).into_owned(),
-                    theme.accent,
-                )),
+                Line::from(Span::styled(question.clone(), theme.accent)),
                 Line::default(),
             ];
-            for (i, option) in decision.options.iter().enumerate() {
+            for (i, (label, goto)) in options.iter().enumerate() {
                 let style = if i == *cursor {
                     theme.selected
                 } else {
                     theme.text
                 };
                 lines.push(Line::from(Span::styled(
-                    format!(
-                        " {}. {}  {} {}",
-                        i + 1,
-                        printable_line(&option.label),
-                        theme.symbols.arrow,
-                        printable_line(&option.goto.to_string())
-                    ),
+                    format!(" {}. {label}  {} {goto}", i + 1, theme.symbols.arrow),
                     style,
                 )));
             }
@@ -896,24 +681,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
         Dialog::Pick { items, cursor } => {
             let area = centred(full, 76, 16);
             frame.render_widget(Clear, area);
-            let log = app
-                .response
-                .as_ref()
-                .map(|r| r.log.as_slice())
-                .unwrap_or(&[]);
             let height = area.height.saturating_sub(3) as usize;
-            let mut lines = list_rows(theme, items, *cursor, height, |seq| {
-                log.iter()
-                    .find(|l| l.seq == *seq)
-                    .map(|l| {
-                        format!(
-                            "#{seq:<4} {} {}",
-                            app.local(l.at).format("%H:%M:%S"),
-                            l.text
-                        )
-                    })
-                    .unwrap_or_else(|| format!("#{seq}"))
-            });
+            let mut lines = list_rows(theme, items, *cursor, height, |(_, line)| line.clone());
             lines.push(Line::from(Span::styled(
                 "Up/Down choose, Enter write the correction, Esc cancels",
                 theme.dim,
@@ -927,22 +696,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             let area = centred(full, 76, 16);
             frame.render_widget(Clear, area);
             let height = area.height.saturating_sub(4) as usize;
-            let scored = |item: &ManualItem| {
-                app.response.as_ref().and_then(|r| {
-                    r.state
-                        .scores
-                        .iter()
-                        .rev()
-                        .find(|s| s.inject == item.inject && s.expectation == item.expectation)
-                        .map(|s| printable_line(&s.score).into_owned())
-                })
-            };
             let mut lines = list_rows(theme, items, *cursor, height, |item| {
                 format!(
                     "{}/{} [{}] {}",
                     printable_line(&item.inject),
                     printable_line(&item.expectation),
-                    scored(item).unwrap_or_else(|| "not scored".to_owned()),
+                    item.scored.as_deref().unwrap_or("not scored"),
                     item.description
                 )
             });
@@ -969,27 +728,21 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
                     Span::raw(" back to tick them (Space, 1-9)"),
                 ]),
             ];
-            message_box(frame, app, full, 64, " Mark the step done? ", lines);
+            message_box(frame, theme, full, 64, " Mark the step done? ", lines);
         }
-        Dialog::Closed => {
-            let Some(closing) = &app.closing else {
-                return;
-            };
+        Dialog::Closed { path, witness } => {
             let lines = vec![
                 Line::from("The session is ended and on disk."),
                 Line::default(),
                 Line::from(vec![
                     Span::raw("Closing witness code: "),
-                    Span::styled(printable_line(&closing.witness).into_owned(), theme.accent),
+                    Span::styled(witness.clone(), theme.accent),
                 ]),
                 Line::from("Write it on the paper log, with the time."),
-                Line::from(Span::styled(
-                    printable_line(&closing.path.display().to_string()).into_owned(),
-                    theme.dim,
-                )),
+                Line::from(Span::styled(path.clone(), theme.dim)),
                 Line::from(Span::styled("Any key leaves.", theme.dim)),
             ];
-            message_box(frame, app, full, 72, " Leaving ", lines);
+            message_box(frame, theme, full, 72, " Leaving ", lines);
         }
         Dialog::Resume { path, incident } => {
             let lines = vec![
@@ -1008,7 +761,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             ];
             message_box(
                 frame,
-                app,
+                theme,
                 full,
                 72,
                 " A response was not ended: resume it? ",
@@ -1022,7 +775,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
 /// need.
 fn message_box(
     frame: &mut Frame<'_>,
-    app: &App<'_>,
+    theme: &Theme,
     full: Rect,
     width: u16,
     title: &'static str,
@@ -1034,13 +787,13 @@ fn message_box(
         .saturating_add(2);
     let area = centred(full, width, height);
     frame.render_widget(Clear, area);
-    frame.render_widget(paragraph.block(app.theme.block(title)), area);
+    frame.render_widget(paragraph.block(theme.block(title)), area);
 }
 
 /// The rows of a list dialog that fit in `height`, scrolled so the cursor's
 /// row (highlighted) is on screen.
 fn list_rows<T>(
-    theme: &super::theme::Theme,
+    theme: &Theme,
     items: &[T],
     cursor: usize,
     height: usize,

@@ -4,9 +4,9 @@
 //! exercise clock (T+, pause, speed, manual mode, end), inject delivery when
 //! the schedule says so or when the facilitator fires the next one early,
 //! unscripted injects, observer notes, manual scoring and lessons learned.
-//! Every action is a core command through [`App::execute`] (the session
+//! Every action is a core command through [`Shared::execute`] (the session
 //! decides it and stamps it with the exercise time the journal's clock
-//! reads), signed by whoever is at the keyboard ([`App::at_keyboard`], the
+//! reads), signed by whoever is at the keyboard ([`Shared::at_keyboard`], the
 //! facilitator), so replay and scoring read the same story and the same
 //! rules hold as from `grabbag act` (nothing is played after ENDEX). The
 //! schedule, clock and scoring rules are the core's ([`crate::exercise`]);
@@ -16,9 +16,9 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
 
-use super::app::{Action, App};
-use super::dialog::{Dialog, EditorPurpose, FormPurpose};
-use crate::exercise::files;
+use super::dialog::{Dialog, EditorPurpose, FormPurpose, ManualItem};
+use super::keys::{Action, Binding, Table, ch};
+use super::shared::{Exercising, Shared};
 use crate::exercise::{
     ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, schedule,
 };
@@ -44,34 +44,7 @@ pub(super) fn step_speed(ladder: &[u32], speed: u32, key: char) -> u32 {
 /// meets a player's note expectation).
 pub const OBSERVER_ROLE: &str = "Observer";
 
-/// An exercise being played: its definition and its clock.
-pub struct Exercising {
-    /// The exercise.
-    pub exercise: Exercise,
-    /// The exercise clock (wall time through [`RealTime`]).
-    pub clock: ExerciseClock<RealTime>,
-}
-
-/// What the facilitator scores a manual expectation.
-pub const MANUAL_SCORES: [Outcome; 4] = [
-    Outcome::Met,
-    Outcome::Late,
-    Outcome::Partial,
-    Outcome::Missed,
-];
-
-/// A manual expectation, for the scoring picker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManualItem {
-    /// Inject id.
-    pub inject: String,
-    /// Expectation id.
-    pub expectation: String,
-    /// What is expected, in words (printable).
-    pub description: String,
-}
-
-impl App<'_> {
+impl Shared<'_> {
     /// Starts an exercise: a new journal named after it, `exercise_started`
     /// at T+0, then every runbook it uses opened.
     pub fn start_exercise(
@@ -122,17 +95,6 @@ impl App<'_> {
             "exercise started: {} (f fires the next inject, p pauses, ? lists the keys)",
             printable_line(&title)
         ));
-    }
-
-    /// Picks up an exercise journal being resumed: the clock comes back
-    /// paused where the journal left it (the core's rule for a resumed
-    /// session, so a second terminal reads the same time).
-    pub fn resume_exercise(&mut self, exercise: Exercise) {
-        let Some(response) = self.response.as_ref() else {
-            return;
-        };
-        let clock = ExerciseClock::following(RealTime::new(), &response.state, self.now);
-        self.exercise = Some(Exercising { exercise, clock });
     }
 
     /// Sets the clock shown to the journal's, after a change went in.
@@ -281,29 +243,132 @@ impl App<'_> {
                         inject: i.id.clone(),
                         expectation: e.id.clone(),
                         description: printable_line(&e.description).into_owned(),
+                        scored: response
+                            .state
+                            .scores
+                            .iter()
+                            .rev()
+                            .find(|s| s.inject == i.id && s.expectation == e.id)
+                            .map(|s| printable_line(&s.score).into_owned()),
                     })
             })
             .collect()
     }
 }
 
+/// What a facilitator's key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Do {
+    /// Pause or resume the clock.
+    Pause,
+    /// Faster (`+`, `=`) or slower (`-`).
+    Speed,
+    /// Manual mode on or off.
+    Manual,
+    /// Fire the next inject now.
+    Fire,
+    /// An unscripted inject.
+    Inject,
+    /// An observer's note.
+    Observe,
+    /// Score a manual expectation.
+    Score,
+    /// End the exercise.
+    End,
+    /// A lesson learned.
+    Lesson,
+}
+
+/// The facilitator's keys, on the run screen of a live exercise before the
+/// run screen's own.
+pub const KEYS: Table<Do> = Table {
+    title: "Exercise (facilitator; the run keys below work too)",
+    bindings: &[
+        Binding {
+            keys: &[ch('f')],
+            label: "f",
+            hint: Some(("f", "inject")),
+            help: "fire the next inject now",
+            command: Do::Fire,
+        },
+        Binding {
+            keys: &[ch('p')],
+            label: "p",
+            hint: Some(("p", "pause")),
+            help: "pause or resume the exercise clock",
+            command: Do::Pause,
+        },
+        Binding {
+            keys: &[ch('+'), ch('='), ch('-')],
+            label: "+ / -",
+            hint: Some(("+/-", "speed")),
+            help: "speed up or slow down (1x to 60x)",
+            command: Do::Speed,
+        },
+        Binding {
+            keys: &[ch('m')],
+            label: "m",
+            hint: Some(("m", "score")),
+            help: "score a manual expectation",
+            command: Do::Score,
+        },
+        Binding {
+            keys: &[ch('E')],
+            label: "E",
+            hint: Some(("E", "end")),
+            help: "end the exercise",
+            command: Do::End,
+        },
+        Binding {
+            keys: &[ch('L')],
+            label: "L",
+            hint: None,
+            help: "record a lesson learned",
+            command: Do::Lesson,
+        },
+        Binding {
+            keys: &[ch('M')],
+            label: "M",
+            hint: None,
+            help: "manual mode on/off (time moves only with f)",
+            command: Do::Manual,
+        },
+        Binding {
+            keys: &[ch('i')],
+            label: "i",
+            hint: None,
+            help: "add an unscripted inject",
+            command: Do::Inject,
+        },
+        Binding {
+            keys: &[ch('w')],
+            label: "w",
+            hint: None,
+            help: "write an observer note",
+            command: Do::Observe,
+        },
+    ],
+};
+
 /// Facilitator keys on the run screen of a live exercise; `None` when the
-/// key is not one of them (the run screen's keys apply).
-pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
+/// key is not one of [`KEYS`] (the run screen's keys apply).
+pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
+    let command = KEYS.command(&key)?;
     let ex = app.exercise.as_ref()?;
     let speed = ex.clock.speed().get();
     let paused = ex.clock.paused();
     let manual = ex.clock.manual();
-    match key.code {
-        KeyCode::Char('p') if paused => {
-            app.change_clock(ClockRequest::Resume, "exercise clock running");
-        }
-        KeyCode::Char('p') => app.change_clock(ClockRequest::Pause, "exercise clock paused"),
-        KeyCode::Char(c @ ('+' | '=' | '-')) => {
+    match command {
+        Do::Pause if paused => app.change_clock(ClockRequest::Resume, "exercise clock running"),
+        Do::Pause => app.change_clock(ClockRequest::Pause, "exercise clock paused"),
+        Do::Speed => {
+            let KeyCode::Char(c) = key.code else {
+                return Some(Action::Continue);
+            };
             let to = step_speed(&SPEEDS, speed, c);
             app.change_clock(ClockRequest::Speed(to), &format!("speed {to}x"));
         }
-        KeyCode::Char('M') => app.change_clock(
+        Do::Manual => app.change_clock(
             ClockRequest::Manual(!manual),
             if manual {
                 "clock running: injects arrive on time"
@@ -311,8 +376,8 @@ pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
                 "manual: time moves only when f fires the next inject"
             },
         ),
-        KeyCode::Char('f') => app.fire_next_inject(),
-        KeyCode::Char('i') => app.dialogs.push(Dialog::form(
+        Do::Fire => app.fire_next_inject(),
+        Do::Inject => app.dialogs.push(Dialog::form(
             FormPurpose::Inject,
             &[
                 ("From", "Facilitator".to_owned()),
@@ -320,11 +385,11 @@ pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
                 ("Text", String::new()),
             ],
         )),
-        KeyCode::Char('w') => app.dialogs.push(Dialog::editor(
+        Do::Observe => app.dialogs.push(Dialog::editor(
             EditorPurpose::ObserverNote,
             "Observer note (not a player's)",
         )),
-        KeyCode::Char('m') => {
+        Do::Score => {
             let items = app.manual_items();
             if items.is_empty() {
                 app.info("no manual expectation to score yet (they come with their injects)");
@@ -332,11 +397,11 @@ pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
                 app.dialogs.push(Dialog::Score { items, cursor: 0 });
             }
         }
-        KeyCode::Char('E') => app.change_clock(
+        Do::End => app.change_clock(
             ClockRequest::End,
             "exercise ended: L records lessons learned, q quits",
         ),
-        KeyCode::Char('L') => app.dialogs.push(Dialog::form(
+        Do::Lesson => app.dialogs.push(Dialog::form(
             FormPurpose::Lesson,
             &[
                 ("Kind", "went well".to_owned()),
@@ -345,7 +410,6 @@ pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
                 ("Due (optional)", String::new()),
             ],
         )),
-        _ => return None,
     }
     Some(Action::Continue)
 }
@@ -362,7 +426,7 @@ pub fn lesson_category(text: &str) -> Option<LessonCategory> {
 }
 
 /// The exercise clock as the header shows it: `T+00:12:00 60x PAUSED`.
-pub fn clock_text(app: &App<'_>) -> Option<String> {
+pub fn clock_text(app: &Shared<'_>) -> Option<String> {
     let (ex_t, speed, paused, manual, ended) = match (&app.exercise, &app.response) {
         (Some(ex), _) => (
             ex.clock.now(),
@@ -397,24 +461,20 @@ pub fn clock_text(app: &App<'_>) -> Option<String> {
 
 /// Exercise time (ms) as `hh:mm:ss`.
 pub fn ex_time(ms: u64) -> String {
-    super::app::elapsed(chrono::TimeDelta::milliseconds(
+    super::shared::elapsed(chrono::TimeDelta::milliseconds(
         i64::try_from(ms).unwrap_or(i64::MAX),
     ))
 }
 
 /// The inject feed: what comes next, then what was delivered, newest first.
-pub fn feed_lines(app: &App<'_>) -> Vec<Line<'static>> {
+pub fn feed_lines(app: &Shared<'_>, replayed: Option<&Exercise>) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let Some(response) = app.response.as_ref() else {
         return Vec::new();
     };
     let state = &response.state;
     let mut lines = Vec::new();
-    let definition = app
-        .exercise
-        .as_ref()
-        .map(|e| &e.exercise)
-        .or(app.replay.as_ref().and_then(|r| r.exercise.as_ref()));
+    let definition = app.exercise.as_ref().map(|e| &e.exercise).or(replayed);
     let ended = match &app.exercise {
         Some(ex) => ex.clock.ended(),
         None => ClockStatus::of(state).ended,
@@ -472,16 +532,4 @@ pub fn feed_lines(app: &App<'_>) -> Vec<Line<'static>> {
         ]));
     }
     lines
-}
-
-/// The exercise `id` from the library's `exercises/` folder, if it is there
-/// and parses (references to runbooks are checked when it is started).
-pub fn find_in_library(
-    root: &std::path::Path,
-    id: &str,
-    identities: Option<&crate::crypto::Identities>,
-) -> Option<Exercise> {
-    let dir = crate::library::inside(root, std::path::Path::new(files::EXERCISES_DIR)).ok()?;
-    let found = files::find(&[dir], id, identities)?;
-    crate::exercise::check(&found.shown, &found.text, &found.file.id, None).exercise
 }

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::KeyCode;
 
 use super::app::App;
 use super::dialog::Dialog;
-use super::replay::{Replay, seek_to_text};
+use super::replay::Replay;
 use super::tests::{app, colour, done, kinds, path_of, press, samples, snapshot, text, typed};
 use crate::exercise::{self, Exercise, Speed, score};
 use crate::journal::{Actor, Entry, Event, Journal};
@@ -43,21 +43,25 @@ fn facilitator() -> Actor {
 }
 
 /// An exercise started in manual mode (time moves only when fired).
-fn playing(root: &Path) -> App<'static> {
+pub(super) fn playing(root: &Path) -> App<'static> {
     let mut app = app(colour(), samples(), root);
     let (ex, text) = sample("ransomware-friday");
     let speed = Speed::new(60).unwrap_or(Speed::REAL_TIME);
     app.start_exercise(ex, &text, speed, true, facilitator());
-    assert!(app.exercise.is_some(), "status: {:?}", app.status);
+    assert!(
+        app.shared.exercise.is_some(),
+        "status: {:?}",
+        app.shared.status
+    );
     // Show wall times relative to the journal's own first entry.
-    if let Some(first) = app.response.as_ref().and_then(|r| r.state.first_at) {
-        app.now = first;
+    if let Some(first) = app.shared.response.as_ref().and_then(|r| r.state.first_at) {
+        app.shared.now = first;
     }
     app
 }
 
 fn entries(app: &App<'_>) -> Vec<Entry> {
-    let Some(response) = app.response.as_ref() else {
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     Journal::read(&path_of(response), None).unwrap_or_else(|e| panic!("{e}"))
@@ -70,7 +74,7 @@ fn an_exercise_starts_with_its_runbooks_and_first_inject() {
     let screen = text(&app, 120, 40);
     assert!(screen.contains("T+00:00:00 60x MANUAL"), "{screen}");
     assert!(screen.contains("next: spreading at T+00:10:00"), "{screen}");
-    let state = app.response.as_ref().map(|r| &r.state);
+    let state = app.shared.response.as_ref().map(|r| &r.state);
     let opened: Vec<_> = state
         .map(|s| s.runbooks.iter().map(|r| r.id.clone()).collect())
         .unwrap_or_default();
@@ -102,15 +106,23 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     press(&mut app, KeyCode::Tab);
     typed(&mut app, "The press are at reception");
     press(&mut app, KeyCode::Enter);
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
     // An observer note.
     press(&mut app, KeyCode::Char('w'));
     typed(&mut app, "Silver slow to call Gold");
     super::tests::ctrl(&mut app, 's');
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
     // Nothing manual is out yet: the picker says so rather than opening.
     press(&mut app, KeyCode::Char('m'));
-    assert!(app.dialogs.is_empty());
+    assert!(app.shared.dialogs.is_empty());
     // End, then a lesson; a kind that is not one is refused, kept open.
     press(&mut app, KeyCode::Char('E'));
     press(&mut app, KeyCode::Char('L'));
@@ -121,7 +133,10 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Form { .. })));
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Form { .. })
+    ));
     press(&mut app, KeyCode::Tab);
     super::tests::ctrl(&mut app, 'u');
     typed(&mut app, "action");
@@ -130,7 +145,11 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     typed(&mut app, "Head of Revenues");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
     snapshot("exercise_ended_80x24", &app, 80, 24);
 
     let entries = entries(&app);
@@ -202,12 +221,12 @@ fn after_endex_the_core_refuses_players_and_scores_from_the_screen() {
     let before = entries(&app).len();
     // A player's `d`, `g` and a note, and the facilitator's inject: refused.
     done(&mut app);
-    let refused = format!("{:?}", app.status);
+    let refused = format!("{:?}", app.shared.status);
     assert!(refused.contains("ENDEX is final"), "{refused}");
     press(&mut app, KeyCode::Char('g'));
-    assert!(format!("{:?}", app.status).contains("ENDEX is final"));
+    assert!(format!("{:?}", app.shared.status).contains("ENDEX is final"));
     press(&mut app, KeyCode::Char('f'));
-    assert_eq!(entries(&app).len(), before, "{:?}", app.status);
+    assert_eq!(entries(&app).len(), before, "{:?}", app.shared.status);
     // The debrief's lessons still go in.
     press(&mut app, KeyCode::Char('L'));
     press(&mut app, KeyCode::Tab);
@@ -215,9 +234,13 @@ fn after_endex_the_core_refuses_players_and_scores_from_the_screen() {
     for _ in 0..3 {
         press(&mut app, KeyCode::Enter);
     }
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
     let after = entries(&app);
-    assert_eq!(after.len(), before + 1, "{:?}", app.status);
+    assert_eq!(after.len(), before + 1, "{:?}", app.shared.status);
     assert_eq!(
         after.last().map(super::tests::kind),
         Some("lesson_recorded")
@@ -234,22 +257,29 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
         press(&mut app, KeyCode::Down);
     }
     done(&mut app);
-    assert!(app.manual_items().is_empty());
+    assert!(app.shared.manual_items().is_empty());
     press(&mut app, KeyCode::Char('f'));
-    let items = app.manual_items();
+    let items = app.shared.manual_items();
     assert_eq!(
         items
             .first()
             .map(|i| (i.inject.as_str(), i.expectation.as_str())),
         Some(("gold-briefing", "gold-aim")),
         "status: {:?}",
-        app.status
+        app.shared.status
     );
     press(&mut app, KeyCode::Char('m'));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Score { .. })));
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Score { .. })
+    ));
     snapshot("exercise_score_80x24", &app, 80, 24);
     press(&mut app, KeyCode::Char('3'));
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
     let entries = entries(&app);
     let scored = entries.iter().rev().find_map(|e| match &e.event {
         Some(Event::ExpectationScored {
@@ -287,7 +317,7 @@ fn the_exercise_help_lists_the_facilitator_keys_at_80x24() {
 }
 
 /// The recorded run of a sample exercise, as entries.
-fn recorded(dir: &Path, name: &str) -> Vec<Entry> {
+pub(super) fn recorded(dir: &Path, name: &str) -> Vec<Entry> {
     let Some((_, text)) = crate::samples::SAMPLE_RUNS.iter().find(|(n, _)| *n == name) else {
         panic!("no recorded run {name}");
     };
@@ -309,7 +339,7 @@ fn replay_shows_the_fold_of_the_journal_up_to_the_moment() {
         "run.jsonl".to_owned(),
     ));
     let fold_upto = |n: usize| ResponseState::fold(&all[..n]);
-    let shown = |app: &App<'_>| app.response.as_ref().map(|r| r.state.clone());
+    let shown = |app: &App<'_>| app.shared.response.as_ref().map(|r| r.state.clone());
     // It opens on the first runbook opened.
     let first = all
         .iter()
@@ -317,7 +347,7 @@ fn replay_shows_the_fold_of_the_journal_up_to_the_moment() {
         .map_or(0, |i| i + 1);
     assert_eq!(shown(&app), Some(fold_upto(first)));
     // Seek to T+45:00: every entry up to that exercise time, no more.
-    assert_eq!(seek_to_text(&mut app, "45:00"), Ok(()));
+    assert_eq!(app.seek_to_text("45:00"), Ok(()));
     let upto = all
         .iter()
         .take_while(|e| e.ex_t.unwrap_or(0) <= 2_700_000)
@@ -337,7 +367,10 @@ fn replay_shows_the_fold_of_the_journal_up_to_the_moment() {
     press(&mut app, KeyCode::Char('g'));
     typed(&mut app, "half past");
     press(&mut app, KeyCode::Enter);
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Prompt { .. })));
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Prompt { .. })
+    ));
     press(&mut app, KeyCode::Esc);
     // The end: the whole journal, the lessons and the clock ended.
     press(&mut app, KeyCode::End);
@@ -346,7 +379,12 @@ fn replay_shows_the_fold_of_the_journal_up_to_the_moment() {
     snapshot("replay_end_80x24", &app, 80, 24);
     // Writing keys write nothing: there is no journal to write to.
     press(&mut app, KeyCode::Char('d'));
-    assert!(app.response.as_ref().is_some_and(|r| r.session.is_none()));
+    assert!(
+        app.shared
+            .response
+            .as_ref()
+            .is_some_and(|r| r.session.is_none())
+    );
     assert_eq!(shown(&app), Some(fold_upto(all.len())));
     assert_eq!(
         press(&mut app, KeyCode::Char('q')),
@@ -394,7 +432,7 @@ fn a_response_that_is_not_an_exercise_replays_on_wall_time() {
     ));
     press(&mut app, KeyCode::End);
     assert_eq!(
-        app.response.as_ref().map(|r| r.state.clone()),
+        app.shared.response.as_ref().map(|r| r.state.clone()),
         Some(ResponseState::fold(&all))
     );
     let screen = text(&app, 80, 24);

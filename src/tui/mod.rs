@@ -1,30 +1,40 @@
-//! The terminal interface: library and run screens over the core.
+//! The terminal interface: the library, run, exercise, replay and review
+//! screens over the core.
 //!
-//! Layout, gitui style: [`app`] holds the state and turns keys into core
-//! commands; [`view`] draws it (pure, so snapshots are exact); [`dialog`] holds
-//! the prompts, editors and pickers; [`theme`] the colours and symbols. This
-//! module owns the terminal: raw mode and the alternate screen on entry,
-//! restored on quit, on panic (ratatui's hook) and on SIGTERM/SIGHUP (a flag the
-//! event loop checks). It redraws on key events, resizes and a 1 s tick only.
+//! Layout, gitui style: each screen module ([`library`], [`run`],
+//! [`exercise`], [`replay`], [`review`]) owns its state, its key table
+//! ([`keys`]: one table drives the handler, the hint bar and the `?` help)
+//! and its drawing. [`shared`] is what the screens share (the response and
+//! its journal, the dialog stack, the status line); [`dialog`] holds the
+//! prompts, editors and pickers, which answer with an intent; [`app`] routes
+//! each key to the top dialog or the screen on show and applies intents;
+//! [`view`] draws the frame (pure, so snapshots are exact); [`theme`] the
+//! colours and symbols; [`terminal`] the terminal and the one event loop.
+//! Imports run one way, down that list and never back (tests/it/tui_imports.rs).
 //! Nothing here touches a file except through the core (journal, config).
 
 pub mod app;
 pub mod dialog;
 pub mod exercise;
+pub mod keys;
+pub mod lend;
+pub mod library;
 pub mod replay;
 pub mod review;
+pub mod run;
+pub mod shared;
+pub mod terminal;
 pub mod theme;
 pub mod view;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 pub use app::{Action, App, Setup, handle_key};
 pub use theme::{Look, Theme};
@@ -36,13 +46,13 @@ use crate::text::printable_line;
 /// Journals in `<root>/journals` whose last session never ended, newest
 /// first, with their incident names.
 pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
-    let journals = crate::library::inside(&app.root, std::path::Path::new("journals"));
+    let journals = crate::library::inside(&app.shared.root, std::path::Path::new("journals"));
     let mut found: Vec<(PathBuf, String)> = journals
         .map(|dir| crate::journal::store::journals_in(&dir))
         .unwrap_or_default()
         .into_iter()
         .filter_map(|path| {
-            let state = app::open_session_left(&path, app.identities)?;
+            let state = shared::open_session_left(&path, app.shared.identities)?;
             let incident =
                 printable_line(state.incident.as_deref().unwrap_or("(unnamed)")).into_owned();
             Some((path, incident))
@@ -55,7 +65,9 @@ pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
 /// Offers the newest journal whose last session never ended for resuming.
 pub fn offer_resume(app: &mut App<'_>) {
     if let Some((path, incident)) = unfinished_journals(app).into_iter().next() {
-        app.dialogs.push(dialog::Dialog::Resume { path, incident });
+        app.shared
+            .dialogs
+            .push(dialog::Dialog::Resume { path, incident });
     }
 }
 
@@ -91,19 +103,15 @@ pub fn run(
         prepare: Some(prepare),
         held: Vec::new(),
     };
-    app.loading = start.pending.is_some();
+    app.library.loading = start.pending.is_some();
     // Without a pending load this runs `prepare` now, before the first draw.
     start.poll(&mut app)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
-    spawn_watchdog(Arc::clone(&stop));
-    let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &mut app, &stop, &mut start);
-    ratatui::restore();
-    if let Some(closing) = &app.closing {
+    let result = terminal::run(&mut Live {
+        app: &mut app,
+        start,
+        held: HeldKey::default(),
+    });
+    if let Some(closing) = &app.shared.closing {
         // Where the screen can no longer show it: the terminal's scrollback.
         // A terminal already gone takes nothing: the session end is on disk.
         let _ = writeln!(
@@ -114,8 +122,45 @@ pub fn run(
         );
     }
     result.map(|()| Outcome {
-        did_not_load: app.failures,
+        did_not_load: app.shared.failures,
     })
+}
+
+/// The responder's screens as the event loop drives them: the background
+/// load still to take in, and held-down keys to drop.
+struct Live<'s, 'a, P> {
+    app: &'s mut App<'a>,
+    start: Start<P>,
+    held: HeldKey,
+}
+
+impl<P: FnOnce(&mut App<'_>)> terminal::Interface for Live<'_, '_, P> {
+    fn draw(&self, frame: &mut Frame<'_>) {
+        draw(frame, self.app);
+    }
+
+    fn poll(&mut self) -> anyhow::Result<(bool, Action)> {
+        self.start.poll(self.app)
+    }
+
+    fn wait(&self, until_tick: Duration) -> Duration {
+        self.start.wait(until_tick)
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Option<Action> {
+        if self.start.hold(self.app, key) || self.held.repeats(self.app, key) {
+            return None;
+        }
+        if self.app.replay.is_none() {
+            self.app.shared.now = Utc::now();
+        }
+        Some(handle_key(self.app, key))
+    }
+
+    fn tick(&mut self) -> bool {
+        self.app.tick(Utc::now());
+        true
+    }
 }
 
 /// What is left to do before the first screen is complete: the background
@@ -164,17 +209,7 @@ impl<P: FnOnce(&mut App<'_>)> Start<P> {
         if self.pending.is_none() {
             return false;
         }
-        let needs_runbooks = app.dialogs.is_empty()
-            && matches!(
-                key.code,
-                KeyCode::Enter
-                    | KeyCode::Up
-                    | KeyCode::Down
-                    | KeyCode::PageUp
-                    | KeyCode::PageDown
-                    | KeyCode::Home
-                    | KeyCode::End
-            );
+        let needs_runbooks = app.shared.dialogs.is_empty() && library::needs_runbooks(&key);
         if needs_runbooks || !self.held.is_empty() {
             self.held.push(key);
             return true;
@@ -211,97 +246,17 @@ impl HeldKey {
     /// Whether `key` is a repeat to drop.
     fn repeats(&mut self, app: &App<'_>, key: KeyEvent) -> bool {
         let now = Instant::now();
-        let acting = app.screen == app::Screen::Run
-            && app.dialogs.is_empty()
+        let acting = app.shared.screen == app::Screen::Run
+            && app.shared.dialogs.is_empty()
             && matches!(key.code, KeyCode::Char(_));
         let previous = self.last.replace((key.code, now));
         acting && previous.is_some_and(|(code, at)| code == key.code && now - at < Self::GAP)
     }
 }
 
-/// Ends the process when the terminal is gone. crossterm's `poll` spins on a
-/// hung-up terminal (every read returns end of file) and never returns to the
-/// event loop, so neither a SIGHUP flag nor any check there is ever seen: found
-/// when interfaces left in killed tmux sessions ran at full CPU for an hour.
-/// Every action is already on disk, and the session stays open in the journal,
-/// so the next start offers to resume it exactly where it was.
-fn spawn_watchdog(stop: Arc<AtomicBool>) {
-    std::thread::spawn(move || {
-        let mut stopping_since: Option<Instant> = None;
-        loop {
-            std::thread::sleep(Duration::from_millis(500));
-            if stop.load(Ordering::Relaxed) {
-                // The event loop normally sees the flag within 250 ms.
-                let since = *stopping_since.get_or_insert_with(Instant::now);
-                if since.elapsed() >= Duration::from_secs(2) {
-                    std::process::exit(1);
-                }
-            }
-            #[cfg(unix)]
-            if std::fs::File::open("/dev/tty").is_err() {
-                std::process::exit(1);
-            }
-        }
-    });
-}
-
-fn event_loop<P: FnOnce(&mut App<'_>)>(
-    terminal: &mut ratatui::DefaultTerminal,
-    app: &mut App<'_>,
-    stop: &AtomicBool,
-    start: &mut Start<P>,
-) -> anyhow::Result<()> {
-    const TICK: Duration = Duration::from_secs(1);
-    let mut last_tick = Instant::now();
-    let mut held = HeldKey::default();
-    app.tick(Utc::now());
-    terminal.draw(|f| draw(f, app))?;
-    // Debug builds only: a panic on a drawn screen, so the tests can prove
-    // the terminal is restored (tests/it/tui.rs).
-    #[cfg(debug_assertions)]
-    if std::env::var_os("GRABBAG_TEST_PANIC").is_some() {
-        panic!("GRABBAG_TEST_PANIC is set: a deliberate panic");
-    }
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            // Killed or hung up: the session stays open in the journal, so the
-            // next start offers to resume it exactly where it was.
-            return Ok(());
-        }
-        let wait = start.wait(TICK.saturating_sub(last_tick.elapsed()));
-        let (mut redraw, action) = start.poll(app)?;
-        if action == Action::Quit {
-            return Ok(());
-        }
-        if event::poll(wait)? {
-            match event::read()? {
-                Event::Key(key) if key.kind == KeyEventKind::Press && start.hold(app, key) => {}
-                Event::Key(key) if key.kind == KeyEventKind::Press && held.repeats(app, key) => {}
-                Event::Key(key) if key.kind == KeyEventKind::Press => {
-                    if app.replay.is_none() {
-                        app.now = Utc::now();
-                    }
-                    if handle_key(app, key) == Action::Quit {
-                        return Ok(());
-                    }
-                    redraw = true;
-                }
-                Event::Resize(..) => redraw = true,
-                _ => {}
-            }
-        }
-        if last_tick.elapsed() >= TICK {
-            last_tick = Instant::now();
-            app.tick(Utc::now());
-            redraw = true;
-        }
-        if redraw {
-            terminal.draw(|f| draw(f, app))?;
-        }
-    }
-}
-
 #[cfg(test)]
 mod exercise_tests;
+#[cfg(test)]
+mod keys_tests;
 #[cfg(test)]
 mod tests;

@@ -11,12 +11,14 @@ use std::time::Instant;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::{Action, App, LogLine, Response, Screen, describe};
 use super::dialog::{Dialog, PromptPurpose};
+use super::exercise::step_speed;
+use super::keys::{Action, Binding, GLOBAL, Key, Table, ch};
+use super::run;
+use super::shared::{LogLine, Shared, describe};
 use crate::exercise::Exercise;
 use crate::exercise::replay::Seeker;
 use crate::journal::{Entry, Event};
-use crate::response::ResponseState;
 use crate::runbook::Duration;
 
 /// The speeds `+` and `-` step through.
@@ -105,118 +107,257 @@ impl Replay {
     }
 }
 
-impl App<'_> {
-    /// Opens the run screen on a replay, showing its first entry.
-    pub fn start_replay(&mut self, replay: Replay) {
-        self.response = Some(Response {
-            session: None,
-            state: ResponseState::new(),
-            log: Vec::new(),
-            active: 0,
-            selected: None,
-            scroll: 0,
-        });
-        self.replay = Some(replay);
-        self.screen = Screen::Run;
-        // Open on the first runbook opened: before it there is nothing to
-        // show but a header.
-        let first = self.replay.as_ref().map_or(1, |r| {
-            r.seeker
-                .entries()
-                .iter()
-                .position(|e| matches!(e.event, Some(Event::RunbookOpened { .. })))
-                .map_or(1, |i| i + 1)
-        });
-        show(self, first);
-        self.info("replay: Space plays, Right/Left step, g goes to a T+, ? lists the keys");
+impl Replay {
+    /// The entry the replay opens on: the first runbook opened, since
+    /// before it there is nothing to show but a header.
+    pub fn opening(&self) -> usize {
+        self.seeker
+            .entries()
+            .iter()
+            .position(|e| matches!(e.event, Some(Event::RunbookOpened { .. })))
+            .map_or(1, |i| i + 1)
     }
-}
 
-/// Shows the state after the first `pos` entries.
-fn show(app: &mut App<'_>, pos: usize) {
-    let Some(replay) = app.replay.as_mut() else {
-        return;
-    };
-    let pos = pos.min(replay.len());
-    replay.pos = pos;
-    let Some(last) = pos
-        .checked_sub(1)
-        .and_then(|i| replay.seeker.entries().get(i))
-    else {
-        return;
-    };
-    let (seq, at) = (last.seq, last.at);
-    replay.cursor_ms = replay.moments.get(pos - 1).copied().unwrap_or(0);
-    let state = replay.seeker.seek(seq).clone();
-    const KEEP: usize = 500;
-    let from = pos.saturating_sub(KEEP);
-    let log: Vec<LogLine> = replay.seeker.entries()[from..pos]
-        .iter()
-        .map(|e| LogLine {
-            seq: e.seq,
-            at: e.at,
-            actor: e
-                .actor
-                .as_ref()
-                .map(|a| crate::text::printable_line(&a.name).into_owned())
-                .unwrap_or_default(),
-            text: describe(e.event.as_ref(), &app.runbooks),
-        })
-        .collect();
-    app.now = at;
-    if let Some(response) = app.response.as_mut() {
-        response.active = response.active.min(state.runbooks.len().saturating_sub(1));
-        response.state = state;
-        response.log = log;
-    }
-}
-
-/// The replay clock moves on: called on every tick.
-pub fn tick(app: &mut App<'_>) {
-    let Some(replay) = app.replay.as_mut() else {
-        return;
-    };
-    if !replay.playing {
-        return;
-    }
-    let now = Instant::now();
-    let real = replay.last_real.map_or(0, |t| {
-        u64::try_from(now.duration_since(t).as_millis()).unwrap_or(0)
-    });
-    replay.last_real = Some(now);
-    replay.cursor_ms = replay
-        .cursor_ms
-        .saturating_add(real.saturating_mul(u64::from(replay.speed)));
-    let cursor = replay.cursor_ms;
-    let upto = replay.moments.partition_point(|m| *m <= cursor);
-    let at_end = upto >= replay.len();
-    if upto > replay.pos {
-        show(app, upto);
-        if let Some(r) = app.replay.as_mut() {
-            // `show` snaps the clock to the entry; keep the time played.
-            r.cursor_ms = cursor;
+    /// Shows the state after the first `pos` entries.
+    pub fn show(&mut self, app: &mut Shared<'_>, pos: usize) {
+        let pos = pos.min(self.len());
+        self.pos = pos;
+        let Some(last) = pos
+            .checked_sub(1)
+            .and_then(|i| self.seeker.entries().get(i))
+        else {
+            return;
+        };
+        let (seq, at) = (last.seq, last.at);
+        self.cursor_ms = self.moments.get(pos - 1).copied().unwrap_or(0);
+        let state = self.seeker.seek(seq).clone();
+        const KEEP: usize = 500;
+        let from = pos.saturating_sub(KEEP);
+        let log: Vec<LogLine> = self.seeker.entries()[from..pos]
+            .iter()
+            .map(|e| LogLine {
+                seq: e.seq,
+                at: e.at,
+                actor: e
+                    .actor
+                    .as_ref()
+                    .map(|a| crate::text::printable_line(&a.name).into_owned())
+                    .unwrap_or_default(),
+                text: describe(e.event.as_ref(), &app.runbooks),
+            })
+            .collect();
+        app.now = at;
+        if let Some(response) = app.response.as_mut() {
+            response.active = response.active.min(state.runbooks.len().saturating_sub(1));
+            response.state = state;
+            response.log = log;
         }
     }
-    if at_end && let Some(r) = app.replay.as_mut() {
-        r.playing = false;
-        app.info("end of the journal: Home starts again");
+
+    /// The replay clock moves on: called on every tick.
+    pub fn tick(&mut self, app: &mut Shared<'_>) {
+        if !self.playing {
+            return;
+        }
+        let now = Instant::now();
+        let real = self.last_real.map_or(0, |t| {
+            u64::try_from(now.duration_since(t).as_millis()).unwrap_or(0)
+        });
+        self.last_real = Some(now);
+        self.cursor_ms = self
+            .cursor_ms
+            .saturating_add(real.saturating_mul(u64::from(self.speed)));
+        let cursor = self.cursor_ms;
+        let upto = self.moments.partition_point(|m| *m <= cursor);
+        let at_end = upto >= self.len();
+        if upto > self.pos {
+            self.show(app, upto);
+            // `show` snaps the clock to the entry; keep the time played.
+            self.cursor_ms = cursor;
+        }
+        if at_end {
+            self.playing = false;
+            app.info("end of the journal: Home starts again");
+        }
+    }
+
+    /// Goes to the last entry at or before a T+ typed as `01:30:00`, `90:00`
+    /// or `1h30m`.
+    pub fn seek_to_text(&mut self, app: &mut Shared<'_>, text: &str) -> Result<(), String> {
+        let ms = parse_moment(text.trim())?;
+        let upto = self.moments.partition_point(|m| *m <= ms).max(1);
+        self.show(app, upto);
+        self.cursor_ms = ms;
+        Ok(())
+    }
+
+    /// Handles a key; `None` when it is not one of [`KEYS`].
+    pub fn handle_key(&mut self, app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
+        let command = KEYS.command(&key)?;
+        let pos = self.pos;
+        match command {
+            Do::Quit => return Some(Action::Quit),
+            Do::Play => {
+                if self.pos >= self.len() {
+                    app.info("at the end: Home starts again");
+                } else {
+                    self.playing = !self.playing;
+                    self.last_real = Some(Instant::now());
+                }
+            }
+            Do::Speed => {
+                if let KeyCode::Char(c) = key.code {
+                    self.speed = step_speed(&SPEEDS, self.speed, c);
+                }
+            }
+            Do::Forward => self.show(app, pos + 1),
+            Do::Back => self.show(app, pos.saturating_sub(1).max(1)),
+            Do::Start => self.show(app, 1),
+            Do::End => {
+                let end = self.len();
+                self.show(app, end);
+            }
+            Do::Seek => app.dialogs.push(Dialog::prompt(
+                PromptPurpose::Seek,
+                "Go to T+ (01:30:00, 45:00 or 1h30m)",
+            )),
+            Do::Help => app
+                .dialogs
+                .push(Dialog::help([KEYS.help(), GLOBAL.help()].concat())),
+            Do::Look(look) => run::look(app, look, key),
+        }
+        Some(Action::Continue)
     }
 }
 
-/// Goes to the last entry at or before a T+ typed as `01:30:00`, `90:00`
-/// or `1h30m`.
-pub fn seek_to_text(app: &mut App<'_>, text: &str) -> Result<(), String> {
-    let ms = parse_moment(text.trim())?;
-    let Some(replay) = app.replay.as_mut() else {
-        return Err("no replay is open".to_owned());
-    };
-    let upto = replay.moments.partition_point(|m| *m <= ms).max(1);
-    show(app, upto);
-    if let Some(r) = app.replay.as_mut() {
-        r.cursor_ms = ms;
-    }
-    Ok(())
+/// What a key does in a replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Do {
+    /// Leave.
+    Quit,
+    /// Play or pause.
+    Play,
+    /// Faster (`+`, `=`) or slower (`-`).
+    Speed,
+    /// One entry forward.
+    Forward,
+    /// One entry back.
+    Back,
+    /// The first entry.
+    Start,
+    /// The last entry.
+    End,
+    /// Go to a T+.
+    Seek,
+    /// The keys.
+    Help,
+    /// A run screen key that only looks about.
+    Look(run::Do),
 }
+
+/// A replay's keys: moving in time, plus the run screen's keys that only
+/// look about (never those that write).
+pub const KEYS: Table<Do> = Table {
+    title: "Replay (read-only: nothing is written)",
+    bindings: &[
+        Binding {
+            keys: &[ch(' ')],
+            label: "Space",
+            hint: Some(("Spc", "play/pause")),
+            help: "play or pause",
+            command: Do::Play,
+        },
+        Binding {
+            keys: &[ch('+'), ch('='), ch('-')],
+            label: "+ / -",
+            hint: Some(("+/-", "speed")),
+            help: "faster or slower (1x to 600x)",
+            command: Do::Speed,
+        },
+        Binding {
+            keys: &[Key::Is(KeyCode::Right), ch('l')],
+            label: "Right / l",
+            hint: Some(("Left/Right", "step")),
+            help: "step one entry forward",
+            command: Do::Forward,
+        },
+        Binding {
+            keys: &[Key::Is(KeyCode::Left), ch('h')],
+            label: "Left / h",
+            hint: None,
+            help: "step one entry back",
+            command: Do::Back,
+        },
+        Binding {
+            keys: &[ch('g')],
+            label: "g",
+            hint: Some(("g", "go to T+")),
+            help: "go to a time: T+ as 1h30m or 01:30:00",
+            command: Do::Seek,
+        },
+        Binding {
+            keys: &[Key::Is(KeyCode::Tab), Key::Is(KeyCode::BackTab)],
+            label: "Tab / S-Tab",
+            hint: Some(("Tab", "switch")),
+            help: "switch to the next / the previous runbook",
+            command: Do::Look(run::Do::Switch),
+        },
+        Binding {
+            keys: &[ch('q')],
+            label: "q",
+            hint: Some(("q", "quit")),
+            help: "quit",
+            command: Do::Quit,
+        },
+        Binding {
+            keys: &[ch('?')],
+            label: "?",
+            hint: Some(("?", "keys")),
+            help: "this help",
+            command: Do::Help,
+        },
+        Binding {
+            keys: &[Key::Is(KeyCode::Home)],
+            label: "Home",
+            hint: None,
+            help: "the start of the journal",
+            command: Do::Start,
+        },
+        Binding {
+            keys: &[Key::Is(KeyCode::End)],
+            label: "End",
+            hint: None,
+            help: "the end of the journal",
+            command: Do::End,
+        },
+        Binding {
+            keys: &[
+                Key::Is(KeyCode::Up),
+                Key::Is(KeyCode::Down),
+                ch('k'),
+                ch('j'),
+            ],
+            label: "Up/Down j/k",
+            hint: None,
+            help: "look at another step",
+            command: Do::Look(run::Do::Move),
+        },
+        Binding {
+            keys: &[Key::Is(KeyCode::Esc)],
+            label: "Esc",
+            hint: None,
+            help: "back to the current step",
+            command: Do::Look(run::Do::Current),
+        },
+        Binding {
+            keys: &[Key::Is(KeyCode::PageUp), Key::Is(KeyCode::PageDown)],
+            label: "PgUp / PgDn",
+            hint: None,
+            help: "scroll the step's instructions",
+            command: Do::Look(run::Do::Scroll),
+        },
+    ],
+};
 
 /// Milliseconds from `hh:mm:ss`, `mm:ss` or a duration such as `1h30m`.
 fn parse_moment(text: &str) -> Result<u64, String> {
@@ -241,51 +382,6 @@ fn parse_moment(text: &str) -> Result<u64, String> {
         secs = secs.saturating_mul(60).saturating_add(n);
     }
     Ok(secs.saturating_mul(1000))
-}
-
-/// Keys in a replay: moving in time, plus the run screen's keys for
-/// looking about (never those that write).
-pub fn replay_key(app: &mut App<'_>, key: KeyEvent) -> Action {
-    let Some(replay) = app.replay.as_mut() else {
-        return Action::Continue;
-    };
-    let pos = replay.pos;
-    match key.code {
-        KeyCode::Char('q') => return Action::Quit,
-        KeyCode::Char(' ') => {
-            if replay.pos >= replay.len() {
-                app.info("at the end: Home starts again");
-            } else {
-                replay.playing = !replay.playing;
-                replay.last_real = Some(Instant::now());
-            }
-        }
-        KeyCode::Char(c @ ('+' | '=' | '-')) => {
-            replay.speed = super::exercise::step_speed(&SPEEDS, replay.speed, c);
-        }
-        KeyCode::Right | KeyCode::Char('l') => show(app, pos + 1),
-        KeyCode::Left | KeyCode::Char('h') => show(app, pos.saturating_sub(1).max(1)),
-        KeyCode::Home => show(app, 1),
-        KeyCode::End => {
-            let end = replay.len();
-            show(app, end);
-        }
-        KeyCode::Char('g') => app.dialogs.push(Dialog::prompt(
-            PromptPurpose::Seek,
-            "Go to T+ (01:30:00, 45:00 or 1h30m)",
-        )),
-        KeyCode::Char('?') => app.dialogs.push(Dialog::Help),
-        KeyCode::Up
-        | KeyCode::Down
-        | KeyCode::Char('j' | 'k')
-        | KeyCode::Tab
-        | KeyCode::BackTab
-        | KeyCode::PageUp
-        | KeyCode::PageDown
-        | KeyCode::Esc => return super::app::run_key(app, key),
-        _ => app.info("a replay is read-only: ? lists its keys"),
-    }
-    Action::Continue
 }
 
 #[cfg(test)]

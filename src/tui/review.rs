@@ -15,17 +15,15 @@
 //! cases. Every untrusted string passes through
 //! [`printable_line`]/[`printable`].
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
 use ratatui::Frame;
-use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
+use super::keys::{Action, Binding, GLOBAL, Global, Help, Key, Table, ch, hint_line};
+use super::terminal::{self, Interface};
 use super::theme::{Look, Theme};
 use crate::exercise::aar::card_lines;
 use crate::exercise::{Outcome, Scorecard};
@@ -141,20 +139,133 @@ pub struct Review {
     scores_last: std::cell::Cell<u16>,
     /// Scores of the exercise journals, by index in `timeline.sources`.
     pub scores: Vec<(usize, ExerciseScores)>,
-    /// The key list is open.
-    pub help: bool,
+    /// The key list, when it is open.
+    pub help: Option<Help>,
     /// Lessons of these journals past their due date, not closed.
     pub overdue_lessons: Vec<TrackedLesson>,
 }
 
-/// What a key asks for.
+/// What a key does on the review screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Keep going.
-    Continue,
-    /// Leave the review.
+pub enum Do {
+    /// Leave.
     Quit,
+    /// The keys.
+    Help,
+    /// The next view.
+    View,
+    /// Filter by the next actor.
+    Actor,
+    /// Filter by the next runbook.
+    Runbook,
+    /// Filter by the next event type.
+    Kind,
+    /// Decisions only, or not.
+    Decisions,
+    /// Corrections only, or not.
+    Corrections,
+    /// No filter.
+    Clear,
+    /// Move the selection (in the scores, scroll).
+    Move,
+    /// Scroll the diff (in the scores, scroll).
+    Diff,
 }
+
+/// The review screen's keys.
+pub const KEYS: Table<Do> = Table {
+    title: "Review (read-only: nothing is ever written)",
+    bindings: &[
+        Binding {
+            keys: &[Key::Is(KeyCode::Tab)],
+            label: "Tab",
+            hint: Some(("Tab", "view")),
+            help: "timeline, runbook versions, exercise scores",
+            command: Do::View,
+        },
+        Binding {
+            keys: &[ch('a')],
+            label: "a",
+            hint: Some(("a/r/t", "actor/runbook/type")),
+            help: "filter by actor (again: next actor, then all)",
+            command: Do::Actor,
+        },
+        Binding {
+            keys: &[ch('r')],
+            label: "r",
+            hint: None,
+            help: "filter by runbook",
+            command: Do::Runbook,
+        },
+        Binding {
+            keys: &[ch('t')],
+            label: "t",
+            hint: None,
+            help: "filter by event type",
+            command: Do::Kind,
+        },
+        Binding {
+            keys: &[ch('d')],
+            label: "d",
+            hint: Some(("d", "decisions")),
+            help: "decisions only",
+            command: Do::Decisions,
+        },
+        Binding {
+            keys: &[ch('c')],
+            label: "c",
+            hint: Some(("c", "corrections")),
+            help: "corrections and the entries they correct",
+            command: Do::Corrections,
+        },
+        Binding {
+            keys: &[ch('x')],
+            label: "x",
+            hint: Some(("x", "clear")),
+            help: "clear the filters",
+            command: Do::Clear,
+        },
+        Binding {
+            keys: &[ch('?')],
+            label: "?",
+            hint: Some(("?", "keys")),
+            help: "this help",
+            command: Do::Help,
+        },
+        Binding {
+            keys: &[ch('q'), Key::Is(KeyCode::Esc)],
+            label: "q / Esc",
+            hint: Some(("q", "quit")),
+            help: "leave (nothing is ever written)",
+            command: Do::Quit,
+        },
+        Binding {
+            keys: &[
+                Key::Is(KeyCode::Up),
+                Key::Is(KeyCode::Down),
+                ch('j'),
+                ch('k'),
+                Key::Is(KeyCode::PageUp),
+                Key::Is(KeyCode::PageDown),
+                Key::Is(KeyCode::Home),
+                Key::Is(KeyCode::End),
+                ch('g'),
+                ch('G'),
+            ],
+            label: "Up/Down j/k",
+            hint: None,
+            help: "move; PgUp/PgDn, Home/End g/G",
+            command: Do::Move,
+        },
+        Binding {
+            keys: &[ch('J'), ch('K')],
+            label: "J/K",
+            hint: None,
+            help: "scroll the diff (in scores: j/k, PgUp/PgDn)",
+            command: Do::Diff,
+        },
+    ],
+};
 
 /// The next value in `values` after `current` (None after the last: all).
 fn cycle(values: &[String], current: &Option<String>) -> Option<String> {
@@ -195,7 +306,7 @@ impl Review {
             scores_scroll: 0,
             scores_last: std::cell::Cell::new(u16::MAX),
             scores: Vec::new(),
-            help: false,
+            help: None,
             overdue_lessons: Vec::new(),
         }
     }
@@ -226,49 +337,50 @@ impl Review {
         self.selected = 0;
     }
 
-    /// Handles one key press.
+    /// Handles one key press: only the keys of [`KEYS`] do anything.
     pub fn handle_key(&mut self, key: KeyEvent) -> Action {
-        if self.help {
-            self.help = false;
+        if let Some(help) = self.help.as_mut() {
+            if !help.key(key.code) {
+                self.help = None;
+            }
             return Action::Continue;
         }
+        if GLOBAL.command(&key) == Some(Global::Quit) {
+            return Action::Quit;
+        }
+        let Some(command) = KEYS.command(&key) else {
+            return Action::Continue;
+        };
         let rows = &self.timeline.rows;
-        match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => return Action::Quit,
-            KeyCode::Char('c')
-                if key
-                    .modifiers
-                    .contains(ratatui::crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                return Action::Quit;
-            }
-            KeyCode::Char('?') => self.help = true,
-            KeyCode::Tab => {
+        match command {
+            Do::Quit => return Action::Quit,
+            Do::Help => self.help = Some(Help::new([KEYS.help(), GLOBAL.help()].concat())),
+            Do::View => {
                 self.view = match self.view {
                     View::Timeline => View::Versions,
                     View::Versions => View::Scores,
                     View::Scores => View::Timeline,
                 };
             }
-            KeyCode::Char('a') => {
+            Do::Actor => {
                 let actors = distinct(
                     rows.iter()
                         .filter_map(|r| r.entry.actor.as_ref().map(|a| a.name.clone())),
                 );
                 self.set_filter(|f| f.actor = cycle(&actors, &f.actor));
             }
-            KeyCode::Char('r') => {
+            Do::Runbook => {
                 let runbooks = distinct(rows.iter().filter_map(|r| r.runbook().map(str::to_owned)));
                 self.set_filter(|f| f.runbook = cycle(&runbooks, &f.runbook));
             }
-            KeyCode::Char('t') => {
+            Do::Kind => {
                 let kinds = distinct(rows.iter().map(|r| r.kind().to_owned()));
                 self.set_filter(|f| f.kind = cycle(&kinds, &f.kind));
             }
-            KeyCode::Char('d') => self.set_filter(|f| f.decisions = !f.decisions),
-            KeyCode::Char('c') => self.set_filter(|f| f.corrections = !f.corrections),
-            KeyCode::Char('x') => self.set_filter(|f| *f = Filter::default()),
-            code => self.move_selection(code),
+            Do::Decisions => self.set_filter(|f| f.decisions = !f.decisions),
+            Do::Corrections => self.set_filter(|f| f.corrections = !f.corrections),
+            Do::Clear => self.set_filter(|f| *f = Filter::default()),
+            Do::Move | Do::Diff => self.move_selection(key.code),
         }
         Action::Continue
     }
@@ -363,27 +475,12 @@ pub fn draw(frame: &mut Frame<'_>, review: &Review) {
         View::Versions => draw_versions(frame, review, main),
         View::Scores => draw_scores(frame, review, main),
     }
-    let hint = |k: &'static str, what: &'static str| {
-        vec![
-            Span::styled(k, theme.key),
-            Span::styled(format!(" {what}  "), theme.dim),
-        ]
-    };
-    let mut spans = Vec::new();
-    for (k, what) in [
-        ("Tab", "view"),
-        ("a/r/t", "actor/runbook/type"),
-        ("d", "decisions"),
-        ("c", "corrections"),
-        ("x", "clear"),
-        ("?", "keys"),
-        ("q", "quit"),
-    ] {
-        spans.extend(hint(k, what));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), hints);
-    if review.help {
-        draw_help(frame, review, area);
+    frame.render_widget(
+        Paragraph::new(hint_line(theme, &KEYS.hints(), hints.width)),
+        hints,
+    );
+    if let Some(help) = &review.help {
+        help.draw(frame, theme, 70);
     }
 }
 
@@ -845,46 +942,6 @@ fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
     );
 }
 
-fn draw_help(frame: &mut Frame<'_>, review: &Review, area: Rect) {
-    let theme = &review.theme;
-    let keys = [
-        ("Up/Down j/k", "move; PgUp/PgDn, Home/End g/G"),
-        ("Tab", "timeline, runbook versions, exercise scores"),
-        ("a", "filter by actor (again: next actor, then all)"),
-        ("r", "filter by runbook"),
-        ("t", "filter by event type"),
-        ("d", "decisions only"),
-        ("c", "corrections and the entries they correct"),
-        ("x", "clear the filters"),
-        ("J/K", "scroll the diff (in scores: j/k, PgUp/PgDn)"),
-        ("q / Esc", "leave (nothing is ever written)"),
-    ];
-    let lines: Vec<Line<'static>> = keys
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!("  {k:<12}"), theme.key),
-                Span::raw((*what).to_owned()),
-            ])
-        })
-        .collect();
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = area.width.min(70);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .style(theme.text)
-            .block(theme.block(" Review keys (any key closes) ")),
-        popup,
-    );
-}
-
 /// Runs the review until the auditor quits or a signal arrives.
 pub fn run(mut review: Review) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
@@ -893,38 +950,26 @@ pub fn run(mut review: Review) -> anyhow::Result<()> {
             "the review needs a terminal: run it in one, or use `grabbag journal export` for a file"
         );
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    terminal::run(&mut review)
+}
+
+impl Interface for Review {
+    fn draw(&self, frame: &mut Frame<'_>) {
+        draw(frame, self);
     }
-    super::spawn_watchdog(Arc::clone(&stop));
-    let mut terminal = ratatui::try_init()?;
-    let result = (|| -> anyhow::Result<()> {
-        terminal.draw(|f| draw(f, &review))?;
-        while !stop.load(Ordering::Relaxed) {
-            if !event::poll(Duration::from_millis(250))? {
-                continue;
-            }
-            match event::read()? {
-                TermEvent::Key(key) if key.kind == KeyEventKind::Press => {
-                    if review.handle_key(key) == Action::Quit {
-                        return Ok(());
-                    }
-                }
-                TermEvent::Resize(..) => {}
-                _ => continue,
-            }
-            terminal.draw(|f| draw(f, &review))?;
-        }
-        Ok(())
-    })();
-    ratatui::restore();
-    result
+
+    fn key(&mut self, key: KeyEvent) -> Option<Action> {
+        Some(self.handle_key(key))
+    }
+
+    fn tick(&mut self) -> bool {
+        // Nothing moves on its own: the journals were read once.
+        false
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::Path;
 
     use ratatui::Terminal;
@@ -1088,6 +1133,13 @@ mod tests {
 
     fn key(review: &mut Review, c: char) {
         review.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+
+    /// A review of a sample journal with its help open, drawn `w`×`h`.
+    pub(in crate::tui) fn shown_with_help(w: u16, h: u16) -> String {
+        let mut r = review(&[("alice.jsonl", alice())], Look::default());
+        key(&mut r, '?');
+        screen(&r, w, h)
     }
 
     #[test]

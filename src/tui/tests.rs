@@ -82,7 +82,7 @@ pub(super) fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<
             .single()
             .unwrap_or_default(),
     );
-    app.zone = Some(midday_zone(Utc::now()));
+    app.shared.zone = Some(midday_zone(Utc::now()));
     app
 }
 
@@ -95,7 +95,7 @@ fn midday_zone(now: DateTime<Utc>) -> FixedOffset {
 }
 
 /// The journal a response writes to.
-pub(super) fn path_of(response: &super::app::Response) -> PathBuf {
+pub(super) fn path_of(response: &super::shared::Response) -> PathBuf {
     response
         .session
         .as_ref()
@@ -115,7 +115,7 @@ pub(super) fn press(app: &mut App<'_>, code: KeyCode) -> Action {
 pub(super) fn done(app: &mut App<'_>) {
     press(app, KeyCode::Char('d'));
     if matches!(
-        app.dialogs.last(),
+        app.shared.dialogs.last(),
         Some(super::dialog::Dialog::ConfirmDone { .. })
     ) {
         press(app, KeyCode::Char('y'));
@@ -146,14 +146,22 @@ pub(super) fn typed(app: &mut App<'_>, text: &str) {
 pub(super) fn started(app: &mut App<'_>) {
     typed(app, "ransom");
     press(app, KeyCode::Enter);
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Form { .. })));
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Form { .. })
+    ));
     for _ in 0..3 {
         press(app, KeyCode::Enter);
     }
-    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
+    assert_eq!(
+        app.shared.screen,
+        Screen::Run,
+        "status: {:?}",
+        app.shared.status
+    );
     // Show times relative to the journal's own first entry.
-    if let Some(first) = app.response.as_ref().and_then(|r| r.state.first_at) {
-        app.now = first;
+    if let Some(first) = app.shared.response.as_ref().and_then(|r| r.state.first_at) {
+        app.shared.now = first;
     }
 }
 
@@ -245,7 +253,7 @@ fn run_screen_with_a_step_done() {
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
     done(&mut app);
-    assert_eq!(app.status, None);
+    assert_eq!(app.shared.status, None);
     snapshot("run_done_80x24", &app, 80, 24);
     snapshot("run_done_120x40", &app, 120, 40);
     snapshot("run_done_200x60", &app, 200, 60);
@@ -256,7 +264,7 @@ fn done_with_checks_not_ticked_is_asked_once_and_a_held_d_does_nothing_more() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    let entries = |app: &App<'_>| app.response.as_ref().map_or(0, |r| r.state.entries);
+    let entries = |app: &App<'_>| app.shared.response.as_ref().map_or(0, |r| r.state.entries);
     let before = entries(&app);
     press(&mut app, KeyCode::Char('d'));
     snapshot("confirm_done_80x24", &app, 80, 24);
@@ -265,7 +273,7 @@ fn done_with_checks_not_ticked_is_asked_once_and_a_held_d_does_nothing_more() {
         press(&mut app, KeyCode::Char('d'));
     }
     assert!(matches!(
-        app.dialogs.last(),
+        app.shared.dialogs.last(),
         Some(super::dialog::Dialog::ConfirmDone {
             unticked: 4,
             checks: 4,
@@ -273,15 +281,15 @@ fn done_with_checks_not_ticked_is_asked_once_and_a_held_d_does_nothing_more() {
         })
     ));
     press(&mut app, KeyCode::Char('n'));
-    assert!(app.dialogs.is_empty());
+    assert!(app.shared.dialogs.is_empty());
     assert_eq!(entries(&app), before);
     // Every check ticked: done at once, no question.
     for n in ['1', '2', '3', '4'] {
         press(&mut app, KeyCode::Char(n));
     }
     press(&mut app, KeyCode::Char('d'));
-    assert!(app.dialogs.is_empty(), "{:?}", app.status);
-    let Some(response) = app.response.as_ref() else {
+    assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     let (_, written, _) = Journal::open(&path_of(response), None).unwrap_or_else(|e| panic!("{e}"));
@@ -307,35 +315,48 @@ fn every_action_is_on_disk_and_folds_to_the_screen_state() {
     // Skip: the reason is required; an empty one is refused and kept open.
     press(&mut app, KeyCode::Char('s'));
     press(&mut app, KeyCode::Enter);
-    assert!(matches!(app.status, Some(super::app::Status::Error(_))));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Prompt { .. })));
+    assert!(matches!(
+        app.shared.status,
+        Some(super::app::Status::Error(_))
+    ));
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Prompt { .. })
+    ));
     typed(&mut app, "no laptops on site");
     press(&mut app, KeyCode::Enter);
-    assert!(app.dialogs.is_empty());
+    assert!(app.shared.dialogs.is_empty());
     // Decide: option 1, rationale required.
     press(&mut app, KeyCode::Char('D'));
     press(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Editor { .. })));
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Editor { .. })
+    ));
     typed(&mut app, "it is spreading");
     ctrl(&mut app, 's');
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
     // Note, two lines.
     press(&mut app, KeyCode::Char('n'));
     typed(&mut app, "first line");
     press(&mut app, KeyCode::Enter);
     typed(&mut app, "second line");
     ctrl(&mut app, 'd');
-    assert!(app.dialogs.is_empty());
+    assert!(app.shared.dialogs.is_empty());
     // Leaving ends the session and shows its witness code until a key.
     assert_eq!(press(&mut app, KeyCode::Char('q')), Action::Continue);
     snapshot("closing_80x24", &app, 80, 24);
-    let Some(closing) = app.closing.clone() else {
+    let Some(closing) = app.shared.closing.clone() else {
         panic!("no closing code");
     };
     assert_eq!(press(&mut app, KeyCode::Char('x')), Action::Quit);
 
-    let Some(response) = app.response.take() else {
+    let Some(response) = app.shared.response.take() else {
         panic!("no response");
     };
     let path = path_of(&response);
@@ -387,7 +408,7 @@ fn help_overlay() {
     press(&mut app, KeyCode::Char('?'));
     snapshot("help_80x24", &app, 80, 24);
     press(&mut app, KeyCode::Char('x'));
-    assert!(app.dialogs.is_empty());
+    assert!(app.shared.dialogs.is_empty());
 }
 
 #[test]
@@ -472,9 +493,14 @@ checks = ["tick\u001b[5m blink"]
     for _ in 0..3 {
         press(&mut app, KeyCode::Enter);
     }
-    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
-    if let Some(first) = app.response.as_ref().and_then(|r| r.state.first_at) {
-        app.now = first;
+    assert_eq!(
+        app.shared.screen,
+        Screen::Run,
+        "status: {:?}",
+        app.shared.status
+    );
+    if let Some(first) = app.shared.response.as_ref().and_then(|r| r.state.first_at) {
+        app.shared.now = first;
     }
     for (w, h) in [(80, 24), (120, 40), (20, 5)] {
         no_controls(&buffer(&app, w, h));
@@ -488,7 +514,7 @@ fn resume_shows_the_state_before() {
     let mut first = app(colour(), samples(), dir.path());
     started(&mut first);
     done(&mut first);
-    let Some(before) = first.response.take() else {
+    let Some(before) = first.shared.response.take() else {
         panic!("no response");
     };
     // "Killed": no session end. A new start offers the journal.
@@ -496,21 +522,21 @@ fn resume_shows_the_state_before() {
     let offered = super::unfinished_journals(&second);
     assert_eq!(offered.len(), 1);
     assert_eq!(offered[0].0, path_of(&before));
-    second.dialogs.push(Dialog::Resume {
+    second.shared.dialogs.push(Dialog::Resume {
         path: offered[0].0.clone(),
         incident: offered[0].1.clone(),
     });
     press(&mut second, KeyCode::Char('y'));
-    assert_eq!(second.screen, Screen::Run);
-    let Some(after) = second.response.as_ref() else {
-        panic!("not resumed: {:?}", second.status);
+    assert_eq!(second.shared.screen, Screen::Run);
+    let Some(after) = second.shared.response.as_ref() else {
+        panic!("not resumed: {:?}", second.shared.status);
     };
     assert_eq!(after.state.runbooks, before.state.runbooks);
     assert_eq!(after.state.sessions.count, 2);
     assert_eq!(after.state.sessions.interrupted, 1);
     // The same step is current.
-    let focus = |a: &App<'_>| a.focus().map(|(r, i)| (r.id.clone(), i));
-    first.response = Some(before);
+    let focus = |a: &App<'_>| a.shared.focus().map(|(r, i)| (r.id.clone(), i));
+    first.shared.response = Some(before);
     assert_eq!(focus(&second), focus(&first));
 }
 
@@ -558,14 +584,18 @@ fn tick_block_correct_actor_and_a_second_runbook() {
     press(&mut app, KeyCode::Enter);
     // A second runbook in the same response, and back.
     press(&mut app, KeyCode::Char('o'));
-    assert_eq!(app.screen, Screen::Library);
+    assert_eq!(app.shared.screen, Screen::Library);
     typed(&mut app, "personal data");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen, Screen::Run);
+    assert_eq!(app.shared.screen, Screen::Run);
     press(&mut app, KeyCode::Tab);
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
 
-    let Some(response) = app.response.as_ref() else {
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     assert_eq!(response.active, 0);
@@ -601,6 +631,7 @@ fn a_deadline_passing_is_journaled_on_the_tick() {
     started(&mut app);
     done(&mut app);
     let Some(due) = app
+        .shared
         .response
         .as_ref()
         .and_then(|r| r.state.clocks.first())
@@ -609,7 +640,7 @@ fn a_deadline_passing_is_journaled_on_the_tick() {
         panic!("no clock started");
     };
     app.tick(due + chrono::TimeDelta::seconds(1));
-    let Some(response) = app.response.as_ref() else {
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     assert!(response.state.clocks[0].breached.is_some());
@@ -627,7 +658,7 @@ fn entries_from_another_process_appear_on_the_tick() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    let Some(path) = app.response.as_ref().map(path_of) else {
+    let Some(path) = app.shared.response.as_ref().map(path_of) else {
         panic!("no response");
     };
     // What `grabbag note` does from a second terminal.
@@ -644,9 +675,9 @@ fn entries_from_another_process_appear_on_the_tick() {
     if let Err(e) = other.append(&actor, note, None) {
         panic!("{e}");
     }
-    let now = app.now;
+    let now = app.shared.now;
     app.tick(now);
-    let Some(response) = app.response.as_ref() else {
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     assert_eq!(response.state.notes.len(), 1);
@@ -663,7 +694,7 @@ fn a_note_from_another_process_just_before_a_key_shows_in_its_place() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     started(&mut app);
-    let Some(path) = app.response.as_ref().map(path_of) else {
+    let Some(path) = app.shared.response.as_ref().map(path_of) else {
         panic!("no response");
     };
     let (mut other, _, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
@@ -681,7 +712,7 @@ fn a_note_from_another_process_just_before_a_key_shows_in_its_place() {
         .unwrap_or_else(|e| panic!("{e}"));
     // No tick: the key's own append brings the note in, before its entry.
     press(&mut app, KeyCode::Char('g'));
-    let Some(response) = app.response.as_ref() else {
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     let seqs: Vec<u64> = response.log.iter().map(|l| l.seq).collect();
@@ -732,7 +763,12 @@ fn open_another(app: &mut App<'_>, search: &str) {
     press(app, KeyCode::Char('o'));
     typed(app, search);
     press(app, KeyCode::Enter);
-    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
+    assert_eq!(
+        app.shared.screen,
+        Screen::Run,
+        "status: {:?}",
+        app.shared.status
+    );
 }
 
 #[test]
@@ -742,7 +778,8 @@ fn five_long_tabs_fit_at_80_columns_with_the_current_one_shown() {
         open_another(&mut app, search);
     }
     let titles = |app: &App<'_>| -> Vec<String> {
-        app.response
+        app.shared
+            .response
             .as_ref()
             .map(|r| {
                 r.state
@@ -759,7 +796,7 @@ fn five_long_tabs_fit_at_80_columns_with_the_current_one_shown() {
     // on the tab row, which stays inside 80 columns.
     for _ in 0..5 {
         press(&mut app, KeyCode::Tab);
-        let Some(active) = app.response.as_ref().map(|r| r.active) else {
+        let Some(active) = app.shared.response.as_ref().map(|r| r.active) else {
             panic!("no response");
         };
         let row = text(&app, 80, 24)
@@ -776,10 +813,10 @@ fn five_long_tabs_fit_at_80_columns_with_the_current_one_shown() {
     }
     // Too narrow for every number: the current tab and an ellipsis for the
     // ones left out.
-    let Some(active) = app.response.as_ref().map(|r| r.active) else {
+    let Some(active) = app.shared.response.as_ref().map(|r| r.active) else {
         panic!("no response");
     };
-    let row: String = super::view::tabs(&app, &titles(&app), active, 12)
+    let row: String = super::run::tabs(&app.shared, &titles(&app), active, 12)
         .iter()
         .map(|s| s.content.as_ref())
         .collect();
@@ -797,12 +834,13 @@ fn g_starts_the_selected_step() {
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Char('g'));
-    assert_eq!(app.status, None);
-    let Some(response) = app.response.as_ref() else {
+    assert_eq!(app.shared.status, None);
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     assert_eq!(response.selected, Some(2), "the started step stays in view");
     let Some((runbook, step)) = app
+        .shared
         .focus()
         .and_then(|(r, i)| Some((r.id.clone(), r.steps.get(i?)?.id.clone())))
     else {
@@ -815,7 +853,10 @@ fn g_starts_the_selected_step() {
     assert!(response.log.iter().any(|l| l.text.starts_with("started: ")));
     // Starting it again is refused, with the reason on the status line.
     press(&mut app, KeyCode::Char('g'));
-    assert!(matches!(app.status, Some(super::app::Status::Error(_))));
+    assert!(matches!(
+        app.shared.status,
+        Some(super::app::Status::Error(_))
+    ));
     let hints = text(&app, 80, 24);
     assert!(hints.contains("g go"), "{hints}");
 }
@@ -823,22 +864,32 @@ fn g_starts_the_selected_step() {
 #[test]
 fn a_note_can_say_when_it_happened() {
     let (_dir, mut app) = started_app();
-    let now = app.local(app.now);
+    let now = app.shared.local(app.shared.now);
     press(&mut app, KeyCode::Char('n'));
     typed(&mut app, "Called the ICO");
     ctrl(&mut app, 't');
     typed(&mut app, "quarter past");
     // An unreadable time is refused and nothing typed is lost.
     ctrl(&mut app, 's');
-    assert!(matches!(app.status, Some(super::app::Status::Error(_))));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Editor { .. })));
+    assert!(matches!(
+        app.shared.status,
+        Some(super::app::Status::Error(_))
+    ));
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Editor { .. })
+    ));
     for _ in 0.."quarter past".len() {
         press(&mut app, KeyCode::Backspace);
     }
     typed(&mut app, "08:30");
     snapshot("note_happened_at_80x24", &app, 80, 24);
     ctrl(&mut app, 's');
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
     // The screen's zone puts now at 12:xx, so 08:30 is this morning, and
     // 13:30 (later than now) is yesterday's.
     press(&mut app, KeyCode::Char('n'));
@@ -848,14 +899,22 @@ fn a_note_can_say_when_it_happened() {
     press(&mut app, KeyCode::Enter);
     typed(&mut app, " overnight");
     ctrl(&mut app, 's');
-    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
-    let Some(response) = app.response.as_ref() else {
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     let notes = &response.state.notes;
     assert_eq!(notes.len(), 2);
     assert_eq!(notes[1].text, "Server room door found open overnight");
-    let local = |n: usize| notes[n].happened_at.map(|t| app.local(t).naive_local());
+    let local = |n: usize| {
+        notes[n]
+            .happened_at
+            .map(|t| app.shared.local(t).naive_local())
+    };
     let today = now.date_naive();
     let at = |date: NaiveDate, h, m| date.and_hms_opt(h, m, 0);
     assert_eq!(local(0), at(today, 8, 30));
@@ -875,7 +934,7 @@ fn resuming_a_journal_whose_runbook_left_the_library() {
     press(&mut first, KeyCode::Char('s'));
     typed(&mut first, "no laptops on site");
     press(&mut first, KeyCode::Enter);
-    let Some(before) = first.response.take() else {
+    let Some(before) = first.shared.response.take() else {
         panic!("no response");
     };
     // "Killed"; the library then loses the ransomware runbook.
@@ -885,20 +944,20 @@ fn resuming_a_journal_whose_runbook_left_the_library() {
         .collect();
     let mut second = app(colour(), without, dir.path());
     second.resume(&path_of(&before));
-    assert_eq!(second.screen, Screen::Run);
-    let Some(status) = &second.status else {
+    assert_eq!(second.shared.screen, Screen::Run);
+    let Some(status) = &second.shared.status else {
         panic!("no message");
     };
     assert!(
         matches!(status, super::app::Status::Error(m) if m.contains("cyber/ransomware")),
         "{status:?}"
     );
-    let Some(after) = second.response.as_ref() else {
+    let Some(after) = second.shared.response.as_ref() else {
         panic!("not resumed");
     };
     assert_eq!(after.state.runbooks, before.state.runbooks);
     if let Some(first) = after.state.first_at {
-        second.now = first;
+        second.shared.now = first;
     }
     for (w, h) in [(80, 24), (120, 40), (20, 5)] {
         let _ = buffer(&second, w, h);
@@ -907,13 +966,17 @@ fn resuming_a_journal_whose_runbook_left_the_library() {
     // Step keys say why they cannot act; everything else works.
     for key in ['d', 'g', ' ', 'D'] {
         press(&mut second, KeyCode::Char(key));
-        assert!(second.dialogs.is_empty());
-        assert_eq!(second.screen, Screen::Run);
+        assert!(second.shared.dialogs.is_empty());
+        assert_eq!(second.shared.screen, Screen::Run);
     }
     press(&mut second, KeyCode::Char('n'));
     typed(&mut second, "Runbook missing: working from the paper pack");
     ctrl(&mut second, 's');
-    assert!(second.dialogs.is_empty(), "status: {:?}", second.status);
+    assert!(
+        second.shared.dialogs.is_empty(),
+        "status: {:?}",
+        second.shared.status
+    );
     assert_eq!(press(&mut second, KeyCode::Char('q')), Action::Continue);
     assert_eq!(press(&mut second, KeyCode::Char('q')), Action::Quit);
     let (_, entries, _) = Journal::open(&path_of(&before), None).unwrap_or_else(|e| panic!("{e}"));
@@ -930,7 +993,7 @@ fn start_form_answers_are_remembered_when_sent() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     let path = dir.path().join("config/last-session.toml");
-    app.last_path = Some(path.clone());
+    app.shared.last_path = Some(path.clone());
     typed(&mut app, "ransom");
     press(&mut app, KeyCode::Enter);
     for answer in ["Payroll outage", "Priya", "Loggist"] {
@@ -938,7 +1001,12 @@ fn start_form_answers_are_remembered_when_sent() {
         typed(&mut app, answer);
         press(&mut app, KeyCode::Enter);
     }
-    assert_eq!(app.screen, Screen::Run, "status: {:?}", app.status);
+    assert_eq!(
+        app.shared.screen,
+        Screen::Run,
+        "status: {:?}",
+        app.shared.status
+    );
     // On disk now, while the response runs: a crash keeps them.
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
     let saved: LastSession = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
@@ -972,7 +1040,7 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), Vec::new(), dir.path());
     app.library_loaded(LoadReport::default());
-    app.loading = true;
+    app.library.loading = true;
     let (send, pending) = std::sync::mpsc::channel();
     let mut start = super::Start {
         pending: Some(pending),
@@ -986,8 +1054,12 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     for code in [KeyCode::Backspace, KeyCode::Char('X')] {
         press_while_loading(&mut app, &mut start, code);
     }
-    assert_eq!(app.search(), "ransom", "keys after Enter wait for it");
-    assert!(app.dialogs.is_empty());
+    assert_eq!(
+        app.library.search(),
+        "ransom",
+        "keys after Enter wait for it"
+    );
+    assert!(app.shared.dialogs.is_empty());
     snapshot("library_loading_80x24", &app, 80, 24);
     assert!(matches!(
         start.poll(&mut app),
@@ -1002,8 +1074,8 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
         panic!("the receiver is alive");
     }
     assert!(matches!(start.poll(&mut app), Ok((true, Action::Continue))));
-    assert!(!app.loading);
-    match app.dialogs.last() {
+    assert!(!app.library.loading);
+    match app.shared.dialogs.last() {
         Some(Dialog::Form {
             purpose: super::dialog::FormPurpose::Start(id),
             fields,
@@ -1017,7 +1089,7 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     }
     // Once loaded, nothing is held.
     press_while_loading(&mut app, &mut start, KeyCode::Esc);
-    assert!(app.dialogs.is_empty());
+    assert!(app.shared.dialogs.is_empty());
 }
 
 /// A load that fails, or a loading thread that dies, ends the interface with
@@ -1104,7 +1176,7 @@ fn a_runbook_with_deadlines_from_awareness_asks_for_the_time_first() {
         .replace(r#"starts_on = "assess""#, r#"starts_on = "awareness""#);
     let runbook = crate::response::testkit::parse(&flow, crate::response::testkit::RB);
     let mut app = app(colour(), vec![loaded(runbook)], dir.path());
-    app.zone = chrono::FixedOffset::east_opt(0);
+    app.shared.zone = chrono::FixedOffset::east_opt(0);
     typed(&mut app, "test flow");
     press(&mut app, KeyCode::Enter);
     typed(&mut app, "Ransomware");
@@ -1116,22 +1188,24 @@ fn a_runbook_with_deadlines_from_awareness_asks_for_the_time_first() {
     // Before the runbook opens: when did the council become aware?
     assert!(
         matches!(
-            app.dialogs.last(),
+            app.shared.dialogs.last(),
             Some(super::dialog::Dialog::Form {
                 purpose: super::dialog::FormPurpose::Awareness(Some(_)),
                 ..
             })
         ),
         "{:?}",
-        app.status
+        app.shared.status
     );
-    let aware = app.local(app.now - chrono::TimeDelta::hours(8));
+    let aware = app
+        .shared
+        .local(app.shared.now - chrono::TimeDelta::hours(8));
     typed(&mut app, &aware.format("%Y-%m-%d %H:%M").to_string());
     press(&mut app, KeyCode::Tab);
     typed(&mut app, "ransom note seen");
     press(&mut app, KeyCode::Enter);
-    assert!(app.dialogs.is_empty(), "{:?}", app.status);
-    let Some(response) = app.response.as_ref() else {
+    assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     let due = response.state.clock("t/flow", "ico").map(|c| c.due_at);
@@ -1152,7 +1226,7 @@ fn a_runbook_with_deadlines_from_awareness_asks_for_the_time_first() {
     press(&mut app, KeyCode::Tab);
     typed(&mut app, "the note was photographed earlier");
     press(&mut app, KeyCode::Enter);
-    let Some(response) = app.response.as_ref() else {
+    let Some(response) = app.shared.response.as_ref() else {
         panic!("no response");
     };
     let moved = response.state.clock("t/flow", "ico").map(|c| c.due_at);

@@ -18,6 +18,7 @@ pub fn grabbag(home: &Path) -> Command {
         "GRABBAG_ACTOR_NAME",
         "GRABBAG_ACTOR_ROLE",
         "GRABBAG_THEME",
+        "GRABBAG_PLUGIN_TIMEOUT",
         "VISUAL",
         "EDITOR",
         "NO_COLOR",

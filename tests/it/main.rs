@@ -2,6 +2,8 @@
 
 mod act;
 mod age_interop;
+#[cfg(unix)]
+mod age_plugin;
 mod attack_files;
 mod attack_trust;
 mod cacao;
@@ -33,3 +35,4 @@ mod support;
 mod sync;
 mod trust;
 mod tui;
+mod tui_imports;

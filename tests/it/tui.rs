@@ -38,7 +38,7 @@ impl Tmux {
 
     /// Runs the shell `line` in a 100×30 pane, in the environment of
     /// [`Tmux::start`]; `$GRABBAG` names the binary.
-    fn start_shell(&self, library: &Path, identity: &Path, line: &str) {
+    pub(crate) fn start_shell(&self, library: &Path, identity: &Path, line: &str) {
         let probe = grabbag(&self.home);
         let mut script = String::from("#!/bin/sh\n");
         for (k, v) in probe.get_envs() {
@@ -410,6 +410,50 @@ fn tmux_review_shows_a_worked_response_read_only() {
         before,
         "review wrote nothing"
     );
+}
+
+/// Issue 15 item 4: a key the run screen's table does not list does nothing
+/// but say so, on the real binary in a real terminal, and `?` shows the keys
+/// the table does list.
+#[test]
+fn tmux_a_key_the_screen_does_not_use_does_nothing_but_say_so() {
+    if !have(
+        "tmux",
+        "tmux_a_key_the_screen_does_not_use_does_nothing_but_say_so",
+    ) {
+        return;
+    }
+    let demo = demo("unbound");
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "run");
+    demo.start_ransomware();
+    let journal = demo.journal();
+    let before = std::fs::read(&journal).expect("journal");
+    t.keys(&["x"]);
+    t.wait_for("x is not a key here: ? lists the keys");
+    t.keys(&["F5"]);
+    t.wait_for("F5 is not a key here");
+    assert_eq!(
+        std::fs::read(&journal).expect("journal"),
+        before,
+        "a key the screen does not use journaled something"
+    );
+    t.keys(&["?"]);
+    t.wait_for("quit (the journal records the end of the session)");
+    // Any key closes the help, and only closes it.
+    t.keys(&["d"]);
+    t.wait_for("? keys g go d done");
+    assert!(
+        !t.screen().contains("Keys (any key closes)"),
+        "{}",
+        t.screen()
+    );
+    assert_eq!(
+        std::fs::read(&journal).expect("journal"),
+        before,
+        "the key that closed the help did more"
+    );
+    t.quit_response();
 }
 
 #[test]
