@@ -328,6 +328,8 @@ impl<'p> Importer<'p> {
             summary,
             tags: pb.labels.clone(),
             references: pb.external_references.iter().map(reference_text).collect(),
+            themes: Vec::new(),
+            stages: Vec::new(),
             contacts,
             clocks,
             steps,
