@@ -144,7 +144,7 @@ impl Coverage {
     }
 
     /// One row per cell: theme, stage, and its runbooks with the date each
-    /// was last exercised.
+    /// was last exercised (or "never").
     fn cell_rows(&self) -> Vec<Vec<String>> {
         self.cells
             .iter()
@@ -156,8 +156,8 @@ impl Coverage {
                         .iter()
                         .map(|s| {
                             let when = s.last_exercised.map_or_else(
-                                || "never exercised".to_owned(),
-                                |t| format!("exercised {}", t.date_naive()),
+                                || "never".to_owned(),
+                                |t| t.date_naive().to_string(),
                             );
                             format!("{} ({when})", s.runbook)
                         })
@@ -216,7 +216,10 @@ impl Coverage {
             let _ = writeln!(o, "  {}", crate::text::printable_line(&line));
         }
         if !self.unmapped() {
-            let _ = writeln!(o, "\nGRAB-BAG CELLS");
+            let _ = writeln!(
+                o,
+                "\nGRAB-BAG CELLS (each runbook with the date an exercise run last opened it)"
+            );
             super::audit::text_table(o, &["THEME", "STAGE", "RUNBOOKS"], &self.cell_rows());
         }
     }
@@ -231,7 +234,11 @@ impl Coverage {
             let _ = writeln!(o, "<p class=\"{class}\">{}</p>", escape(&line));
         }
         if !self.unmapped() {
-            html::table(o, &["Theme", "Stage", "Runbooks"], &self.cell_rows());
+            html::table(
+                o,
+                &["Theme", "Stage", "Runbooks (last exercised)"],
+                &self.cell_rows(),
+            );
         }
     }
 }
@@ -304,8 +311,7 @@ mod tests {
         assert!(text.contains("Protecting data"), "{text}");
         assert!(text.contains("1 (1 exercised)"), "{text}");
         assert!(
-            text.contains("cyber/data (exercised 2026-05-01)")
-                && text.contains("cyber/dr (never exercised)"),
+            text.contains("cyber/data (2026-05-01)") && text.contains("cyber/dr (never)"),
             "{text}"
         );
         assert!(text.contains("Empty cells (23): healthy-teaming at identify"), "{text}");

@@ -99,7 +99,7 @@ fn sample_runbooks_pass_lint() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout
-            .contains("16 files checked, 0 errors, 0 warnings"),
+            .contains("23 files checked, 0 errors, 0 warnings"),
         "{}",
         out.stdout
     );
