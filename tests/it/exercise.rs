@@ -463,7 +463,7 @@ fn lint_reports_exercise_mistakes_like_runbook_lint() {
     );
     assert!(
         out.stdout
-            .contains("exercise lint: 5 files checked, 1 error, 0 warnings"),
+            .contains("exercise lint: 7 files checked, 1 error, 0 warnings"),
         "{}",
         out.stdout
     );
