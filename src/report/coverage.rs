@@ -321,6 +321,16 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_library_serves_every_theme_and_declares_coverage_in_every_runbook() {
+        let samples = crate::samples::parsed_runbooks();
+        assert!(samples.len() >= 23, "{} samples", samples.len());
+        let cov = Coverage::of(samples.iter().map(|r| (r, None)));
+        assert!(cov.undeclared.is_empty(), "{:?}", cov.undeclared);
+        assert!(cov.empty_themes.is_empty(), "{:?}", cov.empty_themes);
+        assert!(cov.findings().is_empty(), "{:?}", cov.findings());
+    }
+
+    #[test]
     fn a_library_that_declares_nothing_is_unmapped_not_full_of_findings() {
         let rb = runbook("cyber/plain", &[], &[]);
         let cov = Coverage::of([(&rb, None)]);
