@@ -394,8 +394,13 @@ impl<'p> Importer<'p> {
                 Some(v) if !out.contains(v) => out.push(*v),
                 Some(_) => {}
                 None => self.warn(
-                    &format!("/playbook_extensions/{}/{key}/{i}", pointer_escape(&self.ext_id)),
-                    format!("not imported: `{word}` is not a grab-bag {key} word this grabbag knows"),
+                    &format!(
+                        "/playbook_extensions/{}/{key}/{i}",
+                        pointer_escape(&self.ext_id)
+                    ),
+                    format!(
+                        "not imported: `{word}` is not a grab-bag {key} word this grabbag knows"
+                    ),
                 ),
             }
         }

@@ -52,7 +52,9 @@ pub struct Coverage {
 
 impl Coverage {
     /// The coverage of `runbooks`, each with when it was last exercised.
-    pub fn of<'r>(runbooks: impl IntoIterator<Item = (&'r Runbook, Option<DateTime<Utc>>)>) -> Self {
+    pub fn of<'r>(
+        runbooks: impl IntoIterator<Item = (&'r Runbook, Option<DateTime<Utc>>)>,
+    ) -> Self {
         let mut cells: Vec<Cell> = Theme::ALL
             .iter()
             .flat_map(|&theme| {
@@ -155,10 +157,9 @@ impl Coverage {
                     c.runbooks
                         .iter()
                         .map(|s| {
-                            let when = s.last_exercised.map_or_else(
-                                || "never".to_owned(),
-                                |t| t.date_naive().to_string(),
-                            );
+                            let when = s
+                                .last_exercised
+                                .map_or_else(|| "never".to_owned(), |t| t.date_naive().to_string());
                             format!("{} ({when})", s.runbook)
                         })
                         .collect::<Vec<_>>()
@@ -230,7 +231,11 @@ impl Coverage {
         o.push_str("<h2>Grab-bag coverage: themes by stage</h2>\n<p class=\"muted\">LGA Cyber Incident Grab Bag: how many runbooks serve each theme at each stage, and how many of them were exercised.</p>\n");
         html::table(o, &Self::matrix_head(), &self.matrix_rows());
         for line in self.summary() {
-            let class = if line.starts_with("Empty") { "bad" } else { "muted" };
+            let class = if line.starts_with("Empty") {
+                "bad"
+            } else {
+                "muted"
+            };
             let _ = writeln!(o, "<p class=\"{class}\">{}</p>", escape(&line));
         }
         if !self.unmapped() {
@@ -275,7 +280,11 @@ mod tests {
             &[Theme::ProtectingData, Theme::InformingAndSupporting],
             &[Stage::FirstSteps, Stage::BuildConfidence],
         );
-        let dr = runbook("cyber/dr", &[Theme::RestoringSystems], &[Stage::RecoveryPath]);
+        let dr = runbook(
+            "cyber/dr",
+            &[Theme::RestoringSystems],
+            &[Stage::RecoveryPath],
+        );
         let drilled = DateTime::parse_from_rfc3339("2026-05-01T10:00:00Z")
             .map(|t| t.with_timezone(&Utc))
             .ok();
@@ -292,7 +301,10 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(cov.empty_cells.len(), 28 - 5);
-        assert!(cov.empty_cells.contains(&"protecting-data at identify".to_owned()));
+        assert!(
+            cov.empty_cells
+                .contains(&"protecting-data at identify".to_owned())
+        );
         assert_eq!(
             cov.empty_themes,
             [
@@ -304,7 +316,9 @@ mod tests {
         );
         assert_eq!(
             cov.findings(),
-            ["Grab-bag themes no runbook serves (4): healthy-teaming, delivering-services, elected-members, government-and-law-enforcement"]
+            [
+                "Grab-bag themes no runbook serves (4): healthy-teaming, delivering-services, elected-members, government-and-law-enforcement"
+            ]
         );
         let mut text = String::new();
         cov.text(&mut text);
@@ -314,7 +328,10 @@ mod tests {
             text.contains("cyber/data (2026-05-01)") && text.contains("cyber/dr (never)"),
             "{text}"
         );
-        assert!(text.contains("Empty cells (23): healthy-teaming at identify"), "{text}");
+        assert!(
+            text.contains("Empty cells (23): healthy-teaming at identify"),
+            "{text}"
+        );
         let mut page = String::new();
         cov.html(&mut page);
         assert!(page.contains("<td>EMPTY</td>"), "{page}");

@@ -77,7 +77,9 @@ impl Theme {
             Theme::RestoringSystems => "Safely restoring technology and systems",
             Theme::ProtectingData => "Protecting data",
             Theme::ElectedMembers => "Working with elected members",
-            Theme::GovernmentAndLawEnforcement => "Coordination with government and law enforcement",
+            Theme::GovernmentAndLawEnforcement => {
+                "Coordination with government and law enforcement"
+            }
             Theme::InformingAndSupporting => "Informing and supporting",
         }
     }

@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use crate::calendar::Duration;
-pub use grab_bag::{Stage, Theme};
 use crate::diagnostic::Diagnostic;
+pub use grab_bag::{Stage, Theme};
 
 /// The only runbook format version this build reads.
 pub const FORMAT_VERSION: i64 = 1;

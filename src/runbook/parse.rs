@@ -309,10 +309,7 @@ impl<'t, 'i> Table<'t, 'i> {
                 }
                 Some((_, v)) => out.push(*v),
                 None => {
-                    let d = cx.error(
-                        span,
-                        format!("unknown value `{word}` in `{key}`"),
-                    );
+                    let d = cx.error(span, format!("unknown value `{word}` in `{key}`"));
                     match did_you_mean(word, &names) {
                         Some(close) => d.label = Some(format!("did you mean `{close}`?")),
                         None => d.help = Some(format!("expected any of: {}", names.join(", "))),
