@@ -88,6 +88,16 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     if !rb.tags.is_empty() {
         let _ = writeln!(o, "tags: {}", p(&rb.tags.join(", ")));
     }
+    if !rb.themes.is_empty() {
+        let themes: Vec<&str> = rb.themes.iter().map(|t| t.as_str()).collect();
+        let stages: Vec<&str> = rb.stages.iter().map(|s| s.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "LGA grab bag: {} at {}",
+            themes.join(", "),
+            stages.join(", ")
+        );
+    }
     if !rb.clocks.is_empty() {
         let _ = writeln!(o, "\nCLOCKS");
         for c in &rb.clocks {

@@ -55,6 +55,15 @@ fn the_audit_names_empty_cells_and_reports_themes_no_runbook_serves() {
     );
     assert!(table.contains("cyber/mapped (never)"), "{table}");
 
+    // `show` says what a runbook serves.
+    let out = run(lib.grabbag().args(["show", "cyber/mapped"]));
+    assert!(
+        out.stdout
+            .contains("LGA grab bag: protecting-data, elected-members at identify"),
+        "{}",
+        out.stdout
+    );
+
     let out = run(lib.grabbag().args(["audit", "--json"]));
     let audit: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     let grab_bag = &audit["grab_bag"];
