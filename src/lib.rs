@@ -24,6 +24,7 @@ pub mod response;
 pub mod runbook;
 pub mod samples;
 pub mod scratch;
+pub mod session;
 pub mod signing;
 #[cfg(test)]
 mod testrng;

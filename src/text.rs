@@ -139,9 +139,97 @@ pub fn reflow(text: &str) -> String {
     out
 }
 
+/// Prose for a page of fixed width (the text pack, `grabbag show`):
+/// reflowed by its meaning ([`reflow`]), then each paragraph and list item
+/// filled to `width` columns, breaking only at spaces. The first line starts
+/// with `first`, every other with `rest`, and a list item's own lines line
+/// up after its marker. A break never falls inside a phone number (between
+/// two groups of digits), so a number on paper is one that can be dialled;
+/// a single word longer than the line is left whole. Runs of blank lines
+/// become one.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut prefix = first;
+    let mut blank = false;
+    for line in reflow(text.trim()).lines() {
+        if line.trim().is_empty() {
+            if !out.is_empty() {
+                blank = true;
+            }
+            continue;
+        }
+        if blank {
+            out.push('\n');
+            blank = false;
+        }
+        let marker = list_item(line).map_or(0, |(_, text)| {
+            line.trim_start().chars().count() - text.chars().count()
+        });
+        let hanging = format!("{rest}{}", " ".repeat(marker));
+        fill(&mut out, line.trim(), width, prefix, &hanging);
+        prefix = rest;
+    }
+    out
+}
+
+/// Fills one paragraph's words into lines of at most `width` columns.
+fn fill(out: &mut String, paragraph: &str, width: usize, first: &str, rest: &str) {
+    let mut units: Vec<String> = Vec::new();
+    for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+        // A group of digits after a group of digits is one phone number
+        // ("0161 496 0500"), kept on one line.
+        match units.last_mut() {
+            Some(last)
+                if last.ends_with(|c: char| c.is_ascii_digit())
+                    && word.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => units.push(word.to_owned()),
+        }
+    }
+    let mut line = String::from(first);
+    let mut filled = 0;
+    for unit in units {
+        let len = unit.chars().count();
+        if filled > 0 && line.chars().count() + 1 + len > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(rest);
+            filled = 0;
+        }
+        if filled > 0 {
+            line.push(' ');
+        }
+        line.push_str(&unit);
+        filled += 1;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapped_prose_fills_lines_and_never_breaks_a_phone_number() {
+        let source = "Call the duty officer on\n0161 496 0500 or the\nsecurity lead now.\n\n\n- one item that\n  goes on and on\n- two";
+        let out = wrap(source, 30, "   ", "   ");
+        assert_eq!(
+            out,
+            "   Call the duty officer on\n   0161 496 0500 or the\n   security lead now.\n\n   - one item that goes on and\n     on\n   - two\n"
+        );
+        let out = wrap("a 020 7946 0100 b", 12, "[ ] ", "    ");
+        assert_eq!(
+            out, "[ ] a\n    020 7946 0100\n    b\n",
+            "one number, one line"
+        );
+        assert_eq!(wrap("x", 10, "call: ", "      "), "call: x\n");
+        let long = "https://www.ncsc.gov.uk/collection/incident-management";
+        assert_eq!(wrap(long, 20, "", ""), format!("{long}\n"), "left whole");
+    }
 
     #[test]
     fn prose_is_joined_but_paragraphs_and_items_keep_their_breaks() {

@@ -220,10 +220,10 @@ pub fn run(ctx: &super::Context, args: Args) -> anyhow::Result<ExitCode> {
     super::run::open(setup, None, None)
 }
 
-/// A journal, or what holds part of one: its quarantined torn tail or its
-/// signature (a `.lock` holds nothing of the record).
+/// A journal, or what holds part of one: its quarantined torn tail, its
+/// signature or its rekeyed key (a `.lock` holds nothing of the record).
 fn is_journal_file(name: &str) -> bool {
-    [".jsonl", ".jsonl.torn", ".jsonl.sig"]
+    [".jsonl", ".jsonl.torn", ".jsonl.sig", ".jsonl.key"]
         .iter()
         .any(|end| name.ends_with(end))
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::{Context, print_json, write_private};
 use crate::fsutil;
 use crate::journal::merge::{self, MergeError, Source};
-use crate::journal::store::read_journal_bytes;
+use crate::journal::store::{key_path, read_journal_bytes, rewrapped_key, write_key};
 use crate::journal::verify::{
     Format, SignatureStatus, SourceReport, VerifyOptions, VerifyReport, signature_path, verify,
     verify_bytes,
@@ -50,6 +50,8 @@ pub enum JournalCommand {
     Merge(MergeArgs),
     /// Copy journals (with their .sig) into the library's journals/ folder and commit them.
     Commit(CommitArgs),
+    /// Let the library's recipients as they are now read journals kept outside it: writes FILE.key (`grabbag rekey` does the library's own).
+    Rekey(RekeyArgs),
     /// Export a journal (or merged timeline) as Markdown, HTML, CSV, JSON or Timesketch JSONL.
     Export(ExportArgs),
 }
@@ -193,6 +195,14 @@ pub struct CommitArgs {
     pub message: Option<String>,
 }
 
+/// Arguments of `journal rekey`.
+#[derive(Debug, clap::Args)]
+pub struct RekeyArgs {
+    /// Encrypted journals; your identity must be able to read each.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
 /// Runs `journal`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
@@ -201,6 +211,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         JournalCommand::Witness(args) => witness(args),
         JournalCommand::Merge(args) => merge_cmd(ctx, args),
         JournalCommand::Commit(args) => commit(ctx, args),
+        JournalCommand::Rekey(args) => rekey(ctx, args),
         JournalCommand::Export(args) => export(ctx, args),
     }
 }
@@ -654,11 +665,12 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Files that travel with a journal: its signature and quarantined torn tails.
-fn companions(path: &Path) -> [PathBuf; 2] {
+/// Files that travel with a journal: its signature, quarantined torn tails,
+/// and its key wrapped to later readers by a rekey.
+fn companions(path: &Path) -> [PathBuf; 3] {
     let mut torn = path.as_os_str().to_owned();
     torn.push(".torn");
-    [signature_path(path), PathBuf::from(torn)]
+    [signature_path(path), PathBuf::from(torn), key_path(path)]
 }
 
 fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
@@ -710,7 +722,11 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
         if real != dest {
             copy_journal(file, bytes, &dest)?;
             for (from, to) in companions(file).iter().zip(companions(&dest)) {
-                if from.exists() {
+                // A snapshot's `.key` is what the last rekey wrote, maybe on
+                // another laptop, to recipients newer than the live `.key`
+                // here: a live one only fills in a missing one.
+                let rekeyed = to == key_path(&dest) && fs::symlink_metadata(&to).is_ok();
+                if from.exists() && !rekeyed {
                     let data = read_journal_bytes(from)
                         .with_context(|| format!("reading {}", from.display()))?;
                     crate::fault::point("journal snapshot companion")?;
@@ -790,6 +806,41 @@ fn commit(ctx: &Context, args: CommitArgs) -> anyhow::Result<ExitCode> {
     )?;
     for line in &summary {
         outln!("  {}", printable_line(line))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `journal rekey`: each journal's key wrapped to the library's
+/// recipients in `FILE.key`. Every key is opened before the first write, so
+/// a journal this identity cannot read stops it with nothing written.
+fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
+    let library = ctx.library()?;
+    let recipients = library.recipients()?;
+    let ids = ctx.identities()?;
+    let mut wrapped = Vec::new();
+    for file in &args.files {
+        let bytes =
+            read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
+        if merge::is_merged(&bytes) {
+            outln!(
+                "{}: a merged timeline has no key of its own: rekey its source journals",
+                show(file)
+            )?;
+            continue;
+        }
+        match rewrapped_key(file, &bytes, ids, &recipients)? {
+            Some(key) => wrapped.push((file, key)),
+            None => outln!("{}: plaintext, nothing to give", show(file))?,
+        }
+    }
+    for (file, key) in &wrapped {
+        let written = write_key(file, key)?;
+        outln!(
+            "{}: readable by the {} recipient(s) of {}",
+            show(&written),
+            recipients.keys().len(),
+            show(library.root())
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

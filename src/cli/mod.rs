@@ -12,6 +12,7 @@
 
 #[macro_use]
 mod out;
+mod act;
 mod audit;
 mod completions;
 mod demo;
@@ -31,6 +32,7 @@ mod replay;
 mod review;
 mod run;
 mod seal;
+mod status;
 mod sync;
 
 use std::cell::OnceCell;
@@ -96,6 +98,10 @@ pub enum Command {
     Run(run::Args),
     /// Append a note to a journal (starting one if needed), from a script or a second terminal.
     Note(note::Args),
+    /// Take any action of a response or an exercise on a journal, checked by the same rules as the interface.
+    Act(act::Args),
+    /// Show a journal's response as it stands: runbooks, steps, decisions, clocks.
+    Status(status::Args),
     /// Verify, sign, witness, merge and commit journals.
     Journal(journal::Args),
     /// Tabletop exercises: lint, score and report recorded runs, check for drift.
@@ -168,6 +174,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => list::show(&ctx, args),
         Command::Log(args) => list::log(&ctx, args),
         Command::Note(args) => note::run(&ctx, args),
+        Command::Act(args) => act::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Exercise(args) => exercise::run(&ctx, args),

@@ -1,7 +1,9 @@
 //! `grabbag note JOURNAL TEXT`: append a note from a script or a second
 //! terminal, even while a TUI has the journal open (the append waits briefly
 //! for the lock; the other process picks the entry up). A path with no journal
-//! yet starts one.
+//! yet starts one. It goes through the session like every action (so during
+//! an exercise it is stamped on the exercise clock); [`open_session`] is
+//! shared with `grabbag act`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +11,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use super::Context;
-use crate::journal::{Event, Journal, JournalError, NewJournal};
+use crate::journal::{Actor, JournalError, NewJournal};
+use crate::response::Command;
+use crate::runbook::Runbook;
+use crate::session::{Session, SessionError};
 
 /// Said first on every failure: a responder must know the note is not in the log.
 const NOT_RECORDED: &str = "the note was NOT recorded";
@@ -42,76 +47,32 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let actor = ctx.actor(args.actor, args.role);
     let happened_at = match &args.at {
-        Some(text) => Some(
-            chrono::DateTime::parse_from_rfc3339(text)
-                .with_context(|| {
-                    format!("--at {text:?} is not an RFC 3339 time such as 2026-11-29T09:15:00Z")
-                })?
-                .to_rfc3339(),
-        ),
+        Some(text) => Some(chrono::DateTime::parse_from_rfc3339(text).with_context(|| {
+            format!("--at {text:?} is not an RFC 3339 time such as 2026-11-29T09:15:00Z")
+        })?),
         None => None,
     };
-    if let Ok(root) = ctx.library_path() {
-        // A journal inside the library must not be reached through a linked
-        // folder (a synced `journals` link to a folder in the user's home).
-        let absolute =
-            |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
-        crate::fsutil::check_no_links_below(&absolute(root), &absolute(&args.journal))
-            .context(NOT_RECORDED)?;
-    }
-    let open = || -> anyhow::Result<Journal> {
-        let (mut journal, _, quarantined) =
-            Journal::open(&args.journal, ctx.identities_if_any()?).context(NOT_RECORDED)?;
-        if let Some(q) = quarantined {
-            eprintln!(
-                "warning: a torn tail of {} bytes at byte {} was moved to {}",
-                q.torn.len,
-                q.torn.offset,
-                q.moved_to.display()
-            );
-        }
-        journal.one_shot();
-        Ok(journal)
+    let create = Create {
+        plaintext: args.plaintext,
+        incident: args.incident,
     };
-    // `symlink_metadata`, not `exists`: a dangling link is there too, and
-    // opening it is refused by name.
-    let mut journal = if std::fs::symlink_metadata(&args.journal).is_ok() {
-        open()?
-    } else {
-        let recipients = if args.plaintext {
-            None
-        } else {
-            match ctx.library() {
-                Ok(library) => Some(library.recipients()?),
-                Err(_) => bail!(
-                    "{} does not exist and no library is set to encrypt a new journal to: pass --library DIR, or --plaintext to choose an unencrypted journal",
-                    args.journal.display()
-                ),
-            }
-        };
-        let new = NewJournal {
-            recipients: recipients.as_ref(),
-            library: ctx.library_path().ok().map(|p| p.display().to_string()),
-            incident: args.incident.clone(),
-            exercise: None,
-        };
-        match Journal::create(&args.journal, &new, &actor) {
-            Ok(journal) => journal,
-            // Another writer created it since we looked: append to theirs.
-            Err(JournalError::Exists(_)) => open()?,
-            Err(e) => return Err(e).context(NOT_RECORDED),
-        }
+    let mut session =
+        open_session(ctx, &args.journal, &create, &actor, Vec::new()).context(NOT_RECORDED)?;
+    let command = Command::Note {
+        text: args.text,
+        happened_at,
     };
-    let entry = journal
-        .append(
-            &actor,
-            Event::Note {
-                text: args.text,
-                happened_at,
-            },
-            None,
-        )
-        .context(NOT_RECORDED)?;
+    let entries = match session.execute(&actor, &command, chrono::Utc::now()) {
+        Ok(entries) => entries,
+        Err(SessionError::Refused(reason)) => {
+            eprintln!("{NOT_RECORDED}: {reason}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e).context(NOT_RECORDED),
+    };
+    let Some(entry) = entries.last() else {
+        bail!("{NOT_RECORDED}: nothing was written");
+    };
     // The entry is on disk: a script that retries on this error would
     // record it twice, so the error says so.
     outln!("seq {} witness {}", entry.seq, entry.witness()).with_context(|| {
@@ -123,4 +84,79 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         )
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How a journal that does not exist yet is started.
+pub(super) struct Create {
+    /// Unencrypted, by explicit choice.
+    pub plaintext: bool,
+    /// The incident's name.
+    pub incident: Option<String>,
+}
+
+/// The session a one-shot writer (`note`, `act`) appends through: the
+/// journal at `path` opened (a torn tail moved aside, with a warning), or,
+/// when there is none, started as `create` says, encrypted to the library's
+/// recipients unless `--plaintext`. A journal inside the library is never
+/// reached through a linked folder.
+pub(super) fn open_session(
+    ctx: &Context,
+    path: &std::path::Path,
+    create: &Create,
+    actor: &Actor,
+    runbooks: Vec<Runbook>,
+) -> anyhow::Result<Session> {
+    if let Ok(root) = ctx.library_path() {
+        // A synced `journals` link to a folder in the user's home must not
+        // be written through.
+        let absolute =
+            |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        crate::fsutil::check_no_links_below(&absolute(root), &absolute(path))?;
+    }
+    let open = |runbooks: Vec<Runbook>| -> anyhow::Result<Session> {
+        let (mut session, quarantined) = Session::open(path, ctx.identities_if_any()?, runbooks)?;
+        if let Some(q) = quarantined {
+            eprintln!(
+                "warning: a torn tail of {} bytes at byte {} was moved to {}",
+                q.torn.len,
+                q.torn.offset,
+                q.moved_to.display()
+            );
+        }
+        session.one_shot();
+        // Already on disk: not news to a one-shot writer.
+        session.take_unseen();
+        Ok(session)
+    };
+    // `symlink_metadata`, not `exists`: a dangling link is there too, and
+    // opening it is refused by name.
+    if std::fs::symlink_metadata(path).is_ok() {
+        return open(runbooks);
+    }
+    let recipients = if create.plaintext {
+        None
+    } else {
+        match ctx.library() {
+            Ok(library) => Some(library.recipients()?),
+            Err(_) => bail!(
+                "{} does not exist and no library is set to encrypt a new journal to: pass --library DIR, or --plaintext to choose an unencrypted journal",
+                path.display()
+            ),
+        }
+    };
+    let new = NewJournal {
+        recipients: recipients.as_ref(),
+        library: ctx.library_path().ok().map(|p| p.display().to_string()),
+        incident: create.incident.clone(),
+        exercise: None,
+    };
+    match Session::start(path, &new, actor, runbooks.clone()) {
+        Ok(mut session) => {
+            session.take_unseen();
+            Ok(session)
+        }
+        // Another writer created it since we looked: append to theirs.
+        Err(JournalError::Exists(_)) => open(runbooks),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -7,10 +7,14 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use super::{Context, today};
-use crate::crypto::Identities;
-use crate::exercise::files::EXERCISES_DIR;
+use crate::crypto::{Identities, Recipients};
+use crate::exercise::files::{EXERCISES_DIR, RUNS_DIR};
+use crate::journal::merge::is_merged;
+use crate::journal::store::{journals_in, read_journal_bytes, rewrapped_key, write_key};
 use crate::library::trust::Trust;
-use crate::library::{self, Library, LoadOptions, RECIPIENTS_FILE, RunbookFile};
+use crate::library::{
+    self, COMMITTED_JOURNALS_DIR, JOURNALS_DIR, Library, LoadOptions, RECIPIENTS_FILE, RunbookFile,
+};
 use crate::runbook;
 use crate::text::printable_line;
 
@@ -267,11 +271,14 @@ pub fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
         plain.push((Path::new(EXERCISES_DIR).join(&file.path), text));
     }
     let exercises = plain.len() - runbooks;
+    let journals = JournalKeys::read(&library, ids, &recipients)?;
     for (path, text) in &plain {
         library.write_encrypted(path, text.as_bytes(), ids)?;
     }
-    let mut paths: Vec<&Path> = plain.iter().map(|(p, _)| p.as_path()).collect();
-    paths.push(Path::new(RECIPIENTS_FILE));
+    let mut paths: Vec<PathBuf> = plain.into_iter().map(|(p, _)| p).collect();
+    paths.push(PathBuf::from(RECIPIENTS_FILE));
+    paths.extend(journals.write(&library)?);
+    let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     library.stage(&paths)?;
     let signer = library.configured_signer()?;
     let message = format!(
@@ -280,6 +287,7 @@ pub fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
     );
     let oid = library.commit(&message, signer.as_ref())?;
     outln!("{message}: committed {}", &oid.to_string()[..12])?;
+    journals.report()?;
     outln!(
         "\nImportant: earlier versions in git history are still encrypted to the old recipients.\n\
          Anyone removed from {RECIPIENTS_FILE} who has a copy of the repository (or a bundle) can\n\
@@ -288,7 +296,116 @@ pub fn rekey(ctx: &Context, args: RekeyArgs) -> anyhow::Result<ExitCode> {
          change anything sensitive in it (numbers, names, passwords), and if needed start a new\n\
          repository from the current files and destroy old copies and bundles."
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if journals.unreadable.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The library's encrypted journals with their keys wrapped again to the
+/// current recipients (`<journal>.key`, see docs/journal-format.md, "Readers
+/// added later"): live ones in `journals/`, committed snapshots and recorded
+/// exercise runs. Journals are never re-encrypted, because their hash chain
+/// covers the stored bytes.
+struct JournalKeys {
+    /// Each journal (relative to the library), its new `.key`, and whether
+    /// the journal is tracked (then its `.key` is committed with it).
+    wrapped: Vec<(PathBuf, Vec<u8>, bool)>,
+    /// Journals whose key this identity cannot open, with why: they stay
+    /// readable only by their earlier readers until one of them rekeys.
+    unreadable: Vec<(PathBuf, String)>,
+}
+
+impl JournalKeys {
+    /// Opens every journal's key in memory; writes nothing.
+    fn read(library: &Library, ids: &Identities, recipients: &Recipients) -> anyhow::Result<Self> {
+        let root = library.root();
+        let mut keys = Self {
+            wrapped: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        for dir in [
+            PathBuf::from(JOURNALS_DIR),
+            PathBuf::from(COMMITTED_JOURNALS_DIR),
+            Path::new(EXERCISES_DIR).join(RUNS_DIR),
+        ] {
+            // A folder that leads out of the library is refused, not read.
+            let full = library::inside(root, &dir)?;
+            for journal in journals_in(&full) {
+                let Some(name) = journal.file_name() else {
+                    continue;
+                };
+                let rel = dir.join(name);
+                let bytes = match read_journal_bytes(&journal) {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        keys.unreadable.push((rel, e.to_string()));
+                        continue;
+                    }
+                };
+                // A merged timeline has no key of its own: its sources do.
+                if is_merged(&bytes) {
+                    continue;
+                }
+                match rewrapped_key(&journal, &bytes, ids, recipients) {
+                    Ok(Some(wrapped)) => {
+                        let tracked = library.head_blob(&rel)?.is_some();
+                        keys.wrapped.push((rel, wrapped, tracked));
+                    }
+                    Ok(None) => {}
+                    Err(e) => keys.unreadable.push((rel, e.to_string())),
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Writes each `.key`; returns those to commit (beside tracked
+    /// journals), and `.gitignore` when it had to learn to ignore a live
+    /// journal's `.key`, which must never travel in place of its snapshot's.
+    fn write(&self, library: &Library) -> anyhow::Result<Vec<PathBuf>> {
+        let mut staged = Vec::new();
+        for (rel, wrapped, tracked) in &self.wrapped {
+            let written = write_key(&library.root().join(rel), wrapped)?;
+            if *tracked && let Some(name) = written.file_name() {
+                staged.push(rel.with_file_name(name));
+            }
+        }
+        let live = self
+            .wrapped
+            .iter()
+            .any(|(rel, _, _)| library::is_live_journal(&rel.to_string_lossy()));
+        if live && library.ignore_live_journals()? {
+            staged.push(PathBuf::from(".gitignore"));
+        }
+        Ok(staged)
+    }
+
+    /// Says what was given to whom, and what could not be.
+    fn report(&self) -> Result<(), super::out::StdoutError> {
+        if !self.wrapped.is_empty() {
+            let committed = self.wrapped.iter().filter(|(_, _, t)| *t).count();
+            outln!(
+                "Journal keys wrapped to the same recipients: {} journal(s) ({committed} committed, {} live, each in JOURNAL.key)",
+                self.wrapped.len(),
+                self.wrapped.len() - committed
+            )?;
+        }
+        for (rel, why) in &self.unreadable {
+            eprintln!(
+                "warning: {}: its key was not wrapped to the new recipients: {}",
+                printable_line(&rel.display().to_string()),
+                printable_line(why)
+            );
+        }
+        if !self.unreadable.is_empty() {
+            eprintln!(
+                "hint: someone who can read those journals runs `grabbag rekey` too, so that every recipient can read them"
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The encrypted files whose current text is not trusted, with why: an

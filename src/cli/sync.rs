@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{Context, print_json};
+use crate::journal::store::journals_in;
+use crate::library::JOURNALS_DIR;
 use crate::library::sync::{SyncError, SyncOptions, sync};
 use crate::library::trust::Trust;
 use crate::text::printable_line;
@@ -27,6 +29,7 @@ pub struct Args {
 /// Runs `sync`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
+    let readers = library.recipients().map(|r| r.keys()).ok();
     let options = SyncOptions {
         require_signed: args.require_signed,
         branch: args.branch,
@@ -103,6 +106,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         outln!(
             "  kept     {} (removed in SOURCE, but a journal being written here is never deleted: it stays, untracked)",
             printable_line(path)
+        )?;
+    }
+    // Readers that arrive by sync cannot open this laptop's live journals
+    // until a rekey here gives them their keys (docs/journal-format.md,
+    // "Readers added later").
+    if library.recipients().map(|r| r.keys()).ok() != readers
+        && !journals_in(&library.root().join(JOURNALS_DIR)).is_empty()
+    {
+        outln!(
+            "NOTE: .grabbag/recipients changed: run `grabbag rekey` here so that everyone it lists can read this laptop's live journals too."
         )?;
     }
     match &report.tip_trust {

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::journal::{ClockChange, Event};
-use crate::response::ResponseState;
+use crate::response::{PlayClock, ResponseState};
 
 /// Where "now" comes from, in milliseconds from an arbitrary origin.
 pub trait TimeSource {
@@ -157,13 +158,17 @@ impl<S: TimeSource> ExerciseClock<S> {
         }
     }
 
-    /// The clock of a journal being resumed: where its fold left off, paused
-    /// (a crash or a break must not make exercise time jump), with the speed
-    /// and mode last recorded.
-    pub fn resume_from(source: S, state: &ResponseState) -> Self {
-        let status = ClockStatus::of(state);
-        let mut clock = Self::at(source, status.ex_t, status.speed, status.manual, true);
-        clock.ended = status.ended;
+    /// The clock the journal records (see [`PlayClock`]), read at wall
+    /// time `now` and running on from there: a live screen shows exactly
+    /// the time the session stamps entries with. A journal being resumed
+    /// comes back paused where it left off (a crash or a break must not
+    /// make exercise time jump).
+    pub fn following(source: S, state: &ResponseState, now: DateTime<Utc>) -> Self {
+        let play = PlayClock::of(state);
+        let speed = Speed::new(play.speed).unwrap_or(Speed::REAL_TIME);
+        let ex_t = play.at(now).unwrap_or(0);
+        let mut clock = Self::at(source, ex_t, speed, play.manual, play.paused);
+        clock.ended = play.ended;
         clock
     }
 
@@ -313,31 +318,18 @@ pub struct ClockStatus {
 }
 
 impl ClockStatus {
-    /// Reads the clock's state from the fold.
+    /// Reads the clock's state from the fold (the core's
+    /// [`PlayClock`], with the speed as a [`Speed`]).
     pub fn of(state: &ResponseState) -> Self {
-        let start = state.exercise_start.as_ref();
-        let mut status = Self {
-            started: start.is_some(),
-            ex_t: state.ex_t.unwrap_or(0),
-            speed: start
-                .and_then(|s| Speed::new(s.speed).ok())
-                .unwrap_or(Speed::REAL_TIME),
-            manual: start.is_some_and(|s| s.manual),
-            paused: false,
-            ended: false,
-        };
-        for change in &state.exercise_clock {
-            status.speed = Speed::new(change.speed).unwrap_or(status.speed);
-            status.manual = change.manual;
-            status.ex_t = status.ex_t.max(change.ex_t);
-            match change.change {
-                ClockChange::Paused => status.paused = true,
-                ClockChange::Resumed => status.paused = false,
-                ClockChange::Ended => status.ended = true,
-                ClockChange::Speed | ClockChange::Mode | ClockChange::Jumped => {}
-            }
+        let play = PlayClock::of(state);
+        Self {
+            started: play.started,
+            ex_t: play.ex_t,
+            speed: Speed::new(play.speed).unwrap_or(Speed::REAL_TIME),
+            manual: play.manual,
+            paused: play.paused,
+            ended: play.ended,
         }
-        status
     }
 }
 

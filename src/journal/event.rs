@@ -108,6 +108,16 @@ pub enum Event {
         /// Its text at the time.
         text: String,
     },
+    /// A tick given by mistake was taken back (the tick stays in the
+    /// journal, as a struck-through line stays on paper).
+    CheckUnticked {
+        /// Runbook id.
+        runbook: String,
+        /// Step id.
+        step: String,
+        /// Index of the check in the step.
+        check: usize,
+    },
     /// A decision was taken, with the option chosen and why.
     Decision {
         /// Runbook id.
@@ -370,6 +380,7 @@ impl Event {
             Event::StepBlocked { .. } => "step_blocked",
             Event::StepUnblocked { .. } => "step_unblocked",
             Event::CheckTicked { .. } => "check_ticked",
+            Event::CheckUnticked { .. } => "check_unticked",
             Event::Decision { .. } => "decision",
             Event::Note { .. } => "note",
             Event::ClockStarted { .. } => "clock_started",

@@ -149,6 +149,17 @@ pub struct NewJournal<'a> {
     pub exercise: Option<String>,
 }
 
+/// An entry to append, as [`Journal::append_planned`]'s plan gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub event: Event,
+    /// Exercise time, ms, in an exercise.
+    pub ex_t: Option<u64>,
+}
+
 /// A torn tail that was moved aside on open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Quarantined {
@@ -294,7 +305,9 @@ impl Journal {
             session: 1,
             session_start: Instant::now(),
         };
-        let first = journal.write_entry(actor, session_event(new, false), None, wrapped)?;
+        let guard = journal.lock(LOCK_WAIT)?;
+        let first = journal.write_entry(&guard, actor, session_event(new, false), None, wrapped)?;
+        drop(guard);
         Ok((journal, first))
     }
 
@@ -327,7 +340,7 @@ impl Journal {
         };
         if let Some(wrapped) = &first.0.journal_key {
             journal.key = identities
-                .map(|ids| unwrap_key(path, wrapped, ids))
+                .map(|ids| journal_key(path, &first.0, wrapped, ids))
                 .transpose()?;
         }
         let decoded = entries
@@ -364,13 +377,40 @@ impl Journal {
         actor: &Actor,
         new: &NewJournal<'_>,
     ) -> Result<Entry, JournalError> {
+        self.start_session_seen(actor, new, &mut Vec::new())
+    }
+
+    /// [`Journal::start_session`], handing the entries other processes
+    /// appended since the last look to `seen` (in file order) rather than
+    /// passing over them, for a writer that folds the journal.
+    pub fn start_session_seen(
+        &mut self,
+        actor: &Actor,
+        new: &NewJournal<'_>,
+        seen: &mut Vec<Entry>,
+    ) -> Result<Entry, JournalError> {
         self.require_key()?;
+        let guard = self.lock(LOCK_WAIT)?;
+        let (others, _) = self.catch_up(&guard)?;
+        for (e, offset) in &others {
+            seen.push(self.decode(e, *offset)?);
+        }
+        // After the catch-up: a session another writer started meanwhile
+        // counts too.
         self.session = self.sessions.keys().copied().max().unwrap_or(0) + 1;
         self.session_start = Instant::now();
-        self.append(actor, session_event(new, true), None)
+        let mut event = session_event(new, true);
+        // Whether bodies are encrypted is the journal's fact, not the caller's.
+        if let Event::SessionStarted { plaintext, .. } = &mut event {
+            *plaintext = self.key.is_none();
+        }
+        self.write_entry(&guard, actor, event, None, None)
     }
 
     /// Appends one entry and returns it once it is on disk (fdatasync).
+    /// Entries other processes appended meanwhile are chained onto but not
+    /// returned: for writers that keep no state (`grabbag note`, scripts).
+    /// A writer that folds the journal uses [`Journal::append_planned`].
     pub fn append(
         &mut self,
         actor: &Actor,
@@ -378,7 +418,36 @@ impl Journal {
         ex_t: Option<u64>,
     ) -> Result<Entry, JournalError> {
         self.require_key()?;
-        self.write_entry(actor, event, ex_t, None)
+        let guard = self.lock(LOCK_WAIT)?;
+        self.catch_up(&guard)?;
+        self.write_entry(&guard, actor, event, ex_t, None)
+    }
+
+    /// Appends what `plan` decides, all under one hold of the lock: first
+    /// the entries other processes appended since we last looked are read
+    /// (in file order) and handed to `plan`, so it decides on the journal as
+    /// it is on disk; then each entry it returns is written and synced and
+    /// pushed onto `written` as soon as it is on disk (so an error part-way
+    /// still hands back what did get written). Nothing is written when
+    /// `plan` refuses; the entries it was handed are its to keep either way.
+    pub fn append_planned<E: From<JournalError>>(
+        &mut self,
+        plan: impl FnOnce(Vec<Entry>) -> Result<Vec<Planned>, E>,
+        written: &mut Vec<Entry>,
+    ) -> Result<(), E> {
+        self.require_key()?;
+        let guard = self.lock(LOCK_WAIT)?;
+        let (others, _) = self.catch_up(&guard)?;
+        let others = others
+            .iter()
+            .map(|(e, offset)| self.decode(e, *offset))
+            .collect::<Result<Vec<_>, _>>()?;
+        for planned in plan(others)? {
+            let entry =
+                self.write_entry(&guard, &planned.actor, planned.event, planned.ex_t, None)?;
+            written.push(entry);
+        }
+        Ok(())
     }
 
     /// Entries other processes appended since we last looked.
@@ -482,15 +551,16 @@ impl Journal {
         Ok(Quarantined { torn, moved_to })
     }
 
+    /// Writes one entry after the head and syncs it. Call with the lock
+    /// held, caught up.
     fn write_entry(
         &mut self,
+        _guard: &LockGuard,
         actor: &Actor,
         event: Event,
         ex_t: Option<u64>,
         wrapped: Option<(Vec<String>, String)>,
     ) -> Result<Entry, JournalError> {
-        let guard = self.lock(LOCK_WAIT)?;
-        self.catch_up(&guard)?;
         let seq = self.head.as_ref().map_or(1, |h| h.seq + 1);
         let now = Local::now();
         let mono_ms = if self.session == 0 {
@@ -557,7 +627,6 @@ impl Journal {
                 source: e,
             });
         }
-        drop(guard);
         let mut stored = stored;
         stored.hash = hash;
         self.end = offset + line.len() as u64;
@@ -775,12 +844,10 @@ fn decode_scanned(
     scan: &Scan,
     identities: Option<&Identities>,
 ) -> Result<ReadJournal, JournalError> {
-    let wrapped = scan
-        .entries
-        .first()
-        .and_then(|s| s.entry.journal_key.as_ref());
-    let key = match (wrapped, identities) {
-        (Some(wrapped), Some(ids)) => Some(unwrap_key(path, wrapped, ids)?),
+    let first = scan.entries.first().map(|s| &s.entry);
+    let wrapped = first.and_then(|e| e.journal_key.as_ref());
+    let key = match (first, wrapped, identities) {
+        (Some(first), Some(wrapped), Some(ids)) => Some(journal_key(path, first, wrapped, ids)?),
         _ => None,
     };
     let entries = scan
@@ -820,8 +887,16 @@ pub fn read_prefix(
     decode_scanned(path, &super::scan::scan(bytes), identities)
 }
 
-fn unwrap_key(
+/// The key of the encrypted journal at `path`, whose first entry is
+/// `first` and carries `wrapped`: opened from that first entry's own copy,
+/// or, when `identities` are not among its recipients (a reader added
+/// later), from the copy a rekey left in `<journal>.key`. A key from the
+/// `.key` file counts only when it opens the first entry's body, so the
+/// `.key` of another journal, or a forged one, is refused by name and never
+/// used.
+fn journal_key(
     path: &Path,
+    first: &StoredEntry,
     wrapped: &str,
     identities: &Identities,
 ) -> Result<JournalKey, JournalError> {
@@ -829,14 +904,98 @@ fn unwrap_key(
         path: path.to_owned(),
         reason,
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(wrapped)
-        .map_err(|_| no_key("the wrapped journal key is not base64".to_owned()))?;
-    let key = identities
-        .decrypt(&bytes)
-        .map_err(|e| no_key(e.to_string()))?;
-    JournalKey::from_bytes(&key)
-        .ok_or_else(|| no_key("the journal key has the wrong length".to_owned()))
+    let own = match base64::engine::general_purpose::STANDARD.decode(wrapped) {
+        Ok(bytes) => match key_from_age(&bytes, identities) {
+            Ok(key) => return Ok(key),
+            Err(why) => why,
+        },
+        Err(_) => "the wrapped journal key is not base64".to_owned(),
+    };
+    let beside = key_path(path);
+    let bytes = match crate::fsutil::read_regular(&beside, MAX_KEY_FILE_BYTES) {
+        Ok(bytes) => bytes,
+        // A journal inside a merged timeline has a path below the merged
+        // file: "not a directory" is as absent as "not found".
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Err(no_key(own));
+        }
+        Err(e) => return Err(no_key(format!("{own}; {}: {e}", beside.display()))),
+    };
+    let key = key_from_age(&bytes, identities)
+        .map_err(|why| no_key(format!("{own}; {}: {why}", beside.display())))?;
+    let opens = first
+        .sealed
+        .as_deref()
+        .is_some_and(|sealed| key.open(first.seq, sealed).is_ok());
+    if !opens {
+        return Err(no_key(format!(
+            "{own}; {} opens, but the key in it does not open this journal (the key of another journal, or altered)",
+            beside.display()
+        )));
+    }
+    Ok(key)
+}
+
+/// A journal key from its age-encrypted form, or why not.
+fn key_from_age(bytes: &[u8], identities: &Identities) -> Result<JournalKey, String> {
+    let key = identities.decrypt(bytes).map_err(|e| e.to_string())?;
+    JournalKey::from_bytes(&key).ok_or_else(|| "the journal key has the wrong length".to_owned())
+}
+
+/// The largest `<journal>.key` read: an age file for a few hundred
+/// recipients is far smaller.
+const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
+/// `<journal>.key`: the journal key wrapped again, by `rekey`, to the
+/// recipients of that time (an armored age file whose plaintext is the 32
+/// bytes of the key; see docs/journal-format.md, "Readers added later").
+pub fn key_path(path: &Path) -> PathBuf {
+    companion(path, ".key")
+}
+
+/// The `<journal>.key` that gives the encrypted journal at `path`, whose
+/// bytes are `bytes`, to `recipients`, or `None` for a plaintext journal
+/// (nothing to give). `identities` must open the journal key (from the
+/// first entry, or from an earlier `.key`). Only computes: the caller writes
+/// it with [`write_key`], once everything it changes has been read.
+pub fn rewrapped_key(
+    path: &Path,
+    bytes: &[u8],
+    identities: &Identities,
+    recipients: &Recipients,
+) -> Result<Option<Vec<u8>>, JournalError> {
+    let scan = super::scan::scan(bytes);
+    let Some(first) = scan.entries.first().map(|s| &s.entry) else {
+        return Err(match scan.problems.first() {
+            Some(finding) => JournalError::Broken {
+                path: path.to_owned(),
+                finding: finding.clone(),
+            },
+            None => JournalError::Empty(path.to_owned()),
+        });
+    };
+    let Some(wrapped) = &first.journal_key else {
+        return Ok(None);
+    };
+    let key = journal_key(path, first, wrapped, identities)?;
+    Ok(Some(crypto::encrypt(key.bytes(), recipients, true)?))
+}
+
+/// Writes `<journal>.key` (see [`rewrapped_key`]) whole or not at all
+/// (temp + rename, synced, owner-only). The journal itself is not touched:
+/// its chain, witness codes and signature stay as they are, and a writer
+/// may be appending to it meanwhile. Returns where it was written.
+pub fn write_key(path: &Path, wrapped: &[u8]) -> Result<PathBuf, JournalError> {
+    let beside = key_path(path);
+    crate::fault::point("journal key")
+        .and_then(|()| crate::fsutil::replace_atomically(&beside, wrapped))
+        .map_err(io(&beside))?;
+    Ok(beside)
 }
 
 /// A plaintext journal's entries re-recorded as a new journal encrypted to

@@ -56,7 +56,7 @@ pub(super) struct Applied {
 pub fn is_live_journal(path: &str) -> bool {
     path.strip_prefix("journals/").is_some_and(|name| {
         !name.contains('/')
-            && [".jsonl", ".jsonl.sig", ".jsonl.torn"]
+            && [".jsonl", ".jsonl.sig", ".jsonl.torn", ".jsonl.key"]
                 .iter()
                 .any(|end| name.ends_with(end))
     })

@@ -1102,9 +1102,9 @@ fn plaintext_and_blob(
 }
 
 /// What a new library's `.gitignore` says: journal locks, and live journals
-/// (with their signatures and torn tails) at the top of `journals/`.
-const GITIGNORE: &str =
-    "*.lock\n/journals/*.jsonl\n/journals/*.jsonl.sig\n/journals/*.jsonl.torn\n";
+/// (with their signatures, torn tails and rekeyed keys) at the top of
+/// `journals/`.
+const GITIGNORE: &str = "*.lock\n/journals/*.jsonl\n/journals/*.jsonl.sig\n/journals/*.jsonl.torn\n/journals/*.jsonl.key\n";
 
 /// Writes a library file whole or not at all (temp + rename, synced).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {

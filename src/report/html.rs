@@ -108,11 +108,13 @@ pub fn breakable(text: &str) -> String {
 /// so a right-hand column would silently not be printed): cells may break
 /// a long word anywhere, long ids are set small and wrapped, phone numbers
 /// and the short columns (`td.n`) never break, headers repeat on each page
-/// and rows are not split.
+/// and rows are not split. A table is 2px narrower than the page: half of
+/// a collapsed border lies outside the table, and at full width Chromium
+/// clipped the right-hand one off the paper.
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;font-size:11pt;line-height:1.35;color:#111;max-width:60rem;margin:1.5rem auto;padding:0 1rem}
 h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1.2rem;margin:1.2rem 0 .4rem}h3{font-size:1.05rem;margin:1rem 0 .3rem}
-table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #999;padding:.2rem .35rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:calc(100% - 2px);margin:.4rem 1px}th,td{border:1px solid #999;padding:.2rem .35rem;text-align:left;vertical-align:top}
 th{background:#eee}td.n,.tel,.nb{white-space:nowrap}
 span.id{font-family:ui-monospace,Consolas,monospace;font-size:.8em}.muted{color:#555}.mono{font-family:ui-monospace,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 .ok{color:#064;font-weight:bold}.bad{color:#a00;font-weight:bold}.warn{color:#850;font-weight:bold}
@@ -165,13 +167,36 @@ fn css_string(text: &str) -> String {
     out
 }
 
+/// A named page for one part of a long document (a runbook of the paper
+/// pack, with its decision-log sheets): each of its sheets carries `label`
+/// in bold across its head, as a dictionary's guide words, so a reader
+/// finds the part the contents names by leafing through; the document's
+/// `title` moves to the foot beside the page number. Browsers cannot print
+/// the page a part starts on (`target-counter()`), so the contents names
+/// parts by number and every page says which part it belongs to. An
+/// element joins the part with `style="page:NAME"`; `name` must be a CSS
+/// identifier.
+pub fn part_page(name: &str, label: &str, title: &str) -> String {
+    format!(
+        "@page {name}{{@top-left{{content:{};{MARGIN_FONT};font-size:10pt;font-weight:bold;color:#111}}\
+         @bottom-left{{content:{};{MARGIN_FONT}}}}}\n",
+        css_string(label),
+        css_string(title)
+    )
+}
+
 /// A whole page: `title` (raw text, escaped here; also printed at the top
 /// of every sheet) and `body` (already HTML).
 pub fn document(title: &str, body: &str) -> String {
+    document_with(title, "", body)
+}
+
+/// [`document`] with more print rules (from [`part_page`]).
+pub fn document_with(title: &str, pages: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"grabbag\">\n<title>{}</title>\n<style>\n{STYLE}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+         <meta name=\"generator\" content=\"grabbag\">\n<title>{}</title>\n<style>\n{STYLE}{}{pages}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title),
         page_style(title)
     )

@@ -272,6 +272,7 @@ pub fn event_runbook(event: &Event) -> Option<&str> {
         | Event::StepBlocked { runbook, .. }
         | Event::StepUnblocked { runbook, .. }
         | Event::CheckTicked { runbook, .. }
+        | Event::CheckUnticked { runbook, .. }
         | Event::Decision { runbook, .. }
         | Event::ClockStarted { runbook, .. }
         | Event::ClockMet { runbook, .. }

@@ -18,7 +18,7 @@ use super::html::{self, escape, prose, tel};
 use crate::library::LoadedRunbook;
 use crate::library::trust::Trust;
 use crate::runbook::{Runbook, Target};
-use crate::text::printable;
+use crate::text::{printable, wrap};
 
 /// Blank rows on each decision-log sheet.
 pub const SHEET_ROWS: usize = 14;
@@ -54,39 +54,54 @@ fn version_line(r: &LoadedRunbook) -> String {
     )
 }
 
+/// Columns of the text pack and of `grabbag show`: what a terminal shows
+/// by default and what fits across A4 in a 10-point fixed-width font.
+pub const TEXT_WIDTH: usize = 80;
+
+/// Appends `text` as prose wrapped to [`TEXT_WIDTH`] (see [`wrap`]) after
+/// `prefix`, its other lines indented to line up with the text after it.
+/// Control characters are made visible first.
+fn put(o: &mut String, prefix: &str, text: &str) {
+    let hanging = " ".repeat(prefix.chars().count());
+    o.push_str(&wrap(&printable(text), TEXT_WIDTH, prefix, &hanging));
+}
+
 /// A runbook as plain text for reading or printing (`grabbag show`, and
-/// each runbook of the text pack), with badges as of `today`.
+/// each runbook of the text pack), with badges as of `today`. Prose is
+/// set by its meaning, not by the TOML source's line breaks.
 pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     let rb = &r.runbook;
     let mut o = String::new();
-    let p = |s: &str| printable(s).into_owned();
-    let _ = writeln!(o, "{}", p(&rb.title));
-    let _ = writeln!(o, "{}", "=".repeat(rb.title.chars().count().min(100)));
-    let _ = writeln!(
-        o,
-        "id {}  ·  {}  ·  severity {}  ·  owner {}",
-        p(&rb.id),
-        rb.kind.as_str(),
-        rb.severity.as_str(),
-        p(&rb.owner)
+    let mut title = String::new();
+    put(&mut title, "", &rb.title);
+    let rule = title.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let _ = writeln!(o, "{title}{}", "=".repeat(rule));
+    put(
+        &mut o,
+        "",
+        &format!(
+            "id {} · {} · severity {} · owner {}",
+            rb.id,
+            rb.kind.as_str(),
+            rb.severity.as_str(),
+            rb.owner
+        ),
     );
-    let _ = writeln!(o, "{}", version_line(r));
+    put(&mut o, "", &version_line(r));
     match &r.trust {
-        Trust::Trusted { signer } => {
-            let _ = writeln!(o, "trust: signed by {}", p(signer));
-        }
-        Trust::Untrusted { reason } => {
-            let _ = writeln!(o, "trust: UNTRUSTED ({})", p(reason));
-        }
+        Trust::Trusted { signer } => put(&mut o, "trust: ", &format!("signed by {signer}")),
+        Trust::Untrusted { reason } => put(&mut o, "trust: ", &format!("UNTRUSTED ({reason})")),
         Trust::NotChecked => {}
     }
     let b = r.badges(today);
     if !b.is_empty() {
-        let _ = writeln!(o, "badges: {}", b.join(" "));
+        put(&mut o, "badges: ", &b.join(" "));
     }
-    let _ = writeln!(o, "\n{}\n", p(rb.summary.trim()));
+    o.push('\n');
+    put(&mut o, "", &rb.summary);
+    o.push('\n');
     if !rb.tags.is_empty() {
-        let _ = writeln!(o, "tags: {}", p(&rb.tags.join(", ")));
+        put(&mut o, "tags: ", &rb.tags.join(", "));
     }
     if !rb.themes.is_empty() {
         let themes: Vec<&str> = rb.themes.iter().map(|t| t.as_str()).collect();
@@ -101,38 +116,42 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     if !rb.clocks.is_empty() {
         let _ = writeln!(o, "\nCLOCKS");
         for c in &rb.clocks {
-            let _ = writeln!(
-                o,
-                "  ⏱ {} — {} after step `{}` is done",
-                p(&c.label),
-                c.due_after,
-                p(&c.starts_on)
+            put(
+                &mut o,
+                "  ⏱ ",
+                &format!(
+                    "{} — {} after step `{}` is done",
+                    c.label, c.due_after, c.starts_on
+                ),
             );
             if let Some(basis) = &c.basis {
-                let _ = writeln!(o, "    basis: {}", p(basis));
+                put(&mut o, "    basis: ", basis);
             }
         }
     }
     let _ = writeln!(o, "\nSTEPS");
     for (i, s) in rb.steps.iter().enumerate() {
-        let _ = writeln!(o, "\n[ ] {}. {}  [{}]", i + 1, p(&s.title), p(&s.id));
+        o.push('\n');
+        put(
+            &mut o,
+            "[ ] ",
+            &format!("{}. {} [{}]", i + 1, s.title, s.id),
+        );
         if let Some(role) = &s.role {
-            let _ = writeln!(o, "   who: {}", p(role));
+            put(&mut o, "   who: ", role);
         }
         if let Some(d) = s.expect_within {
             let _ = writeln!(o, "   within: {d}");
         }
-        for line in s.instructions.trim().lines() {
-            let _ = writeln!(o, "   {}", p(line));
-        }
+        put(&mut o, "   ", &s.instructions);
         for c in &s.checks {
-            let _ = writeln!(o, "   [ ] {}", p(c));
+            put(&mut o, "   [ ] ", c);
         }
         if let Some(d) = &s.decision {
-            let _ = writeln!(o, "   DECISION: {}", p(&d.question));
+            put(&mut o, "   DECISION: ", &d.question);
             for opt in &d.options {
                 let to = target(rb, &opt.goto);
-                let _ = writeln!(o, "     ( ) {} → {to}", p(&opt.label));
+                put(&mut o, "     ( ) ", &format!("{} → {to}", opt.label));
             }
         } else if let Some(Target::End) = &s.next {
             let _ = writeln!(o, "   → end of runbook");
@@ -141,19 +160,15 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
         }
         for id in &s.contacts {
             if let Some(c) = rb.contact(id) {
-                let _ = writeln!(
-                    o,
-                    "   call: {} {}",
-                    p(&c.marked_name()),
-                    p(c.phone.as_deref().unwrap_or(""))
-                );
+                let phone = c.phone.as_deref().unwrap_or("");
+                put(&mut o, "   call: ", &format!("{} {phone}", c.marked_name()));
             }
         }
     }
     if !rb.contacts.is_empty() {
         let _ = writeln!(o, "\nCONTACTS");
         for c in &rb.contacts {
-            let _ = writeln!(o, "  {}", p(&c.marked_name()));
+            put(&mut o, "  ", &c.marked_name());
             for (label, value) in [
                 ("role", &c.role),
                 ("phone", &c.phone),
@@ -161,7 +176,7 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
                 ("when", &c.when),
             ] {
                 if let Some(v) = value {
-                    let _ = writeln!(o, "    {label}: {}", p(v));
+                    put(&mut o, &format!("    {label}: "), v);
                 }
             }
         }
@@ -169,63 +184,78 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     if !rb.references.is_empty() {
         let _ = writeln!(o, "\nREFERENCES");
         for r in &rb.references {
-            let _ = writeln!(o, "  - {}", p(r));
+            put(&mut o, "  - ", r);
         }
     }
     o
 }
 
+/// The text decision log's column widths; with their separators they fill
+/// [`TEXT_WIDTH`].
+const SHEET_WIDTHS: [usize; 5] = [6, 22, 22, 12, 14];
+
 /// A blank decision-log sheet as text.
-fn sheet_text(o: &mut String, title: &str, n: usize) {
-    let _ = writeln!(o, "\x0c\nDECISION LOG {n}/{SHEETS}: {}\n", printable(title));
-    let _ = writeln!(
+fn sheet_text(o: &mut String, number: usize, title: &str, n: usize) {
+    o.push_str("\x0c\n");
+    put(
         o,
-        "{:<8}| {:<24}| {:<24}| {:<12}| {}",
-        SHEET_HEAD[0], SHEET_HEAD[1], SHEET_HEAD[2], SHEET_HEAD[3], SHEET_HEAD[4]
+        "",
+        &format!("DECISION LOG {n}/{SHEETS}: {number}. {title}"),
     );
-    let rule = format!(
-        "{}+{}+{}+{}+{}",
-        "-".repeat(8),
-        "-".repeat(25),
-        "-".repeat(25),
-        "-".repeat(13),
-        "-".repeat(14)
-    );
+    o.push('\n');
+    let cells = |texts: [&str; 5]| {
+        let cells: Vec<String> = texts
+            .iter()
+            .zip(SHEET_WIDTHS)
+            .map(|(t, w)| format!(" {t:<width$}", width = w - 1))
+            .collect();
+        cells.join("|").trim_end().to_owned()
+    };
+    let rule = SHEET_WIDTHS
+        .iter()
+        .map(|w| "-".repeat(*w))
+        .collect::<Vec<_>>()
+        .join("+");
+    let _ = writeln!(o, "{}", cells(SHEET_HEAD));
     for _ in 0..SHEET_ROWS {
-        let _ = writeln!(
-            o,
-            "{rule}\n{:<8}| {:<24}| {:<24}| {:<12}|\n",
-            "", "", "", ""
-        );
+        let _ = writeln!(o, "{rule}\n{}\n", cells(["", "", "", "", ""]));
     }
     let _ = writeln!(o, "{rule}");
 }
 
-/// The text pack: a cover, then each runbook and its decision-log sheets,
-/// with a form feed before each page that must start on its own.
+/// The text pack: a cover with a numbered contents list, then each runbook
+/// under its number and its decision-log sheets, with a form feed before
+/// each page that must start on its own.
 pub fn text(runbooks: &[&LoadedRunbook], library: &str, today: NaiveDate) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "GRAB BAG PAPER PACK\n===================\n");
-    let _ = writeln!(o, "library {}  ·  printed {today}", printable(library));
-    let _ = writeln!(
-        o,
-        "Use when no IT is available. Write every decision on a decision-log sheet: time, what, why, who;\n\
-         copy the witness code from the screen when one is available.\n"
+    put(&mut o, "", &format!("library {library} · printed {today}"));
+    put(
+        &mut o,
+        "",
+        "Use when no IT is available. Write every decision on a decision-log sheet: time, what, \
+         why, who; copy the witness code from the screen when one is available. Each runbook \
+         starts on a new page under its number below.",
     );
-    for r in runbooks {
-        let _ = writeln!(
-            o,
-            "  [ ] {}  ({}, {})",
-            printable(&r.runbook.title),
-            printable(&r.runbook.id),
-            r.version.short()
+    o.push('\n');
+    for (i, r) in runbooks.iter().enumerate() {
+        put(
+            &mut o,
+            "  [ ] ",
+            &format!(
+                "{}. {} ({}, {})",
+                i + 1,
+                r.runbook.title,
+                r.runbook.id,
+                r.version.short()
+            ),
         );
     }
-    for r in runbooks {
-        o.push_str("\x0c\n");
+    for (i, r) in runbooks.iter().enumerate() {
+        let _ = writeln!(o, "\x0c\nRUNBOOK {} OF {}\n", i + 1, runbooks.len());
         o.push_str(&runbook_text(r, today));
         for n in 1..=SHEETS {
-            sheet_text(&mut o, &r.runbook.title, n);
+            sheet_text(&mut o, i + 1, &r.runbook.title, n);
         }
     }
     o
@@ -236,7 +266,8 @@ fn runbook_html(o: &mut String, number: usize, r: &LoadedRunbook, today: NaiveDa
     let rb = &r.runbook;
     let _ = writeln!(
         o,
-        "<section class=\"runbook\">\n<h2>{number}. {}</h2>\n<p class=\"muted\">id <span class=\"mono\">{}</span> · {} · severity {} · owner {}<br>{}</p>",
+        "<section class=\"runbook\" style=\"page:{}\">\n<h2>{number}. {}</h2>\n<p class=\"muted\">id <span class=\"mono\">{}</span> · {} · severity {} · owner {}<br>{}</p>",
+        part_name(number),
         escape(&rb.title),
         escape(&rb.id),
         rb.kind.as_str(),
@@ -260,21 +291,30 @@ fn runbook_html(o: &mut String, number: usize, r: &LoadedRunbook, today: NaiveDa
     o.push_str(&prose(&rb.summary));
     if !rb.contacts.is_empty() {
         o.push_str("<h3>Contacts</h3>\n");
+        // A column nobody filled in is left out rather than printed empty.
+        let roles = rb.contacts.iter().any(|c| c.role.is_some());
         let rows: Vec<Vec<String>> = rb
             .contacts
             .iter()
             .map(|c| {
                 let text = |v: &Option<String>| html::breakable(v.as_deref().unwrap_or_default());
-                vec![
+                let mut row = vec![
                     tel(c.phone.as_deref().unwrap_or_default()),
                     html::breakable(&c.marked_name()),
-                    text(&c.role),
-                    text(&c.email),
-                    text(&c.when),
-                ]
+                ];
+                if roles {
+                    row.push(text(&c.role));
+                }
+                row.extend([text(&c.email), text(&c.when)]);
+                row
             })
             .collect();
-        html::table_html(o, &["Phone", "Name", "Role", "Email", "When"], &rows);
+        let head: &[&str] = if roles {
+            &["Phone", "Name", "Role", "Email", "When"]
+        } else {
+            &["Phone", "Name", "Email", "When"]
+        };
+        html::table_html(o, head, &rows);
     }
     if !rb.clocks.is_empty() {
         o.push_str("<h3>Deadlines</h3>\n");
@@ -377,7 +417,8 @@ fn runbook_html(o: &mut String, number: usize, r: &LoadedRunbook, today: NaiveDa
     for n in 1..=SHEETS {
         let _ = writeln!(
             o,
-            "<section class=\"break sheet\">\n<h2>Decision log {n}/{SHEETS}: {number}. {}</h2>\n<p class=\"muted\">{} · {}</p>",
+            "<section class=\"break sheet\" style=\"page:{}\">\n<h2>Decision log {n}/{SHEETS}: {number}. {}</h2>\n<p class=\"muted\">{} · {}</p>",
+            part_name(number),
             escape(&rb.title),
             escape(&rb.id),
             escape(&r.version.short())
@@ -402,8 +443,9 @@ pub fn html(runbooks: &[&LoadedRunbook], library: &str, today: NaiveDate) -> Str
         "<p class=\"muted\">library <span class=\"mono\">{}</span> · printed {today}</p>\n\
          <p>Use when no IT is available. Write every decision on a decision-log sheet: time, what, why, who; \
          copy the witness code from the screen when one is available.</p>\n\
-         <p>Each runbook starts on a new page under its number below, followed by its decision-log sheets; \
-         every page is numbered at its foot.</p>\n<ul class=\"checks\">",
+         <p>Each runbook starts on a new page under its number below, followed by its decision-log sheets. \
+         The head of every page names the runbook it belongs to, by number and title: leaf through to \
+         the number. Every page is numbered at its foot.</p>\n<ul class=\"checks\">",
         escape(library)
     );
     for (i, r) in runbooks.iter().enumerate() {
@@ -417,8 +459,17 @@ pub fn html(runbooks: &[&LoadedRunbook], library: &str, today: NaiveDate) -> Str
         );
     }
     o.push_str("</ul>\n");
+    let title = format!("Grab bag paper pack · printed {today}");
+    let mut pages = String::new();
     for (i, r) in runbooks.iter().enumerate() {
         runbook_html(&mut o, i + 1, r, today);
+        let label = format!("{} · {}", i + 1, r.runbook.title);
+        pages.push_str(&html::part_page(&part_name(i + 1), &label, &title));
     }
-    html::document(&format!("Grab bag paper pack · printed {today}"), &o)
+    html::document_with(&title, &pages, &o)
+}
+
+/// The named page (see [`html::part_page`]) of runbook `number`.
+fn part_name(number: usize) -> String {
+    format!("runbook{number}")
 }

@@ -21,8 +21,9 @@ use std::hash::BuildHasher;
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
 use serde::Serialize;
 
+use super::play::PlayClock;
 use super::state::{ResponseState, StepStatus};
-use crate::journal::{ClockAnchor, Event};
+use crate::journal::{ClockAnchor, ClockChange, Event, LessonCategory};
 use crate::runbook::{Runbook, Step};
 
 /// Where runbook definitions come from (the loaded library, a test's list).
@@ -169,7 +170,87 @@ pub enum Command {
         /// Why, if given.
         reason: Option<String>,
     },
+    /// Take back a tick given by mistake (the tick stays in the journal).
+    Untick {
+        /// The step.
+        step: StepRef,
+        /// Index of the check in the step.
+        check: usize,
+    },
+    /// Journal every deadline that has passed unmet (see [`due_breaches`]);
+    /// nothing when none has.
+    RecordBreaches,
+    /// The facilitator starts an exercise: T+0.
+    StartExercise {
+        /// Exercise id.
+        exercise: String,
+        /// Its title.
+        title: String,
+        /// SHA-256 (hex) of the exercise file's text.
+        digest: String,
+        /// Speed the clock starts at (1 to 60).
+        speed: u32,
+        /// Injects released by hand only.
+        manual: bool,
+    },
+    /// The facilitator delivers an inject (a scripted one by its id, or an
+    /// unscripted one with an empty id).
+    DeliverInject {
+        /// Inject id ("" when unscripted).
+        inject: String,
+        /// Where it comes from.
+        from: String,
+        /// How it arrives.
+        channel: String,
+        /// What it says.
+        text: String,
+    },
+    /// The facilitator scores an expectation.
+    Score {
+        /// Inject id.
+        inject: String,
+        /// Expectation id.
+        expectation: String,
+        /// met, late, partial or missed.
+        outcome: String,
+        /// The entry that proves it.
+        evidence: Option<u64>,
+    },
+    /// The facilitator records a lesson learned (also after ENDEX: that is
+    /// when the hot debrief happens).
+    Lesson {
+        /// Went well, did not go well, or an action.
+        category: LessonCategory,
+        /// The lesson.
+        text: String,
+        /// Who owns an action.
+        owner: Option<String>,
+        /// When an action is due, as written.
+        due: Option<String>,
+    },
+    /// The facilitator changes the exercise clock.
+    Clock(ClockRequest),
 }
+
+/// A change the facilitator asks of the exercise clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ClockRequest {
+    /// Stop exercise time.
+    Pause,
+    /// Start it again.
+    Resume,
+    /// Run at this speed (1 to 60) from now.
+    Speed(u32),
+    /// Manual mode on (time moves only by jumps) or off.
+    Manual(bool),
+    /// Move forward to this exercise time (ms), never back.
+    JumpTo(u64),
+    /// ENDEX: play ends, for good.
+    End,
+}
+
+/// The outcomes a facilitator may score.
+pub const OUTCOMES: [&str; 4] = ["met", "late", "partial", "missed"];
 
 /// Why a command was refused. Messages are written to be shown as they are.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -337,6 +418,48 @@ pub enum CommandError {
         /// Clock id.
         clock: String,
     },
+    /// The check is not ticked.
+    #[error("check {check:?} of step `{step}` is not ticked")]
+    NotTicked {
+        /// Step id.
+        step: String,
+        /// The check's text.
+        check: String,
+    },
+    /// ENDEX was called: play is over.
+    #[error(
+        "the exercise ended at seq {seq} (ENDEX is final): nothing more is played or scored; lessons learned and corrections are still recorded"
+    )]
+    ExerciseEnded {
+        /// The entry that ended it.
+        seq: u64,
+    },
+    /// A facilitator's action outside an exercise.
+    #[error("this journal is not an exercise: start one first")]
+    NoExercise,
+    /// The exercise was started already.
+    #[error("the exercise has already started (seq {0})")]
+    ExerciseStarted(u64),
+    /// An exercise speed out of range.
+    #[error("speed {0}x is out of range: choose 1 to 60")]
+    Speed(u32),
+    /// A clock change that makes no sense now (pausing a paused clock...).
+    #[error("the exercise clock is {0}")]
+    ClockState(&'static str),
+    /// Exercise time moved backwards.
+    #[error("the exercise clock cannot go back (from T+{from} ms to T+{to} ms)")]
+    Backwards {
+        /// Exercise time now.
+        from: u64,
+        /// Requested.
+        to: u64,
+    },
+    /// A score that is not one of [`OUTCOMES`].
+    #[error("{0:?} is not a score: use met, late, partial or missed")]
+    Outcome(String),
+    /// Evidence that is not an earlier entry.
+    #[error("evidence seq {0} is not an entry of this journal")]
+    NoSuchEvidence(u64),
 }
 
 /// "no checks", "1 check", "2 checks".
@@ -439,6 +562,15 @@ pub fn decide<R: Runbooks + ?Sized>(
     command: &Command,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
+    let play = PlayClock::of(state);
+    if play.ended && plays(command) {
+        let seq = state
+            .exercise_clock
+            .iter()
+            .find(|c| c.change == ClockChange::Ended)
+            .map_or(0, |c| c.stamp.seq);
+        return Err(CommandError::ExerciseEnded { seq });
+    }
     match command {
         Command::OpenRunbook { runbook: id, pin } => {
             let runbook = runbooks
@@ -704,7 +836,183 @@ pub fn decide<R: Runbooks + ?Sized>(
                 .map(str::to_owned);
             Ok(vec![Event::SessionEnded { reason }])
         }
+        Command::Untick { step: at, check } => {
+            let found = find(state, runbooks, at)?;
+            let text = found
+                .step
+                .checks
+                .get(*check)
+                .ok_or_else(|| CommandError::NoSuchCheck {
+                    step: found.id(),
+                    index: *check,
+                    count: found.step.checks.len(),
+                })?;
+            let ticked = state
+                .step(&at.runbook, &at.step)
+                .is_some_and(|s| s.ticked.contains_key(check));
+            if !ticked {
+                return Err(CommandError::NotTicked {
+                    step: found.id(),
+                    check: text.clone(),
+                });
+            }
+            Ok(vec![Event::CheckUnticked {
+                runbook: at.runbook.clone(),
+                step: at.step.clone(),
+                check: *check,
+            }])
+        }
+        Command::RecordBreaches => Ok(due_breaches(state, now)),
+        Command::StartExercise {
+            exercise,
+            title,
+            digest,
+            speed,
+            manual,
+        } => {
+            if let Some(start) = &state.exercise_start {
+                return Err(CommandError::ExerciseStarted(start.stamp.seq));
+            }
+            Ok(vec![Event::ExerciseStarted {
+                exercise: exercise.clone(),
+                title: title.clone(),
+                digest: digest.clone(),
+                speed: speed_in_range(*speed)?,
+                manual: *manual,
+            }])
+        }
+        Command::DeliverInject {
+            inject,
+            from,
+            channel,
+            text,
+        } => {
+            in_exercise(&play)?;
+            Ok(vec![Event::InjectDelivered {
+                inject: inject.trim().to_owned(),
+                from: required(from, "an inject needs who it is from")?,
+                channel: required(channel, "an inject needs a channel")?,
+                text: required(text, "an inject needs its text")?,
+            }])
+        }
+        Command::Score {
+            inject,
+            expectation,
+            outcome,
+            evidence,
+        } => {
+            in_exercise(&play)?;
+            let outcome = outcome.trim().to_lowercase();
+            if !OUTCOMES.contains(&outcome.as_str()) {
+                return Err(CommandError::Outcome(outcome));
+            }
+            if let Some(seq) = evidence
+                && state.entry_kind(*seq).is_none()
+            {
+                return Err(CommandError::NoSuchEvidence(*seq));
+            }
+            Ok(vec![Event::ExpectationScored {
+                inject: required(inject, "a score needs the inject")?,
+                expectation: required(expectation, "a score needs the expectation")?,
+                score: outcome,
+                evidence: *evidence,
+            }])
+        }
+        Command::Lesson {
+            category,
+            text,
+            owner,
+            due,
+        } => {
+            in_exercise(&play)?;
+            let optional = |t: &Option<String>| {
+                t.as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+            };
+            Ok(vec![Event::LessonRecorded {
+                category: *category,
+                text: required(text, "a lesson needs some text")?,
+                owner: optional(owner),
+                due: optional(due),
+            }])
+        }
+        Command::Clock(request) => {
+            in_exercise(&play)?;
+            clock_change(&play, *request, now).map(|e| vec![e])
+        }
     }
+}
+
+/// True for what counts as play in an exercise, refused after ENDEX:
+/// everything but lessons learned, corrections of the record, who is at the
+/// keyboard, the end of the session, and the deadlines a clock passes on its
+/// own.
+fn plays(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Lesson { .. }
+            | Command::Correct { .. }
+            | Command::ChangeActor { .. }
+            | Command::EndSession { .. }
+            | Command::RecordBreaches
+    )
+}
+
+/// Refuses a facilitator's action outside an exercise.
+fn in_exercise(play: &PlayClock) -> Result<(), CommandError> {
+    if play.started {
+        Ok(())
+    } else {
+        Err(CommandError::NoExercise)
+    }
+}
+
+fn speed_in_range(speed: u32) -> Result<u32, CommandError> {
+    if (1..=60).contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(CommandError::Speed(speed))
+    }
+}
+
+/// The `exercise_clock` event a request makes, at the exercise time the
+/// journal's clock reads at `now` (ENDEX was checked before).
+fn clock_change(
+    play: &PlayClock,
+    request: ClockRequest,
+    now: DateTime<Utc>,
+) -> Result<Event, CommandError> {
+    let ex_t = play.at(now).unwrap_or(0);
+    let (mut speed, mut manual) = (play.speed, play.manual);
+    let (change, ex_t) = match request {
+        ClockRequest::Pause if play.paused => {
+            return Err(CommandError::ClockState("already paused"));
+        }
+        ClockRequest::Pause => (ClockChange::Paused, ex_t),
+        ClockRequest::Resume if !play.paused => return Err(CommandError::ClockState("not paused")),
+        ClockRequest::Resume => (ClockChange::Resumed, ex_t),
+        ClockRequest::Speed(to) => {
+            speed = speed_in_range(to)?;
+            (ClockChange::Speed, ex_t)
+        }
+        ClockRequest::Manual(on) => {
+            manual = on;
+            (ClockChange::Mode, ex_t)
+        }
+        ClockRequest::JumpTo(to) if to < ex_t => {
+            return Err(CommandError::Backwards { from: ex_t, to });
+        }
+        ClockRequest::JumpTo(to) => (ClockChange::Jumped, to),
+        ClockRequest::End => (ClockChange::Ended, ex_t),
+    };
+    Ok(Event::ExerciseClock {
+        change,
+        ex_t,
+        speed,
+        manual,
+    })
 }
 
 /// The clock events that completing `step` of `runbook` implies: clocks it
@@ -1461,5 +1769,119 @@ mod tests {
             sim.state.clock(RB, "ico").map(|c| c.due_at),
             Some(t0() + TimeDelta::minutes(1) + TimeDelta::hours(72))
         );
+    }
+
+    #[test]
+    fn untick_takes_back_a_tick_that_was_given() {
+        let mut sim = Sim::opened();
+        let tick = Command::Tick {
+            step: at("triage"),
+            check: 0,
+        };
+        let untick = Command::Untick {
+            step: at("triage"),
+            check: 0,
+        };
+        assert_eq!(
+            sim.refuse(&untick),
+            "check \"Seen\" of step `triage` is not ticked"
+        );
+        sim.run(&tick).unwrap();
+        assert_eq!(
+            sim.run(&untick).unwrap(),
+            [Event::CheckUnticked {
+                runbook: RB.to_owned(),
+                step: "triage".to_owned(),
+                check: 0,
+            }]
+        );
+        assert!(sim.state.step(RB, "triage").unwrap().ticked.is_empty());
+        sim.run(&tick).unwrap();
+        assert!(sim.state.anomalies.is_empty(), "{:?}", sim.state.anomalies);
+    }
+
+    #[test]
+    fn facilitator_commands_are_checked_like_players_and_endex_is_final() {
+        let mut sim = Sim::opened();
+        let score = |outcome: &str, evidence| Command::Score {
+            inject: "i".to_owned(),
+            expectation: "e".to_owned(),
+            outcome: outcome.to_owned(),
+            evidence,
+        };
+        let start = |speed| Command::StartExercise {
+            exercise: "x".to_owned(),
+            title: "X".to_owned(),
+            digest: String::new(),
+            speed,
+            manual: false,
+        };
+        let clock = |request| Command::Clock(request);
+        let no_exercise = "this journal is not an exercise: start one first";
+        assert_eq!(sim.refuse(&score("met", None)), no_exercise);
+        assert_eq!(sim.refuse(&clock(ClockRequest::Pause)), no_exercise);
+        assert_eq!(
+            sim.refuse(&start(61)),
+            "speed 61x is out of range: choose 1 to 60"
+        );
+        sim.run(&start(60)).unwrap();
+        assert!(
+            sim.refuse(&start(1))
+                .starts_with("the exercise has already started")
+        );
+        assert_eq!(
+            sim.refuse(&score("great", None)),
+            "\"great\" is not a score: use met, late, partial or missed"
+        );
+        assert_eq!(
+            sim.refuse(&score("met", Some(99))),
+            "evidence seq 99 is not an entry of this journal"
+        );
+        sim.run(&score(" Met ", Some(2))).unwrap();
+        assert_eq!(sim.state.scores[0].score, "met");
+        assert_eq!(
+            sim.refuse(&clock(ClockRequest::Resume)),
+            "the exercise clock is not paused"
+        );
+        // Two minutes of wall time since the start, at 60x.
+        let paused = sim.run(&clock(ClockRequest::Pause)).unwrap();
+        assert!(
+            matches!(
+                paused.as_slice(),
+                [Event::ExerciseClock {
+                    change: ClockChange::Paused,
+                    ex_t: 7_200_000,
+                    speed: 60,
+                    manual: false
+                }]
+            ),
+            "{paused:?}"
+        );
+        assert_eq!(
+            sim.refuse(&clock(ClockRequest::JumpTo(1_000))),
+            "the exercise clock cannot go back (from T+7200000 ms to T+1000 ms)"
+        );
+        sim.run(&clock(ClockRequest::End)).unwrap();
+        for refused in [
+            done("triage"),
+            score("met", None),
+            clock(ClockRequest::Resume),
+            Command::Note {
+                text: "after".to_owned(),
+                happened_at: None,
+            },
+        ] {
+            assert!(
+                sim.refuse(&refused).contains("ENDEX is final"),
+                "{refused:?}"
+            );
+        }
+        let lesson = Command::Lesson {
+            category: LessonCategory::WentWell,
+            text: "Calm".to_owned(),
+            owner: None,
+            due: None,
+        };
+        assert_eq!(sim.run(&lesson).unwrap().len(), 1);
     }
 }

@@ -63,6 +63,15 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
                 format!("unblocked: {}", step_title(runbooks, runbook, step))
             }
             Event::CheckTicked { text, .. } => format!("ticked: {text}"),
+            Event::CheckUnticked {
+                runbook,
+                step,
+                check,
+            } => format!(
+                "tick taken back: check {} of {}",
+                check + 1,
+                step_title(runbooks, runbook, step)
+            ),
             Event::Decision {
                 option, rationale, ..
             } => format!("decided: {option} (because {rationale})"),

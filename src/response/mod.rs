@@ -6,10 +6,11 @@
 //! [`ResponseState::apply`]) is the one code path that turns entries into
 //! state, so resume after a crash (fold what `Journal::open` read), replay to
 //! a moment (fold the entries up to it), exercise scoring and an auditor's
-//! review cannot disagree. A screen turns keys into [`Command`]s; [`decide`]
-//! checks them against the state and the runbooks and returns the events to
-//! append; the caller appends them and applies the entries the journal hands
-//! back. [`current_step`] reads where a responder is in a runbook's flow, and
+//! review cannot disagree. A front end turns keys or arguments into
+//! [`Command`]s, responders' and facilitators' alike; [`decide`] checks them
+//! against the state and the runbooks and returns the events to append (the
+//! `session` module runs it under the journal's lock and folds what it
+//! writes). [`current_step`] reads where a responder is in a runbook's flow, and
 //! [`due_breaches`] says which deadlines have passed unmet.
 //!
 //! This module does no I/O and reads no clock (`now` is always a parameter),
@@ -18,6 +19,7 @@
 //! - [`state`] holds [`ResponseState`] and what it is made of.
 //! - [`command`] holds [`Command`], [`decide`] and [`due_breaches`].
 //! - [`flow`] holds [`current_step`].
+//! - [`play`] reads the exercise clock from the journal ([`PlayClock`]).
 //! - [`describe`](mod@describe) says what an event records, in words.
 //! - [`review`] finds steps, checks and clocks the journal names but the
 //!   runbooks (as loaded now) do not have.
@@ -25,12 +27,17 @@
 pub mod command;
 pub mod describe;
 pub mod flow;
+pub mod play;
 pub mod review;
 pub mod state;
 
-pub use command::{Command, CommandError, RunbookPin, Runbooks, StepRef, decide, due_breaches};
+pub use command::{
+    ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks, StepRef, decide,
+    due_breaches,
+};
 pub use describe::describe;
 pub use flow::current_step;
+pub use play::PlayClock;
 pub use review::definition_anomalies;
 pub use state::{
     Anomaly, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken, ExerciseStart,

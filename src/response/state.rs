@@ -734,6 +734,18 @@ impl ResponseState {
                     None
                 });
             }
+            Event::CheckUnticked {
+                runbook,
+                step,
+                check,
+            } => {
+                self.on_step(runbook, step, stamp, "check_unticked", |s, _| {
+                    s.ticked
+                        .remove(check)
+                        .is_none()
+                        .then(|| format!("had check {check} unticked, but it was not ticked"))
+                });
+            }
             Event::Decision {
                 runbook,
                 step,

@@ -1,11 +1,12 @@
 //! The application state and what keys do to it.
 //!
 //! [`App`] holds everything a frame needs (loaded runbooks, the response's
-//! folded state, the open journal, the dialog stack), so drawing is a pure
+//! folded state, its session, the dialog stack), so drawing is a pure
 //! function of it. [`handle_key`] turns a key into a core [`Command`]; every
-//! command goes `decide` → `Journal::append` (fsync) → `ResponseState::apply`,
-//! so the screen only ever shows what is on disk. Refusals and I/O errors
-//! become a status line, never a panic.
+//! command goes to [`Session::execute`] (decided on the journal as it is on
+//! disk, each entry synced), and the screen folds exactly the entries the
+//! session hands back, colleagues' included, so it only ever shows what is
+//! on disk. Refusals and I/O errors become a status line, never a panic.
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +17,11 @@ use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose, list_curs
 use super::theme::{Look, Theme};
 use crate::config::LastSession;
 use crate::crypto::{Identities, Recipients};
-use crate::journal::{Actor, Entry, Event, Journal, NewJournal};
+use crate::journal::{Actor, Entry, Event, NewJournal};
 use crate::library::{LoadReport, LoadedRunbook};
-use crate::response::{
-    Command, ResponseState, RunbookPin, StepRef, StepStatus, current_step, decide, due_breaches,
-};
+use crate::response::{Command, ResponseState, StepRef, StepStatus, current_step};
 use crate::runbook::{Runbook, Step};
+use crate::session::{Session, SessionError};
 use crate::text::printable_line;
 
 /// What the event loop should do after a key.
@@ -64,11 +64,13 @@ pub struct LogLine {
     pub text: String,
 }
 
-/// A response in progress: the journal and the fold of it.
+/// A response in progress: its session and the fold of what it showed.
 pub struct Response {
-    /// The open journal; `None` in a replay, which writes nothing.
-    pub journal: Option<Journal>,
-    /// The fold of every entry read or written.
+    /// The session that writes the journal; `None` in a replay, which
+    /// writes nothing.
+    pub session: Option<Session>,
+    /// The fold of every entry the session handed back (all of them, in
+    /// order: the same fold as the session's), or of a replay's entries.
     pub state: ResponseState,
     /// The latest entries, for the log pane and corrections.
     pub log: Vec<LogLine>,
@@ -206,6 +208,9 @@ impl<'a> App<'a> {
             ))
         });
         self.runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
+        if let Some(session) = self.response.as_mut().and_then(|r| r.session.as_mut()) {
+            session.set_runbooks(self.runbooks.clone());
+        }
         self.loaded = loaded;
         self.loading = false;
         let search = std::mem::take(&mut self.search);
@@ -319,23 +324,42 @@ impl<'a> App<'a> {
         self.status = Some(Status::Error(text.into()));
     }
 
-    /// Checks a command against the state, appends its events (each on
-    /// disk before it is applied) and folds them in. True when it went
-    /// through.
+    /// Has the session check a command and append its events, then folds
+    /// in every entry that reached the journal since the last look. True
+    /// when it went through; a refusal is shown on the status line.
     pub fn execute(&mut self, command: &Command) -> bool {
-        let Some(response) = self.response.as_ref() else {
-            self.error("no response is open");
-            return false;
-        };
-        let events = match decide(&response.state, &self.runbooks, command, self.now) {
-            Ok(events) => events,
-            Err(e) => {
-                self.error(e.to_string());
-                return false;
-            }
-        };
         let actor = self.at_keyboard();
-        self.append_as(&actor, events)
+        self.execute_as(&actor, command)
+    }
+
+    /// [`App::execute`] as `actor` (an observer's note is not the player's).
+    pub fn execute_as(&mut self, actor: &Actor, command: &Command) -> bool {
+        match self.run_command(actor, command) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error(e);
+                false
+            }
+        }
+    }
+
+    /// Executes `command` in the session and folds what it hands back
+    /// (after a refusal too: others' entries may have been read); `Err` is
+    /// the text for the status line.
+    fn run_command(&mut self, actor: &Actor, command: &Command) -> Result<(), String> {
+        let Some(response) = self.response.as_mut() else {
+            return Err("no response is open".to_owned());
+        };
+        let Some(session) = response.session.as_mut() else {
+            return Err("a replay is read-only".to_owned());
+        };
+        let (entries, result) = match session.execute(actor, command, self.now) {
+            Ok(entries) => (entries, Ok(())),
+            Err(SessionError::Refused(e)) => (session.take_unseen(), Err(e.to_string())),
+            Err(e) => (session.take_unseen(), Err(format!("not saved: {e}"))),
+        };
+        take_all(response, &self.runbooks, &entries);
+        result
     }
 
     /// Whoever is at the keyboard: the response's current actor, else the
@@ -367,46 +391,18 @@ impl<'a> App<'a> {
         let Some(response) = self.response.as_mut() else {
             return;
         };
-        let Some(journal) = response.journal.as_mut() else {
+        let Some(session) = response.session.as_mut() else {
             return;
         };
-        match journal.refresh() {
-            Ok(entries) => {
-                for entry in &entries {
-                    take(response, &self.runbooks, entry);
-                }
-            }
+        match session.refresh() {
+            Ok(entries) => take_all(response, &self.runbooks, &entries),
             Err(e) => self.status = Some(Status::Error(format!("reading the journal: {e}"))),
         }
-        let Some(response) = self.response.as_mut() else {
-            return;
-        };
-        let breaches = due_breaches(&response.state, now);
-        if !breaches.is_empty() {
-            let actor = self.at_keyboard();
-            if let Err(e) = self.append_stamped(&actor, breaches) {
-                self.error(format!("a deadline passed but could not be journaled: {e}"));
-            }
+        let actor = self.at_keyboard();
+        if let Err(e) = self.run_command(&actor, &Command::RecordBreaches) {
+            self.error(format!("a deadline passed but could not be journaled: {e}"));
         }
         self.deliver_due_injects();
-    }
-
-    /// Appends events as `actor`, stamped with the exercise time when one
-    /// is played, each folded in once it is on disk. True when all went in.
-    pub fn append_as(&mut self, actor: &Actor, events: Vec<Event>) -> bool {
-        match self.append_stamped(actor, events) {
-            Ok(()) => true,
-            Err(e) => {
-                self.error(format!("not saved: {e}"));
-                false
-            }
-        }
-    }
-
-    fn append_stamped(&mut self, actor: &Actor, events: Vec<Event>) -> Result<(), String> {
-        let ex_t = self.exercise.as_ref().map(|e| e.clock.now());
-        let response = self.response.as_mut().ok_or("no response is open")?;
-        append_all(response, &self.runbooks, actor, events, ex_t)
     }
 
     /// Starts a response on the highlighted runbook: a new journal in
@@ -440,22 +436,23 @@ impl<'a> App<'a> {
             incident: Some(incident.to_owned()),
             exercise,
         };
-        let (journal, first) = match Journal::create_with_entry(&path, &new, actor) {
-            Ok(made) => made,
+        let mut session = match Session::start(&path, &new, actor, self.runbooks.clone()) {
+            Ok(session) => session,
             Err(e) => {
                 self.error(format!("could not start the journal: {e}"));
                 return;
             }
         };
+        let first = session.take_unseen();
         let mut response = Response {
-            journal: Some(journal),
+            session: Some(session),
             state: ResponseState::new(),
             log: Vec::new(),
             active: 0,
             selected: None,
             scroll: 0,
         };
-        take(&mut response, &self.runbooks, &first);
+        take_all(&mut response, &self.runbooks, &first);
         self.response = Some(response);
         self.screen = Screen::Run;
     }
@@ -478,7 +475,7 @@ impl<'a> App<'a> {
         }
         let command = Command::OpenRunbook {
             runbook: id.to_owned(),
-            pin: pin(loaded),
+            pin: crate::session::pin(loaded),
         };
         let title = printable_line(&loaded.runbook.title).into_owned();
         if self.execute(&command)
@@ -495,46 +492,36 @@ impl<'a> App<'a> {
         }
     }
 
-    /// Resumes a journal: open, new session, fold.
+    /// Resumes a journal: open, fold, new writer session.
     pub fn resume(&mut self, path: &Path) {
-        let (mut journal, entries, quarantined) = match Journal::open(path, self.identities) {
-            Ok(opened) => opened,
-            Err(e) => {
-                self.error(format!("could not open the journal: {e}"));
-                return;
-            }
-        };
-        let mut state = ResponseState::new();
-        let mut log = Vec::new();
-        for entry in &entries {
-            fold_in(&mut state, &mut log, &self.runbooks, entry);
-        }
-        let actor = state.actor.clone().unwrap_or_else(|| self.last_actor());
-        let new = NewJournal {
-            recipients: if journal.encrypted() {
-                self.recipients.as_ref()
-            } else {
-                None
-            },
-            library: Some(self.root.display().to_string()),
-            incident: state.incident.clone(),
-            exercise: state.exercise.clone(),
-        };
-        match journal.start_session(&actor, &new) {
-            Ok(entry) => fold_in(&mut state, &mut log, &self.runbooks, &entry),
-            Err(e) => {
-                self.error(format!("could not resume: {e}"));
-                return;
-            }
-        }
-        let response = Response {
-            journal: Some(journal),
-            state,
-            log,
+        let (mut session, quarantined) =
+            match Session::open(path, self.identities, self.runbooks.clone()) {
+                Ok(opened) => opened,
+                Err(e) => {
+                    self.error(format!("could not open the journal: {e}"));
+                    return;
+                }
+            };
+        let actor = session
+            .state()
+            .actor
+            .clone()
+            .unwrap_or_else(|| self.last_actor());
+        let begun = session.begin(&actor, Some(self.root.display().to_string()));
+        let mut response = Response {
+            state: ResponseState::new(),
+            log: Vec::new(),
             active: 0,
             selected: None,
             scroll: 0,
+            session: None,
         };
+        take_all(&mut response, &self.runbooks, &session.take_unseen());
+        if let Err(e) = begun {
+            self.error(format!("could not resume: {e}"));
+            return;
+        }
+        response.session = Some(session);
         let exercise = response
             .state
             .exercise_start
@@ -586,41 +573,11 @@ impl<'a> App<'a> {
     }
 }
 
-/// The pin `decide` records for a loaded runbook.
-pub fn pin(loaded: &LoadedRunbook) -> RunbookPin {
-    RunbookPin {
-        commit: loaded.version.commit.clone(),
-        blob: loaded.version.blob.clone(),
-        dirty: loaded.version.dirty,
-        unencrypted: !loaded.encrypted,
-        trust: loaded.trust.to_string(),
+/// Folds entries the session handed back into the screen's state and log.
+fn take_all(response: &mut Response, runbooks: &[Runbook], entries: &[Entry]) {
+    for entry in entries {
+        fold_in(&mut response.state, &mut response.log, runbooks, entry);
     }
-}
-
-/// Appends events one by one, stamped with the exercise time `ex_t` when an
-/// exercise is played; each is applied once it is on disk.
-fn append_all(
-    response: &mut Response,
-    runbooks: &[Runbook],
-    actor: &Actor,
-    events: Vec<Event>,
-    ex_t: Option<u64>,
-) -> Result<(), String> {
-    let Some(journal) = response.journal.as_mut() else {
-        return Err("a replay is read-only".to_owned());
-    };
-    for event in events {
-        let entry = journal
-            .append(actor, event, ex_t)
-            .map_err(|e| e.to_string())?;
-        fold_in(&mut response.state, &mut response.log, runbooks, &entry);
-    }
-    Ok(())
-}
-
-/// Folds one entry into a response.
-fn take(response: &mut Response, runbooks: &[Runbook], entry: &Entry) {
-    fold_in(&mut response.state, &mut response.log, runbooks, entry);
 }
 
 /// Folds one entry in and adds its log line.
@@ -748,7 +705,11 @@ fn quit(app: &mut App<'_>) -> Action {
             .response
             .as_ref()
             .is_some_and(|r| !r.state.sessions.open);
-        let journal = app.response.as_ref().and_then(|r| r.journal.as_ref());
+        let journal = app
+            .response
+            .as_ref()
+            .and_then(|r| r.session.as_ref())
+            .map(Session::journal);
         if let Some((journal, true)) = journal.map(|j| (j, ended))
             && let Some(witness) = journal.witness()
         {
@@ -1045,7 +1006,6 @@ impl App<'_> {
 /// is, so merely starting grabbag changes no file (a journal that arrived by
 /// sync with planted links beside it is refused only once it is picked).
 pub fn open_session_left(path: &Path, identities: Option<&Identities>) -> Option<ResponseState> {
-    let entries = Journal::read(path, identities).ok()?;
-    let state = ResponseState::fold(&entries);
+    let state = Session::peek(path, identities).ok()?;
     state.sessions.open.then_some(state)
 }

@@ -4,24 +4,26 @@
 //! exercise clock (T+, pause, speed, manual mode, end), inject delivery when
 //! the schedule says so or when the facilitator fires the next one early,
 //! unscripted injects, observer notes, manual scoring and lessons learned.
-//! Everything goes through [`App::append_as`] into the one journal, stamped
-//! with the exercise time and signed by whoever is at the keyboard
-//! ([`App::at_keyboard`], the facilitator), so replay and scoring read the
-//! same story. The
+//! Every action is a core command through [`App::execute`] (the session
+//! decides it and stamps it with the exercise time the journal's clock
+//! reads), signed by whoever is at the keyboard ([`App::at_keyboard`], the
+//! facilitator), so replay and scoring read the same story and the same
+//! rules hold as from `grabbag act` (nothing is played after ENDEX). The
 //! schedule, clock and scoring rules are the core's ([`crate::exercise`]);
-//! nothing here decides what is due or how an expectation scores.
+//! nothing here decides what is due or how an expectation scores. The
+//! clock shown follows the journal's after every change.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
 
 use super::app::{Action, App};
 use super::dialog::{Dialog, EditorPurpose, FormPurpose};
-use crate::exercise::clock::{self, ClockError};
 use crate::exercise::files;
 use crate::exercise::{
     ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, schedule,
 };
-use crate::journal::{Actor, Event, LessonCategory};
+use crate::journal::{Actor, LessonCategory};
+use crate::response::{ClockRequest, Command};
 use crate::text::printable_line;
 
 /// The speeds `+` and `-` step through.
@@ -89,19 +91,21 @@ impl App<'_> {
         if self.response.is_none() {
             return;
         }
+        let start = Command::StartExercise {
+            exercise: exercise.id.clone(),
+            title: exercise.title.clone(),
+            digest: crate::exercise::digest(text),
+            speed: speed.get(),
+            manual,
+        };
         self.exercise = Some(Exercising {
             clock: ExerciseClock::start(RealTime::new(), speed, manual),
             exercise,
         });
-        let started = self
-            .exercise
-            .as_ref()
-            .map(|e| clock::started_event(&e.exercise, text, speed, manual));
-        if let Some(event) = started
-            && !self.append_as(&actor, vec![event])
-        {
+        if !self.execute_as(&actor, &start) {
             return;
         }
+        self.follow_clock();
         let runbooks = self
             .exercise
             .as_ref()
@@ -121,13 +125,21 @@ impl App<'_> {
     }
 
     /// Picks up an exercise journal being resumed: the clock comes back
-    /// paused where the journal left it.
+    /// paused where the journal left it (the core's rule for a resumed
+    /// session, so a second terminal reads the same time).
     pub fn resume_exercise(&mut self, exercise: Exercise) {
         let Some(response) = self.response.as_ref() else {
             return;
         };
-        let clock = ExerciseClock::resume_from(RealTime::new(), &response.state);
+        let clock = ExerciseClock::following(RealTime::new(), &response.state, self.now);
         self.exercise = Some(Exercising { exercise, clock });
+    }
+
+    /// Sets the clock shown to the journal's, after a change went in.
+    fn follow_clock(&mut self) {
+        if let (Some(ex), Some(response)) = (self.exercise.as_mut(), self.response.as_ref()) {
+            ex.clock = ExerciseClock::following(RealTime::new(), &response.state, self.now);
+        }
     }
 
     /// Delivers every inject the schedule says is due at the clock's time.
@@ -135,57 +147,51 @@ impl App<'_> {
         let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
             return;
         };
+        if ex.clock.ended() {
+            // After ENDEX nothing is delivered (the core would refuse it).
+            return;
+        }
         let now = ex.clock.now();
-        let events: Vec<Event> = schedule::due(&ex.exercise, &response.state, now)
+        let due: Vec<Command> = schedule::due(&ex.exercise, &response.state, now)
             .iter()
             .filter_map(|due| ex.exercise.injects.get(due.index))
-            .map(|inject| Event::InjectDelivered {
+            .map(|inject| Command::DeliverInject {
                 inject: inject.id.clone(),
                 from: inject.from.clone(),
                 channel: inject.channel.clone(),
                 text: inject.text.clone(),
             })
             .collect();
-        let Some(last) = events.last() else {
-            return;
-        };
-        let shown = match last {
-            Event::InjectDelivered {
+        let mut shown = None;
+        for command in &due {
+            if !self.execute(command) {
+                return;
+            }
+            if let Command::DeliverInject {
                 from,
                 channel,
                 text,
                 ..
-            } => format!(
-                "INJECT ({}, from {}): {}",
-                printable_line(channel),
-                printable_line(from),
-                printable_line(text)
-            ),
-            _ => String::new(),
-        };
-        let actor = self.at_keyboard();
-        if self.append_as(&actor, events) {
+            } = command
+            {
+                shown = Some(format!(
+                    "INJECT ({}, from {}): {}",
+                    printable_line(channel),
+                    printable_line(from),
+                    printable_line(text)
+                ));
+            }
+        }
+        if let Some(shown) = shown {
             self.info(shown);
         }
     }
 
-    /// Journals a clock change made by `change`.
-    fn change_clock(
-        &mut self,
-        change: impl FnOnce(&mut ExerciseClock<RealTime>) -> Result<Event, ClockError>,
-        done: &str,
-    ) {
-        let Some(ex) = self.exercise.as_mut() else {
-            return;
-        };
-        match change(&mut ex.clock) {
-            Ok(event) => {
-                let actor = self.at_keyboard();
-                if self.append_as(&actor, vec![event]) {
-                    self.info(done.to_owned());
-                }
-            }
-            Err(e) => self.error(format!("exercise clock: {e}")),
+    /// Journals a change of the exercise clock.
+    fn change_clock(&mut self, request: ClockRequest, done: &str) {
+        if self.execute(&Command::Clock(request)) {
+            self.follow_clock();
+            self.info(done.to_owned());
         }
     }
 
@@ -197,7 +203,7 @@ impl App<'_> {
         let now = ex.clock.now();
         match schedule::next(&ex.exercise, &response.state, now) {
             Some(next) => {
-                self.change_clock(|c| c.jump_to(next.at), "");
+                self.change_clock(ClockRequest::JumpTo(next.at), "");
                 self.deliver_due_injects();
             }
             None if schedule::due(&ex.exercise, &response.state, now).is_empty() => {
@@ -209,14 +215,12 @@ impl App<'_> {
 
     /// Delivers an inject the exercise does not define.
     pub fn unscripted_inject(&mut self, from: &str, channel: &str, text: &str) -> bool {
-        let actor = self.at_keyboard();
-        let event = Event::InjectDelivered {
+        self.execute(&Command::DeliverInject {
             inject: String::new(),
             from: from.to_owned(),
             channel: channel.to_owned(),
             text: text.to_owned(),
-        };
-        self.append_as(&actor, vec![event])
+        })
     }
 
     /// Journals an observer's note (under the observer role, so it never
@@ -226,23 +230,21 @@ impl App<'_> {
             name: self.at_keyboard().name,
             role: OBSERVER_ROLE.to_owned(),
         };
-        let event = Event::Note {
+        let note = Command::Note {
             text: text.to_owned(),
             happened_at: None,
         };
-        self.append_as(&actor, vec![event])
+        self.execute_as(&actor, &note)
     }
 
     /// Journals the facilitator's score of a manual expectation.
     pub fn score_manual(&mut self, item: &ManualItem, outcome: Outcome) -> bool {
-        let actor = self.at_keyboard();
-        let event = Event::ExpectationScored {
+        self.execute(&Command::Score {
             inject: item.inject.clone(),
             expectation: item.expectation.clone(),
-            score: outcome.as_str().to_owned(),
+            outcome: outcome.as_str().to_owned(),
             evidence: None,
-        };
-        self.append_as(&actor, vec![event])
+        })
     }
 
     /// Journals a lesson learned.
@@ -253,14 +255,12 @@ impl App<'_> {
         owner: Option<String>,
         due: Option<String>,
     ) -> bool {
-        let actor = self.at_keyboard();
-        let event = Event::LessonRecorded {
+        self.execute(&Command::Lesson {
             category,
             text: text.to_owned(),
             owner,
             due,
-        };
-        self.append_as(&actor, vec![event])
+        })
     }
 
     /// The manual expectations of delivered injects, for scoring.
@@ -295,14 +295,16 @@ pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
     let paused = ex.clock.paused();
     let manual = ex.clock.manual();
     match key.code {
-        KeyCode::Char('p') if paused => app.change_clock(|c| c.resume(), "exercise clock running"),
-        KeyCode::Char('p') => app.change_clock(|c| c.pause(), "exercise clock paused"),
-        KeyCode::Char(c @ ('+' | '=' | '-')) => match Speed::new(step_speed(&SPEEDS, speed, c)) {
-            Ok(to) => app.change_clock(|c| c.set_speed(to), &format!("speed {}x", to.get())),
-            Err(e) => app.error(e.to_string()),
-        },
+        KeyCode::Char('p') if paused => {
+            app.change_clock(ClockRequest::Resume, "exercise clock running");
+        }
+        KeyCode::Char('p') => app.change_clock(ClockRequest::Pause, "exercise clock paused"),
+        KeyCode::Char(c @ ('+' | '=' | '-')) => {
+            let to = step_speed(&SPEEDS, speed, c);
+            app.change_clock(ClockRequest::Speed(to), &format!("speed {to}x"));
+        }
         KeyCode::Char('M') => app.change_clock(
-            |c| c.set_manual(!manual),
+            ClockRequest::Manual(!manual),
             if manual {
                 "clock running: injects arrive on time"
             } else {
@@ -331,7 +333,7 @@ pub fn exercise_key(app: &mut App<'_>, key: KeyEvent) -> Option<Action> {
             }
         }
         KeyCode::Char('E') => app.change_clock(
-            |c| c.end(),
+            ClockRequest::End,
             "exercise ended: L records lessons learned, q quits",
         ),
         KeyCode::Char('L') => app.dialogs.push(Dialog::form(

@@ -195,6 +195,36 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
 }
 
 #[test]
+fn after_endex_the_core_refuses_players_and_scores_from_the_screen() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = playing(dir.path());
+    press(&mut app, KeyCode::Char('E'));
+    let before = entries(&app).len();
+    // A player's `d`, `g` and a note, and the facilitator's inject: refused.
+    done(&mut app);
+    let refused = format!("{:?}", app.status);
+    assert!(refused.contains("ENDEX is final"), "{refused}");
+    press(&mut app, KeyCode::Char('g'));
+    assert!(format!("{:?}", app.status).contains("ENDEX is final"));
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(entries(&app).len(), before, "{:?}", app.status);
+    // The debrief's lessons still go in.
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "Print the call tree");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Enter);
+    }
+    assert!(app.dialogs.is_empty(), "status: {:?}", app.status);
+    let after = entries(&app);
+    assert_eq!(after.len(), before + 1, "{:?}", app.status);
+    assert_eq!(
+        after.last().map(super::tests::kind),
+        Some("lesson_recorded")
+    );
+}
+
+#[test]
 fn a_manual_expectation_is_scored_by_the_facilitator() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = playing(dir.path());
@@ -316,7 +346,7 @@ fn replay_shows_the_fold_of_the_journal_up_to_the_moment() {
     snapshot("replay_end_80x24", &app, 80, 24);
     // Writing keys write nothing: there is no journal to write to.
     press(&mut app, KeyCode::Char('d'));
-    assert!(app.response.as_ref().is_some_and(|r| r.journal.is_none()));
+    assert!(app.response.as_ref().is_some_and(|r| r.session.is_none()));
     assert_eq!(shown(&app), Some(fold_upto(all.len())));
     assert_eq!(
         press(&mut app, KeyCode::Char('q')),

@@ -109,7 +109,7 @@ impl App<'_> {
     /// Opens the run screen on a replay, showing its first entry.
     pub fn start_replay(&mut self, replay: Replay) {
         self.response = Some(Response {
-            journal: None,
+            session: None,
             state: ResponseState::new(),
             log: Vec::new(),
             active: 0,

@@ -97,9 +97,9 @@ fn midday_zone(now: DateTime<Utc>) -> FixedOffset {
 /// The journal a response writes to.
 pub(super) fn path_of(response: &super::app::Response) -> PathBuf {
     response
-        .journal
+        .session
         .as_ref()
-        .map(|j| j.path().to_owned())
+        .map(|s| s.journal().path().to_owned())
         .unwrap_or_default()
 }
 
@@ -656,6 +656,42 @@ fn entries_from_another_process_appear_on_the_tick() {
             .iter()
             .any(|l| l.text == "note: Phoned from the depot")
     );
+}
+
+#[test]
+fn a_note_from_another_process_just_before_a_key_shows_in_its_place() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    started(&mut app);
+    let Some(path) = app.response.as_ref().map(path_of) else {
+        panic!("no response");
+    };
+    let (mut other, _, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    other.one_shot();
+    let actor = crate::journal::Actor {
+        name: "Priya".to_owned(),
+        role: "Loggist".to_owned(),
+    };
+    let note = crate::journal::Event::Note {
+        text: "Phoned from the depot".to_owned(),
+        happened_at: None,
+    };
+    let written = other
+        .append(&actor, note, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // No tick: the key's own append brings the note in, before its entry.
+    press(&mut app, KeyCode::Char('g'));
+    let Some(response) = app.response.as_ref() else {
+        panic!("no response");
+    };
+    let seqs: Vec<u64> = response.log.iter().map(|l| l.seq).collect();
+    let expected: Vec<u64> = (1..=written.seq + 1).collect();
+    assert_eq!(seqs, expected, "{:?}", response.log);
+    let at = seqs.iter().position(|s| *s == written.seq).unwrap_or(0);
+    assert_eq!(response.log[at].text, "note: Phoned from the depot");
+    assert!(response.log[at + 1].text.starts_with("started: "));
+    assert!(response.state.anomalies.is_empty());
+    assert!(text(&app, 120, 40).contains("Phoned from the depot"));
 }
 
 #[test]

@@ -78,8 +78,8 @@ fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
         None => app
             .response
             .as_ref()
-            .and_then(|r| r.journal.as_ref())
-            .and_then(|j| j.witness())
+            .and_then(|r| r.session.as_ref())
+            .and_then(|s| s.journal().witness())
             .map(|w| format!("  witness {w}")),
     };
     let [left, right_area] = Layout::horizontal([

@@ -366,6 +366,17 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
         .stage(&[Path::new("exercises/drill.toml.age")])
         .unwrap();
     lib.library.commit("Add a drill", None).unwrap();
+    // A live journal and a committed one, written before the colleague came.
+    for journal in ["live", "snap"] {
+        let path = lib.root.join(format!("journals/{journal}.jsonl"));
+        let out = run(lib.grabbag().arg("note").arg(&path).arg("Before"));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let out = run(lib
+        .grabbag()
+        .args(["journal", "commit"])
+        .arg(lib.root.join("journals/snap.jsonl")));
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let colleague = grabbag::crypto::Identity::generate();
     let colleague_key = colleague.public_key();
     let colleague_ids =
@@ -390,6 +401,14 @@ fn rekey_stopped_at_any_write_is_finished_and_commits_recipients_and_exercises()
             assert!(
                 colleague_ids.decrypt(&bytes).is_ok(),
                 "{step}: {f} opens for the colleague"
+            );
+        }
+        for j in ["journals/live.jsonl", "journals/committed/snap.jsonl"] {
+            let entries = grabbag::journal::Journal::read(&root.join(j), Some(&colleague_ids))
+                .unwrap_or_else(|e| panic!("{step}: {j}: {e}"));
+            assert!(
+                entries.iter().all(|e| e.event.is_some()),
+                "{step}: {j} reads for the colleague"
             );
         }
     };

@@ -917,7 +917,7 @@ fn json_reports_have_a_stable_shape() {
 }
 
 /// The fenced block of docs/journal-format.md that starts with ```lang and contains `marker`.
-fn doc_block(lang: &str, marker: &str) -> String {
+pub(crate) fn doc_block(lang: &str, marker: &str) -> String {
     let doc = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/journal-format.md"),
     )
@@ -931,7 +931,7 @@ fn doc_block(lang: &str, marker: &str) -> String {
         .to_owned()
 }
 
-fn python(script: &Path, args: &[&Path]) -> Run {
+pub(crate) fn python(script: &Path, args: &[&Path]) -> Run {
     let mut cmd = Command::new("python3");
     cmd.arg(script).args(args);
     run(&mut cmd)

@@ -12,6 +12,7 @@ const CORE: &[(&str, &[&str])] = &[
     ("library", &[]),
     ("journal", &["library"]),
     ("response", &["library"]),
+    ("session", &[]),
     ("exercise", &[]),
     ("report", &[]),
     ("cacao", &[]),

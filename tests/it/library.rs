@@ -307,12 +307,12 @@ fn show_prints_readable_text_and_json() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout
-            .starts_with("Alpha\n=====\nid cyber/alpha  ·  cyber  ·  severity high"),
+            .starts_with("Alpha\n=====\nid cyber/alpha · cyber · severity high"),
         "{}",
         out.stdout
     );
     assert!(
-        out.stdout.contains("1. First step  [first]"),
+        out.stdout.contains("[ ] 1. First step [first]"),
         "{}",
         out.stdout
     );

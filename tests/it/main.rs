@@ -1,5 +1,6 @@
 //! All integration tests, in one binary (one link, one process start-up).
 
+mod act;
 mod age_interop;
 mod attack_files;
 mod attack_trust;
@@ -15,6 +16,7 @@ mod fuzz;
 mod harness;
 mod journal;
 mod journal_cli;
+mod journal_rekey;
 mod journal_reliability;
 mod journal_vectors;
 mod layering;

@@ -144,6 +144,166 @@ fn check_printed(html: &Path, profile: &Path) -> (usize, usize) {
     (found, phones.len())
 }
 
+/// Every page of a PDF rendered in grey at 72 dpi (one pixel per point):
+/// (width, height, pixels), read from pdftoppm's PGM files.
+fn grey_pages(pdf: &Path) -> Vec<(usize, usize, Vec<u8>)> {
+    let prefix = pdf.with_extension("grey");
+    tool(
+        Command::new("pdftoppm")
+            .args(["-gray", "-r", "72"])
+            .arg(pdf)
+            .arg(&prefix),
+    );
+    let dir = pdf.parent().expect("a folder");
+    let stem = prefix
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "pgm")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&stem))
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|file| {
+            let bytes = std::fs::read(file).expect("a PGM");
+            // "P5\nW H\n255\n" then one byte per pixel.
+            let mut fields = Vec::new();
+            let mut at = 0;
+            while fields.len() < 4 {
+                let end = at
+                    + bytes[at..]
+                        .iter()
+                        .position(|b| b.is_ascii_whitespace())
+                        .expect("PGM header");
+                fields.push(String::from_utf8_lossy(&bytes[at..end]).into_owned());
+                at = end + 1;
+            }
+            let (w, h) = (
+                fields[1].parse().expect("width"),
+                fields[2].parse().expect("height"),
+            );
+            (w, h, bytes[at..].to_vec())
+        })
+        .collect()
+}
+
+/// Every table reaches across the page with both borders drawn: on each
+/// page with ruled lines (a vertical run of 40 or more dark pixels), the
+/// rightmost line is as far from the right edge as the leftmost is from the
+/// left. Chromium clips what lies past the page's margin, so a border half
+/// outside it was silently not printed.
+fn right_borders_on_paper(name: &str, pdf: &Path) -> usize {
+    let mut ruled = 0;
+    for (n, (w, h, pixels)) in grey_pages(pdf).iter().enumerate() {
+        let long_run = |x: usize| {
+            let (mut run, mut best) = (0, 0);
+            for y in 0..*h {
+                if pixels[y * w + x] < 232 {
+                    run += 1;
+                    best = best.max(run);
+                } else {
+                    run = 0;
+                }
+            }
+            best >= 40
+        };
+        let lines: Vec<usize> = (0..*w).filter(|x| long_run(*x)).collect();
+        let (Some(left), Some(right)) = (lines.first(), lines.last()) else {
+            continue;
+        };
+        ruled += 1;
+        assert!(
+            right + left + 3 >= *w,
+            "{name} page {}: the rightmost ruled line is at x={right} of {w}, the leftmost at x={left}: a right-hand border or column is cut off",
+            n + 1
+        );
+    }
+    ruled
+}
+
+/// Each runbook's pages in the pack name it at their head ("3 · Title"),
+/// in the order of the contents, so a reader finds by leafing through what
+/// the contents names by number.
+fn pages_name_their_runbook(pack: &Path) {
+    let source = std::fs::read_to_string(pack).expect("the pack was written");
+    let doc = scraper::Html::parse_document(&source);
+    let titles = texts(&doc, "section.runbook > h2");
+    assert!(titles.len() > 10, "{titles:?}");
+    let layout = tool(
+        Command::new("pdftotext")
+            .arg("-layout")
+            .arg(pack.with_extension("pdf"))
+            .arg("-"),
+    );
+    let mut seen = vec![0usize; titles.len()];
+    let mut last = 0;
+    for (p, page) in layout.split('\u{c}').enumerate().skip(1) {
+        let Some(head) = page.lines().map(str::trim).find(|l| !l.is_empty()) else {
+            continue;
+        };
+        let number: usize = head
+            .split_once(" · ")
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or_else(|| panic!("page {}: no runbook number at its head: {head:?}", p + 1));
+        assert!(
+            number >= last,
+            "page {}: runbook {number} after {last}",
+            p + 1
+        );
+        let title = &titles[number - 1];
+        let (_, words) = title.split_once(". ").expect("N. Title");
+        assert_eq!(
+            squeezed(head),
+            squeezed(&format!("{number} · {words}")),
+            "page {}: the head does not name runbook {title:?}",
+            p + 1
+        );
+        seen[number - 1] += 1;
+        last = number;
+    }
+    for (i, pages) in seen.iter().enumerate() {
+        // The runbook, then its decision-log sheets: at least three pages.
+        assert!(*pages >= 3, "runbook {}: only {pages} pages name it", i + 1);
+    }
+}
+
+/// No column of a runbook's tables is printed empty, except the one left
+/// blank to be written in ("Started at (time)").
+fn no_empty_columns(pack: &Path) {
+    let source = std::fs::read_to_string(pack).expect("the pack was written");
+    let doc = scraper::Html::parse_document(&source);
+    let tables = scraper::Selector::parse("section.runbook > table").expect("selector");
+    let th = scraper::Selector::parse("th").expect("selector");
+    let tr = scraper::Selector::parse("tbody tr").expect("selector");
+    let td = scraper::Selector::parse("td").expect("selector");
+    let mut checked = 0;
+    for table in doc.select(&tables) {
+        let head: Vec<String> = table.select(&th).map(|h| h.text().collect()).collect();
+        for (i, name) in head.iter().enumerate() {
+            if name == "Started at (time)" {
+                continue;
+            }
+            let filled = table.select(&tr).any(|row| {
+                row.select(&td)
+                    .nth(i)
+                    .is_some_and(|cell| !cell.text().collect::<String>().trim().is_empty())
+            });
+            assert!(filled, "a {name:?} column with nothing in it");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} columns checked");
+}
+
 /// A placeholder contact is marked wherever it is named (the contacts table
 /// and each step's "Call:" line), and only once.
 fn placeholders_marked_once(pack: &Path) {
@@ -169,7 +329,11 @@ fn placeholders_marked_once(pack: &Path) {
 
 #[test]
 fn every_html_output_of_the_samples_prints_on_a4_with_nothing_cut() {
-    if !have("chromium", TEST) || !have("pdftotext", TEST) || !have("pdfinfo", TEST) {
+    if !have("chromium", TEST)
+        || !have("pdftotext", TEST)
+        || !have("pdfinfo", TEST)
+        || !have("pdftoppm", TEST)
+    {
         return;
     }
     let demo = Demo::build();
@@ -200,12 +364,144 @@ fn every_html_output_of_the_samples_prints_on_a4_with_nothing_cut() {
         assert!(made.code == 0 || made.code == 1, "{name}: {}", made.stderr);
         let (found, phones) = check_printed(&html, &profile);
         assert!(found > 10, "{name}: only {found} values checked");
+        let ruled = right_borders_on_paper(name, &html.with_extension("pdf"));
+        assert!(ruled > 0, "{name}: no page with a table");
         if name == "pack" {
             assert!(
                 phones > 100,
                 "the pack's phone numbers: only {phones} checked"
             );
             placeholders_marked_once(&html);
+            pages_name_their_runbook(&html);
+            no_empty_columns(&html);
         }
     }
+}
+
+/// Runbook ids and every contact's phone number, from `list --json`.
+fn ids_and_phones(demo: &Demo) -> (Vec<String>, Vec<String>) {
+    let out = run(demo.grabbag().args(["list", "--json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let runbooks = list["runbooks"].as_array().expect("runbooks");
+    let ids = runbooks
+        .iter()
+        .filter_map(|r| r["runbook"]["id"].as_str().map(str::to_owned))
+        .collect();
+    let phones = runbooks
+        .iter()
+        .flat_map(|r| {
+            r["runbook"]["contacts"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|c| c["phone"].as_str().map(str::to_owned))
+        .collect();
+    (ids, phones)
+}
+
+/// The first unbreakable piece of a line: its first word, with the digit
+/// groups that follow it when it ends a number ("0161 496 0500").
+fn first_unit(line: &str) -> usize {
+    let mut words = line.split_whitespace();
+    let Some(mut last) = words.next() else {
+        return 0;
+    };
+    let mut len = last.chars().count();
+    for word in words {
+        let joined = last.ends_with(|c: char| c.is_ascii_digit())
+            && word.starts_with(|c: char| c.is_ascii_digit());
+        if !joined {
+            break;
+        }
+        len += 1 + word.chars().count();
+        last = word;
+    }
+    len
+}
+
+/// Whether a line starts a list item (`- `, `* `, `12. `).
+fn starts_item(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("- ")
+        || t.starts_with("* ")
+        || t.split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[test]
+fn the_text_pack_and_show_set_prose_by_meaning_and_never_break_a_phone_number() {
+    let demo = Demo::build();
+    let (ids, phones) = ids_and_phones(&demo);
+    assert!(ids.len() > 10 && phones.len() > 50, "{ids:?} {phones:?}");
+    let pack = run(demo.grabbag().args(["print", "--all", "--format", "txt"]));
+    assert_eq!(pack.code, 0, "{}", pack.stderr);
+    for (n, line) in pack.stdout.lines().enumerate() {
+        assert!(
+            line.chars().count() <= 80,
+            "text pack line {}: wider than 80 columns: {line:?}",
+            n + 1
+        );
+    }
+    assert!(pack.stdout.contains("(replace before use)"));
+    assert!(
+        !pack.stdout.contains("replace before use) (placeholder"),
+        "a placeholder marked twice"
+    );
+    for (i, id) in ids.iter().enumerate() {
+        let heading = format!("RUNBOOK {} OF {}", i + 1, ids.len());
+        assert!(pack.stdout.contains(&heading), "{heading} for {id}");
+    }
+    // A number is never split over two lines: it is found as often in the
+    // lines as in the text with its line breaks turned into spaces.
+    let joined = pack
+        .stdout
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    for phone in &phones {
+        let whole: usize = pack
+            .stdout
+            .lines()
+            .map(|l| l.matches(phone.as_str()).count())
+            .sum();
+        assert_eq!(
+            whole,
+            joined.matches(phone.as_str()).count(),
+            "the phone number {phone:?} is broken over two lines"
+        );
+        assert!(whole > 0, "{phone:?} is in the pack");
+    }
+    // `show` sets each step's instructions as filled paragraphs: within a
+    // paragraph a line ends only where the next word would not have fitted
+    // (the TOML source's breaks left orphan words like "teams," alone).
+    let mut checked = 0;
+    for id in &ids {
+        let out = run(demo.grabbag().args(["show", id]));
+        assert_eq!(out.code, 0, "{id}: {}", out.stderr);
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        for pair in lines.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            assert!(a.chars().count() <= 80, "{id}: {a:?} wider than 80 columns");
+            // Instruction lines are indented by three spaces, and nothing
+            // else there starts with a letter of prose.
+            let prose = |l: &str| {
+                l.starts_with("   ")
+                    && !l.starts_with("    ")
+                    && !["[ ]", "( )", "call:", "who:", "within:", "DECISION:", "→"]
+                        .iter()
+                        .any(|mark| l.trim_start().starts_with(mark))
+            };
+            if prose(a) && prose(b) && !starts_item(a) && !starts_item(b) {
+                assert!(
+                    a.chars().count() + 1 + first_unit(b) > 80,
+                    "{id}: a line ends early, the source's line break kept:\n{a}\n{b}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} line ends checked");
 }

@@ -676,13 +676,14 @@ fn assert_inert_run(what: &str, out: &crate::harness::Run) {
 /// controls, bidi overrides and the commands merged since.
 #[test]
 fn hostile_text_is_inert_in_exports_reports_print_and_audit() {
-    // A sample exercise run with a hostile note appended by the binary.
+    // A sample exercise run with a hostile lesson appended by the binary
+    // (the run has ended: after ENDEX the core takes lessons, not notes).
     let home = tempfile::tempdir().unwrap();
     let journal = sample_run(home.path());
     let out = run(grabbag(home.path())
-        .arg("note")
+        .arg("act")
         .arg(&journal)
-        .arg(HOSTILE_NOTE)
+        .args(["lesson", "did_not_go_well", HOSTILE_NOTE])
         .args(["--actor", "=1+1 <b>Eve</b>", "--role", "Observer \u{202e}"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
 

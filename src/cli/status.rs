@@ -1,0 +1,554 @@
+//! `grabbag status JOURNAL [--json]`: the response a journal records, as it
+//! stands now: runbooks open with each step's state and who changed it,
+//! decisions, every deadline (start, due, remaining, state) and the exercise
+//! clock. Read-only: no lock is taken and nothing is written, so it can be
+//! run on a journal another terminal is writing, or on a copy.
+//!
+//! It is the fold of the journal (the same as the run screen's), with the
+//! library's runbooks, when one is set, for the steps not yet touched.
+//! `--json` prints [`Status`]; its shape is documented in
+//! `docs/journal-format.md` ("grabbag status --json").
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Context;
+use crate::journal::{Actor, Journal};
+use crate::response::{ClockStatus, PlayClock, ResponseState, Stamp, StepState, StepStatus};
+use crate::runbook::Runbook;
+use crate::text::printable_line;
+
+/// Arguments of `status`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The journal file.
+    pub journal: PathBuf,
+    /// Print JSON for tools.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The state of a response, for people and tools.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// The journal file.
+    pub journal: String,
+    /// Entries in it.
+    pub entries: u64,
+    /// Entries whose body could not be read (no key).
+    pub unreadable: u64,
+    /// The last entry: seq and witness code.
+    pub head: Option<Head>,
+    /// The incident's name.
+    pub incident: Option<String>,
+    /// The exercise id, in an exercise.
+    pub exercise: Option<String>,
+    /// Who is at the keyboard of the latest session.
+    pub actor: Option<Actor>,
+    /// A writer session is open (started, not ended).
+    pub session_open: bool,
+    /// When the council became aware, once given.
+    pub awareness: Option<Awareness>,
+    /// Runbooks open, in the order opened.
+    pub runbooks: Vec<RunbookStatus>,
+    /// Deadlines, in the order started.
+    pub clocks: Vec<ClockView>,
+    /// The exercise clock, in an exercise.
+    pub exercise_clock: Option<ExerciseClockView>,
+    /// What in the journal does not make sense (seq: message).
+    pub anomalies: Vec<String>,
+}
+
+/// The last entry.
+#[derive(Debug, Serialize)]
+pub struct Head {
+    /// Its seq.
+    pub seq: u64,
+    /// Its witness code.
+    pub witness: String,
+}
+
+/// The time of awareness.
+#[derive(Debug, Serialize)]
+pub struct Awareness {
+    /// The time (UTC).
+    pub at: DateTime<Utc>,
+    /// Why this time.
+    pub reason: Option<String>,
+    /// The entry that gave it.
+    pub seq: u64,
+}
+
+/// Who recorded something, and where.
+#[derive(Debug, Serialize)]
+pub struct By {
+    /// The entry.
+    pub seq: u64,
+    /// When it was written (UTC).
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Option<Actor>,
+}
+
+impl From<&Stamp> for By {
+    fn from(stamp: &Stamp) -> Self {
+        Self {
+            seq: stamp.seq,
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+        }
+    }
+}
+
+/// A runbook open in the response.
+#[derive(Debug, Serialize)]
+pub struct RunbookStatus {
+    /// Runbook id.
+    pub id: String,
+    /// Title, as opened.
+    pub title: String,
+    /// The commit followed.
+    pub commit: Option<String>,
+    /// Trust, as recorded when opened.
+    pub trust: String,
+    /// The entry that opened it.
+    pub opened: By,
+    /// Whether the library (as loaded now) has it: without it, only the
+    /// steps the journal names are listed.
+    pub in_library: bool,
+    /// Steps in the runbook's order (then any the journal names that the
+    /// runbook no longer has).
+    pub steps: Vec<StepView>,
+}
+
+/// One step.
+#[derive(Debug, Serialize)]
+pub struct StepView {
+    /// Step id.
+    pub id: String,
+    /// Title (the id when the runbook is not in the library).
+    pub title: String,
+    /// todo, started, done, skipped or blocked.
+    pub status: &'static str,
+    /// Why skipped or what it waits for.
+    pub reason: Option<String>,
+    /// The entry that last changed its status.
+    pub by: Option<By>,
+    /// Checks, numbered from 1.
+    pub checks: Vec<CheckView>,
+    /// The decision taken, for a decision step.
+    pub decision: Option<DecisionView>,
+}
+
+/// One check of a step.
+#[derive(Debug, Serialize)]
+pub struct CheckView {
+    /// Number, from 1.
+    pub n: usize,
+    /// Its text.
+    pub text: String,
+    /// The entry that ticked it, when ticked.
+    pub ticked: Option<By>,
+}
+
+/// A decision taken.
+#[derive(Debug, Serialize)]
+pub struct DecisionView {
+    /// The option chosen.
+    pub option: String,
+    /// Where it leads.
+    pub goto: String,
+    /// Why.
+    pub rationale: String,
+    /// The entry.
+    pub by: By,
+}
+
+/// A deadline.
+#[derive(Debug, Serialize)]
+pub struct ClockView {
+    /// Runbook id.
+    pub runbook: String,
+    /// Clock id.
+    pub clock: String,
+    /// What must happen by then.
+    pub label: String,
+    /// The entry that started it.
+    pub started: By,
+    /// When it falls due (UTC).
+    pub due_at: DateTime<Utc>,
+    /// Seconds left now (negative: overdue); `None` once met or breached.
+    pub remaining_s: Option<i64>,
+    /// running, overdue, breached, met or met_late.
+    pub state: &'static str,
+    /// The entry that met it.
+    pub met: Option<By>,
+    /// The entry that recorded its breach.
+    pub breached: Option<By>,
+}
+
+/// The exercise clock, as the journal records it.
+#[derive(Debug, Serialize)]
+pub struct ExerciseClockView {
+    /// Exercise time now, ms since T+0.
+    pub t_ms: u64,
+    /// Speed, 1 to 60.
+    pub speed: u32,
+    /// running, paused, manual or ended.
+    pub state: &'static str,
+}
+
+/// Runs `status`.
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let entries = Journal::read(&args.journal, ctx.identities_if_any()?)?;
+    let state = ResponseState::fold(&entries);
+    let runbooks: Vec<Runbook> = match ctx.library_path() {
+        Ok(_) => ctx
+            .load(false)
+            .context("loading the library for the runbooks' steps")?
+            .1
+            .runbooks
+            .into_iter()
+            .map(|l| l.runbook)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let status = status(&args.journal, &entries, &state, &runbooks, Utc::now());
+    if args.json {
+        super::print_json(&status)?;
+    } else {
+        out!("{}", render(&status))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The status of the response `state` folds, at `now`.
+pub fn status(
+    path: &std::path::Path,
+    entries: &[crate::journal::Entry],
+    state: &ResponseState,
+    runbooks: &[Runbook],
+    now: DateTime<Utc>,
+) -> Status {
+    let play = PlayClock::of(state);
+    Status {
+        journal: path.display().to_string(),
+        entries: state.entries,
+        unreadable: state.unreadable,
+        head: entries.last().map(|e| Head {
+            seq: e.seq,
+            witness: e.witness(),
+        }),
+        incident: state.incident.clone(),
+        exercise: state.exercise_id().map(str::to_owned),
+        actor: state.actor.clone(),
+        session_open: state.sessions.open,
+        awareness: state.awareness.as_ref().map(|a| Awareness {
+            at: a.at,
+            reason: a.reason.clone(),
+            seq: a.stamp.seq,
+        }),
+        runbooks: state
+            .runbooks
+            .iter()
+            .map(|open| {
+                let definition = runbooks.iter().find(|r| r.id == open.id);
+                RunbookStatus {
+                    id: open.id.clone(),
+                    title: open.version.title.clone(),
+                    commit: open.version.commit.clone(),
+                    trust: open.version.trust.clone(),
+                    opened: open.opened().into(),
+                    in_library: definition.is_some(),
+                    steps: steps(open, definition),
+                }
+            })
+            .collect(),
+        clocks: state
+            .clocks
+            .iter()
+            .map(|c| {
+                let clock_state = c.status(now);
+                ClockView {
+                    runbook: c.runbook.clone(),
+                    clock: c.clock.clone(),
+                    label: c.label.clone(),
+                    started: (&c.started).into(),
+                    due_at: c.due_at,
+                    remaining_s: matches!(clock_state, ClockStatus::Running | ClockStatus::Overdue)
+                        .then(|| (c.due_at - now).num_seconds()),
+                    state: match clock_state {
+                        ClockStatus::Running => "running",
+                        ClockStatus::Overdue => "overdue",
+                        ClockStatus::Breached => "breached",
+                        ClockStatus::Met { late: false } => "met",
+                        ClockStatus::Met { late: true } => "met_late",
+                    },
+                    met: c.met.as_ref().map(By::from),
+                    breached: c.breached.as_ref().map(By::from),
+                }
+            })
+            .collect(),
+        exercise_clock: play.at(now).map(|t_ms| ExerciseClockView {
+            t_ms,
+            speed: play.speed,
+            state: if play.ended {
+                "ended"
+            } else if play.paused {
+                "paused"
+            } else if play.manual {
+                "manual"
+            } else {
+                "running"
+            },
+        }),
+        anomalies: state.anomalies.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The steps of an open runbook: the definition's, in order, then any the
+/// journal names that it does not have.
+fn steps(open: &crate::response::OpenedRunbook, definition: Option<&Runbook>) -> Vec<StepView> {
+    let mut out: Vec<StepView> = definition
+        .map(|r| {
+            r.steps
+                .iter()
+                .map(|s| view(&s.id, &s.title, &s.checks, open.steps.get(&s.id)))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (id, recorded) in &open.steps {
+        if !out.iter().any(|s| s.id == *id) {
+            out.push(view(id, id, &[], Some(recorded)));
+        }
+    }
+    out
+}
+
+fn view(id: &str, title: &str, checks: &[String], recorded: Option<&StepState>) -> StepView {
+    let status = recorded.map_or(&StepStatus::Todo, |s| &s.status);
+    let reason = match status {
+        StepStatus::Skipped { reason } | StepStatus::Blocked { reason, .. } => Some(reason.clone()),
+        _ => None,
+    };
+    let ticked = |n: usize| recorded.and_then(|s| s.ticked.get(&n));
+    let mut check_views: Vec<CheckView> = checks
+        .iter()
+        .enumerate()
+        .map(|(i, text)| CheckView {
+            n: i + 1,
+            text: text.clone(),
+            ticked: ticked(i).map(|t| (&t.stamp).into()),
+        })
+        .collect();
+    // Ticks of checks the runbook (as loaded now) does not have.
+    for (i, tick) in recorded.map(|s| &s.ticked).into_iter().flatten() {
+        if *i >= checks.len() {
+            check_views.push(CheckView {
+                n: i + 1,
+                text: tick.text.clone(),
+                ticked: Some((&tick.stamp).into()),
+            });
+        }
+    }
+    StepView {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        status: status.label(),
+        reason,
+        by: recorded
+            .filter(|_| *status != StepStatus::Todo)
+            .map(|s| (&s.changed).into()),
+        checks: check_views,
+        decision: recorded
+            .and_then(|s| s.decision.as_ref())
+            .map(|d| DecisionView {
+                option: d.option.clone(),
+                goto: d.goto.clone(),
+                rationale: d.rationale.clone(),
+                by: (&d.stamp).into(),
+            }),
+    }
+}
+
+/// A time as the text output shows it: UTC, to the second.
+fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%SZ").to_string()
+}
+
+/// `by Name (Role), seq N`.
+fn by(by: &By) -> String {
+    let who = by.actor.as_ref().map_or_else(
+        || "(unreadable)".to_owned(),
+        |a| format!("{} ({})", printable_line(&a.name), printable_line(&a.role)),
+    );
+    format!("{who}, seq {} at {}", by.seq, utc(by.at))
+}
+
+/// Seconds as `3h05m`, `-0h12m` when overdue.
+fn hours_minutes(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("{sign}{}h{:02}m", minutes / 60, minutes % 60)
+}
+
+/// The text output.
+pub fn render(s: &Status) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let line = |out: &mut String, text: String| {
+        let _ = writeln!(out, "{text}");
+    };
+    line(&mut out, format!("Journal {}", printable_line(&s.journal)));
+    let head = s.head.as_ref().map_or_else(String::new, |h| {
+        format!(", head seq {} witness {}", h.seq, h.witness)
+    });
+    let unreadable = if s.unreadable > 0 {
+        format!(" ({} unreadable: no key)", s.unreadable)
+    } else {
+        String::new()
+    };
+    line(&mut out, format!("{} entries{unreadable}{head}", s.entries));
+    if let Some(incident) = &s.incident {
+        line(&mut out, format!("Incident: {}", printable_line(incident)));
+    }
+    if let Some(actor) = &s.actor {
+        line(
+            &mut out,
+            format!(
+                "At the keyboard: {} ({}){}",
+                printable_line(&actor.name),
+                printable_line(&actor.role),
+                if s.session_open {
+                    ""
+                } else {
+                    "; session ended"
+                }
+            ),
+        );
+    }
+    if let Some(a) = &s.awareness {
+        let why = a
+            .reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(" ({})", printable_line(r)));
+        line(
+            &mut out,
+            format!("Aware since {}{why}, seq {}", utc(a.at), a.seq),
+        );
+    }
+    if let (Some(id), Some(clock)) = (&s.exercise, &s.exercise_clock) {
+        let secs = clock.t_ms / 1000;
+        line(
+            &mut out,
+            format!(
+                "Exercise {}: T+{:02}:{:02}:{:02} {}x {}",
+                printable_line(id),
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60,
+                clock.speed,
+                clock.state.to_uppercase()
+            ),
+        );
+    }
+    for runbook in &s.runbooks {
+        line(&mut out, String::new());
+        let commit = runbook.commit.as_deref().map_or_else(String::new, |c| {
+            format!(" commit {}", &c[..c.len().min(12)])
+        });
+        line(
+            &mut out,
+            format!(
+                "Runbook {}: {}{commit}, {}; opened by {}{}",
+                printable_line(&runbook.id),
+                printable_line(&runbook.title),
+                printable_line(&runbook.trust),
+                by(&runbook.opened),
+                if runbook.in_library {
+                    ""
+                } else {
+                    " (not in the library now: only steps the journal names)"
+                }
+            ),
+        );
+        for (i, step) in runbook.steps.iter().enumerate() {
+            let reason = step
+                .reason
+                .as_deref()
+                .map_or_else(String::new, |r| format!(" ({})", printable_line(r)));
+            let who = step
+                .by
+                .as_ref()
+                .map_or_else(String::new, |b| format!(" by {}", by(b)));
+            line(
+                &mut out,
+                format!(
+                    "  {:>2}. {:<8} {} [{}]{reason}{who}",
+                    i + 1,
+                    step.status,
+                    printable_line(&step.title),
+                    printable_line(&step.id),
+                ),
+            );
+            for check in &step.checks {
+                let (mark, who) = check.ticked.as_ref().map_or_else(
+                    || ("[ ]", String::new()),
+                    |b| ("[x]", format!(", ticked by {}", by(b))),
+                );
+                line(
+                    &mut out,
+                    format!(
+                        "        {mark} {}. {}{who}",
+                        check.n,
+                        printable_line(&check.text)
+                    ),
+                );
+            }
+            if let Some(d) = &step.decision {
+                line(
+                    &mut out,
+                    format!(
+                        "        decided {:?} (because {}) by {}",
+                        printable_line(&d.option),
+                        printable_line(&d.rationale),
+                        by(&d.by)
+                    ),
+                );
+            }
+        }
+    }
+    if !s.clocks.is_empty() {
+        line(&mut out, String::new());
+        line(&mut out, "Deadlines:".to_owned());
+        for c in &s.clocks {
+            let left = c
+                .remaining_s
+                .map_or_else(String::new, |r| format!(", {} left", hours_minutes(r)));
+            line(
+                &mut out,
+                format!(
+                    "  {} {}#{}: {}; started by {}, due {}{left}",
+                    c.state.to_uppercase(),
+                    printable_line(&c.runbook),
+                    printable_line(&c.clock),
+                    printable_line(&c.label),
+                    by(&c.started),
+                    utc(c.due_at),
+                ),
+            );
+        }
+    }
+    if !s.anomalies.is_empty() {
+        line(&mut out, String::new());
+        line(&mut out, "Does not match:".to_owned());
+        for a in &s.anomalies {
+            line(&mut out, format!("  {}", printable_line(a)));
+        }
+    }
+    out
+}

@@ -1,0 +1,248 @@
+//! One response or exercise run: its journal, the fold of it, and the
+//! runbooks it runs against. The only door a front end has to a response.
+//!
+//! Principle 9: the TUI, `grabbag act` / `grabbag status` and the tests drive
+//! a response through the same [`Session`] and the same validated
+//! [`Command`]s; no front end builds a journal event. [`Session::execute`]
+//! holds the journal's lock while it reads what other processes appended
+//! (a colleague's `grabbag note`), folds it, runs [`decide`] on that
+//! caught-up state, and writes the events (each synced before it is folded).
+//! So a rule is never judged on a stale state, the state never skips a seq,
+//! and the entries it hands back are every entry that reached the file since
+//! the caller last looked: others' first, in file order, then its own.
+//!
+//! Exercise time is the journal's: each entry of an exercise carries the
+//! time the recorded clock reads ([`PlayClock`]), so a second terminal's
+//! entry during a 60x exercise lands where it was played.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::crypto::Identities;
+use crate::journal::{
+    Actor, Entry, Event, Journal, JournalError, NewJournal, Planned, Quarantined,
+};
+use crate::library::LoadedRunbook;
+use crate::response::{Command, CommandError, PlayClock, ResponseState, RunbookPin, decide};
+use crate::runbook::Runbook;
+
+/// Why an action did not go into the journal.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The core refused it: the reason is written to be shown as it is.
+    #[error(transparent)]
+    Refused(#[from] CommandError),
+    /// The journal could not be read or written.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// A response or exercise run in progress.
+pub struct Session {
+    journal: Journal,
+    state: ResponseState,
+    runbooks: Vec<Runbook>,
+    /// Entries folded but not yet handed to the caller.
+    unseen: Vec<Entry>,
+}
+
+impl Session {
+    /// Starts a new journal at `path`; its first entry (the session start)
+    /// is folded and waits in [`Session::take_unseen`].
+    pub fn start(
+        path: &Path,
+        new: &NewJournal<'_>,
+        actor: &Actor,
+        runbooks: Vec<Runbook>,
+    ) -> Result<Self, JournalError> {
+        let (journal, first) = Journal::create_with_entry(path, new, actor)?;
+        Ok(Self::folded(journal, vec![first], runbooks))
+    }
+
+    /// Opens an existing journal and folds every entry (all of them wait in
+    /// [`Session::take_unseen`]), with any torn tail that was moved aside.
+    /// Writes nothing yet: [`Session::begin`] starts a writer session, and
+    /// [`Session::one_shot`] makes this a one-shot writer instead.
+    pub fn open(
+        path: &Path,
+        identities: Option<&Identities>,
+        runbooks: Vec<Runbook>,
+    ) -> Result<(Self, Option<Quarantined>), JournalError> {
+        let (journal, entries, quarantined) = Journal::open(path, identities)?;
+        Ok((Self::folded(journal, entries, runbooks), quarantined))
+    }
+
+    /// The state of the journal at `path` without opening it for writing:
+    /// no lock, no `.lock` written, a torn tail left where it is (to offer
+    /// a journal for resuming, where merely looking must change no file).
+    pub fn peek(
+        path: &Path,
+        identities: Option<&Identities>,
+    ) -> Result<ResponseState, JournalError> {
+        Journal::read(path, identities).map(|entries| ResponseState::fold(&entries))
+    }
+
+    fn folded(journal: Journal, entries: Vec<Entry>, runbooks: Vec<Runbook>) -> Self {
+        Self {
+            journal,
+            state: ResponseState::fold(&entries),
+            runbooks,
+            unseen: entries,
+        }
+    }
+
+    /// Starts a new writer session on an opened journal (a resume), under
+    /// `actor`, naming the library in use.
+    pub fn begin(&mut self, actor: &Actor, library: Option<String>) -> Result<(), JournalError> {
+        let new = NewJournal {
+            // The journal records whether it is encrypted itself.
+            recipients: None,
+            library,
+            incident: self.state.incident.clone(),
+            exercise: self.state.exercise.clone(),
+        };
+        let mut seen = Vec::new();
+        let started = self.journal.start_session_seen(actor, &new, &mut seen);
+        self.take_in(seen);
+        self.take_in(vec![started?]);
+        Ok(())
+    }
+
+    /// Makes this process a one-shot writer (session 0, no monotonic clock),
+    /// as `grabbag act` is: it does not claim a session's clock.
+    pub fn one_shot(&mut self) {
+        self.journal.one_shot();
+    }
+
+    /// Checks `command` against the journal as it is on disk now and appends
+    /// its events as `actor`. Returns every entry that reached the file since
+    /// the last look: other processes' first, in file order, then this one's.
+    /// When it is refused (or fails), nothing of it is written, and the
+    /// entries read meanwhile are folded and wait in
+    /// [`Session::take_unseen`].
+    pub fn execute(
+        &mut self,
+        actor: &Actor,
+        command: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, SessionError> {
+        let mut written = Vec::new();
+        let Self {
+            journal,
+            state,
+            runbooks,
+            unseen,
+        } = self;
+        let result = journal.append_planned(
+            |others| {
+                fold_into(state, unseen, others);
+                let events = decide(state, runbooks.as_slice(), command, now)?;
+                let ex_now = PlayClock::of(state).at(now);
+                Ok::<_, SessionError>(
+                    events
+                        .into_iter()
+                        .map(|event| Planned {
+                            actor: actor.clone(),
+                            ex_t: exercise_time(&event, ex_now),
+                            event,
+                        })
+                        .collect(),
+                )
+            },
+            &mut written,
+        );
+        // What reached the disk is folded even when a later write failed.
+        self.take_in(written);
+        result?;
+        Ok(self.take_unseen())
+    }
+
+    /// Takes in what other processes appended since the last look, and
+    /// returns every entry not yet handed out.
+    pub fn refresh(&mut self) -> Result<Vec<Entry>, SessionError> {
+        let Self {
+            journal,
+            state,
+            unseen,
+            ..
+        } = self;
+        journal.append_planned(
+            |others| {
+                fold_into(state, unseen, others);
+                Ok::<_, SessionError>(Vec::new())
+            },
+            &mut Vec::new(),
+        )?;
+        Ok(self.take_unseen())
+    }
+
+    /// Entries folded but not yet handed out (those read before a refusal),
+    /// in file order.
+    pub fn take_unseen(&mut self) -> Vec<Entry> {
+        std::mem::take(&mut self.unseen)
+    }
+
+    fn take_in(&mut self, entries: Vec<Entry>) {
+        fold_into(&mut self.state, &mut self.unseen, entries);
+    }
+
+    /// The response as the journal says it is.
+    pub fn state(&self) -> &ResponseState {
+        &self.state
+    }
+
+    /// The runbooks commands are checked against.
+    pub fn runbooks(&self) -> &[Runbook] {
+        &self.runbooks
+    }
+
+    /// Replaces the runbooks (the library finished loading, or changed).
+    pub fn set_runbooks(&mut self, runbooks: Vec<Runbook>) {
+        self.runbooks = runbooks;
+    }
+
+    /// The open journal (path, head, witness code).
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// The exercise time the journal's clock reads at `now`; `None` outside
+    /// an exercise.
+    pub fn exercise_time(&self, now: DateTime<Utc>) -> Option<u64> {
+        PlayClock::of(&self.state).at(now)
+    }
+}
+
+/// Folds entries, in file order, and keeps them to hand out.
+fn fold_into(state: &mut ResponseState, unseen: &mut Vec<Entry>, entries: Vec<Entry>) {
+    for entry in entries {
+        state.apply(&entry);
+        unseen.push(entry);
+    }
+}
+
+/// The version of a loaded runbook, as opening it records it.
+pub fn pin(loaded: &LoadedRunbook) -> RunbookPin {
+    RunbookPin {
+        commit: loaded.version.commit.clone(),
+        blob: loaded.version.blob.clone(),
+        dirty: loaded.version.dirty,
+        unencrypted: !loaded.encrypted,
+        trust: loaded.trust.to_string(),
+    }
+}
+
+/// The exercise time an entry carries: its own for a change of the
+/// exercise clock (a jump lands at the time jumped to) and for the start
+/// (T+0), else the clock's reading now.
+fn exercise_time(event: &Event, now: Option<u64>) -> Option<u64> {
+    match event {
+        Event::ExerciseClock { ex_t, .. } => Some(*ex_t),
+        Event::ExerciseStarted { .. } => Some(0),
+        _ => now,
+    }
+}
+
+#[cfg(test)]
+mod tests;

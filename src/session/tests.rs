@@ -1,0 +1,283 @@
+//! The session on real journal files: a second writer's entries (another
+//! `Journal` on the same file, as `grabbag note` is) come back from the next
+//! execute and are folded before the command is decided.
+
+use chrono::Utc;
+
+use super::*;
+use crate::journal::Event;
+use crate::response::testkit::{RB, actor, flow, open};
+use crate::response::{ClockRequest, StepRef, StepStatus};
+
+fn new_journal() -> NewJournal<'static> {
+    NewJournal {
+        recipients: None,
+        library: None,
+        incident: Some("Test".to_owned()),
+        exercise: None,
+    }
+}
+
+fn started(dir: &Path) -> Session {
+    let path = dir.join("j.jsonl");
+    let mut session = Session::start(&path, &new_journal(), &actor("Sam"), vec![flow()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.take_unseen().len(), 1);
+    session
+        .execute(&actor("Sam"), &open(RB), Utc::now())
+        .unwrap_or_else(|e| panic!("{e}"));
+    session
+}
+
+/// A second writer, as `grabbag note` is.
+fn colleague(session: &Session, event: Event) -> Entry {
+    let (mut other, _, _) = Journal::open(session.journal().path(), None).unwrap();
+    other.one_shot();
+    other.append(&actor("Kim"), event, None).unwrap()
+}
+
+fn seqs(entries: &[Entry]) -> Vec<u64> {
+    entries.iter().map(|e| e.seq).collect()
+}
+
+#[test]
+fn another_writers_entry_between_two_executes_is_returned_first_and_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = started(dir.path());
+    let note = colleague(
+        &session,
+        Event::Note {
+            text: "Called NCSC, ref 1234".to_owned(),
+            happened_at: None,
+        },
+    );
+    assert_eq!(note.seq, 3);
+    let back = session
+        .execute(
+            &actor("Sam"),
+            &Command::Start(StepRef::new(RB, "triage")),
+            Utc::now(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The colleague's note first, in file order, then ours: no seq gap.
+    assert_eq!(seqs(&back), [3, 4]);
+    assert_eq!(back[0].actor.as_ref().map(|a| a.name.as_str()), Some("Kim"));
+    let state = session.state();
+    assert_eq!(state.entries, 4);
+    assert!(state.anomalies.is_empty(), "{:?}", state.anomalies);
+    assert_eq!(state.notes.len(), 1);
+    assert_eq!(state.notes[0].text, "Called NCSC, ref 1234");
+    // The state is exactly the fold of what is on disk.
+    let on_disk = Journal::read(session.journal().path(), None).unwrap();
+    assert_eq!(*state, ResponseState::fold(&on_disk));
+}
+
+#[test]
+fn a_command_is_decided_on_the_journal_as_it_is_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = started(dir.path());
+    // Kim marks triage done from another terminal; Sam's screen has not
+    // seen it yet, so without the catch-up Sam's `done` would be accepted
+    // and triage done twice.
+    let done = colleague(
+        &session,
+        Event::StepDone {
+            runbook: RB.to_owned(),
+            step: "triage".to_owned(),
+        },
+    );
+    let refused = session
+        .execute(
+            &actor("Sam"),
+            &Command::Done(StepRef::new(RB, "triage")),
+            Utc::now(),
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        format!("step `triage` is already done (seq {})", done.seq)
+    );
+    // Nothing of the refused command was written; Kim's entry is folded
+    // and waits to be shown.
+    assert_eq!(
+        Journal::read(session.journal().path(), None).unwrap().len(),
+        3
+    );
+    assert_eq!(*session.state().status(RB, "triage"), StepStatus::Done);
+    assert_eq!(seqs(&session.take_unseen()), [done.seq]);
+    assert!(session.take_unseen().is_empty());
+}
+
+#[test]
+fn refresh_returns_what_others_appended_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = started(dir.path());
+    assert!(session.take_unseen().is_empty());
+    assert!(session.refresh().unwrap().is_empty());
+    colleague(
+        &session,
+        Event::Note {
+            text: "x".to_owned(),
+            happened_at: None,
+        },
+    );
+    assert_eq!(seqs(&session.refresh().unwrap()), [3]);
+    assert!(session.refresh().unwrap().is_empty());
+}
+
+#[test]
+fn after_endex_play_is_refused_and_lessons_are_still_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = started(dir.path());
+    let fran = actor("Fran");
+    let now = Utc::now();
+    let start = Command::StartExercise {
+        exercise: "x".to_owned(),
+        title: "X".to_owned(),
+        digest: String::new(),
+        speed: 60,
+        manual: true,
+    };
+    session.execute(&fran, &start, now).unwrap();
+    session
+        .execute(&fran, &Command::Clock(ClockRequest::End), now)
+        .unwrap();
+    let before = Journal::read(session.journal().path(), None).unwrap().len();
+    for command in [
+        Command::Done(StepRef::new(RB, "triage")),
+        Command::Note {
+            text: "late".to_owned(),
+            happened_at: None,
+        },
+        Command::Score {
+            inject: "i".to_owned(),
+            expectation: "e".to_owned(),
+            outcome: "met".to_owned(),
+            evidence: None,
+        },
+        Command::Clock(ClockRequest::Resume),
+    ] {
+        let refused = session
+            .execute(&fran, &command, now)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("ENDEX is final"),
+            "{command:?}: {refused}"
+        );
+    }
+    assert_eq!(
+        Journal::read(session.journal().path(), None).unwrap().len(),
+        before
+    );
+    let lesson = Command::Lesson {
+        category: crate::journal::LessonCategory::Action,
+        text: "Print the call tree".to_owned(),
+        owner: Some("ICT".to_owned()),
+        due: None,
+    };
+    assert_eq!(session.execute(&fran, &lesson, now).unwrap().len(), 1);
+}
+
+#[test]
+fn a_second_writer_during_a_fast_exercise_is_stamped_on_the_exercise_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = started(dir.path());
+    let fran = actor("Fran");
+    let t0 = Utc::now();
+    let start = Command::StartExercise {
+        exercise: "x".to_owned(),
+        title: "X".to_owned(),
+        digest: String::new(),
+        speed: 60,
+        manual: false,
+    };
+    session.execute(&fran, &start, t0).unwrap();
+    let started_at = session.state().exercise_start.as_ref().unwrap().stamp.at;
+    // Another process opens the journal two real seconds later: at 60x that
+    // is two exercise minutes, not two seconds.
+    let (mut other, _) = Session::open(session.journal().path(), None, vec![flow()]).unwrap();
+    other.one_shot();
+    let later = started_at + chrono::TimeDelta::seconds(2);
+    let note = Command::Note {
+        text: "from the second terminal".to_owned(),
+        happened_at: None,
+    };
+    let written = other.execute(&actor("Kim"), &note, later).unwrap();
+    assert_eq!(written.last().and_then(|e| e.ex_t), Some(120_000));
+}
+
+/// A random command on the test runbook, accepted or not.
+fn any_command(rng: &mut crate::testrng::Rng) -> Command {
+    let step = StepRef::new(
+        RB,
+        *rng.pick(&["triage", "assess", "notify", "report", "wrap"]),
+    );
+    match rng.below(7) {
+        0 => Command::Start(step),
+        1 => Command::Done(step),
+        2 => Command::Tick {
+            step,
+            check: rng.below(3),
+        },
+        3 => Command::Skip {
+            step,
+            reason: "not needed".to_owned(),
+        },
+        4 => Command::Decide {
+            step,
+            option: rng.below(2),
+            rationale: "because".to_owned(),
+        },
+        5 => Command::Block {
+            step,
+            reason: "waiting".to_owned(),
+        },
+        _ => Command::Note {
+            text: "n".to_owned(),
+            happened_at: None,
+        },
+    }
+}
+
+/// Two sessions on one file, taking turns at random: each hands back a run
+/// of seqs that continues exactly where it last looked, and both end with
+/// the fold of the file, however their actions interleaved.
+#[test]
+fn two_sessions_interleaved_at_random_never_skip_a_seq_and_agree_with_the_file() {
+    for seed in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = started(dir.path());
+        let (mut b, _) = Session::open(a.journal().path(), None, vec![flow()]).unwrap();
+        b.one_shot();
+        let mut seen = [2_u64, b.take_unseen().len() as u64];
+        let mut rng = crate::testrng::Rng(seed);
+        for _ in 0..30 {
+            let who = rng.below(2);
+            let session = if who == 0 { &mut a } else { &mut b };
+            let command = any_command(&mut rng);
+            let entries = match session.execute(&actor("Sam"), &command, Utc::now()) {
+                Ok(entries) => entries,
+                Err(SessionError::Refused(_)) => session.take_unseen(),
+                Err(e) => panic!("seed {seed}: {e}"),
+            };
+            for entry in &entries {
+                assert_eq!(entry.seq, seen[who] + 1, "seed {seed}: {command:?}");
+                seen[who] = entry.seq;
+            }
+        }
+        a.refresh().unwrap();
+        b.refresh().unwrap();
+        let on_disk = ResponseState::fold(&Journal::read(a.journal().path(), None).unwrap());
+        assert_eq!(*a.state(), on_disk, "seed {seed}");
+        assert_eq!(*b.state(), on_disk, "seed {seed}");
+        // No rule was judged on a stale state: nothing decide would refuse
+        // reached the file.
+        assert!(
+            on_disk.anomalies.is_empty(),
+            "seed {seed}: {:?}",
+            on_disk.anomalies
+        );
+    }
+}

@@ -1,0 +1,440 @@
+//! `grabbag act` and `grabbag status` on real journals (real age, real git
+//! libraries, the real binary): a responder's whole run done by `act` and
+//! read back by `status --json`; refusals exit 1 and write nothing; ENDEX is
+//! final; a second writer during a fast exercise is stamped on its clock;
+//! writers in many processes at once all land, folded with no gap.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::harness::{Demo, Run, TestLibrary, run};
+
+/// A runbook with checks, a decision and a deadline.
+const RUNBOOK: &str = r#"
+id = "cyber/outage"
+title = "Network outage"
+kind = "cyber"
+severity = "high"
+owner = "ICT Security Lead"
+reviewed = 2026-09-01
+review_every_months = 120
+summary = "Test runbook."
+
+[[clocks]]
+id = "report"
+label = "Report to the board"
+due_after = "4h"
+starts_on = "triage"
+met_by = "report"
+
+[[steps]]
+id = "triage"
+title = "Triage the outage"
+do = "Find out what is down."
+checks = ["Scope written down", "Service desk told"]
+
+[[steps]]
+id = "cause"
+title = "Is it an attack?"
+[steps.decision]
+question = "Could this be an attack?"
+options = [
+  { label = "Yes or unsure", goto = "report" },
+  { label = "No", goto = "end" },
+]
+
+[[steps]]
+id = "report"
+title = "Report to the board"
+do = "Write to the board."
+
+[[steps]]
+id = "tidy"
+title = "Tidy up"
+do = "Later."
+"#;
+
+fn act(lib: &TestLibrary, journal: &Path, args: &[&str]) -> Run {
+    run(lib.grabbag().arg("act").arg(journal).args(args).args([
+        "--actor",
+        "Sam Lee",
+        "--role",
+        "ICT on-call",
+    ]))
+}
+
+fn ok(out: &Run) {
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+}
+
+fn status_json(mut cmd: Command, journal: &Path) -> Value {
+    let out = run(cmd.arg("status").arg(journal).arg("--json"));
+    ok(&out);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+fn lines(journal: &Path) -> usize {
+    std::fs::read_to_string(journal).unwrap().lines().count()
+}
+
+#[test]
+fn a_responders_whole_run_by_act_is_what_status_reports() {
+    let lib = TestLibrary::with(&[("cyber/outage.toml", RUNBOOK)]);
+    let journal = lib.root.join("journals/outage.jsonl");
+    ok(&act(
+        &lib,
+        &journal,
+        &["open", "cyber/outage", "--incident", "Outage"],
+    ));
+    ok(&act(&lib, &journal, &["start", "triage"]));
+    ok(&act(&lib, &journal, &["tick", "triage", "1"]));
+    ok(&act(&lib, &journal, &["tick", "cyber/outage#triage", "2"]));
+    ok(&act(&lib, &journal, &["untick", "triage", "2"]));
+    ok(&act(&lib, &journal, &["done", "triage"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &[
+            "decide",
+            "cause",
+            "--option",
+            "yes or unsure",
+            "--rationale",
+            "Odd logins at 02:00",
+        ],
+    ));
+    ok(&act(
+        &lib,
+        &journal,
+        &["block", "report", "--reason", "Board secretary away"],
+    ));
+    ok(&act(&lib, &journal, &["unblock", "report"]));
+    ok(&act(&lib, &journal, &["done", "report"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &["skip", "tidy", "--reason", "Not needed"],
+    ));
+    let noted = act(
+        &lib,
+        &journal,
+        &[
+            "note",
+            "Called the supplier",
+            "--at",
+            "2026-11-29T09:15:00Z",
+        ],
+    );
+    ok(&noted);
+    let seq: u64 = noted
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{}", noted.stdout));
+    ok(&act(
+        &lib,
+        &journal,
+        &["correct", &seq.to_string(), "Called the supplier's NOC"],
+    ));
+    ok(&act(
+        &lib,
+        &journal,
+        &[
+            "aware",
+            "--at",
+            "2026-11-29T08:00:00Z",
+            "--reason",
+            "Service desk call",
+        ],
+    ));
+    ok(&act(&lib, &journal, &["end"]));
+
+    // Encrypted to the library's recipients, as `note` makes it.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(!text.contains("Called the supplier"), "{text}");
+
+    let status = status_json(lib.grabbag(), &journal);
+    assert_eq!(status["incident"], "Outage");
+    assert_eq!(status["session_open"], false);
+    assert_eq!(status["awareness"]["at"], "2026-11-29T08:00:00Z");
+    assert_eq!(status["anomalies"], Value::Array(Vec::new()));
+    let steps = &status["runbooks"][0]["steps"];
+    let step = |id: &str| {
+        steps
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == id))
+            .unwrap_or_else(|| panic!("no step {id} in {steps}"))
+            .clone()
+    };
+    let triage = step("triage");
+    assert_eq!(triage["status"], "done");
+    assert_eq!(triage["by"]["actor"]["name"], "Sam Lee");
+    assert_eq!(triage["by"]["actor"]["role"], "ICT on-call");
+    assert!(triage["checks"][0]["ticked"].is_object(), "{triage}");
+    assert!(triage["checks"][1]["ticked"].is_null(), "{triage}");
+    let cause = step("cause");
+    assert_eq!(cause["status"], "done");
+    assert_eq!(cause["decision"]["option"], "Yes or unsure");
+    assert_eq!(cause["decision"]["rationale"], "Odd logins at 02:00");
+    assert_eq!(step("report")["status"], "done");
+    assert_eq!(step("tidy")["status"], "skipped");
+    assert_eq!(step("tidy")["reason"], "Not needed");
+    let clock = &status["clocks"][0];
+    assert_eq!(clock["clock"], "report");
+    assert_eq!(clock["state"], "met");
+    assert!(clock["remaining_s"].is_null());
+    assert!(status["exercise_clock"].is_null());
+    // The chain verifies.
+    let verified = run(lib.grabbag().args(["journal", "verify"]).arg(&journal));
+    ok(&verified);
+}
+
+#[test]
+fn a_refused_action_exits_1_with_the_reason_and_writes_nothing() {
+    let lib = TestLibrary::with(&[("cyber/outage.toml", RUNBOOK)]);
+    let journal = lib.root.join("journals/outage.jsonl");
+    ok(&act(&lib, &journal, &["open", "cyber/outage"]));
+    ok(&act(&lib, &journal, &["done", "triage"]));
+    let before = lines(&journal);
+    for (args, reason) in [
+        (
+            &["done", "triage"][..],
+            "step `triage` is already done (seq 3)",
+        ),
+        (
+            &["skip", "tidy", "--reason", " "],
+            "a reason is required to skip a step",
+        ),
+        (
+            &["decide", "cause", "--option", "Maybe", "--rationale", "x"],
+            "has no option \"Maybe\"",
+        ),
+        (&["untick", "triage", "1"], "is not ticked"),
+        (&["start", "nope"], "has no step `nope`"),
+        (&["open", "cyber/missing"], "is not in the library"),
+        (&["pause"], "not an exercise"),
+    ] {
+        let out = act(&lib, &journal, args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(reason), "{args:?}: {}", out.stderr);
+    }
+    // Usage errors are 2: an --at on a verb that takes none, check 0.
+    for args in [
+        &["done", "triage", "--at", "2026-11-29T09:15:00Z"][..],
+        &["tick", "triage", "0"],
+    ] {
+        let out = act(&lib, &journal, args);
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+    }
+    assert_eq!(lines(&journal), before);
+}
+
+#[test]
+fn after_endex_act_is_refused_and_nothing_is_journaled() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/drill.jsonl");
+    let act = |args: &[&str]| {
+        run(demo.grabbag().arg("act").arg(&journal).args(args).args([
+            "--actor",
+            "Fran",
+            "--role",
+            "Facilitator",
+        ]))
+    };
+    ok(&act(&["exercise-start", "ransomware-friday", "--manual"]));
+    ok(&act(&["open", "cyber/ransomware"]));
+    ok(&act(&["inject", "spreading"]));
+    // A second terminal's note is stamped on the exercise clock as the
+    // journal records it: the facilitator jumped to T+20:00.
+    ok(&act(&["jump", "20m"]));
+    let note = run(demo
+        .grabbag()
+        .arg("note")
+        .arg(&journal)
+        .arg("ICT are on their way"));
+    ok(&note);
+    let entries = grabbag::journal::Journal::read(&journal, Some(&identities(&demo))).unwrap();
+    assert_eq!(entries.last().and_then(|e| e.ex_t), Some(20 * 60_000));
+    ok(&act(&["endex"]));
+    let before = lines(&journal);
+    for args in [
+        &["done", "confirm-and-declare"][..],
+        &["note", "after the end"],
+        &["score", "spreading", "isolate-fast", "met"],
+        &["inject", "--text", "One more"],
+        &["resume"],
+        &["endex"],
+    ] {
+        let out = act(args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("ENDEX is final"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    let note = run(demo.grabbag().arg("note").arg(&journal).arg("late note"));
+    assert_eq!(note.code, 1, "{}", note.stderr);
+    assert_eq!(lines(&journal), before);
+    // Lessons learned are the debrief: still recorded.
+    ok(&act(&[
+        "lesson",
+        "action",
+        "Print the call tree",
+        "--owner",
+        "ICT",
+    ]));
+    let status = status_json(demo.grabbag(), &journal);
+    assert_eq!(status["exercise"], "ransomware-friday");
+    assert_eq!(status["exercise_clock"]["state"], "ended");
+    assert_eq!(status["exercise_clock"]["t_ms"], 20 * 60_000);
+}
+
+fn identities(demo: &Demo) -> grabbag::crypto::Identities {
+    grabbag::crypto::Identities::load(
+        &demo.identity,
+        &mut grabbag::crypto::passphrase_from_env_or_tty,
+    )
+    .unwrap()
+}
+
+#[test]
+fn writers_in_many_processes_at_once_all_land_in_order() {
+    let lib = TestLibrary::with(&[("cyber/outage.toml", RUNBOOK)]);
+    let journal = lib.root.join("journals/busy.jsonl");
+    ok(&act(&lib, &journal, &["open", "cyber/outage"]));
+    // Eight processes at once: four `act note`, four `note`; each waits
+    // for the lock, catches up and chains onto the others.
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let mut cmd = lib.grabbag();
+            if i % 2 == 0 {
+                cmd.arg("act")
+                    .arg(&journal)
+                    .args(["note", &format!("act {i}")]);
+            } else {
+                cmd.arg("note").arg(&journal).arg(format!("note {i}"));
+            }
+            cmd.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let status = status_json(lib.grabbag(), &journal);
+    assert_eq!(status["entries"], 10);
+    assert_eq!(status["head"]["seq"], 10);
+    assert_eq!(status["anomalies"], Value::Array(Vec::new()));
+    ok(&run(lib
+        .grabbag()
+        .args(["journal", "verify"])
+        .arg(&journal)));
+}
+
+#[test]
+fn status_text_output() {
+    let lib = TestLibrary::with(&[("cyber/outage.toml", RUNBOOK)]);
+    let journal = lib.root.join("journals/outage.jsonl");
+    ok(&act(
+        &lib,
+        &journal,
+        &["open", "cyber/outage", "--incident", "Outage"],
+    ));
+    ok(&act(&lib, &journal, &["tick", "triage", "1"]));
+    ok(&act(&lib, &journal, &["done", "triage"]));
+    ok(&act(
+        &lib,
+        &journal,
+        &[
+            "decide",
+            "cause",
+            "--option",
+            "2",
+            "--rationale",
+            "Power cut",
+        ],
+    ));
+    ok(&act(
+        &lib,
+        &journal,
+        &["block", "report", "--reason", "Board away"],
+    ));
+    let out = run(lib.grabbag().arg("status").arg(&journal));
+    ok(&out);
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z", "TIME");
+    settings.add_filter(
+        r"witness \d+:[0-9A-Z]{5}-[0-9A-Z]{5}",
+        "witness N:XXXXX-XXXXX",
+    );
+    settings.add_filter(r"commit [0-9a-f]{12}", "commit COMMIT");
+    settings.add_filter(r"\d+h\d{2}m left", "Hh MMm left");
+    settings.add_filter(r"Journal \S+", "Journal [JOURNAL]");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("status_text", out.stdout));
+}
+
+#[test]
+fn tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key() {
+    if !crate::harness::have(
+        "tmux",
+        "tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key",
+    ) {
+        return;
+    }
+    let demo = crate::tui::demo("second-shell");
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "run");
+    demo.start_ransomware();
+    // The second shell: `grabbag note` while the screen is open.
+    let note = run(crate::harness::grabbag(&t.home)
+        .env("GRABBAG_LIBRARY", &demo.library)
+        .env("GRABBAG_IDENTITY", &demo.identity)
+        .arg("note")
+        .arg(demo.journal())
+        .arg("Called NCSC from the car")
+        .args(["--actor", "Priya", "--role", "Loggist"]));
+    ok(&note);
+    // The next key that records something brings it in, in its place.
+    t.keys(&["g"]);
+    t.wait_for("note: Called NCSC from the car");
+    let screen = t.screen();
+    let note_at = screen.find("note: Called NCSC from the car");
+    let started_at = screen.find("started: Confirm the signs");
+    assert!(
+        note_at.is_some() && started_at.is_some() && note_at < started_at,
+        "{screen}"
+    );
+    t.quit_response();
+    let kinds: Vec<&str> = demo
+        .entries()
+        .iter()
+        .map(|e| e.event.as_ref().map_or("?", |ev| ev.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_started",
+            "runbook_opened",
+            "note",
+            "step_started",
+            "session_ended"
+        ]
+    );
+    demo.verify();
+}
