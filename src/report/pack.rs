@@ -106,11 +106,10 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     if !rb.themes.is_empty() {
         let themes: Vec<&str> = rb.themes.iter().map(|t| t.as_str()).collect();
         let stages: Vec<&str> = rb.stages.iter().map(|s| s.as_str()).collect();
-        let _ = writeln!(
-            o,
-            "LGA grab bag: {} at {}",
-            themes.join(", "),
-            stages.join(", ")
+        put(
+            &mut o,
+            "LGA grab bag: ",
+            &format!("{} at {}", themes.join(", "), stages.join(", ")),
         );
     }
     if !rb.clocks.is_empty() {
