@@ -23,6 +23,7 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::Integrity;
+use super::coverage::Coverage;
 use super::html::{self, escape};
 use crate::crypto::Identities;
 use crate::exercise::files;
@@ -141,6 +142,8 @@ pub struct Audit {
     pub exercise_problems: Vec<(PathBuf, String)>,
     /// Journals, by file.
     pub journals: Vec<JournalStatus>,
+    /// The LGA grab-bag themes by stage, with the runbooks serving each.
+    pub grab_bag: Coverage,
     /// What needs doing, one sentence each (empty: all in order).
     pub findings: Vec<String>,
 }
@@ -369,6 +372,13 @@ impl Audit {
                 }
             })
             .collect();
+        let grab_bag = Coverage::of(
+            report
+                .runbooks
+                .iter()
+                .zip(&runbooks)
+                .map(|(r, status)| (&r.runbook, status.last_exercised)),
+        );
         let mut audit = Self {
             library: root.display().to_string(),
             today,
@@ -381,6 +391,7 @@ impl Audit {
             exercises,
             exercise_problems,
             journals,
+            grab_bag,
             findings: Vec::new(),
         };
         audit.findings = audit.find();
@@ -437,6 +448,7 @@ impl Audit {
                 .map(|j| j.file.display().to_string())
                 .collect(),
         );
+        out.extend(self.grab_bag.findings());
         out
     }
 
@@ -620,6 +632,7 @@ impl Audit {
             head.extend(self.columns());
             text_table(&mut o, &head, &self.matrix_rows());
         }
+        self.grab_bag.text(&mut o);
         o
     }
 
@@ -652,6 +665,7 @@ impl Audit {
             head.extend(self.columns());
             html::table(&mut o, &head, &self.matrix_rows());
         }
+        self.grab_bag.html(&mut o);
         o.push_str("<h2>Exercises</h2>\n");
         html::table(&mut o, &EXERCISE_HEAD, &self.exercise_rows());
         o.push_str("<h2>Journals</h2>\n");
@@ -691,7 +705,7 @@ const JOURNAL_HEAD: [&str; 7] = [
 type Section<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
 
 /// A plain-text table with columns padded to their widest cell.
-fn text_table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
+pub(super) fn text_table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
         let _ = writeln!(o, "  (none)");
         return;
@@ -760,6 +774,7 @@ mod tests {
                 .collect(),
             exercise_problems: Vec::new(),
             journals: Vec::new(),
+            grab_bag: Coverage::of([]),
             findings: Vec::new(),
         }
     }
