@@ -41,6 +41,9 @@ const CAST: &[(&str, &str, &str)] = &[
     ("CSMGR", "Rachel Ibbotson", "Children's Services Manager"),
     ("CM", "Steve Parry", "Contract Manager"),
     ("HR", "Joanne Pike", "Head of HR and Payroll"),
+    ("DRO", "Imran Qureshi", "Deputy Returning Officer"),
+    ("ELEC", "Beth Morgan", "Electoral Services Manager"),
+    ("SD", "Owen Price", "ICT Service Desk Manager"),
     ("FAC", "Chris Hale", "Facilitator"),
     ("OBS", "Anne Doyle", "Observer"),
 ];
@@ -121,6 +124,7 @@ const SCRIPTS: &[(&str, &str)] = &[
 62 OBS note | The Caldicott Guardian and the DPO agreed a phased report (facts now, full scope on Monday) and logged why
 63 FAC score report-now phased-reason met
 66 DPO done cyber/personal-data-breach report-ico
+67 DPO note | ICO reference IC-004512: initial report made by phone, full scope to follow on Monday
 68 COMMS note | Public statement agreed with the DPO and posted on the council's social media pages
 69 DPO decide cyber/personal-data-breach high-risk | Yes: high risk | Children's social care records and a refuge address
 73 CSMGR start cyber/personal-data-breach tell-people
@@ -205,6 +209,75 @@ const SCRIPTS: &[(&str, &str)] = &[
 70 FAC lesson did_not_go_well | We agreed to reconnect on the supplier's word alone
 70 FAC lesson action | Write reconnection criteria (evidence we need) into the contract schedule | Contract Manager | 2027-03-31
 70 FAC lesson action | Keep a register of every supplier remote-access route | ICT Security Lead | 2027-02-28
+"#,
+    ),
+    (
+        "electoral-system-lost",
+        r#"
+0 ELEC open continuity/electoral-services
+2 ELEC start continuity/electoral-services activate
+9 ELEC done continuity/electoral-services tell-returning-officer
+10 OBS note | The deputy's written appointment was read out before the first decision: it covers the conduct of the poll
+11 FAC score ro-unreachable appointment-checked met
+14 ELEC done continuity/electoral-services activate
+16 ELEC start continuity/electoral-services rebuild-absent-voters
+19 GOLD open continuity/command-and-control
+24 GOLD start continuity/command-and-control brief-members
+30 FAC pause 5
+33 GOLD done continuity/command-and-control brief-members
+34 OBS note | Gold offered staff, spending and ICT and left the poll to the deputy; the Monitoring Officer confirmed the urgency clause before the spending decision
+35 FAC score gold-call gold-support met
+38 DRO decide continuity/electoral-services timetable-decision | Yes: proceed on the timetable with contingency measures | The print supplier's Wednesday file and the paper applications cover every postal voter we know of; the platform's claim that the data is intact is unconfirmed
+44 ELEC done continuity/electoral-services rebuild-absent-voters
+50 DRO done continuity/electoral-services tell-commission
+52 ELEC start continuity/electoral-services contingency-measures
+60 COMMS start continuity/electoral-services tell-voters
+66 CSM open continuity/contact-centre
+67 CSM done continuity/contact-centre scam-warning
+72 ELEC done continuity/electoral-services contingency-measures
+74 OBS note | The log shows the timetable decision with its reasons, but not who decided to rebuild from the print supplier's file
+75 FAC score agent-challenge log-ready partial
+84 OBS note | Handover to the Returning Officer from the log took six minutes; open risks and next deadlines listed
+85 FAC score monday handover met
+86 FAC end
+87 FAC lesson went_well | The deputy's appointment was checked before any decision on the poll
+87 FAC lesson went_well | Postal voter lists rebuilt from the print supplier's file within the evening
+87 FAC lesson did_not_go_well | The statement to voters was drafted but never agreed: the rumour ran for two hours
+87 FAC lesson did_not_go_well | The rebuild from the print file was decided by nobody in particular
+87 FAC lesson action | Keep a dated copy of the absent voter lists outside the EMS after every update | Electoral Services Manager | 2027-02-28
+87 FAC lesson action | Pre-agree voter and candidate messages for a lost register with the Returning Officer | Communications Lead | 2027-03-31
+"#,
+    ),
+    (
+        "faulty-update",
+        r#"
+0 SD open cyber/faulty-update
+1 SD start cyber/faulty-update triage
+11 SD done cyber/faulty-update triage
+13 ICT decide cyber/faulty-update fault-or-attack | No: the crashes match a known faulty update and nothing else is wrong | The WARP reports the same agent update at 04:10 across councils and NHS trusts; no ransom notes or encrypted files; our first crash was at 04:12
+19 ICT done cyber/faulty-update hold-network
+26 OBS note | ICT phoned the trust with the WARP alert and the vendor advisory; the trust will restore the link once the vendor confirms the cause
+27 FAC score nhs-disconnects partner-reassured met
+32 IL start cyber/faulty-update stand-up
+35 FAC pause 10
+36 GOLD open continuity/command-and-control
+38 IL done cyber/faulty-update stand-up
+44 GOLD done continuity/command-and-control gold-meeting
+48 ICT done cyber/faulty-update official-fix
+52 SD start cyber/faulty-update recovery-keys
+66 SD done cyber/faulty-update recovery-keys
+69 COMMS done cyber/faulty-update tell-staff-and-public
+71 CSM open continuity/contact-centre
+72 CSM decide continuity/contact-centre telephony-status | Yes: calls arrive, but customer systems are down | The lines are up; the CRM runs on laptops that are still crashing
+83 DPO decide cyber/faulty-update personal-data | Yes or unsure | A carer could not reach medication notes; a risk to a person cannot be ruled out
+84 SD start cyber/faulty-update fix-in-priority-order
+86 FAC end
+87 FAC lesson went_well | The network stayed up: the acting lead stopped the disconnection on the WARP's evidence
+87 FAC lesson went_well | The fix came from the vendor's channel and was tested before rollout
+87 FAC lesson did_not_go_well | Nobody briefed the Leader, who heard about it from the radio
+87 FAC lesson did_not_go_well | The recovery keys lived on the servers that crashed
+87 FAC lesson action | Keep an offline, access-controlled copy of device recovery keys | ICT Security Lead | 2027-01-31
+87 FAC lesson action | Stage security agent updates in rings, where the vendor allows it | ICT Service Desk Manager | 2027-02-28
 "#,
     ),
 ];

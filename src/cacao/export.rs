@@ -307,6 +307,8 @@ fn playbook(rb: &Runbook) -> Playbook<Step, AgentTarget> {
         kind: rb.kind.as_str().to_owned(),
         owner: rb.owner.clone(),
         review_every_months: rb.review_every_months,
+        themes: rb.themes.iter().map(|t| t.as_str().to_owned()).collect(),
+        stages: rb.stages.iter().map(|s| s.as_str().to_owned()).collect(),
         clocks: rb
             .clocks
             .iter()

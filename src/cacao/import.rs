@@ -43,7 +43,7 @@ use super::model::{ExternalReference, Other, PlaybookExt, Step, pointer_escape};
 use super::toml_text::{self, Notes};
 use super::validate::{Parsed, validate};
 use super::{CacaoError, Finding, Imported, export};
-use crate::runbook::{self, Clock, Duration, Kind, Runbook, Severity};
+use crate::runbook::{self, Clock, Duration, Kind, Runbook, Severity, Stage, Theme};
 use flow::Fall;
 
 /// How to import.
@@ -328,6 +328,18 @@ impl<'p> Importer<'p> {
             summary,
             tags: pb.labels.clone(),
             references: pb.external_references.iter().map(reference_text).collect(),
+            themes: self.grab_bag(
+                ext.as_ref().map(|e| &e.themes[..]),
+                "themes",
+                &Theme::ALL,
+                Theme::as_str,
+            ),
+            stages: self.grab_bag(
+                ext.as_ref().map(|e| &e.stages[..]),
+                "stages",
+                &Stage::ALL,
+                Stage::as_str,
+            ),
             contacts,
             clocks,
             steps,
@@ -365,6 +377,34 @@ impl<'p> Importer<'p> {
             },
             runbook_id.is_some(),
         ))
+    }
+
+    /// The grab-bag themes or stages the extension names; a word this
+    /// grabbag does not know is left out with a warning, never guessed.
+    fn grab_bag<T: Copy + PartialEq>(
+        &mut self,
+        words: Option<&[String]>,
+        key: &str,
+        all: &[T],
+        word_of: fn(T) -> &'static str,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for (i, word) in words.unwrap_or_default().iter().enumerate() {
+            match all.iter().find(|v| word_of(**v) == word) {
+                Some(v) if !out.contains(v) => out.push(*v),
+                Some(_) => {}
+                None => self.warn(
+                    &format!(
+                        "/playbook_extensions/{}/{key}/{i}",
+                        pointer_escape(&self.ext_id)
+                    ),
+                    format!(
+                        "not imported: `{word}` is not a grab-bag {key} word this grabbag knows"
+                    ),
+                ),
+            }
+        }
+        out
     }
 
     fn clocks(&mut self, ext: Option<&PlaybookExt>, steps: &[runbook::Step]) -> Vec<Clock> {

@@ -298,6 +298,12 @@ pub struct PlaybookExt {
     /// Deadlines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<ClockExt>,
+    /// LGA grab-bag themes served (`healthy-teaming`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub themes: Vec<String>,
+    /// LGA grab-bag stages served (`identify`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<String>,
 }
 
 /// A runbook clock in the extension.

@@ -54,6 +54,16 @@ pub fn differences(a: &Runbook, b: &Runbook) -> Vec<String> {
         format!("{:?}", a.references),
         format!("{:?}", b.references),
     );
+    field(
+        "themes",
+        format!("{:?}", a.themes),
+        format!("{:?}", b.themes),
+    );
+    field(
+        "stages",
+        format!("{:?}", a.stages),
+        format!("{:?}", b.stages),
+    );
     let by_id = |rb: &Runbook| -> BTreeMap<String, String> {
         rb.contacts
             .iter()

@@ -145,6 +145,15 @@ pub(super) fn runbook(rb: &Runbook, write_id: bool, notes: &Notes) -> String {
     w.str("summary", &rb.summary);
     w.list("tags", &rb.tags);
     w.list("references", &rb.references);
+    let words = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    w.list(
+        "themes",
+        &words(rb.themes.iter().map(|t| t.as_str()).collect()),
+    );
+    w.list(
+        "stages",
+        &words(rb.stages.iter().map(|s| s.as_str()).collect()),
+    );
     for c in &rb.contacts {
         w.blank();
         w.header("[[contacts]]");

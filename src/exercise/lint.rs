@@ -81,6 +81,17 @@ pub(super) fn lint(
             let path = format!("{path}.expect.{j}");
             match &e.expected {
                 Expected::Happening(h) => lint.happening(&path, h),
+                Expected::AnyOf { any_of } => {
+                    for (k, h) in any_of.iter().enumerate() {
+                        // The first is the expectation's own `runbook` and
+                        // `step`; the others are `or.0`, `or.1`...
+                        let at = match k {
+                            0 => path.clone(),
+                            k => format!("{path}.or.{}", k - 1),
+                        };
+                        lint.happening(&at, h);
+                    }
+                }
                 Expected::Note { role, .. } => lint.note_role(&path, role),
                 Expected::Manual => {}
             }
@@ -320,6 +331,47 @@ mod tests {
             .iter()
             .map(|d| format!("{}: {}", d.line.unwrap_or(0), d.message))
             .collect()
+    }
+
+    #[test]
+    fn each_alternative_in_or_is_checked_at_its_own_line() {
+        let text = EXERCISE.replacen(
+            "step = \"triage\"\nwithin",
+            "step = \"triage\"\nor = [\n  { runbook = \"t/flow\", step = \"notify\" },\n  { runbook = \"t/flow\", step = \"notfy\", colour = 1 },\n]\nwithin",
+            1,
+        );
+        let found = findings(&text);
+        assert!(
+            found.iter().any(|f| f.contains("unknown field `colour`")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.ends_with("runbook `t/flow` has no step `notfy`")),
+            "{found:#?}"
+        );
+        let line = |needle: &str| text[..text.find(needle).unwrap_or(0)].lines().count();
+        assert!(
+            found.contains(&format!(
+                "{}: runbook `t/flow` has no step `notfy`",
+                line("\"notfy\"")
+            )),
+            "{found:#?}"
+        );
+        // `or` on a note is refused.
+        let text = EXERCISE.replacen(
+            "contains = \"holding statement\"",
+            "contains = \"holding statement\"\nor = [{ runbook = \"t/flow\", step = \"notify\" }]",
+            1,
+        );
+        assert!(
+            findings(&text).iter().any(
+                |f| f.ends_with("`or` applies to `step_done` and `decision` expectations only")
+            ),
+            "{:#?}",
+            findings(&text)
+        );
     }
 
     #[test]

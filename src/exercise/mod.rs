@@ -197,6 +197,13 @@ pub struct Inject {
 pub enum Expected {
     /// A step done or a decision taken.
     Happening(Happening),
+    /// Whichever of these happens first (`or` in the file): the same work
+    /// done through any of the runbooks an exercise lists, such as an ICO
+    /// report made from either the phishing or the data breach runbook.
+    AnyOf {
+        /// The alternatives, the expectation's own `runbook`/`step` first.
+        any_of: Vec<Happening>,
+    },
     /// A note written by someone in a role (optionally containing a phrase).
     Note {
         /// The role (compared without case).

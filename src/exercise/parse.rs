@@ -32,12 +32,15 @@ const INJECT_KEYS: &[&str] = &[
     "id", "at", "after", "on", "runbook", "step", "option", "delay", "from", "channel", "text",
     "expect",
 ];
+/// The keys of one alternative in an expectation's `or`.
+const OR_KEYS: &[&str] = &["runbook", "step", "option"];
 const EXPECT_KEYS: &[&str] = &[
     "id",
     "kind",
     "runbook",
     "step",
     "option",
+    "or",
     "role",
     "contains",
     "description",
@@ -270,9 +273,34 @@ fn read_expectation(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Expectation {
             ("manual", Kind::Manual),
         ],
     );
+    let happened = |cx: &mut Cx<'_>, decision: bool| {
+        let first = happening(cx, t, decision);
+        let others: Vec<Happening> = t
+            .tables(cx, "or", false)
+            .iter()
+            .map(|o| {
+                o.only(cx, OR_KEYS);
+                happening(cx, o, decision)
+            })
+            .collect();
+        if others.is_empty() {
+            Expected::Happening(first)
+        } else {
+            Expected::AnyOf {
+                any_of: std::iter::once(first).chain(others).collect(),
+            }
+        }
+    };
+    if !matches!(kind, Some(Kind::StepDone | Kind::Decision)) && t.table.contains_key("or") {
+        let span = cx.spans.at(&t.child_path("or"));
+        cx.error(
+            span,
+            "`or` applies to `step_done` and `decision` expectations only",
+        );
+    }
     let expected = match kind {
-        Some(Kind::StepDone) => Expected::Happening(happening(cx, t, false)),
-        Some(Kind::Decision) => Expected::Happening(happening(cx, t, true)),
+        Some(Kind::StepDone) => happened(cx, false),
+        Some(Kind::Decision) => happened(cx, true),
         Some(Kind::Note) => Expected::Note {
             role: t.string(cx, "role", true).unwrap_or_default(),
             contains: t.string(cx, "contains", false),

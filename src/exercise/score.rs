@@ -327,48 +327,51 @@ impl<'s> Index<'s> {
         }
     }
 
-    fn compute(&self, e: &Expectation, from: u64) -> Computed {
+    /// How far `h` (a step done or a decision taken) happened, for `e`
+    /// delivered at `from`.
+    fn happened(&self, e: &Expectation, h: &Happening, from: u64) -> Computed {
         let state = self.state;
-        let missed = Computed {
-            outcome: Outcome::Missed,
-            evidence: None,
-            elapsed: None,
+        let (missed, partial) = (Computed::missed(), Computed::partial);
+        let (runbook, step) = h.step_ref();
+        let Some(s) = state.step(runbook, step) else {
+            return missed;
         };
-        let partial = |seq: u64| Computed {
-            outcome: Outcome::Partial,
-            evidence: Some(seq),
-            elapsed: None,
-        };
+        if let Happening::Decision { option, .. } = h
+            && let Some(d) = &s.decision
+        {
+            return if option.as_ref().is_none_or(|o| *o == d.option) {
+                self.timed(e, from, ex_time(&d.stamp, state), d.stamp.seq)
+            } else {
+                partial(d.stamp.seq)
+            };
+        }
+        if matches!(h, Happening::StepDone { .. }) && s.status == StepStatus::Done {
+            return self.timed(e, from, ex_time(&s.changed, state), s.changed.seq);
+        }
+        let last_tick = s.ticked.values().map(|t| t.stamp.seq).max();
+        match (&s.status, last_tick) {
+            (StepStatus::Todo, None) => missed,
+            (StepStatus::Todo, Some(seq)) => partial(seq),
+            _ => partial(s.changed.seq),
+        }
+    }
+
+    fn compute(&self, e: &Expectation, from: u64) -> Computed {
+        let (missed, partial) = (Computed::missed(), Computed::partial);
         match &e.expected {
             Expected::Manual => Computed {
                 outcome: Outcome::Unscored,
                 evidence: None,
                 elapsed: None,
             },
-            Expected::Happening(h) => {
-                let (runbook, step) = h.step_ref();
-                let Some(s) = state.step(runbook, step) else {
-                    return missed;
-                };
-                if let Happening::Decision { option, .. } = h
-                    && let Some(d) = &s.decision
-                {
-                    return if option.as_ref().is_none_or(|o| *o == d.option) {
-                        self.timed(e, from, ex_time(&d.stamp, state), d.stamp.seq)
-                    } else {
-                        partial(d.stamp.seq)
-                    };
-                }
-                if matches!(h, Happening::StepDone { .. }) && s.status == StepStatus::Done {
-                    return self.timed(e, from, ex_time(&s.changed, state), s.changed.seq);
-                }
-                let last_tick = s.ticked.values().map(|t| t.stamp.seq).max();
-                match (&s.status, last_tick) {
-                    (StepStatus::Todo, None) => missed,
-                    (StepStatus::Todo, Some(seq)) => partial(seq),
-                    _ => partial(s.changed.seq),
-                }
-            }
+            Expected::Happening(h) => self.happened(e, h, from),
+            // The best of the alternatives: met before late before partial
+            // before missed, and between two of a kind the sooner.
+            Expected::AnyOf { any_of } => any_of
+                .iter()
+                .map(|h| self.happened(e, h, from))
+                .min_by_key(|c| (c.outcome, c.elapsed.unwrap_or(u64::MAX)))
+                .unwrap_or(missed),
             Expected::Note { role, contains } => {
                 let role = role.to_lowercase();
                 let phrase = contains.as_ref().map(|c| c.to_lowercase());
@@ -395,6 +398,24 @@ struct Computed {
     outcome: Outcome,
     evidence: Option<u64>,
     elapsed: Option<u64>,
+}
+
+impl Computed {
+    fn missed() -> Self {
+        Self {
+            outcome: Outcome::Missed,
+            evidence: None,
+            elapsed: None,
+        }
+    }
+
+    fn partial(seq: u64) -> Self {
+        Self {
+            outcome: Outcome::Partial,
+            evidence: Some(seq),
+            elapsed: None,
+        }
+    }
 }
 
 /// Scores the journal's fold against the exercise.
@@ -532,6 +553,44 @@ mod tests {
         run.deliver("open", MIN);
         let seq = run.step_done("triage", 16 * MIN + 1);
         assert_eq!(outcome(&run, "open", "triaged"), (Outcome::Late, Some(seq)));
+    }
+
+    #[test]
+    fn an_expectation_with_alternatives_takes_the_best_of_them() {
+        // `triaged` met by `triage` or, as an alternative, `notify`.
+        let text = crate::exercise::testkit::EXERCISE.replacen(
+            "step = \"triage\"\nwithin",
+            "step = \"triage\"\nor = [{ runbook = \"t/flow\", step = \"notify\" }]\nwithin",
+            1,
+        );
+        let checked = crate::exercise::check("drill.toml", &text, "t/drill", None);
+        let ex = checked.exercise.expect("valid");
+        let outcome = |run: &Run| {
+            let card = score(&ex, &run.state);
+            let e = card.expectation("open", "triaged").unwrap();
+            (e.outcome, e.evidence)
+        };
+        // Through the alternative alone.
+        let mut run = Run::new();
+        run.deliver("open", MIN);
+        let seq = run.step_done("notify", 5 * MIN);
+        assert_eq!(outcome(&run), (Outcome::Met, Some(seq)));
+        // Late through one beats partial through the other.
+        let mut run = Run::new();
+        run.deliver("open", MIN);
+        run.step_started("triage", 2 * MIN);
+        let seq = run.step_done("notify", 20 * MIN);
+        assert_eq!(outcome(&run), (Outcome::Late, Some(seq)));
+        // Both met: the sooner is the evidence.
+        let mut run = Run::new();
+        run.deliver("open", MIN);
+        let sooner = run.step_done("notify", 3 * MIN);
+        run.step_done("triage", 10 * MIN);
+        assert_eq!(outcome(&run), (Outcome::Met, Some(sooner)));
+        // Neither: missed.
+        let mut run = Run::new();
+        run.deliver("open", MIN);
+        assert_eq!(outcome(&run), (Outcome::Missed, None));
     }
 
     #[test]

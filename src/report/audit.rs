@@ -29,6 +29,7 @@ use serde::Serialize;
 
 use super::Integrity;
 use super::caf::{self, Answer, Contributing};
+use super::coverage::Coverage;
 use super::html::{self, escape};
 use crate::crypto::Identities;
 use crate::exercise::files;
@@ -167,6 +168,8 @@ pub struct Audit {
     pub objective_d: Vec<Contributing>,
     /// The strategy's two questions, answered.
     pub questions: Vec<Answer>,
+    /// The LGA grab-bag themes by stage, with the runbooks serving each.
+    pub grab_bag: Coverage,
     /// What needs doing, one sentence each (empty: all in order).
     pub findings: Vec<String>,
 }
@@ -455,6 +458,13 @@ impl Audit {
                 }
             })
             .collect();
+        let grab_bag = Coverage::of(
+            report
+                .runbooks
+                .iter()
+                .zip(&runbooks)
+                .map(|(r, status)| (&r.runbook, status.last_exercised)),
+        );
         let mut audit = Self {
             library: root.display().to_string(),
             today,
@@ -473,6 +483,7 @@ impl Audit {
             caf_version: caf::CAF_VERSION,
             objective_d: Vec::new(),
             questions: Vec::new(),
+            grab_bag,
             findings: Vec::new(),
         };
         audit.objective_d = caf::objective_d(&audit);
@@ -559,6 +570,7 @@ impl Audit {
                 .map(|j| j.file.display().to_string())
                 .collect(),
         );
+        out.extend(self.grab_bag.findings());
         out
     }
 
@@ -606,8 +618,8 @@ impl Audit {
                     flags.push("NEVER-EXERCISED");
                 }
                 vec![
-                    r.id.clone(),
-                    r.owner.clone(),
+                    // One cell: a seventh column does not fit across A4.
+                    format!("{} ({})", r.id, r.owner),
                     r.version.clone(),
                     r.review_due.to_string(),
                     r.last_exercised
@@ -747,6 +759,7 @@ impl Audit {
             head.extend(self.columns());
             text_table(&mut o, &head, &self.matrix_rows());
         }
+        self.grab_bag.text(&mut o);
         o
     }
 
@@ -783,6 +796,7 @@ impl Audit {
             head.extend(self.columns());
             html::table(&mut o, &head, &self.matrix_rows());
         }
+        self.grab_bag.html(&mut o);
         o.push_str("<h2>Exercises</h2>\n");
         html::table(&mut o, &EXERCISE_HEAD, &self.exercise_rows());
         o.push_str("<h2>Journals</h2>\n");
@@ -820,9 +834,8 @@ const MATRIX_MAX_COLUMNS: usize = 6;
 /// The coverage list's columns.
 const COVERAGE_LIST_HEAD: [&str; 3] = ["Runbook", "Run in", "Planned in, not yet run"];
 
-const RUNBOOK_HEAD: [&str; 7] = [
-    "Runbook",
-    "Owner",
+const RUNBOOK_HEAD: [&str; 6] = [
+    "Runbook (owner)",
     "Version",
     "Review due",
     "Last exercised",

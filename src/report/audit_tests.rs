@@ -40,6 +40,7 @@ fn audit(exercises: usize) -> Audit {
             .collect(),
         exercise_problems: Vec::new(),
         journals: Vec::new(),
+        grab_bag: Coverage::of([]),
         runs: Vec::new(),
         lessons: Vec::new(),
         lessons_problem: None,

@@ -146,6 +146,13 @@ pub fn objective_d(a: &Audit) -> Vec<Contributing> {
                 "{} of {n} runbooks are in an exercise's plan (COVERAGE)",
                 runbook_ids(&|r| !r.planned_in.is_empty()).len()
             ),
+            format!(
+                "LGA grab-bag: {} of {} themes served at some stage, {} of {} theme-and-stage cells (the grab-bag table)",
+                crate::runbook::Theme::ALL.len() - a.grab_bag.empty_themes.len(),
+                crate::runbook::Theme::ALL.len(),
+                a.grab_bag.cells.len() - a.grab_bag.empty_cells.len(),
+                a.grab_bag.cells.len()
+            ),
         ],
         gaps: Vec::new(),
         grabbag_rule: None,
@@ -157,6 +164,7 @@ pub fn objective_d(a: &Audit) -> Vec<Contributing> {
         d1a.gaps
             .push("no continuity runbook: nothing says how services run with no IT".to_owned());
     }
+    d1a.gaps.extend(a.grab_bag.findings());
     gap(
         &mut d1a.gaps,
         "review overdue",

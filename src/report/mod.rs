@@ -18,12 +18,14 @@
 //! - [`timesketch`]: JSON Lines for Timesketch.
 //! - [`pack`]: the paper pack of runbooks and blank decision-log sheets.
 //! - [`diff`]: each runbook version followed against the library's HEAD.
-//! - [`audit`]: the one-page library audit.
+//! - [`audit`]: the one-page library audit, with [`coverage`]: the LGA
+//!   grab-bag themes by stage.
 //! - [`aar`]: an exercise run's after-action report, Markdown or HTML.
 
 pub mod aar;
 pub mod audit;
 pub mod caf;
+pub mod coverage;
 pub mod csv;
 pub mod diff;
 pub mod html;

@@ -103,6 +103,15 @@ pub fn runbook_text(r: &LoadedRunbook, today: NaiveDate) -> String {
     if !rb.tags.is_empty() {
         put(&mut o, "tags: ", &rb.tags.join(", "));
     }
+    if !rb.themes.is_empty() {
+        let themes: Vec<&str> = rb.themes.iter().map(|t| t.as_str()).collect();
+        let stages: Vec<&str> = rb.stages.iter().map(|s| s.as_str()).collect();
+        put(
+            &mut o,
+            "LGA grab bag: ",
+            &format!("{} at {}", themes.join(", "), stages.join(", ")),
+        );
+    }
     if !rb.clocks.is_empty() {
         let _ = writeln!(o, "\nCLOCKS");
         for c in &rb.clocks {

@@ -26,6 +26,7 @@ pub(super) fn lint(
     lint.duplicates("clocks", runbook.clocks.iter().map(|c| c.id.as_str()));
     lint.references(runbook);
     lint.flow(runbook);
+    lint.grab_bag(runbook);
     lint.warnings(runbook, today);
 }
 
@@ -268,6 +269,26 @@ impl Lint<'_, '_> {
             None if i + 1 < runbook.steps.len() => vec![(i + 1, format!("steps.{i}.id"))],
             None => Vec::new(),
         }
+    }
+
+    /// A runbook serves each theme it names at each stage it names, so one
+    /// list without the other would put it in no cell of the coverage table.
+    fn grab_bag(&mut self, runbook: &Runbook) {
+        let (has, lacks) = match (runbook.themes.is_empty(), runbook.stages.is_empty()) {
+            (false, true) => ("themes", "stages"),
+            (true, false) => ("stages", "themes"),
+            _ => return,
+        };
+        let d = self
+            .source
+            .error(
+                self.spans.at(has),
+                format!("`{has}` is given without `{lacks}`"),
+            )
+            .with_help(format!(
+                "the runbook serves each theme at each stage it names: add `{lacks}` (see docs/runbook-format.md)"
+            ));
+        self.out.push(d);
     }
 
     fn warnings(&mut self, runbook: &Runbook, today: NaiveDate) {

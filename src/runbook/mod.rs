@@ -8,6 +8,7 @@
 //! git, so the same checks serve plaintext drafts, decrypted runbooks in memory
 //! and the fuzzers.
 
+pub mod grab_bag;
 pub(crate) mod lint;
 pub(crate) mod parse;
 pub mod search;
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 pub use crate::calendar::Duration;
 use crate::diagnostic::Diagnostic;
+pub use grab_bag::{Stage, Theme};
 
 /// The only runbook format version this build reads.
 pub const FORMAT_VERSION: i64 = 1;
@@ -90,6 +92,10 @@ pub struct Runbook {
     pub tags: Vec<String>,
     /// Laws and guidance the runbook rests on, in words.
     pub references: Vec<String>,
+    /// The LGA grab-bag themes it serves (`themes`), for the audit's coverage.
+    pub themes: Vec<Theme>,
+    /// The grab-bag stages of a response it serves (`stages`).
+    pub stages: Vec<Stage>,
     /// People and organisations to call.
     pub contacts: Vec<Contact>,
     /// Deadlines started by steps.

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::grab_bag;
 use super::{
     Clock, Contact, Decision, DecisionOption, Duration, FORMAT_VERSION, Kind, Runbook, Severity,
     Step, Target,
@@ -288,6 +289,37 @@ impl<'t, 'i> Table<'t, 'i> {
         None
     }
 
+    /// An array of words, each one of `choices`; an unknown word (with a
+    /// "did you mean") or a repeated one is an error at its own place.
+    pub(crate) fn choices<T: Copy + PartialEq>(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Vec<T> {
+        let words = self.strings(cx, key);
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let path = self.child_path(key);
+        let mut out = Vec::with_capacity(words.len());
+        for (i, word) in words.iter().enumerate() {
+            let span = cx.spans.at(&format!("{path}.{i}"));
+            match choices.iter().find(|(name, _)| name == word) {
+                Some((_, v)) if out.contains(v) => {
+                    cx.error(span, format!("`{word}` is listed twice in `{key}`"));
+                }
+                Some((_, v)) => out.push(*v),
+                None => {
+                    let d = cx.error(span, format!("unknown value `{word}` in `{key}`"));
+                    match did_you_mean(word, &names) {
+                        Some(close) => d.label = Some(format!("did you mean `{close}`?")),
+                        None => d.help = Some(format!("expected any of: {}", names.join(", "))),
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub(crate) fn table(&self, cx: &mut Cx<'_>, key: &str) -> Option<Table<'t, 'i>> {
         let value = self.get(cx, key, false)?;
         match value.get_ref() {
@@ -348,6 +380,8 @@ const TOP_KEYS: &[&str] = &[
     "summary",
     "tags",
     "references",
+    "themes",
+    "stages",
     "contacts",
     "clocks",
     "steps",
@@ -466,6 +500,8 @@ fn read_runbook(cx: &mut Cx<'_>, root: &Table<'_, '_>, default_id: &str) -> Runb
         summary: root.string(cx, "summary", true).unwrap_or_default(),
         tags: root.strings(cx, "tags"),
         references: root.strings(cx, "references"),
+        themes: root.choices(cx, "themes", &grab_bag::theme_choices()),
+        stages: root.choices(cx, "stages", &grab_bag::stage_choices()),
         contacts: root
             .tables(cx, "contacts", false)
             .iter()

@@ -649,8 +649,6 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
             cursor,
             ..
         } => {
-            let area = centred(full, 76, options.len() as u16 + 6);
-            frame.render_widget(Clear, area);
             let mut lines = vec![
                 Line::from(Span::styled(question.clone(), theme.accent)),
                 Line::default(),
@@ -671,12 +669,9 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 "Up/Down or 1-9 choose, Enter then write the rationale, Esc cancels",
                 theme.dim,
             )));
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(theme.block(" Decision ")),
-                area,
-            );
+            // As tall as the wrapped question and options: a long question
+            // must never push an option out of sight.
+            message_box(frame, theme, full, 76, " Decision ", lines);
         }
         Dialog::Pick { items, cursor } => {
             let area = centred(full, 76, 16);

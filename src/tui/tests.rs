@@ -750,6 +750,36 @@ fn ascii_mode_dialogs_are_ascii_too() {
     assert!(screen.is_ascii(), "{screen}");
 }
 
+#[test]
+fn a_long_decision_shows_every_option_at_80x24() {
+    // The faulty-update sample asks a three-line question with a two-line
+    // first option: a box sized for one line each hid the second option.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    typed(&mut app, "faulty update");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(
+        app.shared.screen,
+        Screen::Run,
+        "status: {:?}",
+        app.shared.status
+    );
+    done(&mut app);
+    press(&mut app, KeyCode::Char('D'));
+    let screen = text(&app, 80, 24);
+    for shown in [
+        "not match a known faulty update?",
+        " 1. No: the crashes match a known faulty update",
+        " 2. Yes, or we cannot tell",
+        "Esc cancels",
+    ] {
+        assert!(screen.contains(shown), "{shown:?} not shown in\n{screen}");
+    }
+}
+
 /// A response started on ransomware, in its own temporary library folder.
 fn started_app() -> (tempfile::TempDir, App<'static>) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -11,7 +11,7 @@ fn demo_library_is_signed_encrypted_and_trusted() {
     let demo = Demo::build();
     assert!(
         demo.stdout
-            .starts_with("Built a demo library of 16 encrypted, signed runbooks."),
+            .starts_with("Built a demo library of 23 encrypted, signed runbooks."),
         "{}",
         demo.stdout
     );
@@ -22,7 +22,7 @@ fn demo_library_is_signed_encrypted_and_trusted() {
         .lines()
         .filter(|l| l.contains("[SIGNED]"))
         .collect();
-    assert_eq!(rows.len(), 16, "{}", out.stdout);
+    assert_eq!(rows.len(), 23, "{}", out.stdout);
     assert!(out.stdout.contains("cyber/ransomware "));
     assert!(out.stdout.contains("continuity/payments "));
     // Nothing decrypted was left in the library.
@@ -30,12 +30,12 @@ fn demo_library_is_signed_encrypted_and_trusted() {
         let name = entry.to_string_lossy();
         assert!(!name.ends_with(".toml"), "plaintext left behind: {name}");
     }
-    // 16 runbooks, then the 4 encrypted exercises against them.
+    // 23 runbooks, then the 6 encrypted exercises against them.
     let lint = run(demo.grabbag().arg("lint"));
     assert_eq!(lint.code, 0, "{}", lint.stdout);
     assert!(
         lint.stdout
-            .contains("20 files checked, 0 errors, 0 warnings"),
+            .contains("29 files checked, 0 errors, 0 warnings"),
         "{}",
         lint.stdout
     );
@@ -259,7 +259,7 @@ fn demo_exercise_runs_are_sealed_and_still_score() {
     let demo = Demo::build();
     let runs = demo.library.join("exercises/runs");
     let journals = grabbag::journal::store::journals_in(&runs);
-    assert_eq!(journals.len(), 4, "{journals:?}");
+    assert_eq!(journals.len(), 6, "{journals:?}");
     for journal in &journals {
         let bytes = std::fs::read(journal).unwrap();
         let text = String::from_utf8_lossy(&bytes);
@@ -278,7 +278,7 @@ fn demo_exercise_runs_are_sealed_and_still_score() {
     // With the identity they score as recorded.
     let out = run(demo.grabbag().args(["exercise", "check"]));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("4 run(s): no drift"), "{}", out.stdout);
+    assert!(out.stdout.contains("6 run(s): no drift"), "{}", out.stdout);
     let out = run(demo
         .grabbag()
         .args(["exercise", "score"])

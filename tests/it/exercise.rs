@@ -35,6 +35,8 @@ fn each_sample_run_scores_to_its_known_figures() {
         ("phishing-data-breach", 92, 14, 0, 1, 1, 0),
         ("total-it-loss", 89, 19, 2, 1, 1, 0),
         ("compromised-supplier", 82, 9, 3, 2, 0, 1),
+        ("electoral-system-lost", 80, 9, 2, 2, 0, 0),
+        ("faulty-update", 93, 11, 0, 1, 1, 0),
     ];
     let home = tempfile::tempdir().expect("temp dir");
     for (id, percent, met, late, partial, missed, unscored) in expected {
@@ -348,7 +350,7 @@ fn check_passes_on_the_samples_and_finds_drift_after_a_step_is_renamed() {
     let out = run(lib.grabbag().args(["exercise", "check"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("4 exercise(s), 4 run(s): no drift"),
+        out.stdout.contains("6 exercise(s), 6 run(s): no drift"),
         "{}",
         out.stdout
     );
@@ -462,7 +464,7 @@ fn lint_reports_exercise_mistakes_like_runbook_lint() {
     );
     assert!(
         out.stdout
-            .contains("exercise lint: 5 files checked, 1 error, 0 warnings"),
+            .contains("exercise lint: 7 files checked, 1 error, 0 warnings"),
         "{}",
         out.stdout
     );
@@ -597,7 +599,7 @@ fn the_demo_library_holds_encrypted_exercises_and_runs_that_check_clean() {
     let out = run(demo().args(["exercise", "check"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("4 exercise(s), 4 run(s): no drift"),
+        out.stdout.contains("6 exercise(s), 6 run(s): no drift"),
         "{}",
         out.stdout
     );

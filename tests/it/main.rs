@@ -8,6 +8,7 @@ mod attack_files;
 mod attack_trust;
 mod cacao;
 mod config;
+mod coverage;
 mod demo;
 mod docs_gen;
 mod exercise;

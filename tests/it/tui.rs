@@ -537,7 +537,7 @@ fn tmux_with_the_wrong_identity_the_screen_says_why_and_the_exit_status_is_1() {
     t.wait_for("no runbook could be loaded: why below");
     let screen = t.screen();
     for said in [
-        "16 files: cannot decrypt",
+        "23 files: cannot decrypt",
         "no identity can decrypt this file",
         "cyber/ransomware.toml.age",
     ] {
@@ -557,7 +557,7 @@ fn tmux_with_the_wrong_identity_the_screen_says_why_and_the_exit_status_is_1() {
         "said once for its cause: {err}"
     );
     assert!(
-        err.contains("warning: 16 files did not load: cannot decrypt"),
+        err.contains("warning: 23 files did not load: cannot decrypt"),
         "{err}"
     );
 }
