@@ -327,6 +327,7 @@ impl Player<'_> {
                     from: inject.from.clone(),
                     channel: inject.channel.clone(),
                     text: inject.text.clone(),
+                    to: inject.to.clone(),
                 },
             )?;
         }
@@ -444,6 +445,7 @@ impl Player<'_> {
                     from: (*from).to_owned(),
                     channel: (*channel).to_owned(),
                     text: (*text).to_owned(),
+                    to: None,
                 }
             }
             "pause" => {

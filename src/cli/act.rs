@@ -155,6 +155,23 @@ pub enum Verb {
         /// Exercise time moves only when the facilitator moves it.
         #[arg(long)]
         manual: bool,
+        /// The clock stands at T+0 until `resume` (the brief is read first).
+        #[arg(long)]
+        paused: bool,
+    },
+    /// Sign someone in to the exercise: a player, facilitator or observer.
+    SignIn {
+        /// Their name.
+        name: String,
+        /// The role they play or watch.
+        #[arg(long)]
+        role: String,
+        /// Their team, if play is by teams.
+        #[arg(long)]
+        team: Option<String>,
+        /// player, facilitator or observer.
+        #[arg(long = "as", value_name = "CAPACITY", default_value = "player")]
+        capacity: String,
     },
     /// Facilitator: deliver a scripted inject by its id, or an unscripted one (--text).
     Inject {
@@ -169,6 +186,9 @@ pub enum Verb {
         /// What it says (unscripted).
         #[arg(long, conflicts_with = "id")]
         text: Option<String>,
+        /// The team or role it is aimed at (unscripted; everyone when absent).
+        #[arg(long, conflicts_with = "id")]
+        to: Option<String>,
     },
     /// Facilitator: score an expectation met, late, partial or missed.
     Score {
@@ -222,6 +242,8 @@ pub enum Verb {
     },
     /// Facilitator: ENDEX, the end of play (final).
     Endex,
+    /// Facilitator: NO DUTY, play suspended for a real incident (`resume` takes it up again).
+    NoDuty,
 }
 
 /// The role observer notes are written under.
@@ -382,6 +404,7 @@ fn command(
             exercise,
             speed,
             manual,
+            paused,
         } => {
             let (file, definition) =
                 super::exercise::find_recorded(ctx, &args.journal, exercise, "")?;
@@ -391,8 +414,20 @@ fn command(
                 digest: crate::exercise::digest(&file.text),
                 speed: *speed,
                 manual: *manual,
+                paused: *paused,
             }
         }
+        Verb::SignIn {
+            name,
+            role,
+            team,
+            capacity,
+        } => Command::SignIn {
+            name: name.clone(),
+            role: role.clone(),
+            team: team.clone(),
+            capacity: capacity.clone(),
+        },
         Verb::Inject {
             id: Some(id),
             text: None,
@@ -416,15 +451,18 @@ fn command(
                 from: inject.from.clone(),
                 channel: inject.channel.clone(),
                 text: inject.text.clone(),
+                to: inject.to.clone(),
             }
         }
         Verb::Inject {
             from,
             channel,
             text,
+            to,
             ..
         } => Command::DeliverInject {
             inject: String::new(),
+            to: to.clone(),
             from: from.clone(),
             channel: channel.clone(),
             text: text.clone().ok_or_else(|| {
@@ -462,6 +500,7 @@ fn command(
             Command::Clock(ClockRequest::JumpTo(to.as_secs().saturating_mul(1000)))
         }
         Verb::Endex => Command::Clock(ClockRequest::End),
+        Verb::NoDuty => Command::Clock(ClockRequest::NoDuty),
     }))
 }
 

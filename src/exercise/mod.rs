@@ -186,8 +186,33 @@ pub struct Inject {
     pub channel: String,
     /// What it says.
     pub text: String,
+    /// The team or role it is aimed at (`to` in the file); everyone when
+    /// `None`.
+    pub to: Option<String>,
     /// What the players are expected to do about it.
     pub expectations: Vec<Expectation>,
+    /// The facilitator's aids: never shown to the players.
+    pub aids: Aids,
+}
+
+/// A facilitator's aids for one inject (`[injects.aids]`): shown on the
+/// facilitator's side of the screen and in the after-action report, never
+/// to the players.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Aids {
+    /// What to watch for in the room.
+    pub watch: Option<String>,
+    /// Discussion questions (prompts if the room stalls).
+    pub questions: Vec<String>,
+    /// What good looks like.
+    pub good: Option<String>,
+}
+
+impl Aids {
+    /// True when the inject has none.
+    pub fn is_empty(&self) -> bool {
+        self.watch.is_none() && self.questions.is_empty() && self.good.is_none()
+    }
 }
 
 /// What counts as meeting an expectation.

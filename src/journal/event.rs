@@ -192,6 +192,20 @@ pub enum Event {
         /// What it should have said, and why.
         replacement: String,
     },
+    /// Someone signed in to an exercise: who they are, the role they play
+    /// or watch, their team, and in which capacity (so no facilitator's or
+    /// observer's entry is ever read as a player's).
+    SignedIn {
+        /// Person's name.
+        name: String,
+        /// The role, as the exercise lists it.
+        role: String,
+        /// Their team, if play is by teams.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+        /// player, facilitator or observer.
+        capacity: String,
+    },
     /// An exercise inject was delivered to the players.
     InjectDelivered {
         /// Inject id ("" for an unscripted one).
@@ -202,6 +216,9 @@ pub enum Event {
         channel: String,
         /// What it said.
         text: String,
+        /// The team or role it was aimed at; everyone when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
     },
     /// An exercise expectation was scored.
     ExpectationScored {
@@ -319,6 +336,9 @@ pub enum ClockChange {
     Jumped,
     /// Play ended (lessons learned follow).
     Ended,
+    /// NO DUTY: play suspended because a real incident needs the players;
+    /// `resumed` takes it up again where it stood.
+    NoDuty,
 }
 
 impl ClockChange {
@@ -331,6 +351,7 @@ impl ClockChange {
             ClockChange::Mode => "mode",
             ClockChange::Jumped => "jumped",
             ClockChange::Ended => "ended",
+            ClockChange::NoDuty => "no_duty",
         }
     }
 }
@@ -389,6 +410,7 @@ impl Event {
             Event::ClockBreached { .. } => "clock_breached",
             Event::ActorChanged { .. } => "actor_changed",
             Event::Correction { .. } => "correction",
+            Event::SignedIn { .. } => "signed_in",
             Event::InjectDelivered { .. } => "inject_delivered",
             Event::ExpectationScored { .. } => "expectation_scored",
             Event::ExerciseStarted { .. } => "exercise_started",

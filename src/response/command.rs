@@ -192,6 +192,21 @@ pub enum Command {
         speed: u32,
         /// Injects released by hand only.
         manual: bool,
+        /// The clock stands at T+0 until the facilitator starts it (the
+        /// brief is read first).
+        paused: bool,
+    },
+    /// Someone signs in to an exercise: a player, a facilitator or an
+    /// observer, with their role and team.
+    SignIn {
+        /// Their name.
+        name: String,
+        /// The role they play or watch.
+        role: String,
+        /// Their team, if play is by teams.
+        team: Option<String>,
+        /// player, facilitator or observer.
+        capacity: String,
     },
     /// The facilitator delivers an inject (a scripted one by its id, or an
     /// unscripted one with an empty id).
@@ -204,6 +219,8 @@ pub enum Command {
         channel: String,
         /// What it says.
         text: String,
+        /// The team or role it is aimed at; everyone when `None`.
+        to: Option<String>,
     },
     /// The facilitator scores an expectation.
     Score {
@@ -247,7 +264,13 @@ pub enum ClockRequest {
     JumpTo(u64),
     /// ENDEX: play ends, for good.
     End,
+    /// NO DUTY: play is suspended for a real incident (resumed by
+    /// [`ClockRequest::Resume`]).
+    NoDuty,
 }
+
+/// The capacities someone signs in to an exercise with.
+pub const CAPACITIES: [&str; 3] = ["player", "facilitator", "observer"];
 
 /// The outcomes a facilitator may score.
 pub const OUTCOMES: [&str; 4] = ["met", "late", "partial", "missed"];
@@ -434,6 +457,17 @@ pub enum CommandError {
         /// The entry that ended it.
         seq: u64,
     },
+    /// NO DUTY was called: play waits for the real incident.
+    #[error(
+        "play is suspended (NO DUTY at seq {seq}) for a real incident: only resuming, ENDEX, sign-in, lessons and corrections are recorded"
+    )]
+    NoDuty {
+        /// The entry that suspended it.
+        seq: u64,
+    },
+    /// A sign-in with a capacity not in [`CAPACITIES`].
+    #[error("{0:?} is not a capacity: use player, facilitator or observer")]
+    Capacity(String),
     /// A facilitator's action outside an exercise.
     #[error("this journal is not an exercise: start one first")]
     NoExercise,
@@ -570,6 +604,14 @@ pub fn decide<R: Runbooks + ?Sized>(
             .find(|c| c.change == ClockChange::Ended)
             .map_or(0, |c| c.stamp.seq);
         return Err(CommandError::ExerciseEnded { seq });
+    }
+    if play.no_duty && plays(command) && !resumes(command) {
+        let seq = state
+            .exercise_clock
+            .iter()
+            .rfind(|c| c.change == ClockChange::NoDuty)
+            .map_or(0, |c| c.stamp.seq);
+        return Err(CommandError::NoDuty { seq });
     }
     match command {
         Command::OpenRunbook { runbook: id, pin } => {
@@ -869,16 +911,47 @@ pub fn decide<R: Runbooks + ?Sized>(
             digest,
             speed,
             manual,
+            paused,
         } => {
             if let Some(start) = &state.exercise_start {
                 return Err(CommandError::ExerciseStarted(start.stamp.seq));
             }
-            Ok(vec![Event::ExerciseStarted {
+            let speed = speed_in_range(*speed)?;
+            let mut events = vec![Event::ExerciseStarted {
                 exercise: exercise.clone(),
                 title: title.clone(),
                 digest: digest.clone(),
-                speed: speed_in_range(*speed)?,
+                speed,
                 manual: *manual,
+            }];
+            if *paused {
+                // In the same append as T+0, so no moment of play passes
+                // before the facilitator starts the clock.
+                events.push(Event::ExerciseClock {
+                    change: ClockChange::Paused,
+                    ex_t: 0,
+                    speed,
+                    manual: *manual,
+                });
+            }
+            Ok(events)
+        }
+        Command::SignIn {
+            name,
+            role,
+            team,
+            capacity,
+        } => {
+            in_exercise(&play)?;
+            let capacity = capacity.trim().to_lowercase();
+            if !CAPACITIES.contains(&capacity.as_str()) {
+                return Err(CommandError::Capacity(capacity));
+            }
+            Ok(vec![Event::SignedIn {
+                name: required(name, "a sign-in needs a name")?,
+                role: required(role, "a sign-in needs a role")?,
+                team: optional(team),
+                capacity,
             }])
         }
         Command::DeliverInject {
@@ -886,6 +959,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             from,
             channel,
             text,
+            to,
         } => {
             in_exercise(&play)?;
             Ok(vec![Event::InjectDelivered {
@@ -893,6 +967,7 @@ pub fn decide<R: Runbooks + ?Sized>(
                 from: required(from, "an inject needs who it is from")?,
                 channel: required(channel, "an inject needs a channel")?,
                 text: required(text, "an inject needs its text")?,
+                to: optional(to),
             }])
         }
         Command::Score {
@@ -925,12 +1000,6 @@ pub fn decide<R: Runbooks + ?Sized>(
             due,
         } => {
             in_exercise(&play)?;
-            let optional = |t: &Option<String>| {
-                t.as_deref()
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-            };
             Ok(vec![Event::LessonRecorded {
                 category: *category,
                 text: required(text, "a lesson needs some text")?,
@@ -953,11 +1022,29 @@ fn plays(command: &Command) -> bool {
     !matches!(
         command,
         Command::Lesson { .. }
+            | Command::SignIn { .. }
             | Command::Correct { .. }
             | Command::ChangeActor { .. }
             | Command::EndSession { .. }
             | Command::RecordBreaches
     )
+}
+
+/// True for what still goes in while play is suspended (NO DUTY): taking
+/// play up again, or ending it for good.
+fn resumes(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Clock(ClockRequest::Resume | ClockRequest::End)
+    )
+}
+
+/// An optional text, trimmed; `None` when empty.
+fn optional(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 /// Refuses a facilitator's action outside an exercise.
@@ -1006,6 +1093,10 @@ fn clock_change(
         }
         ClockRequest::JumpTo(to) => (ClockChange::Jumped, to),
         ClockRequest::End => (ClockChange::Ended, ex_t),
+        ClockRequest::NoDuty if play.no_duty => {
+            return Err(CommandError::ClockState("already suspended (NO DUTY)"));
+        }
+        ClockRequest::NoDuty => (ClockChange::NoDuty, ex_t),
     };
     Ok(Event::ExerciseClock {
         change,
@@ -1815,6 +1906,7 @@ mod tests {
             digest: String::new(),
             speed,
             manual: false,
+            paused: false,
         };
         let clock = |request| Command::Clock(request);
         let no_exercise = "this journal is not an exercise: start one first";
@@ -1883,5 +1975,77 @@ mod tests {
             due: None,
         };
         assert_eq!(sim.run(&lesson).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_exercise_opens_at_t0_paused_people_sign_in_and_no_duty_suspends_play() {
+        let mut sim = Sim::opened();
+        let start = Command::StartExercise {
+            exercise: "x".to_owned(),
+            title: "X".to_owned(),
+            digest: String::new(),
+            speed: 60,
+            manual: false,
+            paused: true,
+        };
+        // T+0 and the paused clock in one append: no moment of play passes
+        // while the brief is read, however long that takes.
+        let events = sim.run(&start).unwrap();
+        assert!(
+            matches!(
+                events.as_slice(),
+                [
+                    Event::ExerciseStarted { .. },
+                    Event::ExerciseClock {
+                        change: ClockChange::Paused,
+                        ex_t: 0,
+                        speed: 60,
+                        ..
+                    }
+                ]
+            ),
+            "{events:?}"
+        );
+        let sign_in = |capacity: &str, team: Option<&str>| Command::SignIn {
+            name: "Priya".to_owned(),
+            role: "ICT Security Lead".to_owned(),
+            team: team.map(str::to_owned),
+            capacity: capacity.to_owned(),
+        };
+        assert_eq!(
+            sim.refuse(&sign_in("boss", None)),
+            "\"boss\" is not a capacity: use player, facilitator or observer"
+        );
+        sim.run(&sign_in(" Player ", Some(" Team A "))).unwrap();
+        let signed = &sim.state.signed_in[0];
+        assert_eq!(
+            (signed.capacity.as_str(), signed.team.as_deref()),
+            ("player", Some("Team A"))
+        );
+        sim.run(&Command::Clock(ClockRequest::Resume)).unwrap();
+        sim.run(&Command::Clock(ClockRequest::NoDuty)).unwrap();
+        let note = Command::Note {
+            text: "during".to_owned(),
+            happened_at: None,
+        };
+        for refused in [
+            done("triage"),
+            note.clone(),
+            Command::Clock(ClockRequest::Pause),
+        ] {
+            assert!(
+                sim.refuse(&refused)
+                    .starts_with("play is suspended (NO DUTY at seq"),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(
+            sim.refuse(&Command::Clock(ClockRequest::NoDuty)),
+            "play is suspended (NO DUTY at seq 7) for a real incident: only resuming, ENDEX, sign-in, lessons and corrections are recorded"
+        );
+        // Resumed, play goes on where it stood.
+        sim.run(&Command::Clock(ClockRequest::Resume)).unwrap();
+        sim.run(&note).unwrap();
+        sim.run(&done("triage")).unwrap();
     }
 }

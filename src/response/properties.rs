@@ -120,6 +120,7 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
             from: rng.text(),
             channel: rng.text(),
             text: rng.text(),
+            to: None,
         },
         16 => Event::ExpectationScored {
             inject: rng.text(),

@@ -25,7 +25,7 @@ use crate::config::LastSession;
 use crate::exercise::{Exercise, Speed};
 use crate::journal::Actor;
 use crate::library::{LoadReport, LoadedRunbook};
-use crate::response::{Command, ResponseState};
+use crate::response::{ClockRequest, Command, ResponseState};
 
 pub use super::keys::Action;
 pub use super::shared::{Screen, Setup, Status};
@@ -73,17 +73,18 @@ impl<'a> App<'a> {
     }
 
     /// Starts an exercise: a new journal named after it, `exercise_started`
-    /// at T+0, then every runbook it uses opened.
+    /// at T+0 with the clock standing, the facilitator (`name`) signed in,
+    /// every runbook it uses opened, and the brief shown.
     pub fn start_exercise(
         &mut self,
         exercise: Exercise,
         text: &str,
         speed: Speed,
         manual: bool,
-        actor: Actor,
+        name: &str,
     ) {
         self.shared
-            .start_exercise(exercise, text, speed, manual, actor);
+            .start_exercise(exercise, text, speed, manual, name);
     }
 
     /// Opens the run screen on a replay, showing its first entry.
@@ -214,6 +215,22 @@ impl<'a> App<'a> {
                 }
                 saved
             }
+            Intent::Facilitate(command) => {
+                let done = match &command {
+                    Command::Clock(ClockRequest::Resume) => {
+                        "exercise clock running: play has begun"
+                    }
+                    Command::Clock(ClockRequest::End) => {
+                        "ENDEX: play is over; L records lessons learned, q quits"
+                    }
+                    _ => "",
+                };
+                let went = app.facilitate(&command, done);
+                if went {
+                    app.deliver_due_injects();
+                }
+                went
+            }
             Intent::Score(item, outcome) => {
                 let scored = app.score_manual(&item, outcome);
                 if scored {
@@ -259,8 +276,11 @@ impl<'a> App<'a> {
                 (app.screen == Screen::Run).then_some(None)
             }
             FormPurpose::Inject => app
-                .unscripted_inject(&value(0), &value(1), &value(2))
+                .unscripted_inject(&value(0), &value(1), &value(2), optional(3))
                 .then_some(Some("unscripted inject delivered")),
+            FormPurpose::SignIn => app
+                .sign_in(&value(0), &value(1), optional(2), &value(3))
+                .then_some(Some("signed in: S signs in another, B shows the brief")),
             FormPurpose::Lesson => match lesson_category(&value(0)) {
                 Some(category) => app
                     .record_lesson(category, &value(1), optional(2), optional(3))

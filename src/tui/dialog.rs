@@ -23,7 +23,7 @@ use ratatui_textarea::TextArea;
 use super::keys::Help;
 use super::theme::Theme;
 use crate::exercise::Outcome;
-use crate::response::{Command, StepRef};
+use crate::response::{ClockRequest, Command, StepRef};
 use crate::text::printable_line;
 
 /// What a one-line prompt is for.
@@ -66,6 +66,8 @@ pub enum FormPurpose {
     Inject,
     /// A lesson learned: kind, text, owner, due.
     Lesson,
+    /// Someone signs in to the exercise: name, role, team, capacity.
+    SignIn,
     /// When the council became aware: time, why; then open this runbook,
     /// whose deadlines count from it, when one is waiting.
     Awareness(Option<String>),
@@ -171,6 +173,19 @@ pub enum Dialog {
         /// The closing witness code (printable).
         witness: String,
     },
+    /// The exercise's brief (scenario, objectives, who is signed in, the
+    /// ground rules), built by the exercise screen; the clock stands at T+0
+    /// until the facilitator starts it from here.
+    Brief {
+        /// The lines (printable), wrapped when drawn.
+        lines: Vec<Line<'static>>,
+        /// Lines scrolled past.
+        scroll: u16,
+        /// True while play has not begun: Enter starts the clock.
+        before_play: bool,
+    },
+    /// End play for good (ENDEX)?
+    ConfirmEndex,
     /// Mark a step done although some of its checks are not ticked?
     ConfirmDone {
         /// The step.
@@ -199,6 +214,9 @@ pub enum Intent {
     },
     /// An observer's note in an exercise.
     ObserverNote(String),
+    /// A facilitator's command in an exercise (journaled as the facilitator
+    /// signed in, never as the player at the keyboard).
+    Facilitate(Command),
     /// The answers of a form, in field order.
     Form(FormPurpose, Vec<String>),
     /// Score a manual expectation.
@@ -484,6 +502,37 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             _ => Reply::Keep(Dialog::Resume { path, incident }),
         },
         Dialog::Closed { .. } => Reply::Do(Intent::Leave),
+        Dialog::Brief {
+            lines,
+            scroll,
+            before_play,
+        } => match key.code {
+            KeyCode::Enter if before_play => {
+                Reply::Do(Intent::Facilitate(Command::Clock(ClockRequest::Resume)))
+            }
+            KeyCode::Down | KeyCode::PageDown | KeyCode::Up | KeyCode::PageUp => {
+                let scroll = match key.code {
+                    KeyCode::Down => scroll.saturating_add(1),
+                    KeyCode::PageDown => scroll.saturating_add(10),
+                    KeyCode::Up => scroll.saturating_sub(1),
+                    _ => scroll.saturating_sub(10),
+                };
+                Reply::Keep(Dialog::Brief {
+                    lines,
+                    scroll,
+                    before_play,
+                })
+            }
+            KeyCode::Char('S') => Reply::Keep(sign_in_form()),
+            _ => Reply::Close,
+        },
+        Dialog::ConfirmEndex => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                Reply::Do(Intent::Facilitate(Command::Clock(ClockRequest::End)))
+            }
+            // Enter is not a yes here: ENDEX cannot be taken back.
+            _ => Reply::Do(Intent::Say("play goes on: ENDEX not called".to_owned())),
+        },
         Dialog::ConfirmDone {
             step,
             unticked,
@@ -503,6 +552,19 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             }),
         },
     }
+}
+
+/// The sign-in form: name, role, team, and in which capacity.
+pub fn sign_in_form() -> Dialog {
+    Dialog::form(
+        FormPurpose::SignIn,
+        &[
+            ("Name", String::new()),
+            ("Role", String::new()),
+            ("Team (optional)", String::new()),
+            ("As", "player".to_owned()),
+        ],
+    )
 }
 
 /// Typing into a one-line field.
@@ -599,6 +661,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 FormPurpose::Actor => " Who is at the keyboard? ",
                 FormPurpose::Inject => " Unscripted inject ",
                 FormPurpose::Lesson => " Lesson learned (went well / did not go well / action) ",
+                FormPurpose::SignIn => " Sign in (As: player / facilitator / observer) ",
                 FormPurpose::Awareness(_) => {
                     " Aware of the incident since: HH:MM or YYYY-MM-DD HH:MM "
                 }
@@ -724,6 +787,45 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 ]),
             ];
             message_box(frame, theme, full, 64, " Mark the step done? ", lines);
+        }
+        Dialog::Brief {
+            lines,
+            scroll,
+            before_play,
+        } => {
+            let area = full;
+            frame.render_widget(Clear, area);
+            let block = theme.block(" Brief (facilitator reads it out) ");
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let [text, hint] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let paragraph = Paragraph::new(lines.clone()).wrap(Wrap { trim: false });
+            // Never scrolled past the last line (only drawing knows the height).
+            let room = usize::from(text.height);
+            let most = paragraph.line_count(text.width).saturating_sub(room);
+            let scroll = (*scroll).min(u16::try_from(most).unwrap_or(u16::MAX));
+            frame.render_widget(paragraph.scroll((scroll, 0)), text);
+            let keys = if *before_play {
+                "Enter starts the clock (T+0)  S signs in  Up/Down scroll  Esc closes (clock stays paused)"
+            } else {
+                "S signs in  Up/Down scroll  any other key closes"
+            };
+            frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
+        }
+        Dialog::ConfirmEndex => {
+            let lines = vec![
+                Line::from("ENDEX ends play for good: from now on nothing is played or scored."),
+                Line::from("Lessons learned (L) and corrections are still recorded."),
+                Line::default(),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::raw(" end play now, "),
+                    Span::styled("any other key", theme.key),
+                    Span::raw(" play goes on"),
+                ]),
+            ];
+            message_box(frame, theme, full, 72, " ENDEX? ", lines);
         }
         Dialog::Closed { path, witness } => {
             let lines = vec![

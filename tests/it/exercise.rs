@@ -250,6 +250,7 @@ fn hostile_notes_and_lessons_stay_inert_in_the_report() {
             from: format!("\"caller\" {SCRIPT}"),
             channel: "phone".to_owned(),
             text: format!("- # files renamed {ESCAPES}"),
+            to: None,
         },
         Event::Note {
             text: format!("![img](http://x) [link](http://x) {SCRIPT} {ESCAPES}"),
