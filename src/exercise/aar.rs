@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::score::{Outcome, Scorecard, score};
-use super::{Exercise, Objective, Participant, ParticipantKind, ex_time};
+use super::{Exercise, Objective, Participant, ParticipantKind, capacity_of, ex_time};
 use crate::journal::{Actor, LessonCategory, VerifyReport};
 use crate::response::{ResponseState, Stamp};
 
@@ -26,8 +26,9 @@ pub struct AfterActionReport {
     pub journal: JournalIntegrity,
     /// Roles planned.
     pub participants: Vec<Participant>,
-    /// People seen in the journal, in order of first entry.
-    pub actors: Vec<Actor>,
+    /// Everyone who signed in or wrote an entry, with the capacity they
+    /// acted in, in order of first appearance.
+    pub people: Vec<Person>,
     /// The runbook versions played (every `runbook_opened`).
     pub runbook_versions: Vec<RunbookUsed>,
     /// What happened, in journal order.
@@ -120,6 +121,21 @@ pub struct RunbookUsed {
     pub seq: u64,
 }
 
+/// Someone who took part, as the journal shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    /// Their name.
+    pub name: String,
+    /// Their role.
+    pub role: String,
+    /// Their team, when they signed in with one.
+    pub team: Option<String>,
+    /// Player, facilitator or observer ([`super::capacity_of`]).
+    pub capacity: ParticipantKind,
+    /// They signed in (else they were only seen writing entries).
+    pub signed_in: bool,
+}
+
 /// One moment of the exercise.
 #[derive(Debug, Clone, Serialize)]
 pub struct Moment {
@@ -129,6 +145,8 @@ pub struct Moment {
     pub ex_t: u64,
     /// Who, as `name (role)`.
     pub who: Option<String>,
+    /// In which capacity they acted.
+    pub capacity: Option<ParticipantKind>,
     /// What, in words.
     pub what: String,
 }
@@ -261,8 +279,12 @@ pub fn card_lines(card: &Scorecard) -> Vec<(Option<Outcome>, String)> {
     out
 }
 
-fn moment(stamp: &Stamp, state: &ResponseState, what: String) -> Moment {
+fn moment(exercise: &Exercise, stamp: &Stamp, state: &ResponseState, what: String) -> Moment {
     Moment {
+        capacity: stamp
+            .actor
+            .as_ref()
+            .map(|a| capacity_of(exercise, state, a)),
         seq: stamp.seq,
         ex_t: ex_time(stamp, state),
         who: stamp
@@ -282,15 +304,21 @@ pub fn build(
     verified: &VerifyReport,
 ) -> AfterActionReport {
     let card = score(exercise, state);
-    let watchers: Vec<String> = exercise
-        .participants
-        .iter()
-        .filter(|p| p.kind != ParticipantKind::Player)
-        .map(|p| p.role.to_lowercase())
-        .collect();
+    let moment =
+        |stamp: &Stamp, state: &ResponseState, what: String| moment(exercise, stamp, state, what);
     let mut timeline = Vec::new();
     let mut observations = Vec::new();
-    let mut actors: Vec<(u64, Actor)> = Vec::new();
+    let mut actors: Vec<(u64, Actor)> = state
+        .signed_in
+        .iter()
+        .map(|s| {
+            let actor = Actor {
+                name: s.name.clone(),
+                role: s.role.clone(),
+            };
+            (s.stamp.seq, actor)
+        })
+        .collect();
     let mut seen = |stamp: &Stamp| {
         if let Some(a) = &stamp.actor
             && !actors.iter().any(|(_, b)| b == a)
@@ -313,10 +341,29 @@ pub fn build(
         } else {
             &d.inject
         };
+        let to =
+            d.to.as_deref()
+                .map(|t| format!(", to {t}"))
+                .unwrap_or_default();
         timeline.push(moment(
             &d.stamp,
             state,
-            format!("inject {id} ({} from {}): {}", d.channel, d.from, d.text),
+            format!(
+                "inject {id} ({} from {}{to}): {}",
+                d.channel, d.from, d.text
+            ),
+        ));
+    }
+    for s in &state.signed_in {
+        let team = s
+            .team
+            .as_deref()
+            .map(|t| format!(", team {t}"))
+            .unwrap_or_default();
+        timeline.push(moment(
+            &s.stamp,
+            state,
+            format!("signed in as {}{team}", s.capacity),
         ));
     }
     for c in &state.exercise_clock {
@@ -352,11 +399,7 @@ pub fn build(
     for n in &state.notes {
         seen(&n.stamp);
         let m = moment(&n.stamp, state, n.text.clone());
-        let by_watcher = n
-            .stamp
-            .actor
-            .as_ref()
-            .is_some_and(|a| watchers.contains(&a.role.to_lowercase()));
+        let by_watcher = m.capacity.is_some_and(|c| c != ParticipantKind::Player);
         if by_watcher {
             observations.push(m);
         } else {
@@ -368,6 +411,20 @@ pub fn build(
     }
     timeline.sort_by_key(|m| m.seq);
     actors.sort_by_key(|(seq, _)| *seq);
+    actors.dedup_by(|a, b| a.1 == b.1);
+    let people = actors
+        .into_iter()
+        .map(|(_, a)| {
+            let signed = state.signed_in_as(&a);
+            Person {
+                capacity: capacity_of(exercise, state, &a),
+                team: signed.and_then(|s| s.team.clone()),
+                signed_in: signed.is_some(),
+                name: a.name,
+                role: a.role,
+            }
+        })
+        .collect();
     let lessons = |category: LessonCategory| {
         state
             .lessons
@@ -412,7 +469,7 @@ pub fn build(
                 .collect(),
         },
         participants: exercise.participants.clone(),
-        actors: actors.into_iter().map(|(_, a)| a).collect(),
+        people,
         runbook_versions: state
             .runbooks
             .iter()

@@ -78,8 +78,14 @@ fn moments(list: &[Moment]) -> Block {
         return Block::Para("None recorded.".to_owned());
     }
     plain(list.iter().map(|m| {
+        // The capacity first, so a facilitator's or observer's entry is
+        // never read as a player's.
+        let capacity = m
+            .capacity
+            .map(|c| format!("[{}] ", c.as_str()))
+            .unwrap_or_default();
         format!(
-            "{} (seq {}) {}: {}",
+            "{} (seq {}) {capacity}{}: {}",
             t_plus(m.ex_t),
             m.seq,
             m.who.as_deref().unwrap_or_default(),
@@ -233,8 +239,25 @@ fn participants(r: &AfterActionReport) -> Section {
                         .unwrap_or_default()
                 )
             })),
-            Block::Para("Seen in the journal:".to_owned()),
-            plain(r.actors.iter().map(|a| format!("{} ({})", a.name, a.role))),
+            Block::Para("Signed in, or seen in the journal:".to_owned()),
+            plain(r.people.iter().map(|p| {
+                let team = p
+                    .team
+                    .as_deref()
+                    .map(|t| format!(", team {t}"))
+                    .unwrap_or_default();
+                let how = if p.signed_in {
+                    "signed in as"
+                } else {
+                    "not signed in; acted as"
+                };
+                format!(
+                    "{} ({}{team}): {how} {}",
+                    p.name,
+                    p.role,
+                    p.capacity.as_str()
+                )
+            })),
         ],
     }
 }

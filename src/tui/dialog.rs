@@ -793,7 +793,12 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
             scroll,
             before_play,
         } => {
-            let area = full;
+            // Below the header, so the room sees the clock standing at T+0.
+            let area = Rect {
+                y: full.y.saturating_add(1),
+                height: full.height.saturating_sub(1),
+                ..full
+            };
             frame.render_widget(Clear, area);
             let block = theme.block(" Brief (facilitator reads it out) ");
             let inner = block.inner(area);

@@ -26,7 +26,7 @@ use super::shared::{Exercising, Shared};
 use crate::exercise::{
     ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, schedule,
 };
-use crate::journal::{Actor, LessonCategory};
+use crate::journal::{Actor, ClockChange, LessonCategory};
 use crate::response::{ClockRequest, Command, PlayClock};
 use crate::text::printable_line;
 
@@ -127,15 +127,25 @@ impl Shared<'_> {
         let Some(lines) = self.brief_lines() else {
             return;
         };
-        let before_play = self
-            .response
-            .as_ref()
-            .is_some_and(|r| r.state.ex_t.unwrap_or(0) == 0 && PlayClock::of(&r.state).paused);
+        let before_play = self.before_play();
         self.dialogs.push(Dialog::Brief {
             lines,
             scroll: 0,
             before_play,
         });
+    }
+
+    /// True while the clock still stands at T+0 as the exercise opened it:
+    /// play has not begun, so nothing is delivered yet.
+    fn before_play(&self) -> bool {
+        self.response.as_ref().is_some_and(|r| {
+            PlayClock::of(&r.state).paused
+                && !r
+                    .state
+                    .exercise_clock
+                    .iter()
+                    .any(|c| c.change != ClockChange::Paused)
+        })
     }
 
     /// The brief: scenario, objectives, participants (planned, and who has
@@ -287,8 +297,9 @@ impl Shared<'_> {
         let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
             return;
         };
-        if ex.clock.ended() {
-            // After ENDEX nothing is delivered (the core would refuse it).
+        if ex.clock.ended() || self.before_play() {
+            // After ENDEX nothing is delivered (the core would refuse it);
+            // before play begins, the brief is still being read.
             return;
         }
         let now = ex.clock.now();
@@ -341,6 +352,10 @@ impl Shared<'_> {
 
     /// Moves the clock to the next scheduled inject and delivers it.
     pub fn fire_next_inject(&mut self) {
+        if self.before_play() {
+            self.info("play has not begun: p starts the clock (B shows the brief)");
+            return;
+        }
         let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
             return;
         };
