@@ -159,13 +159,8 @@ pub enum Verb {
         #[arg(long)]
         paused: bool,
     },
-    /// Sign someone in to the exercise: a player, facilitator or observer.
+    /// Sign in to the exercise as --actor in --role: a player, facilitator or observer.
     SignIn {
-        /// Their name.
-        name: String,
-        /// The role they play or watch.
-        #[arg(long)]
-        role: String,
         /// Their team, if play is by teams.
         #[arg(long)]
         team: Option<String>,
@@ -417,17 +412,15 @@ fn command(
                 paused: *paused,
             }
         }
-        Verb::SignIn {
-            name,
-            role,
-            team,
-            capacity,
-        } => Command::SignIn {
-            name: name.clone(),
-            role: role.clone(),
-            team: team.clone(),
-            capacity: capacity.clone(),
-        },
+        Verb::SignIn { team, capacity } => {
+            let who = ctx.actor(args.actor.clone(), args.role.clone());
+            Command::SignIn {
+                name: who.name,
+                role: who.role,
+                team: team.clone(),
+                capacity: capacity.clone(),
+            }
+        }
         Verb::Inject {
             id: Some(id),
             text: None,

@@ -775,11 +775,16 @@ pub fn feed_lines(app: &Shared<'_>, replayed: Option<&Exercise>) -> Vec<Line<'st
         } else {
             printable_line(&d.inject).into_owned()
         };
+        // Who it reached: the team or role it was aimed at, else everyone.
+        let to =
+            d.to.as_deref()
+                .map(|t| format!(" to {}", printable_line(t)))
+                .unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(format!("T+{} ", ex_time(at)), theme.warn),
             Span::styled(
                 format!(
-                    "{id}, {} from {}: ",
+                    "{id}, {} from {}{to}: ",
                     printable_line(&d.channel),
                     printable_line(&d.from)
                 ),
