@@ -381,6 +381,30 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
 }
 
 #[test]
+fn an_ended_exercise_opens_read_only() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut first = playing(dir.path());
+    press(&mut first, KeyCode::Char('E'));
+    press(&mut first, KeyCode::Char('y'));
+    // "Killed" after ENDEX: the session never ended, so it is offered.
+    let journal = first.shared.response.as_ref().map(path_of);
+    let before = std::fs::read(journal.as_ref().unwrap()).unwrap();
+    drop(first);
+    let mut second = super::tests::app(colour(), samples(), dir.path());
+    let offered = super::unfinished_journals(&second);
+    assert_eq!(offered.first().map(|o| &o.0), journal.as_ref());
+    second.shared.resume(&offered[0].0);
+    let status = format!("{:?}", second.shared.status);
+    assert!(status.contains("opened read-only"), "{status}");
+    assert!(text(&second, 80, 24).contains("ENDED"));
+    // Nothing is appended: no session starts, and a key of play goes nowhere.
+    done(&mut second);
+    press(&mut second, KeyCode::Char('L'));
+    typed(&mut second, "x");
+    assert_eq!(std::fs::read(journal.as_ref().unwrap()).unwrap(), before);
+}
+
+#[test]
 fn the_exercise_help_lists_the_facilitator_keys_at_80x24() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = playing(dir.path());
