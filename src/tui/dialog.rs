@@ -173,10 +173,13 @@ pub enum Dialog {
         /// The closing witness code (printable).
         witness: String,
     },
-    /// The exercise's brief (scenario, objectives, who is signed in, the
-    /// ground rules), built by the exercise screen; the clock stands at T+0
-    /// until the facilitator starts it from here.
-    Brief {
+    /// Text to read over the whole screen, wrapped and scrolled, built by
+    /// the exercise screen: the brief (scenario, objectives, who is signed
+    /// in, the ground rules; the clock stands at T+0 until the facilitator
+    /// starts it from here), every inject delivered, the facilitator's aids.
+    Reading {
+        /// The title.
+        title: String,
         /// The lines (printable), wrapped when drawn.
         lines: Vec<Line<'static>>,
         /// Lines scrolled past.
@@ -502,7 +505,8 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             _ => Reply::Keep(Dialog::Resume { path, incident }),
         },
         Dialog::Closed { .. } => Reply::Do(Intent::Leave),
-        Dialog::Brief {
+        Dialog::Reading {
+            title,
             lines,
             scroll,
             before_play,
@@ -517,13 +521,14 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
                     KeyCode::Up => scroll.saturating_sub(1),
                     _ => scroll.saturating_sub(10),
                 };
-                Reply::Keep(Dialog::Brief {
+                Reply::Keep(Dialog::Reading {
+                    title,
                     lines,
                     scroll,
                     before_play,
                 })
             }
-            KeyCode::Char('S') => Reply::Keep(sign_in_form()),
+            KeyCode::Char('S') if before_play => Reply::Keep(sign_in_form()),
             _ => Reply::Close,
         },
         Dialog::ConfirmEndex => match key.code {
@@ -753,7 +758,17 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
         Dialog::Score { items, cursor } => {
             let area = centred(full, 76, 16);
             frame.render_widget(Clear, area);
-            let height = area.height.saturating_sub(4) as usize;
+            // The highlighted expectation in full below the list: a long
+            // description is cut off in its row.
+            let about = items.get(*cursor).map(|i| i.description.clone());
+            let about = Paragraph::new(about.unwrap_or_default()).wrap(Wrap { trim: false });
+            let about_height = u16::try_from(about.line_count(area.width.saturating_sub(2)))
+                .unwrap_or(u16::MAX)
+                .min(area.height.saturating_sub(6) / 2);
+            let [list_area, about_area] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(about_height)])
+                    .areas(theme.block("").inner(area));
+            let height = list_area.height.saturating_sub(2) as usize;
             let mut lines = list_rows(theme, items, *cursor, height, |item| {
                 format!(
                     "{}/{} [{}] {}",
@@ -772,6 +787,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 Paragraph::new(lines).block(theme.block(" Score a manual expectation ")),
                 area,
             );
+            frame.render_widget(about.style(theme.dim), about_area);
         }
         Dialog::ConfirmDone {
             unticked, checks, ..
@@ -788,7 +804,8 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
             ];
             message_box(frame, theme, full, 64, " Mark the step done? ", lines);
         }
-        Dialog::Brief {
+        Dialog::Reading {
+            title,
             lines,
             scroll,
             before_play,
@@ -800,7 +817,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 ..full
             };
             frame.render_widget(Clear, area);
-            let block = theme.block(" Brief (facilitator reads it out) ");
+            let block = theme.block(format!(" {title} "));
             let inner = block.inner(area);
             frame.render_widget(block, area);
             let [text, hint] =
@@ -812,9 +829,9 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
             let scroll = (*scroll).min(u16::try_from(most).unwrap_or(u16::MAX));
             frame.render_widget(paragraph.scroll((scroll, 0)), text);
             let keys = if *before_play {
-                "Enter starts the clock (T+0)  S signs in  Up/Down scroll  Esc closes (clock stays paused)"
+                "Enter starts the clock  S signs in  Up/Down scroll  Esc later (p)"
             } else {
-                "S signs in  Up/Down scroll  any other key closes"
+                "Up/Down PgUp/PgDn scroll  any other key closes"
             };
             frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
         }

@@ -128,7 +128,8 @@ impl Shared<'_> {
             return;
         };
         let before_play = self.before_play();
-        self.dialogs.push(Dialog::Brief {
+        self.dialogs.push(Dialog::Reading {
+            title: "Brief (the facilitator reads it out)".to_owned(),
             lines,
             scroll: 0,
             before_play,
@@ -216,6 +217,60 @@ impl Shared<'_> {
             lines.push(Line::from(format!("- {rule}")));
         }
         Some(lines)
+    }
+
+    /// Opens every inject delivered (and the debrief questions after
+    /// ENDEX) over the whole screen, wrapped and scrolled: the feed beside
+    /// the journal holds only a few lines.
+    pub fn show_injects(&mut self) {
+        let lines = feed_lines(self, None);
+        self.dialogs.push(Dialog::Reading {
+            title: "Injects, newest first".to_owned(),
+            lines,
+            scroll: 0,
+            before_play: false,
+        });
+    }
+
+    /// Opens the facilitator's aids (what to watch for, questions, what
+    /// good looks like) of the injects delivered, newest first, and of the
+    /// next one: for the facilitator's eyes (the players never need them).
+    pub fn show_aids(&mut self) {
+        let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
+            return;
+        };
+        let state = &response.state;
+        let theme = &self.theme;
+        let next = schedule::next(&ex.exercise, state, ex.clock.now()).map(|d| d.id);
+        let delivered = state.injects.iter().rev().map(|d| d.inject.as_str());
+        let ids: Vec<&str> = next.as_deref().into_iter().chain(delivered).collect();
+        let mut lines = Vec::new();
+        for inject in ids.iter().filter_map(|id| ex.exercise.inject(id)) {
+            if inject.aids.is_empty() {
+                continue;
+            }
+            let when = if next.as_deref() == Some(inject.id.as_str()) {
+                "next"
+            } else {
+                "delivered"
+            };
+            lines.push(Line::from(Span::styled(
+                format!("{} ({when})", printable_line(&inject.id)),
+                theme.accent,
+            )));
+            lines.extend(aid_lines(&inject.aids));
+            lines.push(Line::default());
+        }
+        if lines.is_empty() {
+            self.info("no aids for the injects delivered or the next one");
+            return;
+        }
+        self.dialogs.push(Dialog::Reading {
+            title: "Facilitator's aids (not for the players)".to_owned(),
+            lines,
+            scroll: 0,
+            before_play: false,
+        });
     }
 
     /// Who the facilitator is: the latest facilitator signed in, else
@@ -340,8 +395,15 @@ impl Shared<'_> {
                 ));
             }
         }
-        if let Some(shown) = shown {
-            self.info(shown);
+        match (shown, due.len()) {
+            // More than one in a tick: none is left unread without a word.
+            (Some(shown), n) if n > 1 => {
+                self.info(format!(
+                    "{n} injects arrived (I reads them all); latest {shown}"
+                ));
+            }
+            (Some(shown), _) => self.info(shown),
+            (None, _) => {}
         }
     }
 
@@ -494,6 +556,29 @@ pub enum Do {
     SignIn,
     /// NO DUTY: suspend play for a real incident (p resumes).
     NoDuty,
+    /// Read every inject delivered.
+    Injects,
+    /// The facilitator's aids.
+    Aids,
+}
+
+/// An inject's aids as lines: what to watch for, the questions, what good
+/// looks like (printable).
+fn aid_lines(aids: &crate::exercise::Aids) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(watch) = &aids.watch {
+        lines.push(Line::from(format!("Watch for: {}", printable_line(watch))));
+    }
+    for q in &aids.questions {
+        lines.push(Line::from(format!("Ask: {}", printable_line(q))));
+    }
+    if let Some(good) = &aids.good {
+        lines.push(Line::from(format!(
+            "Good looks like: {}",
+            printable_line(good)
+        )));
+    }
+    lines
 }
 
 /// What the brief tells the room before play, whatever the exercise.
@@ -558,6 +643,20 @@ pub const KEYS: Table<Do> = Table {
             hint: None,
             help: "show the brief again (scenario, who is signed in, rules)",
             command: Do::Brief,
+        },
+        Binding {
+            keys: &[ch('I')],
+            label: "I",
+            hint: None,
+            help: "read every inject delivered, newest first (scrolls)",
+            command: Do::Injects,
+        },
+        Binding {
+            keys: &[ch('F')],
+            label: "F",
+            hint: None,
+            help: "facilitator's aids: what to watch, questions, what good is",
+            command: Do::Aids,
         },
         Binding {
             keys: &[ch('N')],
@@ -647,6 +746,8 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
         }
         Do::End => app.dialogs.push(Dialog::ConfirmEndex),
         Do::Brief => app.show_brief(),
+        Do::Injects => app.show_injects(),
+        Do::Aids => app.show_aids(),
         Do::SignIn => app.dialogs.push(sign_in_form()),
         Do::NoDuty => app.change_clock(
             ClockRequest::NoDuty,

@@ -52,7 +52,7 @@ pub(super) fn playing(root: &Path) -> App<'static> {
     // The brief is up with the clock at T+0; Enter starts play.
     assert!(matches!(
         app.shared.dialogs.last(),
-        Some(Dialog::Brief {
+        Some(Dialog::Reading {
             before_play: true,
             ..
         })
@@ -378,6 +378,47 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
             "partial".to_owned()
         ))
     );
+}
+
+#[test]
+fn the_brief_opens_at_t0_and_every_inject_stays_readable() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    let (ex, text_of) = sample("ransomware-friday");
+    app.start_exercise(ex, &text_of, Speed::REAL_TIME, true, FRAN);
+    let brief = text(&app, 80, 24);
+    for shown in [
+        "T+00:00:00 1x PAUSED",
+        "Friday, 14:30",
+        "Enter starts the clock",
+    ] {
+        assert!(brief.contains(shown), "{shown} missing:\n{brief}");
+    }
+    snapshot("exercise_brief_80x24", &app, 80, 24);
+    // Nothing is delivered while the brief is read, whatever the clock says.
+    app.shared.deliver_due_injects();
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('f'));
+    let state = app.shared.response.as_ref().map(|r| r.state.injects.len());
+    assert_eq!(state, Some(0));
+    press(&mut app, KeyCode::Char('p'));
+    // Three injects fall due in one tick: the status line says so.
+    assert!(app.shared.facilitate(
+        &crate::response::Command::Clock(crate::response::ClockRequest::JumpTo(30 * 60_000)),
+        ""
+    ));
+    app.shared.deliver_due_injects();
+    let status = format!("{:?}", app.shared.status);
+    assert!(
+        status.contains("4 injects arrived (I reads them all)"),
+        "{status}"
+    );
+    // `I` shows every one of them, wrapped, newest first.
+    press(&mut app, KeyCode::Char('I'));
+    let all = text(&app, 80, 24);
+    assert!(all.contains("ransom-email"), "{all}");
+    assert!(all.contains("have 180 GB of your residents"), "{all}");
+    snapshot("exercise_injects_80x24", &app, 80, 24);
 }
 
 #[test]
