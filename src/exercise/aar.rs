@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::score::{Outcome, Scorecard, score};
-use super::{Exercise, Objective, Participant, ParticipantKind, capacity_of, ex_time};
+use super::{Aids, Exercise, Objective, Participant, ParticipantKind, capacity_of, ex_time};
 use crate::journal::{Actor, LessonCategory, VerifyReport};
 use crate::response::{ResponseState, Stamp};
 
@@ -35,6 +35,8 @@ pub struct AfterActionReport {
     pub timeline: Vec<Moment>,
     /// Notes by observers and the facilitator.
     pub observations: Vec<Moment>,
+    /// The facilitator's aids of every inject that has some, in file order.
+    pub aids: Vec<InjectAids>,
     /// Scores.
     pub scores: Scorecard,
     /// Lessons: went well.
@@ -119,6 +121,17 @@ pub struct RunbookUsed {
     pub trust: String,
     /// The `runbook_opened` entry.
     pub seq: u64,
+}
+
+/// The facilitator's aids of one inject.
+#[derive(Debug, Clone, Serialize)]
+pub struct InjectAids {
+    /// Inject id.
+    pub inject: String,
+    /// It was delivered in this run.
+    pub delivered: bool,
+    /// The aids.
+    pub aids: Aids,
 }
 
 /// Someone who took part, as the journal shows them.
@@ -490,6 +503,16 @@ pub fn build(
             .collect(),
         timeline,
         observations,
+        aids: exercise
+            .injects
+            .iter()
+            .filter(|i| !i.aids.is_empty())
+            .map(|i| InjectAids {
+                inject: i.id.clone(),
+                delivered: state.injects.iter().any(|d| d.inject == i.id),
+                aids: i.aids.clone(),
+            })
+            .collect(),
         anomalies: card.warnings.clone(),
         scores: card,
         went_well: lessons(LessonCategory::WentWell),

@@ -262,6 +262,30 @@ fn participants(r: &AfterActionReport) -> Section {
     }
 }
 
+/// What the facilitator was to watch for, ask and expect, inject by inject:
+/// the yardstick the observations and scores were read against.
+fn aids(r: &AfterActionReport) -> Section {
+    let mut blocks = Vec::new();
+    for a in &r.aids {
+        let mut lines = Vec::new();
+        if !a.delivered {
+            lines.push("Not delivered in this run.".to_owned());
+        }
+        lines.extend(a.aids.watch.iter().map(|w| format!("Watch for: {w}")));
+        lines.extend(a.aids.questions.iter().map(|q| format!("Ask: {q}")));
+        lines.extend(a.aids.good.iter().map(|g| format!("Good looks like: {g}")));
+        blocks.push(Block::Para(format!("Inject {}", a.inject)));
+        blocks.push(plain(lines));
+    }
+    if blocks.is_empty() {
+        blocks.push(Block::Para("None in the exercise.".to_owned()));
+    }
+    Section {
+        title: "Facilitator aids",
+        blocks,
+    }
+}
+
 fn versions(r: &AfterActionReport) -> Section {
     let rows = r
         .runbook_versions
@@ -384,6 +408,7 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
             title: "Observations",
             blocks: vec![moments(&r.observations)],
         },
+        aids(r),
         Section {
             title: "Lessons learned",
             blocks: vec![
