@@ -434,6 +434,7 @@ impl Player<'_> {
                     score: (*score).to_owned(),
                     // The observer's note just before is the evidence.
                     evidence: self.state.last_seq,
+                    comment: Some("as the observer's note just before records".to_owned()),
                 }
             }
             "unscripted" => {

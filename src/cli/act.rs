@@ -196,6 +196,9 @@ pub enum Verb {
         /// The entry that proves it.
         #[arg(long, value_name = "SEQ")]
         evidence: Option<u64>,
+        /// What was seen that earns it (required).
+        #[arg(long)]
+        comment: Option<String>,
     },
     /// Facilitator: a lesson learned (went_well, did_not_go_well or action).
     Lesson {
@@ -467,11 +470,13 @@ fn command(
             expectation,
             outcome,
             evidence,
+            comment,
         } => Command::Score {
             inject: inject.clone(),
             expectation: expectation.clone(),
             outcome: outcome.clone(),
             evidence: *evidence,
+            comment: comment.clone().unwrap_or_default(),
         },
         Verb::Lesson {
             kind,

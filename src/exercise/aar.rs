@@ -37,6 +37,8 @@ pub struct AfterActionReport {
     pub observations: Vec<Moment>,
     /// The facilitator's aids of every inject that has some, in file order.
     pub aids: Vec<InjectAids>,
+    /// What each scored outcome rests on, in the scorecard's order.
+    pub evidence: Vec<Evidence>,
     /// Scores.
     pub scores: Scorecard,
     /// Lessons: went well.
@@ -121,6 +123,24 @@ pub struct RunbookUsed {
     pub trust: String,
     /// The `runbook_opened` entry.
     pub seq: u64,
+}
+
+/// What one outcome rests on: the entry that proves it (who made it, in
+/// which capacity, what it says) and the facilitator's comment on a score
+/// they gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Inject id.
+    pub inject: String,
+    /// Expectation id.
+    pub expectation: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The proving entry, as the report's timeline shows it (the seq alone
+    /// when the timeline does not list that kind of entry).
+    pub entry: Option<Moment>,
+    /// The facilitator's comment, when they scored it.
+    pub comment: Option<String>,
 }
 
 /// The facilitator's aids of one inject.
@@ -423,6 +443,42 @@ pub fn build(
         }
     }
     timeline.sort_by_key(|m| m.seq);
+    let evidence = card
+        .injects
+        .iter()
+        .flat_map(|i| i.expectations.iter().map(move |e| (i, e)))
+        .filter(|(_, e)| e.evidence.is_some() || e.by_facilitator)
+        .map(|(i, e)| Evidence {
+            inject: i.id.clone(),
+            expectation: e.id.clone(),
+            outcome: e.outcome,
+            entry: e.evidence.map(|seq| {
+                timeline
+                    .iter()
+                    .chain(&observations)
+                    .find(|m| m.seq == seq)
+                    .cloned()
+                    .unwrap_or(Moment {
+                        seq,
+                        ex_t: 0,
+                        who: None,
+                        capacity: None,
+                        what: "(an entry the timeline does not list: see the journal)".to_owned(),
+                    })
+            }),
+            comment: e
+                .by_facilitator
+                .then(|| {
+                    state
+                        .scores
+                        .iter()
+                        .rev()
+                        .find(|s| s.inject == i.id && s.expectation == e.id)
+                        .and_then(|s| s.comment.clone())
+                })
+                .flatten(),
+        })
+        .collect();
     actors.sort_by_key(|(seq, _)| *seq);
     actors.dedup_by(|a, b| a.1 == b.1);
     let people = actors
@@ -503,6 +559,7 @@ pub fn build(
             .collect(),
         timeline,
         observations,
+        evidence,
         aids: exercise
             .injects
             .iter()

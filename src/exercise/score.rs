@@ -668,6 +668,7 @@ mod tests {
                 expectation: "judged".to_owned(),
                 score: "partial".to_owned(),
                 evidence: Some(note),
+                comment: None,
             },
         );
         assert_eq!(

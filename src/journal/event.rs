@@ -231,6 +231,9 @@ pub enum Event {
         /// The entry that proves it, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         evidence: Option<u64>,
+        /// What the facilitator saw, in words (required of new scores).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
     /// An exercise began: T+0, with the definition played (its digest pins
     /// the version, as `runbook_opened` pins a runbook's).

@@ -262,6 +262,50 @@ fn participants(r: &AfterActionReport) -> Section {
     }
 }
 
+/// Each outcome with the entry it rests on: who, in which capacity, what.
+fn evidence(r: &AfterActionReport) -> Section {
+    let lines: Vec<String> = r
+        .evidence
+        .iter()
+        .map(|e| {
+            let entry = e.entry.as_ref().map_or_else(
+                || "no entry cited".to_owned(),
+                |m| {
+                    let capacity = m
+                        .capacity
+                        .map(|c| format!("[{}] ", c.as_str()))
+                        .unwrap_or_default();
+                    format!(
+                        "seq {} {capacity}{}: {}",
+                        m.seq,
+                        m.who.as_deref().unwrap_or("(no one recorded)"),
+                        m.what
+                    )
+                },
+            );
+            let comment = e
+                .comment
+                .as_deref()
+                .map(|c| format!("; the facilitator: {c}"))
+                .unwrap_or_default();
+            format!(
+                "{}/{} {}: {entry}{comment}",
+                e.inject,
+                e.expectation,
+                e.outcome.as_str()
+            )
+        })
+        .collect();
+    Section {
+        title: "Evidence for each outcome",
+        blocks: vec![if lines.is_empty() {
+            Block::Para("None recorded.".to_owned())
+        } else {
+            plain(lines)
+        }],
+    }
+}
+
 /// What the facilitator was to watch for, ask and expect, inject by inject:
 /// the yardstick the observations and scores were read against.
 fn aids(r: &AfterActionReport) -> Section {
@@ -408,6 +452,7 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
             title: "Observations",
             blocks: vec![moments(&r.observations)],
         },
+        evidence(r),
         aids(r),
         Section {
             title: "Lessons learned",

@@ -232,6 +232,9 @@ pub enum Command {
         outcome: String,
         /// The entry that proves it.
         evidence: Option<u64>,
+        /// What the facilitator saw (required: a score is a judgement, and
+        /// the report shows its grounds).
+        comment: String,
     },
     /// The facilitator records a lesson learned (also after ENDEX: that is
     /// when the hot debrief happens).
@@ -975,6 +978,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             expectation,
             outcome,
             evidence,
+            comment,
         } => {
             in_exercise(&play)?;
             let outcome = outcome.trim().to_lowercase();
@@ -991,6 +995,10 @@ pub fn decide<R: Runbooks + ?Sized>(
                 expectation: required(expectation, "a score needs the expectation")?,
                 score: outcome,
                 evidence: *evidence,
+                comment: Some(required(
+                    comment,
+                    "a score needs a comment: what was seen that earns it",
+                )?),
             }])
         }
         Command::Lesson {
@@ -1899,6 +1907,7 @@ mod tests {
             expectation: "e".to_owned(),
             outcome: outcome.to_owned(),
             evidence,
+            comment: "Gold briefed at 16:30".to_owned(),
         };
         let start = |speed| Command::StartExercise {
             exercise: "x".to_owned(),
@@ -1928,6 +1937,17 @@ mod tests {
         assert_eq!(
             sim.refuse(&score("met", Some(99))),
             "evidence seq 99 is not an entry of this journal"
+        );
+        let silent = Command::Score {
+            inject: "i".to_owned(),
+            expectation: "e".to_owned(),
+            outcome: "met".to_owned(),
+            evidence: None,
+            comment: " ".to_owned(),
+        };
+        assert_eq!(
+            sim.refuse(&silent),
+            "a score needs a comment: what was seen that earns it"
         );
         sim.run(&score(" Met ", Some(2))).unwrap();
         assert_eq!(sim.state.scores[0].score, "met");

@@ -127,6 +127,7 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
             expectation: rng.text(),
             score: rng.text(),
             evidence: rng.chance(50).then(|| rng.below(40) as u64),
+            comment: None,
         },
         17 => Event::ExerciseStarted {
             exercise: rng.text(),

@@ -333,6 +333,8 @@ pub struct ExpectationScore {
     pub score: String,
     /// The entry that proves it.
     pub evidence: Option<u64>,
+    /// What the facilitator saw, in words.
+    pub comment: Option<String>,
 }
 
 /// The start of an exercise (T+0), as `exercise_started` recorded it.
@@ -898,6 +900,7 @@ impl ResponseState {
                 expectation,
                 score,
                 evidence,
+                comment,
             } => {
                 // Evidence is an entry written before the score: anything
                 // else (a seq beyond the journal) proves nothing.
@@ -917,6 +920,7 @@ impl ResponseState {
                     expectation: expectation.clone(),
                     score: score.clone(),
                     evidence: *evidence,
+                    comment: comment.clone(),
                 });
             }
             Event::ExerciseStarted {
@@ -1655,6 +1659,7 @@ mod tests {
                 expectation: "0".to_owned(),
                 score: "met".to_owned(),
                 evidence: Some(2),
+                comment: None,
             }),
         );
         e.ex_t = None;

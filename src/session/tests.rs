@@ -156,6 +156,7 @@ fn after_endex_play_is_refused_and_lessons_are_still_recorded() {
             expectation: "e".to_owned(),
             outcome: "met".to_owned(),
             evidence: None,
+            comment: "seen".to_owned(),
         },
         Command::Clock(ClockRequest::Resume),
     ] {

@@ -231,8 +231,8 @@ impl<'a> App<'a> {
                 }
                 went
             }
-            Intent::Score(item, outcome) => {
-                let scored = app.score_manual(&item, outcome);
+            Intent::Score(item, outcome, comment) => {
+                let scored = app.score_manual(&item, outcome, &comment);
                 if scored {
                     app.info(format!("scored {}: {}", item.expectation, outcome.as_str()));
                 }

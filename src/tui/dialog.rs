@@ -35,6 +35,8 @@ pub enum PromptPurpose {
     Block(StepRef),
     /// The exercise time to seek to in a replay.
     Seek,
+    /// What the facilitator saw that earns this score.
+    ScoreComment(ManualItem, Outcome),
 }
 
 /// What the multi-line editor is for.
@@ -222,8 +224,8 @@ pub enum Intent {
     Facilitate(Command),
     /// The answers of a form, in field order.
     Form(FormPurpose, Vec<String>),
-    /// Score a manual expectation.
-    Score(ManualItem, Outcome),
+    /// Score a manual expectation, with the facilitator's comment.
+    Score(ManualItem, Outcome, String),
     /// Go to this exercise time in a replay, as typed.
     Seek(String),
     /// Resume this journal.
@@ -307,6 +309,9 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             KeyCode::Enter => {
                 let intent = match &purpose {
                     PromptPurpose::Seek => Intent::Seek(input.clone()),
+                    PromptPurpose::ScoreComment(item, outcome) => {
+                        Intent::Score(item.clone(), *outcome, input.trim().to_owned())
+                    }
                     PromptPurpose::Skip(step) => Intent::Command(Command::Skip {
                         step: step.clone(),
                         reason: input.trim().to_owned(),
@@ -485,10 +490,11 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             KeyCode::Char(c @ '1'..='4') => {
                 let outcome = MANUAL_SCORES[c as usize - '1' as usize];
                 match items.get(cursor).cloned() {
-                    Some(item) => Reply::Try(
-                        Dialog::Score { items, cursor },
-                        Intent::Score(item, outcome),
-                    ),
+                    // A score is a judgement: its grounds go with it.
+                    Some(item) => Reply::Keep(Dialog::prompt(
+                        PromptPurpose::ScoreComment(item, outcome),
+                        &format!("Scored {}: what was seen that earns it?", outcome.as_str()),
+                    )),
                     None => Reply::Keep(Dialog::Score { items, cursor }),
                 }
             }

@@ -467,13 +467,14 @@ impl Shared<'_> {
     }
 
     /// Journals the facilitator's score of a manual expectation.
-    pub fn score_manual(&mut self, item: &ManualItem, outcome: Outcome) -> bool {
+    pub fn score_manual(&mut self, item: &ManualItem, outcome: Outcome, comment: &str) -> bool {
         self.facilitate(
             &Command::Score {
                 inject: item.inject.clone(),
                 expectation: item.expectation.clone(),
                 outcome: outcome.as_str().to_owned(),
                 evidence: None,
+                comment: comment.to_owned(),
             },
             "",
         )

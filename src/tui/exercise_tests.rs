@@ -355,6 +355,16 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
     ));
     snapshot("exercise_score_80x24", &app, 80, 24);
     press(&mut app, KeyCode::Char('3'));
+    // A score takes its grounds: with none, the core refuses and the
+    // prompt stays.
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Prompt { .. })
+    ));
+    assert!(format!("{:?}", app.shared.status).contains("a score needs a comment"));
+    typed(&mut app, "Aim given, no decision logged");
+    press(&mut app, KeyCode::Enter);
     assert!(
         app.shared.dialogs.is_empty(),
         "status: {:?}",
@@ -366,8 +376,14 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
             inject,
             expectation,
             score,
+            comment,
             ..
-        }) => Some((inject.clone(), expectation.clone(), score.clone())),
+        }) => Some((
+            inject.clone(),
+            expectation.clone(),
+            score.clone(),
+            comment.clone(),
+        )),
         _ => None,
     });
     assert_eq!(
@@ -375,7 +391,8 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
         Some((
             items[0].inject.clone(),
             items[0].expectation.clone(),
-            "partial".to_owned()
+            "partial".to_owned(),
+            Some("Aim given, no decision logged".to_owned())
         ))
     );
 }

@@ -208,6 +208,8 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
         "\\[observer\\] Olu (Observer): Team B declared without asking Gold",
         "\\[player\\] Sam (Incident lead): step cyber/ransomware#confirm-and-declare done",
         "\\[facilitator\\] Facilitator (Facilitator): inject first",
+        "## Evidence for each outcome",
+        "first/declared met: seq ",
     ] {
         assert!(out.stdout.contains(line), "{line} missing:\n{}", out.stdout);
     }
