@@ -563,13 +563,11 @@ fn option_index(session: &Session, at: &StepRef, wanted: &str) -> Result<usize, 
 
 /// A lesson's kind as the journal stores it.
 fn lesson_kind(text: &str) -> anyhow::Result<LessonCategory> {
-    match text.trim() {
-        "went_well" => Ok(LessonCategory::WentWell),
-        "did_not_go_well" => Ok(LessonCategory::DidNotGoWell),
-        "action" => Ok(LessonCategory::Action),
-        other => bail!(
+    match LessonCategory::parse(text) {
+        Some(kind) => Ok(kind),
+        None => bail!(
             "{:?} is not a kind of lesson: use went_well, did_not_go_well or action",
-            printable_line(other)
+            printable_line(text.trim())
         ),
     }
 }

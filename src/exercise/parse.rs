@@ -51,19 +51,7 @@ const EXPECT_KEYS: &[&str] = &[
     "objectives",
 ];
 
-/// How injects arrive (the words a file may use).
-pub const CHANNELS: &[&str] = &[
-    "phone",
-    "email",
-    "walk-in",
-    "press",
-    "social-media",
-    "radio",
-    "letter",
-    "meeting",
-    "system-alert",
-    "text-message",
-];
+pub use crate::response::CHANNELS;
 
 /// Parses `source` into a best-effort exercise, the spans of its values and
 /// the problems found. `None` only when the text is not TOML at all.

@@ -372,6 +372,17 @@ pub enum LessonCategory {
 }
 
 impl LessonCategory {
+    /// The kind a facilitator wrote: `went well`, `did not go well` or
+    /// `action` (case and underscores aside); `None` for anything else,
+    /// a misspelling included, so nothing is filed under a guess.
+    pub fn parse(text: &str) -> Option<Self> {
+        let words = text.trim().to_lowercase().replace(['_', '-'], " ");
+        let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+        [Self::WentWell, Self::DidNotGoWell, Self::Action]
+            .into_iter()
+            .find(|c| c.as_str().replace('_', " ") == words)
+    }
+
     /// The word stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -428,6 +439,23 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lesson_kind_is_one_of_three_as_written_never_a_guess() {
+        for (text, kind) in [
+            ("went well", Some(LessonCategory::WentWell)),
+            (" Went_Well ", Some(LessonCategory::WentWell)),
+            ("did not go well", Some(LessonCategory::DidNotGoWell)),
+            ("did_not_go_well", Some(LessonCategory::DidNotGoWell)),
+            ("ACTION", Some(LessonCategory::Action)),
+            ("wnet well", None),
+            ("w", None),
+            ("actions", None),
+            ("", None),
+        ] {
+            assert_eq!(LessonCategory::parse(text), kind, "{text:?}");
+        }
+    }
 
     #[test]
     fn events_of_a_newer_version_read_as_unknown_and_write_back_unchanged() {

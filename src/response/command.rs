@@ -275,6 +275,21 @@ pub enum ClockRequest {
 /// The capacities someone signs in to an exercise with.
 pub const CAPACITIES: [&str; 3] = ["player", "facilitator", "observer"];
 
+/// How injects arrive: the words an exercise file and an unscripted inject
+/// may use.
+pub const CHANNELS: &[&str] = &[
+    "phone",
+    "email",
+    "walk-in",
+    "press",
+    "social-media",
+    "radio",
+    "letter",
+    "meeting",
+    "system-alert",
+    "text-message",
+];
+
 /// The outcomes a facilitator may score.
 pub const OUTCOMES: [&str; 4] = ["met", "late", "partial", "missed"];
 
@@ -468,6 +483,9 @@ pub enum CommandError {
         /// The entry that suspended it.
         seq: u64,
     },
+    /// An inject channel not in [`CHANNELS`].
+    #[error("{0:?} is not a channel: use one of {list}", list = CHANNELS.join(", "))]
+    Channel(String),
     /// A sign-in with a capacity not in [`CAPACITIES`].
     #[error("{0:?} is not a capacity: use player, facilitator or observer")]
     Capacity(String),
@@ -965,10 +983,14 @@ pub fn decide<R: Runbooks + ?Sized>(
             to,
         } => {
             in_exercise(&play)?;
+            let channel = required(channel, "an inject needs a channel")?;
+            if !CHANNELS.contains(&channel.as_str()) {
+                return Err(CommandError::Channel(channel));
+            }
             Ok(vec![Event::InjectDelivered {
                 inject: inject.trim().to_owned(),
                 from: required(from, "an inject needs who it is from")?,
-                channel: required(channel, "an inject needs a channel")?,
+                channel,
                 text: required(text, "an inject needs its text")?,
                 to: optional(to),
             }])
@@ -2043,6 +2065,20 @@ mod tests {
             ("player", Some("Team A"))
         );
         sim.run(&Command::Clock(ClockRequest::Resume)).unwrap();
+        // An unscripted inject names a channel the format knows.
+        let inject = |channel: &str| Command::DeliverInject {
+            inject: String::new(),
+            from: "Facilitator".to_owned(),
+            channel: channel.to_owned(),
+            text: "The press are here".to_owned(),
+            to: Some(" Team B ".to_owned()),
+        };
+        assert!(
+            sim.refuse(&inject("fax"))
+                .starts_with("\"fax\" is not a channel: use one of phone, email, walk-in")
+        );
+        sim.run(&inject("walk-in")).unwrap();
+        assert_eq!(sim.state.injects[0].to.as_deref(), Some("Team B"));
         sim.run(&Command::Clock(ClockRequest::NoDuty)).unwrap();
         let note = Command::Note {
             text: "during".to_owned(),
@@ -2061,7 +2097,7 @@ mod tests {
         }
         assert_eq!(
             sim.refuse(&Command::Clock(ClockRequest::NoDuty)),
-            "play is suspended (NO DUTY at seq 7) for a real incident: only resuming, ENDEX, sign-in, lessons and corrections are recorded"
+            "play is suspended (NO DUTY at seq 8) for a real incident: only resuming, ENDEX, sign-in, lessons and corrections are recorded"
         );
         // Resumed, play goes on where it stood.
         sim.run(&Command::Clock(ClockRequest::Resume)).unwrap();

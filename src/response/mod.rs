@@ -32,8 +32,8 @@ pub mod review;
 pub mod state;
 
 pub use command::{
-    CAPACITIES, ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks, StepRef,
-    decide, due_breaches,
+    CAPACITIES, CHANNELS, ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks,
+    StepRef, decide, due_breaches,
 };
 pub use describe::describe;
 pub use flow::current_step;

@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::dialog::{self, Dialog, FormPurpose, Intent, Reply};
-use super::exercise::lesson_category;
 use super::keys::{GLOBAL, Global};
 use super::library::Library;
 use super::replay::Replay;
@@ -23,7 +22,7 @@ use super::shared::{Response, Shared};
 use super::{exercise, run};
 use crate::config::LastSession;
 use crate::exercise::{Exercise, Speed};
-use crate::journal::Actor;
+use crate::journal::{Actor, LessonCategory};
 use crate::library::{LoadReport, LoadedRunbook};
 use crate::response::{ClockRequest, Command, ResponseState};
 
@@ -281,12 +280,14 @@ impl<'a> App<'a> {
             FormPurpose::SignIn => app
                 .sign_in(&value(0), &value(1), optional(2), &value(3))
                 .then_some(Some("signed in: S signs in another, B shows the brief")),
-            FormPurpose::Lesson => match lesson_category(&value(0)) {
+            FormPurpose::Lesson => match LessonCategory::parse(&value(0)) {
                 Some(category) => app
                     .record_lesson(category, &value(1), optional(2), optional(3))
                     .then_some(Some("lesson saved to the journal: L adds another")),
                 None => {
-                    app.error("Kind: went well, did not go well, or action");
+                    app.error(
+                        "Kind must be one of: went well, did not go well, action (as written: nothing is filed under a guess)",
+                    );
                     None
                 }
             },

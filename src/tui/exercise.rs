@@ -767,17 +767,6 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
     Some(Action::Continue)
 }
 
-/// The lesson category a facilitator typed: "went well", "did not go
-/// well" or "action" (or their first letters).
-pub fn lesson_category(text: &str) -> Option<LessonCategory> {
-    match text.trim().to_lowercase().chars().next()? {
-        'w' | 'g' => Some(LessonCategory::WentWell),
-        'd' | 'n' | 'b' => Some(LessonCategory::DidNotGoWell),
-        'a' => Some(LessonCategory::Action),
-        _ => None,
-    }
-}
-
 /// The exercise clock as the header shows it: `T+00:12:00 60x PAUSED`.
 pub fn clock_text(app: &Shared<'_>) -> Option<String> {
     let (ex_t, speed, paused, manual, ended) = match (&app.exercise, &app.response) {
