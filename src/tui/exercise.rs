@@ -767,15 +767,18 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
     Some(Action::Continue)
 }
 
-/// The exercise clock as the header shows it: `T+00:12:00 60x PAUSED`.
+/// The exercise clock as the header shows it: `T+00:12:00 60x PAUSED`; a
+/// recorded one (a replay) says the speed it was played at, so it is not
+/// read as the replay's own speed (the status bar's).
 pub fn clock_text(app: &Shared<'_>) -> Option<String> {
-    let (ex_t, speed, paused, manual, ended) = match (&app.exercise, &app.response) {
+    let (ex_t, speed, paused, manual, ended, recorded) = match (&app.exercise, &app.response) {
         (Some(ex), _) => (
             ex.clock.now(),
             ex.clock.speed().get(),
             ex.clock.paused(),
             ex.clock.manual(),
             ex.clock.ended(),
+            false,
         ),
         (None, Some(r)) if r.state.exercise_start.is_some() => {
             let status = ClockStatus::of(&r.state);
@@ -785,6 +788,7 @@ pub fn clock_text(app: &Shared<'_>) -> Option<String> {
                 status.paused,
                 status.manual,
                 status.ended,
+                true,
             )
         }
         _ => return None,
@@ -804,7 +808,12 @@ pub fn clock_text(app: &Shared<'_>) -> Option<String> {
     } else {
         ""
     };
-    Some(format!("T+{} {speed}x{mode}", ex_time(ex_t)))
+    let speed = if recorded {
+        format!("(played {speed}x)")
+    } else {
+        format!("{speed}x")
+    };
+    Some(format!("T+{} {speed}{mode}", ex_time(ex_t)))
 }
 
 /// Exercise time (ms) as `hh:mm:ss`.
