@@ -262,6 +262,61 @@ fn participants(r: &AfterActionReport) -> Section {
     }
 }
 
+const EARLIER_HEAD: [&str; 4] = ["Run", "Started", "Overall", "By objective"];
+
+/// This run beside the earlier recorded runs of the same exercise: scores
+/// per objective over time.
+fn earlier(r: &AfterActionReport) -> Section {
+    let by_objective = |objectives: &[(String, Option<u64>)]| {
+        objectives
+            .iter()
+            .map(|(id, p)| format!("{id} {}", percent(*p)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let started = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "–".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        )
+    };
+    let mut rows: Vec<Vec<String>> = r
+        .earlier
+        .iter()
+        .map(|p| {
+            vec![
+                p.run.clone(),
+                started(p.started_at),
+                percent(p.overall),
+                by_objective(&p.objectives),
+            ]
+        })
+        .collect();
+    let this: Vec<(String, Option<u64>)> = r
+        .scores
+        .objectives
+        .iter()
+        .map(|o| (o.id.clone(), o.total.percent))
+        .collect();
+    rows.push(vec![
+        "this run".to_owned(),
+        started(r.scope.started_at),
+        percent(r.scores.overall.percent),
+        by_objective(&this),
+    ]);
+    Section {
+        title: "Compared with earlier runs",
+        blocks: vec![if r.earlier.is_empty() {
+            Block::Para(
+                "No earlier run of this exercise is kept in the library (grabbag exercise keep adds one)."
+                    .to_owned(),
+            )
+        } else {
+            Block::Table(&EARLIER_HEAD, rows)
+        }],
+    }
+}
+
 /// Each outcome with the entry it rests on: who, in which capacity, what.
 fn evidence(r: &AfterActionReport) -> Section {
     let lines: Vec<String> = r
@@ -441,6 +496,7 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
         integrity(r),
         scope(r),
         objectives(r),
+        earlier(r),
         participants(r),
         versions(r),
         scores(r),

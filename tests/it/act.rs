@@ -528,3 +528,66 @@ fn tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key() {
     );
     demo.verify();
 }
+
+#[test]
+fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/friday.jsonl");
+    let fran = |args: &[&str]| {
+        run(demo.grabbag().arg("act").arg(&journal).args(args).args([
+            "--actor",
+            "Fran",
+            "--role",
+            "Facilitator",
+        ]))
+    };
+    ok(&fran(&["exercise-start", "ransomware-friday", "--manual"]));
+    ok(&fran(&["inject", "first-call"]));
+    ok(&run(demo.grabbag().arg("act").arg(&journal).args([
+        "open",
+        "cyber/ransomware",
+        "--actor",
+        "Priya",
+        "--role",
+        "Incident Lead (Silver)",
+    ])));
+    let keep = || run(demo.grabbag().args(["exercise", "keep"]).arg(&journal));
+    // Only a finished run is kept.
+    let early = keep();
+    assert_eq!(early.code, 2, "{}", early.stderr);
+    assert!(early.stderr.contains("no ENDEX"), "{}", early.stderr);
+    ok(&fran(&["endex"]));
+    let kept = keep();
+    ok(&kept);
+    let runs = demo.library.join("exercises/runs");
+    assert!(runs.join("friday.jsonl").is_file());
+    assert!(runs.join("friday.baseline.json").is_file());
+    // Never replaced.
+    let again = keep();
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("already kept"), "{}", again.stderr);
+    // exercise check guards it from now on, beside the sample runs.
+    let check = run(demo.grabbag().args(["exercise", "check"]));
+    ok(&check);
+    assert!(
+        check.stdout.contains("friday.jsonl: as recorded"),
+        "{}",
+        check.stdout
+    );
+    // The report compares this run with the earlier sample run, per
+    // objective, and not with its own kept copy.
+    let report = run(demo.grabbag().args(["exercise", "report"]).arg(&journal));
+    ok(&report);
+    let compared = report
+        .stdout
+        .split("## Compared with earlier runs")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default();
+    assert!(
+        compared.contains("| ransomware-friday.jsonl |") && compared.contains("| this run |"),
+        "{compared}"
+    );
+    assert!(!compared.contains("| friday.jsonl |"), "{compared}");
+    assert!(compared.contains("declare "), "{compared}");
+}
