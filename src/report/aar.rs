@@ -496,10 +496,10 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
         integrity(r),
         scope(r),
         objectives(r),
-        earlier(r),
         participants(r),
         versions(r),
         scores(r),
+        earlier(r),
         Section {
             title: "Timeline",
             blocks: vec![moments(&r.timeline)],

@@ -188,8 +188,11 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
         "Participants",
         "Runbook versions used",
         "Scores by inject",
+        "Compared with earlier runs",
         "Timeline",
         "Observations",
+        "Evidence for each outcome",
+        "Facilitator aids",
         "Lessons learned",
         "Recommendations",
     ] {
