@@ -486,9 +486,22 @@ pub enum CommandError {
     /// An inject channel not in [`CHANNELS`].
     #[error("{0:?} is not a channel: use one of {list}", list = CHANNELS.join(", "))]
     Channel(String),
+    /// Someone signed in as a facilitator or observer tried a player's
+    /// action, or someone not signed in as a facilitator a facilitator's.
+    #[error("{name} ({role}) is signed in {signed}: {needs}")]
+    Capacity {
+        /// Their name.
+        name: String,
+        /// Their role.
+        role: String,
+        /// How they are signed in ("as observer", "as player", "not as facilitator").
+        signed: String,
+        /// What the action needs.
+        needs: &'static str,
+    },
     /// A sign-in with a capacity not in [`CAPACITIES`].
     #[error("{0:?} is not a capacity: use player, facilitator or observer")]
-    Capacity(String),
+    NoSuchCapacity(String),
     /// A facilitator's action outside an exercise.
     #[error("this journal is not an exercise: start one first")]
     NoExercise,
@@ -966,7 +979,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             in_exercise(&play)?;
             let capacity = capacity.trim().to_lowercase();
             if !CAPACITIES.contains(&capacity.as_str()) {
-                return Err(CommandError::Capacity(capacity));
+                return Err(CommandError::NoSuchCapacity(capacity));
             }
             Ok(vec![Event::SignedIn {
                 name: required(name, "a sign-in needs a name")?,
@@ -1058,6 +1071,59 @@ fn plays(command: &Command) -> bool {
             | Command::EndSession { .. }
             | Command::RecordBreaches
     )
+}
+
+/// Checks that `actor` may give `command` in the capacity they signed in
+/// with, once a facilitator has signed in to the exercise (before that, and
+/// outside exercises, anyone may do anything): a facilitator's or
+/// observer's work on the runbooks would be scored as the players', and a
+/// player's inject or score would read as the facilitator's. Notes, sign-ins,
+/// corrections and opening runbooks are anyone's.
+pub fn check_capacity(
+    state: &ResponseState,
+    actor: &crate::journal::Actor,
+    command: &Command,
+) -> Result<(), CommandError> {
+    if !state.signed_in.iter().any(|s| s.capacity == "facilitator") {
+        return Ok(());
+    }
+    let capacity = state.signed_in_as(actor).map(|s| s.capacity.as_str());
+    let refuse = |signed: String, needs| {
+        Err(CommandError::Capacity {
+            name: actor.name.clone(),
+            role: actor.role.clone(),
+            signed,
+            needs,
+        })
+    };
+    match command {
+        Command::Start(_)
+        | Command::Done(_)
+        | Command::Skip { .. }
+        | Command::Tick { .. }
+        | Command::Untick { .. }
+        | Command::Decide { .. }
+        | Command::Block { .. }
+        | Command::Unblock(_) => match capacity {
+            Some(c @ ("facilitator" | "observer")) => refuse(
+                format!("as {c}"),
+                "work on the runbooks is a player's (sign a player in and hand over)",
+            ),
+            _ => Ok(()),
+        },
+        Command::DeliverInject { .. }
+        | Command::Score { .. }
+        | Command::Clock(_)
+        | Command::Lesson { .. }
+            if capacity != Some("facilitator") =>
+        {
+            refuse(
+                "not as facilitator".to_owned(),
+                "injects, scores, the clock and lessons are the facilitator's",
+            )
+        }
+        _ => Ok(()),
+    }
 }
 
 /// True for what still goes in while play is suspended (NO DUTY): taking
@@ -2099,6 +2165,32 @@ mod tests {
             sim.refuse(&Command::Clock(ClockRequest::NoDuty)),
             "play is suspended (NO DUTY at seq 8) for a real incident: only resuming, ENDEX, sign-in, lessons and corrections are recorded"
         );
+        // Once a facilitator signed in, each does only their own part.
+        let fran = crate::journal::Actor {
+            name: "Fran".to_owned(),
+            role: "Facilitator".to_owned(),
+        };
+        let priya = crate::journal::Actor {
+            name: "Priya".to_owned(),
+            role: "ICT Security Lead".to_owned(),
+        };
+        let pause = Command::Clock(ClockRequest::Pause);
+        assert!(check_capacity(&sim.state, &priya, &pause).is_ok());
+        sim.run(&Command::SignIn {
+            name: fran.name.clone(),
+            role: fran.role.clone(),
+            team: None,
+            capacity: "facilitator".to_owned(),
+        })
+        .unwrap();
+        assert_eq!(
+            check_capacity(&sim.state, &priya, &pause).map_err(|e| e.to_string()),
+            Err("Priya (ICT Security Lead) is signed in not as facilitator: injects, scores, the clock and lessons are the facilitator's".to_owned())
+        );
+        assert!(check_capacity(&sim.state, &fran, &pause).is_ok());
+        assert!(check_capacity(&sim.state, &fran, &done("triage")).is_err());
+        assert!(check_capacity(&sim.state, &priya, &done("triage")).is_ok());
+        assert!(check_capacity(&sim.state, &fran, &note).is_ok());
         // Resumed, play goes on where it stood.
         sim.run(&Command::Clock(ClockRequest::Resume)).unwrap();
         sim.run(&note).unwrap();

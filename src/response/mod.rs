@@ -33,7 +33,7 @@ pub mod state;
 
 pub use command::{
     CAPACITIES, CHANNELS, ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks,
-    StepRef, decide, due_breaches,
+    StepRef, check_capacity, decide, due_breaches,
 };
 pub use describe::describe;
 pub use flow::current_step;

@@ -336,6 +336,11 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
     for _ in 0..5 {
         press(&mut app, KeyCode::Down);
     }
+    // The facilitator at the keyboard does no player's work.
+    done(&mut app);
+    let refused = format!("{:?}", app.shared.status);
+    assert!(refused.contains("signed in as facilitator"), "{refused}");
+    sign_in(&mut app, "Priya", "Incident Lead (Silver)", "", "player");
     done(&mut app);
     assert!(app.shared.manual_items().is_empty());
     press(&mut app, KeyCode::Char('f'));
