@@ -182,10 +182,7 @@ impl Shared<'_> {
                 .signed_in
                 .iter()
                 .filter(|s| s.role.eq_ignore_ascii_case(&p.role))
-                .map(|s| match &s.team {
-                    Some(team) => format!("{} ({})", printable_line(&s.name), printable_line(team)),
-                    None => printable_line(&s.name).into_owned(),
-                })
+                .map(signed_name)
                 .collect();
             let who = if signed.is_empty() {
                 "not signed in".to_owned()
@@ -205,10 +202,10 @@ impl Shared<'_> {
         });
         lines.extend(unplanned.map(|s| {
             Line::from(format!(
-                "- {} [{}]: {}",
+                "- {} [{}, not in the exercise's roles]: {}",
                 printable_line(&s.role),
                 printable_line(&s.capacity),
-                printable_line(&s.name)
+                signed_name(s)
             ))
         }));
         lines.push(Line::default());
@@ -561,6 +558,14 @@ pub enum Do {
     Injects,
     /// The facilitator's aids.
     Aids,
+}
+
+/// Who signed in, with their team: `Ada (Blue)` (printable).
+fn signed_name(s: &crate::response::SignIn) -> String {
+    match &s.team {
+        Some(team) => format!("{} ({})", printable_line(&s.name), printable_line(team)),
+        None => printable_line(&s.name).into_owned(),
+    }
 }
 
 /// An inject's aids as lines: what to watch for, the questions, what good
