@@ -104,6 +104,7 @@ fn entries() -> Vec<Entry> {
                     from: "f".to_owned(),
                     channel: "phone".to_owned(),
                     text: "t".to_owned(),
+                    to: None,
                 },
                 1 => Event::StepStarted { runbook, step },
                 2 | 3 => Event::CheckTicked {

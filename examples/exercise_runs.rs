@@ -327,6 +327,7 @@ impl Player<'_> {
                     from: inject.from.clone(),
                     channel: inject.channel.clone(),
                     text: inject.text.clone(),
+                    to: inject.to.clone(),
                 },
             )?;
         }
@@ -433,6 +434,7 @@ impl Player<'_> {
                     score: (*score).to_owned(),
                     // The observer's note just before is the evidence.
                     evidence: self.state.last_seq,
+                    comment: Some("as the observer's note just before records".to_owned()),
                 }
             }
             "unscripted" => {
@@ -444,6 +446,7 @@ impl Player<'_> {
                     from: (*from).to_owned(),
                     channel: (*channel).to_owned(),
                     text: (*text).to_owned(),
+                    to: None,
                 }
             }
             "pause" => {

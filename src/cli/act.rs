@@ -155,6 +155,18 @@ pub enum Verb {
         /// Exercise time moves only when the facilitator moves it.
         #[arg(long)]
         manual: bool,
+        /// The clock stands at T+0 until `resume` (the brief is read first).
+        #[arg(long)]
+        paused: bool,
+    },
+    /// Sign in to the exercise as --actor in --role: a player, facilitator or observer.
+    SignIn {
+        /// Their team, if play is by teams.
+        #[arg(long)]
+        team: Option<String>,
+        /// player, facilitator or observer.
+        #[arg(long = "as", value_name = "CAPACITY", default_value = "player")]
+        capacity: String,
     },
     /// Facilitator: deliver a scripted inject by its id, or an unscripted one (--text).
     Inject {
@@ -169,6 +181,9 @@ pub enum Verb {
         /// What it says (unscripted).
         #[arg(long, conflicts_with = "id")]
         text: Option<String>,
+        /// The team or role it is aimed at (unscripted; everyone when absent).
+        #[arg(long, conflicts_with = "id")]
+        to: Option<String>,
     },
     /// Facilitator: score an expectation met, late, partial or missed.
     Score {
@@ -181,6 +196,9 @@ pub enum Verb {
         /// The entry that proves it.
         #[arg(long, value_name = "SEQ")]
         evidence: Option<u64>,
+        /// What was seen that earns it (required).
+        #[arg(long)]
+        comment: Option<String>,
     },
     /// Facilitator: a lesson learned (went_well, did_not_go_well or action).
     Lesson {
@@ -222,6 +240,8 @@ pub enum Verb {
     },
     /// Facilitator: ENDEX, the end of play (final).
     Endex,
+    /// Facilitator: NO DUTY, play suspended for a real incident (`resume` takes it up again).
+    NoDuty,
 }
 
 /// The role observer notes are written under.
@@ -382,6 +402,7 @@ fn command(
             exercise,
             speed,
             manual,
+            paused,
         } => {
             let (file, definition) =
                 super::exercise::find_recorded(ctx, &args.journal, exercise, "")?;
@@ -391,6 +412,16 @@ fn command(
                 digest: crate::exercise::digest(&file.text),
                 speed: *speed,
                 manual: *manual,
+                paused: *paused,
+            }
+        }
+        Verb::SignIn { team, capacity } => {
+            let who = ctx.actor(args.actor.clone(), args.role.clone());
+            Command::SignIn {
+                name: who.name,
+                role: who.role,
+                team: team.clone(),
+                capacity: capacity.clone(),
             }
         }
         Verb::Inject {
@@ -416,15 +447,18 @@ fn command(
                 from: inject.from.clone(),
                 channel: inject.channel.clone(),
                 text: inject.text.clone(),
+                to: inject.to.clone(),
             }
         }
         Verb::Inject {
             from,
             channel,
             text,
+            to,
             ..
         } => Command::DeliverInject {
             inject: String::new(),
+            to: to.clone(),
             from: from.clone(),
             channel: channel.clone(),
             text: text.clone().ok_or_else(|| {
@@ -436,11 +470,13 @@ fn command(
             expectation,
             outcome,
             evidence,
+            comment,
         } => Command::Score {
             inject: inject.clone(),
             expectation: expectation.clone(),
             outcome: outcome.clone(),
             evidence: *evidence,
+            comment: comment.clone().unwrap_or_default(),
         },
         Verb::Lesson {
             kind,
@@ -462,6 +498,7 @@ fn command(
             Command::Clock(ClockRequest::JumpTo(to.as_secs().saturating_mul(1000)))
         }
         Verb::Endex => Command::Clock(ClockRequest::End),
+        Verb::NoDuty => Command::Clock(ClockRequest::NoDuty),
     }))
 }
 
@@ -526,13 +563,11 @@ fn option_index(session: &Session, at: &StepRef, wanted: &str) -> Result<usize, 
 
 /// A lesson's kind as the journal stores it.
 fn lesson_kind(text: &str) -> anyhow::Result<LessonCategory> {
-    match text.trim() {
-        "went_well" => Ok(LessonCategory::WentWell),
-        "did_not_go_well" => Ok(LessonCategory::DidNotGoWell),
-        "action" => Ok(LessonCategory::Action),
-        other => bail!(
+    match LessonCategory::parse(text) {
+        Some(kind) => Ok(kind),
+        None => bail!(
             "{:?} is not a kind of lesson: use went_well, did_not_go_well or action",
-            printable_line(other)
+            printable_line(text.trim())
         ),
     }
 }

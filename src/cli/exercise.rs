@@ -45,6 +45,19 @@ pub enum Sub {
     Check(CheckArgs),
     /// Play an exercise: facilitator and players on one screen, one journal.
     Run(super::exercise_run::Args),
+    /// Keep a finished run in the library's exercises/runs/ with its baseline, so `exercise check` guards it.
+    Keep(KeepArgs),
+}
+
+/// Arguments of `exercise keep`.
+#[derive(Debug, clap::Args)]
+pub struct KeepArgs {
+    /// The run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The name it is kept under in `exercises/runs/` (default: the journal's file name).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 /// Arguments of `exercise lint`.
@@ -127,7 +140,108 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Sub::Report(a) => report_cmd(ctx, a),
         Sub::Check(a) => check(ctx, a),
         Sub::Run(a) => super::exercise_run::run(ctx, a),
+        Sub::Keep(a) => keep(ctx, a),
     }
+}
+
+/// Copies a finished, verified run into `exercises/runs/` with its
+/// baseline: from then on `exercise check` re-scores it against the
+/// exercise and the runbooks as they change, and reports earlier runs
+/// beside later ones.
+fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
+    let journal = &args.run.journal;
+    let (_, state) = read_run(ctx, journal)?;
+    let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
+    if !crate::response::PlayClock::of(&state).ended {
+        bail!(
+            "{}: play has not ended (no ENDEX): only a finished run is kept",
+            journal.display()
+        );
+    }
+    let verified = crate::journal::verify(journal, &VerifyOptions::default())
+        .with_context(|| format!("verifying {}", journal.display()))?;
+    if !verified.ok {
+        bail!(
+            "{}: the journal does not verify (grabbag journal verify says why): a run is kept only whole",
+            journal.display()
+        );
+    }
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => journal
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".jsonl"))
+            .ok_or_else(|| anyhow!("{}: give --name for it", journal.display()))?
+            .to_owned(),
+    };
+    // One plain file name: nothing may land outside `runs/`.
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        bail!("--name {name:?} must be a plain file name");
+    }
+    let runs = library_exercises(ctx)?.join(files::RUNS_DIR);
+    std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
+    let kept = runs.join(format!("{name}.jsonl"));
+    if kept.exists() {
+        bail!(
+            "{} is already kept: choose another --name (a kept run is never replaced)",
+            kept.display()
+        );
+    }
+    let bytes = std::fs::read(journal).with_context(|| format!("reading {}", journal.display()))?;
+    super::write_private(&kept, &bytes, false)?;
+    let card = exercise::score(&exercise, &state);
+    let baseline = Baseline::path_for(&kept);
+    Baseline::of(&card, &exercise::digest(&file.text))
+        .write(&baseline)
+        .with_context(|| format!("writing {}", baseline.display()))?;
+    outln!(
+        "kept {} with its baseline ({}): exercise check guards it from now on",
+        printable_line(&kept.display().to_string()),
+        percent(card.overall.percent)
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The library's recorded runs of `exercise` other than the one whose
+/// state is `this` (its kept copy included), scored against the exercise as
+/// it is now: how the same exercise went before. Runs that cannot be read
+/// (no key) are left out.
+fn earlier_runs(
+    ctx: &Context,
+    this: &ResponseState,
+    exercise: &Exercise,
+) -> anyhow::Result<Vec<aar::PastRun>> {
+    let Ok(dir) = library_exercises(ctx) else {
+        return Ok(Vec::new());
+    };
+    // The same run, wherever its file is: the same T+0 entry.
+    let started = |s: &ResponseState| s.exercise_start.as_ref().map(|e| (e.stamp.at, e.stamp.seq));
+    let mut past = Vec::new();
+    for run in files::runs(&dir) {
+        let Ok(state) = fold(ctx, &run) else {
+            continue;
+        };
+        if state.exercise_id() != Some(exercise.id.as_str()) || started(&state) == started(this) {
+            continue;
+        }
+        let card = exercise::score(exercise, &state);
+        past.push(aar::PastRun {
+            run: run
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            started_at: state.exercise_start.as_ref().map(|s| s.stamp.at),
+            overall: card.overall.percent,
+            objectives: card
+                .objectives
+                .iter()
+                .map(|o| (o.id.clone(), o.total.percent))
+                .collect(),
+        });
+    }
+    past.sort_by_key(|p| p.started_at);
+    Ok(past)
 }
 
 /// The runbooks of the library, as loaded now.
@@ -392,12 +506,13 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
     let verified = crate::journal::verify(&args.run.journal, &VerifyOptions::default())
         .with_context(|| format!("verifying {}", args.run.journal.display()))?;
-    let data = aar::build(&exercise, &file.text, &state, &verified).with_trend(trend_of(
+    let mut data = aar::build(&exercise, &file.text, &state, &verified).with_trend(trend_of(
         ctx,
         &exercise,
         &file.text,
         &args.run.journal,
     ));
+    data.earlier = earlier_runs(ctx, &state, &exercise)?;
     let text = match args.format {
         Format::Md => crate::report::aar::markdown(&data),
         Format::Html => crate::report::aar::html(&data),

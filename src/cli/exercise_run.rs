@@ -16,7 +16,6 @@ use super::run::{LookArgs, setup};
 use crate::diagnostic::Diagnostic;
 use crate::exercise::files::{self, EXERCISES_DIR};
 use crate::exercise::{self, Speed};
-use crate::journal::Actor;
 use crate::library;
 use crate::runbook::Runbook;
 use crate::text::printable_line;
@@ -86,20 +85,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if args.plaintext {
         setup.recipients = None;
     }
-    let or_facilitator = |s: &str| {
-        if s.trim().is_empty() {
-            "Facilitator".to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
-    let actor = Actor {
-        name: or_facilitator(&setup.last.name),
-        role: or_facilitator(&setup.last.role),
+    // The facilitator signs in under the exercise's facilitator role (the
+    // screen does it); only the name comes from the last session.
+    let name = match setup.last.name.trim() {
+        "" => "Facilitator".to_owned(),
+        name => name.to_owned(),
     };
     let text = found.text;
     let outcome = tui::run(setup, None, |app| {
-        app.start_exercise(definition, &text, speed, args.manual, actor);
+        app.start_exercise(definition, &text, speed, args.manual, &name);
     })?;
     Ok(super::run::left(&outcome))
 }

@@ -59,6 +59,8 @@ pub struct Status {
     pub clocks: Vec<ClockView>,
     /// The exercise clock, in an exercise.
     pub exercise_clock: Option<ExerciseClockView>,
+    /// Who signed in to the exercise, in order.
+    pub signed_in: Vec<SignedIn>,
     /// What in the journal does not make sense (seq: message).
     pub anomalies: Vec<String>,
 }
@@ -191,6 +193,21 @@ pub struct ClockView {
     pub breached: Option<By>,
 }
 
+/// Someone signed in to an exercise.
+#[derive(Debug, Serialize)]
+pub struct SignedIn {
+    /// Their name.
+    pub name: String,
+    /// Their role.
+    pub role: String,
+    /// Their team, if any.
+    pub team: Option<String>,
+    /// player, facilitator or observer.
+    pub capacity: String,
+    /// The `signed_in` entry.
+    pub seq: u64,
+}
+
 /// The exercise clock, as the journal records it.
 #[derive(Debug, Serialize)]
 pub struct ExerciseClockView {
@@ -198,7 +215,8 @@ pub struct ExerciseClockView {
     pub t_ms: u64,
     /// Speed, 1 to 60.
     pub speed: u32,
-    /// running, paused, manual or ended.
+    /// running, paused, manual, no_duty (suspended for a real incident) or
+    /// ended.
     pub state: &'static str,
 }
 
@@ -298,6 +316,8 @@ pub fn status(
             speed: play.speed,
             state: if play.ended {
                 "ended"
+            } else if play.no_duty {
+                "no_duty"
             } else if play.paused {
                 "paused"
             } else if play.manual {
@@ -306,6 +326,17 @@ pub fn status(
                 "running"
             },
         }),
+        signed_in: state
+            .signed_in
+            .iter()
+            .map(|s| SignedIn {
+                name: s.name.clone(),
+                role: s.role.clone(),
+                team: s.team.clone(),
+                capacity: s.capacity.clone(),
+                seq: s.stamp.seq,
+            })
+            .collect(),
         anomalies: state.anomalies.iter().map(ToString::to_string).collect(),
     }
 }
@@ -452,7 +483,24 @@ pub fn render(s: &Status) -> String {
                 secs / 60 % 60,
                 secs % 60,
                 clock.speed,
-                clock.state.to_uppercase()
+                clock.state.replace('_', " ").to_uppercase()
+            ),
+        );
+    }
+    for p in &s.signed_in {
+        let team = p
+            .team
+            .as_deref()
+            .map(|t| format!(", team {}", printable_line(t)))
+            .unwrap_or_default();
+        line(
+            &mut out,
+            format!(
+                "  signed in: {} ({}{team}) as {}, seq {}",
+                printable_line(&p.name),
+                printable_line(&p.role),
+                printable_line(&p.capacity),
+                p.seq
             ),
         );
     }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::score::{Outcome, Scorecard, score};
-use super::{Exercise, Objective, Participant, ParticipantKind, ex_time};
+use super::{Aids, Exercise, Objective, Participant, ParticipantKind, capacity_of, ex_time};
 use crate::journal::{Actor, LessonCategory, VerifyReport};
 use crate::response::{ResponseState, Stamp};
 
@@ -26,14 +26,23 @@ pub struct AfterActionReport {
     pub journal: JournalIntegrity,
     /// Roles planned.
     pub participants: Vec<Participant>,
-    /// People seen in the journal, in order of first entry.
-    pub actors: Vec<Actor>,
+    /// Everyone who signed in or wrote an entry, with the capacity they
+    /// acted in, in order of first appearance.
+    pub people: Vec<Person>,
     /// The runbook versions played (every `runbook_opened`).
     pub runbook_versions: Vec<RunbookUsed>,
     /// What happened, in journal order.
     pub timeline: Vec<Moment>,
     /// Notes by observers and the facilitator.
     pub observations: Vec<Moment>,
+    /// The facilitator's aids of every inject that has some, in file order.
+    pub aids: Vec<InjectAids>,
+    /// What each scored outcome rests on, in the scorecard's order.
+    pub evidence: Vec<Evidence>,
+    /// Earlier recorded runs of the same exercise, oldest first, scored
+    /// against it as it is now (filled by whoever can read them: building
+    /// the report reads no file).
+    pub earlier: Vec<PastRun>,
     /// Scores.
     pub scores: Scorecard,
     /// Lessons: went well.
@@ -124,6 +133,63 @@ pub struct RunbookUsed {
     pub seq: u64,
 }
 
+/// What one outcome rests on: the entry that proves it (who made it, in
+/// which capacity, what it says) and the facilitator's comment on a score
+/// they gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Inject id.
+    pub inject: String,
+    /// Expectation id.
+    pub expectation: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The proving entry, as the report's timeline shows it (the seq alone
+    /// when the timeline does not list that kind of entry).
+    pub entry: Option<Moment>,
+    /// The facilitator's comment, when they scored it.
+    pub comment: Option<String>,
+}
+
+/// An earlier run of the same exercise, for comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct PastRun {
+    /// Its file name in `exercises/runs/`.
+    pub run: String,
+    /// When it started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Overall percentage.
+    pub overall: Option<u64>,
+    /// Percentage per objective id, in the exercise's order.
+    pub objectives: Vec<(String, Option<u64>)>,
+}
+
+/// The facilitator's aids of one inject.
+#[derive(Debug, Clone, Serialize)]
+pub struct InjectAids {
+    /// Inject id.
+    pub inject: String,
+    /// It was delivered in this run.
+    pub delivered: bool,
+    /// The aids.
+    pub aids: Aids,
+}
+
+/// Someone who took part, as the journal shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    /// Their name.
+    pub name: String,
+    /// Their role.
+    pub role: String,
+    /// Their team, when they signed in with one.
+    pub team: Option<String>,
+    /// Player, facilitator or observer ([`super::capacity_of`]).
+    pub capacity: ParticipantKind,
+    /// They signed in (else they were only seen writing entries).
+    pub signed_in: bool,
+}
+
 /// One moment of the exercise.
 #[derive(Debug, Clone, Serialize)]
 pub struct Moment {
@@ -133,6 +199,8 @@ pub struct Moment {
     pub ex_t: u64,
     /// Who, as `name (role)`.
     pub who: Option<String>,
+    /// In which capacity they acted.
+    pub capacity: Option<ParticipantKind>,
     /// What, in words.
     pub what: String,
 }
@@ -265,8 +333,12 @@ pub fn card_lines(card: &Scorecard) -> Vec<(Option<Outcome>, String)> {
     out
 }
 
-fn moment(stamp: &Stamp, state: &ResponseState, what: String) -> Moment {
+fn moment(exercise: &Exercise, stamp: &Stamp, state: &ResponseState, what: String) -> Moment {
     Moment {
+        capacity: stamp
+            .actor
+            .as_ref()
+            .map(|a| capacity_of(exercise, state, a)),
         seq: stamp.seq,
         ex_t: ex_time(stamp, state),
         who: stamp
@@ -286,15 +358,21 @@ pub fn build(
     verified: &VerifyReport,
 ) -> AfterActionReport {
     let card = score(exercise, state);
-    let watchers: Vec<String> = exercise
-        .participants
-        .iter()
-        .filter(|p| p.kind != ParticipantKind::Player)
-        .map(|p| p.role.to_lowercase())
-        .collect();
+    let moment =
+        |stamp: &Stamp, state: &ResponseState, what: String| moment(exercise, stamp, state, what);
     let mut timeline = Vec::new();
     let mut observations = Vec::new();
-    let mut actors: Vec<(u64, Actor)> = Vec::new();
+    let mut actors: Vec<(u64, Actor)> = state
+        .signed_in
+        .iter()
+        .map(|s| {
+            let actor = Actor {
+                name: s.name.clone(),
+                role: s.role.clone(),
+            };
+            (s.stamp.seq, actor)
+        })
+        .collect();
     let mut seen = |stamp: &Stamp| {
         if let Some(a) = &stamp.actor
             && !actors.iter().any(|(_, b)| b == a)
@@ -317,10 +395,29 @@ pub fn build(
         } else {
             &d.inject
         };
+        let to =
+            d.to.as_deref()
+                .map(|t| format!(", to {t}"))
+                .unwrap_or_default();
         timeline.push(moment(
             &d.stamp,
             state,
-            format!("inject {id} ({} from {}): {}", d.channel, d.from, d.text),
+            format!(
+                "inject {id} ({} from {}{to}): {}",
+                d.channel, d.from, d.text
+            ),
+        ));
+    }
+    for s in &state.signed_in {
+        let team = s
+            .team
+            .as_deref()
+            .map(|t| format!(", team {t}"))
+            .unwrap_or_default();
+        timeline.push(moment(
+            &s.stamp,
+            state,
+            format!("signed in as {}{team}", s.capacity),
         ));
     }
     for c in &state.exercise_clock {
@@ -356,11 +453,7 @@ pub fn build(
     for n in &state.notes {
         seen(&n.stamp);
         let m = moment(&n.stamp, state, n.text.clone());
-        let by_watcher = n
-            .stamp
-            .actor
-            .as_ref()
-            .is_some_and(|a| watchers.contains(&a.role.to_lowercase()));
+        let by_watcher = m.capacity.is_some_and(|c| c != ParticipantKind::Player);
         if by_watcher {
             observations.push(m);
         } else {
@@ -371,7 +464,57 @@ pub fn build(
         }
     }
     timeline.sort_by_key(|m| m.seq);
+    let evidence = card
+        .injects
+        .iter()
+        .flat_map(|i| i.expectations.iter().map(move |e| (i, e)))
+        .filter(|(_, e)| e.evidence.is_some() || e.by_facilitator)
+        .map(|(i, e)| Evidence {
+            inject: i.id.clone(),
+            expectation: e.id.clone(),
+            outcome: e.outcome,
+            entry: e.evidence.map(|seq| {
+                timeline
+                    .iter()
+                    .chain(&observations)
+                    .find(|m| m.seq == seq)
+                    .cloned()
+                    .unwrap_or(Moment {
+                        seq,
+                        ex_t: 0,
+                        who: None,
+                        capacity: None,
+                        what: "(an entry the timeline does not list: see the journal)".to_owned(),
+                    })
+            }),
+            comment: e
+                .by_facilitator
+                .then(|| {
+                    state
+                        .scores
+                        .iter()
+                        .rev()
+                        .find(|s| s.inject == i.id && s.expectation == e.id)
+                        .and_then(|s| s.comment.clone())
+                })
+                .flatten(),
+        })
+        .collect();
     actors.sort_by_key(|(seq, _)| *seq);
+    actors.dedup_by(|a, b| a.1 == b.1);
+    let people = actors
+        .into_iter()
+        .map(|(_, a)| {
+            let signed = state.signed_in_as(&a);
+            Person {
+                capacity: capacity_of(exercise, state, &a),
+                team: signed.and_then(|s| s.team.clone()),
+                signed_in: signed.is_some(),
+                name: a.name,
+                role: a.role,
+            }
+        })
+        .collect();
     let lessons = |category: LessonCategory| {
         state
             .lessons
@@ -416,7 +559,7 @@ pub fn build(
                 .collect(),
         },
         participants: exercise.participants.clone(),
-        actors: actors.into_iter().map(|(_, a)| a).collect(),
+        people,
         runbook_versions: state
             .runbooks
             .iter()
@@ -437,6 +580,18 @@ pub fn build(
             .collect(),
         timeline,
         observations,
+        evidence,
+        earlier: Vec::new(),
+        aids: exercise
+            .injects
+            .iter()
+            .filter(|i| !i.aids.is_empty())
+            .map(|i| InjectAids {
+                inject: i.id.clone(),
+                delivered: state.injects.iter().any(|d| d.inject == i.id),
+                aids: i.aids.clone(),
+            })
+            .collect(),
         anomalies: card.warnings.clone(),
         scores: card,
         went_well: lessons(LessonCategory::WentWell),

@@ -92,7 +92,14 @@ pub(super) fn lint(
                         lint.happening(&at, h);
                     }
                 }
-                Expected::Note { role, .. } => lint.note_role(&path, role),
+                Expected::Note { role, contains } => {
+                    lint.note_role(&path, role);
+                    // One word is a keyword: the easiest to meet by saying
+                    // the opposite. A phrase is the author's judgement.
+                    if let Some(word) = contains.as_ref().filter(|c| !c.trim().contains(' ')) {
+                        lint.keyword_note(&path, word);
+                    }
+                }
                 Expected::Manual => {}
             }
             for (k, objective) in e.objectives.iter().enumerate() {
@@ -291,6 +298,24 @@ impl Lint<'_, '_> {
         }
     }
 
+    /// A note expectation met by a keyword is met by a note that says the
+    /// opposite ("not aware yet" contains "aware"): scoring cannot tell, so
+    /// the author is told to expect what shows the work instead.
+    fn keyword_note(&mut self, path: &str, phrase: &str) {
+        let d = self
+            .source
+            .warning(
+                self.spans.at(&format!("{path}.contains")),
+                format!(
+                    "a note containing `{phrase}` meets this even when it says the opposite (\"not {phrase}\")"
+                ),
+            )
+            .with_help(
+                "expect the step or the decision (with its option) that shows the work, or make it `manual` for the facilitator to judge",
+            );
+        self.out.push(d);
+    }
+
     fn uncovered_objectives(&mut self) {
         for (i, objective) in self.exercise.objectives.iter().enumerate() {
             let covered = self.exercise.injects.iter().any(|inject| {
@@ -455,7 +480,8 @@ mod tests {
             .replace(
                 "role = \"Comms\"\ncontains",
                 "role = \"Press Office\"\ncontains",
-            );
+            )
+            .replace("\"holding statement\"", "\"statement\"");
         let rb = flow();
         let checked = check("drill.toml", &text, "t/drill", Some(&[&rb]));
         let messages: Vec<(bool, &str)> = checked
@@ -486,6 +512,13 @@ mod tests {
         );
         assert!(
             messages.contains(&(false, "no participant plays `Press Office`")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages.contains(&(
+                false,
+                "a note containing `statement` meets this even when it says the opposite (\"not statement\")"
+            )),
             "{messages:#?}"
         );
         assert!(

@@ -37,6 +37,7 @@ pub mod trend;
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
+use crate::journal::Actor;
 use crate::response::{ResponseState, Stamp};
 use crate::runbook::{Duration, Runbook};
 
@@ -94,6 +95,13 @@ pub enum ParticipantKind {
 }
 
 impl ParticipantKind {
+    /// The kind a word names (`player`, `facilitator`, `observer`).
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Player, Self::Facilitator, Self::Observer]
+            .into_iter()
+            .find(|k| k.as_str() == word)
+    }
+
     /// The word used in files.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -187,8 +195,33 @@ pub struct Inject {
     pub channel: String,
     /// What it says.
     pub text: String,
+    /// The team or role it is aimed at (`to` in the file); everyone when
+    /// `None`.
+    pub to: Option<String>,
     /// What the players are expected to do about it.
     pub expectations: Vec<Expectation>,
+    /// The facilitator's aids: never shown to the players.
+    pub aids: Aids,
+}
+
+/// A facilitator's aids for one inject (`[injects.aids]`): shown on the
+/// facilitator's side of the screen and in the after-action report, never
+/// to the players.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Aids {
+    /// What to watch for in the room.
+    pub watch: Option<String>,
+    /// Discussion questions (prompts if the room stalls).
+    pub questions: Vec<String>,
+    /// What good looks like.
+    pub good: Option<String>,
+}
+
+impl Aids {
+    /// True when the inject has none.
+    pub fn is_empty(&self) -> bool {
+        self.watch.is_none() && self.questions.is_empty() && self.good.is_none()
+    }
 }
 
 /// What counts as meeting an expectation.
@@ -295,6 +328,24 @@ pub fn ex_time(stamp: &Stamp, state: &ResponseState) -> u64 {
     let start = state.exercise_start.as_ref().map(|s| s.stamp.at);
     let start = start.or(state.first_at).unwrap_or(stamp.at);
     u64::try_from((stamp.at - start).num_milliseconds()).unwrap_or(0)
+}
+
+/// In which capacity `actor` acted: as they signed in (`signed_in`, by name
+/// and role), else as the exercise lists their role, else as a player. One
+/// answer for scoring (only players' actions count), the report and the
+/// screens.
+pub fn capacity_of(exercise: &Exercise, state: &ResponseState, actor: &Actor) -> ParticipantKind {
+    if let Some(kind) = state
+        .signed_in_as(actor)
+        .and_then(|s| ParticipantKind::parse(&s.capacity))
+    {
+        return kind;
+    }
+    exercise
+        .participants
+        .iter()
+        .find(|p| p.role.eq_ignore_ascii_case(&actor.role))
+        .map_or(ParticipantKind::Player, |p| p.kind)
 }
 
 /// SHA-256 (hex) of an exercise file's text, as `exercise_started` records it.

@@ -6,8 +6,8 @@
 //! best effort: what is missing gets a neutral value and an error.
 
 use super::{
-    Exercise, Expectation, Expected, FORMAT_VERSION, Happening, Inject, Objective, Participant,
-    ParticipantKind, Trigger,
+    Aids, Exercise, Expectation, Expected, FORMAT_VERSION, Happening, Inject, Objective,
+    Participant, ParticipantKind, Trigger,
 };
 use crate::diagnostic::{Diagnostic, Source};
 use crate::runbook::Duration;
@@ -30,8 +30,10 @@ const OBJECTIVE_KEYS: &[&str] = &["id", "text"];
 const PARTICIPANT_KEYS: &[&str] = &["role", "kind", "who"];
 const INJECT_KEYS: &[&str] = &[
     "id", "at", "after", "on", "runbook", "step", "option", "delay", "from", "channel", "text",
-    "expect",
+    "to", "expect", "aids",
 ];
+/// The keys of an inject's facilitator aids.
+const AIDS_KEYS: &[&str] = &["watch", "questions", "good"];
 /// The keys of one alternative in an expectation's `or`.
 const OR_KEYS: &[&str] = &["runbook", "step", "option"];
 const EXPECT_KEYS: &[&str] = &[
@@ -49,19 +51,7 @@ const EXPECT_KEYS: &[&str] = &[
     "objectives",
 ];
 
-/// How injects arrive (the words a file may use).
-pub const CHANNELS: &[&str] = &[
-    "phone",
-    "email",
-    "walk-in",
-    "press",
-    "social-media",
-    "radio",
-    "letter",
-    "meeting",
-    "system-alert",
-    "text-message",
-];
+pub use crate::response::CHANNELS;
 
 /// Parses `source` into a best-effort exercise, the spans of its values and
 /// the problems found. `None` only when the text is not TOML at all.
@@ -246,11 +236,23 @@ fn read_inject(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Inject {
         from: t.string(cx, "from", true).unwrap_or_default(),
         channel,
         text: t.string(cx, "text", true).unwrap_or_default(),
+        to: t.string(cx, "to", false),
         expectations: t
             .tables(cx, "expect", false)
             .iter()
             .map(|e| read_expectation(cx, e))
             .collect(),
+        aids: t
+            .table(cx, "aids")
+            .map(|a| {
+                a.only(cx, AIDS_KEYS);
+                Aids {
+                    watch: a.string(cx, "watch", false),
+                    questions: a.strings(cx, "questions"),
+                    good: a.string(cx, "good", false),
+                }
+            })
+            .unwrap_or_default(),
     }
 }
 

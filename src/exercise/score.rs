@@ -30,7 +30,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Exercise, Expectation, Expected, Happening, ParticipantKind, ex_time};
+use super::{Exercise, Expectation, Expected, Happening, ParticipantKind, capacity_of, ex_time};
 use crate::response::{ResponseState, Stamp, StepStatus};
 
 /// How an expectation went.
@@ -238,17 +238,11 @@ struct Index<'s> {
 
 impl<'s> Index<'s> {
     fn new(exercise: &Exercise, state: &'s ResponseState) -> Self {
-        let not_players: Vec<String> = exercise
-            .participants
-            .iter()
-            .filter(|p| p.kind != ParticipantKind::Player)
-            .map(|p| p.role.to_lowercase())
-            .collect();
         let player = |stamp: &Stamp| {
             stamp
                 .actor
                 .as_ref()
-                .is_none_or(|a| !not_players.contains(&a.role.to_lowercase()))
+                .is_none_or(|a| capacity_of(exercise, state, a) == ParticipantKind::Player)
         };
         let mut notes: Vec<(u64, u64, String, String)> = state
             .notes
@@ -674,6 +668,7 @@ mod tests {
                 expectation: "judged".to_owned(),
                 score: "partial".to_owned(),
                 evidence: Some(note),
+                comment: None,
             },
         );
         assert_eq!(

@@ -186,6 +186,7 @@ impl Run {
                 from: "someone".to_owned(),
                 channel: "phone".to_owned(),
                 text: "text".to_owned(),
+                to: None,
             },
         )
     }

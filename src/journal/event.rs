@@ -192,6 +192,20 @@ pub enum Event {
         /// What it should have said, and why.
         replacement: String,
     },
+    /// Someone signed in to an exercise: who they are, the role they play
+    /// or watch, their team, and in which capacity (so no facilitator's or
+    /// observer's entry is ever read as a player's).
+    SignedIn {
+        /// Person's name.
+        name: String,
+        /// The role, as the exercise lists it.
+        role: String,
+        /// Their team, if play is by teams.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+        /// player, facilitator or observer.
+        capacity: String,
+    },
     /// An exercise inject was delivered to the players.
     InjectDelivered {
         /// Inject id ("" for an unscripted one).
@@ -202,6 +216,9 @@ pub enum Event {
         channel: String,
         /// What it said.
         text: String,
+        /// The team or role it was aimed at; everyone when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
     },
     /// An exercise expectation was scored.
     ExpectationScored {
@@ -214,6 +231,9 @@ pub enum Event {
         /// The entry that proves it, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         evidence: Option<u64>,
+        /// What the facilitator saw, in words (required of new scores).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
     /// An exercise began: T+0, with the definition played (its digest pins
     /// the version, as `runbook_opened` pins a runbook's).
@@ -319,6 +339,9 @@ pub enum ClockChange {
     Jumped,
     /// Play ended (lessons learned follow).
     Ended,
+    /// NO DUTY: play suspended because a real incident needs the players;
+    /// `resumed` takes it up again where it stood.
+    NoDuty,
 }
 
 impl ClockChange {
@@ -331,6 +354,7 @@ impl ClockChange {
             ClockChange::Mode => "mode",
             ClockChange::Jumped => "jumped",
             ClockChange::Ended => "ended",
+            ClockChange::NoDuty => "no_duty",
         }
     }
 }
@@ -348,6 +372,17 @@ pub enum LessonCategory {
 }
 
 impl LessonCategory {
+    /// The kind a facilitator wrote: `went well`, `did not go well` or
+    /// `action` (case and underscores aside); `None` for anything else,
+    /// a misspelling included, so nothing is filed under a guess.
+    pub fn parse(text: &str) -> Option<Self> {
+        let words = text.trim().to_lowercase().replace(['_', '-'], " ");
+        let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+        [Self::WentWell, Self::DidNotGoWell, Self::Action]
+            .into_iter()
+            .find(|c| c.as_str().replace('_', " ") == words)
+    }
+
     /// The word stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -389,6 +424,7 @@ impl Event {
             Event::ClockBreached { .. } => "clock_breached",
             Event::ActorChanged { .. } => "actor_changed",
             Event::Correction { .. } => "correction",
+            Event::SignedIn { .. } => "signed_in",
             Event::InjectDelivered { .. } => "inject_delivered",
             Event::ExpectationScored { .. } => "expectation_scored",
             Event::ExerciseStarted { .. } => "exercise_started",
@@ -403,6 +439,23 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lesson_kind_is_one_of_three_as_written_never_a_guess() {
+        for (text, kind) in [
+            ("went well", Some(LessonCategory::WentWell)),
+            (" Went_Well ", Some(LessonCategory::WentWell)),
+            ("did not go well", Some(LessonCategory::DidNotGoWell)),
+            ("did_not_go_well", Some(LessonCategory::DidNotGoWell)),
+            ("ACTION", Some(LessonCategory::Action)),
+            ("wnet well", None),
+            ("w", None),
+            ("actions", None),
+            ("", None),
+        ] {
+            assert_eq!(LessonCategory::parse(text), kind, "{text:?}");
+        }
+    }
 
     #[test]
     fn events_of_a_newer_version_read_as_unknown_and_write_back_unchanged() {

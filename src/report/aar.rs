@@ -78,8 +78,14 @@ fn moments(list: &[Moment]) -> Block {
         return Block::Para("None recorded.".to_owned());
     }
     plain(list.iter().map(|m| {
+        // The capacity first, so a facilitator's or observer's entry is
+        // never read as a player's.
+        let capacity = m
+            .capacity
+            .map(|c| format!("[{}] ", c.as_str()))
+            .unwrap_or_default();
         format!(
-            "{} (seq {}) {}: {}",
+            "{} (seq {}) {capacity}{}: {}",
             t_plus(m.ex_t),
             m.seq,
             m.who.as_deref().unwrap_or_default(),
@@ -233,9 +239,149 @@ fn participants(r: &AfterActionReport) -> Section {
                         .unwrap_or_default()
                 )
             })),
-            Block::Para("Seen in the journal:".to_owned()),
-            plain(r.actors.iter().map(|a| format!("{} ({})", a.name, a.role))),
+            Block::Para("Signed in, or seen in the journal:".to_owned()),
+            plain(r.people.iter().map(|p| {
+                let team = p
+                    .team
+                    .as_deref()
+                    .map(|t| format!(", team {t}"))
+                    .unwrap_or_default();
+                let how = if p.signed_in {
+                    "signed in as"
+                } else {
+                    "not signed in; acted as"
+                };
+                format!(
+                    "{} ({}{team}): {how} {}",
+                    p.name,
+                    p.role,
+                    p.capacity.as_str()
+                )
+            })),
         ],
+    }
+}
+
+const EARLIER_HEAD: [&str; 4] = ["Run", "Started", "Overall", "By objective"];
+
+/// This run beside the earlier recorded runs of the same exercise: scores
+/// per objective over time.
+fn earlier(r: &AfterActionReport) -> Section {
+    let by_objective = |objectives: &[(String, Option<u64>)]| {
+        objectives
+            .iter()
+            .map(|(id, p)| format!("{id} {}", percent(*p)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let started = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "–".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        )
+    };
+    let mut rows: Vec<Vec<String>> = r
+        .earlier
+        .iter()
+        .map(|p| {
+            vec![
+                p.run.clone(),
+                started(p.started_at),
+                percent(p.overall),
+                by_objective(&p.objectives),
+            ]
+        })
+        .collect();
+    let this: Vec<(String, Option<u64>)> = r
+        .scores
+        .objectives
+        .iter()
+        .map(|o| (o.id.clone(), o.total.percent))
+        .collect();
+    rows.push(vec![
+        "this run".to_owned(),
+        started(r.scope.started_at),
+        percent(r.scores.overall.percent),
+        by_objective(&this),
+    ]);
+    Section {
+        title: "Compared with earlier runs",
+        blocks: vec![if r.earlier.is_empty() {
+            Block::Para(
+                "No earlier run of this exercise is kept in the library (grabbag exercise keep adds one)."
+                    .to_owned(),
+            )
+        } else {
+            Block::Table(&EARLIER_HEAD, rows)
+        }],
+    }
+}
+
+/// Each outcome with the entry it rests on: who, in which capacity, what.
+fn evidence(r: &AfterActionReport) -> Section {
+    let lines: Vec<String> = r
+        .evidence
+        .iter()
+        .map(|e| {
+            let entry = e.entry.as_ref().map_or_else(
+                || "no entry cited".to_owned(),
+                |m| {
+                    let capacity = m
+                        .capacity
+                        .map(|c| format!("[{}] ", c.as_str()))
+                        .unwrap_or_default();
+                    format!(
+                        "seq {} {capacity}{}: {}",
+                        m.seq,
+                        m.who.as_deref().unwrap_or("(no one recorded)"),
+                        m.what
+                    )
+                },
+            );
+            let comment = e
+                .comment
+                .as_deref()
+                .map(|c| format!("; the facilitator: {c}"))
+                .unwrap_or_default();
+            format!(
+                "{}/{} {}: {entry}{comment}",
+                e.inject,
+                e.expectation,
+                e.outcome.as_str()
+            )
+        })
+        .collect();
+    Section {
+        title: "Evidence for each outcome",
+        blocks: vec![if lines.is_empty() {
+            Block::Para("None recorded.".to_owned())
+        } else {
+            plain(lines)
+        }],
+    }
+}
+
+/// What the facilitator was to watch for, ask and expect, inject by inject:
+/// the yardstick the observations and scores were read against.
+fn aids(r: &AfterActionReport) -> Section {
+    let mut blocks = Vec::new();
+    for a in &r.aids {
+        let mut lines = Vec::new();
+        if !a.delivered {
+            lines.push("Not delivered in this run.".to_owned());
+        }
+        lines.extend(a.aids.watch.iter().map(|w| format!("Watch for: {w}")));
+        lines.extend(a.aids.questions.iter().map(|q| format!("Ask: {q}")));
+        lines.extend(a.aids.good.iter().map(|g| format!("Good looks like: {g}")));
+        blocks.push(Block::Para(format!("Inject {}", a.inject)));
+        blocks.push(plain(lines));
+    }
+    if blocks.is_empty() {
+        blocks.push(Block::Para("None in the exercise.".to_owned()));
+    }
+    Section {
+        title: "Facilitator aids",
+        blocks,
     }
 }
 
@@ -353,6 +499,7 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
         participants(r),
         versions(r),
         scores(r),
+        earlier(r),
         Section {
             title: "Timeline",
             blocks: vec![moments(&r.timeline)],
@@ -361,6 +508,8 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
             title: "Observations",
             blocks: vec![moments(&r.observations)],
         },
+        evidence(r),
+        aids(r),
         Section {
             title: "Lessons learned",
             blocks: vec![

@@ -192,6 +192,21 @@ pub enum Command {
         speed: u32,
         /// Injects released by hand only.
         manual: bool,
+        /// The clock stands at T+0 until the facilitator starts it (the
+        /// brief is read first).
+        paused: bool,
+    },
+    /// Someone signs in to an exercise: a player, a facilitator or an
+    /// observer, with their role and team.
+    SignIn {
+        /// Their name.
+        name: String,
+        /// The role they play or watch.
+        role: String,
+        /// Their team, if play is by teams.
+        team: Option<String>,
+        /// player, facilitator or observer.
+        capacity: String,
     },
     /// The facilitator delivers an inject (a scripted one by its id, or an
     /// unscripted one with an empty id).
@@ -204,6 +219,8 @@ pub enum Command {
         channel: String,
         /// What it says.
         text: String,
+        /// The team or role it is aimed at; everyone when `None`.
+        to: Option<String>,
     },
     /// The facilitator scores an expectation.
     Score {
@@ -215,6 +232,9 @@ pub enum Command {
         outcome: String,
         /// The entry that proves it.
         evidence: Option<u64>,
+        /// What the facilitator saw (required: a score is a judgement, and
+        /// the report shows its grounds).
+        comment: String,
     },
     /// The facilitator records a lesson learned (also after ENDEX: that is
     /// when the hot debrief happens).
@@ -247,7 +267,28 @@ pub enum ClockRequest {
     JumpTo(u64),
     /// ENDEX: play ends, for good.
     End,
+    /// NO DUTY: play is suspended for a real incident (resumed by
+    /// [`ClockRequest::Resume`]).
+    NoDuty,
 }
+
+/// The capacities someone signs in to an exercise with.
+pub const CAPACITIES: [&str; 3] = ["player", "facilitator", "observer"];
+
+/// How injects arrive: the words an exercise file and an unscripted inject
+/// may use.
+pub const CHANNELS: &[&str] = &[
+    "phone",
+    "email",
+    "walk-in",
+    "press",
+    "social-media",
+    "radio",
+    "letter",
+    "meeting",
+    "system-alert",
+    "text-message",
+];
 
 /// The outcomes a facilitator may score.
 pub const OUTCOMES: [&str; 4] = ["met", "late", "partial", "missed"];
@@ -434,6 +475,33 @@ pub enum CommandError {
         /// The entry that ended it.
         seq: u64,
     },
+    /// NO DUTY was called: play waits for the real incident.
+    #[error(
+        "play is suspended (NO DUTY at seq {seq}) for a real incident: only resuming, ENDEX, sign-in, lessons and corrections are recorded"
+    )]
+    NoDuty {
+        /// The entry that suspended it.
+        seq: u64,
+    },
+    /// An inject channel not in [`CHANNELS`].
+    #[error("{0:?} is not a channel: use one of {list}", list = CHANNELS.join(", "))]
+    Channel(String),
+    /// Someone signed in as a facilitator or observer tried a player's
+    /// action, or someone not signed in as a facilitator a facilitator's.
+    #[error("{name} ({role}) is signed in {signed}: {needs}")]
+    Capacity {
+        /// Their name.
+        name: String,
+        /// Their role.
+        role: String,
+        /// How they are signed in ("as observer", "as player", "not as facilitator").
+        signed: String,
+        /// What the action needs.
+        needs: &'static str,
+    },
+    /// A sign-in with a capacity not in [`CAPACITIES`].
+    #[error("{0:?} is not a capacity: use player, facilitator or observer")]
+    NoSuchCapacity(String),
     /// A facilitator's action outside an exercise.
     #[error("this journal is not an exercise: start one first")]
     NoExercise,
@@ -573,6 +641,14 @@ pub fn decide<R: Runbooks + ?Sized>(
             .find(|c| c.change == ClockChange::Ended)
             .map_or(0, |c| c.stamp.seq);
         return Err(CommandError::ExerciseEnded { seq });
+    }
+    if play.no_duty && plays(command) && !resumes(command) {
+        let seq = state
+            .exercise_clock
+            .iter()
+            .rfind(|c| c.change == ClockChange::NoDuty)
+            .map_or(0, |c| c.stamp.seq);
+        return Err(CommandError::NoDuty { seq });
     }
     match command {
         Command::OpenRunbook { runbook: id, pin } => {
@@ -872,16 +948,47 @@ pub fn decide<R: Runbooks + ?Sized>(
             digest,
             speed,
             manual,
+            paused,
         } => {
             if let Some(start) = &state.exercise_start {
                 return Err(CommandError::ExerciseStarted(start.stamp.seq));
             }
-            Ok(vec![Event::ExerciseStarted {
+            let speed = speed_in_range(*speed)?;
+            let mut events = vec![Event::ExerciseStarted {
                 exercise: exercise.clone(),
                 title: title.clone(),
                 digest: digest.clone(),
-                speed: speed_in_range(*speed)?,
+                speed,
                 manual: *manual,
+            }];
+            if *paused {
+                // In the same append as T+0, so no moment of play passes
+                // before the facilitator starts the clock.
+                events.push(Event::ExerciseClock {
+                    change: ClockChange::Paused,
+                    ex_t: 0,
+                    speed,
+                    manual: *manual,
+                });
+            }
+            Ok(events)
+        }
+        Command::SignIn {
+            name,
+            role,
+            team,
+            capacity,
+        } => {
+            in_exercise(&play)?;
+            let capacity = capacity.trim().to_lowercase();
+            if !CAPACITIES.contains(&capacity.as_str()) {
+                return Err(CommandError::NoSuchCapacity(capacity));
+            }
+            Ok(vec![Event::SignedIn {
+                name: required(name, "a sign-in needs a name")?,
+                role: required(role, "a sign-in needs a role")?,
+                team: optional(team),
+                capacity,
             }])
         }
         Command::DeliverInject {
@@ -889,13 +996,19 @@ pub fn decide<R: Runbooks + ?Sized>(
             from,
             channel,
             text,
+            to,
         } => {
             in_exercise(&play)?;
+            let channel = required(channel, "an inject needs a channel")?;
+            if !CHANNELS.contains(&channel.as_str()) {
+                return Err(CommandError::Channel(channel));
+            }
             Ok(vec![Event::InjectDelivered {
                 inject: inject.trim().to_owned(),
                 from: required(from, "an inject needs who it is from")?,
-                channel: required(channel, "an inject needs a channel")?,
+                channel,
                 text: required(text, "an inject needs its text")?,
+                to: optional(to),
             }])
         }
         Command::Score {
@@ -903,6 +1016,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             expectation,
             outcome,
             evidence,
+            comment,
         } => {
             in_exercise(&play)?;
             let outcome = outcome.trim().to_lowercase();
@@ -919,6 +1033,10 @@ pub fn decide<R: Runbooks + ?Sized>(
                 expectation: required(expectation, "a score needs the expectation")?,
                 score: outcome,
                 evidence: *evidence,
+                comment: Some(required(
+                    comment,
+                    "a score needs a comment: what was seen that earns it",
+                )?),
             }])
         }
         Command::Lesson {
@@ -928,12 +1046,6 @@ pub fn decide<R: Runbooks + ?Sized>(
             due,
         } => {
             in_exercise(&play)?;
-            let optional = |t: &Option<String>| {
-                t.as_deref()
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-            };
             let due = optional(due);
             // Caught now, while the facilitator can say it again, rather
             // than found by the audit as a lesson with no due date.
@@ -964,11 +1076,82 @@ fn plays(command: &Command) -> bool {
     !matches!(
         command,
         Command::Lesson { .. }
+            | Command::SignIn { .. }
             | Command::Correct { .. }
             | Command::ChangeActor { .. }
             | Command::EndSession { .. }
             | Command::RecordBreaches
     )
+}
+
+/// Checks that `actor` may give `command` in the capacity they signed in
+/// with, once a facilitator has signed in to the exercise (before that, and
+/// outside exercises, anyone may do anything): a facilitator's or
+/// observer's work on the runbooks would be scored as the players', and a
+/// player's inject or score would read as the facilitator's. Notes, sign-ins,
+/// corrections and opening runbooks are anyone's.
+pub fn check_capacity(
+    state: &ResponseState,
+    actor: &crate::journal::Actor,
+    command: &Command,
+) -> Result<(), CommandError> {
+    if !state.signed_in.iter().any(|s| s.capacity == "facilitator") {
+        return Ok(());
+    }
+    let capacity = state.signed_in_as(actor).map(|s| s.capacity.as_str());
+    let refuse = |signed: String, needs| {
+        Err(CommandError::Capacity {
+            name: actor.name.clone(),
+            role: actor.role.clone(),
+            signed,
+            needs,
+        })
+    };
+    match command {
+        Command::Start(_)
+        | Command::Done(_)
+        | Command::Skip { .. }
+        | Command::Tick { .. }
+        | Command::Untick { .. }
+        | Command::Decide { .. }
+        | Command::Block { .. }
+        | Command::Unblock(_) => match capacity {
+            Some(c @ ("facilitator" | "observer")) => refuse(
+                format!("as {c}"),
+                "work on the runbooks is a player's (sign a player in and hand over)",
+            ),
+            _ => Ok(()),
+        },
+        Command::DeliverInject { .. }
+        | Command::Score { .. }
+        | Command::Clock(_)
+        | Command::Lesson { .. }
+            if capacity != Some("facilitator") =>
+        {
+            refuse(
+                "not as facilitator".to_owned(),
+                "injects, scores, the clock and lessons are the facilitator's",
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// True for what still goes in while play is suspended (NO DUTY): taking
+/// play up again, or ending it for good.
+fn resumes(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Clock(ClockRequest::Resume | ClockRequest::End)
+    )
+}
+
+/// An optional text, trimmed; `None` when empty.
+fn optional(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 /// Refuses a facilitator's action outside an exercise.
@@ -1017,6 +1200,10 @@ fn clock_change(
         }
         ClockRequest::JumpTo(to) => (ClockChange::Jumped, to),
         ClockRequest::End => (ClockChange::Ended, ex_t),
+        ClockRequest::NoDuty if play.no_duty => {
+            return Err(CommandError::ClockState("already suspended (NO DUTY)"));
+        }
+        ClockRequest::NoDuty => (ClockChange::NoDuty, ex_t),
     };
     Ok(Event::ExerciseClock {
         change,
@@ -1819,6 +2006,7 @@ mod tests {
             expectation: "e".to_owned(),
             outcome: outcome.to_owned(),
             evidence,
+            comment: "Gold briefed at 16:30".to_owned(),
         };
         let start = |speed| Command::StartExercise {
             exercise: "x".to_owned(),
@@ -1826,6 +2014,7 @@ mod tests {
             digest: String::new(),
             speed,
             manual: false,
+            paused: false,
         };
         let clock = |request| Command::Clock(request);
         let no_exercise = "this journal is not an exercise: start one first";
@@ -1847,6 +2036,17 @@ mod tests {
         assert_eq!(
             sim.refuse(&score("met", Some(99))),
             "evidence seq 99 is not an entry of this journal"
+        );
+        let silent = Command::Score {
+            inject: "i".to_owned(),
+            expectation: "e".to_owned(),
+            outcome: "met".to_owned(),
+            evidence: None,
+            comment: " ".to_owned(),
+        };
+        assert_eq!(
+            sim.refuse(&silent),
+            "a score needs a comment: what was seen that earns it"
         );
         sim.run(&score(" Met ", Some(2))).unwrap();
         assert_eq!(sim.state.scores[0].score, "met");
@@ -1905,5 +2105,117 @@ mod tests {
         assert!(sim.refuse(&due("end of Q1")).contains("is not a date"));
         assert_eq!(sim.run(&due("2027-03-31")).unwrap().len(), 1);
         assert_eq!(sim.run(&due("14d")).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_exercise_opens_at_t0_paused_people_sign_in_and_no_duty_suspends_play() {
+        let mut sim = Sim::opened();
+        let start = Command::StartExercise {
+            exercise: "x".to_owned(),
+            title: "X".to_owned(),
+            digest: String::new(),
+            speed: 60,
+            manual: false,
+            paused: true,
+        };
+        // T+0 and the paused clock in one append: no moment of play passes
+        // while the brief is read, however long that takes.
+        let events = sim.run(&start).unwrap();
+        assert!(
+            matches!(
+                events.as_slice(),
+                [
+                    Event::ExerciseStarted { .. },
+                    Event::ExerciseClock {
+                        change: ClockChange::Paused,
+                        ex_t: 0,
+                        speed: 60,
+                        ..
+                    }
+                ]
+            ),
+            "{events:?}"
+        );
+        let sign_in = |capacity: &str, team: Option<&str>| Command::SignIn {
+            name: "Priya".to_owned(),
+            role: "ICT Security Lead".to_owned(),
+            team: team.map(str::to_owned),
+            capacity: capacity.to_owned(),
+        };
+        assert_eq!(
+            sim.refuse(&sign_in("boss", None)),
+            "\"boss\" is not a capacity: use player, facilitator or observer"
+        );
+        sim.run(&sign_in(" Player ", Some(" Team A "))).unwrap();
+        let signed = &sim.state.signed_in[0];
+        assert_eq!(
+            (signed.capacity.as_str(), signed.team.as_deref()),
+            ("player", Some("Team A"))
+        );
+        sim.run(&Command::Clock(ClockRequest::Resume)).unwrap();
+        // An unscripted inject names a channel the format knows.
+        let inject = |channel: &str| Command::DeliverInject {
+            inject: String::new(),
+            from: "Facilitator".to_owned(),
+            channel: channel.to_owned(),
+            text: "The press are here".to_owned(),
+            to: Some(" Team B ".to_owned()),
+        };
+        assert!(
+            sim.refuse(&inject("fax"))
+                .starts_with("\"fax\" is not a channel: use one of phone, email, walk-in")
+        );
+        sim.run(&inject("walk-in")).unwrap();
+        assert_eq!(sim.state.injects[0].to.as_deref(), Some("Team B"));
+        sim.run(&Command::Clock(ClockRequest::NoDuty)).unwrap();
+        let note = Command::Note {
+            text: "during".to_owned(),
+            happened_at: None,
+        };
+        for refused in [
+            done("triage"),
+            note.clone(),
+            Command::Clock(ClockRequest::Pause),
+        ] {
+            assert!(
+                sim.refuse(&refused)
+                    .starts_with("play is suspended (NO DUTY at seq"),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(
+            sim.refuse(&Command::Clock(ClockRequest::NoDuty)),
+            "play is suspended (NO DUTY at seq 8) for a real incident: only resuming, ENDEX, sign-in, lessons and corrections are recorded"
+        );
+        // Once a facilitator signed in, each does only their own part.
+        let fran = crate::journal::Actor {
+            name: "Fran".to_owned(),
+            role: "Facilitator".to_owned(),
+        };
+        let priya = crate::journal::Actor {
+            name: "Priya".to_owned(),
+            role: "ICT Security Lead".to_owned(),
+        };
+        let pause = Command::Clock(ClockRequest::Pause);
+        assert!(check_capacity(&sim.state, &priya, &pause).is_ok());
+        sim.run(&Command::SignIn {
+            name: fran.name.clone(),
+            role: fran.role.clone(),
+            team: None,
+            capacity: "facilitator".to_owned(),
+        })
+        .unwrap();
+        assert_eq!(
+            check_capacity(&sim.state, &priya, &pause).map_err(|e| e.to_string()),
+            Err("Priya (ICT Security Lead) is signed in not as facilitator: injects, scores, the clock and lessons are the facilitator's".to_owned())
+        );
+        assert!(check_capacity(&sim.state, &fran, &pause).is_ok());
+        assert!(check_capacity(&sim.state, &fran, &done("triage")).is_err());
+        assert!(check_capacity(&sim.state, &priya, &done("triage")).is_ok());
+        assert!(check_capacity(&sim.state, &fran, &note).is_ok());
+        // Resumed, play goes on where it stood.
+        sim.run(&Command::Clock(ClockRequest::Resume)).unwrap();
+        sim.run(&note).unwrap();
+        sim.run(&done("triage")).unwrap();
     }
 }

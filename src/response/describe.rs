@@ -108,10 +108,28 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
             Event::Correction { of, replacement } => {
                 format!("correction of #{of}: {replacement}")
             }
-            Event::InjectDelivered { inject, text, .. } if inject.is_empty() => {
-                format!("unscripted inject: {text}")
+            Event::SignedIn {
+                name,
+                role,
+                team,
+                capacity,
+            } => match team {
+                Some(team) => format!("signed in: {name} ({role}, {team}) as {capacity}"),
+                None => format!("signed in: {name} ({role}) as {capacity}"),
+            },
+            Event::InjectDelivered {
+                inject, text, to, ..
+            } => {
+                let id = if inject.is_empty() {
+                    "unscripted inject".to_owned()
+                } else {
+                    format!("inject {inject}")
+                };
+                match to {
+                    Some(to) => format!("{id} to {to}: {text}"),
+                    None => format!("{id}: {text}"),
+                }
             }
-            Event::InjectDelivered { inject, text, .. } => format!("inject {inject}: {text}"),
             Event::ExpectationScored {
                 expectation, score, ..
             } => format!("scored {expectation}: {score}"),

@@ -32,8 +32,8 @@ pub mod review;
 pub mod state;
 
 pub use command::{
-    ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks, StepRef, decide,
-    due_breaches,
+    CAPACITIES, CHANNELS, ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks,
+    StepRef, check_capacity, decide, due_breaches,
 };
 pub use describe::describe;
 pub use flow::current_step;
@@ -42,7 +42,7 @@ pub use review::definition_anomalies;
 pub use state::{
     Anomaly, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken, ExerciseStart,
     ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState, RunbookVersion,
-    Sessions, Stamp, StepState, StepStatus, Tick,
+    Sessions, SignIn, Stamp, StepState, StepStatus, Tick,
 };
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub struct PlayClock {
     pub paused: bool,
     /// Play ended (ENDEX): final.
     pub ended: bool,
+    /// Play suspended for a real incident (NO DUTY) until resumed.
+    pub no_duty: bool,
     /// Exercise time at the last start or change of the clock.
     anchor_ex: u64,
     /// Wall time of the entry that made that start or change.
@@ -47,6 +49,7 @@ impl PlayClock {
             manual: start.is_some_and(|s| s.manual),
             paused: false,
             ended: false,
+            no_duty: false,
             anchor_ex: start.and_then(|s| s.stamp.ex_t).unwrap_or(0),
             anchor_at: start.map(|s| s.stamp.at),
         };
@@ -60,7 +63,14 @@ impl PlayClock {
             clock.anchor_at = Some(change.stamp.at);
             match change.change {
                 ClockChange::Paused => clock.paused = true,
-                ClockChange::Resumed => clock.paused = false,
+                ClockChange::NoDuty => {
+                    clock.paused = true;
+                    clock.no_duty = true;
+                }
+                ClockChange::Resumed => {
+                    clock.paused = false;
+                    clock.no_duty = false;
+                }
                 ClockChange::Ended => clock.ended = true,
                 ClockChange::Speed | ClockChange::Mode | ClockChange::Jumped => {}
             }

@@ -120,12 +120,14 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
             from: rng.text(),
             channel: rng.text(),
             text: rng.text(),
+            to: None,
         },
         16 => Event::ExpectationScored {
             inject: rng.text(),
             expectation: rng.text(),
             score: rng.text(),
             evidence: rng.chance(50).then(|| rng.below(40) as u64),
+            comment: None,
         },
         17 => Event::ExerciseStarted {
             exercise: rng.text(),

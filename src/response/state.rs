@@ -301,6 +301,23 @@ pub struct InjectDelivery {
     pub channel: String,
     /// What it said.
     pub text: String,
+    /// The team or role it was aimed at; everyone when `None`.
+    pub to: Option<String>,
+}
+
+/// Someone signed in to an exercise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignIn {
+    /// The entry.
+    pub stamp: Stamp,
+    /// Their name.
+    pub name: String,
+    /// The role they play or watch.
+    pub role: String,
+    /// Their team, if any.
+    pub team: Option<String>,
+    /// player, facilitator or observer.
+    pub capacity: String,
 }
 
 /// An exercise expectation scored.
@@ -316,6 +333,8 @@ pub struct ExpectationScore {
     pub score: String,
     /// The entry that proves it.
     pub evidence: Option<u64>,
+    /// What the facilitator saw, in words.
+    pub comment: Option<String>,
 }
 
 /// The start of an exercise (T+0), as `exercise_started` recorded it.
@@ -426,6 +445,8 @@ pub struct ResponseState {
     pub corrections: BTreeMap<u64, Vec<Correction>>,
     /// Exercise injects delivered, in journal order.
     pub injects: Vec<InjectDelivery>,
+    /// Exercise sign-ins, in journal order.
+    pub signed_in: Vec<SignIn>,
     /// Exercise expectation scores, in journal order.
     pub scores: Vec<ExpectationScore>,
     /// The exercise's start (the first `exercise_started`).
@@ -459,6 +480,14 @@ impl ResponseState {
     /// The state of an empty journal.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The capacity `actor` signed in with (the latest sign-in under that
+    /// name and role): `None` when they never signed in.
+    pub fn signed_in_as(&self, actor: &Actor) -> Option<&SignIn> {
+        self.signed_in
+            .iter()
+            .rfind(|s| s.name == actor.name && s.role.eq_ignore_ascii_case(&actor.role))
     }
 
     /// The id of the exercise the journal records: the one started, else
@@ -845,18 +874,33 @@ impl ResponseState {
                 from,
                 channel,
                 text,
+                to,
             } => self.injects.push(InjectDelivery {
                 stamp,
                 inject: inject.clone(),
                 from: from.clone(),
                 channel: channel.clone(),
                 text: text.clone(),
+                to: to.clone(),
+            }),
+            Event::SignedIn {
+                name,
+                role,
+                team,
+                capacity,
+            } => self.signed_in.push(SignIn {
+                stamp,
+                name: name.clone(),
+                role: role.clone(),
+                team: team.clone(),
+                capacity: capacity.clone(),
             }),
             Event::ExpectationScored {
                 inject,
                 expectation,
                 score,
                 evidence,
+                comment,
             } => {
                 // Evidence is an entry written before the score: anything
                 // else (a seq beyond the journal) proves nothing.
@@ -876,6 +920,7 @@ impl ResponseState {
                     expectation: expectation.clone(),
                     score: score.clone(),
                     evidence: *evidence,
+                    comment: comment.clone(),
                 });
             }
             Event::ExerciseStarted {
@@ -1601,6 +1646,7 @@ mod tests {
                 from: "Service desk".to_owned(),
                 channel: "phone".to_owned(),
                 text: "Files renamed .lock".to_owned(),
+                to: None,
             }),
         );
         e.ex_t = Some(60_000);
@@ -1613,6 +1659,7 @@ mod tests {
                 expectation: "0".to_owned(),
                 score: "met".to_owned(),
                 evidence: Some(2),
+                comment: None,
             }),
         );
         e.ex_t = None;

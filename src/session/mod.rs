@@ -24,7 +24,9 @@ use crate::journal::{
     Actor, Entry, Event, Journal, JournalError, NewJournal, Planned, Quarantined,
 };
 use crate::library::LoadedRunbook;
-use crate::response::{Command, CommandError, PlayClock, ResponseState, RunbookPin, decide};
+use crate::response::{
+    Command, CommandError, PlayClock, ResponseState, RunbookPin, check_capacity, decide,
+};
 use crate::runbook::Runbook;
 
 /// Why an action did not go into the journal.
@@ -138,6 +140,7 @@ impl Session {
             |others| {
                 fold_into(state, unseen, others);
                 let events = decide(state, runbooks.as_slice(), command, now)?;
+                check_capacity(state, actor, command)?;
                 let ex_now = PlayClock::of(state).at(now);
                 Ok::<_, SessionError>(
                     events

@@ -138,6 +138,7 @@ fn after_endex_play_is_refused_and_lessons_are_still_recorded() {
         digest: String::new(),
         speed: 60,
         manual: true,
+        paused: false,
     };
     session.execute(&fran, &start, now).unwrap();
     session
@@ -155,6 +156,7 @@ fn after_endex_play_is_refused_and_lessons_are_still_recorded() {
             expectation: "e".to_owned(),
             outcome: "met".to_owned(),
             evidence: None,
+            comment: "seen".to_owned(),
         },
         Command::Clock(ClockRequest::Resume),
     ] {
@@ -192,6 +194,7 @@ fn a_second_writer_during_a_fast_exercise_is_stamped_on_the_exercise_clock() {
         digest: String::new(),
         speed: 60,
         manual: false,
+        paused: false,
     };
     session.execute(&fran, &start, t0).unwrap();
     let started_at = session.state().exercise_start.as_ref().unwrap().stamp.at;

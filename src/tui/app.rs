@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::dialog::{self, Dialog, FormPurpose, Intent, Reply};
-use super::exercise::lesson_category;
 use super::keys::{GLOBAL, Global};
 use super::library::Library;
 use super::replay::Replay;
@@ -23,9 +22,9 @@ use super::shared::{Response, Shared};
 use super::{exercise, run};
 use crate::config::LastSession;
 use crate::exercise::{Exercise, Speed};
-use crate::journal::Actor;
+use crate::journal::{Actor, LessonCategory};
 use crate::library::{LoadReport, LoadedRunbook};
-use crate::response::{Command, ResponseState};
+use crate::response::{ClockRequest, Command, ResponseState};
 
 pub use super::keys::Action;
 pub use super::shared::{Screen, Setup, Status};
@@ -73,17 +72,18 @@ impl<'a> App<'a> {
     }
 
     /// Starts an exercise: a new journal named after it, `exercise_started`
-    /// at T+0, then every runbook it uses opened.
+    /// at T+0 with the clock standing, the facilitator (`name`) signed in,
+    /// every runbook it uses opened, and the brief shown.
     pub fn start_exercise(
         &mut self,
         exercise: Exercise,
         text: &str,
         speed: Speed,
         manual: bool,
-        actor: Actor,
+        name: &str,
     ) {
         self.shared
-            .start_exercise(exercise, text, speed, manual, actor);
+            .start_exercise(exercise, text, speed, manual, name);
     }
 
     /// Opens the run screen on a replay, showing its first entry.
@@ -214,8 +214,24 @@ impl<'a> App<'a> {
                 }
                 saved
             }
-            Intent::Score(item, outcome) => {
-                let scored = app.score_manual(&item, outcome);
+            Intent::Facilitate(command) => {
+                let done = match &command {
+                    Command::Clock(ClockRequest::Resume) => {
+                        "exercise clock running: play has begun"
+                    }
+                    Command::Clock(ClockRequest::End) => {
+                        "ENDEX: play is over; L records lessons learned, q quits"
+                    }
+                    _ => "",
+                };
+                let went = app.facilitate(&command, done);
+                if went {
+                    app.deliver_due_injects();
+                }
+                went
+            }
+            Intent::Score(item, outcome, comment) => {
+                let scored = app.score_manual(&item, outcome, &comment);
                 if scored {
                     app.info(format!("scored {}: {}", item.expectation, outcome.as_str()));
                 }
@@ -259,14 +275,19 @@ impl<'a> App<'a> {
                 (app.screen == Screen::Run).then_some(None)
             }
             FormPurpose::Inject => app
-                .unscripted_inject(&value(0), &value(1), &value(2))
+                .unscripted_inject(&value(0), &value(1), &value(2), optional(3))
                 .then_some(Some("unscripted inject delivered")),
-            FormPurpose::Lesson => match lesson_category(&value(0)) {
+            FormPurpose::SignIn => app
+                .sign_in(&value(0), &value(1), optional(2), &value(3))
+                .then_some(Some("signed in: S signs in another, B shows the brief")),
+            FormPurpose::Lesson => match LessonCategory::parse(&value(0)) {
                 Some(category) => app
                     .record_lesson(category, &value(1), optional(2), optional(3))
                     .then_some(Some("lesson saved to the journal: L adds another")),
                 None => {
-                    app.error("Kind: went well, did not go well, or action");
+                    app.error(
+                        "Kind must be one of: went well, did not go well, action (as written: nothing is filed under a guess)",
+                    );
                     None
                 }
             },

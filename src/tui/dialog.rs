@@ -23,7 +23,7 @@ use ratatui_textarea::TextArea;
 use super::keys::Help;
 use super::theme::Theme;
 use crate::exercise::Outcome;
-use crate::response::{Command, StepRef};
+use crate::response::{ClockRequest, Command, StepRef};
 use crate::text::printable_line;
 
 /// What a one-line prompt is for.
@@ -35,6 +35,8 @@ pub enum PromptPurpose {
     Block(StepRef),
     /// The exercise time to seek to in a replay.
     Seek,
+    /// What the facilitator saw that earns this score.
+    ScoreComment(ManualItem, Outcome),
 }
 
 /// What the multi-line editor is for.
@@ -66,6 +68,8 @@ pub enum FormPurpose {
     Inject,
     /// A lesson learned: kind, text, owner, due.
     Lesson,
+    /// Someone signs in to the exercise: name, role, team, capacity.
+    SignIn,
     /// When the council became aware: time, why; then open this runbook,
     /// whose deadlines count from it, when one is waiting.
     Awareness(Option<String>),
@@ -171,6 +175,22 @@ pub enum Dialog {
         /// The closing witness code (printable).
         witness: String,
     },
+    /// Text to read over the whole screen, wrapped and scrolled, built by
+    /// the exercise screen: the brief (scenario, objectives, who is signed
+    /// in, the ground rules; the clock stands at T+0 until the facilitator
+    /// starts it from here), every inject delivered, the facilitator's aids.
+    Reading {
+        /// The title.
+        title: String,
+        /// The lines (printable), wrapped when drawn.
+        lines: Vec<Line<'static>>,
+        /// Lines scrolled past.
+        scroll: u16,
+        /// True while play has not begun: Enter starts the clock.
+        before_play: bool,
+    },
+    /// End play for good (ENDEX)?
+    ConfirmEndex,
     /// Mark a step done although some of its checks are not ticked?
     ConfirmDone {
         /// The step.
@@ -199,10 +219,13 @@ pub enum Intent {
     },
     /// An observer's note in an exercise.
     ObserverNote(String),
+    /// A facilitator's command in an exercise (journaled as the facilitator
+    /// signed in, never as the player at the keyboard).
+    Facilitate(Command),
     /// The answers of a form, in field order.
     Form(FormPurpose, Vec<String>),
-    /// Score a manual expectation.
-    Score(ManualItem, Outcome),
+    /// Score a manual expectation, with the facilitator's comment.
+    Score(ManualItem, Outcome, String),
     /// Go to this exercise time in a replay, as typed.
     Seek(String),
     /// Resume this journal.
@@ -286,6 +309,9 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             KeyCode::Enter => {
                 let intent = match &purpose {
                     PromptPurpose::Seek => Intent::Seek(input.clone()),
+                    PromptPurpose::ScoreComment(item, outcome) => {
+                        Intent::Score(item.clone(), *outcome, input.trim().to_owned())
+                    }
                     PromptPurpose::Skip(step) => Intent::Command(Command::Skip {
                         step: step.clone(),
                         reason: input.trim().to_owned(),
@@ -464,10 +490,11 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             KeyCode::Char(c @ '1'..='4') => {
                 let outcome = MANUAL_SCORES[c as usize - '1' as usize];
                 match items.get(cursor).cloned() {
-                    Some(item) => Reply::Try(
-                        Dialog::Score { items, cursor },
-                        Intent::Score(item, outcome),
-                    ),
+                    // A score is a judgement: its grounds go with it.
+                    Some(item) => Reply::Keep(Dialog::prompt(
+                        PromptPurpose::ScoreComment(item, outcome),
+                        &format!("Scored {}: what was seen that earns it?", outcome.as_str()),
+                    )),
                     None => Reply::Keep(Dialog::Score { items, cursor }),
                 }
             }
@@ -484,6 +511,39 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             _ => Reply::Keep(Dialog::Resume { path, incident }),
         },
         Dialog::Closed { .. } => Reply::Do(Intent::Leave),
+        Dialog::Reading {
+            title,
+            lines,
+            scroll,
+            before_play,
+        } => match key.code {
+            KeyCode::Enter if before_play => {
+                Reply::Do(Intent::Facilitate(Command::Clock(ClockRequest::Resume)))
+            }
+            KeyCode::Down | KeyCode::PageDown | KeyCode::Up | KeyCode::PageUp => {
+                let scroll = match key.code {
+                    KeyCode::Down => scroll.saturating_add(1),
+                    KeyCode::PageDown => scroll.saturating_add(10),
+                    KeyCode::Up => scroll.saturating_sub(1),
+                    _ => scroll.saturating_sub(10),
+                };
+                Reply::Keep(Dialog::Reading {
+                    title,
+                    lines,
+                    scroll,
+                    before_play,
+                })
+            }
+            KeyCode::Char('S') if before_play => Reply::Keep(sign_in_form()),
+            _ => Reply::Close,
+        },
+        Dialog::ConfirmEndex => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                Reply::Do(Intent::Facilitate(Command::Clock(ClockRequest::End)))
+            }
+            // Enter is not a yes here: ENDEX cannot be taken back.
+            _ => Reply::Do(Intent::Say("play goes on: ENDEX not called".to_owned())),
+        },
         Dialog::ConfirmDone {
             step,
             unticked,
@@ -503,6 +563,19 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             }),
         },
     }
+}
+
+/// The sign-in form: name, role, team, and in which capacity.
+pub fn sign_in_form() -> Dialog {
+    Dialog::form(
+        FormPurpose::SignIn,
+        &[
+            ("Name", String::new()),
+            ("Role", String::new()),
+            ("Team (optional)", String::new()),
+            ("As", "player".to_owned()),
+        ],
+    )
 }
 
 /// Typing into a one-line field.
@@ -599,6 +672,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 FormPurpose::Actor => " Who is at the keyboard? ",
                 FormPurpose::Inject => " Unscripted inject ",
                 FormPurpose::Lesson => " Lesson learned (went well / did not go well / action) ",
+                FormPurpose::SignIn => " Sign in (As: player / facilitator / observer) ",
                 FormPurpose::Awareness(_) => {
                     " Aware of the incident since: HH:MM or YYYY-MM-DD HH:MM "
                 }
@@ -690,7 +764,17 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
         Dialog::Score { items, cursor } => {
             let area = centred(full, 76, 16);
             frame.render_widget(Clear, area);
-            let height = area.height.saturating_sub(4) as usize;
+            // The highlighted expectation in full below the list: a long
+            // description is cut off in its row.
+            let about = items.get(*cursor).map(|i| i.description.clone());
+            let about = Paragraph::new(about.unwrap_or_default()).wrap(Wrap { trim: false });
+            let about_height = u16::try_from(about.line_count(area.width.saturating_sub(2)))
+                .unwrap_or(u16::MAX)
+                .min(area.height.saturating_sub(6) / 2);
+            let [list_area, about_area] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(about_height)])
+                    .areas(theme.block("").inner(area));
+            let height = list_area.height.saturating_sub(2) as usize;
             let mut lines = list_rows(theme, items, *cursor, height, |item| {
                 format!(
                     "{}/{} [{}] {}",
@@ -709,6 +793,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 Paragraph::new(lines).block(theme.block(" Score a manual expectation ")),
                 area,
             );
+            frame.render_widget(about.style(theme.dim), about_area);
         }
         Dialog::ConfirmDone {
             unticked, checks, ..
@@ -724,6 +809,51 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 ]),
             ];
             message_box(frame, theme, full, 64, " Mark the step done? ", lines);
+        }
+        Dialog::Reading {
+            title,
+            lines,
+            scroll,
+            before_play,
+        } => {
+            // Below the header, so the room sees the clock standing at T+0.
+            let area = Rect {
+                y: full.y.saturating_add(1),
+                height: full.height.saturating_sub(1),
+                ..full
+            };
+            frame.render_widget(Clear, area);
+            let block = theme.block(format!(" {title} "));
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let [text, hint] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let paragraph = Paragraph::new(lines.clone()).wrap(Wrap { trim: false });
+            // Never scrolled past the last line (only drawing knows the height).
+            let room = usize::from(text.height);
+            let most = paragraph.line_count(text.width).saturating_sub(room);
+            let scroll = (*scroll).min(u16::try_from(most).unwrap_or(u16::MAX));
+            frame.render_widget(paragraph.scroll((scroll, 0)), text);
+            let keys = if *before_play {
+                "Enter starts the clock  S signs in  Up/Down scroll  Esc later (p)"
+            } else {
+                "Up/Down PgUp/PgDn scroll  any other key closes"
+            };
+            frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hint);
+        }
+        Dialog::ConfirmEndex => {
+            let lines = vec![
+                Line::from("ENDEX ends play for good: from now on nothing is played or scored."),
+                Line::from("Lessons learned (L) and corrections are still recorded."),
+                Line::default(),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::raw(" end play now, "),
+                    Span::styled("any other key", theme.key),
+                    Span::raw(" play goes on"),
+                ]),
+            ];
+            message_box(frame, theme, full, 72, " ENDEX? ", lines);
         }
         Dialog::Closed { path, witness } => {
             let lines = vec![

@@ -4,11 +4,15 @@
 //! exercise clock (T+, pause, speed, manual mode, end), inject delivery when
 //! the schedule says so or when the facilitator fires the next one early,
 //! unscripted injects, observer notes, manual scoring and lessons learned.
-//! Every action is a core command through [`Shared::execute`] (the session
-//! decides it and stamps it with the exercise time the journal's clock
-//! reads), signed by whoever is at the keyboard ([`Shared::at_keyboard`], the
-//! facilitator), so replay and scoring read the same story and the same
-//! rules hold as from `grabbag act` (nothing is played after ENDEX). The
+//! It opens on the brief with the clock standing at T+0; facilitator,
+//! observers and players sign in (name, role, team). Every action is a core
+//! command through the session (which decides it and stamps it with the
+//! exercise time the journal's clock reads), signed by who did it in their
+//! capacity: the facilitator's keys as the facilitator signed in
+//! ([`Shared::facilitator`]), an observer's note as the observer signed in,
+//! the players' keys as the player at the keyboard. So replay and scoring
+//! read the same story and the same rules hold as from `grabbag act`
+//! (nothing is played after ENDEX, nor while NO DUTY holds play). The
 //! schedule, clock and scoring rules are the core's ([`crate::exercise`]);
 //! nothing here decides what is due or how an expectation scores. The
 //! clock shown follows the journal's after every change.
@@ -16,14 +20,14 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
 
-use super::dialog::{Dialog, EditorPurpose, FormPurpose, ManualItem};
+use super::dialog::{Dialog, EditorPurpose, FormPurpose, ManualItem, sign_in_form};
 use super::keys::{Action, Binding, Table, ch};
 use super::shared::{Exercising, Shared};
 use crate::exercise::{
     ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, schedule,
 };
-use crate::journal::{Actor, LessonCategory};
-use crate::response::{ClockRequest, Command};
+use crate::journal::{Actor, ClockChange, LessonCategory};
+use crate::response::{ClockRequest, Command, PlayClock};
 use crate::text::printable_line;
 
 /// The speeds `+` and `-` step through.
@@ -40,22 +44,33 @@ pub(super) fn step_speed(ladder: &[u32], speed: u32, key: char) -> u32 {
     ladder.get(to).copied().unwrap_or(speed)
 }
 
-/// The role observer notes are written under (a note by this role never
-/// meets a player's note expectation).
-pub const OBSERVER_ROLE: &str = "Observer";
+/// The role a facilitator signs in with when the exercise names none.
+const FACILITATOR_ROLE: &str = "Facilitator";
 
 impl Shared<'_> {
     /// Starts an exercise: a new journal named after it, `exercise_started`
-    /// at T+0, then every runbook it uses opened.
+    /// at T+0 with the clock standing, the facilitator signed in, every
+    /// runbook it uses opened, and the brief shown (Enter starts the clock).
     pub fn start_exercise(
         &mut self,
         exercise: Exercise,
         text: &str,
         speed: Speed,
         manual: bool,
-        actor: Actor,
+        name: &str,
     ) {
         let title = exercise.title.clone();
+        // The one who starts it runs it: signed in under the exercise's
+        // facilitator role, never as whoever last played.
+        let role = exercise
+            .participants
+            .iter()
+            .find(|p| p.kind == crate::exercise::ParticipantKind::Facilitator)
+            .map_or_else(|| FACILITATOR_ROLE.to_owned(), |p| p.role.clone());
+        let actor = Actor {
+            name: name.to_owned(),
+            role,
+        };
         self.start_journal(
             &format!("Exercise: {title}"),
             Some(exercise.id.clone()),
@@ -70,12 +85,22 @@ impl Shared<'_> {
             digest: crate::exercise::digest(text),
             speed: speed.get(),
             manual,
+            paused: true,
         };
         self.exercise = Some(Exercising {
             clock: ExerciseClock::start(RealTime::new(), speed, manual),
             exercise,
         });
         if !self.execute_as(&actor, &start) {
+            return;
+        }
+        let facilitator = Command::SignIn {
+            name: actor.name.clone(),
+            role: actor.role.clone(),
+            team: None,
+            capacity: "facilitator".to_owned(),
+        };
+        if !self.execute_as(&actor, &facilitator) {
             return;
         }
         self.follow_clock();
@@ -90,11 +115,226 @@ impl Shared<'_> {
         if let Some(r) = self.response.as_mut() {
             r.active = 0;
         }
-        self.deliver_due_injects();
+        self.show_brief();
         self.info(format!(
-            "exercise started: {} (f fires the next inject, p pauses, ? lists the keys)",
+            "exercise ready at T+0: {} (Enter on the brief starts the clock, S signs in)",
             printable_line(&title)
         ));
+    }
+
+    /// Opens the brief over the screen.
+    pub fn show_brief(&mut self) {
+        let Some(lines) = self.brief_lines() else {
+            return;
+        };
+        let before_play = self.before_play();
+        self.dialogs.push(Dialog::Reading {
+            title: "Brief (the facilitator reads it out)".to_owned(),
+            lines,
+            scroll: 0,
+            before_play,
+        });
+    }
+
+    /// True while the clock still stands at T+0 as the exercise opened it:
+    /// play has not begun, so nothing is delivered yet.
+    fn before_play(&self) -> bool {
+        self.response.as_ref().is_some_and(|r| {
+            PlayClock::of(&r.state).paused
+                && !r
+                    .state
+                    .exercise_clock
+                    .iter()
+                    .any(|c| c.change != ClockChange::Paused)
+        })
+    }
+
+    /// The brief: scenario, objectives, participants (planned, and who has
+    /// signed in), and the ground rules of play.
+    fn brief_lines(&self) -> Option<Vec<Line<'static>>> {
+        let ex = &self.exercise.as_ref()?.exercise;
+        let state = &self.response.as_ref()?.state;
+        let theme = &self.theme;
+        let head = |t: &str| Line::from(Span::styled(t.to_owned(), theme.accent));
+        let mut lines = vec![
+            Line::from(Span::styled(
+                printable_line(&ex.title).into_owned(),
+                theme.accent,
+            )),
+            Line::from(Span::styled(
+                format!("{} (planned {})", printable_line(&ex.audience), ex.duration),
+                theme.dim,
+            )),
+            Line::default(),
+            Line::from(printable_line(&ex.brief).into_owned()),
+            Line::default(),
+            head("Objectives"),
+        ];
+        lines.extend(
+            ex.objectives
+                .iter()
+                .map(|o| Line::from(format!("- {}", printable_line(&o.text)))),
+        );
+        lines.push(Line::default());
+        lines.push(head("Roles"));
+        lines.extend(ex.participants.iter().map(|p| {
+            let signed: Vec<String> = state
+                .signed_in
+                .iter()
+                .filter(|s| s.role.eq_ignore_ascii_case(&p.role))
+                .map(signed_name)
+                .collect();
+            let who = if signed.is_empty() {
+                "not signed in".to_owned()
+            } else {
+                signed.join(", ")
+            };
+            Line::from(format!(
+                "- {} [{}]: {who}",
+                printable_line(&p.role),
+                p.kind.as_str()
+            ))
+        }));
+        let unplanned = state.signed_in.iter().filter(|s| {
+            !ex.participants
+                .iter()
+                .any(|p| p.role.eq_ignore_ascii_case(&s.role))
+        });
+        lines.extend(unplanned.map(|s| {
+            Line::from(format!(
+                "- {} [{}, not in the exercise's roles]: {}",
+                printable_line(&s.role),
+                printable_line(&s.capacity),
+                signed_name(s)
+            ))
+        }));
+        lines.push(Line::default());
+        lines.push(head("Ground rules"));
+        for rule in GROUND_RULES {
+            lines.push(Line::from(format!("- {rule}")));
+        }
+        Some(lines)
+    }
+
+    /// Opens every inject delivered (and the debrief questions after
+    /// ENDEX) over the whole screen, wrapped and scrolled: the feed beside
+    /// the journal holds only a few lines.
+    pub fn show_injects(&mut self) {
+        let lines = feed_lines(self, None);
+        self.dialogs.push(Dialog::Reading {
+            title: "Injects, newest first".to_owned(),
+            lines,
+            scroll: 0,
+            before_play: false,
+        });
+    }
+
+    /// Opens the facilitator's aids (what to watch for, questions, what
+    /// good looks like) of the injects delivered, newest first, and of the
+    /// next one: for the facilitator's eyes (the players never need them).
+    pub fn show_aids(&mut self) {
+        let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
+            return;
+        };
+        let state = &response.state;
+        let theme = &self.theme;
+        let next = schedule::next(&ex.exercise, state, ex.clock.now()).map(|d| d.id);
+        let delivered = state.injects.iter().rev().map(|d| d.inject.as_str());
+        let ids: Vec<&str> = next.as_deref().into_iter().chain(delivered).collect();
+        let mut lines = Vec::new();
+        for inject in ids.iter().filter_map(|id| ex.exercise.inject(id)) {
+            if inject.aids.is_empty() {
+                continue;
+            }
+            let when = if next.as_deref() == Some(inject.id.as_str()) {
+                "next"
+            } else {
+                "delivered"
+            };
+            lines.push(Line::from(Span::styled(
+                format!("{} ({when})", printable_line(&inject.id)),
+                theme.accent,
+            )));
+            lines.extend(aid_lines(&inject.aids));
+            lines.push(Line::default());
+        }
+        if lines.is_empty() {
+            self.info("no aids for the injects delivered or the next one");
+            return;
+        }
+        self.dialogs.push(Dialog::Reading {
+            title: "Facilitator's aids (not for the players)".to_owned(),
+            lines,
+            scroll: 0,
+            before_play: false,
+        });
+    }
+
+    /// Who the facilitator is: the latest facilitator signed in, else
+    /// whoever is at the keyboard.
+    pub fn facilitator(&self) -> Actor {
+        self.signed_in_as("facilitator")
+            .unwrap_or_else(|| self.at_keyboard())
+    }
+
+    /// The latest person signed in with `capacity`.
+    fn signed_in_as(&self, capacity: &str) -> Option<Actor> {
+        let state = &self.response.as_ref()?.state;
+        state
+            .signed_in
+            .iter()
+            .rfind(|s| s.capacity == capacity)
+            .map(|s| Actor {
+                name: s.name.clone(),
+                role: s.role.clone(),
+            })
+    }
+
+    /// Journals a facilitator's command as the facilitator, follows the
+    /// clock it may have changed and says `done` when it went in.
+    pub fn facilitate(&mut self, command: &Command, done: &str) -> bool {
+        let facilitator = self.facilitator();
+        if !self.execute_as(&facilitator, command) {
+            return false;
+        }
+        self.follow_clock();
+        if !done.is_empty() {
+            self.info(done.to_owned());
+        }
+        true
+    }
+
+    /// Signs someone in (as themselves); a player also takes the keyboard,
+    /// so what they do next is theirs.
+    pub fn sign_in(
+        &mut self,
+        name: &str,
+        role: &str,
+        team: Option<String>,
+        capacity: &str,
+    ) -> bool {
+        let actor = Actor {
+            name: name.trim().to_owned(),
+            role: role.trim().to_owned(),
+        };
+        let capacity = capacity.trim().to_lowercase();
+        let command = Command::SignIn {
+            name: actor.name.clone(),
+            role: actor.role.clone(),
+            team,
+            capacity: capacity.clone(),
+        };
+        if !self.execute_as(&actor, &command) {
+            return false;
+        }
+        if capacity == "player" && self.at_keyboard() != actor {
+            let change = Command::ChangeActor {
+                name: actor.name.clone(),
+                role: actor.role.clone(),
+            };
+            return self.execute_as(&actor, &change);
+        }
+        true
     }
 
     /// Sets the clock shown to the journal's, after a change went in.
@@ -109,8 +349,9 @@ impl Shared<'_> {
         let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
             return;
         };
-        if ex.clock.ended() {
-            // After ENDEX nothing is delivered (the core would refuse it).
+        if ex.clock.ended() || self.before_play() {
+            // After ENDEX nothing is delivered (the core would refuse it);
+            // before play begins, the brief is still being read.
             return;
         }
         let now = ex.clock.now();
@@ -122,43 +363,58 @@ impl Shared<'_> {
                 from: inject.from.clone(),
                 channel: inject.channel.clone(),
                 text: inject.text.clone(),
+                to: inject.to.clone(),
             })
             .collect();
         let mut shown = None;
+        let facilitator = self.facilitator();
         for command in &due {
-            if !self.execute(command) {
+            if !self.execute_as(&facilitator, command) {
                 return;
             }
             if let Command::DeliverInject {
                 from,
                 channel,
                 text,
+                to,
                 ..
             } = command
             {
+                let to = to
+                    .as_deref()
+                    .map(|t| format!(" to {}", printable_line(t)))
+                    .unwrap_or_default();
                 shown = Some(format!(
-                    "INJECT ({}, from {}): {}",
+                    "INJECT ({}, from {}{to}): {}",
                     printable_line(channel),
                     printable_line(from),
                     printable_line(text)
                 ));
             }
         }
-        if let Some(shown) = shown {
-            self.info(shown);
+        match (shown, due.len()) {
+            // More than one in a tick: none is left unread without a word.
+            (Some(shown), n) if n > 1 => {
+                self.info(format!(
+                    "{n} injects arrived (I reads them all); latest {shown}"
+                ));
+            }
+            (Some(shown), _) => self.info(shown),
+            (None, _) => {}
         }
     }
 
     /// Journals a change of the exercise clock.
     fn change_clock(&mut self, request: ClockRequest, done: &str) {
-        if self.execute(&Command::Clock(request)) {
-            self.follow_clock();
-            self.info(done.to_owned());
-        }
+        self.facilitate(&Command::Clock(request), done);
     }
 
     /// Moves the clock to the next scheduled inject and delivers it.
     pub fn fire_next_inject(&mut self) {
+        if self.before_play() {
+            self.info("play has not begun: p starts the clock (B shows the brief)");
+            return;
+        }
         let (Some(ex), Some(response)) = (self.exercise.as_ref(), self.response.as_ref()) else {
             return;
         };
@@ -176,21 +432,29 @@ impl Shared<'_> {
     }
 
     /// Delivers an inject the exercise does not define.
-    pub fn unscripted_inject(&mut self, from: &str, channel: &str, text: &str) -> bool {
-        self.execute(&Command::DeliverInject {
+    pub fn unscripted_inject(
+        &mut self,
+        from: &str,
+        channel: &str,
+        text: &str,
+        to: Option<String>,
+    ) -> bool {
+        let command = Command::DeliverInject {
             inject: String::new(),
             from: from.to_owned(),
             channel: channel.to_owned(),
             text: text.to_owned(),
-        })
+            to,
+        };
+        self.facilitate(&command, "")
     }
 
-    /// Journals an observer's note (under the observer role, so it never
-    /// counts as a player's).
+    /// Journals an observer's note as the observer signed in (so it never
+    /// counts as a player's); refused when no observer has signed in.
     pub fn observer_note(&mut self, text: &str) -> bool {
-        let actor = Actor {
-            name: self.at_keyboard().name,
-            role: OBSERVER_ROLE.to_owned(),
+        let Some(actor) = self.signed_in_as("observer") else {
+            self.error("no observer has signed in: S signs one in (As: observer)");
+            return false;
         };
         let note = Command::Note {
             text: text.to_owned(),
@@ -200,13 +464,17 @@ impl Shared<'_> {
     }
 
     /// Journals the facilitator's score of a manual expectation.
-    pub fn score_manual(&mut self, item: &ManualItem, outcome: Outcome) -> bool {
-        self.execute(&Command::Score {
-            inject: item.inject.clone(),
-            expectation: item.expectation.clone(),
-            outcome: outcome.as_str().to_owned(),
-            evidence: None,
-        })
+    pub fn score_manual(&mut self, item: &ManualItem, outcome: Outcome, comment: &str) -> bool {
+        self.facilitate(
+            &Command::Score {
+                inject: item.inject.clone(),
+                expectation: item.expectation.clone(),
+                outcome: outcome.as_str().to_owned(),
+                evidence: None,
+                comment: comment.to_owned(),
+            },
+            "",
+        )
     }
 
     /// Journals a lesson learned.
@@ -217,12 +485,15 @@ impl Shared<'_> {
         owner: Option<String>,
         due: Option<String>,
     ) -> bool {
-        self.execute(&Command::Lesson {
-            category,
-            text: text.to_owned(),
-            owner,
-            due,
-        })
+        self.facilitate(
+            &Command::Lesson {
+                category,
+                text: text.to_owned(),
+                owner,
+                due,
+            },
+            "",
+        )
     }
 
     /// The manual expectations of delivered injects, for scoring.
@@ -277,7 +548,53 @@ pub enum Do {
     End,
     /// A lesson learned.
     Lesson,
+    /// Show the brief again.
+    Brief,
+    /// Sign someone in.
+    SignIn,
+    /// NO DUTY: suspend play for a real incident (p resumes).
+    NoDuty,
+    /// Read every inject delivered.
+    Injects,
+    /// The facilitator's aids.
+    Aids,
 }
+
+/// Who signed in, with their team: `Ada (Blue)` (printable).
+fn signed_name(s: &crate::response::SignIn) -> String {
+    match &s.team {
+        Some(team) => format!("{} ({})", printable_line(&s.name), printable_line(team)),
+        None => printable_line(&s.name).into_owned(),
+    }
+}
+
+/// An inject's aids as lines: what to watch for, the questions, what good
+/// looks like (printable).
+fn aid_lines(aids: &crate::exercise::Aids) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(watch) = &aids.watch {
+        lines.push(Line::from(format!("Watch for: {}", printable_line(watch))));
+    }
+    for q in &aids.questions {
+        lines.push(Line::from(format!("Ask: {}", printable_line(q))));
+    }
+    if let Some(good) = &aids.good {
+        lines.push(Line::from(format!(
+            "Good looks like: {}",
+            printable_line(good)
+        )));
+    }
+    lines
+}
+
+/// What the brief tells the room before play, whatever the exercise.
+const GROUND_RULES: [&str; 5] = [
+    "This is not a test of people: it tests the plans. Say what you would really do.",
+    "Work the runbooks as in a real response: every step, decision and note is journaled.",
+    "Injects reach you by the channel they name; the facilitator reads them out.",
+    "NO DUTY: if a real incident needs anyone, say \"NO DUTY\": play stops until it is resumed.",
+    "ENDEX ends play for good; the hot debrief and lessons learned follow.",
+];
 
 /// The facilitator's keys, on the run screen of a live exercise before the
 /// run screen's own.
@@ -316,8 +633,43 @@ pub const KEYS: Table<Do> = Table {
             keys: &[ch('E')],
             label: "E",
             hint: Some(("E", "end")),
-            help: "end the exercise",
+            help: "ENDEX: end play for good (asks first)",
             command: Do::End,
+        },
+        Binding {
+            keys: &[ch('S')],
+            label: "S",
+            hint: Some(("S", "sign in")),
+            help: "sign in a player, facilitator or observer (name, role, team)",
+            command: Do::SignIn,
+        },
+        Binding {
+            keys: &[ch('B')],
+            label: "B",
+            hint: None,
+            help: "show the brief again (scenario, who is signed in, rules)",
+            command: Do::Brief,
+        },
+        Binding {
+            keys: &[ch('I')],
+            label: "I",
+            hint: None,
+            help: "read every inject delivered, newest first (scrolls)",
+            command: Do::Injects,
+        },
+        Binding {
+            keys: &[ch('F')],
+            label: "F",
+            hint: None,
+            help: "facilitator's aids: what to watch, questions, what good is",
+            command: Do::Aids,
+        },
+        Binding {
+            keys: &[ch('N')],
+            label: "N",
+            hint: None,
+            help: "NO DUTY: suspend play for a real incident (p resumes)",
+            command: Do::NoDuty,
         },
         Binding {
             keys: &[ch('L')],
@@ -383,6 +735,7 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
                 ("From", "Facilitator".to_owned()),
                 ("Channel", "phone".to_owned()),
                 ("Text", String::new()),
+                ("To (optional)", String::new()),
             ],
         )),
         Do::Observe => app.dialogs.push(Dialog::editor(
@@ -397,9 +750,14 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
                 app.dialogs.push(Dialog::Score { items, cursor: 0 });
             }
         }
-        Do::End => app.change_clock(
-            ClockRequest::End,
-            "exercise ended: L records lessons learned, q quits",
+        Do::End => app.dialogs.push(Dialog::ConfirmEndex),
+        Do::Brief => app.show_brief(),
+        Do::Injects => app.show_injects(),
+        Do::Aids => app.show_aids(),
+        Do::SignIn => app.dialogs.push(sign_in_form()),
+        Do::NoDuty => app.change_clock(
+            ClockRequest::NoDuty,
+            "NO DUTY: play suspended for a real incident (p resumes play)",
         ),
         Do::Lesson => app.dialogs.push(Dialog::form(
             FormPurpose::Lesson,
@@ -414,26 +772,18 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
     Some(Action::Continue)
 }
 
-/// The lesson category a facilitator typed: "went well", "did not go
-/// well" or "action" (or their first letters).
-pub fn lesson_category(text: &str) -> Option<LessonCategory> {
-    match text.trim().to_lowercase().chars().next()? {
-        'w' | 'g' => Some(LessonCategory::WentWell),
-        'd' | 'n' | 'b' => Some(LessonCategory::DidNotGoWell),
-        'a' => Some(LessonCategory::Action),
-        _ => None,
-    }
-}
-
-/// The exercise clock as the header shows it: `T+00:12:00 60x PAUSED`.
+/// The exercise clock as the header shows it: `T+00:12:00 60x PAUSED`; a
+/// recorded one (a replay) says the speed it was played at, so it is not
+/// read as the replay's own speed (the status bar's).
 pub fn clock_text(app: &Shared<'_>) -> Option<String> {
-    let (ex_t, speed, paused, manual, ended) = match (&app.exercise, &app.response) {
+    let (ex_t, speed, paused, manual, ended, recorded) = match (&app.exercise, &app.response) {
         (Some(ex), _) => (
             ex.clock.now(),
             ex.clock.speed().get(),
             ex.clock.paused(),
             ex.clock.manual(),
             ex.clock.ended(),
+            false,
         ),
         (None, Some(r)) if r.state.exercise_start.is_some() => {
             let status = ClockStatus::of(&r.state);
@@ -443,12 +793,19 @@ pub fn clock_text(app: &Shared<'_>) -> Option<String> {
                 status.paused,
                 status.manual,
                 status.ended,
+                true,
             )
         }
         _ => return None,
     };
+    let no_duty = app
+        .response
+        .as_ref()
+        .is_some_and(|r| PlayClock::of(&r.state).no_duty);
     let mode = if ended {
         " ENDED"
+    } else if no_duty {
+        " NO DUTY"
     } else if paused {
         " PAUSED"
     } else if manual {
@@ -456,7 +813,12 @@ pub fn clock_text(app: &Shared<'_>) -> Option<String> {
     } else {
         ""
     };
-    Some(format!("T+{} {speed}x{mode}", ex_time(ex_t)))
+    let speed = if recorded {
+        format!("(played {speed}x)")
+    } else {
+        format!("{speed}x")
+    };
+    Some(format!("T+{} {speed}{mode}", ex_time(ex_t)))
 }
 
 /// Exercise time (ms) as `hh:mm:ss`.
@@ -518,11 +880,16 @@ pub fn feed_lines(app: &Shared<'_>, replayed: Option<&Exercise>) -> Vec<Line<'st
         } else {
             printable_line(&d.inject).into_owned()
         };
+        // Who it reached: the team or role it was aimed at, else everyone.
+        let to =
+            d.to.as_deref()
+                .map(|t| format!(" to {}", printable_line(t)))
+                .unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(format!("T+{} ", ex_time(at)), theme.warn),
             Span::styled(
                 format!(
-                    "{id}, {} from {}: ",
+                    "{id}, {} from {}{to}: ",
                     printable_line(&d.channel),
                     printable_line(&d.from)
                 ),

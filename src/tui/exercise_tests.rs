@@ -13,7 +13,7 @@ use super::dialog::Dialog;
 use super::replay::Replay;
 use super::tests::{app, colour, done, kinds, path_of, press, samples, snapshot, text, typed};
 use crate::exercise::{self, Exercise, Speed, score};
-use crate::journal::{Actor, Entry, Event, Journal};
+use crate::journal::{Entry, Event, Journal};
 use crate::response::ResponseState;
 use crate::runbook::Runbook;
 
@@ -35,29 +35,51 @@ fn sample(id: &str) -> (Exercise, String) {
     }
 }
 
-fn facilitator() -> Actor {
-    Actor {
-        name: "Fran".to_owned(),
-        role: "Facilitator".to_owned(),
-    }
-}
+/// The facilitator's name.
+const FRAN: &str = "Fran";
 
 /// An exercise started in manual mode (time moves only when fired).
 pub(super) fn playing(root: &Path) -> App<'static> {
     let mut app = app(colour(), samples(), root);
     let (ex, text) = sample("ransomware-friday");
     let speed = Speed::new(60).unwrap_or(Speed::REAL_TIME);
-    app.start_exercise(ex, &text, speed, true, facilitator());
+    app.start_exercise(ex, &text, speed, true, FRAN);
     assert!(
         app.shared.exercise.is_some(),
         "status: {:?}",
         app.shared.status
     );
+    // The brief is up with the clock at T+0; Enter starts play.
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Reading {
+            before_play: true,
+            ..
+        })
+    ));
+    press(&mut app, KeyCode::Enter);
     // Show wall times relative to the journal's own first entry.
     if let Some(first) = app.shared.response.as_ref().and_then(|r| r.state.first_at) {
         app.shared.now = first;
     }
     app
+}
+
+/// Signs someone in through the `S` form.
+fn sign_in(app: &mut App<'_>, name: &str, role: &str, team: &str, capacity: &str) {
+    press(app, KeyCode::Char('S'));
+    for value in [name, role, team] {
+        typed(app, value);
+        press(app, KeyCode::Tab);
+    }
+    super::tests::ctrl(app, 'u');
+    typed(app, capacity);
+    press(app, KeyCode::Enter);
+    assert!(
+        app.shared.dialogs.is_empty(),
+        "status: {:?}",
+        app.shared.status
+    );
 }
 
 fn entries(app: &App<'_>) -> Vec<Entry> {
@@ -87,6 +109,8 @@ fn an_exercise_starts_with_its_runbooks_and_first_inject() {
 fn facilitator_keys_are_journaled_with_exercise_time() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = playing(dir.path());
+    // A player of team A signs in and takes the keyboard.
+    sign_in(&mut app, "Priya", "ICT Security Lead", "Team A", "player");
     // Fire the next inject: the clock jumps to T+10:00 and it is delivered.
     press(&mut app, KeyCode::Char('f'));
     let screen = text(&app, 120, 40);
@@ -106,12 +130,22 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     press(&mut app, KeyCode::Tab);
     typed(&mut app, "The press are at reception");
     press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
     assert!(
         app.shared.dialogs.is_empty(),
         "status: {:?}",
         app.shared.status
     );
-    // An observer note.
+    // An observer note, refused until an observer signs in.
+    press(&mut app, KeyCode::Char('w'));
+    typed(&mut app, "Silver slow to call Gold");
+    super::tests::ctrl(&mut app, 's');
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Editor { .. })
+    ));
+    press(&mut app, KeyCode::Esc);
+    sign_in(&mut app, "Olu", "Observer", "", "observer");
     press(&mut app, KeyCode::Char('w'));
     typed(&mut app, "Silver slow to call Gold");
     super::tests::ctrl(&mut app, 's');
@@ -123,8 +157,13 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     // Nothing manual is out yet: the picker says so rather than opening.
     press(&mut app, KeyCode::Char('m'));
     assert!(app.shared.dialogs.is_empty());
-    // End, then a lesson; a kind that is not one is refused, kept open.
+    // ENDEX asks first: anything but `y` leaves play going.
     press(&mut app, KeyCode::Char('E'));
+    press(&mut app, KeyCode::Enter);
+    assert!(!text(&app, 120, 40).contains("ENDED"));
+    press(&mut app, KeyCode::Char('E'));
+    press(&mut app, KeyCode::Char('y'));
+    // Then a lesson; a kind that is not one is refused, kept open.
     press(&mut app, KeyCode::Char('L'));
     super::tests::ctrl(&mut app, 'u');
     typed(&mut app, "xyz");
@@ -159,9 +198,14 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
         [
             "session_started",
             "exercise_started",
+            "exercise_clock",
+            "signed_in",
             "runbook_opened",
             "runbook_opened",
+            "exercise_clock",
             "inject_delivered",
+            "signed_in",
+            "actor_changed",
             "exercise_clock",
             "inject_delivered",
             "step_done",
@@ -170,6 +214,7 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
             "exercise_clock",
             "exercise_clock",
             "inject_delivered",
+            "signed_in",
             "note",
             "exercise_clock",
             "lesson_recorded",
@@ -178,16 +223,50 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     // Every entry from T+0 on carries exercise time; the fired inject and
     // everything after it are at T+10:00 (the clock never ran).
     assert!(entries[1..].iter().all(|e| e.ex_t.is_some()));
-    assert_eq!(entries[6].ex_t, Some(600_000));
-    assert!(entries[6..].iter().all(|e| e.ex_t == Some(600_000)));
-    let observer = entries[13].actor.as_ref().map(|a| a.role.as_str());
-    assert_eq!(observer, Some(super::exercise::OBSERVER_ROLE));
-    match &entries[12].event {
+    assert_eq!(entries[10].ex_t, Some(600_000));
+    assert!(entries[10..].iter().all(|e| e.ex_t == Some(600_000)));
+    // Who did what, in which capacity: the facilitator's keys as Fran the
+    // facilitator, the note as Olu the observer, the step as the player.
+    let who = |i: usize| {
+        entries[i]
+            .actor
+            .as_ref()
+            .map(|a| (a.name.clone(), a.role.clone()))
+            .unwrap_or_default()
+    };
+    let fran = (FRAN.to_owned(), "Facilitator".to_owned());
+    for i in [6, 7, 10, 11, 14, 15, 16, 17, 20, 21] {
+        assert_eq!(who(i), fran, "entry {i}");
+    }
+    let priya = ("Priya".to_owned(), "ICT Security Lead".to_owned());
+    for i in [8, 9, 12] {
+        assert_eq!(who(i), priya, "entry {i}");
+    }
+    assert_eq!(who(19), ("Olu".to_owned(), "Observer".to_owned()));
+    let state = app.shared.response.as_ref().map(|r| &r.state);
+    let teams: Vec<_> = state
+        .map(|s| {
+            s.signed_in
+                .iter()
+                .map(|s| (s.capacity.clone(), s.team.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        teams,
+        [
+            ("facilitator".to_owned(), None),
+            ("player".to_owned(), Some("Team A".to_owned())),
+            ("observer".to_owned(), None)
+        ]
+    );
+    match &entries[17].event {
         Some(Event::InjectDelivered {
             inject,
             from,
             channel,
             text,
+            ..
         }) => {
             assert_eq!(
                 (inject.as_str(), from.as_str(), channel.as_str()),
@@ -197,7 +276,7 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
         }
         other => panic!("{other:?}"),
     }
-    match &entries[15].event {
+    match &entries[21].event {
         Some(Event::LessonRecorded { owner, due, .. }) => {
             assert_eq!(owner.as_deref(), Some("Head of Revenues"));
             assert_eq!(due, &None);
@@ -210,7 +289,7 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     let (ex, _) = sample("ransomware-friday");
     let card = score(&ex, &ResponseState::fold(&entries));
     let declared = card.expectation("first-call", "declared");
-    assert!(declared.is_some_and(|d| d.evidence == Some(entries[7].seq)));
+    assert!(declared.is_some_and(|d| d.evidence == Some(entries[12].seq)));
 }
 
 #[test]
@@ -218,6 +297,7 @@ fn after_endex_the_core_refuses_players_and_scores_from_the_screen() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = playing(dir.path());
     press(&mut app, KeyCode::Char('E'));
+    press(&mut app, KeyCode::Char('y'));
     let before = entries(&app).len();
     // A player's `d`, `g` and a note, and the facilitator's inject: refused.
     done(&mut app);
@@ -256,6 +336,11 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
     for _ in 0..5 {
         press(&mut app, KeyCode::Down);
     }
+    // The facilitator at the keyboard does no player's work.
+    done(&mut app);
+    let refused = format!("{:?}", app.shared.status);
+    assert!(refused.contains("signed in as facilitator"), "{refused}");
+    sign_in(&mut app, "Priya", "Incident Lead (Silver)", "", "player");
     done(&mut app);
     assert!(app.shared.manual_items().is_empty());
     press(&mut app, KeyCode::Char('f'));
@@ -275,6 +360,16 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
     ));
     snapshot("exercise_score_80x24", &app, 80, 24);
     press(&mut app, KeyCode::Char('3'));
+    // A score takes its grounds: with none, the core refuses and the
+    // prompt stays.
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Prompt { .. })
+    ));
+    assert!(format!("{:?}", app.shared.status).contains("a score needs a comment"));
+    typed(&mut app, "Aim given, no decision logged");
+    press(&mut app, KeyCode::Enter);
     assert!(
         app.shared.dialogs.is_empty(),
         "status: {:?}",
@@ -286,8 +381,14 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
             inject,
             expectation,
             score,
+            comment,
             ..
-        }) => Some((inject.clone(), expectation.clone(), score.clone())),
+        }) => Some((
+            inject.clone(),
+            expectation.clone(),
+            score.clone(),
+            comment.clone(),
+        )),
         _ => None,
     });
     assert_eq!(
@@ -295,9 +396,75 @@ fn a_manual_expectation_is_scored_by_the_facilitator() {
         Some((
             items[0].inject.clone(),
             items[0].expectation.clone(),
-            "partial".to_owned()
+            "partial".to_owned(),
+            Some("Aim given, no decision logged".to_owned())
         ))
     );
+}
+
+#[test]
+fn the_brief_opens_at_t0_and_every_inject_stays_readable() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    let (ex, text_of) = sample("ransomware-friday");
+    app.start_exercise(ex, &text_of, Speed::REAL_TIME, true, FRAN);
+    let brief = text(&app, 80, 24);
+    for shown in [
+        "T+00:00:00 1x PAUSED",
+        "Friday, 14:30",
+        "Enter starts the clock",
+    ] {
+        assert!(brief.contains(shown), "{shown} missing:\n{brief}");
+    }
+    snapshot("exercise_brief_80x24", &app, 80, 24);
+    // Nothing is delivered while the brief is read, whatever the clock says.
+    app.shared.deliver_due_injects();
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('f'));
+    let state = app.shared.response.as_ref().map(|r| r.state.injects.len());
+    assert_eq!(state, Some(0));
+    press(&mut app, KeyCode::Char('p'));
+    // Three injects fall due in one tick: the status line says so.
+    assert!(app.shared.facilitate(
+        &crate::response::Command::Clock(crate::response::ClockRequest::JumpTo(30 * 60_000)),
+        ""
+    ));
+    app.shared.deliver_due_injects();
+    let status = format!("{:?}", app.shared.status);
+    assert!(
+        status.contains("4 injects arrived (I reads them all)"),
+        "{status}"
+    );
+    // `I` shows every one of them, wrapped, newest first.
+    press(&mut app, KeyCode::Char('I'));
+    let all = text(&app, 80, 24);
+    assert!(all.contains("ransom-email"), "{all}");
+    assert!(all.contains("have 180 GB of your residents"), "{all}");
+    snapshot("exercise_injects_80x24", &app, 80, 24);
+}
+
+#[test]
+fn an_ended_exercise_opens_read_only() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut first = playing(dir.path());
+    press(&mut first, KeyCode::Char('E'));
+    press(&mut first, KeyCode::Char('y'));
+    // "Killed" after ENDEX: the session never ended, so it is offered.
+    let journal = first.shared.response.as_ref().map(path_of);
+    let before = std::fs::read(journal.as_ref().unwrap()).unwrap();
+    drop(first);
+    let mut second = super::tests::app(colour(), samples(), dir.path());
+    let offered = super::unfinished_journals(&second);
+    assert_eq!(offered.first().map(|o| &o.0), journal.as_ref());
+    second.shared.resume(&offered[0].0);
+    let status = format!("{:?}", second.shared.status);
+    assert!(status.contains("opened read-only"), "{status}");
+    assert!(text(&second, 80, 24).contains("ENDED"));
+    // Nothing is appended: no session starts, and a key of play goes nowhere.
+    done(&mut second);
+    press(&mut second, KeyCode::Char('L'));
+    typed(&mut second, "x");
+    assert_eq!(std::fs::read(journal.as_ref().unwrap()).unwrap(), before);
 }
 
 #[test]
@@ -404,7 +571,8 @@ fn the_exercise_screen_in_ascii_mode_is_ascii() {
         dir.path(),
     );
     let (ex, text) = sample("ransomware-friday");
-    app.start_exercise(ex, &text, Speed::REAL_TIME, true, facilitator());
+    app.start_exercise(ex, &text, Speed::REAL_TIME, true, FRAN);
+    press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('f'));
     for (w, h) in [(80, 24), (120, 40)] {
         let screen = super::tests::text(&app, w, h);

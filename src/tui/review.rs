@@ -1266,6 +1266,7 @@ pub(super) mod tests {
                         expectation: "declare".to_owned(),
                         score: "met".to_owned(),
                         evidence: Some(1),
+                        comment: None,
                     },
                 ),
                 (
@@ -1275,6 +1276,7 @@ pub(super) mod tests {
                         expectation: "report".to_owned(),
                         score: "missed".to_owned(),
                         evidence: None,
+                        comment: None,
                     },
                 ),
             ],

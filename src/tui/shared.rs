@@ -304,7 +304,7 @@ impl<'a> Shared<'a> {
             return Err("no response is open".to_owned());
         };
         let Some(session) = response.session.as_mut() else {
-            return Err("a replay is read-only".to_owned());
+            return Err("read-only: a replay, or an exercise after ENDEX".to_owned());
         };
         let (entries, result) = match session.execute(actor, command, self.now) {
             Ok(entries) => (entries, Ok(())),
@@ -454,7 +454,14 @@ impl<'a> Shared<'a> {
             .actor
             .clone()
             .unwrap_or_else(|| self.last_actor());
-        let begun = session.begin(&actor, Some(self.root.display().to_string()));
+        // An exercise after ENDEX is over: it opens read-only (no writer
+        // session, nothing appended), never reopened for play.
+        let ended = crate::response::PlayClock::of(session.state()).ended;
+        let begun = if ended {
+            Ok(())
+        } else {
+            session.begin(&actor, Some(self.root.display().to_string()))
+        };
         let mut response = Response {
             state: ResponseState::new(),
             log: Vec::new(),
@@ -468,7 +475,9 @@ impl<'a> Shared<'a> {
             self.error(format!("could not resume: {e}"));
             return;
         }
-        response.session = Some(session);
+        if !ended {
+            response.session = Some(session);
+        }
         let exercise = response
             .state
             .exercise_start
@@ -479,6 +488,8 @@ impl<'a> Shared<'a> {
         if let Some(id) = exercise {
             match find_in_library(&self.root, &id, self.identities) {
                 Some(definition) => self.resume_exercise(definition),
+                // Over: there is nothing to deliver anyway.
+                None if ended => {}
                 None => {
                     self.error(format!(
                         "exercise `{}` is not in the library: players can go on, but no inject will arrive",
@@ -512,6 +523,9 @@ impl<'a> Shared<'a> {
             None if odd > 0 => self.error(format!(
                 "resumed, but {odd} entries do not match the runbooks as loaded now (did the library change?)"
             )),
+            None if ended => self.info(
+                "this exercise ended (ENDEX): opened read-only; grabbag exercise report gives its report",
+            ),
             None if self.exercise.is_some() => {
                 self.info("exercise resumed with its clock paused: p starts it again")
             }

@@ -88,6 +88,13 @@ fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             .and_then(|s| s.journal().witness())
             .map(|w| format!("  witness {w}")),
     };
+    // An error is what the eye needs: the summary beside it gives way when
+    // both do not fit (it is back after the next key).
+    let needed =
+        Line::from(spans.clone()).width() + right.as_ref().map_or(0, |w| w.chars().count());
+    let right = right.filter(|_| {
+        !matches!(app.shared.status, Some(Status::Error(_))) || needed <= usize::from(area.width)
+    });
     let [left, right_area] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(right.as_ref().map_or(0, |w| w.chars().count() as u16 + 1)),

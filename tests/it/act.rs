@@ -297,6 +297,96 @@ fn after_endex_act_is_refused_and_nothing_is_journaled() {
     assert_eq!(status["exercise_clock"]["t_ms"], 20 * 60_000);
 }
 
+#[test]
+fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/teams.jsonl");
+    let act = |args: &[&str], name: &str, role: &str| {
+        run(demo
+            .grabbag()
+            .arg("act")
+            .arg(&journal)
+            .args(args)
+            .args(["--actor", name, "--role", role]))
+    };
+    let fran = |args: &[&str]| act(args, "Fran", "Facilitator");
+    ok(&fran(&["exercise-start", "ransomware-friday", "--paused"]));
+    let status = status_json(demo.grabbag(), &journal);
+    assert_eq!(status["exercise_clock"]["state"], "paused");
+    assert_eq!(status["exercise_clock"]["t_ms"], 0);
+    ok(&fran(&["sign-in", "--as", "facilitator"]));
+    for (name, team) in [("Priya", "Team A"), ("Sam", "Team B")] {
+        ok(&act(
+            &["sign-in", "--team", team],
+            name,
+            "Incident Lead (Silver)",
+        ));
+    }
+    let olu = |args: &[&str]| act(args, "Olu", "Observer");
+    let wrong = olu(&["sign-in", "--as", "watcher"]);
+    assert_eq!(wrong.code, 1, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("not a capacity"), "{}", wrong.stderr);
+    ok(&olu(&["sign-in", "--as", "observer"]));
+    ok(&fran(&["resume"]));
+    ok(&fran(&[
+        "inject",
+        "--text",
+        "Call the DPO",
+        "--to",
+        "Team B",
+    ]));
+    ok(&act(
+        &["open", "cyber/ransomware"],
+        "Sam",
+        "Incident Lead (Silver)",
+    ));
+    // A real incident: play stops, nothing is played until it resumes.
+    ok(&fran(&["no-duty"]));
+    let status = status_json(demo.grabbag(), &journal);
+    assert_eq!(status["exercise_clock"]["state"], "no_duty");
+    let before = lines(&journal);
+    let refused = act(
+        &["done", "confirm-and-declare"],
+        "Sam",
+        "Incident Lead (Silver)",
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("NO DUTY"), "{}", refused.stderr);
+    assert_eq!(lines(&journal), before);
+    ok(&fran(&["resume"]));
+    ok(&act(
+        &["done", "confirm-and-declare"],
+        "Sam",
+        "Incident Lead (Silver)",
+    ));
+    let status = status_json(demo.grabbag(), &journal);
+    let signed: Vec<(String, String, String)> = status["signed_in"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let text = |k: &str| p[k].as_str().unwrap_or("-").to_owned();
+            (text("name"), text("team"), text("capacity"))
+        })
+        .collect();
+    let owned = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        signed,
+        [
+            owned("Fran", "-", "facilitator"),
+            owned("Priya", "Team A", "player"),
+            owned("Sam", "Team B", "player"),
+            owned("Olu", "-", "observer"),
+        ]
+    );
+    let entries = grabbag::journal::Journal::read(&journal, Some(&identities(&demo))).unwrap();
+    let aimed = entries.iter().find_map(|e| match &e.event {
+        Some(grabbag::journal::Event::InjectDelivered { to, .. }) => to.clone(),
+        _ => None,
+    });
+    assert_eq!(aimed.as_deref(), Some("Team B"));
+}
+
 fn identities(demo: &Demo) -> grabbag::crypto::Identities {
     grabbag::crypto::Identities::load(
         &demo.identity,
@@ -437,4 +527,67 @@ fn tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key() {
         ]
     );
     demo.verify();
+}
+
+#[test]
+fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/friday.jsonl");
+    let fran = |args: &[&str]| {
+        run(demo.grabbag().arg("act").arg(&journal).args(args).args([
+            "--actor",
+            "Fran",
+            "--role",
+            "Facilitator",
+        ]))
+    };
+    ok(&fran(&["exercise-start", "ransomware-friday", "--manual"]));
+    ok(&fran(&["inject", "first-call"]));
+    ok(&run(demo.grabbag().arg("act").arg(&journal).args([
+        "open",
+        "cyber/ransomware",
+        "--actor",
+        "Priya",
+        "--role",
+        "Incident Lead (Silver)",
+    ])));
+    let keep = || run(demo.grabbag().args(["exercise", "keep"]).arg(&journal));
+    // Only a finished run is kept.
+    let early = keep();
+    assert_eq!(early.code, 2, "{}", early.stderr);
+    assert!(early.stderr.contains("no ENDEX"), "{}", early.stderr);
+    ok(&fran(&["endex"]));
+    let kept = keep();
+    ok(&kept);
+    let runs = demo.library.join("exercises/runs");
+    assert!(runs.join("friday.jsonl").is_file());
+    assert!(runs.join("friday.baseline.json").is_file());
+    // Never replaced.
+    let again = keep();
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("already kept"), "{}", again.stderr);
+    // exercise check guards it from now on, beside the sample runs.
+    let check = run(demo.grabbag().args(["exercise", "check"]));
+    ok(&check);
+    assert!(
+        check.stdout.contains("friday.jsonl: as recorded"),
+        "{}",
+        check.stdout
+    );
+    // The report compares this run with the earlier sample run, per
+    // objective, and not with its own kept copy.
+    let report = run(demo.grabbag().args(["exercise", "report"]).arg(&journal));
+    ok(&report);
+    let compared = report
+        .stdout
+        .split("## Compared with earlier runs")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default();
+    assert!(
+        compared.contains("| ransomware-friday.jsonl |") && compared.contains("| this run |"),
+        "{compared}"
+    );
+    assert!(!compared.contains("| friday.jsonl |"), "{compared}");
+    assert!(compared.contains("declare "), "{compared}");
 }

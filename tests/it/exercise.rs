@@ -189,8 +189,11 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
         "Runbook versions used",
         "Scores by inject",
         "Trend: every recorded run of this exercise, oldest to newest",
+        "Compared with earlier runs",
         "Timeline",
         "Observations",
+        "Evidence for each outcome",
+        "Facilitator aids",
         "Lessons learned",
         "Recommendations",
     ] {
@@ -251,6 +254,7 @@ fn hostile_notes_and_lessons_stay_inert_in_the_report() {
             from: format!("\"caller\" {SCRIPT}"),
             channel: "phone".to_owned(),
             text: format!("- # files renamed {ESCAPES}"),
+            to: None,
         },
         Event::Note {
             text: format!("![img](http://x) [link](http://x) {SCRIPT} {ESCAPES}"),

@@ -1,10 +1,12 @@
 //! `grabbag exercise run` and `grabbag replay` as a facilitator uses them:
-//! the real binary in tmux on a demo library. A two-minute exercise played
-//! at 60x runs to its end on its own clock, is ended and debriefed with keys,
-//! and scores from the journal alone; a recorded run replays read-only.
+//! the real binary in tmux on a demo library. A two-minute exercise opens on
+//! its brief at T+0, two teams and an observer sign in, it is played at 60x
+//! to its end on its own clock, ended (asked first) and debriefed with keys,
+//! and scores from the journal alone, each entry under who made it in which
+//! capacity; a recorded run replays read-only.
 //! Skipped (with a printed reason) where tmux is missing.
 
-use grabbag::journal::{Event, Journal};
+use grabbag::journal::{ClockChange, Event, Journal};
 
 use crate::harness::{grabbag, have, run};
 use crate::tui::demo;
@@ -74,11 +76,45 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
         &d.identity,
         "exercise run drill --speed 60 --plaintext",
     );
-    t.wait_for("Two-minute drill");
+    // At 80x24, as in a meeting room: the brief, with the clock standing
+    // at T+0 until Enter.
+    t.resize(80, 24);
+    t.wait_for("Enter starts the clock");
+    t.wait_for("T+00:00:00 60x PAUSED");
+    // Two teams and an observer sign in.
+    for (name, role, team, capacity) in [
+        ("Alex", "Incident lead", "Team A", "player"),
+        ("Sam", "Incident lead", "Team B", "player"),
+        ("Olu", "Observer", "", "observer"),
+    ] {
+        t.keys(&["S"]);
+        t.wait_for("Sign in");
+        for value in [name, role, team] {
+            if !value.is_empty() {
+                t.text(value);
+            }
+            t.keys(&["Tab"]);
+        }
+        t.keys(&["C-u"]);
+        t.text(capacity);
+        t.keys(&["Enter"]);
+        t.wait_for("signed in:");
+    }
+    t.keys(&["B"]);
+    t.wait_for("Olu");
+    t.keys(&["Enter"]);
+    t.wait_for("INJECT (phone, from Service desk)");
     // The player declares; the clock delivers the rest on its own.
     t.done_anyway();
     t.wait_for("all 3 injects delivered");
+    t.keys(&["w"]);
+    t.text("Team B declared without asking Gold");
+    t.keys(&["C-s"]);
+    t.wait_for("observer note saved");
+    // ENDEX asks first.
     t.keys(&["E"]);
+    t.wait_for("ENDEX?");
+    t.keys(&["y"]);
     t.wait_for("ENDED");
     t.keys(&["L"]);
     t.wait_for("Lesson learned");
@@ -111,6 +147,21 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
         })
         .collect();
     assert_eq!(delivered, ["first", "second", "third"]);
+    // Nothing reached the players while the brief was read: the first
+    // inject (due at T+0) came once the facilitator started the clock.
+    let position = |wanted: &dyn Fn(&Event) -> bool| {
+        entries
+            .iter()
+            .position(|e| e.event.as_ref().is_some_and(wanted))
+    };
+    let resumed = position(
+        &|e| matches!(e, Event::ExerciseClock { change, .. } if *change == ClockChange::Resumed),
+    );
+    let first = position(&|e| matches!(e, Event::InjectDelivered { .. }));
+    assert!(
+        resumed.is_some() && first > resumed,
+        "{resumed:?} {first:?}"
+    );
     // The third inject came 30 s of exercise time after the second, on the
     // clock (a tick is 1 s of wall time, 60 s of exercise time).
     let at = |id: &str| {
@@ -149,6 +200,19 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
             .contains("Put the paper pack in the Revenues office")
     );
     assert!(out.stdout.contains("Head of Revenues"));
+    // Facilitator, observer and players apart, teams named.
+    for line in [
+        "Sam (Incident lead, team Team B): signed in as player",
+        "Alex (Incident lead, team Team A): signed in as player",
+        "Olu (Observer): signed in as observer",
+        "\\[observer\\] Olu (Observer): Team B declared without asking Gold",
+        "\\[player\\] Sam (Incident lead): step cyber/ransomware#confirm-and-declare done",
+        "\\[facilitator\\] Facilitator (Facilitator): inject first",
+        "## Evidence for each outcome",
+        "first/declared met: seq ",
+    ] {
+        assert!(out.stdout.contains(line), "{line} missing:\n{}", out.stdout);
+    }
 }
 
 #[test]

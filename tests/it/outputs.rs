@@ -320,6 +320,7 @@ fn wrong_exercise_results_are_flagged_not_presented_as_right() {
         expectation: expectation.into(),
         score: "met".into(),
         evidence: Some(evidence),
+        comment: None,
     };
     let card: serde_json::Value = serde_json::from_str(
         &run(demo

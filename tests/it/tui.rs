@@ -90,6 +90,23 @@ impl Tmux {
         }
     }
 
+    /// Resizes the window (the app redraws at the new size).
+    pub(crate) fn resize(&self, width: u16, height: u16) {
+        let out = self
+            .command()
+            .args(["resize-window", "-t", "g", "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .output()
+            .expect("tmux runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub(crate) fn screen(&self) -> String {
         let out = self
             .command()
