@@ -7,6 +7,7 @@
 //! replaying for a debrief and an auditor's review all read the same file.
 //!
 //! - [`event`]: what can be recorded.
+//! - [`ending`]: the newest entry of a kind, read backwards from the end.
 //! - [`entry`]: one line's stored form, its hash, encryption of its body,
 //!   witness codes.
 //! - [`scan`](mod@scan): every check that needs no key (the auditor's view).
@@ -17,6 +18,7 @@
 //! - [`verify`](mod@verify): the auditor's report: scan, witness codes, signatures.
 //! - [`merge`]: one timeline from several responders' journals.
 
+pub mod ending;
 pub mod entry;
 pub mod event;
 pub mod merge;

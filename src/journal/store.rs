@@ -1008,7 +1008,7 @@ impl Drop for LockGuard {
 }
 
 /// An entry as the program uses it: its body decrypted when `key` is held.
-fn decode(
+pub(super) fn decode(
     path: &Path,
     key: Option<&JournalKey>,
     e: &StoredEntry,
@@ -1105,7 +1105,7 @@ pub fn read_prefix(
 /// `.key` file counts only when it opens the first entry's body, so the
 /// `.key` of another journal, or a forged one, is refused by name and never
 /// used.
-fn journal_key(
+pub(super) fn journal_key(
     path: &Path,
     first: &StoredEntry,
     wrapped: &str,

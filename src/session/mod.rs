@@ -42,6 +42,13 @@ pub enum SessionError {
     NotesOnly,
 }
 
+/// A journal left with a session open, as [`Session::left_open`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOpen {
+    /// The incident it names.
+    pub incident: Option<String>,
+}
+
 /// A response or exercise run in progress.
 pub struct Session {
     journal: Journal,
@@ -109,6 +116,41 @@ impl Session {
         identities: Option<&Identities>,
     ) -> Result<ResponseState, JournalError> {
         Journal::read(path, identities).map(|entries| ResponseState::fold(&entries))
+    }
+
+    /// Whether the journal at `path` was left with a session open (a crash,
+    /// a kill, a laptop closed), read from its end
+    /// ([`read_ending`](crate::journal::ending::read_ending)): the newest
+    /// session start or end decides, as in the fold, so a finished journal
+    /// costs a read of its last entries, not a fold of all of them. `Some`
+    /// with the incident it names (from the first entry; folded only when
+    /// that names none) when it was left open. Read-only, like
+    /// [`Session::peek`]; the chain is checked when the journal is opened.
+    pub fn left_open(
+        path: &Path,
+        identities: Option<&Identities>,
+    ) -> Result<Option<LeftOpen>, JournalError> {
+        let ending = crate::journal::ending::read_ending(path, identities, |event| {
+            matches!(
+                event,
+                Event::SessionStarted { .. } | Event::SessionEnded { .. }
+            )
+        })?;
+        let open = matches!(
+            ending.newest.and_then(|e| e.event),
+            Some(Event::SessionStarted { .. })
+        );
+        if !open {
+            return Ok(None);
+        }
+        let incident = match ending.first.event {
+            Some(Event::SessionStarted {
+                incident: Some(incident),
+                ..
+            }) => Some(incident),
+            _ => Self::peek(path, identities)?.incident,
+        };
+        Ok(Some(LeftOpen { incident }))
     }
 
     fn folded(journal: Journal, entries: Vec<Entry>, runbooks: Vec<Runbook>) -> Self {

@@ -313,7 +313,8 @@ fn random_step(rng: &mut crate::testrng::Rng, path: &Path, ex_t: &mut u64) {
             for _ in 0..rng.below(5) + 1 {
                 *ex_t += rng.below(5_000) as u64;
                 let stamp = rng.chance(70).then_some(*ex_t);
-                let event = match rng.below(8) {
+                let event = match rng.below(9) {
+                    8 => Event::SessionEnded { reason: None },
                     0 => Event::ExerciseStarted {
                         exercise: "ex".to_owned(),
                         title: "Exercise".to_owned(),
@@ -451,4 +452,37 @@ fn a_record_that_does_not_match_the_journal_is_ignored() {
     let (session, _) = Session::open_for_notes(&ours, None).unwrap();
     assert_eq!(session.state().last_seq, Some(21));
     assert_eq!(session.state().entries, 21);
+}
+
+#[test]
+fn a_journal_left_open_is_found_from_its_end_as_the_fold_finds_it() {
+    // Property: `left_open` (read backwards) says what folding the whole
+    // journal says, on random journals with sessions started and ended,
+    // notes after the end, incidents named or not, and torn tails.
+    for seed in 0..24u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut rng = crate::testrng::Rng(1000 + seed);
+        let mut new = new_journal();
+        if rng.chance(30) {
+            new.incident = None;
+        }
+        drop(Session::start(&path, &new, &actor("Sam"), Vec::new()).unwrap());
+        let mut ex_t = 0;
+        for step in 0..25 {
+            random_step(&mut rng, &path, &mut ex_t);
+            if rng.chance(15) {
+                // A torn tail, as a crash mid-write leaves.
+                use std::io::Write as _;
+                let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+                f.write_all(br#"{"seq":9999,"session":1,"at":"20"#).unwrap();
+            }
+            let full = Session::peek(&path, None).unwrap();
+            let expected = full.sessions.open.then(|| LeftOpen {
+                incident: full.incident.clone(),
+            });
+            let found = Session::left_open(&path, None).unwrap();
+            assert_eq!(found, expected, "seed {seed}, step {step}");
+        }
+    }
 }
