@@ -21,7 +21,7 @@
 //! Environment: `GRABBAG_BENCH_DIR` (where the files go: the file system under
 //! test; default the system temp dir), `GRABBAG_BENCH_APPENDS` (default 2000),
 //! `GRABBAG_BENCH_ENTRIES` (default 100000), `GRABBAG_BENCH_NOTES` (notes timed
-//! per journal, default 30), `GRABBAG_BENCH_ONLY=note` (only the note bench).
+//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify` (only that part).
 #![forbid(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
@@ -69,15 +69,21 @@ fn main() {
         .unwrap_or_else(std::env::temp_dir);
     let dir = tempfile::tempdir_in(&base).expect("bench dir");
     machine(dir.path());
-    let notes = env_usize("GRABBAG_BENCH_NOTES", 30);
-    note_cost(dir.path(), false, notes);
-    note_cost(dir.path(), true, notes);
-    if std::env::var("GRABBAG_BENCH_ONLY").is_ok_and(|o| o == "note") {
+    let only = std::env::var("GRABBAG_BENCH_ONLY").unwrap_or_default();
+    let runs = |part: &str| only.is_empty() || only == part;
+    if runs("note") {
+        let notes = env_usize("GRABBAG_BENCH_NOTES", 30);
+        note_cost(dir.path(), false, notes);
+        note_cost(dir.path(), true, notes);
+    }
+    if runs("append") {
+        let appends = env_usize("GRABBAG_BENCH_APPENDS", 2000);
+        append_latency(dir.path(), false, appends);
+        append_latency(dir.path(), true, appends);
+    }
+    if !runs("verify") {
         return;
     }
-    let appends = env_usize("GRABBAG_BENCH_APPENDS", 2000);
-    append_latency(dir.path(), false, appends);
-    append_latency(dir.path(), true, appends);
     let entries = env_usize("GRABBAG_BENCH_ENTRIES", 100_000);
     verify_throughput(dir.path(), false, entries);
     verify_throughput(dir.path(), true, entries);
