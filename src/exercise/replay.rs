@@ -38,9 +38,7 @@ impl Seeker {
     /// `every` entries (at least 1; wider when that would make more than
     /// [`MAX_CHECKPOINTS`]). The position starts before the first.
     pub fn new(entries: Vec<Entry>, every: usize) -> Self {
-        let every = every
-            .max(1)
-            .max(entries.len().div_ceil(MAX_CHECKPOINTS));
+        let every = every.max(1).max(entries.len().div_ceil(MAX_CHECKPOINTS));
         let mut state = ResponseState::new();
         let mut checkpoints = Vec::with_capacity(entries.len() / every);
         for (i, entry) in entries.iter().enumerate() {
@@ -156,7 +154,11 @@ mod tests {
         }
         let mut seeker = Seeker::new(run.entries.clone(), 3);
         // Not one state per 3 entries (333 of them): a few, whatever the length.
-        assert!(seeker.checkpoints.len() <= MAX_CHECKPOINTS, "{}", seeker.checkpoints.len());
+        assert!(
+            seeker.checkpoints.len() <= MAX_CHECKPOINTS,
+            "{}",
+            seeker.checkpoints.len()
+        );
         for seq in [0, 1, 2, 250, 251, 500, 777, 999, 1_001, 1_002, 5_000, 3] {
             let direct = ResponseState::fold(run.entries.iter().filter(|e| e.seq <= seq));
             assert_eq!(seeker.at(seq), direct, "at seq {seq}");

@@ -65,7 +65,11 @@ pub fn read_ending(
     };
     let first = checked(&first_line).map_err(|why| broken(0, Some(1), why))?;
     if first.seq != 1 {
-        return Err(broken(0, Some(first.seq), "the first line is not seq 1".to_owned()));
+        return Err(broken(
+            0,
+            Some(first.seq),
+            "the first line is not seq 1".to_owned(),
+        ));
     }
     let key = match (&first.journal_key, identities) {
         (Some(wrapped), Some(ids)) => Some(journal_key(path, &first, wrapped, ids)?),
@@ -86,7 +90,11 @@ pub fn read_ending(
             if upto > 0 {
                 // Past this line's own newline (only the file's last line
                 // can lack one).
-                let search_to = if buf[upto - 1] == b'\n' { upto - 1 } else { upto };
+                let search_to = if buf[upto - 1] == b'\n' {
+                    upto - 1
+                } else {
+                    upto
+                };
                 if let Some(nl) = buf[..search_to].iter().rposition(|b| *b == b'\n') {
                     break start + nl as u64 + 1;
                 }

@@ -604,7 +604,9 @@ impl Journal {
     fn catch_up(&mut self, _guard: &LockGuard) -> Result<CaughtUp, JournalError> {
         let base = self.end;
         let mut bytes = Vec::new();
-        self.file.seek(SeekFrom::Start(base)).map_err(io(&self.path))?;
+        self.file
+            .seek(SeekFrom::Start(base))
+            .map_err(io(&self.path))?;
         self.file.read_to_end(&mut bytes).map_err(io(&self.path))?;
         if bytes.is_empty() {
             return Ok(CaughtUp {

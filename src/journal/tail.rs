@@ -142,7 +142,9 @@ fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> Option<()> {
     use std::os::windows::fs::FileExt as _;
     let mut done = 0;
     while done < buf.len() {
-        let n = file.seek_read(&mut buf[done..], offset + done as u64).ok()?;
+        let n = file
+            .seek_read(&mut buf[done..], offset + done as u64)
+            .ok()?;
         if n == 0 {
             return None;
         }

@@ -38,7 +38,9 @@ pub enum SessionError {
     Journal(#[from] JournalError),
     /// A session opened by [`Session::open_for_notes`] holds the clocks,
     /// not the whole fold, so it judges notes only.
-    #[error("this session was opened for notes only: open the journal in full for any other action")]
+    #[error(
+        "this session was opened for notes only: open the journal in full for any other action"
+    )]
     NotesOnly,
 }
 

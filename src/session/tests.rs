@@ -300,7 +300,8 @@ fn random_step(rng: &mut crate::testrng::Rng, path: &Path, ex_t: &mut u64) {
         // A resume: a new writer session.
         3 => {
             let (mut s, _) = Session::open(path, ids, Vec::new()).unwrap_or_else(|e| panic!("{e}"));
-            s.begin(&actor("Sam"), None).unwrap_or_else(|e| panic!("{e}"));
+            s.begin(&actor("Sam"), None)
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         // Entries straight into the journal, as a writer that keeps it open
         // does: exercise start and clock changes, plain entries with or
@@ -374,9 +375,13 @@ fn a_session_opened_for_notes_judges_a_note_as_the_full_fold_does() {
                 crate::response::PlayClock::of(&full),
                 "{context}"
             );
-            assert_eq!(fast.exercise_time(now), PlayClock::of(&full).at(now), "{context}");
-            let fast_says = decide(fast.state(), &[] as &[Runbook], &note, now)
-                .map_err(|e| e.to_string());
+            assert_eq!(
+                fast.exercise_time(now),
+                PlayClock::of(&full).at(now),
+                "{context}"
+            );
+            let fast_says =
+                decide(fast.state(), &[] as &[Runbook], &note, now).map_err(|e| e.to_string());
             let full_says = decide(&full, &[] as &[Runbook], &note, now).map_err(|e| e.to_string());
             assert_eq!(fast_says, full_says, "{context}");
             assert_eq!(fast.state().last_seq, full.last_seq, "{context}");
@@ -389,7 +394,8 @@ fn a_session_opened_for_notes_judges_a_note_as_the_full_fold_does() {
 fn a_note_reads_the_tail_record_not_the_whole_journal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
-    let (mut journal, _) = Journal::create_with_entry(&path, &new_journal(), &actor("Sam")).unwrap();
+    let (mut journal, _) =
+        Journal::create_with_entry(&path, &new_journal(), &actor("Sam")).unwrap();
     for i in 0..500 {
         let note = Event::Note {
             text: format!("note {i}"),
@@ -411,7 +417,10 @@ fn a_note_reads_the_tail_record_not_the_whole_journal() {
     assert_eq!(seqs(&written), [502]);
     // Any other command needs the whole fold: refused, nothing written.
     let refused = session.execute(&actor("Kim"), &open(RB), Utc::now());
-    assert!(matches!(refused, Err(SessionError::NotesOnly)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(SessionError::NotesOnly)),
+        "{refused:?}"
+    );
     drop(session);
     let all = Journal::read(&path, None).unwrap();
     assert_eq!(all.len(), 502);
@@ -474,7 +483,10 @@ fn a_journal_left_open_is_found_from_its_end_as_the_fold_finds_it() {
             if rng.chance(15) {
                 // A torn tail, as a crash mid-write leaves.
                 use std::io::Write as _;
-                let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
                 f.write_all(br#"{"seq":9999,"session":1,"at":"20"#).unwrap();
             }
             let full = Session::peek(&path, None).unwrap();

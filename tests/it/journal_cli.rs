@@ -1097,7 +1097,10 @@ fn a_note_appends_from_the_tail_and_verify_still_catches_tampering_in_the_middle
     let now = std::fs::read(&path).unwrap();
     let last = offset_of(&now, 7);
     let mut head_altered = now.clone();
-    let text_at = last + String::from_utf8_lossy(&lines(&now)[7]).find("Recorded").unwrap();
+    let text_at = last
+        + String::from_utf8_lossy(&lines(&now)[7])
+            .find("Recorded")
+            .unwrap();
     head_altered[text_at] ^= 0x01;
     std::fs::write(&path, &head_altered).unwrap();
     let out = run(grabbag(home.path())
@@ -1106,5 +1109,9 @@ fn a_note_appends_from_the_tail_and_verify_still_catches_tampering_in_the_middle
         .arg("refused"));
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("NOT recorded"), "{}", out.stderr);
-    assert_eq!(std::fs::read(&path).unwrap(), head_altered, "nothing appended");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        head_altered,
+        "nothing appended"
+    );
 }
