@@ -5,6 +5,10 @@
 //!   `write_all` + `sync_data` of the same bytes: goal ratio ≤ 1.3;
 //! - verify (`scan`) a 100,000-entry journal beside `sha256sum` of the same
 //!   file: goal ≥ half its throughput;
+//! - a note (what `grabbag note` does in process: open for notes, judge,
+//!   append, sync) on a 100,000-entry journal beside the same on a
+//!   1,000-entry one (issue 24): goal ratio ≤ 2, with the full open and fold
+//!   it replaced measured beside it;
 //!
 //! Folding 100,000 entries into response state has its own bench,
 //! `cargo bench --bench response_fold`.
@@ -16,7 +20,8 @@
 //!
 //! Environment: `GRABBAG_BENCH_DIR` (where the files go: the file system under
 //! test; default the system temp dir), `GRABBAG_BENCH_APPENDS` (default 2000),
-//! `GRABBAG_BENCH_ENTRIES` (default 100000).
+//! `GRABBAG_BENCH_ENTRIES` (default 100000), `GRABBAG_BENCH_NOTES` (notes timed
+//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify` (only that part).
 #![forbid(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
@@ -30,6 +35,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use grabbag::crypto::{self, Identities, Identity, Recipients};
 use grabbag::journal::entry::{GENESIS, JournalKey, StoredEntry, line_hash};
 use grabbag::journal::{Actor, Event, Journal, NewJournal, scan};
+use grabbag::response::Command as Action;
+use grabbag::session::Session;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -62,9 +69,21 @@ fn main() {
         .unwrap_or_else(std::env::temp_dir);
     let dir = tempfile::tempdir_in(&base).expect("bench dir");
     machine(dir.path());
-    let appends = env_usize("GRABBAG_BENCH_APPENDS", 2000);
-    append_latency(dir.path(), false, appends);
-    append_latency(dir.path(), true, appends);
+    let only = std::env::var("GRABBAG_BENCH_ONLY").unwrap_or_default();
+    let runs = |part: &str| only.is_empty() || only == part;
+    if runs("note") {
+        let notes = env_usize("GRABBAG_BENCH_NOTES", 30);
+        note_cost(dir.path(), false, notes);
+        note_cost(dir.path(), true, notes);
+    }
+    if runs("append") {
+        let appends = env_usize("GRABBAG_BENCH_APPENDS", 2000);
+        append_latency(dir.path(), false, appends);
+        append_latency(dir.path(), true, appends);
+    }
+    if !runs("verify") {
+        return;
+    }
     let entries = env_usize("GRABBAG_BENCH_ENTRIES", 100_000);
     verify_throughput(dir.path(), false, entries);
     verify_throughput(dir.path(), true, entries);
@@ -413,7 +432,7 @@ fn encode_cost(encrypted: bool) {
 /// entry per 1.5 s. Returns the path and, for an encrypted one, its keys.
 fn generate(dir: &Path, encrypted: bool, n: usize) -> (PathBuf, Option<Keys>) {
     let kind = if encrypted { "encrypted" } else { "plaintext" };
-    let path = dir.join(format!("big-{kind}.jsonl"));
+    let path = dir.join(format!("big-{kind}-{n}.jsonl"));
     let k = encrypted.then(|| keys(dir));
     let key = JournalKey::generate().expect("key");
     let (encrypted_to, journal_key) = match &k {
@@ -604,6 +623,62 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
             e.as_secs_f64() * 1e3
         );
     }
+}
+
+/// (c) One note, as `grabbag note` does it in process
+/// (`Session::open_for_notes`, judge, append with fdatasync, close), on a
+/// 1,000- and a 100,000-entry journal, median of `runs` each after one
+/// untimed note (which writes the `.tail` record a first note after an
+/// upgrade has to build); beside it the full open and fold that `note` did
+/// before (`Session::open`), median of 3.
+fn note_cost(dir: &Path, encrypted: bool, runs: usize) {
+    let kind = if encrypted { "encrypted" } else { "plaintext" };
+    println!("\n## note, {kind} journal ({runs} notes each)");
+    println!("entries     note p50 ms   note max ms   full open + fold p50 ms   file MB");
+    let mut p50 = Vec::new();
+    for n in [1_000, 100_000] {
+        let (path, k) = generate(dir, encrypted, n);
+        let ids = k.as_ref().map(|k| &k.identities);
+        let note = |i: usize| {
+            let t = Instant::now();
+            let (mut session, _) = Session::open_for_notes(&path, ids).expect("opens");
+            let command = Action::Note {
+                text: format!("bench note {i}"),
+                happened_at: None,
+            };
+            session
+                .execute(&actor(), &command, Utc::now())
+                .expect("note recorded");
+            drop(session);
+            t.elapsed().as_secs_f64() * 1e3
+        };
+        note(0);
+        let mut took: Vec<f64> = (1..=runs).map(note).collect();
+        took.sort_by(f64::total_cmp);
+        let full = median(
+            (0..3)
+                .map(|_| {
+                    let t = Instant::now();
+                    let (session, _) = Session::open(&path, ids, Vec::new()).expect("opens");
+                    assert!(session.state().entries >= n as u64);
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect(),
+        );
+        let mb = std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1e6);
+        println!(
+            "{n:>7} {:>13.2} {:>13.2} {full:>25.1} {mb:>9.1}",
+            percentile(&took, 0.5),
+            took[took.len() - 1]
+        );
+        p50.push(percentile(&took, 0.5));
+        let _ = std::fs::remove_file(&path);
+    }
+    let ratio = p50[1] / p50[0];
+    println!(
+        "ratio 100k / 1k at p50: {ratio:.2} (goal ≤ 2: {})",
+        if ratio <= 2.0 { "met" } else { "MISSED" }
+    );
 }
 
 /// Where scan's time goes: each phase redone with the public functions the

@@ -16,7 +16,7 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::Context;
-use super::note::{Create, open_session};
+use super::note::{Create, Opening, open_session};
 use crate::calendar::Duration;
 use crate::journal::LessonCategory;
 use crate::response::{ClockRequest, Command, StepRef};
@@ -273,7 +273,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         incident: args.incident.clone(),
     };
     let runbooks = loaded.iter().map(|l| l.runbook.clone()).collect();
-    let mut session = open_session(ctx, &args.journal, &create, &actor, runbooks)
+    let mut session = open_session(ctx, &args.journal, &create, &actor, Opening::Full(runbooks))
         .context("nothing was recorded")?;
     let command = match command(ctx, &args, at, &session, &loaded)? {
         Ok(command) => command,

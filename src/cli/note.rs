@@ -56,8 +56,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         plaintext: args.plaintext,
         incident: args.incident,
     };
-    let mut session =
-        open_session(ctx, &args.journal, &create, &actor, Vec::new()).context(NOT_RECORDED)?;
+    let mut session = open_session(ctx, &args.journal, &create, &actor, Opening::NotesOnly)
+        .context(NOT_RECORDED)?;
     let command = Command::Note {
         text: args.text,
         happened_at,
@@ -94,6 +94,15 @@ pub(super) struct Create {
     pub incident: Option<String>,
 }
 
+/// What a one-shot writer opens an existing journal for.
+pub(super) enum Opening {
+    /// Notes only: the tail and the clocks are read, not the whole journal
+    /// ([`Session::open_for_notes`]).
+    NotesOnly,
+    /// Any command, judged against these runbooks on the full fold.
+    Full(Vec<Runbook>),
+}
+
 /// The session a one-shot writer (`note`, `act`) appends through: the
 /// journal at `path` opened (a torn tail moved aside, with a warning), or,
 /// when there is none, started as `create` says, encrypted to the library's
@@ -104,7 +113,7 @@ pub(super) fn open_session(
     path: &std::path::Path,
     create: &Create,
     actor: &Actor,
-    runbooks: Vec<Runbook>,
+    opening: Opening,
 ) -> anyhow::Result<Session> {
     if let Ok(root) = ctx.library_path() {
         // A synced `journals` link to a folder in the user's home must not
@@ -113,8 +122,12 @@ pub(super) fn open_session(
             |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
         crate::fsutil::check_no_links_below(&absolute(root), &absolute(path))?;
     }
-    let open = |runbooks: Vec<Runbook>| -> anyhow::Result<Session> {
-        let (mut session, quarantined) = Session::open(path, ctx.identities_if_any()?, runbooks)?;
+    let open = |opening: Opening| -> anyhow::Result<Session> {
+        let identities = ctx.identities_if_any()?;
+        let (mut session, quarantined) = match opening {
+            Opening::NotesOnly => Session::open_for_notes(path, identities)?,
+            Opening::Full(runbooks) => Session::open(path, identities, runbooks)?,
+        };
         if let Some(q) = quarantined {
             eprintln!(
                 "warning: a torn tail of {} bytes at byte {} was moved to {}",
@@ -131,7 +144,7 @@ pub(super) fn open_session(
     // `symlink_metadata`, not `exists`: a dangling link is there too, and
     // opening it is refused by name.
     if std::fs::symlink_metadata(path).is_ok() {
-        return open(runbooks);
+        return open(opening);
     }
     let recipients = if create.plaintext {
         None
@@ -150,13 +163,17 @@ pub(super) fn open_session(
         incident: create.incident.clone(),
         exercise: None,
     };
-    match Session::start(path, &new, actor, runbooks.clone()) {
+    let runbooks = match &opening {
+        Opening::Full(runbooks) => runbooks.clone(),
+        Opening::NotesOnly => Vec::new(),
+    };
+    match Session::start(path, &new, actor, runbooks) {
         Ok(mut session) => {
             session.take_unseen();
             Ok(session)
         }
         // Another writer created it since we looked: append to theirs.
-        Err(JournalError::Exists(_)) => open(runbooks),
+        Err(JournalError::Exists(_)) => open(opening),
         Err(e) => Err(e.into()),
     }
 }

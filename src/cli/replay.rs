@@ -47,6 +47,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     )
     .ok()
     .map(|(_, e)| e);
+    // The replay folds its own checkpoints: this whole-journal state would
+    // only sit beside them for as long as the screen is open.
+    drop(state);
     let name = args
         .journal
         .file_name()

@@ -7,9 +7,19 @@
 //! from the start on every seek is too slow for a long journal, so
 //! [`Seeker`] keeps the fold at every `every`-th entry and folds only the
 //! rest: the same fold, started from a checkpoint.
+//!
+//! A checkpoint is a whole state (every note and stamp so far), so their
+//! number is capped at [`MAX_CHECKPOINTS`]: with one every 5,000 entries a
+//! 300,000-entry journal held 60 states, memory growing with the square of
+//! the journal (2.1 GB, issue 24). On a long journal they are spread wider
+//! instead; a seek then folds at most a quarter of the journal past one.
 
 use crate::journal::Entry;
 use crate::response::ResponseState;
+
+/// The most checkpoints a [`Seeker`] keeps: memory stays a few states,
+/// whatever the journal's length.
+pub const MAX_CHECKPOINTS: usize = 4;
 
 /// A journal's entries with checkpoints of their fold, and a current
 /// position for playing forward.
@@ -25,9 +35,10 @@ pub struct Seeker {
 
 impl Seeker {
     /// Folds `entries` (in journal order) once, keeping a checkpoint every
-    /// `every` entries (at least 1). The position starts before the first.
+    /// `every` entries (at least 1; wider when that would make more than
+    /// [`MAX_CHECKPOINTS`]). The position starts before the first.
     pub fn new(entries: Vec<Entry>, every: usize) -> Self {
-        let every = every.max(1);
+        let every = every.max(1).max(entries.len().div_ceil(MAX_CHECKPOINTS));
         let mut state = ResponseState::new();
         let mut checkpoints = Vec::with_capacity(entries.len() / every);
         for (i, entry) in entries.iter().enumerate() {
@@ -132,5 +143,26 @@ mod tests {
             card.expectation("open", "triaged").map(|e| e.outcome),
             Some(crate::exercise::Outcome::Met)
         );
+    }
+
+    #[test]
+    fn a_long_journal_keeps_a_few_checkpoints_and_seeks_the_same() {
+        let mut run = Run::new();
+        run.deliver("open", 0);
+        for i in 0..1_000u64 {
+            run.note("Comms", &format!("update {i}"), 1_000 + i * 1_000);
+        }
+        let mut seeker = Seeker::new(run.entries.clone(), 3);
+        // Not one state per 3 entries (333 of them): a few, whatever the length.
+        assert!(
+            seeker.checkpoints.len() <= MAX_CHECKPOINTS,
+            "{}",
+            seeker.checkpoints.len()
+        );
+        for seq in [0, 1, 2, 250, 251, 500, 777, 999, 1_001, 1_002, 5_000, 3] {
+            let direct = ResponseState::fold(run.entries.iter().filter(|e| e.seq <= seq));
+            assert_eq!(seeker.at(seq), direct, "at seq {seq}");
+            assert_eq!(seeker.seek(seq), &direct, "seek to seq {seq}");
+        }
     }
 }

@@ -404,6 +404,18 @@ pub struct ClockAnchor {
 }
 
 impl Event {
+    /// True for the events that set the clocks a one-shot writer is judged
+    /// by: session starts (a resume holds the exercise clock) and the
+    /// exercise's start and clock changes. The `.tail` record keeps these.
+    pub fn sets_clocks(&self) -> bool {
+        matches!(
+            self,
+            Event::SessionStarted { .. }
+                | Event::ExerciseStarted { .. }
+                | Event::ExerciseClock { .. }
+        )
+    }
+
     /// The event's type name as stored (`step_done`...).
     pub fn kind(&self) -> &'static str {
         match self {

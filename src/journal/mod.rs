@@ -7,19 +7,24 @@
 //! replaying for a debrief and an auditor's review all read the same file.
 //!
 //! - [`event`]: what can be recorded.
+//! - [`ending`]: the newest entry of a kind, read backwards from the end.
 //! - [`entry`]: one line's stored form, its hash, encryption of its body,
 //!   witness codes.
 //! - [`scan`](mod@scan): every check that needs no key (the auditor's view).
 //! - [`store`]: the file itself: create, open with torn-tail recovery, append
 //!   with fsync under an exclusive lock.
+//! - [`tail`](mod@tail): the `<journal>.tail` record a one-shot writer
+//!   appends from without reading the whole journal.
 //! - [`verify`](mod@verify): the auditor's report: scan, witness codes, signatures.
 //! - [`merge`]: one timeline from several responders' journals.
 
+pub mod ending;
 pub mod entry;
 pub mod event;
 pub mod merge;
 pub mod scan;
 pub mod store;
+pub mod tail;
 pub mod verify;
 
 pub use entry::{parse_witness, witness_code};

@@ -19,7 +19,8 @@ use serde::Serialize;
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
 use super::event::{Actor, Event};
-use super::scan::{Finding, Scan, Torn, scan_from};
+use super::scan::{Finding, Scan, Scanned, Torn, scan_from};
+use super::tail::{self, KeptLine, TailRecord};
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 
 /// How long an append waits for another writer before giving up.
@@ -169,8 +170,25 @@ pub struct Quarantined {
     pub moved_to: PathBuf,
 }
 
-/// Entries read past our end (with their byte offsets), and any torn tail moved aside.
-type CaughtUp = (Vec<(StoredEntry, u64)>, Option<Quarantined>);
+/// What [`Journal::catch_up`] read past our end.
+struct CaughtUp {
+    /// The entries, with where they are.
+    entries: Vec<Scanned>,
+    /// A torn tail moved aside.
+    quarantined: Option<Quarantined>,
+    /// The bytes read, from the old end (the entries' lines are in them).
+    bytes: Vec<u8>,
+    /// The old end: the file offset of `bytes[0]`.
+    base: u64,
+}
+
+impl CaughtUp {
+    /// The stored line of `s` (one of `entries`), without its newline.
+    fn line(&self, s: &Scanned) -> &[u8] {
+        let start = (s.offset - self.base) as usize;
+        &self.bytes[start..start + s.len as usize - 1]
+    }
+}
 
 /// An open journal.
 pub struct Journal {
@@ -182,6 +200,17 @@ pub struct Journal {
     sessions: HashMap<u32, u64>,
     session: u32,
     session_start: Instant,
+    /// The lines of the entries that set the clocks (see [`tail`](mod@tail)),
+    /// in file order; `None` when some body could not be read to tell (no
+    /// key), so no `.tail` record is written.
+    clock_lines: Option<Vec<KeptLine>>,
+    /// The stored line of the last entry that carries an exercise time
+    /// (the clock never reads earlier than it).
+    ex_t_line: Option<KeptLine>,
+    /// The head's stored line.
+    head_line: Option<KeptLine>,
+    /// Entries were added since the `.tail` record was last written.
+    tail_stale: bool,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
@@ -304,6 +333,10 @@ impl Journal {
             sessions: HashMap::new(),
             session: 1,
             session_start: Instant::now(),
+            clock_lines: Some(Vec::new()),
+            ex_t_line: None,
+            head_line: None,
+            tail_stale: false,
         };
         let guard = journal.lock(LOCK_WAIT)?;
         let first = journal.write_entry(&guard, actor, session_event(new, false), None, wrapped)?;
@@ -319,10 +352,68 @@ impl Journal {
         path: &Path,
         identities: Option<&Identities>,
     ) -> Result<(Self, Vec<Entry>, Option<Quarantined>), JournalError> {
+        let mut journal = Self::open_file(path)?;
+        let guard = journal.lock(LOCK_WAIT)?;
+        let opened = journal.read_all(&guard, identities)?;
+        journal.store_tail(&guard);
+        Ok((journal, opened.0, opened.1))
+    }
+
+    /// Opens an existing journal to append to it without reading it all:
+    /// from the `<journal>.tail` record (see [`tail`](mod@tail)) it reads the
+    /// first entry, the entries that set the clocks and the last entry, then
+    /// whatever was appended after the record, checked from there on; with
+    /// no usable record, the whole journal, as [`Journal::open`]. The
+    /// entries returned are those only (the full fold is not among them):
+    /// for one-shot writers, whose commands are judged by the clocks. The
+    /// full chain is `journal verify`'s to check.
+    pub fn open_tail(
+        path: &Path,
+        identities: Option<&Identities>,
+    ) -> Result<(Self, Vec<Entry>, Option<Quarantined>), JournalError> {
+        let mut journal = Self::open_file(path)?;
+        let guard = journal.lock(LOCK_WAIT)?;
+        let Some(checked) = tail::load(path, &journal.file) else {
+            let opened = journal.read_all(&guard, identities)?;
+            journal.store_tail(&guard);
+            return Ok((journal, opened.0, opened.1));
+        };
+        let first = checked.entries.first().map(|(e, _)| e);
+        if let (Some(first), Some(wrapped)) = (first, first.and_then(|e| e.journal_key.as_ref())) {
+            journal.key = identities
+                .map(|ids| journal_key(path, first, wrapped, ids))
+                .transpose()?;
+        }
+        let mut entries = Vec::with_capacity(checked.entries.len());
+        let mut clock_lines = Some(Vec::new());
+        for ((stored, offset), kept) in checked.entries.into_iter().zip(checked.lines) {
+            let entry = journal.decode(&stored, offset)?;
+            keep_if_clock(&mut clock_lines, &entry, || kept.clone());
+            if stored.ex_t.is_some() {
+                journal.ex_t_line = Some(kept.clone());
+            }
+            journal.head_line = Some(kept);
+            journal.head = Some(stored);
+            entries.push(entry);
+        }
+        journal.clock_lines = clock_lines;
+        journal.end = checked.end;
+        journal.sessions = checked.sessions;
+        let caught = journal.catch_up(&guard)?;
+        entries.extend(journal.take_in(&caught)?);
+        if !caught.entries.is_empty() {
+            journal.store_tail(&guard);
+        }
+        Ok((journal, entries, caught.quarantined))
+    }
+
+    /// The journal file at `path`, opened for reading and appending, with
+    /// nothing read yet.
+    fn open_file(path: &Path) -> Result<Self, JournalError> {
         refuse_planted_companions(path)?;
         let file = crate::fsutil::open_regular(path, OpenOptions::new().read(true).append(true))
             .map_err(io(path))?;
-        let mut journal = Self {
+        Ok(Self {
             path: path.to_owned(),
             file,
             key: None,
@@ -331,23 +422,32 @@ impl Journal {
             sessions: HashMap::new(),
             session: 0,
             session_start: Instant::now(),
+            clock_lines: Some(Vec::new()),
+            ex_t_line: None,
+            head_line: None,
+            tail_stale: false,
+        })
+    }
+
+    /// Reads, checks and decodes the whole journal (opening its key with
+    /// `identities`), moving a torn tail aside. Call with the lock held, on
+    /// a journal just opened.
+    fn read_all(
+        &mut self,
+        guard: &LockGuard,
+        identities: Option<&Identities>,
+    ) -> Result<(Vec<Entry>, Option<Quarantined>), JournalError> {
+        let caught = self.catch_up(guard)?;
+        let Some(first) = caught.entries.first() else {
+            return Err(JournalError::Empty(self.path.clone()));
         };
-        let guard = journal.lock(LOCK_WAIT)?;
-        let (entries, quarantined) = journal.catch_up(&guard)?;
-        drop(guard);
-        let Some(first) = entries.first() else {
-            return Err(JournalError::Empty(path.to_owned()));
-        };
-        if let Some(wrapped) = &first.0.journal_key {
-            journal.key = identities
-                .map(|ids| journal_key(path, &first.0, wrapped, ids))
+        if let Some(wrapped) = &first.entry.journal_key {
+            self.key = identities
+                .map(|ids| journal_key(&self.path, &first.entry, wrapped, ids))
                 .transpose()?;
         }
-        let decoded = entries
-            .iter()
-            .map(|(e, offset)| journal.decode(e, *offset))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((journal, decoded, quarantined))
+        let decoded = self.take_in(&caught)?;
+        Ok((decoded, caught.quarantined))
     }
 
     /// Reads a journal without opening it for writing: no lock, nothing moved
@@ -391,10 +491,8 @@ impl Journal {
     ) -> Result<Entry, JournalError> {
         self.require_key()?;
         let guard = self.lock(LOCK_WAIT)?;
-        let (others, _) = self.catch_up(&guard)?;
-        for (e, offset) in &others {
-            seen.push(self.decode(e, *offset)?);
-        }
+        let caught = self.catch_up(&guard)?;
+        seen.extend(self.take_in(&caught)?);
         // After the catch-up: a session another writer started meanwhile
         // counts too.
         self.session = self.sessions.keys().copied().max().unwrap_or(0) + 1;
@@ -419,8 +517,11 @@ impl Journal {
     ) -> Result<Entry, JournalError> {
         self.require_key()?;
         let guard = self.lock(LOCK_WAIT)?;
-        self.catch_up(&guard)?;
-        self.write_entry(&guard, actor, event, ex_t, None)
+        let caught = self.catch_up(&guard)?;
+        self.take_in(&caught)?;
+        let entry = self.write_entry(&guard, actor, event, ex_t, None)?;
+        self.store_tail_if_one_shot(&guard);
+        Ok(entry)
     }
 
     /// Appends what `plan` decides, all under one hold of the lock: first
@@ -437,27 +538,23 @@ impl Journal {
     ) -> Result<(), E> {
         self.require_key()?;
         let guard = self.lock(LOCK_WAIT)?;
-        let (others, _) = self.catch_up(&guard)?;
-        let others = others
-            .iter()
-            .map(|(e, offset)| self.decode(e, *offset))
-            .collect::<Result<Vec<_>, _>>()?;
+        let caught = self.catch_up(&guard)?;
+        let others = self.take_in(&caught)?;
         for planned in plan(others)? {
             let entry =
                 self.write_entry(&guard, &planned.actor, planned.event, planned.ex_t, None)?;
             written.push(entry);
         }
+        self.store_tail_if_one_shot(&guard);
         Ok(())
     }
 
     /// Entries other processes appended since we last looked.
     pub fn refresh(&mut self) -> Result<Vec<Entry>, JournalError> {
         let guard = self.lock(LOCK_WAIT)?;
-        let (new, _) = self.catch_up(&guard)?;
+        let caught = self.catch_up(&guard)?;
         drop(guard);
-        new.iter()
-            .map(|(e, offset)| self.decode(e, *offset))
-            .collect()
+        self.take_in(&caught)
     }
 
     /// The last entry's seq and hash.
@@ -502,17 +599,24 @@ impl Journal {
     }
 
     /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
-    /// and advances the head. Call with the lock held.
+    /// and advances the head. Call with the lock held, then hand the result
+    /// to [`Journal::take_in`].
     fn catch_up(&mut self, _guard: &LockGuard) -> Result<CaughtUp, JournalError> {
+        let base = self.end;
         let mut bytes = Vec::new();
         self.file
-            .seek(SeekFrom::Start(self.end))
+            .seek(SeekFrom::Start(base))
             .map_err(io(&self.path))?;
         self.file.read_to_end(&mut bytes).map_err(io(&self.path))?;
         if bytes.is_empty() {
-            return Ok((Vec::new(), None));
+            return Ok(CaughtUp {
+                entries: Vec::new(),
+                quarantined: None,
+                bytes,
+                base,
+            });
         }
-        let scan = scan_from(&bytes, self.end, self.head.as_ref(), &mut self.sessions);
+        let scan = scan_from(&bytes, base, self.head.as_ref(), &mut self.sessions);
         if let Some(finding) = scan.problems.first() {
             return Err(JournalError::Broken {
                 path: self.path.clone(),
@@ -520,16 +624,79 @@ impl Journal {
             });
         }
         let quarantined = match scan.torn {
-            Some(torn) => Some(self.quarantine(torn, &bytes[(torn.offset - self.end) as usize..])?),
+            Some(torn) => Some(self.quarantine(torn, &bytes[(torn.offset - base) as usize..])?),
             None => None,
         };
-        let mut out = Vec::with_capacity(scan.entries.len());
-        for s in scan.entries {
-            self.end = s.offset + s.len;
-            out.push((s.entry.clone(), s.offset));
-            self.head = Some(s.entry);
+        if let Some(last) = scan.entries.last() {
+            self.end = last.offset + last.len;
+            self.head = Some(last.entry.clone());
         }
-        Ok((out, quarantined))
+        Ok(CaughtUp {
+            entries: scan.entries,
+            quarantined,
+            bytes,
+            base,
+        })
+    }
+
+    /// The entries `caught` read, decoded; the lines of those that set the
+    /// clocks, and the head's, are kept for the `.tail` record.
+    fn take_in(&mut self, caught: &CaughtUp) -> Result<Vec<Entry>, JournalError> {
+        let mut out = Vec::with_capacity(caught.entries.len());
+        for s in &caught.entries {
+            let entry = self.decode(&s.entry, s.offset)?;
+            let kept = || KeptLine {
+                offset: s.offset,
+                line: String::from_utf8_lossy(caught.line(s)).into_owned(),
+            };
+            if s.entry.ex_t.is_some() {
+                self.ex_t_line = Some(kept());
+            }
+            keep_if_clock(&mut self.clock_lines, &entry, kept);
+            out.push(entry);
+        }
+        if let Some(last) = caught.entries.last() {
+            self.head_line = Some(KeptLine {
+                offset: last.offset,
+                line: String::from_utf8_lossy(caught.line(last)).into_owned(),
+            });
+            self.tail_stale = true;
+        }
+        Ok(out)
+    }
+
+    /// Writes the `.tail` record after a one-shot writer's append, so the
+    /// next one starts from here.
+    fn store_tail_if_one_shot(&mut self, guard: &LockGuard) {
+        if self.session == 0 {
+            self.store_tail(guard);
+        }
+    }
+
+    /// Writes the `.tail` record for what has been read and written so far,
+    /// when it changed (a cache: a failure only means the next one-shot
+    /// writer reads the whole journal). Call with the lock held, so that
+    /// two writers never race on it.
+    fn store_tail(&mut self, _guard: &LockGuard) {
+        if !self.tail_stale {
+            return;
+        }
+        let (Some(clocks), Some(head)) = (&self.clock_lines, &self.head_line) else {
+            return;
+        };
+        let mut lines = clocks.clone();
+        lines.extend(self.ex_t_line.iter().cloned());
+        lines.push(head.clone());
+        lines.sort_by_key(|l| l.offset);
+        lines.dedup_by_key(|l| l.offset);
+        let record = TailRecord {
+            version: tail::VERSION,
+            lines,
+            sessions: self.sessions.clone(),
+        };
+        if tail::store(&self.path, &record).is_ok() {
+            self.tail_stale = false;
+        }
     }
 
     /// Appends the torn bytes to `<journal>.torn` (synced), then truncates the
@@ -629,6 +796,20 @@ impl Journal {
         }
         let mut stored = stored;
         stored.hash = hash;
+        let kept = KeptLine {
+            offset,
+            line: String::from_utf8_lossy(&line[..line.len() - 1]).into_owned(),
+        };
+        if event.sets_clocks()
+            && let Some(lines) = &mut self.clock_lines
+        {
+            lines.push(kept.clone());
+        }
+        if ex_t.is_some() {
+            self.ex_t_line = Some(kept.clone());
+        }
+        self.head_line = Some(kept);
+        self.tail_stale = true;
         self.end = offset + line.len() as u64;
         if self.session != 0 {
             self.sessions.insert(self.session, mono_ms);
@@ -694,6 +875,38 @@ impl Journal {
         }
         write_lock_info(&self.path);
         Ok(LockGuard { file })
+    }
+}
+
+impl Drop for Journal {
+    /// A writer that kept the journal open (the TUI) leaves the `.tail`
+    /// record where it stopped, so the next `grabbag note` reads only what
+    /// came after. Never waits: with another writer holding the lock, the
+    /// record stays as it was (the next one-shot writer reads a bit more).
+    fn drop(&mut self) {
+        if self.tail_stale
+            && let Ok(guard) = self.lock(Duration::ZERO)
+        {
+            self.store_tail(&guard);
+        }
+    }
+}
+
+/// Keeps the line `kept` gives when `entry` sets the clocks; a body that
+/// could not be read (no key) makes the kept lines unknown.
+fn keep_if_clock(
+    lines: &mut Option<Vec<KeptLine>>,
+    entry: &Entry,
+    kept: impl FnOnce() -> KeptLine,
+) {
+    match &entry.event {
+        Some(event) if event.sets_clocks() => {
+            if let Some(lines) = lines {
+                lines.push(kept());
+            }
+        }
+        Some(_) => {}
+        None => *lines = None,
     }
 }
 
@@ -797,7 +1010,7 @@ impl Drop for LockGuard {
 }
 
 /// An entry as the program uses it: its body decrypted when `key` is held.
-fn decode(
+pub(super) fn decode(
     path: &Path,
     key: Option<&JournalKey>,
     e: &StoredEntry,
@@ -894,7 +1107,7 @@ pub fn read_prefix(
 /// `.key` file counts only when it opens the first entry's body, so the
 /// `.key` of another journal, or a forged one, is refused by name and never
 /// used.
-fn journal_key(
+pub(super) fn journal_key(
     path: &Path,
     first: &StoredEntry,
     wrapped: &str,

@@ -1108,10 +1108,11 @@ fn plaintext_and_blob(
     Ok((Zeroizing::new(text), blob))
 }
 
-/// What a new library's `.gitignore` says: journal locks, and live journals
+/// What a new library's `.gitignore` says: journal locks and `.tail`
+/// records (caches for one-shot writers, see `journal::tail`), and live journals
 /// (with their signatures, torn tails and rekeyed keys) at the top of
 /// `journals/`.
-const GITIGNORE: &str = "*.lock\n/journals/*.jsonl\n/journals/*.jsonl.sig\n/journals/*.jsonl.torn\n/journals/*.jsonl.key\n";
+const GITIGNORE: &str = "*.lock\n*.jsonl.tail\n/journals/*.jsonl\n/journals/*.jsonl.sig\n/journals/*.jsonl.torn\n/journals/*.jsonl.key\n";
 
 /// Writes a library file whole or not at all (temp + rename, synced).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), LibraryError> {

@@ -38,6 +38,19 @@ pub enum SessionError {
     /// The journal could not be read or written.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// A session opened by [`Session::open_for_notes`] holds the clocks,
+    /// not the whole fold, so it judges notes only.
+    #[error(
+        "this session was opened for notes only: open the journal in full for any other action"
+    )]
+    NotesOnly,
+}
+
+/// A journal left with a session open, as [`Session::left_open`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOpen {
+    /// The incident it names.
+    pub incident: Option<String>,
 }
 
 /// A response or exercise run in progress.
@@ -47,6 +60,9 @@ pub struct Session {
     runbooks: Vec<Runbook>,
     /// Entries folded but not yet handed to the caller.
     unseen: Vec<Entry>,
+    /// Opened by [`Session::open_for_notes`]: the state is the fold of the
+    /// entries that set the clocks and the last one, not of all.
+    notes_only: bool,
 }
 
 impl Session {
@@ -75,6 +91,27 @@ impl Session {
         Ok((Self::folded(journal, entries, runbooks), quarantined))
     }
 
+    /// Opens an existing journal for a one-shot writer of notes (`grabbag
+    /// note`) without reading it all ([`Journal::open_tail`]): the state is
+    /// the fold of the first entry, the entries that set the clocks, the
+    /// last that carries an exercise time and the last entry, which is all a
+    /// note is judged by (whether play has ended, what the exercise clock
+    /// reads), so a note costs the same at 100,000 entries as at 10. Nothing
+    /// waits in [`Session::take_unseen`] (what was read is a selection);
+    /// [`Session::execute`] refuses any other command.
+    pub fn open_for_notes(
+        path: &Path,
+        identities: Option<&Identities>,
+    ) -> Result<(Self, Option<Quarantined>), JournalError> {
+        let (journal, entries, quarantined) = Journal::open_tail(path, identities)?;
+        let mut session = Self::folded(journal, entries, Vec::new());
+        // A selection of the journal, not news to hand out.
+        session.unseen.clear();
+        session.notes_only = true;
+        session.one_shot();
+        Ok((session, quarantined))
+    }
+
     /// The state of the journal at `path` without opening it for writing:
     /// no lock, no `.lock` written, a torn tail left where it is (to offer
     /// a journal for resuming, where merely looking must change no file).
@@ -85,12 +122,48 @@ impl Session {
         Journal::read(path, identities).map(|entries| ResponseState::fold(&entries))
     }
 
+    /// Whether the journal at `path` was left with a session open (a crash,
+    /// a kill, a laptop closed), read from its end
+    /// ([`read_ending`](crate::journal::ending::read_ending)): the newest
+    /// session start or end decides, as in the fold, so a finished journal
+    /// costs a read of its last entries, not a fold of all of them. `Some`
+    /// with the incident it names (from the first entry; folded only when
+    /// that names none) when it was left open. Read-only, like
+    /// [`Session::peek`]; the chain is checked when the journal is opened.
+    pub fn left_open(
+        path: &Path,
+        identities: Option<&Identities>,
+    ) -> Result<Option<LeftOpen>, JournalError> {
+        let ending = crate::journal::ending::read_ending(path, identities, |event| {
+            matches!(
+                event,
+                Event::SessionStarted { .. } | Event::SessionEnded { .. }
+            )
+        })?;
+        let open = matches!(
+            ending.newest.and_then(|e| e.event),
+            Some(Event::SessionStarted { .. })
+        );
+        if !open {
+            return Ok(None);
+        }
+        let incident = match ending.first.event {
+            Some(Event::SessionStarted {
+                incident: Some(incident),
+                ..
+            }) => Some(incident),
+            _ => Self::peek(path, identities)?.incident,
+        };
+        Ok(Some(LeftOpen { incident }))
+    }
+
     fn folded(journal: Journal, entries: Vec<Entry>, runbooks: Vec<Runbook>) -> Self {
         Self {
             journal,
             state: ResponseState::fold(&entries),
             runbooks,
             unseen: entries,
+            notes_only: false,
         }
     }
 
@@ -129,12 +202,16 @@ impl Session {
         command: &Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<Entry>, SessionError> {
+        if self.notes_only && !matches!(command, Command::Note { .. }) {
+            return Err(SessionError::NotesOnly);
+        }
         let mut written = Vec::new();
         let Self {
             journal,
             state,
             runbooks,
             unseen,
+            ..
         } = self;
         let result = journal.append_planned(
             |others| {

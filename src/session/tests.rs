@@ -284,3 +284,220 @@ fn two_sessions_interleaved_at_random_never_skip_a_seq_and_agree_with_the_file()
         );
     }
 }
+
+/// One step of a random journal's life for the notes-only property test.
+fn random_step(rng: &mut crate::testrng::Rng, path: &Path, ex_t: &mut u64) {
+    use crate::journal::ClockChange;
+    let ids = None;
+    match rng.below(10) {
+        // A note by a one-shot writer, through the fast open.
+        0..=2 => {
+            let (mut s, _) = Session::open_for_notes(path, ids).unwrap_or_else(|e| panic!("{e}"));
+            let note = Command::Note {
+                text: format!("note {}", rng.next()),
+                happened_at: None,
+            };
+            // Refused once play has ended: either way the same as the full fold says.
+            let _ = s.execute(&actor("Kim"), &note, Utc::now());
+        }
+        // A resume: a new writer session.
+        3 => {
+            let (mut s, _) = Session::open(path, ids, Vec::new()).unwrap_or_else(|e| panic!("{e}"));
+            s.begin(&actor("Sam"), None)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        // Entries straight into the journal, as a writer that keeps it open
+        // does: exercise start and clock changes, plain entries with or
+        // without an exercise time.
+        _ => {
+            let (mut j, _, _) = Journal::open(path, ids).unwrap_or_else(|e| panic!("{e}"));
+            if rng.chance(30) {
+                j.one_shot();
+            }
+            for _ in 0..rng.below(5) + 1 {
+                *ex_t += rng.below(5_000) as u64;
+                let stamp = rng.chance(70).then_some(*ex_t);
+                let event = match rng.below(9) {
+                    8 => Event::SessionEnded { reason: None },
+                    0 => Event::ExerciseStarted {
+                        exercise: "ex".to_owned(),
+                        title: "Exercise".to_owned(),
+                        digest: "00".to_owned(),
+                        speed: 1 + rng.below(60) as u32,
+                        manual: rng.chance(30),
+                    },
+                    1 | 2 => Event::ExerciseClock {
+                        change: *rng.pick(&[
+                            ClockChange::Paused,
+                            ClockChange::Resumed,
+                            ClockChange::Speed,
+                            ClockChange::Mode,
+                            ClockChange::Jumped,
+                            ClockChange::Ended,
+                        ]),
+                        ex_t: *ex_t,
+                        speed: 1 + rng.below(60) as u32,
+                        manual: rng.chance(30),
+                    },
+                    _ => Event::Note {
+                        text: "x".to_owned(),
+                        happened_at: None,
+                    },
+                };
+                j.append(&actor("Sam"), event, stamp)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_session_opened_for_notes_judges_a_note_as_the_full_fold_does() {
+    // Property: on every journal, whatever the `.tail` record beside it says
+    // (written by a note, a full open, a writer that closed, or stale), the
+    // notes-only state reads the same exercise clock and decides a note the
+    // same way as folding every entry.
+    for seed in 0..24u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        drop(Session::start(&path, &new_journal(), &actor("Sam"), Vec::new()).unwrap());
+        let mut rng = crate::testrng::Rng(seed);
+        let mut ex_t = 0;
+        for step in 0..30 {
+            random_step(&mut rng, &path, &mut ex_t);
+            let now = Utc::now();
+            let note = Command::Note {
+                text: "same?".to_owned(),
+                happened_at: None,
+            };
+            let (fast, _) = Session::open_for_notes(&path, None).unwrap();
+            let full = Session::peek(&path, None).unwrap();
+            let context = format!("seed {seed}, step {step}");
+            assert_eq!(
+                crate::response::PlayClock::of(fast.state()),
+                crate::response::PlayClock::of(&full),
+                "{context}"
+            );
+            assert_eq!(
+                fast.exercise_time(now),
+                PlayClock::of(&full).at(now),
+                "{context}"
+            );
+            let fast_says =
+                decide(fast.state(), &[] as &[Runbook], &note, now).map_err(|e| e.to_string());
+            let full_says = decide(&full, &[] as &[Runbook], &note, now).map_err(|e| e.to_string());
+            assert_eq!(fast_says, full_says, "{context}");
+            assert_eq!(fast.state().last_seq, full.last_seq, "{context}");
+            assert_eq!(fast.state().last_hash, full.last_hash, "{context}");
+        }
+    }
+}
+
+#[test]
+fn a_note_reads_the_tail_record_not_the_whole_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    let (mut journal, _) =
+        Journal::create_with_entry(&path, &new_journal(), &actor("Sam")).unwrap();
+    for i in 0..500 {
+        let note = Event::Note {
+            text: format!("note {i}"),
+            happened_at: None,
+        };
+        journal.append(&actor("Sam"), note, None).unwrap();
+    }
+    // The writer that kept it open leaves the record as it closes.
+    drop(journal);
+    let (mut session, _) = Session::open_for_notes(&path, None).unwrap();
+    // The session start and the last entry: not 501.
+    assert_eq!(session.state().entries, 2);
+    assert_eq!(session.state().last_seq, Some(501));
+    let note = Command::Note {
+        text: "called NCSC".to_owned(),
+        happened_at: None,
+    };
+    let written = session.execute(&actor("Kim"), &note, Utc::now()).unwrap();
+    assert_eq!(seqs(&written), [502]);
+    // Any other command needs the whole fold: refused, nothing written.
+    let refused = session.execute(&actor("Kim"), &open(RB), Utc::now());
+    assert!(
+        matches!(refused, Err(SessionError::NotesOnly)),
+        "{refused:?}"
+    );
+    drop(session);
+    let all = Journal::read(&path, None).unwrap();
+    assert_eq!(all.len(), 502);
+    assert!(matches!(&all[501].event, Some(Event::Note { text, .. }) if text == "called NCSC"));
+}
+
+#[test]
+fn a_record_that_does_not_match_the_journal_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let make = |name: &str, notes: usize| {
+        let path = dir.path().join(name);
+        let (mut journal, _) =
+            Journal::create_with_entry(&path, &new_journal(), &actor("Sam")).unwrap();
+        for i in 0..notes {
+            let note = Event::Note {
+                text: format!("{name} {i}"),
+                happened_at: None,
+            };
+            journal.append(&actor("Sam"), note, None).unwrap();
+        }
+        path
+    };
+    let ours = make("ours.jsonl", 20);
+    let theirs = make("theirs.jsonl", 30);
+    // Another journal's record, planted beside ours: its lines are not ours.
+    std::fs::copy(
+        crate::journal::tail::tail_path(&theirs),
+        crate::journal::tail::tail_path(&ours),
+    )
+    .unwrap();
+    let (session, _) = Session::open_for_notes(&ours, None).unwrap();
+    // Opened the full way: every entry folded, the head is ours.
+    assert_eq!(session.state().entries, 21);
+    assert_eq!(session.state().last_seq, Some(21));
+    drop(session);
+    // Garbage is as good as none.
+    std::fs::write(crate::journal::tail::tail_path(&ours), b"{not json").unwrap();
+    let (session, _) = Session::open_for_notes(&ours, None).unwrap();
+    assert_eq!(session.state().last_seq, Some(21));
+    assert_eq!(session.state().entries, 21);
+}
+
+#[test]
+fn a_journal_left_open_is_found_from_its_end_as_the_fold_finds_it() {
+    // Property: `left_open` (read backwards) says what folding the whole
+    // journal says, on random journals with sessions started and ended,
+    // notes after the end, incidents named or not, and torn tails.
+    for seed in 0..24u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut rng = crate::testrng::Rng(1000 + seed);
+        let mut new = new_journal();
+        if rng.chance(30) {
+            new.incident = None;
+        }
+        drop(Session::start(&path, &new, &actor("Sam"), Vec::new()).unwrap());
+        let mut ex_t = 0;
+        for step in 0..25 {
+            random_step(&mut rng, &path, &mut ex_t);
+            if rng.chance(15) {
+                // A torn tail, as a crash mid-write leaves.
+                use std::io::Write as _;
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
+                f.write_all(br#"{"seq":9999,"session":1,"at":"20"#).unwrap();
+            }
+            let full = Session::peek(&path, None).unwrap();
+            let expected = full.sessions.open.then(|| LeftOpen {
+                incident: full.incident.clone(),
+            });
+            let found = Session::left_open(&path, None).unwrap();
+            assert_eq!(found, expected, "seed {seed}, step {step}");
+        }
+    }
+}

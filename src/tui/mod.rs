@@ -52,9 +52,8 @@ pub fn unfinished_journals(app: &App<'_>) -> Vec<(PathBuf, String)> {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|path| {
-            let state = shared::open_session_left(&path, app.shared.identities)?;
-            let incident =
-                printable_line(state.incident.as_deref().unwrap_or("(unnamed)")).into_owned();
+            let incident = shared::open_session_left(&path, app.shared.identities)?;
+            let incident = printable_line(incident.as_deref().unwrap_or("(unnamed)")).into_owned();
             Some((path, incident))
         })
         .collect();

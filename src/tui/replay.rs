@@ -25,7 +25,8 @@ use crate::runbook::Duration;
 const SPEEDS: [u32; 9] = [1, 2, 5, 10, 30, 60, 120, 300, 600];
 
 /// How often the fold is checkpointed: a seek folds at most this many
-/// entries on top of a clone (see `docs/PERFORMANCE.md`).
+/// entries on top of a clone, or, on a journal long enough to need more than
+/// `MAX_CHECKPOINTS` of them, a quarter of it (see `docs/PERFORMANCE.md`).
 const CHECKPOINT_EVERY: usize = 5_000;
 
 /// A recorded journal being replayed.

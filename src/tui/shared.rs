@@ -755,11 +755,14 @@ pub fn find_in_library(root: &Path, id: &str, identities: Option<&Identities>) -
     crate::exercise::check(&found.shown, &found.text, &found.file.id, None).exercise
 }
 
-/// The state of a journal whose last session never ended, to offer it for
-/// resuming. Read-only: no lock, no `.lock` written, a torn tail left where it
-/// is, so merely starting grabbag changes no file (a journal that arrived by
-/// sync with planted links beside it is refused only once it is picked).
-pub fn open_session_left(path: &Path, identities: Option<&Identities>) -> Option<ResponseState> {
-    let state = Session::peek(path, identities).ok()?;
-    state.sessions.open.then_some(state)
+/// The incident of a journal whose last session never ended, to offer it
+/// for resuming, read from the journal's end (nothing folded until it is
+/// picked). Read-only: no lock, no `.lock` written, a torn tail left where
+/// it is, so merely starting grabbag changes no file (a journal that arrived
+/// by sync with planted links beside it is refused only once it is picked).
+pub fn open_session_left(path: &Path, identities: Option<&Identities>) -> Option<Option<String>> {
+    Session::left_open(path, identities)
+        .ok()
+        .flatten()
+        .map(|left| left.incident)
 }

@@ -1055,3 +1055,63 @@ fn documented_example_and_auditor_script_agree_with_grabbag() {
     );
     assert!(out.stdout.contains("\"name\":\"Sam\""), "{}", out.stdout);
 }
+
+/// Issue 24: `note` appends from the `<journal>.tail` record, reading the
+/// first entry, the clock-setting entries and the last one, not the whole
+/// journal; checking the whole chain is `journal verify`'s job. An entry
+/// altered in the middle does not stop a responder's note from being
+/// recorded, and verify still names the altered entry by seq and byte.
+#[test]
+fn a_note_appends_from_the_tail_and_verify_still_catches_tampering_in_the_middle() {
+    let home = tempfile::tempdir().unwrap();
+    let (path, _) = plain_journal(home.path(), "j.jsonl", 6);
+    let tail = home.path().join("j.jsonl.tail");
+    assert!(tail.is_file(), "each note leaves the record for the next");
+    let original = std::fs::read(&path).unwrap();
+    let at = offset_of(&original, 2)
+        + String::from_utf8_lossy(&lines(&original)[2])
+            .find("note number 1")
+            .unwrap()
+        + 2;
+    let mut altered = original.clone();
+    altered[at] ^= 0x1e;
+    std::fs::write(&path, &altered).unwrap();
+
+    let witness = note(home.path(), &path, "Kim Lee", "Recorded after the damage");
+    assert!(witness.starts_with("8:"), "{witness}");
+    let out = journal_cmd(home.path(), &["verify"], &[&path]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "first bad entry: seq 3 at byte {}: content does not match its hash: the entry was altered",
+            offset_of(&original, 2)
+        )),
+        "{}",
+        out.stdout
+    );
+
+    // A record that no longer matches the journal (here: the last entry
+    // altered, which the record holds a copy of) is not used: the note
+    // reads the journal the full way and refuses the broken chain, as
+    // before.
+    let now = std::fs::read(&path).unwrap();
+    let last = offset_of(&now, 7);
+    let mut head_altered = now.clone();
+    let text_at = last
+        + String::from_utf8_lossy(&lines(&now)[7])
+            .find("Recorded")
+            .unwrap();
+    head_altered[text_at] ^= 0x01;
+    std::fs::write(&path, &head_altered).unwrap();
+    let out = run(grabbag(home.path())
+        .args(["note", "--plaintext"])
+        .arg(&path)
+        .arg("refused"));
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("NOT recorded"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        head_altered,
+        "nothing appended"
+    );
+}
