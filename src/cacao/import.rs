@@ -412,7 +412,7 @@ impl<'p> Importer<'p> {
         let has = |id: &str| steps.iter().any(|s| s.id == id);
         let mut out = Vec::new();
         for (i, c) in ext.clocks.iter().enumerate() {
-            let due = Duration::parse(&c.due_after);
+            let due = runbook::Period::parse(&c.due_after);
             let met_ok = c.met_by.as_deref().is_none_or(has);
             match due {
                 Ok(due_after) if has(&c.starts_on) && met_ok && !c.clock_id.is_empty() => {

@@ -244,10 +244,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .transpose()?;
     // Runbook definitions, for the rules of steps: every loaded runbook of
     // the library, when there is one.
-    let loaded = match ctx.library_path() {
-        Ok(_) => ctx.load(false)?.1.runbooks,
-        Err(_) => Vec::new(),
+    let report = match ctx.library_path() {
+        Ok(_) => ctx.load(false)?.1,
+        Err(_) => crate::library::LoadReport::default(),
     };
+    let loaded = report.runbooks;
     let create = Create {
         plaintext: args.plaintext,
         incident: args.incident.clone(),
@@ -255,6 +256,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let runbooks = loaded.iter().map(|l| l.runbook.clone()).collect();
     let mut session = open_session(ctx, &args.journal, &create, &actor, runbooks)
         .context("nothing was recorded")?;
+    session.set_calendar(report.calendar);
     let command = match command(ctx, &args, at, &session, &loaded)? {
         Ok(command) => command,
         Err(refusal) => {

@@ -17,12 +17,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
+use std::sync::LazyLock;
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::play::PlayClock;
 use super::state::{ResponseState, StepStatus};
+use crate::calendar::{Calendar, Period};
 use crate::journal::{ClockAnchor, ClockChange, Event, LessonCategory};
 use crate::runbook::{Runbook, Step};
 
@@ -30,6 +32,31 @@ use crate::runbook::{Runbook, Step};
 pub trait Runbooks {
     /// The runbook with this id.
     fn runbook(&self, id: &str) -> Option<&Runbook>;
+
+    /// The working days deadlines count on: the library's (see
+    /// [`OnCalendar`]), England and Wales' bank holidays by default.
+    fn calendar(&self) -> &Calendar {
+        static DEFAULT: LazyLock<Calendar> = LazyLock::new(Calendar::default);
+        &DEFAULT
+    }
+}
+
+/// Runbooks with the calendar of the library they come from.
+pub struct OnCalendar<'a> {
+    /// The runbooks.
+    pub runbooks: &'a [Runbook],
+    /// The library's calendar.
+    pub calendar: &'a Calendar,
+}
+
+impl Runbooks for OnCalendar<'_> {
+    fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.runbooks.runbook(id)
+    }
+
+    fn calendar(&self) -> &Calendar {
+        self.calendar
+    }
 }
 
 impl Runbooks for [Runbook] {
@@ -611,7 +638,12 @@ pub fn decide<R: Runbooks + ?Sized>(
                         now
                     }
                 };
-                events.extend(awareness_clocks(state, runbook, aware)?);
+                events.extend(awareness_clocks(
+                    state,
+                    runbook,
+                    runbooks.calendar(),
+                    aware,
+                )?);
             }
             Ok(events)
         }
@@ -651,7 +683,13 @@ pub fn decide<R: Runbooks + ?Sized>(
                 runbook: at.runbook.clone(),
                 step: at.step.clone(),
             });
-            events.extend(completion(state, found.runbook, &at.step, now)?);
+            events.extend(completion(
+                state,
+                found.runbook,
+                runbooks.calendar(),
+                &at.step,
+                now,
+            )?);
             Ok(events)
         }
         Command::Skip { step: at, reason } => {
@@ -735,7 +773,13 @@ pub fn decide<R: Runbooks + ?Sized>(
                 goto: chosen.goto.to_string(),
                 rationale,
             });
-            events.extend(completion(state, found.runbook, &at.step, now)?);
+            events.extend(completion(
+                state,
+                found.runbook,
+                runbooks.calendar(),
+                &at.step,
+                now,
+            )?);
             Ok(events)
         }
         Command::Block { step: at, reason } => {
@@ -796,7 +840,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             // awareness clocks have not started yet start them now.
             for open in &state.runbooks {
                 if let Some(runbook) = runbooks.runbook(&open.id) {
-                    events.extend(awareness_clocks(state, runbook, utc)?);
+                    events.extend(awareness_clocks(state, runbook, runbooks.calendar(), utc)?);
                 }
             }
             Ok(events)
@@ -1021,6 +1065,7 @@ fn clock_change(
 fn completion(
     state: &ResponseState,
     runbook: &Runbook,
+    calendar: &Calendar,
     step: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
@@ -1030,7 +1075,7 @@ fn completion(
         let met_by = clock.met_by.as_deref();
         let starts = existing.is_none() && clock.starts_on == step;
         if starts {
-            events.push(clock_started(runbook, clock, now, None)?);
+            events.push(clock_started(runbook, clock, calendar, now, None)?);
         }
         let meets = match existing {
             Some(c) => c.met.is_none() && met_by == Some(step),
@@ -1050,21 +1095,22 @@ fn completion(
     Ok(events)
 }
 
-/// `clock_started` for `clock`, due its `due_after` from `from`.
+/// `clock_started` for `clock`, due its `due_after` from `from` on
+/// `calendar`'s working days.
 fn clock_started(
     runbook: &Runbook,
     clock: &crate::runbook::Clock,
+    calendar: &Calendar,
     from: DateTime<Utc>,
     anchor: Option<ClockAnchor>,
 ) -> Result<Event, CommandError> {
-    let due_at = i64::try_from(clock.due_after.as_secs())
-        .ok()
-        .and_then(TimeDelta::try_seconds)
-        .and_then(|d| from.checked_add_signed(d))
-        .ok_or_else(|| CommandError::DeadlineOutOfRange {
-            runbook: runbook.id.clone(),
-            clock: clock.id.clone(),
-        })?;
+    let due_at =
+        calendar
+            .due(clock.due_after, from)
+            .ok_or_else(|| CommandError::DeadlineOutOfRange {
+                runbook: runbook.id.clone(),
+                clock: clock.id.clone(),
+            })?;
     Ok(Event::ClockStarted {
         runbook: runbook.id.clone(),
         clock: clock.id.clone(),
@@ -1079,6 +1125,7 @@ fn clock_started(
 fn awareness_clocks(
     state: &ResponseState,
     runbook: &Runbook,
+    calendar: &Calendar,
     aware: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
     let mut events = Vec::new();
@@ -1086,11 +1133,16 @@ fn awareness_clocks(
         if state.clock(&runbook.id, &clock.id).is_some() {
             continue;
         }
-        let anchor = ClockAnchor {
-            from: crate::runbook::AWARENESS.to_owned(),
-            after_s: clock.due_after.as_secs(),
+        // Lint keeps a clock from awareness exact: the fold moves it by
+        // seconds when the time of awareness is corrected.
+        let anchor = match clock.due_after {
+            Period::Exact(d) => Some(ClockAnchor {
+                from: crate::runbook::AWARENESS.to_owned(),
+                after_s: d.as_secs(),
+            }),
+            Period::WorkingDays(_) | Period::Months(_) => None,
         };
-        events.push(clock_started(runbook, clock, aware, Some(anchor))?);
+        events.push(clock_started(runbook, clock, calendar, aware, anchor)?);
         if clock
             .met_by
             .as_deref()
@@ -1289,6 +1341,32 @@ mod tests {
         assert_eq!(
             sim.refuse(&done("assess")),
             "step `assess` is a decision: choose an option"
+        );
+    }
+
+    #[test]
+    fn working_day_clocks_count_on_the_library_calendar() {
+        let mut sim = Sim::opened();
+        sim.runbooks[0].clocks[1].due_after = Period::WorkingDays(1);
+        // Friday 28 August 2026, 16:40 BST; Monday 31st is a bank holiday
+        // in England and Wales, not in Scotland.
+        sim.now = Utc.with_ymd_and_hms(2026, 8, 28, 15, 40, 0).unwrap();
+        let due_on = |calendar: &Calendar| {
+            let rules = OnCalendar {
+                runbooks: &sim.runbooks,
+                calendar,
+            };
+            let events = decide(&sim.state, &rules, &done("triage"), sim.now).unwrap();
+            match &events[1] {
+                Event::ClockStarted { due_at, .. } => due_at.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        // End of Tuesday 1 September, BST.
+        assert_eq!(due_on(&Calendar::default()), "2026-09-01T22:59:59.000Z");
+        assert_eq!(
+            due_on(&Calendar::uk(crate::calendar::Jurisdiction::Scotland)),
+            "2026-08-31T22:59:59.000Z"
         );
     }
 
@@ -1635,7 +1713,8 @@ mod tests {
     #[test]
     fn a_deadline_beyond_the_calendar_is_refused() {
         let mut sim = Sim::opened();
-        sim.runbooks[0].clocks[1].due_after = crate::runbook::Duration::from_secs(u64::MAX);
+        sim.runbooks[0].clocks[1].due_after =
+            Period::Exact(crate::runbook::Duration::from_secs(u64::MAX));
         assert_eq!(
             sim.refuse(&done("triage")),
             "clock `callback` of runbook `t/flow` would fall due beyond the calendar"

@@ -32,8 +32,8 @@ pub mod review;
 pub mod state;
 
 pub use command::{
-    ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks, StepRef, decide,
-    due_breaches,
+    ClockRequest, Command, CommandError, OUTCOMES, OnCalendar, RunbookPin, Runbooks, StepRef,
+    decide, due_breaches,
 };
 pub use describe::describe;
 pub use flow::current_step;

@@ -143,6 +143,23 @@ impl Lint<'_, '_> {
                 );
                 self.out.push(d);
             }
+            // A correction of the time of awareness moves its deadlines in
+            // the fold of the journal, which knows no calendar: so a clock
+            // from awareness runs around the clock, as the ICO's 72 hours do.
+            if clock.from_awareness() && !matches!(clock.due_after, super::Period::Exact(_)) {
+                let mut d = self.source.error(
+                    self.spans.at(&format!("clocks.{i}.due_after")),
+                    format!(
+                        "a clock that starts on `awareness` runs around the clock: `{}` counts working days or months",
+                        clock.due_after
+                    ),
+                );
+                d.help = Some(
+                    "give hours or days (`72h`, `5d`), or start it on a step or per case"
+                        .to_owned(),
+                );
+                self.out.push(d);
+            }
             // `awareness` is the incident's time of awareness, not a step.
             if !clock.from_awareness() {
                 self.step_ref(

@@ -16,7 +16,7 @@ pub mod search;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use crate::calendar::Duration;
+pub use crate::calendar::{Duration, Period};
 use crate::diagnostic::Diagnostic;
 pub use grab_bag::{Stage, Theme};
 
@@ -154,8 +154,8 @@ pub struct Clock {
     pub id: String,
     /// What must happen by the deadline.
     pub label: String,
-    /// Time allowed from the start.
-    pub due_after: Duration,
+    /// Time allowed from the start: a duration, working days or months.
+    pub due_after: Period,
     /// The step whose completion starts the clock, or [`AWARENESS`].
     pub starts_on: String,
     /// The step whose completion meets the deadline.

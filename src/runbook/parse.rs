@@ -18,6 +18,7 @@ use super::{
     Clock, Contact, Decision, DecisionOption, Duration, FORMAT_VERSION, Kind, Runbook, Severity,
     Step, Target,
 };
+use crate::calendar::Period;
 use crate::diagnostic::{Diagnostic, Source, did_you_mean};
 
 /// Where each value was found, keyed by its dotted path (`steps.2.next`,
@@ -244,12 +245,41 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     pub(crate) fn duration(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Duration> {
+        self.parsed(
+            cx,
+            key,
+            required,
+            "a duration string such as \"15m\"",
+            Duration::parse,
+        )
+    }
+
+    /// A deadline's length: a duration, `N working days` or `N months`.
+    pub(crate) fn period(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Period> {
+        self.parsed(
+            cx,
+            key,
+            required,
+            "a period string such as \"72h\" or \"1 working day\"",
+            Period::parse,
+        )
+    }
+
+    /// A string value read by `parse`, its error reported at the value.
+    fn parsed<T>(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        required: bool,
+        expected: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let value = self.get(cx, key, required)?;
         let DeValue::String(text) = value.get_ref() else {
-            Self::mismatch(cx, key, value, "a duration string such as \"15m\"");
+            Self::mismatch(cx, key, value, expected);
             return None;
         };
-        match Duration::parse(text) {
+        match parse(text) {
             Ok(d) => Some(d),
             Err(why) => {
                 cx.error(value.span(), format!("`{key}`: {why}"));
@@ -539,8 +569,8 @@ fn read_clock(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Clock {
         id: t.string(cx, "id", true).unwrap_or_default(),
         label: t.string(cx, "label", true).unwrap_or_default(),
         due_after: t
-            .duration(cx, "due_after", true)
-            .unwrap_or(Duration::from_secs(0)),
+            .period(cx, "due_after", true)
+            .unwrap_or(Period::Exact(Duration::from_secs(0))),
         starts_on: t.string(cx, "starts_on", true).unwrap_or_default(),
         met_by: t.string(cx, "met_by", false),
         basis: t.string(cx, "basis", false),

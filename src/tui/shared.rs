@@ -19,6 +19,7 @@ use chrono::{
 use super::dialog::{Dialog, FormPurpose};
 use super::keys::Action;
 use super::theme::{Look, Theme};
+use crate::calendar::Calendar;
 use crate::config::LastSession;
 use crate::crypto::{Identities, Recipients};
 use crate::exercise::{Exercise, ExerciseClock, RealTime};
@@ -110,6 +111,8 @@ pub struct Shared<'a> {
     pub failures: Vec<(String, Vec<String>)>,
     /// The runbook definitions, for `decide`.
     pub runbooks: Vec<Runbook>,
+    /// The working days the library's deadlines count on.
+    pub calendar: Calendar,
     /// Whom new journals are encrypted to.
     pub recipients: Option<Recipients>,
     /// Keys to open journals.
@@ -167,6 +170,7 @@ impl<'a> Shared<'a> {
             loaded: Vec::new(),
             failures: Vec::new(),
             runbooks: Vec::new(),
+            calendar: Calendar::default(),
             recipients: setup.recipients,
             identities: setup.identities,
             today: setup.today,
@@ -196,8 +200,10 @@ impl<'a> Shared<'a> {
             ))
         });
         self.runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
+        self.calendar = report.calendar;
         if let Some(session) = self.response.as_mut().and_then(|r| r.session.as_mut()) {
             session.set_runbooks(self.runbooks.clone());
+            session.set_calendar(self.calendar.clone());
         }
         self.loaded = loaded;
     }
@@ -390,6 +396,7 @@ impl<'a> Shared<'a> {
                 return;
             }
         };
+        session.set_calendar(self.calendar.clone());
         let first = session.take_unseen();
         let mut response = Response {
             session: Some(session),
@@ -449,6 +456,7 @@ impl<'a> Shared<'a> {
                     return;
                 }
             };
+        session.set_calendar(self.calendar.clone());
         let actor = session
             .state()
             .actor

@@ -62,6 +62,7 @@ pub(super) fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<
                 "no identity can decrypt this file",
             )],
         }],
+        calendar: Default::default(),
     };
     let mut app = App::new(
         Setup {
@@ -1099,6 +1100,7 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     let report = LoadReport {
         runbooks: samples(),
         failures: Vec::new(),
+        calendar: Default::default(),
     };
     if send.send(Ok(report)).is_err() {
         panic!("the receiver is alive");
