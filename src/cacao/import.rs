@@ -342,6 +342,7 @@ impl<'p> Importer<'p> {
             ),
             contacts,
             clocks,
+            cases: Vec::new(),
             steps,
         };
         if !self.hand_commands.is_empty() {

@@ -23,7 +23,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::play::PlayClock;
-use super::state::{ResponseState, StepStatus};
+use super::state::{AD_HOC, ResponseState, StepStatus};
 use crate::calendar::{Calendar, Period};
 use crate::journal::{ClockAnchor, ClockChange, Event, LessonCategory};
 use crate::runbook::{Runbook, Step};
@@ -257,6 +257,54 @@ pub enum Command {
     },
     /// The facilitator changes the exercise clock.
     Clock(ClockRequest),
+    /// Add a deadline of the response's own, during the incident.
+    AddDeadline {
+        /// What must happen by then.
+        label: String,
+        /// When it falls due.
+        due: DeadlineDue,
+        /// What it rests on (law, contract, a promise made).
+        basis: Option<String>,
+    },
+    /// Mark an ad-hoc deadline met.
+    MeetDeadline {
+        /// Its id (`deadline-1`...).
+        clock: String,
+    },
+    /// A case arrives on a runbook's register; its clocks start.
+    AddCase {
+        /// The runbook (open).
+        runbook: String,
+        /// The case kind; may be left out when the runbook declares one.
+        kind: Option<String>,
+        /// Its reference, unique in the journal.
+        reference: String,
+        /// When it was received (default: now).
+        received_at: Option<DateTime<FixedOffset>>,
+        /// Fields, by name, in the order given.
+        fields: Vec<(String, String)>,
+    },
+    /// An item of a case's checklist is done (meeting the clocks it meets).
+    CaseDone {
+        /// The case's reference.
+        reference: String,
+        /// The checklist item's id.
+        step: String,
+    },
+    /// A case was keyed back into the line-of-business system.
+    CaseKeyed {
+        /// The case's reference.
+        reference: String,
+    },
+}
+
+/// When an ad-hoc deadline falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeadlineDue {
+    /// At this time.
+    At(DateTime<FixedOffset>),
+    /// This long from now, on the library's calendar.
+    After(Period),
 }
 
 /// A change the facilitator asks of the exercise clock.
@@ -487,6 +535,108 @@ pub enum CommandError {
     /// Evidence that is not an earlier entry.
     #[error("evidence seq {0} is not an entry of this journal")]
     NoSuchEvidence(u64),
+    /// No ad-hoc deadline has this id.
+    #[error("there is no deadline `{0}` added during this response (see `grabbag status`)")]
+    UnknownDeadline(String),
+    /// The deadline was met already.
+    #[error("deadline `{clock}` is already met (seq {seq})")]
+    DeadlineMet {
+        /// Its id.
+        clock: String,
+        /// The entry that met it.
+        seq: u64,
+    },
+    /// The runbook keeps no register of cases.
+    #[error("runbook `{0}` declares no kind of case")]
+    NoCaseKinds(String),
+    /// The runbook declares several kinds and none was named.
+    #[error("runbook `{runbook}` declares several kinds of case: name one of {}", .kinds.join(", "))]
+    CaseKindNeeded {
+        /// Runbook id.
+        runbook: String,
+        /// The kinds it declares.
+        kinds: Vec<String>,
+    },
+    /// No such case kind.
+    #[error("runbook `{runbook}` has no kind of case `{kind}` (it has: {})", .kinds.join(", "))]
+    UnknownCaseKind {
+        /// Runbook id.
+        runbook: String,
+        /// The kind asked for.
+        kind: String,
+        /// The kinds it declares.
+        kinds: Vec<String>,
+    },
+    /// A field the case kind does not have.
+    #[error("a {kind} has no field `{field}` (its fields: {})", .fields.join(", "))]
+    UnknownCaseField {
+        /// The case kind.
+        kind: String,
+        /// The field given.
+        field: String,
+        /// The fields it has.
+        fields: Vec<String>,
+    },
+    /// A field given twice.
+    #[error("field `{0}` is given twice")]
+    FieldTwice(String),
+    /// A required field is missing.
+    #[error("a {kind} needs the field `{field}`")]
+    MissingCaseField {
+        /// The case kind.
+        kind: String,
+        /// The missing field.
+        field: String,
+    },
+    /// A case received in the future.
+    #[error("a case cannot be received at {at}, after now ({now})")]
+    CaseInFuture {
+        /// The time given.
+        at: DateTime<Utc>,
+        /// Now.
+        now: DateTime<Utc>,
+    },
+    /// The reference is taken.
+    #[error(
+        "case `{reference}` is already on the register (seq {seq}): give each case its own reference"
+    )]
+    DuplicateCase {
+        /// The reference.
+        reference: String,
+        /// The entry that added the first.
+        seq: u64,
+    },
+    /// No case has this reference.
+    #[error("there is no case `{0}` in this response")]
+    UnknownCase(String),
+    /// The case's checklist has no such item.
+    #[error("case `{reference}` has no checklist item `{step}` (its items: {})", .items.join(", "))]
+    UnknownCaseItem {
+        /// The case.
+        reference: String,
+        /// The item asked for.
+        step: String,
+        /// The items it has.
+        items: Vec<String>,
+    },
+    /// The item was done already.
+    #[error("`{step}` of case `{reference}` is already done (seq {seq})")]
+    CaseItemDone {
+        /// The case.
+        reference: String,
+        /// The item.
+        step: String,
+        /// The entry that did it.
+        seq: u64,
+    },
+    /// The case was keyed back already.
+    #[error("case `{reference}` is already keyed back (seq {seq})")]
+    AlreadyKeyed {
+        /// The case.
+        reference: String,
+        /// The entry that said so.
+        seq: u64,
+    },
 }
 
 /// "no checks", "1 check", "2 checks".
@@ -499,7 +649,7 @@ pub(crate) fn counted(n: usize, noun: &str) -> String {
 }
 
 /// The text trimmed, or the error when nothing is left.
-fn required(text: &str, message: &'static str) -> Result<String, CommandError> {
+pub(super) fn required(text: &str, message: &'static str) -> Result<String, CommandError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(CommandError::Required(message));
@@ -969,12 +1119,6 @@ pub fn decide<R: Runbooks + ?Sized>(
             due,
         } => {
             in_exercise(&play)?;
-            let optional = |t: &Option<String>| {
-                t.as_deref()
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-            };
             Ok(vec![Event::LessonRecorded {
                 category: *category,
                 text: required(text, "a lesson needs some text")?,
@@ -986,7 +1130,90 @@ pub fn decide<R: Runbooks + ?Sized>(
             in_exercise(&play)?;
             clock_change(&play, *request, now).map(|e| vec![e])
         }
+        Command::AddDeadline { label, due, basis } => {
+            let label = required(label, "a deadline needs a label: what must happen by then")?;
+            let clock = format!(
+                "deadline-{}",
+                state.clocks.iter().filter(|c| c.runbook == AD_HOC).count() + 1
+            );
+            let due_at = match due {
+                DeadlineDue::At(at) => Some(at.with_timezone(&Utc)),
+                DeadlineDue::After(period) => runbooks.calendar().due(*period, now),
+            }
+            .ok_or_else(|| CommandError::DeadlineOutOfRange {
+                runbook: AD_HOC.to_owned(),
+                clock: clock.clone(),
+            })?;
+            Ok(vec![Event::ClockStarted {
+                runbook: AD_HOC.to_owned(),
+                clock,
+                label,
+                due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                anchor: None,
+                case: None,
+                basis: optional(basis),
+            }])
+        }
+        Command::MeetDeadline { clock } => {
+            let found = state
+                .clock(AD_HOC, clock)
+                .ok_or_else(|| CommandError::UnknownDeadline(clock.clone()))?;
+            if let Some(met) = &found.met {
+                return Err(CommandError::DeadlineMet {
+                    clock: clock.clone(),
+                    seq: met.seq,
+                });
+            }
+            Ok(vec![Event::ClockMet {
+                runbook: AD_HOC.to_owned(),
+                clock: clock.clone(),
+                case: None,
+            }])
+        }
+        Command::AddCase {
+            runbook,
+            kind,
+            reference,
+            received_at,
+            fields,
+        } => super::cases::add(
+            state,
+            runbooks,
+            super::cases::NewCase {
+                runbook,
+                kind: kind.as_deref(),
+                reference,
+                received_at: *received_at,
+                fields,
+            },
+            now,
+        ),
+        Command::CaseDone { reference, step } => {
+            super::cases::done(state, runbooks, reference, step)
+        }
+        Command::CaseKeyed { reference } => {
+            let case = state
+                .case(reference.trim())
+                .ok_or_else(|| CommandError::UnknownCase(reference.clone()))?;
+            if let Some(keyed) = &case.keyed {
+                return Err(CommandError::AlreadyKeyed {
+                    reference: case.reference.clone(),
+                    seq: keyed.seq,
+                });
+            }
+            Ok(vec![Event::CaseKeyed {
+                reference: case.reference.clone(),
+            }])
+        }
     }
+}
+
+/// Optional text, trimmed; `None` when empty.
+fn optional(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 /// True for what counts as play in an exercise, refused after ENDEX:
@@ -1089,6 +1316,7 @@ fn completion(
             events.push(Event::ClockMet {
                 runbook: runbook.id.clone(),
                 clock: clock.id.clone(),
+                case: None,
             });
         }
     }
@@ -1117,6 +1345,8 @@ fn clock_started(
         label: clock.label.clone(),
         due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         anchor,
+        case: None,
+        basis: None,
     })
 }
 
@@ -1151,6 +1381,7 @@ fn awareness_clocks(
             events.push(Event::ClockMet {
                 runbook: runbook.id.clone(),
                 clock: clock.id.clone(),
+                case: None,
             });
         }
     }
@@ -1168,6 +1399,7 @@ pub fn due_breaches(state: &ResponseState, now: DateTime<Utc>) -> Vec<Event> {
         .map(|c| Event::ClockBreached {
             runbook: c.runbook.clone(),
             clock: c.clock.clone(),
+            case: c.case.clone(),
         })
         .collect()
 }
@@ -1222,8 +1454,16 @@ mod tests {
     fn clock(kind: &str, clock: &str) -> Event {
         let (runbook, clock) = (RB.to_owned(), clock.to_owned());
         match kind {
-            "met" => Event::ClockMet { runbook, clock },
-            "breached" => Event::ClockBreached { runbook, clock },
+            "met" => Event::ClockMet {
+                runbook,
+                clock,
+                case: None,
+            },
+            "breached" => Event::ClockBreached {
+                runbook,
+                clock,
+                case: None,
+            },
             _ => unreachable!(),
         }
     }
@@ -1235,6 +1475,8 @@ mod tests {
             label: label.to_owned(),
             due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             anchor: None,
+            case: None,
+            basis: None,
         }
     }
 

@@ -24,6 +24,7 @@
 //! - [`review`] finds steps, checks and clocks the journal names but the
 //!   runbooks (as loaded now) do not have.
 
+mod cases;
 pub mod command;
 pub mod describe;
 pub mod flow;
@@ -32,17 +33,17 @@ pub mod review;
 pub mod state;
 
 pub use command::{
-    ClockRequest, Command, CommandError, OUTCOMES, OnCalendar, RunbookPin, Runbooks, StepRef,
-    decide, due_breaches,
+    ClockRequest, Command, CommandError, DeadlineDue, OUTCOMES, OnCalendar, RunbookPin, Runbooks,
+    StepRef, decide, due_breaches,
 };
 pub use describe::describe;
 pub use flow::current_step;
 pub use play::PlayClock;
 pub use review::definition_anomalies;
 pub use state::{
-    Anomaly, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken, ExerciseStart,
-    ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState, RunbookVersion,
-    Sessions, Stamp, StepState, StepStatus, Tick,
+    AD_HOC, Anomaly, CaseState, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken,
+    ExerciseStart, ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState,
+    RunbookVersion, Sessions, Stamp, StepState, StepStatus, Tick,
 };
 
 #[cfg(test)]

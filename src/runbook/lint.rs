@@ -24,6 +24,30 @@ pub(super) fn lint(
     lint.duplicates("steps", runbook.steps.iter().map(|s| s.id.as_str()));
     lint.duplicates("contacts", runbook.contacts.iter().map(|c| c.id.as_str()));
     lint.duplicates("clocks", runbook.clocks.iter().map(|c| c.id.as_str()));
+    lint.duplicates("cases", runbook.cases.iter().map(|c| c.id.as_str()));
+    for (i, kind) in runbook.cases.iter().enumerate() {
+        let at = |what: &str| format!("cases.{i}.{what}");
+        lint.duplicates(&at("fields"), kind.fields.iter().map(|f| f.id.as_str()));
+        lint.duplicates(
+            &at("checklist"),
+            kind.checklist.iter().map(|c| c.id.as_str()),
+        );
+        lint.duplicates(&at("clocks"), kind.clocks.iter().map(|c| c.id.as_str()));
+        for (j, clock) in kind.clocks.iter().enumerate() {
+            let Some(met_by) = &clock.met_by else {
+                continue;
+            };
+            if !kind.checklist.iter().any(|c| c.id == *met_by) {
+                let ids: Vec<&str> = kind.checklist.iter().map(|c| c.id.as_str()).collect();
+                let mut d = lint.source.error(
+                    lint.spans.at(&format!("cases.{i}.clocks.{j}.met_by")),
+                    format!("`met_by` names checklist item `{met_by}`, which case kind `{}` does not have", kind.id),
+                );
+                d.label = did_you_mean(met_by, &ids).map(|c| format!("did you mean `{c}`?"));
+                lint.out.push(d);
+            }
+        }
+    }
     lint.references(runbook);
     lint.flow(runbook);
     lint.grab_bag(runbook);

@@ -100,6 +100,9 @@ pub struct Runbook {
     pub contacts: Vec<Contact>,
     /// Deadlines started by steps.
     pub clocks: Vec<Clock>,
+    /// Kinds of case the runbook keeps a register of (referrals,
+    /// households, requests), each with its own fields, checklist and clocks.
+    pub cases: Vec<CaseKind>,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }
@@ -162,6 +165,65 @@ pub struct Clock {
     pub met_by: Option<String>,
     /// What the deadline rests on (law, contract, guidance).
     pub basis: Option<String>,
+}
+
+/// A kind of case a runbook keeps a register of: many arrive during one
+/// incident, and each runs its own short checklist and its own clocks from
+/// the time it was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseKind {
+    /// Identifier (`referral`, `household`).
+    pub id: String,
+    /// What one case is called on screen.
+    pub label: String,
+    /// What is written down for each case.
+    pub fields: Vec<CaseField>,
+    /// The short checklist each case runs.
+    pub checklist: Vec<CaseItem>,
+    /// Deadlines each case counts from its time of receipt.
+    pub clocks: Vec<CaseClock>,
+}
+
+/// A field of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseField {
+    /// Identifier, as given to `--field NAME=VALUE`.
+    pub id: String,
+    /// What it is, in words.
+    pub label: String,
+    /// A case cannot be added without it.
+    pub required: bool,
+}
+
+/// An item of a case's checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseItem {
+    /// Identifier, as given to `case done REF ITEM`.
+    pub id: String,
+    /// What to do.
+    pub title: String,
+}
+
+/// A deadline of each case, counted from when it was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseClock {
+    /// Identifier.
+    pub id: String,
+    /// What must happen by then.
+    pub label: String,
+    /// Time allowed from receipt.
+    pub due_after: Period,
+    /// The checklist item whose completion meets it.
+    pub met_by: Option<String>,
+    /// What the deadline rests on.
+    pub basis: Option<String>,
+}
+
+impl Runbook {
+    /// The case kind with this id.
+    pub fn case_kind(&self, id: &str) -> Option<&CaseKind> {
+        self.cases.iter().find(|k| k.id == id)
+    }
 }
 
 /// Where the flow goes next.

@@ -15,8 +15,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::grab_bag;
 use super::{
-    Clock, Contact, Decision, DecisionOption, Duration, FORMAT_VERSION, Kind, Runbook, Severity,
-    Step, Target,
+    CaseClock, CaseField, CaseItem, CaseKind, Clock, Contact, Decision, DecisionOption, Duration,
+    FORMAT_VERSION, Kind, Runbook, Severity, Step, Target,
 };
 use crate::calendar::Period;
 use crate::diagnostic::{Diagnostic, Source, did_you_mean};
@@ -414,6 +414,7 @@ const TOP_KEYS: &[&str] = &[
     "stages",
     "contacts",
     "clocks",
+    "cases",
     "steps",
 ];
 const CONTACT_KEYS: &[&str] = &[
@@ -426,6 +427,10 @@ const CONTACT_KEYS: &[&str] = &[
     "placeholder",
 ];
 const CLOCK_KEYS: &[&str] = &["id", "label", "due_after", "starts_on", "met_by", "basis"];
+const CASE_KEYS: &[&str] = &["id", "label", "fields", "checklist", "clocks"];
+const CASE_FIELD_KEYS: &[&str] = &["id", "label", "required"];
+const CASE_ITEM_KEYS: &[&str] = &["id", "title"];
+const CASE_CLOCK_KEYS: &[&str] = &["id", "label", "due_after", "met_by", "basis"];
 const STEP_KEYS: &[&str] = &[
     "id",
     "title",
@@ -542,6 +547,11 @@ fn read_runbook(cx: &mut Cx<'_>, root: &Table<'_, '_>, default_id: &str) -> Runb
             .iter()
             .map(|t| read_clock(cx, t))
             .collect(),
+        cases: root
+            .tables(cx, "cases", false)
+            .iter()
+            .map(|t| read_case_kind(cx, t))
+            .collect(),
         steps: root
             .tables(cx, "steps", false)
             .iter()
@@ -574,6 +584,55 @@ fn read_clock(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Clock {
         starts_on: t.string(cx, "starts_on", true).unwrap_or_default(),
         met_by: t.string(cx, "met_by", false),
         basis: t.string(cx, "basis", false),
+    }
+}
+
+fn read_case_kind(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> CaseKind {
+    t.only(cx, CASE_KEYS);
+    let id = t.string(cx, "id", true).unwrap_or_default();
+    CaseKind {
+        label: t.string(cx, "label", false).unwrap_or_else(|| id.clone()),
+        id,
+        fields: t
+            .tables(cx, "fields", false)
+            .iter()
+            .map(|f| {
+                f.only(cx, CASE_FIELD_KEYS);
+                let id = f.string(cx, "id", true).unwrap_or_default();
+                CaseField {
+                    label: f.string(cx, "label", false).unwrap_or_else(|| id.clone()),
+                    id,
+                    required: f.boolean(cx, "required").unwrap_or(false),
+                }
+            })
+            .collect(),
+        checklist: t
+            .tables(cx, "checklist", false)
+            .iter()
+            .map(|i| {
+                i.only(cx, CASE_ITEM_KEYS);
+                CaseItem {
+                    id: i.string(cx, "id", true).unwrap_or_default(),
+                    title: i.string(cx, "title", true).unwrap_or_default(),
+                }
+            })
+            .collect(),
+        clocks: t
+            .tables(cx, "clocks", false)
+            .iter()
+            .map(|c| {
+                c.only(cx, CASE_CLOCK_KEYS);
+                CaseClock {
+                    id: c.string(cx, "id", true).unwrap_or_default(),
+                    label: c.string(cx, "label", true).unwrap_or_default(),
+                    due_after: c
+                        .period(cx, "due_after", true)
+                        .unwrap_or(Period::Exact(Duration::from_secs(0))),
+                    met_by: c.string(cx, "met_by", false),
+                    basis: c.string(cx, "basis", false),
+                }
+            })
+            .collect(),
     }
 }
 
