@@ -422,6 +422,7 @@ impl<'p> Importer<'p> {
                         label: c.label.clone(),
                         due_after,
                         starts_on: c.starts_on.clone(),
+                        counts_from: None,
                         met_by: c.met_by.clone(),
                         basis: c.basis.clone(),
                     })

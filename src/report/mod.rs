@@ -23,6 +23,7 @@
 //! - [`aar`]: an exercise run's after-action report, Markdown or HTML.
 
 pub mod aar;
+pub mod cases;
 pub mod audit;
 pub mod coverage;
 pub mod csv;

@@ -10,12 +10,13 @@
 //! still shows. The checks here are the command side; the fold keeps
 //! [`CaseState`](super::state::CaseState).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use serde::Serialize;
 
 use super::command::{CommandError, Runbooks, required};
-use super::state::ResponseState;
+use super::state::{CaseState, ClockState, ClockStatus, ResponseState};
 use crate::journal::Event;
 use crate::runbook::CaseKind;
 
@@ -200,6 +201,123 @@ pub(super) fn done<R: Runbooks + ?Sized>(
     Ok(events)
 }
 
+/// Where a case stands on the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseProgress {
+    /// A clock is still running.
+    Open,
+    /// A clock passed its due time unmet.
+    Overdue,
+    /// Every clock met (or none): waiting to be keyed back.
+    Met,
+    /// Keyed back into the line-of-business system.
+    Keyed,
+}
+
+impl CaseProgress {
+    /// The word shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseProgress::Open => "open",
+            CaseProgress::Overdue => "overdue",
+            CaseProgress::Met => "met",
+            CaseProgress::Keyed => "keyed",
+        }
+    }
+}
+
+/// One line of the register.
+#[derive(Debug, Clone)]
+pub struct CaseRow<'a> {
+    /// The case.
+    pub case: &'a CaseState,
+    /// Where it stands.
+    pub progress: CaseProgress,
+    /// The earliest due time of its clocks still running (or overdue).
+    pub next_due: Option<DateTime<Utc>>,
+    /// Its clocks, in the order started.
+    pub clocks: Vec<&'a ClockState>,
+}
+
+impl CaseRow<'_> {
+    /// Clocks that passed their due time unmet (breached or overdue) at `now`.
+    pub fn missed(&self, now: DateTime<Utc>) -> usize {
+        self.clocks
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.status(now),
+                    ClockStatus::Breached | ClockStatus::Overdue | ClockStatus::Met { late: true }
+                )
+            })
+            .count()
+    }
+}
+
+/// How many cases, how many missed a deadline, how many are not keyed back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CaseCounts {
+    /// Cases on the registers.
+    pub cases: usize,
+    /// Cases with a deadline missed (breached, overdue or met late).
+    pub missed: usize,
+    /// Cases not yet keyed back.
+    pub not_keyed: usize,
+}
+
+/// The register of `runbook` (every runbook's with `None`) at `now`, sorted
+/// by next due time (cases with nothing running last, in order received).
+/// One pass over the clocks, so a register of thousands stays quick.
+pub fn register<'a>(
+    state: &'a ResponseState,
+    runbook: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<CaseRow<'a>> {
+    let mut clocks: HashMap<&str, Vec<&ClockState>> = HashMap::new();
+    for clock in &state.clocks {
+        if let Some(case) = clock.case.as_deref() {
+            clocks.entry(case).or_default().push(clock);
+        }
+    }
+    let mut rows: Vec<CaseRow<'a>> = state
+        .cases
+        .iter()
+        .filter(|c| runbook.is_none_or(|r| c.runbook == r))
+        .map(|case| {
+            let clocks = clocks.remove(case.reference.as_str()).unwrap_or_default();
+            let unmet = || clocks.iter().filter(|c| c.met.is_none());
+            let next_due = unmet().map(|c| c.due_at).min();
+            let progress = if case.keyed.is_some() {
+                CaseProgress::Keyed
+            } else if unmet().any(|c| c.breached.is_some() || now > c.due_at) {
+                CaseProgress::Overdue
+            } else if next_due.is_some() {
+                CaseProgress::Open
+            } else {
+                CaseProgress::Met
+            };
+            CaseRow {
+                case,
+                progress,
+                next_due,
+                clocks,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.next_due.is_none(), r.next_due, r.case.received_at));
+    rows
+}
+
+/// The counts of a register.
+pub fn counts(rows: &[CaseRow<'_>], now: DateTime<Utc>) -> CaseCounts {
+    CaseCounts {
+        cases: rows.len(),
+        missed: rows.iter().filter(|r| r.missed(now) > 0).count(),
+        not_keyed: rows.iter().filter(|r| r.case.keyed.is_none()).count(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeDelta, TimeZone as _};
@@ -321,6 +439,20 @@ do = "Open the register."
             .map(|c| c.reference.as_str())
             .collect();
         assert_eq!(left, ["R-2"]);
+        let rows = super::register(&sim.state, Some("t/referrals"), wednesday);
+        let order: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.case.reference.as_str(), r.progress.as_str()))
+            .collect();
+        assert_eq!(order, [("R-2", "overdue"), ("R-1", "keyed")]);
+        assert_eq!(
+            super::counts(&rows, wednesday),
+            super::CaseCounts {
+                cases: 2,
+                missed: 1,
+                not_keyed: 1
+            }
+        );
         assert!(sim.state.anomalies.is_empty(), "{:?}", sim.state.anomalies);
     }
 

@@ -1302,7 +1302,14 @@ fn completion(
         let met_by = clock.met_by.as_deref();
         let starts = existing.is_none() && clock.starts_on == step;
         if starts {
-            events.push(clock_started(runbook, clock, calendar, now, None)?);
+            // Started by a step, counted from awareness: the ICO's 72 hours
+            // begin when the council became aware, not when the DPO said so.
+            let aware = state.awareness.as_ref().filter(|_| clock.from_awareness());
+            let (from, anchor) = match aware {
+                Some(aware) => (aware.at, awareness_anchor(clock)),
+                None => (now, None),
+            };
+            events.push(clock_started(runbook, clock, calendar, from, anchor)?);
         }
         let meets = match existing {
             Some(c) => c.met.is_none() && met_by == Some(step),
@@ -1350,7 +1357,20 @@ fn clock_started(
     })
 }
 
-/// The clocks of `runbook` that count from awareness and have not started:
+/// What a clock from awareness records, so that a correction of the time
+/// of awareness moves it. Lint keeps such a clock exact: the fold moves it
+/// by seconds.
+fn awareness_anchor(clock: &crate::runbook::Clock) -> Option<ClockAnchor> {
+    match clock.due_after {
+        Period::Exact(d) => Some(ClockAnchor {
+            from: crate::runbook::AWARENESS.to_owned(),
+            after_s: d.as_secs(),
+        }),
+        Period::WorkingDays(_) | Period::Months(_) => None,
+    }
+}
+
+/// The clocks of `runbook` that start at awareness and have not started:
 /// started from `aware`, and met at once when their `met_by` step is done.
 fn awareness_clocks(
     state: &ResponseState,
@@ -1359,19 +1379,11 @@ fn awareness_clocks(
     aware: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
     let mut events = Vec::new();
-    for clock in runbook.clocks.iter().filter(|c| c.from_awareness()) {
+    for clock in runbook.clocks.iter().filter(|c| c.starts_at_awareness()) {
         if state.clock(&runbook.id, &clock.id).is_some() {
             continue;
         }
-        // Lint keeps a clock from awareness exact: the fold moves it by
-        // seconds when the time of awareness is corrected.
-        let anchor = match clock.due_after {
-            Period::Exact(d) => Some(ClockAnchor {
-                from: crate::runbook::AWARENESS.to_owned(),
-                after_s: d.as_secs(),
-            }),
-            Period::WorkingDays(_) | Period::Months(_) => None,
-        };
+        let anchor = awareness_anchor(clock);
         events.push(clock_started(runbook, clock, calendar, aware, anchor)?);
         if clock
             .met_by
@@ -2023,6 +2035,32 @@ mod tests {
             at: at.fixed_offset(),
             reason: Some(reason.to_owned()),
         }
+    }
+
+    #[test]
+    fn a_clock_started_by_a_step_but_counted_from_awareness_moves_with_it() {
+        // The ICO clock starts when personal data is confirmed (the
+        // decision), so a response without personal data never breaches it.
+        let flow = crate::response::testkit::parse(
+            &crate::response::testkit::FLOW.replace(
+                r#"starts_on = "assess""#,
+                "starts_on = \"assess\"\ncounts_from = \"awareness\"",
+            ),
+            RB,
+        );
+        let mut sim = Sim::with(vec![flow]);
+        let ten = t0() - TimeDelta::hours(4);
+        sim.run(&aware(ten, "ransom note seen")).unwrap();
+        sim.run(&open(RB)).unwrap();
+        assert!(sim.state.clock(RB, "ico").is_none(), "not started at open");
+        sim.now = t0() + TimeDelta::hours(4);
+        sim.run(&decide_cmd(0, "HR share encrypted")).unwrap();
+        let due = |sim: &Sim| sim.state.clock(RB, "ico").map(|c| c.due_at);
+        assert_eq!(due(&sim), Some(ten + TimeDelta::hours(72)));
+        let half_nine = ten - TimeDelta::minutes(30);
+        sim.run(&aware(half_nine, "photographed at 09:30")).unwrap();
+        assert_eq!(due(&sim), Some(half_nine + TimeDelta::hours(72)));
+        assert!(sim.state.anomalies.is_empty(), "{:?}", sim.state.anomalies);
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //! - [`review`] finds steps, checks and clocks the journal names but the
 //!   runbooks (as loaded now) do not have.
 
-mod cases;
+pub mod cases;
 pub mod command;
 pub mod describe;
 pub mod flow;

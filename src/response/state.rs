@@ -563,6 +563,25 @@ impl ResponseState {
             .and_then(|&i| self.clocks.get(i))
     }
 
+    /// What a clock counts from, and when that was: `awareness` (the time
+    /// of awareness in force), `case` (the case's receipt), `deadline` (an
+    /// ad-hoc deadline, from when it was added) or `step` (the entry that
+    /// started it, when a step was done).
+    pub fn clock_start(&self, clock: &ClockState) -> (&'static str, DateTime<Utc>) {
+        if let Some(case) = clock.case.as_deref().and_then(|c| self.case(c)) {
+            return ("case", case.received_at);
+        }
+        if clock.anchor.as_ref().is_some_and(|a| a.from == AWARENESS) {
+            if let Some(aware) = &self.awareness {
+                return ("awareness", aware.at);
+            }
+        }
+        if clock.runbook == AD_HOC {
+            return ("deadline", clock.started.at);
+        }
+        ("step", clock.started.at)
+    }
+
     /// The case with this reference.
     pub fn case(&self, reference: &str) -> Option<&CaseState> {
         self.case_index

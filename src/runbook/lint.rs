@@ -184,8 +184,17 @@ impl Lint<'_, '_> {
                 );
                 self.out.push(d);
             }
+            if let Some(from) = clock.counts_from.as_deref()
+                && from != super::AWARENESS
+            {
+                let d = self.source.error(
+                    self.spans.at(&format!("clocks.{i}.counts_from")),
+                    format!("`counts_from` is \"awareness\" or left out, not {from:?}"),
+                );
+                self.out.push(d);
+            }
             // `awareness` is the incident's time of awareness, not a step.
-            if !clock.from_awareness() {
+            if !clock.starts_at_awareness() {
                 self.step_ref(
                     runbook,
                     &format!("clocks.{i}.starts_on"),

@@ -127,8 +127,15 @@ pub struct Contact {
 }
 
 impl Clock {
-    /// Whether it counts from the time of awareness.
+    /// Whether it counts from the time of awareness (starting then, or
+    /// starting on a step but counting from awareness).
     pub fn from_awareness(&self) -> bool {
+        self.starts_at_awareness() || self.counts_from.as_deref() == Some(AWARENESS)
+    }
+
+    /// Whether it starts at the time of awareness (when the runbook is
+    /// opened), rather than when a step is done.
+    pub fn starts_at_awareness(&self) -> bool {
         self.starts_on == AWARENESS
     }
 }
@@ -161,6 +168,10 @@ pub struct Clock {
     pub due_after: Period,
     /// The step whose completion starts the clock, or [`AWARENESS`].
     pub starts_on: String,
+    /// What the deadline counts from when it starts on a step but the law
+    /// counts from earlier: [`AWARENESS`] (the ICO's 72 hours, started when
+    /// the DPO confirms personal data is involved, run from awareness).
+    pub counts_from: Option<String>,
     /// The step whose completion meets the deadline.
     pub met_by: Option<String>,
     /// What the deadline rests on (law, contract, guidance).

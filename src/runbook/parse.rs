@@ -426,7 +426,15 @@ const CONTACT_KEYS: &[&str] = &[
     "when",
     "placeholder",
 ];
-const CLOCK_KEYS: &[&str] = &["id", "label", "due_after", "starts_on", "met_by", "basis"];
+const CLOCK_KEYS: &[&str] = &[
+    "id",
+    "label",
+    "due_after",
+    "starts_on",
+    "counts_from",
+    "met_by",
+    "basis",
+];
 const CASE_KEYS: &[&str] = &["id", "label", "fields", "checklist", "clocks"];
 const CASE_FIELD_KEYS: &[&str] = &["id", "label", "required"];
 const CASE_ITEM_KEYS: &[&str] = &["id", "title"];
@@ -582,6 +590,7 @@ fn read_clock(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Clock {
             .period(cx, "due_after", true)
             .unwrap_or(Period::Exact(Duration::from_secs(0))),
         starts_on: t.string(cx, "starts_on", true).unwrap_or_default(),
+        counts_from: t.string(cx, "counts_from", false),
         met_by: t.string(cx, "met_by", false),
         basis: t.string(cx, "basis", false),
     }
