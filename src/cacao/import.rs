@@ -342,7 +342,7 @@ impl<'p> Importer<'p> {
             ),
             contacts,
             clocks,
-            cases: Vec::new(),
+            cases: ext.as_ref().map(|e| e.cases.clone()).unwrap_or_default(),
             steps,
         };
         if !self.hand_commands.is_empty() {
@@ -422,7 +422,7 @@ impl<'p> Importer<'p> {
                         label: c.label.clone(),
                         due_after,
                         starts_on: c.starts_on.clone(),
-                        counts_from: None,
+                        counts_from: c.counts_from.clone(),
                         met_by: c.met_by.clone(),
                         basis: c.basis.clone(),
                     })

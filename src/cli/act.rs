@@ -138,7 +138,12 @@ pub enum Verb {
         /// What must happen by then.
         label: String,
         /// When it falls due (RFC 3339).
-        #[arg(long, value_name = "TIME", conflicts_with = "after", required_unless_present = "after")]
+        #[arg(
+            long,
+            value_name = "TIME",
+            conflicts_with = "after",
+            required_unless_present = "after"
+        )]
         due: Option<String>,
         /// How long from now: `4h`, `1h30m`, `1 working day`, `1 month`.
         #[arg(long, value_name = "DURATION")]
@@ -439,14 +444,14 @@ fn command(
         } => Command::AddDeadline {
             label: label.clone(),
             due: match (due, after) {
-                (Some(due), _) => DeadlineDue::At(DateTime::parse_from_rfc3339(due).with_context(
-                    || {
+                (Some(due), _) => {
+                    DeadlineDue::At(DateTime::parse_from_rfc3339(due).with_context(|| {
                         format!(
                             "--due {:?} is not an RFC 3339 time such as 2026-11-29T09:15:00Z",
                             printable_line(due)
                         )
-                    },
-                )?),
+                    })?)
+                }
                 (None, Some(after)) => DeadlineDue::After(
                     Period::parse(after)
                         .map_err(|e| anyhow::anyhow!("--after {:?}: {e}", printable_line(after)))?,
@@ -474,10 +479,7 @@ fn command(
                     f.split_once('=')
                         .map(|(k, v)| (k.to_owned(), v.to_owned()))
                         .ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "--field {:?} is not NAME=VALUE",
-                                printable_line(f)
-                            )
+                            anyhow::anyhow!("--field {:?} is not NAME=VALUE", printable_line(f))
                         })
                 })
                 .collect::<anyhow::Result<_>>()?,

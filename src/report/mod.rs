@@ -23,8 +23,8 @@
 //! - [`aar`]: an exercise run's after-action report, Markdown or HTML.
 
 pub mod aar;
-pub mod cases;
 pub mod audit;
+pub mod cases;
 pub mod coverage;
 pub mod csv;
 pub mod diff;

@@ -773,7 +773,7 @@ pub fn decide<R: Runbooks + ?Sized>(
                 unencrypted: pin.unencrypted,
                 trust: pin.trust.clone(),
             }];
-            if runbook.clocks.iter().any(|c| c.from_awareness()) {
+            if runbook.clocks.iter().any(|c| c.starts_at_awareness()) {
                 // A deadline from awareness needs the time: when nobody gave
                 // it, it is taken as now, and the journal says so.
                 let aware = match &state.awareness {
@@ -1304,11 +1304,25 @@ fn completion(
         if starts {
             // Started by a step, counted from awareness: the ICO's 72 hours
             // begin when the council became aware, not when the DPO said so.
-            let aware = state.awareness.as_ref().filter(|_| clock.from_awareness());
-            let (from, anchor) = match aware {
-                Some(aware) => (aware.at, awareness_anchor(clock)),
-                None => (now, None),
+            // Nobody gave that time yet: it is taken as now, and the journal
+            // says so (a correction moves the deadline).
+            let from = match (clock.from_awareness(), &state.awareness) {
+                (false, _) => now,
+                (true, Some(aware)) => aware.at,
+                (true, None) => {
+                    if !events.iter().any(|e| matches!(e, Event::Awareness { .. })) {
+                        events.push(Event::Awareness {
+                            at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                            reason: Some(
+                                "not given when the first deadline from awareness started: taken as then"
+                                    .to_owned(),
+                            ),
+                        });
+                    }
+                    now
+                }
             };
+            let anchor = awareness_anchor(clock).filter(|_| clock.from_awareness());
             events.push(clock_started(runbook, clock, calendar, from, anchor)?);
         }
         let meets = match existing {
@@ -2048,6 +2062,24 @@ mod tests {
             ),
             RB,
         );
+        // Nobody gave the time: the clock's start takes it as then, and says so.
+        let mut untold = Sim::with(vec![flow.clone()]);
+        let opened = untold.run(&open(RB)).unwrap();
+        assert_eq!(opened.len(), 1, "opening asks nothing: {opened:?}");
+        let events = untold.run(&decide_cmd(0, "HR share encrypted")).unwrap();
+        assert!(
+            matches!(&events[1], Event::Awareness { reason: Some(r), .. } if r.contains("taken as then")),
+            "{events:?}"
+        );
+        let clock = untold.state.clock(RB, "ico").cloned();
+        let clock = clock.unwrap_or_else(|| panic!("{events:?}"));
+        let aware_at = untold.state.awareness.as_ref().map(|a| a.at);
+        assert_eq!(
+            Some(clock.due_at),
+            aware_at.map(|a| a + TimeDelta::hours(72))
+        );
+        assert!(clock.anchor.is_some());
+
         let mut sim = Sim::with(vec![flow]);
         let ten = t0() - TimeDelta::hours(4);
         sim.run(&aware(ten, "ransom note seen")).unwrap();

@@ -14,7 +14,7 @@ pub(crate) mod parse;
 pub mod search;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::calendar::{Duration, Period};
 use crate::diagnostic::Diagnostic;
@@ -181,7 +181,8 @@ pub struct Clock {
 /// A kind of case a runbook keeps a register of: many arrive during one
 /// incident, and each runs its own short checklist and its own clocks from
 /// the time it was received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseKind {
     /// Identifier (`referral`, `household`).
     pub id: String,
@@ -196,7 +197,8 @@ pub struct CaseKind {
 }
 
 /// A field of a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseField {
     /// Identifier, as given to `--field NAME=VALUE`.
     pub id: String,
@@ -207,7 +209,8 @@ pub struct CaseField {
 }
 
 /// An item of a case's checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseItem {
     /// Identifier, as given to `case done REF ITEM`.
     pub id: String,
@@ -216,7 +219,8 @@ pub struct CaseItem {
 }
 
 /// A deadline of each case, counted from when it was received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseClock {
     /// Identifier.
     pub id: String,

@@ -419,11 +419,20 @@ impl<'a> Shared<'a> {
             self.error(format!("runbook `{}` is not loaded", printable_line(id)));
             return;
         };
-        let unknown = self
-            .response
-            .as_ref()
-            .is_some_and(|r| r.state.awareness.is_none());
-        if unknown && loaded.runbook.clocks.iter().any(|c| c.from_awareness()) {
+        // In an exercise play is not held up by a form: the runbook's opening
+        // takes the time of awareness as then, which the players may correct.
+        let unknown = self.exercise.is_none()
+            && self
+                .response
+                .as_ref()
+                .is_some_and(|r| r.state.awareness.is_none());
+        if unknown
+            && loaded
+                .runbook
+                .clocks
+                .iter()
+                .any(|c| c.starts_at_awareness())
+        {
             self.dialogs.push(awareness_form(None, Some(id.to_owned())));
             return;
         }
