@@ -77,6 +77,8 @@ pub struct Response {
     pub selected: Option<usize>,
     /// Lines scrolled in the step pane (PgUp/PgDn).
     pub scroll: u16,
+    /// The runbook's register of cases is shown instead of its steps.
+    pub register: bool,
 }
 
 /// What the interface starts from: the loaded library and its keys.
@@ -405,6 +407,7 @@ impl<'a> Shared<'a> {
             active: 0,
             selected: None,
             scroll: 0,
+            register: false,
         };
         take_all(&mut response, &self.runbooks, &first);
         self.response = Some(response);
@@ -478,6 +481,7 @@ impl<'a> Shared<'a> {
             active: 0,
             selected: None,
             scroll: 0,
+            register: false,
             session: None,
         };
         take_all(&mut response, &self.runbooks, &session.take_unseen());
@@ -582,6 +586,44 @@ pub(super) fn awareness_form(current: Option<String>, then_open: Option<String>)
             ("Aware since (optional)", current.unwrap_or_default()),
             ("Why (optional)", String::new()),
         ],
+    )
+}
+
+/// The form that adds a deadline of the response's own.
+pub(super) fn deadline_form() -> Dialog {
+    Dialog::form(
+        FormPurpose::Deadline,
+        &[
+            ("What by then", String::new()),
+            ("Due", String::new()),
+            ("Basis (optional)", String::new()),
+        ],
+    )
+}
+
+/// The form that adds a case of `kind` to `runbook`'s register: its
+/// reference, when it was received, and the kind's fields.
+pub(super) fn case_form(runbook: &str, kind: &crate::runbook::CaseKind) -> Dialog {
+    let mut fields = vec![
+        (format!("{} reference", kind.label), String::new()),
+        ("Received (optional)".to_owned(), String::new()),
+    ];
+    fields.extend(kind.fields.iter().map(|f| {
+        let label = printable_line(&f.label);
+        let label = if f.required {
+            label.into_owned()
+        } else {
+            format!("{label} (optional)")
+        };
+        (label, String::new())
+    }));
+    let labels: Vec<(&str, String)> = fields
+        .iter()
+        .map(|(l, v)| (l.as_str(), v.clone()))
+        .collect();
+    Dialog::form(
+        FormPurpose::Case(runbook.to_owned(), kind.id.clone()),
+        &labels,
     )
 }
 
@@ -712,6 +754,16 @@ impl Shared<'_> {
     /// `YYYY-MM-DD HH:MM` is a local date and time; RFC 3339 is taken as
     /// written. Local means the screen's zone.
     pub fn happened_at(&self, text: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
+        self.local_time(text, false)
+    }
+
+    /// A due time: as [`Shared::happened_at`], but `HH:MM` is the next such
+    /// time (today's, else tomorrow's).
+    pub fn due_at(&self, text: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
+        self.local_time(text, true)
+    }
+
+    fn local_time(&self, text: &str, ahead: bool) -> Result<Option<DateTime<FixedOffset>>, String> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(None);
@@ -722,10 +774,10 @@ impl Shared<'_> {
         let now = self.local(self.now);
         let naive = if let Ok(time) = NaiveTime::parse_from_str(text, "%H:%M") {
             let today = now.date_naive().and_time(time);
-            if today > now.naive_local() {
-                today - TimeDelta::days(1)
-            } else {
-                today
+            match (ahead, today > now.naive_local()) {
+                (false, true) => today - TimeDelta::days(1),
+                (true, false) => today + TimeDelta::days(1),
+                _ => today,
             }
         } else if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
             at
