@@ -19,7 +19,9 @@ use serde::Serialize;
 use super::Context;
 use crate::journal::{Actor, Journal};
 use crate::response::cases::{self, CaseCounts};
-use crate::response::{ClockStatus, PlayClock, ResponseState, Stamp, StepState, StepStatus};
+use crate::response::{
+    ClockStatus, PlayClock, ResponseState, Stamp, StepState, StepStatus, deadline_now,
+};
 use crate::runbook::Runbook;
 use crate::text::printable_line;
 
@@ -273,6 +275,9 @@ pub fn status(
     now: DateTime<Utc>,
 ) -> Status {
     let play = PlayClock::of(state);
+    // Wall time for the session, exercise time for deadlines.
+    let wall = now;
+    let now = deadline_now(state, wall);
     let register = cases::register(state, None, now);
     Status {
         journal: path.display().to_string(),
@@ -337,7 +342,7 @@ pub fn status(
                 }
             })
             .collect(),
-        exercise_clock: play.at(now).map(|t_ms| ExerciseClockView {
+        exercise_clock: play.at(wall).map(|t_ms| ExerciseClockView {
             t_ms,
             speed: play.speed,
             state: if play.ended {

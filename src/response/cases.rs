@@ -29,12 +29,15 @@ pub(super) struct NewCase<'a> {
     pub fields: &'a [(String, String)],
 }
 
-/// `case_added` and its clocks, or why not.
+/// `case_added` and its clocks, or why not. A case given no time was
+/// received `now` (exercise time in an exercise); none may be received after
+/// `latest`.
 pub(super) fn add<R: Runbooks + ?Sized>(
     state: &ResponseState,
     runbooks: &R,
     new: NewCase<'_>,
     now: DateTime<Utc>,
+    latest: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
     let runbook = runbooks
         .runbook(new.runbook)
@@ -70,10 +73,10 @@ pub(super) fn add<R: Runbooks + ?Sized>(
         });
     }
     let received = match new.received_at {
-        Some(at) if at.with_timezone(&Utc) > now => {
+        Some(at) if at.with_timezone(&Utc) > latest => {
             return Err(CommandError::CaseInFuture {
                 at: at.with_timezone(&Utc),
-                now,
+                now: latest,
             });
         }
         Some(at) => at.with_timezone(&Utc),

@@ -740,6 +740,8 @@ pub fn decide<R: Runbooks + ?Sized>(
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
     let play = PlayClock::of(state);
+    // Deadlines start, fall due and breach on exercise time in an exercise.
+    let clock_now = super::play::deadline_now(state, now);
     if play.ended && plays(command) {
         let seq = state
             .exercise_clock
@@ -780,12 +782,12 @@ pub fn decide<R: Runbooks + ?Sized>(
                     Some(a) => a.at,
                     None => {
                         events.push(Event::Awareness {
-                            at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                            at: clock_now.to_rfc3339_opts(SecondsFormat::Millis, true),
                             reason: Some(
                                 "not given when the runbook was opened: taken as then".to_owned(),
                             ),
                         });
-                        now
+                        clock_now
                     }
                 };
                 events.extend(awareness_clocks(
@@ -838,7 +840,7 @@ pub fn decide<R: Runbooks + ?Sized>(
                 found.runbook,
                 runbooks.calendar(),
                 &at.step,
-                now,
+                clock_now,
             )?);
             Ok(events)
         }
@@ -928,7 +930,7 @@ pub fn decide<R: Runbooks + ?Sized>(
                 found.runbook,
                 runbooks.calendar(),
                 &at.step,
-                now,
+                clock_now,
             )?);
             Ok(events)
         }
@@ -974,7 +976,7 @@ pub fn decide<R: Runbooks + ?Sized>(
         }
         Command::SetAwareness { at, reason } => {
             let utc = at.with_timezone(&Utc);
-            if utc > now {
+            if utc > now.max(clock_now) {
                 return Err(CommandError::AwarenessInFuture { at: utc, now });
             }
             let reason = reason
@@ -1056,7 +1058,7 @@ pub fn decide<R: Runbooks + ?Sized>(
                 check: *check,
             }])
         }
-        Command::RecordBreaches => Ok(due_breaches(state, now)),
+        Command::RecordBreaches => Ok(due_breaches(state, clock_now)),
         Command::StartExercise {
             exercise,
             title,
@@ -1138,7 +1140,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             );
             let due_at = match due {
                 DeadlineDue::At(at) => Some(at.with_timezone(&Utc)),
-                DeadlineDue::After(period) => runbooks.calendar().due(*period, now),
+                DeadlineDue::After(period) => runbooks.calendar().due(*period, clock_now),
             }
             .ok_or_else(|| CommandError::DeadlineOutOfRange {
                 runbook: AD_HOC.to_owned(),
@@ -1186,7 +1188,8 @@ pub fn decide<R: Runbooks + ?Sized>(
                 received_at: *received_at,
                 fields,
             },
-            now,
+            clock_now,
+            now.max(clock_now),
         ),
         Command::CaseDone { reference, step } => {
             super::cases::done(state, runbooks, reference, step)
@@ -2189,6 +2192,44 @@ mod tests {
         assert!(sim.state.step(RB, "triage").unwrap().ticked.is_empty());
         sim.run(&tick).unwrap();
         assert!(sim.state.anomalies.is_empty(), "{:?}", sim.state.anomalies);
+    }
+
+    #[test]
+    fn in_an_exercise_deadlines_run_on_exercise_time_and_a_jump_moves_them() {
+        let mut sim = Sim::opened();
+        sim.run(&Command::StartExercise {
+            exercise: "x".to_owned(),
+            title: "X".to_owned(),
+            digest: String::new(),
+            speed: 1,
+            manual: true,
+        })
+        .unwrap();
+        // The ICO clock (72h) starts when the decision is taken, at T+0.
+        sim.run(&decide_cmd(0, "HR share encrypted")).unwrap();
+        let started = sim.state.clock(RB, "ico").map(|c| c.due_at);
+        // A day of exercise time later, nothing has breached...
+        sim.run(&Command::Clock(ClockRequest::JumpTo(24 * 3_600_000)))
+            .unwrap();
+        assert_eq!(sim.run(&Command::RecordBreaches).unwrap(), []);
+        let moved = crate::response::deadline_now(&sim.state, sim.now);
+        assert!(
+            started.is_some_and(|due| due - moved < TimeDelta::hours(49)),
+            "a T+1 day jump brings the deadline a day nearer: {moved} vs {started:?}"
+        );
+        // ...and at T+72h01m the 72 hours have passed, in a few minutes of
+        // wall time.
+        sim.run(&Command::Clock(ClockRequest::JumpTo(
+            (72 * 60 + 1) * 60_000,
+        )))
+        .unwrap();
+        let breaches = sim.run(&Command::RecordBreaches).unwrap();
+        assert!(
+            breaches
+                .iter()
+                .any(|e| matches!(e, Event::ClockBreached { clock, .. } if clock == "ico")),
+            "{breaches:?}"
+        );
     }
 
     #[test]

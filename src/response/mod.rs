@@ -38,7 +38,7 @@ pub use command::{
 };
 pub use describe::describe;
 pub use flow::current_step;
-pub use play::PlayClock;
+pub use play::{PlayClock, deadline_now};
 pub use review::definition_anomalies;
 pub use state::{
     AD_HOC, Anomaly, CaseState, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken,

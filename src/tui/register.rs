@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::shared::{Shared, elapsed};
 use crate::response::cases::{CaseProgress, counts, register};
+use crate::response::deadline_now;
 use crate::text::printable_line;
 
 /// Draws the register of `runbook` (its id) in `area`.
@@ -21,8 +22,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &Shared<'_>, runbook: &str, area: Rect) 
     let Some(response) = app.response.as_ref() else {
         return;
     };
-    let rows = register(&response.state, Some(runbook), app.now);
-    let n = counts(&rows, app.now);
+    // Deadlines run on exercise time in an exercise.
+    let now = deadline_now(&response.state, app.now);
+    let rows = register(&response.state, Some(runbook), now);
+    let n = counts(&rows, now);
     let title = format!(
         " Register: {} cases, {} with a deadline missed, {} not keyed back (R: steps) ",
         n.cases, n.missed, n.not_keyed
@@ -46,8 +49,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &Shared<'_>, runbook: &str, area: Rect) 
         let case = row.case;
         let due = row.next_due.map_or_else(String::new, |due| {
             let at = app.local(due).format("%a %d %b %H:%M");
-            if due < app.now {
-                format!("{at} ({} ago)", elapsed(app.now - due))
+            if due < now {
+                format!("{at} ({} ago)", elapsed(now - due))
             } else {
                 at.to_string()
             }

@@ -1069,6 +1069,8 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
     let Some(response) = app.response.as_ref() else {
         return Vec::new();
     };
+    // Deadlines run on exercise time in an exercise.
+    let now = crate::response::deadline_now(&response.state, app.now);
     // Cases' clocks are on the register (`R`): here, one line sums them up,
     // so a register of thousands costs one pass, not thousands of lines.
     let mut clocks: Vec<_> = Vec::new();
@@ -1078,7 +1080,7 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
             clocks.push(clock);
             continue;
         }
-        match clock.status(app.now) {
+        match clock.status(now) {
             ClockStatus::Breached | ClockStatus::Overdue => missed += 1,
             ClockStatus::Running => {
                 next_due = Some(next_due.map_or(clock.due_at, |d| clock.due_at.min(d)));
@@ -1086,7 +1088,7 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
             ClockStatus::Met { .. } => {}
         }
     }
-    let rank = |c: &crate::response::ClockState| match c.status(app.now) {
+    let rank = |c: &crate::response::ClockState| match c.status(now) {
         ClockStatus::Breached | ClockStatus::Overdue => 0,
         ClockStatus::Running => 1,
         ClockStatus::Met { .. } => 2,
@@ -1111,17 +1113,14 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
         .into_iter()
         .chain(clocks.into_iter().map(|clock| {
             let due = app.local(clock.due_at).format("%a %d %b %H:%M");
-            let (text, style) = match clock.status(app.now) {
+            let (text, style) = match clock.status(now) {
                 ClockStatus::Met { .. } => (format!("met (was due {due})"), theme.good),
                 ClockStatus::Breached | ClockStatus::Overdue => (
-                    format!(
-                        "MISSED: was due {due}, {} ago",
-                        elapsed(app.now - clock.due_at)
-                    ),
+                    format!("MISSED: was due {due}, {} ago", elapsed(now - clock.due_at)),
                     theme.bad,
                 ),
                 ClockStatus::Running => (
-                    format!("due {due}, {} left", elapsed(clock.due_at - app.now)),
+                    format!("due {due}, {} left", elapsed(clock.due_at - now)),
                     theme.warn,
                 ),
             };
