@@ -571,10 +571,10 @@ impl ResponseState {
         if let Some(case) = clock.case.as_deref().and_then(|c| self.case(c)) {
             return ("case", case.received_at);
         }
-        if clock.anchor.as_ref().is_some_and(|a| a.from == AWARENESS) {
-            if let Some(aware) = &self.awareness {
-                return ("awareness", aware.at);
-            }
+        if clock.anchor.as_ref().is_some_and(|a| a.from == AWARENESS)
+            && let Some(aware) = &self.awareness
+        {
+            return ("awareness", aware.at);
         }
         if clock.runbook == AD_HOC {
             return ("deadline", clock.started.at);

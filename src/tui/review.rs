@@ -1190,7 +1190,10 @@ pub(super) mod tests {
             },
         ));
         let r = review(
-            &[("alice.jsonl", journal("2026-06-01T08:00:00Z", events, false))],
+            &[(
+                "alice.jsonl",
+                journal("2026-06-01T08:00:00Z", events, false),
+            )],
             Look::default(),
         );
         let text = screen(&r, 100, 30);
