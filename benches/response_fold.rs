@@ -65,10 +65,13 @@ fn entries(n: u64) -> Vec<Entry> {
                     label: "Report".to_owned(),
                     due_at: "2026-03-09T14:00:00.000Z".to_owned(),
                     anchor: None,
+                    case: None,
+                    basis: None,
                 },
                 7 => Event::ClockMet {
                     runbook,
                     clock: format!("clock-{}", seq % 7),
+                    case: None,
                 },
                 _ => Event::Note {
                     text: "Ransom note photographed; time first seen written down".to_owned(),

@@ -53,6 +53,7 @@ fn app(root: &std::path::Path, runbooks: Vec<LoadedRunbook>) -> App<'static> {
             report: LoadReport {
                 runbooks,
                 failures: Vec::new(),
+                calendar: Default::default(),
             },
             recipients: None,
             identities: None,

@@ -317,16 +317,18 @@ fn playbook(rb: &Runbook) -> Playbook<Step, AgentTarget> {
                 label: c.label.clone(),
                 due_after: c.due_after.to_string(),
                 starts_on: c.starts_on.clone(),
+                counts_from: c.counts_from.clone(),
                 met_by: c.met_by.clone(),
                 basis: c.basis.clone(),
             })
             .collect(),
+        cases: rb.cases.clone(),
     };
     let definition = ExtensionDefinition {
         kind: "extension-definition",
         name: "grabbag runbook",
         description: "Runbook fields that CACAO has no property for: runbook and step ids, \
-                      owner, kind, review period, clocks, step roles, checks, contacts and \
+                      owner, kind, review period, clocks, case kinds, step roles, checks, contacts and \
                       decision option labels. Importing into grabbag restores them.",
         created_by: object_id("identity", &["grabbag"]),
         schema: "grabbag docs/cacao.md, section \"The grabbag extension\"",

@@ -342,6 +342,7 @@ impl<'p> Importer<'p> {
             ),
             contacts,
             clocks,
+            cases: ext.as_ref().map(|e| e.cases.clone()).unwrap_or_default(),
             steps,
         };
         if !self.hand_commands.is_empty() {
@@ -412,7 +413,7 @@ impl<'p> Importer<'p> {
         let has = |id: &str| steps.iter().any(|s| s.id == id);
         let mut out = Vec::new();
         for (i, c) in ext.clocks.iter().enumerate() {
-            let due = Duration::parse(&c.due_after);
+            let due = runbook::Period::parse(&c.due_after);
             let met_ok = c.met_by.as_deref().is_none_or(has);
             match due {
                 Ok(due_after) if has(&c.starts_on) && met_ok && !c.clock_id.is_empty() => {
@@ -421,6 +422,7 @@ impl<'p> Importer<'p> {
                         label: c.label.clone(),
                         due_after,
                         starts_on: c.starts_on.clone(),
+                        counts_from: c.counts_from.clone(),
                         met_by: c.met_by.clone(),
                         basis: c.basis.clone(),
                     })

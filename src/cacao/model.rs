@@ -298,6 +298,10 @@ pub struct PlaybookExt {
     /// Deadlines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<ClockExt>,
+    /// Kinds of case the runbook keeps a register of, as the runbook
+    /// declares them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<crate::runbook::CaseKind>,
     /// LGA grab-bag themes served (`healthy-teaming`...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub themes: Vec<String>,
@@ -317,6 +321,9 @@ pub struct ClockExt {
     pub due_after: String,
     /// Step id whose completion starts it.
     pub starts_on: String,
+    /// `awareness` when it counts from the time of awareness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_from: Option<String>,
     /// Step id whose completion meets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub met_by: Option<String>,

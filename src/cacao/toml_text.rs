@@ -174,8 +174,70 @@ pub(super) fn runbook(rb: &Runbook, write_id: bool, notes: &Notes) -> String {
         w.str("label", &c.label);
         w.str("due_after", &c.due_after.to_string());
         w.str("starts_on", &c.starts_on);
+        w.opt("counts_from", c.counts_from.as_deref());
         w.opt("met_by", c.met_by.as_deref());
         w.opt("basis", c.basis.as_deref());
+    }
+    for kind in &rb.cases {
+        w.blank();
+        w.header("[[cases]]");
+        w.str("id", &kind.id);
+        w.str("label", &kind.label);
+        // Inline tables, one per line, as the samples write them.
+        let table = |pairs: Vec<(&str, Option<String>)>| {
+            let cells: Vec<String> = pairs
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| format!("{k} = {v}")))
+                .collect();
+            format!("  {{ {} }},\n", cells.join(", "))
+        };
+        let array = |rows: Vec<String>| format!("[\n{}]", rows.concat());
+        w.raw(
+            "fields",
+            array(
+                kind.fields
+                    .iter()
+                    .map(|f| {
+                        table(vec![
+                            ("id", Some(string(&f.id))),
+                            ("label", Some(string(&f.label))),
+                            ("required", f.required.then(|| "true".to_owned())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        );
+        w.raw(
+            "checklist",
+            array(
+                kind.checklist
+                    .iter()
+                    .map(|i| {
+                        table(vec![
+                            ("id", Some(string(&i.id))),
+                            ("title", Some(string(&i.title))),
+                        ])
+                    })
+                    .collect(),
+            ),
+        );
+        w.raw(
+            "clocks",
+            array(
+                kind.clocks
+                    .iter()
+                    .map(|c| {
+                        table(vec![
+                            ("id", Some(string(&c.id))),
+                            ("label", Some(string(&c.label))),
+                            ("due_after", Some(string(&c.due_after.to_string()))),
+                            ("met_by", c.met_by.as_deref().map(string)),
+                            ("basis", c.basis.as_deref().map(string)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        );
     }
     for (i, s) in rb.steps.iter().enumerate() {
         w.blank();

@@ -30,7 +30,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, NaiveTime, TimeZone};
+use chrono::{
+    DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, NaiveTime, Offset, TimeZone, Utc,
+    Weekday,
+};
 use serde::Serialize;
 
 pub use duration::{Duration, due_date};
@@ -90,6 +93,13 @@ pub struct Calendar {
     holidays: BTreeMap<NaiveDate, String>,
 }
 
+/// England and Wales, the list most councils count on.
+impl Default for Calendar {
+    fn default() -> Self {
+        Self::uk(Jurisdiction::EnglandAndWales)
+    }
+}
+
 impl Calendar {
     /// The bank holidays of one UK jurisdiction, 2018 to 2030.
     pub fn uk(jurisdiction: Jurisdiction) -> Self {
@@ -132,6 +142,37 @@ impl Calendar {
     /// the table counts only weekends, which a caller should say).
     pub fn covers(&self, year: i32) -> bool {
         self.holidays.keys().any(|d| d.year() == year)
+    }
+
+    /// `at` as a clock in the UK reads it: GMT, or BST (UTC+1) from 01:00
+    /// UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
+    /// October. Working days are the local calendar's, so a referral at
+    /// 00:30 on a Saturday in summer arrives on the Saturday, not on the
+    /// Friday its UTC time names.
+    pub fn local(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        let last_sunday = |month: u32| {
+            let first_of_next = NaiveDate::from_ymd_opt(at.year(), month + 1, 1);
+            first_of_next.and_then(|d| d.pred_opt()).map(|mut d| {
+                while d.weekday() != Weekday::Sun {
+                    d = d.pred_opt().unwrap_or(d);
+                }
+                d.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc()
+            })
+        };
+        let summer = match (last_sunday(3), last_sunday(10)) {
+            (Some(from), Some(to)) => at >= from && at < to,
+            _ => false,
+        };
+        let offset = FixedOffset::east_opt(if summer { 3600 } else { 0 }).unwrap_or(Utc.fix());
+        at.with_timezone(&offset)
+    }
+
+    /// When `period` from `start` falls due, counted on this calendar in UK
+    /// local time; `None` beyond what a date can hold.
+    pub fn due(&self, period: Period, start: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        period
+            .due(self.local(start), self)
+            .map(|due| due.with_timezone(&Utc))
     }
 
     /// A weekday that is not a bank holiday.
@@ -193,8 +234,12 @@ impl Period {
     }
 
     /// When something that started at `start` falls due, on `calendar`'s
-    /// working days, in `start`'s offset.
-    pub fn due(self, start: DateTime<FixedOffset>, calendar: &Calendar) -> DateTime<FixedOffset> {
+    /// working days, in `start`'s offset; `None` beyond what a date can hold.
+    pub fn due(
+        self,
+        start: DateTime<FixedOffset>,
+        calendar: &Calendar,
+    ) -> Option<DateTime<FixedOffset>> {
         let end_of = |date: NaiveDate| {
             let end = date.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN));
             start
@@ -205,17 +250,31 @@ impl Period {
         };
         let day = start.date_naive();
         match self {
-            Period::Exact(d) => {
-                start + chrono::TimeDelta::seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            }
-            Period::WorkingDays(n) => end_of(calendar.working_days_after(day, n)),
+            Period::Exact(d) => i64::try_from(d.as_secs())
+                .ok()
+                .and_then(chrono::TimeDelta::try_seconds)
+                .and_then(|d| start.checked_add_signed(d)),
+            Period::WorkingDays(n) => Some(end_of(calendar.working_days_after(day, n))),
             Period::Months(n) => {
                 let same = day
                     .checked_add_months(Months::new(n))
-                    .unwrap_or(day + Days::new(31 * u64::from(n)));
-                end_of(calendar.this_or_next_working_day(same))
+                    .or_else(|| day.checked_add_days(Days::new(31 * u64::from(n))))?;
+                Some(end_of(calendar.this_or_next_working_day(same)))
             }
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Period::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -319,11 +378,11 @@ mod tests {
         let ew = Calendar::uk(Jurisdiction::EnglandAndWales);
         // Friday 28 August 2026; Monday 31 August is the summer bank holiday.
         let due = Period::WorkingDays(1).due(at("2026-08-28T16:40:00+01:00"), &ew);
-        assert_eq!(due, at("2026-09-01T23:59:59+01:00"));
+        assert_eq!(due, Some(at("2026-09-01T23:59:59+01:00")));
         // In Scotland that Monday is a working day.
         let sc = Calendar::uk(Jurisdiction::Scotland);
         let due = Period::WorkingDays(1).due(at("2026-08-28T16:40:00+01:00"), &sc);
-        assert_eq!(due, at("2026-08-31T23:59:59+01:00"));
+        assert_eq!(due, Some(at("2026-08-31T23:59:59+01:00")));
     }
 
     #[test]
@@ -332,7 +391,7 @@ mod tests {
         // Received Christmas Day 2026 (Friday): counting starts Tuesday 29th
         // (Boxing Day's substitute is Monday 28th), so day 20 is 27 January.
         let due = Period::WorkingDays(20).due(at("2026-12-25T10:00:00Z"), &ew);
-        assert_eq!(due.date_naive(), date("2027-01-27"));
+        assert_eq!(due.map(|d| d.date_naive()), Some(date("2027-01-27")));
     }
 
     #[test]
@@ -340,9 +399,9 @@ mod tests {
         let ew = Calendar::uk(Jurisdiction::EnglandAndWales);
         // 31 January + 1 month: 28 February 2027, a Sunday: due Monday 1 March.
         let due = Period::Months(1).due(at("2027-01-31T09:00:00Z"), &ew);
-        assert_eq!(due, at("2027-03-01T23:59:59Z"));
+        assert_eq!(due, Some(at("2027-03-01T23:59:59Z")));
         let due = Period::Months(1).due(at("2026-11-04T09:00:00Z"), &ew);
-        assert_eq!(due, at("2026-12-04T23:59:59Z"));
+        assert_eq!(due, Some(at("2026-12-04T23:59:59Z")));
     }
 
     #[test]
@@ -351,7 +410,11 @@ mod tests {
         let due = Period::parse("72h")
             .map(|p| p.due(at("2026-08-28T18:10:00+01:00"), &ew))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(due, at("2026-08-31T18:10:00+01:00"));
+        assert_eq!(due, Some(at("2026-08-31T18:10:00+01:00")));
+        assert_eq!(
+            Period::Exact(Duration::from_secs(u64::MAX)).due(at("2026-08-28T18:10:00Z"), &ew),
+            None
+        );
     }
 
     #[test]
@@ -378,6 +441,39 @@ mod tests {
             assert!(Period::parse(bad).is_err(), "{bad:?} parsed");
         }
         assert_eq!(Period::parse("1 working days"), Ok(Period::WorkingDays(1)));
+    }
+
+    #[test]
+    fn days_are_counted_in_uk_local_time() {
+        let ew = Calendar::uk(Jurisdiction::EnglandAndWales);
+        let utc = |t: &str| at(t).with_timezone(&Utc);
+        // 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(
+            ew.local(utc("2026-03-29T00:59:59Z"))
+                .offset()
+                .local_minus_utc(),
+            0
+        );
+        assert_eq!(
+            ew.local(utc("2026-03-29T01:00:00Z"))
+                .offset()
+                .local_minus_utc(),
+            3600
+        );
+        assert_eq!(
+            ew.local(utc("2026-10-25T01:00:00Z"))
+                .offset()
+                .local_minus_utc(),
+            0
+        );
+        // 23:30 UTC on Friday 28 August is 00:30 on Saturday in London: a
+        // referral then counts from Tuesday (Monday is a bank holiday), and
+        // is due at the end of Wednesday, local time.
+        let due = ew.due(Period::WorkingDays(1), utc("2026-08-28T23:30:00Z"));
+        assert_eq!(due, Some(utc("2026-09-02T23:59:59+01:00")));
+        // The same on Friday afternoon: due at the end of Tuesday.
+        let due = ew.due(Period::WorkingDays(1), utc("2026-08-28T15:40:00Z"));
+        assert_eq!(due, Some(utc("2026-09-01T23:59:59+01:00")));
     }
 
     #[test]

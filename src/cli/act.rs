@@ -17,9 +17,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::Context;
 use super::note::{Create, Opening, open_session};
-use crate::calendar::Duration;
+use crate::calendar::{Duration, Period};
 use crate::journal::LessonCategory;
-use crate::response::{ClockRequest, Command, StepRef};
+use crate::response::{ClockRequest, Command, DeadlineDue, StepRef};
 use crate::session::{Session, SessionError};
 use crate::text::printable_line;
 
@@ -38,7 +38,8 @@ pub struct Args {
     #[arg(long, global = true)]
     pub role: Option<String>,
     /// When it happened (RFC 3339): for `note`, when what it records
-    /// happened; for `aware`, the time of awareness (required there).
+    /// happened; for `aware`, the time of awareness (required there); for
+    /// `case add`, when the case was received.
     #[arg(long, global = true, value_name = "TIME")]
     pub at: Option<String>,
     /// The incident's name, for a new journal.
@@ -132,6 +133,33 @@ pub enum Verb {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Add a deadline of the response's own: due at a time, or after a period.
+    Deadline {
+        /// What must happen by then.
+        label: String,
+        /// When it falls due (RFC 3339).
+        #[arg(
+            long,
+            value_name = "TIME",
+            conflicts_with = "after",
+            required_unless_present = "after"
+        )]
+        due: Option<String>,
+        /// How long from now: `4h`, `1h30m`, `1 working day`, `1 month`.
+        #[arg(long, value_name = "DURATION")]
+        after: Option<String>,
+        /// What it rests on (law, contract, a promise made).
+        #[arg(long)]
+        basis: Option<String>,
+    },
+    /// Mark a deadline added during the response met (its id from `status`).
+    Met {
+        /// The deadline's id (`deadline-1`...).
+        deadline: String,
+    },
+    /// Cases on a runbook's register: add, done, keyed.
+    #[command(subcommand)]
+    Case(CaseVerb),
     /// Someone else takes the keyboard (of the interface that has the journal open).
     Handover {
         /// Their name.
@@ -244,6 +272,36 @@ pub enum Verb {
     NoDuty,
 }
 
+/// What is done to a case.
+#[derive(Debug, clap::Subcommand)]
+pub enum CaseVerb {
+    /// A case arrives (`--at` when it was received, if not now).
+    Add {
+        /// The runbook whose register it joins (open).
+        runbook: String,
+        /// The case's reference, unique in the journal.
+        reference: String,
+        /// The case kind (may be left out when the runbook declares one).
+        #[arg(long)]
+        kind: Option<String>,
+        /// A field, as NAME=VALUE (repeat for each).
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+    },
+    /// An item of the case's checklist is done.
+    Done {
+        /// The case's reference.
+        reference: String,
+        /// The checklist item's id.
+        step: String,
+    },
+    /// The case was keyed back into the line-of-business system.
+    Keyed {
+        /// The case's reference.
+        reference: String,
+    },
+}
+
 /// The role observer notes are written under.
 const OBSERVER_ROLE: &str = "Observer";
 
@@ -264,10 +322,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .transpose()?;
     // Runbook definitions, for the rules of steps: every loaded runbook of
     // the library, when there is one.
-    let loaded = match ctx.library_path() {
-        Ok(_) => ctx.load(false)?.1.runbooks,
-        Err(_) => Vec::new(),
+    let report = match ctx.library_path() {
+        Ok(_) => ctx.load(false)?.1,
+        Err(_) => crate::library::LoadReport::default(),
     };
+    let loaded = report.runbooks;
     let create = Create {
         plaintext: args.plaintext,
         incident: args.incident.clone(),
@@ -275,6 +334,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let runbooks = loaded.iter().map(|l| l.runbook.clone()).collect();
     let mut session = open_session(ctx, &args.journal, &create, &actor, Opening::Full(runbooks))
         .context("nothing was recorded")?;
+    session.set_calendar(report.calendar);
     let command = match command(ctx, &args, at, &session, &loaded)? {
         Ok(command) => command,
         Err(refusal) => {
@@ -322,9 +382,14 @@ fn command(
     loaded: &[crate::library::LoadedRunbook],
 ) -> anyhow::Result<Result<Command, String>> {
     let step = |text: &str| step_ref(session, text);
-    if at.is_some() && !matches!(args.verb, Verb::Note { .. } | Verb::Aware { .. }) {
+    if at.is_some()
+        && !matches!(
+            args.verb,
+            Verb::Note { .. } | Verb::Aware { .. } | Verb::Case(CaseVerb::Add { .. })
+        )
+    {
         bail!(
-            "--at gives when a note's subject happened or the time of awareness: it does not apply to this verb"
+            "--at gives when a note's subject happened, the time of awareness or when a case was received: it does not apply to this verb"
         );
     }
     let check = |n: usize| -> anyhow::Result<usize> {
@@ -390,6 +455,61 @@ fn command(
         Verb::Aware { reason } => Command::SetAwareness {
             at: at.ok_or_else(|| anyhow::anyhow!("aware needs --at TIME (RFC 3339)"))?,
             reason: reason.clone(),
+        },
+        Verb::Deadline {
+            label,
+            due,
+            after,
+            basis,
+        } => Command::AddDeadline {
+            label: label.clone(),
+            due: match (due, after) {
+                (Some(due), _) => {
+                    DeadlineDue::At(DateTime::parse_from_rfc3339(due).with_context(|| {
+                        format!(
+                            "--due {:?} is not an RFC 3339 time such as 2026-11-29T09:15:00Z",
+                            printable_line(due)
+                        )
+                    })?)
+                }
+                (None, Some(after)) => DeadlineDue::After(
+                    Period::parse(after)
+                        .map_err(|e| anyhow::anyhow!("--after {:?}: {e}", printable_line(after)))?,
+                ),
+                (None, None) => bail!("deadline needs --due TIME or --after DURATION"),
+            },
+            basis: basis.clone(),
+        },
+        Verb::Met { deadline } => Command::MeetDeadline {
+            clock: deadline.clone(),
+        },
+        Verb::Case(CaseVerb::Add {
+            runbook,
+            reference,
+            kind,
+            fields,
+        }) => Command::AddCase {
+            runbook: runbook.clone(),
+            kind: kind.clone(),
+            reference: reference.clone(),
+            received_at: at,
+            fields: fields
+                .iter()
+                .map(|f| {
+                    f.split_once('=')
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--field {:?} is not NAME=VALUE", printable_line(f))
+                        })
+                })
+                .collect::<anyhow::Result<_>>()?,
+        },
+        Verb::Case(CaseVerb::Done { reference, step }) => Command::CaseDone {
+            reference: reference.clone(),
+            step: step.clone(),
+        },
+        Verb::Case(CaseVerb::Keyed { reference }) => Command::CaseKeyed {
+            reference: reference.clone(),
         },
         Verb::Handover { name, role } => Command::ChangeActor {
             name: name.clone(),

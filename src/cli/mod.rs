@@ -14,6 +14,7 @@
 mod out;
 mod act;
 mod audit;
+mod cases;
 mod completions;
 mod demo;
 mod edit;
@@ -112,6 +113,8 @@ pub enum Command {
     Act(act::Args),
     /// Show a journal's response as it stands: runbooks, steps, decisions, clocks.
     Status(status::Args),
+    /// List the cases a response handled, with fields and clock outcomes, for keying back.
+    Cases(cases::Args),
     /// Verify, sign, witness, merge and commit journals.
     Journal(journal::Args),
     /// Tabletop exercises: lint, score and report recorded runs, check for drift.
@@ -189,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note(args) => note::run(&ctx, args),
         Command::Act(args) => act::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Cases(args) => cases::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Exercise(args) => exercise::run(&ctx, args),

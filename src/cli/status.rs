@@ -18,7 +18,10 @@ use serde::Serialize;
 
 use super::Context;
 use crate::journal::{Actor, Journal};
-use crate::response::{ClockStatus, PlayClock, ResponseState, Stamp, StepState, StepStatus};
+use crate::response::cases::{self, CaseCounts};
+use crate::response::{
+    ClockStatus, PlayClock, ResponseState, Stamp, StepState, StepStatus, deadline_now,
+};
 use crate::runbook::Runbook;
 use crate::text::printable_line;
 
@@ -61,6 +64,11 @@ pub struct Status {
     pub exercise_clock: Option<ExerciseClockView>,
     /// Who signed in to the exercise, in order.
     pub signed_in: Vec<SignedIn>,
+    /// Cases on the registers: how many, how many missed a deadline, how
+    /// many are not keyed back.
+    pub case_counts: CaseCounts,
+    /// Every case, by next due time.
+    pub cases: Vec<CaseView>,
     /// What in the journal does not make sense (seq: message).
     pub anomalies: Vec<String>,
 }
@@ -173,12 +181,21 @@ pub struct DecisionView {
 /// A deadline.
 #[derive(Debug, Serialize)]
 pub struct ClockView {
-    /// Runbook id.
+    /// Runbook id ("" for a deadline added during the response).
     pub runbook: String,
     /// Clock id.
     pub clock: String,
+    /// The case whose clock it is, for a case's clock.
+    pub case: Option<String>,
     /// What must happen by then.
     pub label: String,
+    /// What it counts from: step, awareness, case or deadline.
+    pub anchor: &'static str,
+    /// When that was (UTC): the time of awareness in force, the case's
+    /// receipt, or the entry that started it.
+    pub start: DateTime<Utc>,
+    /// What an ad-hoc deadline rests on.
+    pub basis: Option<String>,
     /// The entry that started it.
     pub started: By,
     /// When it falls due (UTC).
@@ -206,6 +223,29 @@ pub struct SignedIn {
     pub capacity: String,
     /// The `signed_in` entry.
     pub seq: u64,
+}
+
+/// A case on a runbook's register.
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    /// Its reference.
+    pub reference: String,
+    /// The runbook whose register it is on.
+    pub runbook: String,
+    /// Its kind.
+    pub kind: String,
+    /// When it was received (UTC).
+    pub received_at: DateTime<Utc>,
+    /// open, overdue, met or keyed.
+    pub state: &'static str,
+    /// The earliest due time still running.
+    pub next_due: Option<DateTime<Utc>>,
+    /// Who added it.
+    pub owner: Option<Actor>,
+    /// Checklist items done.
+    pub done: Vec<String>,
+    /// The entry that marked it keyed back.
+    pub keyed: Option<By>,
 }
 
 /// The exercise clock, as the journal records it.
@@ -253,6 +293,10 @@ pub fn status(
     now: DateTime<Utc>,
 ) -> Status {
     let play = PlayClock::of(state);
+    // Wall time for the session, exercise time for deadlines.
+    let wall = now;
+    let now = deadline_now(state, wall);
+    let register = cases::register(state, None, now);
     Status {
         journal: path.display().to_string(),
         entries: state.entries,
@@ -291,10 +335,15 @@ pub fn status(
             .iter()
             .map(|c| {
                 let clock_state = c.status(now);
+                let (anchor, start) = state.clock_start(c);
                 ClockView {
                     runbook: c.runbook.clone(),
                     clock: c.clock.clone(),
+                    case: c.case.clone(),
                     label: c.label.clone(),
+                    anchor,
+                    start,
+                    basis: c.basis.clone(),
                     started: (&c.started).into(),
                     due_at: c.due_at,
                     remaining_s: matches!(clock_state, ClockStatus::Running | ClockStatus::Overdue)
@@ -311,7 +360,7 @@ pub fn status(
                 }
             })
             .collect(),
-        exercise_clock: play.at(now).map(|t_ms| ExerciseClockView {
+        exercise_clock: play.at(wall).map(|t_ms| ExerciseClockView {
             t_ms,
             speed: play.speed,
             state: if play.ended {
@@ -335,6 +384,21 @@ pub fn status(
                 team: s.team.clone(),
                 capacity: s.capacity.clone(),
                 seq: s.stamp.seq,
+            })
+            .collect(),
+        case_counts: cases::counts(&register, now),
+        cases: register
+            .iter()
+            .map(|row| CaseView {
+                reference: row.case.reference.clone(),
+                runbook: row.case.runbook.clone(),
+                kind: row.case.kind.clone(),
+                received_at: row.case.received_at,
+                state: row.progress.as_str(),
+                next_due: row.next_due,
+                owner: row.case.added.actor.clone(),
+                done: row.case.done.keys().cloned().collect(),
+                keyed: row.case.keyed.as_ref().map(By::from),
             })
             .collect(),
         anomalies: state.anomalies.iter().map(ToString::to_string).collect(),
@@ -577,16 +641,49 @@ pub fn render(s: &Status) -> String {
             let left = c
                 .remaining_s
                 .map_or_else(String::new, |r| format!(", {} left", hours_minutes(r)));
+            let whose = match &c.case {
+                Some(case) => format!("case {}", printable_line(case)),
+                None if c.runbook.is_empty() => "deadline".to_owned(),
+                None => printable_line(&c.runbook).into_owned(),
+            };
             line(
                 &mut out,
                 format!(
-                    "  {} {}#{}: {}; started by {}, due {}{left}",
+                    "  {} {whose}#{}: {}; counts from {} {}, started by {}, due {}{left}",
                     c.state.to_uppercase(),
-                    printable_line(&c.runbook),
                     printable_line(&c.clock),
                     printable_line(&c.label),
+                    c.anchor,
+                    utc(c.start),
                     by(&c.started),
                     utc(c.due_at),
+                ),
+            );
+        }
+    }
+    if s.case_counts.cases > 0 {
+        let n = s.case_counts;
+        line(&mut out, String::new());
+        line(
+            &mut out,
+            format!(
+                "Cases: {}, {} with a deadline missed, {} not keyed back",
+                n.cases, n.missed, n.not_keyed
+            ),
+        );
+        for c in &s.cases {
+            let due = c
+                .next_due
+                .map_or_else(String::new, |d| format!(", next due {}", utc(d)));
+            line(
+                &mut out,
+                format!(
+                    "  {} {} ({}, {}): received {}{due}",
+                    c.state.to_uppercase(),
+                    printable_line(&c.reference),
+                    printable_line(&c.kind),
+                    printable_line(&c.runbook),
+                    utc(c.received_at),
                 ),
             );
         }

@@ -59,6 +59,9 @@ pub struct AfterActionReport {
     /// (from the fold) and facilitator scores that count for nothing (the
     /// scorecard's warnings).
     pub anomalies: Vec<String>,
+    /// Cases on the registers at the end of play: how many, how many
+    /// missed a deadline, how many are not keyed back.
+    pub cases: crate::response::cases::CaseCounts,
 }
 
 /// What the exercise covered.
@@ -525,7 +528,12 @@ pub fn build(
     };
     let scored = super::digest(text);
     let played = state.exercise_start.as_ref().map(|s| s.digest.clone());
+    // Judged at the end of play, on exercise time.
+    let end = crate::response::deadline_now(state, state.last_at.unwrap_or_default());
+    let cases =
+        crate::response::cases::counts(&crate::response::cases::register(state, None, end), end);
     AfterActionReport {
+        cases,
         scope: Scope {
             id: exercise.id.clone(),
             title: exercise.title.clone(),
@@ -628,5 +636,92 @@ mod tests {
         assert_eq!(t_plus(3_723_000), "T+01:02:03");
         assert_eq!(minutes(Some(125_000)), "2m05s");
         assert_eq!(minutes(None), "–");
+    }
+}
+
+#[cfg(test)]
+mod case_tests {
+    use super::*;
+    use crate::exercise::testkit::{EXERCISE, Run, exercise};
+    use crate::journal::Event;
+    use crate::response::testkit::RB;
+
+    #[test]
+    fn the_report_counts_cases_missed_deadlines_and_cases_not_keyed_back() {
+        let mut run = Run::new();
+        for (reference, keyed) in [("R-1", true), ("R-2", false)] {
+            run.push(
+                "Incident Lead",
+                60_000,
+                Event::CaseAdded {
+                    runbook: RB.to_owned(),
+                    kind: "referral".to_owned(),
+                    reference: reference.to_owned(),
+                    received_at: "2026-03-06T14:00:00Z".to_owned(),
+                    fields: Default::default(),
+                },
+            );
+            run.push(
+                "Incident Lead",
+                60_000,
+                Event::ClockStarted {
+                    runbook: RB.to_owned(),
+                    clock: "decision".to_owned(),
+                    label: "Decide".to_owned(),
+                    due_at: "2026-03-06T14:30:00Z".to_owned(),
+                    anchor: None,
+                    case: Some(reference.to_owned()),
+                    basis: None,
+                },
+            );
+            if keyed {
+                run.push(
+                    "Incident Lead",
+                    60_000,
+                    Event::CaseKeyed {
+                        reference: reference.to_owned(),
+                    },
+                );
+            }
+        }
+        // Play reaches T+1h: both decisions were due at T+30m.
+        run.push(
+            "Incident Lead",
+            3_600_000,
+            Event::Note {
+                text: "end".to_owned(),
+                happened_at: None,
+            },
+        );
+        let verified = VerifyReport {
+            file: "run.jsonl".into(),
+            format: crate::journal::verify::Format::Journal,
+            ok: true,
+            bytes: 0,
+            entries: run.entries.len() as u64,
+            head: None,
+            encrypted: false,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            torn: None,
+            witnesses: Vec::new(),
+            signature: None,
+            sources: Vec::new(),
+        };
+        let report = build(&exercise(), EXERCISE, &run.state, &verified);
+        assert!(run.state.anomalies.is_empty(), "{:?}", run.state.anomalies);
+        assert_eq!(
+            report.cases,
+            crate::response::cases::CaseCounts {
+                cases: 2,
+                missed: 2,
+                not_keyed: 1
+            }
+        );
+        let text = crate::report::aar::markdown(&report);
+        assert!(
+            text.contains("2 cases on the registers; 2 missed a deadline; 1 not yet keyed back."),
+            "{text}"
+        );
     }
 }

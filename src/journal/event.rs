@@ -8,6 +8,8 @@
 //! fields) this version does not know reads as [`Event::Unknown`], never as
 //! an error: see `docs/journal-format.md`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Who is at the keyboard (or whom a loggist writes for).
@@ -153,6 +155,14 @@ pub enum Event {
         /// time of awareness): a correction of that time moves it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         anchor: Option<ClockAnchor>,
+        /// The case whose clock this is (each case's clocks run on their
+        /// own); none for the response's clocks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        case: Option<String>,
+        /// What an ad-hoc deadline rests on (a runbook's clock says it in
+        /// the runbook).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<String>,
     },
     /// When the council became aware of the incident, given or corrected:
     /// deadlines that count from awareness (the ICO's 72 hours) count from
@@ -170,6 +180,9 @@ pub enum Event {
         runbook: String,
         /// Clock id.
         clock: String,
+        /// The case, for a case's clock.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        case: Option<String>,
     },
     /// A deadline passed unmet.
     ClockBreached {
@@ -177,6 +190,36 @@ pub enum Event {
         runbook: String,
         /// Clock id.
         clock: String,
+        /// The case, for a case's clock.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        case: Option<String>,
+    },
+    /// A case arrived (a referral, a household, a request): its fields are
+    /// encrypted with the rest of the entry.
+    CaseAdded {
+        /// The runbook whose register it joins.
+        runbook: String,
+        /// The case kind the runbook declares.
+        kind: String,
+        /// The case's reference, unique in the journal.
+        reference: String,
+        /// When it was received, RFC 3339 (its clocks count from then).
+        received_at: String,
+        /// The fields given, by name.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        fields: BTreeMap<String, String>,
+    },
+    /// An item of a case's checklist was done.
+    CaseStepDone {
+        /// The case's reference.
+        reference: String,
+        /// The checklist item's id.
+        step: String,
+    },
+    /// A case was keyed back into the line-of-business system.
+    CaseKeyed {
+        /// The case's reference.
+        reference: String,
     },
     /// Someone else took the keyboard.
     ActorChanged {
@@ -434,6 +477,9 @@ impl Event {
             Event::Awareness { .. } => "awareness",
             Event::ClockMet { .. } => "clock_met",
             Event::ClockBreached { .. } => "clock_breached",
+            Event::CaseAdded { .. } => "case_added",
+            Event::CaseStepDone { .. } => "case_step_done",
+            Event::CaseKeyed { .. } => "case_keyed",
             Event::ActorChanged { .. } => "actor_changed",
             Event::Correction { .. } => "correction",
             Event::SignedIn { .. } => "signed_in",

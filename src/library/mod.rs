@@ -13,6 +13,7 @@ mod checkout;
 mod discover;
 mod git;
 mod lock;
+pub mod settings;
 pub mod signed_history;
 pub mod sync;
 pub mod trust;
@@ -25,6 +26,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::calendar::Calendar;
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::runbook::{self, Runbook};
@@ -257,6 +259,9 @@ pub struct LoadReport {
     pub runbooks: Vec<LoadedRunbook>,
     /// Files that did not load, sorted by path.
     pub failures: Vec<LoadFailure>,
+    /// The working days the library's deadlines count on (its settings).
+    #[serde(skip)]
+    pub calendar: Calendar,
 }
 
 impl LoadReport {
@@ -533,8 +538,37 @@ impl Library {
         }
         let mut runbooks = settle_duplicate_ids(candidates, &mut failures);
         runbooks.sort_by(|a, b| a.runbook.id.cmp(&b.runbook.id));
+        let calendar = self.calendar().unwrap_or_else(|failure| {
+            failures.push(*failure);
+            Calendar::default()
+        });
         failures.sort_by(|a, b| a.file.cmp(&b.file));
-        Ok(LoadReport { runbooks, failures })
+        Ok(LoadReport {
+            runbooks,
+            failures,
+            calendar,
+        })
+    }
+
+    /// The calendar the library's settings choose (see [`settings`]).
+    pub fn calendar(&self) -> Result<Calendar, Box<LoadFailure>> {
+        let read = inside(&self.root, Path::new(settings::SETTINGS_FILE)).and_then(|path| {
+            // A synced file: a link, a FIFO or a huge file is refused.
+            match crate::fsutil::read_regular(&path, settings::MAX_BYTES) {
+                Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+                    LibraryError::Refused(format!("{}: is not UTF-8 text", settings::SETTINGS_FILE))
+                }),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(io_err(&path)(e)),
+            }
+        });
+        match read {
+            Ok(text) => settings::calendar(text.as_deref()),
+            Err(e) => Err(Box::new(LoadFailure::new(
+                Path::new(settings::SETTINGS_FILE),
+                e.to_string(),
+            ))),
+        }
     }
 
     /// What to say when our identity is not a recipient: who the library

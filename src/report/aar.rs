@@ -500,6 +500,18 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
         versions(r),
         scores(r),
         earlier(r),
+    ]);
+    // Only a run that kept a register says so.
+    if r.cases.cases > 0 {
+        out.push(Section {
+            title: "Cases",
+            blocks: vec![Block::Para(format!(
+                "{} cases on the registers; {} missed a deadline; {} not yet keyed back.",
+                r.cases.cases, r.cases.missed, r.cases.not_keyed
+            ))],
+        });
+    }
+    out.extend([
         Section {
             title: "Timeline",
             blocks: vec![moments(&r.timeline)],

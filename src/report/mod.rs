@@ -25,6 +25,7 @@
 pub mod aar;
 pub mod audit;
 pub mod caf;
+pub mod cases;
 pub mod coverage;
 pub mod csv;
 pub mod diff;

@@ -17,12 +17,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
+use std::sync::LazyLock;
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::play::PlayClock;
-use super::state::{ResponseState, StepStatus};
+use super::state::{AD_HOC, ResponseState, StepStatus};
+use crate::calendar::{Calendar, Period};
 use crate::journal::{ClockAnchor, ClockChange, Event, LessonCategory};
 use crate::runbook::{Runbook, Step};
 
@@ -30,6 +32,31 @@ use crate::runbook::{Runbook, Step};
 pub trait Runbooks {
     /// The runbook with this id.
     fn runbook(&self, id: &str) -> Option<&Runbook>;
+
+    /// The working days deadlines count on: the library's (see
+    /// [`OnCalendar`]), England and Wales' bank holidays by default.
+    fn calendar(&self) -> &Calendar {
+        static DEFAULT: LazyLock<Calendar> = LazyLock::new(Calendar::default);
+        &DEFAULT
+    }
+}
+
+/// Runbooks with the calendar of the library they come from.
+pub struct OnCalendar<'a> {
+    /// The runbooks.
+    pub runbooks: &'a [Runbook],
+    /// The library's calendar.
+    pub calendar: &'a Calendar,
+}
+
+impl Runbooks for OnCalendar<'_> {
+    fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.runbooks.runbook(id)
+    }
+
+    fn calendar(&self) -> &Calendar {
+        self.calendar
+    }
 }
 
 impl Runbooks for [Runbook] {
@@ -250,6 +277,54 @@ pub enum Command {
     },
     /// The facilitator changes the exercise clock.
     Clock(ClockRequest),
+    /// Add a deadline of the response's own, during the incident.
+    AddDeadline {
+        /// What must happen by then.
+        label: String,
+        /// When it falls due.
+        due: DeadlineDue,
+        /// What it rests on (law, contract, a promise made).
+        basis: Option<String>,
+    },
+    /// Mark an ad-hoc deadline met.
+    MeetDeadline {
+        /// Its id (`deadline-1`...).
+        clock: String,
+    },
+    /// A case arrives on a runbook's register; its clocks start.
+    AddCase {
+        /// The runbook (open).
+        runbook: String,
+        /// The case kind; may be left out when the runbook declares one.
+        kind: Option<String>,
+        /// Its reference, unique in the journal.
+        reference: String,
+        /// When it was received (default: now).
+        received_at: Option<DateTime<FixedOffset>>,
+        /// Fields, by name, in the order given.
+        fields: Vec<(String, String)>,
+    },
+    /// An item of a case's checklist is done (meeting the clocks it meets).
+    CaseDone {
+        /// The case's reference.
+        reference: String,
+        /// The checklist item's id.
+        step: String,
+    },
+    /// A case was keyed back into the line-of-business system.
+    CaseKeyed {
+        /// The case's reference.
+        reference: String,
+    },
+}
+
+/// When an ad-hoc deadline falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeadlineDue {
+    /// At this time.
+    At(DateTime<FixedOffset>),
+    /// This long from now, on the library's calendar.
+    After(Period),
 }
 
 /// A change the facilitator asks of the exercise clock.
@@ -531,6 +606,108 @@ pub enum CommandError {
     /// A lesson's due date that is neither a date nor a time from now.
     #[error("due {0:?} is not a date such as 2027-03-31 or a time from now such as 14d")]
     DueDate(String),
+    /// No ad-hoc deadline has this id.
+    #[error("there is no deadline `{0}` added during this response (see `grabbag status`)")]
+    UnknownDeadline(String),
+    /// The deadline was met already.
+    #[error("deadline `{clock}` is already met (seq {seq})")]
+    DeadlineMet {
+        /// Its id.
+        clock: String,
+        /// The entry that met it.
+        seq: u64,
+    },
+    /// The runbook keeps no register of cases.
+    #[error("runbook `{0}` declares no kind of case")]
+    NoCaseKinds(String),
+    /// The runbook declares several kinds and none was named.
+    #[error("runbook `{runbook}` declares several kinds of case: name one of {}", .kinds.join(", "))]
+    CaseKindNeeded {
+        /// Runbook id.
+        runbook: String,
+        /// The kinds it declares.
+        kinds: Vec<String>,
+    },
+    /// No such case kind.
+    #[error("runbook `{runbook}` has no kind of case `{kind}` (it has: {})", .kinds.join(", "))]
+    UnknownCaseKind {
+        /// Runbook id.
+        runbook: String,
+        /// The kind asked for.
+        kind: String,
+        /// The kinds it declares.
+        kinds: Vec<String>,
+    },
+    /// A field the case kind does not have.
+    #[error("a {kind} has no field `{field}` (its fields: {})", .fields.join(", "))]
+    UnknownCaseField {
+        /// The case kind.
+        kind: String,
+        /// The field given.
+        field: String,
+        /// The fields it has.
+        fields: Vec<String>,
+    },
+    /// A field given twice.
+    #[error("field `{0}` is given twice")]
+    FieldTwice(String),
+    /// A required field is missing.
+    #[error("a {kind} needs the field `{field}`")]
+    MissingCaseField {
+        /// The case kind.
+        kind: String,
+        /// The missing field.
+        field: String,
+    },
+    /// A case received in the future.
+    #[error("a case cannot be received at {at}, after now ({now})")]
+    CaseInFuture {
+        /// The time given.
+        at: DateTime<Utc>,
+        /// Now.
+        now: DateTime<Utc>,
+    },
+    /// The reference is taken.
+    #[error(
+        "case `{reference}` is already on the register (seq {seq}): give each case its own reference"
+    )]
+    DuplicateCase {
+        /// The reference.
+        reference: String,
+        /// The entry that added the first.
+        seq: u64,
+    },
+    /// No case has this reference.
+    #[error("there is no case `{0}` in this response")]
+    UnknownCase(String),
+    /// The case's checklist has no such item.
+    #[error("case `{reference}` has no checklist item `{step}` (its items: {})", .items.join(", "))]
+    UnknownCaseItem {
+        /// The case.
+        reference: String,
+        /// The item asked for.
+        step: String,
+        /// The items it has.
+        items: Vec<String>,
+    },
+    /// The item was done already.
+    #[error("`{step}` of case `{reference}` is already done (seq {seq})")]
+    CaseItemDone {
+        /// The case.
+        reference: String,
+        /// The item.
+        step: String,
+        /// The entry that did it.
+        seq: u64,
+    },
+    /// The case was keyed back already.
+    #[error("case `{reference}` is already keyed back (seq {seq})")]
+    AlreadyKeyed {
+        /// The case.
+        reference: String,
+        /// The entry that said so.
+        seq: u64,
+    },
 }
 
 /// "no checks", "1 check", "2 checks".
@@ -543,7 +720,7 @@ pub(crate) fn counted(n: usize, noun: &str) -> String {
 }
 
 /// The text trimmed, or the error when nothing is left.
-fn required(text: &str, message: &'static str) -> Result<String, CommandError> {
+pub(super) fn required(text: &str, message: &'static str) -> Result<String, CommandError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(CommandError::Required(message));
@@ -634,6 +811,8 @@ pub fn decide<R: Runbooks + ?Sized>(
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
     let play = PlayClock::of(state);
+    // Deadlines start, fall due and breach on exercise time in an exercise.
+    let clock_now = super::play::deadline_now(state, now);
     if play.ended && plays(command) {
         let seq = state
             .exercise_clock
@@ -675,22 +854,27 @@ pub fn decide<R: Runbooks + ?Sized>(
                 unencrypted: pin.unencrypted,
                 trust: pin.trust.clone(),
             }];
-            if runbook.clocks.iter().any(|c| c.from_awareness()) {
+            if runbook.clocks.iter().any(|c| c.starts_at_awareness()) {
                 // A deadline from awareness needs the time: when nobody gave
                 // it, it is taken as now, and the journal says so.
                 let aware = match &state.awareness {
                     Some(a) => a.at,
                     None => {
                         events.push(Event::Awareness {
-                            at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                            at: clock_now.to_rfc3339_opts(SecondsFormat::Millis, true),
                             reason: Some(
                                 "not given when the runbook was opened: taken as then".to_owned(),
                             ),
                         });
-                        now
+                        clock_now
                     }
                 };
-                events.extend(awareness_clocks(state, runbook, aware)?);
+                events.extend(awareness_clocks(
+                    state,
+                    runbook,
+                    runbooks.calendar(),
+                    aware,
+                )?);
             }
             Ok(events)
         }
@@ -730,7 +914,13 @@ pub fn decide<R: Runbooks + ?Sized>(
                 runbook: at.runbook.clone(),
                 step: at.step.clone(),
             });
-            events.extend(completion(state, found.runbook, &at.step, now)?);
+            events.extend(completion(
+                state,
+                found.runbook,
+                runbooks.calendar(),
+                &at.step,
+                clock_now,
+            )?);
             Ok(events)
         }
         Command::Skip { step: at, reason } => {
@@ -814,7 +1004,13 @@ pub fn decide<R: Runbooks + ?Sized>(
                 goto: chosen.goto.to_string(),
                 rationale,
             });
-            events.extend(completion(state, found.runbook, &at.step, now)?);
+            events.extend(completion(
+                state,
+                found.runbook,
+                runbooks.calendar(),
+                &at.step,
+                clock_now,
+            )?);
             Ok(events)
         }
         Command::Block { step: at, reason } => {
@@ -859,7 +1055,7 @@ pub fn decide<R: Runbooks + ?Sized>(
         }
         Command::SetAwareness { at, reason } => {
             let utc = at.with_timezone(&Utc);
-            if utc > now {
+            if utc > now.max(clock_now) {
                 return Err(CommandError::AwarenessInFuture { at: utc, now });
             }
             let reason = reason
@@ -875,7 +1071,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             // awareness clocks have not started yet start them now.
             for open in &state.runbooks {
                 if let Some(runbook) = runbooks.runbook(&open.id) {
-                    events.extend(awareness_clocks(state, runbook, utc)?);
+                    events.extend(awareness_clocks(state, runbook, runbooks.calendar(), utc)?);
                 }
             }
             Ok(events)
@@ -941,7 +1137,7 @@ pub fn decide<R: Runbooks + ?Sized>(
                 check: *check,
             }])
         }
-        Command::RecordBreaches => Ok(due_breaches(state, now)),
+        Command::RecordBreaches => Ok(due_breaches(state, clock_now)),
         Command::StartExercise {
             exercise,
             title,
@@ -1065,7 +1261,91 @@ pub fn decide<R: Runbooks + ?Sized>(
             in_exercise(&play)?;
             clock_change(&play, *request, now).map(|e| vec![e])
         }
+        Command::AddDeadline { label, due, basis } => {
+            let label = required(label, "a deadline needs a label: what must happen by then")?;
+            let clock = format!(
+                "deadline-{}",
+                state.clocks.iter().filter(|c| c.runbook == AD_HOC).count() + 1
+            );
+            let due_at = match due {
+                DeadlineDue::At(at) => Some(at.with_timezone(&Utc)),
+                DeadlineDue::After(period) => runbooks.calendar().due(*period, clock_now),
+            }
+            .ok_or_else(|| CommandError::DeadlineOutOfRange {
+                runbook: AD_HOC.to_owned(),
+                clock: clock.clone(),
+            })?;
+            Ok(vec![Event::ClockStarted {
+                runbook: AD_HOC.to_owned(),
+                clock,
+                label,
+                due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                anchor: None,
+                case: None,
+                basis: optional(basis),
+            }])
+        }
+        Command::MeetDeadline { clock } => {
+            let found = state
+                .clock(AD_HOC, clock)
+                .ok_or_else(|| CommandError::UnknownDeadline(clock.clone()))?;
+            if let Some(met) = &found.met {
+                return Err(CommandError::DeadlineMet {
+                    clock: clock.clone(),
+                    seq: met.seq,
+                });
+            }
+            Ok(vec![Event::ClockMet {
+                runbook: AD_HOC.to_owned(),
+                clock: clock.clone(),
+                case: None,
+            }])
+        }
+        Command::AddCase {
+            runbook,
+            kind,
+            reference,
+            received_at,
+            fields,
+        } => super::cases::add(
+            state,
+            runbooks,
+            super::cases::NewCase {
+                runbook,
+                kind: kind.as_deref(),
+                reference,
+                received_at: *received_at,
+                fields,
+            },
+            clock_now,
+            now.max(clock_now),
+        ),
+        Command::CaseDone { reference, step } => {
+            super::cases::done(state, runbooks, reference, step)
+        }
+        Command::CaseKeyed { reference } => {
+            let case = state
+                .case(reference.trim())
+                .ok_or_else(|| CommandError::UnknownCase(reference.clone()))?;
+            if let Some(keyed) = &case.keyed {
+                return Err(CommandError::AlreadyKeyed {
+                    reference: case.reference.clone(),
+                    seq: keyed.seq,
+                });
+            }
+            Ok(vec![Event::CaseKeyed {
+                reference: case.reference.clone(),
+            }])
+        }
     }
+}
+
+/// Optional text, trimmed; `None` when empty.
+fn optional(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 /// True for what counts as play in an exercise, refused after ENDEX:
@@ -1145,15 +1425,6 @@ fn resumes(command: &Command) -> bool {
         Command::Clock(ClockRequest::Resume | ClockRequest::End)
     )
 }
-
-/// An optional text, trimmed; `None` when empty.
-fn optional(text: &Option<String>) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
-
 /// Refuses a facilitator's action outside an exercise.
 fn in_exercise(play: &PlayClock) -> Result<(), CommandError> {
     if play.started {
@@ -1219,6 +1490,7 @@ fn clock_change(
 fn completion(
     state: &ResponseState,
     runbook: &Runbook,
+    calendar: &Calendar,
     step: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
@@ -1228,7 +1500,28 @@ fn completion(
         let met_by = clock.met_by.as_deref();
         let starts = existing.is_none() && clock.starts_on == step;
         if starts {
-            events.push(clock_started(runbook, clock, now, None)?);
+            // Started by a step, counted from awareness: the ICO's 72 hours
+            // begin when the council became aware, not when the DPO said so.
+            // Nobody gave that time yet: it is taken as now, and the journal
+            // says so (a correction moves the deadline).
+            let from = match (clock.from_awareness(), &state.awareness) {
+                (false, _) => now,
+                (true, Some(aware)) => aware.at,
+                (true, None) => {
+                    if !events.iter().any(|e| matches!(e, Event::Awareness { .. })) {
+                        events.push(Event::Awareness {
+                            at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                            reason: Some(
+                                "not given when the first deadline from awareness started: taken as then"
+                                    .to_owned(),
+                            ),
+                        });
+                    }
+                    now
+                }
+            };
+            let anchor = awareness_anchor(clock).filter(|_| clock.from_awareness());
+            events.push(clock_started(runbook, clock, calendar, from, anchor)?);
         }
         let meets = match existing {
             Some(c) => c.met.is_none() && met_by == Some(step),
@@ -1242,53 +1535,68 @@ fn completion(
             events.push(Event::ClockMet {
                 runbook: runbook.id.clone(),
                 clock: clock.id.clone(),
+                case: None,
             });
         }
     }
     Ok(events)
 }
 
-/// `clock_started` for `clock`, due its `due_after` from `from`.
+/// `clock_started` for `clock`, due its `due_after` from `from` on
+/// `calendar`'s working days.
 fn clock_started(
     runbook: &Runbook,
     clock: &crate::runbook::Clock,
+    calendar: &Calendar,
     from: DateTime<Utc>,
     anchor: Option<ClockAnchor>,
 ) -> Result<Event, CommandError> {
-    let due_at = i64::try_from(clock.due_after.as_secs())
-        .ok()
-        .and_then(TimeDelta::try_seconds)
-        .and_then(|d| from.checked_add_signed(d))
-        .ok_or_else(|| CommandError::DeadlineOutOfRange {
-            runbook: runbook.id.clone(),
-            clock: clock.id.clone(),
-        })?;
+    let due_at =
+        calendar
+            .due(clock.due_after, from)
+            .ok_or_else(|| CommandError::DeadlineOutOfRange {
+                runbook: runbook.id.clone(),
+                clock: clock.id.clone(),
+            })?;
     Ok(Event::ClockStarted {
         runbook: runbook.id.clone(),
         clock: clock.id.clone(),
         label: clock.label.clone(),
         due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         anchor,
+        case: None,
+        basis: None,
     })
 }
 
-/// The clocks of `runbook` that count from awareness and have not started:
+/// What a clock from awareness records, so that a correction of the time
+/// of awareness moves it. Lint keeps such a clock exact: the fold moves it
+/// by seconds.
+fn awareness_anchor(clock: &crate::runbook::Clock) -> Option<ClockAnchor> {
+    match clock.due_after {
+        Period::Exact(d) => Some(ClockAnchor {
+            from: crate::runbook::AWARENESS.to_owned(),
+            after_s: d.as_secs(),
+        }),
+        Period::WorkingDays(_) | Period::Months(_) => None,
+    }
+}
+
+/// The clocks of `runbook` that start at awareness and have not started:
 /// started from `aware`, and met at once when their `met_by` step is done.
 fn awareness_clocks(
     state: &ResponseState,
     runbook: &Runbook,
+    calendar: &Calendar,
     aware: DateTime<Utc>,
 ) -> Result<Vec<Event>, CommandError> {
     let mut events = Vec::new();
-    for clock in runbook.clocks.iter().filter(|c| c.from_awareness()) {
+    for clock in runbook.clocks.iter().filter(|c| c.starts_at_awareness()) {
         if state.clock(&runbook.id, &clock.id).is_some() {
             continue;
         }
-        let anchor = ClockAnchor {
-            from: crate::runbook::AWARENESS.to_owned(),
-            after_s: clock.due_after.as_secs(),
-        };
-        events.push(clock_started(runbook, clock, aware, Some(anchor))?);
+        let anchor = awareness_anchor(clock);
+        events.push(clock_started(runbook, clock, calendar, aware, anchor)?);
         if clock
             .met_by
             .as_deref()
@@ -1297,6 +1605,7 @@ fn awareness_clocks(
             events.push(Event::ClockMet {
                 runbook: runbook.id.clone(),
                 clock: clock.id.clone(),
+                case: None,
             });
         }
     }
@@ -1314,6 +1623,7 @@ pub fn due_breaches(state: &ResponseState, now: DateTime<Utc>) -> Vec<Event> {
         .map(|c| Event::ClockBreached {
             runbook: c.runbook.clone(),
             clock: c.clock.clone(),
+            case: c.case.clone(),
         })
         .collect()
 }
@@ -1368,8 +1678,16 @@ mod tests {
     fn clock(kind: &str, clock: &str) -> Event {
         let (runbook, clock) = (RB.to_owned(), clock.to_owned());
         match kind {
-            "met" => Event::ClockMet { runbook, clock },
-            "breached" => Event::ClockBreached { runbook, clock },
+            "met" => Event::ClockMet {
+                runbook,
+                clock,
+                case: None,
+            },
+            "breached" => Event::ClockBreached {
+                runbook,
+                clock,
+                case: None,
+            },
             _ => unreachable!(),
         }
     }
@@ -1381,6 +1699,8 @@ mod tests {
             label: label.to_owned(),
             due_at: due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             anchor: None,
+            case: None,
+            basis: None,
         }
     }
 
@@ -1487,6 +1807,32 @@ mod tests {
         assert_eq!(
             sim.refuse(&done("assess")),
             "step `assess` is a decision: choose an option"
+        );
+    }
+
+    #[test]
+    fn working_day_clocks_count_on_the_library_calendar() {
+        let mut sim = Sim::opened();
+        sim.runbooks[0].clocks[1].due_after = Period::WorkingDays(1);
+        // Friday 28 August 2026, 16:40 BST; Monday 31st is a bank holiday
+        // in England and Wales, not in Scotland.
+        sim.now = Utc.with_ymd_and_hms(2026, 8, 28, 15, 40, 0).unwrap();
+        let due_on = |calendar: &Calendar| {
+            let rules = OnCalendar {
+                runbooks: &sim.runbooks,
+                calendar,
+            };
+            let events = decide(&sim.state, &rules, &done("triage"), sim.now).unwrap();
+            match &events[1] {
+                Event::ClockStarted { due_at, .. } => due_at.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        // End of Tuesday 1 September, BST.
+        assert_eq!(due_on(&Calendar::default()), "2026-09-01T22:59:59.000Z");
+        assert_eq!(
+            due_on(&Calendar::uk(crate::calendar::Jurisdiction::Scotland)),
+            "2026-08-31T22:59:59.000Z"
         );
     }
 
@@ -1833,7 +2179,8 @@ mod tests {
     #[test]
     fn a_deadline_beyond_the_calendar_is_refused() {
         let mut sim = Sim::opened();
-        sim.runbooks[0].clocks[1].due_after = crate::runbook::Duration::from_secs(u64::MAX);
+        sim.runbooks[0].clocks[1].due_after =
+            Period::Exact(crate::runbook::Duration::from_secs(u64::MAX));
         assert_eq!(
             sim.refuse(&done("triage")),
             "clock `callback` of runbook `t/flow` would fall due beyond the calendar"
@@ -1900,6 +2247,50 @@ mod tests {
             at: at.fixed_offset(),
             reason: Some(reason.to_owned()),
         }
+    }
+
+    #[test]
+    fn a_clock_started_by_a_step_but_counted_from_awareness_moves_with_it() {
+        // The ICO clock starts when personal data is confirmed (the
+        // decision), so a response without personal data never breaches it.
+        let flow = crate::response::testkit::parse(
+            &crate::response::testkit::FLOW.replace(
+                r#"starts_on = "assess""#,
+                "starts_on = \"assess\"\ncounts_from = \"awareness\"",
+            ),
+            RB,
+        );
+        // Nobody gave the time: the clock's start takes it as then, and says so.
+        let mut untold = Sim::with(vec![flow.clone()]);
+        let opened = untold.run(&open(RB)).unwrap();
+        assert_eq!(opened.len(), 1, "opening asks nothing: {opened:?}");
+        let events = untold.run(&decide_cmd(0, "HR share encrypted")).unwrap();
+        assert!(
+            matches!(&events[1], Event::Awareness { reason: Some(r), .. } if r.contains("taken as then")),
+            "{events:?}"
+        );
+        let clock = untold.state.clock(RB, "ico").cloned();
+        let clock = clock.unwrap_or_else(|| panic!("{events:?}"));
+        let aware_at = untold.state.awareness.as_ref().map(|a| a.at);
+        assert_eq!(
+            Some(clock.due_at),
+            aware_at.map(|a| a + TimeDelta::hours(72))
+        );
+        assert!(clock.anchor.is_some());
+
+        let mut sim = Sim::with(vec![flow]);
+        let ten = t0() - TimeDelta::hours(4);
+        sim.run(&aware(ten, "ransom note seen")).unwrap();
+        sim.run(&open(RB)).unwrap();
+        assert!(sim.state.clock(RB, "ico").is_none(), "not started at open");
+        sim.now = t0() + TimeDelta::hours(4);
+        sim.run(&decide_cmd(0, "HR share encrypted")).unwrap();
+        let due = |sim: &Sim| sim.state.clock(RB, "ico").map(|c| c.due_at);
+        assert_eq!(due(&sim), Some(ten + TimeDelta::hours(72)));
+        let half_nine = ten - TimeDelta::minutes(30);
+        sim.run(&aware(half_nine, "photographed at 09:30")).unwrap();
+        assert_eq!(due(&sim), Some(half_nine + TimeDelta::hours(72)));
+        assert!(sim.state.anomalies.is_empty(), "{:?}", sim.state.anomalies);
     }
 
     #[test]
@@ -1996,6 +2387,45 @@ mod tests {
         assert!(sim.state.step(RB, "triage").unwrap().ticked.is_empty());
         sim.run(&tick).unwrap();
         assert!(sim.state.anomalies.is_empty(), "{:?}", sim.state.anomalies);
+    }
+
+    #[test]
+    fn in_an_exercise_deadlines_run_on_exercise_time_and_a_jump_moves_them() {
+        let mut sim = Sim::opened();
+        sim.run(&Command::StartExercise {
+            exercise: "x".to_owned(),
+            title: "X".to_owned(),
+            digest: String::new(),
+            speed: 1,
+            manual: true,
+            paused: false,
+        })
+        .unwrap();
+        // The ICO clock (72h) starts when the decision is taken, at T+0.
+        sim.run(&decide_cmd(0, "HR share encrypted")).unwrap();
+        let started = sim.state.clock(RB, "ico").map(|c| c.due_at);
+        // A day of exercise time later, nothing has breached...
+        sim.run(&Command::Clock(ClockRequest::JumpTo(24 * 3_600_000)))
+            .unwrap();
+        assert_eq!(sim.run(&Command::RecordBreaches).unwrap(), []);
+        let moved = crate::response::deadline_now(&sim.state, sim.now);
+        assert!(
+            started.is_some_and(|due| due - moved < TimeDelta::hours(49)),
+            "a T+1 day jump brings the deadline a day nearer: {moved} vs {started:?}"
+        );
+        // ...and at T+72h01m the 72 hours have passed, in a few minutes of
+        // wall time.
+        sim.run(&Command::Clock(ClockRequest::JumpTo(
+            (72 * 60 + 1) * 60_000,
+        )))
+        .unwrap();
+        let breaches = sim.run(&Command::RecordBreaches).unwrap();
+        assert!(
+            breaches
+                .iter()
+                .any(|e| matches!(e, Event::ClockBreached { clock, .. } if clock == "ico")),
+            "{breaches:?}"
+        );
     }
 
     #[test]

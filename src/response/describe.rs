@@ -14,11 +14,31 @@ fn step_title<R: Runbooks + ?Sized>(runbooks: &R, runbook: &str, step: &str) -> 
 }
 
 /// A clock's label, or its id when the runbook does not have it.
-fn clock_label<R: Runbooks + ?Sized>(runbooks: &R, runbook: &str, clock: &str) -> String {
-    runbooks
-        .runbook(runbook)
-        .and_then(|r| r.clocks.iter().find(|c| c.id == clock))
-        .map_or_else(|| clock.to_owned(), |c| c.label.clone())
+fn clock_label<R: Runbooks + ?Sized>(
+    runbooks: &R,
+    runbook: &str,
+    case: Option<&str>,
+    clock: &str,
+) -> String {
+    let Some(definition) = runbooks.runbook(runbook) else {
+        return clock.to_owned();
+    };
+    match case {
+        None => definition
+            .clocks
+            .iter()
+            .find(|c| c.id == clock)
+            .map_or_else(|| clock.to_owned(), |c| c.label.clone()),
+        Some(case) => definition
+            .cases
+            .iter()
+            .flat_map(|k| &k.clocks)
+            .find(|c| c.id == clock)
+            .map_or_else(
+                || format!("{clock} (case {case})"),
+                |c| format!("{} (case {case})", c.label),
+            ),
+    }
 }
 
 /// What an event records, in words, with step titles and clock labels from
@@ -98,12 +118,36 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
                     None => format!("aware of the incident since {at}"),
                 }
             }
-            Event::ClockMet { runbook, clock } => {
-                format!("clock met: {}", clock_label(runbooks, runbook, clock))
+            Event::ClockMet {
+                runbook,
+                clock,
+                case,
+            } => {
+                let label = clock_label(runbooks, runbook, case.as_deref(), clock);
+                format!("clock met: {label}")
             }
-            Event::ClockBreached { runbook, clock } => {
-                format!("DEADLINE MISSED: {}", clock_label(runbooks, runbook, clock))
+            Event::ClockBreached {
+                runbook,
+                clock,
+                case,
+            } => {
+                let label = clock_label(runbooks, runbook, case.as_deref(), clock);
+                format!("DEADLINE MISSED: {label}")
             }
+            Event::CaseAdded {
+                kind,
+                reference,
+                received_at,
+                ..
+            } => {
+                let at = chrono::DateTime::parse_from_rfc3339(received_at).map_or_else(
+                    |_| received_at.clone(),
+                    |t| t.format("%Y-%m-%d %H:%M %:z").to_string(),
+                );
+                format!("case {reference} ({kind}) received {at}")
+            }
+            Event::CaseStepDone { reference, step } => format!("case {reference}: {step} done"),
+            Event::CaseKeyed { reference } => format!("case {reference} keyed back"),
             Event::ActorChanged { name, role } => format!("at the keyboard: {name} ({role})"),
             Event::Correction { of, replacement } => {
                 format!("correction of #{of}: {replacement}")

@@ -24,6 +24,7 @@
 //! - [`review`] finds steps, checks and clocks the journal names but the
 //!   runbooks (as loaded now) do not have.
 
+pub mod cases;
 pub mod command;
 pub mod describe;
 pub mod flow;
@@ -32,17 +33,17 @@ pub mod review;
 pub mod state;
 
 pub use command::{
-    CAPACITIES, CHANNELS, ClockRequest, Command, CommandError, OUTCOMES, RunbookPin, Runbooks,
-    StepRef, check_capacity, decide, due_breaches,
+    CAPACITIES, CHANNELS, ClockRequest, Command, CommandError, DeadlineDue, OUTCOMES, OnCalendar,
+    RunbookPin, Runbooks, StepRef, check_capacity, decide, due_breaches,
 };
 pub use describe::describe;
 pub use flow::current_step;
-pub use play::PlayClock;
+pub use play::{PlayClock, deadline_now};
 pub use review::definition_anomalies;
 pub use state::{
-    Anomaly, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken, ExerciseStart,
-    ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState, RunbookVersion,
-    Sessions, SignIn, Stamp, StepState, StepStatus, Tick,
+    AD_HOC, Anomaly, CaseState, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken,
+    ExerciseStart, ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState,
+    RunbookVersion, Sessions, SignIn, Stamp, StepState, StepStatus, Tick,
 };
 
 #[cfg(test)]

@@ -115,6 +115,22 @@ impl PlayClock {
     }
 }
 
+/// The time deadlines are judged at: the wall time, or in an exercise the
+/// exercise's start plus the exercise time, so that regulatory clocks run on
+/// exercise time: a jump to T+1 day brings every deadline a day nearer, and
+/// a 90-minute exercise played at speed can reach the ICO's 72 hours.
+pub fn deadline_now(state: &ResponseState, now: DateTime<Utc>) -> DateTime<Utc> {
+    let Some(start) = &state.exercise_start else {
+        return now;
+    };
+    let ex_t = PlayClock::of(state).at(now).unwrap_or(0);
+    i64::try_from(ex_t)
+        .ok()
+        .and_then(chrono::TimeDelta::try_milliseconds)
+        .and_then(|d| start.stamp.at.checked_add_signed(d))
+        .unwrap_or(now)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeDelta;

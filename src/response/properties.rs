@@ -104,9 +104,19 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
                 from: crate::runbook::AWARENESS.to_owned(),
                 after_s: rng.below(300_000) as u64,
             }),
+            case: None,
+            basis: None,
         },
-        11 => Event::ClockMet { runbook, clock },
-        12 => Event::ClockBreached { runbook, clock },
+        11 => Event::ClockMet {
+            runbook,
+            clock,
+            case: None,
+        },
+        12 => Event::ClockBreached {
+            runbook,
+            clock,
+            case: None,
+        },
         13 => Event::ActorChanged {
             name: rng.text(),
             role: rng.text(),

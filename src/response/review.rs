@@ -129,6 +129,8 @@ mod tests {
             label: "Old".to_owned(),
             due_at: "2026-03-07T00:00:00Z".to_owned(),
             anchor: None,
+            case: None,
+            basis: None,
         });
         assert_eq!(
             messages(&sim),
@@ -150,6 +152,8 @@ mod tests {
             label: "ICO".to_owned(),
             due_at: "2026-03-07T00:00:00Z".to_owned(),
             anchor: None,
+            case: None,
+            basis: None,
         });
         sim.runbooks.clear();
         assert_eq!(

@@ -21,7 +21,7 @@
 //! paper log, the corrected entry stays and the state marks it corrected
 //! ([`ResponseState::corrections`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -220,6 +220,35 @@ pub struct ClockState {
     /// Breaches recorded against an earlier due time, withdrawn when a
     /// correction of the time of awareness moved the deadline past them.
     pub withdrawn: Vec<Stamp>,
+    /// The case whose clock this is; none for the response's own clocks.
+    pub case: Option<String>,
+    /// What an ad-hoc deadline rests on.
+    pub basis: Option<String>,
+}
+
+/// The runbook id of the response's own deadlines, added during the
+/// incident rather than declared by a runbook (`grabbag act deadline`).
+pub const AD_HOC: &str = "";
+
+/// A case on a runbook's register: a referral, a household, a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseState {
+    /// The runbook whose register it is on.
+    pub runbook: String,
+    /// The case kind, as the runbook declares it.
+    pub kind: String,
+    /// Its reference, unique in the journal.
+    pub reference: String,
+    /// When it was received (its clocks count from then).
+    pub received_at: DateTime<Utc>,
+    /// The fields given, by name.
+    pub fields: BTreeMap<String, String>,
+    /// The entry that added it (its actor is the case's owner).
+    pub added: Stamp,
+    /// Checklist items done, by id.
+    pub done: BTreeMap<String, Stamp>,
+    /// The entry that marked it keyed back into the line-of-business system.
+    pub keyed: Option<Stamp>,
 }
 
 /// Where a clock stands at a given moment.
@@ -435,8 +464,10 @@ pub struct ResponseState {
     pub sessions: Sessions,
     /// Runbooks in the order first opened.
     pub runbooks: Vec<OpenedRunbook>,
-    /// Clocks in the order started.
+    /// Clocks in the order started (cases' clocks among them).
     pub clocks: Vec<ClockState>,
+    /// Cases, in the order added.
+    pub cases: Vec<CaseState>,
     /// When the council became aware of the incident, once given.
     pub awareness: Option<Awareness>,
     /// Notes, in journal order.
@@ -474,6 +505,27 @@ pub struct ResponseState {
     /// Event kind of each seq folded (`None`: unreadable), to check corrections.
     #[serde(skip)]
     kinds: BTreeMap<u64, Option<&'static str>>,
+    /// Index of `clocks` by runbook, case and clock: a register of
+    /// thousands of cases folds in linear time.
+    #[serde(skip)]
+    clock_index: HashMap<String, usize>,
+    /// Index of `cases` by reference.
+    #[serde(skip)]
+    case_index: HashMap<String, usize>,
+}
+
+/// The key of a clock in the index.
+fn clock_key(runbook: &str, case: Option<&str>, clock: &str) -> String {
+    format!("{runbook}\u{0}{}\u{0}{clock}", case.unwrap_or_default())
+}
+
+/// How a clock is named in anomalies.
+fn clock_name(runbook: &str, case: Option<&str>, clock: &str) -> String {
+    match case {
+        Some(case) => format!("clock `{clock}` of case `{case}` (runbook `{runbook}`)"),
+        None if runbook == AD_HOC => format!("deadline `{clock}`"),
+        None => format!("clock `{clock}` of runbook `{runbook}`"),
+    }
 }
 
 impl ResponseState {
@@ -523,11 +575,47 @@ impl ResponseState {
         self.step(runbook, step).map_or(&TODO, |s| &s.status)
     }
 
-    /// A clock, once started.
+    /// A clock of the response (not a case's), once started.
     pub fn clock(&self, runbook: &str, clock: &str) -> Option<&ClockState> {
-        self.clocks
-            .iter()
-            .find(|c| c.runbook == runbook && c.clock == clock)
+        self.case_clock(runbook, None, clock)
+    }
+
+    /// A clock of a case (or, with `None`, of the response), once started.
+    pub fn case_clock(
+        &self,
+        runbook: &str,
+        case: Option<&str>,
+        clock: &str,
+    ) -> Option<&ClockState> {
+        self.clock_index
+            .get(&clock_key(runbook, case, clock))
+            .and_then(|&i| self.clocks.get(i))
+    }
+
+    /// What a clock counts from, and when that was: `awareness` (the time
+    /// of awareness in force), `case` (the case's receipt), `deadline` (an
+    /// ad-hoc deadline, from when it was added) or `step` (the entry that
+    /// started it, when a step was done).
+    pub fn clock_start(&self, clock: &ClockState) -> (&'static str, DateTime<Utc>) {
+        if let Some(case) = clock.case.as_deref().and_then(|c| self.case(c)) {
+            return ("case", case.received_at);
+        }
+        if clock.anchor.as_ref().is_some_and(|a| a.from == AWARENESS)
+            && let Some(aware) = &self.awareness
+        {
+            return ("awareness", aware.at);
+        }
+        if clock.runbook == AD_HOC {
+            return ("deadline", clock.started.at);
+        }
+        ("step", clock.started.at)
+    }
+
+    /// The case with this reference.
+    pub fn case(&self, reference: &str) -> Option<&CaseState> {
+        self.case_index
+            .get(reference)
+            .and_then(|&i| self.cases.get(i))
     }
 
     /// True when a later entry corrects entry `seq`.
@@ -809,20 +897,95 @@ impl ResponseState {
                 label,
                 due_at,
                 anchor,
-            } => self.clock_started(runbook, clock, label, due_at, anchor.as_ref(), stamp),
+                case,
+                basis,
+            } => self.clock_started(
+                ClockState {
+                    runbook: runbook.clone(),
+                    clock: clock.clone(),
+                    label: label.clone(),
+                    due_at: DateTime::<Utc>::MIN_UTC,
+                    started: stamp,
+                    met: None,
+                    breached: None,
+                    anchor: anchor.clone(),
+                    withdrawn: Vec::new(),
+                    case: case.clone(),
+                    basis: basis.clone(),
+                },
+                due_at,
+            ),
             Event::Awareness { at, reason } => self.awareness(at, reason.as_deref(), stamp),
-            Event::ClockMet { runbook, clock } => {
-                self.clock_fact(runbook, clock, stamp, "met", |c| &mut c.met);
+            Event::ClockMet {
+                runbook,
+                clock,
+                case,
+            } => {
+                self.clock_fact(runbook, case.as_deref(), clock, stamp, "met", |c| {
+                    &mut c.met
+                });
             }
-            Event::ClockBreached { runbook, clock } => {
+            Event::ClockBreached {
+                runbook,
+                clock,
+                case,
+            } => {
                 let seq = stamp.seq;
-                if self.clock(runbook, clock).is_some_and(|c| c.met.is_some()) {
-                    self.anomaly(
-                        seq,
-                        format!("clock `{clock}` of runbook `{runbook}` breached after it was met"),
-                    );
+                let case = case.as_deref();
+                if self
+                    .case_clock(runbook, case, clock)
+                    .is_some_and(|c| c.met.is_some())
+                {
+                    let named = clock_name(runbook, case, clock);
+                    self.anomaly(seq, format!("{named} breached after it was met"));
                 }
-                self.clock_fact(runbook, clock, stamp, "breached", |c| &mut c.breached);
+                self.clock_fact(runbook, case, clock, stamp, "breached", |c| &mut c.breached);
+            }
+            Event::CaseAdded {
+                runbook,
+                kind,
+                reference,
+                received_at,
+                fields,
+            } => self.case_added(runbook, kind, reference, received_at, fields, stamp),
+            Event::CaseStepDone { reference, step } => {
+                let seq = stamp.seq;
+                match self.case_mut(reference) {
+                    None => self.anomaly(
+                        seq,
+                        format!("case `{reference}`: `{step}` done, but the case was never added"),
+                    ),
+                    Some(case) => {
+                        if let Some(first) = case.done.get(step) {
+                            let first = first.seq;
+                            self.anomaly(
+                                seq,
+                                format!(
+                                    "case `{reference}`: `{step}` done again (first at seq {first})"
+                                ),
+                            );
+                        } else {
+                            case.done.insert(step.clone(), stamp);
+                        }
+                    }
+                }
+            }
+            Event::CaseKeyed { reference } => {
+                let seq = stamp.seq;
+                match self.case_mut(reference) {
+                    None => self.anomaly(
+                        seq,
+                        format!("case `{reference}` keyed back, but it was never added"),
+                    ),
+                    Some(case) if case.keyed.is_some() => {
+                        let first = case.keyed.as_ref().map_or(0, |k| k.seq);
+                        self.anomaly(
+                            seq,
+                            format!("case `{reference}` keyed back again (first at seq {first})"),
+                        );
+                    }
+                    Some(case) => case.keyed = Some(stamp),
+                }
             }
             Event::ActorChanged { name, role } => {
                 self.actor = Some(Actor {
@@ -1011,24 +1174,26 @@ impl ResponseState {
         }
     }
 
-    fn clock_started(
-        &mut self,
-        runbook: &str,
-        clock: &str,
-        label: &str,
-        due_at: &str,
-        anchor: Option<&ClockAnchor>,
-        stamp: Stamp,
-    ) {
-        let seq = stamp.seq;
-        let named = format!("clock `{clock}` of runbook `{runbook}`");
-        if self.runbook(runbook).is_none() {
+    /// A clock started (`clock.due_at` is set here from `due_at`).
+    fn clock_started(&mut self, mut clock: ClockState, due_at: &str) {
+        let seq = clock.started.seq;
+        let (runbook, case) = (clock.runbook.as_str(), clock.case.as_deref());
+        let named = clock_name(runbook, case, &clock.clock);
+        if runbook != AD_HOC && self.runbook(runbook).is_none() {
             return self.anomaly(
                 seq,
                 format!("{named} started, but the runbook was not opened"),
             );
         }
-        if let Some(first) = self.clock(runbook, clock) {
+        if let Some(case) = case
+            && self.case(case).is_none()
+        {
+            return self.anomaly(
+                seq,
+                format!("{named} started, but the case was never added"),
+            );
+        }
+        if let Some(first) = self.case_clock(runbook, case, &clock.clock) {
             let first = first.started.seq;
             return self.anomaly(seq, format!("{named} started again (first at seq {first})"));
         }
@@ -1038,16 +1203,61 @@ impl ResponseState {
                 format!("{named} started with due time {due_at:?}, which is not an RFC 3339 time"),
             );
         };
-        self.clocks.push(ClockState {
+        clock.due_at = due.with_timezone(&Utc);
+        self.clock_index
+            .insert(clock_key(runbook, case, &clock.clock), self.clocks.len());
+        self.clocks.push(clock);
+    }
+
+    fn case_mut(&mut self, reference: &str) -> Option<&mut CaseState> {
+        self.case_index
+            .get(reference)
+            .copied()
+            .and_then(|i| self.cases.get_mut(i))
+    }
+
+    fn case_added(
+        &mut self,
+        runbook: &str,
+        kind: &str,
+        reference: &str,
+        received_at: &str,
+        fields: &BTreeMap<String, String>,
+        stamp: Stamp,
+    ) {
+        let seq = stamp.seq;
+        if self.runbook(runbook).is_none() {
+            return self.anomaly(
+                seq,
+                format!("case `{reference}` added to runbook `{runbook}`, which was not opened"),
+            );
+        }
+        if let Some(first) = self.case(reference) {
+            let first = first.added.seq;
+            return self.anomaly(
+                seq,
+                format!("case `{reference}` added again (first at seq {first})"),
+            );
+        }
+        let Ok(received) = DateTime::parse_from_rfc3339(received_at) else {
+            return self.anomaly(
+                seq,
+                format!(
+                    "case `{reference}` received at {received_at:?}, which is not an RFC 3339 time"
+                ),
+            );
+        };
+        self.case_index
+            .insert(reference.to_owned(), self.cases.len());
+        self.cases.push(CaseState {
             runbook: runbook.to_owned(),
-            clock: clock.to_owned(),
-            label: label.to_owned(),
-            due_at: due.with_timezone(&Utc),
-            started: stamp,
-            met: None,
-            breached: None,
-            anchor: anchor.cloned(),
-            withdrawn: Vec::new(),
+            kind: kind.to_owned(),
+            reference: reference.to_owned(),
+            received_at: received.with_timezone(&Utc),
+            fields: fields.clone(),
+            added: stamp,
+            done: BTreeMap::new(),
+            keyed: None,
         });
     }
 
@@ -1104,17 +1314,19 @@ impl ResponseState {
     fn clock_fact(
         &mut self,
         runbook: &str,
+        case: Option<&str>,
         clock: &str,
         stamp: Stamp,
         what: &str,
         field: impl FnOnce(&mut ClockState) -> &mut Option<Stamp>,
     ) {
         let seq = stamp.seq;
-        let named = format!("clock `{clock}` of runbook `{runbook}`");
+        let named = clock_name(runbook, case, clock);
         let Some(state) = self
-            .clocks
-            .iter_mut()
-            .find(|c| c.runbook == runbook && c.clock == clock)
+            .clock_index
+            .get(&clock_key(runbook, case, clock))
+            .copied()
+            .and_then(|i| self.clocks.get_mut(i))
         else {
             return self.anomaly(seq, format!("{named} {what}, but it never started"));
         };
@@ -1433,6 +1645,8 @@ mod tests {
             label: "Report".to_owned(),
             due_at: "2026-03-09T14:00:00.000Z".to_owned(),
             anchor: None,
+            case: None,
+            basis: None,
         });
         assert!(sim.state.runbooks.is_empty());
         assert!(sim.state.clocks.is_empty());
@@ -1452,15 +1666,25 @@ mod tests {
             label: "Report to the ICO".to_owned(),
             due_at: due_at.to_owned(),
             anchor: None,
+            case: None,
+            basis: None,
         }
     }
 
     fn clock_event(met: bool) -> Event {
         let (runbook, clock) = (RB.to_owned(), "ico".to_owned());
         if met {
-            Event::ClockMet { runbook, clock }
+            Event::ClockMet {
+                runbook,
+                clock,
+                case: None,
+            }
         } else {
-            Event::ClockBreached { runbook, clock }
+            Event::ClockBreached {
+                runbook,
+                clock,
+                case: None,
+            }
         }
     }
 

@@ -24,6 +24,30 @@ pub(super) fn lint(
     lint.duplicates("steps", runbook.steps.iter().map(|s| s.id.as_str()));
     lint.duplicates("contacts", runbook.contacts.iter().map(|c| c.id.as_str()));
     lint.duplicates("clocks", runbook.clocks.iter().map(|c| c.id.as_str()));
+    lint.duplicates("cases", runbook.cases.iter().map(|c| c.id.as_str()));
+    for (i, kind) in runbook.cases.iter().enumerate() {
+        let at = |what: &str| format!("cases.{i}.{what}");
+        lint.duplicates(&at("fields"), kind.fields.iter().map(|f| f.id.as_str()));
+        lint.duplicates(
+            &at("checklist"),
+            kind.checklist.iter().map(|c| c.id.as_str()),
+        );
+        lint.duplicates(&at("clocks"), kind.clocks.iter().map(|c| c.id.as_str()));
+        for (j, clock) in kind.clocks.iter().enumerate() {
+            let Some(met_by) = &clock.met_by else {
+                continue;
+            };
+            if !kind.checklist.iter().any(|c| c.id == *met_by) {
+                let ids: Vec<&str> = kind.checklist.iter().map(|c| c.id.as_str()).collect();
+                let mut d = lint.source.error(
+                    lint.spans.at(&format!("cases.{i}.clocks.{j}.met_by")),
+                    format!("`met_by` names checklist item `{met_by}`, which case kind `{}` does not have", kind.id),
+                );
+                d.label = did_you_mean(met_by, &ids).map(|c| format!("did you mean `{c}`?"));
+                lint.out.push(d);
+            }
+        }
+    }
     lint.references(runbook);
     lint.flow(runbook);
     lint.grab_bag(runbook);
@@ -143,8 +167,34 @@ impl Lint<'_, '_> {
                 );
                 self.out.push(d);
             }
+            // A correction of the time of awareness moves its deadlines in
+            // the fold of the journal, which knows no calendar: so a clock
+            // from awareness runs around the clock, as the ICO's 72 hours do.
+            if clock.from_awareness() && !matches!(clock.due_after, super::Period::Exact(_)) {
+                let mut d = self.source.error(
+                    self.spans.at(&format!("clocks.{i}.due_after")),
+                    format!(
+                        "a clock that starts on `awareness` runs around the clock: `{}` counts working days or months",
+                        clock.due_after
+                    ),
+                );
+                d.help = Some(
+                    "give hours or days (`72h`, `5d`), or start it on a step or per case"
+                        .to_owned(),
+                );
+                self.out.push(d);
+            }
+            if let Some(from) = clock.counts_from.as_deref()
+                && from != super::AWARENESS
+            {
+                let d = self.source.error(
+                    self.spans.at(&format!("clocks.{i}.counts_from")),
+                    format!("`counts_from` is \"awareness\" or left out, not {from:?}"),
+                );
+                self.out.push(d);
+            }
             // `awareness` is the incident's time of awareness, not a step.
-            if !clock.from_awareness() {
+            if !clock.starts_at_awareness() {
                 self.step_ref(
                     runbook,
                     &format!("clocks.{i}.starts_on"),

@@ -14,9 +14,9 @@ pub(crate) mod parse;
 pub mod search;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-pub use crate::calendar::Duration;
+pub use crate::calendar::{Duration, Period};
 use crate::diagnostic::Diagnostic;
 pub use grab_bag::{Stage, Theme};
 
@@ -100,6 +100,9 @@ pub struct Runbook {
     pub contacts: Vec<Contact>,
     /// Deadlines started by steps.
     pub clocks: Vec<Clock>,
+    /// Kinds of case the runbook keeps a register of (referrals,
+    /// households, requests), each with its own fields, checklist and clocks.
+    pub cases: Vec<CaseKind>,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }
@@ -124,8 +127,15 @@ pub struct Contact {
 }
 
 impl Clock {
-    /// Whether it counts from the time of awareness.
+    /// Whether it counts from the time of awareness (starting then, or
+    /// starting on a step but counting from awareness).
     pub fn from_awareness(&self) -> bool {
+        self.starts_at_awareness() || self.counts_from.as_deref() == Some(AWARENESS)
+    }
+
+    /// Whether it starts at the time of awareness (when the runbook is
+    /// opened), rather than when a step is done.
+    pub fn starts_at_awareness(&self) -> bool {
         self.starts_on == AWARENESS
     }
 }
@@ -154,14 +164,81 @@ pub struct Clock {
     pub id: String,
     /// What must happen by the deadline.
     pub label: String,
-    /// Time allowed from the start.
-    pub due_after: Duration,
+    /// Time allowed from the start: a duration, working days or months.
+    pub due_after: Period,
     /// The step whose completion starts the clock, or [`AWARENESS`].
     pub starts_on: String,
+    /// What the deadline counts from when it starts on a step but the law
+    /// counts from earlier: [`AWARENESS`] (the ICO's 72 hours, started when
+    /// the DPO confirms personal data is involved, run from awareness).
+    pub counts_from: Option<String>,
     /// The step whose completion meets the deadline.
     pub met_by: Option<String>,
     /// What the deadline rests on (law, contract, guidance).
     pub basis: Option<String>,
+}
+
+/// A kind of case a runbook keeps a register of: many arrive during one
+/// incident, and each runs its own short checklist and its own clocks from
+/// the time it was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseKind {
+    /// Identifier (`referral`, `household`).
+    pub id: String,
+    /// What one case is called on screen.
+    pub label: String,
+    /// What is written down for each case.
+    pub fields: Vec<CaseField>,
+    /// The short checklist each case runs.
+    pub checklist: Vec<CaseItem>,
+    /// Deadlines each case counts from its time of receipt.
+    pub clocks: Vec<CaseClock>,
+}
+
+/// A field of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseField {
+    /// Identifier, as given to `--field NAME=VALUE`.
+    pub id: String,
+    /// What it is, in words.
+    pub label: String,
+    /// A case cannot be added without it.
+    pub required: bool,
+}
+
+/// An item of a case's checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseItem {
+    /// Identifier, as given to `case done REF ITEM`.
+    pub id: String,
+    /// What to do.
+    pub title: String,
+}
+
+/// A deadline of each case, counted from when it was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseClock {
+    /// Identifier.
+    pub id: String,
+    /// What must happen by then.
+    pub label: String,
+    /// Time allowed from receipt.
+    pub due_after: Period,
+    /// The checklist item whose completion meets it.
+    pub met_by: Option<String>,
+    /// What the deadline rests on.
+    pub basis: Option<String>,
+}
+
+impl Runbook {
+    /// The case kind with this id.
+    pub fn case_kind(&self, id: &str) -> Option<&CaseKind> {
+        self.cases.iter().find(|k| k.id == id)
+    }
 }
 
 /// Where the flow goes next.

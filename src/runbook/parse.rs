@@ -15,9 +15,10 @@ use toml::de::{DeTable, DeValue};
 
 use super::grab_bag;
 use super::{
-    Clock, Contact, Decision, DecisionOption, Duration, FORMAT_VERSION, Kind, Runbook, Severity,
-    Step, Target,
+    CaseClock, CaseField, CaseItem, CaseKind, Clock, Contact, Decision, DecisionOption, Duration,
+    FORMAT_VERSION, Kind, Runbook, Severity, Step, Target,
 };
+use crate::calendar::Period;
 use crate::diagnostic::{Diagnostic, Source, did_you_mean};
 
 /// Where each value was found, keyed by its dotted path (`steps.2.next`,
@@ -244,12 +245,41 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     pub(crate) fn duration(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Duration> {
+        self.parsed(
+            cx,
+            key,
+            required,
+            "a duration string such as \"15m\"",
+            Duration::parse,
+        )
+    }
+
+    /// A deadline's length: a duration, `N working days` or `N months`.
+    pub(crate) fn period(&self, cx: &mut Cx<'_>, key: &str, required: bool) -> Option<Period> {
+        self.parsed(
+            cx,
+            key,
+            required,
+            "a period string such as \"72h\" or \"1 working day\"",
+            Period::parse,
+        )
+    }
+
+    /// A string value read by `parse`, its error reported at the value.
+    fn parsed<T>(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        required: bool,
+        expected: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let value = self.get(cx, key, required)?;
         let DeValue::String(text) = value.get_ref() else {
-            Self::mismatch(cx, key, value, "a duration string such as \"15m\"");
+            Self::mismatch(cx, key, value, expected);
             return None;
         };
-        match Duration::parse(text) {
+        match parse(text) {
             Ok(d) => Some(d),
             Err(why) => {
                 cx.error(value.span(), format!("`{key}`: {why}"));
@@ -384,6 +414,7 @@ const TOP_KEYS: &[&str] = &[
     "stages",
     "contacts",
     "clocks",
+    "cases",
     "steps",
 ];
 const CONTACT_KEYS: &[&str] = &[
@@ -395,7 +426,19 @@ const CONTACT_KEYS: &[&str] = &[
     "when",
     "placeholder",
 ];
-const CLOCK_KEYS: &[&str] = &["id", "label", "due_after", "starts_on", "met_by", "basis"];
+const CLOCK_KEYS: &[&str] = &[
+    "id",
+    "label",
+    "due_after",
+    "starts_on",
+    "counts_from",
+    "met_by",
+    "basis",
+];
+const CASE_KEYS: &[&str] = &["id", "label", "fields", "checklist", "clocks"];
+const CASE_FIELD_KEYS: &[&str] = &["id", "label", "required"];
+const CASE_ITEM_KEYS: &[&str] = &["id", "title"];
+const CASE_CLOCK_KEYS: &[&str] = &["id", "label", "due_after", "met_by", "basis"];
 const STEP_KEYS: &[&str] = &[
     "id",
     "title",
@@ -512,6 +555,11 @@ fn read_runbook(cx: &mut Cx<'_>, root: &Table<'_, '_>, default_id: &str) -> Runb
             .iter()
             .map(|t| read_clock(cx, t))
             .collect(),
+        cases: root
+            .tables(cx, "cases", false)
+            .iter()
+            .map(|t| read_case_kind(cx, t))
+            .collect(),
         steps: root
             .tables(cx, "steps", false)
             .iter()
@@ -539,11 +587,61 @@ fn read_clock(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> Clock {
         id: t.string(cx, "id", true).unwrap_or_default(),
         label: t.string(cx, "label", true).unwrap_or_default(),
         due_after: t
-            .duration(cx, "due_after", true)
-            .unwrap_or(Duration::from_secs(0)),
+            .period(cx, "due_after", true)
+            .unwrap_or(Period::Exact(Duration::from_secs(0))),
         starts_on: t.string(cx, "starts_on", true).unwrap_or_default(),
+        counts_from: t.string(cx, "counts_from", false),
         met_by: t.string(cx, "met_by", false),
         basis: t.string(cx, "basis", false),
+    }
+}
+
+fn read_case_kind(cx: &mut Cx<'_>, t: &Table<'_, '_>) -> CaseKind {
+    t.only(cx, CASE_KEYS);
+    let id = t.string(cx, "id", true).unwrap_or_default();
+    CaseKind {
+        label: t.string(cx, "label", false).unwrap_or_else(|| id.clone()),
+        id,
+        fields: t
+            .tables(cx, "fields", false)
+            .iter()
+            .map(|f| {
+                f.only(cx, CASE_FIELD_KEYS);
+                let id = f.string(cx, "id", true).unwrap_or_default();
+                CaseField {
+                    label: f.string(cx, "label", false).unwrap_or_else(|| id.clone()),
+                    id,
+                    required: f.boolean(cx, "required").unwrap_or(false),
+                }
+            })
+            .collect(),
+        checklist: t
+            .tables(cx, "checklist", false)
+            .iter()
+            .map(|i| {
+                i.only(cx, CASE_ITEM_KEYS);
+                CaseItem {
+                    id: i.string(cx, "id", true).unwrap_or_default(),
+                    title: i.string(cx, "title", true).unwrap_or_default(),
+                }
+            })
+            .collect(),
+        clocks: t
+            .tables(cx, "clocks", false)
+            .iter()
+            .map(|c| {
+                c.only(cx, CASE_CLOCK_KEYS);
+                CaseClock {
+                    id: c.string(cx, "id", true).unwrap_or_default(),
+                    label: c.string(cx, "label", true).unwrap_or_default(),
+                    due_after: c
+                        .period(cx, "due_after", true)
+                        .unwrap_or(Period::Exact(Duration::from_secs(0))),
+                    met_by: c.string(cx, "met_by", false),
+                    basis: c.string(cx, "basis", false),
+                }
+            })
+            .collect(),
     }
 }
 

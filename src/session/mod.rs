@@ -19,13 +19,14 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use crate::calendar::Calendar;
 use crate::crypto::Identities;
 use crate::journal::{
     Actor, Entry, Event, Journal, JournalError, NewJournal, Planned, Quarantined,
 };
 use crate::library::LoadedRunbook;
 use crate::response::{
-    Command, CommandError, PlayClock, ResponseState, RunbookPin, check_capacity, decide,
+    Command, CommandError, OnCalendar, PlayClock, ResponseState, RunbookPin, check_capacity, decide,
 };
 use crate::runbook::Runbook;
 
@@ -58,6 +59,8 @@ pub struct Session {
     journal: Journal,
     state: ResponseState,
     runbooks: Vec<Runbook>,
+    /// The working days deadlines count on (the library's settings).
+    calendar: Calendar,
     /// Entries folded but not yet handed to the caller.
     unseen: Vec<Entry>,
     /// Opened by [`Session::open_for_notes`]: the state is the fold of the
@@ -162,6 +165,7 @@ impl Session {
             journal,
             state: ResponseState::fold(&entries),
             runbooks,
+            calendar: Calendar::default(),
             unseen: entries,
             notes_only: false,
         }
@@ -210,13 +214,18 @@ impl Session {
             journal,
             state,
             runbooks,
+            calendar,
             unseen,
             ..
         } = self;
+        let rules = OnCalendar {
+            runbooks: runbooks.as_slice(),
+            calendar,
+        };
         let result = journal.append_planned(
             |others| {
                 fold_into(state, unseen, others);
-                let events = decide(state, runbooks.as_slice(), command, now)?;
+                let events = decide(state, &rules, command, now)?;
                 check_capacity(state, actor, command)?;
                 let ex_now = PlayClock::of(state).at(now);
                 Ok::<_, SessionError>(
@@ -280,6 +289,17 @@ impl Session {
     /// Replaces the runbooks (the library finished loading, or changed).
     pub fn set_runbooks(&mut self, runbooks: Vec<Runbook>) {
         self.runbooks = runbooks;
+    }
+
+    /// Counts deadlines on the library's calendar (England and Wales' bank
+    /// holidays until this is called).
+    pub fn set_calendar(&mut self, calendar: Calendar) {
+        self.calendar = calendar;
+    }
+
+    /// The working days deadlines count on.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// The open journal (path, head, witness code).

@@ -18,13 +18,14 @@ use super::dialog::{self, Dialog, FormPurpose, Intent, Reply};
 use super::keys::{GLOBAL, Global};
 use super::library::Library;
 use super::replay::Replay;
-use super::shared::{Response, Shared};
+use super::shared::{Response, Shared, case_form};
 use super::{exercise, run};
 use crate::config::LastSession;
 use crate::exercise::{Exercise, Speed};
 use crate::journal::{Actor, LessonCategory};
 use crate::library::{LoadReport, LoadedRunbook};
-use crate::response::{ClockRequest, Command, ResponseState};
+use crate::response::{ClockRequest, Command, DeadlineDue, ResponseState};
+use crate::text::printable_line;
 
 pub use super::keys::Action;
 pub use super::shared::{Screen, Setup, Status};
@@ -95,6 +96,7 @@ impl<'a> App<'a> {
             active: 0,
             selected: None,
             scroll: 0,
+            register: false,
         });
         self.shared.screen = Screen::Run;
         let first = replay.opening();
@@ -306,6 +308,85 @@ impl<'a> App<'a> {
                     set.then_some(Some(
                         "time of awareness recorded: deadlines from it are due from then",
                     ))
+                }
+            },
+            FormPurpose::Deadline => {
+                let due = value(1);
+                let due = match crate::calendar::Period::parse(due.trim()) {
+                    Ok(period) => Ok(DeadlineDue::After(period)),
+                    Err(_) => match app.due_at(&due) {
+                        Ok(Some(at)) => Ok(DeadlineDue::At(at)),
+                        Ok(None) => Err(
+                            "Due: a time (HH:MM, YYYY-MM-DD HH:MM) or a period (4h, 1 working day)"
+                                .to_owned(),
+                        ),
+                        Err(e) => Err(format!("{e}, or a period (4h, 1 working day)")),
+                    },
+                };
+                match due {
+                    Err(e) => {
+                        app.error(e);
+                        None
+                    }
+                    Ok(due) => app
+                        .execute(&Command::AddDeadline {
+                            label: value(0),
+                            due,
+                            basis: optional(2),
+                        })
+                        .then_some(Some("deadline added: it counts down with the others")),
+                }
+            }
+            FormPurpose::CaseKind(runbook) => {
+                let wanted = value(0);
+                let kind = app
+                    .definition(runbook)
+                    .and_then(|r| r.case_kind(wanted.trim()))
+                    .cloned();
+                match kind {
+                    Some(kind) => {
+                        app.dialogs.push(case_form(runbook, &kind));
+                        Some(None)
+                    }
+                    None => {
+                        app.error(format!("no kind of case {:?}", printable_line(&wanted)));
+                        None
+                    }
+                }
+            }
+            FormPurpose::Case(runbook, kind) => match app.happened_at(&value(1)) {
+                Err(e) => {
+                    app.error(e);
+                    None
+                }
+                Ok(received_at) => {
+                    let fields = app
+                        .definition(runbook)
+                        .and_then(|r| r.case_kind(kind))
+                        .map(|k| {
+                            k.fields
+                                .iter()
+                                .enumerate()
+                                .map(|(i, f)| (f.id.clone(), value(i + 2)))
+                                .filter(|(_, v)| !v.trim().is_empty())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let reference = value(0);
+                    app.execute(&Command::AddCase {
+                        runbook: runbook.clone(),
+                        kind: Some(kind.clone()),
+                        reference: reference.clone(),
+                        received_at,
+                        fields,
+                    })
+                    .then(|| {
+                        app.info(format!(
+                            "case {} added: its deadlines count from when it was received (R: register)",
+                            printable_line(reference.trim())
+                        ));
+                        None
+                    })
                 }
             },
             FormPurpose::Actor => {

@@ -73,6 +73,14 @@ pub enum FormPurpose {
     /// When the council became aware: time, why; then open this runbook,
     /// whose deadlines count from it, when one is waiting.
     Awareness(Option<String>),
+    /// A deadline of the response's own: what, due (a time or a period),
+    /// basis.
+    Deadline,
+    /// Which kind of case to add to this runbook's register.
+    CaseKind(String),
+    /// A case for the register of (runbook, kind): reference, when
+    /// received, then the kind's fields in order.
+    Case(String, String),
 }
 
 /// A manual exercise expectation, for the scoring picker.
@@ -676,6 +684,11 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 FormPurpose::Awareness(_) => {
                     " Aware of the incident since: HH:MM or YYYY-MM-DD HH:MM "
                 }
+                FormPurpose::Deadline => {
+                    " Deadline: due HH:MM, YYYY-MM-DD HH:MM, 4h, 1 working day "
+                }
+                FormPurpose::CaseKind(_) => " Which kind of case? ",
+                FormPurpose::Case(..) => " New case: received HH:MM or YYYY-MM-DD HH:MM ",
             };
             // The start form says which runbook Enter will start, so a
             // search that highlighted the wrong one is caught here.

@@ -19,6 +19,7 @@ pub mod exercise;
 pub mod keys;
 pub mod lend;
 pub mod library;
+pub mod register;
 pub mod replay;
 pub mod review;
 pub mod run;

@@ -521,6 +521,28 @@ fn banner(review: &Review) -> Vec<Line<'static>> {
             ),
         ]));
     }
+    // The registers as the journals left them: what is still to key back.
+    for source in &review.timeline.sources {
+        let state = &source.state;
+        if state.cases.is_empty() {
+            continue;
+        }
+        let end = crate::response::deadline_now(state, state.last_at.unwrap_or_default());
+        let rows = crate::response::cases::register(state, None, end);
+        let n = crate::response::cases::counts(&rows, end);
+        let style = if n.missed > 0 || n.not_keyed > 0 {
+            theme.warn
+        } else {
+            theme.good
+        };
+        out.push(Line::from(Span::styled(
+            format!(
+                "Cases: {}, {} missed a deadline, {} not keyed back",
+                n.cases, n.missed, n.not_keyed
+            ),
+            style,
+        )));
+    }
     out
 }
 
@@ -1178,6 +1200,56 @@ pub(super) mod tests {
         let text = screen(&r, 100, 24);
         assert!(
             text.contains("LESSON OVERDUE alice#9: Print the call tree (owner ICT Security Lead, due 2026-07-01)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_banner_counts_cases_missed_and_not_keyed_back() {
+        let rb = || "continuity/childrens-safeguarding".to_owned();
+        let mut events = vec![
+            (who("Alice"), start("Outage", None)),
+            (
+                who("Alice"),
+                Event::RunbookOpened {
+                    runbook: rb(),
+                    title: "Referrals".to_owned(),
+                    commit: None,
+                    blob: None,
+                    dirty: false,
+                    unencrypted: true,
+                    trust: "not checked".to_owned(),
+                },
+            ),
+        ];
+        for reference in ["R-1", "R-2"] {
+            events.push((
+                who("Alice"),
+                Event::CaseAdded {
+                    runbook: rb(),
+                    kind: "referral".to_owned(),
+                    reference: reference.to_owned(),
+                    received_at: "2026-06-01T08:00:00Z".to_owned(),
+                    fields: Default::default(),
+                },
+            ));
+        }
+        events.push((
+            who("Alice"),
+            Event::CaseKeyed {
+                reference: "R-1".to_owned(),
+            },
+        ));
+        let r = review(
+            &[(
+                "alice.jsonl",
+                journal("2026-06-01T08:00:00Z", events, false),
+            )],
+            Look::default(),
+        );
+        let text = screen(&r, 100, 30);
+        assert!(
+            text.contains("Cases: 2, 0 missed a deadline, 1 not keyed back"),
             "{text}"
         );
     }

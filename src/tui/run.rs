@@ -19,7 +19,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose};
 use super::keys::{Action, Binding, GLOBAL, Key, Table, ch};
-use super::shared::{Screen, Shared, awareness_form, elapsed, safe};
+use super::shared::{Screen, Shared, awareness_form, case_form, deadline_form, elapsed, safe};
 use crate::exercise::Exercise;
 use crate::response::{ClockStatus, Command, StepRef, StepStatus};
 use crate::runbook::Step;
@@ -48,6 +48,12 @@ pub enum Do {
     Correct,
     /// When the council became aware.
     Awareness,
+    /// Add a deadline of the response's own.
+    Deadline,
+    /// Show the runbook's register of cases, or its steps again.
+    Register,
+    /// Add a case to the runbook's register.
+    Case,
     /// Someone else at the keyboard.
     Actor,
     /// Start the step.
@@ -176,6 +182,27 @@ pub const KEYS: Table<Do> = Table {
             command: Do::Awareness,
         },
         Binding {
+            keys: &[ch('R')],
+            label: "R",
+            hint: None,
+            help: "the register of cases, by next due (R again: steps)",
+            command: Do::Register,
+        },
+        Binding {
+            keys: &[ch('C')],
+            label: "C",
+            hint: None,
+            help: "add a case to the register (a referral, a household...)",
+            command: Do::Case,
+        },
+        Binding {
+            keys: &[ch('T')],
+            label: "T",
+            hint: None,
+            help: "add a deadline (due at a time, or in 4h, 1 working day...)",
+            command: Do::Deadline,
+        },
+        Binding {
             keys: &[
                 Key::Is(KeyCode::Up),
                 Key::Is(KeyCode::Down),
@@ -222,7 +249,10 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
 
 /// Whether a command only looks about (a replay allows these alone).
 pub fn looks(command: Do) -> bool {
-    matches!(command, Do::Move | Do::Current | Do::Switch | Do::Scroll)
+    matches!(
+        command,
+        Do::Move | Do::Current | Do::Switch | Do::Scroll | Do::Register
+    )
 }
 
 /// Runs a command that only looks about (see [`looks`]), for a replay.
@@ -326,6 +356,32 @@ fn run(app: &mut Shared<'_>, command: Do, key: KeyEvent) -> Action {
                     .map(|a| app.local(a.at).format("%Y-%m-%d %H:%M").to_string())
             });
             app.dialogs.push(awareness_form(current, None));
+        }
+        Do::Deadline => app.dialogs.push(deadline_form()),
+        Do::Case => {
+            let kinds = app.focus().map(|(r, _)| (r.id.clone(), r.cases.clone()));
+            match kinds {
+                Some((runbook, kinds)) => match kinds.as_slice() {
+                    [] => app.error(format!(
+                        "runbook `{}` keeps no register of cases",
+                        printable_line(&runbook)
+                    )),
+                    [only] => app.dialogs.push(case_form(&runbook, only)),
+                    several => {
+                        let names: Vec<&str> = several.iter().map(|k| k.id.as_str()).collect();
+                        app.dialogs.push(Dialog::form(
+                            FormPurpose::CaseKind(runbook),
+                            &[(&format!("Kind ({})", names.join(", ")), String::new())],
+                        ));
+                    }
+                },
+                None => app.error("no runbook of the library is on screen"),
+            }
+        }
+        Do::Register => {
+            if let Some(r) = app.response.as_mut() {
+                r.register = !r.register;
+            }
         }
         Do::Actor => {
             let (name, role) = app
@@ -565,6 +621,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &Shared<'_>, feed: Option<&Exercise>, ar
         draw_log(frame, app, feed, log_area);
         return;
     };
+    if response.register {
+        super::register::draw(frame, app, &runbook.id, body);
+        draw_log(frame, app, feed, log_area);
+        return;
+    }
     let current = crate::response::current_step(state, runbook).map(|s| s.id.as_str());
     // The step list takes what its titles need, up to two fifths of a wide
     // terminal; at 80 columns the instructions need the room more.
@@ -1008,28 +1069,58 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
     let Some(response) = app.response.as_ref() else {
         return Vec::new();
     };
-    let mut clocks: Vec<_> = response.state.clocks.iter().collect();
-    let rank = |c: &crate::response::ClockState| match c.status(app.now) {
+    // Deadlines run on exercise time in an exercise.
+    let now = crate::response::deadline_now(&response.state, app.now);
+    // Cases' clocks are on the register (`R`): here, one line sums them up,
+    // so a register of thousands costs one pass, not thousands of lines.
+    let mut clocks: Vec<_> = Vec::new();
+    let (mut missed, mut next_due) = (0_usize, None);
+    for clock in &response.state.clocks {
+        if clock.case.is_none() {
+            clocks.push(clock);
+            continue;
+        }
+        match clock.status(now) {
+            ClockStatus::Breached | ClockStatus::Overdue => missed += 1,
+            ClockStatus::Running => {
+                next_due = Some(next_due.map_or(clock.due_at, |d| clock.due_at.min(d)));
+            }
+            ClockStatus::Met { .. } => {}
+        }
+    }
+    let rank = |c: &crate::response::ClockState| match c.status(now) {
         ClockStatus::Breached | ClockStatus::Overdue => 0,
         ClockStatus::Running => 1,
         ClockStatus::Met { .. } => 2,
     };
     clocks.sort_by_key(|c| (rank(c), c.due_at));
-    clocks
+    let cases = (!response.state.cases.is_empty()).then(|| {
+        let due = next_due.map_or_else(String::new, |d| {
+            format!(", next due {}", app.local(d).format("%a %d %b %H:%M"))
+        });
+        Line::from(vec![
+            Span::styled(format!("{} cases: ", theme.symbols.clock), theme.accent),
+            Span::styled(
+                format!(
+                    "{}, {missed} missed{due} (R: register)",
+                    response.state.cases.len()
+                ),
+                if missed > 0 { theme.bad } else { theme.warn },
+            ),
+        ])
+    });
+    cases
         .into_iter()
-        .map(|clock| {
+        .chain(clocks.into_iter().map(|clock| {
             let due = app.local(clock.due_at).format("%a %d %b %H:%M");
-            let (text, style) = match clock.status(app.now) {
+            let (text, style) = match clock.status(now) {
                 ClockStatus::Met { .. } => (format!("met (was due {due})"), theme.good),
                 ClockStatus::Breached | ClockStatus::Overdue => (
-                    format!(
-                        "MISSED: was due {due}, {} ago",
-                        elapsed(app.now - clock.due_at)
-                    ),
+                    format!("MISSED: was due {due}, {} ago", elapsed(now - clock.due_at)),
                     theme.bad,
                 ),
                 ClockStatus::Running => (
-                    format!("due {due}, {} left", elapsed(clock.due_at - app.now)),
+                    format!("due {due}, {} left", elapsed(clock.due_at - now)),
                     theme.warn,
                 ),
             };
@@ -1051,7 +1142,7 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
                 Span::styled(format!("{} {label}: ", theme.symbols.clock), theme.accent),
                 Span::styled(text, style),
             ])
-        })
+        }))
         .collect()
 }
 

@@ -19,6 +19,7 @@ use chrono::{
 use super::dialog::{Dialog, FormPurpose};
 use super::keys::Action;
 use super::theme::{Look, Theme};
+use crate::calendar::Calendar;
 use crate::config::LastSession;
 use crate::crypto::{Identities, Recipients};
 use crate::exercise::{Exercise, ExerciseClock, RealTime};
@@ -76,6 +77,8 @@ pub struct Response {
     pub selected: Option<usize>,
     /// Lines scrolled in the step pane (PgUp/PgDn).
     pub scroll: u16,
+    /// The runbook's register of cases is shown instead of its steps.
+    pub register: bool,
 }
 
 /// What the interface starts from: the loaded library and its keys.
@@ -110,6 +113,8 @@ pub struct Shared<'a> {
     pub failures: Vec<(String, Vec<String>)>,
     /// The runbook definitions, for `decide`.
     pub runbooks: Vec<Runbook>,
+    /// The working days the library's deadlines count on.
+    pub calendar: Calendar,
     /// Whom new journals are encrypted to.
     pub recipients: Option<Recipients>,
     /// Keys to open journals.
@@ -167,6 +172,7 @@ impl<'a> Shared<'a> {
             loaded: Vec::new(),
             failures: Vec::new(),
             runbooks: Vec::new(),
+            calendar: Calendar::default(),
             recipients: setup.recipients,
             identities: setup.identities,
             today: setup.today,
@@ -196,8 +202,10 @@ impl<'a> Shared<'a> {
             ))
         });
         self.runbooks = loaded.iter().map(|r| r.runbook.clone()).collect();
+        self.calendar = report.calendar;
         if let Some(session) = self.response.as_mut().and_then(|r| r.session.as_mut()) {
             session.set_runbooks(self.runbooks.clone());
+            session.set_calendar(self.calendar.clone());
         }
         self.loaded = loaded;
     }
@@ -390,6 +398,7 @@ impl<'a> Shared<'a> {
                 return;
             }
         };
+        session.set_calendar(self.calendar.clone());
         let first = session.take_unseen();
         let mut response = Response {
             session: Some(session),
@@ -398,6 +407,7 @@ impl<'a> Shared<'a> {
             active: 0,
             selected: None,
             scroll: 0,
+            register: false,
         };
         take_all(&mut response, &self.runbooks, &first);
         self.response = Some(response);
@@ -412,11 +422,20 @@ impl<'a> Shared<'a> {
             self.error(format!("runbook `{}` is not loaded", printable_line(id)));
             return;
         };
-        let unknown = self
-            .response
-            .as_ref()
-            .is_some_and(|r| r.state.awareness.is_none());
-        if unknown && loaded.runbook.clocks.iter().any(|c| c.from_awareness()) {
+        // In an exercise play is not held up by a form: the runbook's opening
+        // takes the time of awareness as then, which the players may correct.
+        let unknown = self.exercise.is_none()
+            && self
+                .response
+                .as_ref()
+                .is_some_and(|r| r.state.awareness.is_none());
+        if unknown
+            && loaded
+                .runbook
+                .clocks
+                .iter()
+                .any(|c| c.starts_at_awareness())
+        {
             self.dialogs.push(awareness_form(None, Some(id.to_owned())));
             return;
         }
@@ -449,6 +468,7 @@ impl<'a> Shared<'a> {
                     return;
                 }
             };
+        session.set_calendar(self.calendar.clone());
         let actor = session
             .state()
             .actor
@@ -468,6 +488,7 @@ impl<'a> Shared<'a> {
             active: 0,
             selected: None,
             scroll: 0,
+            register: false,
             session: None,
         };
         take_all(&mut response, &self.runbooks, &session.take_unseen());
@@ -579,6 +600,44 @@ pub(super) fn awareness_form(current: Option<String>, then_open: Option<String>)
             ("Aware since (optional)", current.unwrap_or_default()),
             ("Why (optional)", String::new()),
         ],
+    )
+}
+
+/// The form that adds a deadline of the response's own.
+pub(super) fn deadline_form() -> Dialog {
+    Dialog::form(
+        FormPurpose::Deadline,
+        &[
+            ("What by then", String::new()),
+            ("Due", String::new()),
+            ("Basis (optional)", String::new()),
+        ],
+    )
+}
+
+/// The form that adds a case of `kind` to `runbook`'s register: its
+/// reference, when it was received, and the kind's fields.
+pub(super) fn case_form(runbook: &str, kind: &crate::runbook::CaseKind) -> Dialog {
+    let mut fields = vec![
+        (format!("{} reference", kind.label), String::new()),
+        ("Received (optional)".to_owned(), String::new()),
+    ];
+    fields.extend(kind.fields.iter().map(|f| {
+        let label = printable_line(&f.label);
+        let label = if f.required {
+            label.into_owned()
+        } else {
+            format!("{label} (optional)")
+        };
+        (label, String::new())
+    }));
+    let labels: Vec<(&str, String)> = fields
+        .iter()
+        .map(|(l, v)| (l.as_str(), v.clone()))
+        .collect();
+    Dialog::form(
+        FormPurpose::Case(runbook.to_owned(), kind.id.clone()),
+        &labels,
     )
 }
 
@@ -709,6 +768,16 @@ impl Shared<'_> {
     /// `YYYY-MM-DD HH:MM` is a local date and time; RFC 3339 is taken as
     /// written. Local means the screen's zone.
     pub fn happened_at(&self, text: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
+        self.local_time(text, false)
+    }
+
+    /// A due time: as [`Shared::happened_at`], but `HH:MM` is the next such
+    /// time (today's, else tomorrow's).
+    pub fn due_at(&self, text: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
+        self.local_time(text, true)
+    }
+
+    fn local_time(&self, text: &str, ahead: bool) -> Result<Option<DateTime<FixedOffset>>, String> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(None);
@@ -719,10 +788,10 @@ impl Shared<'_> {
         let now = self.local(self.now);
         let naive = if let Ok(time) = NaiveTime::parse_from_str(text, "%H:%M") {
             let today = now.date_naive().and_time(time);
-            if today > now.naive_local() {
-                today - TimeDelta::days(1)
-            } else {
-                today
+            match (ahead, today > now.naive_local()) {
+                (false, true) => today - TimeDelta::days(1),
+                (true, false) => today + TimeDelta::days(1),
+                _ => today,
             }
         } else if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
             at

@@ -62,6 +62,7 @@ pub(super) fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<
                 "no identity can decrypt this file",
             )],
         }],
+        calendar: Default::default(),
     };
     let mut app = App::new(
         Setup {
@@ -1099,6 +1100,7 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     let report = LoadReport {
         runbooks: samples(),
         failures: Vec::new(),
+        calendar: Default::default(),
     };
     if send.send(Ok(report)).is_err() {
         panic!("the receiver is alive");
@@ -1282,4 +1284,104 @@ fn the_start_form_names_the_runbook_in_full_at_80x24() {
         "{screen}"
     );
     snapshot("start_form_80x24", &app, 80, 24);
+}
+
+#[test]
+fn t_adds_a_deadline_of_the_responses_own() {
+    let (_dir, mut app) = started_app();
+    app.shared.zone = chrono::FixedOffset::east_opt(0);
+    press(&mut app, KeyCode::Char('T'));
+    typed(&mut app, "Brief the Leader of the council");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "3 weeks");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    // A due that is neither a time nor a period is refused by name.
+    let refused = format!("{:?}", app.shared.status);
+    assert!(refused.contains("3 weeks"), "{refused}");
+    assert!(!app.shared.dialogs.is_empty(), "the form stays open");
+    press(&mut app, KeyCode::Up);
+    for _ in 0..7 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "2h");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "Chief Executive's instruction");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
+    let Some(response) = app.shared.response.as_ref() else {
+        panic!("no response");
+    };
+    let clock = response.state.clock(crate::response::AD_HOC, "deadline-1");
+    let clock = clock.unwrap_or_else(|| panic!("{:?}", response.state.clocks));
+    let off = (clock.due_at - clock.started.at - chrono::TimeDelta::hours(2)).abs();
+    assert!(off < chrono::TimeDelta::seconds(1), "{clock:?}");
+    assert_eq!(
+        clock.basis.as_deref(),
+        Some("Chief Executive's instruction")
+    );
+    let screen = text(&app, 100, 30);
+    assert!(screen.contains("Brief the Leader"), "{screen}");
+}
+
+#[test]
+fn r_shows_the_register_of_cases_by_next_due() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    app.shared.zone = chrono::FixedOffset::east_opt(0);
+    typed(&mut app, "safeguarding");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(app.shared.screen, Screen::Run, "{:?}", app.shared.status);
+    // Tuesday 1 September 2026, 12:00 UTC: one referral from Friday
+    // afternoon (due the end of today, after the bank holiday), one from
+    // Thursday (due Friday: missed).
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 9, 1, 12, 0, 0)
+        .single()
+        .unwrap_or_else(|| panic!("a time"));
+    app.shared.now = now;
+    // The later referral first: the register sorts by due, not by entry.
+    for (reference, hours_ago, child) in [("CS-002", 92, "C.D."), ("CS-001", 120, "A.B.")] {
+        press(&mut app, KeyCode::Char('C'));
+        typed(&mut app, reference);
+        press(&mut app, KeyCode::Tab);
+        let received = app.shared.local(now - chrono::TimeDelta::hours(hours_ago));
+        typed(&mut app, &received.format("%Y-%m-%d %H:%M").to_string());
+        press(&mut app, KeyCode::Tab);
+        typed(&mut app, child);
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Tab);
+        typed(&mut app, "School, 07700 900000");
+        // Up past the reference's field is the last field: Enter saves.
+        for _ in 0..5 {
+            press(&mut app, KeyCode::Up);
+        }
+        press(&mut app, KeyCode::Enter);
+        assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
+    }
+    let cases = app.shared.response.as_ref().map(|r| r.state.cases.len());
+    assert_eq!(cases, Some(2));
+    let steps = text(&app, 80, 24);
+    assert!(steps.contains("cases: 2, 1 missed"), "{steps}");
+    press(&mut app, KeyCode::Char('R'));
+    let screen = text(&app, 80, 24);
+    let first = screen.find("CS-001");
+    let second = screen.find("CS-002");
+    assert!(
+        first.is_some() && second.is_some() && first < second,
+        "{screen}"
+    );
+    assert!(screen.contains("Register: 2 cases"), "{screen}");
+    // Friday's referral is due at the end of Tuesday (22:59 UTC in summer
+    // time); Thursday's was due on Friday.
+    assert!(
+        screen.contains("CS-002       Fri 28 Aug") && screen.contains("OPEN     Tue 01 Sep 22:59"),
+        "{screen}"
+    );
+    assert!(screen.contains("OVERDUE  Fri 28 Aug 22:59"), "{screen}");
+    press(&mut app, KeyCode::Char('R'));
+    assert!(!text(&app, 80, 24).contains("Register: 2 cases"));
 }

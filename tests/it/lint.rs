@@ -52,6 +52,7 @@ vectors! {
     hostile_text_is_neutralised => "hostile",
     raw_control_characters_are_neutralised => "hostile-raw",
     grab_bag_themes_and_stages_are_known_words_given_together => "grab-bag",
+    periods_in_working_days_and_months_but_not_from_awareness => "periods",
 }
 
 #[test]
@@ -63,7 +64,7 @@ fn every_vector_has_a_test() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
         .count();
     assert_eq!(
-        count, 15,
+        count, 16,
         "a lint vector was added or removed: update the list above"
     );
 }

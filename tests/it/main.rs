@@ -9,6 +9,7 @@ mod attack_trust;
 mod cacao;
 mod config;
 mod coverage;
+mod deadlines;
 mod demo;
 mod docs_gen;
 mod exercise;
