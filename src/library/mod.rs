@@ -12,6 +12,7 @@
 mod checkout;
 mod discover;
 mod git;
+pub mod history_cache;
 mod lock;
 pub mod signed_history;
 pub mod sync;
@@ -311,6 +312,8 @@ pub struct LoadOptions {
 pub struct Library {
     root: PathBuf,
     repo: git2::Repository,
+    /// The key of the history cache, when it is used.
+    history_key: Option<history_cache::CacheKey>,
 }
 
 impl Library {
@@ -332,7 +335,20 @@ impl Library {
             .workdir()
             .ok_or_else(|| LibraryError::NotALibrary(root.to_owned()))?
             .to_owned();
-        Ok(Self { root, repo })
+        Ok(Self {
+            root,
+            repo,
+            history_key: None,
+        })
+    }
+
+    /// Keeps a history cache in the library's git dir, authenticated with
+    /// the key kept in `key_dir` (the user's config folder; made on first
+    /// use), so loading and `log` do not grow with the history (see
+    /// [`history_cache`]). Without a usable key, nothing changes.
+    pub fn with_history_cache(mut self, key_dir: &Path) -> Self {
+        self.history_key = history_cache::CacheKey::in_dir(key_dir);
+        self
     }
 
     /// The library that `dir` is in, as git finds the repository it is in:
@@ -406,6 +422,7 @@ impl Library {
         let library = Self {
             root: root.to_owned(),
             repo,
+            history_key: None,
         };
         library.stage(&[
             Path::new(RECIPIENTS_FILE),
@@ -441,7 +458,7 @@ impl Library {
         let Some(head) = git::head_commit(&self.repo)? else {
             return Ok(None);
         };
-        let mut history = SignedHistory::open(&self.repo, Some(head.id()))?;
+        let mut history = self.signed_history()?;
         Ok(history.signers_after(head.id())?.cloned())
     }
 
@@ -449,7 +466,11 @@ impl Library {
     /// to HEAD: the one place every command asks.
     pub fn signed_history(&self) -> Result<SignedHistory<'_>, LibraryError> {
         let head = git::head_commit(&self.repo)?.map(|c| c.id());
-        Ok(SignedHistory::open(&self.repo, head)?)
+        Ok(SignedHistory::open_cached(
+            &self.repo,
+            head,
+            self.history_key.as_ref(),
+        )?)
     }
 
     /// The runbook files in the working tree, and the entries refused before
@@ -467,7 +488,11 @@ impl Library {
         let (files, mut failures) = self.discover();
         let mut history = self.signed_history()?;
         let checking = history.anchor().is_some();
-        let versions = git::Versions::read(&self.repo, files.iter().map(|f| f.path.as_path()))?;
+        let versions = git::Versions::read(
+            &self.repo,
+            files.iter().map(|f| f.path.as_path()),
+            history.cache(),
+        )?;
         let recipients_hint = self.recipients_hint();
         let root = self.root.as_path();
 
@@ -531,6 +556,7 @@ impl Library {
                 warnings: checked.diagnostics,
             });
         }
+        history.save_cache();
         let mut runbooks = settle_duplicate_ids(candidates, &mut failures);
         runbooks.sort_by(|a, b| a.runbook.id.cmp(&b.runbook.id));
         failures.sort_by(|a, b| a.file.cmp(&b.file));
@@ -837,7 +863,10 @@ impl Library {
 
     /// The commits that changed runbook file `path`, newest first.
     pub fn history(&self, path: &Path) -> Result<Vec<HistoryEntry>, LibraryError> {
-        git::history(&self.repo, path, &mut self.signed_history()?)
+        let mut signed = self.signed_history()?;
+        let entries = git::history(&self.repo, path, &mut signed)?;
+        signed.save_cache();
+        Ok(entries)
     }
 }
 

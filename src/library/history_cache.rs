@@ -1,0 +1,461 @@
+//! The history cache: what each commit on HEAD's first-parent line changed,
+//! and trust verdicts already reached, kept in the library's git dir so that
+//! loading a library and `log` cost the same at 10,000 commits as at one.
+//!
+//! Everything in it is a fact about immutable commits, keyed by commit id:
+//! per commit, the paths its diff with its first parent touches (and whether
+//! each path's blob id changed), and its allowed_signers blob; per commit and
+//! signer set, the trust verdict. Version pinning, `log` and the signed-history
+//! walk read these instead of diffing trees and reading commits.
+//!
+//! The cache may only make an answer faster, never different:
+//!
+//! - It is authenticated with HMAC-SHA256 under a key kept in the user's
+//!   config folder, outside the library ([`CacheKey`]). A cache that arrived
+//!   with a copied library, or was edited, truncated or corrupted, fails the
+//!   check and is rebuilt from git; so is one whose format is unknown.
+//! - It is read only when it describes HEAD's own first-parent line (HEAD
+//!   itself or a commit on its line is in it); commits newer than what it
+//!   holds are computed from git and added.
+//! - A verdict that depends on the clock (a commit time out of range, judged
+//!   at "now") is never stored.
+//! - Failing to read or write it is never an error: the answer is computed
+//!   from git as if there were no cache.
+//!
+//! docs/SECURITY.md ("History cache") says what it may and may not decide.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::trust::Trust;
+use crate::fsutil;
+
+/// The cache file, inside the repository's git dir.
+const CACHE_DIR: &str = "grabbag-cache";
+const CACHE_FILE: &str = "history";
+/// The key file, inside the user's config folder.
+const KEY_FILE: &str = "history-cache.key";
+/// Format tag: a different tag is an unknown format, rebuilt.
+const MAGIC: &[u8] = b"grabbag history cache 1\n";
+/// Largest cache file read (a hostile one cannot exhaust memory).
+const MAX_BYTES: u64 = 1 << 30;
+const MAC_LEN: usize = 32;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The secret that authenticates history caches written by this user.
+#[derive(Clone)]
+pub struct CacheKey([u8; 64]);
+
+impl CacheKey {
+    /// The key kept in `dir` (the user's config folder), made on first use
+    /// (owner-only); `None` when it can be neither read nor made.
+    pub fn in_dir(dir: &Path) -> Option<Self> {
+        let path = dir.join(KEY_FILE);
+        if let Some(key) = Self::read(&path) {
+            return Some(key);
+        }
+        let mut key = [0u8; 64];
+        getrandom::getrandom(&mut key).ok()?;
+        fsutil::create_private_dir(dir).ok()?;
+        // Another process may make it first: then theirs is the key.
+        match fsutil::write_new_private(&path, &key) {
+            Ok(()) => Some(Self(key)),
+            Err(_) => Self::read(&path),
+        }
+    }
+
+    fn read(path: &Path) -> Option<Self> {
+        let bytes = fsutil::read_regular_followed(path, 128).ok()?;
+        bytes.try_into().ok().map(Self)
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // A key of one block, the size HMAC-SHA256 takes as is.
+        <HmacSha256 as hmac::digest::KeyInit>::new(&self.0.into())
+    }
+}
+
+/// One path a commit's diff with its first parent touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Touch {
+    /// Index into the path table.
+    pub path: u32,
+    /// The blob id at the path differs between parent and commit (false for
+    /// a change of mode alone, or a file turned into a link with the same
+    /// bytes).
+    pub blob_changed: bool,
+}
+
+/// What one commit changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Record {
+    pub id: Oid,
+    /// Its `.grabbag/allowed_signers` blob, when that is a regular file.
+    pub signers: Option<Oid>,
+    pub touched: Vec<Touch>,
+}
+
+/// A verdict's key: the commit, and the signer set it was judged by (the
+/// allowed_signers blob, none for a trusted deletion, and the commit whose
+/// file it is, which error texts name).
+pub(super) type VerdictKey = (Oid, Option<Oid>, Oid);
+
+/// The cache of one repository, brought up to date with its HEAD.
+pub(super) struct HistoryCache {
+    file: PathBuf,
+    key: CacheKey,
+    /// HEAD's first-parent line, newest first: `line[i + 1]` is the first
+    /// parent of `line[i]`, and the last record is a root commit.
+    line: Vec<Record>,
+    paths: Vec<PathBuf>,
+    path_index: HashMap<PathBuf, u32>,
+    verdicts: HashMap<VerdictKey, Trust>,
+    /// Something was added since it was read.
+    dirty: bool,
+}
+
+impl HistoryCache {
+    /// The cache for the history ending at `head`: read from the git dir
+    /// when its authentication holds, extended with the commits it lacks,
+    /// rebuilt from git otherwise. `None` when git cannot be read.
+    pub(super) fn open(repo: &Repository, head: Oid, key: &CacheKey) -> Option<Self> {
+        let file = repo.path().join(CACHE_DIR).join(CACHE_FILE);
+        let mut cache = read(&file, key).unwrap_or_else(|| Self {
+            file,
+            key: key.clone(),
+            line: Vec::new(),
+            paths: Vec::new(),
+            path_index: HashMap::new(),
+            verdicts: HashMap::new(),
+            dirty: true,
+        });
+        cache.catch_up(repo, head).ok()?;
+        Some(cache)
+    }
+
+    /// Makes `line` start at `head`: records for commits newer than the
+    /// newest cached commit on head's line are computed, and the commits
+    /// that are not on head's line any more are dropped.
+    fn catch_up(&mut self, repo: &Repository, head: Oid) -> Result<(), git2::Error> {
+        if self.line.first().is_some_and(|r| r.id == head) {
+            return Ok(());
+        }
+        let at: HashMap<Oid, usize> = self
+            .line
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i))
+            .collect();
+        let mut fresh = Vec::new();
+        let mut next = Some(head);
+        let mut keep_from = self.line.len();
+        while let Some(id) = next {
+            if let Some(&i) = at.get(&id) {
+                keep_from = i;
+                break;
+            }
+            let commit = repo.find_commit(id)?;
+            let signers = super::signed_history::signers_blob(&commit)
+                .map_err(|e| git2::Error::from_str(&e.to_string()))?;
+            let touched = changes(repo, &commit)?
+                .into_iter()
+                .map(|(path, blob_changed)| Touch {
+                    path: self.intern(path),
+                    blob_changed,
+                })
+                .collect();
+            fresh.push(Record {
+                id,
+                signers,
+                touched,
+            });
+            next = commit.parent_id(0).ok();
+        }
+        fresh.extend(self.line.drain(keep_from..));
+        self.line = fresh;
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn intern(&mut self, path: PathBuf) -> u32 {
+        if let Some(&i) = self.path_index.get(&path) {
+            return i;
+        }
+        let i = self.paths.len() as u32;
+        self.path_index.insert(path.clone(), i);
+        self.paths.push(path);
+        i
+    }
+
+    /// HEAD's first-parent line, newest first.
+    pub(super) fn line(&self) -> &[Record] {
+        &self.line
+    }
+
+    /// The index of `path` in the path table, if any commit touched it.
+    pub(super) fn path_id(&self, path: &Path) -> Option<u32> {
+        self.path_index.get(path).copied()
+    }
+
+    /// Whether some commit touched a path below `path`, i.e. `path` was a
+    /// folder at some point (then the per-file records cannot say when the
+    /// folder's tree id changed).
+    pub(super) fn has_below(&self, path: &Path) -> bool {
+        self.paths
+            .iter()
+            .any(|p| p != path && p.starts_with(path))
+    }
+
+    /// A verdict reached before.
+    pub(super) fn verdict(&self, key: &VerdictKey) -> Option<&Trust> {
+        self.verdicts.get(key)
+    }
+
+    /// Keeps a verdict.
+    pub(super) fn keep_verdict(&mut self, key: VerdictKey, trust: Trust) {
+        self.verdicts.insert(key, trust);
+        self.dirty = true;
+    }
+
+    /// Writes the cache back when something was added; failing to is not an
+    /// error (the next command computes again).
+    pub(super) fn save(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        let on_line: std::collections::HashSet<Oid> = self.line.iter().map(|r| r.id).collect();
+        self.verdicts.retain(|k, _| on_line.contains(&k.0));
+        let bytes = self.encode();
+        let dir = fsutil::parent_dir(&self.file);
+        // The folder must be ours and real: never write through a link.
+        let ready = match std::fs::symlink_metadata(dir) {
+            Ok(m) => m.is_dir(),
+            Err(_) => std::fs::create_dir(dir).is_ok(),
+        };
+        if ready && fsutil::replace_atomically(&self.file, &bytes).is_ok() {
+            self.dirty = false;
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        put_u32(&mut out, self.paths.len() as u32);
+        for path in &self.paths {
+            put_bytes(&mut out, &path_bytes(path));
+        }
+        put_u32(&mut out, self.line.len() as u32);
+        for record in &self.line {
+            out.extend_from_slice(record.id.as_bytes());
+            put_oid_opt(&mut out, record.signers);
+            put_u32(&mut out, record.touched.len() as u32);
+            for t in &record.touched {
+                put_u32(&mut out, t.path | if t.blob_changed { 1 << 31 } else { 0 });
+            }
+        }
+        put_u32(&mut out, self.verdicts.len() as u32);
+        for ((commit, blob, origin), trust) in &self.verdicts {
+            out.extend_from_slice(commit.as_bytes());
+            put_oid_opt(&mut out, *blob);
+            out.extend_from_slice(origin.as_bytes());
+            match trust {
+                Trust::Trusted { signer } => {
+                    out.push(0);
+                    put_bytes(&mut out, signer.as_bytes());
+                }
+                Trust::Untrusted { reason } => {
+                    out.push(1);
+                    put_bytes(&mut out, reason.as_bytes());
+                }
+                Trust::NotChecked => out.push(2),
+            }
+        }
+        let mut mac = self.key.mac();
+        mac.update(&out);
+        out.extend_from_slice(&mac.finalize().into_bytes());
+        out
+    }
+}
+
+/// The cache in `file`, if it is there, authentic and well formed.
+fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
+    let bytes = fsutil::read_regular(file, MAX_BYTES).ok()?;
+    let (body, tag) = bytes.split_at_checked(bytes.len().checked_sub(MAC_LEN)?)?;
+    let mut mac = key.mac();
+    mac.update(body);
+    mac.verify_slice(tag).ok()?;
+    let mut r = Reader(body.strip_prefix(MAGIC)?);
+    let mut cache = HistoryCache {
+        file: file.to_owned(),
+        key: key.clone(),
+        line: Vec::new(),
+        paths: Vec::new(),
+        path_index: HashMap::new(),
+        verdicts: HashMap::new(),
+        dirty: false,
+    };
+    for _ in 0..r.u32()? {
+        let path = path_from_bytes(r.bytes()?)?;
+        cache.intern(path);
+    }
+    let records = r.u32()?;
+    cache.line.reserve(records.min(1 << 20) as usize);
+    for _ in 0..records {
+        let id = r.oid()?;
+        let signers = r.oid_opt()?;
+        let count = r.u32()?;
+        let mut touched = Vec::with_capacity(count.min(1 << 16) as usize);
+        for _ in 0..count {
+            let word = r.u32()?;
+            let path = word & !(1 << 31);
+            cache.paths.get(path as usize)?;
+            touched.push(Touch {
+                path,
+                blob_changed: word & (1 << 31) != 0,
+            });
+        }
+        cache.line.push(Record {
+            id,
+            signers,
+            touched,
+        });
+    }
+    for _ in 0..r.u32()? {
+        let key = (r.oid()?, r.oid_opt()?, r.oid()?);
+        let trust = match r.byte()? {
+            0 => Trust::Trusted {
+                signer: String::from_utf8(r.bytes()?.to_vec()).ok()?,
+            },
+            1 => Trust::Untrusted {
+                reason: String::from_utf8(r.bytes()?.to_vec()).ok()?,
+            },
+            2 => Trust::NotChecked,
+            _ => return None,
+        };
+        cache.verdicts.insert(key, trust);
+    }
+    r.0.is_empty().then_some(cache)
+}
+
+/// The paths `commit`'s diff with its first parent touches, each with
+/// whether its blob id changed: the same diff version pinning has always
+/// used (trees compared by id, so unchanged folders cost nothing).
+pub(super) fn changes(
+    repo: &Repository,
+    commit: &git2::Commit<'_>,
+) -> Result<Vec<(PathBuf, bool)>, git2::Error> {
+    let tree = commit.tree()?;
+    let parent_tree = match commit.parent(0) {
+        Ok(p) => Some(p.tree()?),
+        Err(_) => None,
+    };
+    let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)?;
+    // Per path: the id before and after. A file turned into a link shows as
+    // a deletion and an addition of the same path.
+    let mut out: Vec<(PathBuf, Oid, Oid)> = Vec::new();
+    let mut at: HashMap<PathBuf, usize> = HashMap::new();
+    for delta in diff.deltas() {
+        for (file, before) in [(delta.old_file(), true), (delta.new_file(), false)] {
+            let Some(path) = file.path() else { continue };
+            let i = *at.entry(path.to_owned()).or_insert_with(|| {
+                out.push((path.to_owned(), Oid::ZERO_SHA1, Oid::ZERO_SHA1));
+                out.len() - 1
+            });
+            if !file.id().is_zero() {
+                if before {
+                    out[i].1 = file.id();
+                } else {
+                    out[i].2 = file.id();
+                }
+            }
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(path, old, new)| (path, old != new))
+        .collect())
+}
+
+fn path_bytes(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        // git2 gives paths as UTF-8 outside Unix, so this round-trips.
+        path.to_string_lossy().as_bytes().to_vec()
+    }
+}
+
+fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(bytes).ok().map(PathBuf::from)
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_u32(out, bytes.len() as u32);
+    out.extend_from_slice(bytes);
+}
+
+fn put_oid_opt(out: &mut Vec<u8>, oid: Option<Oid>) {
+    match oid {
+        Some(oid) => {
+            out.push(1);
+            out.extend_from_slice(oid.as_bytes());
+        }
+        None => out.push(0),
+    }
+}
+
+/// Reads the fields of a cache body; `None` at the first malformed one.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)?.try_into().ok().map(u32::from_le_bytes)
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+
+    fn oid(&mut self) -> Option<Oid> {
+        Oid::from_bytes(self.take(20)?).ok()
+    }
+
+    fn oid_opt(&mut self) -> Option<Option<Oid>> {
+        match self.byte()? {
+            0 => Some(None),
+            1 => self.oid().map(Some),
+            _ => None,
+        }
+    }
+}
