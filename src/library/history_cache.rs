@@ -459,3 +459,228 @@ impl<'a> Reader<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The cache is only a speed-up: on random histories, answers with a
+    //! cold cache, a warm one and a tampered one equal those without.
+
+    use std::collections::BTreeMap;
+
+    use git2::{FileMode, Repository, Signature, Time};
+
+    use super::super::git::{self, HistoryEntry, Version};
+    use super::super::signed_history::SignedHistory;
+    use super::super::trust::{ALLOWED_SIGNERS_PATH, SignCommit, Trust};
+    use super::*;
+    use crate::signing::Signer;
+    use crate::testrng::Rng;
+
+    /// A tree: path to (mode, bytes).
+    type Files = BTreeMap<String, (i32, Vec<u8>)>;
+
+    /// Writes `files` as nested trees.
+    fn write_tree(repo: &Repository, files: &Files, prefix: &str) -> Oid {
+        let mut builder = repo.treebuilder(None).unwrap();
+        let mut dirs: BTreeMap<&str, ()> = BTreeMap::new();
+        for (path, (mode, bytes)) in files.range(prefix.to_owned()..) {
+            let Some(rest) = path.strip_prefix(prefix) else {
+                break;
+            };
+            match rest.split_once('/') {
+                Some((dir, _)) => {
+                    dirs.insert(dir, ());
+                }
+                None => {
+                    let blob = repo.blob(bytes).unwrap();
+                    builder.insert(rest, blob, *mode).unwrap();
+                }
+            }
+        }
+        for dir in dirs.keys() {
+            let sub = write_tree(repo, files, &format!("{prefix}{dir}/"));
+            builder.insert(dir, sub, FileMode::Tree.into()).unwrap();
+        }
+        builder.write().unwrap()
+    }
+
+    /// Everything the cache could change: versions, logs, trust, signers.
+    #[derive(Debug, PartialEq)]
+    struct Answers {
+        versions: Vec<Version>,
+        logs: Vec<Vec<(String, Option<String>, Trust)>>,
+        trust: Vec<Trust>,
+        anchor: Option<super::super::signed_history::Anchor>,
+        signers: Option<usize>,
+    }
+
+    fn answers(repo: &Repository, paths: &[&str], key: Option<&CacheKey>) -> Answers {
+        let head = git::head_commit(repo).unwrap().map(|c| c.id());
+        let mut signed = SignedHistory::open_cached(repo, head, key).unwrap();
+        let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+        let versions = git::Versions::read(
+            repo,
+            paths.iter().map(PathBuf::as_path),
+            signed.cache(),
+        )
+        .unwrap();
+        let versions = paths.iter().map(|p| versions.of(p)).collect();
+        let logs = paths
+            .iter()
+            .map(|p| {
+                git::history(repo, p, &mut signed)
+                    .unwrap()
+                    .into_iter()
+                    .map(|e: HistoryEntry| (e.commit, e.blob, e.trust))
+                    .collect()
+            })
+            .collect();
+        let mut trust = Vec::new();
+        let mut next = head;
+        while let Some(id) = next {
+            trust.push(signed.trust(id).unwrap());
+            next = repo.find_commit(id).unwrap().parent_id(0).ok();
+        }
+        let anchor = signed.anchor();
+        let signers = head.and_then(|h| signed.signers_after(h).unwrap().map(|s| s.len()));
+        signed.save_cache();
+        Answers {
+            versions,
+            logs,
+            trust,
+            anchor,
+            signers,
+        }
+    }
+
+    const PATHS: &[&str] = &[
+        "a.toml.age",
+        "cyber/b.toml.age",
+        "cyber/c.toml",
+        "continuity/d.toml.age",
+        "cyber/deep/e.toml.age",
+    ];
+
+    #[test]
+    fn cached_answers_equal_uncached_on_random_histories() {
+        let keys: Vec<Signer> = (0..3)
+            .map(|i| Signer::generate_ed25519(&format!("k{i}")).unwrap())
+            .collect();
+        let line = |i: usize| keys[i].allowed_signers_line(&format!("k{i}@example"));
+        for seed in 0..12u64 {
+            let mut rng = Rng(seed);
+            let dir = tempfile::tempdir().unwrap();
+            let repo = Repository::init(dir.path()).unwrap();
+            repo.set_head("refs/heads/main").unwrap();
+            let key = CacheKey::in_dir(&dir.path().join("config")).unwrap();
+            let other = CacheKey::in_dir(&dir.path().join("elsewhere")).unwrap();
+            let mut files = Files::new();
+            let mut time = 1_700_000_000i64;
+            let mut commits: Vec<Oid> = Vec::new();
+            let mut side = 0;
+            for step in 0..40 {
+                // Change the tree.
+                for _ in 0..1 + rng.below(3) {
+                    let path = *rng.pick(PATHS);
+                    let content = vec![b'0' + rng.below(3) as u8];
+                    match rng.below(10) {
+                        0 => {
+                            files.remove(path);
+                        }
+                        1 => {
+                            // The same bytes as a link, or executable.
+                            let mode = *rng.pick(&[
+                                i32::from(FileMode::Link),
+                                i32::from(FileMode::BlobExecutable),
+                            ]);
+                            let bytes = files.get(path).map_or(content, |f| f.1.clone());
+                            files.insert(path.to_owned(), (mode, bytes));
+                        }
+                        2 => {
+                            // The runbook's path becomes a folder.
+                            files.remove(path);
+                            files.insert(format!("{path}/inner"), (FileMode::Blob.into(), content));
+                        }
+                        3 => {
+                            // A rename: the bytes move.
+                            if let Some(f) = files.remove(path) {
+                                files.insert((*rng.pick(PATHS)).to_owned(), f);
+                            }
+                        }
+                        4 | 5 => {
+                            let text: String = (0..3)
+                                .filter(|_| rng.chance(60))
+                                .map(|i| format!("{}\n", line(i)))
+                                .collect();
+                            if rng.chance(15) {
+                                files.remove(ALLOWED_SIGNERS_PATH);
+                            } else {
+                                files.insert(
+                                    ALLOWED_SIGNERS_PATH.to_owned(),
+                                    (FileMode::Blob.into(), text.into_bytes()),
+                                );
+                            }
+                        }
+                        _ => {
+                            files.retain(|p, _| !p.starts_with(&format!("{path}/")));
+                            files.insert(path.to_owned(), (FileMode::Blob.into(), content));
+                        }
+                    }
+                }
+                let tree = repo.find_tree(write_tree(&repo, &files, "")).unwrap();
+                time += 60;
+                let when = if rng.chance(10) { time - 3600 } else { time };
+                let author = Signature::new("t", "t@example", &Time::new(when, 0)).unwrap();
+                let head = git::head_commit(&repo).unwrap();
+                let mut parents: Vec<git2::Commit<'_>> = head.into_iter().collect();
+                // A merge of a side commit made on an earlier commit.
+                if !commits.is_empty() && rng.chance(15) {
+                    let base = repo.find_commit(*rng.pick(&commits)).unwrap();
+                    let side_tree = repo.find_tree(write_tree(&repo, &Files::new(), "")).unwrap();
+                    side += 1;
+                    let side_ref = format!("refs/heads/side{side}");
+                    repo.reference(&side_ref, base.id(), false, "side").unwrap();
+                    let id = keys[rng.below(3)]
+                        .commit(&repo, &side_ref, &author, "side", &side_tree, &[&base])
+                        .unwrap();
+                    parents.push(repo.find_commit(id).unwrap());
+                }
+                let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+                let message = format!("step {step}");
+                let id = if rng.chance(25) {
+                    repo.commit(Some("refs/heads/main"), &author, &author, &message, &tree, &parents)
+                        .unwrap()
+                } else {
+                    keys[rng.below(3)]
+                        .commit(&repo, "refs/heads/main", &author, &message, &tree, &parents)
+                        .unwrap()
+                };
+                commits.push(id);
+                // A rewrite: main goes back to an earlier commit.
+                if rng.chance(8) {
+                    let back = *rng.pick(&commits);
+                    repo.reference("refs/heads/main", back, true, "rewrite").unwrap();
+                }
+                if step % 5 != 4 {
+                    continue;
+                }
+                let plain = answers(&repo, PATHS, None);
+                let context = format!("seed {seed}, step {step}");
+                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "cold or caught up: {context}");
+                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "warm: {context}");
+                // A cache written under another key (copied with the
+                // library, or forged) and a corrupted one are rebuilt.
+                let file = repo.path().join(CACHE_DIR).join(CACHE_FILE);
+                let good = std::fs::read(&file).unwrap();
+                assert_eq!(answers(&repo, PATHS, Some(&other)), plain, "other key: {context}");
+                let mut flipped = good.clone();
+                let at = rng.below(flipped.len());
+                flipped[at] ^= 1 << rng.below(8);
+                std::fs::write(&file, &flipped).unwrap();
+                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "flipped: {context}");
+                std::fs::write(&file, &good[..rng.below(good.len())]).unwrap();
+                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "truncated: {context}");
+            }
+        }
+    }
+}
