@@ -59,7 +59,9 @@ fn main() {
     let config = temp.path().join("config");
     let identity_file = base.join("identity.txt");
     let identity = Identity::generate();
-    identity.write(&identity_file, None).expect("write the identity");
+    identity
+        .write(&identity_file, None)
+        .expect("write the identity");
     let public_key = identity.public_key();
     let recipients = identity.recipients();
     let identities = Identities::from_identity(identity, &identity_file);
@@ -67,10 +69,22 @@ fn main() {
     let runbooks = generate(RUNBOOKS);
 
     let started = Instant::now();
-    let one = build(&base.join("one"), &public_key, &signer, &identities, &runbooks);
+    let one = build(
+        &base.join("one"),
+        &public_key,
+        &signer,
+        &identities,
+        &runbooks,
+    );
     let one_built = started.elapsed();
     let started = Instant::now();
-    let long = build(&base.join("long"), &public_key, &signer, &identities, &runbooks);
+    let long = build(
+        &base.join("long"),
+        &public_key,
+        &signer,
+        &identities,
+        &runbooks,
+    );
     let commits = grow(&long, &signer, &recipients, &runbooks, history);
     let long_built = started.elapsed();
 
@@ -107,7 +121,11 @@ fn main() {
             .map(|b| (b.version.clone(), b.trust.clone()))
             .collect()
     };
-    assert_eq!(pins(&first), pins(&uncached), "cached and uncached loads agree");
+    assert_eq!(
+        pins(&first),
+        pins(&uncached),
+        "cached and uncached loads agree"
+    );
 
     let load_one = timed(runs, || drop(load(&one_lib)));
     let load_long = timed(runs, || drop(load(&long_lib)));
@@ -152,12 +170,18 @@ fn main() {
     );
     row(&format!("load, {history} commits, no cache"), &load_plain);
     row("log of runbook 0, 1 commit", &log_one);
-    row(&format!("log of runbook 0, {history} commits"), &log_long_oldest);
+    row(
+        &format!("log of runbook 0, {history} commits"),
+        &log_long_oldest,
+    );
     row(
         &format!("log of runbook 1 ({busy_changes} changes), {history}"),
         &log_long_busy,
     );
-    row(&format!("log of runbook 0, {history}, no cache"), &log_plain);
+    row(
+        &format!("log of runbook 0, {history}, no cache"),
+        &log_plain,
+    );
     let ratio = |a: &Timing, b: &Timing| ms(a.median) / ms(b.median);
     let verdict = |r: f64| if r <= 1.2 { "met" } else { "MISSED" };
     let load_ratio = ratio(&load_long, &load_one);
@@ -171,7 +195,11 @@ fn main() {
         verdict(log_ratio)
     );
     if std::env::var_os("GRABBAG_BENCH_KEEP").is_some() {
-        println!("  kept: GRABBAG_LIBRARY={} or {}", one.display(), long.display());
+        println!(
+            "  kept: GRABBAG_LIBRARY={} or {}",
+            one.display(),
+            long.display()
+        );
         println!("        GRABBAG_IDENTITY={}", identity_file.display());
     }
 }
@@ -192,8 +220,11 @@ fn build(
     let library = Library::init(root, &[public_key.to_owned()], Some(signer))
         .expect("initialise the library");
     let signers = root.join(ALLOWED_SIGNERS_FILE);
-    std::fs::write(&signers, signer.allowed_signers_line("bench@example") + "\n")
-        .expect("write allowed_signers");
+    std::fs::write(
+        &signers,
+        signer.allowed_signers_line("bench@example") + "\n",
+    )
+    .expect("write allowed_signers");
     library
         .stage(&[Path::new(ALLOWED_SIGNERS_FILE)])
         .expect("stage allowed_signers");

@@ -57,4 +57,3 @@ pub fn timed(runs: usize, mut f: impl FnMut()) -> Timing {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
-

@@ -24,7 +24,9 @@
 //!
 //! docs/SECURITY.md ("History cache") says what it may and may not decide.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
@@ -40,7 +42,7 @@ const CACHE_FILE: &str = "history";
 /// The key file, inside the user's config folder.
 const KEY_FILE: &str = "history-cache.key";
 /// Format tag: a different tag is an unknown format, rebuilt.
-const MAGIC: &[u8] = b"grabbag history cache 1\n";
+const MAGIC: &[u8] = b"grabbag history cache 2\n";
 /// Largest cache file read (a hostile one cannot exhaust memory).
 const MAX_BYTES: u64 = 1 << 30;
 const MAC_LEN: usize = 32;
@@ -112,6 +114,8 @@ pub(super) struct HistoryCache {
     /// HEAD's first-parent line, newest first: `line[i + 1]` is the first
     /// parent of `line[i]`, and the last record is a root commit.
     line: Vec<Record>,
+    /// Where each commit of `line` is, made when first asked.
+    index: OnceCell<HashMap<Oid, usize, BuildHasherDefault<OidHasher>>>,
     paths: Vec<PathBuf>,
     path_index: HashMap<PathBuf, u32>,
     verdicts: HashMap<VerdictKey, Trust>,
@@ -129,6 +133,7 @@ impl HistoryCache {
             file,
             key: key.clone(),
             line: Vec::new(),
+            index: OnceCell::new(),
             paths: Vec::new(),
             path_index: HashMap::new(),
             verdicts: HashMap::new(),
@@ -145,17 +150,11 @@ impl HistoryCache {
         if self.line.first().is_some_and(|r| r.id == head) {
             return Ok(());
         }
-        let at: HashMap<Oid, usize> = self
-            .line
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id, i))
-            .collect();
         let mut fresh = Vec::new();
         let mut next = Some(head);
         let mut keep_from = self.line.len();
         while let Some(id) = next {
-            if let Some(&i) = at.get(&id) {
+            if let Some(i) = self.position(id) {
                 keep_from = i;
                 break;
             }
@@ -178,8 +177,32 @@ impl HistoryCache {
         }
         fresh.extend(self.line.drain(keep_from..));
         self.line = fresh;
+        self.index = OnceCell::new();
         self.dirty = true;
         Ok(())
+    }
+
+    /// Where `id` is on the line.
+    fn position(&self, id: Oid) -> Option<usize> {
+        let index = self.index.get_or_init(|| {
+            let mut index = HashMap::with_capacity_and_hasher(self.line.len(), Default::default());
+            for (i, record) in self.line.iter().enumerate() {
+                index.insert(record.id, i);
+            }
+            index
+        });
+        index.get(&id).copied()
+    }
+
+    /// The first parent of a commit on the line (`None`: not on it).
+    pub(super) fn parent_of(&self, id: Oid) -> Option<Option<Oid>> {
+        let i = self.position(id)?;
+        Some(self.line.get(i + 1).map(|r| r.id))
+    }
+
+    /// The allowed_signers blob of a commit on the line (`None`: not on it).
+    pub(super) fn signers_of(&self, id: Oid) -> Option<Option<Oid>> {
+        self.position(id).map(|i| self.line[i].signers)
     }
 
     fn intern(&mut self, path: PathBuf) -> u32 {
@@ -206,9 +229,7 @@ impl HistoryCache {
     /// folder at some point (then the per-file records cannot say when the
     /// folder's tree id changed).
     pub(super) fn has_below(&self, path: &Path) -> bool {
-        self.paths
-            .iter()
-            .any(|p| p != path && p.starts_with(path))
+        self.paths.iter().any(|p| p != path && p.starts_with(path))
     }
 
     /// A verdict reached before.
@@ -248,10 +269,23 @@ impl HistoryCache {
         for path in &self.paths {
             put_bytes(&mut out, &path_bytes(path));
         }
+        // allowed_signers blobs are few: a table, and an index per record.
+        let mut blobs: Vec<Oid> = Vec::new();
+        let mut blob_index: HashMap<Oid, u32> = HashMap::new();
+        for blob in self.line.iter().filter_map(|r| r.signers) {
+            blob_index.entry(blob).or_insert_with(|| {
+                blobs.push(blob);
+                blobs.len() as u32
+            });
+        }
+        put_u32(&mut out, blobs.len() as u32);
+        for blob in &blobs {
+            out.extend_from_slice(blob.as_bytes());
+        }
         put_u32(&mut out, self.line.len() as u32);
         for record in &self.line {
             out.extend_from_slice(record.id.as_bytes());
-            put_oid_opt(&mut out, record.signers);
+            put_u32(&mut out, record.signers.map_or(0, |b| blob_index[&b]));
             put_u32(&mut out, record.touched.len() as u32);
             for t in &record.touched {
                 put_u32(&mut out, t.path | if t.blob_changed { 1 << 31 } else { 0 });
@@ -293,6 +327,7 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
         file: file.to_owned(),
         key: key.clone(),
         line: Vec::new(),
+        index: OnceCell::new(),
         paths: Vec::new(),
         path_index: HashMap::new(),
         verdicts: HashMap::new(),
@@ -302,11 +337,17 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
         let path = path_from_bytes(r.bytes()?)?;
         cache.intern(path);
     }
+    let blobs = (0..r.u32()?)
+        .map(|_| r.oid())
+        .collect::<Option<Vec<Oid>>>()?;
     let records = r.u32()?;
     cache.line.reserve(records.min(1 << 20) as usize);
     for _ in 0..records {
         let id = r.oid()?;
-        let signers = r.oid_opt()?;
+        let signers = match r.u32()? {
+            0 => None,
+            n => Some(*blobs.get(n as usize - 1)?),
+        };
         let count = r.u32()?;
         let mut touched = Vec::with_capacity(count.min(1 << 16) as usize);
         for _ in 0..count {
@@ -424,6 +465,25 @@ fn put_oid_opt(out: &mut Vec<u8>, oid: Option<Oid>) {
     }
 }
 
+/// Hashes an object id by its first bytes: ids are already uniformly
+/// random, and this map is built for every commit of a long history.
+#[derive(Default)]
+struct OidHasher(u64);
+
+impl Hasher for OidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
 /// Reads the fields of a cache body; `None` at the first malformed one.
 struct Reader<'a>(&'a [u8]);
 
@@ -518,12 +578,8 @@ mod tests {
         let head = git::head_commit(repo).unwrap().map(|c| c.id());
         let mut signed = SignedHistory::open_cached(repo, head, key).unwrap();
         let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-        let versions = git::Versions::read(
-            repo,
-            paths.iter().map(PathBuf::as_path),
-            signed.cache(),
-        )
-        .unwrap();
+        let versions =
+            git::Versions::read(repo, paths.iter().map(PathBuf::as_path), signed.cache()).unwrap();
         let versions = paths.iter().map(|p| versions.of(p)).collect();
         let logs = paths
             .iter()
@@ -560,6 +616,69 @@ mod tests {
         "continuity/d.toml.age",
         "cyber/deep/e.toml.age",
     ];
+
+    /// A cache that lies (every runbook untouched, every verdict trusted)
+    /// changes nothing unless it carries this user's key.
+    #[test]
+    fn a_forged_cache_without_the_key_changes_no_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let key = CacheKey::in_dir(&dir.path().join("config")).unwrap();
+        let forger = CacheKey::in_dir(&dir.path().join("forger")).unwrap();
+        let signer = Signer::generate_ed25519("s").unwrap();
+        let author = Signature::new("t", "t@example", &Time::new(1_700_000_000, 0)).unwrap();
+        let mut files = Files::new();
+        files.insert(
+            ALLOWED_SIGNERS_PATH.to_owned(),
+            (
+                FileMode::Blob.into(),
+                signer.allowed_signers_line("s@example").into_bytes(),
+            ),
+        );
+        let mut parent: Option<git2::Commit<'_>> = None;
+        for (n, text) in ["one", "two"].iter().enumerate() {
+            files.insert(
+                PATHS[0].to_owned(),
+                (FileMode::Blob.into(), text.as_bytes().to_vec()),
+            );
+            let tree = repo.find_tree(write_tree(&repo, &files, "")).unwrap();
+            let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+            // The second commit is unsigned: untrusted.
+            let id = if n == 0 {
+                signer
+                    .commit(&repo, "HEAD", &author, "signed", &tree, &parents)
+                    .unwrap()
+            } else {
+                repo.commit(Some("HEAD"), &author, &author, "unsigned", &tree, &parents)
+                    .unwrap()
+            };
+            parent = Some(repo.find_commit(id).unwrap());
+        }
+        let plain = answers(&repo, PATHS, None);
+        let head = parent.unwrap().id();
+        let mut forged = HistoryCache::open(&repo, head, &forger).unwrap();
+        for record in &mut forged.line {
+            record.touched.clear();
+        }
+        let anchor = forged.line.last().map(|r| (r.signers, r.id)).unwrap();
+        for record in forged.line.clone() {
+            let trust = Trust::Trusted {
+                signer: "forger".into(),
+            };
+            forged
+                .verdicts
+                .insert((record.id, anchor.0, anchor.1), trust);
+        }
+        let file = repo.path().join(CACHE_DIR).join(CACHE_FILE);
+        std::fs::create_dir_all(repo.path().join(CACHE_DIR)).unwrap();
+        std::fs::write(&file, forged.encode()).unwrap();
+        assert_eq!(answers(&repo, PATHS, Some(&key)), plain);
+        // The same lies under the user's own key would be believed: the
+        // key is what keeps them out.
+        forged.key = key.clone();
+        std::fs::write(&file, forged.encode()).unwrap();
+        assert_ne!(answers(&repo, PATHS, Some(&key)), plain);
+    }
 
     #[test]
     fn cached_answers_equal_uncached_on_random_histories() {
@@ -636,7 +755,9 @@ mod tests {
                 // A merge of a side commit made on an earlier commit.
                 if !commits.is_empty() && rng.chance(15) {
                     let base = repo.find_commit(*rng.pick(&commits)).unwrap();
-                    let side_tree = repo.find_tree(write_tree(&repo, &Files::new(), "")).unwrap();
+                    let side_tree = repo
+                        .find_tree(write_tree(&repo, &Files::new(), ""))
+                        .unwrap();
                     side += 1;
                     let side_ref = format!("refs/heads/side{side}");
                     repo.reference(&side_ref, base.id(), false, "side").unwrap();
@@ -648,8 +769,15 @@ mod tests {
                 let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
                 let message = format!("step {step}");
                 let id = if rng.chance(25) {
-                    repo.commit(Some("refs/heads/main"), &author, &author, &message, &tree, &parents)
-                        .unwrap()
+                    repo.commit(
+                        Some("refs/heads/main"),
+                        &author,
+                        &author,
+                        &message,
+                        &tree,
+                        &parents,
+                    )
+                    .unwrap()
                 } else {
                     keys[rng.below(3)]
                         .commit(&repo, "refs/heads/main", &author, &message, &tree, &parents)
@@ -659,27 +787,44 @@ mod tests {
                 // A rewrite: main goes back to an earlier commit.
                 if rng.chance(8) {
                     let back = *rng.pick(&commits);
-                    repo.reference("refs/heads/main", back, true, "rewrite").unwrap();
+                    repo.reference("refs/heads/main", back, true, "rewrite")
+                        .unwrap();
                 }
                 if step % 5 != 4 {
                     continue;
                 }
                 let plain = answers(&repo, PATHS, None);
                 let context = format!("seed {seed}, step {step}");
-                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "cold or caught up: {context}");
+                assert_eq!(
+                    answers(&repo, PATHS, Some(&key)),
+                    plain,
+                    "cold or caught up: {context}"
+                );
                 assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "warm: {context}");
                 // A cache written under another key (copied with the
                 // library, or forged) and a corrupted one are rebuilt.
                 let file = repo.path().join(CACHE_DIR).join(CACHE_FILE);
                 let good = std::fs::read(&file).unwrap();
-                assert_eq!(answers(&repo, PATHS, Some(&other)), plain, "other key: {context}");
+                assert_eq!(
+                    answers(&repo, PATHS, Some(&other)),
+                    plain,
+                    "other key: {context}"
+                );
                 let mut flipped = good.clone();
                 let at = rng.below(flipped.len());
                 flipped[at] ^= 1 << rng.below(8);
                 std::fs::write(&file, &flipped).unwrap();
-                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "flipped: {context}");
+                assert_eq!(
+                    answers(&repo, PATHS, Some(&key)),
+                    plain,
+                    "flipped: {context}"
+                );
                 std::fs::write(&file, &good[..rng.below(good.len())]).unwrap();
-                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "truncated: {context}");
+                assert_eq!(
+                    answers(&repo, PATHS, Some(&key)),
+                    plain,
+                    "truncated: {context}"
+                );
             }
         }
     }

@@ -78,16 +78,6 @@ impl Line {
         Ok(())
     }
 
-    /// Takes the line from the history cache, whose line starts at HEAD.
-    fn from_cache(cache: &HistoryCache) -> Self {
-        let mut line = Self::default();
-        let records = cache.line();
-        for (i, record) in records.iter().enumerate() {
-            line.note(record.id, records.get(i + 1).map(|p| p.id), record.signers);
-        }
-        line
-    }
-
     /// One commit, newer ones first: the last with a blob is the anchor.
     fn note(&mut self, id: Oid, parent: Option<Oid>, blob: Option<Oid>) {
         self.parents.insert(id, parent);
@@ -155,15 +145,19 @@ impl<'r> SignedHistory<'r> {
             (Some(head), Some(key)) => HistoryCache::open(repo, head, key),
             _ => None,
         };
-        let line = match (&cache, head) {
-            (Some(cache), _) => Line::from_cache(cache),
-            (None, Some(head)) => {
-                let mut line = Line::default();
-                line.walk(repo, head)?;
-                line
+        // With the cache, a commit's parent and blob are asked of it.
+        let mut line = Line::default();
+        match (&cache, head) {
+            (Some(cache), _) => {
+                line.anchor = cache
+                    .line()
+                    .iter()
+                    .rev()
+                    .find_map(|r| r.signers.map(|blob| Anchor { commit: r.id, blob }));
             }
-            (None, None) => Line::default(),
-        };
+            (None, Some(head)) => line.walk(repo, head)?,
+            (None, None) => {}
+        }
         let mut history = Self {
             repo,
             anchor: line.anchor,
@@ -199,6 +193,9 @@ impl<'r> SignedHistory<'r> {
     fn parent(&mut self, id: Oid) -> Result<Option<Oid>, TrustError> {
         if let Some(parent) = self.parents.get(&id) {
             return Ok(*parent);
+        }
+        if let Some(parent) = self.cache.as_ref().and_then(|c| c.parent_of(id)) {
+            return Ok(parent);
         }
         let parent = self.repo.find_commit(id)?.parent_id(0).ok();
         self.parents.insert(id, parent);
@@ -262,7 +259,10 @@ impl<'r> SignedHistory<'r> {
     /// Judge `commit` by signer set `set`: from the history cache when it
     /// has the verdict for this commit and set, else from the signature.
     fn verdict(&mut self, id: Oid, set: usize) -> Result<Trust, TrustError> {
-        let key = self.set_keys.get(set).map(|&(blob, origin)| (id, blob, origin));
+        let key = self
+            .set_keys
+            .get(set)
+            .map(|&(blob, origin)| (id, blob, origin));
         if let (Some(cache), Some(key)) = (&self.cache, &key)
             && let Some(verdict) = cache.verdict(key)
         {
@@ -315,6 +315,9 @@ impl<'r> SignedHistory<'r> {
     fn blob(&mut self, id: Oid) -> Result<Option<Oid>, TrustError> {
         if let Some(blob) = self.blobs.get(&id) {
             return Ok(*blob);
+        }
+        if let Some(blob) = self.cache.as_ref().and_then(|c| c.signers_of(id)) {
+            return Ok(blob);
         }
         let blob = signers_blob(&self.repo.find_commit(id)?)?;
         self.blobs.insert(id, blob);
