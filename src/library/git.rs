@@ -177,7 +177,7 @@ impl Versions {
                         if pending.is_empty() {
                             break;
                         }
-                        for touch in &record.touched {
+                        for touch in record.touched() {
                             if let Some(path) = pending.remove(&touch.path) {
                                 last_change.insert(path.to_path_buf(), record.id);
                             }
@@ -280,8 +280,7 @@ pub(super) fn history(
         Some(cache) => match cache.path_id(path) {
             Some(id) => cache
                 .line()
-                .iter()
-                .filter(|r| r.touched.iter().any(|t| t.path == id && t.blob_changed))
+                .filter(|r| r.touched().any(|t| t.path == id && t.blob_changed))
                 .map(|r| r.id)
                 .collect(),
             None => Vec::new(),

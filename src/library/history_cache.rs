@@ -24,7 +24,7 @@
 //!
 //! docs/SECURITY.md ("History cache") says what it may and may not decide.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
@@ -42,7 +42,7 @@ const CACHE_FILE: &str = "history";
 /// The key file, inside the user's config folder.
 const KEY_FILE: &str = "history-cache.key";
 /// Format tag: a different tag is an unknown format, rebuilt.
-const MAGIC: &[u8] = b"grabbag history cache 2\n";
+const MAGIC: &[u8] = b"grabbag history cache 3\n";
 /// Largest cache file read (a hostile one cannot exhaust memory).
 const MAX_BYTES: u64 = 1 << 30;
 const MAC_LEN: usize = 32;
@@ -93,13 +93,35 @@ pub(super) struct Touch {
     pub blob_changed: bool,
 }
 
-/// What one commit changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Record {
+impl Touch {
+    const CHANGED: u32 = 1 << 31;
+
+    fn pack(self) -> u32 {
+        self.path | if self.blob_changed { Self::CHANGED } else { 0 }
+    }
+
+    fn unpack(word: u32) -> Self {
+        Self {
+            path: word & !Self::CHANGED,
+            blob_changed: word & Self::CHANGED != 0,
+        }
+    }
+}
+
+/// What one commit of the line changed.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Record<'c> {
     pub id: Oid,
     /// Its `.grabbag/allowed_signers` blob, when that is a regular file.
     pub signers: Option<Oid>,
-    pub touched: Vec<Touch>,
+    touches: &'c [u32],
+}
+
+impl Record<'_> {
+    /// The paths it touched.
+    pub fn touched(&self) -> impl Iterator<Item = Touch> + '_ {
+        self.touches.iter().map(|&w| Touch::unpack(w))
+    }
 }
 
 /// A verdict's key: the commit, and the signer set it was judged by (the
@@ -111,11 +133,20 @@ pub(super) type VerdictKey = (Oid, Option<Oid>, Oid);
 pub(super) struct HistoryCache {
     file: PathBuf,
     key: CacheKey,
-    /// HEAD's first-parent line, newest first: `line[i + 1]` is the first
-    /// parent of `line[i]`, and the last record is a root commit.
-    line: Vec<Record>,
-    /// Where each commit of `line` is, made when first asked.
+    /// HEAD's first-parent line, newest first, in columns (one allocation
+    /// each, read straight from the file): `ids[i + 1]` is the first parent
+    /// of `ids[i]`, and the last is a root commit.
+    ids: Vec<Oid>,
+    /// Per commit: 0, or 1 + the index of its allowed_signers blob in `blobs`.
+    signers: Vec<u32>,
+    blobs: Vec<Oid>,
+    /// Commit `i` touched `touches[starts[i]..starts[i + 1]]` (packed [`Touch`]).
+    starts: Vec<u32>,
+    touches: Vec<u32>,
+    /// Where each commit is: searched for the first few questions, then
+    /// indexed (one lookup does not pay for indexing 10,000 commits).
     index: OnceCell<HashMap<Oid, usize, BuildHasherDefault<OidHasher>>>,
+    searches: Cell<u32>,
     paths: Vec<PathBuf>,
     path_index: HashMap<PathBuf, u32>,
     verdicts: HashMap<VerdictKey, Trust>,
@@ -132,8 +163,13 @@ impl HistoryCache {
         let mut cache = read(&file, key).unwrap_or_else(|| Self {
             file,
             key: key.clone(),
-            line: Vec::new(),
+            ids: Vec::new(),
+            signers: Vec::new(),
+            blobs: Vec::new(),
+            starts: vec![0],
+            touches: Vec::new(),
             index: OnceCell::new(),
+            searches: Cell::new(0),
             paths: Vec::new(),
             path_index: HashMap::new(),
             verdicts: HashMap::new(),
@@ -147,12 +183,12 @@ impl HistoryCache {
     /// newest cached commit on head's line are computed, and the commits
     /// that are not on head's line any more are dropped.
     fn catch_up(&mut self, repo: &Repository, head: Oid) -> Result<(), git2::Error> {
-        if self.line.first().is_some_and(|r| r.id == head) {
+        if self.ids.first() == Some(&head) {
             return Ok(());
         }
-        let mut fresh = Vec::new();
+        let mut fresh: Vec<(Oid, Option<Oid>, Vec<u32>)> = Vec::new();
         let mut next = Some(head);
-        let mut keep_from = self.line.len();
+        let mut keep_from = self.ids.len();
         while let Some(id) = next {
             if let Some(i) = self.position(id) {
                 keep_from = i;
@@ -163,31 +199,65 @@ impl HistoryCache {
                 .map_err(|e| git2::Error::from_str(&e.to_string()))?;
             let touched = changes(repo, &commit)?
                 .into_iter()
-                .map(|(path, blob_changed)| Touch {
-                    path: self.intern(path),
-                    blob_changed,
+                .map(|(path, blob_changed)| {
+                    Touch {
+                        path: self.intern(path),
+                        blob_changed,
+                    }
+                    .pack()
                 })
                 .collect();
-            fresh.push(Record {
-                id,
-                signers,
-                touched,
-            });
+            fresh.push((id, signers, touched));
             next = commit.parent_id(0).ok();
         }
-        fresh.extend(self.line.drain(keep_from..));
-        self.line = fresh;
+        // The new commits, then the kept part of the old line.
+        let kept = keep_from..self.ids.len();
+        let mut ids: Vec<Oid> = fresh.iter().map(|f| f.0).collect();
+        ids.extend_from_slice(&self.ids[kept.clone()]);
+        let mut signers = Vec::with_capacity(ids.len());
+        let mut starts = vec![0u32];
+        let mut touches = Vec::new();
+        for (_, blob, touched) in &fresh {
+            signers.push(blob.map_or(0, |b| self.blob_number(b)));
+            touches.extend_from_slice(touched);
+            starts.push(touches.len() as u32);
+        }
+        signers.extend_from_slice(&self.signers[kept.clone()]);
+        for i in kept {
+            let old = &self.touches[self.starts[i] as usize..self.starts[i + 1] as usize];
+            touches.extend_from_slice(old);
+            starts.push(touches.len() as u32);
+        }
+        self.ids = ids;
+        self.signers = signers;
+        self.starts = starts;
+        self.touches = touches;
         self.index = OnceCell::new();
         self.dirty = true;
         Ok(())
     }
 
+    /// 1 + the index of `blob` in the blob table, added if new.
+    fn blob_number(&mut self, blob: Oid) -> u32 {
+        match self.blobs.iter().position(|b| *b == blob) {
+            Some(i) => i as u32 + 1,
+            None => {
+                self.blobs.push(blob);
+                self.blobs.len() as u32
+            }
+        }
+    }
+
     /// Where `id` is on the line.
     fn position(&self, id: Oid) -> Option<usize> {
+        if self.index.get().is_none() && self.searches.get() < 16 {
+            self.searches.set(self.searches.get() + 1);
+            return self.ids.iter().position(|i| *i == id);
+        }
         let index = self.index.get_or_init(|| {
-            let mut index = HashMap::with_capacity_and_hasher(self.line.len(), Default::default());
-            for (i, record) in self.line.iter().enumerate() {
-                index.insert(record.id, i);
+            let mut index = HashMap::with_capacity_and_hasher(self.ids.len(), Default::default());
+            for (i, id) in self.ids.iter().enumerate() {
+                index.insert(*id, i);
             }
             index
         });
@@ -197,12 +267,23 @@ impl HistoryCache {
     /// The first parent of a commit on the line (`None`: not on it).
     pub(super) fn parent_of(&self, id: Oid) -> Option<Option<Oid>> {
         let i = self.position(id)?;
-        Some(self.line.get(i + 1).map(|r| r.id))
+        Some(self.ids.get(i + 1).copied())
     }
 
     /// The allowed_signers blob of a commit on the line (`None`: not on it).
     pub(super) fn signers_of(&self, id: Oid) -> Option<Option<Oid>> {
-        self.position(id).map(|i| self.line[i].signers)
+        self.position(id).map(|i| self.record(i).signers)
+    }
+
+    fn record(&self, i: usize) -> Record<'_> {
+        let touches = &self.touches[self.starts[i] as usize..self.starts[i + 1] as usize];
+        Record {
+            id: self.ids[i],
+            signers: self.signers[i]
+                .checked_sub(1)
+                .and_then(|b| self.blobs.get(b as usize).copied()),
+            touches,
+        }
     }
 
     fn intern(&mut self, path: PathBuf) -> u32 {
@@ -216,8 +297,8 @@ impl HistoryCache {
     }
 
     /// HEAD's first-parent line, newest first.
-    pub(super) fn line(&self) -> &[Record] {
-        &self.line
+    pub(super) fn line(&self) -> impl DoubleEndedIterator<Item = Record<'_>> {
+        (0..self.ids.len()).map(|i| self.record(i))
     }
 
     /// The index of `path` in the path table, if any commit touched it.
@@ -249,7 +330,7 @@ impl HistoryCache {
         if !self.dirty {
             return;
         }
-        let on_line: std::collections::HashSet<Oid> = self.line.iter().map(|r| r.id).collect();
+        let on_line: std::collections::HashSet<Oid> = self.ids.iter().copied().collect();
         self.verdicts.retain(|k, _| on_line.contains(&k.0));
         let bytes = self.encode();
         let dir = fsutil::parent_dir(&self.file);
@@ -269,27 +350,23 @@ impl HistoryCache {
         for path in &self.paths {
             put_bytes(&mut out, &path_bytes(path));
         }
-        // allowed_signers blobs are few: a table, and an index per record.
-        let mut blobs: Vec<Oid> = Vec::new();
-        let mut blob_index: HashMap<Oid, u32> = HashMap::new();
-        for blob in self.line.iter().filter_map(|r| r.signers) {
-            blob_index.entry(blob).or_insert_with(|| {
-                blobs.push(blob);
-                blobs.len() as u32
-            });
-        }
-        put_u32(&mut out, blobs.len() as u32);
-        for blob in &blobs {
+        // The columns as they are held.
+        put_u32(&mut out, self.blobs.len() as u32);
+        for blob in &self.blobs {
             out.extend_from_slice(blob.as_bytes());
         }
-        put_u32(&mut out, self.line.len() as u32);
-        for record in &self.line {
-            out.extend_from_slice(record.id.as_bytes());
-            put_u32(&mut out, record.signers.map_or(0, |b| blob_index[&b]));
-            put_u32(&mut out, record.touched.len() as u32);
-            for t in &record.touched {
-                put_u32(&mut out, t.path | if t.blob_changed { 1 << 31 } else { 0 });
+        put_u32(&mut out, self.ids.len() as u32);
+        for id in &self.ids {
+            out.extend_from_slice(id.as_bytes());
+        }
+        for column in [&self.signers, &self.starts] {
+            for &n in column.iter() {
+                put_u32(&mut out, n);
             }
+        }
+        put_u32(&mut out, self.touches.len() as u32);
+        for &n in &self.touches {
+            put_u32(&mut out, n);
         }
         put_u32(&mut out, self.verdicts.len() as u32);
         for ((commit, blob, origin), trust) in &self.verdicts {
@@ -326,8 +403,13 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
     let mut cache = HistoryCache {
         file: file.to_owned(),
         key: key.clone(),
-        line: Vec::new(),
+        ids: Vec::new(),
+        signers: Vec::new(),
+        blobs: Vec::new(),
+        starts: vec![0],
+        touches: Vec::new(),
         index: OnceCell::new(),
+        searches: Cell::new(0),
         paths: Vec::new(),
         path_index: HashMap::new(),
         verdicts: HashMap::new(),
@@ -337,33 +419,30 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
         let path = path_from_bytes(r.bytes()?)?;
         cache.intern(path);
     }
-    let blobs = (0..r.u32()?)
-        .map(|_| r.oid())
-        .collect::<Option<Vec<Oid>>>()?;
-    let records = r.u32()?;
-    cache.line.reserve(records.min(1 << 20) as usize);
-    for _ in 0..records {
-        let id = r.oid()?;
-        let signers = match r.u32()? {
-            0 => None,
-            n => Some(*blobs.get(n as usize - 1)?),
-        };
-        let count = r.u32()?;
-        let mut touched = Vec::with_capacity(count.min(1 << 16) as usize);
-        for _ in 0..count {
-            let word = r.u32()?;
-            let path = word & !(1 << 31);
-            cache.paths.get(path as usize)?;
-            touched.push(Touch {
-                path,
-                blob_changed: word & (1 << 31) != 0,
-            });
-        }
-        cache.line.push(Record {
-            id,
-            signers,
-            touched,
-        });
+    let blobs = r.u32()? as usize;
+    cache.blobs = (0..blobs).map(|_| r.oid()).collect::<Option<_>>()?;
+    let count = r.u32()? as usize;
+    // Each column is taken from the bytes there are before it is
+    // allocated: a hostile count cannot exhaust memory.
+    cache.ids = r
+        .take(count.checked_mul(20)?)?
+        .chunks(20)
+        .map(|c| Oid::from_bytes(c).ok())
+        .collect::<Option<_>>()?;
+    cache.signers = r.u32s(count)?;
+    cache.starts = r.u32s(count + 1)?;
+    let touches = r.u32()? as usize;
+    cache.touches = r.u32s(touches)?;
+    let valid = cache.signers.iter().all(|&b| b as usize <= blobs)
+        && cache.starts.first() == Some(&0)
+        && cache.starts.windows(2).all(|w| w[0] <= w[1])
+        && cache.starts.last() == Some(&(touches as u32))
+        && cache
+            .touches
+            .iter()
+            .all(|&w| (Touch::unpack(w).path as usize) < cache.paths.len());
+    if !valid {
+        return None;
     }
     for _ in 0..r.u32()? {
         let key = (r.oid()?, r.oid_opt()?, r.oid()?);
@@ -500,6 +579,16 @@ impl<'a> Reader<'a> {
 
     fn u32(&mut self) -> Option<u32> {
         self.take(4)?.try_into().ok().map(u32::from_le_bytes)
+    }
+
+    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
+        let bytes = self.take(n.checked_mul(4)?)?;
+        Some(
+            bytes
+                .chunks(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
     }
 
     fn bytes(&mut self) -> Option<&'a [u8]> {
@@ -657,17 +746,15 @@ mod tests {
         let plain = answers(&repo, PATHS, None);
         let head = parent.unwrap().id();
         let mut forged = HistoryCache::open(&repo, head, &forger).unwrap();
-        for record in &mut forged.line {
-            record.touched.clear();
-        }
-        let anchor = forged.line.last().map(|r| (r.signers, r.id)).unwrap();
-        for record in forged.line.clone() {
+        forged.touches.clear();
+        forged.starts.fill(0);
+        let anchor = forged.line().last().map(|r| (r.signers, r.id)).unwrap();
+        let ids = forged.ids.clone();
+        for id in ids {
             let trust = Trust::Trusted {
                 signer: "forger".into(),
             };
-            forged
-                .verdicts
-                .insert((record.id, anchor.0, anchor.1), trust);
+            forged.verdicts.insert((id, anchor.0, anchor.1), trust);
         }
         let file = repo.path().join(CACHE_DIR).join(CACHE_FILE);
         std::fs::create_dir_all(repo.path().join(CACHE_DIR)).unwrap();

@@ -151,7 +151,6 @@ impl<'r> SignedHistory<'r> {
             (Some(cache), _) => {
                 line.anchor = cache
                     .line()
-                    .iter()
                     .rev()
                     .find_map(|r| r.signers.map(|blob| Anchor { commit: r.id, blob }));
             }
