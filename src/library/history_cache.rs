@@ -143,12 +143,10 @@ pub(super) struct HistoryCache {
     /// Commit `i` touched `touches[starts[i]..starts[i + 1]]` (packed [`Touch`]).
     starts: Vec<u32>,
     touches: Vec<u32>,
-    /// Where each commit is: searched for the first few questions, then
-    /// indexed (one lookup does not pay for indexing 10,000 commits).
-    index: OnceCell<HashMap<Oid, usize, BuildHasherDefault<OidHasher>>>,
-    searches: Cell<u32>,
+    /// Where each commit is.
+    index: Finder<Oid, BuildHasherDefault<OidHasher>>,
     paths: Vec<PathBuf>,
-    path_index: HashMap<PathBuf, u32>,
+    path_index: Finder<PathBuf, std::collections::hash_map::RandomState>,
     verdicts: HashMap<VerdictKey, Trust>,
     /// Something was added since it was read.
     dirty: bool,
@@ -168,10 +166,9 @@ impl HistoryCache {
             blobs: Vec::new(),
             starts: vec![0],
             touches: Vec::new(),
-            index: OnceCell::new(),
-            searches: Cell::new(0),
+            index: Finder::default(),
             paths: Vec::new(),
-            path_index: HashMap::new(),
+            path_index: Finder::default(),
             verdicts: HashMap::new(),
             dirty: true,
         });
@@ -232,7 +229,7 @@ impl HistoryCache {
         self.signers = signers;
         self.starts = starts;
         self.touches = touches;
-        self.index = OnceCell::new();
+        self.index = Finder::default();
         self.dirty = true;
         Ok(())
     }
@@ -250,18 +247,7 @@ impl HistoryCache {
 
     /// Where `id` is on the line.
     fn position(&self, id: Oid) -> Option<usize> {
-        if self.index.get().is_none() && self.searches.get() < 16 {
-            self.searches.set(self.searches.get() + 1);
-            return self.ids.iter().position(|i| *i == id);
-        }
-        let index = self.index.get_or_init(|| {
-            let mut index = HashMap::with_capacity_and_hasher(self.ids.len(), Default::default());
-            for (i, id) in self.ids.iter().enumerate() {
-                index.insert(*id, i);
-            }
-            index
-        });
-        index.get(&id).copied()
+        self.index.find(&self.ids, &id)
     }
 
     /// The first parent of a commit on the line (`None`: not on it).
@@ -287,13 +273,13 @@ impl HistoryCache {
     }
 
     fn intern(&mut self, path: PathBuf) -> u32 {
-        if let Some(&i) = self.path_index.get(&path) {
-            return i;
+        if let Some(i) = self.path_index.find(&self.paths, &path) {
+            return i as u32;
         }
-        let i = self.paths.len() as u32;
-        self.path_index.insert(path.clone(), i);
         self.paths.push(path);
-        i
+        // The index, if made, no longer covers every path.
+        self.path_index = Finder::default();
+        self.paths.len() as u32 - 1
     }
 
     /// HEAD's first-parent line, newest first.
@@ -303,7 +289,7 @@ impl HistoryCache {
 
     /// The index of `path` in the path table, if any commit touched it.
     pub(super) fn path_id(&self, path: &Path) -> Option<u32> {
-        self.path_index.get(path).copied()
+        self.path_index.find(&self.paths, path).map(|i| i as u32)
     }
 
     /// Whether some commit touched a path below `path`, i.e. `path` was a
@@ -394,7 +380,7 @@ impl HistoryCache {
 
 /// The cache in `file`, if it is there, authentic and well formed.
 fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
-    let bytes = fsutil::read_regular(file, MAX_BYTES).ok()?;
+    let bytes = read_sized(file)?;
     let (body, tag) = bytes.split_at_checked(bytes.len().checked_sub(MAC_LEN)?)?;
     let mut mac = key.mac();
     mac.update(body);
@@ -408,16 +394,14 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
         blobs: Vec::new(),
         starts: vec![0],
         touches: Vec::new(),
-        index: OnceCell::new(),
-        searches: Cell::new(0),
+        index: Finder::default(),
         paths: Vec::new(),
-        path_index: HashMap::new(),
+        path_index: Finder::default(),
         verdicts: HashMap::new(),
         dirty: false,
     };
     for _ in 0..r.u32()? {
-        let path = path_from_bytes(r.bytes()?)?;
-        cache.intern(path);
+        cache.paths.push(path_from_bytes(r.bytes()?)?);
     }
     let blobs = r.u32()? as usize;
     cache.blobs = (0..blobs).map(|_| r.oid()).collect::<Option<_>>()?;
@@ -459,6 +443,20 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
         cache.verdicts.insert(key, trust);
     }
     r.0.is_empty().then_some(cache)
+}
+
+/// The bytes of the cache file, read in one allocation of its size (a
+/// regular file, never through a link, at most [`MAX_BYTES`]).
+fn read_sized(file: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let opened = fsutil::open_regular(file, std::fs::OpenOptions::new().read(true)).ok()?;
+    let size = opened.metadata().ok()?.len();
+    if size > MAX_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    opened.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// The paths `commit`'s diff with its first parent touches, each with
@@ -541,6 +539,43 @@ fn put_oid_opt(out: &mut Vec<u8>, oid: Option<Oid>) {
             out.extend_from_slice(oid.as_bytes());
         }
         None => out.push(0),
+    }
+}
+
+/// Finds an item's place in a list: by search for the first few questions,
+/// then by an index (one lookup does not pay for indexing 10,000 commits).
+struct Finder<K, S> {
+    index: OnceCell<HashMap<K, usize, S>>,
+    searches: Cell<u32>,
+}
+
+impl<K, S> Default for Finder<K, S> {
+    fn default() -> Self {
+        Self {
+            index: OnceCell::new(),
+            searches: Cell::new(0),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Clone, S: std::hash::BuildHasher + Default> Finder<K, S> {
+    fn find<Q>(&self, items: &[K], key: &Q) -> Option<usize>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        if self.index.get().is_none() && self.searches.get() < 16 {
+            self.searches.set(self.searches.get() + 1);
+            return items.iter().position(|k| k.borrow() == key);
+        }
+        let index = self.index.get_or_init(|| {
+            let mut index = HashMap::with_capacity_and_hasher(items.len(), S::default());
+            for (i, k) in items.iter().enumerate() {
+                index.entry(k.clone()).or_insert(i);
+            }
+            index
+        });
+        index.get(key).copied()
     }
 }
 
