@@ -320,11 +320,7 @@ impl HistoryCache {
         self.verdicts.retain(|k, _| on_line.contains(&k.0));
         let bytes = self.encode();
         let dir = fsutil::parent_dir(&self.file);
-        // The folder must be ours and real: never write through a link.
-        let ready = match std::fs::symlink_metadata(dir) {
-            Ok(m) => m.is_dir(),
-            Err(_) => std::fs::create_dir(dir).is_ok(),
-        };
+        let ready = real_dir(dir) || std::fs::create_dir(dir).is_ok();
         if ready && fsutil::replace_atomically(&self.file, &bytes).is_ok() {
             self.dirty = false;
         }
@@ -445,10 +441,20 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
     r.0.is_empty().then_some(cache)
 }
 
+/// Whether `dir` is a folder and not a link to one: the cache is neither
+/// read nor written through a link, wherever it leads.
+fn real_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+}
+
 /// The bytes of the cache file, read in one allocation of its size (a
-/// regular file, never through a link, at most [`MAX_BYTES`]).
+/// regular file in a real folder, never through a link, at most
+/// [`MAX_BYTES`]).
 fn read_sized(file: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
+    if !real_dir(fsutil::parent_dir(file)) {
+        return None;
+    }
     let opened = fsutil::open_regular(file, std::fs::OpenOptions::new().read(true)).ok()?;
     let size = opened.metadata().ok()?.len();
     if size > MAX_BYTES {
@@ -800,6 +806,30 @@ mod tests {
         forged.key = key.clone();
         std::fs::write(&file, forged.encode()).unwrap();
         assert_ne!(answers(&repo, PATHS, Some(&key)), plain);
+    }
+
+    /// A cache folder that is a link (planted in a copied library) is not
+    /// written through.
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_is_never_written_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let key = CacheKey::in_dir(&dir.path().join("config")).unwrap();
+        let files: Files = [(PATHS[0].to_owned(), (FileMode::Blob.into(), b"x".to_vec()))].into();
+        let tree = repo.find_tree(write_tree(&repo, &files, "")).unwrap();
+        let author = Signature::new("t", "t@example", &Time::new(1_700_000_000, 0)).unwrap();
+        repo.commit(Some("HEAD"), &author, &author, "one", &tree, &[]).unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, repo.path().join(CACHE_DIR)).unwrap();
+        let plain = answers(&repo, PATHS, None);
+        assert_eq!(answers(&repo, PATHS, Some(&key)), plain);
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        // A real folder is used.
+        std::fs::remove_file(repo.path().join(CACHE_DIR)).unwrap();
+        assert_eq!(answers(&repo, PATHS, Some(&key)), plain);
+        assert!(repo.path().join(CACHE_DIR).join(CACHE_FILE).is_file());
     }
 
     #[test]
