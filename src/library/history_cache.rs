@@ -819,7 +819,8 @@ mod tests {
         let files: Files = [(PATHS[0].to_owned(), (FileMode::Blob.into(), b"x".to_vec()))].into();
         let tree = repo.find_tree(write_tree(&repo, &files, "")).unwrap();
         let author = Signature::new("t", "t@example", &Time::new(1_700_000_000, 0)).unwrap();
-        repo.commit(Some("HEAD"), &author, &author, "one", &tree, &[]).unwrap();
+        repo.commit(Some("HEAD"), &author, &author, "one", &tree, &[])
+            .unwrap();
         let outside = dir.path().join("outside");
         std::fs::create_dir(&outside).unwrap();
         std::os::unix::fs::symlink(&outside, repo.path().join(CACHE_DIR)).unwrap();
