@@ -324,10 +324,13 @@ impl Context {
         })
     }
 
-    /// Opens the library.
+    /// Opens the library, with its history cache keyed from the config
+    /// folder (docs/SECURITY.md, "History cache").
     pub fn library(&self) -> anyhow::Result<Library> {
         let path = self.library_path()?;
-        Library::open(path).map_err(|e| anyhow!("{e}"))
+        Library::open(path)
+            .map(with_history_cache)
+            .map_err(|e| anyhow!("{e}"))
     }
 
     /// Opens the library to change it: holds its change lock until the lock
@@ -335,6 +338,7 @@ impl Context {
     pub fn library_for_change(&self) -> anyhow::Result<(Library, crate::library::ChangeLock)> {
         let path = self.library_path()?;
         let (library, lock) = Library::open_for_change(path).map_err(|e| anyhow!("{e}"))?;
+        let library = with_history_cache(library);
         for stale in lock.recovered() {
             eprintln!(
                 "note: removed {}, a git lock left by an interrupted command (no process holds it)",
@@ -363,6 +367,15 @@ impl Context {
             },
         )?;
         Ok((library, report))
+    }
+}
+
+/// `library` using the history cache, when there is a config folder to keep
+/// its key in.
+fn with_history_cache(library: Library) -> Library {
+    match config::config_dir() {
+        Some(dir) => library.with_history_cache(&dir),
+        None => library,
     }
 }
 

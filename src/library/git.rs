@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::LibraryError;
+use super::history_cache::{self, HistoryCache};
 use super::signed_history::SignedHistory;
 use super::trust::{SignCommit, Trust};
 use crate::signing::Signer;
@@ -124,9 +125,12 @@ fn blob_at(tree: &git2::Tree<'_>, path: &Path) -> Option<git2::Oid> {
 }
 
 impl Versions {
+    /// The versions of `paths`: from the history cache's records when
+    /// there is one (its line starts at HEAD), else by diffing commits.
     pub(super) fn read<'p>(
         repo: &git2::Repository,
         paths: impl Iterator<Item = &'p Path>,
+        cache: Option<&HistoryCache>,
     ) -> Result<Self, LibraryError> {
         let paths: Vec<&Path> = paths.collect();
         let mut opts = git2::StatusOptions::new();
@@ -162,26 +166,37 @@ impl Versions {
             // trees skips unchanged folders by id, so the cost follows what
             // changed, not how many files there are.
             let mut pending: HashSet<PathBuf> = blobs.keys().cloned().collect();
-            let mut walk = repo.revwalk()?;
-            walk.push(head.id())?;
-            walk.simplify_first_parent()?;
-            for oid in walk {
-                if pending.is_empty() {
-                    break;
+            match cache {
+                Some(cache) => {
+                    // The same diffs, read from the cache.
+                    let mut pending: HashMap<u32, &Path> = pending
+                        .iter()
+                        .filter_map(|p| Some((cache.path_id(p)?, p.as_path())))
+                        .collect();
+                    for record in cache.line() {
+                        if pending.is_empty() {
+                            break;
+                        }
+                        for touch in record.touched() {
+                            if let Some(path) = pending.remove(&touch.path) {
+                                last_change.insert(path.to_path_buf(), record.id);
+                            }
+                        }
+                    }
                 }
-                let commit = repo.find_commit(oid?)?;
-                let tree = commit.tree()?;
-                let parent_tree = match commit.parent(0) {
-                    Ok(p) => Some(p.tree()?),
-                    Err(_) => None,
-                };
-                let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)?;
-                for delta in diff.deltas() {
-                    for file in [delta.new_file(), delta.old_file()] {
-                        if let Some(path) = file.path()
-                            && pending.remove(path)
-                        {
-                            last_change.insert(path.to_path_buf(), commit.id());
+                None => {
+                    let mut walk = repo.revwalk()?;
+                    walk.push(head.id())?;
+                    walk.simplify_first_parent()?;
+                    for oid in walk {
+                        if pending.is_empty() {
+                            break;
+                        }
+                        let commit = repo.find_commit(oid?)?;
+                        for (path, _) in history_cache::changes(repo, &commit)? {
+                            if pending.remove(&path) {
+                                last_change.insert(path, commit.id());
+                            }
                         }
                     }
                 }
@@ -249,7 +264,8 @@ pub struct HistoryEntry {
     pub trust: Trust,
 }
 
-/// The commits that changed `path`, newest first (first-parent history).
+/// The commits that changed `path`, newest first (first-parent history):
+/// those where the id at `path` differs from the first parent's.
 pub(super) fn history(
     repo: &git2::Repository,
     path: &Path,
@@ -258,20 +274,39 @@ pub(super) fn history(
     let Some(head) = head_commit(repo)? else {
         return Ok(Vec::new());
     };
-    let mut walk = repo.revwalk()?;
-    walk.push(head.id())?;
-    walk.simplify_first_parent()?;
-    let mut out = Vec::new();
-    for oid in walk {
-        let commit = repo.find_commit(oid?)?;
-        let here = blob_at(&commit.tree()?, path);
-        let before = match commit.parent(0) {
-            Ok(p) => blob_at(&p.tree()?, path),
-            Err(_) => None,
-        };
-        if here == before {
-            continue;
+    // The cache's records say when a file's blob changed; a path that was
+    // a folder at some point changes with its tree, which only git can say.
+    let changed: Vec<git2::Oid> = match signed.cache().filter(|c| !c.has_below(path)) {
+        Some(cache) => match cache.path_id(path) {
+            Some(id) => cache
+                .line()
+                .filter(|r| r.touched().any(|t| t.path == id && t.blob_changed))
+                .map(|r| r.id)
+                .collect(),
+            None => Vec::new(),
+        },
+        None => {
+            let mut walk = repo.revwalk()?;
+            walk.push(head.id())?;
+            walk.simplify_first_parent()?;
+            let mut changed = Vec::new();
+            for oid in walk {
+                let commit = repo.find_commit(oid?)?;
+                let before = match commit.parent(0) {
+                    Ok(p) => blob_at(&p.tree()?, path),
+                    Err(_) => None,
+                };
+                if blob_at(&commit.tree()?, path) != before {
+                    changed.push(commit.id());
+                }
+            }
+            changed
         }
+    };
+    let mut out = Vec::with_capacity(changed.len());
+    for oid in changed {
+        let commit = repo.find_commit(oid)?;
+        let here = blob_at(&commit.tree()?, path);
         let time = commit.time();
         let date = chrono::DateTime::from_timestamp(time.seconds(), 0)
             .map(

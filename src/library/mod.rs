@@ -12,6 +12,7 @@
 mod checkout;
 mod discover;
 mod git;
+pub mod history_cache;
 mod lock;
 pub mod settings;
 pub mod signed_history;
@@ -316,6 +317,8 @@ pub struct LoadOptions {
 pub struct Library {
     root: PathBuf,
     repo: git2::Repository,
+    /// The key of the history cache, when it is used.
+    history_key: Option<history_cache::CacheKey>,
 }
 
 impl Library {
@@ -337,7 +340,20 @@ impl Library {
             .workdir()
             .ok_or_else(|| LibraryError::NotALibrary(root.to_owned()))?
             .to_owned();
-        Ok(Self { root, repo })
+        Ok(Self {
+            root,
+            repo,
+            history_key: None,
+        })
+    }
+
+    /// Keeps a history cache in the library's git dir, authenticated with
+    /// the key kept in `key_dir` (the user's config folder; made on first
+    /// use), so loading and `log` do not grow with the history (see
+    /// [`history_cache`]). Without a usable key, nothing changes.
+    pub fn with_history_cache(mut self, key_dir: &Path) -> Self {
+        self.history_key = history_cache::CacheKey::in_dir(key_dir);
+        self
     }
 
     /// The library that `dir` is in, as git finds the repository it is in:
@@ -411,6 +427,7 @@ impl Library {
         let library = Self {
             root: root.to_owned(),
             repo,
+            history_key: None,
         };
         library.stage(&[
             Path::new(RECIPIENTS_FILE),
@@ -446,7 +463,7 @@ impl Library {
         let Some(head) = git::head_commit(&self.repo)? else {
             return Ok(None);
         };
-        let mut history = SignedHistory::open(&self.repo, Some(head.id()))?;
+        let mut history = self.signed_history()?;
         Ok(history.signers_after(head.id())?.cloned())
     }
 
@@ -454,7 +471,11 @@ impl Library {
     /// to HEAD: the one place every command asks.
     pub fn signed_history(&self) -> Result<SignedHistory<'_>, LibraryError> {
         let head = git::head_commit(&self.repo)?.map(|c| c.id());
-        Ok(SignedHistory::open(&self.repo, head)?)
+        Ok(SignedHistory::open_cached(
+            &self.repo,
+            head,
+            self.history_key.as_ref(),
+        )?)
     }
 
     /// The runbook files in the working tree, and the entries refused before
@@ -472,7 +493,11 @@ impl Library {
         let (files, mut failures) = self.discover();
         let mut history = self.signed_history()?;
         let checking = history.anchor().is_some();
-        let versions = git::Versions::read(&self.repo, files.iter().map(|f| f.path.as_path()))?;
+        let versions = git::Versions::read(
+            &self.repo,
+            files.iter().map(|f| f.path.as_path()),
+            history.cache(),
+        )?;
         let recipients_hint = self.recipients_hint();
         let root = self.root.as_path();
 
@@ -536,6 +561,7 @@ impl Library {
                 warnings: checked.diagnostics,
             });
         }
+        history.save_cache();
         let mut runbooks = settle_duplicate_ids(candidates, &mut failures);
         runbooks.sort_by(|a, b| a.runbook.id.cmp(&b.runbook.id));
         let calendar = self.calendar().unwrap_or_else(|failure| {
@@ -871,7 +897,10 @@ impl Library {
 
     /// The commits that changed runbook file `path`, newest first.
     pub fn history(&self, path: &Path) -> Result<Vec<HistoryEntry>, LibraryError> {
-        git::history(&self.repo, path, &mut self.signed_history()?)
+        let mut signed = self.signed_history()?;
+        let entries = git::history(&self.repo, path, &mut signed)?;
+        signed.save_cache();
+        Ok(entries)
     }
 }
 

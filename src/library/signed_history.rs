@@ -35,6 +35,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use git2::{Oid, Repository};
 
+use super::history_cache::{CacheKey, HistoryCache};
 use super::trust::{ALLOWED_SIGNERS_PATH, Trust, TrustError, commit_trust};
 use crate::signing::{AllowedSigners, SigningError};
 
@@ -51,32 +52,45 @@ pub struct Anchor {
 /// its first-parent line whose tree has `.grabbag/allowed_signers` as a
 /// regular file. `None` when no commit has one.
 pub fn anchor(repo: &Repository, head: Oid) -> Result<Option<Anchor>, TrustError> {
-    find_anchor(repo, head, &mut HashMap::new())
+    let mut line = Line::default();
+    line.walk(repo, head)?;
+    Ok(line.anchor)
 }
 
-/// [`anchor`], noting each commit's allowed_signers blob in `blobs` on the way.
-fn find_anchor(
-    repo: &Repository,
-    head: Oid,
-    blobs: &mut HashMap<Oid, Option<Oid>>,
-) -> Result<Option<Anchor>, TrustError> {
-    let mut found = None;
-    let mut next = Some(head);
-    while let Some(id) = next {
-        let commit = repo.find_commit(id)?;
-        let blob = signers_blob(&commit)?;
-        blobs.insert(id, blob);
-        if let Some(blob) = blob {
-            found = Some(Anchor { commit: id, blob });
+/// The first-parent line from a head: each commit's first parent and
+/// allowed_signers blob, and the anchor.
+#[derive(Default)]
+struct Line {
+    parents: HashMap<Oid, Option<Oid>>,
+    blobs: HashMap<Oid, Option<Oid>>,
+    anchor: Option<Anchor>,
+}
+
+impl Line {
+    /// Reads the line from `head` with git.
+    fn walk(&mut self, repo: &Repository, head: Oid) -> Result<(), TrustError> {
+        let mut next = Some(head);
+        while let Some(id) = next {
+            let commit = repo.find_commit(id)?;
+            next = commit.parent_id(0).ok();
+            self.note(id, next, signers_blob(&commit)?);
         }
-        next = commit.parent_id(0).ok();
+        Ok(())
     }
-    Ok(found)
+
+    /// One commit, newer ones first: the last with a blob is the anchor.
+    fn note(&mut self, id: Oid, parent: Option<Oid>, blob: Option<Oid>) {
+        self.parents.insert(id, parent);
+        self.blobs.insert(id, blob);
+        if let Some(blob) = blob {
+            self.anchor = Some(Anchor { commit: id, blob });
+        }
+    }
 }
 
 /// The allowed_signers blob in a commit's tree, if it is a regular file (a
 /// symlink's blob is a path, not signers).
-fn signers_blob(commit: &git2::Commit<'_>) -> Result<Option<Oid>, TrustError> {
+pub(super) fn signers_blob(commit: &git2::Commit<'_>) -> Result<Option<Oid>, TrustError> {
     let tree = commit.tree()?;
     let entry = match tree.get_path(std::path::Path::new(ALLOWED_SIGNERS_PATH)) {
         Ok(entry) => entry,
@@ -96,37 +110,95 @@ pub struct SignedHistory<'r> {
     anchor: Option<Anchor>,
     /// Every set of signers in force at some point; index 0 is the anchor's.
     sets: Vec<AllowedSigners>,
+    /// Each set's blob and the commit it was read from: what a cached
+    /// verdict is keyed by.
+    set_keys: Vec<(Option<Oid>, Oid)>,
     /// Which set of `sets` each blob parsed to.
     by_blob: HashMap<Option<Oid>, usize>,
     /// The set in force after each commit judged so far.
     after: HashMap<Oid, usize>,
     /// Each commit's allowed_signers blob.
     blobs: HashMap<Oid, Option<Oid>>,
+    /// Each commit's first parent, where known without reading the commit.
+    parents: HashMap<Oid, Option<Oid>>,
     verdicts: HashMap<Oid, Trust>,
+    /// The history cache, when the library keeps one.
+    cache: Option<HistoryCache>,
 }
 
 impl<'r> SignedHistory<'r> {
     /// The history ending at `head` (`None`: an empty repository, where
     /// nothing is checked).
     pub fn open(repo: &'r Repository, head: Option<Oid>) -> Result<Self, TrustError> {
-        let mut blobs = HashMap::new();
-        let anchor = match head {
-            Some(head) => find_anchor(repo, head, &mut blobs)?,
-            None => None,
+        Self::open_cached(repo, head, None)
+    }
+
+    /// [`SignedHistory::open`], reading what it can from the history cache
+    /// kept under `key` (see [`super::history_cache`]): the same answers,
+    /// without reading every commit of a long history.
+    pub(super) fn open_cached(
+        repo: &'r Repository,
+        head: Option<Oid>,
+        key: Option<&CacheKey>,
+    ) -> Result<Self, TrustError> {
+        let cache = match (head, key) {
+            (Some(head), Some(key)) => HistoryCache::open(repo, head, key),
+            _ => None,
         };
+        // With the cache, a commit's parent and blob are asked of it.
+        let mut line = Line::default();
+        match (&cache, head) {
+            (Some(cache), _) => {
+                line.anchor = cache
+                    .line()
+                    .rev()
+                    .find_map(|r| r.signers.map(|blob| Anchor { commit: r.id, blob }));
+            }
+            (None, Some(head)) => line.walk(repo, head)?,
+            (None, None) => {}
+        }
         let mut history = Self {
             repo,
-            anchor,
+            anchor: line.anchor,
             sets: Vec::new(),
+            set_keys: Vec::new(),
             by_blob: HashMap::new(),
             after: HashMap::new(),
-            blobs,
+            blobs: line.blobs,
+            parents: line.parents,
             verdicts: HashMap::new(),
+            cache,
         };
+        let anchor = history.anchor;
         if let Some(a) = anchor {
             history.set_for(Some(a.blob), a.commit)?;
         }
         Ok(history)
+    }
+
+    /// The history cache, when one is kept: its line starts at HEAD.
+    pub(super) fn cache(&self) -> Option<&HistoryCache> {
+        self.cache.as_ref()
+    }
+
+    /// Writes back what the cache learnt (best effort).
+    pub(super) fn save_cache(&mut self) {
+        if let Some(cache) = &mut self.cache {
+            cache.save();
+        }
+    }
+
+    /// A commit's first parent.
+    fn parent(&mut self, id: Oid) -> Result<Option<Oid>, TrustError> {
+        if let Some(parent) = self.parents.get(&id) {
+            return Ok(*parent);
+        }
+        if let Some(parent) = self.cache.as_ref().and_then(|c| c.parent_of(id)) {
+            return Ok(parent);
+        }
+        let parent = self.repo.find_commit(id)?.parent_id(0).ok();
+        self.parents.insert(id, parent);
+        Ok(parent)
     }
 
     /// The trust anchor, when the history has one.
@@ -153,8 +225,7 @@ impl<'r> SignedHistory<'r> {
         if let Some(verdict) = self.verdicts.get(&commit) {
             return Ok(verdict.clone());
         }
-        let parent = self.repo.find_commit(commit)?.parent_id(0).ok();
-        let set = match parent {
+        let set = match self.parent(commit)? {
             Some(p) => self.set_after(p)?,
             None => 0,
         };
@@ -184,13 +255,29 @@ impl<'r> SignedHistory<'r> {
         Ok(verdict)
     }
 
-    /// Judge `commit` by signer set `set`, uncached.
-    fn verdict(&self, id: Oid, set: usize) -> Result<Trust, TrustError> {
+    /// Judge `commit` by signer set `set`: from the history cache when it
+    /// has the verdict for this commit and set, else from the signature.
+    fn verdict(&mut self, id: Oid, set: usize) -> Result<Trust, TrustError> {
+        let key = self
+            .set_keys
+            .get(set)
+            .map(|&(blob, origin)| (id, blob, origin));
+        if let (Some(cache), Some(key)) = (&self.cache, &key)
+            && let Some(verdict) = cache.verdict(key)
+        {
+            return Ok(verdict.clone());
+        }
         let commit = self.repo.find_commit(id)?;
-        Ok(match backdated(&commit)? {
+        let verdict = match backdated(&commit)? {
             Some(reason) => Trust::Untrusted { reason },
             None => commit_trust(self.repo, id, self.sets.get(set)),
-        })
+        };
+        // A commit time out of range is judged at "now": not a fact to keep.
+        let timeless = DateTime::from_timestamp(commit.committer().when().seconds(), 0).is_some();
+        if let (Some(cache), Some(key), true) = (&mut self.cache, key, timeless) {
+            cache.keep_verdict(key, verdict.clone());
+        }
+        Ok(verdict)
     }
 
     /// The index of the signer set in force after `commit`, walking its
@@ -203,11 +290,11 @@ impl<'r> SignedHistory<'r> {
                 break;
             }
             line.push(id);
-            next = self.repo.find_commit(id)?.parent_id(0).ok();
+            next = self.parent(id)?;
         }
         // Oldest first: each commit's parent is known when it is reached.
         for id in line.into_iter().rev() {
-            let parent = self.repo.find_commit(id)?.parent_id(0).ok();
+            let parent = self.parent(id)?;
             let (before, parent_blob) = match parent {
                 Some(p) => (self.after.get(&p).copied().unwrap_or(0), self.blob(p)?),
                 None => (0, None),
@@ -227,6 +314,9 @@ impl<'r> SignedHistory<'r> {
     fn blob(&mut self, id: Oid) -> Result<Option<Oid>, TrustError> {
         if let Some(blob) = self.blobs.get(&id) {
             return Ok(*blob);
+        }
+        if let Some(blob) = self.cache.as_ref().and_then(|c| c.signers_of(id)) {
+            return Ok(blob);
         }
         let blob = signers_blob(&self.repo.find_commit(id)?)?;
         self.blobs.insert(id, blob);
@@ -256,6 +346,7 @@ impl<'r> SignedHistory<'r> {
         };
         let signers = AllowedSigners::parse(&text, &origin)?;
         self.sets.push(signers);
+        self.set_keys.push((blob, commit));
         let set = self.sets.len() - 1;
         self.by_blob.insert(blob, set);
         Ok(set)
