@@ -279,9 +279,15 @@ impl<'a> App<'a> {
             FormPurpose::Inject => app
                 .unscripted_inject(&value(0), &value(1), &value(2), optional(3))
                 .then_some(Some("unscripted inject delivered")),
-            FormPurpose::SignIn => app
-                .sign_in(&value(0), &value(1), optional(2), &value(3))
-                .then_some(Some("signed in: S signs in another, B shows the brief")),
+            FormPurpose::SignIn => {
+                let signed = app.sign_in(&value(0), &value(1), optional(2), &value(3));
+                // Signing in from the brief goes back to it, where Enter
+                // starts the clock: the room has not started playing yet.
+                if signed && app.before_play() {
+                    app.show_brief();
+                }
+                signed.then_some(Some("signed in: S signs in another, B shows the brief"))
+            }
             FormPurpose::Lesson => match LessonCategory::parse(&value(0)) {
                 Some(category) => app
                     .record_lesson(category, &value(1), optional(2), optional(3))

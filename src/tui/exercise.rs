@@ -138,7 +138,7 @@ impl Shared<'_> {
 
     /// True while the clock still stands at T+0 as the exercise opened it:
     /// play has not begun, so nothing is delivered yet.
-    fn before_play(&self) -> bool {
+    pub(super) fn before_play(&self) -> bool {
         self.response.as_ref().is_some_and(|r| {
             PlayClock::of(&r.state).paused
                 && !r

@@ -626,3 +626,33 @@ fn speed_steps_along_the_ladder_and_stops_at_its_ends() {
     assert_eq!(step_speed(&ladder, 7, '+'), 30);
     assert_eq!(step_speed(&ladder, 7, '-'), 5);
 }
+
+#[test]
+fn signing_in_from_the_brief_goes_back_to_it_and_enter_starts_the_clock() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = app(colour(), samples(), dir.path());
+    let (ex, text_of) = sample("ransomware-friday");
+    app.start_exercise(ex, &text_of, Speed::REAL_TIME, false, FRAN);
+    press(&mut app, KeyCode::Char('S'));
+    for value in ["Priya", "ICT Security Lead", "Team A"] {
+        typed(&mut app, value);
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Enter);
+    // Back on the brief, not on the run screen where Enter does a step's work.
+    assert!(
+        matches!(
+            app.shared.dialogs.last(),
+            Some(Dialog::Reading {
+                before_play: true,
+                ..
+            })
+        ),
+        "status: {:?}",
+        app.shared.status
+    );
+    press(&mut app, KeyCode::Enter);
+    assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
+    let screen = text(&app, 80, 24);
+    assert!(!screen.contains("PAUSED"), "{screen}");
+}
