@@ -98,10 +98,24 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
         t.keys(&["C-u"]);
         t.text(capacity);
         t.keys(&["Enter"]);
-        t.wait_for("signed in:");
+        // Signed in (journaled), the screen goes back to the brief.
+        let signed = || {
+            Journal::read(&d.journal(), None)
+                .unwrap_or_default()
+                .iter()
+                .any(|e| matches!(&e.event, Some(Event::SignedIn { name: who, .. }) if who == name))
+        };
+        for _ in 0..100 {
+            if signed() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(signed(), "{name} not signed in:\n{}", t.screen());
     }
-    t.keys(&["B"]);
+    // The brief lists who signed in; Enter on it starts the clock.
     t.wait_for("Olu");
+    t.wait_for("Enter starts the clock");
     t.keys(&["Enter"]);
     t.wait_for("INJECT (phone, from Service desk)");
     // The player declares; the clock delivers the rest on its own.
