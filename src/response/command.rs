@@ -763,9 +763,21 @@ fn find<'r, 's, R: Runbooks + ?Sized>(
     })
 }
 
-impl Found<'_, '_> {
+impl<'r> Found<'r, '_> {
     fn id(&self) -> String {
         self.step.id.clone()
+    }
+
+    /// The text of the step's check `index`.
+    fn check(&self, index: usize) -> Result<&'r String, CommandError> {
+        self.step
+            .checks
+            .get(index)
+            .ok_or_else(|| CommandError::NoSuchCheck {
+                step: self.id(),
+                index,
+                count: self.step.checks.len(),
+            })
     }
 
     fn refuse_done(&self) -> Result<(), CommandError> {
@@ -938,15 +950,7 @@ pub fn decide<R: Runbooks + ?Sized>(
         }
         Command::Tick { step: at, check } => {
             let found = find(state, runbooks, at)?;
-            let text = found
-                .step
-                .checks
-                .get(*check)
-                .ok_or_else(|| CommandError::NoSuchCheck {
-                    step: found.id(),
-                    index: *check,
-                    count: found.step.checks.len(),
-                })?;
+            let text = found.check(*check)?;
             if let Some(tick) = state
                 .step(&at.runbook, &at.step)
                 .and_then(|s| s.ticked.get(check))
@@ -1058,11 +1062,7 @@ pub fn decide<R: Runbooks + ?Sized>(
             if utc > now.max(clock_now) {
                 return Err(CommandError::AwarenessInFuture { at: utc, now });
             }
-            let reason = reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned);
+            let reason = optional(reason);
             let mut events = vec![Event::Awareness {
                 at: at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
                 reason,
@@ -1104,24 +1104,12 @@ pub fn decide<R: Runbooks + ?Sized>(
             if !state.sessions.open {
                 return Err(CommandError::NoSession);
             }
-            let reason = reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned);
+            let reason = optional(reason);
             Ok(vec![Event::SessionEnded { reason }])
         }
         Command::Untick { step: at, check } => {
             let found = find(state, runbooks, at)?;
-            let text = found
-                .step
-                .checks
-                .get(*check)
-                .ok_or_else(|| CommandError::NoSuchCheck {
-                    step: found.id(),
-                    index: *check,
-                    count: found.step.checks.len(),
-                })?;
+            let text = found.check(*check)?;
             let ticked = state
                 .step(&at.runbook, &at.step)
                 .is_some_and(|s| s.ticked.contains_key(check));
