@@ -10,17 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Instant;
 
-use chrono::{NaiveDate, TimeDelta, Utc};
-use grabbag::config::LastSession;
+use chrono::{TimeDelta, Utc};
 use grabbag::journal::{Actor, NewJournal};
-use grabbag::library::trust::Trust;
-use grabbag::library::{LoadReport, LoadedRunbook, Version};
+use grabbag::library::LoadedRunbook;
 use grabbag::response::{Command, RunbookPin};
 use grabbag::session::Session;
-use grabbag::tui::{App, Look, Setup, draw, handle_key};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
+
+mod screen;
+
+use screen::{median_us, press};
 
 const CASES: usize = 10_000;
 
@@ -53,20 +52,7 @@ do = "Open it."
 "#;
 
 fn loaded() -> LoadedRunbook {
-    let today = NaiveDate::from_ymd_opt(2026, 11, 29).expect("date");
-    let checked = grabbag::runbook::check("bench.toml", RUNBOOK, "continuity/referrals", today);
-    LoadedRunbook {
-        file: PathBuf::from("continuity/referrals.toml.age"),
-        runbook: checked.runbook.expect("bench runbook parses"),
-        encrypted: true,
-        version: Version {
-            commit: Some("c0ffee00".repeat(5)),
-            blob: None,
-            dirty: false,
-        },
-        trust: Trust::NotChecked,
-        warnings: Vec::new(),
-    }
+    screen::loaded("continuity/referrals", RUNBOOK)
 }
 
 /// The journal: the runbook opened and 10,000 cases, each with 3 clocks.
@@ -114,23 +100,6 @@ fn journal(dir: &Path) -> PathBuf {
     path
 }
 
-fn press(app: &mut App<'_>, code: KeyCode) {
-    handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn median_us(app: &App<'_>, w: u16, h: u16, runs: usize) -> f64 {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("backend");
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            terminal.draw(|f| draw(f, app)).expect("draw");
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
 fn median_status_ms(journal: &Path, home: &Path, json: bool) -> f64 {
     let mut times: Vec<f64> = (0..7)
         .map(|_| {
@@ -174,23 +143,7 @@ fn main() {
         made.elapsed().as_secs_f64()
     );
 
-    let mut app = App::new(
-        Setup {
-            root: dir.path().to_owned(),
-            report: LoadReport {
-                runbooks: vec![loaded()],
-                failures: Vec::new(),
-                calendar: Default::default(),
-            },
-            recipients: None,
-            identities: None,
-            today: NaiveDate::from_ymd_opt(2026, 11, 29).expect("date"),
-            look: Look::default(),
-            last: LastSession::default(),
-            last_path: None,
-        },
-        Utc::now(),
-    );
+    let mut app = screen::app(dir.path(), vec![loaded()]);
     let resumed = Instant::now();
     app.resume(&path);
     println!(

@@ -4,17 +4,12 @@
 //! the cost of building the frame, not of the terminal. Prints medians; no
 //! assertion on time (figures go to `docs/PERFORMANCE.md`).
 
-use std::path::PathBuf;
-use std::time::Instant;
+use grabbag::library::LoadedRunbook;
+use ratatui::crossterm::event::KeyCode;
 
-use chrono::{NaiveDate, Utc};
-use grabbag::config::LastSession;
-use grabbag::library::trust::Trust;
-use grabbag::library::{LoadReport, LoadedRunbook, Version};
-use grabbag::tui::{App, Look, Setup, draw, handle_key};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+mod screen;
+
+use screen::{app, median_us, press};
 
 fn runbook(id: &str, title: &str, steps: usize) -> LoadedRunbook {
     let mut text = format!(
@@ -29,62 +24,7 @@ fn runbook(id: &str, title: &str, steps: usize) -> LoadedRunbook {
              checks = [\"First check\", \"Second check\"]\nexpect_within = \"15m\"\n"
         ));
     }
-    let today = NaiveDate::from_ymd_opt(2026, 11, 29).expect("date");
-    let checked = grabbag::runbook::check("bench.toml", &text, id, today);
-    let runbook = checked.runbook.expect("bench runbook parses");
-    LoadedRunbook {
-        file: PathBuf::from(format!("{id}.toml.age")),
-        runbook,
-        encrypted: true,
-        version: Version {
-            commit: Some("c0ffee00".repeat(5)),
-            blob: None,
-            dirty: false,
-        },
-        trust: Trust::NotChecked,
-        warnings: Vec::new(),
-    }
-}
-
-fn app(root: &std::path::Path, runbooks: Vec<LoadedRunbook>) -> App<'static> {
-    App::new(
-        Setup {
-            root: root.to_owned(),
-            report: LoadReport {
-                runbooks,
-                failures: Vec::new(),
-                calendar: Default::default(),
-            },
-            recipients: None,
-            identities: None,
-            today: NaiveDate::from_ymd_opt(2026, 11, 29).expect("date"),
-            look: Look::default(),
-            last: LastSession {
-                incident: "Bench".to_owned(),
-                name: "Sam".to_owned(),
-                role: "Lead".to_owned(),
-            },
-            last_path: None,
-        },
-        Utc::now(),
-    )
-}
-
-fn press(app: &mut App<'_>, code: KeyCode) {
-    handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn median_us(app: &App<'_>, w: u16, h: u16, runs: usize) -> f64 {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("backend");
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            terminal.draw(|f| draw(f, app)).expect("draw");
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    screen::loaded(id, &text)
 }
 
 fn main() {
