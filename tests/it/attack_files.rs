@@ -304,3 +304,28 @@ fn a_new_journal_beside_a_planted_lock_link_is_refused() {
         "a file outside the library changed"
     );
 }
+
+#[test]
+fn a_synced_settings_file_that_is_a_link_is_refused_not_followed() {
+    let lib = TestLibrary::with(&[("cyber/a.toml", &runbook_text("cyber/a", "Alpha"))]);
+    let home = lib.home.path();
+    // A calendar of the attacker's choosing, outside the library.
+    crate::support::write(home, "elsewhere.toml", "bank_holidays = \"scotland\"\n");
+    sync_planted(&lib, |up| {
+        link(
+            &home.join("elsewhere.toml"),
+            &up.join(".grabbag/settings.toml"),
+        );
+    });
+    let out = run(lib.grabbag().arg("list"));
+    // The runbooks still load; the settings are a finding named by file
+    // (exit 1), and the link is never read.
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("cyber/a"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(".grabbag/settings.toml did not load")
+            && out.stderr.contains("leads outside the library"),
+        "{}",
+        out.stderr
+    );
+}
