@@ -245,10 +245,8 @@ pub fn verify_bytes(
     options: &VerifyOptions<'_>,
 ) -> Result<VerifyReport, VerifyError> {
     let sig_path = signature_path(path);
-    // Lossy: a signature file that is not text is reported as not being a
-    // signature (a finding), not as an unreadable file.
     let armored = match super::store::read_journal_bytes(&sig_path) {
-        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(source) => {
             return Err(VerifyError::Io {
@@ -257,6 +255,27 @@ pub fn verify_bytes(
             });
         }
     };
+    Ok(verify_with_signature(
+        path,
+        bytes,
+        armored.as_deref(),
+        options,
+    ))
+}
+
+/// Like [`verify_bytes`], with the signature's bytes given rather than read
+/// from `path.sig`: for a journal that is not on disk yet (received by
+/// `journal pull`, checked before it is stored).
+pub fn verify_with_signature(
+    path: &Path,
+    bytes: &[u8],
+    signature: Option<&[u8]>,
+    options: &VerifyOptions<'_>,
+) -> VerifyReport {
+    let sig_path = signature_path(path);
+    // Lossy: a signature file that is not text is reported as not being a
+    // signature (a finding), not as an unreadable file.
+    let armored = signature.map(|bytes| String::from_utf8_lossy(bytes).into_owned());
     let (mut report, boundaries) = if merge::is_merged(bytes) {
         merge::check(path, bytes, &options.witnesses)
     } else {
@@ -274,7 +293,7 @@ pub fn verify_bytes(
         )
     });
     report.ok = report.ok();
-    Ok(report)
+    report
 }
 
 /// A place where a signature may end: after the line labelled `label` (a seq,

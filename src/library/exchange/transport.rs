@@ -1,0 +1,278 @@
+//! Moving journal commits to and from a remote. A repository on a path (a
+//! USB stick) goes through libgit2's local transport, which needs no `git`
+//! program and no network code; anything else (an `ssh://`, `user@host:path`
+//! or `file://` remote) goes through the system's `git`, since this build of
+//! libgit2 has no network transports. Either way only refs under
+//! `refs/grabbag/journals/` are read or written: never a branch.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git2::{AutotagOption, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
+
+use super::ExchangeError;
+
+/// Where each sender's journals live on a remote: `refs/grabbag/journals/<sender>`.
+pub const JOURNAL_REFS: &str = "refs/grabbag/journals/";
+
+/// Where a fetch puts the remote's journal refs in the library, for the
+/// length of one command.
+const INCOMING_REFS: &str = "refs/grabbag/incoming/";
+
+/// Where a push puts the commit it sends, for the length of one command.
+const OUTGOING_REFS: &str = "refs/grabbag/outgoing/";
+
+/// A remote to exchange journals with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remote {
+    /// A repository folder (bare or not), e.g. on a USB stick.
+    Path(PathBuf),
+    /// A URL the system's `git` understands (`ssh://`, `user@host:path`, `file://`).
+    Url(String),
+}
+
+impl Remote {
+    /// Reads REMOTE as typed: a URL when it has a scheme (`x://`) or is
+    /// scp-like (`host:path`, with the `:` before any `/`, and not a Windows
+    /// drive letter such as `E:\`); a path otherwise.
+    pub fn parse(text: &str) -> Self {
+        let scp_like = match text.split_once(':') {
+            Some((host, _)) => !host.is_empty() && !host.contains('/') && host.len() > 1,
+            None => false,
+        };
+        if text.contains("://") || scp_like {
+            Remote::Url(text.to_owned())
+        } else {
+            Remote::Path(PathBuf::from(text))
+        }
+    }
+}
+
+impl std::fmt::Display for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Remote::Path(path) => write!(f, "{}", path.display()),
+            Remote::Url(url) => f.write_str(url),
+        }
+    }
+}
+
+fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> ExchangeError {
+    let context = context.into();
+    move |error| ExchangeError::Git { context, error }
+}
+
+/// The refs under `prefix` in the library, with what each points at. Names
+/// are raw bytes: they came from elsewhere.
+fn refs_under(repo: &Repository, prefix: &str) -> Result<Vec<(Vec<u8>, Oid)>, ExchangeError> {
+    let context = "listing the journal refs fetched";
+    let mut out = Vec::new();
+    for reference in repo.references().map_err(git(context))? {
+        let reference = reference.map_err(git(context))?;
+        if let (Some(rest), Some(target)) = (
+            reference.name_bytes().strip_prefix(prefix.as_bytes()),
+            reference.target(),
+        ) {
+            out.push((rest.to_vec(), target));
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes every ref under `prefix` (what an earlier, interrupted command left).
+fn clear(repo: &Repository, prefix: &str) -> Result<(), ExchangeError> {
+    let context = format!("clearing {prefix}");
+    let mut found = Vec::new();
+    for reference in repo.references().map_err(git(&context))? {
+        let reference = reference.map_err(git(&context))?;
+        if reference.name_bytes().starts_with(prefix.as_bytes()) {
+            found.push(reference);
+        }
+    }
+    for mut reference in found {
+        reference.delete().map_err(git(&context))?;
+    }
+    Ok(())
+}
+
+/// Fetches every sender's journal ref from `remote`; returns each ref's name
+/// below `refs/grabbag/journals/` (raw bytes, unchecked) and its target. The
+/// objects stay in the library's object store; the temporary refs are gone
+/// when this returns.
+pub fn fetch(repo: &Repository, remote: &Remote) -> Result<Vec<(Vec<u8>, Oid)>, ExchangeError> {
+    clear(repo, INCOMING_REFS)?;
+    let refspec = format!("+{JOURNAL_REFS}*:{INCOMING_REFS}*");
+    match remote {
+        Remote::Path(path) => {
+            let url = local_url(path)?;
+            let context = format!("fetching journals from {}", path.display());
+            let mut anonymous = repo.remote_anonymous(&url).map_err(git(&context))?;
+            let mut options = FetchOptions::new();
+            options
+                .download_tags(AutotagOption::None)
+                .update_fetchhead(false);
+            anonymous
+                .fetch(&[refspec.as_str()], Some(&mut options), None)
+                .map_err(git(&context))?;
+        }
+        Remote::Url(url) => {
+            run_git(
+                repo,
+                "fetch",
+                url,
+                &[
+                    "fetch",
+                    "--quiet",
+                    "--no-tags",
+                    "--no-write-fetch-head",
+                    "--",
+                    url,
+                    &refspec,
+                ],
+            )?;
+        }
+    }
+    let fetched = refs_under(repo, INCOMING_REFS)?;
+    clear(repo, INCOMING_REFS)?;
+    Ok(fetched)
+}
+
+/// Sends `commit` as `refs/grabbag/journals/<sender>` on `remote`, as a
+/// fast-forward only: the remote refuses anything else.
+pub fn push(
+    repo: &Repository,
+    remote: &Remote,
+    sender: &str,
+    commit: Oid,
+) -> Result<(), ExchangeError> {
+    let outgoing = format!("{OUTGOING_REFS}{sender}");
+    let target = format!("{JOURNAL_REFS}{sender}");
+    repo.reference(&outgoing, commit, true, "grabbag journal push")
+        .map_err(git(format!("writing {outgoing}")))?;
+    // No `+`: a push that is not a fast-forward is refused by the remote.
+    let refspec = format!("{outgoing}:{target}");
+    let pushed = match remote {
+        Remote::Path(path) => push_local(repo, path, &refspec, &target),
+        Remote::Url(url) => {
+            match run_git(repo, "push", url, &["push", "--quiet", "--", url, &refspec]) {
+                Err(ExchangeError::GitCommand { message, .. })
+                    if message.contains("non-fast-forward") || message.contains("fetch first") =>
+                {
+                    Err(ExchangeError::PushRejected {
+                        remote: url.clone(),
+                        refname: target,
+                        message,
+                    })
+                }
+                other => other,
+            }
+        }
+    };
+    clear(repo, OUTGOING_REFS)?;
+    pushed
+}
+
+fn push_local(
+    repo: &Repository,
+    path: &Path,
+    refspec: &str,
+    target: &str,
+) -> Result<(), ExchangeError> {
+    let url = local_url(path)?;
+    let context = format!("pushing journals to {}", path.display());
+    let mut anonymous = repo.remote_anonymous(&url).map_err(git(&context))?;
+    let mut rejected = None;
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.push_update_reference(|_, status| {
+        rejected = status.map(str::to_owned);
+        Ok(())
+    });
+    let mut options = PushOptions::new();
+    options.remote_callbacks(callbacks);
+    let result = anonymous.push(&[refspec], Some(&mut options));
+    drop(options);
+    match (result, rejected) {
+        (Ok(()), None) => Ok(()),
+        (Ok(()), Some(message)) => Err(ExchangeError::PushRejected {
+            remote: path.display().to_string(),
+            refname: target.to_owned(),
+            message,
+        }),
+        (Err(e), _) if e.code() == git2::ErrorCode::NotFastForward => {
+            Err(ExchangeError::PushRejected {
+                remote: path.display().to_string(),
+                refname: target.to_owned(),
+                message: e.message().to_owned(),
+            })
+        }
+        (Err(e), _) => Err(git(context)(e)),
+    }
+}
+
+/// The URL libgit2's local transport takes for a repository folder, after
+/// checking that the folder is there and is a repository.
+fn local_url(path: &Path) -> Result<String, ExchangeError> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Err(ExchangeError::RemoteMissing(path.to_owned()));
+    }
+    Repository::open(path).map_err(|error| ExchangeError::RemoteNotRepository {
+        path: path.to_owned(),
+        error,
+    })?;
+    let absolute = std::path::absolute(path).map_err(|error| ExchangeError::Io {
+        path: path.to_owned(),
+        error,
+    })?;
+    absolute
+        .to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| ExchangeError::Io {
+            path: path.to_owned(),
+            error: io::Error::new(io::ErrorKind::InvalidInput, "the path is not valid UTF-8"),
+        })
+}
+
+/// Runs the system's `git` in the library for a URL remote. `--` keeps a
+/// URL from being read as an option, and `ext::` (which runs a command) is
+/// refused whatever the user's configuration says.
+fn run_git(repo: &Repository, what: &str, url: &str, args: &[&str]) -> Result<(), ExchangeError> {
+    let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "protocol.ext.allow=never"])
+        .args(args)
+        .output()
+        .map_err(|error| ExchangeError::GitMissing {
+            url: url.to_owned(),
+            error,
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let message = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    Err(ExchangeError::GitCommand {
+        what: what.to_owned(),
+        url: url.to_owned(),
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remotes_are_read_as_typed() {
+        let path = |p: &str| Remote::Path(PathBuf::from(p));
+        let url = |u: &str| Remote::Url(u.to_owned());
+        assert_eq!(Remote::parse("/media/usb/j.git"), path("/media/usb/j.git"));
+        assert_eq!(Remote::parse("stick/j.git"), path("stick/j.git"));
+        assert_eq!(Remote::parse("./a:b"), path("./a:b"));
+        assert_eq!(Remote::parse("E:\\journals.git"), path("E:\\journals.git"));
+        assert_eq!(Remote::parse("file:///tmp/j.git"), url("file:///tmp/j.git"));
+        assert_eq!(Remote::parse("ssh://gold/j.git"), url("ssh://gold/j.git"));
+        assert_eq!(Remote::parse("me@gold:j.git"), url("me@gold:j.git"));
+    }
+}
