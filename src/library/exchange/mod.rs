@@ -41,6 +41,9 @@ pub const RECEIVED_DIR: &str = "journals/received";
 /// The most files one sender's commit may hold; more is refused unread.
 pub const MAX_FILES: usize = 1000;
 
+/// The most senders one pull takes; the rest are refused unread.
+pub const MAX_SENDERS: usize = 1000;
+
 /// The largest `.sig` or `.key` accepted.
 pub const MAX_SIDE_BYTES: u64 = 1 << 20;
 
@@ -753,8 +756,16 @@ pub fn pull(library: &Library, remote: &Remote, sender: &str) -> Result<PullRepo
         refused: Vec::new(),
     };
     let root = library.root();
-    for (raw, commit) in fetched {
+    for (n, (raw, commit)) in fetched.into_iter().enumerate() {
         let shown = printable_line(&String::from_utf8_lossy(&raw)).into_owned();
+        if n >= MAX_SENDERS {
+            report.refused.push(Refusal {
+                sender: shown,
+                file: String::new(),
+                reason: format!("more than the {MAX_SENDERS} senders a pull takes: not read"),
+            });
+            continue;
+        }
         let from = match std::str::from_utf8(&raw)
             .map_err(|_| "not UTF-8".to_owned())
             .and_then(|name| check_sender(name).map(|()| name))
