@@ -336,6 +336,26 @@ fn a_rewritten_journal_is_refused_on_push_and_on_pull() {
         read(&room.received(2, "laptop-0", "incident-0.jsonl")),
         original
     );
+
+    // A stick that holds less than was received (an older copy of it) is
+    // behind: said so, and the copy here is kept.
+    let first_line = original
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|end| original[..=end].to_vec())
+        .expect("a whole first entry");
+    let older = room.stick_blob(&first_line);
+    room.stick_commit(
+        "laptop-0",
+        &[("100644", "blob", &older, b"incident-0.jsonl")],
+    );
+    let out = room.pull(2);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("BEHIND"), "{}", out.stdout);
+    assert_eq!(
+        read(&room.received(2, "laptop-0", "incident-0.jsonl")),
+        original
+    );
 }
 
 #[test]
