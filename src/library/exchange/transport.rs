@@ -264,6 +264,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_remote_takes_fast_forwards_only_and_no_temporary_ref_stays() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        Repository::init_bare(dir.path().join("stick.git")).unwrap_or_else(|e| panic!("{e}"));
+        let repo = Repository::init(dir.path().join("lib")).unwrap_or_else(|e| panic!("{e}"));
+        let who = git2::Signature::now("t", "t@example").unwrap_or_else(|e| panic!("{e}"));
+        let commit = |message: &str, parents: &[Oid]| -> Oid {
+            let tree = repo
+                .treebuilder(None)
+                .and_then(|b| b.write())
+                .and_then(|t| repo.find_tree(t))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let parents: Vec<git2::Commit<'_>> = parents
+                .iter()
+                .map(|p| repo.find_commit(*p).unwrap_or_else(|e| panic!("{e}")))
+                .collect();
+            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            repo.commit(None, &who, &who, message, &tree, &parents)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let stick = Remote::Path(dir.path().join("stick.git"));
+        let first = commit("first", &[]);
+        let second = commit("second", &[first]);
+        let unrelated = commit("unrelated", &[]);
+        push(&repo, &stick, "laptop-a", first).unwrap_or_else(|e| panic!("{e}"));
+        push(&repo, &stick, "laptop-a", second).unwrap_or_else(|e| panic!("{e}"));
+        // What a second writer under the same name, or a race, would send.
+        match push(&repo, &stick, "laptop-a", unrelated) {
+            Err(ExchangeError::PushRejected { refname, .. }) => {
+                assert_eq!(refname, "refs/grabbag/journals/laptop-a");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let fetched = fetch(&repo, &stick).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fetched, vec![(b"laptop-a".to_vec(), second)]);
+        let left: Vec<String> = repo
+            .references()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|r| r.ok().and_then(|r| r.name().ok().map(str::to_owned)))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
     fn remotes_are_read_as_typed() {
         let path = |p: &str| Remote::Path(PathBuf::from(p));
         let url = |u: &str| Remote::Url(u.to_owned());
