@@ -230,6 +230,23 @@ fn three_laptops_meet_on_a_stick_and_pull_twice_changes_nothing() {
         "{}",
         again.stdout
     );
+    let json = run(room
+        .grabbag(2)
+        .args(["journal", "pull", "--json", "--sender", "laptop-2"])
+        .arg(&room.stick));
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&json.stdout).expect("pull --json is JSON");
+    assert_eq!(report["sender"], "laptop-2");
+    assert_eq!(report["refused"], serde_json::json!([]));
+    let received = report["received"].as_array().expect("received");
+    assert_eq!(received.len(), 2, "{report}");
+    assert_eq!(
+        received[0]["stored"],
+        "journals/received/laptop-0/incident-0.jsonl"
+    );
+    assert_eq!(received[0]["arrival"], "unchanged");
+    assert_eq!(received[0]["entries"], 3);
     for (i, bytes) in before.iter().enumerate() {
         assert_eq!(
             &read(&room.received(2, &format!("laptop-{i}"), &format!("incident-{i}.jsonl"))),
