@@ -186,6 +186,12 @@ fn three_laptops_meet_on_a_stick_and_pull_twice_changes_nothing() {
         room.note(i, &format!("first note from laptop {i}"));
         room.note(i, &format!("second note from laptop {i}"));
     }
+    // Laptop 1's journal has a `.key` for later readers: it travels too.
+    let out = run(room
+        .grabbag(1)
+        .args(["journal", "rekey"])
+        .arg(room.journal(1)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
     for i in 0..2 {
         let out = room.push(i);
         assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -209,6 +215,10 @@ fn three_laptops_meet_on_a_stick_and_pull_twice_changes_nothing() {
         let verify = run(room.grabbag(2).args(["journal", "verify"]).arg(&stored));
         assert_eq!(verify.code, 0, "{}", verify.stdout);
     }
+    assert_eq!(
+        read(&room.received(2, "laptop-1", "incident-1.jsonl.key")),
+        read(&room.laptops[1].join("journals/incident-1.jsonl.key"))
+    );
     // Its own journal is not pulled back, and the received ones stay out of
     // git status (and so out of a sync's way).
     assert!(!room.laptops[2].join("journals/received/laptop-2").exists());
