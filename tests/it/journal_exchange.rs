@@ -309,6 +309,9 @@ fn three_laptops_meet_on_a_stick_and_pull_twice_changes_nothing() {
     );
     assert_eq!(read(&stored), before);
 
+    // What grabbag wrote on the stick is sound to git itself.
+    room.stick_git(&["fsck", "--strict", "--no-dangling"]);
+
     // The library's branch on the stick, and the laptops' runbooks, are untouched.
     assert_eq!(
         room.stick_git(&["rev-parse", "refs/heads/main"]),

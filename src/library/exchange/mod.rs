@@ -691,7 +691,7 @@ pub fn push(library: &Library, remote: &Remote, sender: &str) -> Result<PushRepo
     let commit = repo
         .commit(None, &who, &who, &message, &tree_obj, &parents)
         .map_err(git("writing the journal commit"))?;
-    transport::push(&repo, remote, sender, commit)?;
+    transport::push(&repo, remote, sender, commit, parent)?;
     report.commit = Some(commit.to_string());
     Ok(report)
 }

@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use git2::{AutotagOption, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
+use git2::{AutotagOption, FetchOptions, Oid, Repository};
 
 use super::ExchangeError;
 
@@ -138,24 +138,27 @@ pub fn fetch(repo: &Repository, remote: &Remote) -> Result<Vec<(Vec<u8>, Oid)>, 
     Ok(fetched)
 }
 
-/// Sends `commit` as `refs/grabbag/journals/<sender>` on `remote`, as a
-/// fast-forward only: the remote refuses anything else.
+/// Sends `commit` as `refs/grabbag/journals/<sender>` on `remote`, where
+/// the ref must still be `expected` (what the fetch saw; `None`: no ref):
+/// the remote never takes anything but a fast-forward of what was read.
 pub fn push(
     repo: &Repository,
     remote: &Remote,
     sender: &str,
     commit: Oid,
+    expected: Option<Oid>,
 ) -> Result<(), ExchangeError> {
-    let outgoing = format!("{OUTGOING_REFS}{sender}");
     let target = format!("{JOURNAL_REFS}{sender}");
-    repo.reference(&outgoing, commit, true, "grabbag journal push")
-        .map_err(git(format!("writing {outgoing}")))?;
-    // No `+`: a push that is not a fast-forward is refused by the remote.
-    let refspec = format!("{outgoing}:{target}");
-    let pushed = match remote {
-        Remote::Path(path) => push_local(repo, path, &refspec, &target),
+    match remote {
+        Remote::Path(path) => push_local(repo, path, &target, commit, expected),
         Remote::Url(url) => {
-            match run_git(repo, "push", url, &["push", "--quiet", "--", url, &refspec]) {
+            let outgoing = format!("{OUTGOING_REFS}{sender}");
+            repo.reference(&outgoing, commit, true, "grabbag journal push")
+                .map_err(git(format!("writing {outgoing}")))?;
+            // No `+`: git refuses a push that is not a fast-forward.
+            let refspec = format!("{outgoing}:{target}");
+            let pushed = match run_git(repo, "push", url, &["push", "--quiet", "--", url, &refspec])
+            {
                 Err(ExchangeError::GitCommand { message, .. })
                     if message.contains("non-fast-forward") || message.contains("fetch first") =>
                 {
@@ -166,47 +169,67 @@ pub fn push(
                     })
                 }
                 other => other,
-            }
+            };
+            clear(repo, OUTGOING_REFS)?;
+            pushed
         }
-    };
-    clear(repo, OUTGOING_REFS)?;
-    pushed
+    }
 }
 
+/// Writes the commit's objects straight into the repository at `path`
+/// (blobs, then the tree, then the commit, so no object ever points at a
+/// missing one), then moves the ref only if it still is `expected`: a
+/// compare-and-swap, so a push that raced another is refused. The remote's
+/// handle syncs objects and refs to disk as the library's does, so a stick
+/// pulled out as soon as the command returns holds the push whole.
 fn push_local(
     repo: &Repository,
     path: &Path,
-    refspec: &str,
     target: &str,
+    commit: Oid,
+    expected: Option<Oid>,
 ) -> Result<(), ExchangeError> {
-    let url = local_url(path)?;
-    let context = format!("pushing journals to {}", path.display());
-    let mut anonymous = repo.remote_anonymous(&url).map_err(git(&context))?;
-    let mut rejected = None;
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.push_update_reference(|_, status| {
-        rejected = status.map(str::to_owned);
-        Ok(())
-    });
-    let mut options = PushOptions::new();
-    options.remote_callbacks(callbacks);
-    let result = anonymous.push(&[refspec], Some(&mut options));
-    drop(options);
-    match (result, rejected) {
-        (Ok(()), None) => Ok(()),
-        (Ok(()), Some(message)) => Err(ExchangeError::PushRejected {
-            remote: path.display().to_string(),
-            refname: target.to_owned(),
-            message,
-        }),
-        (Err(e), _) if e.code() == git2::ErrorCode::NotFastForward => {
+    local_url(path)?;
+    let context = format!("writing journals to {}", path.display());
+    let remote = Repository::open(path).map_err(git(&context))?;
+    crate::library::lock::durable_as(&remote, repo.path())?;
+    let source = repo.odb().map_err(git(&context))?;
+    let dest = remote.odb().map_err(git(&context))?;
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(git(&context))?;
+    let objects = tree
+        .iter()
+        .map(|entry| entry.id())
+        .chain([tree.id(), commit]);
+    for id in objects {
+        if !dest.exists(id) {
+            let object = source.read(id).map_err(git(&context))?;
+            dest.write(object.kind(), object.data())
+                .map_err(git(&context))?;
+        }
+    }
+    let message = "grabbag journal push";
+    let moved = match expected {
+        Some(old) => remote.reference_matching(target, commit, true, old, message),
+        None => remote.reference(target, commit, false, message),
+    };
+    match moved {
+        Ok(_) => Ok(()),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::Modified | git2::ErrorCode::Exists
+            ) =>
+        {
             Err(ExchangeError::PushRejected {
                 remote: path.display().to_string(),
                 refname: target.to_owned(),
-                message: e.message().to_owned(),
+                message: "it changed since it was read (another push got there first)".to_owned(),
             })
         }
-        (Err(e), _) => Err(git(context)(e)),
+        Err(e) => Err(git(context)(e)),
     }
 }
 
@@ -287,14 +310,17 @@ mod tests {
         let first = commit("first", &[]);
         let second = commit("second", &[first]);
         let unrelated = commit("unrelated", &[]);
-        push(&repo, &stick, "laptop-a", first).unwrap_or_else(|e| panic!("{e}"));
-        push(&repo, &stick, "laptop-a", second).unwrap_or_else(|e| panic!("{e}"));
-        // What a second writer under the same name, or a race, would send.
-        match push(&repo, &stick, "laptop-a", unrelated) {
-            Err(ExchangeError::PushRejected { refname, .. }) => {
-                assert_eq!(refname, "refs/grabbag/journals/laptop-a");
+        push(&repo, &stick, "laptop-a", first, None).unwrap_or_else(|e| panic!("{e}"));
+        push(&repo, &stick, "laptop-a", second, Some(first)).unwrap_or_else(|e| panic!("{e}"));
+        // What a second writer under the same name, or a race, would send:
+        // built on an older view of the ref, or on none.
+        for expected in [Some(first), None] {
+            match push(&repo, &stick, "laptop-a", unrelated, expected) {
+                Err(ExchangeError::PushRejected { refname, .. }) => {
+                    assert_eq!(refname, "refs/grabbag/journals/laptop-a");
+                }
+                other => panic!("expected a refusal, got {other:?}"),
             }
-            other => panic!("expected a refusal, got {other:?}"),
         }
         let fetched = fetch(&repo, &stick).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fetched, vec![(b"laptop-a".to_vec(), second)]);
