@@ -597,6 +597,28 @@ fn a_signature_travels_and_a_forged_one_is_refused() {
     assert_eq!(read(&sig), good_sig, "the good signature stays");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_journal_that_is_a_link_is_never_sent() {
+    require_tools!("git");
+    let room = Room::new();
+    room.note(0, "a real journal");
+    // A link planted among the live journals, to a valid journal elsewhere.
+    let elsewhere = room.sb.join("elsewhere.jsonl");
+    std::fs::copy(room.journal(0), &elsewhere).expect("copy");
+    std::os::unix::fs::symlink(&elsewhere, room.laptops[0].join("journals/linked.jsonl"))
+        .expect("symlink");
+    let out = room.push(0);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("laptop-0/linked.jsonl") && out.stderr.contains("symbolic link"),
+        "{}",
+        out.stderr
+    );
+    let refs = room.stick_git(&["for-each-ref", "refs/grabbag"]);
+    assert_eq!(refs, "", "nothing was pushed");
+}
+
 /// Every file below `dir`, relative to it.
 fn walk(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
