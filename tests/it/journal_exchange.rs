@@ -619,6 +619,24 @@ fn a_journal_that_is_a_link_is_never_sent() {
     assert_eq!(refs, "", "nothing was pushed");
 }
 
+#[test]
+fn a_push_other_laptops_would_refuse_for_its_size_is_not_made() {
+    require_tools!("git");
+    let room = Room::new();
+    room.note(0, "copied many times");
+    for n in 0..1000 {
+        std::fs::copy(
+            room.journal(0),
+            room.laptops[0].join(format!("journals/copy-{n:04}.jsonl")),
+        )
+        .expect("copy");
+    }
+    let out = room.push(0);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("1001 files"), "{}", out.stderr);
+    assert_eq!(room.stick_git(&["for-each-ref", "refs/grabbag"]), "");
+}
+
 /// Every file below `dir`, relative to it.
 fn walk(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();

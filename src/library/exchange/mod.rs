@@ -651,6 +651,16 @@ pub fn push(library: &Library, remote: &Remote, sender: &str) -> Result<PushRepo
             }
         }
     }
+    if tree.len() > MAX_FILES {
+        report.refused.push(Refusal {
+            sender: sender.to_owned(),
+            file: String::new(),
+            reason: format!(
+                "{} files (journals with their .sig and .key), more than the {MAX_FILES} a pull takes from one sender: every other laptop would refuse them all",
+                tree.len()
+            ),
+        });
+    }
     if !report.refused.is_empty() {
         return Ok(report);
     }
