@@ -525,6 +525,22 @@ fn hostile_refs_and_trees_are_refused_by_name_and_never_followed() {
     stored.sort();
     assert_eq!(stored, ["mallory/good.jsonl"], "{stored:?}");
     assert_eq!(read(&received.join("mallory/good.jsonl")), genuine);
+
+    // Through the system's git (a file:// URL) the same things are refused.
+    let url = format!("file://{}", room.stick.display());
+    let by_url = room.exchange(1, "pull", &url);
+    assert_eq!(by_url.code, 1, "{}{}", by_url.stdout, by_url.stderr);
+    let refusals = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("refused:"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(refusals(&by_url.stderr), refusals(err));
+    assert_eq!(
+        walk(&room.laptops[1].join("journals/received")),
+        ["mallory/good.jsonl"]
+    );
 }
 
 #[test]
