@@ -425,11 +425,26 @@ fn the_system_git_path_carries_journals_by_url() {
     let url = format!("file://{}", room.stick.display());
     let out = room.exchange(0, "push", &url);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let out = room.exchange(1, "pull", &url);
+    // An exported GIT_DIR (a hook, a shell left in another repository) does
+    // not send the fetch elsewhere.
+    let decoy = room.sb.join("decoy.git");
+    room.sb.git(
+        room.sb.path(),
+        &["init", "-q", "--bare", decoy.to_str().expect("utf-8")],
+    );
+    let out = run(room
+        .grabbag(1)
+        .env("GIT_DIR", &decoy)
+        .args(["journal", "pull", &url, "--sender", "laptop-1"]));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(
         read(&room.received(1, "laptop-0", "incident-0.jsonl")),
         read(&room.journal(0))
+    );
+    assert_eq!(
+        room.sb.git(&decoy, &["for-each-ref"]),
+        "",
+        "nothing went to GIT_DIR"
     );
     // A rewrite is refused by the remote's own fast-forward rule too.
     let sent = room.stick_ref("laptop-0");

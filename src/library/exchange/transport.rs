@@ -256,14 +256,27 @@ fn local_url(path: &Path) -> Result<String, ExchangeError> {
         })
 }
 
-/// Runs the system's `git` in the library for a URL remote. `--` keeps a
+/// Runs the system's `git` on the library for a URL remote. `--` keeps a
 /// URL from being read as an option, and `ext::` (which runs a command) is
 /// refused whatever the user's configuration says.
 fn run_git(repo: &Repository, what: &str, url: &str, args: &[&str]) -> Result<(), ExchangeError> {
-    let dir = repo.workdir().unwrap_or_else(|| repo.path());
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    let mut command = Command::new("git");
+    // The library's own git folder, whatever the environment says: an
+    // exported GIT_DIR (say, from inside a hook) must not redirect the
+    // objects and refs elsewhere.
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_NAMESPACE",
+    ] {
+        command.env_remove(var);
+    }
+    let output = command
+        .arg("--git-dir")
+        .arg(repo.path())
         .args(["-c", "protocol.ext.allow=never"])
         .args(args)
         .output()
