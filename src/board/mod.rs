@@ -54,6 +54,8 @@ struct Seen {
 
 /// One journal file followed, with its fold.
 struct Tracked {
+    /// The file as shown: its path below the folder it was found in.
+    shown: String,
     follower: Follower,
     state: ResponseState,
     last: Option<Entry>,
@@ -66,8 +68,9 @@ struct Tracked {
 }
 
 impl Tracked {
-    fn new(path: &Path) -> Self {
+    fn new(path: &Path, shown: String) -> Self {
         Self {
+            shown,
             follower: Follower::new(path),
             state: ResponseState::new(),
             last: None,
@@ -162,6 +165,15 @@ impl Board {
         for root in &self.roots {
             walk(root, 0, true, &mut found, &mut refused);
         }
+        let shown = |path: &Path| {
+            self.roots
+                .iter()
+                .filter(|root| root.is_dir())
+                .find_map(|root| path.strip_prefix(root).ok())
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
         found.truncate(MAX_FILES);
         let mut changed = refused.len() != self.refused.len();
         self.refused = refused;
@@ -174,7 +186,7 @@ impl Board {
             let tracked = self
                 .files
                 .entry(path)
-                .or_insert_with_key(|path| Tracked::new(path));
+                .or_insert_with_key(|path| Tracked::new(path, shown(path)));
             changed |= tracked.refresh(identities);
         }
         changed
@@ -272,4 +284,4 @@ fn integrity(tracked: &Tracked) -> Integrity {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -361,25 +361,25 @@ pub(super) fn build(
             .and_then(|t| incident_of(&t.state)),
     };
     // Copies of one journal (same first entry) count once: the longest.
-    let mut longest: BTreeMap<&str, (&std::path::Path, u64)> = BTreeMap::new();
-    for (path, t) in &board.files {
+    let mut longest: BTreeMap<&str, (&str, u64)> = BTreeMap::new();
+    for t in board.files.values() {
         if let (Some(first), Some((seq, _))) = (t.follower.first_hash(), t.follower.head())
             && longest.get(first).is_none_or(|(_, best)| seq > *best)
         {
-            longest.insert(first, (path, seq));
+            longest.insert(first, (&t.shown, seq));
         }
     }
     let mut journals = Vec::new();
     let mut merged: Vec<(String, &Tracked)> = Vec::new();
-    for (path, t) in &board.files {
+    for t in board.files.values() {
         let integrity = integrity(t);
         let incident = incident_of(&t.state);
         let copy_of = t
             .follower
             .first_hash()
             .and_then(|first| longest.get(first))
-            .filter(|(best, _)| *best != path.as_path())
-            .map(|(best, _)| name(best));
+            .filter(|(best, _)| *best != t.shown)
+            .map(|(best, _)| (*best).to_owned());
         let not_merged = if !integrity.mergeable() {
             Some(match &integrity {
                 Integrity::Failing { seq, reason, .. } => format!(
@@ -400,7 +400,7 @@ pub(super) fn build(
         } else {
             None
         };
-        let file = name(path);
+        let file = t.shown.clone();
         if not_merged.is_none() {
             merged.push((file.clone(), t));
         }

@@ -9,18 +9,18 @@ use super::*;
 use crate::journal::Event;
 use crate::journal::entry::plaintext_journal;
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap()
 }
 
-fn actor(name: &str, role: &str) -> Actor {
+pub(crate) fn actor(name: &str, role: &str) -> Actor {
     Actor {
         name: name.to_owned(),
         role: role.to_owned(),
     }
 }
 
-fn start(incident: &str) -> Event {
+pub(crate) fn start(incident: &str) -> Event {
     Event::SessionStarted {
         library: None,
         grabbag: "test".to_owned(),
@@ -32,7 +32,7 @@ fn start(incident: &str) -> Event {
     }
 }
 
-fn opened() -> Event {
+pub(crate) fn opened() -> Event {
     Event::RunbookOpened {
         runbook: "cyber/outage".to_owned(),
         title: "Outage".to_owned(),
@@ -44,7 +44,7 @@ fn opened() -> Event {
     }
 }
 
-fn done(step: &str) -> Event {
+pub(crate) fn done(step: &str) -> Event {
     Event::StepDone {
         runbook: "cyber/outage".to_owned(),
         step: step.to_owned(),
@@ -52,7 +52,7 @@ fn done(step: &str) -> Event {
 }
 
 /// A deadline: of the runbook opened, or (`press`) one added by hand.
-fn clock(id: &str, due: DateTime<Utc>) -> Event {
+pub(crate) fn clock(id: &str, due: DateTime<Utc>) -> Event {
     Event::ClockStarted {
         runbook: if id == "press" { "" } else { "cyber/outage" }.to_owned(),
         clock: id.to_owned(),
@@ -64,7 +64,7 @@ fn clock(id: &str, due: DateTime<Utc>) -> Event {
     }
 }
 
-fn note(text: &str) -> Event {
+pub(crate) fn note(text: &str) -> Event {
     Event::Note {
         text: text.to_owned(),
         happened_at: None,
@@ -72,7 +72,7 @@ fn note(text: &str) -> Event {
 }
 
 /// A journal by `who` of `events`, written a second apart from `t0`.
-fn journal(who: &Actor, events: Vec<Event>) -> Vec<u8> {
+pub(crate) fn journal(who: &Actor, events: Vec<Event>) -> Vec<u8> {
     plaintext_journal(
         t0(),
         1000,
