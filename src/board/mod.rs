@@ -183,12 +183,31 @@ impl Board {
         self.files.retain(|path, _| found.contains(path));
         changed |= self.files.len() != before;
         for path in found {
-            let tracked = self
-                .files
+            self.files
                 .entry(path)
                 .or_insert_with_key(|path| Tracked::new(path, shown(path)));
-            changed |= tracked.refresh(identities);
         }
+        // Journals are independent: read and fold them on every core (the
+        // first board of a long incident is mostly hashing and decrypting).
+        let mut tracked: Vec<&mut Tracked> = self.files.values_mut().collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = tracked.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = tracked
+                .chunks_mut(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter_mut()
+                            .fold(false, |any, t| t.refresh(identities) | any)
+                    })
+                })
+                .collect();
+            for worker in workers {
+                changed |= worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+        });
         changed
     }
 

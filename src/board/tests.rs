@@ -334,7 +334,7 @@ fn links_are_refused_by_name_and_a_second_copy_counts_once() {
     let copy = view(&picture, "sam-committed.jsonl");
     assert!(!copy.merged);
     assert!(copy.not_merged.as_deref().unwrap().contains("a copy of"));
-    assert!(view(&picture, "/sam.jsonl").merged);
+    assert!(view(&picture, "sam.jsonl").merged);
     assert_eq!(picture.responders.len(), 1);
 }
 
@@ -354,4 +354,56 @@ fn what_changed_since_a_time_lists_only_later_entries() {
     let picture = board(dir.path()).picture(t0(), Some(since), None);
     let what: Vec<&str> = picture.changes.iter().map(|c| c.what.as_str()).collect();
     assert_eq!(what, ["note: after", "opened Outage"]);
+}
+
+#[test]
+fn hostile_files_are_listed_with_the_reason_and_nothing_of_them_is_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let sam = actor("Sam", "Silver");
+    let good = journal(&sam, vec![start("Outage"), note("one"), note("two")]);
+    let lines: Vec<&[u8]> = good.split_inclusive(|b| *b == b'\n').collect();
+    // Malformed JSON in the middle: not a torn tail, a break.
+    std::fs::write(
+        dir.path().join("garbled.jsonl"),
+        [lines[0], b"{\"seq\":2,\"oops\n", lines[2]].concat(),
+    )
+    .unwrap();
+    // Not a journal at all.
+    std::fs::write(dir.path().join("notes.jsonl"), b"hello\n").unwrap();
+    // A huge note (8 MB on one line) is read like any other.
+    let huge = journal(&sam, vec![start("Outage"), note(&"x".repeat(8 << 20))]);
+    std::fs::write(dir.path().join("huge.jsonl"), huge).unwrap();
+    // Encrypted with real age to someone else: no identity opens it.
+    let other = crate::crypto::Identity::generate();
+    let sealed = crate::journal::store::sealed_copy(
+        &dir.path().join("sealed.jsonl"),
+        &good,
+        &other.recipients(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("sealed.jsonl"), sealed).unwrap();
+    let picture = board(dir.path()).picture(t0(), None, None);
+    let garbled = view(&picture, "garbled.jsonl");
+    assert!(
+        matches!(&garbled.integrity, Integrity::Failing { seq: Some(2), .. }),
+        "{:?}",
+        garbled.integrity
+    );
+    assert!(!garbled.merged);
+    assert!(matches!(
+        view(&picture, "notes.jsonl").integrity,
+        Integrity::Failing { .. }
+    ));
+    let sealed = view(&picture, "sealed.jsonl");
+    assert!(sealed.encrypted && !sealed.merged);
+    assert!(
+        matches!(&sealed.integrity, Integrity::NoKey { reason } if reason.contains("no identity")),
+        "{:?}",
+        sealed.integrity
+    );
+    let huge = view(&picture, "huge.jsonl");
+    assert!(huge.merged, "{:?}", huge.not_merged);
+    assert_eq!(huge.entries, 2);
+    // Only the huge journal's writer is on the board.
+    assert_eq!(picture.responders.len(), 1);
 }

@@ -183,3 +183,60 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
         lines.join("\n") + "\n"
     );
 }
+
+/// The live board on the real binary in tmux at 80x24: three journals in
+/// one folder, and a `grabbag note` written into one of them from another
+/// shell appears on the running board.
+#[test]
+fn tmux_a_note_into_one_of_three_journals_appears_on_the_running_board() {
+    if !crate::harness::have(
+        "tmux",
+        "tmux_a_note_into_one_of_three_journals_appears_on_the_running_board",
+    ) {
+        return;
+    }
+    let demo = crate::tui::demo("board");
+    let journals = demo.library.join("journals");
+    let grabbag = || {
+        let mut cmd = crate::harness::grabbag(&demo.tmux.home);
+        cmd.env("GRABBAG_LIBRARY", &demo.library)
+            .env("GRABBAG_IDENTITY", &demo.identity);
+        cmd
+    };
+    for (file, name, role) in [
+        ("gold.jsonl", "Gita", "Strategic lead (Gold)"),
+        ("silver.jsonl", "Sam", "Incident lead (Silver)"),
+        ("bronze.jsonl", "Bo", "ICT engineer (Bronze)"),
+    ] {
+        let out = run(grabbag()
+            .arg("act")
+            .arg(journals.join(file))
+            .args([
+                "--incident",
+                "Cyber outage",
+                "--actor",
+                name,
+                "--role",
+                role,
+            ])
+            .args(["deadline", &format!("{name}'s deadline"), "--after", "4h"]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let t = &demo.tmux;
+    t.start(&demo.library, &demo.identity, "board");
+    t.resize(80, 24);
+    t.wait_for("Cyber outage");
+    t.wait_for("3 journal(s)");
+    t.wait_for("Bo's deadline");
+    let out = run(grabbag()
+        .arg("note")
+        .arg(journals.join("silver.jsonl"))
+        .args(["--actor", "Sam", "--role", "Incident lead (Silver)"])
+        .arg("Generator fuel ordered"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    t.wait_for("note: Generator fuel ordered");
+    t.keys(&["?"]);
+    t.wait_for("focus the next section");
+    t.keys(&["x", "q"]);
+    t.wait_gone();
+}
