@@ -147,6 +147,8 @@ impl Follower {
         let scan = scan_from(&bytes, start, prior, &mut self.sessions);
         let mut entries = Vec::with_capacity(scan.entries.len());
         self.health = Health::Good;
+        // The last entry read, kept with a copy of its line once, at the end.
+        let mut newest = None;
         for scanned in scan.entries {
             if scanned.entry.seq == 1 {
                 self.first_hash = Some(scanned.entry.hash.clone());
@@ -180,10 +182,16 @@ impl Follower {
                         offset: scanned.offset,
                         message: e.to_string(),
                     });
-                    return Ok(Polled { rewritten, entries });
+                    break;
                 }
             };
             entries.push(entry);
+            newest = Some(scanned);
+            if matches!(self.health, Health::NoKey(_)) {
+                break;
+            }
+        }
+        if let Some(scanned) = newest {
             let from = usize::try_from(scanned.offset - start).unwrap_or(usize::MAX);
             let to = from.saturating_add(usize::try_from(scanned.len).unwrap_or(usize::MAX));
             self.last = Some(Last {
@@ -191,9 +199,9 @@ impl Follower {
                 entry: scanned.entry,
                 offset: scanned.offset,
             });
-            if matches!(self.health, Health::NoKey(_)) {
-                return Ok(Polled { rewritten, entries });
-            }
+        }
+        if !matches!(self.health, Health::Good) {
+            return Ok(Polled { rewritten, entries });
         }
         if let Some(problem) = scan.problems.into_iter().next() {
             self.health = Health::Broken(problem);
