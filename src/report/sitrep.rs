@@ -311,3 +311,46 @@ pub fn to_html(picture: &Picture) -> String {
     }
     html::document(&title, &body)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::board::Board;
+    use crate::board::tests::{actor, journal, note, start, t0};
+
+    /// A note and a name from another laptop are text in both formats:
+    /// no element, no link, no control character.
+    #[test]
+    fn what_other_laptops_wrote_is_escaped_in_markdown_and_html() {
+        let dir = tempfile::tempdir().unwrap();
+        let who = actor("<b>Eve</b>", "Silver [x](http://evil)");
+        std::fs::write(
+            dir.path().join("eve.jsonl"),
+            journal(
+                &who,
+                vec![
+                    start("Outage"),
+                    note("<script>alert(1)</script> \u{1b}[2J www.example.com"),
+                ],
+            ),
+        )
+        .unwrap();
+        let mut board = Board::new(vec![dir.path().to_owned()]);
+        board.refresh(None);
+        let picture = board.picture(t0() + TimeDelta::hours(1), Some(t0()), None);
+        assert_eq!(picture.changes.len(), 1, "{:?}", picture.changes);
+        let html = to_html(&picture);
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>Eve"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;alert("), "{html}");
+        let md = to_markdown(&picture);
+        assert!(!md.contains("<script>") && !md.contains("[x](http"), "{md}");
+        for text in [&html, &md] {
+            assert!(!text.contains('\u{1b}'));
+        }
+    }
+}
