@@ -1,6 +1,7 @@
 //! `grabbag board [DIR...] [--json] [--incident NAME]`: every responder's
 //! journal of one incident in one live picture (the board screen), or that
-//! picture once as JSON (its shape is in `docs/board.md`).
+//! picture once as JSON (its shape is in `docs/board.md`; exit 1 when a
+//! journal found fails verification, as `journal verify`).
 //!
 //! With no DIR it reads the library's `journals/` folder, recursively: the
 //! laptop's own live journals at the top, the ones `journal pull` received
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use super::Context;
-use crate::board::Board;
+use crate::board::{Board, Integrity};
 use crate::library::JOURNALS_DIR;
 use crate::runbook::Runbook;
 
@@ -51,6 +52,16 @@ pub(super) fn open(ctx: &Context, source: Source) -> anyhow::Result<(Board, Vec<
     } else {
         source.dirs
     };
+    // A mistyped folder is a usage error, not an empty board.
+    if let Some(missing) = roots
+        .iter()
+        .find(|root| std::fs::symlink_metadata(root).is_err())
+    {
+        anyhow::bail!(
+            "{} does not exist: name a folder of journals or a journal file",
+            crate::text::printable_line(&missing.display().to_string())
+        );
+    }
     let runbooks = match ctx.library_path() {
         Ok(_) => match ctx.load(false) {
             Ok((_, report)) => report.runbooks.into_iter().map(|l| l.runbook).collect(),
@@ -73,8 +84,18 @@ pub(super) fn open(ctx: &Context, source: Source) -> anyhow::Result<(Board, Vec<
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let (board, runbooks) = open(ctx, args.source)?;
     if args.json {
-        super::print_json(&board.picture(Utc::now(), None, Some(&runbooks)))?;
-        return Ok(ExitCode::SUCCESS);
+        let picture = board.picture(Utc::now(), None, Some(&runbooks));
+        super::print_json(&picture)?;
+        // As `journal verify`: a journal that fails verification is a finding.
+        let failing = picture
+            .journals
+            .iter()
+            .any(|j| matches!(j.integrity, Integrity::Failing { .. }));
+        return Ok(if failing {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     crate::tui::board::run(
         board,

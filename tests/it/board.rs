@@ -27,9 +27,10 @@ fn act(demo: &Demo, journal: &Path, who: (&str, &str), args: &[&str]) {
     assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
 }
 
-fn board_json(demo: &Demo) -> Value {
+/// `board --json`, which exits 0, or 1 when a journal fails verification.
+fn board_json(demo: &Demo, code: i32) -> Value {
     let out = run(demo.grabbag().args(["board", "--json"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.code, code, "{}", out.stderr);
     serde_json::from_str(&out.stdout).unwrap()
 }
 
@@ -71,7 +72,7 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
         ],
     );
 
-    let picture = board_json(&demo);
+    let picture = board_json(&demo, 0);
     assert_eq!(picture["incident"], "Cyber outage");
     let files: Vec<(&str, bool, &str)> = picture["journals"]
         .as_array()
@@ -137,7 +138,7 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
     let flipped = if &lines[2][at..=at] == "A" { "B" } else { "A" };
     lines[2].replace_range(at..=at, flipped);
     std::fs::write(&silver, lines.join("\n") + "\n").unwrap();
-    let picture = board_json(&demo);
+    let picture = board_json(&demo, 1);
     let silver_view = picture["journals"]
         .as_array()
         .unwrap()
@@ -177,6 +178,14 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
     ] {
         assert!(md.contains(needle), "{needle} missing:\n{md}");
     }
+    // A folder that is not there is a usage error.
+    let out = run(demo.grabbag().args(["board", "--json", "no-such-folder"]));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("no-such-folder does not exist"),
+        "{}",
+        out.stderr
+    );
     // Nothing the board or the sitrep read was written to.
     assert_eq!(
         std::fs::read_to_string(&silver).unwrap(),
