@@ -84,11 +84,6 @@ impl Follower {
         }
     }
 
-    /// The journal followed.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Where it stands after the last poll.
     pub fn health(&self) -> &Health {
         &self.health
