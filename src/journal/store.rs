@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
 use super::event::{Actor, Event};
-use super::scan::{Finding, Scan, Scanned, Torn, scan_from};
+use super::scan::{Finding, Scan, Scanned, Torn, scan_from, scan_part};
 use super::tail::{self, KeptLine, TailRecord};
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 
@@ -188,6 +188,17 @@ impl CaughtUp {
         let start = (s.offset - self.base) as usize;
         &self.bytes[start..start + s.len as usize - 1]
     }
+}
+
+/// One part of a journal read by [`Journal::open_step`].
+#[derive(Debug)]
+pub struct OpenStep {
+    /// The entries of this part, in file order.
+    pub entries: Vec<Entry>,
+    /// A torn tail moved aside at the end.
+    pub quarantined: Option<Quarantined>,
+    /// The end of the file was reached.
+    pub done: bool,
 }
 
 /// An open journal.
@@ -359,6 +370,39 @@ impl Journal {
         Ok((journal, opened.0, opened.1))
     }
 
+    /// Opens an existing journal to be read in steps ([`Journal::open_step`]),
+    /// so a screen can show each part as it arrives: nothing is read yet.
+    /// Read to the end, it is the journal [`Journal::open`] gives, with the
+    /// same entries; it appends nothing meanwhile.
+    pub fn open_in_steps(path: &Path) -> Result<Self, JournalError> {
+        Self::open_file(path)
+    }
+
+    /// The next part of a journal from [`Journal::open_in_steps`]: about
+    /// `max` bytes of entries, chain-checked from the last part, decoded
+    /// (the key opened with `identities` at the first entry), under the lock
+    /// for that step only. Once `done`, a torn tail was moved aside (in
+    /// `quarantined`) and the `.tail` record written, as by [`Journal::open`].
+    pub fn open_step(
+        &mut self,
+        identities: Option<&Identities>,
+        max: u64,
+    ) -> Result<OpenStep, JournalError> {
+        let guard = self.lock(LOCK_WAIT)?;
+        let step = self.read_part(&guard, identities, max.max(1))?;
+        if step.done {
+            self.store_tail(&guard);
+        }
+        Ok(step)
+    }
+
+    /// How far [`Journal::open_step`] has read, and the file's length now,
+    /// in bytes.
+    pub fn read_so_far(&self) -> (u64, u64) {
+        let len = self.file.metadata().map_or(self.end, |m| m.len());
+        (self.end, len.max(self.end))
+    }
+
     /// Opens an existing journal to append to it without reading it all:
     /// from the `<journal>.tail` record (see [`tail`](mod@tail)) it reads the
     /// first entry, the entries that set the clocks and the last entry, then
@@ -437,17 +481,38 @@ impl Journal {
         guard: &LockGuard,
         identities: Option<&Identities>,
     ) -> Result<(Vec<Entry>, Option<Quarantined>), JournalError> {
-        let caught = self.catch_up(guard)?;
-        let Some(first) = caught.entries.first() else {
-            return Err(JournalError::Empty(self.path.clone()));
-        };
-        if let Some(wrapped) = &first.entry.journal_key {
-            self.key = identities
-                .map(|ids| journal_key(&self.path, &first.entry, wrapped, ids))
-                .transpose()?;
+        let step = self.read_part(guard, identities, u64::MAX)?;
+        Ok((step.entries, step.quarantined))
+    }
+
+    /// Reads, checks and decodes about `max` more bytes of a journal being
+    /// opened (opening its key with `identities` at the first entry); at the
+    /// end, moves a torn tail aside. Call with the lock held.
+    fn read_part(
+        &mut self,
+        guard: &LockGuard,
+        identities: Option<&Identities>,
+        max: u64,
+    ) -> Result<OpenStep, JournalError> {
+        let starting = self.head.is_none();
+        let caught = self.catch_up_at_most(guard, max)?;
+        if starting {
+            let Some(first) = caught.entries.first() else {
+                return Err(JournalError::Empty(self.path.clone()));
+            };
+            if let Some(wrapped) = &first.entry.journal_key {
+                self.key = identities
+                    .map(|ids| journal_key(&self.path, &first.entry, wrapped, ids))
+                    .transpose()?;
+            }
         }
-        let decoded = self.take_in(&caught)?;
-        Ok((decoded, caught.quarantined))
+        let entries = self.take_in(&caught)?;
+        let done = self.end >= self.file.metadata().map_err(io(&self.path))?.len();
+        Ok(OpenStep {
+            entries,
+            quarantined: caught.quarantined,
+            done,
+        })
     }
 
     /// Reads a journal without opening it for writing: no lock, nothing moved
@@ -601,13 +666,23 @@ impl Journal {
     /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
     /// and advances the head. Call with the lock held, then hand the result
     /// to [`Journal::take_in`].
-    fn catch_up(&mut self, _guard: &LockGuard) -> Result<CaughtUp, JournalError> {
+    fn catch_up(&mut self, guard: &LockGuard) -> Result<CaughtUp, JournalError> {
+        self.catch_up_at_most(guard, u64::MAX)
+    }
+
+    /// [`Journal::catch_up`] of about `max` bytes at most: the complete
+    /// entries in them, or, when those cannot be told apart from a torn
+    /// tail, everything to the end (see [`scan_part`]).
+    fn catch_up_at_most(&mut self, _guard: &LockGuard, max: u64) -> Result<CaughtUp, JournalError> {
         let base = self.end;
         let mut bytes = Vec::new();
         self.file
             .seek(SeekFrom::Start(base))
             .map_err(io(&self.path))?;
-        self.file.read_to_end(&mut bytes).map_err(io(&self.path))?;
+        (&mut self.file)
+            .take(max)
+            .read_to_end(&mut bytes)
+            .map_err(io(&self.path))?;
         if bytes.is_empty() {
             return Ok(CaughtUp {
                 entries: Vec::new(),
@@ -616,7 +691,20 @@ impl Journal {
                 base,
             });
         }
-        let scan = scan_from(&bytes, base, self.head.as_ref(), &mut self.sessions);
+        let part = (bytes.len() as u64 == max)
+            .then(|| scan_part(&bytes, base, self.head.as_ref(), &mut self.sessions))
+            .flatten();
+        let scan = match part {
+            Some((scan, cut)) => {
+                bytes.truncate(cut);
+                scan
+            }
+            None => {
+                // The rest of the file, from where the part ended.
+                self.file.read_to_end(&mut bytes).map_err(io(&self.path))?;
+                scan_from(&bytes, base, self.head.as_ref(), &mut self.sessions)
+            }
+        };
         if let Some(finding) = scan.problems.first() {
             return Err(JournalError::Broken {
                 path: self.path.clone(),

@@ -140,10 +140,17 @@ impl<P: FnOnce(&mut App<'_>)> terminal::Interface for Live<'_, '_, P> {
     }
 
     fn poll(&mut self) -> anyhow::Result<(bool, Action)> {
-        self.start.poll(self.app)
+        let (changed, action) = self.start.poll(self.app)?;
+        // A journal being resumed is read a step per turn of the loop, so
+        // the screen shows each part and keys are answered between them.
+        let stepped = self.app.shared.resume_step();
+        Ok((changed || stepped, action))
     }
 
     fn wait(&self, until_tick: Duration) -> Duration {
+        if self.app.shared.opening.is_some() {
+            return Duration::ZERO;
+        }
         self.start.wait(until_tick)
     }
 
