@@ -31,6 +31,12 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// memory.
 pub const MAX_JOURNAL_BYTES: u64 = 1 << 30;
 
+/// How many bytes a step of a journal read in steps reads
+/// ([`Journal::open_step`], [`Reading::step`]): a few tens of milliseconds
+/// of reading, checking, decoding and folding, so a screen stays responsive
+/// between steps.
+pub const STEP_BYTES: u64 = 2 << 20;
+
 /// Reads a whole journal file: a regular file only, never through a symbolic
 /// link, at most [`MAX_JOURNAL_BYTES`]. Every reader of a journal a user or a
 /// sync may have placed goes through here.
@@ -187,6 +193,80 @@ impl CaughtUp {
     fn line(&self, s: &Scanned) -> &[u8] {
         let start = (s.offset - self.base) as usize;
         &self.bytes[start..start + s.len as usize - 1]
+    }
+}
+
+/// A journal being read in steps by [`Journal::read_in_steps`], read-only.
+pub struct Reading {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// Where the next step starts.
+    pos: usize,
+    /// The last entry read, which the next step's chain goes on from.
+    head: Option<StoredEntry>,
+    sessions: HashMap<u32, u64>,
+    key: Option<JournalKey>,
+}
+
+impl Reading {
+    /// The next entries, from about `max` bytes, checked (the chain goes
+    /// on from the last step's) and decoded, the key opened with
+    /// `identities` at the first entry (bodies stay `None` without it). A
+    /// broken chain is an error naming the entry, as for
+    /// [`Journal::read`]; a torn tail at the end is left out.
+    pub fn step(
+        &mut self,
+        identities: Option<&Identities>,
+        max: u64,
+    ) -> Result<Vec<Entry>, JournalError> {
+        let rest = &self.bytes[self.pos..];
+        if rest.is_empty() && self.head.is_some() {
+            return Ok(Vec::new());
+        }
+        let base = self.pos as u64;
+        let max = usize::try_from(max.max(1)).unwrap_or(usize::MAX);
+        let part = (rest.len() > max)
+            .then(|| scan_part(&rest[..max], base, self.head.as_ref(), &mut self.sessions))
+            .flatten();
+        let (scan, used) = part.unwrap_or_else(|| {
+            let scan = scan_from(rest, base, self.head.as_ref(), &mut self.sessions);
+            (scan, rest.len())
+        });
+        if let Some(finding) = scan.problems.first() {
+            return Err(JournalError::Broken {
+                path: self.path.clone(),
+                finding: finding.clone(),
+            });
+        }
+        if self.head.is_none() {
+            let Some(first) = scan.entries.first() else {
+                return Err(JournalError::Empty(self.path.clone()));
+            };
+            if let (Some(wrapped), Some(ids)) = (&first.entry.journal_key, identities) {
+                self.key = Some(journal_key(&self.path, &first.entry, wrapped, ids)?);
+            }
+        }
+        let entries = scan
+            .entries
+            .iter()
+            .map(|s| decode(&self.path, self.key.as_ref(), &s.entry, s.offset))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.pos += used;
+        if let Some(last) = scan.entries.into_iter().next_back() {
+            self.head = Some(last.entry);
+        }
+        Ok(entries)
+    }
+
+    /// The whole file has been read.
+    pub fn done(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    /// The share of the file read so far, in percent.
+    pub fn percent(&self) -> u8 {
+        let len = self.bytes.len().max(1) as u64;
+        u8::try_from(self.pos as u64 * 100 / len).unwrap_or(100)
     }
 }
 
@@ -521,18 +601,21 @@ impl Journal {
     /// the entry; bodies are decrypted when `identities` open the journal key,
     /// else left `None`.
     pub fn read(path: &Path, identities: Option<&Identities>) -> Result<Vec<Entry>, JournalError> {
-        let bytes = read_journal_bytes(path).map_err(io(path))?;
-        let scan = scan_from(&bytes, 0, None, &mut HashMap::new());
-        if let Some(finding) = scan.problems.first() {
-            return Err(JournalError::Broken {
-                path: path.to_owned(),
-                finding: finding.clone(),
-            });
-        }
-        if scan.entries.is_empty() {
-            return Err(JournalError::Empty(path.to_owned()));
-        }
-        decode_scanned(path, &scan, identities).map(|read| read.entries)
+        Self::read_in_steps(path)?.step(identities, u64::MAX)
+    }
+
+    /// [`Journal::read`] in steps ([`Reading::step`]), so a screen can show
+    /// the first entries of a long journal while the rest is read: the file
+    /// is read now, nothing is checked yet.
+    pub fn read_in_steps(path: &Path) -> Result<Reading, JournalError> {
+        Ok(Reading {
+            path: path.to_owned(),
+            bytes: read_journal_bytes(path).map_err(io(path))?,
+            pos: 0,
+            head: None,
+            sessions: HashMap::new(),
+            key: None,
+        })
     }
 
     /// Starts a new writer session on an opened journal (a resume): session

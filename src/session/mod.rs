@@ -339,14 +339,10 @@ pub struct Opening {
 }
 
 impl Opening {
-    /// How many bytes a step reads: a few tens of milliseconds of reading,
-    /// checking and folding, so a screen stays responsive between steps.
-    pub const STEP_BYTES: u64 = 2 << 20;
-
     /// Reads, checks, decodes and folds the next part of the journal
     /// (keys from `identities`), and returns its entries (in file order).
     pub fn step(&mut self, identities: Option<&Identities>) -> Result<Vec<Entry>, JournalError> {
-        self.step_of(identities, Self::STEP_BYTES)
+        self.step_of(identities, crate::journal::STEP_BYTES)
     }
 
     /// [`Opening::step`] reading about `max` bytes.
