@@ -85,6 +85,11 @@ impl Seeker {
         self.tip = Some(tip);
     }
 
+    /// Makes room for `more` entries to come through [`Seeker::extend`].
+    pub fn reserve(&mut self, more: usize) {
+        self.entries.reserve_exact(more);
+    }
+
     /// No more entries will come: the fold of all of them, kept for
     /// [`Seeker::extend`], goes.
     pub fn complete(&mut self) {

@@ -196,16 +196,20 @@ impl CaughtUp {
     }
 }
 
-/// A journal being read in steps by [`Journal::read_in_steps`], read-only.
+/// A journal being read in steps by [`Journal::read_in_steps`], read-only:
+/// only the part a step reads is in memory at a time.
 pub struct Reading {
     path: PathBuf,
-    bytes: Vec<u8>,
+    file: File,
+    /// The file's length when it was opened.
+    len: u64,
     /// Where the next step starts.
-    pos: usize,
+    pos: u64,
     /// The last entry read, which the next step's chain goes on from.
     head: Option<StoredEntry>,
     sessions: HashMap<u32, u64>,
     key: Option<JournalKey>,
+    done: bool,
 }
 
 impl Reading {
@@ -219,19 +223,17 @@ impl Reading {
         identities: Option<&Identities>,
         max: u64,
     ) -> Result<Vec<Entry>, JournalError> {
-        let rest = &self.bytes[self.pos..];
-        if rest.is_empty() && self.head.is_some() {
+        if self.done {
             return Ok(Vec::new());
         }
-        let base = self.pos as u64;
-        let max = usize::try_from(max.max(1)).unwrap_or(usize::MAX);
-        let part = (rest.len() > max)
-            .then(|| scan_part(&rest[..max], base, self.head.as_ref(), &mut self.sessions))
-            .flatten();
-        let (scan, used) = part.unwrap_or_else(|| {
-            let scan = scan_from(rest, base, self.head.as_ref(), &mut self.sessions);
-            (scan, rest.len())
-        });
+        let (bytes, scan, end) = scan_next_part(
+            &mut self.file,
+            self.pos,
+            max.max(1),
+            self.head.as_ref(),
+            &mut self.sessions,
+        )
+        .map_err(io(&self.path))?;
         if let Some(finding) = scan.problems.first() {
             return Err(JournalError::Broken {
                 path: self.path.clone(),
@@ -251,7 +253,8 @@ impl Reading {
             .iter()
             .map(|s| decode(&self.path, self.key.as_ref(), &s.entry, s.offset))
             .collect::<Result<Vec<_>, _>>()?;
-        self.pos += used;
+        self.pos += bytes.len() as u64;
+        self.done = end;
         if let Some(last) = scan.entries.into_iter().next_back() {
             self.head = Some(last.entry);
         }
@@ -260,13 +263,27 @@ impl Reading {
 
     /// The whole file has been read.
     pub fn done(&self) -> bool {
-        self.pos >= self.bytes.len()
+        self.done
     }
 
     /// The share of the file read so far, in percent.
     pub fn percent(&self) -> u8 {
-        let len = self.bytes.len().max(1) as u64;
-        u8::try_from(self.pos as u64 * 100 / len).unwrap_or(100)
+        if self.done {
+            return 100;
+        }
+        u8::try_from(self.pos * 100 / self.len.max(1)).unwrap_or(100)
+    }
+
+    /// About how many entries the whole file holds, from those `read` so far
+    /// and a sixteenth more (to size what will hold them once, rather than
+    /// doubling it as they come).
+    pub fn estimated_entries(&self, read: usize) -> usize {
+        if self.pos == 0 {
+            return read;
+        }
+        let whole =
+            read as u128 * u128::from(self.len.max(self.pos)) * 17 / 16 / u128::from(self.pos);
+        usize::try_from(whole).unwrap_or(read)
     }
 }
 
@@ -608,13 +625,26 @@ impl Journal {
     /// the first entries of a long journal while the rest is read: the file
     /// is read now, nothing is checked yet.
     pub fn read_in_steps(path: &Path) -> Result<Reading, JournalError> {
+        // As `read_journal_bytes`: a regular file, never through a link,
+        // within the size any journal may have.
+        let file =
+            crate::fsutil::open_regular(path, OpenOptions::new().read(true)).map_err(io(path))?;
+        let len = file.metadata().map_err(io(path))?.len();
+        if len > MAX_JOURNAL_BYTES {
+            return Err(io(path)(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("is larger than {MAX_JOURNAL_BYTES} bytes: refused"),
+            )));
+        }
         Ok(Reading {
             path: path.to_owned(),
-            bytes: read_journal_bytes(path).map_err(io(path))?,
+            file,
+            len,
             pos: 0,
             head: None,
             sessions: HashMap::new(),
             key: None,
+            done: false,
         })
     }
 
@@ -758,36 +788,14 @@ impl Journal {
     /// tail, everything to the end (see [`scan_part`]).
     fn catch_up_at_most(&mut self, _guard: &LockGuard, max: u64) -> Result<CaughtUp, JournalError> {
         let base = self.end;
-        let mut bytes = Vec::new();
-        self.file
-            .seek(SeekFrom::Start(base))
-            .map_err(io(&self.path))?;
-        (&mut self.file)
-            .take(max)
-            .read_to_end(&mut bytes)
-            .map_err(io(&self.path))?;
-        if bytes.is_empty() {
-            return Ok(CaughtUp {
-                entries: Vec::new(),
-                quarantined: None,
-                bytes,
-                base,
-            });
-        }
-        let part = (bytes.len() as u64 == max)
-            .then(|| scan_part(&bytes, base, self.head.as_ref(), &mut self.sessions))
-            .flatten();
-        let scan = match part {
-            Some((scan, cut)) => {
-                bytes.truncate(cut);
-                scan
-            }
-            None => {
-                // The rest of the file, from where the part ended.
-                self.file.read_to_end(&mut bytes).map_err(io(&self.path))?;
-                scan_from(&bytes, base, self.head.as_ref(), &mut self.sessions)
-            }
-        };
+        let (bytes, scan, _) = scan_next_part(
+            &mut self.file,
+            base,
+            max,
+            self.head.as_ref(),
+            &mut self.sessions,
+        )
+        .map_err(io(&self.path))?;
         if let Some(finding) = scan.problems.first() {
             return Err(JournalError::Broken {
                 path: self.path.clone(),
@@ -1223,6 +1231,37 @@ pub(super) fn decode(
 }
 
 /// The entries of a scan, decrypted when `identities` open the journal key.
+/// Reads about `max` bytes of `file` from `base` and scans them on from
+/// `prior`: their complete entries (see [`scan_part`]), or, when those cannot
+/// be told apart from a torn tail, everything to the end. Returns the bytes
+/// the scan covers, the scan, and whether it reached the end of the file.
+fn scan_next_part(
+    file: &mut File,
+    base: u64,
+    max: u64,
+    prior: Option<&StoredEntry>,
+    sessions: &mut HashMap<u32, u64>,
+) -> std::io::Result<(Vec<u8>, Scan, bool)> {
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(base))?;
+    (&mut *file).take(max).read_to_end(&mut bytes)?;
+    if (bytes.len() as u64) == max
+        && let Some((scan, cut)) = scan_part(&bytes, base, prior, sessions)
+    {
+        bytes.truncate(cut);
+        return Ok((bytes, scan, false));
+    }
+    // The rest of the file, from where the part ended.
+    (&mut *file)
+        .take(MAX_JOURNAL_BYTES)
+        .read_to_end(&mut bytes)?;
+    if bytes.is_empty() {
+        return Ok((bytes, Scan::default(), true));
+    }
+    let scan = scan_from(&bytes, base, prior, sessions);
+    Ok((bytes, scan, true))
+}
+
 fn decode_scanned(
     path: &Path,
     scan: &Scan,

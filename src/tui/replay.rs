@@ -84,6 +84,11 @@ impl Replay {
     /// not wait for all of it.
     pub fn reading(mut self, reading: Reading) -> Self {
         if !reading.done() {
+            let more = reading
+                .estimated_entries(self.len())
+                .saturating_sub(self.len());
+            self.seeker.reserve(more);
+            self.moments.reserve_exact(more);
             self.reading = Some(reading);
         }
         self

@@ -1198,6 +1198,46 @@ pub(super) mod tests {
         Review::new(timeline, look)
     }
 
+    #[test]
+    fn a_review_still_reading_shows_no_verdict_until_the_whole_is_in() {
+        let mut first = review(&[("a.jsonl", alice())], Look::default());
+        first.reading = true;
+        first.selected = 3;
+        let shown = screen(&first, 120, 30);
+        assert!(shown.contains("READING"), "{shown}");
+        assert!(
+            !shown.contains("VERIFIED"),
+            "a verdict on part of the journal: {shown}"
+        );
+        let (send, rest) = std::sync::mpsc::channel();
+        let mut reading = Reading {
+            review: first,
+            rest: Some(rest),
+            extras: |_: &Timeline| (Vec::new(), Vec::new()),
+        };
+        assert_eq!(
+            reading.poll().ok(),
+            Some((false, Action::Continue)),
+            "nothing yet"
+        );
+        let whole = review(&[("a.jsonl", alice()), ("b.jsonl", bob())], Look::default());
+        send.send(Ok(whole.timeline))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reading.poll().ok(), Some((true, Action::Continue)));
+        assert!(reading.rest.is_none() && !reading.review.reading);
+        let shown = screen(&reading.review, 120, 30);
+        assert!(
+            shown.contains("VERIFIED") && !shown.contains("READING"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Switch room checked"),
+            "the whole timeline: {shown}"
+        );
+        // The place in the timeline is kept.
+        assert_eq!(reading.review.selected, 3);
+    }
+
     fn screen(review: &Review, w: u16, h: u16) -> String {
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
         terminal
