@@ -69,7 +69,7 @@ impl Seeker {
         for entry in entries {
             tip.apply(&entry);
             self.entries.push(entry);
-            if self.entries.len() % self.every == 0 {
+            if self.entries.len().is_multiple_of(self.every) {
                 self.checkpoints.push(tip.clone());
                 if self.checkpoints.len() > MAX_CHECKPOINTS {
                     // Those at multiples of twice the spacing stay.

@@ -384,12 +384,12 @@ impl Opening {
         &self.state
     }
 
-    /// The session, once [`Opening::done`] (before, the opening back), with
-    /// any torn tail that was moved aside. Its entries were handed out by
-    /// the steps: none wait in [`Session::take_unseen`].
-    pub fn finish(self) -> Result<(Session, Option<Quarantined>), Self> {
+    /// The session, once [`Opening::done`] (`None` before), with any torn
+    /// tail that was moved aside. Its entries were handed out by the steps:
+    /// none wait in [`Session::take_unseen`].
+    pub fn finish(self) -> Option<(Session, Option<Quarantined>)> {
         if !self.done {
-            return Err(self);
+            return None;
         }
         let session = Session {
             journal: self.journal,
@@ -399,7 +399,7 @@ impl Opening {
             unseen: Vec::new(),
             notes_only: false,
         };
-        Ok((session, self.quarantined))
+        Some((session, self.quarantined))
     }
 }
 

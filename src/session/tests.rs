@@ -502,13 +502,14 @@ fn a_journal_left_open_is_found_from_its_end_as_the_fold_finds_it() {
     }
 }
 
+/// What [`open_in_steps`] gives: the entries handed out, the session, and
+/// the bytes of the torn tail moved aside.
+type Opened = (Vec<Entry>, Session, Option<Vec<u8>>);
+
 /// Opens a copy of the journal at `path` in steps of at most `max` bytes,
 /// as a resume does: the entries handed out, and the session with what was
 /// moved aside (its `.torn` file's bytes), or the error.
-fn open_in_steps(
-    path: &Path,
-    max: u64,
-) -> Result<(Vec<Entry>, Session, Option<Vec<u8>>), JournalError> {
+fn open_in_steps(path: &Path, max: u64) -> Result<Opened, JournalError> {
     let mut opening = Session::opening(path, Vec::new())?;
     let mut entries = Vec::new();
     let mut last = 0;
@@ -519,7 +520,7 @@ fn open_in_steps(
         last = percent;
     }
     assert_eq!(opening.percent(), 100);
-    let Ok((session, quarantined)) = opening.finish() else {
+    let Some((session, quarantined)) = opening.finish() else {
         panic!("done, but not finished");
     };
     let torn = quarantined.map(|q| std::fs::read(&q.moved_to).unwrap());

@@ -511,15 +511,14 @@ impl<'a> Shared<'a> {
                 return true;
             }
         }
-        match self.opening.take().map(Opening::finish) {
-            Some(Ok(opened)) => self.resumed(opened),
-            Some(Err(opening)) => {
-                self.opening = Some(opening);
-                self.info(format!(
-                    "reading the journal: {percent}%; keys wait until it is all in"
-                ));
-            }
-            None => {}
+        if !self.opening.as_ref().is_some_and(Opening::done) {
+            self.info(format!(
+                "reading the journal: {percent}%; keys wait until it is all in"
+            ));
+            return true;
+        }
+        if let Some(opened) = self.opening.take().and_then(Opening::finish) {
+            self.resumed(opened);
         }
         true
     }
