@@ -578,9 +578,11 @@ fn draw_tabs(frame: &mut Frame<'_>, review: &Review, area: Rect) {
     }
     if review.view == View::Timeline {
         let shown = review.visible().len();
+        // While reading, the count is of the first part only.
+        let so_far = if review.reading { " read so far" } else { "" };
         spans.push(Span::styled(
             format!(
-                " {shown}/{} entries {} filters: {}",
+                " {shown}/{} entries{so_far} {} filters: {}",
                 review.timeline.rows.len(),
                 theme.symbols.dot,
                 printable_line(&review.filter.describe())
