@@ -366,6 +366,13 @@ impl Context {
                 require_signed,
             },
         )?;
+        for notice in &report.notices {
+            eprintln!(
+                "warning: {}: {}",
+                notice.location(),
+                crate::text::printable_line(&notice.message)
+            );
+        }
         Ok((library, report))
     }
 }

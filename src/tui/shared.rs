@@ -193,6 +193,14 @@ impl<'a> Shared<'a> {
     /// Takes the library's runbooks, sorted by kind then title.
     pub fn library_loaded(&mut self, report: LoadReport) {
         self.failures = report.printable_failures();
+        // Settings that are not in force move deadlines: said at once.
+        if let Some(notice) = report.notices.first() {
+            self.error(format!(
+                "{}: {}",
+                notice.location(),
+                crate::text::printable_line(&notice.message)
+            ));
+        }
         let mut loaded = report.runbooks;
         loaded.sort_by(|a, b| {
             (a.runbook.kind, &a.runbook.title, &a.runbook.id).cmp(&(

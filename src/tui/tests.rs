@@ -62,6 +62,7 @@ pub(super) fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<
                 "no identity can decrypt this file",
             )],
         }],
+        notices: Vec::new(),
         calendar: Default::default(),
     };
     let mut app = App::new(
@@ -1100,6 +1101,7 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     let report = LoadReport {
         runbooks: samples(),
         failures: Vec::new(),
+        notices: Vec::new(),
         calendar: Default::default(),
     };
     if send.send(Ok(report)).is_err() {
