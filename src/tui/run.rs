@@ -20,6 +20,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose};
 use super::keys::{Action, Binding, GLOBAL, Key, Table, ch};
 use super::shared::{Screen, Shared, awareness_form, case_form, deadline_form, elapsed, safe};
+use crate::calendar::time_left;
 use crate::exercise::Exercise;
 use crate::response::{ClockStatus, Command, StepRef, StepStatus};
 use crate::runbook::Step;
@@ -1116,11 +1117,11 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
             let (text, style) = match clock.status(now) {
                 ClockStatus::Met { .. } => (format!("met (was due {due})"), theme.good),
                 ClockStatus::Breached | ClockStatus::Overdue => (
-                    format!("MISSED: was due {due}, {} ago", elapsed(now - clock.due_at)),
+                    format!("MISSED: was due {due}, {}", time_left(clock.due_at - now)),
                     theme.bad,
                 ),
                 ClockStatus::Running => (
-                    format!("due {due}, {} left", elapsed(clock.due_at - now)),
+                    format!("due {due}, {}", time_left(clock.due_at - now)),
                     theme.warn,
                 ),
             };

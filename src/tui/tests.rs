@@ -200,6 +200,12 @@ pub(super) fn snapshot(name: &str, app: &App<'_>, w: u16, h: u16) {
 fn assert_screen(name: &str, screen: String) {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\d{2}:\d{2}:\d{2}", "HH:MM:SS");
+    // What is left of a deadline (`calendar::time_left`) moves with the clock.
+    settings.add_filter(r"(\d+d \d+h|\d+h \d{2}m|\d+m|\d+s) left", "TIME left");
+    settings.add_filter(
+        r"overdue by (\d+d \d+h|\d+h \d{2}m|\d+m|\d+s)",
+        "overdue by TIME",
+    );
     settings.add_filter(
         r"witness \d+:[0-9A-Z]{5}-[0-9A-Z]{5}",
         "witness N:XXXXX-XXXXX",

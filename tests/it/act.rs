@@ -473,7 +473,7 @@ fn status_text_output() {
         "witness N:XXXXX-XXXXX",
     );
     settings.add_filter(r"commit [0-9a-f]{12}", "commit COMMIT");
-    settings.add_filter(r"\d+h\d{2}m left", "Hh MMm left");
+    settings.add_filter(r"(\d+d \d+h|\d+h \d{2}m|\d+m|\d+s) left", "Hh MMm left");
     settings.add_filter(r"Journal \S+", "Journal [JOURNAL]");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("status_text", out.stdout));
@@ -602,7 +602,12 @@ fn act_without_actor_writes_as_the_journals_keyboard_holder_not_the_laptops_last
         .arg("act")
         .arg(&journal)
         .args(["open", "cyber/outage", "--incident", "Outage"])
-        .args(["--actor", "Priya Shah", "--role", "Incident Lead"])));
+        .args([
+            "--actor",
+            "Priya Shah",
+            "--role",
+            "Incident Lead",
+        ])));
     // ...while this laptop last started a response as someone else.
     crate::support::write(
         lib.home.path(),
