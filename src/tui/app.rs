@@ -97,6 +97,7 @@ impl<'a> App<'a> {
             selected: None,
             scroll: 0,
             register: false,
+            register_cursor: 0,
         });
         self.shared.screen = Screen::Run;
         let first = replay.opening();
@@ -146,6 +147,18 @@ impl<'a> App<'a> {
                 let (help, rest): (Vec<_>, Vec<_>) =
                     run::KEYS.hints().into_iter().partition(|(k, _)| *k == "?");
                 [help, exercise::KEYS.hints(), rest].concat()
+            }
+            Screen::Run if run::register_shown(&self.shared) => {
+                // The register's keys first; a run key they take over
+                // (Space) is not offered twice.
+                let mut hints = super::register::KEYS.hints();
+                let run = run::KEYS.hints();
+                hints.extend(
+                    run.into_iter().filter(|(k, _)| {
+                        !super::register::KEYS.hints().iter().any(|(r, _)| r == k)
+                    }),
+                );
+                hints
             }
             Screen::Run => run::KEYS.hints(),
         }
@@ -342,6 +355,11 @@ impl<'a> App<'a> {
                         })
                         .then_some(Some("deadline added: it counts down with the others")),
                 }
+            }
+            FormPurpose::DeadlineMet => {
+                let clock = value(0).trim().to_owned();
+                app.execute(&Command::MeetDeadline { clock })
+                    .then_some(Some("deadline met"))
             }
             FormPurpose::CaseKind(runbook) => {
                 let wanted = value(0);

@@ -79,6 +79,8 @@ pub struct Response {
     pub scroll: u16,
     /// The runbook's register of cases is shown instead of its steps.
     pub register: bool,
+    /// The case picked on the register: its row, by next due.
+    pub register_cursor: usize,
 }
 
 /// What the interface starts from: the loaded library and its keys.
@@ -416,6 +418,7 @@ impl<'a> Shared<'a> {
             selected: None,
             scroll: 0,
             register: false,
+            register_cursor: 0,
         };
         take_all(&mut response, &self.runbooks, &first);
         self.response = Some(response);
@@ -497,6 +500,7 @@ impl<'a> Shared<'a> {
             selected: None,
             scroll: 0,
             register: false,
+            register_cursor: 0,
             session: None,
         };
         take_all(&mut response, &self.runbooks, &session.take_unseen());
