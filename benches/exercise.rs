@@ -239,6 +239,7 @@ fn replay_screen(ex: &Exercise, entries: &[Entry]) {
         report: grabbag::library::LoadReport {
             runbooks: Vec::new(),
             failures: Vec::new(),
+            notices: Vec::new(),
             calendar: Default::default(),
         },
         recipients: None,

@@ -43,6 +43,7 @@ pub fn app(root: &Path, runbooks: Vec<LoadedRunbook>) -> App<'static> {
             report: LoadReport {
                 runbooks,
                 failures: Vec::new(),
+                notices: Vec::new(),
                 calendar: Default::default(),
             },
             recipients: None,

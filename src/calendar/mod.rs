@@ -290,9 +290,44 @@ impl fmt::Display for Period {
     }
 }
 
+/// What is left of a deadline that falls due `left` from now, in the words
+/// every view uses (run screen, register, `status`): `2d 4h left`,
+/// `3h 05m left`, `12m left`, or once it has passed `overdue by 94d 1h`;
+/// never thousands of hours or a minus sign.
+pub fn time_left(left: chrono::TimeDelta) -> String {
+    let secs = left.num_seconds();
+    let abs = secs.unsigned_abs();
+    let (d, h, m) = (abs / 86_400, abs / 3600 % 24, abs / 60 % 60);
+    let amount = if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        format!("{m}m")
+    } else {
+        format!("{abs}s")
+    };
+    if secs < 0 {
+        format!("overdue by {amount}")
+    } else {
+        format!("{amount} left")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_left_says_overdue_in_days_and_hours_not_minus_hours() {
+        let said = |secs: i64| time_left(chrono::TimeDelta::seconds(secs));
+        // The review's case: 2257h57m overdue.
+        assert_eq!(said(-(2257 * 3600 + 57 * 60)), "overdue by 94d 1h");
+        assert_eq!(said(3 * 3600 + 5 * 60 + 40), "3h 05m left");
+        assert_eq!(said(2 * 86_400 + 4 * 3600), "2d 4h left");
+        assert_eq!(said(-12 * 60), "overdue by 12m");
+        assert_eq!(said(30), "30s left");
+    }
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::Context;
 use super::note::{Create, Opening, open_session};
 use crate::calendar::{Duration, Period};
-use crate::journal::LessonCategory;
+use crate::journal::{Actor, LessonCategory};
 use crate::response::{ClockRequest, Command, DeadlineDue, StepRef};
 use crate::session::{Session, SessionError};
 use crate::text::printable_line;
@@ -307,10 +307,14 @@ const OBSERVER_ROLE: &str = "Observer";
 
 /// Runs `act`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let mut actor = ctx.actor(args.actor.clone(), args.role.clone());
-    if matches!(args.verb, Verb::Observe { .. }) {
-        actor.role = OBSERVER_ROLE.to_owned();
-    }
+    let observer = |mut actor: Actor| {
+        if matches!(args.verb, Verb::Observe { .. }) {
+            actor.role = OBSERVER_ROLE.to_owned();
+        }
+        actor
+    };
+    // Who starts the journal when there is none yet.
+    let actor = observer(ctx.actor(args.actor.clone(), args.role.clone()));
     let at = args
         .at
         .as_deref()
@@ -334,6 +338,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let runbooks = loaded.iter().map(|l| l.runbook.clone()).collect();
     let mut session = open_session(ctx, &args.journal, &create, &actor, Opening::Full(runbooks))
         .context("nothing was recorded")?;
+    // A second terminal writes as the journal's keyboard holder, not as
+    // whoever last used this laptop.
+    let actor = observer(ctx.actor_at(
+        args.actor.clone(),
+        args.role.clone(),
+        session.state().actor.as_ref(),
+    ));
     session.set_calendar(report.calendar);
     let command = match command(ctx, &args, at, &session, &loaded)? {
         Ok(command) => command,

@@ -234,8 +234,10 @@ struct Settings {
 pub struct Context {
     library: Option<PathBuf>,
     identity: Option<PathBuf>,
-    actor_name: Option<String>,
-    actor_role: Option<String>,
+    /// Who the flags or the environment of this shell name.
+    shell_actor: (Option<String>, Option<String>),
+    /// Who the config file names.
+    config_actor: (Option<String>, Option<String>),
     theme: config::Theme,
     identities: OnceCell<Identities>,
 }
@@ -264,8 +266,8 @@ impl Context {
                 })
                 .or(config.library),
             identity: settings.identity.or(config.identity),
-            actor_name: settings.actor_name.or(config.actor_name),
-            actor_role: settings.actor_role.or(config.actor_role),
+            shell_actor: (settings.actor_name, settings.actor_role),
+            config_actor: (config.actor_name, config.actor_role),
             theme: settings.theme.or(config.theme).unwrap_or_default(),
             identities: OnceCell::new(),
         })
@@ -309,19 +311,48 @@ impl Context {
     /// login name (role `responder`); never a made-up name while one of
     /// those is known.
     pub fn actor(&self, name: Option<String>, role: Option<String>) -> Actor {
+        self.actor_at(name, role, None)
+    }
+
+    /// [`Context::actor`] for a journal whose keyboard `holder` is known
+    /// (its last actor change or session start): unless this command or
+    /// this shell (`--actor-name`, GRABBAG_ACTOR_NAME) names someone, the
+    /// entry is the holder's, before the config file and the last session,
+    /// which belong to the laptop, not to the response.
+    pub fn actor_at(
+        &self,
+        name: Option<String>,
+        role: Option<String>,
+        holder: Option<&Actor>,
+    ) -> Actor {
+        let (shell_name, shell_role) = &self.shell_actor;
+        let (config_name, config_role) = &self.config_actor;
+        let holder = holder.filter(|_| name.is_none() && shell_name.is_none());
         let last = config::LastSession::load();
         let known = |s: &String| !s.trim().is_empty();
         Actor {
             name: name
-                .or_else(|| self.actor_name.clone())
+                .or_else(|| shell_name.clone())
+                .or_else(|| holder.map(|h| h.name.clone()))
+                .or_else(|| config_name.clone())
                 .or_else(|| Some(last.name.clone()).filter(known))
                 .or_else(config::login_name)
                 .unwrap_or_else(|| "unknown".to_owned()),
             role: role
-                .or_else(|| self.actor_role.clone())
+                .or_else(|| shell_role.clone())
+                .or_else(|| holder.map(|h| h.role.clone()))
+                .or_else(|| config_role.clone())
                 .or_else(|| Some(last.role.clone()).filter(known))
                 .unwrap_or_else(|| "responder".to_owned()),
         }
+    }
+
+    /// The actor setting (flags, environment, then the config file).
+    pub fn actor_setting(&self) -> (Option<&String>, Option<&String>) {
+        (
+            self.shell_actor.0.as_ref().or(self.config_actor.0.as_ref()),
+            self.shell_actor.1.as_ref().or(self.config_actor.1.as_ref()),
+        )
     }
 
     /// The library folder in effect.
@@ -371,6 +402,13 @@ impl Context {
                 require_signed,
             },
         )?;
+        for notice in &report.notices {
+            eprintln!(
+                "warning: {}: {}",
+                notice.location(),
+                crate::text::printable_line(&notice.message)
+            );
+        }
         Ok((library, report))
     }
 }

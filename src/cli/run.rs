@@ -104,10 +104,11 @@ pub fn setup<'a>(
     // The actor setting (flag, environment, config) is offered in the start
     // form over the answers remembered from last time.
     let mut last = LastSession::load();
-    if let Some(name) = &ctx.actor_name {
+    let (name, role) = ctx.actor_setting();
+    if let Some(name) = name {
         last.name.clone_from(name);
     }
-    if let Some(role) = &ctx.actor_role {
+    if let Some(role) = role {
         last.role.clone_from(role);
     }
     Setup {

@@ -261,6 +261,9 @@ pub struct LoadReport {
     pub runbooks: Vec<LoadedRunbook>,
     /// Files that did not load, sorted by path.
     pub failures: Vec<LoadFailure>,
+    /// Library files found but not used, and why (a settings file changed
+    /// by an untrusted commit or in the working tree only).
+    pub notices: Vec<Diagnostic>,
     /// The working days the library's deadlines count on (its settings).
     #[serde(skip)]
     pub calendar: Calendar,
@@ -562,40 +565,18 @@ impl Library {
                 warnings: checked.diagnostics,
             });
         }
+        let settings = settings::in_force(&self.root, &self.repo, &mut history)?;
         history.save_cache();
         let mut runbooks = settle_duplicate_ids(candidates, &mut failures);
         runbooks.sort_by(|a, b| a.runbook.id.cmp(&b.runbook.id));
-        let calendar = self.calendar().unwrap_or_else(|failure| {
-            failures.push(*failure);
-            Calendar::default()
-        });
+        failures.extend(settings.failures);
         failures.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(LoadReport {
             runbooks,
             failures,
-            calendar,
+            notices: settings.notices,
+            calendar: settings.calendar,
         })
-    }
-
-    /// The calendar the library's settings choose (see [`settings`]).
-    pub fn calendar(&self) -> Result<Calendar, Box<LoadFailure>> {
-        let read = inside(&self.root, Path::new(settings::SETTINGS_FILE)).and_then(|path| {
-            // A synced file: a link, a FIFO or a huge file is refused.
-            match crate::fsutil::read_regular(&path, settings::MAX_BYTES) {
-                Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-                    LibraryError::Refused(format!("{}: is not UTF-8 text", settings::SETTINGS_FILE))
-                }),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(io_err(&path)(e)),
-            }
-        });
-        match read {
-            Ok(text) => settings::calendar(text.as_deref()),
-            Err(e) => Err(Box::new(LoadFailure::new(
-                Path::new(settings::SETTINGS_FILE),
-                e.to_string(),
-            ))),
-        }
     }
 
     /// What to say when our identity is not a recipient: who the library

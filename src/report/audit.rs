@@ -150,6 +150,9 @@ pub struct Audit {
     pub runbooks: Vec<RunbookStatus>,
     /// Files that did not load: (file, why).
     pub failures: Vec<(PathBuf, String)>,
+    /// Library files found but not used, one line each (settings changed
+    /// by an untrusted commit or only in the working tree).
+    pub notices: Vec<String>,
     /// Exercises, by id.
     pub exercises: Vec<ExerciseStatus>,
     /// Exercise files that could not be read: (file, why).
@@ -474,6 +477,11 @@ impl Audit {
                 .iter()
                 .map(|f| (f.file.clone(), f.summary()))
                 .collect(),
+            notices: report
+                .notices
+                .iter()
+                .map(|n| format!("{}: {}", n.location(), n.message))
+                .collect(),
             exercises,
             exercise_problems,
             journals,
@@ -527,6 +535,7 @@ impl Audit {
                 .map(|(f, _)| f.display().to_string())
                 .collect(),
         );
+        say("Library files not in force", self.notices.clone());
         say(
             &format!("Exercises not run in the last {EXERCISE_EVERY_MONTHS} months"),
             self.exercises

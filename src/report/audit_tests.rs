@@ -25,6 +25,7 @@ fn audit(exercises: usize) -> Audit {
             used_in_responses: 0,
         }],
         failures: Vec::new(),
+        notices: Vec::new(),
         exercises: (0..exercises)
             .map(|n| ExerciseStatus {
                 def: ExerciseDef {

@@ -24,7 +24,7 @@ use crate::config::LastSession;
 use crate::exercise::{Exercise, Speed};
 use crate::journal::{Actor, LessonCategory};
 use crate::library::{LoadReport, LoadedRunbook};
-use crate::response::{ClockRequest, Command, DeadlineDue, ResponseState};
+use crate::response::{ClockRequest, Command, DeadlineDue};
 use crate::text::printable_line;
 
 pub use super::keys::Action;
@@ -89,15 +89,7 @@ impl<'a> App<'a> {
 
     /// Opens the run screen on a replay, showing its first entry.
     pub fn start_replay(&mut self, mut replay: Replay) {
-        self.shared.response = Some(Response {
-            session: None,
-            state: ResponseState::new(),
-            log: Vec::new(),
-            active: 0,
-            selected: None,
-            scroll: 0,
-            register: false,
-        });
+        self.shared.response = Some(Response::new(None));
         self.shared.screen = Screen::Run;
         let first = replay.opening();
         replay.show(&mut self.shared, first);
@@ -146,6 +138,18 @@ impl<'a> App<'a> {
                 let (help, rest): (Vec<_>, Vec<_>) =
                     run::KEYS.hints().into_iter().partition(|(k, _)| *k == "?");
                 [help, exercise::KEYS.hints(), rest].concat()
+            }
+            Screen::Run if run::register_shown(&self.shared) => {
+                // The register's keys first; a run key they take over
+                // (Space) is not offered twice.
+                let mut hints = super::register::KEYS.hints();
+                let run = run::KEYS.hints();
+                hints.extend(
+                    run.into_iter().filter(|(k, _)| {
+                        !super::register::KEYS.hints().iter().any(|(r, _)| r == k)
+                    }),
+                );
+                hints
             }
             Screen::Run => run::KEYS.hints(),
         }
@@ -342,6 +346,11 @@ impl<'a> App<'a> {
                         })
                         .then_some(Some("deadline added: it counts down with the others")),
                 }
+            }
+            FormPurpose::DeadlineMet => {
+                let clock = value(0).trim().to_owned();
+                app.execute(&Command::MeetDeadline { clock })
+                    .then_some(Some("deadline met"))
             }
             FormPurpose::CaseKind(runbook) => {
                 let wanted = value(0);

@@ -76,6 +76,8 @@ pub enum FormPurpose {
     /// A deadline of the response's own: what, due (a time or a period),
     /// basis.
     Deadline,
+    /// Which deadline of the response's own was met: its id.
+    DeadlineMet,
     /// Which kind of case to add to this runbook's register.
     CaseKind(String),
     /// A case for the register of (runbook, kind): reference, when
@@ -687,6 +689,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                 FormPurpose::Deadline => {
                     " Deadline: due HH:MM, YYYY-MM-DD HH:MM, 4h, 1 working day "
                 }
+                FormPurpose::DeadlineMet => " Which deadline was met? (its id) ",
                 FormPurpose::CaseKind(_) => " Which kind of case? ",
                 FormPurpose::Case(..) => " New case: received HH:MM or YYYY-MM-DD HH:MM ",
             };

@@ -11,7 +11,7 @@ use super::exercise_tests::{playing, recorded};
 use super::keys::{GLOBAL, Key, Table};
 use super::replay::Replay;
 use super::tests::{app, colour, path_of, samples, started, text};
-use super::{board, exercise, library, replay, review, run};
+use super::{board, exercise, library, register, replay, review, run};
 
 /// Every key a responder could press: printable ASCII, the named keys and
 /// Ctrl with each letter.
@@ -76,6 +76,7 @@ fn reachable<C: Copy + PartialEq + std::fmt::Debug>(table: &Table<C>) {
 fn every_binding_of_every_table_is_reachable() {
     reachable(&library::KEYS);
     reachable(&run::KEYS);
+    reachable(&register::KEYS);
     reachable(&exercise::KEYS);
     reachable(&replay::KEYS);
     reachable(&review::KEYS);
@@ -96,6 +97,15 @@ fn layered_tables_share_no_key() {
     let global = |k: &KeyEvent| GLOBAL.command(k).is_some();
     let runs = |k: &KeyEvent| run::KEYS.command(k).is_some();
     assert_eq!(clash(&ex, &runs), 0, "a facilitator key hides a run key");
+    // The register's keys come before the run screen's (on purpose: the
+    // arrows pick a case there), after the facilitator's and Ctrl-C.
+    let reg = |k: &KeyEvent| register::KEYS.command(k).is_some();
+    assert_eq!(
+        clash(&ex, &reg),
+        0,
+        "a facilitator key hides a register key"
+    );
+    assert_eq!(clash(&reg, &global), 0, "the register binds Ctrl-C");
     for screen in [
         &(|k: &KeyEvent| library::KEYS.command(k).is_some()) as &dyn Fn(&KeyEvent) -> bool,
         &runs,

@@ -20,6 +20,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::dialog::{Dialog, EditorPurpose, FormPurpose, PromptPurpose};
 use super::keys::{Action, Binding, GLOBAL, Key, Table, ch};
 use super::shared::{Screen, Shared, awareness_form, case_form, deadline_form, elapsed, safe};
+use crate::calendar::time_left;
 use crate::exercise::Exercise;
 use crate::response::{ClockStatus, Command, StepRef, StepStatus};
 use crate::runbook::Step;
@@ -50,6 +51,8 @@ pub enum Do {
     Awareness,
     /// Add a deadline of the response's own.
     Deadline,
+    /// Mark a deadline of the response's own met.
+    DeadlineMet,
     /// Show the runbook's register of cases, or its steps again.
     Register,
     /// Add a case to the runbook's register.
@@ -203,6 +206,13 @@ pub const KEYS: Table<Do> = Table {
             command: Do::Deadline,
         },
         Binding {
+            keys: &[ch('X')],
+            label: "X",
+            hint: None,
+            help: "cross off a deadline added with T: it is met (as `act met`)",
+            command: Do::DeadlineMet,
+        },
+        Binding {
             keys: &[
                 Key::Is(KeyCode::Up),
                 Key::Is(KeyCode::Down),
@@ -238,13 +248,29 @@ pub fn help(app: &Shared<'_>) -> Vec<(&'static str, &'static str)> {
         Some(_) => super::exercise::KEYS.help(),
         None => Vec::new(),
     };
-    [facilitator, KEYS.help(), GLOBAL.help()].concat()
+    let register = if register_shown(app) {
+        super::register::KEYS.help()
+    } else {
+        Vec::new()
+    };
+    [facilitator, register, KEYS.help(), GLOBAL.help()].concat()
 }
 
-/// Handles a key; `None` when it is not one of [`KEYS`].
+/// Handles a key; `None` when it is not one of [`KEYS`] (nor, while the
+/// register is shown, of its keys, which come first).
 pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
+    if register_shown(app)
+        && let Some(action) = super::register::handle_key(app, key)
+    {
+        return Some(action);
+    }
     let command = KEYS.command(&key)?;
     Some(run(app, command, key))
+}
+
+/// Whether the register of cases is on screen in place of the steps.
+pub fn register_shown(app: &Shared<'_>) -> bool {
+    app.response.as_ref().is_some_and(|r| r.register)
 }
 
 /// Whether a command only looks about (a replay allows these alone).
@@ -358,6 +384,35 @@ fn run(app: &mut Shared<'_>, command: Do, key: KeyEvent) -> Action {
             app.dialogs.push(awareness_form(current, None));
         }
         Do::Deadline => app.dialogs.push(deadline_form()),
+        Do::DeadlineMet => {
+            // The response's own deadlines still open, soonest first.
+            let mut open: Vec<(chrono::DateTime<chrono::Utc>, String)> = app
+                .response
+                .as_ref()
+                .map(|r| {
+                    r.state
+                        .clocks
+                        .iter()
+                        .filter(|c| c.runbook.is_empty() && c.met.is_none())
+                        .map(|c| {
+                            let label = fit(&printable_line(&c.label), 24, "...");
+                            (c.due_at, format!("{} {label}", c.clock))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            open.sort();
+            match open.first() {
+                None => app.error("no deadline added with T is open"),
+                Some((_, first)) => {
+                    let id = first.split(' ').next().unwrap_or_default().to_owned();
+                    let choices: Vec<String> = open.into_iter().map(|(_, c)| c).collect();
+                    app.info(format!("open: {}", choices.join(", ")));
+                    app.dialogs
+                        .push(Dialog::form(FormPurpose::DeadlineMet, &[("Deadline", id)]));
+                }
+            }
+        }
         Do::Case => {
             let kinds = app.focus().map(|(r, _)| (r.id.clone(), r.cases.clone()));
             match kinds {
@@ -1116,11 +1171,11 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
             let (text, style) = match clock.status(now) {
                 ClockStatus::Met { .. } => (format!("met (was due {due})"), theme.good),
                 ClockStatus::Breached | ClockStatus::Overdue => (
-                    format!("MISSED: was due {due}, {} ago", elapsed(now - clock.due_at)),
+                    format!("MISSED: was due {due}, {}", time_left(clock.due_at - now)),
                     theme.bad,
                 ),
                 ClockStatus::Running => (
-                    format!("due {due}, {} left", elapsed(clock.due_at - now)),
+                    format!("due {due}, {}", time_left(clock.due_at - now)),
                     theme.warn,
                 ),
             };

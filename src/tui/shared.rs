@@ -79,6 +79,24 @@ pub struct Response {
     pub scroll: u16,
     /// The runbook's register of cases is shown instead of its steps.
     pub register: bool,
+    /// The case picked on the register: its row, by next due.
+    pub register_cursor: usize,
+}
+
+impl Response {
+    /// A response with nothing folded yet, on its first runbook's steps.
+    pub fn new(session: Option<Session>) -> Response {
+        Response {
+            session,
+            state: ResponseState::new(),
+            log: Vec::new(),
+            active: 0,
+            selected: None,
+            scroll: 0,
+            register: false,
+            register_cursor: 0,
+        }
+    }
 }
 
 /// What the interface starts from: the loaded library and its keys.
@@ -197,6 +215,14 @@ impl<'a> Shared<'a> {
     /// Takes the library's runbooks, sorted by kind then title.
     pub fn library_loaded(&mut self, report: LoadReport) {
         self.failures = report.printable_failures();
+        // Settings that are not in force move deadlines: said at once.
+        if let Some(notice) = report.notices.first() {
+            self.error(format!(
+                "{}: {}",
+                notice.location(),
+                crate::text::printable_line(&notice.message)
+            ));
+        }
         let mut loaded = report.runbooks;
         loaded.sort_by(|a, b| {
             (a.runbook.kind, &a.runbook.title, &a.runbook.id).cmp(&(
@@ -404,15 +430,7 @@ impl<'a> Shared<'a> {
         };
         session.set_calendar(self.calendar.clone());
         let first = session.take_unseen();
-        let mut response = Response {
-            session: Some(session),
-            state: ResponseState::new(),
-            log: Vec::new(),
-            active: 0,
-            selected: None,
-            scroll: 0,
-            register: false,
-        };
+        let mut response = Response::new(Some(session));
         take_all(&mut response, &self.runbooks, &first);
         self.response = Some(response);
         self.screen = Screen::Run;
@@ -475,15 +493,7 @@ impl<'a> Shared<'a> {
             }
         };
         self.opening = Some(opening);
-        self.response = Some(Response {
-            state: ResponseState::new(),
-            log: Vec::new(),
-            active: 0,
-            selected: None,
-            scroll: 0,
-            register: false,
-            session: None,
-        });
+        self.response = Some(Response::new(None));
         self.screen = Screen::Run;
         self.resume_step();
     }

@@ -20,7 +20,7 @@ use crate::config::LastSession;
 use crate::journal::Journal;
 use crate::library::trust::Trust;
 use crate::library::{LoadFailure, LoadReport, LoadedRunbook, Version};
-use crate::response::ResponseState;
+use crate::response::{Command, ResponseState};
 use crate::runbook::Runbook;
 
 fn today() -> NaiveDate {
@@ -62,6 +62,7 @@ pub(super) fn app(look: Look, runbooks: Vec<LoadedRunbook>, root: &Path) -> App<
                 "no identity can decrypt this file",
             )],
         }],
+        notices: Vec::new(),
         calendar: Default::default(),
     };
     let mut app = App::new(
@@ -199,6 +200,12 @@ pub(super) fn snapshot(name: &str, app: &App<'_>, w: u16, h: u16) {
 fn assert_screen(name: &str, screen: String) {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\d{2}:\d{2}:\d{2}", "HH:MM:SS");
+    // What is left of a deadline (`calendar::time_left`) moves with the clock.
+    settings.add_filter(r"(\d+d \d+h|\d+h \d{2}m|\d+m|\d+s) left", "TIME left");
+    settings.add_filter(
+        r"overdue by (\d+d \d+h|\d+h \d{2}m|\d+m|\d+s)",
+        "overdue by TIME",
+    );
     settings.add_filter(
         r"witness \d+:[0-9A-Z]{5}-[0-9A-Z]{5}",
         "witness N:XXXXX-XXXXX",
@@ -1163,6 +1170,7 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     let report = LoadReport {
         runbooks: samples(),
         failures: Vec::new(),
+        notices: Vec::new(),
         calendar: Default::default(),
     };
     if send.send(Ok(report)).is_err() {
@@ -1387,8 +1395,11 @@ fn t_adds_a_deadline_of_the_responses_own() {
     assert!(screen.contains("Brief the Leader"), "{screen}");
 }
 
-#[test]
-fn r_shows_the_register_of_cases_by_next_due() {
+/// A response on the children's safeguarding runbook on Tuesday 1 September
+/// 2026, 12:00 UTC, with two referrals added by `C`: one from Friday
+/// afternoon (due the end of today, after the bank holiday), one from
+/// Thursday (due Friday: missed), the later one added first.
+fn two_referrals() -> (tempfile::TempDir, App<'static>) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
     app.shared.zone = chrono::FixedOffset::east_opt(0);
@@ -1398,15 +1409,11 @@ fn r_shows_the_register_of_cases_by_next_due() {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.shared.screen, Screen::Run, "{:?}", app.shared.status);
-    // Tuesday 1 September 2026, 12:00 UTC: one referral from Friday
-    // afternoon (due the end of today, after the bank holiday), one from
-    // Thursday (due Friday: missed).
     let now = chrono::Utc
         .with_ymd_and_hms(2026, 9, 1, 12, 0, 0)
         .single()
         .unwrap_or_else(|| panic!("a time"));
     app.shared.now = now;
-    // The later referral first: the register sorts by due, not by entry.
     for (reference, hours_ago, child) in [("CS-002", 92, "C.D."), ("CS-001", 120, "A.B.")] {
         press(&mut app, KeyCode::Char('C'));
         typed(&mut app, reference);
@@ -1425,6 +1432,12 @@ fn r_shows_the_register_of_cases_by_next_due() {
         press(&mut app, KeyCode::Enter);
         assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
     }
+    (dir, app)
+}
+
+#[test]
+fn r_shows_the_register_of_cases_by_next_due() {
+    let (_dir, mut app) = two_referrals();
     let cases = app.shared.response.as_ref().map(|r| r.state.cases.len());
     assert_eq!(cases, Some(2));
     let steps = text(&app, 80, 24);
@@ -1439,12 +1452,70 @@ fn r_shows_the_register_of_cases_by_next_due() {
     );
     assert!(screen.contains("Register: 2 cases"), "{screen}");
     // Friday's referral is due at the end of Tuesday (22:59 UTC in summer
-    // time); Thursday's was due on Friday.
+    // time); Thursday's was due on Friday, and says by how much it is late.
     assert!(
-        screen.contains("CS-002       Fri 28 Aug") && screen.contains("OPEN     Tue 01 Sep 22:59"),
+        screen.contains("CS-002      Fri 28 Aug")
+            && screen.contains("OPEN    Tue 01 Sep 22:59 10h 59m left"),
         "{screen}"
     );
-    assert!(screen.contains("OVERDUE  Fri 28 Aug 22:59"), "{screen}");
+    assert!(
+        screen.contains("OVERDUE Fri 28 Aug 22:59 overdue by 3d 13h"),
+        "{screen}"
+    );
     press(&mut app, KeyCode::Char('R'));
     assert!(!text(&app, 80, 24).contains("Register: 2 cases"));
+}
+
+/// The register's cursor picks a case; its keys tick the checklist and mark
+/// it keyed back, and `X` meets a deadline of the response's own: each a
+/// journaled command, as `act case done`, `act case keyed` and `act met`.
+#[test]
+fn the_register_picks_a_case_ticks_its_checklist_and_marks_it_keyed() {
+    let (_dir, mut app) = two_referrals();
+    press(&mut app, KeyCode::Char('R'));
+    // The overdue referral is on top and picked; j picks Friday's.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('K'));
+    let Some(response) = app.shared.response.as_ref() else {
+        panic!("no response");
+    };
+    let case = response.state.case("CS-002");
+    let case = case.unwrap_or_else(|| panic!("{:?}", response.state.cases));
+    let done: Vec<&str> = case.done.keys().map(String::as_str).collect();
+    assert_eq!(done, ["decided", "recorded"], "{:?}", app.shared.status);
+    assert!(case.keyed.is_some(), "{:?}", app.shared.status);
+    assert!(
+        response
+            .state
+            .case("CS-001")
+            .is_some_and(|c| c.done.is_empty())
+    );
+    let entries = Journal::read(&path_of(response), None).unwrap_or_else(|e| panic!("{e}"));
+    let tail: Vec<&str> = entries.iter().rev().take(3).rev().map(kind).collect();
+    assert!(tail.contains(&"case_keyed"), "{tail:?}");
+    let screen = text(&app, 80, 24);
+    assert!(
+        screen.contains("[x] 1 Paper form") && screen.contains("keyed back"),
+        "{screen}"
+    );
+    snapshot("register_cursor_80x24", &app, 80, 24);
+    // A deadline of the response's own, crossed off with X.
+    assert!(app.shared.execute(&Command::AddDeadline {
+        label: "Brief the Leader".to_owned(),
+        due: crate::response::DeadlineDue::After(
+            crate::calendar::Period::parse("2h").unwrap_or_else(|e| panic!("{e}"))
+        ),
+        basis: None,
+    }));
+    press(&mut app, KeyCode::Char('X'));
+    press(&mut app, KeyCode::Enter);
+    let met = app
+        .shared
+        .response
+        .as_ref()
+        .and_then(|r| r.state.clock(crate::response::AD_HOC, "deadline-1"))
+        .and_then(|c| c.met.as_ref());
+    assert!(met.is_some(), "{:?}", app.shared.status);
 }

@@ -473,7 +473,7 @@ fn status_text_output() {
         "witness N:XXXXX-XXXXX",
     );
     settings.add_filter(r"commit [0-9a-f]{12}", "commit COMMIT");
-    settings.add_filter(r"\d+h\d{2}m left", "Hh MMm left");
+    settings.add_filter(r"(\d+d \d+h|\d+h \d{2}m|\d+m|\d+s) left", "Hh MMm left");
     settings.add_filter(r"Journal \S+", "Journal [JOURNAL]");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("status_text", out.stdout));
@@ -590,4 +590,54 @@ fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
     );
     assert!(!compared.contains("| friday.jsonl |"), "{compared}");
     assert!(compared.contains("declare "), "{compared}");
+}
+
+#[test]
+fn act_without_actor_writes_as_the_journals_keyboard_holder_not_the_laptops_last_user() {
+    let lib = TestLibrary::with(&[("cyber/outage.toml", RUNBOOK)]);
+    let journal = lib.root.join("journals/outage.jsonl");
+    // Priya holds the keyboard of this response...
+    ok(&run(lib
+        .grabbag()
+        .arg("act")
+        .arg(&journal)
+        .args(["open", "cyber/outage", "--incident", "Outage"])
+        .args([
+            "--actor",
+            "Priya Shah",
+            "--role",
+            "Incident Lead",
+        ])));
+    // ...while this laptop last started a response as someone else.
+    crate::support::write(
+        lib.home.path(),
+        "config/last-session.toml",
+        "incident = \"Another day\"\nname = \"Alex Old\"\nrole = \"Loggist\"\n",
+    );
+    ok(&run(lib
+        .grabbag()
+        .arg("act")
+        .arg(&journal)
+        .args(["note", "from a second terminal"])));
+    let status = status_json(lib.grabbag(), &journal);
+    assert_eq!(status["actor"]["name"], "Priya Shah", "{status}");
+    let entries = grabbag::journal::Journal::read(&journal, Some(&lib.identities))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let note = entries.last().and_then(|e| e.actor.clone());
+    assert_eq!(
+        note.map(|a| (a.name, a.role)),
+        Some(("Priya Shah".to_owned(), "Incident Lead".to_owned())),
+        "the note is the keyboard holder's"
+    );
+    // A name given in the command, or in this shell, still wins.
+    ok(&run(lib
+        .grabbag()
+        .env("GRABBAG_ACTOR_NAME", "Sam Lee")
+        .arg("act")
+        .arg(&journal)
+        .args(["note", "Sam's note"])));
+    let entries = grabbag::journal::Journal::read(&journal, Some(&lib.identities))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let note = entries.last().and_then(|e| e.actor.clone());
+    assert_eq!(note.map(|a| a.name), Some("Sam Lee".to_owned()));
 }

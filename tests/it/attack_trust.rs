@@ -777,3 +777,104 @@ fn index_flags_cannot_hide_an_edit_in_place() {
         assert_eq!(listed["version"]["blob"], read.trim(), "{flag}: {listed}");
     }
 }
+
+/// The decision deadline `act` gives a referral received on Friday 28
+/// August 2026 (Monday 31 August is a bank holiday in England and Wales, not
+/// in Scotland), in a fresh journal.
+fn referral_due(world: &World, journal: &str) -> String {
+    let journal = world.sb.join(journal);
+    let journal = journal.to_str().unwrap();
+    let rb = "continuity/childrens-safeguarding";
+    let who = ["--actor", "Priya Shah", "--role", "Duty manager"];
+    let open = world.grabbag(
+        &[
+            &["act", journal, "open", rb, "--incident", "Outage"][..],
+            &who,
+        ]
+        .concat(),
+    );
+    assert_eq!(open.code, 0, "{open:?}");
+    let add = world.grabbag(
+        &[
+            &[
+                "act",
+                journal,
+                "case",
+                "add",
+                rb,
+                "CS-1",
+                "--at",
+                "2026-08-28T11:15:00+01:00",
+                "--field",
+                "child=A.B.",
+                "--field",
+                "referrer=School",
+            ][..],
+            &who,
+        ]
+        .concat(),
+    );
+    assert_eq!(add.code, 0, "{add:?}");
+    let status = world.grabbag(&["status", journal, "--json"]);
+    let status: Value = serde_json::from_str(&status.stdout).unwrap();
+    status["clocks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["case"] == "CS-1"))
+        .map(|c| c["due_at"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_else(|| panic!("no case clock in {status}"))
+}
+
+#[test]
+fn unsigned_or_uncommitted_settings_do_not_move_a_deadline() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let settings = ".grabbag/settings.toml";
+    // The council's signed settings: a closure day on Tuesday 1 September,
+    // so a referral of Friday 28 August is due at the end of Wednesday.
+    world.sign_with(Some(&world.demo_key));
+    write(
+        &world.upstream,
+        settings,
+        "[calendar]\nholidays = [{ date = 2026-09-01, name = \"Council closure\" }]\n",
+    );
+    world.commit("Council closure day", &[]);
+    // An unsigned commit on top moves the jurisdiction and drops the day.
+    world.sign_with(None);
+    write(
+        &world.upstream,
+        settings,
+        "[calendar]\nbank_holidays = \"scotland\"\n",
+    );
+    let unsigned = world.commit("Calendar tidy", &[]);
+    let bundle = world.bundle("calendar.bundle");
+    let sync = world.grabbag(&["sync", bundle.to_str().unwrap()]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert_eq!(world.library_head(), unsigned);
+    let signed_due = "2026-09-02T22:59:59Z";
+    assert_eq!(referral_due(&world, "a.jsonl"), signed_due);
+    let list = world.grabbag(&["list"]);
+    assert!(
+        list.stderr.contains(settings)
+            && list
+                .stderr
+                .contains(&format!("changed by commit {}", &unsigned[..12]))
+            && list.stderr.contains("untrusted"),
+        "{list:?}"
+    );
+
+    // An edit in the working tree that adds a day is not used either.
+    write(
+        &world.library,
+        settings,
+        "[calendar]\nholidays = [{ date = 2026-09-01, name = \"x\" }, { date = 2026-09-02, name = \"y\" }]\n",
+    );
+    assert_eq!(referral_due(&world, "b.jsonl"), signed_due);
+    let audit = world.grabbag(&["audit", "--json"]);
+    let audit: Value = serde_json::from_str(&audit.stdout).unwrap();
+    let findings = audit["findings"].to_string();
+    assert!(
+        findings.contains("Library files not in force")
+            && findings.contains("working tree's copy is not committed"),
+        "{findings}"
+    );
+}

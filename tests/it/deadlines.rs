@@ -133,6 +133,28 @@ fn the_ico_deadline_counts_from_awareness_and_referrals_count_working_days() {
         assert_eq!(decision["anchor"], "case");
     }
     assert_eq!(s["case_counts"]["cases"], 2);
+    // Long past due: said in plain words, days and hours, never "-2257h57m
+    // left"; a case's clocks are summed up on its line.
+    let text = run(demo.grabbag().arg("status").arg(&journal));
+    ok(&text);
+    let case = text
+        .stdout
+        .lines()
+        .find(|l| l.contains("CS-0828-002"))
+        .unwrap_or_default();
+    assert!(
+        case.contains("next due 2026-09-01 22:59:59Z (overdue by ") && case.ends_with("h)"),
+        "{}",
+        text.stdout
+    );
+    let ico = text
+        .stdout
+        .lines()
+        .find(|l| l.contains("#ico-72h"))
+        .unwrap_or_default();
+    assert!(ico.contains(", overdue by ") && ico.ends_with('h'), "{ico}");
+    assert!(!text.stdout.contains(", -"), "{}", text.stdout);
+    assert!(!text.stdout.contains("case CS-0828"), "{}", text.stdout);
 
     // `cases` lists both, formula-safe CSV with every field.
     let csv = run(demo
