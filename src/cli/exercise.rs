@@ -146,8 +146,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
 /// Copies a finished, verified run into `exercises/runs/` with its
 /// baseline: from then on `exercise check` re-scores it against the
-/// exercise and the runbooks as they change, and reports earlier runs
-/// beside later ones.
+/// exercise and the runbooks as they change, and the after-action
+/// report's trend shows it beside later runs.
 fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
     let journal = &args.run.journal;
     let (_, state) = read_run(ctx, journal)?;
@@ -201,47 +201,6 @@ fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
         percent(card.overall.percent)
     )?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The library's recorded runs of `exercise` other than the one whose
-/// state is `this` (its kept copy included), scored against the exercise as
-/// it is now: how the same exercise went before. Runs that cannot be read
-/// (no key) are left out.
-fn earlier_runs(
-    ctx: &Context,
-    this: &ResponseState,
-    exercise: &Exercise,
-) -> anyhow::Result<Vec<aar::PastRun>> {
-    let Ok(dir) = library_exercises(ctx) else {
-        return Ok(Vec::new());
-    };
-    // The same run, wherever its file is: the same T+0 entry.
-    let started = |s: &ResponseState| s.exercise_start.as_ref().map(|e| (e.stamp.at, e.stamp.seq));
-    let mut past = Vec::new();
-    for run in files::runs(&dir) {
-        let Ok(state) = fold(ctx, &run) else {
-            continue;
-        };
-        if state.exercise_id() != Some(exercise.id.as_str()) || started(&state) == started(this) {
-            continue;
-        }
-        let card = exercise::score(exercise, &state);
-        past.push(aar::PastRun {
-            run: run
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            started_at: state.exercise_start.as_ref().map(|s| s.stamp.at),
-            overall: card.overall.percent,
-            objectives: card
-                .objectives
-                .iter()
-                .map(|o| (o.id.clone(), o.total.percent))
-                .collect(),
-        });
-    }
-    past.sort_by_key(|p| p.started_at);
-    Ok(past)
 }
 
 /// The runbooks of the library, as loaded now.
@@ -450,13 +409,15 @@ fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Every recorded run of `exercise` beside `journal` (its folder) and in
-/// the library's runs folder, scored oldest first, for the report's trend.
+/// Every recorded run of `exercise` beside `journal` (its folder, first, so
+/// the run is named by its own file) and in the library's runs folder,
+/// scored oldest first, for the report's trend; `this` is the run's fold.
 fn trend_of(
     ctx: &Context,
     exercise: &crate::exercise::Exercise,
     text: &str,
     journal: &Path,
+    this: &ResponseState,
 ) -> Vec<crate::exercise::trend::RunScore> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(dir) = journal.parent() {
@@ -476,7 +437,13 @@ fn trend_of(
         dirs.push(runs);
     }
     let identities = ctx.identities_if_any().ok().flatten();
-    crate::exercise::trend::runs_of(exercise, &crate::exercise::digest(text), &dirs, identities)
+    crate::exercise::trend::runs_of(
+        exercise,
+        &crate::exercise::digest(text),
+        &dirs,
+        identities,
+        this,
+    )
 }
 
 /// The scorecard as text for a terminal.
@@ -506,13 +473,13 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
     let verified = crate::journal::verify(&args.run.journal, &VerifyOptions::default())
         .with_context(|| format!("verifying {}", args.run.journal.display()))?;
-    let mut data = aar::build(&exercise, &file.text, &state, &verified).with_trend(trend_of(
+    let data = aar::build(&exercise, &file.text, &state, &verified).with_trend(trend_of(
         ctx,
         &exercise,
         &file.text,
         &args.run.journal,
+        &state,
     ));
-    data.earlier = earlier_runs(ctx, &state, &exercise)?;
     let text = match args.format {
         Format::Md => crate::report::aar::markdown(&data),
         Format::Html => crate::report::aar::html(&data),

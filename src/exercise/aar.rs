@@ -39,10 +39,6 @@ pub struct AfterActionReport {
     pub aids: Vec<InjectAids>,
     /// What each scored outcome rests on, in the scorecard's order.
     pub evidence: Vec<Evidence>,
-    /// Earlier recorded runs of the same exercise, oldest first, scored
-    /// against it as it is now (filled by whoever can read them: building
-    /// the report reads no file).
-    pub earlier: Vec<PastRun>,
     /// Scores.
     pub scores: Scorecard,
     /// Lessons: went well.
@@ -152,19 +148,6 @@ pub struct Evidence {
     pub entry: Option<Moment>,
     /// The facilitator's comment, when they scored it.
     pub comment: Option<String>,
-}
-
-/// An earlier run of the same exercise, for comparison.
-#[derive(Debug, Clone, Serialize)]
-pub struct PastRun {
-    /// Its file name in `exercises/runs/`.
-    pub run: String,
-    /// When it started.
-    pub started_at: Option<DateTime<Utc>>,
-    /// Overall percentage.
-    pub overall: Option<u64>,
-    /// Percentage per objective id, in the exercise's order.
-    pub objectives: Vec<(String, Option<u64>)>,
 }
 
 /// The facilitator's aids of one inject.
@@ -589,7 +572,6 @@ pub fn build(
         timeline,
         observations,
         evidence,
-        earlier: Vec::new(),
         aids: exercise
             .injects
             .iter()

@@ -530,7 +530,7 @@ fn tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key() {
 }
 
 #[test]
-fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
+fn a_finished_run_is_kept_with_its_baseline_and_shown_once_in_the_trend() {
     let demo = Demo::build();
     let journal = demo.library.join("journals/friday.jsonl");
     let fran = |args: &[&str]| {
@@ -574,20 +574,35 @@ fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
         "{}",
         check.stdout
     );
-    // The report compares this run with the earlier sample run, per
-    // objective, and not with its own kept copy.
+    // The report's trend shows this run beside the earlier sample run, per
+    // objective, and not a second time as its own kept copy.
     let report = run(demo.grabbag().args(["exercise", "report"]).arg(&journal));
     ok(&report);
-    let compared = report
+    assert!(
+        !report.stdout.contains("Compared with earlier runs"),
+        "one comparison over time: {}",
+        report.stdout
+    );
+    let trend = report
         .stdout
-        .split("## Compared with earlier runs")
+        .split("## Trend: every recorded run of this exercise, oldest to newest")
         .nth(1)
         .and_then(|s| s.split("\n## ").next())
         .unwrap_or_default();
     assert!(
-        compared.contains("| ransomware-friday.jsonl |") && compared.contains("| this run |"),
-        "{compared}"
+        trend.contains("| ransomware-friday.jsonl |")
+            && trend.contains("| friday.jsonl (this run) |"),
+        "{trend}"
     );
-    assert!(!compared.contains("| friday.jsonl |"), "{compared}");
-    assert!(compared.contains("declare "), "{compared}");
+    assert_eq!(
+        trend.matches("friday.jsonl (this run)").count(),
+        1,
+        "{trend}"
+    );
+    assert_eq!(
+        trend.matches("| friday.jsonl").count(),
+        1,
+        "the kept copy is the same run: {trend}"
+    );
+    assert!(trend.contains("ransomware-friday / declare"), "{trend}");
 }

@@ -181,6 +181,7 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
     let md = report("md");
     let md_headings: Vec<&str> = md.lines().filter_map(|l| l.strip_prefix("## ")).collect();
     assert_eq!(select("section > h2"), md_headings);
+    assert!(!md_headings.contains(&"Compared with earlier runs"));
     for wanted in [
         "Integrity",
         "Scope",
@@ -189,7 +190,6 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
         "Runbook versions used",
         "Scores by inject",
         "Trend: every recorded run of this exercise, oldest to newest",
-        "Compared with earlier runs",
         "Timeline",
         "Observations",
         "Evidence for each outcome",
