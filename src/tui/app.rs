@@ -240,6 +240,10 @@ impl<'a> App<'a> {
                 scored
             }
             Intent::Form(purpose, values) => self.submit_form(purpose, &values),
+            Intent::SignIn => {
+                app.open_sign_in();
+                true
+            }
         }
     }
 

@@ -24,10 +24,11 @@ use super::dialog::{Dialog, EditorPurpose, FormPurpose, ManualItem, sign_in_form
 use super::keys::{Action, Binding, Table, ch};
 use super::shared::{Exercising, Shared};
 use crate::exercise::{
-    ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, schedule,
+    ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, roster::Unknown,
+    schedule,
 };
 use crate::journal::{Actor, ClockChange, LessonCategory};
-use crate::response::{ClockRequest, Command, PlayClock};
+use crate::response::{CHANNELS, ClockRequest, Command, PlayClock};
 use crate::text::printable_line;
 
 /// The speeds `+` and `-` step through.
@@ -304,6 +305,16 @@ impl Shared<'_> {
         true
     }
 
+    /// Opens the sign-in form, offering the exercise's roles and teams.
+    pub fn open_sign_in(&mut self) {
+        let (roles, teams) = self
+            .exercise
+            .as_ref()
+            .map(|e| (e.exercise.roles(), e.exercise.teams.clone()))
+            .unwrap_or_default();
+        self.dialogs.push(sign_in_form(roles, teams));
+    }
+
     /// Signs someone in (as themselves); a player also takes the keyboard,
     /// so what they do next is theirs.
     pub fn sign_in(
@@ -313,9 +324,22 @@ impl Shared<'_> {
         team: Option<String>,
         capacity: &str,
     ) -> bool {
+        // The roles and teams the exercise declares, as it spells them.
+        let named = self.exercise.as_ref().map(|e| {
+            let role = e.exercise.sign_in_role(role)?;
+            Ok::<_, Unknown>((role, e.exercise.sign_in_team(team.as_deref())?))
+        });
+        let (role, team) = match named {
+            Some(Err(unknown)) => {
+                self.error(unknown.to_string());
+                return false;
+            }
+            Some(Ok(named)) => named,
+            None => (role.trim().to_owned(), team),
+        };
         let actor = Actor {
             name: name.trim().to_owned(),
-            role: role.trim().to_owned(),
+            role,
         };
         let capacity = capacity.trim().to_lowercase();
         let command = Command::SignIn {
@@ -439,6 +463,18 @@ impl Shared<'_> {
         text: &str,
         to: Option<String>,
     ) -> bool {
+        let to = match self
+            .exercise
+            .as_ref()
+            .map(|e| e.exercise.audience(to.as_deref()))
+        {
+            Some(Err(unknown)) => {
+                self.error(unknown.to_string());
+                return false;
+            }
+            Some(Ok(named)) => named,
+            None => to,
+        };
         let command = Command::DeliverInject {
             inject: String::new(),
             from: from.to_owned(),
@@ -729,15 +765,26 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
             },
         ),
         Do::Fire => app.fire_next_inject(),
-        Do::Inject => app.dialogs.push(Dialog::form(
-            FormPurpose::Inject,
-            &[
-                ("From", "Facilitator".to_owned()),
-                ("Channel", "phone".to_owned()),
-                ("Text", String::new()),
-                ("To (optional)", String::new()),
-            ],
-        )),
+        Do::Inject => {
+            let audiences = app
+                .exercise
+                .as_ref()
+                .map(|e| e.exercise.audiences())
+                .unwrap_or_default();
+            app.dialogs.push(
+                Dialog::form(
+                    FormPurpose::Inject,
+                    &[
+                        ("From", "Facilitator".to_owned()),
+                        ("Channel", "phone".to_owned()),
+                        ("Text", String::new()),
+                        ("To (optional)", String::new()),
+                    ],
+                )
+                .with_choices(1, CHANNELS.iter().map(|c| (*c).to_owned()).collect())
+                .with_choices(3, audiences),
+            );
+        }
         Do::Observe => app.dialogs.push(Dialog::editor(
             EditorPurpose::ObserverNote,
             "Observer note (not a player's)",
@@ -754,7 +801,7 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
         Do::Brief => app.show_brief(),
         Do::Injects => app.show_injects(),
         Do::Aids => app.show_aids(),
-        Do::SignIn => app.dialogs.push(sign_in_form()),
+        Do::SignIn => app.open_sign_in(),
         Do::NoDuty => app.change_clock(
             ClockRequest::NoDuty,
             "NO DUTY: play suspended for a real incident (p resumes play)",

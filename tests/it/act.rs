@@ -315,7 +315,7 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
     assert_eq!(status["exercise_clock"]["state"], "paused");
     assert_eq!(status["exercise_clock"]["t_ms"], 0);
     ok(&fran(&["sign-in", "--as", "facilitator"]));
-    for (name, team) in [("Priya", "Team A"), ("Sam", "Team B")] {
+    for (name, team) in [("Priya", "ICT"), ("Sam", "Business")] {
         ok(&act(
             &["sign-in", "--team", team],
             name,
@@ -333,7 +333,7 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
         "--text",
         "Call the DPO",
         "--to",
-        "Team B",
+        "business",
     ]));
     ok(&act(
         &["open", "cyber/ransomware"],
@@ -374,8 +374,8 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
         signed,
         [
             owned("Fran", "-", "facilitator"),
-            owned("Priya", "Team A", "player"),
-            owned("Sam", "Team B", "player"),
+            owned("Priya", "ICT", "player"),
+            owned("Sam", "Business", "player"),
             owned("Olu", "-", "observer"),
         ]
     );
@@ -384,7 +384,70 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
         Some(grabbag::journal::Event::InjectDelivered { to, .. }) => to.clone(),
         _ => None,
     });
-    assert_eq!(aimed.as_deref(), Some("Team B"));
+    assert_eq!(aimed.as_deref(), Some("Business"));
+}
+
+#[test]
+fn sign_in_refuses_a_role_or_team_the_exercise_does_not_declare() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/roster.jsonl");
+    let act = |args: &[&str], name: &str, role: &str| {
+        run(demo
+            .grabbag()
+            .arg("act")
+            .arg(&journal)
+            .args(args)
+            .args(["--actor", name, "--role", role]))
+    };
+    ok(&act(
+        &["exercise-start", "ransomware-friday", "--paused"],
+        "Fran",
+        "Facilitator",
+    ));
+    let before = lines(&journal);
+    // ransomware-friday declares its roles and two teams: a role it does
+    // not know is refused with the list, exit 1, nothing written.
+    let role = act(&["sign-in"], "Priya", "Incident Lead");
+    assert_eq!(role.code, 1, "{}", role.stderr);
+    assert!(
+        role.stderr.contains(
+            "\"Incident Lead\" is not a role of this exercise: choose one of \"Incident Lead (Silver)\", \"ICT Security Lead\""
+        ),
+        "{}",
+        role.stderr
+    );
+    let team = act(
+        &["sign-in", "--team", "Team A"],
+        "Priya",
+        "Incident Lead (Silver)",
+    );
+    assert_eq!(team.code, 1, "{}", team.stderr);
+    assert!(
+        team.stderr.contains(
+            "\"Team A\" is not a team of this exercise: choose one of \"ICT\", \"Business\""
+        ),
+        "{}",
+        team.stderr
+    );
+    let to = act(
+        &["inject", "--text", "Call the DPO", "--to", "Gold"],
+        "Fran",
+        "Facilitator",
+    );
+    assert_eq!(to.code, 1, "{}", to.stderr);
+    assert!(to.stderr.contains("not a team or role"), "{}", to.stderr);
+    assert_eq!(lines(&journal), before);
+    // Named in any case, journaled as the exercise spells it; the player
+    // then acts under that role.
+    ok(&act(
+        &["sign-in", "--team", "business"],
+        "Priya",
+        "incident lead (silver)",
+    ));
+    let status = status_json(demo.grabbag(), &journal);
+    assert_eq!(status["signed_in"][0]["role"], "Incident Lead (Silver)");
+    assert_eq!(status["signed_in"][0]["team"], "Business");
+    assert_eq!(status["signed_in"][0]["capacity"], "player");
 }
 
 fn identities(demo: &Demo) -> grabbag::crypto::Identities {

@@ -20,6 +20,7 @@ audience = "Incident team"
 duration = "2m"
 runbooks = ["cyber/ransomware"]
 lessons_prompts = ["What slowed us down?"]
+teams = ["Team A", "Team B"]
 
 [[objectives]]
 id = "declare"
@@ -27,6 +28,10 @@ text = "Declare the incident quickly"
 
 [[participants]]
 role = "Incident lead"
+
+[[participants]]
+role = "Observer"
+kind = "observer"
 
 [[injects]]
 id = "first"
