@@ -148,23 +148,41 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 /// baseline: from then on `exercise check` re-scores it against the
 /// exercise and the runbooks as they change, and the after-action
 /// report's trend shows it beside later runs.
+///
+/// A run that cannot be kept (not an exercise run, another exercise's run,
+/// play not ended, a journal that does not verify, kept already) is a
+/// finding about the run: exit 1 with the reason, nothing written. A bad
+/// `--name`, a journal or exercise that cannot be read, stay errors (2).
 fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
     let journal = &args.run.journal;
-    let (_, state) = read_run(ctx, journal)?;
-    let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
-    if !crate::response::PlayClock::of(&state).ended {
-        bail!(
-            "{}: play has not ended (no ENDEX): only a finished run is kept",
-            journal.display()
-        );
-    }
+    let shown = printable_line(&journal.display().to_string()).into_owned();
+    // First, as a broken chain cannot be read for what it holds.
     let verified = crate::journal::verify(journal, &VerifyOptions::default())
         .with_context(|| format!("verifying {}", journal.display()))?;
     if !verified.ok {
-        bail!(
-            "{}: the journal does not verify (grabbag journal verify says why): a run is kept only whole",
-            journal.display()
-        );
+        return refused(format!(
+            "{shown}: the journal does not verify (grabbag journal verify says why): a run is kept only whole"
+        ));
+    }
+    let (_, state) = read_run(ctx, journal)?;
+    let Some(played) = state.exercise_id() else {
+        return refused(format!(
+            "{shown} records no exercise: only an exercise run is kept"
+        ));
+    };
+    let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
+    if exercise.id != played {
+        return refused(format!(
+            "{shown} is a run of exercise `{}`, not of `{}` ({}): a run is kept with its own exercise",
+            printable_line(played),
+            printable_line(&exercise.id),
+            printable_line(&file.shown)
+        ));
+    }
+    if !crate::response::PlayClock::of(&state).ended {
+        return refused(format!(
+            "{shown}: play has not ended (no ENDEX): only a finished run is kept"
+        ));
     }
     let name = match &args.name {
         Some(name) => name.clone(),
@@ -179,14 +197,26 @@ fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
         bail!("--name {name:?} must be a plain file name");
     }
-    let runs = library_exercises(ctx)?.join(files::RUNS_DIR);
+    let dir = library_exercises(ctx)?;
+    let runs = dir.join(files::RUNS_DIR);
+    // The same run (its T+0 entry) under any name: kept once.
+    let start = crate::exercise::trend::run_start(&state);
+    if let Some(copy) = files::runs(&dir).into_iter().find(|r| {
+        start.is_some()
+            && fold(ctx, r).is_ok_and(|s| crate::exercise::trend::run_start(&s) == start)
+    }) {
+        return refused(format!(
+            "{shown} is already kept, as {}: a run is kept once",
+            printable_line(&copy.display().to_string())
+        ));
+    }
     std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
     let kept = runs.join(format!("{name}.jsonl"));
     if kept.exists() {
-        bail!(
+        return refused(format!(
             "{} is already kept: choose another --name (a kept run is never replaced)",
-            kept.display()
-        );
+            printable_line(&kept.display().to_string())
+        ));
     }
     let bytes = std::fs::read(journal).with_context(|| format!("reading {}", journal.display()))?;
     super::write_private(&kept, &bytes, false)?;
@@ -201,6 +231,13 @@ fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
         percent(card.overall.percent)
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A refusal that is a finding about the run, not a usage error: the
+/// reason on stderr, exit 1.
+fn refused(reason: String) -> anyhow::Result<ExitCode> {
+    eprintln!("refused: {reason}");
+    Ok(ExitCode::from(1))
 }
 
 /// The runbooks of the library, as loaded now.

@@ -220,13 +220,13 @@ pub fn runs_of(
             else {
                 continue;
             };
-            let t0 = start_of(&state);
+            let t0 = run_start(&state);
             if t0.is_some() && started.contains(&t0) {
                 continue;
             }
             started.push(t0);
             let mut run = run_score(exercise, digest, &state, &shown(&path));
-            run.this_run = t0.is_some() && t0 == start_of(this);
+            run.this_run = t0.is_some() && t0 == run_start(this);
             out.push(run);
         }
     }
@@ -234,8 +234,9 @@ pub fn runs_of(
     out
 }
 
-/// A run's identity: its T+0 entry's time and seq, the same in every copy.
-fn start_of(state: &ResponseState) -> Option<(DateTime<Utc>, u64)> {
+/// A run's identity: its T+0 entry's time and seq, the same in every copy
+/// (a kept run is a copy of its live journal).
+pub fn run_start(state: &ResponseState) -> Option<(DateTime<Utc>, u64)> {
     state
         .exercise_start
         .as_ref()

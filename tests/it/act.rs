@@ -593,6 +593,91 @@ fn tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key() {
 }
 
 #[test]
+fn exercise_keep_refuses_a_run_it_cannot_keep_with_1_and_a_usage_error_with_2() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/monday.jsonl");
+    let fran = |args: &[&str]| {
+        run(demo.grabbag().arg("act").arg(&journal).args(args).args([
+            "--actor",
+            "Fran",
+            "--role",
+            "Facilitator",
+        ]))
+    };
+    ok(&fran(&["exercise-start", "ransomware-friday", "--manual"]));
+    ok(&fran(&["endex"]));
+    let keep = |journal: &Path, more: &[&str]| {
+        run(demo
+            .grabbag()
+            .args(["exercise", "keep"])
+            .arg(journal)
+            .args(more))
+    };
+    let runs = demo.library.join("exercises/runs");
+    let kept_before = std::fs::read_dir(&runs).unwrap().count();
+    let refused = |out: &Run, why: &str| {
+        assert_eq!(out.code, 1, "{why}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("refused: ") && out.stderr.contains(why),
+            "{why}: {}",
+            out.stderr
+        );
+        assert_eq!(std::fs::read_dir(&runs).unwrap().count(), kept_before);
+    };
+    // Not an exercise run.
+    let notes = demo.library.join("journals/notes.jsonl");
+    ok(&run(demo.grabbag().arg("note").arg(&notes).args([
+        "Kettle on",
+        "--actor",
+        "Sam",
+        "--role",
+        "Loggist",
+    ])));
+    refused(&keep(&notes, &[]), "records no exercise");
+    // Another exercise's definition.
+    let other = std::fs::read_dir(demo.library.join("exercises"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("phishing-data-breach"))
+        .expect("the demo's phishing exercise");
+    let other = other.to_string_lossy().into_owned();
+    refused(
+        &keep(&journal, &["--exercise", &other]),
+        "is a run of exercise `ransomware-friday`, not of `phishing-data-breach`",
+    );
+    // A copy whose chain is broken.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last = text.trim_end().rfind("\"hash\":\"").expect("a hash") + 8;
+    let flipped = if &text[last..=last] == "0" { "1" } else { "0" };
+    let broken = demo.library.join("journals/broken.jsonl");
+    std::fs::write(
+        &broken,
+        format!("{}{flipped}{}", &text[..last], &text[last + 1..]),
+    )
+    .unwrap();
+    refused(&keep(&broken, &[]), "does not verify");
+    // Usage errors stay 2: a name that leaves runs/, a journal not there.
+    let bad = keep(&journal, &["--name", "../escape"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("plain file name"), "{}", bad.stderr);
+    let missing = keep(&demo.library.join("journals/none.jsonl"), &[]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    // Kept once, under any name.
+    ok(&keep(&journal, &[]));
+    let kept_before = std::fs::read_dir(&runs).unwrap().count();
+    let again = keep(&journal, &["--name", "monday-again"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("is already kept, as ")
+            && again.stderr.contains("monday.jsonl: a run is kept once"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), kept_before);
+}
+
+#[test]
 fn a_finished_run_is_kept_with_its_baseline_and_shown_once_in_the_trend() {
     let demo = Demo::build();
     let journal = demo.library.join("journals/friday.jsonl");
@@ -617,7 +702,7 @@ fn a_finished_run_is_kept_with_its_baseline_and_shown_once_in_the_trend() {
     let keep = || run(demo.grabbag().args(["exercise", "keep"]).arg(&journal));
     // Only a finished run is kept.
     let early = keep();
-    assert_eq!(early.code, 2, "{}", early.stderr);
+    assert_eq!(early.code, 1, "{}", early.stderr);
     assert!(early.stderr.contains("no ENDEX"), "{}", early.stderr);
     ok(&fran(&["endex"]));
     let kept = keep();
@@ -627,7 +712,7 @@ fn a_finished_run_is_kept_with_its_baseline_and_shown_once_in_the_trend() {
     assert!(runs.join("friday.baseline.json").is_file());
     // Never replaced.
     let again = keep();
-    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(again.stderr.contains("already kept"), "{}", again.stderr);
     // exercise check guards it from now on, beside the sample runs.
     let check = run(demo.grabbag().args(["exercise", "check"]));
