@@ -411,7 +411,7 @@ pub fn build(
         timeline.push(moment(
             &c.stamp,
             state,
-            format!("clock {} (speed {}x)", c.change.as_str(), c.speed),
+            format!("clock {} (speed {}x)", c.change.words(), c.speed),
         ));
     }
     for r in &state.runbooks {
@@ -454,7 +454,9 @@ pub fn build(
         .injects
         .iter()
         .flat_map(|i| i.expectations.iter().map(move |e| (i, e)))
-        .filter(|(_, e)| e.evidence.is_some() || e.by_facilitator)
+        // Every outcome of play: a miss too ("nothing met it" is what
+        // the debrief needs to hear); an inject never delivered had none.
+        .filter(|(_, e)| e.outcome != Outcome::NotDelivered)
         .map(|(i, e)| Evidence {
             inject: i.id.clone(),
             expectation: e.id.clone(),

@@ -269,7 +269,14 @@ fn evidence(r: &AfterActionReport) -> Section {
         .iter()
         .map(|e| {
             let entry = e.entry.as_ref().map_or_else(
-                || "no entry cited".to_owned(),
+                || {
+                    match e.outcome {
+                        Outcome::Missed => "nothing in the journal met it in time",
+                        Outcome::Unscored => "not scored yet by the facilitator",
+                        _ => "no entry cited",
+                    }
+                    .to_owned()
+                },
                 |m| {
                     let capacity = m
                         .capacity

@@ -209,6 +209,25 @@ impl Shared<'_> {
                 signed_name(s)
             ))
         }));
+        // The teams, with who has signed in to each.
+        if !ex.teams.is_empty() {
+            lines.push(Line::default());
+            lines.push(head("Teams"));
+        }
+        lines.extend(ex.teams.iter().map(|team| {
+            let members: Vec<String> = state
+                .signed_in
+                .iter()
+                .filter(|s| s.team.as_deref() == Some(team.as_str()))
+                .map(|s| printable_line(&s.name).into_owned())
+                .collect();
+            let who = if members.is_empty() {
+                "nobody signed in yet".to_owned()
+            } else {
+                members.join(", ")
+            };
+            Line::from(format!("- {}: {who}", printable_line(team)))
+        }));
         lines.push(Line::default());
         lines.push(head("Ground rules"));
         for rule in GROUND_RULES {
@@ -331,7 +350,12 @@ impl Shared<'_> {
         });
         let (role, team) = match named {
             Some(Err(unknown)) => {
-                self.error(unknown.to_string());
+                let field = if unknown.what == "team" {
+                    "Team"
+                } else {
+                    "Role"
+                };
+                self.error(not_offered(&unknown, field));
                 return false;
             }
             Some(Ok(named)) => named,
@@ -469,7 +493,7 @@ impl Shared<'_> {
             .map(|e| e.exercise.audience(to.as_deref()))
         {
             Some(Err(unknown)) => {
-                self.error(unknown.to_string());
+                self.error(not_offered(&unknown, "To"));
                 return false;
             }
             Some(Ok(named)) => named,
@@ -597,6 +621,16 @@ pub enum Do {
 }
 
 /// Who signed in, with their team: `Ada (Blue)` (printable).
+/// A name the exercise does not declare, refused in a form that offers
+/// the ones it does: pointing at the list beats printing it on one line.
+fn not_offered(unknown: &Unknown, field: &str) -> String {
+    format!(
+        "{:?} is not a {} of this exercise: Left/Right on {field} offers those it has",
+        printable_line(&unknown.given),
+        unknown.what
+    )
+}
+
 fn signed_name(s: &crate::response::SignIn) -> String {
     match &s.team {
         Some(team) => format!("{} ({})", printable_line(&s.name), printable_line(team)),
@@ -785,10 +819,20 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
                 .with_choices(3, audiences),
             );
         }
-        Do::Observe => app.dialogs.push(Dialog::editor(
-            EditorPurpose::ObserverNote,
-            "Observer note (not a player's)",
-        )),
+        Do::Observe => {
+            // A note is play: refused at the key once play has stopped.
+            match app
+                .response
+                .as_ref()
+                .and_then(|r| crate::response::play_stopped(&r.state))
+            {
+                Some(stopped) => app.error(stopped.to_string()),
+                None => app.dialogs.push(Dialog::editor(
+                    EditorPurpose::ObserverNote,
+                    "Observer note (not a player's)",
+                )),
+            }
+        }
         Do::Score => {
             let items = app.manual_items();
             if items.is_empty() {

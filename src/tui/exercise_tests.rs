@@ -697,7 +697,7 @@ fn the_sign_in_form_offers_the_declared_roles_and_refuses_others() {
     };
     assert!(
         status.as_deref().is_some_and(|s| s.starts_with(
-            "\"Chief Wizard\" is not a role of this exercise: choose one of \"Incident Lead (Silver)\", \"ICT Security Lead\""
+            "\"Chief Wizard\" is not a role of this exercise: Left/Right on Role offers those it has"
         )),
         "{status:?}"
     );

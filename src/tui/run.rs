@@ -285,6 +285,22 @@ fn run(app: &mut Shared<'_>, command: Do, key: KeyEvent) -> Action {
             _ => r.scroll = 0,
         }
     }
+    // Once play has stopped (ENDEX, NO DUTY) the core refuses a note and
+    // work on a step: said at the key, before a dialog asks for a text, an
+    // option or a reason that could not be recorded.
+    let plays = matches!(
+        command,
+        Do::Note | Do::Go | Do::Done | Do::Skip | Do::Decide | Do::Block | Do::TickNext | Do::Tick
+    );
+    if let Some(stopped) = app
+        .response
+        .as_ref()
+        .filter(|_| plays)
+        .and_then(|r| crate::response::play_stopped(&r.state))
+    {
+        app.error(stopped.to_string());
+        return Action::Continue;
+    }
     match command {
         Do::Scroll => {}
         Do::Quit => return app.quit(),
