@@ -106,6 +106,9 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
     t.keys(&["Tab", "Tab", "Enter"]);
     t.wait_for("\"Chief Wizard\" is not a role of this exercise");
     t.keys(&["Escape"]);
+    // Closed (the hint bar is back): an Esc and the next key sent together
+    // would read as Alt and that key.
+    t.wait_for("? keys");
     // Two teams and an observer sign in: Alex's role chosen from the
     // offer (Right), the others typed in any case.
     for (name, role, team, capacity) in [
