@@ -142,10 +142,20 @@ impl<'a> App<'a> {
             Screen::Library => super::library::KEYS.hints(),
             Screen::Run if self.shared.exercise.is_some() => {
                 // `?` first, then the facilitator's keys (the room watches
-                // the clock), then the players' as they fit.
-                let (help, rest): (Vec<_>, Vec<_>) =
-                    run::KEYS.hints().into_iter().partition(|(k, _)| *k == "?");
-                [help, exercise::KEYS.hints(), rest].concat()
+                // the clock), then the players' as they fit; after ENDEX
+                // the debrief's keys, and no key of play.
+                let ended = self
+                    .shared
+                    .response
+                    .as_ref()
+                    .is_some_and(|r| crate::response::PlayClock::of(&r.state).ended);
+                let (help, rest): (Vec<_>, Vec<_>) = run::KEYS
+                    .bindings
+                    .iter()
+                    .filter(|b| !(ended && run::plays(b.command)))
+                    .filter_map(|b| b.hint)
+                    .partition(|(k, _)| *k == "?");
+                [help, exercise::hints(ended), rest].concat()
             }
             Screen::Run => run::KEYS.hints(),
         }

@@ -716,21 +716,21 @@ pub const KEYS: Table<Do> = Table {
         Binding {
             keys: &[ch('B')],
             label: "B",
-            hint: None,
+            hint: Some(("B", "brief")),
             help: "show the brief again (scenario, who is signed in, rules)",
             command: Do::Brief,
         },
         Binding {
             keys: &[ch('I')],
             label: "I",
-            hint: None,
+            hint: Some(("I", "injects")),
             help: "read every inject delivered, newest first (scrolls)",
             command: Do::Injects,
         },
         Binding {
             keys: &[ch('F')],
             label: "F",
-            hint: None,
+            hint: Some(("F", "aids")),
             help: "facilitator's aids: what to watch, questions, what good is",
             command: Do::Aids,
         },
@@ -744,7 +744,7 @@ pub const KEYS: Table<Do> = Table {
         Binding {
             keys: &[ch('L')],
             label: "L",
-            hint: None,
+            hint: Some(("L", "lesson")),
             help: "record a lesson learned",
             command: Do::Lesson,
         },
@@ -771,6 +771,20 @@ pub const KEYS: Table<Do> = Table {
         },
     ],
 };
+
+/// The keys that still do something once play has ended: the debrief's.
+const AFTER_ENDEX: [Do; 4] = [Do::Lesson, Do::Injects, Do::Aids, Do::Brief];
+
+/// The facilitator's keys in the hint bar: during play the clock's, the
+/// injects' and sign-in; after ENDEX the debrief's (a lesson, the injects,
+/// the aids, the brief), which the bar had no room for.
+pub fn hints(ended: bool) -> Vec<(&'static str, &'static str)> {
+    KEYS.bindings
+        .iter()
+        .filter(|b| AFTER_ENDEX.contains(&b.command) == ended)
+        .filter_map(|b| b.hint)
+        .collect()
+}
 
 /// Facilitator keys on the run screen of a live exercise; `None` when the
 /// key is not one of [`KEYS`] (the run screen's keys apply).

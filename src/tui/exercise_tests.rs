@@ -163,6 +163,13 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     assert!(!text(&app, 120, 40).contains("ENDED"));
     press(&mut app, KeyCode::Char('E'));
     press(&mut app, KeyCode::Char('y'));
+    // The hint bar now offers the debrief's keys, and no key of play.
+    let screen = text(&app, 80, 24);
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(
+        bar.contains("L lesson") && bar.contains("I injects") && !bar.contains("d done"),
+        "{bar}"
+    );
     // Then a lesson; a kind that is not one is refused, kept open.
     press(&mut app, KeyCode::Char('L'));
     super::tests::ctrl(&mut app, 'u');

@@ -247,6 +247,15 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
     Some(run(app, command, key))
 }
 
+/// Whether a command is play (a note, work on a step): refused once play
+/// has stopped in an exercise.
+pub fn plays(command: Do) -> bool {
+    matches!(
+        command,
+        Do::Note | Do::Go | Do::Done | Do::Skip | Do::Decide | Do::Block | Do::TickNext | Do::Tick
+    )
+}
+
 /// Whether a command only looks about (a replay allows these alone).
 pub fn looks(command: Do) -> bool {
     matches!(
@@ -288,14 +297,10 @@ fn run(app: &mut Shared<'_>, command: Do, key: KeyEvent) -> Action {
     // Once play has stopped (ENDEX, NO DUTY) the core refuses a note and
     // work on a step: said at the key, before a dialog asks for a text, an
     // option or a reason that could not be recorded.
-    let plays = matches!(
-        command,
-        Do::Note | Do::Go | Do::Done | Do::Skip | Do::Decide | Do::Block | Do::TickNext | Do::Tick
-    );
     if let Some(stopped) = app
         .response
         .as_ref()
-        .filter(|_| plays)
+        .filter(|_| plays(command))
         .and_then(|r| crate::response::play_stopped(&r.state))
     {
         app.error(stopped.to_string());
