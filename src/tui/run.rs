@@ -247,12 +247,20 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
     Some(run(app, command, key))
 }
 
-/// Whether a command is play (a note, work on a step): refused once play
-/// has stopped in an exercise.
+/// Whether a command is play (a note, work on a step, opening another
+/// runbook): refused once play has stopped in an exercise.
 pub fn plays(command: Do) -> bool {
     matches!(
         command,
-        Do::Note | Do::Go | Do::Done | Do::Skip | Do::Decide | Do::Block | Do::TickNext | Do::Tick
+        Do::Note
+            | Do::Open
+            | Do::Go
+            | Do::Done
+            | Do::Skip
+            | Do::Decide
+            | Do::Block
+            | Do::TickNext
+            | Do::Tick
     )
 }
 
@@ -294,9 +302,9 @@ fn run(app: &mut Shared<'_>, command: Do, key: KeyEvent) -> Action {
             _ => r.scroll = 0,
         }
     }
-    // Once play has stopped (ENDEX, NO DUTY) the core refuses a note and
-    // work on a step: said at the key, before a dialog asks for a text, an
-    // option or a reason that could not be recorded.
+    // Once play has stopped (ENDEX, NO DUTY) the core refuses a note, work
+    // on a step and opening a runbook: said at the key, before a dialog or
+    // the library asks for what could not be recorded.
     if let Some(stopped) = app
         .response
         .as_ref()
