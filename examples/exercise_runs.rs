@@ -49,12 +49,25 @@ const CAST: &[(&str, &str, &str)] = &[
 ];
 
 /// One script per exercise: `MINUTE WHO ACTION ARGS`, with `|` separating
-/// free-text arguments. Actions: open, start, done, tick, decide, note,
-/// score, unscripted, pause (a break of N real minutes), end, lesson.
+/// free-text arguments. Actions: sign-in (a capacity, then `| TEAM` for a
+/// player), open, start, done, tick, decide, note, score, unscripted, pause
+/// (a break of N real minutes), end, lesson. Each script begins as a
+/// facilitator begins: the facilitator, an observer and the players (in
+/// the exercise's two teams, under its roles) sign in at T+0 before any
+/// inject; the facilitator's clock, injects, scores and lessons are then
+/// the facilitator's entries, the observer's notes the observer's.
 const SCRIPTS: &[(&str, &str)] = &[
     (
         "ransomware-friday",
         r#"
+0 FAC sign-in facilitator
+0 OBS sign-in observer
+0 ICT sign-in player | ICT
+0 IL sign-in player | Business
+0 DPO sign-in player | Business
+0 COMMS sign-in player | Business
+0 S151 sign-in player | Business
+0 RB sign-in player | Business
 0 IL open cyber/ransomware
 1 ICT start cyber/ransomware confirm-and-declare
 4 IL done cyber/ransomware confirm-and-declare
@@ -104,6 +117,13 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "phishing-data-breach",
         r#"
+0 FAC sign-in facilitator
+0 OBS sign-in observer
+0 ICT sign-in player | ICT
+0 IL sign-in player | ICT
+0 DPO sign-in player | Information governance
+0 CSMGR sign-in player | Information governance
+0 COMMS sign-in player | Information governance
 0 IL open cyber/phishing-bec
 2 ICT start cyber/phishing-bec triage-report
 5 ICT done cyber/phishing-bec triage-report
@@ -139,6 +159,15 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "total-it-loss",
         r#"
+0 FAC sign-in facilitator
+0 OBS sign-in observer
+0 GOLD sign-in player | Command
+0 IL sign-in player | Command
+0 COMMS sign-in player | Command
+0 CSM sign-in player | Services
+0 ASC sign-in player | Services
+0 CFD sign-in player | Services
+0 HOM sign-in player | Services
 0 IL open continuity/command-and-control
 3 IL done continuity/command-and-control declare-loss
 6 IL done continuity/command-and-control alert-gold
@@ -183,6 +212,14 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "compromised-supplier",
         r#"
+0 FAC sign-in facilitator
+0 OBS sign-in observer
+0 ICT sign-in player | ICT
+0 IL sign-in player | ICT
+0 CM sign-in player | Contract and data
+0 DPO sign-in player | Contract and data
+0 HR sign-in player | Contract and data
+0 COMMS sign-in player | Contract and data
 0 IL open cyber/compromised-supplier
 2 IL done cyber/compromised-supplier receive-notice
 4 ICT start cyber/compromised-supplier map-exposure
@@ -214,6 +251,13 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "electoral-system-lost",
         r#"
+0 FAC sign-in facilitator
+0 OBS sign-in observer
+0 DRO sign-in player | Elections
+0 ELEC sign-in player | Elections
+0 GOLD sign-in player | Council command
+0 COMMS sign-in player | Council command
+0 CSM sign-in player | Council command
 0 ELEC open continuity/electoral-services
 2 ELEC start continuity/electoral-services activate
 9 ELEC done continuity/electoral-services tell-returning-officer
@@ -251,6 +295,15 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "faulty-update",
         r#"
+0 FAC sign-in facilitator
+0 OBS sign-in observer
+0 SD sign-in player | ICT
+0 ICT sign-in player | ICT
+0 IL sign-in player | Services
+0 GOLD sign-in player | Services
+0 COMMS sign-in player | Services
+0 CSM sign-in player | Services
+0 DPO sign-in player | Services
 0 SD open cyber/faulty-update
 1 SD start cyber/faulty-update triage
 11 SD done cyber/faulty-update triage
@@ -354,7 +407,10 @@ impl Player<'_> {
             bail!("bad script line: {line}");
         };
         let t_ms = (minute.parse::<f64>()? * 60_000.0) as u64;
-        self.advance(t_ms)?;
+        // People sign in on the brief, before the clock releases anything.
+        if *action != "sign-in" {
+            self.advance(t_ms)?;
+        }
         let by = actor(who)?;
         let step = |args: &[&str]| -> anyhow::Result<(String, String)> {
             match args {
@@ -363,6 +419,14 @@ impl Player<'_> {
             }
         };
         let event = match *action {
+            // Held to the exercise's roles and teams, as the screen and
+            // `act sign-in` hold a facilitator.
+            "sign-in" => Event::SignedIn {
+                name: by.name.clone(),
+                role: self.exercise.sign_in_role(&by.role)?,
+                team: self.exercise.sign_in_team(free.first().copied())?,
+                capacity: args.first().copied().unwrap_or("player").to_owned(),
+            },
             "open" => {
                 let (rb, text) = self.runbook(args.first().copied().unwrap_or(""))?;
                 let blob = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())?;

@@ -340,7 +340,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .context("nothing was recorded")?;
     // A second terminal writes as the journal's keyboard holder, not as
     // whoever last used this laptop.
-    let actor = observer(ctx.actor_at(
+    let mut actor = observer(ctx.actor_at(
         args.actor.clone(),
         args.role.clone(),
         session.state().actor.as_ref(),
@@ -353,6 +353,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    // One signing in acts under the role as the exercise spells it, so
+    // their sign-in is found by it.
+    if let Command::SignIn { role, .. } = &command {
+        actor.role.clone_from(role);
+    }
     match session.execute(&actor, &command, Utc::now()) {
         Ok(entries) => {
             for entry in &entries {
@@ -548,10 +553,22 @@ fn command(
         }
         Verb::SignIn { team, capacity } => {
             let who = ctx.actor(args.actor.clone(), args.role.clone());
+            // The roles and teams the exercise declares, when it declares
+            // any: a name it does not know is refused with the list.
+            let (role, team) = match exercise_of(ctx, args, session)? {
+                None => (who.role, team.clone()),
+                Some(definition) => match definition
+                    .sign_in_role(&who.role)
+                    .and_then(|role| Ok((role, definition.sign_in_team(team.as_deref())?)))
+                {
+                    Ok(named) => named,
+                    Err(unknown) => return Ok(Err(unknown.to_string())),
+                },
+            };
             Command::SignIn {
                 name: who.name,
-                role: who.role,
-                team: team.clone(),
+                role,
+                team,
                 capacity: capacity.clone(),
             }
         }
@@ -560,15 +577,14 @@ fn command(
             text: None,
             ..
         } => {
-            let exercise = session.state().exercise_id().ok_or_else(|| {
+            let definition = exercise_of(ctx, args, session)?.ok_or_else(|| {
                 anyhow::anyhow!("this journal is not an exercise: a scripted inject needs one")
             })?;
-            let (_, definition) = super::exercise::find_recorded(ctx, &args.journal, exercise, "")?;
             let Some(inject) = definition.injects.iter().find(|i| i.id == *id) else {
                 let known: Vec<&str> = definition.injects.iter().map(|i| i.id.as_str()).collect();
                 bail!(
                     "exercise `{}` has no inject `{}` (there: {})",
-                    printable_line(exercise),
+                    printable_line(&definition.id),
                     printable_line(id),
                     known.join(", ")
                 );
@@ -589,7 +605,15 @@ fn command(
             ..
         } => Command::DeliverInject {
             inject: String::new(),
-            to: to.clone(),
+            // Aimed at a team or role the exercise declares, when it
+            // declares any.
+            to: match exercise_of(ctx, args, session)? {
+                None => to.clone(),
+                Some(definition) => match definition.audience(to.as_deref()) {
+                    Ok(to) => to,
+                    Err(unknown) => return Ok(Err(unknown.to_string())),
+                },
+            },
             from: from.clone(),
             channel: channel.clone(),
             text: text.clone().ok_or_else(|| {
@@ -631,6 +655,20 @@ fn command(
         Verb::Endex => Command::Clock(ClockRequest::End),
         Verb::NoDuty => Command::Clock(ClockRequest::NoDuty),
     }))
+}
+
+/// The exercise the journal records, read from the library (`None` when
+/// the journal is not an exercise's); `Err` when it cannot be found.
+fn exercise_of(
+    ctx: &Context,
+    args: &Args,
+    session: &Session,
+) -> anyhow::Result<Option<crate::exercise::Exercise>> {
+    let Some(id) = session.state().exercise_id() else {
+        return Ok(None);
+    };
+    let (_, definition) = super::exercise::find_recorded(ctx, &args.journal, id, "")?;
+    Ok(Some(definition))
 }
 
 /// `RUNBOOK#STEP`, or a step id alone when exactly one runbook is open.

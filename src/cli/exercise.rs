@@ -146,25 +146,43 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
 /// Copies a finished, verified run into `exercises/runs/` with its
 /// baseline: from then on `exercise check` re-scores it against the
-/// exercise and the runbooks as they change, and reports earlier runs
-/// beside later ones.
+/// exercise and the runbooks as they change, and the after-action
+/// report's trend shows it beside later runs.
+///
+/// A run that cannot be kept (not an exercise run, another exercise's run,
+/// play not ended, a journal that does not verify, kept already) is a
+/// finding about the run: exit 1 with the reason, nothing written. A bad
+/// `--name`, a journal or exercise that cannot be read, stay errors (2).
 fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
     let journal = &args.run.journal;
-    let (_, state) = read_run(ctx, journal)?;
-    let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
-    if !crate::response::PlayClock::of(&state).ended {
-        bail!(
-            "{}: play has not ended (no ENDEX): only a finished run is kept",
-            journal.display()
-        );
-    }
+    let shown = printable_line(&journal.display().to_string()).into_owned();
+    // First, as a broken chain cannot be read for what it holds.
     let verified = crate::journal::verify(journal, &VerifyOptions::default())
         .with_context(|| format!("verifying {}", journal.display()))?;
     if !verified.ok {
-        bail!(
-            "{}: the journal does not verify (grabbag journal verify says why): a run is kept only whole",
-            journal.display()
-        );
+        return refused(format!(
+            "{shown}: the journal does not verify (grabbag journal verify says why): a run is kept only whole"
+        ));
+    }
+    let (_, state) = read_run(ctx, journal)?;
+    let Some(played) = state.exercise_id() else {
+        return refused(format!(
+            "{shown} records no exercise: only an exercise run is kept"
+        ));
+    };
+    let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
+    if exercise.id != played {
+        return refused(format!(
+            "{shown} is a run of exercise `{}`, not of `{}` ({}): a run is kept with its own exercise",
+            printable_line(played),
+            printable_line(&exercise.id),
+            printable_line(&file.shown)
+        ));
+    }
+    if !crate::response::PlayClock::of(&state).ended {
+        return refused(format!(
+            "{shown}: play has not ended (no ENDEX): only a finished run is kept"
+        ));
     }
     let name = match &args.name {
         Some(name) => name.clone(),
@@ -179,14 +197,26 @@ fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
         bail!("--name {name:?} must be a plain file name");
     }
-    let runs = library_exercises(ctx)?.join(files::RUNS_DIR);
+    let dir = library_exercises(ctx)?;
+    let runs = dir.join(files::RUNS_DIR);
+    // The same run (its T+0 entry) under any name: kept once.
+    let start = crate::exercise::trend::run_start(&state);
+    if let Some(copy) = files::runs(&dir).into_iter().find(|r| {
+        start.is_some()
+            && fold(ctx, r).is_ok_and(|s| crate::exercise::trend::run_start(&s) == start)
+    }) {
+        return refused(format!(
+            "{shown} is already kept, as {}: a run is kept once",
+            printable_line(&copy.display().to_string())
+        ));
+    }
     std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
     let kept = runs.join(format!("{name}.jsonl"));
     if kept.exists() {
-        bail!(
+        return refused(format!(
             "{} is already kept: choose another --name (a kept run is never replaced)",
-            kept.display()
-        );
+            printable_line(&kept.display().to_string())
+        ));
     }
     let bytes = std::fs::read(journal).with_context(|| format!("reading {}", journal.display()))?;
     super::write_private(&kept, &bytes, false)?;
@@ -203,45 +233,11 @@ fn keep(ctx: &Context, args: KeepArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The library's recorded runs of `exercise` other than the one whose
-/// state is `this` (its kept copy included), scored against the exercise as
-/// it is now: how the same exercise went before. Runs that cannot be read
-/// (no key) are left out.
-fn earlier_runs(
-    ctx: &Context,
-    this: &ResponseState,
-    exercise: &Exercise,
-) -> anyhow::Result<Vec<aar::PastRun>> {
-    let Ok(dir) = library_exercises(ctx) else {
-        return Ok(Vec::new());
-    };
-    // The same run, wherever its file is: the same T+0 entry.
-    let started = |s: &ResponseState| s.exercise_start.as_ref().map(|e| (e.stamp.at, e.stamp.seq));
-    let mut past = Vec::new();
-    for run in files::runs(&dir) {
-        let Ok(state) = fold(ctx, &run) else {
-            continue;
-        };
-        if state.exercise_id() != Some(exercise.id.as_str()) || started(&state) == started(this) {
-            continue;
-        }
-        let card = exercise::score(exercise, &state);
-        past.push(aar::PastRun {
-            run: run
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            started_at: state.exercise_start.as_ref().map(|s| s.stamp.at),
-            overall: card.overall.percent,
-            objectives: card
-                .objectives
-                .iter()
-                .map(|o| (o.id.clone(), o.total.percent))
-                .collect(),
-        });
-    }
-    past.sort_by_key(|p| p.started_at);
-    Ok(past)
+/// A refusal that is a finding about the run, not a usage error: the
+/// reason on stderr, exit 1.
+fn refused(reason: String) -> anyhow::Result<ExitCode> {
+    eprintln!("refused: {reason}");
+    Ok(ExitCode::from(1))
 }
 
 /// The runbooks of the library, as loaded now.
@@ -457,13 +453,15 @@ fn score(ctx: &Context, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Every recorded run of `exercise` beside `journal` (its folder) and in
-/// the library's runs folder, scored oldest first, for the report's trend.
+/// Every recorded run of `exercise` beside `journal` (its folder, first, so
+/// the run is named by its own file) and in the library's runs folder,
+/// scored oldest first, for the report's trend; `this` is the run's fold.
 fn trend_of(
     ctx: &Context,
     exercise: &crate::exercise::Exercise,
     text: &str,
     journal: &Path,
+    this: &ResponseState,
 ) -> Vec<crate::exercise::trend::RunScore> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(dir) = journal.parent() {
@@ -483,7 +481,13 @@ fn trend_of(
         dirs.push(runs);
     }
     let identities = ctx.identities_if_any().ok().flatten();
-    crate::exercise::trend::runs_of(exercise, &crate::exercise::digest(text), &dirs, identities)
+    crate::exercise::trend::runs_of(
+        exercise,
+        &crate::exercise::digest(text),
+        &dirs,
+        identities,
+        this,
+    )
 }
 
 /// The scorecard as text for a terminal.
@@ -513,13 +517,13 @@ fn report_cmd(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let (file, exercise) = find_exercise(ctx, &args.run, &state)?;
     let verified = crate::journal::verify(&args.run.journal, &VerifyOptions::default())
         .with_context(|| format!("verifying {}", args.run.journal.display()))?;
-    let mut data = aar::build(&exercise, &file.text, &state, &verified).with_trend(trend_of(
+    let data = aar::build(&exercise, &file.text, &state, &verified).with_trend(trend_of(
         ctx,
         &exercise,
         &file.text,
         &args.run.journal,
+        &state,
     ));
-    data.earlier = earlier_runs(ctx, &state, &exercise)?;
     let text = match args.format {
         Format::Md => crate::report::aar::markdown(&data),
         Format::Html => crate::report::aar::html(&data),

@@ -39,10 +39,6 @@ pub struct AfterActionReport {
     pub aids: Vec<InjectAids>,
     /// What each scored outcome rests on, in the scorecard's order.
     pub evidence: Vec<Evidence>,
-    /// Earlier recorded runs of the same exercise, oldest first, scored
-    /// against it as it is now (filled by whoever can read them: building
-    /// the report reads no file).
-    pub earlier: Vec<PastRun>,
     /// Scores.
     pub scores: Scorecard,
     /// Lessons: went well.
@@ -152,19 +148,6 @@ pub struct Evidence {
     pub entry: Option<Moment>,
     /// The facilitator's comment, when they scored it.
     pub comment: Option<String>,
-}
-
-/// An earlier run of the same exercise, for comparison.
-#[derive(Debug, Clone, Serialize)]
-pub struct PastRun {
-    /// Its file name in `exercises/runs/`.
-    pub run: String,
-    /// When it started.
-    pub started_at: Option<DateTime<Utc>>,
-    /// Overall percentage.
-    pub overall: Option<u64>,
-    /// Percentage per objective id, in the exercise's order.
-    pub objectives: Vec<(String, Option<u64>)>,
 }
 
 /// The facilitator's aids of one inject.
@@ -428,7 +411,7 @@ pub fn build(
         timeline.push(moment(
             &c.stamp,
             state,
-            format!("clock {} (speed {}x)", c.change.as_str(), c.speed),
+            format!("clock {} (speed {}x)", c.change.words(), c.speed),
         ));
     }
     for r in &state.runbooks {
@@ -471,7 +454,9 @@ pub fn build(
         .injects
         .iter()
         .flat_map(|i| i.expectations.iter().map(move |e| (i, e)))
-        .filter(|(_, e)| e.evidence.is_some() || e.by_facilitator)
+        // Every outcome of play: a miss too ("nothing met it" is what
+        // the debrief needs to hear); an inject never delivered had none.
+        .filter(|(_, e)| e.outcome != Outcome::NotDelivered)
         .map(|(i, e)| Evidence {
             inject: i.id.clone(),
             expectation: e.id.clone(),
@@ -589,7 +574,6 @@ pub fn build(
         timeline,
         observations,
         evidence,
-        earlier: Vec::new(),
         aids: exercise
             .injects
             .iter()

@@ -4,7 +4,8 @@
 //! does not exist is an error (the exercise could not be scored), reported at
 //! its line and column like runbook lint, with "did you mean". So are
 //! duplicate ids, an `after` naming an unknown inject or forming a loop, and an
-//! expectation naming an unknown objective. Warnings: an objective no
+//! expectation naming an unknown objective, and an inject aimed (`to`) at a
+//! team or role the exercise does not declare (once it declares any). Warnings: an objective no
 //! expectation evidences, an inject planned after the planned end, a note
 //! expected from a role nobody plays.
 
@@ -76,6 +77,20 @@ pub(super) fn lint(
                     lint.out.push(d);
                 }
             }
+        }
+        if let Err(unknown) = exercise.audience(inject.to.as_deref()) {
+            let known: Vec<&str> = unknown.known.iter().map(String::as_str).collect();
+            let d = lint
+                .error(
+                    &format!("{path}.to"),
+                    format!(
+                        "inject `{}` is aimed at `{}`, which is not a team or role of this exercise",
+                        inject.id, unknown.given
+                    ),
+                    did_you_mean(&unknown.given, &known),
+                )
+                .with_help("aim it at a name in `teams` or a `[[participants]]` role");
+            lint.out.push(d);
         }
         for (j, e) in inject.expectations.iter().enumerate() {
             let path = format!("{path}.expect.{j}");
@@ -465,6 +480,38 @@ mod tests {
                 .iter()
                 .any(|f| f.ends_with("runbook `t/other` is not listed in `runbooks`")),
             "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn an_inject_aimed_at_a_team_or_role_the_exercise_does_not_declare_is_an_error() {
+        let aimed = |to: &str| {
+            EXERCISE.replacen(
+                "channel = \"phone\"",
+                &format!("channel = \"phone\"\nto = \"{to}\""),
+                1,
+            )
+        };
+        let with_teams = |text: String| {
+            text.replacen(
+                "[[objectives]]",
+                "teams = [\"Red\", \"Blue\"]\n\n[[objectives]]",
+                1,
+            )
+        };
+        // A declared team or role, in any case.
+        assert_eq!(findings(&with_teams(aimed("blue"))), Vec::<String>::new());
+        assert_eq!(findings(&aimed("comms")), Vec::<String>::new());
+        let text = with_teams(aimed("Bleu"));
+        let line = text[..text.find("to = \"Bleu\"").unwrap_or(0)]
+            .lines()
+            .count();
+        assert_eq!(
+            findings(&text),
+            [format!(
+                "{}: inject `open` is aimed at `Bleu`, which is not a team or role of this exercise",
+                line + 1
+            )]
         );
     }
 

@@ -21,6 +21,7 @@
 //! - [`replay`]: the state at any seq, from checkpoints of the fold.
 //! - [`aar`]: the after-action report's data (rendered by `crate::report::aar`).
 //! - [`files`]: exercise files in a library's `exercises/` folder.
+//! - [`roster`]: the roles and teams a sign-in or an inject's `to` may name.
 
 pub mod aar;
 pub mod clock;
@@ -28,6 +29,7 @@ pub mod files;
 pub mod lint;
 pub mod parse;
 pub mod replay;
+pub mod roster;
 pub mod schedule;
 pub mod score;
 #[cfg(test)]
@@ -67,6 +69,8 @@ pub struct Exercise {
     pub objectives: Vec<Objective>,
     /// Roles taking part.
     pub participants: Vec<Participant>,
+    /// The teams players sign in to, when play is by teams ([`roster`]).
+    pub teams: Vec<String>,
     /// The injects, in file order.
     pub injects: Vec<Inject>,
     /// Questions asked at the hot debrief.

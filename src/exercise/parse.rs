@@ -24,6 +24,7 @@ const TOP_KEYS: &[&str] = &[
     "lessons_prompts",
     "objectives",
     "participants",
+    "teams",
     "injects",
 ];
 const OBJECTIVE_KEYS: &[&str] = &["id", "text"];
@@ -123,6 +124,7 @@ fn read_exercise(cx: &mut Cx<'_>, root: &Table<'_, '_>, default_id: &str) -> Exe
                 }
             })
             .collect(),
+        teams: root.strings(cx, "teams"),
         injects: root
             .tables(cx, "injects", true)
             .iter()

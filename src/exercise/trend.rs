@@ -37,6 +37,9 @@ pub struct RunScore {
     pub versions: Vec<(String, String)>,
     /// The definition scored against is not the one the run played.
     pub definition_changed: bool,
+    /// It is the run the report is about ([`runs_of`] marks it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub this_run: bool,
 }
 
 /// Scores one run of `exercise` (whose file's [`super::digest`] is
@@ -90,6 +93,7 @@ pub fn run_score(exercise: &Exercise, digest: &str, state: &ResponseState, file:
             .exercise_start
             .as_ref()
             .is_some_and(|s| s.digest != digest),
+        this_run: false,
     }
 }
 
@@ -186,17 +190,23 @@ pub fn tables(runs: &[RunScore]) -> [(&'static str, Vec<Vec<String>>); 2] {
     ]
 }
 
-/// Every readable run of `exercise` among the journals in `dirs` (each
-/// file once, however many folders name it), scored and oldest first.
-/// A journal that cannot be read (encrypted without the identity, broken
-/// before its start) is left out: the trend says what it could score.
+/// Every readable run of `exercise` among the journals in `dirs`, scored
+/// and oldest first, with `this` (the run being reported on) marked.
+/// Each run counts once: however many folders name a file, and however
+/// many copies of a run there are (a run kept by `exercise keep` is a copy
+/// of its live journal, known by the same T+0 entry); the first found wins,
+/// so list the run's own folder first. A journal that cannot be read
+/// (encrypted without the identity, broken before its start) is left out:
+/// the trend says what it could score.
 pub fn runs_of(
     exercise: &Exercise,
     digest: &str,
     dirs: &[PathBuf],
     identities: Option<&Identities>,
+    this: &ResponseState,
 ) -> Vec<RunScore> {
     let mut seen: Vec<PathBuf> = Vec::new();
+    let mut started: Vec<Option<(DateTime<Utc>, u64)>> = Vec::new();
     let mut out = Vec::new();
     for dir in dirs {
         for path in crate::journal::store::journals_in(dir) {
@@ -205,15 +215,32 @@ pub fn runs_of(
                 continue;
             }
             seen.push(real);
-            if let Some(state) = read_state(&path, identities)
-                && state.exercise_id() == Some(exercise.id.as_str())
-            {
-                out.push(run_score(exercise, digest, &state, &shown(&path)));
+            let Some(state) = read_state(&path, identities)
+                .filter(|s| s.exercise_id() == Some(exercise.id.as_str()))
+            else {
+                continue;
+            };
+            let t0 = run_start(&state);
+            if t0.is_some() && started.contains(&t0) {
+                continue;
             }
+            started.push(t0);
+            let mut run = run_score(exercise, digest, &state, &shown(&path));
+            run.this_run = t0.is_some() && t0 == run_start(this);
+            out.push(run);
         }
     }
     oldest_first(&mut out);
     out
+}
+
+/// A run's identity: its T+0 entry's time and seq, the same in every copy
+/// (a kept run is a copy of its live journal).
+pub fn run_start(state: &ResponseState) -> Option<(DateTime<Utc>, u64)> {
+    state
+        .exercise_start
+        .as_ref()
+        .map(|s| (s.stamp.at, s.stamp.seq))
 }
 
 /// The fold of the journal at `path`, when it can be read.

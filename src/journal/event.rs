@@ -400,6 +400,16 @@ impl ClockChange {
             ClockChange::NoDuty => "no_duty",
         }
     }
+
+    /// The change in words, as the journal pane and the report say it
+    /// ("ended" is ENDEX, "no_duty" is NO DUTY, as the room calls them).
+    pub fn words(self) -> &'static str {
+        match self {
+            ClockChange::Ended => "ended at ENDEX",
+            ClockChange::NoDuty => "stopped for NO DUTY",
+            other => other.as_str(),
+        }
+    }
 }
 
 /// What a lesson learned is.

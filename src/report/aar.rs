@@ -262,61 +262,6 @@ fn participants(r: &AfterActionReport) -> Section {
     }
 }
 
-const EARLIER_HEAD: [&str; 4] = ["Run", "Started", "Overall", "By objective"];
-
-/// This run beside the earlier recorded runs of the same exercise: scores
-/// per objective over time.
-fn earlier(r: &AfterActionReport) -> Section {
-    let by_objective = |objectives: &[(String, Option<u64>)]| {
-        objectives
-            .iter()
-            .map(|(id, p)| format!("{id} {}", percent(*p)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let started = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map_or_else(
-            || "–".to_owned(),
-            |t| t.format("%Y-%m-%d %H:%M").to_string(),
-        )
-    };
-    let mut rows: Vec<Vec<String>> = r
-        .earlier
-        .iter()
-        .map(|p| {
-            vec![
-                p.run.clone(),
-                started(p.started_at),
-                percent(p.overall),
-                by_objective(&p.objectives),
-            ]
-        })
-        .collect();
-    let this: Vec<(String, Option<u64>)> = r
-        .scores
-        .objectives
-        .iter()
-        .map(|o| (o.id.clone(), o.total.percent))
-        .collect();
-    rows.push(vec![
-        "this run".to_owned(),
-        started(r.scope.started_at),
-        percent(r.scores.overall.percent),
-        by_objective(&this),
-    ]);
-    Section {
-        title: "Compared with earlier runs",
-        blocks: vec![if r.earlier.is_empty() {
-            Block::Para(
-                "No earlier run of this exercise is kept in the library (grabbag exercise keep adds one)."
-                    .to_owned(),
-            )
-        } else {
-            Block::Table(&EARLIER_HEAD, rows)
-        }],
-    }
-}
-
 /// Each outcome with the entry it rests on: who, in which capacity, what.
 fn evidence(r: &AfterActionReport) -> Section {
     let lines: Vec<String> = r
@@ -324,7 +269,14 @@ fn evidence(r: &AfterActionReport) -> Section {
         .iter()
         .map(|e| {
             let entry = e.entry.as_ref().map_or_else(
-                || "no entry cited".to_owned(),
+                || {
+                    match e.outcome {
+                        Outcome::Missed => "nothing in the journal met it in time",
+                        Outcome::Unscored => "not scored yet by the facilitator",
+                        _ => "no entry cited",
+                    }
+                    .to_owned()
+                },
                 |m| {
                     let capacity = m
                         .capacity
@@ -499,7 +451,6 @@ pub fn sections(r: &AfterActionReport) -> Vec<Section> {
         participants(r),
         versions(r),
         scores(r),
-        earlier(r),
     ]);
     // Only a run that kept a register says so.
     if r.cases.cases > 0 {
@@ -552,7 +503,11 @@ fn trend(r: &AfterActionReport) -> Section {
             vec![
                 run.started
                     .map_or_else(|| "undated".to_owned(), |t| t.date_naive().to_string()),
-                run.file.clone(),
+                if run.this_run {
+                    format!("{} (this run)", run.file)
+                } else {
+                    run.file.clone()
+                },
                 crate::exercise::trend::percent(run.overall),
             ]
         })

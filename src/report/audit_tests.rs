@@ -130,6 +130,7 @@ fn rich() -> Audit {
         runbooks: vec![("cyber/ransomware".to_owned(), Some(overall))],
         versions: vec![("cyber/ransomware".to_owned(), "abc1234".to_owned())],
         definition_changed: false,
+        this_run: false,
     };
     a.runs = vec![
         run("exercises/runs/may.jsonl", at(2025, 5, 20), 55, 40),

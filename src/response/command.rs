@@ -825,21 +825,12 @@ pub fn decide<R: Runbooks + ?Sized>(
     let play = PlayClock::of(state);
     // Deadlines start, fall due and breach on exercise time in an exercise.
     let clock_now = super::play::deadline_now(state, now);
-    if play.ended && plays(command) {
-        let seq = state
-            .exercise_clock
-            .iter()
-            .find(|c| c.change == ClockChange::Ended)
-            .map_or(0, |c| c.stamp.seq);
-        return Err(CommandError::ExerciseEnded { seq });
-    }
-    if play.no_duty && plays(command) && !resumes(command) {
-        let seq = state
-            .exercise_clock
-            .iter()
-            .rfind(|c| c.change == ClockChange::NoDuty)
-            .map_or(0, |c| c.stamp.seq);
-        return Err(CommandError::NoDuty { seq });
+    if plays(command) {
+        match play_stopped(state) {
+            Some(CommandError::NoDuty { .. }) if resumes(command) => {}
+            Some(stopped) => return Err(stopped),
+            None => {}
+        }
     }
     match command {
         Command::OpenRunbook { runbook: id, pin } => {
@@ -1340,6 +1331,31 @@ fn optional(text: &Option<String>) -> Option<String> {
 /// everything but lessons learned, corrections of the record, who is at the
 /// keyboard, the end of the session, and the deadlines a clock passes on its
 /// own.
+/// Why nothing is played now: play has ended (ENDEX) or NO DUTY holds it;
+/// `None` while play goes on, and outside an exercise. `decide` refuses
+/// every action of play with it; a front end asks first, so no dialog
+/// gathers what would be refused.
+pub fn play_stopped(state: &ResponseState) -> Option<CommandError> {
+    let play = PlayClock::of(state);
+    if play.ended {
+        let seq = state
+            .exercise_clock
+            .iter()
+            .find(|c| c.change == ClockChange::Ended)
+            .map_or(0, |c| c.stamp.seq);
+        return Some(CommandError::ExerciseEnded { seq });
+    }
+    if play.no_duty {
+        let seq = state
+            .exercise_clock
+            .iter()
+            .rfind(|c| c.change == ClockChange::NoDuty)
+            .map_or(0, |c| c.stamp.seq);
+        return Some(CommandError::NoDuty { seq });
+    }
+    None
+}
+
 fn plays(command: &Command) -> bool {
     !matches!(
         command,

@@ -179,7 +179,7 @@ pub fn describe<R: Runbooks + ?Sized>(event: Option<&Event>, runbooks: &R) -> St
             } => format!("scored {expectation}: {score}"),
             Event::ExerciseStarted { title, .. } => format!("exercise started: {title}"),
             Event::ExerciseClock { change, speed, .. } => {
-                format!("exercise clock {} (speed {speed}x)", change.as_str())
+                format!("exercise clock {} (speed {speed}x)", change.words())
             }
             Event::LessonRecorded {
                 category,

@@ -34,7 +34,7 @@ pub mod state;
 
 pub use command::{
     CAPACITIES, CHANNELS, ClockRequest, Command, CommandError, DeadlineDue, OUTCOMES, OnCalendar,
-    RunbookPin, Runbooks, StepRef, check_capacity, decide, due_breaches,
+    RunbookPin, Runbooks, StepRef, check_capacity, decide, due_breaches, play_stopped,
 };
 pub use describe::describe;
 pub use flow::current_step;

@@ -134,10 +134,20 @@ impl<'a> App<'a> {
             Screen::Library => super::library::KEYS.hints(),
             Screen::Run if self.shared.exercise.is_some() => {
                 // `?` first, then the facilitator's keys (the room watches
-                // the clock), then the players' as they fit.
-                let (help, rest): (Vec<_>, Vec<_>) =
-                    run::KEYS.hints().into_iter().partition(|(k, _)| *k == "?");
-                [help, exercise::KEYS.hints(), rest].concat()
+                // the clock), then the players' as they fit; after ENDEX
+                // the debrief's keys, and no key of play.
+                let ended = self
+                    .shared
+                    .response
+                    .as_ref()
+                    .is_some_and(|r| crate::response::PlayClock::of(&r.state).ended);
+                let (help, rest): (Vec<_>, Vec<_>) = run::KEYS
+                    .bindings
+                    .iter()
+                    .filter(|b| !(ended && run::plays(b.command)))
+                    .filter_map(|b| b.hint)
+                    .partition(|(k, _)| *k == "?");
+                [help, exercise::hints(ended), rest].concat()
             }
             Screen::Run if run::register_shown(&self.shared) => {
                 // The register's keys first; a run key they take over
@@ -244,6 +254,10 @@ impl<'a> App<'a> {
                 scored
             }
             Intent::Form(purpose, values) => self.submit_form(purpose, &values),
+            Intent::SignIn => {
+                app.open_sign_in();
+                true
+            }
         }
     }
 

@@ -142,6 +142,9 @@ pub enum Dialog {
         about: Option<(String, String)>,
         /// Labels and values.
         fields: Vec<(String, String)>,
+        /// Per field, the values it offers (Left and Right step through
+        /// them; typing still works); empty for free text.
+        choices: Vec<Vec<String>>,
         /// The field being typed in.
         focus: usize,
     },
@@ -234,6 +237,9 @@ pub enum Intent {
     Facilitate(Command),
     /// The answers of a form, in field order.
     Form(FormPurpose, Vec<String>),
+    /// Open the sign-in form (the screen knows the exercise's roles and
+    /// teams to offer).
+    SignIn,
     /// Score a manual expectation, with the facilitator's comment.
     Score(ManualItem, Outcome, String),
     /// Go to this exercise time in a replay, as typed.
@@ -288,8 +294,20 @@ impl Dialog {
                 .iter()
                 .map(|(l, v)| ((*l).to_owned(), v.clone()))
                 .collect(),
+            choices: Vec::new(),
             focus: 0,
         }
+    }
+
+    /// The form, with field `field` offering `values` to choose from.
+    pub fn with_choices(mut self, field: usize, values: Vec<String>) -> Self {
+        if let Dialog::Form { choices, .. } = &mut self {
+            if choices.len() <= field {
+                choices.resize(field + 1, Vec::new());
+            }
+            choices[field] = values;
+        }
+        self
     }
 
     /// The help over the rows of these key tables.
@@ -415,11 +433,18 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
             purpose,
             about,
             mut fields,
+            choices,
             mut focus,
         } => {
             let count = fields.len().max(1);
+            let offered = choices.get(focus).filter(|c| !c.is_empty());
             match key.code {
                 KeyCode::Esc => return Reply::Close,
+                KeyCode::Left | KeyCode::Right if offered.is_some() => {
+                    if let (Some(offered), Some((_, value))) = (offered, fields.get_mut(focus)) {
+                        *value = step_choice(offered, value, key.code == KeyCode::Right);
+                    }
+                }
                 KeyCode::Tab | KeyCode::Down => focus = (focus + 1) % count,
                 KeyCode::BackTab | KeyCode::Up => focus = (focus + count - 1) % count,
                 KeyCode::Enter if focus + 1 < fields.len() => focus += 1,
@@ -434,6 +459,7 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
                         purpose: purpose.clone(),
                         about,
                         fields,
+                        choices,
                         focus,
                     };
                     return match missing {
@@ -451,6 +477,7 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
                 purpose,
                 about,
                 fields,
+                choices,
                 focus,
             })
         }
@@ -544,7 +571,7 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
                     before_play,
                 })
             }
-            KeyCode::Char('S') if before_play => Reply::Keep(sign_in_form()),
+            KeyCode::Char('S') if before_play => Reply::Do(Intent::SignIn),
             _ => Reply::Close,
         },
         Dialog::ConfirmEndex => match key.code {
@@ -575,8 +602,10 @@ pub fn handle_key(dialog: Dialog, key: KeyEvent) -> Reply {
     }
 }
 
-/// The sign-in form: name, role, team, and in which capacity.
-pub fn sign_in_form() -> Dialog {
+/// The sign-in form: name, role, team, and in which capacity, offering
+/// the roles and teams the exercise declares (free text when it declares
+/// none) and the three capacities.
+pub fn sign_in_form(roles: Vec<String>, teams: Vec<String>) -> Dialog {
     Dialog::form(
         FormPurpose::SignIn,
         &[
@@ -586,6 +615,69 @@ pub fn sign_in_form() -> Dialog {
             ("As", "player".to_owned()),
         ],
     )
+    .with_choices(1, roles)
+    .with_choices(2, teams)
+    .with_choices(
+        3,
+        crate::response::CAPACITIES
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect(),
+    )
+}
+
+/// The value after `value` among `offered` (`forward`), or before it; the
+/// first (or last) when `value` is none of them. Matched without case, as
+/// the roster matches a typed name.
+fn step_choice(offered: &[String], value: &str, forward: bool) -> String {
+    let at = offered
+        .iter()
+        .position(|o| o.eq_ignore_ascii_case(value.trim()));
+    let n = offered.len();
+    let next = match (at, forward) {
+        (Some(i), true) => (i + 1) % n,
+        (Some(i), false) => (i + n - 1) % n,
+        (None, true) => 0,
+        (None, false) => n - 1,
+    };
+    offered[next].clone()
+}
+
+/// `items` set in lines of at most `width` columns, `sep` between them,
+/// the one equal to `current` in `chosen` (for a form's offered values).
+fn packed<'a>(
+    items: &'a [String],
+    current: &str,
+    width: usize,
+    text: ratatui::style::Style,
+    chosen: ratatui::style::Style,
+) -> Vec<Line<'a>> {
+    const SEP: &str = " · ";
+    let mut lines: Vec<Line<'a>> = Vec::new();
+    let mut spans: Vec<Span<'a>> = Vec::new();
+    let mut used = 0;
+    for item in items {
+        let w = item.chars().count();
+        if used > 0 && used + SEP.len() + w > width {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            used = 0;
+        }
+        if used > 0 {
+            spans.push(Span::styled(SEP, text));
+            used += SEP.chars().count();
+        }
+        let style = if item.eq_ignore_ascii_case(current.trim()) {
+            chosen
+        } else {
+            text
+        };
+        spans.push(Span::styled(item.as_str(), style));
+        used += w;
+    }
+    if !spans.is_empty() {
+        lines.push(Line::from(spans));
+    }
+    lines
 }
 
 /// Typing into a one-line field.
@@ -675,6 +767,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
             purpose,
             about,
             fields,
+            choices,
             focus,
         } => {
             let title = match purpose {
@@ -708,7 +801,31 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
             }
             // Wide enough for a runbook's whole title at 80 columns.
             let width = if lines.is_empty() { 64 } else { 78 };
-            let area = centred(full, width, (fields.len() + lines.len()) as u16 + 4);
+            // The focused field's offered values, under the fields.
+            let offered = choices
+                .get(*focus)
+                .filter(|c| !c.is_empty())
+                .zip(fields.get(*focus));
+            let mut offer: Vec<Line<'_>> = Vec::new();
+            if let Some((values, (label, value))) = offered {
+                offer.push(Line::default());
+                offer.push(Line::from(Span::styled(
+                    format!("{label}: Left/Right choose one of"),
+                    theme.dim,
+                )));
+                offer.extend(packed(
+                    values,
+                    value,
+                    usize::from(width.min(full.width)).saturating_sub(2),
+                    theme.text,
+                    theme.selected,
+                ));
+            }
+            let area = centred(
+                full,
+                width,
+                (fields.len() + lines.len() + offer.len()) as u16 + 4,
+            );
             frame.render_widget(Clear, area);
             lines.extend(fields.iter().enumerate().map(|(i, (label, value))| {
                 let cursor = if i == *focus { "_" } else { "" };
@@ -722,6 +839,7 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, dialog: &Dialog) {
                     Span::styled(format!("{}{cursor}", printable_line(value)), style),
                 ])
             }));
+            lines.extend(offer);
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
                 if matches!(purpose, FormPurpose::Start(_)) {

@@ -24,10 +24,11 @@ use super::dialog::{Dialog, EditorPurpose, FormPurpose, ManualItem, sign_in_form
 use super::keys::{Action, Binding, Table, ch};
 use super::shared::{Exercising, Shared};
 use crate::exercise::{
-    ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, schedule,
+    ClockStatus, Exercise, ExerciseClock, Expected, Outcome, RealTime, Speed, roster::Unknown,
+    schedule,
 };
 use crate::journal::{Actor, ClockChange, LessonCategory};
-use crate::response::{ClockRequest, Command, PlayClock};
+use crate::response::{CHANNELS, ClockRequest, Command, PlayClock};
 use crate::text::printable_line;
 
 /// The speeds `+` and `-` step through.
@@ -208,6 +209,25 @@ impl Shared<'_> {
                 signed_name(s)
             ))
         }));
+        // The teams, with who has signed in to each.
+        if !ex.teams.is_empty() {
+            lines.push(Line::default());
+            lines.push(head("Teams"));
+        }
+        lines.extend(ex.teams.iter().map(|team| {
+            let members: Vec<String> = state
+                .signed_in
+                .iter()
+                .filter(|s| s.team.as_deref() == Some(team.as_str()))
+                .map(|s| printable_line(&s.name).into_owned())
+                .collect();
+            let who = if members.is_empty() {
+                "nobody signed in yet".to_owned()
+            } else {
+                members.join(", ")
+            };
+            Line::from(format!("- {}: {who}", printable_line(team)))
+        }));
         lines.push(Line::default());
         lines.push(head("Ground rules"));
         for rule in GROUND_RULES {
@@ -304,6 +324,16 @@ impl Shared<'_> {
         true
     }
 
+    /// Opens the sign-in form, offering the exercise's roles and teams.
+    pub fn open_sign_in(&mut self) {
+        let (roles, teams) = self
+            .exercise
+            .as_ref()
+            .map(|e| (e.exercise.roles(), e.exercise.teams.clone()))
+            .unwrap_or_default();
+        self.dialogs.push(sign_in_form(roles, teams));
+    }
+
     /// Signs someone in (as themselves); a player also takes the keyboard,
     /// so what they do next is theirs.
     pub fn sign_in(
@@ -313,9 +343,27 @@ impl Shared<'_> {
         team: Option<String>,
         capacity: &str,
     ) -> bool {
+        // The roles and teams the exercise declares, as it spells them.
+        let named = self.exercise.as_ref().map(|e| {
+            let role = e.exercise.sign_in_role(role)?;
+            Ok::<_, Unknown>((role, e.exercise.sign_in_team(team.as_deref())?))
+        });
+        let (role, team) = match named {
+            Some(Err(unknown)) => {
+                let field = if unknown.what == "team" {
+                    "Team"
+                } else {
+                    "Role"
+                };
+                self.error(not_offered(&unknown, field));
+                return false;
+            }
+            Some(Ok(named)) => named,
+            None => (role.trim().to_owned(), team),
+        };
         let actor = Actor {
             name: name.trim().to_owned(),
-            role: role.trim().to_owned(),
+            role,
         };
         let capacity = capacity.trim().to_lowercase();
         let command = Command::SignIn {
@@ -439,6 +487,18 @@ impl Shared<'_> {
         text: &str,
         to: Option<String>,
     ) -> bool {
+        let to = match self
+            .exercise
+            .as_ref()
+            .map(|e| e.exercise.audience(to.as_deref()))
+        {
+            Some(Err(unknown)) => {
+                self.error(not_offered(&unknown, "To"));
+                return false;
+            }
+            Some(Ok(named)) => named,
+            None => to,
+        };
         let command = Command::DeliverInject {
             inject: String::new(),
             from: from.to_owned(),
@@ -561,6 +621,16 @@ pub enum Do {
 }
 
 /// Who signed in, with their team: `Ada (Blue)` (printable).
+/// A name the exercise does not declare, refused in a form that offers
+/// the ones it does: pointing at the list beats printing it on one line.
+fn not_offered(unknown: &Unknown, field: &str) -> String {
+    format!(
+        "{:?} is not a {} of this exercise: Left/Right on {field} offers those it has",
+        printable_line(&unknown.given),
+        unknown.what
+    )
+}
+
 fn signed_name(s: &crate::response::SignIn) -> String {
     match &s.team {
         Some(team) => format!("{} ({})", printable_line(&s.name), printable_line(team)),
@@ -646,21 +716,21 @@ pub const KEYS: Table<Do> = Table {
         Binding {
             keys: &[ch('B')],
             label: "B",
-            hint: None,
+            hint: Some(("B", "brief")),
             help: "show the brief again (scenario, who is signed in, rules)",
             command: Do::Brief,
         },
         Binding {
             keys: &[ch('I')],
             label: "I",
-            hint: None,
+            hint: Some(("I", "injects")),
             help: "read every inject delivered, newest first (scrolls)",
             command: Do::Injects,
         },
         Binding {
             keys: &[ch('F')],
             label: "F",
-            hint: None,
+            hint: Some(("F", "aids")),
             help: "facilitator's aids: what to watch, questions, what good is",
             command: Do::Aids,
         },
@@ -674,7 +744,7 @@ pub const KEYS: Table<Do> = Table {
         Binding {
             keys: &[ch('L')],
             label: "L",
-            hint: None,
+            hint: Some(("L", "lesson")),
             help: "record a lesson learned",
             command: Do::Lesson,
         },
@@ -701,6 +771,20 @@ pub const KEYS: Table<Do> = Table {
         },
     ],
 };
+
+/// The keys that still do something once play has ended: the debrief's.
+const AFTER_ENDEX: [Do; 4] = [Do::Lesson, Do::Injects, Do::Aids, Do::Brief];
+
+/// The facilitator's keys in the hint bar: during play the clock's, the
+/// injects' and sign-in; after ENDEX the debrief's (a lesson, the injects,
+/// the aids, the brief), which the bar had no room for.
+pub fn hints(ended: bool) -> Vec<(&'static str, &'static str)> {
+    KEYS.bindings
+        .iter()
+        .filter(|b| AFTER_ENDEX.contains(&b.command) == ended)
+        .filter_map(|b| b.hint)
+        .collect()
+}
 
 /// Facilitator keys on the run screen of a live exercise; `None` when the
 /// key is not one of [`KEYS`] (the run screen's keys apply).
@@ -729,19 +813,40 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
             },
         ),
         Do::Fire => app.fire_next_inject(),
-        Do::Inject => app.dialogs.push(Dialog::form(
-            FormPurpose::Inject,
-            &[
-                ("From", "Facilitator".to_owned()),
-                ("Channel", "phone".to_owned()),
-                ("Text", String::new()),
-                ("To (optional)", String::new()),
-            ],
-        )),
-        Do::Observe => app.dialogs.push(Dialog::editor(
-            EditorPurpose::ObserverNote,
-            "Observer note (not a player's)",
-        )),
+        Do::Inject => {
+            let audiences = app
+                .exercise
+                .as_ref()
+                .map(|e| e.exercise.audiences())
+                .unwrap_or_default();
+            app.dialogs.push(
+                Dialog::form(
+                    FormPurpose::Inject,
+                    &[
+                        ("From", "Facilitator".to_owned()),
+                        ("Channel", "phone".to_owned()),
+                        ("Text", String::new()),
+                        ("To (optional)", String::new()),
+                    ],
+                )
+                .with_choices(1, CHANNELS.iter().map(|c| (*c).to_owned()).collect())
+                .with_choices(3, audiences),
+            );
+        }
+        Do::Observe => {
+            // A note is play: refused at the key once play has stopped.
+            match app
+                .response
+                .as_ref()
+                .and_then(|r| crate::response::play_stopped(&r.state))
+            {
+                Some(stopped) => app.error(stopped.to_string()),
+                None => app.dialogs.push(Dialog::editor(
+                    EditorPurpose::ObserverNote,
+                    "Observer note (not a player's)",
+                )),
+            }
+        }
         Do::Score => {
             let items = app.manual_items();
             if items.is_empty() {
@@ -754,7 +859,7 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
         Do::Brief => app.show_brief(),
         Do::Injects => app.show_injects(),
         Do::Aids => app.show_aids(),
-        Do::SignIn => app.dialogs.push(sign_in_form()),
+        Do::SignIn => app.open_sign_in(),
         Do::NoDuty => app.change_clock(
             ClockRequest::NoDuty,
             "NO DUTY: play suspended for a real incident (p resumes play)",

@@ -110,7 +110,7 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = playing(dir.path());
     // A player of team A signs in and takes the keyboard.
-    sign_in(&mut app, "Priya", "ICT Security Lead", "Team A", "player");
+    sign_in(&mut app, "Priya", "ICT Security Lead", "ICT", "player");
     // Fire the next inject: the clock jumps to T+10:00 and it is delivered.
     press(&mut app, KeyCode::Char('f'));
     let screen = text(&app, 120, 40);
@@ -163,6 +163,13 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
     assert!(!text(&app, 120, 40).contains("ENDED"));
     press(&mut app, KeyCode::Char('E'));
     press(&mut app, KeyCode::Char('y'));
+    // The hint bar now offers the debrief's keys, and no key of play.
+    let screen = text(&app, 80, 24);
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(
+        bar.contains("L lesson") && bar.contains("I injects") && !bar.contains("d done"),
+        "{bar}"
+    );
     // Then a lesson; a kind that is not one is refused, kept open.
     press(&mut app, KeyCode::Char('L'));
     super::tests::ctrl(&mut app, 'u');
@@ -256,7 +263,7 @@ fn facilitator_keys_are_journaled_with_exercise_time() {
         teams,
         [
             ("facilitator".to_owned(), None),
-            ("player".to_owned(), Some("Team A".to_owned())),
+            ("player".to_owned(), Some("ICT".to_owned())),
             ("observer".to_owned(), None)
         ]
     );
@@ -634,7 +641,7 @@ fn signing_in_from_the_brief_goes_back_to_it_and_enter_starts_the_clock() {
     let (ex, text_of) = sample("ransomware-friday");
     app.start_exercise(ex, &text_of, Speed::REAL_TIME, false, FRAN);
     press(&mut app, KeyCode::Char('S'));
-    for value in ["Priya", "ICT Security Lead", "Team A"] {
+    for value in ["Priya", "ICT Security Lead", "ICT"] {
         typed(&mut app, value);
         press(&mut app, KeyCode::Tab);
     }
@@ -655,4 +662,75 @@ fn signing_in_from_the_brief_goes_back_to_it_and_enter_starts_the_clock() {
     assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
     let screen = text(&app, 80, 24);
     assert!(!screen.contains("PAUSED"), "{screen}");
+}
+
+#[test]
+fn the_sign_in_form_offers_the_declared_roles_and_refuses_others() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = playing(dir.path());
+    press(&mut app, KeyCode::Char('S'));
+    typed(&mut app, "Dee");
+    press(&mut app, KeyCode::Tab);
+    // On the role: the exercise's roles, Right steps through them.
+    let screen = text(&app, 80, 24);
+    assert!(
+        screen.contains("Role: Left/Right choose one of"),
+        "{screen}"
+    );
+    assert!(screen.contains("Incident Lead (Silver)"), "{screen}");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    assert!(
+        text(&app, 80, 24).contains("Role: ICT Security Lead_"),
+        "{}",
+        text(&app, 80, 24)
+    );
+    // A role the exercise does not declare is refused with the list, the
+    // form kept as typed and nothing journaled.
+    super::tests::ctrl(&mut app, 'u');
+    typed(&mut app, "Chief Wizard");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "ict");
+    press(&mut app, KeyCode::Tab);
+    let before = entries(&app).len();
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        app.shared.dialogs.last(),
+        Some(Dialog::Form { .. })
+    ));
+    let status = match &app.shared.status {
+        Some(super::shared::Status::Error(text)) => Some(text.clone()),
+        _ => None,
+    };
+    assert!(
+        status.as_deref().is_some_and(|s| s.starts_with(
+            "\"Chief Wizard\" is not a role of this exercise: Left/Right on Role offers those it has"
+        )),
+        "{status:?}"
+    );
+    assert_eq!(entries(&app).len(), before);
+    // Chosen from the list, and the team as the exercise spells it.
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    super::tests::ctrl(&mut app, 'u');
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.shared.dialogs.is_empty(), "{:?}", app.shared.status);
+    let signed = app
+        .shared
+        .response
+        .as_ref()
+        .and_then(|r| r.state.signed_in.last().cloned());
+    let signed = signed.map(|s| (s.name, s.role, s.team, s.capacity));
+    assert_eq!(
+        signed,
+        Some((
+            "Dee".to_owned(),
+            "Observer".to_owned(),
+            Some("ICT".to_owned()),
+            "player".to_owned()
+        ))
+    );
 }

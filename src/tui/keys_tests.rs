@@ -209,8 +209,8 @@ fn documented<C>(screen: &str, shown: &str, table: &Table<C>) {
     }
 }
 
-fn hinted<C>(screen: &str, bar: &str, table: &Table<C>) {
-    for (key, word) in table.hints() {
+fn hinted(screen: &str, bar: &str, hints: &[(&str, &str)]) {
+    for (key, word) in hints {
         assert!(
             bar.contains(&format!("{key} {word}")),
             "{screen}: hint `{key} {word}` is not in the bar: {bar}"
@@ -231,20 +231,29 @@ fn bar(app: &App<'_>) -> String {
 fn the_help_and_the_hint_bar_show_every_key_of_the_screen() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut lib = app(colour(), samples(), dir.path());
-    hinted("library", &bar(&lib), &library::KEYS);
+    hinted("library", &bar(&lib), &library::KEYS.hints());
     let shown = help_shown(&mut lib);
     documented("library", &shown, &library::KEYS);
     documented("library", &shown, &GLOBAL);
 
     let mut run = app(colour(), samples(), dir.path());
     started(&mut run);
-    hinted("run", &bar(&run), &run::KEYS);
+    hinted("run", &bar(&run), &run::KEYS.hints());
     let shown = help_shown(&mut run);
     documented("run", &shown, &run::KEYS);
     documented("run", &shown, &GLOBAL);
 
     let mut ex = playing(dir.path());
-    hinted("exercise", &bar(&ex), &exercise::KEYS);
+    // During play the clock's keys; after ENDEX the debrief's.
+    hinted("exercise", &bar(&ex), &exercise::hints(false));
+    let mut ended = playing(dir.path());
+    for c in ['E', 'y'] {
+        handle_key(
+            &mut ended,
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        );
+    }
+    hinted("exercise after ENDEX", &bar(&ended), &exercise::hints(true));
     handle_key(
         &mut ex,
         KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE),
@@ -257,7 +266,7 @@ fn the_help_and_the_hint_bar_show_every_key_of_the_screen() {
     let entries = recorded(dir.path(), "ransomware-friday.jsonl");
     let mut rep = app(colour(), samples(), dir.path());
     rep.start_replay(Replay::new(entries, 10, None, "r".to_owned()));
-    hinted("replay", &bar(&rep), &replay::KEYS);
+    hinted("replay", &bar(&rep), &replay::KEYS.hints());
     let shown = help_shown(&mut rep);
     documented("replay", &shown, &replay::KEYS);
 }
@@ -266,7 +275,7 @@ fn the_help_and_the_hint_bar_show_every_key_of_the_screen() {
 fn the_review_help_and_hint_bar_show_every_review_key() {
     let shown = review::tests::shown_with_help(200, 60);
     let bar = shown.lines().last().unwrap_or_default().to_owned();
-    hinted("review", &bar, &review::KEYS);
+    hinted("review", &bar, &review::KEYS.hints());
     documented("review", &shown, &review::KEYS);
     documented("review", &shown, &GLOBAL);
 }

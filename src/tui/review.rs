@@ -1525,7 +1525,7 @@ pub(super) mod tests {
         snapshot("review_scorecard_100x40", &r, 100, 40);
         let shown = screen(&r, 100, 40);
         assert!(shown.contains("Overall 84%"), "{shown}");
-        assert!(shown.contains("first action 60s later (seq 5)"), "{shown}");
+        assert!(shown.contains("first action 60s later (seq 13)"), "{shown}");
         // Scrolled down to the facilitator's own scores.
         for _ in 0..3 {
             r.handle_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));

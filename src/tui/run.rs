@@ -273,6 +273,23 @@ pub fn register_shown(app: &Shared<'_>) -> bool {
     app.response.as_ref().is_some_and(|r| r.register)
 }
 
+/// Whether a command is play (a note, work on a step, opening another
+/// runbook): refused once play has stopped in an exercise.
+pub fn plays(command: Do) -> bool {
+    matches!(
+        command,
+        Do::Note
+            | Do::Open
+            | Do::Go
+            | Do::Done
+            | Do::Skip
+            | Do::Decide
+            | Do::Block
+            | Do::TickNext
+            | Do::Tick
+    )
+}
+
 /// Whether a command only looks about (a replay allows these alone).
 pub fn looks(command: Do) -> bool {
     matches!(
@@ -310,6 +327,18 @@ fn run(app: &mut Shared<'_>, command: Do, key: KeyEvent) -> Action {
             }
             _ => r.scroll = 0,
         }
+    }
+    // Once play has stopped (ENDEX, NO DUTY) the core refuses a note, work
+    // on a step and opening a runbook: said at the key, before a dialog or
+    // the library asks for what could not be recorded.
+    if let Some(stopped) = app
+        .response
+        .as_ref()
+        .filter(|_| plays(command))
+        .and_then(|r| crate::response::play_stopped(&r.state))
+    {
+        app.error(stopped.to_string());
+        return Action::Continue;
     }
     match command {
         Do::Scroll => {}

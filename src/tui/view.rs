@@ -36,9 +36,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
         );
         return;
     }
+    let shown = status_rows(app, area.width);
     let [main, status, hints] = Layout::vertical([
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(shown.rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -49,7 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
             super::run::draw(frame, shared, feed, main);
         }
     }
-    draw_status(frame, app, status);
+    draw_status(frame, app, shown, status);
     frame.render_widget(
         Paragraph::new(super::keys::hint_line(
             &shared.theme,
@@ -63,21 +64,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App<'_>) {
     }
 }
 
-fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
-    let theme = &app.shared.theme;
-    let mut spans = Vec::new();
-    match &app.shared.status {
-        Some(Status::Info(text)) => {
-            spans.push(Span::styled(printable_line(text).into_owned(), theme.good))
-        }
-        Some(Status::Error(text)) => {
-            spans.push(Span::styled(
-                format!("! {}", printable_line(text)),
-                theme.bad,
-            ));
-        }
-        None => {}
-    }
+/// The most rows a status may take: a refusal is read whole, and the
+/// screen under it keeps its place.
+const STATUS_ROWS: u16 = 3;
+
+/// The status as it is drawn: its text (an error marked `!`), the summary
+/// on its right (the witness code when both fit on one row; a replay's
+/// position always), and how many rows it takes.
+struct Shown {
+    text: Option<(String, bool)>,
+    right: Option<String>,
+    rows: u16,
+}
+
+/// A status that does not fit beside the witness code takes the row alone
+/// (the code is back after the next key); one wider than its room wraps
+/// onto up to [`STATUS_ROWS`] rows, so no reason or hint is cut off.
+fn status_rows(app: &App<'_>, width: u16) -> Shown {
+    let text = match &app.shared.status {
+        Some(Status::Info(text)) => Some((printable_line(text).into_owned(), false)),
+        Some(Status::Error(text)) => Some((format!("! {}", printable_line(text)), true)),
+        None => None,
+    };
     let right = match &app.replay {
         Some(replay) => Some(format!("  {}", replay.summary())),
         None => app
@@ -88,20 +96,67 @@ fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, area: Rect) {
             .and_then(|s| s.journal().witness())
             .map(|w| format!("  witness {w}")),
     };
-    // An error is what the eye needs: the summary beside it gives way when
-    // both do not fit (it is back after the next key).
-    let needed =
-        Line::from(spans.clone()).width() + right.as_ref().map_or(0, |w| w.chars().count());
-    let right = right.filter(|_| {
-        !matches!(app.shared.status, Some(Status::Error(_))) || needed <= usize::from(area.width)
+    let len = |t: Option<&String>| t.map_or(0, |t| Line::from(t.as_str()).width());
+    let width = usize::from(width);
+    if len(text.as_ref().map(|(t, _)| t)) + reserved(right.as_ref()) <= width {
+        return Shown {
+            text,
+            right,
+            rows: 1,
+        };
+    }
+    // A replay's position stays (it is what the replay is about); the
+    // witness code gives way.
+    let right = right.filter(|_| app.replay.is_some());
+    let rows = text.as_ref().map_or(1, |(t, _)| {
+        wrapped(t, width.saturating_sub(reserved(right.as_ref())))
+            .lines()
+            .count()
+            .max(1)
     });
+    Shown {
+        text,
+        right,
+        rows: u16::try_from(rows).unwrap_or(STATUS_ROWS).min(STATUS_ROWS),
+    }
+}
+
+/// The columns the summary on the right takes, with the gap before it.
+fn reserved(right: Option<&String>) -> usize {
+    right.map_or(0, |w| w.chars().count() + 1)
+}
+
+/// A status set in lines of `width` columns.
+fn wrapped(text: &str, width: usize) -> String {
+    crate::text::wrap(text, width.max(10), "", "")
+}
+
+fn draw_status(frame: &mut Frame<'_>, app: &App<'_>, shown: Shown, area: Rect) {
+    let theme = &app.shared.theme;
+    let lines: Vec<Line<'_>> = match &shown.text {
+        Some((text, error)) => {
+            let style = if *error { theme.bad } else { theme.good };
+            let text = if shown.rows > 1 {
+                wrapped(
+                    text,
+                    usize::from(area.width).saturating_sub(reserved(shown.right.as_ref())),
+                )
+            } else {
+                text.clone()
+            };
+            text.lines()
+                .map(|l| Line::from(Span::styled(l.to_owned(), style)))
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let [left, right_area] = Layout::horizontal([
         Constraint::Min(10),
-        Constraint::Length(right.as_ref().map_or(0, |w| w.chars().count() as u16 + 1)),
+        Constraint::Length(u16::try_from(reserved(shown.right.as_ref())).unwrap_or(0)),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(Line::from(spans)), left);
-    if let Some(w) = right {
+    frame.render_widget(Paragraph::new(lines), left);
+    if let Some(w) = shown.right {
         frame.render_widget(Paragraph::new(Span::styled(w, theme.dim)), right_area);
     }
 }

@@ -315,7 +315,7 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
     assert_eq!(status["exercise_clock"]["state"], "paused");
     assert_eq!(status["exercise_clock"]["t_ms"], 0);
     ok(&fran(&["sign-in", "--as", "facilitator"]));
-    for (name, team) in [("Priya", "Team A"), ("Sam", "Team B")] {
+    for (name, team) in [("Priya", "ICT"), ("Sam", "Business")] {
         ok(&act(
             &["sign-in", "--team", team],
             name,
@@ -333,7 +333,7 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
         "--text",
         "Call the DPO",
         "--to",
-        "Team B",
+        "business",
     ]));
     ok(&act(
         &["open", "cyber/ransomware"],
@@ -374,8 +374,8 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
         signed,
         [
             owned("Fran", "-", "facilitator"),
-            owned("Priya", "Team A", "player"),
-            owned("Sam", "Team B", "player"),
+            owned("Priya", "ICT", "player"),
+            owned("Sam", "Business", "player"),
             owned("Olu", "-", "observer"),
         ]
     );
@@ -384,7 +384,70 @@ fn an_exercise_by_act_opens_paused_signs_in_teams_and_no_duty_suspends_play() {
         Some(grabbag::journal::Event::InjectDelivered { to, .. }) => to.clone(),
         _ => None,
     });
-    assert_eq!(aimed.as_deref(), Some("Team B"));
+    assert_eq!(aimed.as_deref(), Some("Business"));
+}
+
+#[test]
+fn sign_in_refuses_a_role_or_team_the_exercise_does_not_declare() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/roster.jsonl");
+    let act = |args: &[&str], name: &str, role: &str| {
+        run(demo
+            .grabbag()
+            .arg("act")
+            .arg(&journal)
+            .args(args)
+            .args(["--actor", name, "--role", role]))
+    };
+    ok(&act(
+        &["exercise-start", "ransomware-friday", "--paused"],
+        "Fran",
+        "Facilitator",
+    ));
+    let before = lines(&journal);
+    // ransomware-friday declares its roles and two teams: a role it does
+    // not know is refused with the list, exit 1, nothing written.
+    let role = act(&["sign-in"], "Priya", "Incident Lead");
+    assert_eq!(role.code, 1, "{}", role.stderr);
+    assert!(
+        role.stderr.contains(
+            "\"Incident Lead\" is not a role of this exercise: choose one of \"Incident Lead (Silver)\", \"ICT Security Lead\""
+        ),
+        "{}",
+        role.stderr
+    );
+    let team = act(
+        &["sign-in", "--team", "Team A"],
+        "Priya",
+        "Incident Lead (Silver)",
+    );
+    assert_eq!(team.code, 1, "{}", team.stderr);
+    assert!(
+        team.stderr.contains(
+            "\"Team A\" is not a team of this exercise: choose one of \"ICT\", \"Business\""
+        ),
+        "{}",
+        team.stderr
+    );
+    let to = act(
+        &["inject", "--text", "Call the DPO", "--to", "Gold"],
+        "Fran",
+        "Facilitator",
+    );
+    assert_eq!(to.code, 1, "{}", to.stderr);
+    assert!(to.stderr.contains("not a team or role"), "{}", to.stderr);
+    assert_eq!(lines(&journal), before);
+    // Named in any case, journaled as the exercise spells it; the player
+    // then acts under that role.
+    ok(&act(
+        &["sign-in", "--team", "business"],
+        "Priya",
+        "incident lead (silver)",
+    ));
+    let status = status_json(demo.grabbag(), &journal);
+    assert_eq!(status["signed_in"][0]["role"], "Incident Lead (Silver)");
+    assert_eq!(status["signed_in"][0]["team"], "Business");
+    assert_eq!(status["signed_in"][0]["capacity"], "player");
 }
 
 fn identities(demo: &Demo) -> grabbag::crypto::Identities {
@@ -530,7 +593,92 @@ fn tmux_a_note_from_a_second_shell_shows_on_the_screen_after_the_next_key() {
 }
 
 #[test]
-fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
+fn exercise_keep_refuses_a_run_it_cannot_keep_with_1_and_a_usage_error_with_2() {
+    let demo = Demo::build();
+    let journal = demo.library.join("journals/monday.jsonl");
+    let fran = |args: &[&str]| {
+        run(demo.grabbag().arg("act").arg(&journal).args(args).args([
+            "--actor",
+            "Fran",
+            "--role",
+            "Facilitator",
+        ]))
+    };
+    ok(&fran(&["exercise-start", "ransomware-friday", "--manual"]));
+    ok(&fran(&["endex"]));
+    let keep = |journal: &Path, more: &[&str]| {
+        run(demo
+            .grabbag()
+            .args(["exercise", "keep"])
+            .arg(journal)
+            .args(more))
+    };
+    let runs = demo.library.join("exercises/runs");
+    let kept_before = std::fs::read_dir(&runs).unwrap().count();
+    let refused = |out: &Run, why: &str| {
+        assert_eq!(out.code, 1, "{why}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("refused: ") && out.stderr.contains(why),
+            "{why}: {}",
+            out.stderr
+        );
+        assert_eq!(std::fs::read_dir(&runs).unwrap().count(), kept_before);
+    };
+    // Not an exercise run.
+    let notes = demo.library.join("journals/notes.jsonl");
+    ok(&run(demo.grabbag().arg("note").arg(&notes).args([
+        "Kettle on",
+        "--actor",
+        "Sam",
+        "--role",
+        "Loggist",
+    ])));
+    refused(&keep(&notes, &[]), "records no exercise");
+    // Another exercise's definition.
+    let other = std::fs::read_dir(demo.library.join("exercises"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("phishing-data-breach"))
+        .expect("the demo's phishing exercise");
+    let other = other.to_string_lossy().into_owned();
+    refused(
+        &keep(&journal, &["--exercise", &other]),
+        "is a run of exercise `ransomware-friday`, not of `phishing-data-breach`",
+    );
+    // A copy whose chain is broken.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last = text.trim_end().rfind("\"hash\":\"").expect("a hash") + 8;
+    let flipped = if &text[last..=last] == "0" { "1" } else { "0" };
+    let broken = demo.library.join("journals/broken.jsonl");
+    std::fs::write(
+        &broken,
+        format!("{}{flipped}{}", &text[..last], &text[last + 1..]),
+    )
+    .unwrap();
+    refused(&keep(&broken, &[]), "does not verify");
+    // Usage errors stay 2: a name that leaves runs/, a journal not there.
+    let bad = keep(&journal, &["--name", "../escape"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("plain file name"), "{}", bad.stderr);
+    let missing = keep(&demo.library.join("journals/none.jsonl"), &[]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    // Kept once, under any name.
+    ok(&keep(&journal, &[]));
+    let kept_before = std::fs::read_dir(&runs).unwrap().count();
+    let again = keep(&journal, &["--name", "monday-again"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("is already kept, as ")
+            && again.stderr.contains("monday.jsonl: a run is kept once"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), kept_before);
+}
+
+#[test]
+fn a_finished_run_is_kept_with_its_baseline_and_shown_once_in_the_trend() {
     let demo = Demo::build();
     let journal = demo.library.join("journals/friday.jsonl");
     let fran = |args: &[&str]| {
@@ -554,7 +702,7 @@ fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
     let keep = || run(demo.grabbag().args(["exercise", "keep"]).arg(&journal));
     // Only a finished run is kept.
     let early = keep();
-    assert_eq!(early.code, 2, "{}", early.stderr);
+    assert_eq!(early.code, 1, "{}", early.stderr);
     assert!(early.stderr.contains("no ENDEX"), "{}", early.stderr);
     ok(&fran(&["endex"]));
     let kept = keep();
@@ -564,7 +712,7 @@ fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
     assert!(runs.join("friday.baseline.json").is_file());
     // Never replaced.
     let again = keep();
-    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(again.stderr.contains("already kept"), "{}", again.stderr);
     // exercise check guards it from now on, beside the sample runs.
     let check = run(demo.grabbag().args(["exercise", "check"]));
@@ -574,22 +722,37 @@ fn a_finished_run_is_kept_with_its_baseline_and_compared_with_earlier_runs() {
         "{}",
         check.stdout
     );
-    // The report compares this run with the earlier sample run, per
-    // objective, and not with its own kept copy.
+    // The report's trend shows this run beside the earlier sample run, per
+    // objective, and not a second time as its own kept copy.
     let report = run(demo.grabbag().args(["exercise", "report"]).arg(&journal));
     ok(&report);
-    let compared = report
+    assert!(
+        !report.stdout.contains("Compared with earlier runs"),
+        "one comparison over time: {}",
+        report.stdout
+    );
+    let trend = report
         .stdout
-        .split("## Compared with earlier runs")
+        .split("## Trend: every recorded run of this exercise, oldest to newest")
         .nth(1)
         .and_then(|s| s.split("\n## ").next())
         .unwrap_or_default();
     assert!(
-        compared.contains("| ransomware-friday.jsonl |") && compared.contains("| this run |"),
-        "{compared}"
+        trend.contains("| ransomware-friday.jsonl |")
+            && trend.contains("| friday.jsonl (this run) |"),
+        "{trend}"
     );
-    assert!(!compared.contains("| friday.jsonl |"), "{compared}");
-    assert!(compared.contains("declare "), "{compared}");
+    assert_eq!(
+        trend.matches("friday.jsonl (this run)").count(),
+        1,
+        "{trend}"
+    );
+    assert_eq!(
+        trend.matches("| friday.jsonl").count(),
+        1,
+        "the kept copy is the same run: {trend}"
+    );
+    assert!(trend.contains("ransomware-friday / declare"), "{trend}");
 }
 
 #[test]

@@ -85,7 +85,7 @@ fn each_sample_run_scores_to_its_known_figures() {
     );
     assert!(
         out.stdout
-            .contains("late          ico-reported (seq 50) in 24m00s of 20m00s"),
+            .contains("late          ico-reported (seq 58) in 24m00s of 20m00s"),
         "{}",
         out.stdout
     );
@@ -181,6 +181,7 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
     let md = report("md");
     let md_headings: Vec<&str> = md.lines().filter_map(|l| l.strip_prefix("## ")).collect();
     assert_eq!(select("section > h2"), md_headings);
+    assert!(!md_headings.contains(&"Compared with earlier runs"));
     for wanted in [
         "Integrity",
         "Scope",
@@ -189,7 +190,6 @@ fn the_html_report_is_one_page_with_the_same_sections_as_the_markdown() {
         "Runbook versions used",
         "Scores by inject",
         "Trend: every recorded run of this exercise, oldest to newest",
-        "Compared with earlier runs",
         "Timeline",
         "Observations",
         "Evidence for each outcome",
@@ -478,7 +478,7 @@ fn lint_reports_exercise_mistakes_like_runbook_lint() {
     let shown = bad.display().to_string();
     for expected in [
         format!(
-            "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {shown}:113:8"
+            "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {shown}:115:8"
         ),
         "did you mean `cut-access`?".to_owned(),
         "error: `after` names inject `notic`, which does not exist".to_owned(),
@@ -519,7 +519,7 @@ fn lint_checks_the_library_exercises_with_its_runbooks() {
     let bad = lib.root.join("exercises/compromised-supplier.toml");
     std::fs::write(&bad, &text).expect("write");
     let error = format!(
-        "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {}:113:8",
+        "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {}:115:8",
         bad.display()
     );
     let out = run(lib.grabbag().args(["lint"]));
@@ -539,7 +539,7 @@ fn lint_checks_the_library_exercises_with_its_runbooks() {
     );
     let out = run(lib.grabbag().args(["lint", "--json"]).arg(&bad));
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
-    assert_eq!(json["diagnostics"][0]["line"], 113);
+    assert_eq!(json["diagnostics"][0]["line"], 115);
     assert_eq!(json["diagnostics"][0]["file"], bad.display().to_string());
 }
 
@@ -617,4 +617,70 @@ fn the_demo_library_holds_encrypted_exercises_and_runs_that_check_clean() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn every_recorded_run_signs_in_a_facilitator_an_observer_and_two_teams() {
+    use grabbag::journal::{Event, Journal};
+    use grabbag::response::ResponseState;
+    let lib = sample_library();
+    let runs: Vec<&str> = SAMPLE_RUNS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    assert_eq!(runs.len(), SAMPLE_EXERCISES.len(), "{runs:?}");
+    for name in runs {
+        let path = lib.root.join("exercises/runs").join(name);
+        let entries = Journal::read(&path, None).expect("a plaintext sample run");
+        let state = ResponseState::fold(&entries);
+        let count = |capacity: &str| {
+            state
+                .signed_in
+                .iter()
+                .filter(|s| s.capacity == capacity)
+                .count()
+        };
+        assert_eq!(count("facilitator"), 1, "{name}");
+        assert_eq!(count("observer"), 1, "{name}");
+        let mut teams: Vec<&str> = state
+            .signed_in
+            .iter()
+            .filter(|s| s.capacity == "player")
+            .filter_map(|s| s.team.as_deref())
+            .collect();
+        teams.dedup();
+        teams.sort_unstable();
+        teams.dedup();
+        assert_eq!(teams.len(), 2, "{name}: {teams:?}");
+        // Everyone who wrote had signed in; the facilitator's actions are
+        // the facilitator's, and nobody else's.
+        for entry in &entries {
+            let (Some(actor), Some(event)) = (&entry.actor, &entry.event) else {
+                continue;
+            };
+            if matches!(event, Event::SessionStarted { .. } | Event::SignedIn { .. }) {
+                continue;
+            }
+            let capacity = state
+                .signed_in_as(actor)
+                .map(|s| s.capacity.as_str())
+                .unwrap_or_else(|| panic!("{name}: seq {} by {actor:?} not signed in", entry.seq));
+            let facilitators = matches!(
+                event,
+                Event::ExerciseStarted { .. }
+                    | Event::InjectDelivered { .. }
+                    | Event::ExerciseClock { .. }
+                    | Event::ExpectationScored { .. }
+                    | Event::LessonRecorded { .. }
+                    | Event::SessionEnded { .. }
+            );
+            assert_eq!(
+                capacity == "facilitator",
+                facilitators,
+                "{name}: seq {} {event:?} by {actor:?} as {capacity}",
+                entry.seq
+            );
+        }
+    }
 }

@@ -1,9 +1,13 @@
 //! `grabbag exercise run` and `grabbag replay` as a facilitator uses them:
-//! the real binary in tmux on a demo library. A two-minute exercise opens on
-//! its brief at T+0, two teams and an observer sign in, it is played at 60x
-//! to its end on its own clock, ended (asked first) and debriefed with keys,
-//! and scores from the journal alone, each entry under who made it in which
-//! capacity; a recorded run replays read-only.
+//! the real binary in tmux on a demo library, at 80x24. A two-minute
+//! exercise opens on its brief at T+0; two teams and an observer sign in
+//! (offered the exercise's roles and teams, an unknown role refused); it
+//! is played at 60x on its own clock, with an inject aimed at a team, a NO
+//! DUTY stop and resume, ended (asked first), a player's action after ENDEX
+//! refused at the key, and debriefed; the after-action report (Markdown
+//! and HTML) keeps facilitator, observer and player apart, scores only
+//! what was played before ENDEX and shows the aids and the evidence of
+//! each outcome. A recorded run replays read-only.
 //! Skipped (with a printed reason) where tmux is missing.
 
 use grabbag::journal::{ClockChange, Event, Journal};
@@ -20,6 +24,7 @@ audience = "Incident team"
 duration = "2m"
 runbooks = ["cyber/ransomware"]
 lessons_prompts = ["What slowed us down?"]
+teams = ["Team A", "Team B"]
 
 [[objectives]]
 id = "declare"
@@ -28,12 +33,20 @@ text = "Declare the incident quickly"
 [[participants]]
 role = "Incident lead"
 
+[[participants]]
+role = "Observer"
+kind = "observer"
+
 [[injects]]
 id = "first"
 at = "0m"
 from = "Service desk"
 channel = "phone"
 text = "Files in the Revenues share have a new extension."
+
+[injects.aids]
+watch = "Who calls it an incident, and when"
+good = "An incident declared within ten minutes"
 
 [[injects.expect]]
 id = "declared"
@@ -49,6 +62,7 @@ id = "second"
 at = "1m"
 from = "Revenues team leader"
 channel = "walk-in"
+to = "Team B"
 text = "A ransom note is on three screens."
 
 [[injects]]
@@ -81,20 +95,40 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
     t.resize(80, 24);
     t.wait_for("Enter starts the clock");
     t.wait_for("T+00:00:00 60x PAUSED");
-    // Two teams and an observer sign in.
+    // The form offers the exercise's roles; one it does not declare is
+    // refused, the form kept.
+    t.keys(&["S"]);
+    t.wait_for("Sign in");
+    t.text("Zed");
+    t.keys(&["Tab"]);
+    t.wait_for("Role: Left/Right choose one of");
+    t.text("Chief Wizard");
+    t.keys(&["Tab", "Tab", "Enter"]);
+    t.wait_for("\"Chief Wizard\" is not a role of this exercise");
+    t.keys(&["Escape"]);
+    // Closed (the hint bar is back): an Esc and the next key sent together
+    // would read as Alt and that key.
+    t.wait_for("? keys");
+    // Two teams and an observer sign in: Alex's role chosen from the
+    // offer (Right), the others typed in any case.
     for (name, role, team, capacity) in [
-        ("Alex", "Incident lead", "Team A", "player"),
-        ("Sam", "Incident lead", "Team B", "player"),
-        ("Olu", "Observer", "", "observer"),
+        ("Alex", None, "Team A", "player"),
+        ("Sam", Some("incident lead"), "team b", "player"),
+        ("Olu", Some("Observer"), "", "observer"),
     ] {
         t.keys(&["S"]);
         t.wait_for("Sign in");
-        for value in [name, role, team] {
-            if !value.is_empty() {
-                t.text(value);
-            }
-            t.keys(&["Tab"]);
+        t.text(name);
+        t.keys(&["Tab"]);
+        match role {
+            Some(role) => t.text(role),
+            None => t.keys(&["Right"]),
         }
+        t.keys(&["Tab"]);
+        if !team.is_empty() {
+            t.text(team);
+        }
+        t.keys(&["Tab"]);
         t.keys(&["C-u"]);
         t.text(capacity);
         t.keys(&["Enter"]);
@@ -118,7 +152,17 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
     t.wait_for("Enter starts the clock");
     t.keys(&["Enter"]);
     t.wait_for("INJECT (phone, from Service desk)");
-    // The player declares; the clock delivers the rest on its own.
+    // A real incident: NO DUTY stops play; a step is refused at its key,
+    // whole on the status rows; `p` takes play up again.
+    t.keys(&["N"]);
+    t.wait_for("NO DUTY: play suspended");
+    t.keys(&["d"]);
+    t.wait_for("only resuming,");
+    t.wait_for("corrections are recorded");
+    t.keys(&["p"]);
+    t.wait_for("exercise clock running");
+    // The player declares; the clock delivers the rest on its own, the
+    // second to team B.
     t.done_anyway();
     t.wait_for("all 3 injects delivered");
     t.keys(&["w"]);
@@ -130,6 +174,9 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
     t.wait_for("ENDEX?");
     t.keys(&["y"]);
     t.wait_for("ENDED");
+    // After ENDEX a player's action is refused at the key.
+    t.keys(&["d"]);
+    t.wait_for("ENDEX is final");
     t.keys(&["L"]);
     t.wait_for("Lesson learned");
     t.keys(&["C-u"]);
@@ -214,7 +261,8 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
             .contains("Put the paper pack in the Revenues office")
     );
     assert!(out.stdout.contains("Head of Revenues"));
-    // Facilitator, observer and players apart, teams named.
+    // Facilitator, observer and players apart, teams named as the
+    // exercise spells them; the NO DUTY stop and the aimed inject told.
     for line in [
         "Sam (Incident lead, team Team B): signed in as player",
         "Alex (Incident lead, team Team A): signed in as player",
@@ -222,10 +270,46 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
         "\\[observer\\] Olu (Observer): Team B declared without asking Gold",
         "\\[player\\] Sam (Incident lead): step cyber/ransomware#confirm-and-declare done",
         "\\[facilitator\\] Facilitator (Facilitator): inject first",
+        "\\[facilitator\\] Facilitator (Facilitator): clock stopped for NO DUTY",
+        "inject second (walk-in from Revenues team leader, to Team B)",
         "## Evidence for each outcome",
         "first/declared met: seq ",
+        "## Facilitator aids",
+        "Watch for: Who calls it an incident, and when",
+        "Good looks like: An incident declared within ten minutes",
     ] {
         assert!(out.stdout.contains(line), "{line} missing:\n{}", out.stdout);
+    }
+    // Only play before ENDEX: nothing after it but the lesson and the
+    // session's end, and the evidence comes before it.
+    let endex = position(
+        &|e| matches!(e, Event::ExerciseClock { change, .. } if *change == ClockChange::Ended),
+    )
+    .expect("ENDEX journaled");
+    assert!(
+        entries[endex + 1..].iter().all(|e| matches!(
+            e.event,
+            Some(Event::LessonRecorded { .. } | Event::SessionEnded { .. })
+        )),
+        "{:?}",
+        &entries[endex + 1..]
+    );
+    let evidence = declared["evidence"].as_u64().unwrap_or(u64::MAX);
+    assert!(evidence < entries[endex].seq, "{evidence}");
+    // The same report as one HTML page.
+    let out = run(grabbag(t.home.as_path())
+        .env("GRABBAG_LIBRARY", &d.library)
+        .env("GRABBAG_IDENTITY", &d.identity)
+        .args(["exercise", "report", "--format", "html"])
+        .arg(&journal));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for text in [
+        "<h2>Evidence for each outcome</h2>",
+        "<h2>Facilitator aids</h2>",
+        "[observer] Olu (Observer): Team B declared without asking Gold",
+        "Watch for: Who calls it an incident, and when",
+    ] {
+        assert!(out.stdout.contains(text), "{text} missing:\n{}", out.stdout);
     }
 }
 

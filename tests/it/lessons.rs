@@ -298,11 +298,11 @@ fn a_lesson_closes_on_a_later_run_that_met_the_expectation_and_not_on_one_that_m
     let journal = demo.library.join(run_file);
     let before = std::fs::read(&journal).expect("run");
     let (_, audit) = audit_json(&mut demo.grabbag());
-    assert_eq!(lesson(&audit, "ransomware-friday#55")["owner"], Value::Null);
+    assert_eq!(lesson(&audit, "ransomware-friday#63")["owner"], Value::Null);
     let assigned = run(demo.grabbag().args([
         "lesson",
         "assign",
-        "ransomware-friday#55",
+        "ransomware-friday#63",
         "--owner",
         "Backup Manager",
         "--due",
@@ -310,19 +310,19 @@ fn a_lesson_closes_on_a_later_run_that_met_the_expectation_and_not_on_one_that_m
     ]));
     assert_eq!(assigned.code, 0, "{}", assigned.stderr);
     let (_, audit) = audit_json(&mut demo.grabbag());
-    let l55 = lesson(&audit, "ransomware-friday#55");
+    let l63 = lesson(&audit, "ransomware-friday#63");
     assert_eq!(
-        (&l55["owner"], &l55["due"]),
+        (&l63["owner"], &l63["due"]),
         (&Value::from("Backup Manager"), &Value::from("2027-01-10"))
     );
-    assert_eq!(l55["gaps"], Value::Array(Vec::new()));
+    assert_eq!(l63["gaps"], Value::Array(Vec::new()));
     assert_eq!(std::fs::read(&journal).expect("run"), before);
 
     // A lesson recorded in that very run cannot be closed by it.
     let same = run(demo.grabbag().args([
         "lesson",
         "close",
-        "ransomware-friday#55",
+        "ransomware-friday#63",
         "--run",
         run_file,
         "--expectation",

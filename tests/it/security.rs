@@ -677,15 +677,27 @@ fn assert_inert_run(what: &str, out: &crate::harness::Run) {
 #[test]
 fn hostile_text_is_inert_in_exports_reports_print_and_audit() {
     // A sample exercise run with a hostile lesson appended by the binary
-    // (the run has ended: after ENDEX the core takes lessons, not notes).
+    // (the run has ended: after ENDEX the core takes lessons, not notes,
+    // and only from a facilitator signed in, under a role the exercise
+    // declares).
     let home = tempfile::tempdir().unwrap();
     let journal = sample_run(home.path());
-    let out = run(grabbag(home.path())
-        .arg("act")
-        .arg(&journal)
-        .args(["lesson", "did_not_go_well", HOSTILE_NOTE])
-        .args(["--actor", "=1+1 <b>Eve</b>", "--role", "Observer \u{202e}"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    for args in [
+        &["sign-in", "--as", "facilitator"][..],
+        &["lesson", "did_not_go_well", HOSTILE_NOTE][..],
+    ] {
+        let out = run(grabbag(home.path())
+            .arg("act")
+            .arg(&journal)
+            .args(args)
+            .args([
+                "--actor",
+                "=1+1 <b>Eve</b> \u{202e}",
+                "--role",
+                "Facilitator",
+            ]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
 
     for format in ["md", "html", "csv", "json", "timesketch"] {
         let mut out = run(grabbag(home.path())
