@@ -41,9 +41,11 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
     let journals = demo.library.join("journals");
     let gold = journals.join("gold.jsonl");
     let silver = journals.join("silver.jsonl");
-    // Received from another laptop, where `journal pull` puts it.
-    let bronze = journals.join("received/bo/bronze.jsonl");
+    // Written on another laptop, then received where `journal pull` puts
+    // it (grabbag refuses to write into `received/` itself).
+    let bronze = demo.dir.join("bo-laptop/bronze.jsonl");
     std::fs::create_dir_all(bronze.parent().unwrap()).unwrap();
+    let received = journals.join("received/bo/bronze.jsonl");
     let (g, s, b) = (
         ("Gita", "Strategic lead (Gold)"),
         ("Sam", "Incident lead (Silver)"),
@@ -71,6 +73,9 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
             "waiting for the comms room keys",
         ],
     );
+
+    std::fs::create_dir_all(received.parent().unwrap()).unwrap();
+    std::fs::copy(&bronze, &received).unwrap();
 
     let picture = board_json(&demo, 0);
     assert_eq!(picture["incident"], "Cyber outage");
