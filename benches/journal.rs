@@ -34,7 +34,7 @@ use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use grabbag::crypto::{self, Identities, Identity, Recipients};
 use grabbag::journal::entry::{GENESIS, JournalKey, StoredEntry, line_hash};
-use grabbag::journal::{Actor, Event, Journal, NewJournal, scan};
+use grabbag::journal::{Actor, Event, Journal, NewJournal, VerifyOptions, scan, verify};
 use grabbag::response::Command as Action;
 use grabbag::session::Session;
 
@@ -524,8 +524,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// (b) Verify throughput: read + `scan` beside `sha256sum` of the same file
-/// (warm page cache for both), median of 5 runs each.
+/// (b) Verify throughput: `journal::verify` (streamed, the fields the chain
+/// needs) beside `sha256sum` of the same file (warm page cache for both),
+/// median of 5 runs each; the writer's full read (`read + scan`, which
+/// builds every entry) beside it; then the peak memory of the release
+/// binary's `journal verify` at this size and at 3x, from `/usr/bin/time -v`.
 fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
     let kind = if encrypted { "encrypted" } else { "plaintext" };
     let t = Instant::now();
@@ -545,17 +548,29 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
         generated.as_secs_f64()
     );
     let runs = 5;
-    let mut scan_s = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
+    let timed = |f: &dyn Fn()| {
+        median(
+            (0..runs)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        )
+    };
+    let verify_t = timed(&|| {
+        let report = verify(&path, &VerifyOptions::default()).expect("verifies");
+        assert!(
+            report.ok && report.entries == n as u64,
+            "{:?}",
+            report.problems
+        );
+    });
+    let scan_t = timed(&|| {
         let bytes = std::fs::read(&path).expect("read");
-        let s = scan(&bytes);
-        let e = t.elapsed();
-        assert_eq!(s.entries.len(), n);
-        drop(s);
-        scan_s.push(e.as_secs_f64());
-    }
-    let scan_t = median(scan_s);
+        assert_eq!(scan(&bytes).entries.len(), n);
+    });
     let sha = (0..=runs)
         .filter_map(|_| {
             let t = Instant::now();
@@ -566,7 +581,12 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
         .collect::<Vec<_>>();
     println!("                      time ms      MB/s");
     println!(
-        "read + scan         {:>9.1} {:>9.0}",
+        "journal::verify     {:>9.1} {:>9.0}",
+        verify_t * 1e3,
+        mb / verify_t
+    );
+    println!(
+        "read + scan         {:>9.1} {:>9.0}   (the writer's full read: every entry built)",
         scan_t * 1e3,
         mb / scan_t
     );
@@ -579,31 +599,26 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
             sha_t * 1e3,
             mb / sha_t
         );
-        let ratio = sha_t / scan_t;
+        let ratio = sha_t / verify_t;
         println!(
-            "throughput ratio    {ratio:>9.2}             (goal ≥ 0.5: {})",
+            "throughput ratio    {ratio:>9.2}             (verify / sha256sum, goal ≥ 0.5: {})",
             if ratio >= 0.5 { "met" } else { "MISSED" }
         );
     }
-    let inproc = median(
-        (0..runs)
-            .map(|_| {
-                use sha2::Digest as _;
-                let t = Instant::now();
-                let bytes = std::fs::read(&path).expect("read");
-                let _ = sha2::Sha256::digest(&bytes);
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    );
+    let inproc = timed(&|| {
+        use sha2::Digest as _;
+        let bytes = std::fs::read(&path).expect("read");
+        let _ = sha2::Sha256::digest(&bytes);
+    });
     println!(
-        "read + SHA-256 in-process (sha2 crate, the hash scan uses) {:.1} ms, {:.0} MB/s: scan reaches {:.2} of it",
+        "read + SHA-256 in-process (sha2 crate, the hash verify uses) {:.1} ms, {:.0} MB/s: verify reaches {:.2} of it",
         inproc * 1e3,
         mb / inproc,
-        inproc / scan_t
+        inproc / verify_t
     );
     scan_phases(&bytes);
-    if let Some(k) = k {
+    drop(bytes);
+    if let Some(k) = &k {
         let t = Instant::now();
         let (_, entries, _) = Journal::open(&path, Some(&k.identities)).expect("opens");
         let e = t.elapsed();
@@ -623,6 +638,53 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
             e.as_secs_f64() * 1e3
         );
     }
+    let _ = std::fs::remove_file(&path);
+    verify_memory(dir, encrypted, &[n, 3 * n]);
+}
+
+/// Peak memory of `grabbag journal verify FILE` (the release binary) on
+/// journals of `sizes` entries, beside each file's size.
+fn verify_memory(dir: &Path, encrypted: bool, sizes: &[usize]) {
+    let bin = env!("CARGO_BIN_EXE_grabbag");
+    if !Path::new("/usr/bin/time").exists() {
+        println!("/usr/bin/time: not installed, no memory figures");
+        return;
+    }
+    println!("entries     file MB   `grabbag journal verify` peak RSS MB   time s");
+    for &n in sizes {
+        let (path, _) = generate(dir, encrypted, n);
+        let mb = std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1e6);
+        let (rss, secs) = peak_rss(&[bin, "journal", "verify"], &path);
+        println!("{n:>7} {mb:>11.1} {rss:>38.1} {secs:>8.2}");
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// Runs `argv` with `file` appended under `/usr/bin/time -v`: its peak
+/// resident memory in MB and its wall time in seconds.
+fn peak_rss(argv: &[&str], file: &Path) -> (f64, f64) {
+    let t = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .args(argv)
+        .arg(file)
+        .output()
+        .expect("runs /usr/bin/time");
+    let secs = t.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rss_kb: f64 = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v reports the peak");
+    (rss_kb / 1e3, secs)
 }
 
 /// (c) One note, as `grabbag note` does it in process
