@@ -3,8 +3,10 @@
 //!
 //! - append latency p50/p99 (plaintext and encrypted journals) beside a raw
 //!   `write_all` + `sync_data` of the same bytes: goal ratio ≤ 1.3;
-//! - verify (`scan`) a 100,000-entry journal beside `sha256sum` of the same
-//!   file: goal ≥ half its throughput;
+//! - verify a 100,000-entry journal beside `sha256sum` of the same file:
+//!   goal ≥ half its throughput, memory not growing with the file (issue 24);
+//! - `journal merge` of 10 journals of 100,000 entries: goal under 3 s and
+//!   under twice the inputs' size in memory (issue 24);
 //! - a note (what `grabbag note` does in process: open for notes, judge,
 //!   append, sync) on a 100,000-entry journal beside the same on a
 //!   1,000-entry one (issue 24): goal ratio ≤ 2, with the full open and fold
@@ -21,7 +23,8 @@
 //! Environment: `GRABBAG_BENCH_DIR` (where the files go: the file system under
 //! test; default the system temp dir), `GRABBAG_BENCH_APPENDS` (default 2000),
 //! `GRABBAG_BENCH_ENTRIES` (default 100000), `GRABBAG_BENCH_NOTES` (notes timed
-//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify` (only that part).
+//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify|merge` (only that part),
+//! `GRABBAG_BENCH_SOURCES` (journals merged, default 10).
 #![forbid(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
@@ -81,12 +84,17 @@ fn main() {
         append_latency(dir.path(), false, appends);
         append_latency(dir.path(), true, appends);
     }
-    if !runs("verify") {
+    if !runs("verify") && !runs("merge") {
         return;
     }
     let entries = env_usize("GRABBAG_BENCH_ENTRIES", 100_000);
-    verify_throughput(dir.path(), false, entries);
-    verify_throughput(dir.path(), true, entries);
+    if runs("verify") {
+        verify_throughput(dir.path(), false, entries);
+        verify_throughput(dir.path(), true, entries);
+    }
+    if runs("merge") {
+        merge_cost(dir.path(), env_usize("GRABBAG_BENCH_SOURCES", 10), entries);
+    }
     println!("\nload at the end: {}", load());
 }
 
@@ -431,8 +439,15 @@ fn encode_cost(encrypted: bool) {
 /// one fsync, not `n`): a mix of notes, steps, checks and decisions, one
 /// entry per 1.5 s. Returns the path and, for an encrypted one, its keys.
 fn generate(dir: &Path, encrypted: bool, n: usize) -> (PathBuf, Option<Keys>) {
+    generate_for(dir, encrypted, n, 0)
+}
+
+/// [`generate`] as responder number `responder` writes it: its own file,
+/// laptop and content, its entries starting `responder` × 0.7 s later (so
+/// several responders' journals interleave when merged).
+fn generate_for(dir: &Path, encrypted: bool, n: usize, responder: u64) -> (PathBuf, Option<Keys>) {
     let kind = if encrypted { "encrypted" } else { "plaintext" };
-    let path = dir.join(format!("big-{kind}-{n}.jsonl"));
+    let path = dir.join(format!("big-{kind}-{n}-r{responder}.jsonl"));
     let k = encrypted.then(|| keys(dir));
     let key = JournalKey::generate().expect("key");
     let (encrypted_to, journal_key) = match &k {
@@ -446,7 +461,8 @@ fn generate(dir: &Path, encrypted: bool, n: usize) -> (PathBuf, Option<Keys>) {
         None => (None, None),
     };
     let start: DateTime<Utc> = "2026-11-29T08:00:00Z".parse().expect("time");
-    let mut rng = Rng(0x0123_4567_89AB_CDEF);
+    let start = start + chrono::Duration::milliseconds(responder as i64 * 700);
+    let mut rng = Rng(0x0123_4567_89AB_CDEF ^ responder);
     let mut out = Vec::with_capacity(n * 450);
     let mut prev = GENESIS.to_owned();
     for i in 0..n {
@@ -455,7 +471,7 @@ fn generate(dir: &Path, encrypted: bool, n: usize) -> (PathBuf, Option<Keys>) {
             Event::SessionStarted {
                 library: Some("/media/grabbag/library".to_owned()),
                 grabbag: "0.1.0".to_owned(),
-                host: "ict-laptop-07".to_owned(),
+                host: format!("ict-laptop-{responder:02}"),
                 incident: Some("Ransomware in revenues".to_owned()),
                 exercise: None,
                 plaintext: !encrypted,
@@ -663,6 +679,12 @@ fn verify_memory(dir: &Path, encrypted: bool, sizes: &[usize]) {
 /// Runs `argv` with `file` appended under `/usr/bin/time -v`: its peak
 /// resident memory in MB and its wall time in seconds.
 fn peak_rss(argv: &[&str], file: &Path) -> (f64, f64) {
+    let (rss, secs, _) = time_v(argv, file);
+    (rss, secs)
+}
+
+/// [`peak_rss`], with the CPU seconds (user + system) it used.
+fn time_v(argv: &[&str], file: &Path) -> (f64, f64, f64) {
     let t = Instant::now();
     let out = Command::new("/usr/bin/time")
         .arg("-v")
@@ -676,15 +698,95 @@ fn peak_rss(argv: &[&str], file: &Path) -> (f64, f64) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rss_kb: f64 = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes): ")
-        })
-        .and_then(|v| v.trim().parse().ok())
-        .expect("time -v reports the peak");
-    (rss_kb / 1e3, secs)
+    let report = String::from_utf8_lossy(&out.stderr);
+    let field = |name: &str| -> f64 {
+        report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("time -v reports it")
+    };
+    let rss_kb = field("Maximum resident set size (kbytes): ");
+    let cpu = field("User time (seconds): ") + field("System time (seconds): ");
+    (rss_kb / 1e3, secs, cpu)
+}
+
+/// (d) `grabbag journal merge` (the release binary) of `sources` journals of
+/// `n` entries each, half of them encrypted: its time and peak memory beside
+/// the inputs' size (goal: under 3 s and under 2x the inputs at 10 x 100k).
+fn merge_cost(dir: &Path, sources: usize, n: usize) {
+    println!("\n## merge: {sources} journals x {n} entries");
+    let t = Instant::now();
+    let paths: Vec<PathBuf> = (0..sources)
+        .map(|r| generate_for(dir, r % 2 == 1, n, r as u64).0)
+        .collect();
+    let generated = t.elapsed();
+    let inputs: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    let out = dir.join("merged.jsonl");
+    let bin = env!("CARGO_BIN_EXE_grabbag");
+    let mut argv = vec![bin, "journal", "merge", "--force"];
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    argv.extend(names.iter().map(String::as_str));
+    argv.push("--output");
+    let runs = 3;
+    let mut took = Vec::new();
+    let mut peak = Vec::new();
+    let mut cpu = Vec::new();
+    for _ in 0..runs {
+        let (rss, secs, used) = time_v(&argv, &out);
+        took.push(secs);
+        peak.push(rss);
+        cpu.push(used);
+    }
+    // Where the time goes: verifying the sources (in process, one after the
+    // other), and hashing the merged file's bytes once.
+    let t = Instant::now();
+    for p in &paths {
+        let report = verify(p, &VerifyOptions::default()).expect("verifies");
+        assert!(report.ok);
+    }
+    let verify_all = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    {
+        use sha2::Digest as _;
+        let bytes = std::fs::read(&out).expect("merged");
+        let _ = sha2::Sha256::digest(&bytes);
+    }
+    let hash_out = t.elapsed().as_secs_f64();
+    let merged = std::fs::metadata(&out).map_or(0, |m| m.len());
+    let report = verify(&out, &VerifyOptions::default()).expect("verifies");
+    assert!(
+        report.ok && report.entries == (sources * n) as u64,
+        "the merged file must verify: {:?}",
+        report.problems.first()
+    );
+    let (secs, rss) = (median(took), median(peak));
+    let inputs_mb = inputs as f64 / 1e6;
+    println!(
+        "inputs {inputs_mb:.1} MB (generated in {:.1} s), merged file {:.1} MB",
+        generated.as_secs_f64(),
+        merged as f64 / 1e6
+    );
+    println!(
+        "`grabbag journal merge` median of {runs}: {secs:.2} s (goal < 3: {}; CPU user + sys {:.2} s), peak RSS {rss:.1} MB = {:.2}x the inputs (goal < 2: {})",
+        if secs < 3.0 { "met" } else { "MISSED" },
+        median(cpu),
+        rss / inputs_mb,
+        if rss / inputs_mb < 2.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    println!(
+        "phases: verify every source in process {verify_all:.2} s; read + SHA-256 of the merged file {hash_out:.2} s"
+    );
+    for p in paths.iter().chain([&out]) {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 /// (c) One note, as `grabbag note` does it in process

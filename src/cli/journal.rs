@@ -610,13 +610,17 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
         );
         inputs.push((file, name, bytes));
     }
-    // One pass over each source: what `journal verify` says of it, and the
-    // order of its entries for the merge.
+    // One pass over each source, the sources side by side on the cores:
+    // what `journal verify` says of it, and the order of its entries.
+    let checked = crate::parallel::map(&inputs, 8, |(file, name, bytes)| {
+        index_source_at(Some(file.as_path()), Source { name, bytes }, &options)
+    });
     let mut prepared = Vec::new();
     let mut failed = false;
-    for (file, name, bytes) in &inputs {
-        let source = Source { name, bytes };
-        let (report, ready) = index_source_at(Some(file.as_path()), source, &options)?;
+    for ((file, _, _), checked) in inputs.iter().zip(checked) {
+        let checked =
+            checked.ok_or_else(|| anyhow!("checking {} stopped unexpectedly", file.display()))?;
+        let (report, ready) = checked?;
         if !report.ok {
             print_report(&report)?;
             eprintln!(
