@@ -1,4 +1,5 @@
-//! `grabbag journal verify|sign|witness|merge|commit|export`: the auditor's
+//! `grabbag journal verify|sign|witness|merge|commit|export` (and `push|pull`, in
+//! `exchange`): the auditor's
 //! and the command room's tools for journals.
 //!
 //! Everything here but `export` works on the stored bytes, so none of it
@@ -54,6 +55,10 @@ pub enum JournalCommand {
     Rekey(RekeyArgs),
     /// Export a journal (or merged timeline) as Markdown, HTML, CSV, JSON or Timesketch JSONL.
     Export(ExportArgs),
+    /// Send this laptop's journals to a remote (a repository on a stick, or over SSH): verified, fast-forward only.
+    Push(super::exchange::PushArgs),
+    /// Take the other responders' journals from a remote into journals/received/SENDER/, each verified first.
+    Pull(super::exchange::PullArgs),
 }
 
 /// Export formats.
@@ -213,6 +218,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         JournalCommand::Commit(args) => commit(ctx, args),
         JournalCommand::Rekey(args) => rekey(ctx, args),
         JournalCommand::Export(args) => export(ctx, args),
+        JournalCommand::Push(args) => super::exchange::push(ctx, args),
+        JournalCommand::Pull(args) => super::exchange::pull(ctx, args),
     }
 }
 

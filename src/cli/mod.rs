@@ -18,6 +18,7 @@ mod cases;
 mod completions;
 mod demo;
 mod edit;
+mod exchange;
 mod exercise;
 mod exercise_run;
 mod export;

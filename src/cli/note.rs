@@ -86,6 +86,21 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuses a journal that `journal pull` stored in `journals/received/`:
+/// only its sender writes it.
+pub(super) fn refuse_received(
+    root: &std::path::Path,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    if crate::library::exchange::is_received(root, path) {
+        bail!(
+            "{} was received from another laptop by `grabbag journal pull`: only its sender writes it, so it is never resumed or appended to here; write your own journal (e.g. journals/<date>-<incident>.jsonl)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// How a journal that does not exist yet is started.
 pub(super) struct Create {
     /// Unencrypted, by explicit choice.
@@ -116,6 +131,7 @@ pub(super) fn open_session(
     opening: Opening,
 ) -> anyhow::Result<Session> {
     if let Ok(root) = ctx.library_path() {
+        refuse_received(root, path)?;
         // A synced `journals` link to a folder in the user's home must not
         // be written through.
         let absolute =

@@ -46,6 +46,9 @@ pub struct Args {
 /// Runs `run`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let library = ctx.library()?;
+    if let Some(journal) = &args.journal {
+        super::note::refuse_received(library.root(), journal)?;
+    }
     let ids = ctx.identities_if_any()?;
     let setup = setup(ctx, &library, LoadReport::default(), ids, &args.look);
     // Decrypting and checking every runbook is most of the start-up time

@@ -280,6 +280,30 @@ pub fn verify_bytes(
     options: &VerifyOptions<'_>,
 ) -> Result<VerifyReport, VerifyError> {
     let armored = read_signature(path)?;
+    Ok(verify_armored(path, bytes, armored, options))
+}
+
+/// Like [`verify_bytes`], with the signature's bytes given rather than read
+/// from `path.sig`: for a journal that is not on disk yet (received by
+/// `journal pull`, checked before it is stored).
+pub fn verify_with_signature(
+    path: &Path,
+    bytes: &[u8],
+    signature: Option<&[u8]>,
+    options: &VerifyOptions<'_>,
+) -> VerifyReport {
+    // Lossy, as `read_signature`.
+    let armored = signature.map(|bytes| String::from_utf8_lossy(bytes).into_owned());
+    verify_armored(path, bytes, armored, options)
+}
+
+/// [`verify_bytes`] once the signature's text (if any) is known.
+fn verify_armored(
+    path: &Path,
+    bytes: &[u8],
+    armored: Option<String>,
+    options: &VerifyOptions<'_>,
+) -> VerifyReport {
     let (report, signed) = if merge::is_merged(bytes) {
         let (report, boundaries) = merge::check(path, bytes, &options.witnesses);
         let signed = armored
@@ -289,20 +313,43 @@ pub fn verify_bytes(
         (report, signed)
     } else {
         let mut reader = bytes;
-        let checked = check_journal(
+        match check_journal(
             path,
             &mut reader,
             options,
             armored.as_deref(),
             &mut |_, _| {},
-        )
-        .map_err(|source| VerifyError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        (checked.report, checked.signed)
+        ) {
+            Ok(checked) => (checked.report, checked.signed),
+            // Bytes in memory always read; should they not, say so in the
+            // report rather than pass anything.
+            Err(e) => (unread(path, bytes.len() as u64, &e), None),
+        }
     };
-    Ok(finish(report, armored, signed.as_ref(), options))
+    finish(report, armored, signed.as_ref(), options)
+}
+
+/// A report for bytes that could not be read: one problem, saying why.
+fn unread(path: &Path, bytes: u64, error: &io::Error) -> VerifyReport {
+    VerifyReport {
+        file: path.to_owned(),
+        format: Format::Journal,
+        ok: false,
+        bytes,
+        entries: 0,
+        head: None,
+        encrypted: false,
+        problems: vec![Finding {
+            seq: None,
+            offset: 0,
+            message: format!("the journal could not be read: {error}"),
+        }],
+        warnings: Vec::new(),
+        torn: None,
+        witnesses: Vec::new(),
+        signature: None,
+        sources: Vec::new(),
+    }
 }
 
 /// `FILE.sig` as text, when there is one. Lossy: a signature file that is

@@ -203,7 +203,13 @@ fn open_anywhere(lock: &Path) -> bool {
 /// config file to this handle's configuration. Call right after opening,
 /// before the first object or ref is read (libgit2 reads the setting once).
 pub fn durable(repo: &git2::Repository) -> Result<(), LibraryError> {
-    let path = repo.path().join(DURABLE_CONFIG);
+    durable_as(repo, repo.path())
+}
+
+/// [`durable`] for a repository grabbag writes into but does not own (a
+/// remote on a USB stick), with the config file of the library in `git_dir`.
+pub fn durable_as(repo: &git2::Repository, git_dir: &Path) -> Result<(), LibraryError> {
+    let path = git_dir.join(DURABLE_CONFIG);
     if path.is_file() {
         repo.config()?
             .add_file(&path, git2::ConfigLevel::App, false)?;

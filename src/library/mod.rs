@@ -11,6 +11,7 @@
 
 mod checkout;
 mod discover;
+pub mod exchange;
 mod git;
 pub mod history_cache;
 mod lock;

@@ -19,6 +19,7 @@ mod fuzz;
 mod harness;
 mod journal;
 mod journal_cli;
+mod journal_exchange;
 mod journal_rekey;
 mod journal_reliability;
 mod journal_vectors;
