@@ -14,6 +14,7 @@
 mod out;
 mod act;
 mod audit;
+mod board;
 mod cases;
 mod completions;
 mod demo;
@@ -35,6 +36,7 @@ mod replay;
 mod review;
 mod run;
 mod seal;
+mod sitrep;
 mod status;
 mod sync;
 
@@ -116,6 +118,10 @@ pub enum Command {
     Status(status::Args),
     /// List the cases a response handled, with fields and clock outcomes, for keying back.
     Cases(cases::Args),
+    /// Every responder's journal of one incident in one live picture.
+    Board(board::Args),
+    /// A situation report for a Gold briefing or a shift handover.
+    Sitrep(sitrep::Args),
     /// Verify, sign, witness, merge and commit journals.
     Journal(journal::Args),
     /// Tabletop exercises: lint, score and report recorded runs, check for drift.
@@ -194,6 +200,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Act(args) => act::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Cases(args) => cases::run(&ctx, args),
+        Command::Board(args) => board::run(&ctx, args),
+        Command::Sitrep(args) => sitrep::run(&ctx, args),
         Command::Journal(args) => journal::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Exercise(args) => exercise::run(&ctx, args),

@@ -348,13 +348,7 @@ pub fn status(
                     due_at: c.due_at,
                     remaining_s: matches!(clock_state, ClockStatus::Running | ClockStatus::Overdue)
                         .then(|| (c.due_at - now).num_seconds()),
-                    state: match clock_state {
-                        ClockStatus::Running => "running",
-                        ClockStatus::Overdue => "overdue",
-                        ClockStatus::Breached => "breached",
-                        ClockStatus::Met { late: false } => "met",
-                        ClockStatus::Met { late: true } => "met_late",
-                    },
+                    state: clock_state.as_str(),
                     met: c.met.as_ref().map(By::from),
                     breached: c.breached.as_ref().map(By::from),
                 }

@@ -8,6 +8,7 @@
 //!
 //! - [`event`]: what can be recorded.
 //! - [`ending`]: the newest entry of a kind, read backwards from the end.
+//! - [`follow`]: a journal read incrementally as others append to it.
 //! - [`entry`]: one line's stored form, its hash, encryption of its body,
 //!   witness codes.
 //! - [`scan`](mod@scan): every check that needs no key (the auditor's view).
@@ -23,6 +24,7 @@
 pub mod ending;
 pub mod entry;
 pub mod event;
+pub mod follow;
 mod links;
 pub mod merge;
 #[cfg(test)]

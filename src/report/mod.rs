@@ -21,6 +21,7 @@
 //! - [`audit`]: the one-page library audit, with [`coverage`]: the LGA
 //!   grab-bag themes by stage.
 //! - [`aar`]: an exercise run's after-action report, Markdown or HTML.
+//! - [`sitrep`]: the situation report from a board's picture, Markdown or HTML.
 
 pub mod aar;
 pub mod audit;
@@ -33,6 +34,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod pack;
+pub mod sitrep;
 pub mod timesketch;
 
 use std::path::{Path, PathBuf};

@@ -268,6 +268,20 @@ pub enum ClockStatus {
     },
 }
 
+impl ClockStatus {
+    /// The word reports and `--json` use: `running`, `overdue`, `breached`,
+    /// `met` or `met_late`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockStatus::Running => "running",
+            ClockStatus::Overdue => "overdue",
+            ClockStatus::Breached => "breached",
+            ClockStatus::Met { late: false } => "met",
+            ClockStatus::Met { late: true } => "met_late",
+        }
+    }
+}
+
 impl ClockState {
     /// Where the clock stands at `now`.
     pub fn status(&self, now: DateTime<Utc>) -> ClockStatus {

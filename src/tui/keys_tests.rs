@@ -11,7 +11,7 @@ use super::exercise_tests::{playing, recorded};
 use super::keys::{GLOBAL, Key, Table};
 use super::replay::Replay;
 use super::tests::{app, colour, path_of, samples, started, text};
-use super::{exercise, library, replay, review, run};
+use super::{board, exercise, library, replay, review, run};
 
 /// Every key a responder could press: printable ASCII, the named keys and
 /// Ctrl with each letter.
@@ -79,6 +79,7 @@ fn every_binding_of_every_table_is_reachable() {
     reachable(&exercise::KEYS);
     reachable(&replay::KEYS);
     reachable(&review::KEYS);
+    reachable(&board::KEYS);
     reachable(&GLOBAL);
 }
 
@@ -101,6 +102,7 @@ fn layered_tables_share_no_key() {
         &ex,
         &|k: &KeyEvent| replay::KEYS.command(k).is_some(),
         &|k: &KeyEvent| review::KEYS.command(k).is_some(),
+        &|k: &KeyEvent| board::KEYS.command(k).is_some(),
     ] {
         assert_eq!(clash(screen, &global), 0, "a screen binds Ctrl-C");
     }

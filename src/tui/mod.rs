@@ -14,6 +14,7 @@
 //! Nothing here touches a file except through the core (journal, config).
 
 pub mod app;
+pub mod board;
 pub mod dialog;
 pub mod exercise;
 pub mod keys;
@@ -254,6 +255,8 @@ impl HeldKey {
     }
 }
 
+#[cfg(test)]
+mod board_tests;
 #[cfg(test)]
 mod exercise_tests;
 #[cfg(test)]

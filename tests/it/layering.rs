@@ -17,6 +17,7 @@ const CORE: &[(&str, &[&str])] = &[
     ("report", &[]),
     ("lessons", &[]),
     ("cacao", &[]),
+    ("board", &["library"]),
 ];
 
 fn sources(path: &Path, out: &mut Vec<PathBuf>) {

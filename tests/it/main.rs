@@ -6,6 +6,7 @@ mod age_interop;
 mod age_plugin;
 mod attack_files;
 mod attack_trust;
+mod board;
 mod cacao;
 mod config;
 mod coverage;

@@ -546,3 +546,89 @@ fn the_text_pack_and_show_set_prose_by_meaning_and_never_break_a_phone_number() 
     }
     assert!(checked > 100, "only {checked} line ends checked");
 }
+
+/// Issue 22: the sitrep from three responders' journals prints on A4 with
+/// every table cell on paper, the title on every page and the tables' right
+/// borders drawn.
+#[test]
+fn the_sitrep_prints_on_a4_with_nothing_cut() {
+    const TEST: &str = "the_sitrep_prints_on_a4_with_nothing_cut";
+    if !have("chromium", TEST)
+        || !have("pdftotext", TEST)
+        || !have("pdfinfo", TEST)
+        || !have("pdftoppm", TEST)
+    {
+        return;
+    }
+    let demo = Demo::build();
+    let journals = demo.library.join("journals");
+    for (file, name, role, args) in [
+        (
+            "gold.jsonl",
+            "Gita",
+            "Strategic lead (Gold)",
+            vec![
+                "deadline",
+                "Brief the chief executive and the leader of the council",
+                "--after",
+                "2h",
+            ],
+        ),
+        (
+            "silver.jsonl",
+            "Sam",
+            "Incident lead (Silver)",
+            vec!["open", "cyber/ransomware"],
+        ),
+        (
+            "silver.jsonl",
+            "Sam",
+            "Incident lead (Silver)",
+            vec!["done", "confirm-and-declare"],
+        ),
+        (
+            "bronze.jsonl",
+            "Bo",
+            "ICT engineer (Bronze)",
+            vec!["open", "cyber/ransomware"],
+        ),
+        (
+            "bronze.jsonl",
+            "Bo",
+            "ICT engineer (Bronze)",
+            vec![
+                "block",
+                "isolate",
+                "--reason",
+                "waiting for the keys to the communications room on the second floor",
+            ],
+        ),
+    ] {
+        let made = run(demo
+            .grabbag()
+            .arg("act")
+            .arg(journals.join(file))
+            .args([
+                "--incident",
+                "Cyber outage",
+                "--actor",
+                name,
+                "--role",
+                role,
+            ])
+            .args(&args));
+        assert_eq!(made.code, 0, "{}", made.stderr);
+    }
+    let out = demo.home.path().join("paper");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let html = out.join("sitrep.html");
+    let made = run(demo
+        .grabbag()
+        .args(["sitrep", "--since", "1h", "--format", "html", "-o"])
+        .arg(&html));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let (found, _) = check_printed(&html, &demo.home.path().join("chromium-profile"));
+    assert!(found > 30, "only {found} values checked");
+    let ruled = right_borders_on_paper("sitrep", &html.with_extension("pdf"));
+    assert!(ruled > 0, "no page with a table");
+}

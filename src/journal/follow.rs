@@ -1,0 +1,221 @@
+//! Following a journal that another process (or another laptop, through a
+//! shared folder) keeps appending to, reading only what was appended.
+//!
+//! A [`Follower`] remembers where the last good entry ended, that entry's
+//! bytes, the sessions' monotonic times and the journal key, so each
+//! [`Follower::poll`] reads the new bytes only and checks them with the same
+//! scan as every other reader (chain, seq, structure). It never writes, never
+//! locks, never moves a torn tail aside: the file may be someone else's copy
+//! on a read-only share.
+//!
+//! Before reading on, a poll checks that the last entry it read is still
+//! there byte for byte: a file that shrank or whose last known line changed
+//! was rewritten (a copy replaced by an older or a different one, or an
+//! edit), and is read again from the start, flagged so the reader can say
+//! so. Any rewrite that keeps the chain valid must change that line, since
+//! it carries the hash of everything before it; an edit in the middle that
+//! leaves the chain broken is found by the next full read.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use super::entry::{JournalKey, StoredEntry};
+use super::scan::{Finding, Torn, scan_from};
+use super::store::{Entry, JournalError, MAX_JOURNAL_BYTES, decode, journal_key};
+use crate::crypto::Identities;
+
+/// Where a followed journal stands after the last poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Every byte read so far verifies.
+    Good,
+    /// The file ends in an incomplete line (a copy taken mid-write, or a
+    /// writer that crashed): read up to the last good entry, which a later
+    /// poll continues from.
+    Torn(Torn),
+    /// The chain or structure breaks here: nothing after it is read.
+    Broken(Finding),
+    /// The journal is encrypted and the identities given do not open it.
+    NoKey(String),
+}
+
+/// What one poll found.
+#[derive(Debug, Default)]
+pub struct Polled {
+    /// The file was rewritten (shrank, or its last known entry changed):
+    /// `entries` are the whole journal again, not an addition.
+    pub rewritten: bool,
+    /// Entries read by this poll, in order, decrypted when the key is held.
+    pub entries: Vec<Entry>,
+}
+
+/// The last good entry read: where the next poll starts, and the bytes it
+/// must still find there.
+struct Last {
+    entry: StoredEntry,
+    offset: u64,
+    line: Vec<u8>,
+}
+
+/// Reads a journal incrementally; see the module docs.
+pub struct Follower {
+    path: PathBuf,
+    last: Option<Last>,
+    sessions: HashMap<u32, u64>,
+    key: Option<JournalKey>,
+    first_hash: Option<String>,
+    encrypted: bool,
+    health: Health,
+}
+
+impl Follower {
+    /// A follower of the journal at `path` that has read nothing yet.
+    pub fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            last: None,
+            sessions: HashMap::new(),
+            key: None,
+            first_hash: None,
+            encrypted: false,
+            health: Health::Good,
+        }
+    }
+
+    /// Where it stands after the last poll.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// True when its bodies are encrypted.
+    pub fn encrypted(&self) -> bool {
+        self.encrypted
+    }
+
+    /// The seq and hash of the last good entry read.
+    pub fn head(&self) -> Option<(u64, &str)> {
+        self.last
+            .as_ref()
+            .map(|l| (l.entry.seq, l.entry.hash.as_str()))
+    }
+
+    /// The hash of the first entry: the journal's identity, the same in
+    /// every copy of it, however far each copy has got.
+    pub fn first_hash(&self) -> Option<&str> {
+        self.first_hash.as_deref()
+    }
+
+    /// Reads what was appended since the last poll (everything, the first
+    /// time or after a rewrite). Only an unreadable file is an error; what
+    /// is wrong inside it is in [`Follower::health`].
+    pub fn poll(&mut self, identities: Option<&Identities>) -> Result<Polled, JournalError> {
+        let path = self.path.clone();
+        let io = |source| JournalError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file =
+            crate::fsutil::open_regular(&self.path, OpenOptions::new().read(true)).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let rewritten = match &self.last {
+            Some(last) => !still_there(&mut file, len, last).map_err(io)?,
+            None => false,
+        };
+        if rewritten {
+            *self = Self::new(&self.path);
+        }
+        if matches!(self.health, Health::Broken(_) | Health::NoKey(_)) {
+            return Ok(Polled::default());
+        }
+        let start = self
+            .last
+            .as_ref()
+            .map_or(0, |l| l.offset + l.line.len() as u64);
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(start)).map_err(io)?;
+        file.take(MAX_JOURNAL_BYTES.saturating_sub(start))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        let prior = self.last.as_ref().map(|l| &l.entry);
+        let scan = scan_from(&bytes, start, prior, &mut self.sessions);
+        let mut entries = Vec::with_capacity(scan.entries.len());
+        self.health = Health::Good;
+        // The last entry read, kept with a copy of its line once, at the end.
+        let mut newest = None;
+        for scanned in scan.entries {
+            if scanned.entry.seq == 1 {
+                self.first_hash = Some(scanned.entry.hash.clone());
+                if let Some(wrapped) = &scanned.entry.journal_key {
+                    self.encrypted = true;
+                    match identities
+                        .map(|ids| journal_key(&self.path, &scanned.entry, wrapped, ids))
+                    {
+                        Some(Ok(key)) => self.key = Some(key),
+                        Some(Err(e)) => {
+                            self.health = Health::NoKey(e.to_string());
+                        }
+                        None => {
+                            self.health =
+                                Health::NoKey("no identity was given to open it".to_owned());
+                        }
+                    }
+                }
+            }
+            let entry = match decode(
+                &self.path,
+                self.key.as_ref(),
+                &scanned.entry,
+                scanned.offset,
+            ) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    // A body the journal's own key does not open was altered.
+                    self.health = Health::Broken(Finding {
+                        seq: Some(scanned.entry.seq),
+                        offset: scanned.offset,
+                        message: e.to_string(),
+                    });
+                    break;
+                }
+            };
+            entries.push(entry);
+            newest = Some(scanned);
+            if matches!(self.health, Health::NoKey(_)) {
+                break;
+            }
+        }
+        if let Some(scanned) = newest {
+            let from = usize::try_from(scanned.offset - start).unwrap_or(usize::MAX);
+            let to = from.saturating_add(usize::try_from(scanned.len).unwrap_or(usize::MAX));
+            self.last = Some(Last {
+                line: bytes.get(from..to).unwrap_or_default().to_vec(),
+                entry: scanned.entry,
+                offset: scanned.offset,
+            });
+        }
+        if !matches!(self.health, Health::Good) {
+            return Ok(Polled { rewritten, entries });
+        }
+        if let Some(problem) = scan.problems.into_iter().next() {
+            self.health = Health::Broken(problem);
+        } else if let Some(torn) = scan.torn {
+            self.health = Health::Torn(torn);
+        }
+        Ok(Polled { rewritten, entries })
+    }
+}
+
+/// True when the file is at least as long as what was read and the last
+/// entry read is still there, byte for byte.
+fn still_there(file: &mut std::fs::File, len: u64, last: &Last) -> std::io::Result<bool> {
+    let end = last.offset + last.line.len() as u64;
+    if len < end {
+        return Ok(false);
+    }
+    let mut now = vec![0u8; last.line.len()];
+    file.seek(SeekFrom::Start(last.offset))?;
+    file.read_exact(&mut now)?;
+    Ok(now == last.line)
+}
