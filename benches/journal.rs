@@ -11,6 +11,9 @@
 //!   append, sync) on a 100,000-entry journal beside the same on a
 //!   1,000-entry one (issue 24): goal ratio ≤ 2, with the full open and fold
 //!   it replaced measured beside it;
+//! - resuming a 100,000-entry journal in the interface (issue 24): the time
+//!   to its first frame (goal under 300 ms) and until all of it is in, beside
+//!   the whole open and fold the resume did before;
 //!
 //! Folding 100,000 entries into response state has its own bench,
 //! `cargo bench --bench response_fold`.
@@ -23,8 +26,9 @@
 //! Environment: `GRABBAG_BENCH_DIR` (where the files go: the file system under
 //! test; default the system temp dir), `GRABBAG_BENCH_APPENDS` (default 2000),
 //! `GRABBAG_BENCH_ENTRIES` (default 100000), `GRABBAG_BENCH_NOTES` (notes timed
-//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify|merge` (only that part),
-//! `GRABBAG_BENCH_SOURCES` (journals merged, default 10).
+//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify|merge|resume` (only that
+//! part), `GRABBAG_BENCH_SOURCES` (journals merged, default 10), `GRABBAG_BENCH_KEEP=DIR` (the
+//! resume part keeps its plaintext journal there).
 #![forbid(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
@@ -78,6 +82,11 @@ fn main() {
         let notes = env_usize("GRABBAG_BENCH_NOTES", 30);
         note_cost(dir.path(), false, notes);
         note_cost(dir.path(), true, notes);
+    }
+    if runs("resume") {
+        let entries = env_usize("GRABBAG_BENCH_ENTRIES", 100_000);
+        resume_first_frame(dir.path(), false, entries);
+        resume_first_frame(dir.path(), true, entries);
     }
     if runs("append") {
         let appends = env_usize("GRABBAG_BENCH_APPENDS", 2000);
@@ -878,4 +887,84 @@ fn scan_phases(bytes: &[u8]) {
     println!(
         "scan phases, ms: split lines {split:.1}; serde_json parse into StoredEntry {parse:.1}; line hashes {hash:.1}; RFC 3339 times {time:.1}; freeing entries {free:.1}"
     );
+}
+
+/// Resuming an `n`-entry journal in the interface, as `grabbag run
+/// --journal` does once the runbooks are in: the time from the resume to
+/// its first frame drawn (on ratatui's `TestBackend`, 120x40), then until
+/// the whole journal is in and the writer session started, beside the whole
+/// open and fold the resume did before it read in steps (`Session::open`).
+/// Median of 5 each, on copies of one generated journal (a resume appends).
+fn resume_first_frame(dir: &Path, encrypted: bool, n: usize) {
+    use grabbag::tui::{App, Look, Setup, draw};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let kind = if encrypted { "encrypted" } else { "plaintext" };
+    println!("\n## resume in the interface, {kind} journal of {n} entries");
+    let (original, k) = generate(dir, encrypted, n);
+    let ids = k.as_ref().map(|k| &k.identities);
+    let copy = dir.join(format!("resume-{kind}.jsonl"));
+    let fresh = || {
+        std::fs::copy(&original, &copy).expect("copy");
+        let _ = std::fs::remove_file(dir.join(format!("resume-{kind}.jsonl.tail")));
+    };
+    let (mut first, mut all, mut before) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        fresh();
+        let setup = Setup {
+            root: dir.to_owned(),
+            report: Default::default(),
+            recipients: None,
+            identities: ids,
+            today: Utc::now().date_naive(),
+            look: Look::default(),
+            last: Default::default(),
+            last_path: None,
+        };
+        let mut app = App::new(setup, Utc::now());
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("backend");
+        let t = Instant::now();
+        app.resume(&copy);
+        terminal.draw(|f| draw(f, &app)).expect("draw");
+        first.push(t.elapsed().as_secs_f64() * 1e3);
+        while app.shared.resume_step() {
+            terminal.draw(|f| draw(f, &app)).expect("draw");
+        }
+        all.push(t.elapsed().as_secs_f64() * 1e3);
+        let state = &app.shared.response.as_ref().expect("resumed").state;
+        assert!(
+            state.entries > n as u64,
+            "the whole journal and the new session"
+        );
+        fresh();
+        let t = Instant::now();
+        let (session, _) = Session::open(&copy, ids, Vec::new()).expect("opens");
+        assert_eq!(session.state().entries, n as u64);
+        before.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let mb = std::fs::metadata(&original).map_or(0.0, |m| m.len() as f64 / 1e6);
+    println!("file {mb:.1} MB");
+    println!(
+        "first frame, median ms: {:.1} (goal under 300)",
+        median(first)
+    );
+    println!(
+        "all in and the session started, median ms: {:.1}",
+        median(all)
+    );
+    println!(
+        "before: open and fold all at once (nothing drawn meanwhile), median ms: {:.1}",
+        median(before)
+    );
+    // `GRABBAG_BENCH_KEEP=DIR` keeps the plaintext journal, to try with the
+    // real binary.
+    if let Some(keep) = std::env::var_os("GRABBAG_BENCH_KEEP").filter(|_| !encrypted) {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).expect("keep dir");
+        std::fs::copy(&original, keep.join(format!("{kind}-{n}.jsonl"))).expect("kept");
+    }
+    for path in [original, copy] {
+        let _ = std::fs::remove_file(&path);
+    }
 }

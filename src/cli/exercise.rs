@@ -344,7 +344,14 @@ fn fold(ctx: &Context, path: &Path) -> anyhow::Result<ResponseState> {
 pub(super) fn read_run(ctx: &Context, path: &Path) -> anyhow::Result<(Vec<Entry>, ResponseState)> {
     let entries = Journal::read(path, ctx.identities_if_any()?)
         .with_context(|| format!("reading {}", path.display()))?;
-    let state = ResponseState::fold(&entries);
+    let state = readable(path, &entries)?;
+    Ok((entries, state))
+}
+
+/// The fold of `entries` (read from `path`), or an error when some could not
+/// be decrypted: a run judged on part of its entries would be wrong.
+pub(super) fn readable(path: &Path, entries: &[Entry]) -> anyhow::Result<ResponseState> {
+    let state = ResponseState::fold(entries);
     if state.unreadable > 0 {
         bail!(
             "{}: {} of {} entries could not be decrypted: pass --identity (or set GRABBAG_IDENTITY) with a key the journal is encrypted to",
@@ -353,7 +360,7 @@ pub(super) fn read_run(ctx: &Context, path: &Path) -> anyhow::Result<(Vec<Entry>
             state.entries
         );
     }
-    Ok((entries, state))
+    Ok(state)
 }
 
 /// Parses an exercise file that must have no errors.

@@ -17,6 +17,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::{Context, print_json, write_private};
+use crate::crypto::Identities;
 use crate::fsutil;
 use crate::journal::merge::{self, MergeError, Source};
 use crate::journal::store::{key_path, read_journal_bytes, rewrapped_key, write_key};
@@ -25,7 +26,7 @@ use crate::journal::verify::{
     signature_path, verify, verify_bytes,
 };
 use crate::journal::{Finding, parse_witness, witness_code};
-use crate::library::{self, JOURNALS_DIR};
+use crate::library::{self, JOURNALS_DIR, Library, LoadOptions};
 use crate::report::{self, Input, Timeline};
 use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE, Signer};
 use crate::text::printable_line;
@@ -230,36 +231,115 @@ pub(super) fn read_timeline(
     files: &[PathBuf],
     checks: Checks,
 ) -> anyhow::Result<Timeline> {
+    gather(ctx, files, checks)?.timeline()
+}
+
+/// The journals a timeline is read from and what reading it needs, gathered
+/// where the command line's context is, so that the reading itself
+/// ([`Gathered::timeline`]) can run on another thread.
+pub(super) struct Gathered<'c> {
+    read: Vec<(PathBuf, Vec<u8>)>,
+    witnesses: Vec<(u64, String)>,
+    signers: Option<AllowedSigners>,
+    require_known_signer: bool,
+    identities: Option<&'c Identities>,
+    library: Option<Library>,
+}
+
+/// Reads the files and resolves the checks, the keys and the library.
+pub(super) fn gather<'c>(
+    ctx: &'c Context,
+    files: &[PathBuf],
+    checks: Checks,
+) -> anyhow::Result<Gathered<'c>> {
     let (witnesses, signers, require_known_signer) = checks.resolve(ctx, files.len())?;
-    let options = VerifyOptions {
-        witnesses,
-        allowed_signers: signers.as_ref(),
-        require_known_signer,
-    };
     let mut read = Vec::new();
     for file in files {
         let bytes =
             read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
-        read.push((file.as_path(), bytes));
+        read.push((file.clone(), bytes));
     }
-    let inputs: Vec<Input<'_>> = read
-        .iter()
-        .map(|(path, bytes)| Input { path, bytes })
-        .collect();
-    let identities = ctx.identities_if_any()?;
-    // With a library: steps and clocks named in words, and each runbook
-    // version followed compared with HEAD. Without one (or when it does not
-    // load), ids are shown and versions are not compared.
-    let library = ctx.library_path().ok().and_then(|_| ctx.load(false).ok());
-    let runbooks: Vec<crate::runbook::Runbook> =
-        library.as_ref().map_or_else(Vec::new, |(_, r)| {
-            r.runbooks.iter().map(|l| l.runbook.clone()).collect()
-        });
-    let mut timeline = Timeline::read(&inputs, &options, identities, runbooks.as_slice())?;
-    if let Some((library, _)) = &library {
-        timeline.head = report::diff::against_head(&timeline, library, identities);
+    Ok(Gathered {
+        read,
+        witnesses,
+        signers,
+        require_known_signer,
+        identities: ctx.identities_if_any()?,
+        library: ctx
+            .library_path()
+            .ok()
+            .and_then(|_| ctx.library().ok())
+            .inspect(super::warn_if_sync_interrupted),
+    })
+}
+
+impl Gathered<'_> {
+    /// The timeline of the files read. With a library: steps and clocks
+    /// named in words, and each runbook version followed compared with HEAD.
+    /// Without one (or when it does not load), ids are shown and versions
+    /// are not compared.
+    pub(super) fn timeline(self) -> anyhow::Result<Timeline> {
+        let options = VerifyOptions {
+            witnesses: self.witnesses.clone(),
+            allowed_signers: self.signers.as_ref(),
+            require_known_signer: self.require_known_signer,
+        };
+        let inputs: Vec<Input<'_>> = self
+            .read
+            .iter()
+            .map(|(path, bytes)| Input { path, bytes })
+            .collect();
+        let load = LoadOptions {
+            today: super::today(),
+            require_signed: false,
+        };
+        let library = self
+            .library
+            .as_ref()
+            .and_then(|l| Some((l, l.load(self.identities, &load).ok()?)));
+        let runbooks: Vec<crate::runbook::Runbook> =
+            library.as_ref().map_or_else(Vec::new, |(_, r)| {
+                r.runbooks.iter().map(|l| l.runbook.clone()).collect()
+            });
+        let mut timeline = Timeline::read(&inputs, &options, self.identities, runbooks.as_slice())?;
+        if let Some((library, _)) = library {
+            timeline.head = report::diff::against_head(&timeline, library, self.identities);
+        }
+        Ok(timeline)
     }
-    Ok(timeline)
+
+    /// The timeline of about the first `max` bytes of each file (whole
+    /// entries), unchecked against witnesses and signatures and without the
+    /// library: a first screen while [`Gathered::timeline`] reads it all.
+    /// Empty when a part cannot be read so (a merged timeline's parts).
+    pub(super) fn first_part(&self, max: usize) -> Timeline {
+        let parts: Vec<Input<'_>> = self
+            .read
+            .iter()
+            .map(|(path, bytes)| {
+                let cut = if bytes.len() <= max {
+                    bytes.len()
+                } else {
+                    bytes[..max]
+                        .iter()
+                        .rposition(|b| *b == b'\n')
+                        .map_or(0, |i| i + 1)
+                };
+                Input {
+                    path,
+                    bytes: &bytes[..cut],
+                }
+            })
+            .collect();
+        Timeline::read(&parts, &VerifyOptions::default(), self.identities, &[][..]).unwrap_or_else(
+            |_| Timeline {
+                files: Vec::new(),
+                sources: Vec::new(),
+                rows: Vec::new(),
+                head: Vec::new(),
+            },
+        )
+    }
 }
 
 fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {

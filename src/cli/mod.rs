@@ -363,11 +363,7 @@ impl Context {
         // Without an identity, plaintext runbooks still load and each
         // encrypted one fails with its own message naming the file.
         let ids = self.identities_if_any()?;
-        if library.sync_interrupted() {
-            eprintln!(
-                "warning: a sync of this library was stopped before it finished: runbooks it was changing may show as DIRTY; run the same `grabbag sync SOURCE` again to finish it"
-            );
-        }
+        warn_if_sync_interrupted(&library);
         let report = library.load(
             ids,
             &LoadOptions {
@@ -376,6 +372,15 @@ impl Context {
             },
         )?;
         Ok((library, report))
+    }
+}
+
+/// Says so when a sync of `library` was stopped before it finished.
+fn warn_if_sync_interrupted(library: &Library) {
+    if library.sync_interrupted() {
+        eprintln!(
+            "warning: a sync of this library was stopped before it finished: runbooks it was changing may show as DIRTY; run the same `grabbag sync SOURCE` again to finish it"
+        );
     }
 }
 

@@ -6,11 +6,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 
 use super::Context;
-use super::exercise::{RunArgs, find_exercise, read_run};
+use super::exercise::{RunArgs, find_exercise, readable};
 use super::run::{LookArgs, setup};
+use crate::journal::{Journal, STEP_BYTES};
 use crate::text::printable_line;
 use crate::tui::{self, replay::Replay};
 
@@ -29,12 +30,20 @@ pub struct Args {
 
 /// Runs `replay`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let (entries, state) = read_run(ctx, &args.journal)?;
+    let ids = ctx.identities_if_any()?;
+    // The first part now, for the first screen; the rest is read a step at a
+    // time while the screen shows (`Replay::read_step`), and a problem found
+    // there ends the replay with its error.
+    let mut reading = Journal::read_in_steps(&args.journal)
+        .with_context(|| format!("reading {}", args.journal.display()))?;
+    let entries = reading
+        .step(ids, STEP_BYTES)
+        .with_context(|| format!("reading {}", args.journal.display()))?;
+    let state = readable(&args.journal, entries.as_slice())?;
     if entries.is_empty() {
         bail!("{}: no entries to replay", args.journal.display());
     }
     let (library, report) = ctx.load(false)?;
-    let ids = ctx.identities_if_any()?;
     // The definition only adds "what comes next" to the inject feed: a
     // replay without it still shows everything the journal holds.
     let exercise = find_exercise(
@@ -47,8 +56,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     )
     .ok()
     .map(|(_, e)| e);
-    // The replay folds its own checkpoints: this whole-journal state would
-    // only sit beside them for as long as the screen is open.
+    // The replay folds its own checkpoints: this state would only sit
+    // beside them for as long as the screen is open.
     drop(state);
     let name = args
         .journal
@@ -56,7 +65,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .map(|n| printable_line(&n.to_string_lossy()).into_owned())
         .unwrap_or_default();
     let setup = setup(ctx, &library, report, ids, &args.look);
-    let replay = Replay::new(entries, args.speed, exercise, name);
+    let replay = Replay::new(entries, args.speed, exercise, name).reading(reading);
     let outcome = tui::run(setup, None, |app| app.start_replay(replay))?;
     Ok(super::run::left(&outcome))
 }

@@ -11,9 +11,10 @@ use std::process::ExitCode;
 
 use super::Context;
 use super::exercise::find_recorded;
-use super::journal::{Checks, read_timeline};
+use super::journal::{Checks, gather};
 use super::run::LookArgs;
 use crate::exercise;
+use crate::journal::STEP_BYTES;
 use crate::lessons::{self, Evidence, JournalLessons, Register, Status, TrackedLesson};
 use crate::report::Timeline;
 use crate::report::audit::exercise_definitions;
@@ -35,15 +36,28 @@ pub struct Args {
 
 /// Runs `review`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let timeline = read_timeline(ctx, &args.files, args.checks)?;
-    let ok = timeline.ok();
-    let scores = scores(ctx, &timeline);
-    let overdue = overdue_lessons(ctx, &timeline);
-    review::run(
-        Review::new(timeline, args.look.look(ctx.theme))
-            .with_scores(scores)
-            .with_overdue_lessons(overdue),
-    )?;
+    let gathered = gather(ctx, &args.files, args.checks)?;
+    // The first entries show at once; the whole is read, verified and
+    // compared on another thread, and replaces them when it is in.
+    let first = gathered.first_part(usize::try_from(STEP_BYTES).unwrap_or(usize::MAX));
+    let mut first = Review::new(first, args.look.look(ctx.theme));
+    first.reading = true;
+    let ok = std::thread::scope(|s| {
+        let (send, rest) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            // The screen may have gone already; then it is waited for below.
+            let _ = send.send(gathered.timeline());
+        });
+        let extras = |timeline: &Timeline| (scores(ctx, timeline), overdue_lessons(ctx, timeline));
+        match review::run_reading(first, rest, extras)? {
+            Ok(ok) => Ok::<_, anyhow::Error>(ok),
+            // Left before it was all read: the verdict still decides the exit status.
+            Err(rest) => Ok(rest
+                .recv()
+                .map_err(|_| anyhow::anyhow!("reading the journals stopped before it finished"))??
+                .ok()),
+        }
+    })?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {

@@ -28,6 +28,8 @@ pub struct Seeker {
     every: usize,
     /// `checkpoints[i]` is the fold of `entries[..(i + 1) * every]`.
     checkpoints: Vec<ResponseState>,
+    /// The fold of every entry, while more may come ([`Seeker::extend`]).
+    tip: Option<ResponseState>,
     /// The fold of `entries[..pos]`.
     current: ResponseState,
     pos: usize,
@@ -39,21 +41,59 @@ impl Seeker {
     /// [`MAX_CHECKPOINTS`]). The position starts before the first.
     pub fn new(entries: Vec<Entry>, every: usize) -> Self {
         let every = every.max(1).max(entries.len().div_ceil(MAX_CHECKPOINTS));
-        let mut state = ResponseState::new();
-        let mut checkpoints = Vec::with_capacity(entries.len() / every);
-        for (i, entry) in entries.iter().enumerate() {
-            state.apply(entry);
-            if (i + 1) % every == 0 {
-                checkpoints.push(state.clone());
-            }
-        }
-        Self {
-            entries,
+        let mut seeker = Self {
+            entries: Vec::with_capacity(entries.len()),
             every,
-            checkpoints,
+            checkpoints: Vec::new(),
+            tip: None,
             current: ResponseState::new(),
             pos: 0,
+        };
+        seeker.extend(entries);
+        seeker.complete();
+        seeker
+    }
+
+    /// Adds entries that follow the others (a journal read in steps),
+    /// folded on from the last and checkpointed as [`Seeker::new`] does; when
+    /// that would keep more than [`MAX_CHECKPOINTS`], every other one goes and
+    /// the spacing doubles. Seeks give the same states either way.
+    pub fn extend(&mut self, entries: Vec<Entry>) {
+        if entries.is_empty() {
+            return;
         }
+        let mut tip = match self.tip.take() {
+            Some(tip) => tip,
+            None => self.at(u64::MAX),
+        };
+        for entry in entries {
+            tip.apply(&entry);
+            self.entries.push(entry);
+            if self.entries.len().is_multiple_of(self.every) {
+                self.checkpoints.push(tip.clone());
+                if self.checkpoints.len() > MAX_CHECKPOINTS {
+                    // Those at multiples of twice the spacing stay.
+                    let mut odd = true;
+                    self.checkpoints.retain(|_| {
+                        odd = !odd;
+                        odd
+                    });
+                    self.every *= 2;
+                }
+            }
+        }
+        self.tip = Some(tip);
+    }
+
+    /// Makes room for `more` entries to come through [`Seeker::extend`].
+    pub fn reserve(&mut self, more: usize) {
+        self.entries.reserve_exact(more);
+    }
+
+    /// No more entries will come: the fold of all of them, kept for
+    /// [`Seeker::extend`], goes.
+    pub fn complete(&mut self) {
+        self.tip = None;
     }
 
     /// The entries.
@@ -143,6 +183,36 @@ mod tests {
             card.expectation("open", "triaged").map(|e| e.outcome),
             Some(crate::exercise::Outcome::Met)
         );
+    }
+
+    #[test]
+    fn a_journal_added_in_parts_seeks_the_same_as_one_given_whole() {
+        let mut run = Run::new();
+        run.deliver("open", 0);
+        for i in 0..600u64 {
+            run.note("Comms", &format!("update {i}"), 1_000 + i * 1_000);
+        }
+        run.step_done("triage", 700_000);
+        let mut rng = crate::testrng::Rng(7);
+        let mut seeker = Seeker::new(Vec::new(), 3);
+        let mut rest = run.entries.clone();
+        while !rest.is_empty() {
+            let part = rest.drain(..(1 + rng.below(90)).min(rest.len())).collect();
+            seeker.extend(part);
+            assert!(seeker.checkpoints.len() <= MAX_CHECKPOINTS);
+            // Seeking between parts sees what has arrived.
+            let upto = seeker.entries().len() as u64;
+            let direct = ResponseState::fold(run.entries.iter().filter(|e| e.seq <= upto));
+            assert_eq!(seeker.at(u64::MAX), direct, "after {upto} entries");
+        }
+        seeker.complete();
+        let whole = Seeker::new(run.entries.clone(), 3);
+        for seq in [0, 1, 2, 3, 150, 299, 300, 301, 450, 601, 602, 603, 9_999, 5] {
+            let direct = ResponseState::fold(run.entries.iter().filter(|e| e.seq <= seq));
+            assert_eq!(seeker.at(seq), direct, "at seq {seq}");
+            assert_eq!(seeker.seek(seq), &direct, "seek to seq {seq}");
+            assert_eq!(whole.at(seq), direct, "whole, at seq {seq}");
+        }
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub use entry::{parse_witness, witness_code};
 pub use event::{Actor, ClockAnchor, ClockChange, Event, LessonCategory, UnknownEvent};
 pub use scan::{Finding, Scan, Torn, scan};
 pub use store::{
-    Entry, Journal, JournalError, NewJournal, Planned, Quarantined, ReadJournal, read_prefix,
+    Entry, Journal, JournalError, NewJournal, OpenStep, Planned, Quarantined, ReadJournal, Reading,
+    STEP_BYTES, read_prefix,
 };
 pub use verify::{VerifyOptions, VerifyReport, verify};

@@ -70,6 +70,29 @@ pub fn scan(bytes: &[u8]) -> Scan {
     scan_from(bytes, 0, None, &mut HashMap::new())
 }
 
+/// Scans the complete lines of `bytes`, a part of a journal read from
+/// `base` that the file goes on after (a read in steps), exactly as
+/// [`scan_from`] scans them within the whole file. `None` when that cannot be
+/// told from the part alone: it has no complete line, or it ends in lines
+/// that would be a torn tail at the end of the file (there they may be
+/// damage, or a line the read cut); the caller then scans on to the end.
+/// `sessions` moves on only when a scan is returned.
+pub(super) fn scan_part(
+    bytes: &[u8],
+    base: u64,
+    prior: Option<&StoredEntry>,
+    sessions: &mut HashMap<u32, u64>,
+) -> Option<(Scan, usize)> {
+    let cut = bytes.iter().rposition(|b| *b == b'\n')? + 1;
+    let mut trial = sessions.clone();
+    let scan = scan_from(&bytes[..cut], base, prior, &mut trial);
+    if scan.torn.is_some() {
+        return None;
+    }
+    *sessions = trial;
+    Some((scan, cut))
+}
+
 pub(super) fn scan_from(
     bytes: &[u8],
     base: u64,

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
 use super::event::{Actor, Event};
-use super::scan::{Finding, Scan, Scanned, Torn, scan_from};
+use super::scan::{Finding, Scan, Scanned, Torn, scan_from, scan_part};
 use super::tail::{self, KeptLine, TailRecord};
 use crate::crypto::{self, CryptoError, Identities, Recipients};
 
@@ -30,6 +30,12 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// notes is a few megabytes), low enough that a hostile file cannot exhaust
 /// memory.
 pub const MAX_JOURNAL_BYTES: u64 = 1 << 30;
+
+/// How many bytes a step of a journal read in steps reads
+/// ([`Journal::open_step`], [`Reading::step`]): a few tens of milliseconds
+/// of reading, checking, decoding and folding, so a screen stays responsive
+/// between steps.
+pub const STEP_BYTES: u64 = 2 << 20;
 
 /// Reads a whole journal file: a regular file only, never through a symbolic
 /// link, at most [`MAX_JOURNAL_BYTES`]. Every reader of a journal a user or a
@@ -188,6 +194,108 @@ impl CaughtUp {
         let start = (s.offset - self.base) as usize;
         &self.bytes[start..start + s.len as usize - 1]
     }
+}
+
+/// A journal being read in steps by [`Journal::read_in_steps`], read-only:
+/// only the part a step reads is in memory at a time.
+pub struct Reading {
+    path: PathBuf,
+    file: File,
+    /// The file's length when it was opened.
+    len: u64,
+    /// Where the next step starts.
+    pos: u64,
+    /// The last entry read, which the next step's chain goes on from.
+    head: Option<StoredEntry>,
+    sessions: HashMap<u32, u64>,
+    key: Option<JournalKey>,
+    done: bool,
+}
+
+impl Reading {
+    /// The next entries, from about `max` bytes, checked (the chain goes
+    /// on from the last step's) and decoded, the key opened with
+    /// `identities` at the first entry (bodies stay `None` without it). A
+    /// broken chain is an error naming the entry, as for
+    /// [`Journal::read`]; a torn tail at the end is left out.
+    pub fn step(
+        &mut self,
+        identities: Option<&Identities>,
+        max: u64,
+    ) -> Result<Vec<Entry>, JournalError> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let (bytes, scan, end) = scan_next_part(
+            &mut self.file,
+            self.pos,
+            max.max(1),
+            self.head.as_ref(),
+            &mut self.sessions,
+        )
+        .map_err(io(&self.path))?;
+        if let Some(finding) = scan.problems.first() {
+            return Err(JournalError::Broken {
+                path: self.path.clone(),
+                finding: finding.clone(),
+            });
+        }
+        if self.head.is_none() {
+            let Some(first) = scan.entries.first() else {
+                return Err(JournalError::Empty(self.path.clone()));
+            };
+            if let (Some(wrapped), Some(ids)) = (&first.entry.journal_key, identities) {
+                self.key = Some(journal_key(&self.path, &first.entry, wrapped, ids)?);
+            }
+        }
+        let entries = scan
+            .entries
+            .iter()
+            .map(|s| decode(&self.path, self.key.as_ref(), &s.entry, s.offset))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.pos += bytes.len() as u64;
+        self.done = end;
+        if let Some(last) = scan.entries.into_iter().next_back() {
+            self.head = Some(last.entry);
+        }
+        Ok(entries)
+    }
+
+    /// The whole file has been read.
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// The share of the file read so far, in percent.
+    pub fn percent(&self) -> u8 {
+        if self.done {
+            return 100;
+        }
+        u8::try_from(self.pos * 100 / self.len.max(1)).unwrap_or(100)
+    }
+
+    /// About how many entries the whole file holds, from those `read` so far
+    /// and a sixteenth more (to size what will hold them once, rather than
+    /// doubling it as they come).
+    pub fn estimated_entries(&self, read: usize) -> usize {
+        if self.pos == 0 {
+            return read;
+        }
+        let whole =
+            read as u128 * u128::from(self.len.max(self.pos)) * 17 / 16 / u128::from(self.pos);
+        usize::try_from(whole).unwrap_or(read)
+    }
+}
+
+/// One part of a journal read by [`Journal::open_step`].
+#[derive(Debug)]
+pub struct OpenStep {
+    /// The entries of this part, in file order.
+    pub entries: Vec<Entry>,
+    /// A torn tail moved aside at the end.
+    pub quarantined: Option<Quarantined>,
+    /// The end of the file was reached.
+    pub done: bool,
 }
 
 /// An open journal.
@@ -360,6 +468,39 @@ impl Journal {
         Ok((journal, opened.0, opened.1))
     }
 
+    /// Opens an existing journal to be read in steps ([`Journal::open_step`]),
+    /// so a screen can show each part as it arrives: nothing is read yet.
+    /// Read to the end, it is the journal [`Journal::open`] gives, with the
+    /// same entries; it appends nothing meanwhile.
+    pub fn open_in_steps(path: &Path) -> Result<Self, JournalError> {
+        Self::open_file(path)
+    }
+
+    /// The next part of a journal from [`Journal::open_in_steps`]: about
+    /// `max` bytes of entries, chain-checked from the last part, decoded
+    /// (the key opened with `identities` at the first entry), under the lock
+    /// for that step only. Once `done`, a torn tail was moved aside (in
+    /// `quarantined`) and the `.tail` record written, as by [`Journal::open`].
+    pub fn open_step(
+        &mut self,
+        identities: Option<&Identities>,
+        max: u64,
+    ) -> Result<OpenStep, JournalError> {
+        let guard = self.lock(LOCK_WAIT)?;
+        let step = self.read_part(&guard, identities, max.max(1))?;
+        if step.done {
+            self.store_tail(&guard);
+        }
+        Ok(step)
+    }
+
+    /// How far [`Journal::open_step`] has read, and the file's length now,
+    /// in bytes.
+    pub fn read_so_far(&self) -> (u64, u64) {
+        let len = self.file.metadata().map_or(self.end, |m| m.len());
+        (self.end, len.max(self.end))
+    }
+
     /// Opens an existing journal to append to it without reading it all:
     /// from the `<journal>.tail` record (see [`tail`](mod@tail)) it reads the
     /// first entry, the entries that set the clocks and the last entry, then
@@ -438,17 +579,38 @@ impl Journal {
         guard: &LockGuard,
         identities: Option<&Identities>,
     ) -> Result<(Vec<Entry>, Option<Quarantined>), JournalError> {
-        let caught = self.catch_up(guard)?;
-        let Some(first) = caught.entries.first() else {
-            return Err(JournalError::Empty(self.path.clone()));
-        };
-        if let Some(wrapped) = &first.entry.journal_key {
-            self.key = identities
-                .map(|ids| journal_key(&self.path, &first.entry, wrapped, ids))
-                .transpose()?;
+        let step = self.read_part(guard, identities, u64::MAX)?;
+        Ok((step.entries, step.quarantined))
+    }
+
+    /// Reads, checks and decodes about `max` more bytes of a journal being
+    /// opened (opening its key with `identities` at the first entry); at the
+    /// end, moves a torn tail aside. Call with the lock held.
+    fn read_part(
+        &mut self,
+        guard: &LockGuard,
+        identities: Option<&Identities>,
+        max: u64,
+    ) -> Result<OpenStep, JournalError> {
+        let starting = self.head.is_none();
+        let caught = self.catch_up_at_most(guard, max)?;
+        if starting {
+            let Some(first) = caught.entries.first() else {
+                return Err(JournalError::Empty(self.path.clone()));
+            };
+            if let Some(wrapped) = &first.entry.journal_key {
+                self.key = identities
+                    .map(|ids| journal_key(&self.path, &first.entry, wrapped, ids))
+                    .transpose()?;
+            }
         }
-        let decoded = self.take_in(&caught)?;
-        Ok((decoded, caught.quarantined))
+        let entries = self.take_in(&caught)?;
+        let done = self.end >= self.file.metadata().map_err(io(&self.path))?.len();
+        Ok(OpenStep {
+            entries,
+            quarantined: caught.quarantined,
+            done,
+        })
     }
 
     /// Reads a journal without opening it for writing: no lock, nothing moved
@@ -457,18 +619,34 @@ impl Journal {
     /// the entry; bodies are decrypted when `identities` open the journal key,
     /// else left `None`.
     pub fn read(path: &Path, identities: Option<&Identities>) -> Result<Vec<Entry>, JournalError> {
-        let bytes = read_journal_bytes(path).map_err(io(path))?;
-        let scan = scan_from(&bytes, 0, None, &mut HashMap::new());
-        if let Some(finding) = scan.problems.first() {
-            return Err(JournalError::Broken {
-                path: path.to_owned(),
-                finding: finding.clone(),
-            });
+        Self::read_in_steps(path)?.step(identities, u64::MAX)
+    }
+
+    /// [`Journal::read`] in steps ([`Reading::step`]), so a screen can show
+    /// the first entries of a long journal while the rest is read: the file
+    /// is read now, nothing is checked yet.
+    pub fn read_in_steps(path: &Path) -> Result<Reading, JournalError> {
+        // As `read_journal_bytes`: a regular file, never through a link,
+        // within the size any journal may have.
+        let file =
+            crate::fsutil::open_regular(path, OpenOptions::new().read(true)).map_err(io(path))?;
+        let len = file.metadata().map_err(io(path))?.len();
+        if len > MAX_JOURNAL_BYTES {
+            return Err(io(path)(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("is larger than {MAX_JOURNAL_BYTES} bytes: refused"),
+            )));
         }
-        if scan.entries.is_empty() {
-            return Err(JournalError::Empty(path.to_owned()));
-        }
-        decode_scanned(path, &scan, identities).map(|read| read.entries)
+        Ok(Reading {
+            path: path.to_owned(),
+            file,
+            len,
+            pos: 0,
+            head: None,
+            sessions: HashMap::new(),
+            key: None,
+            done: false,
+        })
     }
 
     /// Starts a new writer session on an opened journal (a resume): session
@@ -602,22 +780,23 @@ impl Journal {
     /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
     /// and advances the head. Call with the lock held, then hand the result
     /// to [`Journal::take_in`].
-    fn catch_up(&mut self, _guard: &LockGuard) -> Result<CaughtUp, JournalError> {
+    fn catch_up(&mut self, guard: &LockGuard) -> Result<CaughtUp, JournalError> {
+        self.catch_up_at_most(guard, u64::MAX)
+    }
+
+    /// [`Journal::catch_up`] of about `max` bytes at most: the complete
+    /// entries in them, or, when those cannot be told apart from a torn
+    /// tail, everything to the end (see [`scan_part`]).
+    fn catch_up_at_most(&mut self, _guard: &LockGuard, max: u64) -> Result<CaughtUp, JournalError> {
         let base = self.end;
-        let mut bytes = Vec::new();
-        self.file
-            .seek(SeekFrom::Start(base))
-            .map_err(io(&self.path))?;
-        self.file.read_to_end(&mut bytes).map_err(io(&self.path))?;
-        if bytes.is_empty() {
-            return Ok(CaughtUp {
-                entries: Vec::new(),
-                quarantined: None,
-                bytes,
-                base,
-            });
-        }
-        let scan = scan_from(&bytes, base, self.head.as_ref(), &mut self.sessions);
+        let (bytes, scan, _) = scan_next_part(
+            &mut self.file,
+            base,
+            max,
+            self.head.as_ref(),
+            &mut self.sessions,
+        )
+        .map_err(io(&self.path))?;
         if let Some(finding) = scan.problems.first() {
             return Err(JournalError::Broken {
                 path: self.path.clone(),
@@ -1053,6 +1232,37 @@ pub(super) fn decode(
 }
 
 /// The entries of a scan, decrypted when `identities` open the journal key.
+/// Reads about `max` bytes of `file` from `base` and scans them on from
+/// `prior`: their complete entries (see [`scan_part`]), or, when those cannot
+/// be told apart from a torn tail, everything to the end. Returns the bytes
+/// the scan covers, the scan, and whether it reached the end of the file.
+fn scan_next_part(
+    file: &mut File,
+    base: u64,
+    max: u64,
+    prior: Option<&StoredEntry>,
+    sessions: &mut HashMap<u32, u64>,
+) -> std::io::Result<(Vec<u8>, Scan, bool)> {
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(base))?;
+    (&mut *file).take(max).read_to_end(&mut bytes)?;
+    if (bytes.len() as u64) == max
+        && let Some((scan, cut)) = scan_part(&bytes, base, prior, sessions)
+    {
+        bytes.truncate(cut);
+        return Ok((bytes, scan, false));
+    }
+    // The rest of the file, from where the part ended.
+    (&mut *file)
+        .take(MAX_JOURNAL_BYTES)
+        .read_to_end(&mut bytes)?;
+    if bytes.is_empty() {
+        return Ok((bytes, Scan::default(), true));
+    }
+    let scan = scan_from(&bytes, base, prior, sessions);
+    Ok((bytes, scan, true))
+}
+
 fn decode_scanned(
     path: &Path,
     scan: &Scan,

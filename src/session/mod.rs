@@ -94,6 +94,21 @@ impl Session {
         Ok((Self::folded(journal, entries, runbooks), quarantined))
     }
 
+    /// Opens an existing journal to be read and folded in steps
+    /// ([`Opening::step`]), so a screen can draw what is read so far instead
+    /// of waiting for all of it (a resume of a 100,000-entry journal).
+    /// Nothing is written until [`Opening::finish`] hands over the session,
+    /// whose state is then the fold of every entry, as [`Session::open`]'s.
+    pub fn opening(path: &Path, runbooks: Vec<Runbook>) -> Result<Opening, JournalError> {
+        Ok(Opening {
+            journal: Journal::open_in_steps(path)?,
+            state: ResponseState::new(),
+            runbooks,
+            quarantined: None,
+            done: false,
+        })
+    }
+
     /// Opens an existing journal for a one-shot writer of notes (`grabbag
     /// note`) without reading it all ([`Journal::open_tail`]): the state is
     /// the fold of the first entry, the entries that set the clocks, the
@@ -311,6 +326,80 @@ impl Session {
     /// an exercise.
     pub fn exercise_time(&self, now: DateTime<Utc>) -> Option<u64> {
         PlayClock::of(&self.state).at(now)
+    }
+}
+
+/// A journal being opened in steps by [`Session::opening`].
+pub struct Opening {
+    journal: Journal,
+    state: ResponseState,
+    runbooks: Vec<Runbook>,
+    quarantined: Option<Quarantined>,
+    done: bool,
+}
+
+impl Opening {
+    /// Reads, checks, decodes and folds the next part of the journal
+    /// (keys from `identities`), and returns its entries (in file order).
+    pub fn step(&mut self, identities: Option<&Identities>) -> Result<Vec<Entry>, JournalError> {
+        self.step_of(identities, crate::journal::STEP_BYTES)
+    }
+
+    /// [`Opening::step`] reading about `max` bytes.
+    fn step_of(
+        &mut self,
+        identities: Option<&Identities>,
+        max: u64,
+    ) -> Result<Vec<Entry>, JournalError> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let step = self.journal.open_step(identities, max)?;
+        for entry in &step.entries {
+            self.state.apply(entry);
+        }
+        self.done = step.done;
+        if step.quarantined.is_some() {
+            self.quarantined = step.quarantined;
+        }
+        Ok(step.entries)
+    }
+
+    /// The whole journal has been read.
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// The share of the journal read so far, in percent.
+    pub fn percent(&self) -> u8 {
+        let (read, len) = self.journal.read_so_far();
+        if len == 0 {
+            return 100;
+        }
+        u8::try_from(read.saturating_mul(100) / len).unwrap_or(100)
+    }
+
+    /// The state folded so far.
+    pub fn state(&self) -> &ResponseState {
+        &self.state
+    }
+
+    /// The session, once [`Opening::done`] (`None` before), with any torn
+    /// tail that was moved aside. Its entries were handed out by the steps:
+    /// none wait in [`Session::take_unseen`].
+    pub fn finish(self) -> Option<(Session, Option<Quarantined>)> {
+        if !self.done {
+            return None;
+        }
+        let session = Session {
+            journal: self.journal,
+            state: self.state,
+            runbooks: self.runbooks,
+            calendar: Calendar::default(),
+            unseen: Vec::new(),
+            notes_only: false,
+        };
+        Some((session, self.quarantined))
     }
 }
 

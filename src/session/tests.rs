@@ -501,3 +501,118 @@ fn a_journal_left_open_is_found_from_its_end_as_the_fold_finds_it() {
         }
     }
 }
+
+/// What [`open_in_steps`] gives: the entries handed out, the session, and
+/// the bytes of the torn tail moved aside.
+type Opened = (Vec<Entry>, Session, Option<Vec<u8>>);
+
+/// Opens a copy of the journal at `path` in steps of at most `max` bytes,
+/// as a resume does: the entries handed out, and the session with what was
+/// moved aside (its `.torn` file's bytes), or the error.
+fn open_in_steps(path: &Path, max: u64) -> Result<Opened, JournalError> {
+    let mut opening = Session::opening(path, Vec::new())?;
+    let mut entries = Vec::new();
+    let mut last = 0;
+    while !opening.done() {
+        entries.extend(opening.step_of(None, max)?);
+        let percent = opening.percent();
+        assert!(percent >= last && percent <= 100, "{percent} after {last}");
+        last = percent;
+    }
+    assert_eq!(opening.percent(), 100);
+    let Some((session, quarantined)) = opening.finish() else {
+        panic!("done, but not finished");
+    };
+    let torn = quarantined.map(|q| std::fs::read(&q.moved_to).unwrap());
+    Ok((entries, session, torn))
+}
+
+#[test]
+fn a_journal_opened_in_steps_ends_as_the_full_open_does() {
+    // Property: reading a journal in parts of any size (a resume drawing as
+    // it reads) gives the entries, the state, the quarantined tail and the
+    // error the whole read gives, on random journals with torn tails and
+    // damage in the middle; and the session it ends with appends after them.
+    for seed in 0..16u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut rng = crate::testrng::Rng(5000 + seed);
+        drop(Session::start(&path, &new_journal(), &actor("Sam"), Vec::new()).unwrap());
+        let mut ex_t = 0;
+        for _ in 0..12 {
+            random_step(&mut rng, &path, &mut ex_t);
+        }
+        use std::io::Write as _;
+        let mut bytes = std::fs::read(&path).unwrap();
+        match rng.below(4) {
+            // A torn tail, as a crash mid-write leaves.
+            0 => bytes.extend_from_slice(br#"{"seq":9999,"session":1,"at":"20"#),
+            // A line in the middle altered.
+            1 => {
+                let at = bytes.len() / 2;
+                bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+            }
+            // An unreadable line, then good ones: damage, not a torn tail.
+            2 => {
+                let at = bytes[..bytes.len() / 2]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .unwrap();
+                bytes.splice(at + 1..at + 1, b"not json\n".iter().copied());
+            }
+            _ => {}
+        }
+        let (whole_dir, part_dir) = (dir.path().join("whole"), dir.path().join("parts"));
+        for d in [&whole_dir, &part_dir] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::File::create(d.join("j.jsonl"))
+                .unwrap()
+                .write_all(&bytes)
+                .unwrap();
+        }
+        let max = 1 + rng.below(700) as u64;
+        let whole = Session::open(&whole_dir.join("j.jsonl"), None, Vec::new());
+        let parts = open_in_steps(&part_dir.join("j.jsonl"), max);
+        let (mut whole, quarantined, (entries, mut parts, torn)) = match (whole, parts) {
+            (Ok((w, q)), Ok(p)) => (w, q, p),
+            (Err(w), Err(p)) => {
+                assert_eq!(w.to_string(), p.to_string().replace("/parts/", "/whole/"));
+                continue;
+            }
+            (w, p) => panic!(
+                "seed {seed}, max {max}: {:?} against {:?}",
+                w.err(),
+                p.err()
+            ),
+        };
+        let context = format!("seed {seed}, steps of {max} bytes");
+        assert_eq!(entries, whole.take_unseen(), "{context}");
+        assert_eq!(parts.state(), whole.state(), "{context}");
+        let moved = quarantined.map(|q| std::fs::read(&q.moved_to).unwrap());
+        assert_eq!(torn, moved, "{context}");
+        // The same `.tail` record (its sessions are a map: compared as JSON).
+        let record = |d: &Path| -> Option<serde_json::Value> {
+            let bytes = std::fs::read(d.join("j.jsonl.tail")).ok()?;
+            Some(serde_json::from_slice(&bytes).unwrap())
+        };
+        assert!(
+            record(&part_dir) == record(&whole_dir),
+            "{context}: the .tail record"
+        );
+        // The session it ends with appends (or refuses) as the other does.
+        let note = Command::Note {
+            text: "after".to_owned(),
+            happened_at: None,
+        };
+        let after: Vec<String> = [&mut whole, &mut parts]
+            .into_iter()
+            .map(|session| {
+                session.begin(&actor("Sam"), None).unwrap();
+                let result = session.execute(&actor("Sam"), &note, Utc::now());
+                format!("{:?}", result.map(|entries| seqs(&entries)))
+            })
+            .collect();
+        assert_eq!(after[0], after[1], "{context}");
+        assert_eq!(parts.state().last_seq, whole.state().last_seq, "{context}");
+    }
+}

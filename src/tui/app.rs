@@ -417,10 +417,19 @@ impl<'a> App<'a> {
 /// Handles one key press.
 pub fn handle_key(app: &mut App<'_>, key: KeyEvent) -> Action {
     if let Some(Global::Quit) = GLOBAL.command(&key) {
-        if app.replay.is_some() {
+        // A replay, or a resume still reading, has written nothing to end.
+        if app.replay.is_some() || app.shared.opening.is_some() {
             return Action::Quit;
         }
         return app.shared.quit();
+    }
+    if let Some(opening) = &app.shared.opening {
+        // Every command is judged on the whole journal, never on part of it.
+        let percent = opening.percent();
+        app.shared.error(format!(
+            "still reading the journal ({percent}%): keys wait until it is all in (Ctrl-C quits)"
+        ));
+        return Action::Continue;
     }
     if let Some(top) = app.shared.dialogs.pop() {
         return match dialog::handle_key(top, key) {

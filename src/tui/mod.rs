@@ -141,10 +141,25 @@ impl<P: FnOnce(&mut App<'_>)> terminal::Interface for Live<'_, '_, P> {
     }
 
     fn poll(&mut self) -> anyhow::Result<(bool, Action)> {
-        self.start.poll(self.app)
+        let (changed, action) = self.start.poll(self.app)?;
+        // A journal being resumed is read a step per turn of the loop, so
+        // the screen shows each part and keys are answered between them.
+        let mut stepped = self.app.shared.resume_step();
+        if let Some(replay) = self.app.replay.as_mut() {
+            stepped |= replay.read_step(&mut self.app.shared)?;
+        }
+        Ok((changed || stepped, action))
     }
 
     fn wait(&self, until_tick: Duration) -> Duration {
+        let reading = self
+            .app
+            .replay
+            .as_ref()
+            .is_some_and(|r| r.reading_percent().is_some());
+        if self.app.shared.opening.is_some() || reading {
+            return Duration::ZERO;
+        }
         self.start.wait(until_tick)
     }
 

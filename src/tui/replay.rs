@@ -9,6 +9,7 @@
 
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::dialog::{Dialog, PromptPurpose};
@@ -18,7 +19,7 @@ use super::run;
 use super::shared::{LogLine, Shared, describe};
 use crate::exercise::Exercise;
 use crate::exercise::replay::Seeker;
-use crate::journal::{Entry, Event};
+use crate::journal::{Entry, Event, Reading, STEP_BYTES};
 use crate::runbook::Duration;
 
 /// The speeds `+` and `-` step through.
@@ -47,29 +48,21 @@ pub struct Replay {
     pub exercise: Option<Exercise>,
     /// The journal's name, as shown (printable).
     pub name: String,
+    /// The rest of the journal, while it is still being read
+    /// ([`Replay::read_step`]).
+    reading: Option<Reading>,
+    /// Where moments count from: the exercise's start, else the first entry
+    /// (`false`: an exercise start may still come in the rest).
+    start: Option<(DateTime<Utc>, bool)>,
 }
 
 impl Replay {
     /// A replay of `entries` (in journal order), at speed `speed`, paused
     /// on the first entry.
     pub fn new(entries: Vec<Entry>, speed: u32, exercise: Option<Exercise>, name: String) -> Self {
-        let start = entries
-            .iter()
-            .find(|e| matches!(e.event, Some(Event::ExerciseStarted { .. })))
-            .or(entries.first())
-            .map(|e| e.at);
-        let mut moments = Vec::with_capacity(entries.len());
-        let mut last = 0;
-        for e in &entries {
-            let wall = start.map_or(0, |s| {
-                u64::try_from((e.at - s).num_milliseconds()).unwrap_or(0)
-            });
-            last = e.ex_t.unwrap_or(wall).max(last);
-            moments.push(last);
-        }
-        Self {
-            seeker: Seeker::new(entries, CHECKPOINT_EVERY),
-            moments,
+        let mut replay = Self {
+            seeker: Seeker::new(Vec::new(), CHECKPOINT_EVERY),
+            moments: Vec::new(),
             pos: 0,
             cursor_ms: 0,
             playing: false,
@@ -77,7 +70,102 @@ impl Replay {
             last_real: None,
             exercise,
             name,
+            reading: None,
+            start: None,
+        };
+        replay.add(entries);
+        replay.seeker.complete();
+        replay
+    }
+
+    /// A replay that opens on `entries`, the first part of a journal, and
+    /// takes in the rest from `reading` a step at a time
+    /// ([`Replay::read_step`]), so the first screen of a long journal does
+    /// not wait for all of it.
+    pub fn reading(mut self, reading: Reading) -> Self {
+        if !reading.done() {
+            let more = reading
+                .estimated_entries(self.len())
+                .saturating_sub(self.len());
+            self.seeker.reserve(more);
+            self.moments.reserve_exact(more);
+            self.reading = Some(reading);
         }
+        self
+    }
+
+    /// Takes in entries that follow the others: their moments, and the
+    /// seeker's fold.
+    fn add(&mut self, entries: Vec<Entry>) {
+        let exercise_start = entries
+            .iter()
+            .find(|e| matches!(e.event, Some(Event::ExerciseStarted { .. })));
+        match (self.start, exercise_start) {
+            // Moments count from the exercise's start: those already taken
+            // counted from the first entry.
+            (Some((_, false)) | None, Some(e)) => {
+                self.start = Some((e.at, true));
+                let all: Vec<u64> = self
+                    .seeker
+                    .entries()
+                    .iter()
+                    .map(|e| self.moment(e))
+                    .collect();
+                self.moments.clear();
+                self.push_moments(all);
+            }
+            (None, None) => self.start = entries.first().map(|e| (e.at, false)),
+            _ => {}
+        }
+        let new: Vec<u64> = entries.iter().map(|e| self.moment(e)).collect();
+        self.push_moments(new);
+        self.seeker.extend(entries);
+    }
+
+    /// An entry's moment, before it is made never to decrease.
+    fn moment(&self, e: &Entry) -> u64 {
+        let wall = self.start.map_or(0, |(s, _)| {
+            u64::try_from((e.at - s).num_milliseconds()).unwrap_or(0)
+        });
+        e.ex_t.unwrap_or(wall)
+    }
+
+    fn push_moments(&mut self, moments: Vec<u64>) {
+        let mut last = self.moments.last().copied().unwrap_or(0);
+        for m in moments {
+            last = last.max(m);
+            self.moments.push(last);
+        }
+    }
+
+    /// Reads the next part of a journal still being read (keys from
+    /// `app`), and shows it when the replay stands at the end of what had
+    /// arrived. Returns whether anything was read; an error (a broken chain,
+    /// entries the keys cannot open) ends the replay, as it would have before
+    /// the first screen.
+    pub fn read_step(&mut self, app: &mut Shared<'_>) -> anyhow::Result<bool> {
+        let Some(reading) = self.reading.as_mut() else {
+            return Ok(false);
+        };
+        let entries = reading.step(app.identities, STEP_BYTES)?;
+        // The first part opened with the journal key, so this is an entry
+        // sealed in a journal that has none.
+        if let Some(e) = entries.iter().find(|e| e.event.is_none()) {
+            anyhow::bail!("seq {} could not be decrypted: replay stopped", e.seq);
+        }
+        if reading.done() {
+            self.reading = None;
+        }
+        self.add(entries);
+        if self.reading.is_none() {
+            self.seeker.complete();
+        }
+        Ok(true)
+    }
+
+    /// The share of the journal read, while it is still being read.
+    pub fn reading_percent(&self) -> Option<u8> {
+        self.reading.as_ref().map(Reading::percent)
     }
 
     /// Entries in the journal.
@@ -97,8 +185,12 @@ impl Replay {
 
     /// The status bar's summary: where, how fast, playing or not.
     pub fn summary(&self) -> String {
+        let reading = self
+            .reading_percent()
+            .map(|p| format!(" (reading {p}%)"))
+            .unwrap_or_default();
         format!(
-            "REPLAY {}  entry {}/{}  {} {}x",
+            "REPLAY {}  entry {}/{}{reading}  {} {}x",
             self.name,
             self.pos,
             self.len(),
@@ -176,7 +268,8 @@ impl Replay {
             // `show` snaps the clock to the entry; keep the time played.
             self.cursor_ms = cursor;
         }
-        if at_end {
+        // Past what has been read so far, play waits for the rest.
+        if at_end && self.reading.is_none() {
             self.playing = false;
             app.info("end of the journal: Home starts again");
         }
@@ -199,7 +292,7 @@ impl Replay {
         match command {
             Do::Quit => return Some(Action::Quit),
             Do::Play => {
-                if self.pos >= self.len() {
+                if self.pos >= self.len() && self.reading.is_none() {
                     app.info("at the end: Home starts again");
                 } else {
                     self.playing = !self.playing;

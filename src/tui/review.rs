@@ -143,6 +143,9 @@ pub struct Review {
     pub help: Option<Help>,
     /// Lessons of these journals past their due date, not closed.
     pub overdue_lessons: Vec<TrackedLesson>,
+    /// The timeline is the first part of the journals only: the rest is
+    /// still being read and checked ([`run_reading`]), so no verdict shows.
+    pub reading: bool,
 }
 
 /// What a key does on the review screen.
@@ -308,6 +311,7 @@ impl Review {
             scores: Vec::new(),
             help: None,
             overdue_lessons: Vec::new(),
+            reading: false,
         }
     }
 
@@ -488,6 +492,16 @@ pub fn draw(frame: &mut Frame<'_>, review: &Review) {
 fn banner(review: &Review) -> Vec<Line<'static>> {
     let theme = &review.theme;
     let mut out = Vec::new();
+    if review.reading {
+        // The part read so far says nothing of the rest: no verdict yet.
+        out.push(Line::from(vec![
+            Span::styled("READING", theme.warn.add_modifier(Modifier::BOLD)),
+            Span::raw(
+                " the first entries are shown; the rest is being read and checked, and the integrity verdict shows when it is in",
+            ),
+        ]));
+        return out;
+    }
     for file in &review.timeline.files {
         let (style, verdict) = if file.report.ok() {
             (theme.good, "VERIFIED")
@@ -564,9 +578,11 @@ fn draw_tabs(frame: &mut Frame<'_>, review: &Review, area: Rect) {
     }
     if review.view == View::Timeline {
         let shown = review.visible().len();
+        // While reading, the count is of the first part only.
+        let so_far = if review.reading { " read so far" } else { "" };
         spans.push(Span::styled(
             format!(
-                " {shown}/{} entries {} filters: {}",
+                " {shown}/{} entries{so_far} {} filters: {}",
                 review.timeline.rows.len(),
                 theme.symbols.dot,
                 printable_line(&review.filter.describe())
@@ -964,28 +980,89 @@ fn draw_scores(frame: &mut Frame<'_>, review: &Review, area: Rect) {
     );
 }
 
-/// Runs the review until the auditor quits or a signal arrives.
-pub fn run(mut review: Review) -> anyhow::Result<()> {
+/// The whole of the journals, read and checked on another thread, with
+/// what the command line adds once it has them (scores, overdue lessons).
+pub type Rest = std::sync::mpsc::Receiver<anyhow::Result<Timeline>>;
+
+/// What the command line adds to a timeline: the scores of its exercise
+/// journals and its overdue lessons.
+pub type Extras = (Vec<(usize, ExerciseScores)>, Vec<TrackedLesson>);
+
+/// Runs the review screen on `first` (the timeline of the first part of the
+/// journals, [`Review::reading`] set) while `rest` is read; when it arrives,
+/// `extras` completes it and it replaces the first part on screen, the view
+/// and filters kept. Returns whether the whole timeline verified, when it
+/// arrived before the reviewer left, else `rest` to wait on.
+pub fn run_reading<'f>(
+    first: Review,
+    rest: Rest,
+    extras: impl FnMut(&Timeline) -> Extras + 'f,
+) -> anyhow::Result<Result<bool, Rest>> {
     use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the review needs a terminal: run it in one, or use `grabbag journal export` for a file"
         );
     }
-    terminal::run(&mut review)
+    let mut screen = Reading {
+        review: first,
+        rest: Some(rest),
+        extras,
+    };
+    terminal::run(&mut screen)?;
+    Ok(match screen.rest {
+        Some(rest) => Err(rest),
+        None => Ok(screen.review.timeline.ok()),
+    })
 }
 
-impl Interface for Review {
+/// The review screen while the rest of the journals is read.
+struct Reading<F> {
+    review: Review,
+    rest: Option<Rest>,
+    extras: F,
+}
+
+impl<F: FnMut(&Timeline) -> Extras> Interface for Reading<F> {
     fn draw(&self, frame: &mut Frame<'_>) {
-        draw(frame, self);
+        draw(frame, &self.review);
+    }
+
+    fn poll(&mut self) -> anyhow::Result<(bool, Action)> {
+        let Some(rest) = &self.rest else {
+            return Ok((false, Action::Continue));
+        };
+        let timeline = match rest.try_recv() {
+            Ok(timeline) => timeline?,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return Ok((false, Action::Continue)),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                anyhow::bail!("reading the journals stopped before it finished")
+            }
+        };
+        self.rest = None;
+        let (scores, lessons) = (self.extras)(&timeline);
+        let review = &mut self.review;
+        review.versions = versions(&timeline);
+        review.timeline = timeline;
+        review.scores = scores;
+        review.overdue_lessons = lessons;
+        review.reading = false;
+        review.selected = review
+            .selected
+            .min(review.visible().len().saturating_sub(1));
+        Ok((true, Action::Continue))
+    }
+
+    fn wait(&self, until_tick: std::time::Duration) -> std::time::Duration {
+        let most = if self.rest.is_some() { 20 } else { 250 };
+        until_tick.min(std::time::Duration::from_millis(most))
     }
 
     fn key(&mut self, key: KeyEvent) -> Option<Action> {
-        Some(self.handle_key(key))
+        Some(self.review.handle_key(key))
     }
 
     fn tick(&mut self) -> bool {
-        // Nothing moves on its own: the journals were read once.
         false
     }
 }
@@ -1121,6 +1198,46 @@ pub(super) mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         Review::new(timeline, look)
+    }
+
+    #[test]
+    fn a_review_still_reading_shows_no_verdict_until_the_whole_is_in() {
+        let mut first = review(&[("a.jsonl", alice())], Look::default());
+        first.reading = true;
+        first.selected = 3;
+        let shown = screen(&first, 120, 30);
+        assert!(shown.contains("READING"), "{shown}");
+        assert!(
+            !shown.contains("VERIFIED"),
+            "a verdict on part of the journal: {shown}"
+        );
+        let (send, rest) = std::sync::mpsc::channel();
+        let mut reading = Reading {
+            review: first,
+            rest: Some(rest),
+            extras: |_: &Timeline| (Vec::new(), Vec::new()),
+        };
+        assert_eq!(
+            reading.poll().ok(),
+            Some((false, Action::Continue)),
+            "nothing yet"
+        );
+        let whole = review(&[("a.jsonl", alice()), ("b.jsonl", bob())], Look::default());
+        send.send(Ok(whole.timeline))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reading.poll().ok(), Some((true, Action::Continue)));
+        assert!(reading.rest.is_none() && !reading.review.reading);
+        let shown = screen(&reading.review, 120, 30);
+        assert!(
+            shown.contains("VERIFIED") && !shown.contains("READING"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Switch room checked"),
+            "the whole timeline: {shown}"
+        );
+        // The place in the timeline is kept.
+        assert_eq!(reading.review.selected, 3);
     }
 
     fn screen(review: &Review, w: u16, h: u16) -> String {

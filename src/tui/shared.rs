@@ -23,11 +23,11 @@ use crate::calendar::Calendar;
 use crate::config::LastSession;
 use crate::crypto::{Identities, Recipients};
 use crate::exercise::{Exercise, ExerciseClock, RealTime};
-use crate::journal::{Actor, Entry, Event, NewJournal};
+use crate::journal::{Actor, Entry, Event, NewJournal, Quarantined};
 use crate::library::{LoadReport, LoadedRunbook};
 use crate::response::{Command, ResponseState, StepRef, current_step};
 use crate::runbook::{Runbook, Step};
-use crate::session::{Session, SessionError};
+use crate::session::{Opening, Session, SessionError};
 use crate::text::printable_line;
 
 /// Which screen is under the dialogs.
@@ -142,6 +142,9 @@ pub struct Shared<'a> {
     /// The journal and its closing witness code, once the session has been
     /// ended on quit: shown before leaving and printed after.
     pub closing: Option<Closing>,
+    /// A journal being resumed, read in steps ([`Shared::resume_step`])
+    /// while the run screen shows what it holds so far.
+    pub opening: Option<Opening>,
 }
 
 /// An exercise being played: its definition and its clock, which stamps
@@ -186,6 +189,7 @@ impl<'a> Shared<'a> {
             last: setup.last,
             last_path: setup.last_path,
             closing: None,
+            opening: None,
         };
         (shared, setup.report)
     }
@@ -458,16 +462,70 @@ impl<'a> Shared<'a> {
         }
     }
 
-    /// Resumes a journal: open, fold, new writer session.
+    /// Resumes a journal: the run screen comes up at once and fills as the
+    /// journal is read, checked and folded in steps ([`Shared::resume_step`],
+    /// from the event loop), so a long journal shows its first entries at
+    /// once; the new writer session starts when all of it is in.
     pub fn resume(&mut self, path: &Path) {
-        let (mut session, quarantined) =
-            match Session::open(path, self.identities, self.runbooks.clone()) {
-                Ok(opened) => opened,
-                Err(e) => {
-                    self.error(format!("could not open the journal: {e}"));
-                    return;
+        let opening = match Session::opening(path, self.runbooks.clone()) {
+            Ok(opening) => opening,
+            Err(e) => {
+                self.error(format!("could not open the journal: {e}"));
+                return;
+            }
+        };
+        self.opening = Some(opening);
+        self.response = Some(Response {
+            state: ResponseState::new(),
+            log: Vec::new(),
+            active: 0,
+            selected: None,
+            scroll: 0,
+            register: false,
+            session: None,
+        });
+        self.screen = Screen::Run;
+        self.resume_step();
+    }
+
+    /// Reads the next part of a journal being resumed into the screen; when
+    /// it is all in, starts the writer session. Returns whether anything
+    /// changed (false when no resume is in progress).
+    pub fn resume_step(&mut self) -> bool {
+        let Some(opening) = self.opening.as_mut() else {
+            return false;
+        };
+        let read = opening.step(self.identities);
+        let percent = opening.percent();
+        match read {
+            Ok(entries) => {
+                if let Some(response) = self.response.as_mut() {
+                    take_all(response, &self.runbooks, &entries);
                 }
-            };
+            }
+            Err(e) => {
+                self.opening = None;
+                self.response = None;
+                self.screen = Screen::Library;
+                self.error(format!("could not open the journal: {e}"));
+                return true;
+            }
+        }
+        if !self.opening.as_ref().is_some_and(Opening::done) {
+            self.info(format!(
+                "reading the journal: {percent}%; keys wait until it is all in"
+            ));
+            return true;
+        }
+        if let Some(opened) = self.opening.take().and_then(Opening::finish) {
+            self.resumed(opened);
+        }
+        true
+    }
+
+    /// A journal read to the end ([`Shared::resume_step`]): the writer
+    /// session starts, under the actor it names.
+    fn resumed(&mut self, (mut session, quarantined): (Session, Option<Quarantined>)) {
         session.set_calendar(self.calendar.clone());
         let actor = session
             .state()
@@ -482,17 +540,12 @@ impl<'a> Shared<'a> {
         } else {
             session.begin(&actor, Some(self.root.display().to_string()))
         };
-        let mut response = Response {
-            state: ResponseState::new(),
-            log: Vec::new(),
-            active: 0,
-            selected: None,
-            scroll: 0,
-            register: false,
-            session: None,
+        let Some(mut response) = self.response.take() else {
+            return;
         };
         take_all(&mut response, &self.runbooks, &session.take_unseen());
         if let Err(e) = begun {
+            self.screen = Screen::Library;
             self.error(format!("could not resume: {e}"));
             return;
         }
@@ -557,10 +610,19 @@ impl<'a> Shared<'a> {
 
 /// Folds entries the session handed back into the screen's state and log.
 fn take_all(response: &mut Response, runbooks: &[Runbook], entries: &[Entry]) {
-    for entry in entries {
+    // Only the last lines stay in the log, so only they are described (a
+    // resume hands over 100,000 entries).
+    let (folded, logged) = entries.split_at(entries.len().saturating_sub(LOG_KEEP));
+    for entry in folded {
+        response.state.apply(entry);
+    }
+    for entry in logged {
         fold_in(&mut response.state, &mut response.log, runbooks, entry);
     }
 }
+
+/// The log lines a response keeps for its pane and corrections.
+const LOG_KEEP: usize = 500;
 
 /// Folds one entry in and adds its log line.
 pub(super) fn fold_in(
@@ -580,9 +642,8 @@ pub(super) fn fold_in(
             .unwrap_or_default(),
         text: describe(entry.event.as_ref(), runbooks),
     });
-    const KEEP: usize = 500;
-    if log.len() > KEEP {
-        log.drain(..log.len() - KEEP);
+    if log.len() > LOG_KEEP {
+        log.drain(..log.len() - LOG_KEEP);
     }
 }
 

@@ -542,6 +542,69 @@ fn resume_shows_the_state_before() {
 }
 
 #[test]
+fn a_long_journal_resumes_in_steps_with_keys_held_off_until_all_is_in() {
+    // A journal longer than one step (big notes): the run screen comes up on
+    // its first part, keys say they wait and write nothing, and the steps end
+    // in the state of the whole journal folded, then the writer session.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut first = app(colour(), samples(), dir.path());
+    started(&mut first);
+    done(&mut first);
+    let path = first
+        .shared
+        .response
+        .take()
+        .map(|r| path_of(&r))
+        .unwrap_or_else(|| panic!("no response"));
+    let big = "x".repeat(200_000);
+    let (mut journal, _, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    journal.one_shot();
+    for _ in 0..15 {
+        let note = crate::journal::Event::Note {
+            text: big.clone(),
+            happened_at: None,
+        };
+        journal
+            .append(&crate::response::testkit::actor("Kim"), note, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    drop(journal);
+    let whole = ResponseState::fold(&Journal::read(&path, None).unwrap_or_else(|e| panic!("{e}")));
+    let length = std::fs::metadata(&path).map(|m| m.len()).ok();
+
+    let mut second = app(colour(), samples(), dir.path());
+    second.resume(&path);
+    assert_eq!(second.shared.screen, Screen::Run);
+    assert!(second.shared.opening.is_some(), "read in one step");
+    let text = format!("{:?}", buffer(&second, 120, 40));
+    assert!(text.contains("reading the journal"), "{text}");
+    press(&mut second, KeyCode::Char('d'));
+    press(&mut second, KeyCode::Char('n'));
+    assert!(
+        second.shared.dialogs.is_empty(),
+        "a key acted on part of the journal"
+    );
+    assert_eq!(std::fs::metadata(&path).map(|m| m.len()).ok(), length);
+    let mut steps = 1;
+    while second.shared.resume_step() {
+        steps += 1;
+    }
+    assert!(steps > 1 && second.shared.opening.is_none());
+    let Some(after) = second.shared.response.as_ref() else {
+        panic!("not resumed: {:?}", second.shared.status);
+    };
+    assert!(after.session.is_some(), "no writer session");
+    // The whole journal folded, then the session started on resuming.
+    let mut expected = whole;
+    let folded = expected.last_seq.unwrap_or(0);
+    let tail = Journal::read(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    for entry in tail.iter().filter(|e| e.seq > folded) {
+        expected.apply(entry);
+    }
+    assert_eq!(after.state, expected);
+}
+
+#[test]
 fn tiny_and_resized_terminals_do_not_panic() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
