@@ -3,8 +3,10 @@
 //!
 //! - append latency p50/p99 (plaintext and encrypted journals) beside a raw
 //!   `write_all` + `sync_data` of the same bytes: goal ratio ≤ 1.3;
-//! - verify (`scan`) a 100,000-entry journal beside `sha256sum` of the same
-//!   file: goal ≥ half its throughput;
+//! - verify a 100,000-entry journal beside `sha256sum` of the same file:
+//!   goal ≥ half its throughput, memory not growing with the file (issue 24);
+//! - `journal merge` of 10 journals of 100,000 entries: goal under 3 s and
+//!   under twice the inputs' size in memory (issue 24);
 //! - a note (what `grabbag note` does in process: open for notes, judge,
 //!   append, sync) on a 100,000-entry journal beside the same on a
 //!   1,000-entry one (issue 24): goal ratio ≤ 2, with the full open and fold
@@ -24,8 +26,9 @@
 //! Environment: `GRABBAG_BENCH_DIR` (where the files go: the file system under
 //! test; default the system temp dir), `GRABBAG_BENCH_APPENDS` (default 2000),
 //! `GRABBAG_BENCH_ENTRIES` (default 100000), `GRABBAG_BENCH_NOTES` (notes timed
-//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify|resume` (only that part),
-//! `GRABBAG_BENCH_KEEP=DIR` (the resume part keeps its plaintext journal there).
+//! per journal, default 30), `GRABBAG_BENCH_ONLY=note|append|verify|merge|resume` (only that
+//! part), `GRABBAG_BENCH_SOURCES` (journals merged, default 10), `GRABBAG_BENCH_KEEP=DIR` (the
+//! resume part keeps its plaintext journal there).
 #![forbid(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
@@ -38,7 +41,7 @@ use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use grabbag::crypto::{self, Identities, Identity, Recipients};
 use grabbag::journal::entry::{GENESIS, JournalKey, StoredEntry, line_hash};
-use grabbag::journal::{Actor, Event, Journal, NewJournal, scan};
+use grabbag::journal::{Actor, Event, Journal, NewJournal, VerifyOptions, scan, verify};
 use grabbag::response::Command as Action;
 use grabbag::session::Session;
 
@@ -90,12 +93,17 @@ fn main() {
         append_latency(dir.path(), false, appends);
         append_latency(dir.path(), true, appends);
     }
-    if !runs("verify") {
+    if !runs("verify") && !runs("merge") {
         return;
     }
     let entries = env_usize("GRABBAG_BENCH_ENTRIES", 100_000);
-    verify_throughput(dir.path(), false, entries);
-    verify_throughput(dir.path(), true, entries);
+    if runs("verify") {
+        verify_throughput(dir.path(), false, entries);
+        verify_throughput(dir.path(), true, entries);
+    }
+    if runs("merge") {
+        merge_cost(dir.path(), env_usize("GRABBAG_BENCH_SOURCES", 10), entries);
+    }
     println!("\nload at the end: {}", load());
 }
 
@@ -440,8 +448,15 @@ fn encode_cost(encrypted: bool) {
 /// one fsync, not `n`): a mix of notes, steps, checks and decisions, one
 /// entry per 1.5 s. Returns the path and, for an encrypted one, its keys.
 fn generate(dir: &Path, encrypted: bool, n: usize) -> (PathBuf, Option<Keys>) {
+    generate_for(dir, encrypted, n, 0)
+}
+
+/// [`generate`] as responder number `responder` writes it: its own file,
+/// laptop and content, its entries starting `responder` × 0.7 s later (so
+/// several responders' journals interleave when merged).
+fn generate_for(dir: &Path, encrypted: bool, n: usize, responder: u64) -> (PathBuf, Option<Keys>) {
     let kind = if encrypted { "encrypted" } else { "plaintext" };
-    let path = dir.join(format!("big-{kind}-{n}.jsonl"));
+    let path = dir.join(format!("big-{kind}-{n}-r{responder}.jsonl"));
     let k = encrypted.then(|| keys(dir));
     let key = JournalKey::generate().expect("key");
     let (encrypted_to, journal_key) = match &k {
@@ -455,7 +470,8 @@ fn generate(dir: &Path, encrypted: bool, n: usize) -> (PathBuf, Option<Keys>) {
         None => (None, None),
     };
     let start: DateTime<Utc> = "2026-11-29T08:00:00Z".parse().expect("time");
-    let mut rng = Rng(0x0123_4567_89AB_CDEF);
+    let start = start + chrono::Duration::milliseconds(responder as i64 * 700);
+    let mut rng = Rng(0x0123_4567_89AB_CDEF ^ responder);
     let mut out = Vec::with_capacity(n * 450);
     let mut prev = GENESIS.to_owned();
     for i in 0..n {
@@ -464,7 +480,7 @@ fn generate(dir: &Path, encrypted: bool, n: usize) -> (PathBuf, Option<Keys>) {
             Event::SessionStarted {
                 library: Some("/media/grabbag/library".to_owned()),
                 grabbag: "0.1.0".to_owned(),
-                host: "ict-laptop-07".to_owned(),
+                host: format!("ict-laptop-{responder:02}"),
                 incident: Some("Ransomware in revenues".to_owned()),
                 exercise: None,
                 plaintext: !encrypted,
@@ -533,8 +549,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// (b) Verify throughput: read + `scan` beside `sha256sum` of the same file
-/// (warm page cache for both), median of 5 runs each.
+/// (b) Verify throughput: `journal::verify` (streamed, the fields the chain
+/// needs) beside `sha256sum` of the same file (warm page cache for both),
+/// median of 5 runs each; the writer's full read (`read + scan`, which
+/// builds every entry) beside it; then the peak memory of the release
+/// binary's `journal verify` at this size and at 3x, from `/usr/bin/time -v`.
 fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
     let kind = if encrypted { "encrypted" } else { "plaintext" };
     let t = Instant::now();
@@ -554,17 +573,29 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
         generated.as_secs_f64()
     );
     let runs = 5;
-    let mut scan_s = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
+    let timed = |f: &dyn Fn()| {
+        median(
+            (0..runs)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        )
+    };
+    let verify_t = timed(&|| {
+        let report = verify(&path, &VerifyOptions::default()).expect("verifies");
+        assert!(
+            report.ok && report.entries == n as u64,
+            "{:?}",
+            report.problems
+        );
+    });
+    let scan_t = timed(&|| {
         let bytes = std::fs::read(&path).expect("read");
-        let s = scan(&bytes);
-        let e = t.elapsed();
-        assert_eq!(s.entries.len(), n);
-        drop(s);
-        scan_s.push(e.as_secs_f64());
-    }
-    let scan_t = median(scan_s);
+        assert_eq!(scan(&bytes).entries.len(), n);
+    });
     let sha = (0..=runs)
         .filter_map(|_| {
             let t = Instant::now();
@@ -575,7 +606,12 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
         .collect::<Vec<_>>();
     println!("                      time ms      MB/s");
     println!(
-        "read + scan         {:>9.1} {:>9.0}",
+        "journal::verify     {:>9.1} {:>9.0}",
+        verify_t * 1e3,
+        mb / verify_t
+    );
+    println!(
+        "read + scan         {:>9.1} {:>9.0}   (the writer's full read: every entry built)",
         scan_t * 1e3,
         mb / scan_t
     );
@@ -588,31 +624,26 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
             sha_t * 1e3,
             mb / sha_t
         );
-        let ratio = sha_t / scan_t;
+        let ratio = sha_t / verify_t;
         println!(
-            "throughput ratio    {ratio:>9.2}             (goal ≥ 0.5: {})",
+            "throughput ratio    {ratio:>9.2}             (verify / sha256sum, goal ≥ 0.5: {})",
             if ratio >= 0.5 { "met" } else { "MISSED" }
         );
     }
-    let inproc = median(
-        (0..runs)
-            .map(|_| {
-                use sha2::Digest as _;
-                let t = Instant::now();
-                let bytes = std::fs::read(&path).expect("read");
-                let _ = sha2::Sha256::digest(&bytes);
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    );
+    let inproc = timed(&|| {
+        use sha2::Digest as _;
+        let bytes = std::fs::read(&path).expect("read");
+        let _ = sha2::Sha256::digest(&bytes);
+    });
     println!(
-        "read + SHA-256 in-process (sha2 crate, the hash scan uses) {:.1} ms, {:.0} MB/s: scan reaches {:.2} of it",
+        "read + SHA-256 in-process (sha2 crate, the hash verify uses) {:.1} ms, {:.0} MB/s: verify reaches {:.2} of it",
         inproc * 1e3,
         mb / inproc,
-        inproc / scan_t
+        inproc / verify_t
     );
     scan_phases(&bytes);
-    if let Some(k) = k {
+    drop(bytes);
+    if let Some(k) = &k {
         let t = Instant::now();
         let (_, entries, _) = Journal::open(&path, Some(&k.identities)).expect("opens");
         let e = t.elapsed();
@@ -631,6 +662,139 @@ fn verify_throughput(dir: &Path, encrypted: bool, n: usize) {
             "Journal::open (scan + decode every entry): {:.0} ms",
             e.as_secs_f64() * 1e3
         );
+    }
+    let _ = std::fs::remove_file(&path);
+    verify_memory(dir, encrypted, &[n, 3 * n]);
+}
+
+/// Peak memory of `grabbag journal verify FILE` (the release binary) on
+/// journals of `sizes` entries, beside each file's size.
+fn verify_memory(dir: &Path, encrypted: bool, sizes: &[usize]) {
+    let bin = env!("CARGO_BIN_EXE_grabbag");
+    if !Path::new("/usr/bin/time").exists() {
+        println!("/usr/bin/time: not installed, no memory figures");
+        return;
+    }
+    println!("entries     file MB   `grabbag journal verify` peak RSS MB   time s");
+    for &n in sizes {
+        let (path, _) = generate(dir, encrypted, n);
+        let mb = std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1e6);
+        let (rss, secs) = peak_rss(&[bin, "journal", "verify"], &path);
+        println!("{n:>7} {mb:>11.1} {rss:>38.1} {secs:>8.2}");
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// Runs `argv` with `file` appended under `/usr/bin/time -v`: its peak
+/// resident memory in MB and its wall time in seconds.
+fn peak_rss(argv: &[&str], file: &Path) -> (f64, f64) {
+    let (rss, secs, _) = time_v(argv, file);
+    (rss, secs)
+}
+
+/// [`peak_rss`], with the CPU seconds (user + system) it used.
+fn time_v(argv: &[&str], file: &Path) -> (f64, f64, f64) {
+    let t = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .args(argv)
+        .arg(file)
+        .output()
+        .expect("runs /usr/bin/time");
+    let secs = t.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stderr);
+    let field = |name: &str| -> f64 {
+        report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("time -v reports it")
+    };
+    let rss_kb = field("Maximum resident set size (kbytes): ");
+    let cpu = field("User time (seconds): ") + field("System time (seconds): ");
+    (rss_kb / 1e3, secs, cpu)
+}
+
+/// (d) `grabbag journal merge` (the release binary) of `sources` journals of
+/// `n` entries each, half of them encrypted: its time and peak memory beside
+/// the inputs' size (goal: under 3 s and under 2x the inputs at 10 x 100k).
+fn merge_cost(dir: &Path, sources: usize, n: usize) {
+    println!("\n## merge: {sources} journals x {n} entries");
+    let t = Instant::now();
+    let paths: Vec<PathBuf> = (0..sources)
+        .map(|r| generate_for(dir, r % 2 == 1, n, r as u64).0)
+        .collect();
+    let generated = t.elapsed();
+    let inputs: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    let out = dir.join("merged.jsonl");
+    let bin = env!("CARGO_BIN_EXE_grabbag");
+    let mut argv = vec![bin, "journal", "merge", "--force"];
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    argv.extend(names.iter().map(String::as_str));
+    argv.push("--output");
+    let runs = 3;
+    let mut took = Vec::new();
+    let mut peak = Vec::new();
+    let mut cpu = Vec::new();
+    for _ in 0..runs {
+        let (rss, secs, used) = time_v(&argv, &out);
+        took.push(secs);
+        peak.push(rss);
+        cpu.push(used);
+    }
+    // Where the time goes: verifying the sources (in process, one after the
+    // other), and hashing the merged file's bytes once.
+    let t = Instant::now();
+    for p in &paths {
+        let report = verify(p, &VerifyOptions::default()).expect("verifies");
+        assert!(report.ok);
+    }
+    let verify_all = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    {
+        use sha2::Digest as _;
+        let bytes = std::fs::read(&out).expect("merged");
+        let _ = sha2::Sha256::digest(&bytes);
+    }
+    let hash_out = t.elapsed().as_secs_f64();
+    let merged = std::fs::metadata(&out).map_or(0, |m| m.len());
+    let report = verify(&out, &VerifyOptions::default()).expect("verifies");
+    assert!(
+        report.ok && report.entries == (sources * n) as u64,
+        "the merged file must verify: {:?}",
+        report.problems.first()
+    );
+    let (secs, rss) = (median(took), median(peak));
+    let inputs_mb = inputs as f64 / 1e6;
+    println!(
+        "inputs {inputs_mb:.1} MB (generated in {:.1} s), merged file {:.1} MB",
+        generated.as_secs_f64(),
+        merged as f64 / 1e6
+    );
+    println!(
+        "`grabbag journal merge` median of {runs}: {secs:.2} s (goal < 3: {}; CPU user + sys {:.2} s), peak RSS {rss:.1} MB = {:.2}x the inputs (goal < 2: {})",
+        if secs < 3.0 { "met" } else { "MISSED" },
+        median(cpu),
+        rss / inputs_mb,
+        if rss / inputs_mb < 2.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    println!(
+        "phases: verify every source in process {verify_all:.2} s; read + SHA-256 of the merged file {hash_out:.2} s"
+    );
+    for p in paths.iter().chain([&out]) {
+        let _ = std::fs::remove_file(p);
     }
 }
 

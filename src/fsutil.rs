@@ -50,13 +50,17 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// old or the new content, never half of each. A symbolic link at `path` is
 /// replaced by the file, never written through.
 pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    via_temp(path, bytes, true)
+    via_temp(path, |file| file.write_all(bytes), true)
 }
 
-/// Writes `bytes` to a synced sibling temporary file, then puts it at `path`:
+/// Writes a synced sibling temporary file with `write`, then puts it at `path`:
 /// renamed over whatever is there with `replace`; else linked into place,
 /// which fails if `path` appeared meanwhile (no check-then-write race).
-fn via_temp(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
+fn via_temp(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+    replace: bool,
+) -> io::Result<()> {
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -66,7 +70,7 @@ fn via_temp(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
     let _ = std::fs::remove_file(&tmp);
     let result = (|| {
         let mut file = private_options().open(&tmp)?;
-        file.write_all(bytes)?;
+        write(&mut file)?;
         file.sync_all()?;
         if replace {
             std::fs::rename(&tmp, path)?;
@@ -108,6 +112,18 @@ pub fn parent_dir(path: &Path) -> &Path {
 /// anything else there is refused, so nothing is written through a link.
 /// The error says what is wrong; callers name the file.
 pub fn write_output(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
+    write_output_with(path, replace, |file| file.write_all(bytes))
+}
+
+/// [`write_output`] for a file written piece by piece by `write` (a merged
+/// timeline larger than memory should hold at once), with the same
+/// guarantees: nothing at `path` until `write` has finished and the file is
+/// synced.
+pub fn write_output_with(
+    path: &Path,
+    replace: bool,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
             return Err(io::Error::new(
@@ -127,13 +143,13 @@ pub fn write_output(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> 
                 "already exists: pass --force to replace it",
             ));
         }
-        Ok(_) => return replace_atomically(path, bytes),
+        Ok(_) => return via_temp(path, write, true),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
     // Nothing there: without `replace`, created without replacing, so a file
     // that appears in the meantime is not overwritten either.
-    via_temp(path, bytes, replace).map_err(|e| {
+    via_temp(path, write, replace).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {
             io::Error::new(
                 io::ErrorKind::AlreadyExists,

@@ -21,6 +21,7 @@ pub mod fuzz;
 pub mod journal;
 pub mod lessons;
 pub mod library;
+pub mod parallel;
 pub mod report;
 pub mod response;
 pub mod runbook;

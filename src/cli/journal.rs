@@ -22,10 +22,10 @@ use crate::fsutil;
 use crate::journal::merge::{self, MergeError, Source};
 use crate::journal::store::{key_path, read_journal_bytes, rewrapped_key, write_key};
 use crate::journal::verify::{
-    Format, SignatureStatus, SourceReport, VerifyOptions, VerifyReport, signature_path, verify,
-    verify_bytes,
+    Format, SignatureStatus, SourceReport, VerifyOptions, VerifyReport, index_source_at,
+    signature_path, verify, verify_bytes,
 };
-use crate::journal::{Finding, parse_witness};
+use crate::journal::{Finding, parse_witness, witness_code};
 use crate::library::{self, JOURNALS_DIR, Library, LoadOptions};
 use crate::report::{self, Input, Timeline};
 use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE, Signer};
@@ -679,20 +679,35 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
         require_known_signer: false,
     };
     let mut inputs = Vec::new();
-    let mut failed = false;
     for file in &args.files {
         if out_real.is_some() && fs::canonicalize(file).ok() == out_real {
             bail!("{} is both a source and the output", file.display());
         }
         let bytes =
             read_journal_bytes(file).with_context(|| format!("reading {}", file.display()))?;
-        let report = verify_bytes(file, &bytes, &options)?;
-        if report.format == Format::Merge {
+        if merge::is_merged(&bytes) {
             bail!(
                 "{} is already a merged timeline: merge the responders' own journals",
                 file.display()
             );
         }
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        inputs.push((file, name, bytes));
+    }
+    // One pass over each source, the sources side by side on the cores:
+    // what `journal verify` says of it, and the order of its entries.
+    let checked = crate::parallel::map(&inputs, 8, |(file, name, bytes)| {
+        index_source_at(Some(file.as_path()), Source { name, bytes }, &options)
+    });
+    let mut prepared = Vec::new();
+    let mut failed = false;
+    for ((file, _, _), checked) in inputs.iter().zip(checked) {
+        let checked =
+            checked.ok_or_else(|| anyhow!("checking {} stopped unexpectedly", file.display()))?;
+        let (report, ready) = checked?;
         if !report.ok {
             print_report(&report)?;
             eprintln!(
@@ -701,53 +716,58 @@ fn merge_cmd(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
             );
             failed = true;
         }
-        let name = file.file_name().map_or_else(
-            || file.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        inputs.push((name, bytes));
+        prepared.push(ready);
     }
     if failed {
         return Ok(ExitCode::from(1));
     }
-    let sources: Vec<Source<'_>> = inputs
-        .iter()
-        .map(|(name, bytes)| Source { name, bytes })
-        .collect();
-    let merged = match merge::merge(&sources) {
-        Ok(merged) => merged,
+    let plan = match merge::Plan::new(prepared) {
+        Ok(plan) => plan,
         Err(e @ MergeError::Broken { .. }) => {
             eprintln!("error: {}", printable_line(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e.into()),
     };
-    write_private(&args.output, &merged, args.force)?;
-    let report = verify_bytes(&args.output, &merged, &VerifyOptions::default())?;
+    // Written as it is merged: the merged file is never held in memory
+    // (docs/PERFORMANCE.md, "journal merge").
+    let mut merged = None;
+    fsutil::write_output_with(&args.output, args.force, |file| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        merged = Some(plan.write(&mut out).map_err(std::io::Error::other)?);
+        std::io::Write::flush(&mut out)
+    })
+    .with_context(|| format!("cannot write {}", args.output.display()))?;
+    let merged = merged.ok_or_else(|| anyhow!("{} was not written", args.output.display()))?;
     outln!(
         "Merged {} journals into {}: {} lines.",
-        report.sources.len(),
+        merged.sources.len(),
         show(&args.output),
-        report.entries
+        merged.lines
     )?;
-    print_sources(&report.sources)?;
-    if let Some(head) = &report.head {
-        outln!("Merged head {}.", head.witness)?;
+    let sources: Vec<SourceReport> = merged
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(index, s)| s.report(index))
+        .collect();
+    print_sources(&sources)?;
+    if merged.lines > 0 {
+        outln!(
+            "Merged head {}.",
+            witness_code(merged.lines, &merged.head_hash)
+        )?;
     }
-    if report
-        .signature
-        .as_ref()
-        .is_some_and(|s| s.status == SignatureStatus::Invalid)
+    let sig = signature_path(&args.output);
+    if sig.exists()
+        && verify(&args.output, &VerifyOptions::default())?
+            .signature
+            .is_some_and(|s| s.status == SignatureStatus::Invalid)
     {
         outln!(
             "warning: {} belonged to the file replaced and no longer matches: sign the new one or remove it",
-            show(&signature_path(&args.output))
+            show(&sig)
         )?;
-    }
-    if !report.ok {
-        // Cannot happen for sources that verified; say so loudly if it does.
-        print_report(&report)?;
-        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

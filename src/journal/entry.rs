@@ -72,11 +72,19 @@ pub(super) struct Body {
 
 /// Hex of a SHA-256 digest.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    hex(&Sha256::digest(bytes))
+        .into_iter()
+        .map(char::from)
+        .collect()
+}
+
+/// Lower-case hex of a 32-byte digest, on the stack.
+fn hex(digest: &[u8]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in digest.iter().take(32).enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 15)];
     }
     out
 }
@@ -102,15 +110,30 @@ impl StoredEntry {
 /// rule (the hash covers the line as it is without `,"hash":"…"`); returns the
 /// line with its newline, and the hash. Journals and merged files share it.
 pub(crate) fn hashed_line(mut unhashed: Vec<u8>) -> (Vec<u8>, String) {
-    let hash = sha256_hex(&unhashed);
-    unhashed.pop();
-    unhashed.extend_from_slice(format!(",\"hash\":\"{hash}\"}}\n").as_bytes());
+    let hash = seal_line(&mut unhashed);
     (unhashed, hash)
+}
+
+/// [`hashed_line`] in place, for a writer that reuses one buffer per line.
+pub(crate) fn seal_line(line: &mut Vec<u8>) -> String {
+    let hash = sha256_hex(line);
+    line.pop();
+    line.extend_from_slice(b",\"hash\":\"");
+    line.extend_from_slice(hash.as_bytes());
+    line.extend_from_slice(b"\"}\n");
+    hash
 }
 
 /// The hash a stored line should carry, or why it cannot have one. `line`
 /// excludes the newline.
 pub fn line_hash(line: &[u8]) -> Result<(String, &[u8]), &'static str> {
+    let (computed, stored) = line_digest(line)?;
+    Ok((computed.into_iter().map(char::from).collect(), stored))
+}
+
+/// [`line_hash`] without allocating: the computed hash as hex bytes on the
+/// stack, and the stored one (the chain checks every line with it).
+pub(crate) fn line_digest(line: &[u8]) -> Result<([u8; 64], &[u8]), &'static str> {
     if line.len() < HASH_SUFFIX_LEN + 2 || !line.ends_with(b"\"}") {
         return Err("line does not end with a hash");
     }
@@ -119,10 +142,10 @@ pub fn line_hash(line: &[u8]) -> Result<(String, &[u8]), &'static str> {
         return Err("`hash` is not the last field");
     }
     let stored = &suffix[9..9 + 64];
-    let mut hashed = Vec::with_capacity(body.len() + 1);
-    hashed.extend_from_slice(body);
-    hashed.push(b'}');
-    Ok((sha256_hex(&hashed), stored))
+    let mut hasher = Sha256::new();
+    hasher.update(body);
+    hasher.update(b"}");
+    Ok((hex(&hasher.finalize()), stored))
 }
 
 /// A 256-bit key that encrypts one journal's entry bodies.

@@ -22,7 +22,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::entry::{GENESIS, hashed_line, line_hash, witness_code};
+use std::io::Write as _;
+
+use super::entry::{GENESIS, hashed_line, line_hash, seal_line, witness_code};
 use super::scan::{Finding, scan};
 use super::verify::{
     Boundary, Format, Head, SourceReport, VerifyReport, WitnessCheck, check_witness, torn_finding,
@@ -73,6 +75,9 @@ pub enum MergeError {
     /// The header could not be serialised.
     #[error("writing the merge header: {0}")]
     Json(#[from] serde_json::Error),
+    /// The merged file could not be written.
+    #[error("writing the merged timeline: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// A source as the header records it.
@@ -93,16 +98,35 @@ pub struct SourceHead {
     pub encrypted: bool,
 }
 
+impl SourceHead {
+    /// The source as `journal verify` reports it, as number `index`.
+    pub fn report(&self, index: usize) -> SourceReport {
+        SourceReport {
+            index,
+            file: self.file.clone(),
+            entries: self.entries,
+            head: Head {
+                seq: self.head_seq,
+                hash: self.head_hash.clone(),
+                witness: self.witness.clone(),
+                at: None,
+            },
+            encrypted: self.encrypted,
+            ok: true,
+        }
+    }
+}
+
 /// The first line of a merged file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Header {
-    format: String,
-    version: u32,
-    sources: Vec<SourceHead>,
-    prev: String,
+pub(super) struct Header {
+    pub(super) format: String,
+    pub(super) version: u32,
+    pub(super) sources: Vec<SourceHead>,
+    pub(super) prev: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    hash: String,
+    pub(super) hash: String,
 }
 
 /// A merged line, parsed only to check its shape: the entry is sliced out of
@@ -118,28 +142,61 @@ struct MergedLine {
     hash: String,
 }
 
+/// How a merged file starts: its header's first key, `format`, naming [`FORMAT`].
+pub(super) const MARKER: &str = "{\"format\":\"grabbag-merge\"";
+
 /// True when `bytes` start like a merged file.
 pub fn is_merged(bytes: &[u8]) -> bool {
-    bytes.starts_with(format!("{{\"format\":\"{FORMAT}\"").as_bytes())
+    bytes.starts_with(MARKER.as_bytes())
 }
 
 /// Merges journals into one timeline (see the module docs). Each source must
 /// scan clean: no problem, no torn tail.
 pub fn merge(sources: &[Source<'_>]) -> Result<Vec<u8>, MergeError> {
-    if sources.is_empty() {
-        return Err(MergeError::NoSources);
-    }
-    // Per source: (time, line without its newline) in seq order.
-    let mut queues: Vec<Vec<(chrono::DateTime<chrono::Utc>, &[u8])>> = Vec::new();
-    let mut heads = Vec::new();
-    let mut firsts: Vec<(String, String)> = Vec::new();
-    for source in sources {
+    let prepared = sources
+        .iter()
+        .map(|source| super::verify::index_source(*source))
+        .collect();
+    let plan = Plan::new(prepared)?;
+    let mut out = Vec::new();
+    plan.write(&mut out)?;
+    Ok(out)
+}
+
+/// One entry of a source, as merging needs it: when it was written, and
+/// where its line (without the newline) is in the source's bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Indexed {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// A source checked and indexed in the same pass as its verification.
+pub(crate) struct Prepared<'a> {
+    bytes: &'a [u8],
+    head: SourceHead,
+    first_hash: String,
+    lines: Vec<Indexed>,
+}
+
+impl<'a> Prepared<'a> {
+    /// A source as its check left it: the report, how many of its problems
+    /// are breaks in the chain (the rest are about exercise time, which
+    /// merging leaves to `verify`), the first entry's hash and the index of
+    /// its good entries.
+    pub(crate) fn new(
+        source: Source<'a>,
+        report: &VerifyReport,
+        chain_problems: usize,
+        first_hash: Option<String>,
+        lines: Vec<Indexed>,
+    ) -> Result<Self, MergeError> {
         let broken = |problem: String| MergeError::Broken {
             name: source.name.to_owned(),
             problem,
         };
-        let scanned = scan(source.bytes);
-        if let Some(p) = scanned.problems.first() {
+        if let Some(p) = report.problems[..chain_problems].first() {
             return Err(broken(format!(
                 "seq {} at byte {}: {}",
                 p.seq.map_or("?".to_owned(), |s| s.to_string()),
@@ -147,63 +204,107 @@ pub fn merge(sources: &[Source<'_>]) -> Result<Vec<u8>, MergeError> {
                 p.message
             )));
         }
-        if let Some(t) = scanned.torn {
+        if let Some(t) = report.torn {
             return Err(broken(format!(
                 "a torn tail of {} bytes at byte {}",
                 t.len, t.offset
             )));
         }
-        let (Some(first), Some(last)) = (scanned.entries.first(), scanned.entries.last()) else {
+        let (Some(first_hash), Some(head)) = (first_hash, &report.head) else {
             return Err(broken("no entries: not a journal".to_owned()));
         };
-        if let Some((other, _)) = firsts.iter().find(|(_, h)| *h == first.entry.hash) {
-            return Err(MergeError::SameJournal {
-                first: other.clone(),
-                second: source.name.to_owned(),
-            });
-        }
-        firsts.push((source.name.to_owned(), first.entry.hash.clone()));
-        heads.push(SourceHead {
-            file: source.name.to_owned(),
-            entries: scanned.entries.len() as u64,
-            head_seq: last.entry.seq,
-            head_hash: last.entry.hash.clone(),
-            witness: witness_code(last.entry.seq, &last.entry.hash),
-            encrypted: first.entry.journal_key.is_some(),
-        });
-        let mut queue = Vec::with_capacity(scanned.entries.len());
-        for s in &scanned.entries {
-            // The scan accepted these times; a failure here cannot happen,
-            // but would only misplace the line, never lose it.
-            let at = chrono::DateTime::parse_from_rfc3339(&s.entry.at)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .unwrap_or_default();
-            let start = s.offset as usize;
-            let end = (s.offset + s.len) as usize - 1;
-            queue.push((at, &source.bytes[start..end]));
-        }
-        queues.push(queue);
+        Ok(Prepared {
+            bytes: source.bytes,
+            head: SourceHead {
+                file: source.name.to_owned(),
+                entries: report.entries,
+                head_seq: head.seq,
+                head_hash: head.hash.clone(),
+                witness: head.witness.clone(),
+                encrypted: report.encrypted,
+            },
+            first_hash,
+            lines,
+        })
     }
-    let header = Header {
-        format: FORMAT.to_owned(),
-        version: VERSION,
-        sources: heads,
-        prev: GENESIS.to_owned(),
-        hash: String::new(),
-    };
-    let (mut out, mut prev) = hashed_line(serde_json::to_vec(&header)?);
-    let mut n = 0u64;
-    for (source, index) in interleave(&queues, |(at, _)| *at) {
-        let line = queues[source][index].1;
-        n += 1;
-        let mut unhashed = format!("{{\"n\":{n},\"source\":{source},\"entry\":").into_bytes();
-        unhashed.extend_from_slice(line);
-        unhashed.extend_from_slice(format!(",\"prev\":\"{prev}\"}}").as_bytes());
-        let (bytes, hash) = hashed_line(unhashed);
-        out.extend_from_slice(&bytes);
-        prev = hash;
+}
+
+/// Sources that can be merged, in order, with the header that lists them.
+pub(crate) struct Plan<'a> {
+    sources: Vec<Prepared<'a>>,
+    header: Header,
+}
+
+/// What a merge wrote.
+#[derive(Debug, Clone)]
+pub(crate) struct Merged {
+    /// The sources as the header records them.
+    pub sources: Vec<SourceHead>,
+    /// Merged lines after the header.
+    pub lines: u64,
+    /// The hash of the last line (the header's, when no line follows).
+    pub head_hash: String,
+}
+
+impl<'a> Plan<'a> {
+    /// The first source that cannot be merged (broken, or a copy of an
+    /// earlier one) is the error.
+    pub(crate) fn new(sources: Vec<Result<Prepared<'a>, MergeError>>) -> Result<Self, MergeError> {
+        if sources.is_empty() {
+            return Err(MergeError::NoSources);
+        }
+        let mut ready: Vec<Prepared<'a>> = Vec::with_capacity(sources.len());
+        for source in sources {
+            let source = source?;
+            if let Some(other) = ready.iter().find(|p| p.first_hash == source.first_hash) {
+                return Err(MergeError::SameJournal {
+                    first: other.head.file.clone(),
+                    second: source.head.file.clone(),
+                });
+            }
+            ready.push(source);
+        }
+        let header = Header {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            sources: ready.iter().map(|p| p.head.clone()).collect(),
+            prev: GENESIS.to_owned(),
+            hash: String::new(),
+        };
+        Ok(Plan {
+            sources: ready,
+            header,
+        })
     }
-    Ok(out)
+
+    /// Writes the merged file to `out`, line by line: the sources stay
+    /// where they are, only the order is held in memory.
+    pub(crate) fn write(&self, out: &mut impl std::io::Write) -> Result<Merged, MergeError> {
+        let (header, mut prev) = hashed_line(serde_json::to_vec(&self.header)?);
+        out.write_all(&header)?;
+        let queues: Vec<&[Indexed]> = self.sources.iter().map(|p| p.lines.as_slice()).collect();
+        let mut n = 0u64;
+        let mut line = Vec::new();
+        for (source, index) in interleave(&queues, |i| i.at) {
+            let entry = queues[source][index];
+            // Clamped: the index comes from a scan of these bytes.
+            let bytes = self.sources[source].bytes;
+            let end = (entry.end as usize).min(bytes.len());
+            let start = (entry.start as usize).min(end);
+            n += 1;
+            line.clear();
+            write!(line, "{{\"n\":{n},\"source\":{source},\"entry\":")?;
+            line.extend_from_slice(&bytes[start..end]);
+            write!(line, ",\"prev\":\"{prev}\"}}")?;
+            prev = seal_line(&mut line);
+            out.write_all(&line)?;
+        }
+        Ok(Merged {
+            sources: self.header.sources.clone(),
+            lines: n,
+            head_hash: prev,
+        })
+    }
 }
 
 /// The merge order of several sources' items, as (source, index) pairs: a
@@ -211,9 +312,13 @@ pub fn merge(sources: &[Source<'_>]) -> Result<Vec<u8>, MergeError> {
 /// the lower source index, never reordering a source's own items. `merge`
 /// writes lines in this order, and a reader that interleaves the entries of
 /// the rebuilt sources with it gets the merged file's order back.
-pub fn interleave<T, K: Ord>(queues: &[Vec<T>], key: impl Fn(&T) -> K) -> Vec<(usize, usize)> {
+pub fn interleave<Q: AsRef<[T]>, T, K: Ord>(
+    queues: &[Q],
+    key: impl Fn(&T) -> K,
+) -> Vec<(usize, usize)> {
+    let queues: Vec<&[T]> = queues.iter().map(AsRef::as_ref).collect();
     let mut cursors = vec![0usize; queues.len()];
-    let mut out = Vec::with_capacity(queues.iter().map(Vec::len).sum());
+    let mut out = Vec::with_capacity(queues.iter().map(|q| q.len()).sum());
     // min_by_key keeps the first minimum: ties go to the lower source.
     while let Some(source) = (0..queues.len())
         .filter(|&i| cursors[i] < queues[i].len())

@@ -12,6 +12,8 @@
 //! - [`entry`]: one line's stored form, its hash, encryption of its body,
 //!   witness codes.
 //! - [`scan`](mod@scan): every check that needs no key (the auditor's view).
+//! - `links`: the few fields of a line those checks read, taken without
+//!   building its event (how `verify` streams a journal at hashing speed).
 //! - [`store`]: the file itself: create, open with torn-tail recovery, append
 //!   with fsync under an exclusive lock.
 //! - [`tail`](mod@tail): the `<journal>.tail` record a one-shot writer
@@ -23,7 +25,10 @@ pub mod ending;
 pub mod entry;
 pub mod event;
 pub mod follow;
+mod links;
 pub mod merge;
+#[cfg(test)]
+mod reference;
 pub mod scan;
 pub mod store;
 pub mod tail;

@@ -11,18 +11,19 @@
 //! Verifying never changes a file: a torn tail that opening a journal would
 //! quarantine is reported here as a problem, with its byte offset.
 
-use std::io;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, BufRead, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256, Sha512};
-use signature::Verifier as _;
-use ssh_key::{HashAlg, PublicKey, SshSig};
+use ssh_key::{HashAlg, SshSig};
 
 use super::entry::{parse_witness, witness_code};
-use super::merge;
-use super::scan::{Finding, Scan, Scanned, Torn, scan};
-use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE, SigningError};
+use super::links::Link;
+use super::merge::{self, Indexed, MergeError, Prepared, Source};
+use super::scan::{Chain, Finding, Torn};
+use crate::signing::{AllowedSigners, JOURNAL_NAMESPACE, SigningError, digest_holds};
 
 /// What to check besides the file itself.
 #[derive(Debug, Default, Clone)]
@@ -229,12 +230,46 @@ pub fn signature_path(path: &Path) -> PathBuf {
 /// Verifies the journal (or merged timeline) at `path`, and `path.sig` when
 /// it exists. Only an unreadable file is an error; everything wrong with its
 /// content is in the report.
+///
+/// A journal is checked as it is read, one line at a time: memory stays the
+/// same whatever its length (docs/PERFORMANCE.md, "journal verify"). A
+/// merged timeline is read whole.
 pub fn verify(path: &Path, options: &VerifyOptions<'_>) -> Result<VerifyReport, VerifyError> {
-    let bytes = super::store::read_journal_bytes(path).map_err(|source| VerifyError::Io {
+    let io_error = |source| VerifyError::Io {
         path: path.to_owned(),
         source,
-    })?;
-    verify_bytes(path, &bytes, options)
+    };
+    let file = crate::fsutil::open_regular(path, std::fs::OpenOptions::new().read(true))
+        .map_err(io_error)?;
+    let limit = super::store::MAX_JOURNAL_BYTES;
+    let mut reader = BufReader::with_capacity(1 << 16, file.take(limit + 1));
+    let start = reader.fill_buf().map_err(io_error)?;
+    let marker = merge::MARKER.as_bytes();
+    if merge::is_merged(start) || (start.len() < marker.len() && marker.starts_with(start)) {
+        // A merged file, or too short to tell yet: read whole.
+        drop(reader);
+        return verify_bytes(
+            path,
+            &super::store::read_journal_bytes(path).map_err(io_error)?,
+            options,
+        );
+    }
+    let armored = read_signature(path)?;
+    let Checked { report, signed, .. } = check_journal(
+        path,
+        &mut reader,
+        options,
+        armored.as_deref(),
+        &mut |_, _| {},
+    )
+    .map_err(io_error)?;
+    if report.bytes > limit {
+        return Err(io_error(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("is larger than {limit} bytes: refused"),
+        )));
+    }
+    Ok(finish(report, armored, signed.as_ref(), options))
 }
 
 /// Like [`verify`], for bytes already read from `path` (so a caller that goes
@@ -244,23 +279,8 @@ pub fn verify_bytes(
     bytes: &[u8],
     options: &VerifyOptions<'_>,
 ) -> Result<VerifyReport, VerifyError> {
-    let sig_path = signature_path(path);
-    let armored = match super::store::read_journal_bytes(&sig_path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(VerifyError::Io {
-                path: sig_path,
-                source,
-            });
-        }
-    };
-    Ok(verify_with_signature(
-        path,
-        bytes,
-        armored.as_deref(),
-        options,
-    ))
+    let armored = read_signature(path)?;
+    Ok(verify_armored(path, bytes, armored, options))
 }
 
 /// Like [`verify_bytes`], with the signature's bytes given rather than read
@@ -272,21 +292,93 @@ pub fn verify_with_signature(
     signature: Option<&[u8]>,
     options: &VerifyOptions<'_>,
 ) -> VerifyReport {
-    let sig_path = signature_path(path);
-    // Lossy: a signature file that is not text is reported as not being a
-    // signature (a finding), not as an unreadable file.
+    // Lossy, as `read_signature`.
     let armored = signature.map(|bytes| String::from_utf8_lossy(bytes).into_owned());
-    let (mut report, boundaries) = if merge::is_merged(bytes) {
-        merge::check(path, bytes, &options.witnesses)
+    verify_armored(path, bytes, armored, options)
+}
+
+/// [`verify_bytes`] once the signature's text (if any) is known.
+fn verify_armored(
+    path: &Path,
+    bytes: &[u8],
+    armored: Option<String>,
+    options: &VerifyOptions<'_>,
+) -> VerifyReport {
+    let (report, signed) = if merge::is_merged(bytes) {
+        let (report, boundaries) = merge::check(path, bytes, &options.witnesses);
+        let signed = armored
+            .as_deref()
+            .and_then(Running::for_signature)
+            .map(|running| Signed::of_bytes(bytes, boundaries, running));
+        (report, signed)
     } else {
-        check_journal(path, bytes, &options.witnesses)
+        let mut reader = bytes;
+        match check_journal(
+            path,
+            &mut reader,
+            options,
+            armored.as_deref(),
+            &mut |_, _| {},
+        ) {
+            Ok(checked) => (checked.report, checked.signed),
+            // Bytes in memory always read; should they not, say so in the
+            // report rather than pass anything.
+            Err(e) => (unread(path, bytes.len() as u64, &e), None),
+        }
     };
+    finish(report, armored, signed.as_ref(), options)
+}
+
+/// A report for bytes that could not be read: one problem, saying why.
+fn unread(path: &Path, bytes: u64, error: &io::Error) -> VerifyReport {
+    VerifyReport {
+        file: path.to_owned(),
+        format: Format::Journal,
+        ok: false,
+        bytes,
+        entries: 0,
+        head: None,
+        encrypted: false,
+        problems: vec![Finding {
+            seq: None,
+            offset: 0,
+            message: format!("the journal could not be read: {error}"),
+        }],
+        warnings: Vec::new(),
+        torn: None,
+        witnesses: Vec::new(),
+        signature: None,
+        sources: Vec::new(),
+    }
+}
+
+/// `FILE.sig` as text, when there is one. Lossy: a signature file that is
+/// not text is reported as not being a signature (a finding), not as an
+/// unreadable file.
+fn read_signature(path: &Path) -> Result<Option<String>, VerifyError> {
+    let sig_path = signature_path(path);
+    match super::store::read_journal_bytes(&sig_path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(VerifyError::Io {
+            path: sig_path,
+            source,
+        }),
+    }
+}
+
+/// Adds the signature's check to a report of the file's content.
+fn finish(
+    mut report: VerifyReport,
+    armored: Option<String>,
+    signed: Option<&Signed>,
+    options: &VerifyOptions<'_>,
+) -> VerifyReport {
     report.signature = armored.map(|armored| {
         check_signature(
-            sig_path,
-            bytes,
+            signature_path(&report.file),
             &armored,
-            &boundaries,
+            signed,
             options.allowed_signers,
             options.require_known_signer,
             report.format,
@@ -304,24 +396,173 @@ pub(super) struct Boundary {
     pub label: u64,
 }
 
-/// Checks a journal's own bytes; returns the report (without signature) and
-/// the line boundaries of its good entries.
+/// A running digest in a signature's hash algorithm.
+#[derive(Clone)]
+enum Running {
+    Sha256(Sha256),
+    Sha512(Sha512),
+}
+
+impl Running {
+    /// The hasher a signature needs, when the text parses as one for a
+    /// journal (otherwise its check fails before any digest is looked at).
+    fn for_signature(armored: &str) -> Option<Running> {
+        let sig = parse_armored(armored).ok()?;
+        if sig.namespace() != JOURNAL_NAMESPACE {
+            return None;
+        }
+        match sig.hash_alg() {
+            HashAlg::Sha256 => Some(Running::Sha256(Sha256::new())),
+            HashAlg::Sha512 => Some(Running::Sha512(Sha512::new())),
+            _ => None,
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Running::Sha256(h) => h.update(bytes),
+            Running::Sha512(h) => h.update(bytes),
+        }
+    }
+
+    /// The digest so far, appended to `out`.
+    fn digest_into(&self, out: &mut Vec<u8>) {
+        match self {
+            Running::Sha256(h) => out.extend_from_slice(&h.clone().finalize()),
+            Running::Sha512(h) => out.extend_from_slice(&h.clone().finalize()),
+        }
+    }
+}
+
+/// What a signature is checked against, gathered in one pass: the file's
+/// length and digest, and the digest of each prefix that ends at a good
+/// line (a journal may have grown after it was signed). Only kept when
+/// there is a signature: 16 bytes plus one digest per good line.
+#[derive(Default)]
+struct Signed {
+    len: u64,
+    whole: Vec<u8>,
+    boundaries: Vec<Boundary>,
+    /// The digest of each boundary's prefix, one after the other.
+    prefixes: Vec<u8>,
+}
+
+impl Signed {
+    /// The digest of the prefix ending at boundary `i`.
+    fn prefix(&self, i: usize) -> &[u8] {
+        let size = self.whole.len();
+        &self.prefixes[i * size..(i + 1) * size]
+    }
+
+    /// For bytes in memory and the boundaries already found in them.
+    fn of_bytes(bytes: &[u8], boundaries: Vec<Boundary>, mut running: Running) -> Signed {
+        let mut signed = Signed::default();
+        let mut pos = 0usize;
+        for b in &boundaries {
+            // Clamped: boundaries come from a scan of these bytes.
+            let end = (b.end as usize).clamp(pos, bytes.len());
+            running.update(&bytes[pos..end]);
+            pos = end;
+            running.digest_into(&mut signed.prefixes);
+        }
+        running.update(&bytes[pos..]);
+        running.digest_into(&mut signed.whole);
+        signed.len = bytes.len() as u64;
+        signed.boundaries = boundaries;
+        signed
+    }
+}
+
+/// Checks a journal as it is read from `reader`, one line at a time; returns
+/// the report (without signature) and, when `armored` is a signature, what
+/// to check it against.
 fn check_journal(
     path: &Path,
-    bytes: &[u8],
-    witnesses: &[(u64, String)],
-) -> (VerifyReport, Vec<Boundary>) {
-    let Scan {
-        entries,
-        mut problems,
-        mut warnings,
-        torn,
-    } = scan(bytes);
-    let head = entries.last().map(|s| Head {
-        seq: s.entry.seq,
-        hash: s.entry.hash.clone(),
-        witness: witness_code(s.entry.seq, &s.entry.hash),
-        at: Some(s.entry.at.clone()),
+    reader: &mut impl BufRead,
+    options: &VerifyOptions<'_>,
+    armored: Option<&str>,
+    each: &mut dyn FnMut(&Link<'_>, Indexed),
+) -> io::Result<Checked> {
+    let mut sessions = HashMap::new();
+    let mut chain = Chain::new(None, &mut sessions);
+    let mut running = armored.and_then(Running::for_signature);
+    let mut signed = running.as_ref().map(|_| Signed::default());
+    // The hashes of the entries the witnesses name.
+    let mut found: BTreeMap<u64, Option<String>> = options
+        .witnesses
+        .iter()
+        .map(|(seq, _)| (*seq, None))
+        .collect();
+    let (mut entries, mut last_seq) = (0u64, 0u64);
+    let mut encrypted = false;
+    let (mut last_hash, mut last_at) = (String::new(), String::new());
+    let mut backwards = ExerciseTime::default();
+    let mut line = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        if chain.done() {
+            offset += rest(reader, running.as_mut())?;
+            break;
+        }
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(running) = &mut running {
+            running.update(&line);
+        }
+        let start = offset;
+        offset += n as u64;
+        let complete = line.last() == Some(&b'\n');
+        let text = if complete { &line[..n - 1] } else { &line[..] };
+        let link = if complete { Link::parse(text) } else { None };
+        let good = chain.line(start, text, complete, link.as_ref());
+        let Some(link) = link.filter(|_| good) else {
+            continue;
+        };
+        entries += 1;
+        // A good entry's time parsed: the default is never used.
+        let at = chain.last_at().unwrap_or_default();
+        each(
+            &link,
+            Indexed {
+                at,
+                start,
+                end: offset - u64::from(complete),
+            },
+        );
+        if entries == 1 {
+            encrypted = link.journal_key;
+        }
+        if let Some(hash) = found.get_mut(&link.seq) {
+            *hash = Some(link.hash.clone().into_owned());
+        }
+        last_seq = link.seq;
+        backwards.entry(&link, start);
+        last_hash.clear();
+        last_hash.push_str(&link.hash);
+        last_at.clear();
+        last_at.push_str(&link.at);
+        if let (Some(running), Some(signed)) = (&running, &mut signed) {
+            signed.boundaries.push(Boundary {
+                end: offset,
+                label: link.seq,
+            });
+            running.digest_into(&mut signed.prefixes);
+        }
+    }
+    if let (Some(running), Some(signed)) = (&running, &mut signed) {
+        running.digest_into(&mut signed.whole);
+        signed.len = offset;
+    }
+    let (mut problems, mut warnings, torn) = chain.finish(offset);
+    let chain_problems = problems.len();
+    let head = (entries > 0).then(|| Head {
+        seq: last_seq,
+        witness: witness_code(last_seq, &last_hash),
+        hash: last_hash,
+        at: Some(last_at),
     });
     if let Some(torn) = torn {
         problems.push(torn_finding(
@@ -330,49 +571,37 @@ fn check_journal(
             head.as_ref().map_or(1, |h| h.seq + 1),
         ));
     }
-    if bytes.is_empty() {
+    if offset == 0 {
         problems.push(Finding {
             seq: None,
             offset: 0,
             message: "the file is empty: not a journal".to_owned(),
         });
     }
-    let backwards = exercise_time(&entries);
     let broken = !problems.is_empty();
-    let witnesses = witnesses
+    let witnesses = options
+        .witnesses
         .iter()
         .map(|(seq, code)| {
-            let found = entries
-                .get((*seq as usize).wrapping_sub(1))
-                .filter(|s| s.entry.seq == *seq)
-                .map(|s| s.entry.hash.as_str());
-            check_witness(*seq, code, found, head.as_ref(), broken, None)
+            let hash = found.get(seq).and_then(Option::as_deref);
+            check_witness(*seq, code, hash, head.as_ref(), broken, None)
         })
         .collect();
     // After the witnesses: exercise time is no break in the chain.
-    for (within_session, finding) in backwards {
+    for (within_session, finding) in backwards.found {
         if within_session {
             problems.push(finding);
         } else {
             warnings.push(finding);
         }
     }
-    let boundaries = entries
-        .iter()
-        .map(|s| Boundary {
-            end: s.offset + s.len,
-            label: s.entry.seq,
-        })
-        .collect();
     let report = VerifyReport {
         file: path.to_owned(),
         format: Format::Journal,
         ok: false,
-        bytes: bytes.len() as u64,
-        entries: entries.len() as u64,
-        encrypted: entries
-            .first()
-            .is_some_and(|s| s.entry.journal_key.is_some()),
+        bytes: offset,
+        entries,
+        encrypted,
         head,
         problems,
         warnings,
@@ -381,7 +610,92 @@ fn check_journal(
         signature: None,
         sources: Vec::new(),
     };
-    (report, boundaries)
+    Ok(Checked {
+        report,
+        signed,
+        chain_problems,
+    })
+}
+
+/// What checking a journal found.
+struct Checked {
+    report: VerifyReport,
+    /// What a signature is checked against, when there is one.
+    signed: Option<Signed>,
+    /// How many of the report's problems are breaks in the chain (the
+    /// first ones; later ones are about exercise time or an empty file).
+    chain_problems: usize,
+}
+
+/// Checks a journal held in memory and indexes its good entries in the same
+/// pass, for `journal merge` (one read of each source): the report, and the
+/// source ready to merge or why it cannot be. With `path`, the report is
+/// `verify_bytes`'s, signature (`path.sig`) included; without, the source
+/// is checked under its name and any signature is left alone.
+pub(crate) fn index_source_at<'a>(
+    path: Option<&Path>,
+    source: Source<'a>,
+    options: &VerifyOptions<'_>,
+) -> Result<(VerifyReport, Result<Prepared<'a>, MergeError>), VerifyError> {
+    let armored = match path {
+        Some(path) => read_signature(path)?,
+        None => None,
+    };
+    let file = path.unwrap_or(Path::new(source.name));
+    let mut first_hash = None;
+    let mut lines = Vec::new();
+    let mut reader = source.bytes;
+    let checked = check_journal(
+        file,
+        &mut reader,
+        options,
+        armored.as_deref(),
+        &mut |link, at| {
+            if first_hash.is_none() {
+                first_hash = Some(link.hash.clone().into_owned());
+            }
+            lines.push(at);
+        },
+    )
+    .map_err(|source| VerifyError::Io {
+        path: file.to_owned(),
+        source,
+    })?;
+    let prepared = Prepared::new(
+        source,
+        &checked.report,
+        checked.chain_problems,
+        first_hash,
+        lines,
+    );
+    let report = finish(checked.report, armored, checked.signed.as_ref(), options);
+    Ok((report, prepared))
+}
+
+/// [`index_source_at`] for a source known only by its name.
+pub(crate) fn index_source(source: Source<'_>) -> Result<Prepared<'_>, MergeError> {
+    match index_source_at(None, source, &VerifyOptions::default()) {
+        Ok((_, prepared)) => prepared,
+        Err(VerifyError::Io { source, .. }) => Err(MergeError::Io(source)),
+    }
+}
+
+/// Reads what is left of `reader` without looking at it (the checks ended),
+/// into the signature's digest when there is one; returns how many bytes.
+fn rest(reader: &mut impl BufRead, mut running: Option<&mut Running>) -> io::Result<u64> {
+    let mut total = 0u64;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(total);
+        }
+        if let Some(running) = running.as_deref_mut() {
+            running.update(chunk);
+        }
+        let n = chunk.len();
+        total += n as u64;
+        reader.consume(n);
+    }
 }
 
 /// Entries whose exercise time (`ex_t`) is earlier than the entry before:
@@ -389,13 +703,17 @@ fn check_journal(
 /// problem (the entry was not written by grabbag's clock), and across
 /// sessions (a resume, a second process) a warning. Each with whether it is
 /// within a session.
-fn exercise_time(entries: &[Scanned]) -> Vec<(bool, Finding)> {
-    let mut out = Vec::new();
-    let mut before: Option<(u64, u32, u64)> = None;
-    for s in entries {
-        let e = &s.entry;
-        let Some(now) = e.ex_t else { continue };
-        if let Some((seq, session, then)) = before
+#[derive(Default)]
+struct ExerciseTime {
+    /// The last entry with an exercise time: (seq, session, ex_t).
+    before: Option<(u64, u32, u64)>,
+    found: Vec<(bool, Finding)>,
+}
+
+impl ExerciseTime {
+    fn entry(&mut self, e: &Link<'_>, offset: u64) {
+        let Some(now) = e.ex_t else { return };
+        if let Some((seq, session, then)) = self.before
             && now < then
         {
             let within = session == e.session && e.session != 0;
@@ -404,11 +722,11 @@ fn exercise_time(entries: &[Scanned]) -> Vec<(bool, Finding)> {
             } else {
                 format!("after seq {seq} of session {session}")
             };
-            out.push((
+            self.found.push((
                 within,
                 Finding {
                     seq: Some(e.seq),
-                    offset: s.offset,
+                    offset,
                     message: format!(
                         "seq {}: exercise time went backwards {place} ({now} ms after {then} ms at seq {seq}): scores built on it are wrong",
                         e.seq
@@ -416,9 +734,8 @@ fn exercise_time(entries: &[Scanned]) -> Vec<(bool, Finding)> {
                 },
             ));
         }
-        before = Some((e.seq, e.session, now));
+        self.before = Some((e.seq, e.session, now));
     }
-    out
 }
 
 /// A torn tail, as verify reports it: a problem, since verify never moves it.
@@ -506,12 +823,13 @@ pub(super) fn check_witness(
 
 /// Checks an armored SSHSIG over the file: over all of it, else over the
 /// longest prefix ending at a good line (a journal that grew after signing),
-/// then names the signer from the allowed signers.
+/// then names the signer from the allowed signers. `signed` holds the
+/// file's digests in the signature's algorithm (`None` when the signature
+/// does not parse as a journal's, which is reported before digests matter).
 fn check_signature(
     file: PathBuf,
-    bytes: &[u8],
     armored: &str,
-    boundaries: &[Boundary],
+    signed: Option<&Signed>,
     signers: Option<&AllowedSigners>,
     require_known_signer: bool,
     format: Format,
@@ -541,24 +859,24 @@ fn check_signature(
         );
         return check;
     }
-    let public = PublicKey::from(sig.public_key().clone());
-    let covered = if public.verify(JOURNAL_NAMESPACE, bytes, &sig).is_ok() {
-        Some(bytes.len() as u64)
-    } else {
-        longest_signed_prefix(bytes, boundaries, &sig)
-    };
-    let Some(covered) = covered else {
+    let covered = signed.and_then(|signed| {
+        if digest_holds(&sig, &signed.whole) {
+            Some((signed.len, signed.whole.as_slice()))
+        } else {
+            longest_signed_prefix(signed, &sig)
+        }
+    });
+    let (Some((covered, digest)), Some(signed)) = (covered, signed) else {
         check.message = "the signature does not match the file, nor any earlier state of it: entries were altered, removed or reordered after signing (or it is another file's signature)".to_owned();
         return check;
     };
     check.signed_bytes = Some(covered);
-    check.whole_file = covered == bytes.len() as u64;
-    check.signed_through = boundaries
+    check.whole_file = covered == signed.len;
+    check.signed_through = signed
+        .boundaries
         .iter()
         .find(|b| b.end == covered)
         .map(|b| b.label);
-    // Clamped: `covered` is at most the file length by construction.
-    let signed = &bytes[..(covered as usize).min(bytes.len())];
     let coverage = match (check.whole_file, check.signed_through) {
         (true, _) => "it covers the whole file".to_owned(),
         (false, Some(n)) => match format {
@@ -572,7 +890,7 @@ fn check_signature(
         (false, None) => format!("it covers the first {covered} bytes only"),
     };
     match signers {
-        Some(signers) => match signers.verify(signed, armored, JOURNAL_NAMESPACE) {
+        Some(signers) => match signers.verify_digest(digest, armored, JOURNAL_NAMESPACE) {
             Ok(principal) => {
                 check.status = SignatureStatus::Valid;
                 check.message = format!("signed by {principal}; {coverage}");
@@ -610,63 +928,23 @@ fn parse_armored(armored: &str) -> Result<SshSig, String> {
     SshSig::from_pem(format!("{text}\n")).map_err(|e| e.to_string())
 }
 
-/// The longest prefix of `bytes`, ending at one of `boundaries`, that `sig`
-/// verifies, as its length. One pass of hashing: SSHSIG signs a digest of the
-/// message, so the digest of every prefix comes from one running hasher, and
-/// each candidate costs one public-key check instead of re-hashing the file.
-fn longest_signed_prefix(bytes: &[u8], boundaries: &[Boundary], sig: &SshSig) -> Option<u64> {
-    let ends: Vec<usize> = boundaries
-        .iter()
-        .map(|b| b.end as usize)
-        .filter(|end| *end < bytes.len())
-        .collect();
-    let digests = match sig.hash_alg() {
-        HashAlg::Sha256 => prefix_digests::<Sha256>(bytes, &ends),
-        HashAlg::Sha512 => prefix_digests::<Sha512>(bytes, &ends),
-        _ => return None,
-    };
-    ends.iter().zip(digests).rev().find_map(|(end, digest)| {
-        let data = signed_data(sig, &digest);
-        sig.public_key()
-            .verify(&data, sig.signature())
-            .is_ok()
-            .then_some(*end as u64)
-    })
-}
-
-/// The digest of `bytes[..end]` for each of `ends` (ascending).
-fn prefix_digests<D: Digest + Clone>(bytes: &[u8], ends: &[usize]) -> Vec<Vec<u8>> {
-    let mut hasher = D::new();
-    let mut pos = 0;
-    let mut out = Vec::with_capacity(ends.len());
-    for &end in ends {
-        hasher.update(&bytes[pos..end]);
-        pos = end;
-        out.push(hasher.clone().finalize().to_vec());
-    }
-    out
-}
-
-/// The blob an SSHSIG signs (OpenSSH PROTOCOL.sshsig): the magic preamble,
-/// then namespace, reserved, hash algorithm and message digest as SSH strings.
-fn signed_data(sig: &SshSig, digest: &[u8]) -> Vec<u8> {
-    let mut out = b"SSHSIG".to_vec();
-    for field in [
-        sig.namespace().as_bytes(),
-        sig.reserved(),
-        sig.hash_alg().as_str().as_bytes(),
-        digest,
-    ] {
-        out.extend_from_slice(&(field.len() as u32).to_be_bytes());
-        out.extend_from_slice(field);
-    }
-    out
+/// The longest prefix of the file, ending at a good line before its end,
+/// that `sig` verifies: its length and digest. SSHSIG signs a digest of the
+/// message, so each candidate costs one public-key check on a digest taken
+/// while the file was read, never a re-hash; the latest is tried first.
+fn longest_signed_prefix<'a>(signed: &'a Signed, sig: &SshSig) -> Option<(u64, &'a [u8])> {
+    (0..signed.boundaries.len())
+        .rev()
+        .filter(|&i| signed.boundaries[i].end < signed.len)
+        .map(|i| (signed.boundaries[i].end, signed.prefix(i)))
+        .find(|(_, digest)| digest_holds(sig, digest))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::journal::entry::{GENESIS, test_note};
+    use crate::journal::scan::scan;
     use crate::signing::Signer;
 
     fn journal(n: u64) -> Vec<u8> {
@@ -693,28 +971,39 @@ mod tests {
             .collect()
     }
 
+    fn signed(bytes: &[u8], armored: &str) -> Signed {
+        let running = Running::for_signature(armored).unwrap();
+        Signed::of_bytes(bytes, boundaries(bytes), running)
+    }
+
     #[test]
     fn signed_data_matches_ssh_key() {
         let signer = Signer::generate_ed25519("t").unwrap();
         let bytes = journal(3);
-        let sig = parse_armored(&signer.sign(&bytes, JOURNAL_NAMESPACE).unwrap()).unwrap();
+        let armored = signer.sign(&bytes, JOURNAL_NAMESPACE).unwrap();
+        let sig = parse_armored(&armored).unwrap();
         let expected = SshSig::signed_data(JOURNAL_NAMESPACE, sig.hash_alg(), &bytes).unwrap();
-        let digest = prefix_digests::<Sha512>(&bytes, &[bytes.len()]);
-        assert_eq!(signed_data(&sig, &digest[0]), expected);
+        let whole = signed(&bytes, &armored).whole;
+        assert_eq!(crate::signing::signed_data(&sig, &whole), expected);
+        assert!(digest_holds(&sig, &whole));
     }
 
     #[test]
     fn finds_the_prefix_a_grown_journal_was_signed_at() {
         let signer = Signer::generate_ed25519("t").unwrap();
         let full = journal(6);
-        let b = boundaries(&full);
-        let at_four = b[3].end as usize;
-        let sig =
-            parse_armored(&signer.sign(&full[..at_four], JOURNAL_NAMESPACE).unwrap()).unwrap();
-        assert_eq!(longest_signed_prefix(&full, &b, &sig), Some(at_four as u64));
+        let at_four = boundaries(&full)[3].end as usize;
+        let armored = signer.sign(&full[..at_four], JOURNAL_NAMESPACE).unwrap();
+        let sig = parse_armored(&armored).unwrap();
+        let grown = signed(&full, &armored);
+        let found = longest_signed_prefix(&grown, &sig);
+        assert_eq!(found.map(|(n, _)| n), Some(at_four as u64));
         let mut altered = full.clone();
         altered[10] ^= 1;
-        assert_eq!(longest_signed_prefix(&altered, &b, &sig), None);
+        assert_eq!(
+            longest_signed_prefix(&signed(&altered, &armored), &sig),
+            None
+        );
     }
 
     #[test]

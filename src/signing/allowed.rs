@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use signature::Verifier as _;
 use ssh_key::public::KeyData;
 use ssh_key::{Algorithm, HashAlg, PublicKey, SshSig};
 
@@ -107,6 +108,34 @@ impl AllowedSigners {
         namespace: &str,
         at: DateTime<Utc>,
     ) -> Result<String, SigningError> {
+        self.verify_with(armored_sig, namespace, at, |public, sig| {
+            public.verify(namespace, message, sig).is_ok()
+        })
+    }
+
+    /// Like [`AllowedSigners::verify`], for a message known only by its
+    /// digest under the signature's hash algorithm (`journal verify` hashes
+    /// a journal as it streams it instead of holding it in memory).
+    pub fn verify_digest(
+        &self,
+        digest: &[u8],
+        armored_sig: &str,
+        namespace: &str,
+    ) -> Result<String, SigningError> {
+        self.verify_with(armored_sig, namespace, Utc::now(), |_, sig| {
+            digest_holds(sig, digest)
+        })
+    }
+
+    /// The checks of [`AllowedSigners::verify_at`], with the cryptographic
+    /// one (`holds`) given by the caller.
+    fn verify_with(
+        &self,
+        armored_sig: &str,
+        namespace: &str,
+        at: DateTime<Utc>,
+        holds: impl FnOnce(&PublicKey, &SshSig) -> bool,
+    ) -> Result<String, SigningError> {
         let sig = parse_armored(armored_sig)?;
         if sig.namespace() != namespace {
             return Err(SigningError::WrongNamespace {
@@ -126,7 +155,7 @@ impl AllowedSigners {
         // Cryptography first: reasons like "expired" are only worth giving
         // for a signature that is genuinely the key holder's.
         let public = PublicKey::from(sig.public_key().clone());
-        if public.verify(namespace, message, &sig).is_err() {
+        if !holds(&public, &sig) {
             return Err(SigningError::BadSignature {
                 principal: first.principals.clone(),
                 fingerprint,
@@ -186,6 +215,30 @@ fn entry_allows(
 }
 
 /// Decode an armored SSHSIG, tolerating surrounding whitespace and CRLF.
+/// True when `sig` is a valid signature over a message whose digest, under
+/// the signature's hash algorithm, is `digest`.
+pub(crate) fn digest_holds(sig: &SshSig, digest: &[u8]) -> bool {
+    sig.public_key()
+        .verify(&signed_data(sig, digest), sig.signature())
+        .is_ok()
+}
+
+/// The blob an SSHSIG signs (OpenSSH PROTOCOL.sshsig): the magic preamble,
+/// then namespace, reserved, hash algorithm and message digest as SSH strings.
+pub(crate) fn signed_data(sig: &SshSig, digest: &[u8]) -> Vec<u8> {
+    let mut out = b"SSHSIG".to_vec();
+    for field in [
+        sig.namespace().as_bytes(),
+        sig.reserved(),
+        sig.hash_alg().as_str().as_bytes(),
+        digest,
+    ] {
+        out.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        out.extend_from_slice(field);
+    }
+    out
+}
+
 fn parse_armored(armored: &str) -> Result<SshSig, SigningError> {
     let text = armored.trim().replace("\r\n", "\n");
     if !text.starts_with("-----BEGIN SSH SIGNATURE-----") {

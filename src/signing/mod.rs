@@ -20,6 +20,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 pub use allowed::AllowedSigners;
+pub(crate) use allowed::digest_holds;
+#[cfg(test)]
+pub(crate) use allowed::signed_data;
 pub use key::Signer;
 
 /// The SSHSIG namespace git uses for commit and tag signatures.

@@ -1115,3 +1115,80 @@ fn a_note_appends_from_the_tail_and_verify_still_catches_tampering_in_the_middle
         "nothing appended"
     );
 }
+
+/// `journal merge` checks each source's signature in the same single read
+/// that indexes it for merging (issue 24), and, having written the merged
+/// file without reading it back, still says when a signature beside the
+/// output no longer matches it.
+#[test]
+fn merge_checks_source_signatures_in_its_one_pass_and_flags_a_stale_output_signature() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let (alice, _) = plain_journal(home, "alice.jsonl", 2);
+    let (bob, _) = plain_journal(home, "bob.jsonl", 2);
+    let (_, key, allowed) = alice_key(home);
+    let sign = |file: &Path| {
+        let out = journal_with(
+            grabbag(home),
+            &["sign", "--key", key.to_str().unwrap()],
+            &[file],
+        );
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    };
+    let timeline = home.join("timeline.jsonl");
+    let merge = |sources: &[&Path]| {
+        let mut cmd = grabbag(home);
+        cmd.args(["journal", "merge", "--force", "--allowed-signers"])
+            .arg(&allowed)
+            .args(sources)
+            .arg("-o")
+            .arg(&timeline);
+        run(&mut cmd)
+    };
+    // A source signed, then grown: its signature covers a prefix, still valid.
+    sign(&alice);
+    note(home, &alice, "Sam Patel", "after signing");
+    let out = merge(&[&alice, &bob]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("Merged 2 journals into") && !out.stdout.contains("warning"),
+        "{}",
+        out.stdout
+    );
+    let first = std::fs::read(&timeline).unwrap();
+
+    // The output signed, then merged again from the same sources: the same
+    // bytes, so the signature still holds and nothing is said.
+    sign(&timeline);
+    let out = merge(&[&alice, &bob]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(std::fs::read(&timeline).unwrap(), first);
+    assert!(!out.stdout.contains("warning"), "{}", out.stdout);
+    // In another order the file differs: the old signature is called out.
+    let out = merge(&[&bob, &alice]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("belonged to the file replaced and no longer matches"),
+        "{}",
+        out.stdout
+    );
+
+    // A source whose signature is another file's is refused, output untouched.
+    let before = std::fs::read(&timeline).unwrap();
+    sign(&bob);
+    std::fs::copy(home.join("bob.jsonl.sig"), home.join("alice.jsonl.sig")).unwrap();
+    let out = merge(&[&alice, &bob]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("alice.jsonl.sig: INVALID"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("refusing to merge") && out.stderr.contains("alice.jsonl"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read(&timeline).unwrap(), before);
+}
