@@ -4,15 +4,34 @@
 //! deadlines in one list, a journal tampered with is flagged and not merged,
 //! and the sitrep covers all three.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 
 use crate::harness::{Demo, run};
+use crate::require_tools;
+use crate::support::Sandbox;
 
-fn act(demo: &Demo, journal: &Path, who: (&str, &str), args: &[&str]) {
-    let out = run(demo
-        .grabbag()
+/// Alters one character of entry `seq`'s sealed (encrypted) body in the
+/// journal at `path`, as someone with the file but not the key could;
+/// returns the bytes written.
+fn tamper(path: &Path, seq: usize) -> Vec<u8> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let line = &mut lines[seq - 1];
+    let at = line.find("\"sealed\":\"").unwrap() + 20;
+    let flipped = if &line[at..=at] == "A" { "B" } else { "A" };
+    line.replace_range(at..=at, flipped);
+    let bytes = (lines.join("\n") + "\n").into_bytes();
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+/// `grabbag act JOURNAL` by `who` (name, role), run by `cmd` (the binary
+/// pointed at one laptop's library).
+fn act(mut cmd: Command, journal: &Path, who: (&str, &str), args: &[&str]) {
+    let out = run(cmd
         .arg("act")
         .arg(journal)
         .args([
@@ -27,9 +46,10 @@ fn act(demo: &Demo, journal: &Path, who: (&str, &str), args: &[&str]) {
     assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
 }
 
-/// `board --json`, which exits 0, or 1 when a journal fails verification.
-fn board_json(demo: &Demo, code: i32) -> Value {
-    let out = run(demo.grabbag().args(["board", "--json"]));
+/// `board --json` run by `cmd`, which exits 0, or 1 when a journal fails
+/// verification.
+fn board_json(mut cmd: Command, code: i32) -> Value {
+    let out = run(cmd.args(["board", "--json"]));
     assert_eq!(out.code, code, "{}", out.stderr);
     serde_json::from_str(&out.stdout).unwrap()
 }
@@ -52,18 +72,23 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
         ("Bo", "ICT engineer (Bronze)"),
     );
     act(
-        &demo,
+        demo.grabbag(),
         &gold,
         g,
         &["deadline", "Brief the chief executive", "--after", "2h"],
     );
-    act(&demo, &silver, s, &["open", "cyber/ransomware"]);
-    act(&demo, &silver, s, &["done", "confirm-and-declare"]);
-    act(&demo, &silver, s, &["note", "Generator fuel ordered"]);
-    act(&demo, &bronze, b, &["open", "cyber/ransomware"]);
-    act(&demo, &bronze, b, &["done", "confirm-and-declare"]);
+    act(demo.grabbag(), &silver, s, &["open", "cyber/ransomware"]);
+    act(demo.grabbag(), &silver, s, &["done", "confirm-and-declare"]);
     act(
-        &demo,
+        demo.grabbag(),
+        &silver,
+        s,
+        &["note", "Generator fuel ordered"],
+    );
+    act(demo.grabbag(), &bronze, b, &["open", "cyber/ransomware"]);
+    act(demo.grabbag(), &bronze, b, &["done", "confirm-and-declare"]);
+    act(
+        demo.grabbag(),
         &bronze,
         b,
         &[
@@ -77,7 +102,7 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
     std::fs::create_dir_all(received.parent().unwrap()).unwrap();
     std::fs::copy(&bronze, &received).unwrap();
 
-    let picture = board_json(&demo, 0);
+    let picture = board_json(demo.grabbag(), 0);
     assert_eq!(picture["incident"], "Cyber outage");
     let files: Vec<(&str, bool, &str)> = picture["journals"]
         .as_array()
@@ -135,15 +160,9 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
         .unwrap();
     assert_eq!(declare["by"].as_array().unwrap().len(), 2, "{declare}");
 
-    // Silver's journal is tampered with on its laptop: one character of
-    // seq 3's sealed body.
-    let text = std::fs::read_to_string(&silver).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    let at = lines[2].find("\"sealed\":\"").unwrap() + 20;
-    let flipped = if &lines[2][at..=at] == "A" { "B" } else { "A" };
-    lines[2].replace_range(at..=at, flipped);
-    std::fs::write(&silver, lines.join("\n") + "\n").unwrap();
-    let picture = board_json(&demo, 1);
+    // Silver's journal is tampered with on its laptop.
+    let tampered = tamper(&silver, 3);
+    let picture = board_json(demo.grabbag(), 1);
     let silver_view = picture["journals"]
         .as_array()
         .unwrap()
@@ -192,10 +211,7 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
         out.stderr
     );
     // Nothing the board or the sitrep read was written to.
-    assert_eq!(
-        std::fs::read_to_string(&silver).unwrap(),
-        lines.join("\n") + "\n"
-    );
+    assert_eq!(std::fs::read(&silver).unwrap(), tampered);
 }
 
 /// The live board on the real binary in tmux at 80x24: three journals in
@@ -253,4 +269,289 @@ fn tmux_a_note_into_one_of_three_journals_appears_on_the_running_board() {
     t.wait_for("focus the next section");
     t.keys(&["x", "q"]);
     t.wait_gone();
+}
+
+/// The same done-when when the journals travel by `journal push` / `pull`:
+/// the demo library cloned to three laptops, each responder writing only
+/// their own journal, a bare repository as the stick. One laptop pulls and
+/// its board shows all three; a journal tampered with on one laptop and
+/// forced onto the stick with the `git` CLI is refused by the pull, and a
+/// tampered copy put where the board reads by hand is flagged, never merged.
+#[test]
+fn three_laptops_meet_through_a_stick_and_a_tampered_journal_never_reaches_the_board_merged() {
+    require_tools!("git");
+    let demo = Demo::build();
+    let sb = Sandbox::new();
+    let stick = sb.join("stick.git");
+    let path = |p: &Path| p.to_str().expect("utf-8 temp path").to_owned();
+    sb.git(sb.path(), &["init", "-q", "--bare", &path(&stick)]);
+    let cells = [
+        ("gold", ("Gita", "Strategic lead (Gold)")),
+        ("silver", ("Sam", "Incident lead (Silver)")),
+        ("bronze", ("Bo", "ICT engineer (Bronze)")),
+    ];
+    let laptops: Vec<PathBuf> = cells
+        .iter()
+        .map(|(name, _)| {
+            let dir = sb.join(name);
+            sb.git(
+                sb.path(),
+                &["clone", "-q", &path(&demo.library), &path(&dir)],
+            );
+            dir
+        })
+        .collect();
+    // The binary on laptop `i`, run from inside its library.
+    let laptop = |i: usize| {
+        let mut cmd = demo.grabbag();
+        cmd.env("GRABBAG_LIBRARY", &laptops[i])
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", sb.join(".gitconfig"))
+            .current_dir(&laptops[i]);
+        cmd
+    };
+    let journal = |i: usize| laptops[i].join(format!("journals/{}.jsonl", cells[i].0));
+    let write = |i: usize, args: &[&str]| act(laptop(i), &journal(i), cells[i].1, args);
+    let exchange = |i: usize, what: &str| {
+        run(laptop(i)
+            .args(["journal", what, &path(&stick), "--sender"])
+            .arg(cells[i].0))
+    };
+    let (gold, silver, bronze) = (0, 1, 2);
+
+    write(
+        gold,
+        &["deadline", "Brief the chief executive", "--after", "2h"],
+    );
+    write(silver, &["open", "cyber/ransomware"]);
+    write(silver, &["done", "confirm-and-declare"]);
+    write(
+        bronze,
+        &["deadline", "Payroll server back", "--after", "30m"],
+    );
+    write(bronze, &["open", "cyber/ransomware"]);
+    write(
+        bronze,
+        &[
+            "block",
+            "isolate",
+            "--reason",
+            "waiting for the comms room keys",
+        ],
+    );
+    for i in [gold, silver, bronze] {
+        let out = exchange(i, "push");
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    }
+    let out = exchange(gold, "pull");
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    for name in ["bronze/bronze.jsonl", "silver/silver.jsonl"] {
+        assert!(
+            out.stdout
+                .contains(&format!("new       journals/received/{name}")),
+            "{}",
+            out.stdout
+        );
+    }
+
+    // Gold's board: all three, merged, each in its cell.
+    let picture = board_json(laptop(gold), 0);
+    assert_eq!(picture["incident"], "Cyber outage");
+    let files: Vec<(&str, bool, &str)> = picture["journals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["file"].as_str().unwrap(),
+                j["merged"].as_bool().unwrap(),
+                j["integrity"]["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("gold.jsonl", true, "verified"),
+            ("received/bronze/bronze.jsonl", true, "verified"),
+            ("received/silver/silver.jsonl", true, "verified"),
+        ]
+    );
+    let mut responders: Vec<(&str, &str)> = picture["responders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["cell"].as_str().unwrap()))
+        .collect();
+    responders.sort();
+    assert_eq!(
+        responders,
+        [("Bo", "Bronze"), ("Gita", "Gold"), ("Sam", "Silver")]
+    );
+    // Every laptop's deadlines in one list by due: Bronze's 30 minutes,
+    // Gold's 2 hours, the insurer's 24 hours from Silver's declaration.
+    let deadlines = |picture: &Value| -> Vec<(String, String)> {
+        let list = picture["deadlines"].as_array().unwrap();
+        let due: Vec<&str> = list.iter().map(|d| d["due_at"].as_str().unwrap()).collect();
+        assert!(due.windows(2).all(|w| w[0] <= w[1]), "{due:?}");
+        list.iter()
+            .map(|d| {
+                (
+                    d["label"].as_str().unwrap().to_owned(),
+                    d["journal"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let all_three = deadlines(&picture);
+    let labels: Vec<(&str, &str)> = all_three
+        .iter()
+        .map(|(l, j)| (l.as_str(), j.as_str()))
+        .collect();
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    assert_eq!(
+        labels[..2],
+        [
+            ("Payroll server back", "received/bronze/bronze.jsonl"),
+            ("Brief the chief executive", "gold.jsonl"),
+        ]
+    );
+    assert_eq!(labels[2].1, "received/silver/silver.jsonl");
+
+    // The sitrep on Gold's laptop covers all three.
+    let sitrep = |code: i32| {
+        let out = run(laptop(gold).args(["sitrep", "--since", "1h", "--format", "md"]));
+        assert_eq!(out.code, code, "{}", out.stderr);
+        out.stdout
+    };
+    let md = sitrep(0);
+    for needle in [
+        "# Situation report: Cyber outage",
+        "Gita (Strategic lead (Gold))",
+        "Sam (Incident lead (Silver))",
+        "Bo (ICT engineer (Bronze))",
+        "Payroll server back",
+        "Brief the chief executive",
+        "waiting for the comms room keys",
+        "received/bronze/bronze.jsonl",
+        "received/silver/silver.jsonl",
+    ] {
+        assert!(md.contains(needle), "{needle} missing:\n{md}");
+    }
+
+    // A note written later on Silver's laptop travels and shows.
+    write(silver, &["note", "Generator fuel ordered"]);
+    assert_eq!(exchange(silver, "push").code, 0);
+    let out = exchange(gold, "pull");
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("grew"), "{}", out.stdout);
+    let picture = board_json(laptop(gold), 0);
+    let silver_view = picture["journals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["file"] == "received/silver/silver.jsonl")
+        .unwrap();
+    assert_eq!(silver_view["last"]["what"], "note: Generator fuel ordered");
+
+    // Bronze's journal is tampered with on its laptop (its deadline's
+    // entry). grabbag will not push it, so the attacker forces it onto the
+    // stick with git, on top of what was there.
+    let received = laptops[gold].join("journals/received/bronze/bronze.jsonl");
+    let genuine = std::fs::read(&received).unwrap();
+    let tampered = tamper(&journal(bronze), 2);
+    let out = exchange(bronze, "push");
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("refused: bronze/bronze.jsonl: fails verification"),
+        "{}",
+        out.stderr
+    );
+    let sent = sb.git(&stick, &["rev-parse", "refs/grabbag/journals/bronze"]);
+    let blob = sb.git(
+        &laptops[bronze],
+        &["hash-object", "-w", "journals/bronze.jsonl"],
+    );
+    let listing = format!("100644 blob {}\tbronze.jsonl\n", blob.trim());
+    let tree = sb.run_with_stdin(&laptops[bronze], "git", &["mktree"], listing.as_bytes());
+    assert!(tree.status.success());
+    let tree = String::from_utf8_lossy(&tree.stdout).trim().to_owned();
+    let forced = sb.git(
+        &laptops[bronze],
+        &["commit-tree", &tree, "-p", sent.trim(), "-m", "journals"],
+    );
+    sb.git(
+        &laptops[bronze],
+        &[
+            "push",
+            "-q",
+            "--force",
+            &path(&stick),
+            &format!("{}:refs/grabbag/journals/bronze", forced.trim()),
+        ],
+    );
+    assert_eq!(
+        sb.git(
+            &stick,
+            &[
+                "cat-file",
+                "blob",
+                "refs/grabbag/journals/bronze:bronze.jsonl"
+            ]
+        )
+        .into_bytes(),
+        tampered,
+        "the stick holds the tampered journal"
+    );
+
+    // Gold, which holds the genuine copy, refuses it and keeps its own;
+    // Silver, which never had Bronze's journal, stores nothing of it.
+    for i in [gold, silver] {
+        let out = exchange(i, "pull");
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.lines().any(|l| l
+                .starts_with("refused: bronze/bronze.jsonl: fails verification")
+                && l.contains("seq 2")),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&received).unwrap(), genuine);
+    assert!(!laptops[silver].join("journals/received/bronze").exists());
+    let picture = board_json(laptop(gold), 0);
+    assert_eq!(deadlines(&picture), all_three);
+    let picture = board_json(laptop(silver), 0);
+    let files: Vec<&str> = picture["journals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["received/gold/gold.jsonl", "silver.jsonl"]);
+
+    // Someone copies the stick's tampered journal onto Gold's laptop by
+    // hand: the board flags it as failing and merges nothing of it.
+    std::fs::write(&received, &tampered).unwrap();
+    let picture = board_json(laptop(gold), 1);
+    let bronze_view = picture["journals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["file"] == "received/bronze/bronze.jsonl")
+        .unwrap();
+    assert_eq!(bronze_view["merged"], false, "{bronze_view}");
+    assert_eq!(bronze_view["integrity"]["state"], "failing");
+    assert_eq!(bronze_view["integrity"]["seq"], 2);
+    assert!(
+        deadlines(&picture)
+            .iter()
+            .all(|(label, journal)| label != "Payroll server back"
+                && journal != "received/bronze/bronze.jsonl"),
+        "{picture}"
+    );
+    assert_eq!(deadlines(&picture).len(), 2);
+    let md = sitrep(0);
+    assert!(md.contains("FAILS at seq 2"), "{md}");
 }
