@@ -13,11 +13,19 @@
 //! was rewritten (a copy replaced by an older or a different one, or an
 //! edit), and is read again from the start, flagged so the reader can say
 //! so. Any rewrite that keeps the chain valid must change that line, since
-//! it carries the hash of everything before it; an edit in the middle that
-//! leaves the chain broken is found by the next full read.
+//! it carries the hash of everything before it.
+//!
+//! An edit in the middle that leaves the chain broken keeps that line, so the
+//! follower also remembers the file's stamp (length, modification and change
+//! times, and on Unix which file it is): a file replaced by another (a copy
+//! renamed over it) or changed without growing (an edit in place: appends
+//! always grow a journal) is read again from the start. It counts as
+//! rewritten only when what was read before is no longer its beginning. An
+//! edit in the middle of a file that also grew, within one poll, is found by
+//! the next full read (starting the board, `grabbag journal verify`).
 
 use std::collections::HashMap;
-use std::fs::OpenOptions;
+use std::fs::{Metadata, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -68,6 +76,44 @@ pub struct Follower {
     first_hash: Option<String>,
     encrypted: bool,
     health: Health,
+    /// The file's stamp when it was last read.
+    stamp: Option<Stamp>,
+}
+
+/// What the file system says about a file, to tell an append from a
+/// replacement or an edit in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// Device, inode and status-change time: a copy renamed over the file
+    /// is another inode, and the change time cannot be set back the way
+    /// `touch` sets the modification time.
+    #[cfg(unix)]
+    node: (u64, u64, i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            node: (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// True when the file now stamped `now` is another file, or was changed
+    /// without growing.
+    fn replaced_by(&self, now: &Stamp) -> bool {
+        #[cfg(unix)]
+        if (self.node.0, self.node.1) != (now.node.0, now.node.1) {
+            return true;
+        }
+        now.len == self.len && now != self
+    }
 }
 
 impl Follower {
@@ -81,6 +127,7 @@ impl Follower {
             first_hash: None,
             encrypted: false,
             health: Health::Good,
+            stamp: None,
         }
     }
 
@@ -118,14 +165,22 @@ impl Follower {
         };
         let mut file =
             crate::fsutil::open_regular(&self.path, OpenOptions::new().read(true)).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let stamp = Stamp::of(&file.metadata().map_err(io)?);
+        let len = stamp.len;
         let rewritten = match &self.last {
             Some(last) => !still_there(&mut file, len, last).map_err(io)?,
             None => false,
         };
+        if !rewritten
+            && self.last.is_some()
+            && self.stamp.as_ref().is_some_and(|s| s.replaced_by(&stamp))
+        {
+            return self.read_again(identities);
+        }
         if rewritten {
             *self = Self::new(&self.path);
         }
+        self.stamp = Some(stamp);
         if matches!(self.health, Health::Broken(_) | Health::NoKey(_)) {
             return Ok(Polled::default());
         }
@@ -204,6 +259,29 @@ impl Follower {
             self.health = Health::Torn(torn);
         }
         Ok(Polled { rewritten, entries })
+    }
+
+    /// Reads the whole file again, for one replaced or changed in place.
+    /// When what was read before is still its beginning, only the entries
+    /// after it are new; otherwise it was rewritten.
+    fn read_again(&mut self, identities: Option<&Identities>) -> Result<Polled, JournalError> {
+        let head = self.head().map(|(seq, hash)| (seq, hash.to_owned()));
+        let mut fresh = Self::new(&self.path);
+        let mut polled = fresh.poll(identities)?;
+        let kept = head.and_then(|(seq, hash)| {
+            polled
+                .entries
+                .iter()
+                .position(|e| e.seq == seq && e.hash == hash)
+        });
+        match kept {
+            Some(at) => {
+                polled.entries.drain(..=at);
+            }
+            None => polled.rewritten = true,
+        }
+        *self = fresh;
+        Ok(polled)
     }
 }
 
