@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::{Context, print_json};
 use crate::journal::store::journals_in;
 use crate::library::JOURNALS_DIR;
-use crate::library::sync::{SyncError, SyncOptions, sync};
+use crate::library::sync::{SyncError, SyncOptions};
 use crate::library::trust::Trust;
 use crate::text::printable_line;
 
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         require_signed: args.require_signed,
         branch: args.branch,
     };
-    let report = match sync(library.root(), &args.source, &options) {
+    let report = match library.sync(&args.source, &options) {
         Ok(report) => report,
         // An untrusted update is a verification finding (exit 1), not a
         // usage or environment problem.

@@ -261,6 +261,23 @@ impl HistoryCache {
         self.position(id).map(|i| self.record(i).signers)
     }
 
+    /// The commits from the root up to `id` on the line whose
+    /// allowed_signers blob differs from their first parent's (for the root:
+    /// from none), oldest first, each with its blob: the only commits where
+    /// the signers in force can change. `None`: `id` is not on the line.
+    pub(super) fn signer_changes_to(&self, id: Oid) -> Option<Vec<(Oid, Option<Oid>)>> {
+        let from = self.position(id)?;
+        // Blob numbers are unique per blob, so comparing them compares blobs.
+        let changed = |i: usize| self.signers[i] != self.signers.get(i + 1).copied().unwrap_or(0);
+        Some(
+            (from..self.ids.len())
+                .rev()
+                .filter(|&i| changed(i))
+                .map(|i| (self.ids[i], self.record(i).signers))
+                .collect(),
+        )
+    }
+
     fn record(&self, i: usize) -> Record<'_> {
         let touches = &self.touches[self.starts[i] as usize..self.starts[i + 1] as usize];
         Record {
@@ -700,6 +717,10 @@ mod tests {
         versions: Vec<Version>,
         logs: Vec<Vec<(String, Option<String>, Trust)>>,
         trust: Vec<Trust>,
+        /// Side-branch commits merged into the line: their own trust, and
+        /// their trust by the signers where they are merged (what `sync`
+        /// asks), off the cache's line but on top of it.
+        side: Vec<(Trust, Trust)>,
         anchor: Option<super::super::signed_history::Anchor>,
         signers: Option<usize>,
     }
@@ -722,10 +743,18 @@ mod tests {
             })
             .collect();
         let mut trust = Vec::new();
+        let mut side = Vec::new();
         let mut next = head;
         while let Some(id) = next {
             trust.push(signed.trust(id).unwrap());
-            next = repo.find_commit(id).unwrap().parent_id(0).ok();
+            let commit = repo.find_commit(id).unwrap();
+            for merged in commit.parent_ids().skip(1) {
+                side.push((
+                    signed.trust(merged).unwrap(),
+                    signed.trust_at(merged, id).unwrap(),
+                ));
+            }
+            next = commit.parent_id(0).ok();
         }
         let anchor = signed.anchor();
         let signers = head.and_then(|h| signed.signers_after(h).unwrap().map(|s| s.len()));
@@ -734,6 +763,7 @@ mod tests {
             versions,
             logs,
             trust,
+            side,
             anchor,
             signers,
         }

@@ -877,6 +877,16 @@ impl Library {
         Ok(())
     }
 
+    /// Fast-forwards the library from `source` (see [`sync::sync`]),
+    /// leaving its history cache built for the new head when it keeps one.
+    pub fn sync(
+        &self,
+        source: &Path,
+        options: &sync::SyncOptions,
+    ) -> Result<sync::SyncReport, sync::SyncError> {
+        sync::sync_keyed(&self.root, source, options, self.history_key.as_ref())
+    }
+
     /// The commits that changed runbook file `path`, newest first.
     pub fn history(&self, path: &Path) -> Result<Vec<HistoryEntry>, LibraryError> {
         let mut signed = self.signed_history()?;

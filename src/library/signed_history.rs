@@ -124,6 +124,8 @@ pub struct SignedHistory<'r> {
     verdicts: HashMap<Oid, Trust>,
     /// The history cache, when the library keeps one.
     cache: Option<HistoryCache>,
+    /// Verdicts reached are added to the cache.
+    keep_verdicts: bool,
 }
 
 impl<'r> SignedHistory<'r> {
@@ -168,12 +170,20 @@ impl<'r> SignedHistory<'r> {
             parents: line.parents,
             verdicts: HashMap::new(),
             cache,
+            keep_verdicts: true,
         };
         let anchor = history.anchor;
         if let Some(a) = anchor {
             history.set_for(Some(a.blob), a.commit)?;
         }
         Ok(history)
+    }
+
+    /// Adds no verdicts to the cache (those it holds are still read): for
+    /// `sync`, which judges every new commit where a load judges a few.
+    pub(super) fn keeping_no_verdicts(mut self) -> Self {
+        self.keep_verdicts = false;
+        self
     }
 
     /// The history cache, when one is kept: its line starts at HEAD.
@@ -274,7 +284,9 @@ impl<'r> SignedHistory<'r> {
         };
         // A commit time out of range is judged at "now": not a fact to keep.
         let timeless = DateTime::from_timestamp(commit.committer().when().seconds(), 0).is_some();
-        if let (Some(cache), Some(key), true) = (&mut self.cache, key, timeless) {
+        if let (Some(cache), Some(key), true) =
+            (&mut self.cache, key, timeless && self.keep_verdicts)
+        {
             cache.keep_verdict(key, verdict.clone());
         }
         Ok(verdict)
@@ -287,6 +299,13 @@ impl<'r> SignedHistory<'r> {
         let mut next = Some(commit);
         while let Some(id) = next {
             if self.after.contains_key(&id) {
+                break;
+            }
+            // On the cache's line, only the commits that change
+            // allowed_signers are visited, not every commit down to the root.
+            if let Some(changes) = self.cache.as_ref().and_then(|c| c.signer_changes_to(id)) {
+                let set = self.set_through(changes)?;
+                self.after.insert(id, set);
                 break;
             }
             line.push(id);
@@ -308,6 +327,21 @@ impl<'r> SignedHistory<'r> {
             self.after.insert(id, set);
         }
         Ok(self.after.get(&commit).copied().unwrap_or(0))
+    }
+
+    /// The signer set in force after the last of `changes`: the commits of
+    /// a first-parent line, oldest first from its root, whose
+    /// allowed_signers blob differs from their parent's (the commits in
+    /// between pass their parent's set on unchanged). Each takes over only
+    /// when trusted by the set in force before it, as in [`Self::set_after`].
+    fn set_through(&mut self, changes: Vec<(Oid, Option<Oid>)>) -> Result<usize, TrustError> {
+        let mut set = 0;
+        for (id, blob) in changes {
+            if self.judge(id, set)?.is_trusted() {
+                set = self.set_for(blob, id)?;
+            }
+        }
+        Ok(set)
     }
 
     /// The allowed_signers blob of a commit (cached).

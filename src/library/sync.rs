@@ -22,6 +22,7 @@ use git2::{
 
 use super::LibraryError;
 use super::checkout;
+use super::history_cache::CacheKey;
 use super::signed_history::{self, SignedHistory};
 use super::trust::{self, Trust, TrustError};
 use crate::signing::AllowedSigners;
@@ -330,10 +331,26 @@ pub fn runbook_id_for_path(path: &str) -> Option<String> {
 /// checked out and the branch moved. Objects fetched before a refusal stay in
 /// the object database unreferenced (as with `git fetch`); they change
 /// nothing and `git gc` prunes them.
+///
+/// This form keeps no history cache; [`super::Library::sync`] builds the
+/// library's cache as it goes.
 pub fn sync(
     library_root: &Path,
     source: &Path,
     options: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    sync_keyed(library_root, source, options, None)
+}
+
+/// [`sync`], leaving the history cache kept under `key` built for the new
+/// head (see [`super::history_cache`]), so the first load after a long
+/// history arrives does not walk it again: the walk trust needs anyway is
+/// the one that fills the cache.
+pub(super) fn sync_keyed(
+    library_root: &Path,
+    source: &Path,
+    options: &SyncOptions,
+    key: Option<&CacheKey>,
 ) -> Result<SyncReport, SyncError> {
     let repo = Repository::open(library_root).map_err(|error| SyncError::Library {
         path: library_root.to_path_buf(),
@@ -396,7 +413,12 @@ pub fn sync(
         source_path: source.to_path_buf(),
         refname: format!("refs/heads/{branch}"),
     })?;
-    let mut history = SignedHistory::open(&repo, Some(tip))?;
+    // The cache's records are facts about commits computed from git, read
+    // only under this user's key; trust is judged from them exactly as
+    // without. The verdicts reached here (one per new commit) are not kept:
+    // a load asks only for each runbook's last change, and a cache holding
+    // every commit's verdict would make every later load read more.
+    let mut history = SignedHistory::open_cached(&repo, Some(tip), key)?.keeping_no_verdicts();
     let tip_trust = history.trust(tip)?;
 
     let mut report = SyncReport {
@@ -564,6 +586,8 @@ pub fn sync(
         "the files were updated but {head_ref} could not be moved to {tip} (run sync again to put the files back and retry)"
     )))?;
     checkout::finish(&repo)?;
+    // Only now is the tip the library's head: the cache is written for it.
+    history.save_cache();
     Ok(report)
 }
 

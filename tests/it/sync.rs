@@ -734,3 +734,63 @@ fn first_allowed_signers_synced_in_is_named_as_the_new_trust_anchor() {
     assert_eq!(report.trust_anchor_set_by, None);
     assert!(report.tip_trust.is_trusted());
 }
+
+/// `Library::sync` leaves the history cache built for the new head (issue
+/// 24: the first load after a long history arrives is not the slow one),
+/// and the cache changes no answer: `log` with it equals `log` without, and
+/// reading it for the new head neither rebuilds nor rewrites it.
+#[cfg(unix)]
+#[test]
+fn sync_leaves_the_history_cache_built_for_the_new_head() {
+    use std::os::unix::fs::MetadataExt;
+
+    use grabbag::library::Library;
+
+    require_tools!("git");
+    let world = World::new();
+    // A library is a folder with `.grabbag`; nothing in it is tracked here.
+    std::fs::create_dir(world.library.join(".grabbag")).unwrap();
+    for n in 0..6 {
+        write(
+            &world.upstream,
+            "cyber/ransomware.toml.age",
+            &format!("age ciphertext v{n}\n"),
+        );
+        world.up(&["commit", "-q", "-am", &format!("Revise ransomware {n}")]);
+    }
+    let usb = world.bare("usb.git");
+    let config = world.sb.join("config");
+    let cache = world.library.join(".git/grabbag-cache/history");
+    assert!(!cache.exists());
+
+    let library = Library::open(&world.library)
+        .unwrap()
+        .with_history_cache(&config);
+    let report = library.sync(&usb, &SyncOptions::default()).unwrap();
+    assert_eq!(report.new_commits, 6);
+    assert_eq!(report.to, world.upstream_head());
+    let built = std::fs::metadata(&cache).expect("sync leaves the history cache");
+
+    let log = |library: &Library, path: &str| -> Vec<(String, Option<String>)> {
+        library
+            .history(Path::new(path))
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.commit, e.blob))
+            .collect()
+    };
+    let plain = Library::open(&world.library).unwrap();
+    let cached = Library::open(&world.library)
+        .unwrap()
+        .with_history_cache(&config);
+    for path in ["cyber/ransomware.toml.age", "cyber/phishing.toml.age", "README.md"] {
+        assert_eq!(log(&cached, path), log(&plain, path), "log of {path}");
+    }
+    assert_eq!(log(&cached, "cyber/ransomware.toml.age").len(), 7);
+    // Current and authentic: read as it is, not rebuilt and written again.
+    let after = std::fs::metadata(&cache).unwrap();
+    assert_eq!(
+        (after.ino(), after.mtime_nsec(), after.len()),
+        (built.ino(), built.mtime_nsec(), built.len())
+    );
+}
