@@ -20,9 +20,16 @@
 //! A correction never changes what it corrects: like a line struck through on a
 //! paper log, the corrected entry stays and the state marks it corrected
 //! ([`ResponseState::corrections`]).
+//!
+//! The notes, the one part of a state that grows with every entry of a long
+//! journal, are held behind [`Arc`]: a clone of the state (a replay's seek
+//! checkpoints, issue 24) shares them instead of copying each note's text
+//! and author, so a few checkpoints of a 300,000-entry journal cost pointers,
+//! not copies.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -484,8 +491,9 @@ pub struct ResponseState {
     pub cases: Vec<CaseState>,
     /// When the council became aware of the incident, once given.
     pub awareness: Option<Awareness>,
-    /// Notes, in journal order.
-    pub notes: Vec<Note>,
+    /// Notes, in journal order (shared by clones of the state: see the
+    /// module docs).
+    pub notes: Vec<Arc<Note>>,
     /// Corrections by the seq they correct, each list in journal order.
     pub corrections: BTreeMap<u64, Vec<Correction>>,
     /// Exercise injects delivered, in journal order.
@@ -1040,11 +1048,11 @@ impl ResponseState {
                         }
                     }
                 };
-                self.notes.push(Note {
+                self.notes.push(Arc::new(Note {
                     stamp,
                     text: text.clone(),
                     happened_at,
-                });
+                }));
             }
             Event::InjectDelivered {
                 inject,
