@@ -478,7 +478,7 @@ fn lint_reports_exercise_mistakes_like_runbook_lint() {
     let shown = bad.display().to_string();
     for expected in [
         format!(
-            "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {shown}:115:8"
+            "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {shown}:134:8"
         ),
         "did you mean `cut-access`?".to_owned(),
         "error: `after` names inject `notic`, which does not exist".to_owned(),
@@ -519,7 +519,7 @@ fn lint_checks_the_library_exercises_with_its_runbooks() {
     let bad = lib.root.join("exercises/compromised-supplier.toml");
     std::fs::write(&bad, &text).expect("write");
     let error = format!(
-        "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {}:115:8",
+        "error: runbook `cyber/compromised-supplier` has no step `cut-acess`\n   --> {}:134:8",
         bad.display()
     );
     let out = run(lib.grabbag().args(["lint"]));
@@ -539,7 +539,7 @@ fn lint_checks_the_library_exercises_with_its_runbooks() {
     );
     let out = run(lib.grabbag().args(["lint", "--json"]).arg(&bad));
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
-    assert_eq!(json["diagnostics"][0]["line"], 115);
+    assert_eq!(json["diagnostics"][0]["line"], 134);
     assert_eq!(json["diagnostics"][0]["file"], bad.display().to_string());
 }
 
