@@ -5,6 +5,7 @@
 //! setup does not take minutes), resumed by the interface as a responder
 //! would, and `status` is the real binary on that file. Prints medians; no
 //! assertion on time (figures go to `docs/PERFORMANCE.md`).
+//! `GRABBAG_BENCH_KEEP=DIR` keeps the journal as `DIR/register.jsonl`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -171,4 +172,11 @@ fn main() {
         "grabbag status --json, 10,000 cases: median {:.0} ms",
         median_status_ms(&path, dir.path(), true)
     );
+    // To time `status` with other tools (docs/PERFORMANCE.md).
+    if let Some(keep) = std::env::var_os("GRABBAG_BENCH_KEEP") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).expect("GRABBAG_BENCH_KEEP is a folder");
+        std::fs::copy(&path, keep.join("register.jsonl")).expect("the journal is kept");
+        println!("journal kept in {}", keep.display());
+    }
 }
