@@ -13,7 +13,8 @@
 //! no harness and no assertions: it prints figures and the machine's load.
 //! Environment: `GRABBAG_BENCH_DIR` (default the system temp dir),
 //! `GRABBAG_BENCH_JOURNALS` (default 10), `GRABBAG_BENCH_ENTRIES` (default
-//! 10000), `GRABBAG_BENCH_PLAINTEXT=1` (plaintext journals instead).
+//! 10000), `GRABBAG_BENCH_PLAINTEXT=1` (plaintext journals instead),
+//! `GRABBAG_BENCH_KEEP=DIR` (keeps the journals and the identity there).
 #![forbid(unsafe_code)]
 
 // Only the timing helpers: the runbook generator is for the library benches.
@@ -113,6 +114,14 @@ fn main() {
     let dir = tempfile::tempdir_in(base).expect("bench dir");
     let id = Identity::generate();
     let recipients = id.recipients();
+    // `GRABBAG_BENCH_KEEP=DIR`: the journals and the identity are kept there,
+    // to time `grabbag board --json` as a whole process with other tools.
+    let keep = std::env::var_os("GRABBAG_BENCH_KEEP").map(PathBuf::from);
+    if let Some(keep) = &keep {
+        std::fs::create_dir_all(keep.join("journals")).expect("GRABBAG_BENCH_KEEP is a folder");
+        id.write(&keep.join("identity.txt"), None)
+            .expect("the identity is kept");
+    }
     let identities = Identities::from_identity(id, &dir.path().join("identity.txt"));
     let folder = dir.path().join("journals");
     std::fs::create_dir_all(&folder).expect("folder");
@@ -128,6 +137,13 @@ fn main() {
         };
         bytes_total += bytes.len();
         std::fs::write(&path, &bytes).expect("write");
+        if let Some(keep) = &keep {
+            std::fs::write(
+                keep.join("journals").join(path.file_name().expect("named")),
+                &bytes,
+            )
+            .expect("the journal is kept");
+        }
         files.push(path);
     }
     println!(

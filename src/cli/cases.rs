@@ -9,9 +9,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use super::Context;
-use crate::journal::Journal;
 use crate::report::cases;
-use crate::response::ResponseState;
 
 /// Arguments of `cases`.
 #[derive(Debug, clap::Args)]
@@ -45,8 +43,7 @@ pub enum Format {
 
 /// Runs `cases`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let entries = Journal::read(&args.journal, ctx.identities_if_any()?)?;
-    let state = ResponseState::fold(&entries);
+    let (state, _) = crate::session::read_folded(&args.journal, ctx.identities_if_any()?)?;
     let now = Utc::now();
     let register = crate::response::cases::register(&state, args.runbook.as_deref(), now);
     let rows = cases::rows(&register, now);

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::calendar::time_left;
-use crate::journal::{Actor, Journal};
+use crate::journal::Actor;
 use crate::response::cases::{self, CaseCounts};
 use crate::response::{
     ClockStatus, PlayClock, ResponseState, Stamp, StepState, StepStatus, deadline_now,
@@ -266,8 +266,7 @@ pub struct ExerciseClockView {
 
 /// Runs `status`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let entries = Journal::read(&args.journal, ctx.identities_if_any()?)?;
-    let state = ResponseState::fold(&entries);
+    let (state, head) = crate::session::read_folded(&args.journal, ctx.identities_if_any()?)?;
     let runbooks: Vec<Runbook> = match ctx.library_path() {
         Ok(_) => ctx
             .load(false)
@@ -279,23 +278,23 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             .collect(),
         Err(_) => Vec::new(),
     };
-    let status = status(&args.journal, &entries, &state, &runbooks, Utc::now());
+    let status = status(&args.journal, head.as_ref(), &state, &runbooks, Utc::now());
     if args.json {
         super::print_json(&status)?;
     } else {
         out!("{}", render(&status))?;
     }
-    // The process ends here: freeing tens of thousands of entries, clocks
-    // and cases one by one took a third as long as reading them (measured
-    // at 10,000 cases, docs/PERFORMANCE.md), for memory the exit returns.
-    std::mem::forget((entries, state, status));
+    // The process ends here: freeing tens of thousands of clocks and cases
+    // one by one took a third as long as reading them (measured at 10,000
+    // cases, docs/PERFORMANCE.md), for memory the exit returns.
+    std::mem::forget((state, status));
     Ok(ExitCode::SUCCESS)
 }
 
 /// The status of the response `state` folds, at `now`.
 pub fn status(
     path: &std::path::Path,
-    entries: &[crate::journal::Entry],
+    head: Option<&crate::journal::Entry>,
     state: &ResponseState,
     runbooks: &[Runbook],
     now: DateTime<Utc>,
@@ -309,7 +308,7 @@ pub fn status(
         journal: path.display().to_string(),
         entries: state.entries,
         unreadable: state.unreadable,
-        head: entries.last().map(|e| Head {
+        head: head.map(|e| Head {
             seq: e.seq,
             witness: e.witness(),
         }),

@@ -75,7 +75,7 @@ pub fn read_ending(
         (Some(wrapped), Some(ids)) => Some(journal_key(path, &first, wrapped, ids)?),
         _ => None,
     };
-    let first_entry = decode(path, key.as_ref(), &first, 0)?;
+    let first_entry = decode(path, key.as_ref(), first.clone(), 0)?;
     // Backwards: `buf` holds the bytes from `start` to the end of the part
     // not yet looked at; complete lines are taken off its end.
     let mut end = len;
@@ -136,7 +136,7 @@ pub fn read_ending(
         if entry.seq == 1 {
             break;
         }
-        let decoded = decode(path, key.as_ref(), &entry, this)?;
+        let decoded = decode(path, key.as_ref(), entry, this)?;
         if decoded.event.as_ref().is_some_and(&wanted) {
             newest = Some(decoded);
             break;

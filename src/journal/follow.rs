@@ -188,7 +188,8 @@ impl Follower {
             .last
             .as_ref()
             .map_or(0, |l| l.offset + l.line.len() as u64);
-        let mut bytes = Vec::new();
+        // Sized once from the file's length, not doubled as it is read.
+        let mut bytes = Vec::with_capacity(usize::try_from(len.saturating_sub(start)).unwrap_or(0));
         file.seek(SeekFrom::Start(start)).map_err(io)?;
         file.take(MAX_JOURNAL_BYTES.saturating_sub(start))
             .read_to_end(&mut bytes)
@@ -197,7 +198,8 @@ impl Follower {
         let scan = scan_from(&bytes, start, prior, &mut self.sessions);
         let mut entries = Vec::with_capacity(scan.entries.len());
         self.health = Health::Good;
-        // The last entry read, kept with a copy of its line once, at the end.
+        // Where the last entry read is; its line is copied and read again
+        // once, at the end, so that no entry is copied on the way.
         let mut newest = None;
         for scanned in scan.entries {
             if scanned.entry.seq == 1 {
@@ -218,37 +220,37 @@ impl Follower {
                     }
                 }
             }
-            let entry = match decode(
-                &self.path,
-                self.key.as_ref(),
-                &scanned.entry,
-                scanned.offset,
-            ) {
+            let (seq, offset, len) = (scanned.entry.seq, scanned.offset, scanned.len);
+            let entry = match decode(&self.path, self.key.as_ref(), scanned.entry, offset) {
                 Ok(entry) => entry,
                 Err(e) => {
                     // A body the journal's own key does not open was altered.
                     self.health = Health::Broken(Finding {
-                        seq: Some(scanned.entry.seq),
-                        offset: scanned.offset,
+                        seq: Some(seq),
+                        offset,
                         message: e.to_string(),
                     });
                     break;
                 }
             };
             entries.push(entry);
-            newest = Some(scanned);
+            newest = Some((offset, len));
             if matches!(self.health, Health::NoKey(_)) {
                 break;
             }
         }
-        if let Some(scanned) = newest {
-            let from = usize::try_from(scanned.offset - start).unwrap_or(usize::MAX);
-            let to = from.saturating_add(usize::try_from(scanned.len).unwrap_or(usize::MAX));
-            self.last = Some(Last {
-                line: bytes.get(from..to).unwrap_or_default().to_vec(),
-                entry: scanned.entry,
-                offset: scanned.offset,
-            });
+        if let Some((offset, len)) = newest {
+            let from = usize::try_from(offset - start).unwrap_or(usize::MAX);
+            let to = from.saturating_add(usize::try_from(len).unwrap_or(usize::MAX));
+            let line = bytes.get(from..to).unwrap_or_default();
+            // The scan read this line as this entry a moment ago.
+            if let Ok(entry) = serde_json::from_slice(line) {
+                self.last = Some(Last {
+                    line: line.to_vec(),
+                    entry,
+                    offset,
+                });
+            }
         }
         if !matches!(self.health, Health::Good) {
             return Ok(Polled { rewritten, entries });

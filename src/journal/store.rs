@@ -248,15 +248,15 @@ impl Reading {
                 self.key = Some(journal_key(&self.path, &first.entry, wrapped, ids)?);
             }
         }
-        let entries = scan
-            .entries
-            .iter()
-            .map(|s| decode(&self.path, self.key.as_ref(), &s.entry, s.offset))
-            .collect::<Result<Vec<_>, _>>()?;
+        let head = scan.entries.last().map(|last| last.entry.clone());
+        let mut entries = Vec::with_capacity(scan.entries.len());
+        for s in scan.entries {
+            entries.push(decode(&self.path, self.key.as_ref(), s.entry, s.offset)?);
+        }
         self.pos += bytes.len() as u64;
         self.done = end;
-        if let Some(last) = scan.entries.into_iter().next_back() {
-            self.head = Some(last.entry);
+        if head.is_some() {
+            self.head = head;
         }
         Ok(entries)
     }
@@ -528,14 +528,18 @@ impl Journal {
         }
         let mut entries = Vec::with_capacity(checked.entries.len());
         let mut clock_lines = Some(Vec::new());
-        for ((stored, offset), kept) in checked.entries.into_iter().zip(checked.lines) {
-            let entry = journal.decode(&stored, offset)?;
-            keep_if_clock(&mut clock_lines, &entry, || kept.clone());
+        let count = checked.entries.len();
+        let lines = checked.entries.into_iter().zip(checked.lines);
+        for (i, ((stored, offset), kept)) in lines.enumerate() {
             if stored.ex_t.is_some() {
                 journal.ex_t_line = Some(kept.clone());
             }
+            if i + 1 == count {
+                journal.head = Some(stored.clone());
+            }
+            let entry = decode(path, journal.key.as_ref(), stored, offset)?;
+            keep_if_clock(&mut clock_lines, &entry, || kept.clone());
             journal.head_line = Some(kept);
-            journal.head = Some(stored);
             entries.push(entry);
         }
         journal.clock_lines = clock_lines;
@@ -774,7 +778,7 @@ impl Journal {
     }
 
     fn decode(&self, e: &StoredEntry, offset: u64) -> Result<Entry, JournalError> {
-        decode(&self.path, self.key.as_ref(), e, offset)
+        decode(&self.path, self.key.as_ref(), e.clone(), offset)
     }
 
     /// Reads what lies after `self.end`, checks it, quarantines a torn tail,
@@ -1190,43 +1194,58 @@ impl Drop for LockGuard {
 }
 
 /// An entry as the program uses it: its body decrypted when `key` is held.
+/// Takes the stored entry by value: its strings move into the entry rather
+/// than being copied (a long journal's read is mostly this, entry by entry).
 pub(super) fn decode(
     path: &Path,
     key: Option<&JournalKey>,
-    e: &StoredEntry,
+    e: StoredEntry,
     offset: u64,
 ) -> Result<Entry, JournalError> {
-    let (actor, event) = match (&e.sealed, key) {
+    let StoredEntry {
+        seq,
+        session,
+        at,
+        offset: utc_offset,
+        mono_ms,
+        ex_t,
+        actor,
+        event,
+        sealed,
+        hash,
+        ..
+    } = e;
+    let (actor, event) = match (sealed, key) {
         (Some(sealed), Some(key)) => {
             let plain = key
-                .open(e.seq, sealed)
+                .open(seq, &sealed)
                 .map_err(|source| JournalError::Seal {
                     path: path.to_owned(),
-                    seq: e.seq,
+                    seq,
                     source,
                 })?;
             let body: Body = serde_json::from_slice(&plain).map_err(|err| JournalError::Entry {
                 path: path.to_owned(),
-                seq: e.seq,
+                seq,
                 message: format!("decrypted body is not valid: {err}"),
             })?;
             (Some(body.actor), Some(body.event))
         }
         (Some(_), None) => (None, None),
-        (None, _) => (e.actor.clone(), e.event.clone()),
+        (None, _) => (actor, event),
     };
     Ok(Entry {
-        seq: e.seq,
-        session: e.session,
-        at: DateTime::parse_from_rfc3339(&e.at)
+        seq,
+        session,
+        at: DateTime::parse_from_rfc3339(&at)
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_default(),
-        offset: e.offset.clone(),
-        mono_ms: e.mono_ms,
-        ex_t: e.ex_t,
+        offset: utc_offset,
+        mono_ms,
+        ex_t,
         actor,
         event,
-        hash: e.hash.clone(),
+        hash,
         byte_offset: offset,
     })
 }
@@ -1243,7 +1262,9 @@ fn scan_next_part(
     prior: Option<&StoredEntry>,
     sessions: &mut HashMap<u32, u64>,
 ) -> std::io::Result<(Vec<u8>, Scan, bool)> {
-    let mut bytes = Vec::new();
+    // Sized once from the file's length, not doubled as it is read.
+    let left = file.metadata()?.len().saturating_sub(base);
+    let mut bytes = Vec::with_capacity(usize::try_from(left.min(max)).unwrap_or(0));
     file.seek(SeekFrom::Start(base))?;
     (&mut *file).take(max).read_to_end(&mut bytes)?;
     if (bytes.len() as u64) == max
@@ -1265,24 +1286,24 @@ fn scan_next_part(
 
 fn decode_scanned(
     path: &Path,
-    scan: &Scan,
+    scan: Scan,
     identities: Option<&Identities>,
 ) -> Result<ReadJournal, JournalError> {
     let first = scan.entries.first().map(|s| &s.entry);
     let wrapped = first.and_then(|e| e.journal_key.as_ref());
+    let encrypted = wrapped.is_some();
     let key = match (first, wrapped, identities) {
         (Some(first), Some(wrapped), Some(ids)) => Some(journal_key(path, first, wrapped, ids)?),
         _ => None,
     };
-    let entries = scan
-        .entries
-        .iter()
-        .map(|s| decode(path, key.as_ref(), &s.entry, s.offset))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut entries = Vec::with_capacity(scan.entries.len());
+    for s in scan.entries {
+        entries.push(decode(path, key.as_ref(), s.entry, s.offset)?);
+    }
     Ok(ReadJournal {
         entries,
-        encrypted: wrapped.is_some(),
-        readable: wrapped.is_none() || key.is_some(),
+        encrypted,
+        readable: !encrypted || key.is_some(),
     })
 }
 
@@ -1308,7 +1329,7 @@ pub fn read_prefix(
     bytes: &[u8],
     identities: Option<&Identities>,
 ) -> Result<ReadJournal, JournalError> {
-    decode_scanned(path, &super::scan::scan(bytes), identities)
+    decode_scanned(path, super::scan::scan(bytes), identities)
 }
 
 /// The key of the encrypted journal at `path`, whose first entry is

@@ -675,7 +675,10 @@ impl ResponseState {
         self.first_at.get_or_insert(entry.at);
         self.last_at = Some(entry.at);
         self.last_seq = Some(entry.seq);
-        self.last_hash = Some(entry.hash.clone());
+        // Reuses the string's memory: one allocation per fold, not per entry.
+        self.last_hash
+            .get_or_insert_default()
+            .clone_from(&entry.hash);
         if let Some(now) = entry.ex_t {
             // The exercise clock never runs backwards (it refuses to): an
             // entry stamped earlier than the one before it would make a

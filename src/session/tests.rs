@@ -616,3 +616,50 @@ fn a_journal_opened_in_steps_ends_as_the_full_open_does() {
         assert_eq!(parts.state().last_seq, whole.state().last_seq, "{context}");
     }
 }
+
+/// [`read_folded`] (the read on one thread, the fold on another, a part at a
+/// time) gives exactly the fold of [`Journal::read`] and its last entry on a
+/// journal of several parts, and the same error where the chain breaks.
+#[test]
+fn read_folded_equals_the_whole_read_and_fold_across_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.jsonl");
+    let start = crate::response::testkit::t0();
+    let mut events = Vec::new();
+    // Some 3 MB: three parts of FOLD_PART.
+    for n in 0..9_001 {
+        let text = format!("Note {n}: {}", "paper register checked ".repeat(10));
+        events.push((
+            actor("Sam Lee"),
+            Event::Note {
+                text,
+                happened_at: None,
+            },
+            None,
+        ));
+    }
+    let bytes = crate::journal::entry::plaintext_journal(start, 1_000, "+00:00", events).unwrap();
+    assert!(bytes.len() as u64 > 2 * FOLD_PART, "{} bytes", bytes.len());
+    std::fs::write(&path, &bytes).unwrap();
+
+    let whole = Journal::read(&path, None).unwrap();
+    let (state, head) = read_folded(&path, None).unwrap();
+    assert_eq!(state, ResponseState::fold(&whole));
+    assert_eq!(head.as_ref(), whole.last());
+    assert_eq!(state.entries, 9_001);
+
+    // One character changed in an entry of the second part.
+    let mut tampered = bytes.clone();
+    let at = tampered.len() / 2;
+    let at = at
+        + tampered[at..]
+            .windows(5)
+            .position(|w| w == b"Note ")
+            .unwrap();
+    tampered[at] = b'n';
+    std::fs::write(&path, &tampered).unwrap();
+    let expected = Journal::read(&path, None).unwrap_err().to_string();
+    let got = read_folded(&path, None).unwrap_err().to_string();
+    assert_eq!(got, expected);
+    assert!(got.contains("seq"), "{got}");
+}

@@ -783,7 +783,11 @@ fn sync_leaves_the_history_cache_built_for_the_new_head() {
     let cached = Library::open(&world.library)
         .unwrap()
         .with_history_cache(&config);
-    for path in ["cyber/ransomware.toml.age", "cyber/phishing.toml.age", "README.md"] {
+    for path in [
+        "cyber/ransomware.toml.age",
+        "cyber/phishing.toml.age",
+        "README.md",
+    ] {
         assert_eq!(log(&cached, path), log(&plain, path), "log of {path}");
     }
     assert_eq!(log(&cached, "cyber/ransomware.toml.age").len(), 7);
