@@ -1146,6 +1146,10 @@ fn fit(text: &str, cap: usize, ellipsis: &str) -> String {
     cut + ellipsis
 }
 
+/// How much of a deadline's label a narrow line keeps before it gives up
+/// saying what the deadline counts from.
+const LABEL_KEPT: usize = 30;
+
 /// One line per deadline, fitted to `width`: the due time and what is left
 /// always show whole, the label is shortened to make room.
 fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
@@ -1208,20 +1212,33 @@ fn clock_lines(app: &Shared<'_>, width: usize) -> Vec<Line<'static>> {
                     theme.warn,
                 ),
             };
-            // A deadline from awareness says so, with the time it counts from.
-            let text = match (&clock.anchor, &response.state.awareness) {
-                (Some(_), Some(aware)) => format!(
-                    "{text} (from awareness {})",
-                    app.local(aware.at).format("%a %d %b %H:%M")
-                ),
-                _ => text,
+            // A deadline from awareness says so, with the time it counts
+            // from when the line has room; a narrow screen keeps what the
+            // deadline is first ("Report p…" said nothing at 80 columns):
+            // the time of awareness then goes, then the words.
+            let label = printable_line(&clock.label);
+            let endings = match (&clock.anchor, &response.state.awareness) {
+                (Some(_), Some(aware)) => vec![
+                    format!(
+                        " (from awareness {})",
+                        app.local(aware.at).format("%a %d %b %H:%M")
+                    ),
+                    " (from awareness)".to_owned(),
+                    String::new(),
+                ],
+                _ => vec![String::new()],
             };
-            let room = width.saturating_sub(text.chars().count() + 4);
-            let label = fit(
-                &printable_line(&clock.label),
-                room.max(8),
-                theme.symbols.ellipsis,
-            );
+            let wanted = label.chars().count().min(LABEL_KEPT);
+            let room = |ending: &str| {
+                width.saturating_sub(text.chars().count() + ending.chars().count() + 4)
+            };
+            let ending = endings
+                .iter()
+                .find(|e| room(e) >= wanted)
+                .or(endings.last())
+                .map_or("", String::as_str);
+            let text = format!("{text}{ending}");
+            let label = fit(&label, room(ending).max(8), theme.symbols.ellipsis);
             Line::from(vec![
                 Span::styled(format!("{} {label}: ", theme.symbols.clock), theme.accent),
                 Span::styled(text, style),

@@ -1319,6 +1319,11 @@ fn a_runbook_with_deadlines_from_awareness_asks_for_the_time_first() {
     );
     let screen = text(&app, 100, 30);
     assert!(screen.contains("(from awareness"), "{screen}");
+    // At 80 columns the deadline still says what it is: the time of
+    // awareness gives way before the label does.
+    let narrow = text(&app, 80, 24);
+    assert!(narrow.contains("Report to the ICO: due "), "{narrow}");
+    assert!(narrow.contains("left (from awareness)"), "{narrow}");
     // A corrects it; the deadline moves.
     press(&mut app, KeyCode::Char('A'));
     for _ in 0..16 {
