@@ -206,7 +206,7 @@ pub fn runs_of(
     this: &ResponseState,
 ) -> Vec<RunScore> {
     let mut seen: Vec<PathBuf> = Vec::new();
-    let mut started: Vec<Option<(DateTime<Utc>, u64)>> = Vec::new();
+    let mut started = Runs::default();
     let mut out = Vec::new();
     for dir in dirs {
         for path in crate::journal::store::journals_in(dir) {
@@ -220,11 +220,10 @@ pub fn runs_of(
             else {
                 continue;
             };
-            let t0 = run_start(&state);
-            if t0.is_some() && started.contains(&t0) {
+            if !started.first_copy(&state) {
                 continue;
             }
-            started.push(t0);
+            let t0 = run_start(&state);
             let mut run = run_score(exercise, digest, &state, &shown(&path));
             run.this_run = t0.is_some() && t0 == run_start(this);
             out.push(run);
@@ -232,6 +231,23 @@ pub fn runs_of(
     }
     oldest_first(&mut out);
     out
+}
+
+/// The runs met so far, to count each once: a run kept by `exercise keep`
+/// is a copy of its live journal, known by the same T+0 entry.
+#[derive(Debug, Default)]
+pub struct Runs(Vec<Option<(DateTime<Utc>, u64)>>);
+
+impl Runs {
+    /// True the first time a run is met; false for a later copy of it.
+    pub fn first_copy(&mut self, state: &ResponseState) -> bool {
+        let t0 = run_start(state);
+        if t0.is_some() && self.0.contains(&t0) {
+            return false;
+        }
+        self.0.push(t0);
+        true
+    }
 }
 
 /// A run's identity: its T+0 entry's time and seq, the same in every copy

@@ -345,11 +345,14 @@ impl Audit {
             .iter()
             .map(|path| journal_status(root, path, signers, identities))
             .unzip();
+        // A run kept into `exercises/runs/` beside its live journal counts
+        // once, as in an after-action report's trend.
+        let mut met = trend::Runs::default();
         let mut runs: Vec<RunScore> = journals
             .iter()
             .zip(&states)
             .filter_map(|(j, state)| {
-                let state = state.as_ref()?;
+                let state = state.as_ref().filter(|s| met.first_copy(s))?;
                 let (exercise, digest) = parsed
                     .iter()
                     .find(|(e, _)| Some(e.id.as_str()) == state.exercise_id())?;

@@ -753,6 +753,26 @@ fn a_finished_run_is_kept_with_its_baseline_and_shown_once_in_the_trend() {
         "the kept copy is the same run: {trend}"
     );
     assert!(trend.contains("ransomware-friday / declare"), "{trend}");
+    // So does the audit's trend: the live journal and its kept copy are one
+    // run (beside the sample run of the same exercise).
+    let audit = run(demo.grabbag().args(["audit", "--json"]));
+    let audit: serde_json::Value = serde_json::from_str(&audit.stdout).unwrap();
+    let friday: Vec<&serde_json::Value> = audit["runs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no runs in the audit: {audit}"))
+        .iter()
+        .filter(|r| {
+            r["file"]
+                .as_str()
+                .is_some_and(|j| j.ends_with("friday.jsonl"))
+        })
+        .filter(|r| {
+            !r["file"]
+                .as_str()
+                .is_some_and(|j| j.ends_with("ransomware-friday.jsonl"))
+        })
+        .collect();
+    assert_eq!(friday.len(), 1, "{friday:?}");
 }
 
 #[test]
