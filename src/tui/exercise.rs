@@ -786,6 +786,13 @@ pub fn hints(ended: bool) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Play is suspended for a real incident (NO DUTY).
+fn no_duty(app: &Shared<'_>) -> bool {
+    app.response
+        .as_ref()
+        .is_some_and(|r| PlayClock::of(&r.state).no_duty)
+}
+
 /// Facilitator keys on the run screen of a live exercise; `None` when the
 /// key is not one of [`KEYS`] (the run screen's keys apply).
 pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
@@ -795,6 +802,12 @@ pub fn handle_key(app: &mut Shared<'_>, key: KeyEvent) -> Option<Action> {
     let paused = ex.clock.paused();
     let manual = ex.clock.manual();
     match command {
+        // After NO DUTY the facilitator is bringing the room back to play,
+        // not merely restarting a clock.
+        Do::Pause if paused && no_duty(app) => app.change_clock(
+            ClockRequest::Resume,
+            "play resumed after NO DUTY: exercise clock running",
+        ),
         Do::Pause if paused => app.change_clock(ClockRequest::Resume, "exercise clock running"),
         Do::Pause => app.change_clock(ClockRequest::Pause, "exercise clock paused"),
         Do::Speed => {
@@ -903,13 +916,9 @@ pub fn clock_text(app: &Shared<'_>) -> Option<String> {
         }
         _ => return None,
     };
-    let no_duty = app
-        .response
-        .as_ref()
-        .is_some_and(|r| PlayClock::of(&r.state).no_duty);
     let mode = if ended {
         " ENDED"
-    } else if no_duty {
+    } else if no_duty(app) {
         " NO DUTY"
     } else if paused {
         " PAUSED"

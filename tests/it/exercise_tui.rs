@@ -160,7 +160,7 @@ fn tmux_a_short_exercise_at_60x_runs_to_the_end_and_scores() {
     t.wait_for("only resuming,");
     t.wait_for("corrections are recorded");
     t.keys(&["p"]);
-    t.wait_for("exercise clock running");
+    t.wait_for("play resumed after NO DUTY");
     // The player declares; the clock delivers the rest on its own, the
     // second to team B.
     t.done_anyway();
