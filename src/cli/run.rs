@@ -75,10 +75,11 @@ pub fn open(
     pending: Option<tui::PendingLoad>,
     journal: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let outcome = tui::run(setup, pending, |app| match &journal {
-        Some(path) => app.resume(path),
-        None => tui::offer_resume(app),
-    })?;
+    let outcome = match &journal {
+        // Read while the runbooks load (its session starts once they are in).
+        Some(path) => tui::run_resuming(setup, pending, |app| app.resume(path))?,
+        None => tui::run(setup, pending, tui::offer_resume)?,
+    };
     Ok(left(&outcome))
 }
 

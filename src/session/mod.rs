@@ -384,6 +384,12 @@ impl Opening {
         &self.state
     }
 
+    /// The runbooks the session will run against, when they arrive after
+    /// the read began (the interface starts reading while they load).
+    pub fn set_runbooks(&mut self, runbooks: Vec<Runbook>) {
+        self.runbooks = runbooks;
+    }
+
     /// The session, once [`Opening::done`] (`None` before), with any torn
     /// tail that was moved aside. Its entries were handed out by the steps:
     /// none wait in [`Session::take_unseen`].

@@ -447,11 +447,17 @@ pub fn handle_key(app: &mut App<'_>, key: KeyEvent) -> Action {
         return app.shared.quit();
     }
     if let Some(opening) = &app.shared.opening {
-        // Every command is judged on the whole journal, never on part of it.
-        let percent = opening.percent();
-        app.shared.error(format!(
-            "still reading the journal ({percent}%): keys wait until it is all in (Ctrl-C quits)"
-        ));
+        // Every command is judged on the whole journal, never on part of it,
+        // and against the runbooks.
+        let why = if opening.done() {
+            "still loading the runbooks: keys wait until they are in (Ctrl-C quits)".to_owned()
+        } else {
+            format!(
+                "still reading the journal ({}%): keys wait until it is all in (Ctrl-C quits)",
+                opening.percent()
+            )
+        };
+        app.shared.error(why);
         return Action::Continue;
     }
     if let Some(top) = app.shared.dialogs.pop() {

@@ -93,6 +93,27 @@ pub fn run(
     pending: Option<PendingLoad>,
     prepare: impl FnOnce(&mut App<'_>),
 ) -> anyhow::Result<Outcome> {
+    run_with(setup, pending, prepare, false)
+}
+
+/// [`run`], with `prepare` run at once rather than once the runbooks are in:
+/// for a resume (`grabbag run --journal`), whose journal is read while they
+/// load (its session starts when they arrive), so a long journal and a large
+/// library take the longer of the two to the screen, not their sum.
+pub fn run_resuming(
+    setup: Setup<'_>,
+    pending: Option<PendingLoad>,
+    prepare: impl FnOnce(&mut App<'_>),
+) -> anyhow::Result<Outcome> {
+    run_with(setup, pending, prepare, true)
+}
+
+fn run_with(
+    setup: Setup<'_>,
+    pending: Option<PendingLoad>,
+    prepare: impl FnOnce(&mut App<'_>),
+    early: bool,
+) -> anyhow::Result<Outcome> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the interface needs a terminal: run grabbag in one, or use `grabbag list`, `grabbag note` and `grabbag journal` from scripts"
@@ -102,9 +123,11 @@ pub fn run(
     let mut start = Start {
         pending,
         prepare: Some(prepare),
+        early,
         held: Vec::new(),
     };
     app.library.loading = start.pending.is_some();
+    app.shared.runbooks_pending = start.pending.is_some();
     // Without a pending load this runs `prepare` now, before the first draw.
     start.poll(&mut app)?;
     let result = terminal::run(&mut Live {
@@ -157,7 +180,15 @@ impl<P: FnOnce(&mut App<'_>)> terminal::Interface for Live<'_, '_, P> {
             .replay
             .as_ref()
             .is_some_and(|r| r.reading_percent().is_some());
-        if self.app.shared.opening.is_some() || reading {
+        // A resume reads a part per turn, without waiting; once all is read
+        // and only the runbooks are awaited, the loop waits as for the load.
+        let resuming = self
+            .app
+            .shared
+            .opening
+            .as_ref()
+            .is_some_and(|o| !(o.done() && self.app.shared.runbooks_pending));
+        if resuming || reading {
             return Duration::ZERO;
         }
         self.start.wait(until_tick)
@@ -184,6 +215,8 @@ impl<P: FnOnce(&mut App<'_>)> terminal::Interface for Live<'_, '_, P> {
 struct Start<P> {
     pending: Option<PendingLoad>,
     prepare: Option<P>,
+    /// `prepare` runs at the first poll, before the load has arrived.
+    early: bool,
     /// Keys typed during the load that need the runbooks (Enter on a search,
     /// moving the cursor) and every key after them, to replay in order.
     held: Vec<KeyEvent>,
@@ -194,22 +227,32 @@ impl<P: FnOnce(&mut App<'_>)> Start<P> {
     /// held keys; returns whether anything changed on screen, and whether a
     /// held key quit. A load that failed ends the interface with its error.
     fn poll(&mut self, app: &mut App<'_>) -> anyhow::Result<(bool, Action)> {
+        let mut prepared = false;
+        if self.early
+            && let Some(prepare) = self.prepare.take()
+        {
+            prepare(app);
+            prepared = true;
+        }
+        let mut loaded = false;
         if let Some(pending) = &self.pending {
             match pending.try_recv() {
                 Ok(report) => {
                     self.pending = None;
                     app.library_loaded(report?);
+                    loaded = true;
                 }
-                Err(TryRecvError::Empty) => return Ok((false, Action::Continue)),
+                Err(TryRecvError::Empty) => return Ok((prepared, Action::Continue)),
                 Err(TryRecvError::Disconnected) => {
                     anyhow::bail!("loading the library stopped before it finished")
                 }
             }
         }
-        let Some(prepare) = self.prepare.take() else {
-            return Ok((false, Action::Continue));
-        };
-        prepare(app);
+        match self.prepare.take() {
+            Some(prepare) => prepare(app),
+            None if !(loaded || prepared) => return Ok((false, Action::Continue)),
+            None => {}
+        }
         for key in std::mem::take(&mut self.held) {
             if handle_key(app, key) == Action::Quit {
                 return Ok((true, Action::Quit));

@@ -990,13 +990,17 @@ fn draw_not_loaded(frame: &mut Frame<'_>, app: &Shared<'_>, area: Rect) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     };
+    // A journal is read while the runbooks load (`grabbag run --journal`):
+    // not being in the library yet is not news.
+    let (why, style) = if app.runbooks_pending {
+        ("is loading with the library; its steps by id meanwhile.", theme.dim)
+    } else {
+        ("is not in the library as loaded now.", theme.bad)
+    };
     let mut lines = vec![
         Line::from(Span::styled(
-            format!(
-                "Runbook `{}` is not in the library as loaded now.",
-                printable_line(&open.id)
-            ),
-            theme.bad,
+            format!("Runbook `{}` {why}", printable_line(&open.id)),
+            style,
         )),
         Line::from(Span::styled(
             "Nothing is lost: below are its steps by id, as the journal has them. \

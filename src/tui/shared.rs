@@ -163,6 +163,13 @@ pub struct Shared<'a> {
     /// A journal being resumed, read in steps ([`Shared::resume_step`])
     /// while the run screen shows what it holds so far.
     pub opening: Option<Opening>,
+    /// The runbooks are still loading: a journal being resumed is read
+    /// meanwhile, and its session starts once they are in.
+    pub runbooks_pending: bool,
+    /// While the runbooks load, the last entries of the journal being
+    /// resumed, to word its log lines with the runbooks' titles once they
+    /// arrive.
+    resume_tail: Vec<Entry>,
 }
 
 /// An exercise being played: its definition and its clock, which stamps
@@ -208,6 +215,8 @@ impl<'a> Shared<'a> {
             last_path: setup.last_path,
             closing: None,
             opening: None,
+            runbooks_pending: false,
+            resume_tail: Vec::new(),
         };
         (shared, setup.report)
     }
@@ -238,6 +247,16 @@ impl<'a> Shared<'a> {
             session.set_calendar(self.calendar.clone());
         }
         self.loaded = loaded;
+        self.runbooks_pending = false;
+        // A journal read while they loaded: its session runs against them,
+        // and its log lines are worded again with their titles.
+        if let Some(opening) = self.opening.as_mut() {
+            opening.set_runbooks(self.runbooks.clone());
+        }
+        let tail = std::mem::take(&mut self.resume_tail);
+        if let Some(response) = self.response.as_mut().filter(|_| !tail.is_empty()) {
+            response.log = tail.iter().map(|e| log_line(e, &self.runbooks)).collect();
+        }
     }
 
     /// A time as shown on screen (local, or the fixed zone of a test).
@@ -505,10 +524,20 @@ impl<'a> Shared<'a> {
         let Some(opening) = self.opening.as_mut() else {
             return false;
         };
+        // All read, and waiting for the runbooks to start the session.
+        if opening.done() && self.runbooks_pending {
+            return false;
+        }
         let read = opening.step(self.identities);
         let percent = opening.percent();
         match read {
             Ok(entries) => {
+                if self.runbooks_pending {
+                    let from = entries.len().saturating_sub(LOG_KEEP);
+                    self.resume_tail.extend_from_slice(&entries[from..]);
+                    let over = self.resume_tail.len().saturating_sub(LOG_KEEP);
+                    self.resume_tail.drain(..over);
+                }
                 if let Some(response) = self.response.as_mut() {
                     take_all(response, &self.runbooks, &entries);
                 }
@@ -525,6 +554,10 @@ impl<'a> Shared<'a> {
             self.info(format!(
                 "reading the journal: {percent}%; keys wait until it is all in"
             ));
+            return true;
+        }
+        if self.runbooks_pending {
+            self.info("journal read; loading the runbooks: keys wait until they are in");
             return true;
         }
         if let Some(opened) = self.opening.take().and_then(Opening::finish) {
@@ -642,7 +675,15 @@ pub(super) fn fold_in(
     entry: &Entry,
 ) {
     state.apply(entry);
-    log.push(LogLine {
+    log.push(log_line(entry, runbooks));
+    if log.len() > LOG_KEEP {
+        log.drain(..log.len() - LOG_KEEP);
+    }
+}
+
+/// The log line of one entry.
+fn log_line(entry: &Entry, runbooks: &[Runbook]) -> LogLine {
+    LogLine {
         seq: entry.seq,
         at: entry.at,
         actor: entry
@@ -651,9 +692,6 @@ pub(super) fn fold_in(
             .map(|a| printable_line(&a.name).into_owned())
             .unwrap_or_default(),
         text: describe(entry.event.as_ref(), runbooks),
-    });
-    if log.len() > LOG_KEEP {
-        log.drain(..log.len() - LOG_KEEP);
     }
 }
 

@@ -612,6 +612,94 @@ fn a_long_journal_resumes_in_steps_with_keys_held_off_until_all_is_in() {
 }
 
 #[test]
+fn a_journal_is_read_while_the_runbooks_load_and_its_session_starts_when_they_arrive() {
+    // `grabbag run --journal` starts reading at once: the run screen shows
+    // the journal's state before the runbooks are in; the session waits for
+    // them (its commands are judged against them), and the log is worded
+    // with their titles once they arrive.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut first = app(colour(), samples(), dir.path());
+    started(&mut first);
+    done(&mut first);
+    let path = first
+        .shared
+        .response
+        .take()
+        .map(|r| path_of(&r))
+        .unwrap_or_else(|| panic!("no response"));
+    let whole = ResponseState::fold(&Journal::read(&path, None).unwrap_or_else(|e| panic!("{e}")));
+
+    let mut second = app(colour(), Vec::new(), dir.path());
+    second.library.loading = true;
+    second.shared.runbooks_pending = true;
+    let (send, pending) = std::sync::mpsc::channel();
+    let mut start = super::Start {
+        pending: Some(pending),
+        prepare: Some(|app: &mut App<'_>| app.resume(&path)),
+        early: true,
+        held: Vec::new(),
+    };
+    assert!(matches!(
+        start.poll(&mut second),
+        Ok((true, Action::Continue))
+    ));
+    assert_eq!(second.shared.screen, Screen::Run);
+    while second.shared.resume_step() {}
+    let Some(reading) = second.shared.response.as_ref() else {
+        panic!("no response: {:?}", second.shared.status);
+    };
+    assert_eq!(reading.state, whole, "all of it read before the runbooks");
+    let step_title = samples()
+        .into_iter()
+        .find(|l| l.runbook.id == "cyber/ransomware")
+        .and_then(|l| l.runbook.steps.first().map(|s| s.title.clone()))
+        .unwrap_or_else(|| panic!("no ransomware sample"));
+    assert!(
+        !reading.log.iter().any(|l| l.text.contains(&step_title)),
+        "no titles without the runbooks: {:?}",
+        reading.log
+    );
+    assert!(reading.session.is_none(), "no session without the runbooks");
+    assert!(second.shared.opening.is_some());
+    let waiting = format!("{:?}", buffer(&second, 120, 40));
+    assert!(waiting.contains("loading the runbooks"), "{waiting}");
+    assert!(waiting.contains("is loading"), "{waiting}");
+    assert!(!waiting.contains("not in the library"), "{waiting}");
+    press(&mut second, KeyCode::Char('d'));
+    assert_eq!(
+        second.shared.response.as_ref().map(|r| r.state.entries),
+        Some(whole.entries),
+        "a key acted before the runbooks were in"
+    );
+
+    let report = LoadReport {
+        runbooks: samples(),
+        failures: Vec::new(),
+        notices: Vec::new(),
+        calendar: Default::default(),
+    };
+    if send.send(Ok(report)).is_err() {
+        panic!("the receiver is alive");
+    }
+    assert!(matches!(
+        start.poll(&mut second),
+        Ok((true, Action::Continue))
+    ));
+    while second.shared.resume_step() {}
+    let Some(after) = second.shared.response.as_ref() else {
+        panic!("not resumed: {:?}", second.shared.status);
+    };
+    assert!(after.session.is_some(), "no writer session");
+    assert!(second.shared.opening.is_none());
+    // Worded with the step's title, as a resume after the load is.
+    assert!(
+        after.log.iter().any(|l| l.text.contains(&step_title)),
+        "{:?}",
+        after.log
+    );
+}
+
+#[test]
 fn tiny_and_resized_terminals_do_not_panic() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut app = app(colour(), samples(), dir.path());
@@ -1146,6 +1234,7 @@ fn keys_typed_while_the_library_loads_act_in_order_when_it_arrives() {
     let mut start = super::Start {
         pending: Some(pending),
         prepare: Some(super::offer_resume),
+        early: false,
         held: Vec::new(),
     };
     for c in "ransom".chars() {
@@ -1205,6 +1294,7 @@ fn a_failed_background_load_is_an_error() {
     let mut start = super::Start {
         pending: Some(pending),
         prepare: Some(|_: &mut App<'_>| {}),
+        early: false,
         held: Vec::new(),
     };
     let refused = crate::library::LibraryError::Refused("allowed_signers: bad line 3".into());
