@@ -993,7 +993,10 @@ fn draw_not_loaded(frame: &mut Frame<'_>, app: &Shared<'_>, area: Rect) {
     // A journal is read while the runbooks load (`grabbag run --journal`):
     // not being in the library yet is not news.
     let (why, style) = if app.runbooks_pending {
-        ("is loading with the library; its steps by id meanwhile.", theme.dim)
+        (
+            "is loading with the library; its steps by id meanwhile.",
+            theme.dim,
+        )
     } else {
         ("is not in the library as loaded now.", theme.bad)
     };
