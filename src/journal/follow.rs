@@ -188,12 +188,14 @@ impl Follower {
             .last
             .as_ref()
             .map_or(0, |l| l.offset + l.line.len() as u64);
-        // Sized once from the file's length, not doubled as it is read.
-        let mut bytes = Vec::with_capacity(usize::try_from(len.saturating_sub(start)).unwrap_or(0));
+        // Sized once from the file's length (never past what may be read:
+        // a file that says it is huge is read up to the limit and judged),
+        // not doubled as it is read.
+        let most = MAX_JOURNAL_BYTES.saturating_sub(start);
+        let mut bytes =
+            Vec::with_capacity(usize::try_from(len.saturating_sub(start).min(most)).unwrap_or(0));
         file.seek(SeekFrom::Start(start)).map_err(io)?;
-        file.take(MAX_JOURNAL_BYTES.saturating_sub(start))
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
+        file.take(most).read_to_end(&mut bytes).map_err(io)?;
         let prior = self.last.as_ref().map(|l| &l.entry);
         let scan = scan_from(&bytes, start, prior, &mut self.sessions);
         let mut entries = Vec::with_capacity(scan.entries.len());

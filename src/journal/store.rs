@@ -1262,9 +1262,11 @@ fn scan_next_part(
     prior: Option<&StoredEntry>,
     sessions: &mut HashMap<u32, u64>,
 ) -> std::io::Result<(Vec<u8>, Scan, bool)> {
-    // Sized once from the file's length, not doubled as it is read.
+    // Sized once from the file's length (never past what any journal may
+    // hold), not doubled as it is read.
     let left = file.metadata()?.len().saturating_sub(base);
-    let mut bytes = Vec::with_capacity(usize::try_from(left.min(max)).unwrap_or(0));
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(left.min(max).min(MAX_JOURNAL_BYTES)).unwrap_or(0));
     file.seek(SeekFrom::Start(base))?;
     (&mut *file).take(max).read_to_end(&mut bytes)?;
     if (bytes.len() as u64) == max
