@@ -265,7 +265,9 @@ impl<P: FnOnce(&mut App<'_>)> Start<P> {
     /// and so does every key after one that waits, so the order typed is the
     /// order done. Typing a search, help and quitting go at once.
     fn hold(&mut self, app: &App<'_>, key: KeyEvent) -> bool {
-        if self.pending.is_none() {
+        // A journal being read (`run --journal` reads while the runbooks
+        // load) answers keys itself: it says they wait, and Ctrl-C quits.
+        if self.pending.is_none() || app.shared.opening.is_some() {
             return false;
         }
         let needs_runbooks = app.shared.dialogs.is_empty() && library::needs_runbooks(&key);

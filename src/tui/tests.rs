@@ -671,6 +671,9 @@ fn a_journal_is_read_while_the_runbooks_load_and_its_session_starts_when_they_ar
         Some(whole.entries),
         "a key acted before the runbooks were in"
     );
+    // Keys are answered by the read ("they wait"; Ctrl-C quits), not held
+    // to be replayed (and refused) once the runbooks are in.
+    assert!(!start.hold(&second, KeyCode::Down.into()));
 
     let report = LoadReport {
         runbooks: samples(),
