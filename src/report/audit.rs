@@ -303,7 +303,9 @@ fn journal_status(
         signature: signature.to_owned(),
         head: report.head.as_ref().map(|h| h.witness.clone()),
         incident: state.as_ref().and_then(|s| s.incident.clone()),
-        exercise: state.as_ref().and_then(|s| s.exercise.clone()),
+        exercise: state
+            .as_ref()
+            .and_then(|s| s.exercise_id().map(str::to_owned)),
         started: state.as_ref().and_then(|s| s.first_at),
         runbooks: state
             .as_ref()
@@ -393,7 +395,12 @@ impl Audit {
             .unwrap_or(NaiveDate::MIN);
         // Exercise runs, by exercise id: (runs, latest start).
         let mut played: BTreeMap<&str, (usize, Option<DateTime<Utc>>)> = BTreeMap::new();
-        for j in &journals {
+        // A kept copy is the same run (as in the trend above).
+        let mut copies = trend::Runs::default();
+        for (j, state) in journals.iter().zip(&states) {
+            if state.as_ref().is_some_and(|s| !copies.first_copy(s)) {
+                continue;
+            }
             if let Some(ex) = &j.exercise {
                 let entry = played.entry(ex.as_str()).or_default();
                 entry.0 += 1;

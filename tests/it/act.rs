@@ -773,6 +773,12 @@ fn a_finished_run_is_kept_with_its_baseline_and_shown_once_in_the_trend() {
         })
         .collect();
     assert_eq!(friday.len(), 1, "{friday:?}");
+    // And the exercise's run count: the sample run and this one.
+    let exercise = audit["exercises"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["id"] == "ransomware-friday"))
+        .unwrap_or_else(|| panic!("no ransomware-friday in the audit: {audit}"));
+    assert_eq!(exercise["runs"], 2, "{exercise}");
 }
 
 #[test]
