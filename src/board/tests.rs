@@ -382,7 +382,19 @@ fn hostile_files_are_listed_with_the_reason_and_nothing_of_them_is_merged() {
     )
     .unwrap();
     std::fs::write(dir.path().join("sealed.jsonl"), sealed).unwrap();
+    // A sparse file that says it is a terabyte: refused unread (reading,
+    // or sizing a buffer for it, would take the machine down).
+    std::fs::File::create(dir.path().join("sparse.jsonl"))
+        .and_then(|f| f.set_len(1 << 40))
+        .unwrap();
     let picture = board(dir.path()).picture(t0(), None, None);
+    let sparse = view(&picture, "sparse.jsonl");
+    assert!(
+        matches!(&sparse.integrity, Integrity::Unreadable { reason } if reason.contains("larger than")),
+        "{:?}",
+        sparse.integrity
+    );
+    assert!(!sparse.merged);
     let garbled = view(&picture, "garbled.jsonl");
     assert!(
         matches!(&garbled.integrity, Integrity::Failing { seq: Some(2), .. }),

@@ -167,6 +167,14 @@ impl Follower {
             crate::fsutil::open_regular(&self.path, OpenOptions::new().read(true)).map_err(io)?;
         let stamp = Stamp::of(&file.metadata().map_err(io)?);
         let len = stamp.len;
+        // As any read of a journal: one larger than a journal may be (a
+        // sparse file that says it is a terabyte) is refused unread.
+        if len > MAX_JOURNAL_BYTES {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("is larger than {MAX_JOURNAL_BYTES} bytes: refused"),
+            )));
+        }
         let rewritten = match &self.last {
             Some(last) => !still_there(&mut file, len, last).map_err(io)?,
             None => false,
