@@ -42,8 +42,15 @@ impl Signer {
             path: path.to_path_buf(),
             source,
         })?);
-        let key =
-            PrivateKey::from_openssh(text.as_bytes()).map_err(|e| SigningError::PrivateKey {
+        // One ECDSA key in 256 is stored with a short scalar, which ssh-key
+        // refuses: read again widened (see `short_scalar`).
+        let key = PrivateKey::from_openssh(text.as_bytes())
+            .or_else(|e| {
+                super::short_scalar::widen(&text)
+                    .and_then(|wide| PrivateKey::from_openssh(wide.as_bytes()).ok())
+                    .ok_or(e)
+            })
+            .map_err(|e| SigningError::PrivateKey {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?;

@@ -13,6 +13,7 @@
 
 mod allowed;
 mod key;
+mod short_scalar;
 
 use std::io;
 use std::path::PathBuf;
