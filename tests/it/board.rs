@@ -46,6 +46,23 @@ fn act(mut cmd: Command, journal: &Path, who: (&str, &str), args: &[&str]) {
     assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
 }
 
+/// Each journal on the board: its file, whether it was merged, and its
+/// integrity state.
+fn journal_rows(picture: &Value) -> Vec<(&str, bool, &str)> {
+    picture["journals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["file"].as_str().unwrap(),
+                j["merged"].as_bool().unwrap(),
+                j["integrity"]["state"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// `board --json` run by `cmd`, which exits 0, or 1 when a journal fails
 /// verification.
 fn board_json(mut cmd: Command, code: i32) -> Value {
@@ -104,18 +121,7 @@ fn three_responders_in_one_folder_make_one_board_a_tampered_journal_is_flagged_a
 
     let picture = board_json(demo.grabbag(), 0);
     assert_eq!(picture["incident"], "Cyber outage");
-    let files: Vec<(&str, bool, &str)> = picture["journals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| {
-            (
-                j["file"].as_str().unwrap(),
-                j["merged"].as_bool().unwrap(),
-                j["integrity"]["state"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let files = journal_rows(&picture);
     assert_eq!(
         files,
         [
@@ -357,18 +363,7 @@ fn three_laptops_meet_through_a_stick_and_a_tampered_journal_never_reaches_the_b
     // Gold's board: all three, merged, each in its cell.
     let picture = board_json(laptop(gold), 0);
     assert_eq!(picture["incident"], "Cyber outage");
-    let files: Vec<(&str, bool, &str)> = picture["journals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| {
-            (
-                j["file"].as_str().unwrap(),
-                j["merged"].as_bool().unwrap(),
-                j["integrity"]["state"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let files = journal_rows(&picture);
     assert_eq!(
         files,
         [
