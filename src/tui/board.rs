@@ -331,6 +331,50 @@ impl<'a> BoardScreen<'a> {
     }
 }
 
+/// `line` broken at spaces into lines of at most `width` columns, every
+/// line after the first indented two columns past the first's own indent,
+/// so that an item that wraps still reads as one item among its neighbours.
+/// A word longer than a line is left to the paragraph's own wrapping.
+pub(super) fn hang(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let indent = line.spans.first().map_or(0, |s| {
+        s.content.len() - s.content.trim_start_matches(' ').len()
+    }) + 2;
+    if line.width() <= width || width < indent + 10 {
+        return vec![line];
+    }
+    let (style, alignment) = (line.style, line.alignment);
+    let finish = |spans: Vec<Span<'static>>| {
+        let mut done = Line::from(spans).style(style);
+        done.alignment = alignment;
+        done
+    };
+    let mut out = Vec::new();
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    // Columns used on the line being filled, and where its text starts.
+    let (mut used, mut start) = (0, 0);
+    for span in line.spans {
+        for piece in span.content.split_inclusive(' ') {
+            let word = Span::raw(piece.trim_end_matches(' ')).width();
+            if used > start && used + word > width {
+                if let Some(last) = spans.last_mut() {
+                    last.content = last.content.trim_end_matches(' ').to_owned().into();
+                }
+                out.push(finish(std::mem::take(&mut spans)));
+                spans.push(Span::raw(" ".repeat(indent)));
+                (used, start) = (indent, indent);
+                if word == 0 {
+                    // Spaces that fell at the break.
+                    continue;
+                }
+            }
+            used += Span::raw(piece).width();
+            spans.push(Span::styled(piece.to_owned(), span.style));
+        }
+    }
+    out.push(finish(spans));
+    out
+}
+
 /// Seconds as "45s", "12m", "3h05m", "2d04h".
 fn age(seconds: i64) -> String {
     let s = seconds.max(0);
@@ -378,6 +422,10 @@ fn draw(frame: &mut Frame<'_>, screen: &BoardScreen<'_>) {
     frame.render_widget(Paragraph::new(header).style(t.text), rows[0]);
     for (i, lines) in sections.into_iter().enumerate() {
         let count = lines.len();
+        // Inside the block's borders.
+        let width = usize::from(rows[i + 1].width.saturating_sub(2));
+        let lines: Vec<Line<'static>> = lines.into_iter().flat_map(|l| hang(l, width)).collect();
+        let rows_shown = lines.len();
         let title = format!(" {} ({count}) ", SECTIONS[i]);
         let block = if i == screen.focus {
             t.block(Line::styled(title, t.selected))
@@ -394,7 +442,7 @@ fn draw(frame: &mut Frame<'_>, screen: &BoardScreen<'_>) {
                 .style(t.text)
                 .wrap(Wrap { trim: false })
                 .scroll((
-                    screen.scroll[i].min(u16::try_from(count).unwrap_or(u16::MAX)),
+                    screen.scroll[i].min(u16::try_from(rows_shown).unwrap_or(u16::MAX)),
                     0,
                 ))
                 .block(block),

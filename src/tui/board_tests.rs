@@ -10,7 +10,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::board::BoardScreen;
+use ratatui::text::{Line, Span};
+
+use super::board::{BoardScreen, hang};
 use super::keys::Action;
 use super::tests::colour;
 use crate::board::Board;
@@ -149,4 +151,38 @@ fn an_entry_appended_to_one_journal_shows_at_the_next_refresh() {
     screen.refresh(t0() + TimeDelta::hours(5));
     let after = drawn(&screen, dir.path(), 80, 24);
     assert!(after.contains("note: fuel ordered"), "{after}");
+}
+
+#[test]
+fn a_line_that_wraps_hangs_under_its_own_indent() {
+    let line = Line::from(vec![
+        Span::raw("    "),
+        Span::styled("Sam Lee", ratatui::style::Style::new().bold()),
+        Span::raw(" (Duty manager) 3m ago: decided to move the rest centre to the leisure centre"),
+    ]);
+    let lines = hang(line, 40);
+    let text: Vec<String> = lines
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    assert_eq!(
+        text,
+        [
+            "    Sam Lee (Duty manager) 3m ago:",
+            "      decided to move the rest centre to",
+            "      the leisure centre",
+        ]
+    );
+    assert!(lines.iter().all(|l| l.width() <= 40));
+    // The name keeps its style across the break.
+    assert!(lines[0].spans.iter().any(|s| {
+        s.content == "Sam "
+            && s.style
+                .add_modifier
+                .contains(ratatui::style::Modifier::BOLD)
+    }));
+    // A line that fits, or a width too narrow to indent in, is left as it is.
+    let short = Line::from("  07 Dec 10:00 Report to the ICO");
+    assert_eq!(hang(short.clone(), 80), [short.clone()]);
+    assert_eq!(hang(short.clone(), 8), [short]);
 }
