@@ -38,7 +38,7 @@ pub struct Args {
 
 /// The state of a response, for people and tools.
 #[derive(Debug, Serialize)]
-pub struct Status {
+pub struct Status<'a> {
     /// The journal file.
     pub journal: String,
     /// Entries in it.
@@ -58,9 +58,9 @@ pub struct Status {
     /// When the council became aware, once given.
     pub awareness: Option<Awareness>,
     /// Runbooks open, in the order opened.
-    pub runbooks: Vec<RunbookStatus>,
+    pub runbooks: Vec<RunbookStatus<'a>>,
     /// Deadlines, in the order started.
-    pub clocks: Vec<ClockView>,
+    pub clocks: Vec<ClockView<'a>>,
     /// The exercise clock, in an exercise.
     pub exercise_clock: Option<ExerciseClockView>,
     /// Who signed in to the exercise, in order.
@@ -69,7 +69,7 @@ pub struct Status {
     /// many are not keyed back.
     pub case_counts: CaseCounts,
     /// Every case, by next due time.
-    pub cases: Vec<CaseView>,
+    pub cases: Vec<CaseView<'a>>,
     /// What in the journal does not make sense (seq: message).
     pub anomalies: Vec<String>,
     /// The time deadlines were judged at (exercise time in an exercise).
@@ -99,28 +99,28 @@ pub struct Awareness {
 
 /// Who recorded something, and where.
 #[derive(Debug, Serialize)]
-pub struct By {
+pub struct By<'a> {
     /// The entry.
     pub seq: u64,
     /// When it was written (UTC).
     pub at: DateTime<Utc>,
     /// Who.
-    pub actor: Option<Actor>,
+    pub actor: Option<&'a Actor>,
 }
 
-impl From<&Stamp> for By {
-    fn from(stamp: &Stamp) -> Self {
+impl<'a> From<&'a Stamp> for By<'a> {
+    fn from(stamp: &'a Stamp) -> Self {
         Self {
             seq: stamp.seq,
             at: stamp.at,
-            actor: stamp.actor.clone(),
+            actor: stamp.actor.as_ref(),
         }
     }
 }
 
 /// A runbook open in the response.
 #[derive(Debug, Serialize)]
-pub struct RunbookStatus {
+pub struct RunbookStatus<'a> {
     /// Runbook id.
     pub id: String,
     /// Title, as opened.
@@ -130,18 +130,18 @@ pub struct RunbookStatus {
     /// Trust, as recorded when opened.
     pub trust: String,
     /// The entry that opened it.
-    pub opened: By,
+    pub opened: By<'a>,
     /// Whether the library (as loaded now) has it: without it, only the
     /// steps the journal names are listed.
     pub in_library: bool,
     /// Steps in the runbook's order (then any the journal names that the
     /// runbook no longer has).
-    pub steps: Vec<StepView>,
+    pub steps: Vec<StepView<'a>>,
 }
 
 /// One step.
 #[derive(Debug, Serialize)]
-pub struct StepView {
+pub struct StepView<'a> {
     /// Step id.
     pub id: String,
     /// Title (the id when the runbook is not in the library).
@@ -151,27 +151,27 @@ pub struct StepView {
     /// Why skipped or what it waits for.
     pub reason: Option<String>,
     /// The entry that last changed its status.
-    pub by: Option<By>,
+    pub by: Option<By<'a>>,
     /// Checks, numbered from 1.
-    pub checks: Vec<CheckView>,
+    pub checks: Vec<CheckView<'a>>,
     /// The decision taken, for a decision step.
-    pub decision: Option<DecisionView>,
+    pub decision: Option<DecisionView<'a>>,
 }
 
 /// One check of a step.
 #[derive(Debug, Serialize)]
-pub struct CheckView {
+pub struct CheckView<'a> {
     /// Number, from 1.
     pub n: usize,
     /// Its text.
     pub text: String,
     /// The entry that ticked it, when ticked.
-    pub ticked: Option<By>,
+    pub ticked: Option<By<'a>>,
 }
 
 /// A decision taken.
 #[derive(Debug, Serialize)]
-pub struct DecisionView {
+pub struct DecisionView<'a> {
     /// The option chosen.
     pub option: String,
     /// Where it leads.
@@ -179,29 +179,29 @@ pub struct DecisionView {
     /// Why.
     pub rationale: String,
     /// The entry.
-    pub by: By,
+    pub by: By<'a>,
 }
 
 /// A deadline.
 #[derive(Debug, Serialize)]
-pub struct ClockView {
+pub struct ClockView<'a> {
     /// Runbook id ("" for a deadline added during the response).
-    pub runbook: String,
+    pub runbook: &'a str,
     /// Clock id.
-    pub clock: String,
+    pub clock: &'a str,
     /// The case whose clock it is, for a case's clock.
-    pub case: Option<String>,
+    pub case: Option<&'a str>,
     /// What must happen by then.
-    pub label: String,
+    pub label: &'a str,
     /// What it counts from: step, awareness, case or deadline.
     pub anchor: &'static str,
     /// When that was (UTC): the time of awareness in force, the case's
     /// receipt, or the entry that started it.
     pub start: DateTime<Utc>,
     /// What an ad-hoc deadline rests on.
-    pub basis: Option<String>,
+    pub basis: Option<&'a str>,
     /// The entry that started it.
-    pub started: By,
+    pub started: By<'a>,
     /// When it falls due (UTC).
     pub due_at: DateTime<Utc>,
     /// Seconds left now (negative: overdue); `None` once met or breached.
@@ -209,9 +209,9 @@ pub struct ClockView {
     /// running, overdue, breached, met or met_late.
     pub state: &'static str,
     /// The entry that met it.
-    pub met: Option<By>,
+    pub met: Option<By<'a>>,
     /// The entry that recorded its breach.
-    pub breached: Option<By>,
+    pub breached: Option<By<'a>>,
 }
 
 /// Someone signed in to an exercise.
@@ -231,13 +231,13 @@ pub struct SignedIn {
 
 /// A case on a runbook's register.
 #[derive(Debug, Serialize)]
-pub struct CaseView {
+pub struct CaseView<'a> {
     /// Its reference.
-    pub reference: String,
+    pub reference: &'a str,
     /// The runbook whose register it is on.
-    pub runbook: String,
+    pub runbook: &'a str,
     /// Its kind.
-    pub kind: String,
+    pub kind: &'a str,
     /// When it was received (UTC).
     pub received_at: DateTime<Utc>,
     /// open, overdue, met or keyed.
@@ -245,11 +245,11 @@ pub struct CaseView {
     /// The earliest due time still running.
     pub next_due: Option<DateTime<Utc>>,
     /// Who added it.
-    pub owner: Option<Actor>,
+    pub owner: Option<&'a Actor>,
     /// Checklist items done.
-    pub done: Vec<String>,
+    pub done: Vec<&'a str>,
     /// The entry that marked it keyed back.
-    pub keyed: Option<By>,
+    pub keyed: Option<By<'a>>,
 }
 
 /// The exercise clock, as the journal records it.
@@ -287,18 +287,19 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     // The process ends here: freeing tens of thousands of clocks and cases
     // one by one took a third as long as reading them (measured at 10,000
     // cases, docs/PERFORMANCE.md), for memory the exit returns.
-    std::mem::forget((state, status));
+    std::mem::forget(status);
+    std::mem::forget(state);
     Ok(ExitCode::SUCCESS)
 }
 
 /// The status of the response `state` folds, at `now`.
-pub fn status(
+pub fn status<'a>(
     path: &std::path::Path,
     head: Option<&crate::journal::Entry>,
-    state: &ResponseState,
+    state: &'a ResponseState,
     runbooks: &[Runbook],
     now: DateTime<Utc>,
-) -> Status {
+) -> Status<'a> {
     let play = PlayClock::of(state);
     // Wall time for the session, exercise time for deadlines.
     let wall = now;
@@ -344,13 +345,13 @@ pub fn status(
                 let clock_state = c.status(now);
                 let (anchor, start) = state.clock_start(c);
                 ClockView {
-                    runbook: c.runbook.clone(),
-                    clock: c.clock.clone(),
-                    case: c.case.clone(),
-                    label: c.label.clone(),
+                    runbook: &c.runbook,
+                    clock: &c.clock,
+                    case: c.case.as_deref(),
+                    label: &c.label,
                     anchor,
                     start,
-                    basis: c.basis.clone(),
+                    basis: c.basis.as_deref(),
                     started: (&c.started).into(),
                     due_at: c.due_at,
                     remaining_s: matches!(clock_state, ClockStatus::Running | ClockStatus::Overdue)
@@ -391,14 +392,14 @@ pub fn status(
         cases: register
             .iter()
             .map(|row| CaseView {
-                reference: row.case.reference.clone(),
-                runbook: row.case.runbook.clone(),
-                kind: row.case.kind.clone(),
+                reference: &row.case.reference,
+                runbook: &row.case.runbook,
+                kind: &row.case.kind,
                 received_at: row.case.received_at,
                 state: row.progress.as_str(),
                 next_due: row.next_due,
-                owner: row.case.added.actor.clone(),
-                done: row.case.done.keys().cloned().collect(),
+                owner: row.case.added.actor.as_ref(),
+                done: row.case.done.keys().map(String::as_str).collect(),
                 keyed: row.case.keyed.as_ref().map(By::from),
             })
             .collect(),
@@ -409,7 +410,10 @@ pub fn status(
 
 /// The steps of an open runbook: the definition's, in order, then any the
 /// journal names that it does not have.
-fn steps(open: &crate::response::OpenedRunbook, definition: Option<&Runbook>) -> Vec<StepView> {
+fn steps<'a>(
+    open: &'a crate::response::OpenedRunbook,
+    definition: Option<&Runbook>,
+) -> Vec<StepView<'a>> {
     let mut out: Vec<StepView> = definition
         .map(|r| {
             r.steps
@@ -426,7 +430,12 @@ fn steps(open: &crate::response::OpenedRunbook, definition: Option<&Runbook>) ->
     out
 }
 
-fn view(id: &str, title: &str, checks: &[String], recorded: Option<&StepState>) -> StepView {
+fn view<'a>(
+    id: &str,
+    title: &str,
+    checks: &[String],
+    recorded: Option<&'a StepState>,
+) -> StepView<'a> {
     let status = recorded.map_or(&StepStatus::Todo, |s| &s.status);
     let reason = match status {
         StepStatus::Skipped { reason } | StepStatus::Blocked { reason, .. } => Some(reason.clone()),
@@ -474,7 +483,23 @@ fn view(id: &str, title: &str, checks: &[String], recorded: Option<&StepState>) 
 
 /// A time as the text output shows it: UTC, to the second.
 fn utc(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%SZ").to_string()
+    use chrono::{Datelike as _, Timelike as _};
+    // Written out rather than through `format`, which reads its pattern
+    // again for each of the 10,000 cases a register can print; chrono's own
+    // form (a sign before a year past 9999) for any other year.
+    if (0..=9999).contains(&at.year()) {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
+    } else {
+        at.format("%Y-%m-%d %H:%M:%SZ").to_string()
+    }
 }
 
 /// `by Name (Role), seq N`.
@@ -695,4 +720,34 @@ pub fn render(s: &Status) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone as _, Utc};
+
+    #[test]
+    fn a_time_reads_as_chrono_writes_it_in_any_year() {
+        for (y, m, d, h, min, s) in [
+            (2026, 12, 5, 6, 28, 1),
+            (2026, 8, 31, 23, 59, 59),
+            (1, 1, 1, 0, 0, 0),
+            (0, 3, 1, 12, 0, 0),
+            (9999, 12, 31, 23, 59, 59),
+            (10_000, 1, 1, 0, 0, 0),
+            (-44, 3, 15, 12, 0, 0),
+        ] {
+            let at = Utc.from_utc_datetime(
+                &NaiveDate::from_ymd_opt(y, m, d)
+                    .unwrap()
+                    .and_hms_opt(h, min, s)
+                    .unwrap(),
+            );
+            assert_eq!(
+                super::utc(at),
+                at.format("%Y-%m-%d %H:%M:%SZ").to_string(),
+                "{y}"
+            );
+        }
+    }
 }
