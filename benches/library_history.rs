@@ -156,7 +156,7 @@ fn main() {
     );
     let row = |name: &str, t: &Timing| {
         println!(
-            "  {name:<38} median {:>8.1} ms, min {:>8.1} ms",
+            "  {name:<38} median {:>10.3} ms, min {:>10.3} ms",
             ms(t.median),
             ms(t.min)
         );

@@ -307,31 +307,40 @@ pub(super) fn history(
     for oid in changed {
         let commit = repo.find_commit(oid)?;
         let here = blob_at(&commit.tree()?, path);
-        let time = commit.time();
-        let date = chrono::DateTime::from_timestamp(time.seconds(), 0)
-            .map(
-                |d| match chrono::FixedOffset::east_opt(time.offset_minutes() * 60) {
-                    Some(offset) => d.with_timezone(&offset).to_rfc3339(),
-                    None => d.to_rfc3339(),
-                },
-            )
-            .unwrap_or_default();
-        let author = commit.author();
-        out.push(HistoryEntry {
-            commit: commit.id().to_string(),
-            date,
-            author: format!(
-                "{} <{}>",
-                String::from_utf8_lossy(author.name_bytes()),
-                String::from_utf8_lossy(author.email_bytes())
-            ),
-            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-                .into_owned(),
-            blob: here.map(|b| b.to_string()),
-            trust: signed.trust(commit.id())?,
-        });
+        out.push(history_entry(&commit, here, signed.trust(commit.id())?));
     }
     Ok(out)
+}
+
+/// One commit of a runbook's history as `log` shows it: `blob`, the file
+/// after it, and `trust`, the commit's.
+pub(super) fn history_entry(
+    commit: &git2::Commit<'_>,
+    blob: Option<git2::Oid>,
+    trust: Trust,
+) -> HistoryEntry {
+    let time = commit.time();
+    let date = chrono::DateTime::from_timestamp(time.seconds(), 0)
+        .map(
+            |d| match chrono::FixedOffset::east_opt(time.offset_minutes() * 60) {
+                Some(offset) => d.with_timezone(&offset).to_rfc3339(),
+                None => d.to_rfc3339(),
+            },
+        )
+        .unwrap_or_default();
+    let author = commit.author();
+    HistoryEntry {
+        commit: commit.id().to_string(),
+        date,
+        author: format!(
+            "{} <{}>",
+            String::from_utf8_lossy(author.name_bytes()),
+            String::from_utf8_lossy(author.email_bytes())
+        ),
+        summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+        blob: blob.map(|b| b.to_string()),
+        trust,
+    }
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ use super::trust::Trust;
 use crate::fsutil;
 
 /// The cache file, inside the repository's git dir.
-const CACHE_DIR: &str = "grabbag-cache";
+pub(super) const CACHE_DIR: &str = "grabbag-cache";
 const CACHE_FILE: &str = "history";
 /// The key file, inside the user's config folder.
 const KEY_FILE: &str = "history-cache.key";
@@ -45,7 +45,7 @@ const KEY_FILE: &str = "history-cache.key";
 const MAGIC: &[u8] = b"grabbag history cache 3\n";
 /// Largest cache file read (a hostile one cannot exhaust memory).
 const MAX_BYTES: u64 = 1 << 30;
-const MAC_LEN: usize = 32;
+pub(super) const MAC_LEN: usize = 32;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -76,7 +76,7 @@ impl CacheKey {
         bytes.try_into().ok().map(Self)
     }
 
-    fn mac(&self) -> HmacSha256 {
+    pub(super) fn mac(&self) -> HmacSha256 {
         // A key of one block, the size HMAC-SHA256 takes as is.
         <HmacSha256 as hmac::digest::KeyInit>::new(&self.0.into())
     }
@@ -147,7 +147,7 @@ pub(super) struct HistoryCache {
     index: Finder<Oid, BuildHasherDefault<OidHasher>>,
     paths: Vec<PathBuf>,
     path_index: Finder<PathBuf, std::collections::hash_map::RandomState>,
-    verdicts: HashMap<VerdictKey, Trust>,
+    verdicts: HashMap<VerdictKey, Trust, BuildHasherDefault<OidHasher>>,
     /// Something was added since it was read.
     dirty: bool,
 }
@@ -169,7 +169,7 @@ impl HistoryCache {
             index: Finder::default(),
             paths: Vec::new(),
             path_index: Finder::default(),
-            verdicts: HashMap::new(),
+            verdicts: HashMap::default(),
             dirty: true,
         });
         cache.catch_up(repo, head).ok()?;
@@ -313,7 +313,21 @@ impl HistoryCache {
     /// folder at some point (then the per-file records cannot say when the
     /// folder's tree id changed).
     pub(super) fn has_below(&self, path: &Path) -> bool {
-        self.paths.iter().any(|p| p != path && p.starts_with(path))
+        // The table's paths come from git: relative, `/`-separated, no `.`
+        // or empty parts. The query is put in that form and compared as
+        // bytes (`Path::starts_with`, component by component over a
+        // thousand paths, was a tenth of `grabbag log`).
+        let mut prefix = Vec::new();
+        for part in path.components() {
+            prefix.extend_from_slice(part.as_os_str().as_encoded_bytes());
+            prefix.push(b'/');
+        }
+        if prefix.is_empty() {
+            return self.paths.iter().any(|p| p != path);
+        }
+        self.paths
+            .iter()
+            .any(|p| p.as_os_str().as_encoded_bytes().starts_with(&prefix))
     }
 
     /// A verdict reached before.
@@ -372,17 +386,7 @@ impl HistoryCache {
             out.extend_from_slice(commit.as_bytes());
             put_oid_opt(&mut out, *blob);
             out.extend_from_slice(origin.as_bytes());
-            match trust {
-                Trust::Trusted { signer } => {
-                    out.push(0);
-                    put_bytes(&mut out, signer.as_bytes());
-                }
-                Trust::Untrusted { reason } => {
-                    out.push(1);
-                    put_bytes(&mut out, reason.as_bytes());
-                }
-                Trust::NotChecked => out.push(2),
-            }
+            put_trust(&mut out, trust);
         }
         let mut mac = self.key.mac();
         mac.update(&out);
@@ -410,7 +414,7 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
         index: Finder::default(),
         paths: Vec::new(),
         path_index: Finder::default(),
-        verdicts: HashMap::new(),
+        verdicts: HashMap::default(),
         dirty: false,
     };
     for _ in 0..r.u32()? {
@@ -441,33 +445,26 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
     if !valid {
         return None;
     }
-    for _ in 0..r.u32()? {
+    let verdicts = r.u32()? as usize;
+    // A verdict takes at least 42 bytes: the count cannot reserve more.
+    cache.verdicts.reserve(verdicts.min(r.0.len() / 42));
+    for _ in 0..verdicts {
         let key = (r.oid()?, r.oid_opt()?, r.oid()?);
-        let trust = match r.byte()? {
-            0 => Trust::Trusted {
-                signer: String::from_utf8(r.bytes()?.to_vec()).ok()?,
-            },
-            1 => Trust::Untrusted {
-                reason: String::from_utf8(r.bytes()?.to_vec()).ok()?,
-            },
-            2 => Trust::NotChecked,
-            _ => return None,
-        };
-        cache.verdicts.insert(key, trust);
+        cache.verdicts.insert(key, r.trust()?);
     }
     r.0.is_empty().then_some(cache)
 }
 
 /// Whether `dir` is a folder and not a link to one: the cache is neither
 /// read nor written through a link, wherever it leads.
-fn real_dir(dir: &Path) -> bool {
+pub(super) fn real_dir(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
 }
 
 /// The bytes of the cache file, read in one allocation of its size (a
 /// regular file in a real folder, never through a link, at most
 /// [`MAX_BYTES`]).
-fn read_sized(file: &Path) -> Option<Vec<u8>> {
+pub(super) fn read_sized(file: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
     if !real_dir(fsutil::parent_dir(file)) {
         return None;
@@ -521,7 +518,7 @@ pub(super) fn changes(
         .collect())
 }
 
-fn path_bytes(path: &Path) -> Vec<u8> {
+pub(super) fn path_bytes(path: &Path) -> Vec<u8> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
@@ -546,16 +543,30 @@ fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
     }
 }
 
-fn put_u32(out: &mut Vec<u8>, n: u32) {
+pub(super) fn put_trust(out: &mut Vec<u8>, trust: &Trust) {
+    match trust {
+        Trust::Trusted { signer } => {
+            out.push(0);
+            put_bytes(out, signer.as_bytes());
+        }
+        Trust::Untrusted { reason } => {
+            out.push(1);
+            put_bytes(out, reason.as_bytes());
+        }
+        Trust::NotChecked => out.push(2),
+    }
+}
+
+pub(super) fn put_u32(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(&n.to_le_bytes());
 }
 
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_u32(out, bytes.len() as u32);
     out.extend_from_slice(bytes);
 }
 
-fn put_oid_opt(out: &mut Vec<u8>, oid: Option<Oid>) {
+pub(super) fn put_oid_opt(out: &mut Vec<u8>, oid: Option<Oid>) {
     match oid {
         Some(oid) => {
             out.push(1);
@@ -602,8 +613,9 @@ impl<K: Eq + std::hash::Hash + Clone, S: std::hash::BuildHasher + Default> Finde
     }
 }
 
-/// Hashes an object id by its first bytes: ids are already uniformly
-/// random, and this map is built for every commit of a long history.
+/// Hashes object ids by folding their bytes: ids are already uniformly
+/// random, and these maps are built for every commit of a long history
+/// and every verdict kept.
 #[derive(Default)]
 struct OidHasher(u64);
 
@@ -622,24 +634,24 @@ impl Hasher for OidHasher {
 }
 
 /// Reads the fields of a cache body; `None` at the first malformed one.
-struct Reader<'a>(&'a [u8]);
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let (head, rest) = self.0.split_at_checked(n)?;
         self.0 = rest;
         Some(head)
     }
 
-    fn byte(&mut self) -> Option<u8> {
+    pub(super) fn byte(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
 
-    fn u32(&mut self) -> Option<u32> {
+    pub(super) fn u32(&mut self) -> Option<u32> {
         self.take(4)?.try_into().ok().map(u32::from_le_bytes)
     }
 
-    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
+    pub(super) fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
         let bytes = self.take(n.checked_mul(4)?)?;
         Some(
             bytes
@@ -649,16 +661,29 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
         self.take(n)
     }
 
-    fn oid(&mut self) -> Option<Oid> {
+    pub(super) fn oid(&mut self) -> Option<Oid> {
         Oid::from_bytes(self.take(20)?).ok()
     }
 
-    fn oid_opt(&mut self) -> Option<Option<Oid>> {
+    pub(super) fn trust(&mut self) -> Option<Trust> {
+        Some(match self.byte()? {
+            0 => Trust::Trusted {
+                signer: String::from_utf8(self.bytes()?.to_vec()).ok()?,
+            },
+            1 => Trust::Untrusted {
+                reason: String::from_utf8(self.bytes()?.to_vec()).ok()?,
+            },
+            2 => Trust::NotChecked,
+            _ => return None,
+        })
+    }
+
+    pub(super) fn oid_opt(&mut self) -> Option<Option<Oid>> {
         match self.byte()? {
             0 => Some(None),
             1 => self.oid().map(Some),
@@ -725,21 +750,35 @@ mod tests {
         signers: Option<usize>,
     }
 
-    fn answers(repo: &Repository, paths: &[&str], key: Option<&CacheKey>) -> Answers {
+    /// The answers with no cache, or with the caches whose key is kept in
+    /// `key_dir` (`log` as the library answers it: from its kept answer
+    /// when one holds).
+    fn answers(repo: &Repository, paths: &[&str], key_dir: Option<&Path>) -> Answers {
+        let key = key_dir.map(|dir| CacheKey::in_dir(dir).unwrap());
         let head = git::head_commit(repo).unwrap().map(|c| c.id());
-        let mut signed = SignedHistory::open_cached(repo, head, key).unwrap();
+        let mut signed = SignedHistory::open_cached(repo, head, key.as_ref()).unwrap();
         let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
         let versions =
             git::Versions::read(repo, paths.iter().map(PathBuf::as_path), signed.cache()).unwrap();
         let versions = paths.iter().map(|p| versions.of(p)).collect();
+        let library = key_dir.map(|dir| {
+            let root = repo.workdir().unwrap();
+            std::fs::create_dir_all(root.join(super::super::SETTINGS_DIR)).unwrap();
+            super::super::Library::open(root)
+                .unwrap()
+                .with_history_cache(dir)
+        });
         let logs = paths
             .iter()
             .map(|p| {
-                git::history(repo, p, &mut signed)
-                    .unwrap()
-                    .into_iter()
-                    .map(|e: HistoryEntry| (e.commit, e.blob, e.trust))
-                    .collect()
+                match &library {
+                    Some(library) => library.history(p),
+                    None => git::history(repo, p, &mut signed),
+                }
+                .unwrap()
+                .into_iter()
+                .map(|e: HistoryEntry| (e.commit, e.blob, e.trust))
+                .collect()
             })
             .collect();
         let mut trust = Vec::new();
@@ -783,7 +822,8 @@ mod tests {
     fn a_forged_cache_without_the_key_changes_no_answer() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
-        let key = CacheKey::in_dir(&dir.path().join("config")).unwrap();
+        let config = dir.path().join("config");
+        let key = CacheKey::in_dir(&config).unwrap();
         let forger = CacheKey::in_dir(&dir.path().join("forger")).unwrap();
         let signer = Signer::generate_ed25519("s").unwrap();
         let author = Signature::new("t", "t@example", &Time::new(1_700_000_000, 0)).unwrap();
@@ -830,12 +870,27 @@ mod tests {
         let file = repo.path().join(CACHE_DIR).join(CACHE_FILE);
         std::fs::create_dir_all(repo.path().join(CACHE_DIR)).unwrap();
         std::fs::write(&file, forged.encode()).unwrap();
-        assert_eq!(answers(&repo, PATHS, Some(&key)), plain);
+        assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
+        // So does a forged answer of `log`, kept for the same HEAD and path.
+        let forged_log = [HistoryEntry {
+            trust: Trust::Trusted {
+                signer: "forger".into(),
+            },
+            ..git::history(
+                &repo,
+                Path::new(PATHS[0]),
+                &mut SignedHistory::open_cached(&repo, Some(head), None).unwrap(),
+            )
+            .unwrap()
+            .remove(0)
+        }];
+        super::super::log_cache::write(&repo, &forger, head, Path::new(PATHS[0]), &forged_log);
+        assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
         // The same lies under the user's own key would be believed: the
         // key is what keeps them out.
         forged.key = key.clone();
         std::fs::write(&file, forged.encode()).unwrap();
-        assert_ne!(answers(&repo, PATHS, Some(&key)), plain);
+        assert_ne!(answers(&repo, PATHS, Some(&config)), plain);
     }
 
     /// A cache folder that is a link (planted in a copied library) is not
@@ -845,7 +900,7 @@ mod tests {
     fn the_cache_is_never_written_through_a_link() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
-        let key = CacheKey::in_dir(&dir.path().join("config")).unwrap();
+        let config = dir.path().join("config");
         let files: Files = [(PATHS[0].to_owned(), (FileMode::Blob.into(), b"x".to_vec()))].into();
         let tree = repo.find_tree(write_tree(&repo, &files, "")).unwrap();
         let author = Signature::new("t", "t@example", &Time::new(1_700_000_000, 0)).unwrap();
@@ -855,12 +910,19 @@ mod tests {
         std::fs::create_dir(&outside).unwrap();
         std::os::unix::fs::symlink(&outside, repo.path().join(CACHE_DIR)).unwrap();
         let plain = answers(&repo, PATHS, None);
-        assert_eq!(answers(&repo, PATHS, Some(&key)), plain);
+        assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
         assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
         // A real folder is used.
         std::fs::remove_file(repo.path().join(CACHE_DIR)).unwrap();
-        assert_eq!(answers(&repo, PATHS, Some(&key)), plain);
+        assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
         assert!(repo.path().join(CACHE_DIR).join(CACHE_FILE).is_file());
+        // Nor are `log`'s kept answers written through a link.
+        std::fs::create_dir(outside.join("log")).unwrap();
+        std::fs::remove_dir_all(repo.path().join(CACHE_DIR).join("log")).unwrap();
+        std::os::unix::fs::symlink(outside.join("log"), repo.path().join(CACHE_DIR).join("log"))
+            .unwrap();
+        assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
+        assert_eq!(std::fs::read_dir(outside.join("log")).unwrap().count(), 0);
     }
 
     #[test]
@@ -874,8 +936,8 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let repo = Repository::init(dir.path()).unwrap();
             repo.set_head("refs/heads/main").unwrap();
-            let key = CacheKey::in_dir(&dir.path().join("config")).unwrap();
-            let other = CacheKey::in_dir(&dir.path().join("elsewhere")).unwrap();
+            let config = dir.path().join("config");
+            let elsewhere = dir.path().join("elsewhere");
             let mut files = Files::new();
             let mut time = 1_700_000_000i64;
             let mut commits: Vec<Oid> = Vec::new();
@@ -979,17 +1041,21 @@ mod tests {
                 let plain = answers(&repo, PATHS, None);
                 let context = format!("seed {seed}, step {step}");
                 assert_eq!(
-                    answers(&repo, PATHS, Some(&key)),
+                    answers(&repo, PATHS, Some(&config)),
                     plain,
                     "cold or caught up: {context}"
                 );
-                assert_eq!(answers(&repo, PATHS, Some(&key)), plain, "warm: {context}");
+                assert_eq!(
+                    answers(&repo, PATHS, Some(&config)),
+                    plain,
+                    "warm: {context}"
+                );
                 // A cache written under another key (copied with the
                 // library, or forged) and a corrupted one are rebuilt.
                 let file = repo.path().join(CACHE_DIR).join(CACHE_FILE);
                 let good = std::fs::read(&file).unwrap();
                 assert_eq!(
-                    answers(&repo, PATHS, Some(&other)),
+                    answers(&repo, PATHS, Some(&elsewhere)),
                     plain,
                     "other key: {context}"
                 );
@@ -998,13 +1064,13 @@ mod tests {
                 flipped[at] ^= 1 << rng.below(8);
                 std::fs::write(&file, &flipped).unwrap();
                 assert_eq!(
-                    answers(&repo, PATHS, Some(&key)),
+                    answers(&repo, PATHS, Some(&config)),
                     plain,
                     "flipped: {context}"
                 );
                 std::fs::write(&file, &good[..rng.below(good.len())]).unwrap();
                 assert_eq!(
-                    answers(&repo, PATHS, Some(&key)),
+                    answers(&repo, PATHS, Some(&config)),
                     plain,
                     "truncated: {context}"
                 );

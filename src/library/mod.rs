@@ -15,6 +15,7 @@ pub mod exchange;
 mod git;
 pub mod history_cache;
 mod lock;
+mod log_cache;
 pub mod settings;
 pub mod signed_history;
 pub mod sync;
@@ -889,9 +890,25 @@ impl Library {
 
     /// The commits that changed runbook file `path`, newest first.
     pub fn history(&self, path: &Path) -> Result<Vec<HistoryEntry>, LibraryError> {
+        let head = git::head_commit(&self.repo)?.map(|c| c.id());
+        let kept = self.history_key.as_ref().zip(head);
+        if let Some((key, head)) = kept
+            && let Some(changes) = log_cache::read(&self.repo, key, head, path)
+        {
+            return changes
+                .into_iter()
+                .map(|c| {
+                    let commit = self.repo.find_commit(c.commit)?;
+                    Ok(git::history_entry(&commit, c.blob, c.trust))
+                })
+                .collect();
+        }
         let mut signed = self.signed_history()?;
         let entries = git::history(&self.repo, path, &mut signed)?;
         signed.save_cache();
+        if let Some((key, head)) = kept {
+            log_cache::write(&self.repo, key, head, path, &entries);
+        }
         Ok(entries)
     }
 }

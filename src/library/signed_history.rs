@@ -282,8 +282,7 @@ impl<'r> SignedHistory<'r> {
             Some(reason) => Trust::Untrusted { reason },
             None => commit_trust(self.repo, id, self.sets.get(set)),
         };
-        // A commit time out of range is judged at "now": not a fact to keep.
-        let timeless = DateTime::from_timestamp(commit.committer().when().seconds(), 0).is_some();
+        let timeless = judged_without_the_clock(&commit);
         if let (Some(cache), Some(key), true) =
             (&mut self.cache, key, timeless && self.keep_verdicts)
         {
@@ -385,6 +384,12 @@ impl<'r> SignedHistory<'r> {
         self.by_blob.insert(blob, set);
         Ok(set)
     }
+}
+
+/// Whether a commit's verdict is a fact of history alone, to keep: one whose
+/// committer time is out of range is judged at "now".
+pub(super) fn judged_without_the_clock(commit: &git2::Commit<'_>) -> bool {
+    DateTime::from_timestamp(commit.committer().when().seconds(), 0).is_some()
 }
 
 /// Why a commit dated before one of its parents is untrusted, if it is: the
