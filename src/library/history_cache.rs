@@ -397,7 +397,7 @@ impl HistoryCache {
 
 /// The cache in `file`, if it is there, authentic and well formed.
 fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
-    let bytes = read_sized(file)?;
+    let bytes = read_sized(file, MAX_BYTES)?;
     let (body, tag) = bytes.split_at_checked(bytes.len().checked_sub(MAC_LEN)?)?;
     let mut mac = key.mac();
     mac.update(body);
@@ -461,21 +461,20 @@ pub(super) fn real_dir(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
 }
 
-/// The bytes of the cache file, read in one allocation of its size (a
-/// regular file in a real folder, never through a link, at most
-/// [`MAX_BYTES`]).
-pub(super) fn read_sized(file: &Path) -> Option<Vec<u8>> {
+/// The bytes of a cache file, read in one allocation of its size (a
+/// regular file in a real folder, never through a link, at most `max`).
+pub(super) fn read_sized(file: &Path, max: u64) -> Option<Vec<u8>> {
     use std::io::Read;
     if !real_dir(fsutil::parent_dir(file)) {
         return None;
     }
     let opened = fsutil::open_regular(file, std::fs::OpenOptions::new().read(true)).ok()?;
     let size = opened.metadata().ok()?.len();
-    if size > MAX_BYTES {
+    if size > max {
         return None;
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    opened.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
+    opened.take(max).read_to_end(&mut bytes).ok()?;
     Some(bytes)
 }
 
@@ -923,6 +922,104 @@ mod tests {
             .unwrap();
         assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
         assert_eq!(std::fs::read_dir(outside.join("log")).unwrap().count(), 0);
+        // Nor read through a linked cache folder: an answer kept there under
+        // the user's own key (a lie here) is not believed.
+        let cache = repo.path().join(CACHE_DIR);
+        std::fs::remove_file(cache.join("log")).unwrap();
+        let head = git::head_commit(&repo).unwrap().unwrap().id();
+        let key = CacheKey::in_dir(&config).unwrap();
+        let mut lie = git::history(
+            &repo,
+            Path::new(PATHS[0]),
+            &mut SignedHistory::open_cached(&repo, Some(head), None).unwrap(),
+        )
+        .unwrap();
+        lie[0].trust = Trust::Trusted {
+            signer: "liar".into(),
+        };
+        super::super::log_cache::write(&repo, &key, head, Path::new(PATHS[0]), &lie);
+        let moved = dir.path().join("moved-cache");
+        std::fs::rename(&cache, &moved).unwrap();
+        std::os::unix::fs::symlink(&moved, &cache).unwrap();
+        assert!(super::super::log_cache::read(&repo, &key, head, Path::new(PATHS[0])).is_none());
+        assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
+    }
+
+    /// A verdict judged at "now" (a commit time out of range) that others
+    /// rest on, here through the signers it puts in force, keeps `log`'s
+    /// answer from being kept: the clock alone may change it.
+    #[test]
+    fn an_answer_that_rests_on_the_clock_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let config = dir.path().join("config");
+        let keys: Vec<Signer> = (0..2)
+            .map(|i| Signer::generate_ed25519(&format!("k{i}")).unwrap())
+            .collect();
+        let line = |i: usize| keys[i].allowed_signers_line(&format!("k{i}@example"));
+        let mut files = Files::new();
+        let mut parent: Option<Oid> = None;
+        // The anchor; K1 adds K2 at a time out of range; K2 changes a file.
+        let steps = [
+            (0, line(0), 1_700_000_000i64, "one"),
+            (
+                0,
+                format!("{}\n{}", line(0), line(1)),
+                99_999_999_999_999,
+                "one",
+            ),
+            (1, format!("{}\n{}", line(0), line(1)), 1_700_000_060, "two"),
+        ];
+        for (signer, signers, when, text) in steps {
+            files.insert(
+                ALLOWED_SIGNERS_PATH.to_owned(),
+                (FileMode::Blob.into(), signers.into_bytes()),
+            );
+            files.insert(
+                PATHS[0].to_owned(),
+                (FileMode::Blob.into(), text.as_bytes().to_vec()),
+            );
+            let tree = repo.find_tree(write_tree(&repo, &files, "")).unwrap();
+            let author = Signature::new("t", "t@example", &Time::new(1_700_000_030, 0)).unwrap();
+            let parents: Vec<git2::Commit<'_>> = parent
+                .map(|p| repo.find_commit(p).unwrap())
+                .into_iter()
+                .collect();
+            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            // git2 cannot write a time out of chrono's range: the commit is
+            // written as text, with the time the test wants, and signed.
+            let buffer = repo
+                .commit_create_buffer(&author, &author, "step\n", &tree, &parents)
+                .unwrap();
+            let content = buffer
+                .as_str()
+                .unwrap()
+                .replace(" 1700000030 +0000", &format!(" {when} +0000"));
+            let sig = keys[signer]
+                .sign(content.as_bytes(), crate::signing::GIT_NAMESPACE)
+                .unwrap();
+            let id = repo
+                .commit_signed(&content, sig.trim_end(), Some("gpgsig"))
+                .unwrap();
+            repo.reference("refs/heads/main", id, true, "t").unwrap();
+            repo.set_head("refs/heads/main").unwrap();
+            parent = Some(id);
+        }
+        // The time is as written.
+        let out_of_range = repo
+            .find_commit(parent.unwrap())
+            .unwrap()
+            .parent(0)
+            .unwrap();
+        assert_eq!(
+            out_of_range.committer().when().seconds(),
+            99_999_999_999_999
+        );
+        let plain = answers(&repo, PATHS, None);
+        assert_eq!(answers(&repo, PATHS, Some(&config)), plain);
+        let key = CacheKey::in_dir(&config).unwrap();
+        let kept = super::super::log_cache::read(&repo, &key, parent.unwrap(), Path::new(PATHS[0]));
+        assert!(kept.is_none(), "{kept:?}");
     }
 
     #[test]

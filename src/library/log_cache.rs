@@ -14,8 +14,9 @@
 //! is authenticated with the same key, kept outside the library; one that
 //! fails the check, names another HEAD or path, or cannot be read is
 //! ignored; it is never read or written through a link; failing to write it
-//! is not an error. An answer that depends on the clock (a commit whose time
-//! is out of range is judged at "now") is never kept.
+//! is not an error. An answer that rests on a verdict judged at "now" (a
+//! commit whose time is out of range, whether one the file names or one
+//! that changed the signers they are judged by) is never kept.
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,8 @@ use crate::fsutil;
 
 /// Folder of the answers, inside the history cache's.
 const LOG_DIR: &str = "log";
+/// The largest answer read: a file changed 10,000 times takes under 1 MB.
+const MAX_BYTES: u64 = 16 << 20;
 /// Format tag: a different tag is an unknown format, ignored.
 const MAGIC: &[u8] = b"grabbag log cache 1\n";
 
@@ -62,7 +65,11 @@ pub(super) fn read(
     head: Oid,
     path: &Path,
 ) -> Option<Vec<Change>> {
-    let bytes = read_sized(&file_for(repo, path))?;
+    // Neither through a linked cache folder nor a linked `log` folder.
+    if !real_dir(&repo.path().join(CACHE_DIR)) {
+        return None;
+    }
+    let bytes = read_sized(&file_for(repo, path), MAX_BYTES)?;
     let (body, tag) = bytes.split_at_checked(bytes.len().checked_sub(MAC_LEN)?)?;
     let mut mac = key.mac();
     mac.update(body);
@@ -84,8 +91,8 @@ pub(super) fn read(
     r.0.is_empty().then_some(changes)
 }
 
-/// Keeps `entries`, the answer for `path` at `head`, unless one of them
-/// was judged by the clock.
+/// Keeps `entries`, the answer for `path` at `head`. The caller keeps none
+/// whose verdicts rested on one judged at "now".
 pub(super) fn write(
     repo: &Repository,
     key: &CacheKey,
@@ -103,10 +110,6 @@ pub(super) fn write(
             Some(Ok(blob)) => Some(blob),
             Some(Err(_)) => return,
         };
-        match repo.find_commit(commit) {
-            Ok(c) if super::signed_history::judged_without_the_clock(&c) => {}
-            _ => return,
-        }
         changes.push(Change {
             commit,
             blob,

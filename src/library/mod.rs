@@ -906,7 +906,9 @@ impl Library {
         let mut signed = self.signed_history()?;
         let entries = git::history(&self.repo, path, &mut signed)?;
         signed.save_cache();
-        if let Some((key, head)) = kept {
+        if let Some((key, head)) = kept
+            && !signed.used_the_clock()
+        {
             log_cache::write(&self.repo, key, head, path, &entries);
         }
         Ok(entries)

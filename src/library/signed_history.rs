@@ -126,6 +126,10 @@ pub struct SignedHistory<'r> {
     cache: Option<HistoryCache>,
     /// Verdicts reached are added to the cache.
     keep_verdicts: bool,
+    /// Some verdict reached was judged at "now" (see
+    /// [`judged_without_the_clock`]): an answer built on it is not a fact
+    /// of history to keep.
+    used_the_clock: bool,
 }
 
 impl<'r> SignedHistory<'r> {
@@ -171,6 +175,7 @@ impl<'r> SignedHistory<'r> {
             verdicts: HashMap::new(),
             cache,
             keep_verdicts: true,
+            used_the_clock: false,
         };
         let anchor = history.anchor;
         if let Some(a) = anchor {
@@ -189,6 +194,14 @@ impl<'r> SignedHistory<'r> {
     /// The history cache, when one is kept: its line starts at HEAD.
     pub(super) fn cache(&self) -> Option<&HistoryCache> {
         self.cache.as_ref()
+    }
+
+    /// Whether some verdict reached so far was judged at "now": then every
+    /// answer that rests on the verdicts reached (a commit's, or one judged
+    /// by the signers a clock-judged commit put in force) may change with
+    /// the clock alone.
+    pub(super) fn used_the_clock(&self) -> bool {
+        self.used_the_clock
     }
 
     /// Writes back what the cache learnt (best effort).
@@ -283,6 +296,7 @@ impl<'r> SignedHistory<'r> {
             None => commit_trust(self.repo, id, self.sets.get(set)),
         };
         let timeless = judged_without_the_clock(&commit);
+        self.used_the_clock |= !timeless;
         if let (Some(cache), Some(key), true) =
             (&mut self.cache, key, timeless && self.keep_verdicts)
         {
@@ -388,7 +402,7 @@ impl<'r> SignedHistory<'r> {
 
 /// Whether a commit's verdict is a fact of history alone, to keep: one whose
 /// committer time is out of range is judged at "now".
-pub(super) fn judged_without_the_clock(commit: &git2::Commit<'_>) -> bool {
+fn judged_without_the_clock(commit: &git2::Commit<'_>) -> bool {
     DateTime::from_timestamp(commit.committer().when().seconds(), 0).is_some()
 }
 
