@@ -488,6 +488,8 @@ fn utc(at: DateTime<Utc>) -> String {
     // again for each of the 10,000 cases a register can print; chrono's own
     // form (a sign before a year past 9999) for any other year.
     if (0..=9999).contains(&at.year()) {
+        // A leap second is held as :59 and a second's worth of nanoseconds.
+        let second = at.second() + u32::from(at.nanosecond() >= 1_000_000_000);
         format!(
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z",
             at.year(),
@@ -495,7 +497,7 @@ fn utc(at: DateTime<Utc>) -> String {
             at.day(),
             at.hour(),
             at.minute(),
-            at.second()
+            second
         )
     } else {
         at.format("%Y-%m-%d %H:%M:%SZ").to_string()
@@ -668,15 +670,15 @@ pub fn render(s: &Status) -> String {
             let whose = if c.runbook.is_empty() {
                 "deadline".to_owned()
             } else {
-                printable_line(&c.runbook).into_owned()
+                printable_line(c.runbook).into_owned()
             };
             line(
                 &mut out,
                 format!(
                     "  {} {whose}#{}: {}; counts from {} {}, started by {}, due {}{left}",
                     c.state.to_uppercase(),
-                    printable_line(&c.clock),
-                    printable_line(&c.label),
+                    printable_line(c.clock),
+                    printable_line(c.label),
                     c.anchor,
                     utc(c.start),
                     by(&c.started),
@@ -704,9 +706,9 @@ pub fn render(s: &Status) -> String {
                 format!(
                     "  {} {} ({}, {}): received {}{due}",
                     c.state.to_uppercase(),
-                    printable_line(&c.reference),
-                    printable_line(&c.kind),
-                    printable_line(&c.runbook),
+                    printable_line(c.reference),
+                    printable_line(c.kind),
+                    printable_line(c.runbook),
                     utc(c.received_at),
                 ),
             );
@@ -749,5 +751,14 @@ mod tests {
                 "{y}"
             );
         }
+        // A leap second, as RFC 3339 text may carry one.
+        let leap = chrono::DateTime::parse_from_rfc3339("2016-12-31T23:59:60.5Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(super::utc(leap), "2016-12-31 23:59:60Z");
+        assert_eq!(
+            super::utc(leap),
+            leap.format("%Y-%m-%d %H:%M:%SZ").to_string()
+        );
     }
 }

@@ -336,9 +336,8 @@ impl<'a> BoardScreen<'a> {
 /// so that an item that wraps still reads as one item among its neighbours.
 /// A word longer than a line is left to the paragraph's own wrapping.
 pub(super) fn hang(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
-    let indent = line.spans.first().map_or(0, |s| {
-        s.content.len() - s.content.trim_start_matches(' ').len()
-    }) + 2;
+    let lead = leading_marks(&line);
+    let indent = lead + 2;
     if line.width() <= width || width < indent + 10 {
         return vec![line];
     }
@@ -351,7 +350,7 @@ pub(super) fn hang(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let mut spans: Vec<Span<'static>> = Vec::new();
     // Columns used on the line being filled, and where its text starts.
-    let (mut used, mut start) = (0, 0);
+    let (mut used, mut start) = (0, lead);
     for span in line.spans {
         for piece in span.content.split_inclusive(' ') {
             let word = Span::raw(piece.trim_end_matches(' ')).width();
@@ -373,6 +372,25 @@ pub(super) fn hang(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     }
     out.push(finish(spans));
     out
+}
+
+/// The columns a line's text starts after: its leading spaces and the
+/// one-character marks set before it (`! `, `? `, `✔ `), so that every item
+/// of a section hangs the same way, marked or not.
+fn leading_marks(line: &Line<'_>) -> usize {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let mut chars = text.chars().peekable();
+    let mut columns = 0;
+    while let Some(c) = chars.next() {
+        if c == ' ' {
+            columns += 1;
+        } else if !c.is_alphanumeric() && chars.peek() == Some(&' ') {
+            columns += Span::raw(c.to_string()).width();
+        } else {
+            break;
+        }
+    }
+    columns
 }
 
 /// Seconds as "45s", "12m", "3h05m", "2d04h".

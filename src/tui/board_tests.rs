@@ -181,8 +181,43 @@ fn a_line_that_wraps_hangs_under_its_own_indent() {
                 .add_modifier
                 .contains(ratatui::style::Modifier::BOLD)
     }));
+    // A first word too long to fit after the indent stays on the first row
+    // (the paragraph wraps it), never leaving that row blank.
+    let long = Line::from(vec![
+        Span::raw("    "),
+        Span::raw("https://intranet.example.gov.uk/outage/rest-centres x"),
+    ]);
+    let rows: Vec<String> = hang(long, 30)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "    https://intranet.example.gov.uk/outage/rest-centres",
+            "      x"
+        ]
+    );
+    // A marked item hangs as far as an unmarked one.
+    let marked = Line::from(vec![
+        Span::raw("! "),
+        Span::raw("05 Dec 13:00 OVERDUE 1h00m deadline press release"),
+    ]);
+    let unmarked = Line::from(vec![
+        Span::raw("  "),
+        Span::raw("05 Dec 13:00 OVERDUE 1h00m deadline press release"),
+    ]);
+    let second_row = |line: Line<'static>| -> String {
+        hang(line, 30)[1]
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect()
+    };
+    assert_eq!(second_row(marked), second_row(unmarked.clone()));
+    assert!(second_row(unmarked).starts_with("    "));
     // A line that fits, or a width too narrow to indent in, is left as it is.
     let short = Line::from("  07 Dec 10:00 Report to the ICO");
-    assert_eq!(hang(short.clone(), 80), [short.clone()]);
+    assert_eq!(hang(short.clone(), 80), std::slice::from_ref(&short));
     assert_eq!(hang(short.clone(), 8), [short]);
 }
