@@ -540,6 +540,15 @@ fn hostile_refs_and_trees_are_refused_by_name_and_never_followed() {
     stored.sort();
     assert_eq!(stored, ["mallory/good.jsonl"], "{stored:?}");
     assert_eq!(read(&received.join("mallory/good.jsonl")), genuine);
+    // The oversized file was refused on the stick, never copied into the
+    // library (a pull through the system's git, below, copies first).
+    let copied = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&room.laptops[2])
+        .args(["cat-file", "-e", &big])
+        .status()
+        .expect("git runs");
+    assert!(!copied.success(), "the 2 MiB file reached the library");
 
     // Through the system's git (a file:// URL) the same things are refused.
     let url = format!("file://{}", room.stick.display());

@@ -18,7 +18,7 @@
 mod names;
 mod transport;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -351,6 +351,7 @@ fn read_commit(
     repo: &Repository,
     commit: Oid,
     sender: &str,
+    not_copied: &HashMap<Oid, u64>,
     refused: &mut Vec<Refusal>,
 ) -> Result<BTreeMap<String, Parts>, ExchangeError> {
     let mut refuse = |file: &str, reason: String| {
@@ -410,9 +411,13 @@ fn read_commit(
             Kind::Journal => MAX_JOURNAL_BYTES,
             Kind::Signature | Kind::Key => MAX_SIDE_BYTES,
         };
-        match odb.read_header(entry.id()) {
-            Ok((size, _)) if size as u64 <= limit => {}
-            Ok((size, _)) => {
+        let size = match not_copied.get(&entry.id()) {
+            Some(&size) => Ok(size),
+            None => odb.read_header(entry.id()).map(|(size, _)| size as u64),
+        };
+        match size {
+            Ok(size) if size <= limit => {}
+            Ok(size) => {
                 refuse(
                     &shown,
                     format!("{size} bytes, more than the {limit} allowed"),
@@ -530,7 +535,7 @@ pub fn push(library: &Library, remote: &Remote, sender: &str) -> Result<PushRepo
         allowed_signers: signers.as_ref(),
         require_known_signer: false,
     };
-    let fetched = transport::fetch(&repo, remote)?;
+    let fetched = transport::fetch(&repo, remote, transport::Limits::PULL)?.refs;
     let parent = fetched
         .iter()
         .find(|(name, _)| name == sender.as_bytes())
@@ -545,7 +550,7 @@ pub fn push(library: &Library, remote: &Remote, sender: &str) -> Result<PushRepo
         up_to_date: false,
     };
     let mut held = match parent {
-        Some(id) => read_commit(&repo, id, sender, &mut report.refused)?,
+        Some(id) => read_commit(&repo, id, sender, &HashMap::new(), &mut report.refused)?,
         None => BTreeMap::new(),
     };
     for refusal in &mut report.refused {
@@ -756,7 +761,11 @@ pub fn pull(library: &Library, remote: &Remote, sender: &str) -> Result<PullRepo
         allowed_signers: signers.as_ref(),
         require_known_signer: false,
     };
-    let mut fetched = transport::fetch(&repo, remote)?;
+    let transport::Fetched {
+        refs: mut fetched,
+        withheld,
+        not_copied,
+    } = transport::fetch(&repo, remote, transport::Limits::PULL)?;
     fetched.sort();
     exclude_received(&repo)?;
     let mut report = PullReport {
@@ -765,6 +774,13 @@ pub fn pull(library: &Library, remote: &Remote, sender: &str) -> Result<PullRepo
         received: Vec::new(),
         refused: Vec::new(),
     };
+    for (raw, reason) in withheld {
+        report.refused.push(Refusal {
+            sender: printable_line(&String::from_utf8_lossy(&raw)).into_owned(),
+            file: String::new(),
+            reason,
+        });
+    }
     let root = library.root();
     for (n, (raw, commit)) in fetched.into_iter().enumerate() {
         let shown = printable_line(&String::from_utf8_lossy(&raw)).into_owned();
@@ -795,7 +811,7 @@ pub fn pull(library: &Library, remote: &Remote, sender: &str) -> Result<PullRepo
         if from == sender {
             continue;
         }
-        let journals = read_commit(&repo, commit, from, &mut report.refused)?;
+        let journals = read_commit(&repo, commit, from, &not_copied, &mut report.refused)?;
         for (name, parts) in journals {
             let Some(id) = parts.journal else { continue };
             let rel = Path::new(RECEIVED_DIR).join(from).join(&name);

@@ -1,15 +1,20 @@
 //! Moving journal commits to and from a remote. A repository on a path (a
-//! USB stick) goes through libgit2's local transport, which needs no `git`
-//! program and no network code; anything else (an `ssh://`, `user@host:path`
-//! or `file://` remote) goes through the system's `git`, since this build of
-//! libgit2 has no network transports. Either way only refs under
-//! `refs/grabbag/journals/` are read or written: never a branch.
+//! USB stick) is read and written with libgit2, object by object, which
+//! needs no `git` program and no network code: a pull first reads each
+//! sender's history on the stick (sizes from object headers, nothing copied)
+//! and copies only what passes [`Limits`], since a hostile stick could
+//! otherwise fill the disk before a journal is judged. Anything else (an
+//! `ssh://`, `user@host:path` or `file://` remote) goes through the
+//! system's `git`, since this build of libgit2 has no network transports;
+//! those objects are copied before they are judged. Either way only refs
+//! under `refs/grabbag/journals/` are read or written: never a branch.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use git2::{AutotagOption, FetchOptions, Oid, Repository};
+use git2::{Oid, Repository};
 
 use super::ExchangeError;
 
@@ -96,27 +101,95 @@ fn clear(repo: &Repository, prefix: &str) -> Result<(), ExchangeError> {
     Ok(())
 }
 
-/// Fetches every sender's journal ref from `remote`; returns each ref's name
-/// below `refs/grabbag/journals/` (raw bytes, unchecked) and its target. The
-/// objects stay in the library's object store; the temporary refs are gone
-/// when this returns.
-pub fn fetch(repo: &Repository, remote: &Remote) -> Result<Vec<(Vec<u8>, Oid)>, ExchangeError> {
+/// What a fetch brought, and what it would not.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Fetched {
+    /// Each journal ref fetched: its name below `refs/grabbag/journals/`
+    /// (raw bytes, unchecked) and its target.
+    pub refs: Vec<(Vec<u8>, Oid)>,
+    /// Refs of a path remote left on the remote, by name, and why: what
+    /// they would bring was refused before anything was copied.
+    pub withheld: Vec<(Vec<u8>, String)>,
+    /// Files of a path remote larger than a file of their name may be,
+    /// left there, with their size: the tip's are refused by name and size
+    /// without being read.
+    pub not_copied: HashMap<Oid, u64>,
+}
+
+/// What one sender's ref may bring into the library from a path remote,
+/// checked on the remote before anything is copied: a stick is hostile
+/// until proven otherwise, and a fetch copies every object a ref reaches.
+/// A file over its limit is left on the remote (and refused by name when
+/// it is in the ref's last commit); too much in all, or too many commits,
+/// withholds the whole ref.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    /// The largest file named as a journal.
+    pub journal: u64,
+    /// The largest file of any other name (signatures, keys, anything).
+    pub side: u64,
+    /// The most bytes of files the library lacks, over the ref's history.
+    pub total: u64,
+    /// The most commits the library lacks.
+    pub commits: usize,
+}
+
+impl Limits {
+    /// A journal's own limit; four of them in all, and as many pushes as a
+    /// long incident makes.
+    pub(super) const PULL: Limits = Limits {
+        journal: crate::journal::store::MAX_JOURNAL_BYTES,
+        side: super::MAX_SIDE_BYTES,
+        total: 4 * crate::journal::store::MAX_JOURNAL_BYTES,
+        commits: 100_000,
+    };
+}
+
+/// Fetches every sender's journal ref from `remote`. From a path remote,
+/// each ref's history is first read on the remote: a ref that would bring a
+/// file over `limits`, a folder, or more than `limits` in all is withheld
+/// and none of its objects copied. The objects fetched stay in the
+/// library's object store; no ref is left in the library.
+pub(super) fn fetch(
+    repo: &Repository,
+    remote: &Remote,
+    limits: Limits,
+) -> Result<Fetched, ExchangeError> {
     clear(repo, INCOMING_REFS)?;
-    let refspec = format!("+{JOURNAL_REFS}*:{INCOMING_REFS}*");
+    let mut withheld = Vec::new();
+    let mut taken = Vec::new();
+    let mut not_copied = HashMap::new();
     match remote {
         Remote::Path(path) => {
-            let url = local_url(path)?;
-            let context = format!("fetching journals from {}", path.display());
-            let mut anonymous = repo.remote_anonymous(&url).map_err(git(&context))?;
-            let mut options = FetchOptions::new();
-            options
-                .download_tags(AutotagOption::None)
-                .update_fetchhead(false);
-            anonymous
-                .fetch(&[refspec.as_str()], Some(&mut options), None)
-                .map_err(git(&context))?;
+            local_url(path)?;
+            let context = format!("reading the journal refs of {}", path.display());
+            let theirs = Repository::open(path).map_err(git(&context))?;
+            let mut theirs_refs = refs_under(&theirs, JOURNAL_REFS)?;
+            theirs_refs.sort();
+            for (n, (name, target)) in theirs_refs.into_iter().enumerate() {
+                if n >= super::MAX_SENDERS {
+                    withheld.push((
+                        name,
+                        format!(
+                            "more than the {} senders a pull takes: not read",
+                            super::MAX_SENDERS
+                        ),
+                    ));
+                    continue;
+                }
+                // Copied object by object once checked: libgit2's fetch
+                // copies what every ref reaches, withheld or not.
+                match vet(repo, &theirs, &name, target, limits).and_then(|vetted| {
+                    not_copied.extend(vetted.over);
+                    copy_objects(repo, &theirs, &vetted.wanted)
+                }) {
+                    Ok(()) => taken.push((name, target)),
+                    Err(why) => withheld.push((name, why)),
+                }
+            }
         }
         Remote::Url(url) => {
+            let refspec = format!("+{JOURNAL_REFS}*:{INCOMING_REFS}*");
             run_git(
                 repo,
                 "fetch",
@@ -133,9 +206,139 @@ pub fn fetch(repo: &Repository, remote: &Remote) -> Result<Vec<(Vec<u8>, Oid)>, 
             )?;
         }
     }
-    let fetched = refs_under(repo, INCOMING_REFS)?;
+    let mut refs = refs_under(repo, INCOMING_REFS)?;
     clear(repo, INCOMING_REFS)?;
-    Ok(fetched)
+    refs.append(&mut taken);
+    Ok(Fetched {
+        refs,
+        withheld,
+        not_copied,
+    })
+}
+
+/// What a ref may bring: the objects the library lacks, and the files left
+/// on the remote for their size.
+struct Vetted {
+    wanted: Vec<Oid>,
+    over: Vec<(Oid, u64)>,
+}
+
+/// What the ref `name` of the remote `theirs`, at `target`, would bring
+/// into `ours`, or why it may not be fetched (see [`Limits`]). Only commits
+/// and files the library lacks count: what an earlier pull took is not read
+/// again.
+fn vet(
+    ours: &Repository,
+    theirs: &Repository,
+    name: &[u8],
+    target: Oid,
+    limits: Limits,
+) -> Result<Vetted, String> {
+    let odb = theirs
+        .odb()
+        .map_err(|e| format!("its objects cannot be read: {}", e.message()))?;
+    let have = ours
+        .odb()
+        .map_err(|e| format!("the library's objects cannot be read: {}", e.message()))?;
+    let unreadable = |e: git2::Error| format!("its history cannot be read: {}", e.message());
+    let (mut commits, mut bytes) = (0usize, 0u64);
+    let mut seen_trees = std::collections::HashSet::new();
+    let mut seen_blobs = std::collections::HashSet::new();
+    let mut next = vec![target];
+    let mut visited = std::collections::HashSet::new();
+    let mut wanted = Vec::new();
+    let mut over = Vec::new();
+    while let Some(id) = next.pop() {
+        if !visited.insert(id) || have.exists(id) {
+            continue;
+        }
+        wanted.push(id);
+        commits += 1;
+        if commits > limits.commits {
+            return Err(format!(
+                "more than {} commits the library does not have: not fetched",
+                limits.commits
+            ));
+        }
+        let commit = match theirs.find_commit(id) {
+            Ok(commit) => commit,
+            Err(_) if id == target => {
+                return Err(format!(
+                    "{JOURNAL_REFS}{} is not a commit: not fetched",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+            Err(e) => return Err(unreadable(e)),
+        };
+        next.extend(commit.parent_ids());
+        let tree = commit.tree_id();
+        if have.exists(tree) || !seen_trees.insert(tree) {
+            continue;
+        }
+        wanted.push(tree);
+        let tree = theirs.find_tree(tree).map_err(unreadable)?;
+        for entry in tree.iter() {
+            let shown = String::from_utf8_lossy(entry.name_bytes());
+            match entry.kind() {
+                Some(git2::ObjectType::Blob) => {}
+                // A folder or a gitlink is refused by name when the tip is
+                // read (only files travel), never read: what it holds is
+                // not copied.
+                Some(git2::ObjectType::Tree | git2::ObjectType::Commit) => continue,
+                _ => {
+                    return Err(format!(
+                        "its history holds `{shown}`, which is neither a file nor a folder: not fetched"
+                    ));
+                }
+            }
+            let blob = entry.id();
+            if have.exists(blob) || !seen_blobs.insert(blob) {
+                continue;
+            }
+            let (size, _) = odb.read_header(blob).map_err(unreadable)?;
+            let size = size as u64;
+            let limit = match super::names::check_file(entry.name_bytes()) {
+                Ok((_, super::names::Kind::Journal)) => limits.journal,
+                _ => limits.side,
+            };
+            if size > limit {
+                over.push((blob, size));
+                continue;
+            }
+            wanted.push(blob);
+            bytes += size;
+            if bytes > limits.total {
+                return Err(format!(
+                    "its history holds more than {} bytes the library does not have: not fetched",
+                    limits.total
+                ));
+            }
+        }
+    }
+    Ok(Vetted { wanted, over })
+}
+
+/// Copies `wanted` from the remote's objects into the library's, each
+/// checked to be what its id says.
+fn copy_objects(ours: &Repository, theirs: &Repository, wanted: &[Oid]) -> Result<(), String> {
+    let from = theirs
+        .odb()
+        .map_err(|e| format!("its objects cannot be read: {}", e.message()))?;
+    let to = ours
+        .odb()
+        .map_err(|e| format!("the library's objects cannot be written: {}", e.message()))?;
+    for &id in wanted {
+        let object = from
+            .read(id)
+            .map_err(|e| format!("object {id} cannot be read: {}", e.message()))?;
+        let written = to
+            .write(object.kind(), object.data())
+            .map_err(|e| format!("object {id} cannot be written: {}", e.message()))?;
+        if written != id {
+            return Err(format!("object {id} is damaged on the remote: not taken"));
+        }
+    }
+    Ok(())
 }
 
 /// Sends `commit` as `refs/grabbag/journals/<sender>` on `remote`, where
@@ -335,14 +538,132 @@ mod tests {
                 other => panic!("expected a refusal, got {other:?}"),
             }
         }
-        let fetched = fetch(&repo, &stick).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(fetched, vec![(b"laptop-a".to_vec(), second)]);
+        let fetched = fetch(&repo, &stick, Limits::PULL).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            fetched,
+            Fetched {
+                refs: vec![(b"laptop-a".to_vec(), second)],
+                withheld: Vec::new(),
+                not_copied: HashMap::new(),
+            }
+        );
         let left: Vec<String> = repo
             .references()
             .unwrap_or_else(|e| panic!("{e}"))
             .filter_map(|r| r.ok().and_then(|r| r.name().ok().map(str::to_owned)))
             .collect();
         assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// A stick whose refs would bring a huge file (at the tip or only in
+    /// history), a folder, a ref to a bare file, or too much in all: each
+    /// is withheld by name before any of its objects reach the library, and
+    /// the good sender on the same stick is fetched.
+    #[test]
+    fn a_ref_that_would_bring_too_much_is_withheld_before_anything_is_copied() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let stick = Repository::init_bare(dir.path().join("stick.git")).unwrap();
+        let repo = Repository::init(dir.path().join("lib")).unwrap();
+        let who = git2::Signature::now("t", "t@example").unwrap();
+        let limits = Limits {
+            journal: 2_000,
+            side: 1_000,
+            total: 2_500,
+            commits: 10,
+        };
+        // Each sender's files, the last commit of each, and the blobs only
+        // a withheld ref (or a folder) reaches.
+        let mut kept_out: Vec<Oid> = Vec::new();
+        let mut commit = |sender: &str, files: &[(&str, Vec<u8>)], folder: bool| {
+            let mut tree = stick.treebuilder(None).unwrap();
+            let mut ids = Vec::new();
+            for (name, bytes) in files {
+                let blob = stick.blob(bytes).unwrap();
+                ids.push(blob);
+                tree.insert(name, blob, 0o100644).unwrap();
+            }
+            if folder {
+                let big = stick.blob(&[9; 5_000]).unwrap();
+                kept_out.push(big);
+                let mut inner = stick.treebuilder(None).unwrap();
+                inner.insert("x.jsonl", big, 0o100644).unwrap();
+                tree.insert("inner", inner.write().unwrap(), 0o040000)
+                    .unwrap();
+            }
+            let tree = stick.find_tree(tree.write().unwrap()).unwrap();
+            let refname = format!("{JOURNAL_REFS}{sender}");
+            let parent = stick.refname_to_id(&refname).ok();
+            let parents: Vec<git2::Commit<'_>> = parent
+                .map(|p| stick.find_commit(p).unwrap())
+                .into_iter()
+                .collect();
+            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            let id = stick
+                .commit(Some(&refname), &who, &who, "push", &tree, &parents)
+                .unwrap();
+            (id, ids)
+        };
+        let small = |n: u8| vec![n; 100];
+        let (good, _) = commit("good", &[("a.jsonl", small(1))], false);
+        // Too big in history only: the tip is small.
+        let (_, big) = commit("big", &[("a.jsonl", vec![2; 3_000])], false);
+        let (big_tip, _) = commit("big", &[("a.jsonl", small(3))], false);
+        let (side_tip, side) = commit(
+            "side",
+            &[("a.jsonl", small(4)), ("a.jsonl.sig", vec![5; 1_500])],
+            false,
+        );
+        // A folder is refused by name at the tip, its content never copied.
+        let (folder, _) = commit("folder", &[("a.jsonl", small(6))], true);
+        let mut many = Vec::new();
+        for n in 0..3 {
+            many.extend(commit("many", &[("a.jsonl", vec![10 + n; 1_000])], false).1);
+        }
+        let mut long = Vec::new();
+        for n in 0..12 {
+            long.extend(commit("long", &[("a.jsonl", vec![20 + n; 10])], false).1);
+        }
+        let bare = stick.blob(&[7; 5_000]).unwrap();
+        stick
+            .reference(&format!("{JOURNAL_REFS}blob"), bare, false, "t")
+            .unwrap();
+        kept_out.extend(big.iter().chain(&side[1..]).chain(&many).chain(&long));
+        kept_out.push(bare);
+        let fetched = fetch(&repo, &Remote::Path(dir.path().join("stick.git")), limits)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            fetched.refs,
+            vec![
+                (b"big".to_vec(), big_tip),
+                (b"folder".to_vec(), folder),
+                (b"good".to_vec(), good),
+                (b"side".to_vec(), side_tip),
+            ]
+        );
+        let withheld: Vec<(String, &str)> = fetched
+            .withheld
+            .iter()
+            .map(|(name, why)| (String::from_utf8_lossy(name).into_owned(), why.as_str()))
+            .collect();
+        let why = |name: &str| {
+            withheld
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or_else(|| panic!("{name} not withheld: {withheld:?}"), |w| w.1)
+        };
+        assert!(why("many").contains("more than 2500 bytes"));
+        assert!(why("long").contains("more than 10 commits"));
+        assert!(why("blob").contains("is not a commit"));
+        assert_eq!(withheld.len(), 3, "{withheld:?}");
+        // A file over its limit is left behind, with its size for the
+        // refusal; the rest of its sender is taken.
+        assert_eq!(fetched.not_copied.get(&big[0]), Some(&3_000));
+        assert_eq!(fetched.not_copied.get(&side[1]), Some(&1_500));
+        // None of what was refused reached the library; what was taken did.
+        let odb = repo.odb().unwrap();
+        let copied: Vec<&Oid> = kept_out.iter().filter(|b| odb.exists(**b)).collect();
+        assert!(copied.is_empty(), "{copied:?}");
+        assert!(odb.exists(good) && odb.exists(folder));
     }
 
     #[test]
