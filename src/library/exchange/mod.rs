@@ -847,8 +847,16 @@ fn take(
     parts: Parts,
     options: &VerifyOptions<'_>,
 ) -> Result<Result<(Arrival, VerifyReport), String>, ExchangeError> {
-    let content = blob(repo, id)?;
-    let sig = parts.signature.map(|s| blob(repo, s)).transpose()?;
+    // A file the remote left behind, or that is no file at all, is this
+    // journal's refusal, not the pull's end.
+    let content = match blob(repo, id) {
+        Ok(content) => content,
+        Err(e) => return Ok(Err(format!("{e}; not stored"))),
+    };
+    let sig = match parts.signature.map(|s| blob(repo, s)).transpose() {
+        Ok(sig) => sig,
+        Err(e) => return Ok(Err(format!("its signature: {e}; not stored"))),
+    };
     let dest = match super::inside(root, rel) {
         Ok(dest) => dest,
         Err(e) => return Ok(Err(e.to_string())),

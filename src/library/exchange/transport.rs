@@ -116,23 +116,32 @@ pub struct Fetched {
     pub not_copied: HashMap<Oid, u64>,
 }
 
-/// What one sender's ref may bring into the library from a path remote,
-/// checked on the remote before anything is copied: a stick is hostile
-/// until proven otherwise, and a fetch copies every object a ref reaches.
-/// A file over its limit is left on the remote (and refused by name when
-/// it is in the ref's last commit); too much in all, or too many commits,
-/// withholds the whole ref.
+/// What one pull may bring into the library from a path remote, checked on
+/// the remote before anything is copied: a stick is hostile until proven
+/// otherwise, and a fetch copies every object a ref reaches. A file over its
+/// limit is left on the remote (and refused by name and size when it is in
+/// a ref's last commit); anything else over a limit withholds the whole ref.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Limits {
     /// The largest file named as a journal.
     pub journal: u64,
     /// The largest file of any other name (signatures, keys, anything).
     pub side: u64,
-    /// The most bytes of files the library lacks, over the ref's history.
+    /// The largest commit or folder listing (a journal commit is a few
+    /// hundred bytes; a listing of 1,000 files under 100 KB).
+    pub record: u64,
+    /// The most bytes of objects the library lacks, over all refs, each
+    /// object counted with [`OBJECT_COST`] more for the file it is stored in.
     pub total: u64,
-    /// The most commits the library lacks.
-    pub commits: usize,
+    /// The most objects the library lacks, over all refs.
+    pub objects: usize,
 }
+
+/// What an object costs on disk beyond its bytes: each is its own file.
+const OBJECT_COST: u64 = 4096;
+
+/// The most parents a commit of a journal ref may have (a push makes one).
+const MAX_PARENTS: usize = 16;
 
 impl Limits {
     /// A journal's own limit; four of them in all, and as many pushes as a
@@ -140,15 +149,17 @@ impl Limits {
     pub(super) const PULL: Limits = Limits {
         journal: crate::journal::store::MAX_JOURNAL_BYTES,
         side: super::MAX_SIDE_BYTES,
+        record: 1 << 20,
         total: 4 * crate::journal::store::MAX_JOURNAL_BYTES,
-        commits: 100_000,
+        objects: 1_000_000,
     };
 }
 
 /// Fetches every sender's journal ref from `remote`. From a path remote,
-/// each ref's history is first read on the remote: a ref that would bring a
-/// file over `limits`, a folder, or more than `limits` in all is withheld
-/// and none of its objects copied. The objects fetched stay in the
+/// each ref's history is first read on the remote (see [`Limits`]): a ref
+/// that would bring too much is withheld and none of its objects copied,
+/// and what passes is copied object by object, files first, so a commit in
+/// the library always has its files. The objects fetched stay in the
 /// library's object store; no ref is left in the library.
 pub(super) fn fetch(
     repo: &Repository,
@@ -161,11 +172,13 @@ pub(super) fn fetch(
     let mut not_copied = HashMap::new();
     match remote {
         Remote::Path(path) => {
-            local_url(path)?;
-            let context = format!("reading the journal refs of {}", path.display());
-            let theirs = Repository::open(path).map_err(git(&context))?;
+            let theirs = open_plain(path)?;
             let mut theirs_refs = refs_under(&theirs, JOURNAL_REFS)?;
             theirs_refs.sort();
+            let mut left = Spent {
+                bytes: limits.total,
+                objects: limits.objects,
+            };
             for (n, (name, target)) in theirs_refs.into_iter().enumerate() {
                 if n >= super::MAX_SENDERS {
                     withheld.push((
@@ -177,13 +190,32 @@ pub(super) fn fetch(
                     ));
                     continue;
                 }
+                // A name no sender can have is refused unread.
+                if let Err(why) = std::str::from_utf8(&name)
+                    .map_err(|_| "not UTF-8".to_owned())
+                    .and_then(super::names::check_sender)
+                {
+                    let shown =
+                        crate::text::printable_line(&String::from_utf8_lossy(&name)).into_owned();
+                    withheld.push((
+                        name,
+                        format!(
+                            "the ref {JOURNAL_REFS}{shown} names no sender that can be stored: {why}"
+                        ),
+                    ));
+                    continue;
+                }
                 // Copied object by object once checked: libgit2's fetch
                 // copies what every ref reaches, withheld or not.
-                match vet(repo, &theirs, &name, target, limits).and_then(|vetted| {
-                    not_copied.extend(vetted.over);
-                    copy_objects(repo, &theirs, &vetted.wanted)
+                match vet(repo, &theirs, target, limits, left).and_then(|vetted| {
+                    copy_objects(repo, &theirs, &vetted.wanted)?;
+                    Ok(vetted)
                 }) {
-                    Ok(()) => taken.push((name, target)),
+                    Ok(vetted) => {
+                        left = vetted.left;
+                        not_copied.extend(vetted.over);
+                        taken.push((name, target));
+                    }
                     Err(why) => withheld.push((name, why)),
                 }
             }
@@ -216,24 +248,35 @@ pub(super) fn fetch(
     })
 }
 
-/// What a ref may bring: the objects the library lacks, and the files left
-/// on the remote for their size.
-struct Vetted {
-    wanted: Vec<Oid>,
-    over: Vec<(Oid, u64)>,
+/// What is left of a pull's [`Limits`].
+#[derive(Debug, Clone, Copy)]
+struct Spent {
+    bytes: u64,
+    objects: usize,
 }
 
-/// What the ref `name` of the remote `theirs`, at `target`, would bring
-/// into `ours`, or why it may not be fetched (see [`Limits`]). Only commits
-/// and files the library lacks count: what an earlier pull took is not read
-/// again.
+/// What a ref may bring: the objects the library lacks (commits, then their
+/// listings, then files, as found), the files left on the remote for their
+/// size, and what is left of the pull's limits once they are copied.
+struct Vetted {
+    wanted: Vec<Oid>,
+    over: HashMap<Oid, u64>,
+    left: Spent,
+}
+
+/// What the ref at `target` of the remote `theirs` would bring into `ours`,
+/// or why it may not be fetched (see [`Limits`]). Only commits and files
+/// the library lacks count: what an earlier pull took is not read again.
+/// Every object's size and type are read from its header before it is
+/// read whole, if at all.
 fn vet(
     ours: &Repository,
     theirs: &Repository,
-    name: &[u8],
     target: Oid,
     limits: Limits,
+    mut left: Spent,
 ) -> Result<Vetted, String> {
+    use git2::ObjectType;
     let odb = theirs
         .odb()
         .map_err(|e| format!("its objects cannot be read: {}", e.message()))?;
@@ -241,85 +284,99 @@ fn vet(
         .odb()
         .map_err(|e| format!("the library's objects cannot be read: {}", e.message()))?;
     let unreadable = |e: git2::Error| format!("its history cannot be read: {}", e.message());
-    let (mut commits, mut bytes) = (0usize, 0u64);
-    let mut seen_trees = std::collections::HashSet::new();
-    let mut seen_blobs = std::collections::HashSet::new();
-    let mut next = vec![target];
-    let mut visited = std::collections::HashSet::new();
-    let mut wanted = Vec::new();
-    let mut over = Vec::new();
-    while let Some(id) = next.pop() {
-        if !visited.insert(id) || have.exists(id) {
-            continue;
-        }
-        wanted.push(id);
-        commits += 1;
-        if commits > limits.commits {
+    // Each object the library lacks, once: its size, against the limits.
+    let mut take = |size: u64, wanted: &mut Vec<Oid>, id: Oid| -> Result<(), String> {
+        let cost = size.saturating_add(OBJECT_COST);
+        if left.objects == 0 || cost > left.bytes {
             return Err(format!(
-                "more than {} commits the library does not have: not fetched",
-                limits.commits
+                "more than {} bytes or {} objects the library does not have, over this pull: not fetched",
+                limits.total, limits.objects
             ));
         }
-        let commit = match theirs.find_commit(id) {
-            Ok(commit) => commit,
-            Err(_) if id == target => {
-                return Err(format!(
-                    "{JOURNAL_REFS}{} is not a commit: not fetched",
-                    String::from_utf8_lossy(name)
-                ));
-            }
-            Err(e) => return Err(unreadable(e)),
-        };
-        next.extend(commit.parent_ids());
-        let tree = commit.tree_id();
-        if have.exists(tree) || !seen_trees.insert(tree) {
+        left.bytes -= cost;
+        left.objects -= 1;
+        wanted.push(id);
+        Ok(())
+    };
+    let record = |id: Oid, kind: ObjectType, what: &str| -> Result<u64, String> {
+        let (size, found) = odb.read_header(id).map_err(unreadable)?;
+        let size = size as u64;
+        if found != kind {
+            return Err(format!("{id} is not a {what}: not fetched"));
+        }
+        if size > limits.record {
+            return Err(format!(
+                "a {what} of {size} bytes, more than the {} allowed: not fetched",
+                limits.record
+            ));
+        }
+        Ok(size)
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut next = vec![target];
+    let mut wanted = Vec::new();
+    let mut over = HashMap::new();
+    while let Some(id) = next.pop() {
+        if !seen.insert(id) || have.exists(id) {
             continue;
         }
-        wanted.push(tree);
+        let size = record(id, ObjectType::Commit, "commit")?;
+        take(size, &mut wanted, id)?;
+        let commit = theirs.find_commit(id).map_err(unreadable)?;
+        if commit.parent_count() > MAX_PARENTS {
+            return Err(format!(
+                "a commit with {} parents, more than the {MAX_PARENTS} a journal's has: not fetched",
+                commit.parent_count()
+            ));
+        }
+        next.extend(commit.parent_ids().filter(|p| !seen.contains(p)));
+        let tree = commit.tree_id();
+        if have.exists(tree) || !seen.insert(tree) {
+            continue;
+        }
+        let size = record(tree, ObjectType::Tree, "folder listing")?;
+        take(size, &mut wanted, tree)?;
         let tree = theirs.find_tree(tree).map_err(unreadable)?;
+        if tree.len() > super::MAX_FILES {
+            return Err(format!(
+                "{} files, more than the {} a sender may send: not fetched",
+                tree.len(),
+                super::MAX_FILES
+            ));
+        }
         for entry in tree.iter() {
-            let shown = String::from_utf8_lossy(entry.name_bytes());
-            match entry.kind() {
-                Some(git2::ObjectType::Blob) => {}
-                // A folder or a gitlink is refused by name when the tip is
-                // read (only files travel), never read: what it holds is
-                // not copied.
-                Some(git2::ObjectType::Tree | git2::ObjectType::Commit) => continue,
-                _ => {
-                    return Err(format!(
-                        "its history holds `{shown}`, which is neither a file nor a folder: not fetched"
-                    ));
-                }
-            }
-            let blob = entry.id();
-            if have.exists(blob) || !seen_blobs.insert(blob) {
+            // A folder or a gitlink is refused by name when the tip is read
+            // (only files travel), never read: what it holds is not copied.
+            if entry.kind() != Some(ObjectType::Blob) {
                 continue;
             }
-            let (size, _) = odb.read_header(blob).map_err(unreadable)?;
+            let blob = entry.id();
+            if have.exists(blob) || seen.contains(&blob) {
+                continue;
+            }
+            let (size, kind) = odb.read_header(blob).map_err(unreadable)?;
             let size = size as u64;
             let limit = match super::names::check_file(entry.name_bytes()) {
                 Ok((_, super::names::Kind::Journal)) => limits.journal,
                 _ => limits.side,
             };
-            if size > limit {
-                over.push((blob, size));
+            if kind != ObjectType::Blob || size > limit {
+                // Left on the remote; the same file under a name allowed
+                // more may still be taken.
+                over.insert(blob, size);
                 continue;
             }
-            wanted.push(blob);
-            bytes += size;
-            if bytes > limits.total {
-                return Err(format!(
-                    "its history holds more than {} bytes the library does not have: not fetched",
-                    limits.total
-                ));
-            }
+            seen.insert(blob);
+            take(size, &mut wanted, blob)?;
         }
     }
-    Ok(Vetted { wanted, over })
+    Ok(Vetted { wanted, over, left })
 }
 
 /// Copies `wanted` from the remote's objects into the library's, each
-/// checked to be what its id says.
+/// checked to be what its id says, in the reverse of the order found:
+/// files, then their listings, then the commits, oldest first, so that an
+/// interrupted copy never leaves a commit without what it names.
 fn copy_objects(ours: &Repository, theirs: &Repository, wanted: &[Oid]) -> Result<(), String> {
     let from = theirs
         .odb()
@@ -327,7 +384,7 @@ fn copy_objects(ours: &Repository, theirs: &Repository, wanted: &[Oid]) -> Resul
     let to = ours
         .odb()
         .map_err(|e| format!("the library's objects cannot be written: {}", e.message()))?;
-    for &id in wanted {
+    for &id in wanted.iter().rev() {
         let object = from
             .read(id)
             .map_err(|e| format!("object {id} cannot be read: {}", e.message()))?;
@@ -339,6 +396,45 @@ fn copy_objects(ours: &Repository, theirs: &Repository, wanted: &[Oid]) -> Resul
         }
     }
     Ok(())
+}
+
+/// The repository at `path` (a stick), refused when it would lead libgit2
+/// elsewhere on this laptop: a `.git` file or a `commondir` pointing at
+/// another git folder, object alternates, or an objects folder that is a
+/// link. Its own files only, read or written.
+fn open_plain(path: &Path) -> Result<Repository, ExchangeError> {
+    local_url(path)?;
+    let refused = |why: &str| ExchangeError::RemoteNotRepository {
+        path: path.to_owned(),
+        error: git2::Error::from_str(why),
+    };
+    let dot_git = path.join(".git");
+    let git_dir = match std::fs::symlink_metadata(&dot_git) {
+        Ok(m) if m.is_dir() => dot_git,
+        Ok(_) => {
+            return Err(refused(
+                "its .git is a file or a link pointing elsewhere: refused",
+            ));
+        }
+        Err(_) => path.to_owned(),
+    };
+    if std::fs::symlink_metadata(git_dir.join("commondir")).is_ok() {
+        return Err(refused(
+            "it shares another repository's folder (commondir): refused",
+        ));
+    }
+    if std::fs::symlink_metadata(git_dir.join("objects/info/alternates")).is_ok() {
+        return Err(refused(
+            "it borrows objects from elsewhere (alternates): refused",
+        ));
+    }
+    if std::fs::symlink_metadata(git_dir.join("objects")).is_ok_and(|m| !m.is_dir()) {
+        return Err(refused("its objects folder is a link or a file: refused"));
+    }
+    Repository::open(path).map_err(|error| ExchangeError::RemoteNotRepository {
+        path: path.to_owned(),
+        error,
+    })
 }
 
 /// Sends `commit` as `refs/grabbag/journals/<sender>` on `remote`, where
@@ -392,9 +488,8 @@ fn push_local(
     commit: Oid,
     expected: Option<Oid>,
 ) -> Result<(), ExchangeError> {
-    local_url(path)?;
     let context = format!("writing journals to {}", path.display());
-    let remote = Repository::open(path).map_err(git(&context))?;
+    let remote = open_plain(path)?;
     crate::library::lock::durable_as(&remote, repo.path())?;
     let source = repo.odb().map_err(git(&context))?;
     let dest = remote.odb().map_err(git(&context))?;
@@ -568,8 +663,9 @@ mod tests {
         let limits = Limits {
             journal: 2_000,
             side: 1_000,
-            total: 2_500,
-            commits: 10,
+            record: 10_000,
+            total: 80_000,
+            objects: 1_000,
         };
         // Each sender's files, the last commit of each, and the blobs only
         // a withheld ref (or a folder) reaches.
@@ -651,8 +747,10 @@ mod tests {
                 .find(|(n, _)| n == name)
                 .map_or_else(|| panic!("{name} not withheld: {withheld:?}"), |w| w.1)
         };
-        assert!(why("many").contains("more than 2500 bytes"));
-        assert!(why("long").contains("more than 10 commits"));
+        // The limits hold over the whole pull, each object counted with
+        // the file it takes: senders are read in order of name.
+        assert!(why("long").contains("more than 80000 bytes"));
+        assert!(why("many").contains("more than 80000 bytes"));
         assert!(why("blob").contains("is not a commit"));
         assert_eq!(withheld.len(), 3, "{withheld:?}");
         // A file over its limit is left behind, with its size for the
@@ -664,6 +762,50 @@ mod tests {
         let copied: Vec<&Oid> = kept_out.iter().filter(|b| odb.exists(**b)).collect();
         assert!(copied.is_empty(), "{copied:?}");
         assert!(odb.exists(good) && odb.exists(folder));
+    }
+
+    /// A stick repository that would lead libgit2 to another repository on
+    /// the laptop (borrowed objects, a shared folder, a `.git` file) is
+    /// refused before anything is read from it.
+    #[test]
+    fn a_stick_that_points_elsewhere_is_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let repo = Repository::init(dir.path().join("lib")).unwrap();
+        let elsewhere = dir.path().join("elsewhere.git");
+        Repository::init_bare(&elsewhere).unwrap();
+        type Make<'a> = &'a dyn Fn(&Path);
+        let cases: [(&str, Make<'_>); 3] = [
+            ("alternates", &|stick| {
+                Repository::init_bare(stick).unwrap();
+                std::fs::write(
+                    stick.join("objects/info/alternates"),
+                    format!("{}\n", elsewhere.join("objects").display()),
+                )
+                .unwrap();
+            }),
+            ("commondir", &|stick| {
+                Repository::init_bare(stick).unwrap();
+                std::fs::write(stick.join("commondir"), elsewhere.display().to_string()).unwrap();
+            }),
+            ("is a file", &|stick| {
+                std::fs::create_dir(stick).unwrap();
+                std::fs::write(
+                    stick.join(".git"),
+                    format!("gitdir: {}\n", elsewhere.display()),
+                )
+                .unwrap();
+            }),
+        ];
+        for (n, (why, make)) in cases.iter().enumerate() {
+            let stick = dir.path().join(format!("stick{n}"));
+            make(&stick);
+            match fetch(&repo, &Remote::Path(stick), Limits::PULL) {
+                Err(ExchangeError::RemoteNotRepository { error, .. }) => {
+                    assert!(error.message().contains(why), "{why}: {}", error.message());
+                }
+                other => panic!("{why}: expected a refusal, got {other:?}"),
+            }
+        }
     }
 
     #[test]
