@@ -567,6 +567,19 @@ fn hostile_refs_and_trees_are_refused_by_name_and_never_followed() {
     };
     assert_eq!(refusals(&by_url.stderr), refusals(err));
     assert_eq!(refusals(err).len(), 14, "{err}");
+
+    // A push cannot build on its own ref when the stick holds it in a form
+    // a pull would not read: it says why and pushes nothing.
+    room.stick_commit("laptop-0", &entries);
+    let held = room.stick_ref("laptop-0");
+    let out = room.push(0);
+    assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("nothing was pushed") && out.stderr.contains("1001 files"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(room.stick_ref("laptop-0"), held);
     assert_eq!(
         walk(&room.laptops[1].join("journals/received")),
         ["mallory/good.jsonl"]

@@ -120,6 +120,29 @@ pub enum ExchangeError {
         /// What the remote said.
         message: String,
     },
+    /// The repository on a path would lead git elsewhere on this laptop.
+    #[error(
+        "{path}: {why}; journals travel only through a repository of its own (`git init --bare`)"
+    )]
+    RemoteRefused {
+        /// REMOTE as given.
+        path: PathBuf,
+        /// What it points at.
+        why: String,
+    },
+    /// This laptop's own ref on the remote could not be read safely, so a
+    /// push cannot build on it.
+    #[error(
+        "{remote} holds {refname} in a form this laptop will not read ({why}): nothing was pushed; remove or repair that ref on the remote by hand"
+    )]
+    OwnRefUnreadable {
+        /// The remote.
+        remote: String,
+        /// This laptop's ref.
+        refname: String,
+        /// Why it was not read.
+        why: String,
+    },
     /// The library could not be locked or read.
     #[error(transparent)]
     Library(#[from] LibraryError),
@@ -535,7 +558,18 @@ pub fn push(library: &Library, remote: &Remote, sender: &str) -> Result<PushRepo
         allowed_signers: signers.as_ref(),
         require_known_signer: false,
     };
-    let fetched = transport::fetch(&repo, remote, transport::Limits::PULL)?.refs;
+    let transport::Fetched {
+        refs: fetched,
+        withheld,
+        ..
+    } = transport::fetch(&repo, remote, transport::Limits::PULL)?;
+    if let Some((_, why)) = withheld.iter().find(|(name, _)| name == sender.as_bytes()) {
+        return Err(ExchangeError::OwnRefUnreadable {
+            remote: remote.to_string(),
+            refname: format!("{JOURNAL_REFS}{sender}"),
+            why: why.clone(),
+        });
+    }
     let parent = fetched
         .iter()
         .find(|(name, _)| name == sender.as_bytes())

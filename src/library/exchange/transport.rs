@@ -404,9 +404,9 @@ fn copy_objects(ours: &Repository, theirs: &Repository, wanted: &[Oid]) -> Resul
 /// link. Its own files only, read or written.
 fn open_plain(path: &Path) -> Result<Repository, ExchangeError> {
     local_url(path)?;
-    let refused = |why: &str| ExchangeError::RemoteNotRepository {
+    let refused = |why: &str| ExchangeError::RemoteRefused {
         path: path.to_owned(),
-        error: git2::Error::from_str(why),
+        why: why.to_owned(),
     };
     let dot_git = path.join(".git");
     let git_dir = match std::fs::symlink_metadata(&dot_git) {
@@ -800,8 +800,12 @@ mod tests {
             let stick = dir.path().join(format!("stick{n}"));
             make(&stick);
             match fetch(&repo, &Remote::Path(stick), Limits::PULL) {
-                Err(ExchangeError::RemoteNotRepository { error, .. }) => {
-                    assert!(error.message().contains(why), "{why}: {}", error.message());
+                Err(e @ ExchangeError::RemoteRefused { .. }) => {
+                    let text = e.to_string();
+                    assert!(
+                        text.contains(why) && text.contains("git init --bare"),
+                        "{text}"
+                    );
                 }
                 other => panic!("{why}: expected a refusal, got {other:?}"),
             }
