@@ -822,22 +822,17 @@ pub fn pull(library: &Library, remote: &Remote, sender: &str) -> Result<PullRepo
             report.refused.push(Refusal {
                 sender: shown,
                 file: String::new(),
-                reason: format!("more than the {MAX_SENDERS} senders a pull takes: not read"),
+                reason: too_many_senders(),
             });
             continue;
         }
-        let from = match std::str::from_utf8(&raw)
-            .map_err(|_| "not UTF-8".to_owned())
-            .and_then(|name| check_sender(name).map(|()| name))
-        {
+        let from = match ref_sender(&raw) {
             Ok(name) => name,
-            Err(why) => {
+            Err(reason) => {
                 report.refused.push(Refusal {
-                    sender: shown.clone(),
+                    sender: shown,
                     file: String::new(),
-                    reason: format!(
-                        "the ref {JOURNAL_REFS}{shown} names no sender that can be stored: {why}"
-                    ),
+                    reason,
                 });
                 continue;
             }
@@ -868,6 +863,27 @@ pub fn pull(library: &Library, remote: &Remote, sender: &str) -> Result<PullRepo
         }
     }
     Ok(report)
+}
+
+/// The sender a journal ref names (its name below `refs/grabbag/journals/`,
+/// raw bytes from the remote), or why it names none that can be stored.
+fn ref_sender(raw: &[u8]) -> Result<&str, String> {
+    let why = match std::str::from_utf8(raw) {
+        Ok(name) => match check_sender(name) {
+            Ok(()) => return Ok(name),
+            Err(why) => why,
+        },
+        Err(_) => "not UTF-8".to_owned(),
+    };
+    let shown = printable_line(&String::from_utf8_lossy(raw)).into_owned();
+    Err(format!(
+        "the ref {JOURNAL_REFS}{shown} names no sender that can be stored: {why}"
+    ))
+}
+
+/// Why a sender past [`MAX_SENDERS`] is not read.
+fn too_many_senders() -> String {
+    format!("more than the {MAX_SENDERS} senders a pull takes: not read")
 }
 
 /// Checks one received journal and stores it at `rel` when it passes and

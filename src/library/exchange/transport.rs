@@ -168,49 +168,38 @@ pub(super) fn fetch(
 ) -> Result<Fetched, ExchangeError> {
     clear(repo, INCOMING_REFS)?;
     let mut withheld = Vec::new();
-    let mut taken = Vec::new();
     let mut not_copied = HashMap::new();
-    match remote {
+    let refs = match remote {
         Remote::Path(path) => {
             let theirs = open_plain(path)?;
+            let from = theirs
+                .odb()
+                .map_err(git(format!("opening the objects of {}", path.display())))?;
+            let to = repo.odb().map_err(git("opening the library's objects"))?;
             let mut theirs_refs = refs_under(&theirs, JOURNAL_REFS)?;
             theirs_refs.sort();
             let mut left = Spent {
                 bytes: limits.total,
                 objects: limits.objects,
             };
+            let mut taken = Vec::new();
             for (n, (name, target)) in theirs_refs.into_iter().enumerate() {
                 if n >= super::MAX_SENDERS {
-                    withheld.push((
-                        name,
-                        format!(
-                            "more than the {} senders a pull takes: not read",
-                            super::MAX_SENDERS
-                        ),
-                    ));
+                    withheld.push((name, super::too_many_senders()));
                     continue;
                 }
                 // A name no sender can have is refused unread.
-                if let Err(why) = std::str::from_utf8(&name)
-                    .map_err(|_| "not UTF-8".to_owned())
-                    .and_then(super::names::check_sender)
-                {
-                    let shown =
-                        crate::text::printable_line(&String::from_utf8_lossy(&name)).into_owned();
-                    withheld.push((
-                        name,
-                        format!(
-                            "the ref {JOURNAL_REFS}{shown} names no sender that can be stored: {why}"
-                        ),
-                    ));
+                if let Err(why) = super::ref_sender(&name) {
+                    withheld.push((name, why));
                     continue;
                 }
                 // Copied object by object once checked: libgit2's fetch
                 // copies what every ref reaches, withheld or not.
-                match vet(repo, &theirs, target, limits, left).and_then(|vetted| {
-                    copy_objects(repo, &theirs, &vetted.wanted)?;
+                let fetched = vet(&theirs, &from, &to, target, limits, left).and_then(|vetted| {
+                    copy_objects(&from, &to, &vetted.wanted)?;
                     Ok(vetted)
-                }) {
+                });
+                match fetched {
                     Ok(vetted) => {
                         left = vetted.left;
                         not_copied.extend(vetted.over);
@@ -219,6 +208,7 @@ pub(super) fn fetch(
                     Err(why) => withheld.push((name, why)),
                 }
             }
+            taken
         }
         Remote::Url(url) => {
             let refspec = format!("+{JOURNAL_REFS}*:{INCOMING_REFS}*");
@@ -236,11 +226,11 @@ pub(super) fn fetch(
                     &refspec,
                 ],
             )?;
+            let fetched = refs_under(repo, INCOMING_REFS)?;
+            clear(repo, INCOMING_REFS)?;
+            fetched
         }
-    }
-    let mut refs = refs_under(repo, INCOMING_REFS)?;
-    clear(repo, INCOMING_REFS)?;
-    refs.append(&mut taken);
+    };
     Ok(Fetched {
         refs,
         withheld,
@@ -264,25 +254,21 @@ struct Vetted {
     left: Spent,
 }
 
-/// What the ref at `target` of the remote `theirs` would bring into `ours`,
-/// or why it may not be fetched (see [`Limits`]). Only commits and files
+/// What the ref at `target` of the remote `theirs` (its objects `odb`)
+/// would bring into a library whose objects are `have`, or why it may not
+/// be fetched (see [`Limits`]). Only commits and files
 /// the library lacks count: what an earlier pull took is not read again.
 /// Every object's size and type are read from its header before it is
 /// read whole, if at all.
 fn vet(
-    ours: &Repository,
     theirs: &Repository,
+    odb: &git2::Odb<'_>,
+    have: &git2::Odb<'_>,
     target: Oid,
     limits: Limits,
     mut left: Spent,
 ) -> Result<Vetted, String> {
     use git2::ObjectType;
-    let odb = theirs
-        .odb()
-        .map_err(|e| format!("its objects cannot be read: {}", e.message()))?;
-    let have = ours
-        .odb()
-        .map_err(|e| format!("the library's objects cannot be read: {}", e.message()))?;
     let unreadable = |e: git2::Error| format!("its history cannot be read: {}", e.message());
     // Each object the library lacks, once: its size, against the limits.
     let mut take = |size: u64, wanted: &mut Vec<Oid>, id: Oid| -> Result<(), String> {
@@ -377,13 +363,7 @@ fn vet(
 /// checked to be what its id says, in the reverse of the order found:
 /// files, then their listings, then the commits, oldest first, so that an
 /// interrupted copy never leaves a commit without what it names.
-fn copy_objects(ours: &Repository, theirs: &Repository, wanted: &[Oid]) -> Result<(), String> {
-    let from = theirs
-        .odb()
-        .map_err(|e| format!("its objects cannot be read: {}", e.message()))?;
-    let to = ours
-        .odb()
-        .map_err(|e| format!("the library's objects cannot be written: {}", e.message()))?;
+fn copy_objects(from: &git2::Odb<'_>, to: &git2::Odb<'_>, wanted: &[Oid]) -> Result<(), String> {
     for &id in wanted.iter().rev() {
         let object = from
             .read(id)
