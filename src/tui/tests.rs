@@ -548,21 +548,27 @@ fn resume_shows_the_state_before() {
     assert_eq!(focus(&second), focus(&first));
 }
 
+/// The journal of a response started in `dir` with a step done, then
+/// "killed" (no session end), for a later app to resume.
+fn killed_after_a_step(dir: &Path) -> PathBuf {
+    let mut first = app(colour(), samples(), dir);
+    started(&mut first);
+    done(&mut first);
+    first
+        .shared
+        .response
+        .take()
+        .map(|r| path_of(&r))
+        .unwrap_or_else(|| panic!("no response"))
+}
+
 #[test]
 fn a_long_journal_resumes_in_steps_with_keys_held_off_until_all_is_in() {
     // A journal longer than one step (big notes): the run screen comes up on
     // its first part, keys say they wait and write nothing, and the steps end
     // in the state of the whole journal folded, then the writer session.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut first = app(colour(), samples(), dir.path());
-    started(&mut first);
-    done(&mut first);
-    let path = first
-        .shared
-        .response
-        .take()
-        .map(|r| path_of(&r))
-        .unwrap_or_else(|| panic!("no response"));
+    let path = killed_after_a_step(dir.path());
     let big = "x".repeat(200_000);
     let (mut journal, _, _) = Journal::open(&path, None).unwrap_or_else(|e| panic!("{e}"));
     journal.one_shot();
@@ -618,15 +624,7 @@ fn a_journal_is_read_while_the_runbooks_load_and_its_session_starts_when_they_ar
     // them (its commands are judged against them), and the log is worded
     // with their titles once they arrive.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut first = app(colour(), samples(), dir.path());
-    started(&mut first);
-    done(&mut first);
-    let path = first
-        .shared
-        .response
-        .take()
-        .map(|r| path_of(&r))
-        .unwrap_or_else(|| panic!("no response"));
+    let path = killed_after_a_step(dir.path());
     let whole = ResponseState::fold(&Journal::read(&path, None).unwrap_or_else(|e| panic!("{e}")));
 
     let mut second = app(colour(), Vec::new(), dir.path());
