@@ -94,6 +94,29 @@ fn via_temp(
     result
 }
 
+/// Whether `dir` is a folder and not a link to one: a cache is neither
+/// read nor written through a link, wherever it leads.
+pub fn real_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+}
+
+/// The bytes of a cache file, read in one allocation of its size (a
+/// regular file in a real folder, never through a link, at most `max`).
+pub fn read_sized(file: &Path, max: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    if !real_dir(parent_dir(file)) {
+        return None;
+    }
+    let opened = open_regular(file, std::fs::OpenOptions::new().read(true)).ok()?;
+    let size = opened.metadata().ok()?.len();
+    if size > max {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    opened.take(max).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 /// The folder a path's file sits in: `.` for a bare file name, whose
 /// `parent()` is the empty path (which no call can open).
 pub fn parent_dir(path: &Path) -> &Path {

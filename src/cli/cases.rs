@@ -43,7 +43,11 @@ pub enum Format {
 
 /// Runs `cases`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let (state, _) = crate::session::read_folded(&args.journal, ctx.identities_if_any()?)?;
+    let (state, _) = crate::session::read_folded(
+        &args.journal,
+        ctx.identities_if_any()?,
+        super::fold_cache().as_ref(),
+    )?;
     let now = Utc::now();
     let register = crate::response::cases::register(&state, args.runbook.as_deref(), now);
     let rows = cases::rows(&register, now);

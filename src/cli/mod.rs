@@ -431,6 +431,12 @@ fn with_history_cache(library: Library) -> Library {
     }
 }
 
+/// Where `status` and `cases` keep fold snapshots of long journals, when
+/// there is a config folder to keep them and their key in.
+fn fold_cache() -> Option<crate::session::FoldCache> {
+    config::config_dir().and_then(|dir| crate::session::FoldCache::in_config_dir(&dir))
+}
+
 /// An error and its causes on one line, leaving out a cause whose text the
 /// message already includes (many errors print their source themselves).
 fn error_chain(e: &anyhow::Error) -> String {

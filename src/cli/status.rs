@@ -59,7 +59,7 @@ pub struct Status<'a> {
     pub awareness: Option<Awareness>,
     /// Runbooks open, in the order opened.
     pub runbooks: Vec<RunbookStatus<'a>>,
-    /// Deadlines, in the order started.
+    /// Deadlines, in the order started (cases' only when asked for).
     pub clocks: Vec<ClockView<'a>>,
     /// The exercise clock, in an exercise.
     pub exercise_clock: Option<ExerciseClockView>,
@@ -266,7 +266,11 @@ pub struct ExerciseClockView {
 
 /// Runs `status`.
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let (state, head) = crate::session::read_folded(&args.journal, ctx.identities_if_any()?)?;
+    let (state, head) = crate::session::read_folded(
+        &args.journal,
+        ctx.identities_if_any()?,
+        super::fold_cache().as_ref(),
+    )?;
     let runbooks: Vec<Runbook> = match ctx.library_path() {
         Ok(_) => ctx
             .load(false)
@@ -278,7 +282,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             .collect(),
         Err(_) => Vec::new(),
     };
-    let status = status(&args.journal, head.as_ref(), &state, &runbooks, Utc::now());
+    // The text sums cases' clocks up on their case's line: it views only
+    // the response's own (a register's 30,000 case clocks are `--json`'s).
+    let status = status(
+        &args.journal,
+        head.as_ref(),
+        &state,
+        &runbooks,
+        Utc::now(),
+        args.json,
+    );
     if args.json {
         super::print_json(&status)?;
     } else {
@@ -292,13 +305,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The status of the response `state` folds, at `now`.
+/// The status of the response `state` folds, at `now`; with
+/// `case_clocks`, every case's clocks are among its clocks.
 pub fn status<'a>(
     path: &std::path::Path,
     head: Option<&crate::journal::Entry>,
     state: &'a ResponseState,
     runbooks: &[Runbook],
     now: DateTime<Utc>,
+    case_clocks: bool,
 ) -> Status<'a> {
     let play = PlayClock::of(state);
     // Wall time for the session, exercise time for deadlines.
@@ -341,6 +356,7 @@ pub fn status<'a>(
         clocks: state
             .clocks
             .iter()
+            .filter(|c| case_clocks || c.case.is_none())
             .map(|c| {
                 let clock_state = c.status(now);
                 let (anchor, start) = state.clock_start(c);

@@ -72,10 +72,12 @@ pub(super) struct Body {
 
 /// Hex of a SHA-256 digest.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-        .into_iter()
-        .map(char::from)
-        .collect()
+    digest_hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of a 32-byte digest, as a string.
+pub fn digest_hex(digest: &[u8]) -> String {
+    hex(digest).into_iter().map(char::from).collect()
 }
 
 /// Lower-case hex of a 32-byte digest, on the stack.
@@ -192,43 +194,53 @@ impl JournalKey {
     /// counter: an entry rewritten after a torn tail reuses its seq, and must
     /// not reuse a nonce.
     pub fn seal(&self, seq: u64, plaintext: &[u8]) -> Result<String, SealError> {
-        let mut nonce = [0u8; 12];
-        getrandom::getrandom(&mut nonce).map_err(|e| SealError::Random(e.to_string()))?;
-        let cipher = ChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(self.key.as_ref()));
-        let aad = seq.to_be_bytes();
-        let ct = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plaintext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| SealError::Malformed)?;
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&ct);
+        let out = self.seal_bytes(&seq.to_be_bytes(), plaintext)?;
         Ok(base64::engine::general_purpose::STANDARD.encode(out))
     }
 
     /// Decrypts the body of entry `seq`; the seq is authenticated, so a body
     /// moved to another position does not open.
     pub fn open(&self, seq: u64, sealed: &str) -> Result<Zeroizing<Vec<u8>>, SealError> {
-        let mut bytes = Zeroizing::new(
-            base64::engine::general_purpose::STANDARD
-                .decode(sealed)
-                .map_err(|_| SealError::Malformed)?,
-        );
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(sealed)
+            .map_err(|_| SealError::Malformed)?;
+        self.open_bytes(&seq.to_be_bytes(), bytes)
+    }
+
+    /// Encrypts `plaintext` under a random nonce, authenticating `aad` with
+    /// it: nonce ‖ ciphertext. Entry bodies use their seq as `aad` (8
+    /// bytes); anything else sealed with a journal key uses a longer one.
+    pub fn seal_bytes(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+        let mut nonce = [0u8; 12];
+        getrandom::getrandom(&mut nonce).map_err(|e| SealError::Random(e.to_string()))?;
+        let cipher = ChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(self.key.as_ref()));
+        let ct = cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            .map_err(|_| SealError::Malformed)?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    /// Decrypts what [`JournalKey::seal_bytes`] sealed with the same `aad`.
+    pub fn open_bytes(&self, aad: &[u8], sealed: Vec<u8>) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        let mut bytes = Zeroizing::new(sealed);
         if bytes.len() < 12 + 16 {
             return Err(SealError::Malformed);
         }
         let nonce = *Nonce::from_slice(&bytes[..12]);
-        // Opened where it lies (nonce and ciphertext are the one buffer the
-        // base64 decoded into): no second buffer per entry.
+        // Opened where it lies (nonce and ciphertext are the one buffer):
+        // no second buffer per entry.
         bytes.drain(..12);
         let cipher = ChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(self.key.as_ref()));
-        let aad = seq.to_be_bytes();
         cipher
-            .decrypt_in_place(&nonce, &aad, &mut *bytes)
+            .decrypt_in_place(&nonce, aad, &mut *bytes)
             .map_err(|_| SealError::Open)?;
         Ok(bytes)
     }

@@ -469,6 +469,38 @@ impl Event {
         )
     }
 
+    /// Every type name [`Event::kind`] gives, `unknown` included.
+    pub const KINDS: [&'static str; 28] = [
+        "session_started",
+        "runbook_opened",
+        "step_started",
+        "step_done",
+        "step_skipped",
+        "step_blocked",
+        "step_unblocked",
+        "check_ticked",
+        "check_unticked",
+        "decision",
+        "note",
+        "clock_started",
+        "awareness",
+        "clock_met",
+        "clock_breached",
+        "case_added",
+        "case_step_done",
+        "case_keyed",
+        "actor_changed",
+        "correction",
+        "signed_in",
+        "inject_delivered",
+        "expectation_scored",
+        "exercise_started",
+        "exercise_clock",
+        "lesson_recorded",
+        "session_ended",
+        "unknown",
+    ];
+
     /// The event's type name as stored (`step_done`...).
     pub fn kind(&self) -> &'static str {
         match self {

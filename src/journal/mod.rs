@@ -34,11 +34,11 @@ pub mod store;
 pub mod tail;
 pub mod verify;
 
-pub use entry::{parse_witness, witness_code};
+pub use entry::{JournalKey, SealError, digest_hex, parse_witness, witness_code};
 pub use event::{Actor, ClockAnchor, ClockChange, Event, LessonCategory, UnknownEvent};
 pub use scan::{Finding, Scan, Torn, scan};
 pub use store::{
-    Entry, Journal, JournalError, NewJournal, OpenStep, Planned, Quarantined, ReadJournal, Reading,
-    STEP_BYTES, read_prefix,
+    Entry, Journal, JournalError, NewJournal, OpenStep, Planned, Quarantined, ReadJournal,
+    ReadMark, Reading, STEP_BYTES, read_prefix,
 };
 pub use verify::{VerifyOptions, VerifyReport, verify};

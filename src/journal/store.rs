@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{DateTime, Local, SecondsFormat, SubsecRound as _, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use super::entry::{Body, GENESIS, JournalKey, SealError, StoredEntry, witness_code};
 use super::event::{Actor, Event};
@@ -36,6 +37,10 @@ pub const MAX_JOURNAL_BYTES: u64 = 1 << 30;
 /// of reading, checking, decoding and folding, so a screen stays responsive
 /// between steps.
 pub const STEP_BYTES: u64 = 2 << 20;
+
+/// How much is read to find a journal's first entry (the journal key) when
+/// a read goes on from a mark: the first entry is a few kilobytes.
+const FIRST_ENTRY_BYTES: u64 = 64 << 10;
 
 /// Reads a whole journal file: a regular file only, never through a symbolic
 /// link, at most [`MAX_JOURNAL_BYTES`]. Every reader of a journal a user or a
@@ -210,6 +215,30 @@ pub struct Reading {
     sessions: HashMap<u32, u64>,
     key: Option<JournalKey>,
     done: bool,
+    /// Where the last entry read ends (a torn tail after it is not counted).
+    end: u64,
+    /// Where the last entry read starts.
+    head_offset: u64,
+    /// SHA-256 of the file's bytes up to `end`, when asked for
+    /// ([`Reading::keep_digest`]).
+    digest: Option<Sha256>,
+    /// The first entry carries a journal key.
+    encrypted: bool,
+}
+
+/// Where a read of a journal stood, to go on from later without reading
+/// what came before again ([`Reading::mark`], [`Reading::go_on_from`]): a
+/// fold snapshot keeps one beside the state it folded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadMark {
+    /// Where the entries read end: the next entry starts here.
+    pub end: u64,
+    /// The last entry read, which the chain goes on from.
+    pub head: StoredEntry,
+    /// Where it starts.
+    pub head_offset: u64,
+    /// Each writer session's last monotonic time, as the chain check needs.
+    pub sessions: HashMap<u32, u64>,
 }
 
 impl Reading {
@@ -244,11 +273,19 @@ impl Reading {
             let Some(first) = scan.entries.first() else {
                 return Err(JournalError::Empty(self.path.clone()));
             };
+            self.encrypted = first.entry.journal_key.is_some();
             if let (Some(wrapped), Some(ids)) = (&first.entry.journal_key, identities) {
                 self.key = Some(journal_key(&self.path, &first.entry, wrapped, ids)?);
             }
         }
         let head = scan.entries.last().map(|last| last.entry.clone());
+        if let Some(last) = scan.entries.last() {
+            let end = last.offset + last.len;
+            if let Some(digest) = &mut self.digest {
+                digest.update(&bytes[..usize::try_from(end - self.pos).unwrap_or(bytes.len())]);
+            }
+            (self.end, self.head_offset) = (end, last.offset);
+        }
         let mut entries = Vec::with_capacity(scan.entries.len());
         for s in scan.entries {
             entries.push(decode(&self.path, self.key.as_ref(), s.entry, s.offset)?);
@@ -264,6 +301,107 @@ impl Reading {
     /// The whole file has been read.
     pub fn done(&self) -> bool {
         self.done
+    }
+
+    /// Keeps a SHA-256 of the file's bytes as they are read, going on from
+    /// `so_far` (the bytes before where this read starts).
+    pub fn keep_digest(&mut self, so_far: Sha256) {
+        self.digest = Some(so_far);
+    }
+
+    /// The SHA-256 of the file's bytes up to the last entry read, when
+    /// [`Reading::keep_digest`] asked for it.
+    pub fn digest(&self) -> Option<[u8; 32]> {
+        self.digest.clone().map(|d| d.finalize().into())
+    }
+
+    /// The file's length when it was opened, in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.len
+    }
+
+    /// The first entry carries a journal key: the bodies are sealed.
+    pub fn encrypted(&self) -> bool {
+        self.encrypted
+    }
+
+    /// The journal key, once the first entry was read with identities that
+    /// open it.
+    pub fn key(&self) -> Option<&JournalKey> {
+        self.key.as_ref()
+    }
+
+    /// Where this read stands: `None` before any entry.
+    pub fn mark(&self) -> Option<ReadMark> {
+        Some(ReadMark {
+            end: self.end,
+            head: self.head.clone()?,
+            head_offset: self.head_offset,
+            sessions: self.sessions.clone(),
+        })
+    }
+
+    /// A SHA-256 of the file's first `len` bytes, to be computed by whoever
+    /// calls the function returned (another thread: it reads through its own
+    /// handle of the same open file, so a file renamed into the path since
+    /// is not the one read). `None` when the file is shorter.
+    pub fn prefix_digest(
+        &self,
+        len: u64,
+    ) -> Option<impl FnOnce() -> std::io::Result<Sha256> + Send + use<>> {
+        let mut file = self.file.try_clone().ok()?;
+        (len <= self.len).then_some(move || {
+            file.seek(SeekFrom::Start(0))?;
+            let mut hasher = Sha256::new();
+            let mut left = len;
+            let mut buf = vec![0u8; 1 << 20];
+            while left > 0 {
+                let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+                file.read_exact(&mut buf[..want])?;
+                hasher.update(&buf[..want]);
+                left -= want as u64;
+            }
+            Ok(hasher)
+        })
+    }
+
+    /// Goes on from `mark` (of a read of this same file, whose bytes up to
+    /// `mark.end` the caller has checked are unchanged) instead of from the
+    /// start: the next step reads the entries after it, chain-checked from
+    /// its head. The journal key is opened with `identities` from the first
+    /// entry, as a read from the start opens it. Returns the head, decoded.
+    pub fn go_on_from(
+        &mut self,
+        mark: ReadMark,
+        identities: Option<&Identities>,
+    ) -> Result<Entry, JournalError> {
+        let (bytes, scan, _) = scan_next_part(
+            &mut self.file,
+            0,
+            FIRST_ENTRY_BYTES,
+            None,
+            &mut HashMap::new(),
+        )
+        .map_err(io(&self.path))?;
+        drop(bytes);
+        let first = scan.entries.first().filter(|s| s.offset == 0);
+        let Some(first) = first.filter(|_| mark.end <= self.len) else {
+            return Err(JournalError::Empty(self.path.clone()));
+        };
+        self.encrypted = first.entry.journal_key.is_some();
+        if let (Some(wrapped), Some(ids)) = (&first.entry.journal_key, identities) {
+            self.key = Some(journal_key(&self.path, &first.entry, wrapped, ids)?);
+        }
+        let head = decode(
+            &self.path,
+            self.key.as_ref(),
+            mark.head.clone(),
+            mark.head_offset,
+        )?;
+        (self.pos, self.end, self.head_offset) = (mark.end, mark.end, mark.head_offset);
+        self.head = Some(mark.head);
+        self.sessions = mark.sessions;
+        Ok(head)
     }
 
     /// The share of the file read so far, in percent.
@@ -650,6 +788,10 @@ impl Journal {
             sessions: HashMap::new(),
             key: None,
             done: false,
+            end: 0,
+            head_offset: 0,
+            digest: None,
+            encrypted: false,
         })
     }
 

@@ -76,7 +76,7 @@ impl CacheKey {
         bytes.try_into().ok().map(Self)
     }
 
-    pub(super) fn mac(&self) -> HmacSha256 {
+    pub(crate) fn mac(&self) -> HmacSha256 {
         // A key of one block, the size HMAC-SHA256 takes as is.
         <HmacSha256 as hmac::digest::KeyInit>::new(&self.0.into())
     }
@@ -351,7 +351,7 @@ impl HistoryCache {
         self.verdicts.retain(|k, _| on_line.contains(&k.0));
         let bytes = self.encode();
         let dir = fsutil::parent_dir(&self.file);
-        let ready = real_dir(dir) || std::fs::create_dir(dir).is_ok();
+        let ready = fsutil::real_dir(dir) || std::fs::create_dir(dir).is_ok();
         if ready && fsutil::replace_atomically(&self.file, &bytes).is_ok() {
             self.dirty = false;
         }
@@ -397,7 +397,7 @@ impl HistoryCache {
 
 /// The cache in `file`, if it is there, authentic and well formed.
 fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
-    let bytes = read_sized(file, MAX_BYTES)?;
+    let bytes = fsutil::read_sized(file, MAX_BYTES)?;
     let (body, tag) = bytes.split_at_checked(bytes.len().checked_sub(MAC_LEN)?)?;
     let mut mac = key.mac();
     mac.update(body);
@@ -453,29 +453,6 @@ fn read(file: &Path, key: &CacheKey) -> Option<HistoryCache> {
         cache.verdicts.insert(key, r.trust()?);
     }
     r.0.is_empty().then_some(cache)
-}
-
-/// Whether `dir` is a folder and not a link to one: the cache is neither
-/// read nor written through a link, wherever it leads.
-pub(super) fn real_dir(dir: &Path) -> bool {
-    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
-}
-
-/// The bytes of a cache file, read in one allocation of its size (a
-/// regular file in a real folder, never through a link, at most `max`).
-pub(super) fn read_sized(file: &Path, max: u64) -> Option<Vec<u8>> {
-    use std::io::Read;
-    if !real_dir(fsutil::parent_dir(file)) {
-        return None;
-    }
-    let opened = fsutil::open_regular(file, std::fs::OpenOptions::new().read(true)).ok()?;
-    let size = opened.metadata().ok()?.len();
-    if size > max {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    opened.take(max).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
 }
 
 /// The paths `commit`'s diff with its first parent touches, each with

@@ -27,7 +27,6 @@ use sha2::{Digest as _, Sha256};
 use super::git::HistoryEntry;
 use super::history_cache::{
     CACHE_DIR, CacheKey, MAC_LEN, Reader, path_bytes, put_bytes, put_oid_opt, put_trust, put_u32,
-    read_sized, real_dir,
 };
 use super::trust::Trust;
 use crate::fsutil;
@@ -66,10 +65,10 @@ pub(super) fn read(
     path: &Path,
 ) -> Option<Vec<Change>> {
     // Neither through a linked cache folder nor a linked `log` folder.
-    if !real_dir(&repo.path().join(CACHE_DIR)) {
+    if !fsutil::real_dir(&repo.path().join(CACHE_DIR)) {
         return None;
     }
-    let bytes = read_sized(&file_for(repo, path), MAX_BYTES)?;
+    let bytes = fsutil::read_sized(&file_for(repo, path), MAX_BYTES)?;
     let (body, tag) = bytes.split_at_checked(bytes.len().checked_sub(MAC_LEN)?)?;
     let mut mac = key.mac();
     mac.update(body);
@@ -131,8 +130,8 @@ pub(super) fn write(
     let file = file_for(repo, path);
     let dir = fsutil::parent_dir(&file);
     let cache_dir = fsutil::parent_dir(dir);
-    let ready = (real_dir(cache_dir) || std::fs::create_dir(cache_dir).is_ok())
-        && (real_dir(dir) || std::fs::create_dir(dir).is_ok());
+    let ready = (fsutil::real_dir(cache_dir) || std::fs::create_dir(cache_dir).is_ok())
+        && (fsutil::real_dir(dir) || std::fs::create_dir(dir).is_ok());
     if ready {
         // Not being able to keep it only means computing it next time.
         let _ = fsutil::replace_atomically(&file, &out);

@@ -4,7 +4,9 @@
 //! - Folding is incremental: for any split of any entry list, folding the
 //!   whole equals folding the first part and applying the rest. This is what
 //!   makes resume (fold what was read, then apply each new entry) and replay
-//!   (fold up to a moment) the same code path as review.
+//!   (fold up to a moment) the same code path as review. A fold snapshot
+//!   (`session::fold_cache`) written at the split reads back into the same
+//!   state and folds the rest the same.
 //! - Folding is deterministic, down to its JSON form.
 //! - Journals written only through `decide` never fold into an anomaly, and
 //!   the current step is never one that is finished.
@@ -45,7 +47,7 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
     let runbook = (*rng.pick(&["a", "b", "c"])).to_owned();
     let step = (*rng.pick(&["s1", "s2", "s3"])).to_owned();
     let clock = (*rng.pick(&["c1", "c2"])).to_owned();
-    match rng.below(22) {
+    match rng.below(28) {
         0 => session(rng.chance(50)),
         1 => Event::RunbookOpened {
             runbook,
@@ -177,6 +179,36 @@ fn any_event(rng: &mut Rng, at: DateTime<Utc>) -> Event {
             },
             reason: rng.chance(50).then(|| rng.text()),
         },
+        22 => Event::CaseAdded {
+            runbook,
+            kind: (*rng.pick(&["referral", "household"])).to_owned(),
+            reference: (*rng.pick(&["R1", "R2"])).to_owned(),
+            received_at: if rng.chance(10) {
+                "yesterday".to_owned()
+            } else {
+                (at - TimeDelta::minutes(rng.below(600) as i64))
+                    .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            },
+            fields: [("child".to_owned(), rng.text())].into(),
+        },
+        23 => Event::CaseStepDone {
+            reference: (*rng.pick(&["R1", "R2", "R3"])).to_owned(),
+            step,
+        },
+        24 => Event::CaseKeyed {
+            reference: (*rng.pick(&["R1", "R2", "R3"])).to_owned(),
+        },
+        25 => Event::SignedIn {
+            name: rng.text(),
+            role: rng.text(),
+            team: rng.chance(50).then(|| rng.text()),
+            capacity: rng.text(),
+        },
+        26 => Event::CheckUnticked {
+            runbook,
+            step,
+            check: rng.below(3),
+        },
         _ => Event::SessionEnded {
             reason: rng.chance(50).then(|| rng.text()),
         },
@@ -227,13 +259,27 @@ fn check_incremental(seed: u64, entries: &[Entry]) -> ResponseState {
     for split in [0, entries.len() / 3, entries.len() / 2, entries.len()] {
         let (a, b) = entries.split_at(split);
         let mut state = ResponseState::fold(a);
+        // A fold snapshot stands for the fold it was written from, and
+        // folds on exactly as it would.
+        let parts = state
+            .to_snapshot(split % 3 + 1)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let clocks = parts[1..]
+            .iter()
+            .map(|p| ResponseState::clocks_from_snapshot(p).unwrap());
+        let mut back = ResponseState::from_snapshot(&parts[0])
+            .unwrap_or_else(|| panic!("seed {seed}: the snapshot at {split} does not read"))
+            .with_clocks(clocks);
+        assert_eq!(back, state, "seed {seed}: snapshot at split {split}");
         for e in b {
             state.apply(e);
+            back.apply(e);
         }
         assert_eq!(
             state, whole,
             "seed {seed}: fold(a ++ b) differs at split {split}"
         );
+        assert_eq!(back, whole, "seed {seed}: snapshot at {split}, then b");
     }
     whole
 }

@@ -32,17 +32,18 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::journal::{Actor, ClockAnchor, ClockChange, Entry, Event, LessonCategory};
 use crate::runbook::AWARENESS;
 
 /// The entry that recorded something: when, by whom, at what exercise time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     /// The entry's seq.
     pub seq: u64,
     /// Its wall-clock time (UTC).
+    #[serde(deserialize_with = "utc_time")]
     pub at: DateTime<Utc>,
     /// Its exercise time (ms since T+0), in exercises.
     pub ex_t: Option<u64>,
@@ -62,7 +63,7 @@ impl Stamp {
 }
 
 /// Where a step stands.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum StepStatus {
     /// Nothing recorded yet.
@@ -108,7 +109,7 @@ impl StepStatus {
 static TODO: StepStatus = StepStatus::Todo;
 
 /// A ticked check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tick {
     /// The check's text when ticked.
     pub text: String,
@@ -117,7 +118,7 @@ pub struct Tick {
 }
 
 /// A decision taken at a decision step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionTaken {
     /// The option's label.
     pub option: String,
@@ -130,7 +131,7 @@ pub struct DecisionTaken {
 }
 
 /// What the journal says about one step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepState {
     /// Where it stands.
     pub status: StepStatus,
@@ -165,7 +166,7 @@ impl StepState {
 }
 
 /// The version of a runbook followed, as `runbook_opened` recorded it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunbookVersion {
     /// Its title then.
     pub title: String,
@@ -184,7 +185,7 @@ pub struct RunbookVersion {
 }
 
 /// A runbook opened in this response, with its steps' states.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenedRunbook {
     /// Runbook id.
     pub id: String,
@@ -206,7 +207,7 @@ impl OpenedRunbook {
 }
 
 /// A deadline of a runbook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockState {
     /// Runbook id.
     pub runbook: String,
@@ -215,6 +216,7 @@ pub struct ClockState {
     /// What must happen by then.
     pub label: String,
     /// When it falls due.
+    #[serde(deserialize_with = "utc_time")]
     pub due_at: DateTime<Utc>,
     /// The entry that started it.
     pub started: Stamp,
@@ -238,7 +240,7 @@ pub struct ClockState {
 pub const AD_HOC: &str = "";
 
 /// A case on a runbook's register: a referral, a household, a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseState {
     /// The runbook whose register it is on.
     pub runbook: String,
@@ -247,6 +249,7 @@ pub struct CaseState {
     /// Its reference, unique in the journal.
     pub reference: String,
     /// When it was received (its clocks count from then).
+    #[serde(deserialize_with = "utc_time")]
     pub received_at: DateTime<Utc>,
     /// The fields given, by name.
     pub fields: BTreeMap<String, String>,
@@ -259,7 +262,7 @@ pub struct CaseState {
 }
 
 /// Where a clock stands at a given moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockStatus {
     /// Not yet due.
@@ -304,7 +307,7 @@ impl ClockState {
 }
 
 /// When the council became aware of the incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Awareness {
     /// The time of awareness in force (the latest given).
     pub at: DateTime<Utc>,
@@ -319,7 +322,7 @@ pub struct Awareness {
 }
 
 /// A note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     /// The entry that recorded it.
     pub stamp: Stamp,
@@ -330,7 +333,7 @@ pub struct Note {
 }
 
 /// A correction of an earlier entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Correction {
     /// The correcting entry.
     pub stamp: Stamp,
@@ -339,7 +342,7 @@ pub struct Correction {
 }
 
 /// An exercise inject delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InjectDelivery {
     /// The entry.
     pub stamp: Stamp,
@@ -356,7 +359,7 @@ pub struct InjectDelivery {
 }
 
 /// Someone signed in to an exercise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignIn {
     /// The entry.
     pub stamp: Stamp,
@@ -371,7 +374,7 @@ pub struct SignIn {
 }
 
 /// An exercise expectation scored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpectationScore {
     /// The entry.
     pub stamp: Stamp,
@@ -388,7 +391,7 @@ pub struct ExpectationScore {
 }
 
 /// The start of an exercise (T+0), as `exercise_started` recorded it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExerciseStart {
     /// The entry.
     pub stamp: Stamp,
@@ -405,7 +408,7 @@ pub struct ExerciseStart {
 }
 
 /// A change of the exercise clock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockControl {
     /// The entry.
     pub stamp: Stamp,
@@ -420,7 +423,7 @@ pub struct ClockControl {
 }
 
 /// A lesson learned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lesson {
     /// The entry.
     pub stamp: Stamp,
@@ -435,7 +438,7 @@ pub struct Lesson {
 }
 
 /// Writer sessions seen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sessions {
     /// `session_started` entries.
     pub count: u32,
@@ -453,7 +456,7 @@ pub struct Sessions {
 }
 
 /// Something in the journal that does not make sense here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anomaly {
     /// The entry that caused it.
     pub seq: u64,
@@ -468,7 +471,7 @@ impl fmt::Display for Anomaly {
 }
 
 /// Everything a response is, as folded from its journal.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseState {
     /// The incident's name (the first one given).
     pub incident: Option<String>,
@@ -485,7 +488,10 @@ pub struct ResponseState {
     pub sessions: Sessions,
     /// Runbooks in the order first opened.
     pub runbooks: Vec<OpenedRunbook>,
-    /// Clocks in the order started (cases' clocks among them).
+    /// Clocks in the order started (cases' clocks among them). Left out
+    /// of the state's serde form: a fold snapshot keeps them in parts of
+    /// their own ([`ResponseState::to_snapshot`]).
+    #[serde(skip)]
     pub clocks: Vec<ClockState>,
     /// Cases, in the order added.
     pub cases: Vec<CaseState>,
@@ -564,9 +570,114 @@ impl Kinds {
     }
 }
 
+/// A state as a fold snapshot keeps it ([`ResponseState::to_snapshot`]):
+/// every public field, and the event kind of each seq as its place in
+/// [`Event::KINDS`] (`None`: unreadable). The indexes are rebuilt.
+#[derive(Serialize)]
+struct SnapshotOut<'a> {
+    state: &'a ResponseState,
+    kinds: Vec<(u64, Option<u8>)>,
+}
+
+/// [`SnapshotOut`] as read back.
+#[derive(Deserialize)]
+struct SnapshotIn {
+    state: ResponseState,
+    kinds: Vec<(u64, Option<u8>)>,
+}
+
+/// A time as chrono writes a `DateTime<Utc>` (`2026-12-05T06:30:54.917Z`,
+/// up to nine digits of fraction), read without chrono's general parser:
+/// a snapshot holds a time per clock and per stamp, and chrono's parser
+/// was a fifth of reading one back. Anything else (a leap second, an
+/// offset) goes to chrono, so the time read is always chrono's.
+fn utc_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    struct Time;
+    impl serde::de::Visitor<'_> for Time {
+        type Value = DateTime<Utc>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an RFC 3339 time")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            match utc_fast(text.as_bytes()) {
+                Some(time) => Ok(time),
+                None => text.parse().map_err(E::custom),
+            }
+        }
+    }
+    d.deserialize_str(Time)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, else `None`.
+fn utc_fast(b: &[u8]) -> Option<DateTime<Utc>> {
+    fn num(b: &[u8]) -> Option<u32> {
+        b.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    }
+    let (head, rest) = b.split_at_checked(19)?;
+    if [head[4], head[7], head[10], head[13], head[16]] != *b"--T::" {
+        return None;
+    }
+    let year = i32::try_from(num(&head[..4])?).ok()?;
+    let (month, day) = (num(&head[5..7])?, num(&head[8..10])?);
+    let (hour, minute, second) = (
+        num(&head[11..13])?,
+        num(&head[14..16])?,
+        num(&head[17..19])?,
+    );
+    let nanos = match rest {
+        [b'Z'] => 0,
+        [b'.', digits @ .., b'Z'] if (1..=9).contains(&digits.len()) => {
+            num(digits)? * 10u32.pow(9 - digits.len() as u32)
+        }
+        _ => return None,
+    };
+    if second > 59 {
+        return None; // a leap second: chrono's to read
+    }
+    let time = chrono::NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    Some(
+        chrono::NaiveDate::from_ymd_opt(year, month, day)?
+            .and_time(time)
+            .and_utc(),
+    )
+}
+
+/// A state read back from the first part of a fold snapshot
+/// ([`ResponseState::from_snapshot`]), waiting for its clocks.
+pub struct SnapshotStart(ResponseState);
+
+impl SnapshotStart {
+    /// The state, with the clocks of the snapshot's other parts, in order.
+    pub fn with_clocks(self, runs: impl IntoIterator<Item = Vec<ClockState>>) -> ResponseState {
+        let mut state = self.0;
+        let runs: Vec<_> = runs.into_iter().collect();
+        state.clocks = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        for run in runs {
+            state.clocks.extend(run);
+        }
+        state.clock_index.reserve(state.clocks.len());
+        for (i, clock) in state.clocks.iter().enumerate() {
+            let key = clock_key(&clock.runbook, clock.case.as_deref(), &clock.clock);
+            state.clock_index.insert(key, i);
+        }
+        state
+    }
+}
+
 /// The key of a clock in the index.
 fn clock_key(runbook: &str, case: Option<&str>, clock: &str) -> String {
-    format!("{runbook}\u{0}{}\u{0}{clock}", case.unwrap_or_default())
+    let case = case.unwrap_or_default();
+    // Built by hand, not `format!`: a key per clock of a 30,000-clock register.
+    let mut key = String::with_capacity(runbook.len() + case.len() + clock.len() + 2);
+    for (i, part) in [runbook, case, clock].into_iter().enumerate() {
+        if i > 0 {
+            key.push('\0');
+        }
+        key.push_str(part);
+    }
+    key
 }
 
 /// How a clock is named in anomalies.
@@ -608,6 +719,63 @@ impl ResponseState {
             state.apply(entry);
         }
         state
+    }
+
+    /// The state as parts that read back, on as many threads, into an
+    /// equal state that then folds further entries exactly as this one
+    /// would (a fold snapshot: `session::fold_cache`): first everything but
+    /// the clocks, then the clocks in `clock_parts` runs, the bulk of a
+    /// register's state.
+    pub fn to_snapshot(&self, clock_parts: usize) -> Result<Vec<Vec<u8>>, serde_json::Error> {
+        let mut kinds = Vec::with_capacity(self.kinds.0.len());
+        for &(seq, kind) in &self.kinds.0 {
+            let place = match kind {
+                Some(k) => Some(
+                    Event::KINDS
+                        .iter()
+                        .position(|&known| known == k)
+                        .and_then(|p| u8::try_from(p).ok())
+                        .ok_or_else(|| {
+                            <serde_json::Error as serde::ser::Error>::custom(format!(
+                                "event kind `{k}` is not in Event::KINDS"
+                            ))
+                        })?,
+                ),
+                None => None,
+            };
+            kinds.push((seq, place));
+        }
+        let mut parts = vec![serde_json::to_vec(&SnapshotOut { state: self, kinds })?];
+        let run = self.clocks.len().div_ceil(clock_parts.max(1)).max(1);
+        for clocks in self.clocks.chunks(run) {
+            parts.push(serde_json::to_vec(clocks)?);
+        }
+        Ok(parts)
+    }
+
+    /// The clocks of one of [`ResponseState::to_snapshot`]'s clock parts.
+    pub fn clocks_from_snapshot(part: &[u8]) -> Option<Vec<ClockState>> {
+        serde_json::from_slice(part).ok()
+    }
+
+    /// The first part of a state [`ResponseState::to_snapshot`] wrote, to
+    /// be given its clocks; `None` when the bytes do not read as one (a
+    /// snapshot of another version: the caller folds the journal instead).
+    pub fn from_snapshot(first: &[u8]) -> Option<SnapshotStart> {
+        let SnapshotIn { mut state, kinds } = serde_json::from_slice(first).ok()?;
+        let mut restored = Vec::with_capacity(kinds.len());
+        for (seq, place) in kinds {
+            let kind = match place {
+                Some(p) => Some(*Event::KINDS.get(usize::from(p))?),
+                None => None,
+            };
+            restored.push((seq, kind));
+        }
+        state.kinds = Kinds(restored);
+        for (i, case) in state.cases.iter().enumerate() {
+            state.case_index.insert(case.reference.clone(), i);
+        }
+        Some(SnapshotStart(state))
     }
 
     /// The runbook opened with this id.
@@ -1408,6 +1576,51 @@ mod tests {
 
     use super::*;
     use crate::response::testkit::{RB, Sim, actor, entry, session, t0};
+
+    /// The fast reading of a snapshot's times is chrono's reading, for
+    /// every way chrono writes a UTC time, and leaves the rest to chrono.
+    #[test]
+    fn times_read_fast_are_the_times_chrono_reads() {
+        use chrono::SecondsFormat::{AutoSi, Micros, Millis, Nanos, Secs};
+        let mut rng = crate::testrng::Rng(7);
+        for _ in 0..20_000 {
+            let secs = (rng.next() % 8_000_000_000) as i64 - 1_000_000_000;
+            let nanos = match rng.below(4) {
+                0 => 0,
+                1 => (rng.next() % 1000) as u32 * 1_000_000,
+                _ => (rng.next() % 1_000_000_000) as u32,
+            };
+            let Some(time) = DateTime::from_timestamp(secs, nanos) else {
+                continue;
+            };
+            for format in [AutoSi, Secs, Millis, Micros, Nanos] {
+                let text = time.to_rfc3339_opts(format, true);
+                let chrono: DateTime<Utc> = text.parse().unwrap();
+                assert_eq!(utc_fast(text.as_bytes()), Some(chrono), "{text}");
+            }
+        }
+        for other in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.5Z",
+            "2026-12-05T06:30:54+01:00",
+            "2026-12-05T06:30:54.1234567891Z",
+            "2026-12-05T06:30:54.Z",
+            "2026-02-30T00:00:00Z",
+            "2026-12-05 06:30:54Z",
+            "+12026-12-05T06:30:54Z",
+            "2026-1a-05T06:30:54Z",
+            "",
+        ] {
+            assert_eq!(utc_fast(other.as_bytes()), None, "{other}");
+        }
+        let snapshot = r#""2016-12-31T23:59:60.5Z""#;
+        let mut json = serde_json::Deserializer::from_str(snapshot);
+        let leap = utc_time(&mut json).unwrap();
+        assert_eq!(
+            leap,
+            "2016-12-31T23:59:60.5Z".parse::<DateTime<Utc>>().unwrap()
+        );
+    }
 
     fn step(runbook: &str, step: &str) -> (String, String) {
         (runbook.to_owned(), step.to_owned())

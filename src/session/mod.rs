@@ -19,6 +19,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+pub use fold_cache::FoldCache;
+
 use crate::calendar::Calendar;
 use crate::crypto::Identities;
 use crate::journal::{
@@ -137,7 +139,7 @@ impl Session {
         path: &Path,
         identities: Option<&Identities>,
     ) -> Result<ResponseState, JournalError> {
-        read_folded(path, identities).map(|(state, _)| state)
+        read_folded(path, identities, None).map(|(state, _)| state)
     }
 
     /// Whether the journal at `path` was left with a session open (a crash,
@@ -439,6 +441,7 @@ fn exercise_time(event: &Event, now: Option<u64>) -> Option<u64> {
     }
 }
 
+pub mod fold_cache;
 #[cfg(test)]
 mod tests;
 
@@ -448,33 +451,52 @@ const FOLD_PART: u64 = 1 << 20;
 /// The fold of the journal at `path` and its last entry, read as
 /// [`Journal::read`] reads it (the whole chain checked, bodies opened with
 /// `identities`) and folded as [`ResponseState::fold`] folds, without a lock
-/// or a write, like [`Session::peek`].
+/// or a write to the journal, like [`Session::peek`].
 ///
 /// For the one-shot readers (`status`, `cases`): one thread reads, checks
 /// and decodes the journal a part at a time while this one folds the part
 /// before, so a long journal costs the longer of the two rather than their
 /// sum, and no more than a few parts' entries are held at once (at 10,000
 /// cases, 40,000 entries, every entry held took more time in memory
-/// allocation than in folding: docs/PERFORMANCE.md).
+/// allocation than in folding: docs/PERFORMANCE.md). With `cache`, a fold
+/// snapshot of a long journal ([`fold_cache`]) stands for the entries it
+/// covers, and is kept for the next read.
 pub fn read_folded(
     path: &Path,
     identities: Option<&Identities>,
+    cache: Option<&FoldCache>,
 ) -> Result<(ResponseState, Option<Entry>), JournalError> {
     let mut reading = Journal::read_in_steps(path)?;
+    let mut state = ResponseState::new();
+    let mut head = None;
+    let mut from = 0;
+    if let Some(cache) = cache {
+        match cache.load(path, &mut reading, identities) {
+            Some(found) => (state, head, from) = (found.state, Some(found.head), found.end),
+            None => {
+                // A miss may have moved the read on: start it again.
+                if reading.mark().is_some() {
+                    reading = Journal::read_in_steps(path)?;
+                }
+                if cache.would_keep(reading.file_len()) {
+                    reading.keep_digest(Default::default());
+                }
+            }
+        }
+    }
     let (parts, received) = std::sync::mpsc::sync_channel(2);
+    let reader = &mut reading;
     std::thread::scope(|scope| {
         scope.spawn(move || {
             loop {
-                let part = reading.step(identities, FOLD_PART);
-                let last = part.is_err() || reading.done();
+                let part = reader.step(identities, FOLD_PART);
+                let last = part.is_err() || reader.done();
                 // The folder stopped (an error): nothing more is wanted.
                 if parts.send(part).is_err() || last {
                     break;
                 }
             }
         });
-        let mut state = ResponseState::new();
-        let mut head = None;
         for part in received {
             let part = part?;
             for entry in &part {
@@ -484,6 +506,10 @@ pub fn read_folded(
                 head = Some(last);
             }
         }
-        Ok((state, head))
-    })
+        Ok::<_, JournalError>(())
+    })?;
+    if let Some(cache) = cache {
+        cache.store(path, &reading, &state, from);
+    }
+    Ok((state, head))
 }

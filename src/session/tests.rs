@@ -643,7 +643,7 @@ fn read_folded_equals_the_whole_read_and_fold_across_parts() {
     std::fs::write(&path, &bytes).unwrap();
 
     let whole = Journal::read(&path, None).unwrap();
-    let (state, head) = read_folded(&path, None).unwrap();
+    let (state, head) = read_folded(&path, None, None).unwrap();
     assert_eq!(state, ResponseState::fold(&whole));
     assert_eq!(head.as_ref(), whole.last());
     assert_eq!(state.entries, 9_001);
@@ -659,7 +659,7 @@ fn read_folded_equals_the_whole_read_and_fold_across_parts() {
     tampered[at] = b'n';
     std::fs::write(&path, &tampered).unwrap();
     let expected = Journal::read(&path, None).unwrap_err().to_string();
-    let got = read_folded(&path, None).unwrap_err().to_string();
+    let got = read_folded(&path, None, None).unwrap_err().to_string();
     assert_eq!(got, expected);
     assert!(got.contains("seq"), "{got}");
 }

@@ -830,3 +830,123 @@ fn act_without_actor_writes_as_the_journals_keyboard_holder_not_the_laptops_last
     let note = entries.last().and_then(|e| e.actor.clone());
     assert_eq!(note.map(|a| a.name), Some("Sam Lee".to_owned()));
 }
+
+/// `status --json` without what moves with the clock.
+fn status_at_rest(home: &Path, journal: &Path) -> Value {
+    let mut status = status_json(crate::harness::grabbag(home), journal);
+    status["deadline_now"] = Value::Null;
+    for clock in status["clocks"].as_array_mut().into_iter().flatten() {
+        clock["remaining_s"] = Value::Null;
+    }
+    status
+}
+
+/// A register past a megabyte gets a fold snapshot from its first
+/// `status`; the next `status` (and `cases`) answers the same from it, with
+/// what was appended since folded on, and a journal altered under it is
+/// refused as without one.
+#[test]
+fn a_long_registers_status_reads_the_same_from_its_fold_snapshot() {
+    use grabbag::journal::entry::plaintext_journal;
+    use grabbag::journal::{Actor, Event};
+    let home = tempfile::tempdir().unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let journal = home.path().join("register.jsonl");
+    let runbook = "continuity/referrals".to_owned();
+    let sam = Actor {
+        name: "Sam Lee".to_owned(),
+        role: "Duty social worker".to_owned(),
+    };
+    let mut events = vec![(
+        sam.clone(),
+        Event::RunbookOpened {
+            runbook: runbook.clone(),
+            title: "Referrals".to_owned(),
+            commit: None,
+            blob: None,
+            dirty: false,
+            unencrypted: false,
+            trust: String::new(),
+        },
+        None,
+    )];
+    for n in 0..2_400 {
+        let reference = format!("CS-{n:05}");
+        events.push((
+            sam.clone(),
+            Event::CaseAdded {
+                runbook: runbook.clone(),
+                kind: "referral".to_owned(),
+                reference: reference.clone(),
+                received_at: "2026-12-04T10:00:00Z".to_owned(),
+                fields: [("child".to_owned(), format!("Child {n}"))].into(),
+            },
+            None,
+        ));
+        for (clock, due) in [
+            ("decision", "2026-12-07T23:59:59Z"),
+            ("visit", "2026-12-11T23:59:59Z"),
+        ] {
+            events.push((
+                sam.clone(),
+                Event::ClockStarted {
+                    runbook: runbook.clone(),
+                    clock: clock.to_owned(),
+                    label: clock.to_owned(),
+                    due_at: due.to_owned(),
+                    anchor: None,
+                    case: Some(reference.clone()),
+                    basis: None,
+                },
+                None,
+            ));
+        }
+    }
+    let start = "2026-12-04T10:00:00Z".parse().unwrap();
+    let write = |events: Vec<(Actor, Event, Option<u64>)>| {
+        let bytes = plaintext_journal(start, 1_000, "+00:00", events).unwrap();
+        std::fs::write(&journal, &bytes).unwrap();
+        bytes
+    };
+    let bytes = write(events[..events.len() - 30].to_vec());
+    assert!(bytes.len() > 1 << 20, "{} bytes", bytes.len());
+    let snapshots = home.path().join("config/fold-cache");
+
+    let first = status_at_rest(home.path(), &journal);
+    assert_eq!(std::fs::read_dir(&snapshots).unwrap().count(), 1);
+    assert_eq!(status_at_rest(home.path(), &journal), first);
+    assert_eq!(status_at_rest(fresh.path(), &journal), first);
+    assert_eq!(first["cases"].as_array().unwrap().len(), 2_390);
+
+    // Appended to since: folded on from the snapshot.
+    write(events.clone());
+    let grown = status_at_rest(home.path(), &journal);
+    assert_eq!(grown, status_at_rest(fresh.path(), &journal));
+    assert_eq!(grown["cases"].as_array().unwrap().len(), 2_400);
+    assert_eq!(grown["clocks"].as_array().unwrap().len(), 4_800);
+    let cases = |home: &Path| {
+        run(crate::harness::grabbag(home)
+            .args(["cases", "--format", "csv"])
+            .arg(&journal))
+    };
+    assert_eq!(cases(home.path()).stdout, cases(fresh.path()).stdout);
+
+    // One letter changed in an entry the snapshot covers.
+    let mut altered = std::fs::read(&journal).unwrap();
+    let at = altered.len() / 3;
+    let at = at
+        + altered[at..]
+            .windows(6)
+            .position(|w| w == b"Child ")
+            .unwrap();
+    altered[at] = b'c';
+    std::fs::write(&journal, &altered).unwrap();
+    let status = |home: &Path| run(crate::harness::grabbag(home).arg("status").arg(&journal));
+    let (with, without) = (
+        status(home.path()),
+        status(tempfile::tempdir().unwrap().path()),
+    );
+    assert_ne!(with.code, 0, "{}", with.stdout);
+    assert_eq!((with.code, &with.stderr), (without.code, &without.stderr));
+    assert!(with.stderr.contains("seq"), "{}", with.stderr);
+}
