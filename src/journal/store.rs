@@ -38,10 +38,6 @@ pub const MAX_JOURNAL_BYTES: u64 = 1 << 30;
 /// between steps.
 pub const STEP_BYTES: u64 = 2 << 20;
 
-/// How much is read to find a journal's first entry (the journal key) when
-/// a read goes on from a mark: the first entry is a few kilobytes.
-const FIRST_ENTRY_BYTES: u64 = 64 << 10;
-
 /// Reads a whole journal file: a regular file only, never through a symbolic
 /// link, at most [`MAX_JOURNAL_BYTES`]. Every reader of a journal a user or a
 /// sync may have placed goes through here.
@@ -224,6 +220,10 @@ pub struct Reading {
     digest: Option<Sha256>,
     /// The first entry carries a journal key.
     encrypted: bool,
+    /// The wrapped key `key` was opened from: a read started again
+    /// ([`Reading::start_again`]) on a first entry that still carries it
+    /// does not open it again (an age plugin may ask for a touch each time).
+    key_from: Option<String>,
 }
 
 /// Where a read of a journal stood, to go on from later without reading
@@ -233,9 +233,8 @@ pub struct Reading {
 pub struct ReadMark {
     /// Where the entries read end: the next entry starts here.
     pub end: u64,
-    /// The last entry read, which the chain goes on from.
-    pub head: StoredEntry,
-    /// Where it starts.
+    /// Where the last entry read starts: the chain goes on from it, read
+    /// again from the file (never kept parsed: its line is what counts).
     pub head_offset: u64,
     /// Each writer session's last monotonic time, as the chain check needs.
     pub sessions: HashMap<u32, u64>,
@@ -274,9 +273,7 @@ impl Reading {
                 return Err(JournalError::Empty(self.path.clone()));
             };
             self.encrypted = first.entry.journal_key.is_some();
-            if let (Some(wrapped), Some(ids)) = (&first.entry.journal_key, identities) {
-                self.key = Some(journal_key(&self.path, &first.entry, wrapped, ids)?);
-            }
+            self.open_key(&first.entry, identities)?;
         }
         let head = scan.entries.last().map(|last| last.entry.clone());
         if let Some(last) = scan.entries.last() {
@@ -320,6 +317,34 @@ impl Reading {
         self.len
     }
 
+    /// Opens the journal key `first` carries with `identities`, unless it
+    /// is the key already open; none when it carries none or there are no
+    /// identities, as a read from the start has none.
+    fn open_key(
+        &mut self,
+        first: &StoredEntry,
+        identities: Option<&Identities>,
+    ) -> Result<(), JournalError> {
+        match (&first.journal_key, identities) {
+            (Some(wrapped), Some(ids)) => {
+                if self.key.is_none() || self.key_from.as_ref() != Some(wrapped) {
+                    self.key = Some(journal_key(&self.path, first, wrapped, ids)?);
+                    self.key_from = Some(wrapped.clone());
+                }
+            }
+            _ => (self.key, self.key_from) = (None, None),
+        }
+        Ok(())
+    }
+
+    /// The same journal read again from its start (opened afresh), keeping
+    /// the journal key already opened for a first entry that carries it.
+    pub fn start_again(self) -> Result<Reading, JournalError> {
+        let mut again = Journal::read_in_steps(&self.path)?;
+        (again.key, again.key_from) = (self.key, self.key_from);
+        Ok(again)
+    }
+
     /// The first entry carries a journal key: the bodies are sealed.
     pub fn encrypted(&self) -> bool {
         self.encrypted
@@ -333,9 +358,9 @@ impl Reading {
 
     /// Where this read stands: `None` before any entry.
     pub fn mark(&self) -> Option<ReadMark> {
+        self.head.as_ref()?;
         Some(ReadMark {
             end: self.end,
-            head: self.head.clone()?,
             head_offset: self.head_offset,
             sessions: self.sessions.clone(),
         })
@@ -368,40 +393,42 @@ impl Reading {
     /// Goes on from `mark` (of a read of this same file, whose bytes up to
     /// `mark.end` the caller has checked are unchanged) instead of from the
     /// start: the next step reads the entries after it, chain-checked from
-    /// its head. The journal key is opened with `identities` from the first
-    /// entry, as a read from the start opens it. Returns the head, decoded.
+    /// its head, which is read from the file as any read parses a line. The
+    /// journal key is opened with `identities` from the first entry, as a
+    /// read from the start opens it. Returns the head, decoded.
     pub fn go_on_from(
         &mut self,
         mark: ReadMark,
         identities: Option<&Identities>,
     ) -> Result<Entry, JournalError> {
-        let (bytes, scan, _) = scan_next_part(
+        let broken = || JournalError::Empty(self.path.clone());
+        if mark.end > self.len || mark.head_offset >= mark.end {
+            return Err(broken());
+        }
+        let first = read_line_at(&mut self.file, 0, mark.end).map_err(io(&self.path))?;
+        let first: StoredEntry = serde_json::from_slice(&first).map_err(|_| broken())?;
+        let head = read_line_at(
             &mut self.file,
-            0,
-            FIRST_ENTRY_BYTES,
-            None,
-            &mut HashMap::new(),
+            mark.head_offset,
+            mark.end - mark.head_offset,
         )
         .map_err(io(&self.path))?;
-        drop(bytes);
-        let first = scan.entries.first().filter(|s| s.offset == 0);
-        let Some(first) = first.filter(|_| mark.end <= self.len) else {
-            return Err(JournalError::Empty(self.path.clone()));
-        };
-        self.encrypted = first.entry.journal_key.is_some();
-        if let (Some(wrapped), Some(ids)) = (&first.entry.journal_key, identities) {
-            self.key = Some(journal_key(&self.path, &first.entry, wrapped, ids)?);
+        if mark.head_offset + head.len() as u64 + 1 != mark.end {
+            return Err(broken());
         }
-        let head = decode(
+        let head: StoredEntry = serde_json::from_slice(&head).map_err(|_| broken())?;
+        self.encrypted = first.journal_key.is_some();
+        self.open_key(&first, identities)?;
+        let decoded = decode(
             &self.path,
             self.key.as_ref(),
-            mark.head.clone(),
+            head.clone(),
             mark.head_offset,
         )?;
         (self.pos, self.end, self.head_offset) = (mark.end, mark.end, mark.head_offset);
-        self.head = Some(mark.head);
+        self.head = Some(head);
         self.sessions = mark.sessions;
-        Ok(head)
+        Ok(decoded)
     }
 
     /// The share of the file read so far, in percent.
@@ -792,6 +819,7 @@ impl Journal {
             head_offset: 0,
             digest: None,
             encrypted: false,
+            key_from: None,
         })
     }
 
@@ -1426,6 +1454,29 @@ fn scan_next_part(
     }
     let scan = scan_from(&bytes, base, prior, sessions);
     Ok((bytes, scan, true))
+}
+
+/// The line that starts at `offset`, without its newline, read a part at
+/// a time up to `limit` bytes: where a read goes on from a mark, the first
+/// entry (however many recipients its key is wrapped to) and the head.
+fn read_line_at(file: &mut File, offset: u64, limit: u64) -> std::io::Result<Vec<u8>> {
+    const PART: u64 = 64 << 10;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut line = Vec::new();
+    while (line.len() as u64) < limit {
+        let from = line.len();
+        let read = (&mut *file)
+            .take(PART.min(limit - from as u64))
+            .read_to_end(&mut line)?;
+        if let Some(n) = line[from..].iter().position(|b| *b == b'\n') {
+            line.truncate(from + n);
+            return Ok(line);
+        }
+        if read == 0 {
+            break;
+        }
+    }
+    Err(std::io::ErrorKind::UnexpectedEof.into())
 }
 
 fn decode_scanned(

@@ -43,7 +43,8 @@ pub use review::definition_anomalies;
 pub use state::{
     AD_HOC, Anomaly, CaseState, ClockControl, ClockState, ClockStatus, Correction, DecisionTaken,
     ExerciseStart, ExpectationScore, InjectDelivery, Lesson, Note, OpenedRunbook, ResponseState,
-    RunbookVersion, Sessions, SignIn, SnapshotStart, Stamp, StepState, StepStatus, Tick,
+    RunbookVersion, SNAPSHOT_FORMAT, Sessions, SignIn, SnapshotStart, Stamp, StepState, StepStatus,
+    Tick,
 };
 
 #[cfg(test)]

@@ -8,9 +8,11 @@
 //! A snapshot may only make an answer faster, never different:
 //!
 //! - It holds the state and where the read stood ([`ReadMark`]: the end of
-//!   the last entry, the head the chain goes on from, the sessions'
-//!   monotonic times), with the SHA-256 of the journal's bytes up to that
-//!   end. It is used only when the journal's bytes up to there hash the
+//!   the last entry, where that entry starts, the sessions' monotonic
+//!   times), with the SHA-256 of the journal's bytes up to that end, and
+//!   the [`SNAPSHOT_FORMAT`] of the fold. The last entry (which the chain
+//!   goes on from) and the first (the journal key) are read again from the
+//!   journal's lines, never kept parsed. It is used only when the journal's bytes up to there hash the
 //!   same now: any change before the end (an entry altered, removed or
 //!   reordered, a torn tail completed differently) is a miss, and the
 //!   journal is read from the start, as without a snapshot, with its
@@ -45,7 +47,7 @@ use crate::crypto::Identities;
 use crate::fsutil;
 use crate::journal::{Entry, JournalKey, ReadMark, Reading, digest_hex as hex};
 use crate::library::history_cache::CacheKey;
-use crate::response::{ClockState, ResponseState};
+use crate::response::{ClockState, ResponseState, SNAPSHOT_FORMAT};
 
 /// The folder of snapshots, inside the user's config folder.
 const DIR: &str = "fold-cache";
@@ -68,6 +70,8 @@ pub const KEEP_AFTER: u64 = 1 << 20;
 struct Header {
     /// The grabbag that folded it: another version may fold differently.
     grabbag: String,
+    /// [`SNAPSHOT_FORMAT`] of the fold.
+    format: u32,
     /// SHA-256 of the journal's bytes up to `mark.end`, hex.
     digest: String,
     /// Where the read stood.
@@ -154,7 +158,7 @@ impl FoldCache {
         }
         let (header_bytes, body) = rest.split_at_checked(len)?;
         let header: Header = serde_json::from_slice(header_bytes).ok()?;
-        if header.grabbag != env!("CARGO_PKG_VERSION") {
+        if header.grabbag != env!("CARGO_PKG_VERSION") || header.format != SNAPSHOT_FORMAT {
             return None;
         }
         let mut parts = Vec::with_capacity(header.parts.len());
@@ -258,6 +262,7 @@ impl FoldCache {
         }
         let header = Header {
             grabbag: env!("CARGO_PKG_VERSION").to_owned(),
+            format: SNAPSHOT_FORMAT,
             digest,
             mark,
             sealed,
@@ -583,5 +588,82 @@ mod tests {
         // Without the key the snapshot cannot stand for the read.
         assert!(!hit(&cache, &path, None));
         assert_eq!(read_folded(&path, None, Some(&cache)).unwrap().0, blind);
+    }
+
+    /// A line as a hostile or newer writer may have written it, chained
+    /// onto the journal's last entry: `event` as given, hashed correctly.
+    fn append_raw(bytes: &mut Vec<u8>, event: &str) {
+        use crate::journal::entry::{StoredEntry, hashed_line};
+        let last = bytes[..bytes.len() - 1]
+            .rsplit(|b| *b == b'\n')
+            .next()
+            .unwrap();
+        let last: StoredEntry = serde_json::from_slice(last).unwrap();
+        let unhashed = format!(
+            r#"{{"seq":{},"session":1,"at":"2030-01-01T00:00:00.000Z","offset":"+00:00","mono_ms":99999999,"actor":{{"name":"Sam","role":"Loggist"}},"event":{event},"prev":"{}"}}"#,
+            last.seq + 1,
+            last.hash
+        );
+        bytes.extend_from_slice(&hashed_line(unhashed.into_bytes()).0);
+    }
+
+    /// The head is read from its line as every read parses it, never kept
+    /// parsed: an event with a repeated field reads as unknown both ways,
+    /// and one nested near the parser's limit still lets the snapshot be used.
+    #[test]
+    fn the_head_read_on_from_a_snapshot_is_the_one_a_full_read_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FoldCache::keeping_after(&dir.path().join("config"), 0).unwrap();
+        let path = dir.path().join("register.jsonl");
+        for event in [
+            r#"{"type":"note","text":"a","text":"b"}"#.to_owned(),
+            format!(
+                r#"{{"type":"x","v":{}{}}}"#,
+                "[".repeat(124),
+                "]".repeat(124)
+            ),
+        ] {
+            let mut bytes = register(&path, 20);
+            append_raw(&mut bytes, &event);
+            std::fs::write(&path, &bytes).unwrap();
+            let full = full(&path, None);
+            assert_eq!(full.0.entries, 62, "{event}");
+            assert_eq!(read_folded(&path, None, Some(&cache)).unwrap(), full);
+            assert!(hit(&cache, &path, None), "{event}");
+            assert_eq!(
+                read_folded(&path, None, Some(&cache)).unwrap(),
+                full,
+                "{event}"
+            );
+        }
+    }
+
+    /// A first entry far longer than a read's part (a key wrapped to many
+    /// recipients) is read whole where a read goes on from a snapshot.
+    #[test]
+    fn a_long_first_entry_is_read_whole_when_going_on_from_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FoldCache::keeping_after(&dir.path().join("config"), 0).unwrap();
+        let path = dir.path().join("register.jsonl");
+        let mut events = events(30);
+        events.insert(
+            0,
+            (actor("Sam"), crate::response::testkit::session(false), None),
+        );
+        if let Event::SessionStarted { incident, .. } = &mut events[0].1 {
+            *incident = Some("Outage ".repeat(40_000));
+        }
+        let bytes = plaintext_journal(t0(), 1_000, "+00:00", events).unwrap();
+        assert!(bytes.iter().position(|b| *b == b'\n').unwrap() > 200_000);
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(
+            read_folded(&path, None, Some(&cache)).unwrap(),
+            full(&path, None)
+        );
+        assert!(hit(&cache, &path, None));
+        assert_eq!(
+            read_folded(&path, None, Some(&cache)).unwrap(),
+            full(&path, None)
+        );
     }
 }

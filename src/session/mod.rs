@@ -476,7 +476,7 @@ pub fn read_folded(
             None => {
                 // A miss may have moved the read on: start it again.
                 if reading.mark().is_some() {
-                    reading = Journal::read_in_steps(path)?;
+                    reading = reading.start_again()?;
                 }
                 if cache.would_keep(reading.file_len()) {
                     reading.keep_digest(Default::default());
