@@ -734,6 +734,40 @@ impl ResponseState {
     /// the clocks, then the clocks in `clock_parts` runs, the bulk of a
     /// register's state.
     pub fn to_snapshot(&self, clock_parts: usize) -> Result<Vec<Vec<u8>>, serde_json::Error> {
+        (0..self.snapshot_parts(clock_parts))
+            .map(|i| self.snapshot_part(i, clock_parts))
+            .collect()
+    }
+
+    /// How many parts [`ResponseState::to_snapshot`] makes.
+    pub fn snapshot_parts(&self, clock_parts: usize) -> usize {
+        1 + self.clocks.chunks(self.clock_run(clock_parts)).len()
+    }
+
+    /// Part `i` of [`ResponseState::to_snapshot`], made on its own (parts
+    /// can be made on several threads).
+    pub fn snapshot_part(
+        &self,
+        i: usize,
+        clock_parts: usize,
+    ) -> Result<Vec<u8>, serde_json::Error> {
+        let Some(run) = i.checked_sub(1) else {
+            return serde_json::to_vec(&SnapshotOut {
+                state: self,
+                kinds: self.snapshot_kinds()?,
+            });
+        };
+        let clocks = self.clocks.chunks(self.clock_run(clock_parts)).nth(run);
+        serde_json::to_vec(clocks.unwrap_or_default())
+    }
+
+    /// How many clocks a run of [`ResponseState::to_snapshot`] holds.
+    fn clock_run(&self, clock_parts: usize) -> usize {
+        self.clocks.len().div_ceil(clock_parts.max(1)).max(1)
+    }
+
+    /// The kind of each seq folded, as [`SnapshotOut`] keeps it.
+    fn snapshot_kinds(&self) -> Result<Vec<(u64, Option<u8>)>, serde_json::Error> {
         let mut kinds = Vec::with_capacity(self.kinds.0.len());
         for &(seq, kind) in &self.kinds.0 {
             let place = match kind {
@@ -752,12 +786,7 @@ impl ResponseState {
             };
             kinds.push((seq, place));
         }
-        let mut parts = vec![serde_json::to_vec(&SnapshotOut { state: self, kinds })?];
-        let run = self.clocks.len().div_ceil(clock_parts.max(1)).max(1);
-        for clocks in self.clocks.chunks(run) {
-            parts.push(serde_json::to_vec(clocks)?);
-        }
-        Ok(parts)
+        Ok(kinds)
     }
 
     /// The clocks of one of [`ResponseState::to_snapshot`]'s clock parts.

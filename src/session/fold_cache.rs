@@ -246,19 +246,23 @@ impl FoldCache {
             return;
         }
         let digest = hex(&digest);
-        let Ok(plain) = state.to_snapshot(CLOCK_PARTS) else {
+        // The parts are made (and sealed) on both cores.
+        let key = reading.key().filter(|_| sealed);
+        let indices: Vec<usize> = (0..state.snapshot_parts(CLOCK_PARTS)).collect();
+        let made = crate::parallel::map(&indices, 2, |&i| {
+            let plain = state.snapshot_part(i, CLOCK_PARTS).ok()?;
+            match key {
+                Some(key) => key
+                    .seal_bytes(&aad(&digest, i), &Zeroizing::new(plain))
+                    .ok(),
+                None => Some(plain),
+            }
+        });
+        let Some(parts) = made.into_iter().flatten().collect::<Option<Vec<_>>>() else {
             return;
         };
-        let mut parts = Vec::with_capacity(plain.len());
-        for (i, part) in plain.into_iter().enumerate() {
-            let part = Zeroizing::new(part);
-            match (sealed, reading.key()) {
-                (true, Some(key)) => match key.seal_bytes(&aad(&digest, i), &part) {
-                    Ok(part) => parts.push(part),
-                    Err(_) => return,
-                },
-                _ => parts.push(part.to_vec()),
-            }
+        if parts.len() != indices.len() {
+            return;
         }
         let header = Header {
             grabbag: env!("CARGO_PKG_VERSION").to_owned(),
