@@ -170,6 +170,9 @@ fn main() {
         "register view, 10,000 cases, 200x60: median {:.0} µs per frame",
         median_us(&app, 200, 60, 50)
     );
+    // The interface's memory (and any thread it keeps) would otherwise be
+    // part of every `status` process started from here.
+    drop(app);
     for (what, json) in [("status (text)", false), ("status --json", true)] {
         let (first, then) = status_ms(&path, dir.path(), json);
         println!(
