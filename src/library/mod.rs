@@ -66,6 +66,14 @@ pub enum LibraryError {
         "{0} is a SHA-256 git repository, which libgit2 (and so grabbag) cannot read yet: make the library with SHA-1 ids (the default of `git init`, or `grabbag init`)"
     )]
     Sha256Repository(PathBuf),
+    /// The library's git folder holds a file that makes git read commits'
+    /// parents from it instead of from the commits (`info/grafts`, or
+    /// `shallow` from a shallow clone): the signed history trust is judged
+    /// from would say what the file says.
+    #[error(
+        "{0}: git reads commits' parents from this file instead of from the commits, so the library's signed history cannot be judged; remove it (for a shallow clone, clone the library in full)"
+    )]
+    RewrittenHistory(PathBuf),
     /// `grabbag init` made the settings folder but was stopped before git.
     #[error(
         "{0} has a {SETTINGS_DIR}/ folder but no git repository: a `grabbag init` was interrupted; run `grabbag init {0}` again to finish it"
@@ -341,6 +349,7 @@ impl Library {
                 LibraryError::NotALibrary(root.to_owned())
             }
         })?;
+        refuse_rewritten_history(&repo)?;
         let root = repo
             .workdir()
             .ok_or_else(|| LibraryError::NotALibrary(root.to_owned()))?
@@ -1180,6 +1189,26 @@ fn plaintext_and_blob(
         )
     })?;
     Ok((Zeroizing::new(text), blob))
+}
+
+/// Refuses a repository whose git folder (or the common one it shares)
+/// rewrites parents: libgit2 honours `info/grafts` and `shallow`, so a
+/// library copied from a stick with one could show trust, version pinning
+/// and `log` a first-parent line its commits do not have (a planted root
+/// as the trust anchor). An empty `shallow` names no commit and is let be.
+fn refuse_rewritten_history(repo: &git2::Repository) -> Result<(), LibraryError> {
+    for dir in [repo.path(), repo.commondir()] {
+        for name in ["info/grafts", "shallow"] {
+            let file = dir.join(name);
+            let Ok(meta) = std::fs::symlink_metadata(&file) else {
+                continue;
+            };
+            if name == "info/grafts" || !meta.is_file() || meta.len() > 0 {
+                return Err(LibraryError::RewrittenHistory(file));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What a new library's `.gitignore` says: journal locks and `.tail`

@@ -878,3 +878,35 @@ fn unsigned_or_uncommitted_settings_do_not_move_a_deadline() {
         "{findings}"
     );
 }
+
+/// A library folder whose git holds a file that rewrites commits' parents
+/// (`info/grafts`, or a non-empty `shallow`), as a copied folder or a stick
+/// may, is refused by name, never judged on the history the file makes up;
+/// without the file the same library opens and its runbooks are trusted.
+#[test]
+fn a_library_whose_git_rewrites_parents_is_refused() {
+    require_tools!("git", "ssh-keygen");
+    let world = World::new();
+    let head = world
+        .sb
+        .git(&world.library, &["rev-parse", "HEAD"])
+        .trim()
+        .to_owned();
+    let git = world.library.join(".git");
+    for name in ["info/grafts", "shallow"] {
+        write(&git, name, &format!("{head}\n"));
+        let out = world.grabbag(&["list"]);
+        assert_eq!(out.code, 2, "{name}: {out:?}");
+        assert!(
+            out.stderr.contains(name) && out.stderr.contains("cannot be judged"),
+            "{name}: {}",
+            out.stderr
+        );
+        std::fs::remove_file(git.join(name)).unwrap();
+    }
+    // An empty `shallow` names no commit.
+    write(&git, "shallow", "");
+    let out = world.grabbag(&["list"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("[SIGNED]"), "{}", out.stdout);
+}
