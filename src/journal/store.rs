@@ -272,8 +272,7 @@ impl Reading {
             let Some(first) = scan.entries.first() else {
                 return Err(JournalError::Empty(self.path.clone()));
             };
-            self.encrypted = first.entry.journal_key.is_some();
-            self.open_key(&first.entry, identities)?;
+            self.take_first(&first.entry, identities)?;
         }
         let head = scan.entries.last().map(|last| last.entry.clone());
         if let Some(last) = scan.entries.last() {
@@ -317,14 +316,16 @@ impl Reading {
         self.len
     }
 
-    /// Opens the journal key `first` carries with `identities`, unless it
-    /// is the key already open; none when it carries none or there are no
-    /// identities, as a read from the start has none.
-    fn open_key(
+    /// What the first entry says for the whole read: whether the bodies
+    /// are sealed, and the journal key, opened with `identities` unless it
+    /// is the key already open (none when it carries none or there are no
+    /// identities, as a read from the start has none).
+    fn take_first(
         &mut self,
         first: &StoredEntry,
         identities: Option<&Identities>,
     ) -> Result<(), JournalError> {
+        self.encrypted = first.journal_key.is_some();
         match (&first.journal_key, identities) {
             (Some(wrapped), Some(ids)) => {
                 if self.key.is_none() || self.key_from.as_ref() != Some(wrapped) {
@@ -373,9 +374,10 @@ impl Reading {
     pub fn prefix_digest(
         &self,
         len: u64,
-    ) -> Option<impl FnOnce() -> std::io::Result<Sha256> + Send + use<>> {
-        let mut file = self.file.try_clone().ok()?;
+    ) -> Option<impl Fn() -> std::io::Result<Sha256> + Send + Sync + use<>> {
+        let file = self.file.try_clone().ok()?;
         (len <= self.len).then_some(move || {
+            let mut file = &file;
             file.seek(SeekFrom::Start(0))?;
             let mut hasher = Sha256::new();
             let mut left = len;
@@ -417,8 +419,7 @@ impl Reading {
             return Err(broken());
         }
         let head: StoredEntry = serde_json::from_slice(&head).map_err(|_| broken())?;
-        self.encrypted = first.journal_key.is_some();
-        self.open_key(&first, identities)?;
+        self.take_first(&first, identities)?;
         let decoded = decode(
             &self.path,
             self.key.as_ref(),

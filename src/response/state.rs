@@ -490,7 +490,7 @@ pub struct ResponseState {
     pub runbooks: Vec<OpenedRunbook>,
     /// Clocks in the order started (cases' clocks among them). Left out
     /// of the state's serde form: a fold snapshot keeps them in parts of
-    /// their own ([`ResponseState::to_snapshot`]).
+    /// their own ([`ResponseState::snapshot_part`]).
     #[serde(skip)]
     pub clocks: Vec<ClockState>,
     /// Cases, in the order added.
@@ -577,7 +577,7 @@ impl Kinds {
 /// fails until it is bumped).
 pub const SNAPSHOT_FORMAT: u32 = 1;
 
-/// A state as a fold snapshot keeps it ([`ResponseState::to_snapshot`]):
+/// A state as a fold snapshot keeps it ([`ResponseState::snapshot_part`]):
 /// every public field, and the event kind of each seq as its place in
 /// [`Event::KINDS`] (`None`: unreadable). The indexes are rebuilt.
 #[derive(Serialize)]
@@ -728,24 +728,19 @@ impl ResponseState {
         state
     }
 
-    /// The state as parts that read back, on as many threads, into an
-    /// equal state that then folds further entries exactly as this one
-    /// would (a fold snapshot: `session::fold_cache`): first everything but
-    /// the clocks, then the clocks in `clock_parts` runs, the bulk of a
-    /// register's state.
-    pub fn to_snapshot(&self, clock_parts: usize) -> Result<Vec<Vec<u8>>, serde_json::Error> {
-        (0..self.snapshot_parts(clock_parts))
-            .map(|i| self.snapshot_part(i, clock_parts))
-            .collect()
-    }
-
-    /// How many parts [`ResponseState::to_snapshot`] makes.
+    /// How many parts a fold snapshot of the state has
+    /// ([`ResponseState::snapshot_part`]).
     pub fn snapshot_parts(&self, clock_parts: usize) -> usize {
         1 + self.clocks.chunks(self.clock_run(clock_parts)).len()
     }
 
-    /// Part `i` of [`ResponseState::to_snapshot`], made on its own (parts
-    /// can be made on several threads).
+    /// Part `i` of the state as a fold snapshot keeps it
+    /// (`session::fold_cache`), made on its own so that parts can be made
+    /// on several threads: part 0 is everything but the clocks, then the
+    /// clocks in `clock_parts` runs, the bulk of a register's state. Read
+    /// back ([`ResponseState::from_snapshot`], then
+    /// [`SnapshotStart::with_clocks`]) they make an equal state that folds
+    /// further entries exactly as this one would.
     pub fn snapshot_part(
         &self,
         i: usize,
@@ -761,7 +756,7 @@ impl ResponseState {
         serde_json::to_vec(clocks.unwrap_or_default())
     }
 
-    /// How many clocks a run of [`ResponseState::to_snapshot`] holds.
+    /// How many clocks a run of a fold snapshot holds.
     fn clock_run(&self, clock_parts: usize) -> usize {
         self.clocks.len().div_ceil(clock_parts.max(1)).max(1)
     }
@@ -789,12 +784,12 @@ impl ResponseState {
         Ok(kinds)
     }
 
-    /// The clocks of one of [`ResponseState::to_snapshot`]'s clock parts.
+    /// The clocks of one of a fold snapshot's clock parts.
     pub fn clocks_from_snapshot(part: &[u8]) -> Option<Vec<ClockState>> {
         serde_json::from_slice(part).ok()
     }
 
-    /// The first part of a state [`ResponseState::to_snapshot`] wrote, to
+    /// The first part of a fold snapshot ([`ResponseState::snapshot_part`] 0), to
     /// be given its clocks; `None` when the bytes do not read as one (a
     /// snapshot of another version: the caller folds the journal instead).
     pub fn from_snapshot(first: &[u8]) -> Option<SnapshotStart> {

@@ -36,7 +36,6 @@
 //! docs/SECURITY.md ("Fold snapshots") says what it may and may not decide.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hmac::Mac as _;
 use serde::{Deserialize, Serialize};
@@ -47,7 +46,7 @@ use crate::crypto::Identities;
 use crate::fsutil;
 use crate::journal::{Entry, JournalKey, ReadMark, Reading, digest_hex as hex};
 use crate::library::history_cache::CacheKey;
-use crate::response::{ClockState, ResponseState, SNAPSHOT_FORMAT};
+use crate::response::{ClockState, ResponseState, SNAPSHOT_FORMAT, SnapshotStart};
 
 /// The folder of snapshots, inside the user's config folder.
 const DIR: &str = "fold-cache";
@@ -79,7 +78,7 @@ struct Header {
     /// The state is sealed with the journal key.
     sealed: bool,
     /// The length of each part of the state that follows
-    /// ([`ResponseState::to_snapshot`]).
+    /// ([`ResponseState::snapshot_part`]).
     parts: Vec<u64>,
 }
 
@@ -92,6 +91,16 @@ pub struct FoldCache {
     dir: PathBuf,
     key: CacheKey,
     keep_after: u64,
+}
+
+/// One job of reading a snapshot back, done.
+enum Done {
+    /// The MAC and the journal's bytes matched: the digest so far.
+    Checked(Sha256),
+    /// The state but its clocks.
+    Start(Box<SnapshotStart>),
+    /// A run of clocks.
+    Clocks(Vec<ClockState>),
 }
 
 /// A snapshot that matched its journal.
@@ -183,45 +192,44 @@ impl FoldCache {
             false => None,
         };
         // The MAC and the journal's bytes are checked on one core while the
-        // state but its clocks is read on the other; then each reads runs
-        // of clocks until all are read, so neither waits long for the other.
-        // Both threads take the next run of clocks until none is left.
-        let next = AtomicUsize::new(1);
-        let take_clocks = || -> Option<Vec<(usize, Vec<ClockState>)>> {
-            let mut runs = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= parts.len() {
-                    return Some(runs);
-                }
-                runs.push((
-                    i,
-                    read_part(
-                        key,
-                        digest,
-                        i,
-                        parts[i],
-                        ResponseState::clocks_from_snapshot,
-                    )?,
-                ));
-            }
-        };
-        let (checked, state) = std::thread::scope(|scope| {
-            let check = scope.spawn(|| {
+        // state but its clocks is read on the other; then each reads the
+        // next run of clocks until all are read, so neither waits long for
+        // the other. Job `None` is the checks, `Some(i)` part `i`.
+        let jobs: Vec<Option<usize>> = std::iter::once(None)
+            .chain((0..parts.len()).map(Some))
+            .collect();
+        let done = crate::parallel::map(&jobs, 2, |job| match *job {
+            None => {
                 let mut tag = self.key.mac();
                 tag.update(signed);
                 let hasher = prefix().ok()?;
                 let same = hex(&hasher.clone().finalize()) == digest;
-                (tag.verify_slice(mac).is_ok() && same).then_some(())?;
-                Some((hasher, take_clocks()?))
-            });
-            let start = read_part(key, digest, 0, parts[0], ResponseState::from_snapshot)?;
-            let mut runs = take_clocks()?;
-            let (hasher, more) = check.join().ok()??;
-            runs.extend(more);
-            runs.sort_unstable_by_key(|run| run.0);
-            Some((hasher, start.with_clocks(runs.into_iter().map(|run| run.1))))
-        })?;
+                (tag.verify_slice(mac).is_ok() && same).then_some(Done::Checked(hasher))
+            }
+            Some(0) => read_part(key, digest, 0, parts[0], ResponseState::from_snapshot)
+                .map(|start| Done::Start(Box::new(start))),
+            Some(i) => read_part(
+                key,
+                digest,
+                i,
+                parts[i],
+                ResponseState::clocks_from_snapshot,
+            )
+            .map(Done::Clocks),
+        });
+        let mut done = done.into_iter().map(Option::flatten);
+        let (Some(Some(Done::Checked(checked))), Some(Some(Done::Start(start)))) =
+            (done.next(), done.next())
+        else {
+            return None;
+        };
+        let runs = done
+            .map(|run| match run {
+                Some(Done::Clocks(clocks)) => Some(clocks),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let state = start.with_clocks(runs);
         reading.keep_digest(checked);
         Some(Found { state, head, end })
     }
